@@ -1,0 +1,41 @@
+# One entry point for everything Peapod builds. `scripts/setup` and
+# `scripts/test` install the Debian packages first and then call these targets.
+#
+#   make            kernel, guest-init (+ initramfs) and the Java modules
+#   make test       every test: C unit tests, bounded fuzzing, guest-init in
+#                   real VMs, and the Maven build with its VM integration tests
+#   make bench      the benchmarks under bench/
+
+MVN ?= mvn -B -ntp
+FUZZ_SECONDS ?= 60
+
+.PHONY: all kernel guest-init java test test-guest-init test-java bench clean
+
+all: kernel guest-init java
+
+kernel:
+	kernel/build.sh
+
+guest-init:
+	$(MAKE) -C guest-init
+
+java:
+	$(MVN) -q install -DskipTests
+
+test: kernel guest-init test-guest-init test-java
+
+test-guest-init: kernel guest-init
+	$(MAKE) -C guest-init test
+	$(MAKE) -C guest-init fuzz FUZZ_SECONDS=$(FUZZ_SECONDS)
+	$(MAKE) -C guest-init check-vm
+
+test-java: kernel guest-init
+	$(MVN) verify
+
+bench: all
+	bench/run-all
+
+clean:
+	rm -rf build
+	$(MAKE) -C guest-init clean
+	$(MVN) -q clean

@@ -1,0 +1,163 @@
+/*
+ * The Peapod host <-> guest wire protocol, version 1.
+ *
+ * This header is the whole wire format. The Java side mirrors it in
+ * providers/qemu/src/main/java/dev/peapod/provider/qemu/guest/Wire.java;
+ * change both together and bump PP_VERSION on any incompatible change.
+ *
+ * Transport: a byte stream (a virtio-serial port today, vsock later).
+ * Two ports exist:
+ *   "peapod.ctl"  requests, replies, events and exec streams (both ways)
+ *   "peapod.log"  container stdout/stderr records, guest -> host only; the
+ *                 host backs it with a file so output is kept while no host
+ *                 process is attached.
+ *
+ * Frame (all integers big-endian):
+ *
+ *    0       2   3   4       6       8               12              16
+ *   +-------+---+---+-------+-------+---------------+---------------+
+ *   | magic |ver|flg| type  |  rsvd |      seq      |    length     |
+ *   +-------+---+---+-------+-------+---------------+---------------+
+ *   |                payload: `length` bytes of fields              |
+ *   +---------------------------------------------------------------+
+ *
+ *   magic  0x5050 ("PP"); a frame with another magic or version is refused
+ *          and the reader skips input until the next magic.
+ *   flg    0 (reserved)
+ *   type   one of PP_MSG_*
+ *   rsvd   0
+ *   seq    requests: chosen by the host, echoed by the reply (OK, ERROR, READY);
+ *          events, log records, streams: 0
+ *   length payload size, at most PP_MAX_PAYLOAD; a larger frame is answered
+ *          with ERROR (EMSGSIZE) and its payload skipped.
+ *
+ * Payload: a sequence of fields, each
+ *
+ *    0       2               6
+ *   +-------+---------------+--------------------+
+ *   |  tag  |     len       |  value: len bytes  |
+ *   +-------+---------------+--------------------+
+ *
+ *   Value kinds, fixed per tag:
+ *     str   UTF-8 bytes, no terminator, no NUL inside
+ *     u32   4 bytes;  u64  8 bytes
+ *     bytes raw
+ *     group a nested field sequence (used for VOLUME, MOUNT, CONTAINER_STATUS)
+ *   A tag may repeat where the message description says "*" (argv, env ...).
+ *   Unknown tags are ignored (forward compatibility within one version); a
+ *   known tag with a wrong length, or a field running past the payload, makes
+ *   the whole message invalid (ERROR EINVAL with a message naming the tag).
+ *
+ * Session:
+ *   - At boot the guest sends READY (seq 0) as soon as the port is up.
+ *   - Whenever a host connects it sends HELLO; the guest answers READY (seq
+ *     echoed) and then re-sends every event the host has not acknowledged.
+ *   - Events carry EVENT_SEQ, increasing from 1 for the life of the boot. The
+ *     host acknowledges with ACK_EVENTS(EVENT_SEQ = highest seen); the guest
+ *     keeps unacknowledged events (up to PP_MAX_PENDING_EVENTS, oldest dropped
+ *     first) across host disconnects, so an event is never lost while the VM
+ *     runs.
+ *   - Every request is answered by exactly one OK or ERROR with its seq,
+ *     except ACK_EVENTS, STDIN and WINSIZE, which are not answered unless
+ *     they fail.
+ */
+#ifndef PEAPOD_PROTO_H
+#define PEAPOD_PROTO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define PP_MAGIC 0x5050u
+#define PP_VERSION 1u
+#define PP_HEADER_SIZE 16u
+#define PP_MAX_PAYLOAD (1u << 20)
+#define PP_MAX_DATA_CHUNK (32u * 1024u)
+#define PP_MAX_PENDING_EVENTS 4096u
+
+#define PP_CTL_PORT_NAME "peapod.ctl"
+#define PP_LOG_PORT_NAME "peapod.log"
+
+/* ---- Message types --------------------------------------------------- */
+
+/* guest -> host */
+#define PP_MSG_READY 0x0001 /* VERSION, BOOT_ID, KERNEL */
+#define PP_MSG_OK 0x0002    /* reply; PID for ADD_CONTAINER/EXEC, CONTAINER_STATUS* for STATUS */
+#define PP_MSG_ERROR 0x0003 /* reply; CODE (errno), MESSAGE, [CONTAINER], [PROCESS] */
+#define PP_MSG_EVENT_STARTED 0x0010 /* EVENT_SEQ, CONTAINER, PROCESS, PID, RESTARTS */
+#define PP_MSG_EVENT_EXITED 0x0011  /* EVENT_SEQ, CONTAINER, PROCESS, EXIT_CODE, SIGNAL, RESTARTS */
+#define PP_MSG_STDOUT 0x0020        /* PROCESS, DATA (exec streams) */
+#define PP_MSG_STDERR 0x0021        /* PROCESS, DATA */
+#define PP_MSG_LOG 0x0030           /* log port only: CONTAINER, STREAM, TIME_NS, DATA */
+
+/* host -> guest */
+#define PP_MSG_HELLO 0x0100      /* VERSION */
+#define PP_MSG_START_POD 0x0101  /* HOSTNAME, DNS_SERVER*, DNS_SEARCH*, DNS_OPTION*,
+                                    HOSTS_LINE*, TIME_NS, VOLUME* */
+#define PP_MSG_ADD_CONTAINER 0x0102 /* CONTAINER, IMAGE, ARGV*, ENV*, CWD, USER,
+                                       RESTART, BACKOFF_MS, MOUNT*, [GRACE_MS] */
+#define PP_MSG_SIGNAL 0x0103     /* CONTAINER or PROCESS, SIGNAL */
+#define PP_MSG_EXEC 0x0104       /* CONTAINER, PROCESS, ARGV*, ENV*, CWD, USER, TTY, ROWS, COLS */
+#define PP_MSG_STDIN 0x0105      /* PROCESS, DATA (empty DATA = end of input) */
+#define PP_MSG_WINSIZE 0x0106    /* PROCESS, ROWS, COLS */
+#define PP_MSG_REMOVE_CONTAINER 0x0107 /* CONTAINER, GRACE_MS; OK once it is gone */
+#define PP_MSG_DESTROY_POD 0x0108      /* GRACE_MS; all containers gone, VM kept */
+#define PP_MSG_SHUTDOWN 0x0109         /* GRACE_MS; OK, then power off */
+#define PP_MSG_ACK_EVENTS 0x010A       /* EVENT_SEQ */
+#define PP_MSG_PING 0x010B             /* OK */
+#define PP_MSG_STATUS 0x010C           /* OK with HOSTNAME, CONTAINER_STATUS* */
+
+/* ---- Field tags ------------------------------------------------------ */
+
+#define PP_F_VERSION 0x01     /* u32 */
+#define PP_F_BOOT_ID 0x02     /* str */
+#define PP_F_KERNEL 0x03      /* str: uname release */
+#define PP_F_CODE 0x04        /* u32: errno value */
+#define PP_F_MESSAGE 0x05     /* str: human-readable error */
+#define PP_F_CONTAINER 0x06   /* str: container name, [a-z0-9-], <= 63 */
+#define PP_F_PROCESS 0x07     /* str: process id; a container's main process has id == container name */
+#define PP_F_PID 0x08         /* u32 */
+#define PP_F_EXIT_CODE 0x09   /* u32: exit status, or 128+signal */
+#define PP_F_SIGNAL 0x0A      /* u32: signal number, 0 when the process exited */
+#define PP_F_EVENT_SEQ 0x0B   /* u64 */
+#define PP_F_DATA 0x0C        /* bytes, <= PP_MAX_DATA_CHUNK */
+#define PP_F_STREAM 0x0D      /* u32: 1 stdout, 2 stderr */
+#define PP_F_TIME_NS 0x0E     /* u64: nanoseconds since the Unix epoch */
+#define PP_F_HOSTNAME 0x10    /* str */
+#define PP_F_DNS_SERVER 0x11  /* str*, IPv4/IPv6 literal */
+#define PP_F_DNS_SEARCH 0x12  /* str* */
+#define PP_F_DNS_OPTION 0x13  /* str*, e.g. "ndots:2" */
+#define PP_F_HOSTS_LINE 0x14  /* str*, one /etc/hosts line "ip name [alias...]" */
+#define PP_F_VOLUME 0x15      /* group*: NAME, SIZE_LIMIT */
+#define PP_F_NAME 0x16        /* str */
+#define PP_F_SIZE_LIMIT 0x17  /* u64 bytes, 0 = no limit */
+#define PP_F_IMAGE 0x20       /* str: virtio-blk serial of the image device (<= 20 bytes) */
+#define PP_F_ARGV 0x21        /* str*, argv[0] first; resolved against PATH of ENV */
+#define PP_F_ENV 0x22         /* str*, "KEY=value" */
+#define PP_F_CWD 0x23         /* str, absolute */
+#define PP_F_USER 0x24        /* str: "uid", "uid:gid", "name" or "name:group" */
+#define PP_F_RESTART 0x25     /* u32: PP_RESTART_* */
+#define PP_F_BACKOFF_MS 0x26  /* u32: first restart delay; doubles to 300 s */
+#define PP_F_MOUNT 0x27       /* group*: NAME (volume), PATH, READONLY, SUBPATH */
+#define PP_F_PATH 0x28        /* str, absolute path inside the container */
+#define PP_F_READONLY 0x29    /* u32: 0/1 */
+#define PP_F_SUBPATH 0x2A     /* str, relative, no ".." */
+#define PP_F_GRACE_MS 0x2B    /* u32: SIGTERM, then SIGKILL after this long */
+#define PP_F_TTY 0x2C         /* u32: 0/1 */
+#define PP_F_ROWS 0x2D        /* u32 */
+#define PP_F_COLS 0x2E        /* u32 */
+#define PP_F_CONTAINER_STATUS 0x30 /* group*: CONTAINER, STATE, PID, EXIT_CODE, SIGNAL, RESTARTS, IMAGE */
+#define PP_F_STATE 0x31       /* u32: PP_STATE_* */
+#define PP_F_RESTARTS 0x32    /* u32: how many times the main process was restarted */
+
+#define PP_RESTART_NEVER 0u
+#define PP_RESTART_ON_FAILURE 1u
+#define PP_RESTART_ALWAYS 2u
+
+#define PP_STATE_RUNNING 1u
+#define PP_STATE_EXITED 2u  /* exited and will not be restarted */
+#define PP_STATE_WAITING 3u /* exited, restart pending (backoff) */
+
+#define PP_STREAM_STDOUT 1u
+#define PP_STREAM_STDERR 2u
+
+#endif

@@ -1,0 +1,64 @@
+package dev.peapod.provider;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * One container of a pod, with image defaults already applied.
+ *
+ * @param name DNS-1123 label, unique within the pod
+ * @param image the read-only root filesystem it runs from
+ * @param command the final argv (entrypoint and cmd already merged); argv[0] is looked up in PATH
+ * @param env environment in declaration order
+ * @param workingDir absolute path, or empty for "/"
+ * @param user "uid", "uid:gid", "name" or "name:group", resolved inside the container; empty for root
+ * @param restartPolicy what the guest does when the main process exits
+ * @param mounts pod volumes mounted into this container
+ */
+public record ContainerSpec(
+    String name,
+    ImageRootfs image,
+    List<String> command,
+    Map<String, String> env,
+    String workingDir,
+    String user,
+    RestartPolicy restartPolicy,
+    List<VolumeMount> mounts) {
+
+  public ContainerSpec {
+    Objects.requireNonNull(name, "name");
+    Objects.requireNonNull(image, "image");
+    command = List.copyOf(command);
+    env = env == null ? Map.of() : java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(env));
+    workingDir = workingDir == null ? "" : workingDir;
+    user = user == null ? "" : user;
+    restartPolicy = restartPolicy == null ? RestartPolicy.NEVER : restartPolicy;
+    mounts = List.copyOf(mounts == null ? List.of() : mounts);
+  }
+
+  /** A container with default env, cwd, user, no mounts, and restart policy Never. */
+  public static ContainerSpec of(String name, ImageRootfs image, List<String> command) {
+    return new ContainerSpec(name, image, command, null, null, null, null, null);
+  }
+
+  public ContainerSpec withEnv(Map<String, String> newEnv) {
+    return new ContainerSpec(name, image, command, newEnv, workingDir, user, restartPolicy, mounts);
+  }
+
+  public ContainerSpec withWorkingDir(String dir) {
+    return new ContainerSpec(name, image, command, env, dir, user, restartPolicy, mounts);
+  }
+
+  public ContainerSpec withUser(String newUser) {
+    return new ContainerSpec(name, image, command, env, workingDir, newUser, restartPolicy, mounts);
+  }
+
+  public ContainerSpec withRestartPolicy(RestartPolicy policy) {
+    return new ContainerSpec(name, image, command, env, workingDir, user, policy, mounts);
+  }
+
+  public ContainerSpec withMounts(List<VolumeMount> newMounts) {
+    return new ContainerSpec(name, image, command, env, workingDir, user, restartPolicy, newMounts);
+  }
+}

@@ -1,0 +1,77 @@
+package dev.peapod.provider;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.stream.Stream;
+
+/**
+ * A hypervisor layer that runs pods in VMs: the only thing the planner, the
+ * controller loop and the CLI know about QEMU, Cloud Hypervisor or Firecracker.
+ *
+ * <p>Lifecycle: Absent → {@link #create} → Created → {@link #start} → Running →
+ * {@link #stop} → Created → {@link #remove} → Absent. A Running pod takes a new
+ * container set with {@link #replace} without a new boot.
+ *
+ * <p>Every call is synchronous and leaves the pod in a state that
+ * {@link #inspect} reports truthfully, also when it fails half way. VMs outlive
+ * the process that started them; a new provider instance re-adopts them from
+ * its runtime directory. Implementations are safe for use from several threads,
+ * but two processes changing the same pod must be serialised by the caller
+ * (the state store's lock).
+ */
+public interface Provider extends AutoCloseable {
+
+  /** Short lower-case name, e.g. {@code qemu}; recorded with every pod it owns. */
+  String name();
+
+  /**
+   * Prepares everything a boot needs (runtime directory, image attachments)
+   * and records the spec. The pod ends Created.
+   *
+   * @throws InvalidStateException if a pod of that name exists
+   */
+  PodStatus create(PodSpec spec);
+
+  /**
+   * Boots the pod's VM and starts its containers; returns once every container's
+   * main process runs (or failed to start, which is reported as an exception
+   * after the VM was stopped again). The pod ends Running.
+   */
+  PodStatus start(String pod);
+
+  /**
+   * Puts a new container set into the running VM of {@code pod}: the old
+   * containers get {@code spec.terminationGracePeriod()} to exit, then the new
+   * ones start. The VM, its boot id and its VM-level settings stay.
+   *
+   * @throws RecreateRequiredException when {@code spec} changes something only
+   *     a new VM can have (vcpus, memory, kernel, port forwards, or an image the
+   *     VM has no device for)
+   */
+  PodStatus replace(String pod, PodSpec spec);
+
+  /** Ends the VM after giving processes {@code grace} to exit. The pod ends Created. */
+  PodStatus stop(String pod, Duration grace);
+
+  /** Stops the pod if it runs, then deletes everything {@link #create} made. */
+  void remove(String pod, Duration grace);
+
+  /** The pod's actual state, or empty if this provider has no such pod. */
+  Optional<PodStatus> inspect(String pod);
+
+  /** Every pod this provider knows, in name order. */
+  List<PodStatus> list();
+
+  /**
+   * Container output, oldest first. With {@link LogQuery#follow()} the stream
+   * keeps producing records until it is closed or the pod is removed.
+   */
+  Stream<LogRecord> logs(String pod, LogQuery query);
+
+  /** Runs a process inside a container of a running pod. */
+  ExecSession exec(String pod, ExecSpec spec);
+
+  @Override
+  void close();
+}

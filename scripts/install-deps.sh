@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages that building, running and testing Peapod need.
+# Cheap when everything is present: apt is only called for missing packages.
+set -euo pipefail
+
+packages=(
+  # kernel build
+  make gcc bc flex bison libelf-dev libssl-dev lz4 xz-utils cpio linux-source-6.1
+  # guest-init: static musl binary, libFuzzer target
+  musl-tools clang
+  # the VMs and their root filesystems
+  qemu-system-x86 erofs-utils
+  # test images are made from busybox
+  busybox-static
+  # host side
+  openjdk-17-jdk-headless maven
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo="sudo"
+echo "install-deps: installing ${missing[*]}"
+$sudo apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
