@@ -1,0 +1,97 @@
+package dev.peapod.bench;
+
+import dev.peapod.provider.ContainerSpec;
+import dev.peapod.provider.ImageRootfs;
+import dev.peapod.provider.PodSpec;
+import dev.peapod.provider.PodStatus;
+import dev.peapod.provider.qemu.QemuConfig;
+import dev.peapod.provider.qemu.QemuProvider;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Host cost of idle pod VMs: proportional set size (PSS, shared pages split
+ * between the VMs sharing them) and CPU, over N VMs running at once, each a
+ * pod with one busybox container sleeping.
+ *
+ * <p>Usage: {@code IdleFootprintBench IMAGE.erofs VMS SETTLE_SECONDS SAMPLE_SECONDS}
+ */
+public final class IdleFootprintBench {
+
+  private static final double CLOCK_TICKS_PER_SECOND = 100.0; // USER_HZ on Linux/x86
+
+  public static void main(String[] args) throws Exception {
+    Path image = Path.of(args[0]);
+    int vms = Integer.parseInt(args[1]);
+    int settleSeconds = Integer.parseInt(args[2]);
+    int sampleSeconds = Integer.parseInt(args[3]);
+    Path state = Files.createTempDirectory("peapod-bench-");
+    QemuConfig config = QemuConfig.fromEnvironment().withStateDir(state);
+    ImageRootfs rootfs = new ImageRootfs("busybox", image);
+
+    Stats pss = new Stats("idle_vm_pss", "MiB");
+    Stats rss = new Stats("idle_vm_rss", "MiB");
+    Stats cpu = new Stats("idle_vm_cpu", "% of one core");
+    try (QemuProvider provider = new QemuProvider(config)) {
+      List<Long> pids = new ArrayList<>();
+      try {
+        for (int i = 0; i < vms; i++) {
+          String name = "idle-" + i;
+          provider.create(PodSpec.of(name,
+                  List.of(ContainerSpec.of("main", rootfs, List.of("sleep", "100000"))))
+              .withTerminationGracePeriod(Duration.ZERO));
+          PodStatus status = provider.start(name);
+          pids.add(status.vm().orElseThrow().pid());
+        }
+        Thread.sleep(settleSeconds * 1000L);
+        long[] before = new long[vms];
+        for (int i = 0; i < vms; i++) {
+          before[i] = cpuTicks(pids.get(i));
+        }
+        long t0 = System.nanoTime();
+        Thread.sleep(sampleSeconds * 1000L);
+        double elapsed = (System.nanoTime() - t0) / 1e9;
+        for (int i = 0; i < vms; i++) {
+          long ticks = cpuTicks(pids.get(i)) - before[i];
+          cpu.add(100.0 * ticks / CLOCK_TICKS_PER_SECOND / elapsed);
+          pss.add(smapsRollupKb(pids.get(i), "Pss:") / 1024.0);
+          rss.add(smapsRollupKb(pids.get(i), "Rss:") / 1024.0);
+        }
+      } finally {
+        for (int i = 0; i < vms; i++) {
+          try {
+            provider.remove("idle-" + i, Duration.ZERO);
+          } catch (RuntimeException e) {
+            System.err.println("cleanup: " + e.getMessage());
+          }
+        }
+      }
+    }
+    System.out.println("vms: " + vms);
+    System.out.println(rss.line());
+    System.out.println(pss.line());
+    System.out.println(cpu.line());
+    System.out.printf(java.util.Locale.ROOT, "idle_vm_pss_over_hypercontainer_qemu_rss: %.2f ratio%n",
+        pss.median() / 49.0);
+  }
+
+  private static long cpuTicks(long pid) throws IOException {
+    String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+    // Fields after the parenthesised command name; utime and stime are fields 14 and 15.
+    String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+    return Long.parseLong(f[11]) + Long.parseLong(f[12]);
+  }
+
+  private static long smapsRollupKb(long pid, String key) throws IOException {
+    for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "smaps_rollup"))) {
+      if (line.startsWith(key)) {
+        return Long.parseLong(line.substring(key.length()).trim().split("\\s+")[0]);
+      }
+    }
+    throw new IOException("no " + key + " in smaps_rollup of " + pid);
+  }
+}

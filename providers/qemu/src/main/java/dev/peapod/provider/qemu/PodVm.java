@@ -1,0 +1,229 @@
+package dev.peapod.provider.qemu;
+
+import dev.peapod.provider.ContainerSpec;
+import dev.peapod.provider.PodSpec;
+import dev.peapod.provider.ProviderException;
+import dev.peapod.provider.qemu.guest.GuestConnection;
+import dev.peapod.provider.qemu.guest.GuestErrorException;
+import dev.peapod.provider.qemu.guest.GuestException;
+import dev.peapod.provider.qemu.guest.GuestMessages;
+import dev.peapod.provider.qemu.guest.Wire;
+import dev.peapod.provider.qemu.qmp.QmpClient;
+import dev.peapod.provider.qemu.qmp.QmpException;
+import dev.peapod.provider.qemu.runtime.HostInfo;
+import dev.peapod.provider.qemu.runtime.PodDirectory;
+import dev.peapod.provider.qemu.runtime.VmFiles;
+import dev.peapod.provider.qemu.runtime.VmRecord;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The VM side of a pod's lifecycle: boot a VM and start the pod's containers
+ * in it, put a new container set into it, shut it down, and tell whether a
+ * recorded VM still runs. The caller holds the pod's lock.
+ */
+final class PodVm {
+
+  private static final System.Logger LOG = System.getLogger(PodVm.class.getName());
+  /** Requests that do not wait for processes to end (START_POD, ADD_CONTAINER, STATUS ...). */
+  static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(30);
+  /** How long a VM may take to exit beyond the grace period before QEMU is told to quit. */
+  private static final Duration EXIT_MARGIN = Duration.ofSeconds(5);
+
+  private final QemuConfig config;
+  private final QemuCommandLine commandLine;
+  private final AcceleratorProbe accelerators;
+  private final GuestChannels channels;
+
+  PodVm(QemuConfig config, QemuCommandLine commandLine, AcceleratorProbe accelerators, GuestChannels channels) {
+    this.config = config;
+    this.commandLine = commandLine;
+    this.accelerators = accelerators;
+    this.channels = channels;
+  }
+
+  /**
+   * Boots a VM for {@code spec} and starts its containers. On any failure the
+   * VM is killed again, vm.json removed, and the error names the pod (and the
+   * container whose start failed).
+   */
+  VmRecord boot(PodDirectory dir, PodSpec spec, Path kernel) {
+    String pod = spec.name();
+    VmFiles files = dir.vmFiles();
+    files.socketPathProblem().ifPresent(problem -> {
+      throw new ProviderException(pod, problem);
+    });
+    Accelerator accelerator = accelerators.choose();
+    List<ImageDevice> images = ImageDevices.assign(spec);
+    VmDefinition definition = new VmDefinition(pod, kernel, config.initrd(), spec.vm().vcpus(),
+        spec.vm().memoryMiB(), accelerator, files, images, spec.ports(), true);
+    QemuProcess process;
+    try {
+      process = QemuProcess.launch(commandLine.argv(definition), files);
+    } catch (VmLaunchException e) {
+      throw new ProviderException(pod, null, "QEMU failed to start: " + e.getMessage(), e);
+    }
+    VmRecord record = new VmRecord(process.pid(), process.startTime(), HostInfo.bootId(), "",
+        accelerator.id(), kernel, spec.vm(), images, spec.ports(), process.launchedAt(), Duration.ZERO);
+    try {
+      // Recorded before the guest answers, so that even a crash of this JVM leaves a VM we can find and stop.
+      dir.writeVm(record);
+      GuestConnection guest = connect(pod, files, config.bootTimeout());
+      Duration bootTime = Duration.between(process.launchedAt(), Instant.now());
+      record = new VmRecord(record.pid(), record.processStartTime(), record.hostBootId(),
+          guest.info().bootId(), record.accelerator(), kernel, spec.vm(), images, spec.ports(),
+          record.startedAt(), bootTime);
+      dir.writeVm(record);
+      startContainers(guest, spec, record);
+      LOG.log(System.Logger.Level.DEBUG, () -> String.format(
+          "pod %s: QEMU daemonized after %d ms, guest READY after %d ms, %d containers started after %d ms (%s)",
+          pod, Duration.between(process.launchedAt(), process.daemonizedAt()).toMillis(), bootTime.toMillis(),
+          spec.containers().size(), Duration.between(process.launchedAt(), Instant.now()).toMillis(),
+          accelerator.id()));
+      return record;
+    } catch (RuntimeException | IOException e) {
+      kill(dir, record);
+      throw failure(pod, e);
+    }
+  }
+
+  /**
+   * Replaces the containers of the running VM by those of {@code spec}. If a
+   * new container fails to start, the VM is stopped (as a failed start would
+   * leave it) and the error names the container.
+   */
+  void replaceContainers(PodDirectory dir, VmRecord vm, PodSpec spec) {
+    try {
+      GuestConnection guest = channels.get(spec.name(), dir.vmFiles(), REQUEST_TIMEOUT);
+      guest.call(Wire.MSG_DESTROY_POD, GuestMessages.grace(spec.terminationGracePeriod()),
+          spec.terminationGracePeriod().plus(REQUEST_TIMEOUT));
+      startContainers(guest, spec, vm);
+    } catch (RuntimeException e) {
+      kill(dir, vm);
+      throw failure(spec.name(), e);
+    }
+  }
+
+  private void startContainers(GuestConnection guest, PodSpec spec, VmRecord vm) {
+    guest.call(Wire.MSG_START_POD, GuestMessages.startPod(spec, Instant.now()), REQUEST_TIMEOUT);
+    for (ContainerSpec c : spec.containers()) {
+      String serial = vm.serialOf(c.image().id()).orElseThrow(() -> new ProviderException(spec.name(),
+          c.name(), "image " + c.image().id() + " has no device in the VM", null));
+      try {
+        guest.call(Wire.MSG_ADD_CONTAINER, GuestMessages.addContainer(c, serial, spec.terminationGracePeriod()),
+            REQUEST_TIMEOUT);
+      } catch (GuestErrorException e) {
+        throw new ProviderException(spec.name(), c.name(), "cannot start: " + e.detail(), e);
+      }
+    }
+  }
+
+  /**
+   * Stops the VM: SHUTDOWN lets guest-init give processes {@code grace} and
+   * power off; if the VM is still there after grace plus a margin, QEMU is
+   * told to quit over QMP, and as a last resort killed.
+   */
+  void shutdown(PodDirectory dir, VmRecord vm, Duration grace) {
+    String pod = dir.name();
+    String marker = VmDefinition.commandLineMarker(pod);
+    QemuProcess process = process(vm);
+    Instant deadline = Instant.now().plus(grace).plus(EXIT_MARGIN);
+    try {
+      GuestConnection guest = channels.get(pod, dir.vmFiles(), EXIT_MARGIN);
+      guest.call(Wire.MSG_SHUTDOWN, GuestMessages.grace(grace), grace.plus(EXIT_MARGIN));
+    } catch (GuestException e) {
+      LOG.log(System.Logger.Level.INFO, "pod " + pod + ": SHUTDOWN not acknowledged (" + e.getMessage()
+          + "); waiting for the VM to end anyway");
+    }
+    channels.drop(pod);
+    if (!process.awaitExit(marker, remaining(deadline))) {
+      LOG.log(System.Logger.Level.WARNING, "pod " + pod + ": VM still running " + grace.plus(EXIT_MARGIN).toSeconds()
+          + " s after SHUTDOWN; asking QEMU to quit");
+      quit(dir.vmFiles());
+      if (!process.awaitExit(marker, Duration.ofSeconds(2))) {
+        process.kill(marker, Duration.ofSeconds(5));
+      }
+    }
+  }
+
+  /** Kills the VM at once (a failed start needs no grace) and forgets it. */
+  void kill(PodDirectory dir, VmRecord vm) {
+    channels.drop(dir.name());
+    process(vm).kill(VmDefinition.commandLineMarker(dir.name()), Duration.ofSeconds(5));
+    try {
+      dir.deleteVm();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /**
+   * Why a recorded VM no longer runs, or empty if it does: the host rebooted,
+   * the process is gone, or its pid now belongs to another process.
+   */
+  Optional<String> goneReason(String pod, VmRecord vm) {
+    if (!vm.hostBootId().equals(HostInfo.bootId())) {
+      return Optional.of("the host rebooted since the VM was started");
+    }
+    if (process(vm).isAlive(VmDefinition.commandLineMarker(pod))) {
+      return Optional.empty();
+    }
+    return Optional.of("the VM's QEMU process " + vm.pid() + " ended without a stop (killed, crashed or"
+        + " powered off from inside)");
+  }
+
+  private GuestConnection connect(String pod, VmFiles files, Duration timeout) {
+    try {
+      return channels.get(pod, files, timeout);
+    } catch (GuestException e) {
+      throw new ProviderException(pod, null, "the guest did not become ready: " + e.getMessage()
+          + consoleTail(files), e);
+    }
+  }
+
+  private static void quit(VmFiles files) {
+    try (QmpClient qmp = QmpClient.connect(files.qmpSocket(), Duration.ofSeconds(2))) {
+      qmp.quit();
+    } catch (QmpException e) {
+      LOG.log(System.Logger.Level.INFO, "QMP quit failed: " + e.getMessage());
+    }
+  }
+
+  private static QemuProcess process(VmRecord vm) {
+    return new QemuProcess(vm.pid(), vm.processStartTime(), vm.startedAt(), vm.startedAt());
+  }
+
+  private static Duration remaining(Instant deadline) {
+    Duration d = Duration.between(Instant.now(), deadline);
+    return d.isNegative() ? Duration.ZERO : d;
+  }
+
+  private static ProviderException failure(String pod, Exception e) {
+    if (e instanceof ProviderException p) {
+      return p;
+    }
+    if (e instanceof GuestErrorException g) {
+      return new ProviderException(pod, g.container().orElse(null), g.getMessage(), g);
+    }
+    return new ProviderException(pod, null, e.getMessage(), e);
+  }
+
+  /** The last lines of the serial console: what the kernel and guest-init said before failing. */
+  private static String consoleTail(VmFiles files) {
+    try {
+      // Lenient decoding: a console may hold any bytes.
+      List<String> lines = new String(Files.readAllBytes(files.console()), java.nio.charset.StandardCharsets.UTF_8)
+          .lines().toList();
+      List<String> tail = lines.subList(Math.max(0, lines.size() - 15), lines.size());
+      return tail.isEmpty() ? "" : "; console " + files.console() + " ends with:\n  " + String.join("\n  ", tail);
+    } catch (IOException e) {
+      return "";
+    }
+  }
+}

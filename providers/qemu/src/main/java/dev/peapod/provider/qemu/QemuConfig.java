@@ -1,0 +1,114 @@
+package dev.peapod.provider.qemu;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+
+/**
+ * How the QEMU provider runs VMs.
+ *
+ * @param qemuBinary qemu-system-x86_64, as a path or a name looked up in PATH
+ * @param kernel default guest kernel (bzImage); a pod's {@code spec.vm.kernel} overrides it
+ * @param initrd the initramfs holding guest-init
+ * @param stateDir where pod directories, VM records and the probe cache live
+ * @param accelerator forced accelerator, or empty to probe for KVM and fall back to TCG
+ * @param tbSizeMiB TCG translation buffer per VM; QEMU's 1 GiB default costs ~45 MiB resident
+ * @param bootTimeout how long a boot may take until the guest answers HELLO
+ * @param probeTimeout how long the KVM probe boot may take before KVM counts as unusable
+ */
+public record QemuConfig(
+    String qemuBinary,
+    Path kernel,
+    Path initrd,
+    Path stateDir,
+    Optional<Accelerator> accelerator,
+    int tbSizeMiB,
+    Duration bootTimeout,
+    Duration probeTimeout) {
+
+  public static final String DEFAULT_QEMU = "qemu-system-x86_64";
+  public static final Path DEFAULT_KERNEL = Path.of("/usr/lib/peapod/bzImage");
+  public static final Path DEFAULT_INITRD = Path.of("/usr/lib/peapod/initramfs.cpio");
+
+  public QemuConfig {
+    kernel = kernel.toAbsolutePath().normalize();
+    initrd = initrd.toAbsolutePath().normalize();
+    stateDir = stateDir.toAbsolutePath().normalize();
+    accelerator = accelerator == null ? Optional.empty() : accelerator;
+    if (tbSizeMiB < 1) {
+      throw new IllegalArgumentException("tb-size must be at least 1 MiB, got " + tbSizeMiB);
+    }
+  }
+
+  /** Configuration from this process's system properties and environment. */
+  public static QemuConfig fromEnvironment() {
+    return fromEnvironment(System.getProperties(), System.getenv(), isRoot());
+  }
+
+  /**
+   * Configuration from explicit settings, system properties winning over the
+   * environment: {@code peapod.qemu}/PEAPOD_QEMU, {@code peapod.kernel}/PEAPOD_KERNEL,
+   * {@code peapod.initrd}/PEAPOD_INITRD, {@code peapod.home}/PEAPOD_HOME,
+   * {@code peapod.accel}/PEAPOD_ACCEL, {@code peapod.tbSize}/PEAPOD_TB_SIZE.
+   * Without PEAPOD_HOME the state lives in /var/lib/peapod for root, else in
+   * ~/.local/share/peapod.
+   */
+  public static QemuConfig fromEnvironment(Properties props, Map<String, String> env, boolean root) {
+    Settings s = new Settings(props, env);
+    Path home = s.get("peapod.home", "PEAPOD_HOME").map(Path::of).orElseGet(() -> root
+        ? Path.of("/var/lib/peapod")
+        : Path.of(s.get("user.home", "HOME").orElse("/tmp"), ".local", "share", "peapod"));
+    return new QemuConfig(
+        s.get("peapod.qemu", "PEAPOD_QEMU").orElse(DEFAULT_QEMU),
+        s.get("peapod.kernel", "PEAPOD_KERNEL").map(Path::of).orElse(DEFAULT_KERNEL),
+        s.get("peapod.initrd", "PEAPOD_INITRD").map(Path::of).orElse(DEFAULT_INITRD),
+        home,
+        s.get("peapod.accel", "PEAPOD_ACCEL").map(Accelerator::parse),
+        s.get("peapod.tbSize", "PEAPOD_TB_SIZE").map(Integer::parseInt).orElse(8),
+        Duration.ofSeconds(60),
+        Duration.ofSeconds(3));
+  }
+
+  public QemuConfig withStateDir(Path dir) {
+    return new QemuConfig(qemuBinary, kernel, initrd, dir, accelerator, tbSizeMiB, bootTimeout,
+        probeTimeout);
+  }
+
+  public QemuConfig withKernel(Path newKernel) {
+    return new QemuConfig(qemuBinary, newKernel, initrd, stateDir, accelerator, tbSizeMiB,
+        bootTimeout, probeTimeout);
+  }
+
+  public QemuConfig withAccelerator(Optional<Accelerator> accel) {
+    return new QemuConfig(qemuBinary, kernel, initrd, stateDir, accel, tbSizeMiB, bootTimeout,
+        probeTimeout);
+  }
+
+  public QemuConfig withBootTimeout(Duration timeout) {
+    return new QemuConfig(qemuBinary, kernel, initrd, stateDir, accelerator, tbSizeMiB, timeout,
+        probeTimeout);
+  }
+
+  private static boolean isRoot() {
+    try {
+      return Integer.valueOf(0).equals(Files.getAttribute(Path.of("/proc/self"), "unix:uid"));
+    } catch (IOException | UnsupportedOperationException e) {
+      return false;
+    }
+  }
+
+  /** Looks a setting up as a system property first, then as an environment variable. */
+  private record Settings(Properties props, Map<String, String> env) {
+    Optional<String> get(String property, String variable) {
+      String v = props.getProperty(property);
+      if (v == null || v.isBlank()) {
+        v = env.get(variable);
+      }
+      return v == null || v.isBlank() ? Optional.empty() : Optional.of(v.trim());
+    }
+  }
+}

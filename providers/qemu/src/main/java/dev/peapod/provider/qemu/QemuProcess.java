@@ -1,0 +1,124 @@
+package dev.peapod.provider.qemu;
+
+import dev.peapod.provider.qemu.runtime.HostProcess;
+import dev.peapod.provider.qemu.runtime.VmFiles;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A daemonized QEMU process: launched with {@code -daemonize}, so it has its
+ * own session and outlives the JVM, and known afterwards only by pid and
+ * start time.
+ *
+ * @param pid the daemon's pid, from QEMU's pid file
+ * @param startTime the daemon's start time in clock ticks since host boot
+ * @param launchedAt when the launch began
+ * @param daemonizedAt when QEMU's foreground process exited (VM set up, guest starting)
+ */
+public record QemuProcess(long pid, long startTime, Instant launchedAt, Instant daemonizedAt) {
+
+  private static final Duration LAUNCH_TIMEOUT = Duration.ofSeconds(30);
+  private static final Duration POLL = Duration.ofMillis(20);
+
+  /**
+   * Runs QEMU and waits for its foreground part to exit, which with
+   * {@code -daemonize} happens once the VM is set up. QEMU's stdout and stderr
+   * up to then go to {@link VmFiles#launchLog()} and into the exception when
+   * it fails.
+   */
+  public static QemuProcess launch(List<String> argv, VmFiles files) {
+    Instant launchedAt = Instant.now();
+    try {
+      Files.createDirectories(files.dir());
+      for (Path stale : List.of(files.ctlSocket(), files.qmpSocket(), files.pidFile())) {
+        Files.deleteIfExists(stale);
+      }
+      Process parent = new ProcessBuilder(argv)
+          .redirectErrorStream(true)
+          .redirectOutput(files.launchLog().toFile())
+          .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+          .start();
+      if (!parent.waitFor(LAUNCH_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
+        parent.destroyForcibly();
+        throw new VmLaunchException("QEMU did not daemonize within " + LAUNCH_TIMEOUT.toSeconds() + " s"
+            + launchOutput(files));
+      }
+      if (parent.exitValue() != 0) {
+        throw new VmLaunchException("QEMU exited with status " + parent.exitValue() + launchOutput(files));
+      }
+      Instant daemonizedAt = Instant.now();
+      long pid = readPid(files.pidFile());
+      long startTime = HostProcess.startTime(pid).orElseThrow(() ->
+          new VmLaunchException("QEMU process " + pid + " exited right after starting" + launchOutput(files)));
+      return new QemuProcess(pid, startTime, launchedAt, daemonizedAt);
+    } catch (IOException e) {
+      throw new VmLaunchException("cannot run " + argv.get(0) + ": " + e.getMessage(), e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new VmLaunchException("interrupted while starting QEMU", e);
+    }
+  }
+
+  /** Whether this is still the same live process (not a recycled pid, not a zombie). */
+  public boolean isAlive(String marker) {
+    return HostProcess.matches(pid, startTime, marker);
+  }
+
+  /** Sends SIGKILL if the process is still ours, then waits up to {@code timeout} for it to be gone. */
+  public void kill(String marker, Duration timeout) {
+    if (isAlive(marker)) {
+      ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+    }
+    awaitExit(marker, timeout);
+  }
+
+  /** Waits until the process is gone; returns whether it went within {@code timeout}. */
+  public boolean awaitExit(String marker, Duration timeout) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (isAlive(marker)) {
+      if (System.nanoTime() > deadline) {
+        return false;
+      }
+      sleep(POLL);
+    }
+    return true;
+  }
+
+  private static long readPid(Path pidFile) throws IOException {
+    // QEMU writes the pid file before the parent exits, but be lenient about a slow filesystem.
+    for (int i = 0; i < 50 && !Files.exists(pidFile); i++) {
+      sleep(POLL);
+    }
+    if (!Files.exists(pidFile)) {
+      throw new VmLaunchException("QEMU exited successfully but wrote no pid file " + pidFile);
+    }
+    try {
+      return Long.parseLong(Files.readString(pidFile).trim());
+    } catch (NumberFormatException e) {
+      throw new VmLaunchException("QEMU's pid file " + pidFile + " holds no pid");
+    }
+  }
+
+  private static String launchOutput(VmFiles files) {
+    try {
+      String out = Files.readString(files.launchLog()).trim();
+      return out.isEmpty() ? "" : ": " + out;
+    } catch (IOException e) {
+      return "";
+    }
+  }
+
+  private static void sleep(Duration d) {
+    try {
+      Thread.sleep(d.toMillis());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new VmLaunchException("interrupted", e);
+    }
+  }
+}

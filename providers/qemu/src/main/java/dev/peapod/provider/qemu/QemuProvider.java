@@ -1,0 +1,341 @@
+package dev.peapod.provider.qemu;
+
+import dev.peapod.provider.ContainerSpec;
+import dev.peapod.provider.ContainerStatus;
+import dev.peapod.provider.ExecSession;
+import dev.peapod.provider.ExecSpec;
+import dev.peapod.provider.InvalidStateException;
+import dev.peapod.provider.LogQuery;
+import dev.peapod.provider.LogRecord;
+import dev.peapod.provider.PodNotFoundException;
+import dev.peapod.provider.PodSpec;
+import dev.peapod.provider.PodState;
+import dev.peapod.provider.PodStatus;
+import dev.peapod.provider.Provider;
+import dev.peapod.provider.ProviderException;
+import dev.peapod.provider.RecreateRequiredException;
+import dev.peapod.provider.qemu.guest.Fields;
+import dev.peapod.provider.qemu.guest.GuestConnection;
+import dev.peapod.provider.qemu.guest.GuestErrorException;
+import dev.peapod.provider.qemu.guest.GuestException;
+import dev.peapod.provider.qemu.guest.GuestExecSession;
+import dev.peapod.provider.qemu.guest.GuestMessages;
+import dev.peapod.provider.qemu.guest.Wire;
+import dev.peapod.provider.qemu.logs.LogFileReader;
+import dev.peapod.provider.qemu.runtime.HostInfo;
+import dev.peapod.provider.qemu.runtime.PodDirectory;
+import dev.peapod.provider.qemu.runtime.PodRecord;
+import dev.peapod.provider.qemu.runtime.StateDirectory;
+import dev.peapod.provider.qemu.runtime.VmRecord;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
+import java.util.stream.Stream;
+
+/**
+ * Runs each pod in a QEMU {@code microvm} guest that boots the Peapod kernel
+ * with guest-init as PID 1.
+ *
+ * <p>All state lives in the state directory ({@code pods/<name>/pod.json} for
+ * the spec, {@code vm.json} while a VM is meant to run, plus the VM's sockets
+ * and logs), so a new instance on the same directory re-adopts running VMs.
+ * Operations on one pod are serialised within this instance; see
+ * {@link Provider} for what callers must serialise across processes.
+ */
+public final class QemuProvider implements Provider {
+
+  private final QemuConfig config;
+  private final StateDirectory state;
+  private final GuestChannels channels = new GuestChannels();
+  private final PodVm vms;
+  private final Map<String, Object> locks = new ConcurrentHashMap<>();
+  private final AtomicLong execCounter = new AtomicLong();
+
+  public QemuProvider(QemuConfig config) {
+    this.config = config;
+    this.state = new StateDirectory(config.stateDir());
+    QemuCommandLine commandLine = new QemuCommandLine(config.qemuBinary(), config.tbSizeMiB(), HostInfo.tscKhz());
+    AcceleratorProbe probe = new AcceleratorProbe(
+        config.accelerator(),
+        AcceleratorProbe.kvmDevicePresent(),
+        new KvmProbeBoot(commandLine, config.kernel(), config.initrd(), state.root().resolve("probe")),
+        state.acceleratorCache(),
+        AcceleratorProbe.keyFor(HostInfo.bootId(), config.qemuBinary(), config.kernel(), config.initrd()),
+        config.probeTimeout());
+    this.vms = new PodVm(config, commandLine, probe, channels);
+  }
+
+  /** A provider configured from system properties and the environment (see {@link QemuConfig#fromEnvironment()}). */
+  public QemuProvider() {
+    this(QemuConfig.fromEnvironment());
+  }
+
+  @Override
+  public String name() {
+    return "qemu";
+  }
+
+  public QemuConfig config() {
+    return config;
+  }
+
+  @Override
+  public PodStatus create(PodSpec spec) {
+    String pod = spec.name();
+    requireValidName(pod);
+    return locked(pod, () -> {
+      PodDirectory dir = state.pod(pod);
+      if (dir.exists()) {
+        throw new InvalidStateException(pod, statusOf(dir).state(), "already exists");
+      }
+      PodSpecValidator.validate(spec, kernelFor(spec), config.initrd());
+      dir.vmFiles().socketPathProblem().ifPresent(problem -> {
+        throw new ProviderException(pod, problem);
+      });
+      io(pod, () -> dir.create(new PodRecord(spec, Instant.now())));
+      return statusOf(dir);
+    });
+  }
+
+  @Override
+  public PodStatus start(String pod) {
+    return locked(pod, () -> {
+      PodDirectory dir = existing(pod);
+      PodRecord record = readPod(dir);
+      Optional<VmRecord> vm = readVm(dir);
+      if (vm.isPresent()) {
+        if (vms.goneReason(pod, vm.get()).isEmpty()) {
+          throw new InvalidStateException(pod, PodState.RUNNING, "is already running");
+        }
+        io(pod, dir::deleteVm); // the last VM died; boot a new one
+      }
+      PodSpec spec = record.spec();
+      PodSpecValidator.validate(spec, kernelFor(spec), config.initrd());
+      vms.boot(dir, spec, kernelFor(spec));
+      return statusOf(dir);
+    });
+  }
+
+  @Override
+  public PodStatus replace(String pod, PodSpec spec) {
+    if (!spec.name().equals(pod)) {
+      throw new ProviderException(pod, "replace got a spec for pod \"" + spec.name() + "\"");
+    }
+    return locked(pod, () -> {
+      PodDirectory dir = existing(pod);
+      PodRecord record = readPod(dir);
+      VmRecord vm = runningVm(dir, "replace needs a running VM");
+      PodSpecValidator.validate(spec, kernelFor(spec), config.initrd());
+      Optional<String> reason = VmCompatibility.recreateReason(vm, spec, kernelFor(spec));
+      if (reason.isPresent()) {
+        throw new RecreateRequiredException(pod, reason.get());
+      }
+      io(pod, () -> dir.writePod(record.withSpec(spec)));
+      vms.replaceContainers(dir, vm, spec);
+      return statusOf(dir);
+    });
+  }
+
+  @Override
+  public PodStatus stop(String pod, Duration grace) {
+    return locked(pod, () -> {
+      PodDirectory dir = existing(pod);
+      Optional<VmRecord> vm = readVm(dir);
+      if (vm.isPresent()) {
+        if (vms.goneReason(pod, vm.get()).isEmpty()) {
+          vms.shutdown(dir, vm.get(), grace);
+        }
+        channels.drop(pod);
+        io(pod, dir::deleteVm);
+      }
+      return statusOf(dir);
+    });
+  }
+
+  @Override
+  public void remove(String pod, Duration grace) {
+    locked(pod, () -> {
+      stop(pod, grace);
+      io(pod, () -> state.pod(pod).delete());
+      return null;
+    });
+  }
+
+  @Override
+  public Optional<PodStatus> inspect(String pod) {
+    if (!DnsLabel.isValid(pod)) {
+      return Optional.empty();
+    }
+    PodDirectory dir = state.pod(pod);
+    return dir.exists() ? Optional.of(statusOf(dir)) : Optional.empty();
+  }
+
+  @Override
+  public List<PodStatus> list() {
+    List<PodStatus> out = new ArrayList<>();
+    try {
+      for (PodDirectory dir : state.pods()) {
+        if (dir.exists()) {
+          out.add(statusOf(dir));
+        }
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot list pods in " + state.root(), e);
+    }
+    return out;
+  }
+
+  @Override
+  public Stream<LogRecord> logs(String pod, LogQuery query) {
+    PodDirectory dir = existing(pod);
+    query.container().ifPresent(c -> requireContainer(pod, readPod(dir).spec(), c));
+    return new LogFileReader(dir.vmFiles().containersLog()).stream(query);
+  }
+
+  @Override
+  public ExecSession exec(String pod, ExecSpec spec) {
+    PodDirectory dir = existing(pod);
+    requireContainer(pod, readPod(dir).spec(), spec.container());
+    runningVm(dir, "exec needs a running VM");
+    // '.' cannot occur in a container name, so an exec id never collides with a main process's id.
+    String process = "exec." + ProcessHandle.current().pid() + "." + execCounter.incrementAndGet();
+    try {
+      GuestConnection guest = channels.get(pod, dir.vmFiles(), PodVm.REQUEST_TIMEOUT);
+      return GuestExecSession.start(guest, process, spec, PodVm.REQUEST_TIMEOUT);
+    } catch (GuestErrorException e) {
+      throw new ProviderException(pod, spec.container(), "exec " + spec.command() + ": " + e.detail(), e);
+    } catch (GuestException e) {
+      throw new ProviderException(pod, spec.container(), "exec failed: " + e.getMessage(), e);
+    }
+  }
+
+  /** Closes this instance's guest connections; the VMs keep running. */
+  @Override
+  public void close() {
+    channels.close();
+  }
+
+  // ---- status
+
+  private PodStatus statusOf(PodDirectory dir) {
+    String pod = dir.name();
+    PodRecord record = readPod(dir);
+    Optional<VmRecord> vm = readVm(dir);
+    if (vm.isEmpty()) {
+      return new PodStatus(pod, PodState.CREATED, record.spec(), record.createdAt(), Optional.empty(), List.of(), "");
+    }
+    Optional<String> gone = vms.goneReason(pod, vm.get());
+    if (gone.isPresent()) {
+      return new PodStatus(pod, PodState.VM_GONE, record.spec(), record.createdAt(), Optional.of(vm.get().info()),
+          List.of(), gone.get());
+    }
+    List<ContainerStatus> containers = List.of();
+    String message = "";
+    try {
+      containers = containerStatuses(dir, vm.get(), record.spec());
+    } catch (GuestException e) {
+      message = "guest-init does not answer STATUS: " + e.getMessage();
+    }
+    return new PodStatus(pod, PodState.RUNNING, record.spec(), record.createdAt(), Optional.of(vm.get().info()),
+        containers, message);
+  }
+
+  private List<ContainerStatus> containerStatuses(PodDirectory dir, VmRecord vm, PodSpec spec) {
+    GuestConnection guest = channels.get(dir.name(), dir.vmFiles(), PodVm.REQUEST_TIMEOUT);
+    List<ContainerStatus> statuses = new ArrayList<>(GuestMessages.containerStatuses(
+        guest.call(Wire.MSG_STATUS, Fields.empty(), PodVm.REQUEST_TIMEOUT),
+        vm::imageIdOf));
+    List<String> order = spec.containers().stream().map(ContainerSpec::name).toList();
+    statuses.sort(Comparator.comparingInt(c -> order.indexOf(c.name()) < 0 ? Integer.MAX_VALUE : order.indexOf(c.name())));
+    return statuses;
+  }
+
+  // ---- helpers
+
+  private Path kernelFor(PodSpec spec) {
+    return spec.vm().kernel().map(k -> k.toAbsolutePath().normalize()).orElse(config.kernel());
+  }
+
+  private VmRecord runningVm(PodDirectory dir, String why) {
+    String pod = dir.name();
+    Optional<VmRecord> vm = readVm(dir);
+    if (vm.isEmpty()) {
+      throw new InvalidStateException(pod, PodState.CREATED, "is not running; " + why);
+    }
+    Optional<String> gone = vms.goneReason(pod, vm.get());
+    if (gone.isPresent()) {
+      throw new InvalidStateException(pod, PodState.VM_GONE, gone.get() + "; " + why);
+    }
+    return vm.get();
+  }
+
+  private PodDirectory existing(String pod) {
+    if (!DnsLabel.isValid(pod)) {
+      throw new PodNotFoundException(pod);
+    }
+    PodDirectory dir = state.pod(pod);
+    if (!dir.exists()) {
+      throw new PodNotFoundException(pod);
+    }
+    return dir;
+  }
+
+  private static void requireValidName(String pod) {
+    String problem = DnsLabel.problem("pod name", pod);
+    if (problem != null) {
+      throw new ProviderException(pod, problem);
+    }
+  }
+
+  private static void requireContainer(String pod, PodSpec spec, String container) {
+    if (spec.containers().stream().noneMatch(c -> c.name().equals(container))) {
+      throw new ProviderException(pod, container, "no such container in the pod", null);
+    }
+  }
+
+  private PodRecord readPod(PodDirectory dir) {
+    try {
+      return dir.readPod().orElseThrow(() -> new PodNotFoundException(dir.name()));
+    } catch (IOException e) {
+      throw new ProviderException(dir.name(), null, "cannot read " + dir.path() + "/pod.json: " + e.getMessage(), e);
+    }
+  }
+
+  private Optional<VmRecord> readVm(PodDirectory dir) {
+    try {
+      return dir.readVm();
+    } catch (IOException e) {
+      throw new ProviderException(dir.name(), null, "cannot read " + dir.path() + "/vm.json: " + e.getMessage(), e);
+    }
+  }
+
+  private <T> T locked(String pod, Supplier<T> action) {
+    synchronized (locks.computeIfAbsent(pod, p -> new Object())) {
+      return action.get();
+    }
+  }
+
+  /** A state-directory write that may fail with an IOException. */
+  @FunctionalInterface
+  private interface IoAction {
+    void run() throws IOException;
+  }
+
+  private void io(String pod, IoAction action) {
+    try {
+      action.run();
+    } catch (IOException e) {
+      throw new ProviderException(pod, null, "cannot update the pod's state in " + state.root() + ": " + e, e);
+    }
+  }
+}

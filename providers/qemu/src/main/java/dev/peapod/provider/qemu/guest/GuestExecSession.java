@@ -1,0 +1,173 @@
+package dev.peapod.provider.qemu.guest;
+
+import dev.peapod.provider.ExecSession;
+import dev.peapod.provider.ExecSpec;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.OptionalInt;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * An exec'd process in the guest, driven over a {@link GuestConnection}: EXEC
+ * starts it under a host-chosen process id, STDIN/STDOUT/STDERR frames carry
+ * its streams, and EVENT_EXITED for that id ends it.
+ */
+public final class GuestExecSession implements ExecSession, ProcessSink {
+
+  private final GuestConnection connection;
+  private final String process;
+  private final StreamBuffer stdout = new StreamBuffer();
+  private final StreamBuffer stderr = new StreamBuffer();
+  private final CompletableFuture<Integer> exit = new CompletableFuture<>();
+  private final StdinStream stdin = new StdinStream();
+  private volatile int pid;
+
+  private GuestExecSession(GuestConnection connection, String process) {
+    this.connection = connection;
+    this.process = process;
+  }
+
+  /**
+   * Starts the process and returns once the guest confirmed it runs.
+   *
+   * @param process an id unique among the VM's processes; never a container name
+   * @throws GuestErrorException if the guest could not start it (no such container, command not found ...)
+   */
+  public static GuestExecSession start(GuestConnection connection, String process, ExecSpec spec, Duration timeout) {
+    GuestExecSession session = new GuestExecSession(connection, process);
+    // Register before sending: output and even the exit may arrive before the OK is read.
+    connection.register(process, session);
+    try {
+      Fields ok = connection.call(Wire.MSG_EXEC, GuestMessages.exec(process, spec), timeout);
+      session.pid = ok.u32(Wire.F_PID).orElse(0);
+      return session;
+    } catch (RuntimeException e) {
+      connection.unregister(process);
+      throw e;
+    }
+  }
+
+  /** The process's pid in the guest. */
+  public int pid() {
+    return pid;
+  }
+
+  @Override
+  public OutputStream stdin() {
+    return stdin;
+  }
+
+  @Override
+  public InputStream stdout() {
+    return stdout;
+  }
+
+  @Override
+  public InputStream stderr() {
+    return stderr;
+  }
+
+  @Override
+  public void resize(ExecSpec.TerminalSize size) {
+    connection.post(Wire.MSG_WINSIZE, Fields.builder().str(Wire.F_PROCESS, process)
+        .u32(Wire.F_ROWS, size.rows()).u32(Wire.F_COLS, size.cols()).build());
+  }
+
+  @Override
+  public void signal(int signal) {
+    connection.call(Wire.MSG_SIGNAL, Fields.builder().str(Wire.F_PROCESS, process)
+        .u32(Wire.F_SIGNAL, signal).build(), Duration.ofSeconds(10));
+  }
+
+  @Override
+  public OptionalInt waitFor(Duration timeout) {
+    try {
+      return OptionalInt.of(exit.get(timeout.toNanos(), TimeUnit.NANOSECONDS));
+    } catch (TimeoutException e) {
+      return OptionalInt.empty();
+    } catch (ExecutionException e) {
+      throw e.getCause() instanceof GuestException g ? g : new GuestException("exec failed", e.getCause());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return OptionalInt.empty();
+    }
+  }
+
+  @Override
+  public void close() {
+    connection.unregister(process);
+    stdout.close();
+    stderr.close();
+  }
+
+  // ---- ProcessSink: called on the connection's reader thread
+
+  @Override
+  public void stdout(byte[] data) {
+    stdout.write(data);
+  }
+
+  @Override
+  public void stderr(byte[] data) {
+    stderr.write(data);
+  }
+
+  @Override
+  public void exited(int exitCode) {
+    connection.unregister(process);
+    stdout.finish();
+    stderr.finish();
+    exit.complete(exitCode);
+  }
+
+  @Override
+  public void failed(GuestException error) {
+    stdout.finish();
+    stderr.finish();
+    exit.completeExceptionally(error);
+  }
+
+  /** Sends writes as STDIN frames of at most one data chunk; close sends end-of-input. */
+  private final class StdinStream extends OutputStream {
+    private boolean closed;
+
+    @Override
+    public void write(int b) throws IOException {
+      write(new byte[] {(byte) b}, 0, 1);
+    }
+
+    @Override
+    public synchronized void write(byte[] b, int off, int len) throws IOException {
+      if (closed) {
+        throw new IOException("stdin of " + process + " is closed");
+      }
+      for (int pos = off; pos < off + len; pos += Wire.MAX_DATA_CHUNK) {
+        int n = Math.min(Wire.MAX_DATA_CHUNK, off + len - pos);
+        send(Arrays.copyOfRange(b, pos, pos + n));
+      }
+    }
+
+    @Override
+    public synchronized void close() throws IOException {
+      if (!closed) {
+        closed = true;
+        send(new byte[0]);
+      }
+    }
+
+    private void send(byte[] data) throws IOException {
+      try {
+        connection.post(Wire.MSG_STDIN,
+            Fields.builder().str(Wire.F_PROCESS, process).bytes(Wire.F_DATA, data).build());
+      } catch (GuestException e) {
+        throw new IOException(e.getMessage(), e);
+      }
+    }
+  }
+}

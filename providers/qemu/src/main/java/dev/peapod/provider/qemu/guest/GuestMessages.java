@@ -1,0 +1,136 @@
+package dev.peapod.provider.qemu.guest;
+
+import dev.peapod.provider.ContainerSpec;
+import dev.peapod.provider.ContainerStatus;
+import dev.peapod.provider.ContainerStatus.ContainerState;
+import dev.peapod.provider.ExecSpec;
+import dev.peapod.provider.PodSpec;
+import dev.peapod.provider.RestartPolicy;
+import dev.peapod.provider.VolumeMount;
+import dev.peapod.provider.VolumeSpec;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalInt;
+import java.util.function.Function;
+
+/** Translates between the provider SPI's types and the payloads of guest requests and replies. */
+public final class GuestMessages {
+
+  /**
+   * First restart delay for a container with restart policy Always/OnFailure;
+   * the guest doubles it up to 300 s. Shorter than Kubernetes' 10 s because a
+   * restart inside a micro-VM costs milliseconds, not a kubelet round.
+   */
+  public static final Duration RESTART_BACKOFF = Duration.ofSeconds(1);
+
+  private GuestMessages() {}
+
+  /** START_POD: the pod-wide settings; {@code now} lets the guest set its clock. */
+  public static Fields startPod(PodSpec spec, Instant now) {
+    Fields.Builder b = Fields.builder()
+        .str(Wire.F_HOSTNAME, spec.hostname())
+        .strs(Wire.F_DNS_SERVER, spec.dns().nameservers())
+        .strs(Wire.F_DNS_SEARCH, spec.dns().searches())
+        .strs(Wire.F_DNS_OPTION, spec.dns().options())
+        .strs(Wire.F_HOSTS_LINE, spec.extraHosts())
+        .u64(Wire.F_TIME_NS, now.getEpochSecond() * 1_000_000_000L + now.getNano());
+    for (VolumeSpec v : spec.volumes()) {
+      b.group(Wire.F_VOLUME, Fields.builder().str(Wire.F_NAME, v.name())
+          .u64(Wire.F_SIZE_LIMIT, v.sizeLimitBytes()).build());
+    }
+    return b.build();
+  }
+
+  /** ADD_CONTAINER for one container whose image is the virtio-blk device with serial {@code imageSerial}. */
+  public static Fields addContainer(ContainerSpec c, String imageSerial, Duration grace) {
+    Fields.Builder b = Fields.builder()
+        .str(Wire.F_CONTAINER, c.name())
+        .str(Wire.F_IMAGE, imageSerial)
+        .strs(Wire.F_ARGV, c.command())
+        .strs(Wire.F_ENV, env(c.env()))
+        .str(Wire.F_CWD, c.workingDir().isEmpty() ? "/" : c.workingDir());
+    optional(b, Wire.F_USER, c.user())
+        .u32(Wire.F_RESTART, restart(c.restartPolicy()))
+        .u32(Wire.F_BACKOFF_MS, millis(RESTART_BACKOFF));
+    for (VolumeMount m : c.mounts()) {
+      b.group(Wire.F_MOUNT, Fields.builder()
+          .str(Wire.F_NAME, m.volume())
+          .str(Wire.F_PATH, m.mountPath())
+          .u32(Wire.F_READONLY, m.readOnly() ? 1 : 0)
+          .str(Wire.F_SUBPATH, m.subPath())
+          .build());
+    }
+    return b.u32(Wire.F_GRACE_MS, millis(grace)).build();
+  }
+
+  /** EXEC; an empty working directory or user means the container's, so the field is left out. */
+  public static Fields exec(String process, ExecSpec spec) {
+    Fields.Builder b = Fields.builder()
+        .str(Wire.F_CONTAINER, spec.container())
+        .str(Wire.F_PROCESS, process)
+        .strs(Wire.F_ARGV, spec.command())
+        .strs(Wire.F_ENV, env(spec.env()));
+    optional(b, Wire.F_CWD, spec.workingDir());
+    return optional(b, Wire.F_USER, spec.user())
+        .u32(Wire.F_TTY, spec.tty() ? 1 : 0)
+        .u32(Wire.F_ROWS, spec.size().rows())
+        .u32(Wire.F_COLS, spec.size().cols())
+        .build();
+  }
+
+  /** DESTROY_POD and SHUTDOWN take only the grace period. */
+  public static Fields grace(Duration grace) {
+    return Fields.builder().u32(Wire.F_GRACE_MS, millis(grace)).build();
+  }
+
+  /**
+   * The CONTAINER_STATUS groups of a STATUS reply, in the guest's order;
+   * {@code imageIds} maps an image serial back to the image id.
+   */
+  public static List<ContainerStatus> containerStatuses(Fields ok, Function<String, String> imageIds) {
+    return ok.groups(Wire.F_CONTAINER_STATUS).stream().map(g -> containerStatus(g, imageIds)).toList();
+  }
+
+  private static ContainerStatus containerStatus(Fields g, Function<String, String> imageIds) {
+    ContainerState state = switch (g.u32(Wire.F_STATE).orElse(0)) {
+      case Wire.STATE_RUNNING -> ContainerState.RUNNING;
+      case Wire.STATE_WAITING -> ContainerState.WAITING;
+      default -> ContainerState.EXITED;
+    };
+    OptionalInt exitCode = g.u32(Wire.F_EXIT_CODE);
+    if (state == ContainerState.RUNNING && g.u32(Wire.F_RESTARTS).orElse(0) == 0) {
+      exitCode = OptionalInt.empty(); // never exited; the guest may send 0 as "none"
+    }
+    return new ContainerStatus(
+        g.str(Wire.F_CONTAINER).orElse(""),
+        state,
+        state == ContainerState.RUNNING ? g.u32(Wire.F_PID).orElse(0) : 0,
+        exitCode,
+        g.u32(Wire.F_RESTARTS).orElse(0),
+        imageIds.apply(g.str(Wire.F_IMAGE).orElse("")));
+  }
+
+  /** Adds a string field only when it has a value: the guest treats a present field as set. */
+  private static Fields.Builder optional(Fields.Builder b, int tag, String value) {
+    return value.isEmpty() ? b : b.str(tag, value);
+  }
+
+  private static List<String> env(Map<String, String> env) {
+    return env.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).toList();
+  }
+
+  private static int restart(RestartPolicy policy) {
+    return switch (policy) {
+      case ALWAYS -> Wire.RESTART_ALWAYS;
+      case ON_FAILURE -> Wire.RESTART_ON_FAILURE;
+      case NEVER -> Wire.RESTART_NEVER;
+    };
+  }
+
+  /** Milliseconds as a u32, clamped: the wire cannot carry more than ~49 days. */
+  private static int millis(Duration d) {
+    return (int) Math.min(Math.max(d.toMillis(), 0), 0xFFFF_FFFFL);
+  }
+}

@@ -1,0 +1,160 @@
+package dev.peapod.provider.qemu.guest;
+
+/**
+ * The host ↔ guest wire protocol, version 1: a mirror of
+ * {@code guest-init/src/proto.h}, which is the authority. Change both together
+ * and bump {@link #VERSION} on any incompatible change.
+ *
+ * <p>A frame is a 16-byte big-endian header (magic, version, flags, type,
+ * reserved, seq, length) followed by {@code length} bytes of TLV fields, each
+ * a 2-byte tag, a 4-byte length and the value.
+ */
+public final class Wire {
+
+  public static final int MAGIC = 0x5050;
+  public static final int VERSION = 1;
+  public static final int HEADER_SIZE = 16;
+  public static final int MAX_PAYLOAD = 1 << 20;
+  public static final int MAX_DATA_CHUNK = 32 * 1024;
+  public static final int MAX_PENDING_EVENTS = 4096;
+  /** Size of a field's tag and length, before its value. */
+  public static final int FIELD_HEADER_SIZE = 6;
+
+  public static final String CTL_PORT_NAME = "peapod.ctl";
+  public static final String LOG_PORT_NAME = "peapod.log";
+
+  // ---- Message types: guest -> host
+  public static final int MSG_READY = 0x0001;
+  public static final int MSG_OK = 0x0002;
+  public static final int MSG_ERROR = 0x0003;
+  public static final int MSG_EVENT_STARTED = 0x0010;
+  public static final int MSG_EVENT_EXITED = 0x0011;
+  public static final int MSG_STDOUT = 0x0020;
+  public static final int MSG_STDERR = 0x0021;
+  public static final int MSG_LOG = 0x0030;
+
+  // ---- Message types: host -> guest
+  public static final int MSG_HELLO = 0x0100;
+  public static final int MSG_START_POD = 0x0101;
+  public static final int MSG_ADD_CONTAINER = 0x0102;
+  public static final int MSG_SIGNAL = 0x0103;
+  public static final int MSG_EXEC = 0x0104;
+  public static final int MSG_STDIN = 0x0105;
+  public static final int MSG_WINSIZE = 0x0106;
+  public static final int MSG_REMOVE_CONTAINER = 0x0107;
+  public static final int MSG_DESTROY_POD = 0x0108;
+  public static final int MSG_SHUTDOWN = 0x0109;
+  public static final int MSG_ACK_EVENTS = 0x010A;
+  public static final int MSG_PING = 0x010B;
+  public static final int MSG_STATUS = 0x010C;
+
+  // ---- Field tags
+  public static final int F_VERSION = 0x01;
+  public static final int F_BOOT_ID = 0x02;
+  public static final int F_KERNEL = 0x03;
+  public static final int F_CODE = 0x04;
+  public static final int F_MESSAGE = 0x05;
+  public static final int F_CONTAINER = 0x06;
+  public static final int F_PROCESS = 0x07;
+  public static final int F_PID = 0x08;
+  public static final int F_EXIT_CODE = 0x09;
+  public static final int F_SIGNAL = 0x0A;
+  public static final int F_EVENT_SEQ = 0x0B;
+  public static final int F_DATA = 0x0C;
+  public static final int F_STREAM = 0x0D;
+  public static final int F_TIME_NS = 0x0E;
+  public static final int F_HOSTNAME = 0x10;
+  public static final int F_DNS_SERVER = 0x11;
+  public static final int F_DNS_SEARCH = 0x12;
+  public static final int F_DNS_OPTION = 0x13;
+  public static final int F_HOSTS_LINE = 0x14;
+  public static final int F_VOLUME = 0x15;
+  public static final int F_NAME = 0x16;
+  public static final int F_SIZE_LIMIT = 0x17;
+  public static final int F_IMAGE = 0x20;
+  public static final int F_ARGV = 0x21;
+  public static final int F_ENV = 0x22;
+  public static final int F_CWD = 0x23;
+  public static final int F_USER = 0x24;
+  public static final int F_RESTART = 0x25;
+  public static final int F_BACKOFF_MS = 0x26;
+  public static final int F_MOUNT = 0x27;
+  public static final int F_PATH = 0x28;
+  public static final int F_READONLY = 0x29;
+  public static final int F_SUBPATH = 0x2A;
+  public static final int F_GRACE_MS = 0x2B;
+  public static final int F_TTY = 0x2C;
+  public static final int F_ROWS = 0x2D;
+  public static final int F_COLS = 0x2E;
+  public static final int F_CONTAINER_STATUS = 0x30;
+  public static final int F_STATE = 0x31;
+  public static final int F_RESTARTS = 0x32;
+
+  public static final int RESTART_NEVER = 0;
+  public static final int RESTART_ON_FAILURE = 1;
+  public static final int RESTART_ALWAYS = 2;
+
+  public static final int STATE_RUNNING = 1;
+  public static final int STATE_EXITED = 2;
+  public static final int STATE_WAITING = 3;
+
+  public static final int STREAM_STDOUT = 1;
+  public static final int STREAM_STDERR = 2;
+
+  /** Longest virtio-blk serial the guest accepts in {@link #F_IMAGE}. */
+  public static final int MAX_IMAGE_SERIAL = 20;
+
+  private Wire() {}
+
+  /** How a field's value is encoded; fixed per tag so decoders can check lengths. */
+  public enum Kind { STR, U32, U64, BYTES, GROUP }
+
+  /** The value kind of a known tag, or {@link Kind#BYTES} for a tag this side does not know. */
+  public static Kind kindOf(int tag) {
+    switch (tag) {
+      case F_VERSION: case F_CODE: case F_PID: case F_EXIT_CODE: case F_SIGNAL: case F_STREAM:
+      case F_RESTART: case F_BACKOFF_MS: case F_READONLY: case F_GRACE_MS: case F_TTY:
+      case F_ROWS: case F_COLS: case F_STATE: case F_RESTARTS:
+        return Kind.U32;
+      case F_EVENT_SEQ: case F_TIME_NS: case F_SIZE_LIMIT:
+        return Kind.U64;
+      case F_VOLUME: case F_MOUNT: case F_CONTAINER_STATUS:
+        return Kind.GROUP;
+      case F_BOOT_ID: case F_KERNEL: case F_MESSAGE: case F_CONTAINER: case F_PROCESS:
+      case F_HOSTNAME: case F_DNS_SERVER: case F_DNS_SEARCH: case F_DNS_OPTION:
+      case F_HOSTS_LINE: case F_NAME: case F_IMAGE: case F_ARGV: case F_ENV: case F_CWD:
+      case F_USER: case F_PATH: case F_SUBPATH:
+        return Kind.STR;
+      default:
+        return Kind.BYTES;
+    }
+  }
+
+  /** A readable name for a message type, for errors and logs. */
+  public static String typeName(int type) {
+    switch (type) {
+      case MSG_READY: return "READY";
+      case MSG_OK: return "OK";
+      case MSG_ERROR: return "ERROR";
+      case MSG_EVENT_STARTED: return "EVENT_STARTED";
+      case MSG_EVENT_EXITED: return "EVENT_EXITED";
+      case MSG_STDOUT: return "STDOUT";
+      case MSG_STDERR: return "STDERR";
+      case MSG_LOG: return "LOG";
+      case MSG_HELLO: return "HELLO";
+      case MSG_START_POD: return "START_POD";
+      case MSG_ADD_CONTAINER: return "ADD_CONTAINER";
+      case MSG_SIGNAL: return "SIGNAL";
+      case MSG_EXEC: return "EXEC";
+      case MSG_STDIN: return "STDIN";
+      case MSG_WINSIZE: return "WINSIZE";
+      case MSG_REMOVE_CONTAINER: return "REMOVE_CONTAINER";
+      case MSG_DESTROY_POD: return "DESTROY_POD";
+      case MSG_SHUTDOWN: return "SHUTDOWN";
+      case MSG_ACK_EVENTS: return "ACK_EVENTS";
+      case MSG_PING: return "PING";
+      case MSG_STATUS: return "STATUS";
+      default: return String.format("0x%04x", type);
+    }
+  }
+}

@@ -1,0 +1,66 @@
+package dev.peapod.provider.qemu.runtime;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Optional;
+import java.util.OptionalLong;
+
+/**
+ * A host process seen through /proc, identified by pid <em>and</em> start
+ * time so that a recycled pid is never mistaken for our VM, and so that a
+ * zombie counts as gone (a killed daemon may wait for a reaper that never comes).
+ */
+public final class HostProcess {
+
+  private HostProcess() {}
+
+  /** The process's start time in clock ticks since host boot (field 22 of /proc/pid/stat). */
+  public static OptionalLong startTime(long pid) {
+    return stat(pid).map(fields -> Long.parseLong(fields[19]))
+        .map(OptionalLong::of).orElse(OptionalLong.empty());
+  }
+
+  /** Whether the pid is a live (not zombie) process. */
+  public static boolean isAlive(long pid) {
+    return stat(pid).map(fields -> !fields[0].equals("Z") && !fields[0].equals("X")).orElse(false);
+  }
+
+  /** Whether pid is alive, started at {@code startTime}, and its command line contains {@code marker}. */
+  public static boolean matches(long pid, long startTime, String marker) {
+    if (!isAlive(pid) || startTime(pid).orElse(-1) != startTime) {
+      return false;
+    }
+    return commandLine(pid).map(cmd -> cmd.contains(marker)).orElse(false);
+  }
+
+  /** The NUL-separated argv joined with spaces. */
+  public static Optional<String> commandLine(long pid) {
+    try {
+      byte[] raw = Files.readAllBytes(Path.of("/proc", Long.toString(pid), "cmdline"));
+      return Optional.of(new String(raw, StandardCharsets.UTF_8).replace('\0', ' ').trim());
+    } catch (IOException e) {
+      return Optional.empty();
+    }
+  }
+
+  /**
+   * Fields of /proc/pid/stat after the command name, so index 0 is the state
+   * (field 3) and index 19 the start time (field 22). The name is skipped by
+   * its last ')' because it may itself contain spaces and parentheses.
+   */
+  private static Optional<String[]> stat(long pid) {
+    try {
+      String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+      int close = stat.lastIndexOf(')');
+      if (close < 0) {
+        return Optional.empty();
+      }
+      String[] fields = stat.substring(close + 2).trim().split(" ");
+      return fields.length > 19 ? Optional.of(fields) : Optional.empty();
+    } catch (IOException | RuntimeException e) {
+      return Optional.empty();
+    }
+  }
+}

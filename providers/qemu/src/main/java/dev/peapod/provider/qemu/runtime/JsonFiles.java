@@ -1,0 +1,68 @@
+package dev.peapod.provider.qemu.runtime;
+
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.datatype.jdk8.Jdk8Module;
+import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.Optional;
+
+/**
+ * Reads and writes the provider's JSON records. A write either replaces the
+ * file whole or leaves the old one: the bytes go to a temporary file in the
+ * same directory, are fsynced, renamed over the target atomically, and the
+ * directory is fsynced, so a crash or a concurrent reader never sees half a
+ * record.
+ */
+public final class JsonFiles {
+
+  /** Shared mapper: ISO-8601 times and durations, Optional and Path support, tolerant of newer fields. */
+  public static final ObjectMapper MAPPER = new ObjectMapper()
+      .registerModule(new Jdk8Module())
+      .registerModule(new JavaTimeModule())
+      .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
+      .disable(SerializationFeature.WRITE_DURATIONS_AS_TIMESTAMPS)
+      .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+      .enable(SerializationFeature.INDENT_OUTPUT);
+
+  private JsonFiles() {}
+
+  public static void write(Path file, Object value) throws IOException {
+    byte[] bytes = MAPPER.writeValueAsBytes(value);
+    Path dir = file.toAbsolutePath().getParent();
+    Path tmp = Files.createTempFile(dir, "." + file.getFileName(), ".tmp");
+    try {
+      try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+        ch.write(java.nio.ByteBuffer.wrap(bytes));
+        ch.force(true);
+      }
+      Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    } finally {
+      Files.deleteIfExists(tmp);
+    }
+    syncDirectory(dir);
+  }
+
+  /** The record in {@code file}, or empty if there is none. */
+  public static <T> Optional<T> read(Path file, Class<T> type) throws IOException {
+    try {
+      return Optional.of(MAPPER.readValue(Files.readAllBytes(file), type));
+    } catch (NoSuchFileException e) {
+      return Optional.empty();
+    }
+  }
+
+  /** Makes a rename or delete in {@code dir} durable. */
+  static void syncDirectory(Path dir) throws IOException {
+    try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
+      ch.force(true);
+    }
+  }
+}

@@ -1,0 +1,54 @@
+package dev.peapod.provider.qemu.runtime;
+
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The provider's state directory: {@code pods/<name>/} per pod, plus host-wide
+ * caches such as the accelerator probe result.
+ */
+public final class StateDirectory {
+
+  private final Path root;
+
+  public StateDirectory(Path root) {
+    this.root = root.toAbsolutePath().normalize();
+  }
+
+  public Path root() {
+    return root;
+  }
+
+  /** The directory of the pod with that (validated) name, whether it exists or not. */
+  public PodDirectory pod(String name) {
+    return new PodDirectory(name, root.resolve("pods").resolve(name));
+  }
+
+  /** Every pod with a pod record, in name order. */
+  public List<PodDirectory> pods() throws IOException {
+    Path pods = root.resolve("pods");
+    List<PodDirectory> out = new ArrayList<>();
+    if (!Files.isDirectory(pods)) {
+      return out;
+    }
+    try (DirectoryStream<Path> entries = Files.newDirectoryStream(pods)) {
+      for (Path entry : entries) {
+        PodDirectory pod = new PodDirectory(entry.getFileName().toString(), entry);
+        if (pod.exists()) {
+          out.add(pod);
+        }
+      }
+    }
+    out.sort((a, b) -> a.name().compareTo(b.name()));
+    return out;
+  }
+
+  /** Where the accelerator probe caches its verdict. */
+  public Path acceleratorCache() {
+    return root.resolve("accelerator.json");
+  }
+}

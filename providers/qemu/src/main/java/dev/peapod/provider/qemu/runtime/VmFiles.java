@@ -1,0 +1,65 @@
+package dev.peapod.provider.qemu.runtime;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.Optional;
+
+/**
+ * The files a running VM uses on the host, all in one runtime directory.
+ *
+ * @param dir the directory holding them
+ */
+public record VmFiles(Path dir) {
+
+  /**
+   * Longest unix socket path the kernel accepts: sun_path is 108 bytes
+   * including the terminating NUL. QEMU fails late and obscurely beyond it.
+   */
+  public static final int MAX_SOCKET_PATH_BYTES = 107;
+
+  public VmFiles {
+    dir = dir.toAbsolutePath().normalize();
+  }
+
+  /** The guest's serial console (kernel messages, guest-init diagnostics). */
+  public Path console() {
+    return dir.resolve("console.log");
+  }
+
+  /** Unix socket of the "peapod.ctl" virtio-serial port. */
+  public Path ctlSocket() {
+    return dir.resolve("ctl.sock");
+  }
+
+  /** Where QEMU writes the "peapod.log" port: the guest's container output frames. */
+  public Path containersLog() {
+    return dir.resolve("containers.log");
+  }
+
+  /** QEMU's monitor (QMP) socket. */
+  public Path qmpSocket() {
+    return dir.resolve("qmp.sock");
+  }
+
+  /** Written by QEMU after it daemonized. */
+  public Path pidFile() {
+    return dir.resolve("qemu.pid");
+  }
+
+  /** QEMU's stderr and stdout until it daemonizes: why a launch failed. */
+  public Path launchLog() {
+    return dir.resolve("qemu.err");
+  }
+
+  /** Why the sockets cannot be created at these paths, if they cannot. */
+  public Optional<String> socketPathProblem() {
+    for (Path socket : new Path[] {ctlSocket(), qmpSocket()}) {
+      int bytes = socket.toString().getBytes(StandardCharsets.UTF_8).length;
+      if (bytes > MAX_SOCKET_PATH_BYTES) {
+        return Optional.of("unix socket path " + socket + " is " + bytes + " bytes, more than the "
+            + MAX_SOCKET_PATH_BYTES + " the kernel allows; use a shorter state directory (PEAPOD_HOME)");
+      }
+    }
+    return Optional.empty();
+  }
+}

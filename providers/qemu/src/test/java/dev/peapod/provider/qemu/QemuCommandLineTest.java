@@ -1,0 +1,76 @@
+package dev.peapod.provider.qemu;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import dev.peapod.provider.PortForward;
+import dev.peapod.provider.qemu.runtime.VmFiles;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.OptionalLong;
+import org.junit.jupiter.api.Test;
+
+class QemuCommandLineTest {
+
+  private static final VmFiles FILES = new VmFiles(Path.of("/run/pp/web"));
+
+  @Test
+  void buildsTheExactArgvForATcgPod() {
+    VmDefinition vm = new VmDefinition("web", Path.of("/k/bzImage"), Path.of("/k/initramfs.cpio"), 2, 96,
+        Accelerator.TCG, FILES,
+        List.of(new ImageDevice("img0", "sha256:a", Path.of("/img/a.erofs")),
+            new ImageDevice("img1", "sha256:b", Path.of("/img/b,c.erofs"))),
+        List.of(PortForward.tcp(8080, 80), new PortForward("0.0.0.0", 5353, 53, PortForward.Protocol.UDP)),
+        true);
+
+    List<String> argv = new QemuCommandLine("qemu-system-x86_64", 8, OptionalLong.of(2596150)).argv(vm);
+
+    assertEquals(List.of(
+        "qemu-system-x86_64",
+        "-name", "peapod-web",
+        "-M", "microvm,x-option-roms=off,isa-serial=on,rtc=on",
+        "-accel", "tcg,tb-size=8",
+        "-m", "96",
+        "-smp", "2",
+        "-nodefaults", "-no-user-config", "-display", "none", "-no-reboot",
+        "-kernel", "/k/bzImage",
+        "-initrd", "/k/initramfs.cpio",
+        "-append", "console=ttyS0 quiet panic=-1 tsc_early_khz=2596150",
+        "-chardev", "file,id=con,path=/run/pp/web/console.log",
+        "-serial", "chardev:con",
+        "-device", "virtio-serial-device,max_ports=4",
+        "-chardev", "socket,id=ctl,path=/run/pp/web/ctl.sock,server=on,wait=off",
+        "-device", "virtserialport,chardev=ctl,name=peapod.ctl",
+        "-chardev", "file,id=log,path=/run/pp/web/containers.log",
+        "-device", "virtserialport,chardev=log,name=peapod.log",
+        "-drive", "id=img0,file=/img/a.erofs,format=raw,if=none,readonly=on",
+        "-device", "virtio-blk-device,drive=img0,serial=img0",
+        "-drive", "id=img1,file=/img/b,,c.erofs,format=raw,if=none,readonly=on",
+        "-device", "virtio-blk-device,drive=img1,serial=img1",
+        "-netdev", "user,id=net0,hostfwd=tcp:127.0.0.1:8080-:80,hostfwd=udp:0.0.0.0:5353-:53",
+        "-device", "virtio-net-device,netdev=net0",
+        "-device", "virtio-rng-device",
+        "-qmp", "unix:/run/pp/web/qmp.sock,server=on,wait=off",
+        "-daemonize",
+        "-pidfile", "/run/pp/web/qemu.pid"), argv);
+  }
+
+  @Test
+  void usesKvmWithTheHostCpuAndLeavesOutWhatIsNotThere() {
+    VmDefinition vm = new VmDefinition("probe", Path.of("/k/bz"), Path.of("/k/i"), 1, 64,
+        Accelerator.KVM, FILES, List.of(), List.of(), false);
+
+    List<String> argv = new QemuCommandLine("/opt/qemu", 8, OptionalLong.empty()).argv(vm);
+
+    assertEquals(List.of("-accel", "kvm", "-cpu", "host"), argv.subList(5, 9));
+    assertEquals("console=ttyS0 quiet panic=-1", argv.get(argv.indexOf("-append") + 1));
+    assertEquals(-1, argv.indexOf("-netdev"));
+    assertEquals(-1, argv.indexOf("-drive"));
+  }
+
+  @Test
+  void socketPathsLongerThanTheKernelAllowsAreReported() {
+    VmFiles deep = new VmFiles(Path.of("/" + "x".repeat(100)));
+    assertEquals(true, deep.socketPathProblem().orElseThrow().contains("107"));
+    assertEquals(true, FILES.socketPathProblem().isEmpty());
+  }
+}

@@ -1,0 +1,90 @@
+package dev.peapod.provider.qemu.guest;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+
+import dev.peapod.provider.ContainerSpec;
+import dev.peapod.provider.ContainerStatus;
+import dev.peapod.provider.ContainerStatus.ContainerState;
+import dev.peapod.provider.DnsSettings;
+import dev.peapod.provider.ExecSpec;
+import dev.peapod.provider.ImageRootfs;
+import dev.peapod.provider.PodSpec;
+import dev.peapod.provider.RestartPolicy;
+import dev.peapod.provider.VolumeMount;
+import dev.peapod.provider.VolumeSpec;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalInt;
+import org.junit.jupiter.api.Test;
+
+class GuestMessagesTest {
+
+  private static final ContainerSpec WEB = ContainerSpec.of("web",
+          new ImageRootfs("sha256:a", Path.of("/a.erofs")), List.of("httpd", "-f"))
+      .withEnv(Map.of("A", "1")).withRestartPolicy(RestartPolicy.ON_FAILURE)
+      .withMounts(List.of(new VolumeMount("data", "/data", true, "")));
+
+  @Test
+  void addContainerCarriesEveryFieldInProtoOrder() {
+    Fields f = GuestMessages.addContainer(WEB, "img0", Duration.ofSeconds(3));
+
+    assertEquals(Fields.builder()
+        .str(Wire.F_CONTAINER, "web").str(Wire.F_IMAGE, "img0")
+        .str(Wire.F_ARGV, "httpd").str(Wire.F_ARGV, "-f")
+        .str(Wire.F_ENV, "A=1").str(Wire.F_CWD, "/")
+        .u32(Wire.F_RESTART, Wire.RESTART_ON_FAILURE).u32(Wire.F_BACKOFF_MS, 1000)
+        .group(Wire.F_MOUNT, Fields.builder().str(Wire.F_NAME, "data").str(Wire.F_PATH, "/data")
+            .u32(Wire.F_READONLY, 1).str(Wire.F_SUBPATH, "").build())
+        .u32(Wire.F_GRACE_MS, 3000)
+        .build(), f);
+  }
+
+  @Test
+  void startPodCarriesPodWideSettings() {
+    PodSpec spec = new PodSpec("p", "host", new DnsSettings(List.of("10.0.2.3"), List.of("lan"), List.of()),
+        List.of("1.2.3.4 db"), null, List.of(), List.of(new VolumeSpec("data", 42)), null, null);
+    Fields f = GuestMessages.startPod(spec, Instant.ofEpochSecond(10, 5));
+
+    assertEquals("host", f.str(Wire.F_HOSTNAME).orElseThrow());
+    assertEquals(List.of("10.0.2.3"), f.strs(Wire.F_DNS_SERVER));
+    assertEquals(List.of("lan"), f.strs(Wire.F_DNS_SEARCH));
+    assertEquals(List.of("1.2.3.4 db"), f.strs(Wire.F_HOSTS_LINE));
+    assertEquals(10_000_000_005L, f.u64(Wire.F_TIME_NS).getAsLong());
+    assertEquals(42, f.groups(Wire.F_VOLUME).get(0).u64(Wire.F_SIZE_LIMIT).getAsLong());
+  }
+
+  @Test
+  void execLeavesOutWhatTheContainerDecides() {
+    Fields f = GuestMessages.exec("exec.1", ExecSpec.of("web", "sh"));
+    assertFalse(f.has(Wire.F_CWD));
+    assertFalse(f.has(Wire.F_USER));
+    assertEquals(0, f.u32(Wire.F_TTY).getAsInt());
+    assertEquals(24, f.u32(Wire.F_ROWS).getAsInt());
+  }
+
+  @Test
+  void decodesContainerStatuses() {
+    Fields ok = Fields.builder()
+        .group(Wire.F_CONTAINER_STATUS, status("web", Wire.STATE_RUNNING, 12, 0, 0))
+        .group(Wire.F_CONTAINER_STATUS, status("job", Wire.STATE_EXITED, 0, 3, 0))
+        .group(Wire.F_CONTAINER_STATUS, status("flaky", Wire.STATE_WAITING, 0, 137, 2))
+        .build();
+
+    List<ContainerStatus> statuses = GuestMessages.containerStatuses(ok, serial -> "id-of-" + serial);
+
+    assertEquals(List.of(
+        new ContainerStatus("web", ContainerState.RUNNING, 12, OptionalInt.empty(), 0, "id-of-img0"),
+        new ContainerStatus("job", ContainerState.EXITED, 0, OptionalInt.of(3), 0, "id-of-img0"),
+        new ContainerStatus("flaky", ContainerState.WAITING, 0, OptionalInt.of(137), 2, "id-of-img0")), statuses);
+  }
+
+  private static Fields status(String name, int state, int pid, int exitCode, int restarts) {
+    return Fields.builder().str(Wire.F_CONTAINER, name).u32(Wire.F_STATE, state).u32(Wire.F_PID, pid)
+        .u32(Wire.F_EXIT_CODE, exitCode).u32(Wire.F_SIGNAL, 0).u32(Wire.F_RESTARTS, restarts)
+        .str(Wire.F_IMAGE, "img0").build();
+  }
+}

@@ -1,0 +1,136 @@
+package dev.peapod.provider.qemu.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.peapod.provider.ContainerSpec;
+import dev.peapod.provider.ImageRootfs;
+import dev.peapod.provider.InvalidStateException;
+import dev.peapod.provider.PodSpec;
+import dev.peapod.provider.PodState;
+import dev.peapod.provider.PodStatus;
+import dev.peapod.provider.ProviderException;
+import dev.peapod.provider.VmResources;
+import dev.peapod.provider.qemu.QemuProvider;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.Timeout;
+
+/** Bad input and dying VMs: every error names the pod and, where one is involved, the container. */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@Timeout(value = 5, unit = TimeUnit.MINUTES)
+class FailureModesIT {
+
+  private static final String[] PODS = {"no-image", "no-kernel", "no-command", "victim"};
+
+  private QemuProvider provider;
+  private ImageRootfs image;
+
+  @BeforeAll
+  void setUp() throws Exception {
+    image = BusyboxImages.build(VmTestSupport.IMAGES, "busybox-a", Map.of("www/index.html", "hello from web\n"));
+    VmTestSupport.killStrays(PODS);
+    provider = VmTestSupport.newProvider();
+    for (String pod : PODS) {
+      if (provider.inspect(pod).isPresent()) {
+        provider.remove(pod, Duration.ZERO);
+      }
+    }
+  }
+
+  @AfterAll
+  void cleanUp() {
+    VmTestSupport.cleanUp(provider, PODS);
+  }
+
+  @Test
+  void aMissingImageFileIsRefusedAtCreate() {
+    ImageRootfs missing = new ImageRootfs("test:missing", VmTestSupport.IMAGES.resolve("missing.erofs"));
+    PodSpec spec = PodSpec.of("no-image", List.of(ContainerSpec.of("app", missing, List.of("true"))));
+
+    ProviderException e = assertThrows(ProviderException.class, () -> provider.create(spec));
+
+    assertEquals("no-image", e.pod());
+    assertEquals(Optional.of("app"), e.container());
+    assertTrue(e.getMessage().contains("missing.erofs"), e.getMessage());
+    assertTrue(provider.inspect("no-image").isEmpty());
+  }
+
+  @Test
+  void aMissingKernelIsRefusedAtCreate() {
+    PodSpec spec = PodSpec.of("no-kernel", List.of(ContainerSpec.of("app", image, List.of("true"))))
+        .withVm(new VmResources(1, 64, Optional.of(Path.of("/nonexistent/bzImage"))));
+
+    ProviderException e = assertThrows(ProviderException.class, () -> provider.create(spec));
+
+    assertEquals("pod \"no-kernel\": kernel /nonexistent/bzImage does not exist", e.getMessage());
+    assertTrue(provider.inspect("no-kernel").isEmpty());
+  }
+
+  @Test
+  void aCommandThatDoesNotExistFailsStartAndLeavesThePodCreated() {
+    PodSpec spec = PodSpec.of("no-command", List.of(
+        ContainerSpec.of("fine", image, List.of("sleep", "1000")),
+        ContainerSpec.of("broken", image, List.of("/no/such/binary", "--flag"))));
+    provider.create(spec);
+
+    ProviderException e = assertThrows(ProviderException.class, () -> provider.start("no-command"));
+
+    System.out.println("[errors] " + e.getMessage());
+    assertEquals("no-command", e.pod());
+    assertEquals(Optional.of("broken"), e.container());
+    assertTrue(e.getMessage().contains("/no/such/binary"), e.getMessage());
+    PodStatus status = provider.inspect("no-command").orElseThrow();
+    assertEquals(PodState.CREATED, status.state());
+    assertTrue(status.vm().isEmpty());
+    assertTrue(ProcessHandle.allProcesses().noneMatch(p ->
+        p.info().commandLine().orElse("").contains("peapod-no-command ")), "the failed VM was killed");
+  }
+
+  @Test
+  void aKilledVmIsReportedGoneAndCanBeStartedAgain() throws Exception {
+    provider.create(PodSpec.of("victim", List.of(ContainerSpec.of("app", image, List.of("sleep", "1000")))));
+    PodStatus running = provider.start("victim");
+    long pid = running.vm().orElseThrow().pid();
+
+    ProcessHandle.of(pid).orElseThrow().destroyForcibly(); // kill -9
+
+    PodStatus gone = VmTestSupport.awaitStatus(provider, "victim", s -> s.state() == PodState.VM_GONE,
+        Duration.ofSeconds(30));
+    assertTrue(gone.message().contains(Long.toString(pid)), gone.message());
+    assertEquals(running.vm().orElseThrow().bootId(), gone.vm().orElseThrow().bootId());
+    InvalidStateException exec = assertThrows(InvalidStateException.class,
+        () -> VmTestSupport.exec(provider, "victim", "app", "true"));
+    assertEquals(PodState.VM_GONE, exec.actual());
+
+    PodStatus again = provider.start("victim");
+    assertEquals(PodState.RUNNING, again.state());
+    assertNotEquals(running.vm().orElseThrow().bootId(), again.vm().orElseThrow().bootId());
+
+    provider.remove("victim", Duration.ofSeconds(1));
+    assertTrue(provider.inspect("victim").isEmpty());
+    assertTrue(ProcessHandle.of(again.vm().orElseThrow().pid()).map(p -> !p.isAlive()).orElse(true)
+        || !ProcessHandle.of(again.vm().orElseThrow().pid()).get().info().commandLine().orElse("")
+            .contains("peapod-victim "));
+  }
+
+  @Test
+  void operationsOnUnknownPodsSaySo() {
+    ProviderException e = assertThrows(ProviderException.class, () -> provider.start("nobody-here"));
+    assertEquals("pod \"nobody-here\": no such pod", e.getMessage());
+    assertTrue(provider.inspect("Not_A_Name").isEmpty());
+    ProviderException bad = assertThrows(ProviderException.class, () -> provider.create(
+        PodSpec.of("Bad_Name", List.of(ContainerSpec.of("app", image, List.of("true"))))));
+    assertTrue(bad.getMessage().contains("pod name"), bad.getMessage());
+  }
+}

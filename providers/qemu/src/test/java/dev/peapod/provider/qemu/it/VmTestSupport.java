@@ -1,0 +1,115 @@
+package dev.peapod.provider.qemu.it;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.peapod.provider.ExecSession;
+import dev.peapod.provider.ExecSpec;
+import dev.peapod.provider.PodStatus;
+import dev.peapod.provider.Provider;
+import dev.peapod.provider.qemu.QemuConfig;
+import dev.peapod.provider.qemu.QemuProvider;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Predicate;
+
+/**
+ * Shared setup of the VM integration tests: the real kernel and initrd (from
+ * the system properties the build sets), a state directory under target/
+ * short enough for unix socket paths, and clean-up that kills every QEMU this
+ * state directory started, whatever the provider thinks.
+ */
+final class VmTestSupport {
+
+  static final Path TARGET = Path.of("target").toAbsolutePath();
+  static final Path STATE = TARGET.resolve("it-state");
+  static final Path IMAGES = TARGET.resolve("it-images");
+
+  private VmTestSupport() {}
+
+  /** Provider config for the tests; the kernel and initrd must exist (no skipping). */
+  static QemuConfig config() {
+    QemuConfig c = QemuConfig.fromEnvironment().withStateDir(STATE).withBootTimeout(Duration.ofSeconds(90));
+    assertTrue(Files.isRegularFile(c.kernel()), "guest kernel missing: " + c.kernel() + " (run kernel/build.sh)");
+    assertTrue(Files.isRegularFile(c.initrd()), "initrd missing: " + c.initrd() + " (run make -C guest-init)");
+    return c;
+  }
+
+  /** Removes the pods and kills any QEMU left behind by this state directory. */
+  static void cleanUp(Provider provider, String... pods) {
+    if (provider == null) {
+      killStrays(pods);
+      return;
+    }
+    for (String pod : pods) {
+      try {
+        if (provider.inspect(pod).isPresent()) {
+          provider.remove(pod, Duration.ZERO);
+        }
+      } catch (RuntimeException e) {
+        System.err.println("clean-up of " + pod + ": " + e.getMessage());
+      }
+    }
+    provider.close();
+    killStrays(pods);
+  }
+
+  static void killStrays(String... pods) {
+    ProcessHandle.allProcesses()
+        .filter(p -> p.info().commandLine().map(cmd -> cmd.contains(STATE.toString())
+            && java.util.Arrays.stream(pods).anyMatch(pod -> cmd.contains("peapod-" + pod + " "))).orElse(false))
+        .forEach(ProcessHandle::destroyForcibly);
+  }
+
+  /** Output and exit code of a finished exec. */
+  record Result(int exitCode, String stdout, String stderr) {}
+
+  static Result exec(Provider provider, String pod, String container, String... command) {
+    try (ExecSession s = provider.exec(pod, ExecSpec.of(container, command))) {
+      s.stdin().close();
+      CompletableFuture<String> err = CompletableFuture.supplyAsync(() -> read(s.stderr()));
+      String out = read(s.stdout());
+      int code = s.waitFor(Duration.ofSeconds(60)).orElseThrow(() -> new AssertionError("exec timed out"));
+      return new Result(code, out, err.join());
+    } catch (IOException e) {
+      throw new AssertionError(e);
+    }
+  }
+
+  private static String read(java.io.InputStream in) {
+    try {
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new AssertionError(e);
+    }
+  }
+
+  static int freePort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0)) {
+      return s.getLocalPort();
+    }
+  }
+
+  /** Polls inspect until the predicate holds. */
+  static PodStatus awaitStatus(Provider provider, String pod, Predicate<PodStatus> done, Duration timeout)
+      throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    PodStatus last = null;
+    while (System.nanoTime() < deadline) {
+      last = provider.inspect(pod).orElseThrow();
+      if (done.test(last)) {
+        return last;
+      }
+      Thread.sleep(200);
+    }
+    throw new AssertionError("pod " + pod + " did not reach the expected state; last: " + last);
+  }
+
+  static QemuProvider newProvider() {
+    return new QemuProvider(config());
+  }
+}
