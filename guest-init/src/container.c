@@ -1,0 +1,548 @@
+/*
+ * Container lifecycle: add (image, writable layer, cgroup, main process),
+ * restart policy with exponential backoff, signals, exec, removal.
+ *
+ * A container ends when its main process does, as with Docker and
+ * Kubernetes: whatever else runs in its cgroup (daemons, execs) is killed
+ * then. A restart starts from a fresh writable layer, as a restarted
+ * Kubernetes container does; emptyDir volumes keep their contents.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "container.h"
+#include "events.h"
+#include "host.h"
+#include "loop.h"
+#include "mounts.h"
+#include "pod.h"
+#include "process.h"
+#include "util.h"
+
+#define CGROUP_DIR "/sys/fs/cgroup/peapod"
+#define BACKOFF_DEFAULT_MS 10000u
+#define BACKOFF_MAX_MS 300000u
+#define BACKOFF_RESET_MS 600000u /* a run this long resets the backoff */
+#define GRACE_DEFAULT_MS 10000u
+#define MAX_CONTAINERS 128
+#define MAX_WAITERS 16
+#define MAX_MOUNTS 64
+
+struct container {
+	struct container *next;
+	char name[PP_MAX_CONTAINER_NAME + 1];
+	char image[PP_MAX_IMAGE_SERIAL + 1];
+	struct image *img;
+	char **argv, **env;
+	char *cwd, *user;
+	struct volume_mount *mounts;
+	size_t n_mounts;
+	uint32_t policy, backoff_ms, grace_ms;
+
+	uint32_t state; /* PP_STATE_* */
+	struct proc *main;
+	pid_t pid;
+	int exit_code, exit_signal;
+	uint32_t restarts;
+	uint64_t next_delay_ms, started_ms;
+	struct timer restart_timer, kill_timer;
+
+	int removing;
+	uint32_t waiters[MAX_WAITERS]; /* seqs of REMOVE_CONTAINER to answer */
+	size_t n_waiters;
+	int events_fd; /* cgroup.events, watched while removing */
+};
+
+static struct container *containers;
+
+static struct container *find(const char *name)
+{
+	struct container *c;
+
+	for (c = containers; c; c = c->next) {
+		if (strcmp(c->name, name) == 0)
+			return c;
+	}
+	return NULL;
+}
+
+int container_count(void)
+{
+	struct container *c;
+	int n = 0;
+
+	for (c = containers; c; c = c->next)
+		n++;
+	return n;
+}
+
+/* ---- cgroup ------------------------------------------------------------------ */
+
+static int cgroup_path(const struct container *c, const char *file, char *buf, size_t cap)
+{
+	return fmt(buf, cap, CGROUP_DIR "/%s%s%s", c->name, file ? "/" : "", file ? file : "");
+}
+
+static int cgroup_populated(const struct container *c)
+{
+	char path[160], buf[256];
+	const char *p;
+
+	if (cgroup_path(c, "cgroup.events", path, sizeof(path)) < 0 ||
+	    read_file(path, buf, sizeof(buf)) < 0)
+		return 0;
+	p = strstr(buf, "populated ");
+	return p && p[10] == '1';
+}
+
+static void cgroup_signal(const struct container *c, int sig)
+{
+	char path[160];
+	char *buf = NULL, *p;
+	size_t cap = 1u << 16;
+
+	if (cgroup_path(c, "cgroup.procs", path, sizeof(path)) < 0)
+		return;
+	buf = xmalloc(cap);
+	if (read_file(path, buf, cap) >= 0) {
+		for (p = buf; *p; ) {
+			long pid = strtol(p, &p, 10);
+
+			if (pid > 1)
+				kill((pid_t)pid, sig);
+			while (*p == '\n')
+				p++;
+			if (*p && (*p < '0' || *p > '9'))
+				break;
+		}
+	}
+	free(buf);
+}
+
+static void cgroup_kill(const struct container *c)
+{
+	char path[160];
+
+	if (cgroup_path(c, "cgroup.kill", path, sizeof(path)) >= 0 && write_str(path, "1") < 0) {
+		say("container %s: cgroup.kill: %s", c->name, strerror(errno));
+		cgroup_signal(c, SIGKILL);
+	}
+}
+
+/* ---- Starting -------------------------------------------------------------------- */
+
+static int start_main(struct container *c, int *code, char *err, size_t errlen)
+{
+	struct rootfs_spec rs = { c->name, c->mounts, c->n_mounts };
+	struct proc_spec ps;
+	struct proc *p;
+
+	memset(&ps, 0, sizeof(ps));
+	ps.kind = PROC_MAIN;
+	ps.container = c->name;
+	ps.id = c->name;
+	ps.argv = (const char *const *)c->argv;
+	ps.env = (const char *const *)c->env;
+	ps.cwd = c->cwd;
+	ps.user = c->user;
+	ps.hostname = pod_hostname();
+	ps.enter = rootfs_enter;
+	ps.enter_arg = &rs;
+	p = proc_spawn(&ps, code, err, errlen);
+	if (!p)
+		return -1;
+	c->main = p;
+	c->pid = p->pid;
+	c->state = PP_STATE_RUNNING;
+	c->started_ms = mono_ms();
+	return 0;
+}
+
+static void restart_fire(void *arg);
+
+/* What happens after the main process ended (or failed to restart). */
+static void after_exit(struct container *c)
+{
+	uint64_t ran = mono_ms() - c->started_ms, delay;
+	int again = c->policy == PP_RESTART_ALWAYS ||
+		    (c->policy == PP_RESTART_ON_FAILURE && c->exit_code != 0);
+
+	if (c->removing || !again || pod_destroying()) {
+		c->state = PP_STATE_EXITED;
+		return;
+	}
+	if (ran >= BACKOFF_RESET_MS)
+		c->next_delay_ms = c->backoff_ms;
+	delay = c->next_delay_ms;
+	c->next_delay_ms = delay * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : delay * 2;
+	c->state = PP_STATE_WAITING;
+	timer_arm(&c->restart_timer, delay);
+}
+
+static void restart_fire(void *arg)
+{
+	struct container *c = arg;
+	char err[400], rerr[200];
+	int code;
+
+	if (c->removing)
+		return;
+	/* A fresh writable layer for the new run (see the top of the file). */
+	rootfs_destroy(c->name);
+	c->restarts++;
+	code = rootfs_create(c->name, c->img, rerr, sizeof(rerr));
+	if (code == 0 && start_main(c, &code, err, sizeof(err)) == 0) {
+		events_started(c->name, c->name, c->pid, c->restarts);
+		return;
+	}
+	say("container %s: restart failed: %s", c->name, code ? err : rerr);
+	c->exit_code = 128;
+	c->exit_signal = 0;
+	c->started_ms = mono_ms();
+	events_exited(c->name, c->name, c->exit_code, 0, c->restarts);
+	after_exit(c);
+}
+
+static void kill_fire(void *arg)
+{
+	struct container *c = arg;
+
+	cgroup_kill(c);
+}
+
+static void container_free(struct container *c)
+{
+	size_t i;
+
+	timer_cancel(&c->restart_timer);
+	timer_cancel(&c->kill_timer);
+	if (c->events_fd >= 0)
+		close(c->events_fd);
+	strv_free(c->argv);
+	strv_free(c->env);
+	free(c->cwd);
+	free(c->user);
+	for (i = 0; i < c->n_mounts; i++) {
+		free(c->mounts[i].volume);
+		free(c->mounts[i].path);
+		free(c->mounts[i].subpath);
+	}
+	free(c->mounts);
+	free(c);
+}
+
+static int valid_serial(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > PP_MAX_IMAGE_SERIAL)
+		return 0;
+	for (; *s; s++) {
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+		      (*s >= '0' && *s <= '9') || *s == '-' || *s == '_' || *s == '.'))
+			return 0;
+	}
+	return 1;
+}
+
+/* Checks a request's ADD_CONTAINER fields; replies ERROR and returns -1. */
+static int check_add(const struct pp_request *r)
+{
+	const char *n = r->container;
+	size_t i;
+
+	if (!n || !pp_valid_name(n, PP_MAX_CONTAINER_NAME)) {
+		reply_error(r->seq, EINVAL, n, NULL, "invalid container name \"%s\"", n ? n : "");
+		return -1;
+	}
+#define BAD(code, ...) do { reply_error(r->seq, code, n, NULL, "container \"%s\": " __VA_ARGS__); return -1; } while (0)
+	if (!pod_started())
+		BAD(ENOENT, "no pod started (START_POD first)", n);
+	if (pod_destroying())
+		BAD(EBUSY, "the pod is being destroyed", n);
+	if (find(n))
+		BAD(EEXIST, "already exists", n);
+	if (container_count() >= MAX_CONTAINERS)
+		BAD(ENOSPC, "too many containers (at most %d)", n, MAX_CONTAINERS);
+	if (!r->image || !valid_serial(r->image))
+		BAD(EINVAL, "invalid image serial \"%s\"", n, r->image ? r->image : "");
+	if (r->argc == 0 || !*r->argv[0])
+		BAD(EINVAL, "no command given (ARGV is empty)", n);
+	if (r->cwd && !pp_valid_abs_path(r->cwd))
+		BAD(EINVAL, "working directory \"%s\" must be an absolute path without \"..\"", n,
+		    r->cwd);
+	if (r->restart > PP_RESTART_ALWAYS)
+		BAD(EINVAL, "unknown restart policy %u", n, r->restart);
+	if (r->n_mounts > MAX_MOUNTS)
+		BAD(EINVAL, "too many mounts (at most %d)", n, MAX_MOUNTS);
+	for (i = 0; i < r->n_mounts; i++) {
+		const struct pp_mount *m = &r->mounts[i];
+
+		if (!m->name || !pod_has_volume(m->name))
+			BAD(ENOENT, "volume \"%s\" not found", n, m->name ? m->name : "");
+		if (!m->path || !pp_valid_abs_path(m->path) || strcmp(m->path, "/") == 0)
+			BAD(EINVAL, "mount path \"%s\" must be an absolute path without \"..\"", n,
+			    m->path ? m->path : "");
+		if (m->subpath && !pp_valid_rel_path(m->subpath))
+			BAD(EINVAL, "subpath \"%s\" must be a relative path without \"..\"", n,
+			    m->subpath);
+	}
+#undef BAD
+	return 0;
+}
+
+void container_add(const struct pp_request *r)
+{
+	struct container *c;
+	char err[400], path[160];
+	int code = 0;
+	size_t i;
+
+	if (check_add(r) < 0)
+		return;
+	c = xcalloc(1, sizeof(*c));
+	snprintf(c->name, sizeof(c->name), "%s", r->container);
+	snprintf(c->image, sizeof(c->image), "%s", r->image);
+	c->argv = xstrvdup(r->argv);
+	c->env = xstrvdup(r->env);
+	c->cwd = r->cwd ? xstrdup(r->cwd) : NULL;
+	c->user = r->user && *r->user ? xstrdup(r->user) : NULL;
+	c->mounts = xcalloc(r->n_mounts, sizeof(*c->mounts));
+	c->n_mounts = r->n_mounts;
+	for (i = 0; i < r->n_mounts; i++) {
+		c->mounts[i].volume = xstrdup(r->mounts[i].name);
+		c->mounts[i].path = xstrdup(r->mounts[i].path);
+		c->mounts[i].subpath = r->mounts[i].subpath ? xstrdup(r->mounts[i].subpath) : NULL;
+		c->mounts[i].readonly = r->mounts[i].readonly != 0;
+	}
+	c->policy = r->restart;
+	/* 0 would restart in a tight loop; treat it as "not given". */
+	c->backoff_ms = r->backoff_ms ? r->backoff_ms : BACKOFF_DEFAULT_MS;
+	c->next_delay_ms = c->backoff_ms;
+	c->grace_ms = PP_HAS(r, PP_F_GRACE_MS) ? r->grace_ms : GRACE_DEFAULT_MS;
+	c->events_fd = -1;
+	timer_init(&c->restart_timer, restart_fire, c);
+	timer_init(&c->kill_timer, kill_fire, c);
+
+	c->img = image_get(c->image, &code, err, sizeof(err));
+	if (!c->img)
+		goto fail;
+	if (cgroup_path(c, NULL, path, sizeof(path)) < 0 || (mkdir(path, 0755) < 0 && errno != EEXIST)) {
+		code = errno;
+		snprintf(err, sizeof(err), "cannot create cgroup: %s", strerror(errno));
+		goto fail_img;
+	}
+	if ((code = rootfs_create(c->name, c->img, err, sizeof(err))) != 0)
+		goto fail_cg;
+	if (start_main(c, &code, err, sizeof(err)) < 0)
+		goto fail_rootfs;
+	c->next = containers;
+	containers = c;
+	reply_ok_pid(r->seq, c->pid);
+	events_started(c->name, c->name, c->pid, 0);
+	return;
+
+fail_rootfs:
+	rootfs_destroy(c->name);
+fail_cg:
+	rmdir(path);
+fail_img:
+	image_put(c->img);
+fail:
+	reply_error(r->seq, code ? code : EIO, c->name, NULL, "container \"%s\": %s", c->name, err);
+	container_free(c);
+}
+
+void container_main_exited(struct proc *p)
+{
+	struct container *c = find(p->container);
+
+	if (!c || c->main != p)
+		return;
+	c->main = NULL;
+	c->exit_code = p->exit_code;
+	c->exit_signal = p->exit_signal;
+	events_exited(c->name, c->name, c->exit_code, c->exit_signal, c->restarts);
+	/* The container is over: nothing it left running may outlive it. */
+	if (cgroup_populated(c))
+		cgroup_kill(c);
+	after_exit(c);
+}
+
+/* ---- Removal ------------------------------------------------------------------------ */
+
+static void begin_remove(struct container *c, uint32_t grace_ms)
+{
+	char path[160];
+
+	if (c->removing)
+		return;
+	c->removing = 1;
+	timer_cancel(&c->restart_timer);
+	if (cgroup_path(c, "cgroup.events", path, sizeof(path)) >= 0)
+		c->events_fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (!cgroup_populated(c))
+		return;
+	cgroup_signal(c, SIGTERM);
+	if (grace_ms == 0)
+		cgroup_kill(c);
+	else
+		timer_arm(&c->kill_timer, grace_ms);
+}
+
+void container_remove(const char *name, uint32_t grace_ms, int has_grace, uint32_t seq)
+{
+	struct container *c;
+
+	if (!name || !pp_valid_name(name, PP_MAX_CONTAINER_NAME)) {
+		reply_error(seq, EINVAL, name, NULL, "invalid container name \"%s\"", name ? name : "");
+		return;
+	}
+	c = find(name);
+	if (!c) {
+		reply_error(seq, ENOENT, name, NULL, "container \"%s\" not found", name);
+		return;
+	}
+	if (c->n_waiters >= MAX_WAITERS) {
+		reply_error(seq, EBUSY, name, NULL, "container \"%s\": too many pending removals", name);
+		return;
+	}
+	c->waiters[c->n_waiters++] = seq;
+	begin_remove(c, has_grace ? grace_ms : c->grace_ms);
+}
+
+void container_remove_all(uint32_t grace_ms)
+{
+	struct container *c;
+
+	for (c = containers; c; c = c->next)
+		begin_remove(c, grace_ms);
+}
+
+static void on_cgroup_event(void *arg, int fd, short revents)
+{
+	char buf[128];
+
+	(void)arg;
+	(void)revents;
+	/* Reading re-arms the notification; container_check() does the rest. */
+	if (pread(fd, buf, sizeof(buf), 0) < 0)
+		return;
+}
+
+void container_poll(void)
+{
+	struct container *c;
+
+	for (c = containers; c; c = c->next) {
+		if (c->removing && c->events_fd >= 0)
+			pollset_add(c->events_fd, POLLPRI, on_cgroup_event, c);
+	}
+}
+
+void container_check(void)
+{
+	struct container **pp = &containers;
+
+	while (*pp) {
+		struct container *c = *pp;
+		char path[160];
+		size_t i;
+
+		if (!c->removing || c->main || cgroup_populated(c)) {
+			pp = &c->next;
+			continue;
+		}
+		*pp = c->next;
+		rootfs_destroy(c->name);
+		if (cgroup_path(c, NULL, path, sizeof(path)) >= 0 && rmdir(path) < 0)
+			say("container %s: cannot remove cgroup: %s", c->name, strerror(errno));
+		image_put(c->img);
+		for (i = 0; i < c->n_waiters; i++)
+			reply_ok(c->waiters[i]);
+		container_free(c);
+	}
+}
+
+/* ---- Signals, exec, status --------------------------------------------------------- */
+
+void container_signal(const struct pp_request *r)
+{
+	struct container *c;
+	struct proc *p;
+	int sig = (int)r->signal;
+
+	if (!PP_HAS(r, PP_F_SIGNAL) || sig < 1 || sig > 64) {
+		reply_error(r->seq, EINVAL, r->container, r->process, "invalid signal %u", r->signal);
+		return;
+	}
+	if (r->process) {
+		p = proc_find_id(r->process);
+		if (!p || !p->alive) {
+			reply_error(r->seq, ESRCH, r->container, r->process,
+				    "process \"%s\" not found", r->process);
+			return;
+		}
+	} else if (r->container) {
+		c = find(r->container);
+		if (!c) {
+			reply_error(r->seq, ENOENT, r->container, NULL, "container \"%s\" not found",
+				    r->container);
+			return;
+		}
+		if (!c->main) {
+			reply_error(r->seq, ESRCH, r->container, NULL, "container \"%s\" is not running",
+				    r->container);
+			return;
+		}
+		p = c->main;
+	} else {
+		reply_error(r->seq, EINVAL, NULL, NULL, "SIGNAL needs CONTAINER or PROCESS");
+		return;
+	}
+	if (kill(p->pid, sig) < 0) {
+		reply_error(r->seq, errno, r->container, r->process, "kill: %s", strerror(errno));
+		return;
+	}
+	reply_ok(r->seq);
+}
+
+int container_view(const char *name, struct container_view *v)
+{
+	struct container *c = name ? find(name) : NULL;
+
+	if (!c)
+		return -1;
+	v->name = c->name;
+	v->pid = c->pid;
+	v->running = c->main != NULL && !c->removing;
+	v->env = c->env;
+	v->cwd = c->cwd;
+	v->user = c->user;
+	return 0;
+}
+
+void container_status(struct pp_buf *b)
+{
+	struct container *c;
+
+	for (c = containers; c; c = c->next) {
+		size_t g = pp_group_begin(b, PP_F_CONTAINER_STATUS);
+
+		pp_put_str(b, PP_F_CONTAINER, c->name);
+		pp_put_u32(b, PP_F_STATE, c->state);
+		pp_put_u32(b, PP_F_PID, (uint32_t)c->pid);
+		pp_put_u32(b, PP_F_EXIT_CODE, (uint32_t)c->exit_code);
+		pp_put_u32(b, PP_F_SIGNAL, (uint32_t)c->exit_signal);
+		pp_put_u32(b, PP_F_RESTARTS, c->restarts);
+		pp_put_str(b, PP_F_IMAGE, c->image);
+		pp_group_end(b, g);
+	}
+}

@@ -1,0 +1,43 @@
+/*
+ * Containers: a root filesystem (image + writable layer), a mount namespace,
+ * a cgroup, a main process and its restart policy.
+ */
+#ifndef PEAPOD_CONTAINER_H
+#define PEAPOD_CONTAINER_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "codec.h"
+#include "request.h"
+
+struct proc;
+struct container;
+
+void container_add(const struct pp_request *r);
+void container_remove(const char *name, uint32_t grace_ms, int has_grace, uint32_t seq);
+/* Starts removing every container (DESTROY_POD); pod.c waits for
+ * container_count() to reach 0. */
+void container_remove_all(uint32_t grace_ms);
+int container_count(void);
+void container_signal(const struct pp_request *r);
+void container_status(struct pp_buf *b);
+
+/* What an exec into a container needs to know about it. */
+struct container_view {
+	const char *name;
+	pid_t pid;   /* main process, valid when running */
+	int running; /* main process alive and not being removed */
+	char *const *env;
+	const char *cwd, *user;
+};
+/* -1 when there is no such container. */
+int container_view(const char *name, struct container_view *v);
+
+/* A main process was reaped. */
+void container_main_exited(struct proc *p);
+/* Loop hooks: notice emptied cgroups, free removed containers. */
+void container_poll(void);
+void container_check(void);
+
+#endif

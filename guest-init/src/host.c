@@ -1,0 +1,318 @@
+/*
+ * The control session: framing on top of the channels, replies, exec
+ * streams, and the dispatcher from message type to handler.
+ *
+ * Nothing the host sends may take PID 1 down: frames go through the codec's
+ * checks, payloads through pp_request_decode(), and every handler validates
+ * names and paths before using them. Whatever is refused gets an ERROR with
+ * a MESSAGE saying why.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/utsname.h>
+
+#include "container.h"
+#include "events.h"
+#include "exec.h"
+#include "host.h"
+#include "log.h"
+#include "pod.h"
+#include "process.h"
+#include "request.h"
+#include "util.h"
+
+#define CTL_OUT_SIZE (2u << 20)
+#define LOG_OUT_SIZE (1u << 20)
+#define STREAM_HIGH_WATER (1u << 20)
+#define DEFAULT_GRACE_MS 10000u
+
+struct channel host_ctl;
+struct channel host_log;
+
+static uint8_t ctl_out[CTL_OUT_SIZE];
+static uint8_t log_out[LOG_OUT_SIZE];
+static uint8_t ctl_in[PP_READER_CAPACITY];
+static struct pp_reader ctl_reader;
+
+static uint8_t scratch[PP_HEADER_SIZE + PP_MAX_DATA_CHUNK + 64 * 1024];
+static struct pp_buf sb;
+
+static char boot_id[64] = "unknown";
+static char kernel[65] = "unknown";
+static int ready_sent;
+
+struct pp_buf *host_frame(uint16_t type, uint32_t seq)
+{
+	pp_buf_init(&sb, scratch, sizeof(scratch));
+	pp_frame_begin(&sb, type, seq);
+	return &sb;
+}
+
+int host_send(struct pp_buf *b)
+{
+	size_t n = pp_frame_end(b);
+
+	if (n == 0) {
+		say("outgoing frame too large, dropped");
+		return -1;
+	}
+	return channel_send(&host_ctl, b->data + b->frame_start, n);
+}
+
+static void send_ready(uint32_t seq)
+{
+	struct pp_buf *b = host_frame(PP_MSG_READY, seq);
+
+	pp_put_u32(b, PP_F_VERSION, PP_VERSION);
+	pp_put_str(b, PP_F_BOOT_ID, boot_id);
+	pp_put_str(b, PP_F_KERNEL, kernel);
+	host_send(b);
+}
+
+void reply_ok(uint32_t seq)
+{
+	host_send(host_frame(PP_MSG_OK, seq));
+}
+
+void reply_ok_pid(uint32_t seq, pid_t pid)
+{
+	struct pp_buf *b = host_frame(PP_MSG_OK, seq);
+
+	pp_put_u32(b, PP_F_PID, (uint32_t)pid);
+	host_send(b);
+}
+
+void reply_error(uint32_t seq, int code, const char *container, const char *process,
+		 const char *f, ...)
+{
+	struct pp_buf *b = host_frame(PP_MSG_ERROR, seq);
+	char msg[600];
+	va_list ap;
+
+	va_start(ap, f);
+	vsnprintf(msg, sizeof(msg), f, ap);
+	va_end(ap);
+	pp_put_u32(b, PP_F_CODE, (uint32_t)code);
+	pp_put_str(b, PP_F_MESSAGE, msg);
+	/* Names echo what the host sent, valid or not: cap them so the reply
+	 * always fits. */
+	if (container)
+		pp_put_bytes(b, PP_F_CONTAINER, container, strnlen(container, 256));
+	if (process)
+		pp_put_bytes(b, PP_F_PROCESS, process, strnlen(process, 256));
+	host_send(b);
+}
+
+int host_stream_room(void)
+{
+	if (!host_ctl.connected)
+		return 1; /* read and drop: nobody is there to slow us down */
+	return channel_pending(&host_ctl) < STREAM_HIGH_WATER &&
+	       channel_room(&host_ctl) > PP_MAX_DATA_CHUNK + 1024;
+}
+
+void host_stream(uint16_t type, const char *process, const void *data, size_t len)
+{
+	struct pp_buf *b;
+
+	if (!host_ctl.connected)
+		return;
+	b = host_frame(type, 0);
+	pp_put_str(b, PP_F_PROCESS, process);
+	pp_put_bytes(b, PP_F_DATA, data, len);
+	host_send(b);
+}
+
+/* ---- Channels ----------------------------------------------------------------- */
+
+static void ctl_connected(struct channel *ch)
+{
+	(void)ch;
+	say("host attached");
+	if (!ready_sent) {
+		ready_sent = 1;
+		send_ready(0);
+		events_session(1);
+	} else {
+		events_session(0); /* until its HELLO */
+	}
+}
+
+static void ctl_disconnected(struct channel *ch)
+{
+	(void)ch;
+	say("host detached");
+	events_session(0);
+}
+
+void host_init(void)
+{
+	struct utsname u;
+	ssize_t n;
+
+	n = read_file("/proc/sys/kernel/random/boot_id", boot_id, sizeof(boot_id));
+	while (n > 0 && boot_id[n - 1] == '\n')
+		boot_id[--n] = 0;
+	if (n <= 0)
+		snprintf(boot_id, sizeof(boot_id), "unknown");
+	if (uname(&u) == 0)
+		snprintf(kernel, sizeof(kernel), "%s", u.release);
+
+	pp_reader_init(&ctl_reader, ctl_in);
+	channel_init(&host_ctl, PP_CTL_PORT_NAME, &virtio_serial_ops, ctl_out, sizeof(ctl_out));
+	host_ctl.reader = &ctl_reader;
+	host_ctl.on_connect = ctl_connected;
+	host_ctl.on_disconnect = ctl_disconnected;
+	channel_init(&host_log, PP_LOG_PORT_NAME, &virtio_serial_ops, log_out, sizeof(log_out));
+	host_log.keep_output = 1;
+	log_init(&host_log);
+}
+
+/* ---- Requests ------------------------------------------------------------------- */
+
+static void on_stdin(const struct pp_request *r)
+{
+	struct proc *p = r->process ? proc_find_id(r->process) : NULL;
+	int rc;
+
+	if (!p || p->kind != PROC_EXEC) {
+		reply_error(r->seq, ESRCH, NULL, r->process, "process \"%s\" not found",
+			    r->process ? r->process : "");
+		return;
+	}
+	rc = proc_stdin(p, r->data, r->data_len);
+	if (rc < 0)
+		reply_error(r->seq, -rc, p->container, p->id, "process \"%s\": stdin: %s", p->id,
+			    strerror(-rc));
+}
+
+static void on_winsize(const struct pp_request *r)
+{
+	struct proc *p = r->process ? proc_find_id(r->process) : NULL;
+	int rc;
+
+	if (!p) {
+		reply_error(r->seq, ESRCH, NULL, r->process, "process \"%s\" not found",
+			    r->process ? r->process : "");
+		return;
+	}
+	rc = proc_winsize(p, (uint16_t)(r->rows > 65535 ? 65535 : r->rows),
+			  (uint16_t)(r->cols > 65535 ? 65535 : r->cols));
+	if (rc < 0)
+		reply_error(r->seq, -rc, p->container, p->id, "process \"%s\": window size: %s", p->id,
+			    strerror(-rc));
+}
+
+static void on_status(const struct pp_request *r)
+{
+	struct pp_buf *b = host_frame(PP_MSG_OK, r->seq);
+
+	pp_put_str(b, PP_F_HOSTNAME, pod_hostname());
+	container_status(b);
+	if (b->overflow) {
+		reply_error(r->seq, EMSGSIZE, NULL, NULL, "status does not fit in one frame");
+		return;
+	}
+	host_send(b);
+}
+
+static uint32_t grace(const struct pp_request *r)
+{
+	return PP_HAS(r, PP_F_GRACE_MS) ? r->grace_ms : DEFAULT_GRACE_MS;
+}
+
+static void dispatch(const struct pp_request *r)
+{
+	switch (r->type) {
+	case PP_MSG_HELLO:
+		send_ready(r->seq);
+		events_session(1);
+		break;
+	case PP_MSG_PING:
+		reply_ok(r->seq);
+		break;
+	case PP_MSG_STATUS:
+		on_status(r);
+		break;
+	case PP_MSG_START_POD:
+		pod_start(r);
+		break;
+	case PP_MSG_ADD_CONTAINER:
+		container_add(r);
+		break;
+	case PP_MSG_SIGNAL:
+		container_signal(r);
+		break;
+	case PP_MSG_EXEC:
+		exec_start(r);
+		break;
+	case PP_MSG_STDIN:
+		on_stdin(r);
+		break;
+	case PP_MSG_WINSIZE:
+		on_winsize(r);
+		break;
+	case PP_MSG_REMOVE_CONTAINER:
+		container_remove(r->container, r->grace_ms, PP_HAS(r, PP_F_GRACE_MS), r->seq);
+		break;
+	case PP_MSG_DESTROY_POD:
+		pod_destroy(grace(r), r->seq, 1, 0);
+		break;
+	case PP_MSG_SHUTDOWN:
+		pod_destroy(grace(r), r->seq, 1, 1);
+		break;
+	case PP_MSG_ACK_EVENTS:
+		if (!PP_HAS(r, PP_F_EVENT_SEQ))
+			reply_error(r->seq, EINVAL, NULL, NULL, "ACK_EVENTS needs EVENT_SEQ");
+		else
+			events_ack(r->event_seq);
+		break;
+	default:
+		reply_error(r->seq, ENOSYS, NULL, NULL, "unknown message type 0x%04x", r->type);
+		break;
+	}
+}
+
+void host_handle_input(void)
+{
+	for (;;) {
+		struct pp_header h;
+		const uint8_t *payload;
+		struct pp_request r;
+		const char *name;
+
+		switch (pp_reader_next(&ctl_reader, &h, &payload)) {
+		case PP_RD_NEED_MORE:
+			return;
+		case PP_RD_BAD_MAGIC:
+			reply_error(0, EPROTO, NULL, NULL,
+				    "bad frame magic: skipping input to the next frame");
+			break;
+		case PP_RD_BAD_VERSION:
+			reply_error(h.seq, EPROTONOSUPPORT, NULL, NULL,
+				    "unsupported protocol version %u (this guest speaks %u)",
+				    h.version, PP_VERSION);
+			break;
+		case PP_RD_TOO_BIG:
+			reply_error(h.seq, EMSGSIZE, NULL, NULL,
+				    "frame payload of %u bytes exceeds the limit of %u bytes", h.length,
+				    PP_MAX_PAYLOAD);
+			break;
+		case PP_RD_FRAME:
+			if (pp_request_decode(&r, h.type, h.seq, payload, h.length) < 0) {
+				name = pp_type_name(h.type);
+				if (name)
+					reply_error(h.seq, r.error_code, NULL, NULL, "%s: %s", name, r.error);
+				else
+					reply_error(h.seq, ENOSYS, NULL, NULL,
+						    "unknown message type 0x%04x", h.type);
+			} else {
+				dispatch(&r);
+			}
+			pp_request_free(&r);
+			break;
+		}
+	}
+}

@@ -1,0 +1,36 @@
+/*
+ * The control session with the host: replies, exec output streams and the
+ * request dispatcher.
+ */
+#ifndef PEAPOD_HOST_H
+#define PEAPOD_HOST_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "channel.h"
+#include "codec.h"
+
+extern struct channel host_ctl;
+extern struct channel host_log;
+
+void host_init(void);
+/* Parses and handles every complete frame the control reader holds. */
+void host_handle_input(void);
+
+/* Builds a frame in the shared scratch buffer; host_send() queues it. */
+struct pp_buf *host_frame(uint16_t type, uint32_t seq);
+int host_send(struct pp_buf *b);
+
+void reply_ok(uint32_t seq);
+void reply_ok_pid(uint32_t seq, pid_t pid);
+/* ERROR with CODE, MESSAGE and, when not NULL, CONTAINER and PROCESS. */
+void reply_error(uint32_t seq, int code, const char *container, const char *process,
+		 const char *f, ...) __attribute__((format(printf, 5, 6)));
+
+/* Exec output: room for one more chunk? (backpressure on the pipes) */
+int host_stream_room(void);
+void host_stream(uint16_t type, const char *process, const void *data, size_t len);
+
+#endif

@@ -1,0 +1,51 @@
+/*
+ * Filesystems of a container: the image device (erofs, mounted once per
+ * image and shared), the writable layer (overlay on a per-container tmpfs),
+ * and, in the container's own mount namespace, everything mounted into its
+ * root before the process is switched into it.
+ */
+#ifndef PEAPOD_MOUNTS_H
+#define PEAPOD_MOUNTS_H
+
+#include <stddef.h>
+
+#define IMAGES_DIR "/run/peapod/images"
+#define CONTAINERS_DIR "/run/peapod/containers"
+
+struct image;
+
+/* Finds the virtio-blk device whose serial is `serial` and mounts it (or
+ * takes another reference). NULL with *code/err on failure. */
+struct image *image_get(const char *serial, int *code, char *err, size_t errlen);
+void image_put(struct image *img);
+
+/* The writable root of container `name` at CONTAINERS_DIR/<name>/rootfs. */
+int rootfs_create(const char *name, const struct image *img, char *err, size_t errlen);
+void rootfs_destroy(const char *name);
+
+struct volume_mount {
+	char *volume;  /* emptyDir name */
+	char *path;    /* absolute, inside the container */
+	char *subpath; /* relative to the volume, or NULL */
+	int readonly;
+};
+
+struct rootfs_spec {
+	const char *name;
+	const struct volume_mount *mounts;
+	size_t n_mounts;
+};
+
+/* Child side (called through proc_spec.enter): new mount namespace, the
+ * container's mounts, pivot_root into it. 0, or an errno with err set. */
+int rootfs_enter(const void *spec, char *err, size_t errlen);
+
+/* Child side for exec: join the mount namespace and root of `pid`.
+ * `arg` points to a struct ns_fds opened by the parent. */
+struct ns_fds {
+	int mnt;
+	int root;
+};
+int ns_enter(const void *arg, char *err, size_t errlen);
+
+#endif

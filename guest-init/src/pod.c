@@ -1,0 +1,347 @@
+/*
+ * The pod: hostname, the files bind-mounted over every container's
+ * /etc/hosts, /etc/hostname and /etc/resolv.conf, emptyDir volumes, and
+ * destroying it all while the VM stays up for the next START_POD.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/reboot.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "container.h"
+#include "host.h"
+#include "pod.h"
+#include "util.h"
+
+#define DEFAULT_HOSTNAME "peapod"
+#define GUEST_ADDRESS "10.0.2.15" /* QEMU user networking's fixed guest address */
+#define DEFAULT_DNS "10.0.2.3"
+#define MAX_VOLUMES 64
+#define MAX_WAITERS 16
+#define FILE_MAX (64u * 1024u)
+
+static struct {
+	int started;
+	char hostname[254];
+	char *volumes[MAX_VOLUMES];
+	size_t n_volumes;
+
+	int destroying;
+	int power_off;
+	uint32_t waiters[MAX_WAITERS];
+	size_t n_waiters;
+} pod = { 0, DEFAULT_HOSTNAME, { 0 }, 0, 0, 0, { 0 }, 0 };
+
+int pod_started(void)
+{
+	return pod.started;
+}
+
+int pod_destroying(void)
+{
+	return pod.destroying;
+}
+
+const char *pod_hostname(void)
+{
+	return pod.hostname;
+}
+
+int pod_has_volume(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < pod.n_volumes; i++) {
+		if (strcmp(pod.volumes[i], name) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/* One line of a config file: printable, no newline. */
+static int valid_line(const char *s)
+{
+	for (; *s; s++) {
+		if ((unsigned char)*s < 0x20 && *s != '\t')
+			return 0;
+	}
+	return 1;
+}
+
+static int valid_word(const char *s)
+{
+	if (!*s)
+		return 0;
+	for (; *s; s++) {
+		if ((unsigned char)*s <= 0x20)
+			return 0;
+	}
+	return 1;
+}
+
+struct text {
+	char *p;
+	size_t len;
+	int overflow;
+};
+
+static void add(struct text *t, const char *a, const char *b)
+{
+	int n = snprintf(t->p + t->len, FILE_MAX - t->len, "%s%s\n", a, b);
+
+	if (n < 0 || (size_t)n >= FILE_MAX - t->len)
+		t->overflow = 1;
+	else
+		t->len += (size_t)n;
+}
+
+static int write_pod_files(const struct pp_request *r, char *err, size_t errlen)
+{
+	struct text t = { xmalloc(FILE_MAX), 0, 0 };
+	size_t i;
+	int rc = -1;
+
+	if (mkdir_p(POD_DIR, 0755) < 0) {
+		snprintf(err, errlen, "cannot create " POD_DIR ": %s", strerror(errno));
+		goto out;
+	}
+	add(&t, pod.hostname, "");
+	if (write_file(POD_DIR "/hostname", t.p, t.len, 0644) < 0)
+		goto io;
+
+	t.len = 0;
+	add(&t, "127.0.0.1\tlocalhost", "");
+	add(&t, "::1\tlocalhost ip6-localhost ip6-loopback", "");
+	add(&t, GUEST_ADDRESS "\t", pod.hostname);
+	for (i = 0; i < r->n_hosts_line; i++)
+		add(&t, r->hosts_line[i], "");
+	if (t.overflow) {
+		snprintf(err, errlen, "HOSTS_LINE entries are too long");
+		goto out;
+	}
+	if (write_file(POD_DIR "/hosts", t.p, t.len, 0644) < 0)
+		goto io;
+
+	t.len = 0;
+	for (i = 0; i < r->n_dns_server; i++)
+		add(&t, "nameserver ", r->dns_server[i]);
+	if (r->n_dns_server == 0)
+		add(&t, "nameserver ", DEFAULT_DNS);
+	if (r->n_dns_search > 0) {
+		add(&t, "search", "");
+		t.len--; /* continue the line */
+		for (i = 0; i < r->n_dns_search; i++) {
+			add(&t, " ", r->dns_search[i]);
+			t.len--;
+		}
+		add(&t, "", "");
+	}
+	if (r->n_dns_option > 0) {
+		add(&t, "options", "");
+		t.len--;
+		for (i = 0; i < r->n_dns_option; i++) {
+			add(&t, " ", r->dns_option[i]);
+			t.len--;
+		}
+		add(&t, "", "");
+	}
+	if (t.overflow) {
+		snprintf(err, errlen, "DNS settings are too long");
+		goto out;
+	}
+	if (write_file(POD_DIR "/resolv.conf", t.p, t.len, 0644) < 0)
+		goto io;
+	rc = 0;
+	goto out;
+io:
+	snprintf(err, errlen, "cannot write pod files: %s", strerror(errno));
+out:
+	free(t.p);
+	return rc;
+}
+
+static void unmount_volumes(void)
+{
+	size_t i;
+
+	for (i = 0; i < pod.n_volumes; i++) {
+		char path[300];
+
+		if (fmt(path, sizeof(path), VOLUMES_DIR "/%s", pod.volumes[i]) >= 0) {
+			umount2(path, MNT_DETACH);
+			rmdir(path);
+		}
+		free(pod.volumes[i]);
+	}
+	pod.n_volumes = 0;
+}
+
+static int mount_volumes(const struct pp_request *r, int *code, char *err, size_t errlen)
+{
+	size_t i, j;
+
+	if (r->n_volumes > MAX_VOLUMES) {
+		*code = EINVAL;
+		snprintf(err, errlen, "too many volumes (at most %d)", MAX_VOLUMES);
+		return -1;
+	}
+	for (i = 0; i < r->n_volumes; i++) {
+		const struct pp_volume *v = &r->volumes[i];
+		char path[300], opts[64] = "mode=0777";
+
+		if (!v->name || !pp_valid_name(v->name, PP_MAX_CONTAINER_NAME)) {
+			*code = EINVAL;
+			snprintf(err, errlen, "invalid volume name \"%s\"", v->name ? v->name : "");
+			return -1;
+		}
+		for (j = 0; j < i; j++) {
+			if (strcmp(r->volumes[j].name, v->name) == 0) {
+				*code = EINVAL;
+				snprintf(err, errlen, "volume \"%s\" is declared twice", v->name);
+				return -1;
+			}
+		}
+		if (v->size_limit)
+			snprintf(opts, sizeof(opts), "mode=0777,size=%llu",
+				 (unsigned long long)v->size_limit);
+		snprintf(path, sizeof(path), VOLUMES_DIR "/%s", v->name);
+		if (mkdir_p(path, 0755) < 0 ||
+		    mount("tmpfs", path, "tmpfs", MS_NODEV | MS_NOSUID, opts) < 0) {
+			*code = errno;
+			snprintf(err, errlen, "cannot create volume \"%s\": %s", v->name, strerror(errno));
+			return -1;
+		}
+		pod.volumes[pod.n_volumes++] = xstrdup(v->name);
+	}
+	return 0;
+}
+
+void pod_start(const struct pp_request *r)
+{
+	char err[300];
+	int code = EINVAL;
+	size_t i;
+
+	if (pod.started || pod.destroying) {
+		reply_error(r->seq, EBUSY, NULL, NULL, "a pod is already running (DESTROY_POD first)");
+		return;
+	}
+	if (!r->hostname || !pp_valid_hostname(r->hostname)) {
+		reply_error(r->seq, EINVAL, NULL, NULL, "invalid hostname \"%s\"",
+			    r->hostname ? r->hostname : "");
+		return;
+	}
+	for (i = 0; i < r->n_dns_server; i++) {
+		unsigned char addr[16];
+
+		if (inet_pton(AF_INET, r->dns_server[i], addr) != 1 &&
+		    inet_pton(AF_INET6, r->dns_server[i], addr) != 1) {
+			reply_error(r->seq, EINVAL, NULL, NULL, "invalid DNS server \"%s\"",
+				    r->dns_server[i]);
+			return;
+		}
+	}
+	for (i = 0; i < r->n_dns_search; i++) {
+		if (!valid_word(r->dns_search[i])) {
+			reply_error(r->seq, EINVAL, NULL, NULL, "invalid DNS search domain \"%s\"",
+				    r->dns_search[i]);
+			return;
+		}
+	}
+	for (i = 0; i < r->n_dns_option; i++) {
+		if (!valid_word(r->dns_option[i])) {
+			reply_error(r->seq, EINVAL, NULL, NULL, "invalid DNS option \"%s\"",
+				    r->dns_option[i]);
+			return;
+		}
+	}
+	for (i = 0; i < r->n_hosts_line; i++) {
+		if (!valid_line(r->hosts_line[i])) {
+			reply_error(r->seq, EINVAL, NULL, NULL, "HOSTS_LINE %zu contains a control character",
+				    i + 1);
+			return;
+		}
+	}
+	if (PP_HAS(r, PP_F_TIME_NS) && r->time_ns > 0) {
+		struct timespec ts = { (time_t)(r->time_ns / 1000000000u),
+				       (long)(r->time_ns % 1000000000u) };
+
+		/* The guest has no trustworthy clock of its own. */
+		if (clock_settime(CLOCK_REALTIME, &ts) < 0)
+			say("clock_settime: %s", strerror(errno));
+	}
+	snprintf(pod.hostname, sizeof(pod.hostname), "%s", r->hostname);
+	if (sethostname(pod.hostname, strlen(pod.hostname)) < 0) {
+		reply_error(r->seq, errno, NULL, NULL, "sethostname: %s", strerror(errno));
+		return;
+	}
+	if (write_pod_files(r, err, sizeof(err)) < 0) {
+		reply_error(r->seq, EIO, NULL, NULL, "%s", err);
+		return;
+	}
+	if (mount_volumes(r, &code, err, sizeof(err)) < 0) {
+		unmount_volumes();
+		reply_error(r->seq, code, NULL, NULL, "%s", err);
+		return;
+	}
+	pod.started = 1;
+	reply_ok(r->seq);
+}
+
+static void finish_destroy(void)
+{
+	static const char *const files[] = { "hosts", "hostname", "resolv.conf" };
+	size_t i;
+
+	unmount_volumes();
+	for (i = 0; i < ARRAY_LEN(files); i++) {
+		char path[64];
+
+		snprintf(path, sizeof(path), POD_DIR "/%s", files[i]);
+		unlink(path);
+	}
+	snprintf(pod.hostname, sizeof(pod.hostname), DEFAULT_HOSTNAME);
+	sethostname(pod.hostname, strlen(pod.hostname));
+	pod.started = 0;
+	pod.destroying = 0;
+	if (pod.power_off) {
+		sync();
+		for (i = 0; i < pod.n_waiters; i++)
+			reply_ok(pod.waiters[i]);
+		say("powering off");
+		channel_drain(&host_ctl, 2000);
+		channel_drain(&host_log, 2000);
+		reboot(RB_POWER_OFF);
+		fatal("reboot(RB_POWER_OFF): %s", strerror(errno));
+	}
+	for (i = 0; i < pod.n_waiters; i++)
+		reply_ok(pod.waiters[i]);
+	pod.n_waiters = 0;
+}
+
+void pod_destroy(uint32_t grace_ms, uint32_t seq, int has_seq, int power_off)
+{
+	if (has_seq) {
+		if (pod.n_waiters >= MAX_WAITERS) {
+			reply_error(seq, EBUSY, NULL, NULL, "too many pending requests");
+			return;
+		}
+		pod.waiters[pod.n_waiters++] = seq;
+	}
+	pod.power_off |= power_off;
+	pod.destroying = 1;
+	container_remove_all(grace_ms);
+	pod_check();
+}
+
+void pod_check(void)
+{
+	if (pod.destroying && container_count() == 0)
+		finish_destroy();
+}

@@ -1,0 +1,481 @@
+/*
+ * Spawning (parent side; the child side is spawn.c), stdio and reaping of
+ * the processes guest-init starts.
+ *
+ * Spawn reports failure synchronously, the way runc does: the child holds
+ * the write end of a CLOEXEC pipe; a successful execve() closes it (the
+ * parent reads EOF), anything failing before that writes an errno and a
+ * message into it. So ADD_CONTAINER and EXEC can answer ERROR with the real
+ * reason ("executable ... not found in PATH") instead of a bare exit 127.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "container.h"
+#include "events.h"
+#include "host.h"
+#include "log.h"
+#include "loop.h"
+#include "process.h"
+#include "spawn.h"
+
+#ifndef TIOCGPTPEER
+#define TIOCGPTPEER 0x5441
+#endif
+
+#define STDIN_MAX (1u << 20)
+#define SPAWN_TIMEOUT_MS 30000
+#define EXEC_DRAIN_MS 1000
+
+static struct proc *procs;
+
+/* ---- Parent side ------------------------------------------------------------ */
+
+static void close_fd(int *fd)
+{
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -1;
+}
+
+static int open_pty(pid_t in_pid, int *master, int *slave, uint16_t rows, uint16_t cols)
+{
+	char path[64];
+	int unlock = 0;
+	struct winsize ws = { rows, cols, 0, 0 };
+
+	/* The container has its own devpts instance; open its ptmx through
+	 * the container's root so the pty is /dev/pts/N inside it. */
+	snprintf(path, sizeof(path), "/proc/%d/root/dev/ptmx", (int)in_pid);
+	*master = open(path, O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (*master < 0)
+		return -1;
+	if (ioctl(*master, TIOCSPTLCK, &unlock) < 0)
+		return -1;
+	*slave = ioctl(*master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (*slave < 0)
+		return -1;
+	if (rows && cols)
+		ioctl(*master, TIOCSWINSZ, &ws);
+	return 0;
+}
+
+struct proc *proc_spawn(const struct proc_spec *s, int *code, char *err, size_t errlen)
+{
+	int rep[2] = { -1, -1 }, in[2] = { -1, -1 }, out[2] = { -1, -1 }, errp[2] = { -1, -1 };
+	int master = -1, slave = -1, cg = -1, stdio[3];
+	struct child_report report;
+	struct pollfd pfd;
+	struct proc *p = NULL;
+	char path[160];
+	pid_t pid;
+	ssize_t n;
+
+	*code = 0;
+	if (!s->argv || !s->argv[0] || !*s->argv[0]) {
+		*code = EINVAL;
+		snprintf(err, errlen, "no command given (ARGV is empty)");
+		return NULL;
+	}
+	if (fmt(path, sizeof(path), "/sys/fs/cgroup/peapod/%s/cgroup.procs", s->container) < 0 ||
+	    (cg = open(path, O_WRONLY | O_CLOEXEC)) < 0) {
+		*code = errno;
+		snprintf(err, errlen, "cannot open the container's cgroup: %s", strerror(errno));
+		goto out;
+	}
+	if (pipe2(rep, O_CLOEXEC) < 0)
+		goto sys_fail;
+	if (s->tty) {
+		if (open_pty(s->pty_pid, &master, &slave, s->rows, s->cols) < 0) {
+			*code = errno;
+			snprintf(err, errlen, "cannot allocate a pty: %s", strerror(errno));
+			goto out;
+		}
+		stdio[0] = stdio[1] = stdio[2] = slave;
+	} else {
+		if (pipe2(out, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0)
+			goto sys_fail;
+		if (s->kind == PROC_EXEC) {
+			if (pipe2(in, O_CLOEXEC) < 0)
+				goto sys_fail;
+		} else if ((in[0] = open("/dev/null", O_RDONLY | O_CLOEXEC)) < 0) {
+			goto sys_fail;
+		}
+		stdio[0] = in[0];
+		stdio[1] = out[1];
+		stdio[2] = errp[1];
+	}
+
+	pid = fork();
+	if (pid < 0)
+		goto sys_fail;
+	if (pid == 0) {
+		close(rep[0]);
+		child_main(s, rep[1], cg, stdio);
+	}
+	close_fd(&rep[1]);
+	close_fd(&slave);
+	close_fd(&in[0]);
+	close_fd(&out[1]);
+	close_fd(&errp[1]);
+
+	/* Wait for exec (EOF) or a failure report. The child only mounts and
+	 * reads a few files, so blocking the loop here is short. */
+	pfd.fd = rep[0];
+	pfd.events = POLLIN;
+	for (;;) {
+		int r = poll(&pfd, 1, SPAWN_TIMEOUT_MS);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0) {
+			kill(pid, SIGKILL);
+			waitpid(pid, NULL, 0);
+			*code = ETIMEDOUT;
+			snprintf(err, errlen, "process did not start within %d s", SPAWN_TIMEOUT_MS / 1000);
+			goto out;
+		}
+		break;
+	}
+	do {
+		n = read(rep[0], &report, sizeof(report));
+	} while (n < 0 && errno == EINTR);
+	if (n > 0) {
+		waitpid(pid, NULL, 0);
+		report.msg[sizeof(report.msg) - 1] = 0;
+		*code = n == (ssize_t)sizeof(report) ? report.code : EIO;
+		snprintf(err, errlen, "%s", n == (ssize_t)sizeof(report) ? report.msg : "failed to start");
+		goto out;
+	}
+
+	p = xcalloc(1, sizeof(*p));
+	snprintf(p->id, sizeof(p->id), "%s", s->id);
+	snprintf(p->container, sizeof(p->container), "%s", s->container);
+	p->kind = s->kind;
+	p->pid = pid;
+	p->alive = 1;
+	p->tty = s->tty;
+	p->err_fd = -1;
+	p->in_fd = -1;
+	if (s->tty) {
+		p->out_fd = master;
+		p->in_fd = fcntl(master, F_DUPFD_CLOEXEC, 3);
+		master = -1;
+	} else {
+		p->out_fd = out[0];
+		p->err_fd = errp[0];
+		out[0] = errp[0] = -1;
+		if (s->kind == PROC_EXEC) {
+			p->in_fd = in[1];
+			in[1] = -1;
+		}
+	}
+	set_nonblock(p->out_fd);
+	if (p->err_fd >= 0)
+		set_nonblock(p->err_fd);
+	if (p->in_fd >= 0)
+		set_nonblock(p->in_fd);
+	p->next = procs;
+	procs = p;
+	goto out;
+
+sys_fail:
+	*code = errno;
+	snprintf(err, errlen, "cannot start the process: %s", strerror(errno));
+out:
+	close_fd(&cg);
+	close_fd(&rep[0]);
+	close_fd(&rep[1]);
+	close_fd(&in[0]);
+	close_fd(&in[1]);
+	close_fd(&out[0]);
+	close_fd(&out[1]);
+	close_fd(&errp[0]);
+	close_fd(&errp[1]);
+	close_fd(&master);
+	close_fd(&slave);
+	return p;
+}
+
+struct proc *proc_find_id(const char *id)
+{
+	struct proc *p;
+
+	for (p = procs; p; p = p->next) {
+		if (!p->finished && strcmp(p->id, id) == 0)
+			return p;
+	}
+	return NULL;
+}
+
+struct proc *proc_find_pid(pid_t pid)
+{
+	struct proc *p;
+
+	for (p = procs; p; p = p->next) {
+		if (p->alive && p->pid == pid)
+			return p;
+	}
+	return NULL;
+}
+
+/* ---- Output ----------------------------------------------------------------- */
+
+static void exec_finish(struct proc *p)
+{
+	if (p->finished)
+		return;
+	p->finished = 1;
+	timer_cancel(&p->drain_timer);
+	close_fd(&p->in_fd);
+	free(p->in_buf);
+	p->in_buf = NULL;
+	p->in_len = 0;
+	events_exited(p->container, p->id, p->exit_code, p->exit_signal, 0);
+}
+
+static void maybe_finish(struct proc *p)
+{
+	if (p->kind == PROC_EXEC && !p->alive && p->out_fd < 0 && p->err_fd < 0)
+		exec_finish(p);
+}
+
+/* Reads one chunk from fd; returns 1 if data moved, 0 on would-block, -1 when
+ * the stream ended (and the fd was closed). */
+static int pump_output(struct proc *p, int *fdp, uint32_t stream)
+{
+	static uint8_t buf[PP_MAX_DATA_CHUNK];
+	ssize_t n;
+
+	if (*fdp < 0)
+		return -1;
+	do {
+		n = read(*fdp, buf, sizeof(buf));
+	} while (n < 0 && errno == EINTR);
+	if (n > 0) {
+		if (p->kind == PROC_MAIN)
+			log_record(p->container, stream, buf, (size_t)n);
+		else
+			host_stream(stream == PP_STREAM_STDOUT ? PP_MSG_STDOUT : PP_MSG_STDERR,
+				    p->id, buf, (size_t)n);
+		return 1;
+	}
+	if (n < 0 && errno == EAGAIN)
+		return 0;
+	/* EOF, or EIO from a pty master whose slave side is all closed. */
+	if (p->in_fd >= 0 && p->tty && *fdp == p->out_fd)
+		close_fd(&p->in_fd);
+	close_fd(fdp);
+	maybe_finish(p);
+	return -1;
+}
+
+static void on_output(void *arg, int fd, short revents)
+{
+	struct proc *p = arg;
+
+	(void)revents;
+	if (fd == p->out_fd)
+		pump_output(p, &p->out_fd, PP_STREAM_STDOUT);
+	else if (fd == p->err_fd)
+		pump_output(p, &p->err_fd, PP_STREAM_STDERR);
+}
+
+void proc_drain_now(struct proc *p)
+{
+	int guard = 64; /* at most 2 MiB per stream, then poll() takes over */
+
+	while (guard-- > 0 && pump_output(p, &p->out_fd, PP_STREAM_STDOUT) > 0)
+		;
+	guard = 64;
+	while (guard-- > 0 && pump_output(p, &p->err_fd, PP_STREAM_STDERR) > 0)
+		;
+}
+
+void proc_close_output(struct proc *p)
+{
+	close_fd(&p->out_fd);
+	close_fd(&p->err_fd);
+	close_fd(&p->in_fd);
+}
+
+/* An exited exec may leave its pipes held open by a background child.
+ * Wait a little for them to close; give up once nothing is left to read. */
+static void drain_timeout(void *arg)
+{
+	struct proc *p = arg;
+	int left = 0, avail;
+
+	if (p->out_fd >= 0 && ioctl(p->out_fd, FIONREAD, &avail) == 0)
+		left += avail;
+	if (p->err_fd >= 0 && ioctl(p->err_fd, FIONREAD, &avail) == 0)
+		left += avail;
+	if (left > 0) {
+		timer_arm(&p->drain_timer, 100);
+		return;
+	}
+	close_fd(&p->out_fd);
+	close_fd(&p->err_fd);
+	maybe_finish(p);
+}
+
+/* ---- Input ------------------------------------------------------------------ */
+
+static void stdin_close(struct proc *p)
+{
+	free(p->in_buf);
+	p->in_buf = NULL;
+	p->in_len = 0;
+	if (p->tty) {
+		/* Closing a pty master would hang the session up; end of
+		 * input on a terminal is the EOF character instead. */
+		if (p->in_fd >= 0 && write(p->in_fd, "\x04", 1) < 0)
+			close_fd(&p->in_fd);
+		p->in_eof = 0;
+		return;
+	}
+	close_fd(&p->in_fd);
+}
+
+static void stdin_flush(struct proc *p)
+{
+	while (p->in_fd >= 0 && p->in_len > 0) {
+		ssize_t n = write(p->in_fd, p->in_buf, p->in_len);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN)
+				return;
+			/* The process closed its stdin: nothing more will go. */
+			p->in_len = 0;
+			close_fd(&p->in_fd);
+			return;
+		}
+		memmove(p->in_buf, p->in_buf + n, p->in_len - (size_t)n);
+		p->in_len -= (size_t)n;
+	}
+	if (p->in_len == 0 && p->in_eof)
+		stdin_close(p);
+}
+
+static void on_input(void *arg, int fd, short revents)
+{
+	struct proc *p = arg;
+
+	(void)revents;
+	if (fd == p->in_fd)
+		stdin_flush(p);
+}
+
+int proc_stdin(struct proc *p, const uint8_t *data, size_t len)
+{
+	if (p->in_fd < 0)
+		return -EPIPE;
+	if (len == 0) {
+		p->in_eof = 1;
+		stdin_flush(p);
+		return 0;
+	}
+	if (p->in_len + len > STDIN_MAX)
+		return -ENOBUFS;
+	if (!p->in_buf)
+		p->in_buf = xmalloc(STDIN_MAX);
+	memcpy(p->in_buf + p->in_len, data, len);
+	p->in_len += len;
+	stdin_flush(p);
+	return 0;
+}
+
+int proc_winsize(struct proc *p, uint16_t rows, uint16_t cols)
+{
+	struct winsize ws = { rows, cols, 0, 0 };
+
+	if (!p->tty || p->out_fd < 0)
+		return -ENOTTY;
+	if (ioctl(p->out_fd, TIOCSWINSZ, &ws) < 0)
+		return -errno;
+	return 0;
+}
+
+/* ---- Loop glue ---------------------------------------------------------------- */
+
+void proc_poll(void)
+{
+	struct proc *p;
+	int room = host_stream_room();
+
+	for (p = procs; p; p = p->next) {
+		/* Exec output waits while the host channel is backed up, so a
+		 * slow host slows the process instead of losing its output. */
+		if (p->kind == PROC_MAIN || room) {
+			if (p->out_fd >= 0)
+				pollset_add(p->out_fd, POLLIN, on_output, p);
+			if (p->err_fd >= 0)
+				pollset_add(p->err_fd, POLLIN, on_output, p);
+		}
+		if (p->in_fd >= 0 && p->in_len > 0)
+			pollset_add(p->in_fd, POLLOUT, on_input, p);
+	}
+}
+
+void proc_reap_all(void)
+{
+	for (;;) {
+		struct proc *p;
+		int status;
+		pid_t pid = waitpid(-1, &status, WNOHANG);
+
+		if (pid <= 0)
+			break;
+		p = proc_find_pid(pid);
+		if (!p)
+			continue; /* an orphan we inherited: reaping is all it needs */
+		p->alive = 0;
+		if (WIFSIGNALED(status)) {
+			p->exit_signal = WTERMSIG(status);
+			p->exit_code = 128 + p->exit_signal;
+		} else {
+			p->exit_signal = 0;
+			p->exit_code = WEXITSTATUS(status);
+		}
+		if (p->kind == PROC_MAIN) {
+			proc_drain_now(p);
+			p->finished = 1;
+			container_main_exited(p);
+		} else if (p->out_fd < 0 && p->err_fd < 0) {
+			exec_finish(p);
+		} else {
+			timer_init(&p->drain_timer, drain_timeout, p);
+			timer_arm(&p->drain_timer, EXEC_DRAIN_MS);
+		}
+	}
+}
+
+void proc_gc(void)
+{
+	struct proc **pp = &procs;
+
+	while (*pp) {
+		struct proc *p = *pp;
+
+		if (!p->alive && p->finished && p->out_fd < 0 && p->err_fd < 0) {
+			*pp = p->next;
+			timer_cancel(&p->drain_timer);
+			close_fd(&p->in_fd);
+			free(p->in_buf);
+			free(p);
+			continue;
+		}
+		pp = &p->next;
+	}
+}

@@ -1,0 +1,89 @@
+/*
+ * Decoding of a frame's payload into a typed request, and the validity rules
+ * for names and paths the host sends. Pure (it allocates, nothing else), and
+ * fuzzed together with codec.c.
+ */
+#ifndef PEAPOD_REQUEST_H
+#define PEAPOD_REQUEST_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "proto.h"
+
+#define PP_MAX_CONTAINER_NAME 63
+#define PP_MAX_PROCESS_ID 64
+#define PP_MAX_IMAGE_SERIAL 20
+
+struct pp_volume {
+	const char *name;
+	uint64_t size_limit;
+};
+
+struct pp_mount {
+	const char *name;
+	const char *path;
+	const char *subpath; /* NULL when absent */
+	uint32_t readonly;
+};
+
+/* Every field any message may carry; which ones a message uses is up to its
+ * handler. Strings are NUL-terminated copies; DATA points into the payload. */
+struct pp_request {
+	uint16_t type;
+	uint32_t seq;
+	uint64_t present; /* bit `tag` set when that top-level tag was seen */
+
+	uint32_t version, code, pid, exit_code, signal, stream, restart, backoff_ms;
+	uint32_t grace_ms, tty, rows, cols, state, restarts;
+	uint64_t event_seq, time_ns;
+	const char *boot_id, *kernel, *message, *container, *process, *hostname;
+	const char *image, *cwd, *user;
+	const uint8_t *data;
+	uint32_t data_len;
+
+	const char **argv; /* NULL-terminated, like the counts below */
+	size_t argc;
+	const char **env;
+	size_t envc;
+	const char **dns_server;
+	size_t n_dns_server;
+	const char **dns_search;
+	size_t n_dns_search;
+	const char **dns_option;
+	size_t n_dns_option;
+	const char **hosts_line;
+	size_t n_hosts_line;
+	struct pp_volume *volumes;
+	size_t n_volumes;
+	struct pp_mount *mounts;
+	size_t n_mounts;
+
+	void *arena;
+	int error_code;  /* errno for the ERROR reply when decoding fails */
+	char error[160]; /* its MESSAGE */
+};
+
+#define PP_HAS(r, tag) (((r)->present >> (tag)) & 1u)
+
+/*
+ * Decodes `payload`. Returns 0, or -1 with error_code/error set. Always call
+ * pp_request_free() afterwards, whatever the result.
+ */
+int pp_request_decode(struct pp_request *r, uint16_t type, uint32_t seq,
+		      const uint8_t *payload, size_t len);
+void pp_request_free(struct pp_request *r);
+
+/* [a-z0-9]([-a-z0-9]*[a-z0-9])?, at most `max` bytes. */
+int pp_valid_name(const char *s, size_t max);
+/* Process ids: the same, plus '.', '_' inside, at most PP_MAX_PROCESS_ID. */
+int pp_valid_process_id(const char *s);
+/* Absolute, no "." or ".." component, no empty name, < 4096 bytes. */
+int pp_valid_abs_path(const char *s);
+/* Relative, no "." or ".." component, no empty name, < 4096 bytes. */
+int pp_valid_rel_path(const char *s);
+/* A hostname: dot-separated labels of pp_valid_name style, <= 253 bytes
+ * (upper case accepted). */
+int pp_valid_hostname(const char *s);
+
+#endif

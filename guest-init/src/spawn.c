@@ -1,0 +1,215 @@
+/*
+ * Spawn, child side. See spawn.h.
+ */
+#include <errno.h>
+#include <grp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "spawn.h"
+#include "user.h"
+#include "util.h"
+
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
+#endif
+#ifndef SYS_close_range
+#define SYS_close_range 436
+#endif
+
+#define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+static void __attribute__((noreturn, format(printf, 3, 4)))
+child_fail(int fd, int code, const char *f, ...)
+{
+	struct child_report rep;
+	va_list ap;
+
+	memset(&rep, 0, sizeof(rep));
+	rep.code = code ? code : EINVAL;
+	va_start(ap, f);
+	vsnprintf(rep.msg, sizeof(rep.msg), f, ap);
+	va_end(ap);
+	if (write(fd, &rep, sizeof(rep)) < 0)
+		_exit(126);
+	_exit(127);
+}
+
+static const char *env_get(char *const *env, const char *key)
+{
+	size_t k = strlen(key);
+
+	for (; *env; env++) {
+		if (strncmp(*env, key, k) == 0 && (*env)[k] == '=')
+			return *env + k + 1;
+	}
+	return NULL;
+}
+
+/* The process's environment: ENV as given, plus the variables runc and
+ * Kubernetes always set when the image or spec did not. */
+static char **build_env(const struct proc_spec *s, const char *home)
+{
+	size_t n = 0, i = 0;
+	char **env;
+	char buf[512];
+
+	while (s->env && s->env[n])
+		n++;
+	env = xcalloc(n + 5, sizeof(char *));
+	for (; i < n; i++)
+		env[i] = (char *)s->env[i];
+	env[i] = NULL;
+	if (!env_get(env, "PATH"))
+		env[i++] = "PATH=" DEFAULT_PATH;
+	if (!env_get(env, "HOSTNAME") && s->hostname) {
+		snprintf(buf, sizeof(buf), "HOSTNAME=%s", s->hostname);
+		env[i++] = xstrdup(buf);
+	}
+	if (!env_get(env, "HOME")) {
+		snprintf(buf, sizeof(buf), "HOME=%s", home);
+		env[i++] = xstrdup(buf);
+	}
+	if (s->tty && !env_get(env, "TERM"))
+		env[i++] = "TERM=xterm";
+	env[i] = NULL;
+	return env;
+}
+
+static int is_executable(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && S_ISREG(st.st_mode) && access(path, X_OK) == 0;
+}
+
+/* argv[0] -> the file to execute, searched in PATH like execvp (but in the
+ * process's own environment, not init's). */
+static void resolve_exe(int rep, const char *arg0, char *const *env, char *out, size_t cap)
+{
+	const char *path = env_get(env, "PATH");
+	const char *p;
+
+	if (strchr(arg0, '/')) {
+		if (access(arg0, F_OK) != 0)
+			child_fail(rep, ENOENT, "executable \"%s\" not found", arg0);
+		snprintf(out, cap, "%s", arg0);
+		return;
+	}
+	if (!path)
+		path = DEFAULT_PATH;
+	for (p = path; p; ) {
+		const char *c = strchr(p, ':');
+		size_t len = c ? (size_t)(c - p) : strlen(p);
+
+		if (len > 0 && snprintf(out, cap, "%.*s/%s", (int)len, p, arg0) < (int)cap &&
+		    is_executable(out))
+			return;
+		p = c ? c + 1 : NULL;
+	}
+	child_fail(rep, ENOENT, "executable \"%s\" not found in PATH", arg0);
+}
+
+static char *read_small_file(const char *path)
+{
+	size_t cap = 1u << 20;
+	char *buf = malloc(cap);
+
+	if (buf && read_file(path, buf, cap) < 0) {
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}
+
+/*
+ * Container processes get Docker's default capability set, as in Kubernetes
+ * without a securityContext: dropping the rest from the bounding set before
+ * execve() means even root in the container cannot mount, load modules,
+ * reboot the VM or change the network setup. The VM stays the isolation
+ * boundary; this keeps a pod's processes as capable as users expect, and
+ * no more.
+ */
+static void drop_capabilities(int rep)
+{
+	static const int keep[] = {
+		0 /* CHOWN */, 1 /* DAC_OVERRIDE */, 3 /* FOWNER */, 4 /* FSETID */, 5 /* KILL */,
+		6 /* SETGID */, 7 /* SETUID */, 8 /* SETPCAP */, 10 /* NET_BIND_SERVICE */,
+		13 /* NET_RAW */, 18 /* SYS_CHROOT */, 27 /* MKNOD */, 29 /* AUDIT_WRITE */,
+		31 /* SETFCAP */,
+	};
+	char buf[16];
+	int last = 40, cap;
+	size_t i;
+
+	if (read_file("/proc/sys/kernel/cap_last_cap", buf, sizeof(buf)) > 0)
+		last = atoi(buf);
+	for (cap = 0; cap <= last && cap < 64; cap++) {
+		int kept = 0;
+
+		for (i = 0; i < ARRAY_LEN(keep); i++)
+			kept |= keep[i] == cap;
+		if (!kept && prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0 && errno != EINVAL)
+			child_fail(rep, errno, "cannot drop capability %d: %s", cap, strerror(errno));
+	}
+}
+
+void child_main(const struct proc_spec *s, int rep, int cg, const int stdio[3])
+{
+	struct user_ids ids;
+	char msg[300], exe[4096];
+	char **env;
+	char *passwd, *group;
+	sigset_t none;
+	int sig, i, rc;
+	const char *cwd = s->cwd && *s->cwd ? s->cwd : "/";
+
+	/* Undo what PID 1 set up for itself: blocked signals (kept across
+	 * execve) and SIGPIPE ignored (also kept). */
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	for (sig = 1; sig < 65; sig++)
+		signal(sig, SIG_DFL);
+	if (setsid() < 0)
+		child_fail(rep, errno, "setsid: %s", strerror(errno));
+	if (write(cg, "0", 1) < 0)
+		child_fail(rep, errno, "cannot join the container's cgroup: %s", strerror(errno));
+	if (s->enter && (rc = s->enter(s->enter_arg, msg, sizeof(msg))) != 0)
+		child_fail(rep, rc, "%s", msg);
+	for (i = 0; i < 3; i++) {
+		if (dup2(stdio[i], i) < 0)
+			child_fail(rep, errno, "dup2: %s", strerror(errno));
+	}
+	if (s->tty && ioctl(0, TIOCSCTTY, 0) < 0)
+		child_fail(rep, errno, "cannot set the controlling terminal: %s", strerror(errno));
+
+	passwd = read_small_file("/etc/passwd");
+	group = read_small_file("/etc/group");
+	if (user_resolve(s->user, passwd, group, &ids, msg, sizeof(msg)) < 0)
+		child_fail(rep, ENOENT, "%s", msg);
+	env = build_env(s, ids.home);
+
+	if (chdir(cwd) < 0) {
+		if (errno != ENOENT || mkdir_p(cwd, 0755) < 0 || chdir(cwd) < 0)
+			child_fail(rep, errno, "cannot change to working directory \"%s\": %s", cwd,
+				   strerror(errno));
+	}
+	drop_capabilities(rep); /* needs CAP_SETPCAP: before leaving root */
+	if (setgroups(ids.ngroups, ids.groups) < 0 || setgid(ids.gid) < 0 || setuid(ids.uid) < 0)
+		child_fail(rep, errno, "cannot switch to user \"%s\": %s", s->user ? s->user : "0",
+			   strerror(errno));
+	resolve_exe(rep, s->argv[0], env, exe, sizeof(exe));
+	/* Every fd of init is CLOEXEC already; this catches any that is not. */
+	syscall(SYS_close_range, 3u, ~0u, CLOSE_RANGE_CLOEXEC);
+	execve(exe, (char *const *)s->argv, env);
+	child_fail(rep, errno, "cannot execute \"%s\": %s", exe, strerror(errno));
+}

@@ -1,0 +1,1140 @@
+/*
+ * check-vm: black-box tests of guest-init. Boots the real init and kernel in
+ * QEMU (TCG) with busybox test images, drives it over the control socket
+ * like the Java provider would, and checks what containers see and what the
+ * host receives. One VM carries most checks in sequence (boots are the slow
+ * part); a second checks a late-attaching host and the ACPI power button.
+ *
+ * Usage: check_vm --kernel K --initrd I --images DIR --run DIR
+ */
+#include <errno.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "vm.h"
+
+#define T_REPLY 30000
+#define T_EXEC 30000
+
+static int passed, failed;
+static struct vm vm_a;
+
+static void check(int ok, const char *name, const char *f, ...)
+{
+	va_list ap;
+
+	if (ok) {
+		passed++;
+		printf("ok   %s\n", name);
+	} else {
+		failed++;
+		printf("FAIL %s: ", name);
+		va_start(ap, f);
+		vprintf(f, ap);
+		va_end(ap);
+		printf("\n");
+	}
+	fflush(stdout);
+}
+
+#define ARGV(...) ((const char *const[]){ __VA_ARGS__, NULL })
+
+static const char *mstr(const struct msg *m, uint16_t tag)
+{
+	static char bufs[4][1024];
+	static int i;
+
+	i = (i + 1) % 4;
+	return msg_str(m, tag, bufs[i], sizeof(bufs[i]));
+}
+
+static const char *describe(const struct msg *m)
+{
+	static char buf[1200];
+
+	if (!m)
+		return "no reply";
+	snprintf(buf, sizeof(buf), "%s code=%lld message=\"%s\"", pp_type_name(m->type) ? pp_type_name(m->type) : "?",
+		 (long long)msg_u32(m, PP_F_CODE), mstr(m, PP_F_MESSAGE));
+	return buf;
+}
+
+static int is_ok(const struct msg *m)
+{
+	return m && m->type == PP_MSG_OK;
+}
+
+static void put_strv(struct pp_buf *b, uint16_t tag, const char *const *v)
+{
+	for (; v && *v; v++)
+		pp_put_str(b, tag, *v);
+}
+
+/* ---- Events ------------------------------------------------------------------- */
+
+struct ev_match {
+	uint16_t type;
+	const char *container;
+	const char *process;
+	int64_t restarts; /* -1: any */
+};
+
+static int match_event(const struct msg *m, const void *arg)
+{
+	const struct ev_match *e = arg;
+
+	if (m->type != e->type)
+		return 0;
+	if (e->container && strcmp(mstr(m, PP_F_CONTAINER), e->container) != 0)
+		return 0;
+	if (e->process && strcmp(mstr(m, PP_F_PROCESS), e->process) != 0)
+		return 0;
+	return e->restarts < 0 || msg_u32(m, PP_F_RESTARTS) == e->restarts;
+}
+
+static struct msg *wait_event(struct vm *vm, uint16_t type, const char *ct, const char *proc,
+			      int64_t restarts, int timeout_ms)
+{
+	struct ev_match e = { type, ct, proc, restarts };
+
+	return vm_take(vm, match_event, &e, timeout_ms);
+}
+
+/* ---- Containers and exec ------------------------------------------------------- */
+
+struct mnt {
+	const char *volume, *path, *subpath;
+	int readonly;
+};
+
+struct ct_opts {
+	const char *image;
+	const char *const *env;
+	const char *cwd, *user;
+	uint32_t restart, backoff_ms;
+	const struct mnt *mounts;
+};
+
+static struct msg *add_container(struct vm *vm, const char *name, const char *const *argv,
+				 const struct ct_opts *o)
+{
+	struct pp_buf *b = vm_req(vm, PP_MSG_ADD_CONTAINER);
+
+	pp_put_str(b, PP_F_CONTAINER, name);
+	pp_put_str(b, PP_F_IMAGE, o && o->image ? o->image : "img0");
+	put_strv(b, PP_F_ARGV, argv);
+	if (o) {
+		const struct mnt *m;
+
+		put_strv(b, PP_F_ENV, o->env);
+		if (o->cwd)
+			pp_put_str(b, PP_F_CWD, o->cwd);
+		if (o->user)
+			pp_put_str(b, PP_F_USER, o->user);
+		pp_put_u32(b, PP_F_RESTART, o->restart);
+		if (o->backoff_ms)
+			pp_put_u32(b, PP_F_BACKOFF_MS, o->backoff_ms);
+		for (m = o->mounts; m && m->volume; m++) {
+			size_t g = pp_group_begin(b, PP_F_MOUNT);
+
+			pp_put_str(b, PP_F_NAME, m->volume);
+			pp_put_str(b, PP_F_PATH, m->path);
+			if (m->subpath)
+				pp_put_str(b, PP_F_SUBPATH, m->subpath);
+			pp_put_u32(b, PP_F_READONLY, (uint32_t)m->readonly);
+			pp_group_end(b, g);
+		}
+	}
+	return vm_call(vm, b, T_REPLY);
+}
+
+static struct msg *remove_container(struct vm *vm, const char *name, uint32_t grace_ms)
+{
+	struct pp_buf *b = vm_req(vm, PP_MSG_REMOVE_CONTAINER);
+
+	pp_put_str(b, PP_F_CONTAINER, name);
+	pp_put_u32(b, PP_F_GRACE_MS, grace_ms);
+	return vm_call(vm, b, T_REPLY);
+}
+
+struct exec_opts {
+	const char *user, *cwd;
+	const char *const *env;
+	int tty, rows, cols;
+	const char *input; /* sent, then end of input */
+	const char *id;    /* default: generated */
+	int no_wait;       /* return after OK */
+};
+
+struct result {
+	int started;
+	char error[600];
+	int code, sig;
+	char out[65536];
+	size_t out_len, out_total;
+	char err[16384];
+	size_t err_len;
+};
+
+static int match_stream(const struct msg *m, const void *arg)
+{
+	return (m->type == PP_MSG_STDOUT || m->type == PP_MSG_STDERR) &&
+	       strcmp(mstr(m, PP_F_PROCESS), (const char *)arg) == 0;
+}
+
+static void stdin_send(struct vm *vm, const char *id, const void *data, size_t len)
+{
+	struct pp_buf *b = vm_req(vm, PP_MSG_STDIN);
+
+	pp_put_str(b, PP_F_PROCESS, id);
+	pp_put_bytes(b, PP_F_DATA, data, len);
+	vm_send(vm, b);
+}
+
+/* Collects output of `id` until its EVENT_EXITED (sent after all output). */
+static void exec_collect(struct vm *vm, const char *id, struct result *r, int timeout_ms)
+{
+	struct msg *m = wait_event(vm, PP_MSG_EVENT_EXITED, NULL, id, -1, timeout_ms);
+
+	r->code = m ? (int)msg_u32(m, PP_F_EXIT_CODE) : -1;
+	r->sig = m ? (int)msg_u32(m, PP_F_SIGNAL) : -1;
+	if (!m)
+		snprintf(r->error, sizeof(r->error), "no EVENT_EXITED within %d ms", timeout_ms);
+	free(m);
+	while ((m = vm_take(vm, match_stream, id, 0)) != NULL) {
+		struct pp_field f;
+
+		if (msg_field(m, PP_F_DATA, &f) && m->type == PP_MSG_STDOUT)
+			r->out_total += f.len;
+		if (msg_field(m, PP_F_DATA, &f)) {
+			char *dst = m->type == PP_MSG_STDOUT ? r->out : r->err;
+			size_t *len = m->type == PP_MSG_STDOUT ? &r->out_len : &r->err_len;
+			size_t cap = m->type == PP_MSG_STDOUT ? sizeof(r->out) : sizeof(r->err);
+
+			if (*len + f.len < cap) {
+				memcpy(dst + *len, f.value, f.len);
+				*len += f.len;
+				dst[*len] = 0;
+			}
+		}
+		free(m);
+	}
+}
+
+static int exec_run(struct vm *vm, const char *ct, const char *const *argv,
+		    const struct exec_opts *o, struct result *r)
+{
+	static int counter;
+	char idbuf[32];
+	const char *id;
+	struct pp_buf *b;
+	struct msg *m;
+
+	memset(r, 0, sizeof(*r));
+	r->code = -1;
+	snprintf(idbuf, sizeof(idbuf), "x%d", ++counter);
+	id = o && o->id ? o->id : idbuf;
+	b = vm_req(vm, PP_MSG_EXEC);
+	pp_put_str(b, PP_F_CONTAINER, ct);
+	pp_put_str(b, PP_F_PROCESS, id);
+	put_strv(b, PP_F_ARGV, argv);
+	if (o) {
+		put_strv(b, PP_F_ENV, o->env);
+		if (o->user)
+			pp_put_str(b, PP_F_USER, o->user);
+		if (o->cwd)
+			pp_put_str(b, PP_F_CWD, o->cwd);
+		if (o->tty) {
+			pp_put_u32(b, PP_F_TTY, 1);
+			pp_put_u32(b, PP_F_ROWS, (uint32_t)o->rows);
+			pp_put_u32(b, PP_F_COLS, (uint32_t)o->cols);
+		}
+	}
+	m = vm_call(vm, b, T_REPLY);
+	if (!is_ok(m)) {
+		snprintf(r->error, sizeof(r->error), "%s", m ? mstr(m, PP_F_MESSAGE) : "no reply");
+		free(m);
+		return -1;
+	}
+	free(m);
+	r->started = 1;
+	if (o && o->no_wait)
+		return 0;
+	if (o && o->input) {
+		stdin_send(vm, id, o->input, strlen(o->input));
+		stdin_send(vm, id, "", 0);
+	}
+	exec_collect(vm, id, r, T_EXEC);
+	return r->code;
+}
+
+/* Shorthand: run a shell command in `ct`, return stdout. */
+static const char *sh(struct vm *vm, const char *ct, const char *cmd, int *code)
+{
+	static struct result r;
+
+	exec_run(vm, ct, ARGV("sh", "-c", cmd), NULL, &r);
+	if (code)
+		*code = r.code;
+	if (!r.started)
+		snprintf(r.out, sizeof(r.out), "<exec failed: %s>", r.error);
+	return r.out;
+}
+
+/* ---- The checks ------------------------------------------------------------------ */
+
+static char boot_id[64];
+
+static int check_boot(struct vm *vm)
+{
+	struct msg *m;
+	struct pp_buf *b;
+
+	if (vm_connect(vm, T_REPLY) < 0) {
+		check(0, "connect to the control socket", "cannot connect");
+		return -1;
+	}
+	/* First attach after boot: READY with seq 0. */
+	m = vm_reply(vm, 0, T_REPLY);
+	check(m && m->type == PP_MSG_READY && msg_u32(m, PP_F_VERSION) == 1 &&
+		      strlen(mstr(m, PP_F_BOOT_ID)) == 36,
+	      "READY at boot with VERSION 1 and BOOT_ID", "%s", describe(m));
+	snprintf(boot_id, sizeof(boot_id), "%s", mstr(m, PP_F_BOOT_ID));
+	free(m);
+
+	b = vm_req(vm, PP_MSG_HELLO);
+	pp_put_u32(b, PP_F_VERSION, PP_VERSION);
+	m = vm_call(vm, b, T_REPLY);
+	check(m && m->type == PP_MSG_READY && strcmp(mstr(m, PP_F_BOOT_ID), boot_id) == 0 &&
+		      strstr(mstr(m, PP_F_KERNEL), "peapod") != NULL,
+	      "HELLO answered by READY (seq echoed, same boot id, KERNEL)", "%s kernel=%s",
+	      describe(m), mstr(m, PP_F_KERNEL));
+	if (!m)
+		return -1;
+	free(m);
+	m = vm_call(vm, vm_req(vm, PP_MSG_PING), T_REPLY);
+	check(is_ok(m), "PING answered by OK", "%s", describe(m));
+	free(m);
+	return 0;
+}
+
+static void expect_error(struct vm *vm, uint32_t seq, int code, const char *needle, const char *name)
+{
+	struct msg *m = vm_reply(vm, seq, T_REPLY);
+
+	check(m && m->type == PP_MSG_ERROR && msg_u32(m, PP_F_CODE) == code &&
+		      strstr(mstr(m, PP_F_MESSAGE), needle) != NULL,
+	      name, "%s (wanted code %d, message with \"%s\")", describe(m), code, needle);
+	free(m);
+}
+
+static void raw_frame(struct vm *vm, uint16_t type, uint8_t version, uint32_t seq,
+		      const uint8_t *payload, uint32_t len, uint32_t claimed)
+{
+	uint8_t hdr[PP_HEADER_SIZE];
+	struct pp_header h = { PP_MAGIC, version, 0, type, 0, seq, claimed };
+
+	(void)len;
+	pp_header_encode(hdr, &h);
+	vm_send_raw(vm, hdr, sizeof(hdr));
+	if (len)
+		vm_send_raw(vm, payload, len);
+}
+
+static void check_bad_frames(struct vm *vm)
+{
+	static const char garbage[] = "this is not a frame at all, just garbage bytes!\n";
+	uint8_t p[64];
+	uint8_t *big;
+	struct msg *m;
+	size_t n;
+
+	raw_frame(vm, 0x0777, PP_VERSION, 901, NULL, 0, 0);
+	expect_error(vm, 901, ENOSYS, "unknown message type 0x0777", "unknown type -> ERROR ENOSYS");
+
+	vm_send_raw(vm, garbage, sizeof(garbage) - 1);
+	expect_error(vm, 0, EPROTO, "bad frame magic", "garbage -> ERROR EPROTO, then resync");
+
+	raw_frame(vm, PP_MSG_PING, 9, 903, NULL, 0, 0);
+	expect_error(vm, 903, EPROTONOSUPPORT, "version 9", "wrong version -> ERROR");
+
+	/* Oversized: the header claims 1 MiB + 1; the payload follows and must
+	 * be skipped, not parsed. */
+	big = calloc(1, PP_MAX_PAYLOAD + 1);
+	memset(big, 'P', PP_MAX_PAYLOAD + 1); /* looks like magic: must still be skipped */
+	raw_frame(vm, PP_MSG_PING, PP_VERSION, 904, big, PP_MAX_PAYLOAD + 1, PP_MAX_PAYLOAD + 1);
+	free(big);
+	expect_error(vm, 904, EMSGSIZE, "exceeds", "oversized frame -> ERROR EMSGSIZE");
+
+	/* A field claiming more bytes than the payload holds. */
+	n = 0;
+	p[n++] = 0; p[n++] = PP_F_CONTAINER; p[n++] = 0; p[n++] = 0; p[n++] = 0; p[n++] = 50;
+	memcpy(p + n, "web", 3);
+	n += 3;
+	raw_frame(vm, PP_MSG_ADD_CONTAINER, PP_VERSION, 905, p, (uint32_t)n, (uint32_t)n);
+	expect_error(vm, 905, EINVAL, "CONTAINER", "field past the end -> ERROR EINVAL");
+
+	/* A u32 that is not 4 bytes. */
+	n = 0;
+	p[n++] = 0; p[n++] = PP_F_GRACE_MS; p[n++] = 0; p[n++] = 0; p[n++] = 0; p[n++] = 2;
+	p[n++] = 1; p[n++] = 2;
+	raw_frame(vm, PP_MSG_DESTROY_POD, PP_VERSION, 906, p, (uint32_t)n, (uint32_t)n);
+	expect_error(vm, 906, EINVAL, "GRACE_MS", "wrong u32 length -> ERROR EINVAL");
+
+	/* A 200 KB container name: refused, and the ERROR still fits. */
+	{
+		char *name = malloc(200001);
+		struct pp_buf *b;
+
+		memset(name, 'a', 200000);
+		name[200000] = 0;
+		b = vm_req(vm, PP_MSG_ADD_CONTAINER);
+		pp_put_str(b, PP_F_CONTAINER, name);
+		pp_put_str(b, PP_F_IMAGE, "img0");
+		pp_put_str(b, PP_F_ARGV, "true");
+		m = vm_call(vm, b, T_REPLY);
+		free(name);
+		check(m && m->type == PP_MSG_ERROR && msg_u32(m, PP_F_CODE) == EINVAL &&
+			      strncmp(mstr(m, PP_F_MESSAGE), "invalid container name", 22) == 0,
+		      "huge container name -> ERROR EINVAL", "%s", describe(m));
+		free(m);
+	}
+
+	m = vm_call(vm, vm_req(vm, PP_MSG_PING), T_REPLY);
+	check(is_ok(m), "VM keeps working after bad frames", "%s", describe(m));
+	free(m);
+}
+
+static void check_pod_start(struct vm *vm)
+{
+	struct pp_buf *b = vm_req(vm, PP_MSG_START_POD);
+	struct timespec ts;
+	struct msg *m;
+	size_t g;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	pp_put_str(b, PP_F_HOSTNAME, "testpod");
+	pp_put_str(b, PP_F_HOSTS_LINE, "10.1.2.3 db.internal db");
+	pp_put_u64(b, PP_F_TIME_NS, (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec);
+	g = pp_group_begin(b, PP_F_VOLUME);
+	pp_put_str(b, PP_F_NAME, "shared");
+	pp_group_end(b, g);
+	g = pp_group_begin(b, PP_F_VOLUME);
+	pp_put_str(b, PP_F_NAME, "small");
+	pp_put_u64(b, PP_F_SIZE_LIMIT, 1 << 20);
+	pp_group_end(b, g);
+	m = vm_call(vm, b, T_REPLY);
+	check(is_ok(m), "START_POD", "%s", describe(m));
+	free(m);
+
+	b = vm_req(vm, PP_MSG_START_POD);
+	pp_put_str(b, PP_F_HOSTNAME, "again");
+	m = vm_call(vm, b, T_REPLY);
+	check(m && m->type == PP_MSG_ERROR && msg_u32(m, PP_F_CODE) == EBUSY,
+	      "second START_POD refused with EBUSY", "%s", describe(m));
+	free(m);
+}
+
+static void check_add_errors(struct vm *vm)
+{
+	struct ct_opts o = { .image = "img3" };
+	struct msg *m;
+
+	m = add_container(vm, "web2", ARGV("true"), &o);
+	check(m && m->type == PP_MSG_ERROR &&
+		      strcmp(mstr(m, PP_F_MESSAGE),
+			     "container \"web2\": image device with serial \"img3\" not found") == 0 &&
+		      strcmp(mstr(m, PP_F_CONTAINER), "web2") == 0,
+	      "missing image device: exact error", "%s", describe(m));
+	free(m);
+
+	m = add_container(vm, "nocmd", ARGV("nosuch", "arg"), NULL);
+	check(m && m->type == PP_MSG_ERROR && msg_u32(m, PP_F_CODE) == ENOENT &&
+		      strcmp(mstr(m, PP_F_MESSAGE),
+			     "container \"nocmd\": executable \"nosuch\" not found in PATH") == 0,
+	      "missing command: exact error", "%s", describe(m));
+	free(m);
+
+	m = add_container(vm, "Bad_Name", ARGV("true"), NULL);
+	check(m && m->type == PP_MSG_ERROR && msg_u32(m, PP_F_CODE) == EINVAL,
+	      "invalid container name refused", "%s", describe(m));
+	free(m);
+
+	{
+		static const struct mnt bad[] = { { "shared", "/x/../../etc", NULL, 0 }, { 0 } };
+		struct ct_opts ob = { .mounts = bad };
+
+		m = add_container(vm, "dotdot", ARGV("true"), &ob);
+		check(m && m->type == PP_MSG_ERROR && msg_u32(m, PP_F_CODE) == EINVAL,
+		      "mount path with \"..\" refused", "%s", describe(m));
+		free(m);
+	}
+}
+
+static int wait_log(struct vm *vm, const char *ct, const char *needle, int timeout_ms)
+{
+	static char buf[1 << 20];
+	uint64_t end = now_ms() + (uint64_t)timeout_ms;
+
+	do {
+		vm_log(vm, ct, 0, buf, sizeof(buf));
+		if (strstr(buf, needle))
+			return 1;
+		usleep(100000);
+	} while (now_ms() < end);
+	return 0;
+}
+
+static void check_two_containers(struct vm *vm)
+{
+	static const struct mnt web_mounts[] = { { "shared", "/data", NULL, 0 }, { 0 } };
+	static const struct mnt cli_mounts[] = {
+		{ "shared", "/data", NULL, 0 },
+		{ "shared", "/sub", "sub", 0 },
+		{ "shared", "/ro", NULL, 1 },
+		{ "shared", "/escape/target", NULL, 0 },
+		{ "small", "/small", NULL, 0 },
+		{ 0 },
+	};
+	struct ct_opts ow = { .image = "img0", .mounts = web_mounts };
+	struct ct_opts oc = { .image = "img1", .mounts = cli_mounts };
+	struct msg *m;
+	const char *out;
+	int code, i;
+
+	m = add_container(vm, "web",
+			  ARGV("sh", "-c",
+			       "mkdir -p /www && echo hello-from-web > /www/index.html && "
+			       "echo web-started && exec httpd -f -p 8080 -h /www"),
+			  &ow);
+	check(is_ok(m) && msg_u32(m, PP_F_PID) > 1, "ADD_CONTAINER web -> OK(PID)", "%s",
+	      describe(m));
+	free(m);
+	m = wait_event(vm, PP_MSG_EVENT_STARTED, "web", "web", 0, T_REPLY);
+	check(m && msg_u64(m, PP_F_EVENT_SEQ) > 0 && msg_u32(m, PP_F_PID) > 1,
+	      "EVENT_STARTED for web", "%s", m ? "bad fields" : "no event");
+	free(m);
+	m = add_container(vm, "cli", ARGV("sh", "-c", "echo cli-started; exec sleep 1000000"), &oc);
+	check(is_ok(m), "ADD_CONTAINER cli (second image) -> OK", "%s", describe(m));
+	free(m);
+
+	out = sh(vm, "cli", "hostname; cat /etc/hostname", NULL);
+	check(strcmp(out, "testpod\ntestpod\n") == 0, "hostname and /etc/hostname in a container",
+	      "got \"%s\"", out);
+	out = sh(vm, "cli", "cat /etc/hosts", NULL);
+	check(strstr(out, "127.0.0.1\tlocalhost\n") && strstr(out, "::1\tlocalhost ip6-localhost ip6-loopback\n") &&
+		      strstr(out, "10.0.2.15\ttestpod\n") && strstr(out, "10.1.2.3 db.internal db\n"),
+	      "/etc/hosts in a container", "got \"%s\"", out);
+	out = sh(vm, "web", "cat /etc/resolv.conf", NULL);
+	check(strcmp(out, "nameserver 10.0.2.3\n") == 0, "resolv.conf default nameserver", "got \"%s\"", out);
+
+	out = sh(vm, "cli", "ps", NULL);
+	check(strstr(out, "httpd") != NULL, "shared PID namespace (cli sees web's httpd)", "got \"%s\"", out);
+
+	for (i = 0; i < 20; i++) {
+		out = sh(vm, "cli", "wget -q -O - http://127.0.0.1:8080/", &code);
+		if (code == 0)
+			break;
+		usleep(300000);
+	}
+	check(strcmp(out, "hello-from-web\n") == 0, "shared loopback (cli -> web's httpd on 127.0.0.1)",
+	      "got \"%s\"", out);
+
+	if (vm->host_port) {
+		char resp[4096] = "";
+		int s = socket(AF_INET, SOCK_STREAM, 0);
+		struct sockaddr_in a;
+		size_t len = 0;
+
+		memset(&a, 0, sizeof(a));
+		a.sin_family = AF_INET;
+		a.sin_port = htons((uint16_t)vm->host_port);
+		a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		if (connect(s, (struct sockaddr *)&a, sizeof(a)) == 0) {
+			const char *req = "GET / HTTP/1.0\r\n\r\n";
+			struct pollfd p = { s, POLLIN, 0 };
+
+			if (write(s, req, strlen(req)) > 0) {
+				while (len + 1 < sizeof(resp) && poll(&p, 1, 10000) > 0) {
+					ssize_t n = read(s, resp + len, sizeof(resp) - 1 - len);
+
+					if (n <= 0)
+						break;
+					len += (size_t)n;
+				}
+			}
+			resp[len] = 0;
+		}
+		close(s);
+		check(strstr(resp, "hello-from-web") != NULL, "eth0: host port forward reaches httpd",
+		      "got \"%s\"", resp);
+	}
+
+	sh(vm, "web", "echo shm-data > /dev/shm/token", NULL);
+	out = sh(vm, "cli", "cat /dev/shm/token", NULL);
+	check(strcmp(out, "shm-data\n") == 0, "shared /dev/shm", "got \"%s\"", out);
+
+	out = sh(vm, "web", "cat /etc/image-name", NULL);
+	check(strcmp(out, "img0\n") == 0, "web has its own root (img0)", "got \"%s\"", out);
+	out = sh(vm, "cli", "cat /etc/image-name", NULL);
+	check(strcmp(out, "img1\n") == 0, "cli has its own root (img1)", "got \"%s\"", out);
+
+	sh(vm, "web", "echo mine > /only-in-web", &code);
+	sh(vm, "cli", "test -e /only-in-web", &code);
+	check(code == 1, "writes are private to a container", "test -e gave %d", code);
+	out = sh(vm, "web", "cat /only-in-web", NULL);
+	check(strcmp(out, "mine\n") == 0, "container root is writable", "got \"%s\"", out);
+
+	sh(vm, "web", "echo vol-data > /data/f && mkdir -p /data/sub && echo sub-data > /data/sub/g", NULL);
+	out = sh(vm, "cli", "cat /data/f /sub/g /ro/f", NULL);
+	check(strcmp(out, "vol-data\nsub-data\nvol-data\n") == 0, "emptyDir shared, SUBPATH, read-only mount",
+	      "got \"%s\"", out);
+	sh(vm, "cli", "touch /ro/new", &code);
+	check(code != 0, "READONLY mount refuses writes", "touch exited %d", code);
+
+	out = sh(vm, "cli", "cat /tmp/target/f", NULL);
+	check(strcmp(out, "vol-data\n") == 0, "mount target under an escaping symlink stays in the root",
+	      "got \"%s\"", out);
+	sh(vm, "cli", "dd if=/dev/zero of=/small/f bs=1024 count=2048 2>/dev/null", &code);
+	check(code != 0, "emptyDir SIZE_LIMIT enforced", "dd exited %d", code);
+	out = sh(vm, "cli", "grep CapBnd /proc/self/status; mount -t tmpfs none /mnt >/dev/null 2>&1 || echo no-mount", NULL);
+	check(strcmp(out, "CapBnd:\t00000000a80425fb\nno-mount\n") == 0,
+	      "container processes have Docker's default capabilities", "got \"%s\"", out);
+
+	out = sh(vm, "cli", "ls /dev | tr '\\n' ' '; readlink /dev/ptmx", NULL);
+	check(strstr(out, "null") && strstr(out, "pts") && strstr(out, "shm") && strstr(out, "urandom") &&
+		      strstr(out, "pts/ptmx"),
+	      "container /dev", "got \"%s\"", out);
+	/* Mount points only: the root overlay's options do name init's paths. */
+	out = sh(vm, "cli", "awk '{print $2}' /proc/mounts | grep -c peapod; echo end", NULL);
+	check(strcmp(out, "0\nend\n") == 0, "no init mounts visible in a container",
+	      "got \"%s\"", out);
+
+	check(wait_log(vm, "web", "web-started\n", 10000) && wait_log(vm, "cli", "cli-started\n", 10000),
+	      "main process stdout in the log port", "log lacks the start lines");
+}
+
+static void check_exec(struct vm *vm)
+{
+	struct result r;
+	struct exec_opts o;
+	struct msg *m;
+	struct pp_buf *b;
+
+	exec_run(vm, "cli", ARGV("sh", "-c", "echo out; echo err >&2; exit 7"), NULL, &r);
+	check(r.code == 7 && r.sig == 0 && strcmp(r.out, "out\n") == 0 && strcmp(r.err, "err\n") == 0,
+	      "exec: exit code, stdout and stderr", "code=%d out=\"%s\" err=\"%s\" %s", r.code, r.out,
+	      r.err, r.error);
+
+	/* More output than the guest buffers: backpressure, nothing lost,
+	 * and EVENT_EXITED only after the last byte. */
+	exec_run(vm, "cli", ARGV("sh", "-c", "head -c 3000000 /dev/zero | tr '\\0' a; echo -n END"), NULL, &r);
+	check(r.code == 0 && r.out_total == 3000003, "exec with 3 MB of output: every byte, then EXITED",
+	      "code=%d bytes=%zu", r.code, r.out_total);
+	exec_run(vm, "cli", ARGV("sh", "-c", "kill -9 $$"), NULL, &r);
+	check(r.code == 137 && r.sig == 9, "exec: killed by a signal -> 128+9", "code=%d sig=%d",
+	      r.code, r.sig);
+
+	memset(&o, 0, sizeof(o));
+	o.input = "abc\nxyz";
+	exec_run(vm, "cli", ARGV("cat"), &o, &r);
+	check(r.code == 0 && strcmp(r.out, "abc\nxyz") == 0, "exec: STDIN and end of input",
+	      "code=%d out=\"%s\"", r.code, r.out);
+
+	memset(&o, 0, sizeof(o));
+	o.tty = 1;
+	o.rows = 40;
+	o.cols = 100;
+	exec_run(vm, "cli", ARGV("sh", "-c", "stty size; tty"), &o, &r);
+	check(r.code == 0 && strncmp(r.out, "40 100\r\n/dev/pts/", 17) == 0,
+	      "exec with TTY: window size and /dev/pts", "code=%d out=\"%s\" %s", r.code, r.out, r.error);
+
+	memset(&o, 0, sizeof(o));
+	o.tty = 1;
+	o.rows = 24;
+	o.cols = 80;
+	o.id = "resize";
+	o.no_wait = 1;
+	exec_run(vm, "cli", ARGV("sh", "-c", "read x; stty size"), &o, &r);
+	b = vm_req(vm, PP_MSG_WINSIZE);
+	pp_put_str(b, PP_F_PROCESS, "resize");
+	pp_put_u32(b, PP_F_ROWS, 50);
+	pp_put_u32(b, PP_F_COLS, 132);
+	vm_send(vm, b);
+	stdin_send(vm, "resize", "go\n", 3);
+	memset(&r, 0, sizeof(r));
+	exec_collect(vm, "resize", &r, T_EXEC);
+	check(r.code == 0 && strstr(r.out, "50 132\r\n") != NULL, "WINSIZE resizes the tty",
+	      "code=%d out=\"%s\"", r.code, r.out);
+
+	memset(&o, 0, sizeof(o));
+	o.id = "sleeper";
+	o.no_wait = 1;
+	exec_run(vm, "cli", ARGV("sleep", "1000"), &o, &r);
+	b = vm_req(vm, PP_MSG_SIGNAL);
+	pp_put_str(b, PP_F_PROCESS, "sleeper");
+	pp_put_u32(b, PP_F_SIGNAL, 15);
+	m = vm_call(vm, b, T_REPLY);
+	check(is_ok(m), "SIGNAL to an exec process -> OK", "%s", describe(m));
+	free(m);
+	memset(&r, 0, sizeof(r));
+	exec_collect(vm, "sleeper", &r, T_EXEC);
+	check(r.code == 143 && r.sig == 15, "signalled exec exits 128+15", "code=%d sig=%d", r.code, r.sig);
+
+	memset(&o, 0, sizeof(o));
+	o.user = "app";
+	exec_run(vm, "cli", ARGV("id"), &o, &r);
+	check(strstr(r.out, "uid=1000(app) gid=1000(app)") && strstr(r.out, "50(staff)") &&
+		      strstr(r.out, "44(video)"),
+	      "exec USER by name with supplementary groups", "got \"%s\" %s", r.out, r.error);
+	o.user = "1234:77";
+	exec_run(vm, "cli", ARGV("sh", "-c", "id -u; id -g"), &o, &r);
+	check(strcmp(r.out, "1234\n77\n") == 0, "exec USER numeric uid:gid", "got \"%s\" %s", r.out, r.error);
+	o.user = "app:staff";
+	exec_run(vm, "cli", ARGV("sh", "-c", "id -u; id -g; echo $HOME"), &o, &r);
+	check(strcmp(r.out, "1000\n50\n/home/app\n") == 0, "exec USER name:group and HOME",
+	      "got \"%s\" %s", r.out, r.error);
+	o.user = "nosuch";
+	exec_run(vm, "cli", ARGV("id"), &o, &r);
+	check(!r.started && strcmp(r.error, "container \"cli\": user \"nosuch\" not found in /etc/passwd") == 0,
+	      "exec unknown USER: error", "got \"%s\"", r.error);
+
+	memset(&o, 0, sizeof(o));
+	o.env = ARGV("GREETING=hi there");
+	o.cwd = "/tmp";
+	exec_run(vm, "cli", ARGV("sh", "-c", "echo \"$GREETING|$(pwd)|$HOSTNAME|$PATH\""), &o, &r);
+	check(strcmp(r.out, "hi there|/tmp|testpod|/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\n") == 0,
+	      "exec ENV, CWD and default variables", "got \"%s\"", r.out);
+
+	exec_run(vm, "cli", ARGV("nosuch"), NULL, &r);
+	check(!r.started && strcmp(r.error, "container \"cli\": executable \"nosuch\" not found in PATH") == 0,
+	      "exec missing command: error", "got \"%s\"", r.error);
+
+	/* Orphans: their parent exits at once, so they are reparented to
+	 * init, which must reap them. */
+	exec_run(vm, "cli", ARGV("sh", "-c", "for i in 1 2 3 4 5; do (sleep 0.3; true) & done; exit 0"),
+		 NULL, &r);
+	usleep(2000000);
+	exec_run(vm, "cli", ARGV("sh", "-c", "cat /proc/[0-9]*/stat 2>/dev/null"), NULL, &r);
+	{
+		const char *p = r.out;
+		int zombies = 0, procs = 0;
+
+		while ((p = strstr(p, ") ")) != NULL) {
+			procs++;
+			zombies += p[2] == 'Z';
+			p += 2;
+		}
+		check(procs > 5 && zombies == 0, "orphaned processes are reaped (no zombies)",
+		      "%d processes, %d zombies", procs, zombies);
+	}
+}
+
+static void check_env_user_container(struct vm *vm)
+{
+	static char log[65536];
+	struct ct_opts o = {
+		.env = ARGV("FOO=bar"),
+		.cwd = "/work/dir",
+		.user = "app",
+	};
+	struct msg *m;
+
+	m = add_container(vm, "envtest",
+			  ARGV("sh", "-c",
+			       "echo \"FOO=$FOO PWD=$(pwd) UID=$(id -u) GID=$(id -g) HOME=$HOME "
+			       "HOSTNAME=$HOSTNAME\"; echo to-stderr >&2; exit 0"),
+			  &o);
+	check(is_ok(m), "ADD_CONTAINER with ENV, CWD, USER", "%s", describe(m));
+	free(m);
+	m = wait_event(vm, PP_MSG_EVENT_EXITED, "envtest", "envtest", 0, T_EXEC);
+	check(m && msg_u32(m, PP_F_EXIT_CODE) == 0, "envtest exits 0", "%s", m ? "bad code" : "no event");
+	free(m);
+	usleep(300000);
+	vm_log(vm, "envtest", PP_STREAM_STDOUT, log, sizeof(log));
+	check(strcmp(log, "FOO=bar PWD=/work/dir UID=1000 GID=1000 HOME=/home/app HOSTNAME=testpod\n") == 0,
+	      "container env, cwd and user (log port, stdout)", "got \"%s\"", log);
+	vm_log(vm, "envtest", PP_STREAM_STDERR, log, sizeof(log));
+	check(strcmp(log, "to-stderr\n") == 0, "stderr record on the log port", "got \"%s\"", log);
+
+	m = vm_call(vm, vm_req(vm, PP_MSG_STATUS), T_REPLY);
+	{
+		struct pp_iter it;
+		struct pp_field f;
+		int found = 0;
+
+		pp_iter_init(&it, m ? m->payload : NULL, m ? m->len : 0);
+		while (m && pp_iter_next(&it, &f) == PP_IT_FIELD) {
+			struct pp_iter gi;
+			struct pp_field g;
+			char name[64] = "";
+			int64_t state = -1;
+
+			if (f.tag != PP_F_CONTAINER_STATUS)
+				continue;
+			pp_iter_init(&gi, f.value, f.len);
+			while (pp_iter_next(&gi, &g) == PP_IT_FIELD) {
+				if (g.tag == PP_F_CONTAINER && g.len < sizeof(name)) {
+					memcpy(name, g.value, g.len);
+					name[g.len] = 0;
+				} else if (g.tag == PP_F_STATE) {
+					state = pp_get_u32(g.value);
+				}
+			}
+			if (strcmp(name, "envtest") == 0 && state == PP_STATE_EXITED)
+				found |= 1;
+			if (strcmp(name, "web") == 0 && state == PP_STATE_RUNNING)
+				found |= 2;
+		}
+		check(is_ok(m) && found == 3 && strcmp(mstr(m, PP_F_HOSTNAME), "testpod") == 0,
+		      "STATUS lists containers and states", "%s found=%d", describe(m), found);
+	}
+	free(m);
+	m = remove_container(vm, "envtest", 1000);
+	check(is_ok(m), "REMOVE_CONTAINER of an exited container", "%s", describe(m));
+	free(m);
+}
+
+static void check_restart(struct vm *vm)
+{
+	struct ct_opts o = { .restart = PP_RESTART_ON_FAILURE, .backoff_ms = 400 };
+	struct msg *m, *e0, *s1, *e1, *s2;
+	int64_t gap1 = -1, gap2 = -1;
+
+	m = add_container(vm, "crashy", ARGV("sh", "-c", "echo crash-run; exit 3"), &o);
+	check(is_ok(m), "ADD_CONTAINER with RESTART on-failure", "%s", describe(m));
+	free(m);
+	e0 = wait_event(vm, PP_MSG_EVENT_EXITED, "crashy", NULL, 0, T_EXEC);
+	s1 = wait_event(vm, PP_MSG_EVENT_STARTED, "crashy", NULL, 1, T_EXEC);
+	e1 = wait_event(vm, PP_MSG_EVENT_EXITED, "crashy", NULL, 1, T_EXEC);
+	s2 = wait_event(vm, PP_MSG_EVENT_STARTED, "crashy", NULL, 2, T_EXEC);
+	if (e0 && s1)
+		gap1 = (int64_t)(s1->at_ms - e0->at_ms);
+	if (e1 && s2)
+		gap2 = (int64_t)(s2->at_ms - e1->at_ms);
+	check(e0 && msg_u32(e0, PP_F_EXIT_CODE) == 3 && s1 && e1 && s2,
+	      "restarts with EVENT_STARTED/EXITED and RESTARTS counts", "events missing");
+	check(gap1 >= 350 && gap2 >= 750 && gap2 > gap1, "restart backoff doubles (400 ms, 800 ms)",
+	      "gaps %lld ms, %lld ms", (long long)gap1, (long long)gap2);
+	free(e0);
+	free(s1);
+	free(e1);
+	free(s2);
+	m = remove_container(vm, "crashy", 1000);
+	check(is_ok(m), "REMOVE_CONTAINER during backoff", "%s", describe(m));
+	free(m);
+
+	o.restart = PP_RESTART_NEVER;
+	m = add_container(vm, "once", ARGV("sh", "-c", "exit 4"), &o);
+	free(m);
+	m = wait_event(vm, PP_MSG_EVENT_EXITED, "once", NULL, 0, T_EXEC);
+	free(m);
+	m = wait_event(vm, PP_MSG_EVENT_STARTED, "once", NULL, 1, 1500);
+	check(m == NULL, "RESTART never: no restart", "restarted");
+	free(m);
+	m = remove_container(vm, "once", 1000);
+	free(m);
+
+	o.restart = PP_RESTART_ALWAYS;
+	o.backoff_ms = 200;
+	m = add_container(vm, "always", ARGV("true"), &o);
+	free(m);
+	m = wait_event(vm, PP_MSG_EVENT_STARTED, "always", NULL, 1, T_EXEC);
+	check(m != NULL, "RESTART always restarts after exit 0", "no restart");
+	free(m);
+	m = remove_container(vm, "always", 1000);
+	free(m);
+}
+
+static void check_signals_and_grace(struct vm *vm)
+{
+	struct pp_buf *b;
+	struct msg *m;
+	uint64_t t0, dt;
+
+	m = add_container(vm, "stubborn",
+			  ARGV("sh", "-c", "trap '' TERM; echo armed; while :; do sleep 1; done"), NULL);
+	check(is_ok(m), "ADD_CONTAINER stubborn", "%s", describe(m));
+	free(m);
+	wait_log(vm, "stubborn", "armed", 10000);
+	t0 = now_ms();
+	m = remove_container(vm, "stubborn", 2000);
+	dt = now_ms() - t0;
+	check(is_ok(m) && dt >= 1900, "SIGTERM-ignoring container killed after the grace period",
+	      "%s after %llu ms", describe(m), (unsigned long long)dt);
+	free(m);
+	m = wait_event(vm, PP_MSG_EVENT_EXITED, "stubborn", "stubborn", -1, 5000);
+	check(m && msg_u32(m, PP_F_SIGNAL) == 9 && msg_u32(m, PP_F_EXIT_CODE) == 137,
+	      "its EVENT_EXITED says SIGKILL (137)", "%s", m ? "wrong code" : "no event");
+	free(m);
+
+	m = add_container(vm, "sig", ARGV("sleep", "100000"), NULL);
+	free(m);
+	b = vm_req(vm, PP_MSG_SIGNAL);
+	pp_put_str(b, PP_F_CONTAINER, "sig");
+	pp_put_u32(b, PP_F_SIGNAL, 15);
+	m = vm_call(vm, b, T_REPLY);
+	check(is_ok(m), "SIGNAL to a container", "%s", describe(m));
+	free(m);
+	m = wait_event(vm, PP_MSG_EVENT_EXITED, "sig", "sig", -1, T_EXEC);
+	check(m && msg_u32(m, PP_F_EXIT_CODE) == 143 && msg_u32(m, PP_F_SIGNAL) == 15,
+	      "container main killed by SIGTERM -> 143", "%s", m ? "wrong code" : "no event");
+	free(m);
+	m = remove_container(vm, "sig", 1000);
+	free(m);
+
+	t0 = now_ms();
+	m = remove_container(vm, "web", 10000);
+	dt = now_ms() - t0;
+	check(is_ok(m) && dt < 8000, "REMOVE_CONTAINER of a well-behaved container is quick",
+	      "%s after %llu ms", describe(m), (unsigned long long)dt);
+	free(m);
+	m = wait_event(vm, PP_MSG_EVENT_EXITED, "web", "web", -1, 5000);
+	check(m != NULL, "web EVENT_EXITED on removal", "no event");
+	free(m);
+	m = remove_container(vm, "web", 1000);
+	check(m && m->type == PP_MSG_ERROR && msg_u32(m, PP_F_CODE) == ENOENT,
+	      "removed container is gone", "%s", describe(m));
+	free(m);
+}
+
+static uint64_t max_event_seq(struct vm *vm)
+{
+	vm_pump(vm, 200);
+	return vm->max_event_seq;
+}
+
+static void ack(struct vm *vm, uint64_t seq)
+{
+	struct pp_buf *b = vm_req(vm, PP_MSG_ACK_EVENTS);
+
+	pp_put_u64(b, PP_F_EVENT_SEQ, seq);
+	vm_send(vm, b);
+}
+
+static struct msg *hello(struct vm *vm)
+{
+	struct pp_buf *b = vm_req(vm, PP_MSG_HELLO);
+
+	pp_put_u32(b, PP_F_VERSION, PP_VERSION);
+	return vm_call(vm, b, T_REPLY);
+}
+
+static void check_reconnect(struct vm *vm)
+{
+	static char log[65536];
+	uint64_t acked, first = 0;
+	struct msg *m, *started, *exited;
+	int replayed = 0;
+
+	/* Everything so far is acknowledged (replayed events may repeat
+	 * seqs we saw: the max covers them). */
+	acked = max_event_seq(vm);
+	ack(vm, acked);
+	m = add_container(vm, "ticker",
+			  ARGV("sh", "-c",
+			       "i=0; while [ $i -lt 8 ]; do echo tick-$i; i=$((i+1)); sleep 0.2; done; exit 5"),
+			  NULL);
+	check(is_ok(m), "ADD_CONTAINER ticker", "%s", describe(m));
+	free(m);
+	vm_disconnect(vm);
+	vm_clear_inbox(vm);
+	usleep(3500000);
+	vm_log(vm, "ticker", PP_STREAM_STDOUT, log, sizeof(log));
+	check(strstr(log, "tick-0\n") && strstr(log, "tick-7\n"),
+	      "logs kept in the log file while no host is attached", "got \"%s\"", log);
+
+	if (vm_connect(vm, T_REPLY) < 0) {
+		check(0, "reconnect", "cannot connect");
+		return;
+	}
+	m = hello(vm);
+	check(m && m->type == PP_MSG_READY && strcmp(mstr(m, PP_F_BOOT_ID), boot_id) == 0,
+	      "reconnect: HELLO -> READY, same boot id", "%s", describe(m));
+	free(m);
+	started = wait_event(vm, PP_MSG_EVENT_STARTED, "ticker", NULL, -1, T_REPLY);
+	exited = wait_event(vm, PP_MSG_EVENT_EXITED, "ticker", NULL, -1, T_REPLY);
+	if (started)
+		first = msg_u64(started, PP_F_EVENT_SEQ);
+	check(started && exited && msg_u32(exited, PP_F_EXIT_CODE) == 5 && first == acked + 1,
+	      "events from while detached replayed after HELLO", "started=%p exited=%p first=%llu acked=%llu",
+	      (void *)started, (void *)exited, (unsigned long long)first, (unsigned long long)acked);
+	if (exited)
+		acked = msg_u64(exited, PP_F_EVENT_SEQ);
+	free(started);
+	free(exited);
+	ack(vm, acked);
+	vm_pump(vm, 300);
+	vm_disconnect(vm);
+	vm_clear_inbox(vm);
+	if (vm_connect(vm, T_REPLY) < 0) {
+		check(0, "reconnect", "cannot connect");
+		return;
+	}
+	m = hello(vm);
+	free(m);
+	vm_pump(vm, 1000);
+	{
+		char seen[512] = "";
+
+		for (m = vm->inbox; m; m = m->next) {
+			if (m->type == PP_MSG_EVENT_STARTED || m->type == PP_MSG_EVENT_EXITED) {
+				size_t l = strlen(seen);
+
+				replayed++;
+				snprintf(seen + l, sizeof(seen) - l, " %s(%s/%s seq %llu)",
+					 pp_type_name(m->type), mstr(m, PP_F_CONTAINER), mstr(m, PP_F_PROCESS),
+					 (unsigned long long)msg_u64(m, PP_F_EVENT_SEQ));
+			}
+		}
+		check(replayed == 0, "acknowledged events are not replayed", "%d replayed:%s (acked %llu)",
+		      replayed, seen, (unsigned long long)acked);
+	}
+	m = remove_container(vm, "ticker", 1000);
+	free(m);
+}
+
+static void check_destroy_and_new_pod(struct vm *vm)
+{
+	struct pp_buf *b;
+	struct msg *m;
+	const char *out;
+
+	b = vm_req(vm, PP_MSG_DESTROY_POD);
+	pp_put_u32(b, PP_F_GRACE_MS, 3000);
+	m = vm_call(vm, b, T_REPLY);
+	check(is_ok(m), "DESTROY_POD", "%s", describe(m));
+	free(m);
+	m = vm_call(vm, vm_req(vm, PP_MSG_STATUS), T_REPLY);
+	{
+		struct pp_field f;
+
+		check(is_ok(m) && !msg_field(m, PP_F_CONTAINER_STATUS, &f) &&
+			      strcmp(mstr(m, PP_F_HOSTNAME), "peapod") == 0,
+		      "no containers left after DESTROY_POD", "%s", describe(m));
+	}
+	free(m);
+	m = hello(vm);
+	check(m && strcmp(mstr(m, PP_F_BOOT_ID), boot_id) == 0, "same VM (boot id) after DESTROY_POD",
+	      "%s", describe(m));
+	free(m);
+
+	b = vm_req(vm, PP_MSG_START_POD);
+	pp_put_str(b, PP_F_HOSTNAME, "second");
+	pp_put_str(b, PP_F_DNS_SERVER, "1.1.1.1");
+	pp_put_str(b, PP_F_DNS_SEARCH, "example.com");
+	pp_put_str(b, PP_F_DNS_SEARCH, "svc.local");
+	pp_put_str(b, PP_F_DNS_OPTION, "ndots:2");
+	m = vm_call(vm, b, T_REPLY);
+	check(is_ok(m), "new START_POD in the same VM", "%s", describe(m));
+	free(m);
+	m = add_container(vm, "again", ARGV("sleep", "100000"), NULL);
+	check(is_ok(m), "container in the new pod (same image name again)", "%s", describe(m));
+	free(m);
+	out = sh(vm, "again", "hostname; cat /etc/resolv.conf; grep second /etc/hosts; ls /data 2>&1 | head -1", NULL);
+	check(strcmp(out, "second\nnameserver 1.1.1.1\nsearch example.com svc.local\noptions ndots:2\n"
+			  "10.0.2.15\tsecond\nls: /data: No such file or directory\n") == 0,
+	      "new pod's hostname, resolv.conf and hosts", "got \"%s\"", out);
+}
+
+static void check_shutdown(struct vm *vm)
+{
+	struct pp_buf *b = vm_req(vm, PP_MSG_SHUTDOWN);
+	struct msg *m;
+	int status;
+
+	pp_put_u32(b, PP_F_GRACE_MS, 3000);
+	m = vm_call(vm, b, T_REPLY);
+	check(is_ok(m), "SHUTDOWN -> OK", "%s", describe(m));
+	free(m);
+	status = vm_wait_exit(vm, 30000);
+	check(status == 0, "SHUTDOWN powers off (qemu exits 0)", "status %d", status);
+}
+
+static void check_late_host_and_power_button(const struct vm_opts *base)
+{
+	struct vm_opts o = *base;
+	struct vm *vm = calloc(1, sizeof(*vm));
+	struct msg *m;
+	struct pp_buf *b;
+	int status;
+
+	o.name = "late";
+	o.guest_port = 0;
+	if (vm_boot(vm, &o) < 0) {
+		check(0, "boot second VM", "fork failed");
+		return;
+	}
+	/* Let it boot with nobody attached. */
+	usleep(4000000);
+	if (vm_connect(vm, T_REPLY) < 0) {
+		check(0, "late host attach", "cannot connect");
+		vm_kill(vm);
+		return;
+	}
+	m = hello(vm);
+	check(m && m->type == PP_MSG_READY && strlen(mstr(m, PP_F_BOOT_ID)) == 36,
+	      "host attaching after boot gets READY", "%s", describe(m));
+	free(m);
+	b = vm_req(vm, PP_MSG_START_POD);
+	pp_put_str(b, PP_F_HOSTNAME, "late");
+	m = vm_call(vm, b, T_REPLY);
+	free(m);
+	m = add_container(vm, "sleepy", ARGV("sleep", "100000"), NULL);
+	check(is_ok(m), "container in the second VM", "%s", describe(m));
+	free(m);
+	vm_qmp(vm, "system_powerdown");
+	status = vm_wait_exit(vm, 30000);
+	check(status == 0, "ACPI power button powers off (qemu exits 0)", "status %d", status);
+	vm_kill(vm);
+	free(vm);
+}
+
+int main(int argc, char **argv)
+{
+	struct vm_opts o = { 0 };
+	int i;
+
+	for (i = 1; i + 1 < argc; i += 2) {
+		if (strcmp(argv[i], "--kernel") == 0)
+			o.kernel = argv[i + 1];
+		else if (strcmp(argv[i], "--initrd") == 0)
+			o.initrd = argv[i + 1];
+		else if (strcmp(argv[i], "--images") == 0)
+			o.images = argv[i + 1];
+		else if (strcmp(argv[i], "--run") == 0)
+			o.run = argv[i + 1];
+	}
+	if (!o.kernel || !o.initrd || !o.images || !o.run || access(o.kernel, R_OK) != 0) {
+		fprintf(stderr, "usage: check_vm --kernel K --initrd I --images DIR --run DIR (kernel must exist)\n");
+		return 2;
+	}
+	o.name = "main";
+	o.guest_port = 8080;
+	if (vm_boot(&vm_a, &o) < 0 || check_boot(&vm_a) < 0) {
+		check(0, "boot", "see %s/console.log", vm_a.dir);
+	} else {
+		check_bad_frames(&vm_a);
+		check_pod_start(&vm_a);
+		check_add_errors(&vm_a);
+		check_two_containers(&vm_a);
+		check_exec(&vm_a);
+		check_env_user_container(&vm_a);
+		check_restart(&vm_a);
+		check_signals_and_grace(&vm_a);
+		check_reconnect(&vm_a);
+		check_destroy_and_new_pod(&vm_a);
+		check_shutdown(&vm_a);
+	}
+	vm_kill(&vm_a);
+	check_late_host_and_power_button(&o);
+	printf("check-vm: %d passed, %d failed\n", passed, failed);
+	return failed ? 1 : 0;
+}
