@@ -17,7 +17,14 @@
 static void vsay(const char *f, va_list ap)
 {
 	char line[512];
-	int n = snprintf(line, sizeof(line), "peapod-init: ");
+	struct timespec up;
+	int n;
+
+	/* Uptime, as the kernel stamps its own lines, so boot phases can be
+	 * read off one console log. */
+	clock_gettime(CLOCK_BOOTTIME, &up);
+	n = snprintf(line, sizeof(line), "[%5ld.%06ld] peapod-init: ", (long)up.tv_sec,
+		     (long)(up.tv_nsec / 1000));
 
 	vsnprintf(line + n, sizeof(line) - (size_t)n - 1, f, ap);
 	n = (int)strlen(line);

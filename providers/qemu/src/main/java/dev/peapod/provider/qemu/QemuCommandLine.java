@@ -72,6 +72,9 @@ public final class QemuCommandLine {
       add(argv, "-device", "virtio-net-device,netdev=net0");
     }
     add(argv, "-device", "virtio-rng-device");
+    // Pages the guest frees (boot-time buffers, exited processes) go back to the
+    // host, so an idle VM costs what it uses rather than what it once touched.
+    add(argv, "-device", "virtio-balloon-device,free-page-reporting=on");
     add(argv, "-qmp", "unix:" + value(vm.files().qmpSocket()) + ",server=on,wait=off");
     argv.add("-daemonize");
     add(argv, "-pidfile", vm.files().pidFile().toString());

@@ -49,6 +49,7 @@ class QemuCommandLineTest {
         "-netdev", "user,id=net0,hostfwd=tcp:127.0.0.1:8080-:80,hostfwd=udp:0.0.0.0:5353-:53",
         "-device", "virtio-net-device,netdev=net0",
         "-device", "virtio-rng-device",
+        "-device", "virtio-balloon-device,free-page-reporting=on",
         "-qmp", "unix:/run/pp/web/qmp.sock,server=on,wait=off",
         "-daemonize",
         "-pidfile", "/run/pp/web/qemu.pid"), argv);
