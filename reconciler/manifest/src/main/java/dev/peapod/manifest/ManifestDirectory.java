@@ -1,0 +1,75 @@
+package dev.peapod.manifest;
+
+import dev.peapod.manifest.diag.Diagnostics;
+import dev.peapod.manifest.model.PodManifest;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+/**
+ * The desired state of a directory tree: every {@code *.yaml}, {@code *.yml} and {@code *.json}
+ * file below it, read in sorted path order so that results and messages are the same on every
+ * run. Files and directories whose names start with '.' (such as {@code .git}) are skipped. A pod
+ * name declared in two files is an error naming both.
+ */
+public final class ManifestDirectory {
+  private ManifestDirectory() {}
+
+  public static ParseResult load(Path dir) {
+    Diagnostics diagnostics = new Diagnostics();
+    List<Path> files;
+    try {
+      files = manifestFiles(dir);
+    } catch (IOException e) {
+      diagnostics.error(dir.toString(), 0, 0, "", "cannot read directory: " + e.getMessage());
+      return new ParseResult(List.of(), diagnostics);
+    }
+    List<PodManifest> pods = new ArrayList<>();
+    Map<String, PodManifest> byName = new HashMap<>();
+    for (Path file : files) {
+      ParseResult result = ManifestParser.parse(file);
+      diagnostics.addAll(result.diagnostics());
+      for (PodManifest pod : result.manifests()) {
+        PodManifest earlier = byName.putIfAbsent(pod.name(), pod);
+        if (earlier != null) {
+          DuplicateNames.report(pod, earlier, diagnostics);
+        } else {
+          pods.add(pod);
+        }
+      }
+    }
+    return new ParseResult(pods, diagnostics);
+  }
+
+  /** Manifest files under {@code dir}, sorted by their path relative to it. */
+  static List<Path> manifestFiles(Path dir) throws IOException {
+    try (Stream<Path> walk = Files.walk(dir)) {
+      return walk
+          .filter(p -> !isHidden(dir.relativize(p)))
+          .filter(Files::isRegularFile)
+          .filter(ManifestDirectory::isManifestName)
+          .sorted(Comparator.comparing(p -> dir.relativize(p).toString().replace('\\', '/')))
+          .toList();
+    }
+  }
+
+  private static boolean isHidden(Path relative) {
+    for (Path part : relative) {
+      if (part.toString().startsWith(".")) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static boolean isManifestName(Path file) {
+    String name = file.getFileName().toString();
+    return name.endsWith(".yaml") || name.endsWith(".yml") || name.endsWith(".json");
+  }
+}

@@ -1,0 +1,69 @@
+package dev.peapod.manifest;
+
+import dev.peapod.manifest.decode.DocumentDecoder;
+import dev.peapod.manifest.decode.Problems;
+import dev.peapod.manifest.diag.Diagnostics;
+import dev.peapod.manifest.model.PodManifest;
+import dev.peapod.manifest.source.JsonReader;
+import dev.peapod.manifest.source.SourceDocument;
+import dev.peapod.manifest.source.YamlReader;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Reads pod manifests: PeaPod and Kubernetes Pod documents, and HyperContainer pod files, from
+ * YAML (several documents separated by {@code ---}) or JSON. Never throws for bad input: every
+ * problem becomes a {@link dev.peapod.manifest.diag.Diagnostic} naming file, line, column and
+ * field path, and all problems of a file are reported together.
+ */
+public final class ManifestParser {
+  private ManifestParser() {}
+
+  /** Reads {@code file}; it is named in diagnostics as given. */
+  public static ParseResult parse(Path file) {
+    String name = file.toString();
+    try {
+      return parse(name, new String(Files.readAllBytes(file), StandardCharsets.UTF_8));
+    } catch (IOException e) {
+      Diagnostics diagnostics = new Diagnostics();
+      diagnostics.error(name, 0, 0, "", "cannot read file: " + e.getMessage());
+      return new ParseResult(List.of(), diagnostics);
+    }
+  }
+
+  /**
+   * Reads {@code content} as the file {@code name}. A name ending in {@code .json} is read as
+   * JSON; anything else as YAML (of which JSON is, nearly, a subset).
+   */
+  public static ParseResult parse(String name, String content) {
+    Diagnostics diagnostics = new Diagnostics();
+    Problems problems = new Problems(name, diagnostics);
+    List<SourceDocument> documents = name.endsWith(".json")
+        ? new JsonReader(name, diagnostics).read(content)
+        : new YamlReader(name, diagnostics).read(content);
+    DocumentDecoder decoder = new DocumentDecoder(problems);
+    List<PodManifest> pods = new ArrayList<>();
+    Map<String, PodManifest> byName = new HashMap<>();
+    for (SourceDocument document : documents) {
+      Optional<PodManifest> pod = decoder.decode(document);
+      if (pod.isEmpty()) {
+        continue;
+      }
+      PodManifest earlier = byName.putIfAbsent(pod.get().name(), pod.get());
+      if (earlier != null) {
+        DuplicateNames.report(pod.get(), earlier, diagnostics);
+      } else {
+        pods.add(pod.get());
+      }
+    }
+    return new ParseResult(pods, diagnostics.sortedByPosition());
+  }
+
+}

@@ -1,0 +1,23 @@
+package dev.peapod.manifest;
+
+import dev.peapod.manifest.diag.Diagnostics;
+import dev.peapod.manifest.model.PodManifest;
+import java.util.List;
+
+/**
+ * What reading manifests gave: the pods of every valid document, and all problems found. A
+ * document with an error gives no pod; the other documents of the file still do.
+ *
+ * @param manifests valid pods, in file and document order
+ * @param diagnostics errors and warnings, in the order found
+ */
+public record ParseResult(List<PodManifest> manifests, Diagnostics diagnostics) {
+  public ParseResult {
+    manifests = List.copyOf(manifests);
+  }
+
+  /** True when nothing was rejected (warnings allowed). */
+  public boolean isValid() {
+    return !diagnostics.hasErrors();
+  }
+}

@@ -1,0 +1,177 @@
+package dev.peapod.manifest.canonical;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.peapod.manifest.model.ContainerDecl;
+import dev.peapod.manifest.model.DnsConfig;
+import dev.peapod.manifest.model.HostAlias;
+import dev.peapod.manifest.model.ManifestSpec;
+import dev.peapod.manifest.model.MountDecl;
+import dev.peapod.manifest.model.PodManifest;
+import dev.peapod.manifest.model.PortDecl;
+import dev.peapod.manifest.model.Quantity;
+import dev.peapod.manifest.model.ResourceList;
+import dev.peapod.manifest.model.VmSettings;
+import dev.peapod.manifest.model.VolumeDecl;
+import dev.peapod.manifest.model.VolumeSource;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.function.Function;
+
+/**
+ * The canonical JSON of a pod, for diffing and hashing: every default resolved, keys sorted,
+ * lists in declaration order (order matters for containers and env), quantities printed by value
+ * ({@link Quantity#toNormalizedString()}), and where the pod was declared left out. Two manifests
+ * are {@link PodManifest#equals equal} exactly when their canonical JSON is the same.
+ *
+ * <p>Field names follow the manifest (Kubernetes) spelling so that a diff reads like the YAML.
+ */
+public final class CanonicalForm {
+  private CanonicalForm() {}
+
+  private static final ObjectMapper JSON = new ObjectMapper()
+      .enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS)
+      .enable(SerializationFeature.INDENT_OUTPUT);
+
+  /** Pretty-printed, two-space-indented JSON. */
+  public static String json(PodManifest pod) {
+    try {
+      return JSON.writeValueAsString(tree(pod));
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("maps of strings always serialise", e);
+    }
+  }
+
+  /** The same content as nested sorted maps, lists and scalars, for field-level diffs. */
+  public static Map<String, Object> tree(PodManifest pod) {
+    Map<String, Object> metadata = new TreeMap<>();
+    metadata.put("name", pod.name());
+    metadata.put("labels", new TreeMap<>(pod.metadata().labels()));
+    metadata.put("annotations", new TreeMap<>(pod.metadata().annotations()));
+    Map<String, Object> root = new TreeMap<>();
+    root.put("metadata", metadata);
+    root.put("spec", spec(pod.spec()));
+    return root;
+  }
+
+  private static Map<String, Object> spec(ManifestSpec spec) {
+    Map<String, Object> out = new TreeMap<>();
+    out.put("initContainers", each(spec.initContainers(), CanonicalForm::container));
+    out.put("containers", each(spec.containers(), CanonicalForm::container));
+    out.put("volumes", each(spec.volumes(), CanonicalForm::volume));
+    out.put("hostname", spec.hostname());
+    out.put("dns", dns(spec.dns()));
+    out.put("hostAliases", each(spec.hostAliases(), CanonicalForm::hostAlias));
+    out.put("terminationGracePeriodSeconds", spec.terminationGracePeriodSeconds());
+    out.put("restartPolicy", spec.restartPolicy().manifestName());
+    out.put("vm", vm(spec.vm()));
+    out.put("state", spec.state().manifestName());
+    return out;
+  }
+
+  private static Map<String, Object> container(ContainerDecl c) {
+    Map<String, Object> out = new TreeMap<>();
+    out.put("name", c.name());
+    out.put("image", c.image());
+    out.put("imagePullPolicy", c.imagePullPolicy().manifestName());
+    out.put("command", c.command());
+    out.put("args", c.args());
+    out.put("env", each(c.env(), e -> sorted("name", e.name(), "value", e.value())));
+    out.put("workingDir", c.workingDir());
+    out.put("ports", each(c.ports(), CanonicalForm::port));
+    out.put("volumeMounts", each(c.volumeMounts(), CanonicalForm::mount));
+    out.put("resources", sorted(
+        "limits", resources(c.resources().limits()),
+        "requests", resources(c.resources().requests())));
+    out.put("user", c.runAs().toString());
+    out.put("sidecar", c.sidecar());
+    return out;
+  }
+
+  private static Map<String, Object> port(PortDecl p) {
+    Map<String, Object> out = new TreeMap<>();
+    out.put("name", p.name());
+    out.put("containerPort", p.containerPort());
+    out.put("hostPort", p.hostPort());
+    out.put("hostIP", p.hostIp());
+    out.put("protocol", p.protocol().name());
+    return out;
+  }
+
+  private static Map<String, Object> mount(MountDecl m) {
+    Map<String, Object> out = new TreeMap<>();
+    out.put("name", m.volume());
+    out.put("mountPath", m.mountPath());
+    out.put("readOnly", m.readOnly());
+    out.put("subPath", m.subPath());
+    return out;
+  }
+
+  private static Map<String, Object> resources(ResourceList list) {
+    Map<String, Object> out = new TreeMap<>();
+    list.cpu().ifPresent(q -> out.put("cpu", q.toNormalizedString()));
+    list.memory().ifPresent(q -> out.put("memory", q.toNormalizedString()));
+    return out;
+  }
+
+  private static Map<String, Object> volume(VolumeDecl v) {
+    Map<String, Object> source = new TreeMap<>();
+    String type;
+    if (v.source() instanceof VolumeSource.EmptyDir emptyDir) {
+      type = "emptyDir";
+      source.put("medium", emptyDir.medium());
+      emptyDir.sizeLimit().ifPresent(q -> source.put("sizeLimit", q.toNormalizedString()));
+    } else {
+      VolumeSource.HostPath hostPath = (VolumeSource.HostPath) v.source();
+      type = "hostPath";
+      source.put("path", hostPath.path());
+      source.put("type", hostPath.type());
+    }
+    return sorted("name", v.name(), type, source);
+  }
+
+  private static Map<String, Object> dns(DnsConfig dns) {
+    Map<String, Object> out = new TreeMap<>();
+    out.put("replaceDefaults", dns.replaceDefaults());
+    out.put("nameservers", dns.nameservers());
+    out.put("searches", dns.searches());
+    out.put("options", each(dns.options(), o -> optional(sorted("name", o.name()), "value", o.value())));
+    return out;
+  }
+
+  private static Map<String, Object> hostAlias(HostAlias alias) {
+    return sorted("ip", alias.ip(), "hostnames", alias.hostnames());
+  }
+
+  private static Map<String, Object> vm(VmSettings vm) {
+    Map<String, Object> out = new TreeMap<>();
+    out.put("vcpus", vm.vcpus());
+    out.put("memory", vm.memory().toNormalizedString());
+    vm.kernel().ifPresent(k -> out.put("kernel", k));
+    out.put("accel", vm.accel().manifestName());
+    return out;
+  }
+
+  private static <T> List<Object> each(List<T> items, Function<T, Object> render) {
+    List<Object> out = new ArrayList<>();
+    items.forEach(item -> out.add(render.apply(item)));
+    return out;
+  }
+
+  private static Map<String, Object> sorted(Object... keysAndValues) {
+    Map<String, Object> out = new TreeMap<>();
+    for (int i = 0; i < keysAndValues.length; i += 2) {
+      out.put((String) keysAndValues[i], keysAndValues[i + 1]);
+    }
+    return out;
+  }
+
+  private static Map<String, Object> optional(Map<String, Object> map, String key, Optional<?> value) {
+    value.ifPresent(v -> map.put(key, v));
+    return map;
+  }
+}

@@ -1,0 +1,305 @@
+package dev.peapod.manifest.decode;
+
+import dev.peapod.manifest.model.ContainerDecl;
+import dev.peapod.manifest.model.DesiredState;
+import dev.peapod.manifest.model.DnsConfig;
+import dev.peapod.manifest.model.EnvVar;
+import dev.peapod.manifest.model.ManifestSpec;
+import dev.peapod.manifest.model.MountDecl;
+import dev.peapod.manifest.model.PodMetadata;
+import dev.peapod.manifest.model.PortDecl;
+import dev.peapod.manifest.model.Protocol;
+import dev.peapod.manifest.model.Quantity;
+import dev.peapod.manifest.model.RestartPolicy;
+import dev.peapod.manifest.model.RunAs;
+import dev.peapod.manifest.model.VmSettings;
+import dev.peapod.manifest.model.VolumeDecl;
+import dev.peapod.manifest.model.VolumeSource;
+import dev.peapod.manifest.source.SourceNode;
+import dev.peapod.manifest.source.SourceScalar;
+import dev.peapod.manifest.source.SourceScalar.ScalarType;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * A HyperContainer pod file (hyperd's {@code UserPod}, JSON or YAML) converted to the Peapod
+ * model. hyperd's {@code entrypoint} becomes {@code command} and its {@code command} becomes
+ * {@code args}, as both override the image's ENTRYPOINT and CMD respectively. Pod-level {@code
+ * portmappings} belong to the first container (ports are pod-wide anyway). hyperd's default
+ * restart policy was {@code never}, so that is the default here too.
+ */
+final class HyperPodDecoder {
+  private HyperPodDecoder() {}
+
+  record Decoded(PodMetadata metadata, ManifestSpec spec) {}
+
+  private static final Map<String, RestartPolicy> RESTART = Map.of(
+      "never", RestartPolicy.NEVER, "always", RestartPolicy.ALWAYS,
+      "onfailure", RestartPolicy.ON_FAILURE);
+
+  static Decoded decode(MapReader r) {
+    String name = r.requiredString("id");
+    if (!name.isEmpty()) {
+      NameRules.dns1123Label(name).ifPresent(m -> r.problems().error(r.peek("id").orElseThrow(), r.path("id"), m));
+    }
+    Map<String, String> labels = labels(r);
+    String hostname = r.string("hostname").orElse("");
+    if (!hostname.isEmpty()) {
+      NameRules.dns1123Label(hostname).ifPresent(
+          m -> r.problems().error(r.peek("hostname").orElseThrow(), r.path("hostname"), m));
+    }
+    RestartPolicy restart = podRestartPolicy(r);
+    refuseTty(r);
+    refuseFiles(r);
+    List<String> dns = r.strings("dns");
+    for (int i = 0; i < dns.size(); i++) {
+      int index = i;
+      NameRules.ipAddress(dns.get(i)).ifPresent(
+          m -> r.problems().error(r.peekList("dns").get(index), r.path("dns").index(index), m));
+    }
+    PodSites sites = new PodSites();
+    List<VolumeDecl> volumes = new ArrayList<>();
+    r.objects("volumes", Shapes.HYPER_VOLUME).forEach(v -> volumes.add(volume(v, sites)));
+    List<ContainerDecl> containers = containers(r, restart, sites);
+    Optional<MapReader> resource = r.object("resource", Shapes.HYPER_RESOURCE);
+    VmSettings vm = resource.map(res -> vm(res, containers)).orElseGet(() -> sized(containers));
+    r.finish();
+    PodChecks.check(sites, r.problems());
+    ManifestSpec spec = new ManifestSpec(List.of(), containers, volumes,
+        hostname.isEmpty() ? name : hostname, new DnsConfig(false, dns, List.of(), List.of()),
+        List.of(), ManifestSpec.DEFAULT_TERMINATION_GRACE_PERIOD_SECONDS, restart, vm,
+        DesiredState.RUNNING);
+    return new Decoded(new PodMetadata(name, labels, Map.of()), spec);
+  }
+
+  private static Map<String, String> labels(MapReader r) {
+    Map<String, String> labels = new LinkedHashMap<>();
+    r.stringMap("labels").forEach((key, value) -> {
+      NameRules.qualifiedKey(key).ifPresent(m -> r.problems().error(value.position(), value.path(), m));
+      NameRules.labelValue(value.value()).ifPresent(
+          m -> r.problems().error(value.position(), value.path(), m));
+      labels.put(key, value.value());
+    });
+    return labels;
+  }
+
+  private static RestartPolicy podRestartPolicy(MapReader r) {
+    Optional<RestartPolicy> policy = restartPolicy(r, "restartPolicy");
+    Optional<RestartPolicy> alias = restartPolicy(r, "restart");
+    if (policy.isPresent() && alias.isPresent()) {
+      r.problems().error(r.peek("restart").orElseThrow(), r.path("restart"),
+          "restart and restartPolicy mean the same; write only restartPolicy");
+    }
+    return policy.or(() -> alias).orElse(RestartPolicy.NEVER);
+  }
+
+  /** hyperd's spellings, {@code never}, {@code always}, {@code onFailure}, in any case. */
+  private static Optional<RestartPolicy> restartPolicy(MapReader r, String field) {
+    return r.string(field).flatMap(text -> {
+      RestartPolicy policy = RESTART.get(text.toLowerCase(Locale.ROOT));
+      if (policy == null) {
+        r.problems().error(r.peek(field).orElseThrow(), r.path(field),
+            "invalid value \"" + text + "\": must be one of never, always, onFailure");
+      }
+      return Optional.ofNullable(policy);
+    });
+  }
+
+  private static void refuseTty(MapReader r) {
+    if (r.bool("tty").orElse(false)) {
+      r.problems().error(r.peek("tty").orElseThrow(), r.path("tty"),
+          "interactive containers are not supported by Peapod; use peapod exec -it");
+    }
+  }
+
+  /** hyperd copied {@code files} into containers; Peapod cannot, so any file is an error. */
+  private static void refuseFiles(MapReader r) {
+    if (!r.list("files").isEmpty()) {
+      r.problems().error(r.peek("files").orElseThrow(), r.path("files"),
+          "files are not supported by Peapod: " + Shapes.NO_FILES_MESSAGE);
+    }
+  }
+
+  private static VolumeDecl volume(MapReader r, PodSites sites) {
+    String name = r.requiredString("name");
+    if (!name.isEmpty()) {
+      SourceNode at = r.peek("name").orElseThrow();
+      NameRules.dns1123Label(name).ifPresent(m -> r.problems().error(at, r.path("name"), m));
+      sites.volumeNames.add(new Located<>(name, at.position(), r.path("name")));
+    }
+    String source = r.string("source").orElse("");
+    Optional<String> driver = r.string("driver"); // an older spelling of format
+    String format = r.string("format").or(() -> driver).orElse("");
+    r.finish();
+    if (source.isEmpty()) {
+      return new VolumeDecl(name, new VolumeSource.EmptyDir("", Optional.empty()));
+    }
+    String formatField = r.has("format") ? "format" : "driver";
+    if (!format.isEmpty() && !format.equals("vfs")) {
+      r.problems().error(r.peek(formatField).orElseThrow(), r.path(formatField),
+          "volume format \"" + format + "\" is not supported by Peapod: only host directories"
+              + " (vfs) and empty volumes (no source)");
+    }
+    NameRules.absolutePath(source).ifPresent(
+        m -> r.problems().error(r.peek("source").orElseThrow(), r.path("source"), m));
+    return new VolumeDecl(name, new VolumeSource.HostPath(source, ""));
+  }
+
+  private static List<ContainerDecl> containers(MapReader r, RestartPolicy podPolicy, PodSites sites) {
+    List<MapReader> readers = r.objects("containers", Shapes.HYPER_CONTAINER);
+    if (readers.isEmpty()) {
+      r.problems().error(r.peek("containers").map(SourceNode::position).orElse(r.position()),
+          r.path("containers"), "at least one container is required");
+    }
+    List<PortDecl> mapped = portMappings(r, sites);
+    List<ContainerDecl> containers = new ArrayList<>();
+    for (int i = 0; i < readers.size(); i++) {
+      containers.add(container(readers.get(i), podPolicy, sites, i == 0 ? mapped : List.of()));
+    }
+    return containers;
+  }
+
+  private static ContainerDecl container(
+      MapReader r, RestartPolicy podPolicy, PodSites sites, List<PortDecl> extraPorts) {
+    String name = r.requiredString("name");
+    if (!name.isEmpty()) {
+      SourceNode at = r.peek("name").orElseThrow();
+      NameRules.dns1123Label(name).ifPresent(m -> r.problems().error(at, r.path("name"), m));
+      sites.containerNames.add(new Located<>(name, at.position(), r.path("name")));
+    }
+    String image = r.requiredString("image");
+    List<String> entrypoint = r.strings("entrypoint");
+    List<String> command = r.strings("command");
+    String workdir = r.string("workdir").orElse("");
+    if (!workdir.isEmpty()) {
+      NameRules.absolutePath(workdir).ifPresent(
+          m -> r.problems().error(r.peek("workdir").orElseThrow(), r.path("workdir"), m));
+    }
+    List<EnvVar> env = new ArrayList<>();
+    for (MapReader e : r.objects("envs", Shapes.HYPER_ENV)) {
+      String envName = e.requiredString("env");
+      env.add(new EnvVar(envName, e.string("value").orElse("")));
+      e.finish();
+    }
+    List<PortDecl> ports = new ArrayList<>();
+    r.objects("ports", Shapes.HYPER_PORT).forEach(p -> ports.add(port(p, sites)));
+    ports.addAll(extraPorts);
+    List<MountDecl> mounts = new ArrayList<>();
+    r.objects("volumes", Shapes.HYPER_VOLUME_REF).forEach(v -> mounts.add(mount(v, sites)));
+    RunAs runAs = r.object("user", Shapes.HYPER_USER).map(HyperPodDecoder::user).orElse(RunAs.IMAGE_DEFAULT);
+    restartPolicy(r, "restartPolicy").filter(p -> p != podPolicy).ifPresent(p ->
+        r.problems().error(r.peek("restartPolicy").orElseThrow(), r.path("restartPolicy"),
+            "a container restart policy different from the pod's is not supported by Peapod;"
+                + " set restartPolicy on the pod"));
+    refuseTty(r);
+    refuseFiles(r);
+    r.finish();
+    return new ContainerDecl(name, image, null, entrypoint, command, env, workdir, ports, mounts,
+        null, runAs, false);
+  }
+
+  private static PortDecl port(MapReader p, PodSites sites) {
+    int containerPort = p.integer("containerPort", 1, 65535).orElse(0L).intValue();
+    if (!p.has("containerPort")) {
+      p.problems().error(p.position(), p.path("containerPort"), "required field is missing");
+    }
+    int hostPort = p.integer("hostPort", 0, 65535).orElse(0L).intValue();
+    Protocol protocol = protocol(p);
+    p.finish();
+    return forwarded(p, new PortDecl("", containerPort, hostPort, "", protocol), sites);
+  }
+
+  /** {@code portmappings}: like ports, but hyperd also took port numbers as strings. */
+  private static List<PortDecl> portMappings(MapReader r, PodSites sites) {
+    List<PortDecl> ports = new ArrayList<>();
+    for (MapReader m : r.objects("portmappings", Shapes.HYPER_PORT_MAPPING)) {
+      int containerPort = portNumber(m, "containerPort");
+      int hostPort = portNumber(m, "hostPort");
+      Protocol protocol = protocol(m);
+      m.finish();
+      ports.add(forwarded(m, new PortDecl("", containerPort, hostPort, "", protocol), sites));
+    }
+    return ports;
+  }
+
+  private static int portNumber(MapReader m, String field) {
+    Optional<SourceNode> node = m.node(field);
+    if (node.isEmpty()) {
+      m.problems().error(m.position(), m.path(field), "required field is missing");
+      return 0;
+    }
+    if (node.get() instanceof SourceScalar s && s.type() == ScalarType.STRING) {
+      if (s.text().contains("-")) {
+        m.problems().error(s, m.path(field), "port ranges are not supported by Peapod; list each port");
+        return 0;
+      }
+      if (!s.text().matches("[0-9]{1,5}")) {
+        m.problems().error(s, m.path(field), "expected a port number, got \"" + s.text() + "\"");
+        return 0;
+      }
+      node = Optional.of(new SourceScalar(s.position(), ScalarType.INTEGER, s.text()));
+    }
+    return m.asInteger(node.get(), m.path(field), 1, 65535).orElse(0L).intValue();
+  }
+
+  private static Protocol protocol(MapReader p) {
+    return p.string("protocol").flatMap(text -> switch (text.toLowerCase(Locale.ROOT)) {
+      case "tcp" -> Optional.of(Protocol.TCP);
+      case "udp" -> Optional.of(Protocol.UDP);
+      default -> {
+        p.problems().error(p.peek("protocol").orElseThrow(), p.path("protocol"),
+            "invalid value \"" + text + "\": must be one of tcp, udp");
+        yield Optional.<Protocol>empty();
+      }
+    }).orElse(Protocol.TCP);
+  }
+
+  private static PortDecl forwarded(MapReader p, PortDecl port, PodSites sites) {
+    if (port.isForwarded()) {
+      sites.hostPorts.add(new Located<>(
+          new PodSites.HostPort(port.hostIp(), port.hostPort(), port.protocol()),
+          p.peek("hostPort").orElseThrow().position(), p.path("hostPort")));
+    }
+    return port;
+  }
+
+  private static MountDecl mount(MapReader v, PodSites sites) {
+    String volume = v.requiredString("volume");
+    String path = v.requiredString("path");
+    boolean readOnly = v.bool("readOnly").orElse(false);
+    v.finish();
+    if (!volume.isEmpty()) {
+      sites.mountedVolumes.add(new Located<>(volume, v.peek("volume").orElseThrow().position(), v.path("volume")));
+    }
+    if (!path.isEmpty()) {
+      NameRules.absolutePath(path).ifPresent(
+          m -> v.problems().error(v.peek("path").orElseThrow(), v.path("path"), m));
+    }
+    return new MountDecl(volume, path, readOnly, "");
+  }
+
+  private static RunAs user(MapReader u) {
+    RunAs runAs = new RunAs(u.string("name").orElse(""), u.string("group").orElse(""));
+    u.finish();
+    return runAs;
+  }
+
+  /** {@code resource}: whole vCPUs and MiB of memory, as hyperd took them. */
+  private static VmSettings vm(MapReader r, List<ContainerDecl> containers) {
+    Optional<Integer> vcpus = r.integer("vcpu", 1, VmDecoder.MAX_VCPUS).map(Long::intValue);
+    Optional<Long> memoryMiB = r.integer("memory", VmSettings.MIN_MEMORY.toMebibytesCeil(), 1L << 40);
+    r.finish();
+    VmSettings sized = sized(containers);
+    return new VmSettings(vcpus.orElse(sized.vcpus()),
+        memoryMiB.map(Quantity::ofMebibytes).orElse(sized.memory()), Optional.empty(), null);
+  }
+
+  private static VmSettings sized(List<ContainerDecl> containers) {
+    return new VmSettings(VmSizing.vcpus(List.of(), containers),
+        VmSizing.memory(List.of(), containers), Optional.empty(), null);
+  }
+}

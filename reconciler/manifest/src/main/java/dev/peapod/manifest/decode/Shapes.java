@@ -1,0 +1,242 @@
+package dev.peapod.manifest.decode;
+
+/**
+ * Every object shape Peapod reads, with what it does to each field. The PeaPod shapes are what
+ * {@code peapod.schema.json} describes (same names as its {@code definitions}); the schema test walks
+ * both. The {@code HYPER_*} shapes describe hyperd's {@code UserPod} JSON.
+ */
+public final class Shapes {
+  private Shapes() {}
+
+  private static final String NO_CLUSTER = "pods run on this host, there is no scheduler";
+  private static final String OWN_VM =
+      "each pod has its own VM; there are no host namespaces to share";
+  private static final String HARDENING =
+      "not enforced inside the VM yet; the VM is the isolation boundary";
+  private static final String VOLUME_TYPE = "supported volume types: emptyDir, hostPath";
+
+  static final Shape ENV_VAR = Shape.named("EnvVar")
+      .supported("name", "value")
+      .unsupported("values are written inline; there is no API to read them from", "valueFrom")
+      .build();
+
+  static final Shape CONTAINER_PORT = Shape.named("ContainerPort")
+      .supported("containerPort", "hostPort", "hostIP", "protocol", "name")
+      .build();
+
+  static final Shape VOLUME_MOUNT = Shape.named("VolumeMount")
+      .supported("name", "mountPath", "readOnly", "subPath")
+      .unsupported("mounts are private to the container", "mountPropagation")
+      .unsupported("write the subPath out", "subPathExpr")
+      .unsupported("use readOnly", "recursiveReadOnly")
+      .build();
+
+  static final Shape RESOURCES = Shape.named("ResourceRequirements")
+      .supported("limits", "requests")
+      .unsupported("there are no dynamic resource claims", "claims")
+      .build();
+
+  static final Shape CONTAINER_SECURITY_CONTEXT = Shape.named("SecurityContext")
+      .supported("runAsUser", "runAsGroup", "privileged")
+      .unsupported(HARDENING, "runAsNonRoot", "allowPrivilegeEscalation", "capabilities",
+          "readOnlyRootFilesystem", "seccompProfile", "seLinuxOptions", "appArmorProfile",
+          "procMount", "windowsOptions")
+      .build();
+
+  static final Shape CONTAINER = Shape.named("Container")
+      .supported("name", "image", "imagePullPolicy", "command", "args")
+      .object("env", ENV_VAR)
+      .supported("workingDir")
+      .object("ports", CONTAINER_PORT)
+      .object("volumeMounts", VOLUME_MOUNT)
+      .object("resources", RESOURCES)
+      .object("securityContext", CONTAINER_SECURITY_CONTEXT)
+      .supported("restartPolicy", "stdin", "stdinOnce", "tty")
+      .ignored("readinessProbe",
+          "nothing routes traffic by readiness in Peapod, so readiness has no effect")
+      .ignored("startupProbe",
+          "Peapod has no liveness checks for a startup probe to hold back")
+      .ignored("terminationMessagePath", "Peapod does not collect termination messages")
+      .ignored("terminationMessagePolicy", "Peapod does not collect termination messages")
+      .unsupported("Peapod does not run health checks; a liveness probe that never restarts"
+          + " anything would be a silent change of behaviour", "livenessProbe")
+      .unsupported("postStart and preStop hooks are not run", "lifecycle")
+      .unsupported("list each variable under env", "envFrom")
+      .unsupported("raw block devices are not passed to containers", "volumeDevices")
+      .unsupported("resources change only with a new VM", "resizePolicy")
+      .build();
+
+  static final Shape EMPTY_DIR = Shape.named("EmptyDirVolumeSource")
+      .supported("medium", "sizeLimit")
+      .build();
+
+  static final Shape HOST_PATH = Shape.named("HostPathVolumeSource")
+      .supported("path", "type")
+      .build();
+
+  static final Shape VOLUME = Shape.named("Volume")
+      .supported("name")
+      .object("emptyDir", EMPTY_DIR)
+      .object("hostPath", HOST_PATH)
+      .unsupported(VOLUME_TYPE, "configMap", "secret", "persistentVolumeClaim", "projected",
+          "downwardAPI", "ephemeral", "csi", "image", "nfs", "iscsi", "rbd", "cephfs", "cinder",
+          "fc", "flexVolume", "flocker", "gitRepo", "glusterfs", "awsElasticBlockStore",
+          "gcePersistentDisk", "azureDisk", "azureFile", "photonPersistentDisk",
+          "portworxVolume", "quobyte", "scaleIO", "storageos", "vsphereVolume")
+      .build();
+
+  static final Shape DNS_OPTION = Shape.named("PodDNSConfigOption")
+      .supported("name", "value")
+      .build();
+
+  static final Shape DNS_CONFIG = Shape.named("PodDNSConfig")
+      .supported("nameservers", "searches")
+      .object("options", DNS_OPTION)
+      .build();
+
+  static final Shape HOST_ALIAS = Shape.named("HostAlias")
+      .supported("ip", "hostnames")
+      .build();
+
+  static final Shape POD_SECURITY_CONTEXT = Shape.named("PodSecurityContext")
+      .supported("runAsUser", "runAsGroup")
+      .unsupported(HARDENING, "runAsNonRoot", "seccompProfile", "seLinuxOptions",
+          "appArmorProfile", "windowsOptions", "seLinuxChangePolicy")
+      .unsupported("volume ownership is not changed", "fsGroup", "fsGroupChangePolicy")
+      .unsupported("set runAsGroup; extra groups are not supported yet", "supplementalGroups",
+          "supplementalGroupsPolicy")
+      .unsupported("sysctls are not set in the guest", "sysctls")
+      .build();
+
+  static final Shape VM = Shape.named("VmSpec")
+      .supported("vcpus", "memory", "kernel", "accel")
+      .build();
+
+  /** The Kubernetes PodSpec fields, as a kind: Pod document may use them. */
+  static final Shape POD_SPEC = Shape.named("PodSpec")
+      .object("containers", CONTAINER)
+      .object("initContainers", CONTAINER)
+      .object("volumes", VOLUME)
+      .supported("hostname", "dnsPolicy")
+      .object("dnsConfig", DNS_CONFIG)
+      .object("hostAliases", HOST_ALIAS)
+      .supported("terminationGracePeriodSeconds", "restartPolicy")
+      .object("securityContext", POD_SECURITY_CONTEXT)
+      .supported("shareProcessNamespace", "serviceAccountName", "serviceAccount",
+          "automountServiceAccountToken")
+      .tolerated("there are no Services whose variables could be injected", "enableServiceLinks")
+      .unsupported(NO_CLUSTER, "nodeSelector", "nodeName", "affinity", "tolerations",
+          "topologySpreadConstraints", "schedulerName", "priorityClassName", "priority",
+          "preemptionPolicy", "schedulingGates", "readinessGates", "overhead",
+          "runtimeClassName")
+      .unsupported(OWN_VM, "hostNetwork", "hostPID", "hostIPC", "hostUsers")
+      .unsupported("size the VM with spec.vm", "resources")
+      .unsupported("there are no dynamic resource claims", "resourceClaims")
+      .unsupported("there is no cluster DNS", "subdomain", "setHostnameAsFQDN",
+          "hostnameOverride")
+      .unsupported("Peapod runs Linux guests only", "os")
+      .unsupported("use peapod exec to debug a pod", "ephemeralContainers")
+      .unsupported("pods run until stopped", "activeDeadlineSeconds")
+      .unsupported("registry credentials are configured on the host", "imagePullSecrets")
+      .unsupported("a PeaPod field; use apiVersion: peapod.dev/v1alpha1, kind: PeaPod",
+          "vm", "state")
+      .build();
+
+  /** A PeaPod spec: the PodSpec fields plus Peapod's own. */
+  static final Shape PEAPOD_SPEC = Shape.named("PeaPodSpec")
+      .like(POD_SPEC)
+      .object("vm", VM)
+      .supported("state")
+      .build();
+
+  private static final String SERVER_SET =
+      "set by the Kubernetes API server; says nothing about what to run";
+
+  static final Shape METADATA = Shape.named("ObjectMeta")
+      .supported("name", "labels", "annotations")
+      .tolerated("pod names are unique per host, not per namespace", "namespace")
+      .tolerated(SERVER_SET, "uid", "resourceVersion", "generation", "creationTimestamp",
+          "deletionTimestamp", "deletionGracePeriodSeconds", "managedFields", "selfLink",
+          "ownerReferences", "finalizers")
+      .unsupported("Peapod needs a fixed pod name; set metadata.name", "generateName")
+      .build();
+
+  /** A Kubernetes object's top level; the kind picks the spec shape. */
+  static final Shape PEAPOD = Shape.named("PeaPod")
+      .supported("apiVersion", "kind")
+      .object("metadata", METADATA)
+      .object("spec", PEAPOD_SPEC)
+      .tolerated("written by controllers, not by users", "status")
+      .build();
+
+  static final Shape POD = Shape.named("Pod")
+      .like(PEAPOD)
+      .object("spec", POD_SPEC)
+      .build();
+
+  // ---- HyperContainer (hyperd UserPod) ----
+
+  private static final String NO_FILES = "Peapod does not inject files into containers;"
+      + " build them into the image or mount a hostPath volume";
+
+  static final Shape HYPER_ENV = Shape.named("UserEnvironmentVar").supported("env", "value").build();
+
+  static final Shape HYPER_PORT = Shape.named("UserContainerPort")
+      .supported("containerPort", "hostPort", "protocol")
+      .unsupported("there are no services", "servicePort")
+      .build();
+
+  static final Shape HYPER_VOLUME_REF = Shape.named("UserVolumeReference")
+      .supported("volume", "path", "readOnly")
+      .unsupported("declare the volume in the pod's volumes", "detail")
+      .build();
+
+  static final Shape HYPER_USER = Shape.named("UserUser")
+      .supported("name", "group")
+      .unsupported("extra groups are not supported yet", "additionalGroups")
+      .build();
+
+  static final Shape HYPER_CONTAINER = Shape.named("UserContainer")
+      .supported("name", "image", "command", "entrypoint", "workdir")
+      .object("envs", HYPER_ENV)
+      .object("ports", HYPER_PORT)
+      .object("volumes", HYPER_VOLUME_REF)
+      .supported("files", "tty", "restartPolicy")
+      .object("user", HYPER_USER)
+      .unsupported("sysctls are not set in the guest", "sysctl")
+      .unsupported("containers stop with SIGTERM then SIGKILL", "stopSignal")
+      .build();
+
+  static final Shape HYPER_RESOURCE = Shape.named("UserResource").supported("vcpu", "memory").build();
+
+  static final Shape HYPER_VOLUME = Shape.named("UserVolume")
+      .supported("name", "source", "format", "driver")
+      .unsupported("volumes are mounted with their own file system", "fstype")
+      .unsupported("only host directories and empty volumes are supported", "option")
+      .build();
+
+  static final Shape HYPER_PORT_MAPPING = Shape.named("PortMapping")
+      .supported("containerPort", "hostPort", "protocol")
+      .build();
+
+  static final Shape HYPER_POD = Shape.named("UserPod")
+      .supported("id", "hostname")
+      .object("containers", HYPER_CONTAINER)
+      .object("resource", HYPER_RESOURCE)
+      .object("volumes", HYPER_VOLUME)
+      .supported("files")
+      .object("portmappings", HYPER_PORT_MAPPING)
+      .supported("dns", "tty", "labels", "restartPolicy", "restart")
+      .unsupported("pods use the VM's user-mode network", "interfaces")
+      .unsupported("there is no service proxy in the VM", "services")
+      .unsupported("container output goes to Peapod's log", "log")
+      .unsupported("Peapod has one pod type", "type")
+      .build();
+
+  static final String NO_FILES_MESSAGE = NO_FILES;
+
+  /** The root of the PeaPod schema, for the schema test. */
+  public static Shape peaPod() {
+    return PEAPOD;
+  }
+}

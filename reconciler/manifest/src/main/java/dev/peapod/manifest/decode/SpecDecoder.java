@@ -1,0 +1,90 @@
+package dev.peapod.manifest.decode;
+
+import dev.peapod.manifest.model.ContainerDecl;
+import dev.peapod.manifest.model.DesiredState;
+import dev.peapod.manifest.model.ManifestSpec;
+import dev.peapod.manifest.model.RestartPolicy;
+import dev.peapod.manifest.model.RunAs;
+import dev.peapod.manifest.model.VmSettings;
+import dev.peapod.manifest.model.VolumeDecl;
+import dev.peapod.manifest.source.SourceNode;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/** Decodes the {@code spec} of a PeaPod or a Kubernetes Pod. */
+final class SpecDecoder {
+  private SpecDecoder() {}
+
+  static final Map<String, RestartPolicy> RESTART_POLICIES =
+      ContainerDecoder.enumMap(RestartPolicy.values());
+  private static final Map<String, DesiredState> STATES =
+      ContainerDecoder.enumMap(DesiredState.values());
+
+  static ManifestSpec decode(MapReader r, String podName) {
+    PodSites sites = new PodSites();
+    List<VolumeDecl> volumes = new ArrayList<>();
+    r.objects("volumes", Shapes.VOLUME).forEach(v -> volumes.add(VolumeDecoder.decode(v, sites)));
+    RunAs podRunAs = r.object("securityContext", Shapes.POD_SECURITY_CONTEXT)
+        .map(SpecDecoder::podSecurityContext).orElse(RunAs.IMAGE_DEFAULT);
+    ContainerDecoder containerDecoder = new ContainerDecoder(sites, podRunAs);
+    List<ContainerDecl> init = new ArrayList<>();
+    r.objects("initContainers", Shapes.CONTAINER).forEach(c -> init.add(containerDecoder.decode(c, true)));
+    List<ContainerDecl> containers = new ArrayList<>();
+    r.objects("containers", Shapes.CONTAINER).forEach(c -> containers.add(containerDecoder.decode(c, false)));
+    if (containers.isEmpty()) {
+      SourceNode at = r.peek("containers").orElse(null);
+      r.problems().error(at == null ? r.position() : at.position(), r.path("containers"),
+          "at least one container is required");
+    }
+    PodNetworkDecoder network = PodNetworkDecoder.decode(r, podName);
+    long grace = r.integer("terminationGracePeriodSeconds", 0, Long.MAX_VALUE)
+        .orElse(ManifestSpec.DEFAULT_TERMINATION_GRACE_PERIOD_SECONDS);
+    RestartPolicy restartPolicy = r.choice("restartPolicy", RESTART_POLICIES).orElse(RestartPolicy.ALWAYS);
+    checkKubernetesDefaults(r);
+    VmSettings vm = vm(r, init, containers);
+    DesiredState state = isPeaPod(r) ? r.choice("state", STATES).orElse(DesiredState.RUNNING)
+        : DesiredState.RUNNING;
+    r.finish();
+    PodChecks.check(sites, r.problems());
+    return new ManifestSpec(init, containers, volumes, network.hostname(), network.dns(),
+        network.hostAliases(), grace, restartPolicy, vm, state);
+  }
+
+  private static boolean isPeaPod(MapReader r) {
+    return r.shapeAccepts("state");
+  }
+
+  private static VmSettings vm(MapReader r, List<ContainerDecl> init, List<ContainerDecl> app) {
+    Optional<MapReader> vm = isPeaPod(r) ? r.object("vm", Shapes.VM) : Optional.empty();
+    return VmDecoder.decode(vm, init, app);
+  }
+
+  private static RunAs podSecurityContext(MapReader r) {
+    RunAs runAs = SecurityContexts.runAs(r);
+    r.finish();
+    return runAs;
+  }
+
+  /**
+   * PodSpec fields whose Kubernetes default is what Peapod always does: accepted at that value,
+   * rejected otherwise.
+   */
+  private static void checkKubernetesDefaults(MapReader r) {
+    if (!r.bool("shareProcessNamespace").orElse(true)) {
+      r.problems().error(r.peek("shareProcessNamespace").orElseThrow(), r.path("shareProcessNamespace"),
+          "Peapod containers always share the pod's PID namespace");
+    }
+    for (String field : List.of("serviceAccountName", "serviceAccount")) {
+      r.string(field).filter(name -> !name.equals("default")).ifPresent(name ->
+          r.problems().error(r.peek(field).orElseThrow(), r.path(field),
+              "service accounts are not supported by Peapod; only \"default\" (none) is accepted"));
+    }
+    if (r.bool("automountServiceAccountToken").orElse(false)) {
+      r.problems().error(r.peek("automountServiceAccountToken").orElseThrow(),
+          r.path("automountServiceAccountToken"),
+          "there is no Kubernetes API token to mount; set it to false or leave it out");
+    }
+  }
+}

@@ -1,0 +1,43 @@
+package dev.peapod.manifest.decode;
+
+import dev.peapod.manifest.model.Accel;
+import dev.peapod.manifest.model.ContainerDecl;
+import dev.peapod.manifest.model.Quantity;
+import dev.peapod.manifest.model.VmSettings;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/** {@code spec.vm}, with what it leaves out sized by {@link VmSizing}. */
+final class VmDecoder {
+  private VmDecoder() {}
+
+  /** x86 guests without x2APIC address at most 255 CPUs. */
+  static final long MAX_VCPUS = 255;
+  private static final Map<String, Accel> ACCELS = ContainerDecoder.enumMap(Accel.values());
+
+  static VmSettings decode(Optional<MapReader> vm, List<ContainerDecl> init, List<ContainerDecl> app) {
+    Optional<Integer> vcpus = Optional.empty();
+    Optional<Quantity> memory = Optional.empty();
+    Optional<String> kernel = Optional.empty();
+    Accel accel = Accel.AUTO;
+    if (vm.isPresent()) {
+      MapReader r = vm.get();
+      vcpus = r.integer("vcpus", 1, MAX_VCPUS).map(Long::intValue);
+      memory = r.quantity("memory");
+      if (memory.isPresent() && memory.get().compareTo(VmSettings.MIN_MEMORY) < 0) {
+        r.problems().error(r.peek("memory").orElseThrow(), r.path("memory"),
+            "must be at least " + VmSettings.MIN_MEMORY + ", got " + memory.get());
+      }
+      kernel = r.string("kernel");
+      kernel.flatMap(NameRules::absolutePath).ifPresent(
+          m -> r.problems().error(r.peek("kernel").orElseThrow(), r.path("kernel"), m));
+      accel = r.choice("accel", ACCELS).orElse(Accel.AUTO);
+      r.finish();
+    }
+    return new VmSettings(
+        vcpus.orElseGet(() -> VmSizing.vcpus(init, app)),
+        memory.orElseGet(() -> VmSizing.memory(init, app)),
+        kernel, accel);
+  }
+}

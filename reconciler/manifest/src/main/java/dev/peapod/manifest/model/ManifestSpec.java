@@ -1,0 +1,51 @@
+package dev.peapod.manifest.model;
+
+import java.util.List;
+import java.util.Objects;
+import java.util.stream.Stream;
+
+/**
+ * A pod's {@code spec}, with defaults resolved.
+ *
+ * @param initContainers run in order before the app containers; sidecars among them keep running
+ * @param containers the app containers, at least one
+ * @param volumes pod volumes
+ * @param hostname the pod's hostname; the pod name unless written
+ * @param dns resolver settings
+ * @param hostAliases extra /etc/hosts entries
+ * @param terminationGracePeriodSeconds time between SIGTERM and SIGKILL; 30 unless written
+ * @param restartPolicy for the app containers; {@code Always} unless written
+ * @param vm VM settings, written or sized from resources
+ * @param state whether the pod should run; {@code Running} unless written
+ */
+public record ManifestSpec(
+    List<ContainerDecl> initContainers,
+    List<ContainerDecl> containers,
+    List<VolumeDecl> volumes,
+    String hostname,
+    DnsConfig dns,
+    List<HostAlias> hostAliases,
+    long terminationGracePeriodSeconds,
+    RestartPolicy restartPolicy,
+    VmSettings vm,
+    DesiredState state) {
+
+  public static final long DEFAULT_TERMINATION_GRACE_PERIOD_SECONDS = 30;
+
+  public ManifestSpec {
+    initContainers = List.copyOf(initContainers);
+    containers = List.copyOf(containers);
+    volumes = List.copyOf(volumes);
+    Objects.requireNonNull(hostname, "hostname");
+    dns = dns == null ? DnsConfig.DEFAULT : dns;
+    hostAliases = List.copyOf(hostAliases);
+    Objects.requireNonNull(restartPolicy, "restartPolicy");
+    Objects.requireNonNull(vm, "vm");
+    Objects.requireNonNull(state, "state");
+  }
+
+  /** Init containers then app containers, in start order. */
+  public Stream<ContainerDecl> allContainers() {
+    return Stream.concat(initContainers.stream(), containers.stream());
+  }
+}

@@ -1,0 +1,37 @@
+package dev.peapod.manifest.model;
+
+import java.util.Objects;
+import java.util.Optional;
+
+/** Where a pod volume's files come from: the two Kubernetes volume types Peapod supports. */
+public sealed interface VolumeSource {
+
+  /**
+   * A fresh empty directory that lives as long as the pod.
+   *
+   * @param medium {@code ""} (the default) or {@code Memory}; both are in guest memory today,
+   *     but the choice is kept so the provider can back the default with disk later
+   * @param sizeLimit upper bound on its size, if any
+   */
+  record EmptyDir(String medium, Optional<Quantity> sizeLimit) implements VolumeSource {
+    public EmptyDir {
+      medium = medium == null ? "" : medium;
+      sizeLimit = sizeLimit == null ? Optional.empty() : sizeLimit;
+    }
+  }
+
+  /**
+   * A file or directory of the host, shared into the VM.
+   *
+   * @param path absolute host path
+   * @param type Kubernetes' check before mounting: {@code ""} (none), {@code DirectoryOrCreate},
+   *     {@code Directory}, {@code FileOrCreate}, {@code File}, {@code Socket}, {@code CharDevice},
+   *     {@code BlockDevice}
+   */
+  record HostPath(String path, String type) implements VolumeSource {
+    public HostPath {
+      Objects.requireNonNull(path, "path");
+      type = type == null ? "" : type;
+    }
+  }
+}
