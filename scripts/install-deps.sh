@@ -14,6 +14,8 @@ packages=(
   busybox-static
   # host side
   openjdk-17-jdk-headless maven
+  # images: test registry and baseline tools (reconciler/images, bench/image-pull); setfattr for non-user xattrs
+  docker-registry skopeo umoci attr
 )
 
 missing=()

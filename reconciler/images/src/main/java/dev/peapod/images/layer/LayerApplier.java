@@ -1,0 +1,185 @@
+package dev.peapod.images.layer;
+
+import dev.peapod.images.DigestMismatchException;
+import dev.peapod.images.ImageFormatException;
+import dev.peapod.images.UnsafeLayerException;
+import dev.peapod.images.archive.TarEntry;
+import dev.peapod.images.archive.TarFormatException;
+import dev.peapod.images.archive.TarReader;
+import dev.peapod.images.oci.Digest;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.security.DigestInputStream;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Applies image layers, bottom first, to a staging directory that becomes the root
+ * filesystem: whiteouts, opaque directories, hardlinks, symlinks, devices, modes,
+ * numeric ownership, xattrs and mtimes. No entry can write outside the root (see
+ * {@link LayerPath} and {@link ScopedResolver}); one that tries fails the whole image
+ * with an {@link UnsafeLayerException}.
+ *
+ * <p>Directory modes and mtimes are set after the last layer: writing children would
+ * change the mtimes, and a read-only mode would stop a non-root caller from writing them.
+ */
+public final class LayerApplier {
+  private final ScopedResolver resolver;
+  private final FileMetadata metadata;
+  private final EntryWriter writer;
+  private final Whiteouts whiteouts = new Whiteouts();
+  private final Map<Path, TarEntry> directories = new LinkedHashMap<>();
+  private final List<String> warnings = new ArrayList<>();
+  private final boolean strictXattrs;
+
+  /**
+   * @param root an empty directory that will hold the root filesystem
+   * @param keepOwnership apply numeric uid/gid from the layers (needs root)
+   */
+  public LayerApplier(Path root, boolean keepOwnership) {
+    this(root, keepOwnership, false);
+  }
+
+  /**
+   * @param strictXattrs fail with {@link XattrNotKeptException} instead of warning when the
+   *     file system refuses an xattr (so the caller can unpack somewhere that keeps it)
+   */
+  public LayerApplier(Path root, boolean keepOwnership, boolean strictXattrs) {
+    this.strictXattrs = strictXattrs;
+    this.resolver = new ScopedResolver(root);
+    this.metadata = new FileMetadata(keepOwnership, root);
+    this.writer = new EntryWriter(resolver, metadata, keepOwnership);
+  }
+
+  /**
+   * Applies one uncompressed layer tar and checks that it hashes to {@code diffId}
+   * (the image config's {@code rootfs.diff_ids} entry) — the uncompressed content is
+   * verified too, not only the compressed blob.
+   *
+   * @param image names the image in errors
+   * @param layer names the layer in errors, e.g. "layer 2/5 sha256:ab12..."
+   */
+  public void apply(InputStream uncompressedTar, Digest diffId, String image, String layer) throws IOException {
+    MessageDigest hash = diffId != null ? diffId.newMessageDigest() : Digest.newSha256();
+    DigestInputStream hashed = new DigestInputStream(uncompressedTar, hash);
+    TarReader tar = new TarReader(hashed);
+    whiteouts.startLayer();
+    TarEntry entry = null;
+    try {
+      while ((entry = tar.next()) != null) {
+        applyEntry(entry, tar);
+      }
+      hashed.transferTo(OutputStream.nullOutputStream()); // trailing zero blocks count in the diff id
+    } catch (EntryRejectedException e) {
+      String where = layer + ", entry \"" + entry.name() + "\": " + e.getMessage();
+      throw e.unsafe ? new UnsafeLayerException(image, where) : new ImageFormatException(image, where);
+    } catch (TarFormatException | java.nio.file.InvalidPathException e) {
+      throw new ImageFormatException(image, layer + (entry != null ? ", after entry \"" + entry.name() + "\"" : "")
+          + ": " + e.getMessage(), e);
+    }
+    if (diffId != null && !diffId.matches(hash)) {
+      throw new DigestMismatchException(image, layer + ": uncompressed content does not match diff id " + diffId);
+    }
+  }
+
+  /** Sets directory modes and mtimes; call once after the last layer. Returns warnings (xattrs not kept...). */
+  public List<String> finish() throws IOException {
+    for (Map.Entry<Path, TarEntry> dir : directories.entrySet()) {
+      BasicFileAttributes attributes = ScopedResolver.attributesOrNull(dir.getKey());
+      if (attributes != null && attributes.isDirectory()) {
+        metadata.mode(dir.getKey(), dir.getValue().mode());
+        FileMetadata.mtime(dir.getKey(), dir.getValue().mtime());
+      }
+    }
+    return List.copyOf(warnings);
+  }
+
+  private void applyEntry(TarEntry entry, TarReader tar) throws EntryRejectedException, IOException {
+    List<String> components = LayerPath.components(entry.name());
+    if (components.isEmpty()) {
+      if (entry.type() != TarEntry.Type.DIRECTORY) {
+        throw EntryRejectedException.malformed("only a directory may name the root");
+      }
+      directories.put(resolver.root(), entry);
+      metadata.ownership(resolver.root(), entry);
+      return;
+    }
+    String base = components.get(components.size() - 1);
+    if (Whiteouts.isWhiteout(base)) {
+      applyWhiteout(components, base);
+      return;
+    }
+    Path target = resolver.forWrite(components, whiteouts::written);
+    whiteouts.written(resolver.relative(target));
+    switch (entry.type()) {
+      case DIRECTORY -> {
+        writer.directory(target, entry);
+        directories.put(target, entry);
+      }
+      case FILE -> writer.file(target, entry, tar.content());
+      case SYMLINK -> writer.symlink(target, entry);
+      case HARDLINK -> writer.hardlink(target, entry);
+      case CHAR_DEVICE, BLOCK_DEVICE, FIFO -> {
+        if (!writer.special(target, entry)) {
+          warnings.add("skipped device " + entry.name() + " (creating devices needs root)");
+        }
+      }
+    }
+    // NIO sets xattrs and times through open(), which would block on a FIFO and could
+    // trigger a device driver: only regular files and directories get them here.
+    boolean openable = entry.type() == TarEntry.Type.FILE || entry.type() == TarEntry.Type.DIRECTORY;
+    if (openable) {
+      for (String name : metadata.xattrs(target, entry.xattrs())) {
+        if (strictXattrs) {
+          throw new XattrNotKeptException("xattr " + name + " of " + entry.name() + " not kept by " + resolver.root());
+        }
+        warnings.add("xattr " + name + " of " + entry.name() + " not kept by this file system");
+      }
+    }
+    if (entry.type() == TarEntry.Type.FILE || entry.type() == TarEntry.Type.SYMLINK) {
+      FileMetadata.mtime(target, entry.mtime()); // lutimes for links; directories wait for finish()
+    }
+  }
+
+  private void applyWhiteout(List<String> components, String base) throws EntryRejectedException, IOException {
+    if (base.equals(Whiteouts.OPAQUE)) {
+      List<String> directory = components.subList(0, components.size() - 1);
+      if (directory.isEmpty()) {
+        whiteouts.opaque(resolver.root(), resolver);
+        resolver.invalidate();
+        return;
+      }
+      Path path = resolver.existing(directory);
+      if (path != null && !Files.isSymbolicLink(path)) {
+        whiteouts.opaque(path, resolver);
+        resolver.invalidate();
+      }
+      return;
+    }
+    if (base.startsWith(Whiteouts.META_PREFIX)) {
+      return;
+    }
+    String hidden = base.substring(Whiteouts.PREFIX.length());
+    if (hidden.isEmpty() || hidden.equals(".") || hidden.equals("..")) {
+      throw EntryRejectedException.unsafe("whiteout names no file");
+    }
+    List<String> victim = new ArrayList<>(components.subList(0, components.size() - 1));
+    victim.add(hidden);
+    Path path = resolver.existing(victim);
+    if (path != null && Whiteouts.delete(path)) {
+      resolver.invalidate();
+    }
+  }
+
+  /** Where the root filesystem is being built. */
+  public Path root() {
+    return resolver.root();
+  }
+}

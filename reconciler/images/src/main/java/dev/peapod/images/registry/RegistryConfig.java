@@ -1,0 +1,151 @@
+package dev.peapod.images.registry;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.peapod.images.oci.OciJson;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * How to reach registries: credentials, mirrors, and which registries may be spoken to
+ * over plain HTTP. Immutable; the {@code with*} methods return changed copies.
+ *
+ * <p>Peapod's own file ({@code $PEAPOD_HOME/registries.json}):
+ * <pre>
+ * {"registries": {
+ *    "registry.example:5000": {"username": "u", "password": "p", "insecure": true},
+ *    "docker.io": {"mirrors": ["mirror.local:5000"]}}}
+ * </pre>
+ * Credentials from this file win over {@code ~/.docker/config.json} ({@code auths.HOST.auth});
+ * credential helpers ({@code credsStore}) are not consulted.
+ *
+ * <p>Plain HTTP is used only for hosts listed as insecure — never guessed, not even for
+ * localhost, so a typo cannot send credentials in clear text.
+ */
+public final class RegistryConfig {
+  private final Map<String, Credentials> credentials;
+  private final Map<String, Credentials> dockerCredentials;
+  private final Map<String, List<String>> mirrors;
+  private final Set<String> insecure;
+
+  private RegistryConfig(Map<String, Credentials> credentials, Map<String, Credentials> dockerCredentials,
+      Map<String, List<String>> mirrors, Set<String> insecure) {
+    this.credentials = Map.copyOf(credentials);
+    this.dockerCredentials = Map.copyOf(dockerCredentials);
+    this.mirrors = Map.copyOf(mirrors);
+    this.insecure = Set.copyOf(insecure);
+  }
+
+  /** No credentials, mirrors or insecure registries. */
+  public static RegistryConfig empty() {
+    return new RegistryConfig(Map.of(), Map.of(), Map.of(), Set.of());
+  }
+
+  /**
+   * The configuration a user has: Peapod's file if present, plus Docker's config
+   * ({@code $DOCKER_CONFIG/config.json} or {@code ~/.docker/config.json}) if present.
+   */
+  public static RegistryConfig load(Path peapodFile) throws IOException {
+    RegistryConfig config = Files.exists(peapodFile) ? parse(Files.readAllBytes(peapodFile), peapodFile.toString()) : empty();
+    String dockerDir = System.getenv("DOCKER_CONFIG");
+    Path dockerFile = dockerDir != null
+        ? Path.of(dockerDir, "config.json")
+        : Path.of(System.getProperty("user.home"), ".docker", "config.json");
+    return config.withDockerConfig(dockerFile);
+  }
+
+  /** Parses Peapod's registries JSON. */
+  public static RegistryConfig parse(byte[] json, String source) {
+    JsonNode registries = OciJson.readObject(json, "registry configuration", source).path("registries");
+    Map<String, Credentials> credentials = new HashMap<>();
+    Map<String, List<String>> mirrors = new HashMap<>();
+    Set<String> insecure = new HashSet<>();
+    registries.properties().forEach(entry -> {
+      String host = normalizeHost(entry.getKey());
+      JsonNode node = entry.getValue();
+      if (node.hasNonNull("username")) {
+        credentials.put(host, new Credentials(node.path("username").asText(), node.path("password").asText(), source));
+      }
+      if (node.path("insecure").asBoolean(false)) {
+        insecure.add(host);
+      }
+      List<String> list = new ArrayList<>();
+      node.path("mirrors").forEach(m -> list.add(normalizeHost(m.asText())));
+      if (!list.isEmpty()) {
+        mirrors.put(host, list);
+      }
+    });
+    return new RegistryConfig(credentials, Map.of(), mirrors, insecure);
+  }
+
+  /** Adds credentials from a Docker config file ({@code auths.HOST.auth} = base64 user:password). */
+  public RegistryConfig withDockerConfig(Path dockerConfig) throws IOException {
+    if (!Files.exists(dockerConfig)) {
+      return this;
+    }
+    return new RegistryConfig(credentials, DockerConfigFile.read(dockerConfig), mirrors, insecure);
+  }
+
+  public RegistryConfig withCredentials(String host, String username, String password) {
+    Map<String, Credentials> copy = new HashMap<>(credentials);
+    copy.put(normalizeHost(host), new Credentials(username, password, "Peapod registry configuration"));
+    return new RegistryConfig(copy, dockerCredentials, mirrors, insecure);
+  }
+
+  public RegistryConfig withInsecure(String host) {
+    Set<String> copy = new HashSet<>(insecure);
+    copy.add(normalizeHost(host));
+    return new RegistryConfig(credentials, dockerCredentials, mirrors, copy);
+  }
+
+  public RegistryConfig withMirror(String host, String mirror) {
+    Map<String, List<String>> copy = new HashMap<>(mirrors);
+    List<String> list = new ArrayList<>(copy.getOrDefault(normalizeHost(host), List.of()));
+    list.add(normalizeHost(mirror));
+    copy.put(normalizeHost(host), List.copyOf(list));
+    return new RegistryConfig(credentials, dockerCredentials, copy, insecure);
+  }
+
+  public Optional<Credentials> credentials(String host) {
+    String key = normalizeHost(host);
+    Credentials own = credentials.get(key);
+    return Optional.ofNullable(own != null ? own : dockerCredentials.get(key));
+  }
+
+  public boolean isInsecure(String host) {
+    return insecure.contains(normalizeHost(host));
+  }
+
+  /** Mirrors to try, in order, before the registry itself. */
+  public List<String> mirrors(String host) {
+    return mirrors.getOrDefault(normalizeHost(host), List.of());
+  }
+
+  /**
+   * One spelling per registry: no scheme or path, and Docker Hub's many names
+   * ({@code https://index.docker.io/v1/}, {@code registry-1.docker.io}) as {@code docker.io}.
+   */
+  static String normalizeHost(String host) {
+    String h = host.strip();
+    int scheme = h.indexOf("://");
+    if (scheme >= 0) {
+      h = h.substring(scheme + 3);
+    }
+    int slash = h.indexOf('/');
+    if (slash >= 0) {
+      h = h.substring(0, slash);
+    }
+    h = h.toLowerCase(java.util.Locale.ROOT);
+    return switch (h) {
+      case "index.docker.io", "registry-1.docker.io", "registry.hub.docker.com" -> "docker.io";
+      default -> h;
+    };
+  }
+}
