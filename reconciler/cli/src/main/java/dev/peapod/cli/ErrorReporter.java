@@ -1,0 +1,62 @@
+package dev.peapod.cli;
+
+import dev.peapod.images.ImageException;
+import dev.peapod.images.ImageInUseException;
+import dev.peapod.images.ImageNotFoundException;
+import dev.peapod.images.InvalidReferenceException;
+import dev.peapod.provider.PodNotFoundException;
+import dev.peapod.provider.ProviderException;
+import picocli.CommandLine;
+import picocli.CommandLine.IExecutionExceptionHandler;
+import picocli.CommandLine.ParseResult;
+
+/**
+ * Turns an exception from a command into one line on stderr and an exit code. People see
+ * what went wrong and about which image; the stack trace only with {@code --debug}.
+ */
+public final class ErrorReporter implements IExecutionExceptionHandler {
+
+  @Override
+  public int handleExecutionException(Exception e, CommandLine commandLine, ParseResult parseResult) {
+    var err = commandLine.getErr();
+    err.println("peapod: " + message(e));
+    if (commandLine.getCommandSpec().root().userObject() instanceof PeapodCommand root && root.debug()) {
+      e.printStackTrace(err);
+    }
+    err.flush();
+    return exitCode(e);
+  }
+
+  public static int exitCode(Throwable e) {
+    if (e instanceof CliException cli) {
+      return cli.exitCode();
+    }
+    if (e instanceof ImageNotFoundException || e instanceof PodNotFoundException) {
+      return ExitCodes.NOT_FOUND;
+    }
+    if (e instanceof ImageInUseException) {
+      return ExitCodes.IN_USE;
+    }
+    if (e instanceof InvalidReferenceException) {
+      return ExitCodes.USAGE;
+    }
+    return ExitCodes.ERROR;
+  }
+
+  /** {@code image "busybox:1": no such image in the store} — the image quoted, as the user wrote it. */
+  public static String message(Throwable e) {
+    String text = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+    if (e instanceof ImageException image && image.image() != null && text.startsWith(image.image() + ": ")) {
+      String name = image.image().startsWith("\"") ? image.image() : "\"" + image.image() + "\"";
+      return "image " + name + ": " + text.substring(image.image().length() + 2);
+    }
+    if (e instanceof java.io.UncheckedIOException io) {
+      return text + ": " + io.getCause().getMessage();
+    }
+    if (!(e instanceof CliException) && !(e instanceof ImageException) && !(e instanceof ProviderException)) {
+      // An unexpected exception: its type says more than a bare message such as "null".
+      return e.getClass().getName() + ": " + text;
+    }
+    return text;
+  }
+}

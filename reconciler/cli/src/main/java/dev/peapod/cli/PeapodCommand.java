@@ -1,0 +1,108 @@
+package dev.peapod.cli;
+
+import dev.peapod.cli.image.ImageCommand;
+import dev.peapod.cli.output.Output;
+import dev.peapod.cli.output.OutputFormat;
+import io.quarkus.picocli.runtime.annotations.TopCommand;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ScopeType;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code peapod}: the root of the command tree. Holds the options every subcommand takes
+ * ({@code -o}, {@code --no-color}, {@code --debug}; inherited, so they may stand anywhere on
+ * the line) and the {@link CliEnvironment} the subcommands read the outside world from.
+ */
+@TopCommand
+@Command(
+    name = "peapod",
+    description = "Pods of OCI containers in QEMU micro-VMs.",
+    mixinStandardHelpOptions = true,
+    versionProvider = PeapodVersion.Provider.class,
+    subcommands = {VersionCommand.class, PodListCommand.class, ImageCommand.class},
+    exitCodeListHeading = "%nExit codes:%n",
+    exitCodeList = {
+        "0:ok",
+        "1:error",
+        "3:not found (no such image or pod)",
+        "4:in use (an image that a pod uses)",
+        "64:usage error (bad option, argument or image reference)"},
+    footer = {
+        "",
+        "State lives in $PEAPOD_HOME: by default /var/lib/peapod for root,",
+        "~/.local/share/peapod for other users."})
+public final class PeapodCommand implements Runnable {
+
+  @Spec
+  CommandSpec spec;
+
+  @Option(names = {"-o", "--output"}, scope = ScopeType.INHERIT, paramLabel = "FORMAT",
+      description = "Output format: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).", defaultValue = "table")
+  OutputFormat format = OutputFormat.table;
+
+  @Option(names = "--no-color", scope = ScopeType.INHERIT,
+      description = "No colour, even on a terminal (NO_COLOR in the environment does the same).")
+  boolean noColor;
+
+  @Option(names = "--debug", scope = ScopeType.INHERIT, description = "Print stack traces with errors.")
+  boolean debug;
+
+  private final CliEnvironment environment;
+
+  /** What Quarkus instantiates: the real process environment. */
+  public PeapodCommand() {
+    this(CliEnvironment.system());
+  }
+
+  /** For tests: every command of this tree reads this environment. */
+  public PeapodCommand(CliEnvironment environment) {
+    this.environment = environment;
+  }
+
+  /** A ready command line over this environment, as the tests and {@link CommandLineProducer} use it. */
+  public static CommandLine commandLine(CliEnvironment environment) {
+    return configure(new CommandLine(new PeapodCommand(environment)));
+  }
+
+  /** Error handling and case rules shared by the Quarkus and the plain-picocli entry points. */
+  static CommandLine configure(CommandLine commandLine) {
+    // picocli answers a bad command line with 2, which `plan --detailed-exitcode`
+    // needs for "changes present" (as terraform does); usage errors get sysexits' 64.
+    commandLine.setExecutionExceptionHandler(new ErrorReporter())
+        .setCaseInsensitiveEnumValuesAllowed(true);
+    setUsageExitCode(commandLine);
+    return commandLine;
+  }
+
+  private static void setUsageExitCode(CommandLine commandLine) {
+    commandLine.getCommandSpec().exitCodeOnInvalidInput(ExitCodes.USAGE);
+    commandLine.getSubcommands().values().forEach(PeapodCommand::setUsageExitCode);
+  }
+
+  @Override
+  public void run() {
+    spec.commandLine().usage(spec.commandLine().getOut());
+  }
+
+  public CliEnvironment environment() {
+    return environment;
+  }
+
+  public boolean debug() {
+    return debug;
+  }
+
+  /** The output of the command being run (its own writers, so tests can capture them). */
+  public Output output(CommandSpec current) {
+    CommandLine line = current.commandLine();
+    return new Output(line.getOut(), line.getErr(), format, environment.colorAllowed(noColor), environment.terminal());
+  }
+
+  /** The root command of the tree {@code current} belongs to. */
+  public static PeapodCommand of(CommandSpec current) {
+    return (PeapodCommand) current.root().userObject();
+  }
+}

@@ -1,0 +1,106 @@
+package dev.peapod.cli;
+
+import dev.peapod.cli.output.HumanUnits;
+import dev.peapod.cli.output.Output;
+import dev.peapod.cli.output.Table;
+import dev.peapod.provider.ContainerStatus;
+import dev.peapod.provider.PodState;
+import dev.peapod.provider.PodStatus;
+import dev.peapod.provider.PortForward;
+import dev.peapod.provider.VmInfo;
+import dev.peapod.provider.qemu.QemuProvider;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.stream.Collectors;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code peapod ps}: the pods the QEMU provider has in {@code $PEAPOD_HOME/pods} — actual state,
+ * not desired state. A running pod's containers are asked from its guest, so this reports what
+ * runs, not what was meant to.
+ */
+@Command(name = "ps", aliases = "list", description = "List pods and their VMs.")
+public final class PodListCommand implements Runnable {
+
+  @Spec
+  CommandSpec spec;
+
+  @Override
+  public void run() {
+    PeapodCommand root = PeapodCommand.of(spec);
+    Output output = root.output(spec);
+    List<PodStatus> pods;
+    try (QemuProvider provider = new QemuProvider(root.environment().qemuConfig())) {
+      pods = provider.list();
+    }
+    if (output.structured()) {
+      output.data(pods.stream().map(PodListCommand::data).toList());
+      return;
+    }
+    Instant now = root.environment().clock().instant();
+    Table table = new Table("NAME", "STATE", "CONTAINERS", "AGE", "PORTS", "BOOT");
+    for (PodStatus pod : pods) {
+      table.row(pod.name(), stateText(pod.state()), containersText(pod), HumanUnits.age(pod.createdAt(), now),
+          pod.spec().ports().stream().map(PodListCommand::portText).collect(Collectors.joining(",")),
+          pod.state() == PodState.RUNNING ? pod.vm().map(vm -> HumanUnits.duration(vm.bootTime())).orElse("") : "");
+    }
+    output.table(table);
+  }
+
+  private static String stateText(PodState state) {
+    return switch (state) {
+      case CREATED -> "Created";
+      case RUNNING -> "Running";
+      case VM_GONE -> "VM gone";
+    };
+  }
+
+  /** Running containers out of those in the spec, as kubectl's READY column: {@code 1/2}. */
+  private static String containersText(PodStatus pod) {
+    long running = pod.containers().stream().filter(c -> c.state() == ContainerStatus.ContainerState.RUNNING).count();
+    return running + "/" + pod.spec().containers().size();
+  }
+
+  /** As docker ps shows a forward: {@code 127.0.0.1:8080->80/tcp}. */
+  private static String portText(PortForward port) {
+    return port.hostIp() + ":" + port.hostPort() + "->" + port.containerPort() + "/"
+        + port.protocol().name().toLowerCase(Locale.ROOT);
+  }
+
+  private static Map<String, Object> data(PodStatus pod) {
+    Map<String, Object> data = new LinkedHashMap<>();
+    data.put("name", pod.name());
+    data.put("state", pod.state().name());
+    data.put("createdAt", pod.createdAt().toString());
+    data.put("containers", pod.containers().stream().map(PodListCommand::containerData).toList());
+    data.put("ports", pod.spec().ports().stream().map(PodListCommand::portText).toList());
+    data.put("vm", pod.vm().map(PodListCommand::vmData).orElse(null));
+    data.put("message", pod.message());
+    return data;
+  }
+
+  private static Map<String, Object> containerData(ContainerStatus container) {
+    Map<String, Object> data = new LinkedHashMap<>();
+    data.put("name", container.name());
+    data.put("state", container.state().name());
+    data.put("restarts", container.restarts());
+    data.put("exitCode", container.exitCode().isPresent() ? container.exitCode().getAsInt() : null);
+    data.put("image", container.imageId());
+    return data;
+  }
+
+  private static Map<String, Object> vmData(VmInfo vm) {
+    Map<String, Object> data = new LinkedHashMap<>();
+    data.put("bootId", vm.bootId());
+    data.put("pid", vm.pid());
+    data.put("accelerator", vm.accelerator());
+    data.put("startedAt", vm.startedAt().toString());
+    data.put("bootMillis", vm.bootTime().toMillis());
+    return data;
+  }
+}

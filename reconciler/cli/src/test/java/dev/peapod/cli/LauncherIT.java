@@ -1,0 +1,110 @@
+package dev.peapod.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.peapod.cli.testing.OciLayoutWriter;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The repo-root {@code ./peapod} launcher end to end, as a user runs it: a separate process on
+ * the packaged fast-jar (so it runs after {@code package}, under failsafe), with a temporary
+ * PEAPOD_HOME. Checks what only a real process shows: Quarkus wiring, stdout free of log
+ * noise, and exit codes passed through the script.
+ */
+class LauncherIT {
+  private static final Path REPO = Path.of(System.getProperty("peapod.repo", "../.."));
+
+  @TempDir
+  Path home;
+
+  @Test
+  void versionRunsThroughTheLauncher() throws Exception {
+    Result version = peapod("version");
+    assertEquals(0, version.exitCode, version::toString);
+    assertTrue(version.out.startsWith("COMPONENT   VERSION OR PATH\npeapod      0.1.0-SNAPSHOT\n"), version::toString);
+    assertTrue(version.out.contains("\nhome        " + home + "\n"), version::toString);
+    assertEquals("", version.err);
+  }
+
+  @Test
+  void imageListAsJsonOnAnEmptyThenALoadedStore() throws Exception {
+    Result empty = peapod("image", "ls", "-o", "json");
+    assertEquals(0, empty.exitCode, empty::toString);
+    assertEquals("[ ]\n", empty.out);
+    assertEquals("", empty.err);
+
+    Path layout = home.resolve("layout");
+    String id = new OciLayoutWriter().file("hello", "hi\n").refName("example.org/hello:1").writeTo(layout);
+    Result load = peapod("image", "load", layout.toString());
+    assertEquals(0, load.exitCode, load::toString);
+
+    Result list = peapod("image", "ls", "-o", "json");
+    assertEquals(0, list.exitCode, list::toString);
+    JsonNode images = new ObjectMapper().readTree(list.out);
+    assertEquals(1, images.size(), list::toString);
+    assertEquals(id, images.get(0).get("id").asText());
+    assertEquals("example.org/hello:1", images.get(0).get("references").get(0).asText());
+  }
+
+  @Test
+  void errorsAreOneLineAndTheExitCodePassesThrough() throws Exception {
+    Result missing = peapod("image", "inspect", "nosuch:1");
+    assertEquals(ExitCodes.NOT_FOUND, missing.exitCode, missing::toString);
+    assertEquals("", missing.out);
+    assertEquals("peapod: image \"nosuch:1\": no such image in the store\n", missing.err);
+
+    Result usage = peapod("image", "frobnicate");
+    assertEquals(ExitCodes.USAGE, usage.exitCode, usage::toString);
+  }
+
+  @Test
+  void unbuiltCheckoutSaysHowToBuild(@TempDir Path checkout) throws Exception {
+    Path script = checkout.resolve("peapod");
+    Files.copy(REPO.resolve("peapod"), script);
+    Result result = run(List.of(script.toString(), "version"));
+    assertEquals(1, result.exitCode, result::toString);
+    assertTrue(result.err.contains("run scripts/setup or make java"), result::toString);
+  }
+
+  private Result peapod(String... args) throws IOException, InterruptedException {
+    List<String> command = new ArrayList<>();
+    command.add(REPO.resolve("peapod").toString());
+    command.addAll(List.of(args));
+    return run(command);
+  }
+
+  private Result run(List<String> command) throws IOException, InterruptedException {
+    ProcessBuilder builder = new ProcessBuilder(command);
+    builder.environment().put("PEAPOD_HOME", home.toString());
+    builder.environment().put("HOME", home.resolve("user-home").toString());
+    builder.environment().remove("NO_COLOR");
+    Path out = Files.createTempFile(home, "stdout", ".txt");
+    Path err = Files.createTempFile(home, "stderr", ".txt");
+    builder.redirectOutput(out.toFile()).redirectError(err.toFile());
+    Process process = builder.start();
+    if (!process.waitFor(60, TimeUnit.SECONDS)) {
+      process.destroyForcibly();
+      throw new AssertionError("peapod did not finish in 60 s: " + command);
+    }
+    return new Result(process.exitValue(), Files.readString(out, StandardCharsets.UTF_8),
+        Files.readString(err, StandardCharsets.UTF_8));
+  }
+
+  private record Result(int exitCode, String out, String err) {
+    @Override
+    public String toString() {
+      return "exit " + exitCode + "\n--- stdout\n" + out + "--- stderr\n" + err;
+    }
+  }
+}

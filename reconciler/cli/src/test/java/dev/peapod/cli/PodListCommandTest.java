@@ -1,0 +1,55 @@
+package dev.peapod.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.peapod.cli.testing.CliRun;
+import dev.peapod.provider.ContainerSpec;
+import dev.peapod.provider.ImageRootfs;
+import dev.peapod.provider.PodSpec;
+import dev.peapod.provider.PortForward;
+import dev.peapod.provider.qemu.runtime.PodRecord;
+import dev.peapod.provider.qemu.runtime.StateDirectory;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code peapod ps} over pods recorded in a temporary PEAPOD_HOME (created, never booted: no VM needed). */
+class PodListCommandTest {
+  @TempDir
+  Path home;
+
+  @Test
+  void listsCreatedPodsWithTheirPorts() throws Exception {
+    ImageRootfs image = new ImageRootfs("sha256:" + "a".repeat(64), home.resolve("rootfs.erofs"));
+    ContainerSpec web = ContainerSpec.of("web", image, List.of("httpd"));
+    ContainerSpec sidecar = ContainerSpec.of("sidecar", image, List.of("sleep", "1000"));
+    StateDirectory state = new StateDirectory(home);
+    state.pod("web").create(new PodRecord(
+        PodSpec.of("web", List.of(web, sidecar)).withPorts(List.of(PortForward.tcp(8080, 80))),
+        CliRun.NOW.minus(Duration.ofMinutes(5))));
+    state.pod("db").create(new PodRecord(PodSpec.of("db", List.of(web)), CliRun.NOW.minus(Duration.ofDays(3))));
+
+    CliRun ps = CliRun.run(home, "ps");
+    assertEquals(0, ps.exitCode(), ps::toString);
+    assertEquals(String.join("\n",
+        "NAME   STATE     CONTAINERS   AGE   PORTS                    BOOT",
+        "db     Created   0/1          3d",
+        "web    Created   0/2          5m    127.0.0.1:8080->80/tcp",
+        ""), ps.out());
+
+    JsonNode json = new ObjectMapper().readTree(CliRun.run(home, "ps", "-o", "json").out());
+    assertEquals("web", json.get(1).get("name").asText());
+    assertEquals("CREATED", json.get(1).get("state").asText());
+    assertEquals("127.0.0.1:8080->80/tcp", json.get(1).get("ports").get(0).asText());
+    assertEquals(true, json.get(1).get("vm").isNull());
+  }
+
+  @Test
+  void noPodsIsJustTheHeader() {
+    assertEquals("NAME   STATE   CONTAINERS   AGE   PORTS   BOOT\n", CliRun.run(home, "ps").out());
+  }
+}
