@@ -1,25 +1,12 @@
 #!/usr/bin/env bash
 # Makes a small erofs root filesystem from Debian's busybox-static:
 #   scripts/busybox-image.sh OUT.erofs [MARKER]
-# Until `peapod image pull/load` exists this is how the demo and the
-# benchmarks get an image. MARKER, when given, is written to /etc/image-marker.
+# The demo and the provider benchmarks boot from it directly, without the image store.
 set -euo pipefail
 out="$1"
-marker="${2:-}"
 stage="$(mktemp -d)"
 trap 'rm -rf "$stage"' EXIT
-
-mkdir -p "$stage"/{bin,etc,tmp,root,home/app,var/www,proc,sys,dev}
-cp /bin/busybox "$stage/bin/busybox"
-for applet in $(/bin/busybox --list); do
-  [ "$applet" = busybox ] || ln -s busybox "$stage/bin/$applet"
-done
-printf 'root:x:0:0:root:/root:/bin/sh\napp:x:1000:1000:app:/home/app:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n' > "$stage/etc/passwd"
-printf 'root:x:0:\napp:x:1000:\nnogroup:x:65534:\n' > "$stage/etc/group"
-echo '<h1>Hello from a Peapod pod</h1>' > "$stage/var/www/index.html"
-[ -z "$marker" ] || echo "$marker" > "$stage/etc/image-marker"
-chmod 1777 "$stage/tmp"
-chown -R 1000:1000 "$stage/home/app"
+"$(dirname "$0")/busybox-rootfs.sh" "$stage" "${2:-}"
 mkdir -p "$(dirname "$out")"
 mkfs.erofs --quiet "$out.tmp" "$stage"
 mv "$out.tmp" "$out"
