@@ -3,8 +3,8 @@
 # config fragments in kernel/config/, and links the result to build/bzImage.
 #
 # The bzImage is cached under $PEAPOD_CACHE/kernel/<key>/, where <key> hashes
-# the fragments, this script and the kernel source version, so an unchanged
-# kernel costs a hash and a symlink.
+# the fragments, the patches in kernel/patches/, this script and the kernel
+# source version, so an unchanged kernel costs a hash and a symlink.
 set -euo pipefail
 
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -18,7 +18,10 @@ out="$root/build"
 src_version="$(dpkg-query -W -f='${Version}' "$src_pkg")"
 
 fragments=("$here"/config/*.config)
-key="$( (echo "$src_pkg $src_version"; cat "$here/build.sh" "${fragments[@]}") | sha256sum | cut -c1-16)"
+patches=()
+for p in "$here"/patches/*.patch; do [ -f "$p" ] && patches+=("$p"); done
+key="$( (echo "$src_pkg $src_version"; cat "$here/build.sh" "${fragments[@]}" ${patches[@]+"${patches[@]}"}) \
+  | sha256sum | cut -c1-16)"
 dest="$cache/kernel/$key"
 mkdir -p "$out"
 
@@ -30,6 +33,20 @@ if [ ! -f "$dest/bzImage" ]; then
     tar -xJf "$tarball" -C "$tree.tmp" --strip-components=1
     rm -rf "$tree" && mv "$tree.tmp" "$tree"
   fi
+  # The unpacked tree carries the patches of the last build; swap them for
+  # the current set when it changed (reverse the old set, apply the new one).
+  wanted="$(mktemp)"
+  cat ${patches[@]+"${patches[@]}"} /dev/null > "$wanted"
+  applied="$tree/.peapod-applied.patch"
+  [ -f "$applied" ] || : > "$applied"
+  if ! cmp -s "$wanted" "$applied"; then
+    echo "kernel: updating source patches"
+    [ ! -s "$applied" ] || patch -s -R -p1 -d "$tree" < "$applied"
+    : > "$applied"
+    [ ! -s "$wanted" ] || patch -s -p1 -d "$tree" < "$wanted"
+    cp "$wanted" "$applied"
+  fi
+  rm -f "$wanted"
   # One object tree per source version: a changed fragment rebuilds only what it touches.
   work="$cache/kernel/obj-$src_version"
   mkdir -p "$work"

@@ -18,7 +18,7 @@ final class BareBoot {
       throws IOException, InterruptedException {
     List<String> argv = List.of("qemu-system-x86_64",
         "-M", "microvm,x-option-roms=off,isa-serial=on,rtc=on",
-        "-accel", accel, "-m", "128", "-smp", "1",
+        "-accel", accel, "-cpu", accel.startsWith("tcg") ? "qemu64,+arat" : "host", "-m", "128", "-smp", "1",
         "-nodefaults", "-no-user-config", "-nographic", "-no-reboot",
         "-kernel", kernel.toString(), "-initrd", poweroffInitrd.toString(),
         "-append", "console=ttyS0 quiet panic=-1 tsc_early_khz=" + HostTsc.khz());

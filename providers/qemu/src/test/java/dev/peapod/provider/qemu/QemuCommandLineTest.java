@@ -27,14 +27,16 @@ class QemuCommandLineTest {
     assertEquals(List.of(
         "qemu-system-x86_64",
         "-name", "peapod-web",
-        "-M", "microvm,x-option-roms=off,isa-serial=on,rtc=on",
+        "-M", "microvm,x-option-roms=off,isa-serial=on,rtc=on,memory-backend=ram",
         "-accel", "tcg,tb-size=8",
+        "-cpu", "qemu64,+arat",
         "-m", "96",
+        "-object", "memory-backend-memfd,id=ram,size=96M",
         "-smp", "2",
         "-nodefaults", "-no-user-config", "-display", "none", "-no-reboot",
         "-kernel", "/k/bzImage",
         "-initrd", "/k/initramfs.cpio",
-        "-append", "console=ttyS0 quiet panic=-1 tsc_early_khz=2596150",
+        "-append", "console=ttyS0 quiet panic=-1 virtio_mmio.max_queue_size=64 page_reporting.page_reporting_order=5 tsc_early_khz=2596150",
         "-chardev", "file,id=con,path=/run/pp/web/console.log",
         "-serial", "chardev:con",
         "-device", "virtio-serial-device,max_ports=4",
@@ -63,7 +65,7 @@ class QemuCommandLineTest {
     List<String> argv = new QemuCommandLine("/opt/qemu", 8, OptionalLong.empty()).argv(vm);
 
     assertEquals(List.of("-accel", "kvm", "-cpu", "host"), argv.subList(5, 9));
-    assertEquals("console=ttyS0 quiet panic=-1", argv.get(argv.indexOf("-append") + 1));
+    assertEquals("console=ttyS0 quiet panic=-1 virtio_mmio.max_queue_size=64 page_reporting.page_reporting_order=5", argv.get(argv.indexOf("-append") + 1));
     assertEquals(-1, argv.indexOf("-netdev"));
     assertEquals(-1, argv.indexOf("-drive"));
   }
