@@ -19,7 +19,7 @@ class QemuConfigTest {
     QemuConfig c = QemuConfig.fromEnvironment(none, Map.of(), true);
     assertEquals(QemuConfig.DEFAULT_KERNEL, c.kernel());
     assertEquals(Optional.empty(), c.accelerator());
-    assertEquals(8, c.tbSizeMiB());
+    assertEquals(4, c.tbSizeMiB());
   }
 
   @Test
