@@ -12,7 +12,10 @@ import java.util.Properties;
  * How the QEMU provider runs VMs.
  *
  * @param qemuBinary qemu-system-x86_64, as a path or a name looked up in PATH
- * @param kernel default guest kernel (bzImage); a pod's {@code spec.vm.kernel} overrides it
+ * @param kernel default guest kernel; a pod's {@code spec.vm.kernel} overrides it. The
+ *     uncompressed PVH vmlinux by default: no decompression in the guest makes an idle VM
+ *     ~3 MiB smaller (the pages are never touched) and its boot shorter; QEMU maps the
+ *     file, but that mapping is shared by every VM. A bzImage boots as well.
  * @param initrd the initramfs holding guest-init
  * @param stateDir where pod directories, VM records and the probe cache live
  * @param accelerator forced accelerator, or empty to probe for KVM and fall back to TCG
@@ -37,7 +40,7 @@ public record QemuConfig(
    * does not matter with KVM.
    */
   public static final int DEFAULT_TB_SIZE_MIB = 4;
-  public static final Path DEFAULT_KERNEL = Path.of("/usr/lib/peapod/bzImage");
+  public static final Path DEFAULT_KERNEL = Path.of("/usr/lib/peapod/vmlinux");
   public static final Path DEFAULT_INITRD = Path.of("/usr/lib/peapod/initramfs.cpio");
 
   public QemuConfig {

@@ -37,6 +37,12 @@ public final class GuestConnection implements AutoCloseable {
 
   private static final System.Logger LOG = System.getLogger(GuestConnection.class.getName());
   private static final Duration CONNECT_RETRY = Duration.ofMillis(20);
+  /**
+   * HELLO is sent again this often until READY comes. A host that attaches while
+   * the guest is still settling the previous host's detach can lose its first
+   * HELLO (seen under heavy load); a later one reaches a guest that has resynced.
+   */
+  private static final Duration HELLO_RETRY = Duration.ofSeconds(2);
 
   private final SocketChannel channel;
   private final String label;
@@ -102,19 +108,27 @@ public final class GuestConnection implements AutoCloseable {
   }
 
   private void hello(Duration timeout, Path socket) {
-    Frame ready;
-    try {
-      ready = send(Wire.MSG_HELLO, Fields.builder().u32(Wire.F_VERSION, Wire.VERSION).build())
-          .get(timeout.toNanos(), TimeUnit.NANOSECONDS);
-    } catch (TimeoutException e) {
-      throw new GuestException("guest-init did not answer HELLO on " + socket + " within "
-          + timeout.toMillis() + " ms (still booting, hung, or another Peapod process holds the"
-          + " control socket)");
-    } catch (ExecutionException e) {
-      throw unwrap(e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new GuestException("interrupted while waiting for READY", e);
+    long deadline = System.nanoTime() + timeout.toNanos();
+    Frame ready = null;
+    while (ready == null) {
+      long left = deadline - System.nanoTime();
+      if (left <= 0) {
+        throw new GuestException("guest-init did not answer HELLO on " + socket + " within "
+            + timeout.toMillis() + " ms (still booting, hung, or another Peapod process holds the"
+            + " control socket)");
+      }
+      CompletableFuture<Frame> reply =
+          send(Wire.MSG_HELLO, Fields.builder().u32(Wire.F_VERSION, Wire.VERSION).build());
+      try {
+        ready = reply.get(Math.min(left, HELLO_RETRY.toNanos()), TimeUnit.NANOSECONDS);
+      } catch (TimeoutException e) {
+        // not answered yet: ask again
+      } catch (ExecutionException e) {
+        throw unwrap(e);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new GuestException("interrupted while waiting for READY", e);
+      }
     }
     if (ready.type() != Wire.MSG_READY) {
       throw new GuestException("guest answered HELLO with " + Wire.typeName(ready.type()) + " instead of READY");
