@@ -4,7 +4,7 @@ package dev.peapod.cli;
  * An error the CLI itself detects (a missing file, an unreadable config), with the exit
  * code to end with. Its message is printed as is after "peapod: ".
  */
-public final class CliException extends RuntimeException {
+public class CliException extends RuntimeException {
   private final int exitCode;
 
   public CliException(int exitCode, String message) {

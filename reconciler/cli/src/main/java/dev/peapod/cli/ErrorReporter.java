@@ -1,5 +1,6 @@
 package dev.peapod.cli;
 
+import dev.peapod.cli.pod.ManifestRejectedException;
 import dev.peapod.images.ImageException;
 import dev.peapod.images.ImageInUseException;
 import dev.peapod.images.ImageNotFoundException;
@@ -19,7 +20,12 @@ public final class ErrorReporter implements IExecutionExceptionHandler {
   @Override
   public int handleExecutionException(Exception e, CommandLine commandLine, ParseResult parseResult) {
     var err = commandLine.getErr();
-    err.println("peapod: " + message(e));
+    if (e instanceof ManifestRejectedException rejected) {
+      // Compiler-style lines, one per diagnostic, so editors and people jump straight to them.
+      rejected.diagnostics().forEach(err::println);
+    } else {
+      err.println("peapod: " + message(e));
+    }
     if (commandLine.getCommandSpec().root().userObject() instanceof PeapodCommand root && root.debug()) {
       e.printStackTrace(err);
     }

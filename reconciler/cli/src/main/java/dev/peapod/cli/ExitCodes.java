@@ -15,9 +15,12 @@ public final class ExitCodes {
    * {@code plan --detailed-exitcode} uses 2 for "changes present", as terraform does.
    */
   public static final int USAGE = 64;
-  /** The named image (or, later, pod) does not exist, locally or at the registry. */
+  /** The named image, pod, container or manifest file does not exist (images: locally or at the registry). */
   public static final int NOT_FOUND = 3;
-  /** Refused because something still uses it: an image a pod runs from. */
+  /**
+   * Refused because something still uses it: an image a pod runs from, a running pod ({@code rm}
+   * without {@code --force}), or a pod whose lock another peapod process holds.
+   */
   public static final int IN_USE = 4;
 
   private ExitCodes() {}

@@ -1,6 +1,15 @@
 package dev.peapod.cli;
 
 import dev.peapod.cli.image.ImageCommand;
+import dev.peapod.cli.pod.PodCreateCommand;
+import dev.peapod.cli.pod.PodExecCommand;
+import dev.peapod.cli.pod.PodInspectCommand;
+import dev.peapod.cli.pod.PodLogsCommand;
+import dev.peapod.cli.pod.PodRemoveCommand;
+import dev.peapod.cli.pod.PodReplaceCommand;
+import dev.peapod.cli.pod.PodRunCommand;
+import dev.peapod.cli.pod.PodStartCommand;
+import dev.peapod.cli.pod.PodStopCommand;
 import dev.peapod.cli.output.Output;
 import dev.peapod.cli.output.OutputFormat;
 import io.quarkus.picocli.runtime.annotations.TopCommand;
@@ -22,13 +31,15 @@ import picocli.CommandLine.Spec;
     description = "Pods of OCI containers in QEMU micro-VMs.",
     mixinStandardHelpOptions = true,
     versionProvider = PeapodVersion.Provider.class,
-    subcommands = {VersionCommand.class, PodListCommand.class, ImageCommand.class},
+    subcommands = {VersionCommand.class, PodListCommand.class, PodCreateCommand.class, PodRunCommand.class,
+        PodStartCommand.class, PodStopCommand.class, PodRemoveCommand.class, PodReplaceCommand.class,
+        PodInspectCommand.class, PodLogsCommand.class, PodExecCommand.class, ImageCommand.class},
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {
         "0:ok",
-        "1:error",
-        "3:not found (no such image or pod)",
-        "4:in use (an image that a pod uses)",
+        "1:error (an invalid manifest: one line per diagnostic)",
+        "3:not found (no such image, pod, container or file)",
+        "4:in use (an image a pod uses, a running pod, a locked pod)",
         "64:usage error (bad option, argument or image reference)"},
     footer = {
         "",

@@ -52,7 +52,7 @@ public final class PodListCommand implements Runnable {
     output.table(table);
   }
 
-  private static String stateText(PodState state) {
+  public static String stateText(PodState state) {
     return switch (state) {
       case CREATED -> "Created";
       case RUNNING -> "Running";
@@ -72,7 +72,8 @@ public final class PodListCommand implements Runnable {
         + port.protocol().name().toLowerCase(Locale.ROOT);
   }
 
-  private static Map<String, Object> data(PodStatus pod) {
+  /** A pod as {@code ps -o json} shows it; also the result of the pod commands with {@code -o json}. */
+  public static Map<String, Object> data(PodStatus pod) {
     Map<String, Object> data = new LinkedHashMap<>();
     data.put("name", pod.name());
     data.put("state", pod.state().name());

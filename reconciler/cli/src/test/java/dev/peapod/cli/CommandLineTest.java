@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.peapod.cli.testing.CliRun;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -21,9 +22,13 @@ class CommandLineTest {
   void helpListsCommandsAndExitCodes() {
     CliRun help = CliRun.run(home, "--help");
     assertEquals(0, help.exitCode());
-    assertTrue(help.out().contains("  image     Manage images in $PEAPOD_HOME/images."), help::toString);
-    assertTrue(help.out().contains("Exit codes:\n  0    ok\n  1    error\n  3    not found (no such image or pod)\n"
-        + "  4    in use (an image that a pod uses)\n  64   usage error"), help::toString);
+    assertTrue(help.out().contains("  image       Manage images in $PEAPOD_HOME/images."), help::toString);
+    for (String command : List.of("create", "run", "start", "stop", "rm, remove", "replace", "inspect", "logs", "exec")) {
+      assertTrue(help.out().contains("\n  " + command + " "), command + " in\n" + help.out());
+    }
+    assertTrue(help.out().contains("Exit codes:\n  0    ok\n  1    error (an invalid manifest: one line per diagnostic)\n"
+        + "  3    not found (no such image, pod, container or file)\n"
+        + "  4    in use (an image a pod uses, a running pod, a locked pod)\n  64   usage error"), help::toString);
   }
 
   @Test

@@ -4,11 +4,11 @@ import dev.peapod.cli.CliEnvironment;
 import dev.peapod.images.ImageStore;
 
 /** Opens the image store of {@code $PEAPOD_HOME} the way every image command needs it. */
-final class LocalImages {
+public final class LocalImages {
   private LocalImages() {}
 
   /** The store with the user's registry configuration; close it when done (it owns download threads). */
-  static ImageStore open(CliEnvironment environment) {
+  public static ImageStore open(CliEnvironment environment) {
     return ImageStore.builder(environment.imageStoreRoot())
         .registries(RegistryConfigFiles.load(environment))
         .httpClient(new LazyHttpClient())

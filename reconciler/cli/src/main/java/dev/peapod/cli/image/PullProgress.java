@@ -17,7 +17,7 @@ import java.util.Map;
  * <p>Called from the store's download threads, hence synchronized; redraws at most ten
  * times a second so a fast local registry does not spend its time printing.
  */
-final class PullProgress implements PullListener {
+public final class PullProgress implements PullListener {
   private static final long REDRAW_NANOS = 100_000_000L;
 
   private final Output output;
@@ -28,7 +28,7 @@ final class PullProgress implements PullListener {
   private boolean drawn;
   private String buildingLine; // set once the store says it builds; shown when no layer is still downloading
 
-  PullProgress(Output output, String what) {
+  public PullProgress(Output output, String what) {
     this.output = output;
     this.what = what;
     this.live = output.terminal();
@@ -73,7 +73,7 @@ final class PullProgress implements PullListener {
   }
 
   /** Clears the progress line; call before printing the result. */
-  synchronized void finish() {
+  public synchronized void finish() {
     if (drawn) {
       output.endProgress();
       drawn = false;

@@ -1,0 +1,21 @@
+package dev.peapod.cli.pod;
+
+import dev.peapod.images.oci.ImageConfig;
+import dev.peapod.manifest.model.PullPolicy;
+import dev.peapod.provider.ImageRootfs;
+
+/**
+ * Where {@link ManifestToPodSpec} gets a container's image from: the image store in the CLI,
+ * a map in tests (so converting a manifest needs no registry).
+ */
+public interface ImageSource {
+
+  /**
+   * The image for a reference as written in a manifest, pulled first if the source does not
+   * have it (or, for {@link PullPolicy#NEVER}, an error if it does not).
+   */
+  Resolved resolve(String reference, PullPolicy policy);
+
+  /** A local image: the root filesystem the provider boots and the config the defaults come from. */
+  record Resolved(ImageRootfs rootfs, ImageConfig config) {}
+}

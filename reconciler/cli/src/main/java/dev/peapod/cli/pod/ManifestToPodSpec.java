@@ -1,0 +1,187 @@
+package dev.peapod.cli.pod;
+
+import dev.peapod.images.config.ContainerDefaults;
+import dev.peapod.images.config.ContainerOverrides;
+import dev.peapod.images.config.EnvVar;
+import dev.peapod.images.config.InvalidContainerException;
+import dev.peapod.images.config.ProcessDefaults;
+import dev.peapod.manifest.diag.Diagnostic;
+import dev.peapod.manifest.diag.Severity;
+import dev.peapod.manifest.model.Accel;
+import dev.peapod.manifest.model.ContainerDecl;
+import dev.peapod.manifest.model.DnsConfig;
+import dev.peapod.manifest.model.HostAlias;
+import dev.peapod.manifest.model.ManifestOrigin;
+import dev.peapod.manifest.model.ManifestSpec;
+import dev.peapod.manifest.model.MountDecl;
+import dev.peapod.manifest.model.PodManifest;
+import dev.peapod.manifest.model.PortDecl;
+import dev.peapod.manifest.model.Quantity;
+import dev.peapod.manifest.model.RunAs;
+import dev.peapod.manifest.model.VmSettings;
+import dev.peapod.manifest.model.VolumeDecl;
+import dev.peapod.manifest.model.VolumeSource;
+import dev.peapod.provider.ContainerSpec;
+import dev.peapod.provider.DnsSettings;
+import dev.peapod.provider.PodSpec;
+import dev.peapod.provider.PortForward;
+import dev.peapod.provider.RestartPolicy;
+import dev.peapod.provider.VmResources;
+import dev.peapod.provider.VolumeMount;
+import dev.peapod.provider.VolumeSpec;
+import java.math.RoundingMode;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Pattern;
+
+/**
+ * A parsed {@link PodManifest} as the provider's {@link PodSpec}: images made local (pulled if
+ * missing), each container's process resolved from its image config by Docker's and Kubernetes'
+ * rules ({@link ContainerDefaults}), and the pod-level settings carried over.
+ *
+ * <p>What the provider cannot run yet is refused, never dropped: init containers and hostPath
+ * volumes give a diagnostic at the manifest's position, before any image is pulled.
+ */
+public final class ManifestToPodSpec {
+  private static final Pattern NUMERIC = Pattern.compile("[0-9]+");
+
+  private final ImageSource images;
+
+  public ManifestToPodSpec(ImageSource images) {
+    this.images = images;
+  }
+
+  /** A converted pod and what of the manifest it could not honour exactly (warnings). */
+  public record Result(PodSpec spec, List<Diagnostic> warnings) {
+    public Result {
+      warnings = List.copyOf(warnings);
+    }
+  }
+
+  /**
+   * What in {@code manifest} the provider cannot run: errors, each pointing at the manifest.
+   * Empty when {@link #convert} can go ahead. Needs no images.
+   */
+  public static List<Diagnostic> unsupported(PodManifest manifest) {
+    ManifestSpec spec = manifest.spec();
+    List<Diagnostic> problems = new ArrayList<>();
+    for (int i = 0; i < spec.initContainers().size(); i++) {
+      problems.add(error(manifest, "spec.initContainers[" + i + "]",
+          "initContainers are not supported yet (container \"" + spec.initContainers().get(i).name() + "\")"));
+    }
+    for (int i = 0; i < spec.volumes().size(); i++) {
+      VolumeDecl volume = spec.volumes().get(i);
+      if (volume.source() instanceof VolumeSource.HostPath) {
+        problems.add(error(manifest, "spec.volumes[" + i + "].hostPath",
+            "hostPath volumes are not supported yet (volume \"" + volume.name() + "\"); use emptyDir"));
+      }
+    }
+    return problems;
+  }
+
+  /**
+   * Converts, resolving every container's image through the image source.
+   *
+   * @throws ManifestRejectedException when the manifest asks for something unsupported, or a
+   *     container has nothing to run
+   */
+  public Result convert(PodManifest manifest) {
+    List<Diagnostic> problems = unsupported(manifest);
+    if (!problems.isEmpty()) {
+      throw new ManifestRejectedException(problems);
+    }
+    ManifestSpec spec = manifest.spec();
+    List<Diagnostic> warnings = new ArrayList<>();
+    RestartPolicy restart = RestartPolicy.valueOf(spec.restartPolicy().name());
+    List<ContainerSpec> containers = new ArrayList<>();
+    List<PortForward> ports = new ArrayList<>();
+    for (int i = 0; i < spec.containers().size(); i++) {
+      ContainerDecl decl = spec.containers().get(i);
+      String path = "spec.containers[" + i + "]";
+      containers.add(container(manifest, path, decl, restart, problems));
+      for (PortDecl port : decl.ports()) {
+        if (port.isForwarded()) {
+          ports.add(new PortForward(port.hostIp(), port.hostPort(), port.containerPort(),
+              PortForward.Protocol.valueOf(port.protocol().name())));
+        }
+      }
+    }
+    if (!problems.isEmpty()) {
+      throw new ManifestRejectedException(problems);
+    }
+    if (spec.vm().accel() != Accel.AUTO) {
+      warnings.add(new Diagnostic(Severity.WARNING, manifest.origin().file(), manifest.origin().line(),
+          manifest.origin().column(), "spec.vm.accel",
+          "ignored: the accelerator is chosen per host (set PEAPOD_ACCEL=" + spec.vm().accel().manifestName()
+              + " to force it)"));
+    }
+    PodSpec pod = new PodSpec(manifest.name(), spec.hostname(), dns(spec.dns()), extraHosts(spec.hostAliases()),
+        vm(spec.vm()), containers, volumes(spec.volumes()), ports,
+        Duration.ofSeconds(spec.terminationGracePeriodSeconds()));
+    return new Result(pod, warnings);
+  }
+
+  private ContainerSpec container(PodManifest manifest, String path, ContainerDecl decl, RestartPolicy restart,
+      List<Diagnostic> problems) {
+    ImageSource.Resolved image = images.resolve(decl.image(), decl.imagePullPolicy());
+    RunAs runAs = decl.runAs();
+    boolean numeric = (runAs.user().isEmpty() || NUMERIC.matcher(runAs.user()).matches())
+        && (runAs.group().isEmpty() || NUMERIC.matcher(runAs.group()).matches());
+    ContainerOverrides overrides = new ContainerOverrides(decl.command(), decl.args(),
+        decl.env().stream().map(e -> new EnvVar(e.name(), e.value())).toList(), decl.workingDir(),
+        numeric && !runAs.user().isEmpty() ? Long.valueOf(runAs.user()) : null,
+        numeric && !runAs.group().isEmpty() ? Long.valueOf(runAs.group()) : null);
+    ProcessDefaults process;
+    try {
+      process = ContainerDefaults.apply(image.config(), overrides, decl.name());
+    } catch (InvalidContainerException e) {
+      problems.add(error(manifest, path, e.getMessage()));
+      return ContainerSpec.of(decl.name(), image.rootfs(), List.of("/bin/false"));
+    }
+    // Names (a HyperContainer "user: www-data") are resolved by the guest, as an image's User is.
+    String user = numeric || runAs.isImageDefault() ? process.user() : runAs.toString();
+    List<VolumeMount> mounts = decl.volumeMounts().stream().map(ManifestToPodSpec::mount).toList();
+    return new ContainerSpec(decl.name(), image.rootfs(), process.argv(), process.env(), process.workingDir(),
+        user, restart, mounts);
+  }
+
+  private static VolumeMount mount(MountDecl mount) {
+    return new VolumeMount(mount.volume(), mount.mountPath(), mount.readOnly(), mount.subPath());
+  }
+
+  private static List<VolumeSpec> volumes(List<VolumeDecl> volumes) {
+    List<VolumeSpec> out = new ArrayList<>();
+    for (VolumeDecl volume : volumes) {
+      VolumeSource.EmptyDir emptyDir = (VolumeSource.EmptyDir) volume.source(); // hostPath refused above
+      out.add(new VolumeSpec(volume.name(), emptyDir.sizeLimit().map(ManifestToPodSpec::bytes).orElse(0L)));
+    }
+    return out;
+  }
+
+  private static long bytes(Quantity quantity) {
+    return quantity.value().setScale(0, RoundingMode.CEILING).longValueExact();
+  }
+
+  private static DnsSettings dns(DnsConfig dns) {
+    List<String> options = dns.options().stream()
+        .map(o -> o.value().map(v -> o.name() + ":" + v).orElse(o.name()))
+        .toList();
+    return new DnsSettings(dns.nameservers(), dns.searches(), options);
+  }
+
+  /** {@code hostAliases} as /etc/hosts lines: {@code ip name [alias...]}. */
+  private static List<String> extraHosts(List<HostAlias> aliases) {
+    return aliases.stream().map(a -> a.ip() + " " + String.join(" ", a.hostnames())).toList();
+  }
+
+  private static VmResources vm(VmSettings vm) {
+    return new VmResources(vm.vcpus(), Math.toIntExact(vm.memoryMiB()), vm.kernel().map(Path::of));
+  }
+
+  private static Diagnostic error(PodManifest manifest, String path, String message) {
+    ManifestOrigin origin = manifest.origin();
+    return new Diagnostic(Severity.ERROR, origin.file(), origin.line(), origin.column(), path, message);
+  }
+}

@@ -1,0 +1,111 @@
+package dev.peapod.cli.pod;
+
+import dev.peapod.cli.CliException;
+import dev.peapod.cli.ExitCodes;
+import dev.peapod.cli.PeapodCommand;
+import dev.peapod.cli.PodListCommand;
+import dev.peapod.cli.image.LocalImages;
+import dev.peapod.cli.output.HumanUnits;
+import dev.peapod.cli.output.Output;
+import dev.peapod.images.ImageStore;
+import dev.peapod.manifest.ManifestParser;
+import dev.peapod.manifest.ParseResult;
+import dev.peapod.manifest.diag.Diagnostic;
+import dev.peapod.manifest.model.PodManifest;
+import dev.peapod.provider.PodNotFoundException;
+import dev.peapod.provider.PodSpec;
+import dev.peapod.provider.PodStatus;
+import dev.peapod.provider.Provider;
+import dev.peapod.provider.VmInfo;
+import dev.peapod.provider.qemu.QemuProvider;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import picocli.CommandLine.Model.CommandSpec;
+
+/** What the pod commands share: the provider, the lock, manifests read and converted, results printed. */
+final class PodCommands {
+  private PodCommands() {}
+
+  static QemuProvider provider(PeapodCommand root) {
+    return new QemuProvider(root.environment().qemuConfig());
+  }
+
+  /** The pod's lock, held in the name of this command line ({@code peapod start web}). */
+  static PodLock lock(PeapodCommand root, CommandSpec spec, String pod) {
+    return PodLock.acquire(root.environment().home(), pod, commandText(spec));
+  }
+
+  static String commandText(CommandSpec spec) {
+    List<String> words = new ArrayList<>(List.of("peapod"));
+    var parsed = spec.root().commandLine().getParseResult();
+    if (parsed != null) {
+      words.addAll(parsed.originalArgs());
+    } else {
+      words.add(spec.name());
+    }
+    return String.join(" ", words);
+  }
+
+  /**
+   * The pods of a manifest file, every one valid; warnings go to stderr.
+   *
+   * @throws ManifestRejectedException with every diagnostic when the file has an error
+   */
+  static List<PodManifest> read(Path file, Output output) {
+    if (!Files.exists(file)) {
+      throw new CliException(ExitCodes.NOT_FOUND, file + ": no such file");
+    }
+    ParseResult parsed = ManifestParser.parse(file);
+    if (!parsed.isValid()) {
+      throw new ManifestRejectedException(parsed.diagnostics().all());
+    }
+    parsed.diagnostics().warnings().forEach(w -> output.err().println(w));
+    output.err().flush();
+    if (parsed.manifests().isEmpty()) {
+      throw new CliException(ExitCodes.ERROR, file + ": declares no pod");
+    }
+    return parsed.manifests();
+  }
+
+  /** Every pod of the file checked for what the provider cannot run, before any image is pulled. */
+  static void checkSupported(List<PodManifest> manifests) {
+    List<Diagnostic> problems = new ArrayList<>();
+    manifests.forEach(m -> problems.addAll(ManifestToPodSpec.unsupported(m)));
+    if (!problems.isEmpty()) {
+      throw new ManifestRejectedException(problems);
+    }
+  }
+
+  /** The manifest's pod as a provider spec, pulling missing images with progress on a terminal. */
+  static PodSpec convert(PeapodCommand root, Output output, PodManifest manifest) {
+    try (ImageStore store = LocalImages.open(root.environment())) {
+      ManifestToPodSpec.Result result = new ManifestToPodSpec(new StoreImageSource(store, output)).convert(manifest);
+      result.warnings().forEach(w -> output.err().println(w));
+      output.err().flush();
+      return result.spec();
+    }
+  }
+
+  static PodStatus require(Provider provider, String pod) {
+    return provider.inspect(pod).orElseThrow(() -> new PodNotFoundException(pod));
+  }
+
+  /** {@code Started web in 1.1s (boot 3f2a..., tcg)}, or the pod as JSON/YAML with {@code -o}. */
+  static void print(Output output, PodStatus status, String text) {
+    if (output.structured()) {
+      output.data(PodListCommand.data(status));
+    } else {
+      output.line(text);
+    }
+  }
+
+  static String bootText(PodStatus status) {
+    return status.vm().map(PodCommands::bootText).orElse("");
+  }
+
+  static String bootText(VmInfo vm) {
+    return "in " + HumanUnits.duration(vm.bootTime()) + " (boot id " + vm.bootId() + ", " + vm.accelerator() + ")";
+  }
+}

@@ -1,0 +1,33 @@
+package dev.peapod.cli.pod;
+
+import dev.peapod.cli.PeapodCommand;
+import dev.peapod.cli.output.Output;
+import dev.peapod.provider.PodStatus;
+import dev.peapod.provider.qemu.QemuProvider;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code peapod start NAME}: boots a Created pod's VM and its containers; the pod ends Running. */
+@Command(name = "start", description = "Boot a created (or stopped) pod.")
+public final class PodStartCommand implements Runnable {
+
+  @Spec
+  CommandSpec spec;
+
+  @Parameters(paramLabel = "NAME", description = "The pod.")
+  String name;
+
+  @Override
+  public void run() {
+    PeapodCommand root = PeapodCommand.of(spec);
+    Output output = root.output(spec);
+    try (QemuProvider provider = PodCommands.provider(root);
+        PodLock lock = PodCommands.lock(root, spec, name)) {
+      PodCommands.require(provider, name);
+      PodStatus status = provider.start(name);
+      PodCommands.print(output, status, "Started " + name + " " + PodCommands.bootText(status));
+    }
+  }
+}

@@ -1,0 +1,208 @@
+package dev.peapod.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.peapod.cli.pod.PodLock;
+import dev.peapod.manifest.ManifestParser;
+import dev.peapod.manifest.diag.Diagnostic;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The pod commands end to end, as a user runs them: the real {@code ./peapod} launcher (a new
+ * JVM per command, so the lock and VM re-adoption are across processes) against a temporary
+ * PEAPOD_HOME with a busybox image loaded from an OCI layout. One VM boot for the whole lifecycle.
+ */
+class PodCommandsIT {
+  private static final Path REPO = Path.of(System.getProperty("peapod.repo", "../.."));
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  @TempDir
+  Path home;
+
+  @Test
+  void aTwoContainerPodThroughItsWholeLifecycle() throws Exception {
+    Path layout = home.resolve("oci");
+    exec(REPO.resolve("scripts/busybox-oci.sh").toString(), layout.toString(), "1", "from-the-image");
+    Result load = peapod("image", "load", layout.toString(), "--tag", "it/busybox:1");
+    assertEquals(0, load.exitCode, load::toString);
+
+    Path manifest = manifest("pod.yaml", "echo line1; sleep 0.3; echo line2; sleep 0.3; echo line3; exec sleep 1000");
+    Result run = peapod("run", "-f", manifest.toString());
+    assertEquals(0, run.exitCode, run::toString);
+    assertTrue(run.out.matches("(?s)Created web\nStarted web in .+ \\(boot id [^,]+, (kvm|tcg)\\)\n"), run::toString);
+
+    JsonNode pod = ps().get(0);
+    assertEquals("web", pod.get("name").asText());
+    assertEquals("RUNNING", pod.get("state").asText());
+    assertEquals(2, pod.get("containers").size(), pod::toString);
+    String bootId = pod.get("vm").get("bootId").asText();
+
+    // exec: the exit code becomes peapod's, stdin goes in, -c picks the container.
+    Result exit7 = peapod("exec", "web", "--", "sh", "-c", "exit 7");
+    assertEquals(7, exit7.exitCode, exit7::toString);
+    Result cat = peapodWithInput("through stdin\n", "exec", "web", "-c", "side", "--", "sh", "-c",
+        "cat; cat /etc/image-marker; echo to-stderr >&2");
+    assertEquals(0, cat.exitCode, cat::toString);
+    assertEquals("through stdin\nfrom-the-image\n", cat.out);
+    assertEquals("to-stderr\n", cat.err);
+
+    // exec -it under a pseudo-terminal (script(1) gives peapod one): the command gets a terminal of
+    // the local size, peapod's exit code is the command's, and the local terminal is restored.
+    String peapod = REPO.resolve("peapod").toAbsolutePath().toString();
+    Result tty = run("", List.of("script", "-qec", "stty rows 33 cols 101; before=$(stty -g); "
+        + peapod + " exec -it web -- sh -c 'stty size; tty; exit 3'; rc=$?; "
+        + "[ \"$(stty -g)\" = \"$before\" ] && echo terminal-restored; exit $rc", "/dev/null"));
+    assertEquals(3, tty.exitCode, tty::toString);
+    assertTrue(tty.out.contains("33 101\r\n/dev/pts/"), tty::toString);
+    assertTrue(tty.out.contains("terminal-restored"), tty::toString);
+
+    // logs: the container's output, --tail keeps the last record.
+    String all = "";
+    for (int i = 0; i < 100 && !all.contains("line3"); i++) {
+      all = peapod("logs", "web", "-c", "web").out;
+      Thread.sleep(100);
+    }
+    assertEquals("line1\nline2\nline3\n", all);
+    Result tail = peapod("logs", "web", "-c", "web", "--tail", "1");
+    assertEquals("line3\n", tail.out, tail::toString);
+    Result prefixed = peapod("logs", "web", "--tail", "1", "--timestamps");
+    assertTrue(prefixed.out.matches("\\d{4}-\\d\\d-\\d\\dT[0-9:.]+Z web\\| line3\n"), prefixed::toString);
+
+    // Another peapod process holds the pod: mutating commands are refused, naming it.
+    try (PodLock held = PodLock.acquire(home, "web", "peapod test-holder web")) {
+      Result refused = peapod("stop", "web");
+      assertEquals(ExitCodes.IN_USE, refused.exitCode, refused::toString);
+      assertTrue(refused.err.matches("peapod: pod \"web\" is locked by pid " + ProcessHandle.current().pid()
+          + " \\(peapod test-holder web\\) since \\d\\d:\\d\\d:\\d\\d\n"), refused::toString);
+    }
+    assertEquals("RUNNING", ps().get(0).get("state").asText(), "the refused stop did nothing");
+
+    // replace: new containers, same VM.
+    Path replaced = manifest("replaced.yaml", "echo replaced; exec sleep 1000");
+    Result replace = peapod("replace", "web", "-f", replaced.toString());
+    assertEquals(0, replace.exitCode, replace::toString);
+    assertEquals("Replaced containers of web (boot id " + bootId + ", same VM)\n", replace.out);
+    Result echo = peapod("exec", "web", "--", "sh", "-c", "cat /proc/sys/kernel/random/boot_id");
+    assertEquals(bootId + "\n", echo.out, echo::toString);
+
+    Result running = peapod("rm", "web");
+    assertEquals(ExitCodes.IN_USE, running.exitCode, running::toString);
+    assertEquals("peapod: pod \"web\" is running: stop it first, or use rm --force\n", running.err);
+
+    Result stop = peapod("stop", "web", "--grace", "0");
+    assertEquals(0, stop.exitCode, stop::toString);
+    assertEquals("Stopped web\n", stop.out);
+    assertEquals("CREATED", ps().get(0).get("state").asText());
+
+    Result rm = peapod("rm", "web");
+    assertEquals(0, rm.exitCode, rm::toString);
+    assertEquals(0, ps().size());
+  }
+
+  @Test
+  void aMalformedManifestPrintsTheParsersDiagnosticsAndExits1() throws Exception {
+    Path bad = home.resolve("bad.yaml");
+    Files.writeString(bad, """
+        apiVersion: v1
+        kind: Pod
+        metadata:
+          name: Not_A_Label
+        spec:
+          containers:
+            - name: main
+              image: busybox:1
+              ports:
+                - containerPort: 99999
+        """);
+    String expected = ManifestParser.parse(bad).diagnostics().all().stream()
+        .map(Diagnostic::toString).map(line -> line + "\n").collect(Collectors.joining());
+    assertTrue(expected.lines().count() >= 2, expected);
+    Result create = peapod("create", "-f", bad.toString());
+    assertEquals(ExitCodes.ERROR, create.exitCode, create::toString);
+    assertEquals(expected, create.err);
+    assertEquals("", create.out);
+  }
+
+  private Path manifest(String name, String webScript) throws IOException {
+    Path file = home.resolve(name);
+    Files.writeString(file, """
+        apiVersion: v1
+        kind: Pod
+        metadata:
+          name: web
+        spec:
+          terminationGracePeriodSeconds: 0
+          restartPolicy: Never
+          containers:
+            - name: web
+              image: it/busybox:1
+              command: [sh, -c, "%s"]
+            - name: side
+              image: it/busybox:1
+              command: [sleep, "1000"]
+        """.formatted(webScript));
+    return file;
+  }
+
+  private JsonNode ps() throws Exception {
+    Result ps = peapod("ps", "-o", "json");
+    assertEquals(0, ps.exitCode, ps::toString);
+    return JSON.readTree(ps.out);
+  }
+
+  private Result peapod(String... args) throws IOException, InterruptedException {
+    return peapodWithInput("", args);
+  }
+
+  private Result peapodWithInput(String input, String... args) throws IOException, InterruptedException {
+    List<String> command = new ArrayList<>();
+    command.add(REPO.resolve("peapod").toString());
+    command.addAll(List.of(args));
+    return run(input, command);
+  }
+
+  private Result run(String input, List<String> command) throws IOException, InterruptedException {
+    ProcessBuilder builder = new ProcessBuilder(command);
+    builder.environment().put("PEAPOD_HOME", home.toString());
+    builder.environment().put("HOME", home.resolve("user-home").toString());
+    Path out = Files.createTempFile(home, "stdout", ".txt");
+    Path err = Files.createTempFile(home, "stderr", ".txt");
+    builder.redirectOutput(out.toFile()).redirectError(err.toFile());
+    Process process = builder.start();
+    try (OutputStream stdin = process.getOutputStream()) {
+      stdin.write(input.getBytes(StandardCharsets.UTF_8));
+    }
+    if (!process.waitFor(120, TimeUnit.SECONDS)) {
+      process.destroyForcibly();
+      throw new AssertionError("peapod did not finish in 120 s: " + command);
+    }
+    return new Result(process.exitValue(), Files.readString(out, StandardCharsets.UTF_8),
+        Files.readString(err, StandardCharsets.UTF_8));
+  }
+
+  private static void exec(String... argv) throws IOException, InterruptedException {
+    Process p = new ProcessBuilder(argv).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertEquals(0, p.waitFor(), String.join(" ", argv) + "\n" + out);
+  }
+
+  private record Result(int exitCode, String out, String err) {
+    @Override
+    public String toString() {
+      return "exit " + exitCode + "\n--- stdout\n" + out + "--- stderr\n" + err;
+    }
+  }
+}

@@ -1,0 +1,290 @@
+package dev.peapod.cli.pod;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.peapod.images.ImageNotFoundException;
+import dev.peapod.images.oci.ImageConfig;
+import dev.peapod.manifest.ManifestParser;
+import dev.peapod.manifest.ParseResult;
+import dev.peapod.manifest.model.PodManifest;
+import dev.peapod.manifest.model.PullPolicy;
+import dev.peapod.provider.ContainerSpec;
+import dev.peapod.provider.DnsSettings;
+import dev.peapod.provider.ImageRootfs;
+import dev.peapod.provider.PodSpec;
+import dev.peapod.provider.PortForward;
+import dev.peapod.provider.RestartPolicy;
+import dev.peapod.provider.VmResources;
+import dev.peapod.provider.VolumeMount;
+import dev.peapod.provider.VolumeSpec;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+/** The manifest → provider spec conversion, with images from a map instead of a registry. */
+class ManifestToPodSpecTest {
+
+  /** Images by reference; records which were asked for, with which pull policy. */
+  static final class FakeImages implements ImageSource {
+    final Map<String, Resolved> images = new HashMap<>();
+    final List<String> asked = new ArrayList<>();
+
+    FakeImages with(String reference, ImageConfig config) {
+      images.put(reference, new Resolved(new ImageRootfs("sha256:" + Integer.toHexString(reference.hashCode()),
+          Path.of("/images/" + reference.replace(':', '_') + ".erofs")), config));
+      return this;
+    }
+
+    @Override
+    public Resolved resolve(String reference, PullPolicy policy) {
+      asked.add(reference + " " + policy.manifestName());
+      Resolved image = images.get(reference);
+      if (image == null) {
+        throw new ImageNotFoundException(reference, "no such image in the store");
+      }
+      return image;
+    }
+  }
+
+  private static final ImageConfig BUSYBOX = ImageConfig.of(null, List.of("sh"), List.of("PATH=/bin", "FROM_IMAGE=1"),
+      "", "");
+  private static final ImageConfig NGINX = ImageConfig.of(List.of("/docker-entrypoint.sh"), List.of("nginx", "-g"),
+      List.of("PATH=/usr/bin"), "/srv", "101");
+
+  private final FakeImages images = new FakeImages().with("busybox:1", BUSYBOX).with("nginx:1.25", NGINX);
+
+  private static PodManifest parse(String yaml) {
+    ParseResult result = ManifestParser.parse("pod.yaml", yaml);
+    assertTrue(result.isValid(), result.diagnostics()::toString);
+    return result.manifests().get(0);
+  }
+
+  @Test
+  void everyPodSettingCarriesOver() {
+    PodManifest manifest = parse("""
+        apiVersion: v1
+        kind: Pod
+        metadata:
+          name: web
+        spec:
+          hostname: front
+          restartPolicy: OnFailure
+          terminationGracePeriodSeconds: 5
+          dnsPolicy: None
+          dnsConfig:
+            nameservers: [10.0.0.2]
+            searches: [corp.example]
+            options:
+              - name: ndots
+                value: "2"
+              - name: edns0
+          hostAliases:
+            - ip: 10.0.0.9
+              hostnames: [db, db.local]
+          containers:
+            - name: http
+              image: nginx:1.25
+              args: ["-c", "/etc/nginx.conf"]
+              env:
+                - name: MODE
+                  value: prod
+              ports:
+                - containerPort: 80
+                  hostPort: 8080
+                - containerPort: 9000
+                - containerPort: 53
+                  hostPort: 5353
+                  hostIP: 0.0.0.0
+                  protocol: UDP
+              volumeMounts:
+                - name: cache
+                  mountPath: /cache
+                  readOnly: true
+                  subPath: http
+            - name: side
+              image: busybox:1
+              command: [sleep, "$(NAP)"]
+              env:
+                - name: NAP
+                  value: "100"
+              workingDir: /tmp
+              securityContext:
+                runAsUser: 1000
+                runAsGroup: 2000
+              volumeMounts:
+                - name: cache
+                  mountPath: /data
+          volumes:
+            - name: cache
+              emptyDir:
+                sizeLimit: 64Mi
+            - name: scratch
+              emptyDir: {}
+        """);
+
+    PodSpec spec = new ManifestToPodSpec(images).convert(manifest).spec();
+
+    assertEquals("web", spec.name());
+    assertEquals("front", spec.hostname());
+    assertEquals(Duration.ofSeconds(5), spec.terminationGracePeriod());
+    assertEquals(new DnsSettings(List.of("10.0.0.2"), List.of("corp.example"), List.of("ndots:2", "edns0")), spec.dns());
+    assertEquals(List.of("10.0.0.9 db db.local"), spec.extraHosts());
+    assertEquals(List.of(new VolumeSpec("cache", 64L * 1024 * 1024), new VolumeSpec("scratch", 0)), spec.volumes());
+    assertEquals(List.of(
+        new PortForward("127.0.0.1", 8080, 80, PortForward.Protocol.TCP),
+        new PortForward("0.0.0.0", 5353, 53, PortForward.Protocol.UDP)), spec.ports());
+
+    ContainerSpec http = spec.containers().get(0);
+    assertEquals("http", http.name());
+    assertEquals(images.images.get("nginx:1.25").rootfs(), http.image());
+    assertEquals(List.of("/docker-entrypoint.sh", "-c", "/etc/nginx.conf"), http.command(), "args replace the image's Cmd only");
+    assertEquals(new LinkedHashMap<>(Map.of("PATH", "/usr/bin", "MODE", "prod")), new LinkedHashMap<>(http.env()));
+    assertEquals("/srv", http.workingDir());
+    assertEquals("101", http.user(), "the image's User when the manifest sets none");
+    assertEquals(RestartPolicy.ON_FAILURE, http.restartPolicy());
+    assertEquals(List.of(new VolumeMount("cache", "/cache", true, "http")), http.mounts());
+
+    ContainerSpec side = spec.containers().get(1);
+    assertEquals(List.of("sleep", "100"), side.command(), "$(VAR) expands from the container's env");
+    assertEquals("1", side.env().get("FROM_IMAGE"));
+    assertEquals("/tmp", side.workingDir());
+    assertEquals("1000:2000", side.user());
+    assertEquals(RestartPolicy.ON_FAILURE, side.restartPolicy());
+    assertEquals(List.of(VolumeMount.of("cache", "/data")), side.mounts());
+    assertEquals(List.of("nginx:1.25 IfNotPresent", "busybox:1 IfNotPresent"), images.asked);
+  }
+
+  @Test
+  void vmSettingsBecomeVmResources() {
+    PodManifest written = parse("""
+        apiVersion: peapod.dev/v1alpha1
+        kind: PeaPod
+        metadata:
+          name: big
+        spec:
+          vm:
+            vcpus: 2
+            memory: 256Mi
+            kernel: /boot/vmlinuz-test
+          containers:
+            - name: main
+              image: busybox:1
+        """);
+    ManifestToPodSpec.Result result = new ManifestToPodSpec(images).convert(written);
+    assertEquals(new VmResources(2, 256, Optional.of(Path.of("/boot/vmlinuz-test"))), result.spec().vm());
+    assertEquals(List.of(), result.warnings());
+    assertEquals(Duration.ofSeconds(30), result.spec().terminationGracePeriod());
+    assertEquals(RestartPolicy.ALWAYS, result.spec().containers().get(0).restartPolicy(), "Always unless written");
+
+    PodManifest sized = parse("""
+        apiVersion: v1
+        kind: Pod
+        metadata:
+          name: sized
+        spec:
+          containers:
+            - name: main
+              image: busybox:1
+              resources:
+                limits: {cpu: 1500m, memory: 100Mi}
+        """);
+    VmResources vm = new ManifestToPodSpec(images).convert(sized).spec().vm();
+    assertEquals(sized.spec().vm().vcpus(), vm.vcpus(), "the manifest's computed sizing");
+    assertEquals(sized.spec().vm().memoryMiB(), vm.memoryMiB());
+    assertTrue(vm.vcpus() >= 2 && vm.memoryMiB() >= 100, vm::toString);
+  }
+
+  @Test
+  void aForcedAcceleratorIsAWarningNotSilence() {
+    PodManifest manifest = parse("""
+        apiVersion: peapod.dev/v1alpha1
+        kind: PeaPod
+        metadata:
+          name: tcg
+        spec:
+          vm:
+            accel: tcg
+          containers:
+            - name: main
+              image: busybox:1
+        """);
+    ManifestToPodSpec.Result result = new ManifestToPodSpec(images).convert(manifest);
+    assertEquals(1, result.warnings().size());
+    assertTrue(result.warnings().get(0).toString().contains("spec.vm.accel: ignored"), result.warnings()::toString);
+  }
+
+  @Test
+  void initContainersAndHostPathAreRefusedBeforeAnyPull() {
+    PodManifest manifest = parse("""
+        apiVersion: v1
+        kind: Pod
+        metadata:
+          name: web
+        spec:
+          initContainers:
+            - name: setup
+              image: busybox:1
+          containers:
+            - name: main
+              image: busybox:1
+              volumeMounts:
+                - name: host
+                  mountPath: /host
+          volumes:
+            - name: host
+              hostPath:
+                path: /srv
+        """);
+    ManifestRejectedException e = assertThrows(ManifestRejectedException.class,
+        () -> new ManifestToPodSpec(images).convert(manifest));
+    assertEquals(List.of(
+        "pod.yaml:1:1: spec.initContainers[0]: initContainers are not supported yet (container \"setup\")",
+        "pod.yaml:1:1: spec.volumes[0].hostPath: hostPath volumes are not supported yet (volume \"host\"); use emptyDir"),
+        e.diagnostics().stream().map(Object::toString).toList());
+    assertEquals(List.of(), images.asked, "nothing pulled for a pod that cannot run");
+  }
+
+  @Test
+  void aContainerWithNothingToRunIsADiagnostic() {
+    images.with("empty:1", ImageConfig.of(null, null, List.of(), "", ""));
+    PodManifest manifest = parse("""
+        apiVersion: v1
+        kind: Pod
+        metadata:
+          name: web
+        spec:
+          containers:
+            - name: main
+              image: empty:1
+        """);
+    ManifestRejectedException e = assertThrows(ManifestRejectedException.class,
+        () -> new ManifestToPodSpec(images).convert(manifest));
+    assertTrue(e.getMessage().startsWith("pod.yaml:1:1: spec.containers[0]: container \"main\" has no command"),
+        e::getMessage);
+  }
+
+  @Test
+  void aMissingImageFailsWithTheStoresError() {
+    PodManifest manifest = parse("""
+        apiVersion: v1
+        kind: Pod
+        metadata:
+          name: web
+        spec:
+          containers:
+            - name: main
+              image: nosuch:1
+              imagePullPolicy: Never
+        """);
+    assertThrows(ImageNotFoundException.class, () -> new ManifestToPodSpec(images).convert(manifest));
+    assertEquals(List.of("nosuch:1 Never"), images.asked);
+  }
+}

@@ -1,0 +1,167 @@
+package dev.peapod.cli.pod;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.peapod.cli.ExitCodes;
+import dev.peapod.cli.testing.CliRun;
+import dev.peapod.provider.ContainerSpec;
+import dev.peapod.provider.ImageRootfs;
+import dev.peapod.provider.PodSpec;
+import dev.peapod.provider.qemu.runtime.PodRecord;
+import dev.peapod.provider.qemu.runtime.StateDirectory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The pod commands' argument handling and errors, in-process against a temporary PEAPOD_HOME
+ * (pods recorded as Created, never booted: no VM, no registry).
+ */
+class PodCommandsTest {
+  @TempDir
+  Path home;
+
+  private void createdPod(String name) throws Exception {
+    ImageRootfs image = new ImageRootfs("sha256:" + "a".repeat(64), home.resolve("rootfs.erofs"));
+    new StateDirectory(home).pod(name).create(new PodRecord(
+        PodSpec.of(name, List.of(ContainerSpec.of("main", image, List.of("sleep", "1000")))), CliRun.NOW));
+  }
+
+  private Path file(String name, String content) throws Exception {
+    Path file = home.resolve(name);
+    Files.writeString(file, content);
+    return file;
+  }
+
+  @Test
+  void anInvalidManifestPrintsEveryDiagnosticAndExits1() throws Exception {
+    Path bad = file("bad.yaml", """
+        apiVersion: v1
+        kind: Pod
+        metadata:
+          name: Bad_Name
+        spec:
+          containers:
+            - name: main
+              image: busybox:1
+              restartPolicy: Sometimes
+        """);
+    CliRun run = CliRun.run(home, "create", "-f", bad.toString());
+    assertEquals(ExitCodes.ERROR, run.exitCode(), run::toString);
+    assertEquals("", run.out());
+    List<String> lines = run.err().lines().toList();
+    assertFalse(lines.isEmpty(), run::toString);
+    for (String line : lines) {
+      assertTrue(line.matches("\\Q" + bad + "\\E:\\d+:\\d+: [^ ]+: .+"), "file:line:col: path: message, got " + line);
+    }
+    assertTrue(run.err().contains(bad + ":4:9: metadata.name: "), run::toString);
+  }
+
+  @Test
+  void unsupportedFeaturesAreDiagnosticsToo() throws Exception {
+    Path init = file("init.yaml", """
+        apiVersion: v1
+        kind: Pod
+        metadata:
+          name: web
+        spec:
+          initContainers:
+            - name: setup
+              image: busybox:1
+          containers:
+            - name: main
+              image: busybox:1
+        """);
+    CliRun run = CliRun.run(home, "run", "-f", init.toString());
+    assertEquals(ExitCodes.ERROR, run.exitCode(), run::toString);
+    assertEquals(init + ":1:1: spec.initContainers[0]: initContainers are not supported yet (container \"setup\")\n",
+        run.err());
+  }
+
+  @Test
+  void missingThingsExit3() throws Exception {
+    CliRun noFile = CliRun.run(home, "create", "-f", home.resolve("nosuch.yaml").toString());
+    assertEquals(ExitCodes.NOT_FOUND, noFile.exitCode(), noFile::toString);
+    assertEquals("peapod: " + home.resolve("nosuch.yaml") + ": no such file\n", noFile.err());
+
+    for (String[] args : List.of(new String[] {"start", "nosuch"}, new String[] {"stop", "nosuch"},
+        new String[] {"rm", "nosuch"}, new String[] {"inspect", "nosuch"}, new String[] {"logs", "nosuch"},
+        new String[] {"exec", "nosuch", "--", "true"})) {
+      CliRun run = CliRun.run(home, args);
+      assertEquals(ExitCodes.NOT_FOUND, run.exitCode(), run::toString);
+      assertEquals("peapod: pod \"nosuch\": no such pod\n", run.err());
+    }
+  }
+
+  @Test
+  void badArgumentsAreUsageErrors() throws Exception {
+    createdPod("web");
+    assertEquals(ExitCodes.USAGE, CliRun.run(home, "exec", "web").exitCode(), "exec needs a command");
+    assertEquals(ExitCodes.USAGE, CliRun.run(home, "create").exitCode(), "create needs -f");
+    assertEquals(ExitCodes.USAGE, CliRun.run(home, "replace", "web").exitCode(), "replace needs -f");
+    assertEquals(ExitCodes.USAGE, CliRun.run(home, "start").exitCode(), "start needs a name");
+    assertEquals(ExitCodes.USAGE, CliRun.run(home, "stop", "web", "--grace", "soon").exitCode());
+    CliRun grace = CliRun.run(home, "stop", "web", "--grace", "-1");
+    assertEquals(ExitCodes.USAGE, grace.exitCode(), grace::toString);
+    assertEquals("peapod: --grace must not be negative: -1\n", grace.err());
+    CliRun tail = CliRun.run(home, "logs", "web", "--tail", "-1");
+    assertEquals(ExitCodes.USAGE, tail.exitCode(), tail::toString);
+    CliRun container = CliRun.run(home, "logs", "web", "-c", "nosuch");
+    assertEquals(ExitCodes.NOT_FOUND, container.exitCode(), container::toString);
+    assertEquals("peapod: pod \"web\" has no container \"nosuch\"\n", container.err());
+  }
+
+  @Test
+  void inspectShowsTheResolvedSpecAndRmRemovesACreatedPod() throws Exception {
+    createdPod("web");
+    CliRun inspect = CliRun.run(home, "inspect", "web");
+    assertEquals(0, inspect.exitCode(), inspect::toString);
+    JsonNode json = new ObjectMapper().readTree(inspect.out());
+    assertEquals("CREATED", json.get("state").asText());
+    assertEquals("sleep", json.get("spec").get("containers").get(0).get("command").get(0).asText());
+    assertTrue(CliRun.run(home, "inspect", "web", "-o", "yaml").out().contains("state: CREATED\n"));
+
+    CliRun rm = CliRun.run(home, "rm", "web");
+    assertEquals(0, rm.exitCode(), rm::toString);
+    assertEquals("Removed web\n", rm.out());
+    assertEquals(ExitCodes.NOT_FOUND, CliRun.run(home, "inspect", "web").exitCode());
+  }
+
+  @Test
+  void replaceNeedsTheFileToDeclareThePod() throws Exception {
+    createdPod("web");
+    Path other = file("other.yaml", """
+        apiVersion: v1
+        kind: Pod
+        metadata:
+          name: other
+        spec:
+          containers:
+            - name: main
+              image: busybox:1
+        """);
+    CliRun run = CliRun.run(home, "replace", "web", "-f", other.toString());
+    assertEquals(ExitCodes.ERROR, run.exitCode(), run::toString);
+    assertEquals("peapod: " + other + ": declares no pod \"web\" (it declares other)\n", run.err());
+  }
+
+  @Test
+  void aLockedPodIsRefusedNamingTheHolder() throws Exception {
+    createdPod("web");
+    try (PodLock held = PodLock.acquire(home, "web", "peapod start web")) {
+      CliRun run = CliRun.run(home, "rm", "web");
+      assertEquals(ExitCodes.IN_USE, run.exitCode(), run::toString);
+      assertTrue(run.err().matches("peapod: pod \"web\" is locked by pid " + ProcessHandle.current().pid()
+          + " \\(peapod start web\\) since \\d\\d:\\d\\d:\\d\\d\n"), run::toString);
+      assertEquals(0, CliRun.run(home, "inspect", "web").exitCode(), "reading needs no lock");
+    }
+    CliRun after = CliRun.run(home, "rm", "web");
+    assertEquals(0, after.exitCode(), after::toString);
+  }
+}
