@@ -55,12 +55,12 @@ public final class GuestMessages {
         .u32(Wire.F_RESTART, restart(c.restartPolicy()))
         .u32(Wire.F_BACKOFF_MS, millis(RESTART_BACKOFF));
     for (VolumeMount m : c.mounts()) {
-      b.group(Wire.F_MOUNT, Fields.builder()
+      Fields.Builder mount = Fields.builder()
           .str(Wire.F_NAME, m.volume())
           .str(Wire.F_PATH, m.mountPath())
-          .u32(Wire.F_READONLY, m.readOnly() ? 1 : 0)
-          .str(Wire.F_SUBPATH, m.subPath())
-          .build());
+          .u32(Wire.F_READONLY, m.readOnly() ? 1 : 0);
+      // No SUBPATH means the volume's root; guest-init refuses an empty one.
+      b.group(Wire.F_MOUNT, optional(mount, Wire.F_SUBPATH, m.subPath()).build());
     }
     return b.u32(Wire.F_GRACE_MS, millis(grace)).build();
   }

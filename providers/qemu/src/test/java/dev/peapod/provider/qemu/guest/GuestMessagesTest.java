@@ -38,9 +38,20 @@ class GuestMessagesTest {
         .str(Wire.F_ENV, "A=1").str(Wire.F_CWD, "/")
         .u32(Wire.F_RESTART, Wire.RESTART_ON_FAILURE).u32(Wire.F_BACKOFF_MS, 1000)
         .group(Wire.F_MOUNT, Fields.builder().str(Wire.F_NAME, "data").str(Wire.F_PATH, "/data")
-            .u32(Wire.F_READONLY, 1).str(Wire.F_SUBPATH, "").build())
+            .u32(Wire.F_READONLY, 1).build())
         .u32(Wire.F_GRACE_MS, 3000)
         .build(), f);
+  }
+
+  @Test
+  void aMountWithoutSubPathSendsNoSubPathField() {
+    ContainerSpec c = WEB.withMounts(List.of(
+        dev.peapod.provider.VolumeMount.of("logs", "/var/log"),
+        new dev.peapod.provider.VolumeMount("data", "/data", true, "sub/dir")));
+    List<Fields> mounts = GuestMessages.addContainer(c, "img0", Duration.ofSeconds(3)).groups(Wire.F_MOUNT);
+    assertFalse(mounts.get(0).str(Wire.F_SUBPATH).isPresent());
+    assertEquals("sub/dir", mounts.get(1).str(Wire.F_SUBPATH).orElseThrow());
+    assertEquals(1, mounts.get(1).u32(Wire.F_READONLY).getAsInt());
   }
 
   @Test
