@@ -88,6 +88,14 @@ static void detach(struct channel *ch)
 	if (!ch->connected)
 		return;
 	ch->connected = 0;
+	if (ch->session_started) {
+		/* Possibly the previous host's detach, seen only after the new
+		 * host's HELLO: keep the new session's output, input and state.
+		 * If this host really left, the next one's HELLO starts over. */
+		ch->session_started = 0;
+		ch->session_kept = 1;
+		return;
+	}
 	if (!ch->keep_output)
 		ch->out_start = ch->out_end = 0;
 	if (ch->reader)
@@ -103,10 +111,14 @@ void channel_probe(struct channel *ch)
 	if (ch->ops->peer_attached(ch)) {
 		if (!ch->connected) {
 			ch->connected = 1;
-			if (ch->reader)
-				pp_reader_reset(ch->reader);
-			if (ch->on_connect)
-				ch->on_connect(ch);
+			if (ch->session_kept) {
+				ch->session_kept = 0;
+			} else {
+				if (ch->reader)
+					pp_reader_reset(ch->reader);
+				if (ch->on_connect)
+					ch->on_connect(ch);
+			}
 			channel_flush(ch);
 		}
 	}
@@ -217,6 +229,13 @@ void channel_flush(struct channel *ch)
 	}
 	if (channel_pending(ch) == 0)
 		ch->out_start = ch->out_end = 0;
+}
+
+void channel_begin_session(struct channel *ch)
+{
+	ch->out_start = ch->out_end = 0;
+	ch->session_started = 1;
+	ch->session_kept = 0;
 }
 
 void channel_drain(struct channel *ch, int timeout_ms)

@@ -33,6 +33,14 @@ struct channel {
 	/* Keep queued output across a host detach (log records); otherwise it
 	 * is dropped, since a new host session starts from a clean stream. */
 	int keep_output;
+	/* A HELLO came in since the host last attached. The virtio control
+	 * queue (attach/detach) and the data queue race, so a new host's HELLO
+	 * can be read before the previous host's detach is seen; that detach
+	 * must then not drop the new session's READY. */
+	int session_started;
+	/* The last detach was such a possibly stale one: the next attach
+	 * continues the session instead of starting over. */
+	int session_kept;
 	uint8_t *out;
 	size_t out_cap, out_start, out_end;
 	uint64_t dropped; /* frames refused: buffer full or no host */
@@ -58,6 +66,9 @@ size_t channel_handle(struct channel *ch, short revents);
  * host and output is not kept, or when it does not fit. */
 int channel_send(struct channel *ch, const void *frame, size_t len);
 size_t channel_pending(const struct channel *ch);
+/* A host said HELLO: output queued before it was meant for an earlier host
+ * and is dropped; see `session_started`. */
+void channel_begin_session(struct channel *ch);
 size_t channel_room(const struct channel *ch);
 void channel_flush(struct channel *ch);
 /* Shutdown path only: waits up to timeout_ms for the output to drain. */

@@ -225,8 +225,13 @@ static uint32_t grace(const struct pp_request *r)
 
 static void dispatch(const struct pp_request *r)
 {
+	/* A request after HELLO means the host got READY, so the previous
+	 * host's detach is behind us: from now on a detach is real. */
+	if (r->type != PP_MSG_HELLO)
+		host_ctl.session_started = 0;
 	switch (r->type) {
 	case PP_MSG_HELLO:
+		channel_begin_session(&host_ctl);
 		send_ready(r->seq);
 		events_session(1);
 		break;
