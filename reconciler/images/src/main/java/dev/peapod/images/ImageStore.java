@@ -475,10 +475,7 @@ public final class ImageStore implements AutoCloseable {
     }
 
     public ImageStore build() {
-      if (http == null) {
-        http = RegistryClient.defaultHttpClient();
-      }
-      return new ImageStore(this);
+      return new ImageStore(this); // without httpClient(), the registry client makes one when first needed
     }
   }
 }

@@ -11,7 +11,6 @@ public final class LocalImages {
   public static ImageStore open(CliEnvironment environment) {
     return ImageStore.builder(environment.imageStoreRoot())
         .registries(RegistryConfigFiles.load(environment))
-        .httpClient(new LazyHttpClient())
         .build();
   }
 }

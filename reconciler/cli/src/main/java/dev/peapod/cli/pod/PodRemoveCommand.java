@@ -7,7 +7,6 @@ import dev.peapod.cli.output.Output;
 import dev.peapod.provider.PodState;
 import dev.peapod.provider.PodStatus;
 import dev.peapod.provider.qemu.QemuProvider;
-import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import picocli.CommandLine.Command;
@@ -47,11 +46,8 @@ public final class PodRemoveCommand implements Runnable {
         throw new CliException(ExitCodes.IN_USE,
             "pod \"" + name + "\" is running: stop it first, or use rm --force");
       }
-      Duration grace = PodStopCommand.grace(graceSeconds, pod);
-      if (pod.state() == PodState.RUNNING) {
-        provider.stop(name, grace);
-      }
-      provider.remove(name, grace);
+      // Provider.remove stops a running pod itself, with this grace period.
+      provider.remove(name, PodStopCommand.grace(graceSeconds, pod));
     }
     if (output.structured()) {
       Map<String, Object> data = new LinkedHashMap<>();

@@ -42,14 +42,33 @@ public final class RegistryClient {
   private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(60);
 
   private final RegistryConfig config;
-  private final HttpClient http;
+  private volatile HttpClient http;
   private final RetryPolicy retry;
   private final Map<String, String> authorizations = new ConcurrentHashMap<>();
 
+  /**
+   * @param http the client to send requests with, or null for {@link #defaultHttpClient()}
+   *     built on the first request: building one initialises TLS and reads the CA
+   *     certificates (~0.5 s here), which commands that never reach a registry should not pay
+   */
   public RegistryClient(RegistryConfig config, HttpClient http, RetryPolicy retry) {
     this.config = config;
     this.http = http;
     this.retry = retry;
+  }
+
+  private HttpClient http() {
+    HttpClient client = http;
+    if (client == null) {
+      synchronized (this) {
+        client = http;
+        if (client == null) {
+          client = defaultHttpClient();
+          http = client;
+        }
+      }
+    }
+    return client;
   }
 
   /** An HttpClient as this class expects: no automatic redirects, HTTP/1.1 so parallel layers use parallel connections. */
@@ -311,7 +330,7 @@ public final class RegistryClient {
 
   private HttpResponse<InputStream> send(HttpRequest request) throws IOException {
     try {
-      return http.send(request, HttpResponse.BodyHandlers.ofInputStream());
+      return http().send(request, HttpResponse.BodyHandlers.ofInputStream());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new java.io.InterruptedIOException("interrupted: " + request.uri());

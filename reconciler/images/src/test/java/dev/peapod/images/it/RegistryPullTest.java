@@ -38,7 +38,6 @@ import java.util.concurrent.Future;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -59,7 +58,8 @@ class RegistryPullTest {
 
   @BeforeAll
   static void seed() throws IOException {
-    Assumptions.assumeTrue(Files.isExecutable(Path.of(LocalRegistry.BINARY)), "scripts/install-deps.sh installs docker-registry");
+    assertTrue(Files.isExecutable(Path.of(LocalRegistry.BINARY)),
+        LocalRegistry.BINARY + " missing: scripts/install-deps.sh installs docker-registry");
     registry = LocalRegistry.start(shared.resolve("registry"));
     authRegistry = LocalRegistry.startWithBasicAuth(shared.resolve("auth-registry"), USER, PASSWORD);
 
