@@ -3,6 +3,7 @@ package dev.peapod.provider;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
+import java.util.stream.Stream;
 
 /**
  * What a provider needs to run one pod, with every default already resolved:
@@ -18,6 +19,12 @@ import java.util.Objects;
  * @param volumes pod-level volumes that containers mount
  * @param ports host ports forwarded into the pod
  * @param terminationGracePeriod how long processes get between SIGTERM and SIGKILL
+ * @param initContainers run before {@code containers}, one after another, Kubernetes-style: each
+ *     must exit 0 before the next starts. The restart policy of an init container says what a
+ *     failure does: {@code NEVER} fails the start at once, {@code ON_FAILURE} retries it a bounded
+ *     number of times with backoff first, and {@code ALWAYS} makes it a sidecar, which is started
+ *     in its place in the order and keeps running (the next one starts once it runs). A
+ *     {@link Provider#replace} runs the new spec's init containers again before its app containers.
  */
 public record PodSpec(
     String name,
@@ -28,7 +35,8 @@ public record PodSpec(
     List<ContainerSpec> containers,
     List<VolumeSpec> volumes,
     List<PortForward> ports,
-    Duration terminationGracePeriod) {
+    Duration terminationGracePeriod,
+    List<ContainerSpec> initContainers) {
 
   public PodSpec {
     Objects.requireNonNull(name, "name");
@@ -41,6 +49,24 @@ public record PodSpec(
     ports = List.copyOf(ports == null ? List.of() : ports);
     terminationGracePeriod =
         terminationGracePeriod == null ? Duration.ofSeconds(30) : terminationGracePeriod;
+    initContainers = List.copyOf(initContainers == null ? List.of() : initContainers);
+  }
+
+  /** A pod without init containers. */
+  public PodSpec(String name, String hostname, DnsSettings dns, List<String> extraHosts, VmResources vm,
+      List<ContainerSpec> containers, List<VolumeSpec> volumes, List<PortForward> ports,
+      Duration terminationGracePeriod) {
+    this(name, hostname, dns, extraHosts, vm, containers, volumes, ports, terminationGracePeriod, null);
+  }
+
+  /** Init containers then app containers, in start order: every container the pod's VM runs. */
+  public List<ContainerSpec> allContainers() {
+    return Stream.concat(initContainers.stream(), containers.stream()).toList();
+  }
+
+  /** Whether {@code container} names an init container (sidecars included) or an app container of this pod. */
+  public boolean hasContainer(String container) {
+    return allContainers().stream().anyMatch(c -> c.name().equals(container));
   }
 
   /** A pod with defaults for everything but its name and containers. */
@@ -50,30 +76,35 @@ public record PodSpec(
 
   public PodSpec withContainers(List<ContainerSpec> newContainers) {
     return new PodSpec(name, hostname, dns, extraHosts, vm, newContainers, volumes, ports,
-        terminationGracePeriod);
+        terminationGracePeriod, initContainers);
   }
 
   public PodSpec withVolumes(List<VolumeSpec> newVolumes) {
     return new PodSpec(name, hostname, dns, extraHosts, vm, containers, newVolumes, ports,
-        terminationGracePeriod);
+        terminationGracePeriod, initContainers);
   }
 
   public PodSpec withPorts(List<PortForward> newPorts) {
     return new PodSpec(name, hostname, dns, extraHosts, vm, containers, volumes, newPorts,
-        terminationGracePeriod);
+        terminationGracePeriod, initContainers);
   }
 
   public PodSpec withVm(VmResources newVm) {
     return new PodSpec(name, hostname, dns, extraHosts, newVm, containers, volumes, ports,
-        terminationGracePeriod);
+        terminationGracePeriod, initContainers);
   }
 
   public PodSpec withHostname(String newHostname) {
     return new PodSpec(name, newHostname, dns, extraHosts, vm, containers, volumes, ports,
-        terminationGracePeriod);
+        terminationGracePeriod, initContainers);
+  }
+
+  public PodSpec withInitContainers(List<ContainerSpec> newInitContainers) {
+    return new PodSpec(name, hostname, dns, extraHosts, vm, containers, volumes, ports, terminationGracePeriod,
+        newInitContainers);
   }
 
   public PodSpec withTerminationGracePeriod(Duration grace) {
-    return new PodSpec(name, hostname, dns, extraHosts, vm, containers, volumes, ports, grace);
+    return new PodSpec(name, hostname, dns, extraHosts, vm, containers, volumes, ports, grace, initContainers);
   }
 }

@@ -34,16 +34,22 @@ public interface Provider extends AutoCloseable {
   PodStatus create(PodSpec spec);
 
   /**
-   * Boots the pod's VM and starts its containers; returns once every container's
-   * main process runs (or failed to start, which is reported as an exception
-   * after the VM was stopped again). The pod ends Running.
+   * Boots the pod's VM, runs its init containers to completion (see
+   * {@link PodSpec#initContainers()}) and starts its containers; returns once every
+   * app container's main process runs. The pod ends Running. A failure (a
+   * container that cannot start, an init container that fails for good) is
+   * reported as an exception after the VM was stopped again; the pod is left
+   * Created, and its status message says why until the next start or stop.
    */
   PodStatus start(String pod);
 
   /**
    * Puts a new container set into the running VM of {@code pod}: the old
    * containers get {@code spec.terminationGracePeriod()} to exit, then the new
-   * ones start. The VM, its boot id and its VM-level settings stay.
+   * spec's init containers run again, in order and to completion, before its app
+   * containers start, exactly as in a fresh start. The VM, its boot id and its
+   * VM-level settings stay. If a new container fails, the VM is stopped and the
+   * pod is left Created with the failure as its status message.
    *
    * @throws RecreateRequiredException when {@code spec} changes something only
    *     a new VM can have (vcpus, memory, kernel, port forwards, or an image the

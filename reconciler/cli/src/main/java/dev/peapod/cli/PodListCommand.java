@@ -3,10 +3,13 @@ package dev.peapod.cli;
 import dev.peapod.cli.output.HumanUnits;
 import dev.peapod.cli.output.Output;
 import dev.peapod.cli.output.Table;
+import dev.peapod.provider.ContainerSpec;
 import dev.peapod.provider.ContainerStatus;
+import dev.peapod.provider.PodSpec;
 import dev.peapod.provider.PodState;
 import dev.peapod.provider.PodStatus;
 import dev.peapod.provider.PortForward;
+import dev.peapod.provider.RestartPolicy;
 import dev.peapod.provider.VmInfo;
 import dev.peapod.provider.qemu.QemuProvider;
 import java.time.Instant;
@@ -15,6 +18,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
@@ -60,10 +64,29 @@ public final class PodListCommand implements Runnable {
     };
   }
 
-  /** Running containers out of those in the spec, as kubectl's READY column: {@code 1/2}. */
-  private static String containersText(PodStatus pod) {
-    long running = pod.containers().stream().filter(c -> c.state() == ContainerStatus.ContainerState.RUNNING).count();
-    return running + "/" + pod.spec().containers().size();
+  /**
+   * Running containers out of those meant to keep running (app containers and sidecars), as
+   * kubectl's READY column: {@code 1/2}. Init containers that ran to completion are not counted;
+   * while one still runs or after one failed, it is named: {@code 0/1 (init migrate)}.
+   */
+  static String containersText(PodStatus pod) {
+    List<String> lasting = Stream.concat(
+        pod.spec().initContainers().stream().filter(c -> c.restartPolicy() == RestartPolicy.ALWAYS),
+        pod.spec().containers().stream()).map(ContainerSpec::name).toList();
+    long running = pod.containers().stream()
+        .filter(c -> lasting.contains(c.name()) && c.state() == ContainerStatus.ContainerState.RUNNING).count();
+    String text = running + "/" + lasting.size();
+    if (pod.state() != PodState.RUNNING) {
+      return text;
+    }
+    // An init container not yet exited 0 holds the pod back: show which one.
+    return pod.spec().initContainers().stream()
+        .filter(c -> c.restartPolicy() != RestartPolicy.ALWAYS)
+        .filter(c -> pod.container(c.name()).map(s -> s.state() != ContainerStatus.ContainerState.EXITED
+            || s.exitCode().orElse(0) != 0).orElse(true))
+        .findFirst()
+        .map(c -> text + " (init " + c.name() + ")")
+        .orElse(text);
   }
 
   /** As docker ps shows a forward: {@code 127.0.0.1:8080->80/tcp}. */
@@ -78,21 +101,29 @@ public final class PodListCommand implements Runnable {
     data.put("name", pod.name());
     data.put("state", pod.state().name());
     data.put("createdAt", pod.createdAt().toString());
-    data.put("containers", pod.containers().stream().map(PodListCommand::containerData).toList());
+    data.put("containers", pod.containers().stream().map(c -> containerData(pod.spec(), c)).toList());
     data.put("ports", pod.spec().ports().stream().map(PodListCommand::portText).toList());
     data.put("vm", pod.vm().map(PodListCommand::vmData).orElse(null));
     data.put("message", pod.message());
     return data;
   }
 
-  private static Map<String, Object> containerData(ContainerStatus container) {
+  private static Map<String, Object> containerData(PodSpec spec, ContainerStatus container) {
     Map<String, Object> data = new LinkedHashMap<>();
     data.put("name", container.name());
+    data.put("kind", kind(spec, container.name()));
     data.put("state", container.state().name());
     data.put("restarts", container.restarts());
     data.put("exitCode", container.exitCode().isPresent() ? container.exitCode().getAsInt() : null);
     data.put("image", container.imageId());
     return data;
+  }
+
+  /** {@code init} (runs to completion first), {@code sidecar} (an init container that keeps running) or {@code app}. */
+  private static String kind(PodSpec spec, String container) {
+    return spec.initContainers().stream().filter(c -> c.name().equals(container)).findFirst()
+        .map(c -> c.restartPolicy() == RestartPolicy.ALWAYS ? "sidecar" : "init")
+        .orElse("app");
   }
 
   private static Map<String, Object> vmData(VmInfo vm) {

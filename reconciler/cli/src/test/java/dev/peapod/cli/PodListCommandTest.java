@@ -1,6 +1,7 @@
 package dev.peapod.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -9,8 +10,10 @@ import dev.peapod.provider.ContainerSpec;
 import dev.peapod.provider.ImageRootfs;
 import dev.peapod.provider.PodSpec;
 import dev.peapod.provider.PortForward;
+import dev.peapod.provider.RestartPolicy;
 import dev.peapod.provider.qemu.runtime.PodRecord;
 import dev.peapod.provider.qemu.runtime.StateDirectory;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -46,6 +49,27 @@ class PodListCommandTest {
     assertEquals("CREATED", json.get(1).get("state").asText());
     assertEquals("127.0.0.1:8080->80/tcp", json.get(1).get("ports").get(0).asText());
     assertEquals(true, json.get(1).get("vm").isNull());
+  }
+
+  @Test
+  void sidecarsCountAsContainersAndAFailedStartIsTheCreatedPodsMessage() throws Exception {
+    ImageRootfs image = new ImageRootfs("sha256:" + "a".repeat(64), home.resolve("rootfs.erofs"));
+    PodSpec spec = PodSpec.of("app", List.of(ContainerSpec.of("app", image, List.of("httpd"))))
+        .withInitContainers(List.of(
+            ContainerSpec.of("migrate", image, List.of("migrate")),
+            ContainerSpec.of("proxy", image, List.of("proxy")).withRestartPolicy(RestartPolicy.ALWAYS)));
+    StateDirectory state = new StateDirectory(home);
+    state.pod("app").create(new PodRecord(spec, CliRun.NOW, "start failed: init container exited with code 3"));
+
+    CliRun ps = CliRun.run(home, "ps");
+    assertEquals("app    Created   0/2          0s", ps.out().lines().toList().get(1), ps::toString);
+    JsonNode json = new ObjectMapper().readTree(CliRun.run(home, "ps", "-o", "json").out());
+    assertEquals("start failed: init container exited with code 3", json.get(0).get("message").asText());
+    JsonNode inspect = new ObjectMapper().readTree(CliRun.run(home, "inspect", "app").out());
+    assertEquals("migrate", inspect.get("spec").get("initContainers").get(0).get("name").asText());
+    assertEquals("ALWAYS", inspect.get("spec").get("initContainers").get(1).get("restartPolicy").asText());
+    assertFalse(Files.readString(home.resolve("pods/app/pod.json")).contains("allContainers"),
+        "pod.json records the spec's fields only");
   }
 
   @Test

@@ -14,7 +14,7 @@ final class ImageDevices {
 
   static List<ImageDevice> assign(PodSpec spec) {
     Map<String, ImageDevice> byId = new LinkedHashMap<>();
-    for (ContainerSpec c : spec.containers()) {
+    for (ContainerSpec c : spec.allContainers()) {
       byId.computeIfAbsent(c.image().id(), id -> new ImageDevice("img" + byId.size(), id, c.image().path()));
     }
     return new ArrayList<>(byId.values());

@@ -43,7 +43,7 @@ final class PodSpecValidator {
     }
     Set<String> containers = new HashSet<>();
     Set<String> images = new HashSet<>();
-    for (ContainerSpec c : spec.containers()) {
+    for (ContainerSpec c : spec.allContainers()) {
       check(pod, null, DnsLabel.problem("container name", c.name()));
       if (!containers.add(c.name())) {
         fail(pod, c.name(), "container name is used twice");

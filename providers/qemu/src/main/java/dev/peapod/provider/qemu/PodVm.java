@@ -49,7 +49,7 @@ final class PodVm {
   }
 
   /**
-   * Boots a VM for {@code spec} and starts its containers. On any failure the
+   * Boots a VM for {@code spec}, runs its init containers and starts its app containers. On any failure the
    * VM is killed again, vm.json removed, and the error names the pod (and the
    * container whose start failed).
    */
@@ -80,11 +80,11 @@ final class PodVm {
           guest.info().bootId(), record.accelerator(), kernel, spec.vm(), images, spec.ports(),
           record.startedAt(), bootTime);
       dir.writeVm(record);
-      startContainers(guest, spec, record);
+      startContainers(guest, dir, spec, record);
       LOG.log(System.Logger.Level.DEBUG, () -> String.format(
           "pod %s: QEMU daemonized after %d ms, guest READY after %d ms, %d containers started after %d ms (%s)",
           pod, Duration.between(process.launchedAt(), process.daemonizedAt()).toMillis(), bootTime.toMillis(),
-          spec.containers().size(), Duration.between(process.launchedAt(), Instant.now()).toMillis(),
+          spec.containers().size() + spec.initContainers().size(), Duration.between(process.launchedAt(), Instant.now()).toMillis(),
           accelerator.id()));
       return record;
     } catch (RuntimeException | IOException e) {
@@ -94,33 +94,45 @@ final class PodVm {
   }
 
   /**
-   * Replaces the containers of the running VM by those of {@code spec}. If a
-   * new container fails to start, the VM is stopped (as a failed start would
-   * leave it) and the error names the container.
+   * Replaces the containers of the running VM by those of {@code spec}: the
+   * old ones are destroyed, then the new spec's init containers run again
+   * before its app containers, as they would in a new VM. If a new container
+   * fails to start, the VM is stopped (as a failed start would leave it) and
+   * the error names the container.
    */
   void replaceContainers(PodDirectory dir, VmRecord vm, PodSpec spec) {
     try {
       GuestConnection guest = channels.get(spec.name(), dir.vmFiles(), REQUEST_TIMEOUT);
       guest.call(Wire.MSG_DESTROY_POD, GuestMessages.grace(spec.terminationGracePeriod()),
           spec.terminationGracePeriod().plus(REQUEST_TIMEOUT));
-      startContainers(guest, spec, vm);
+      startContainers(guest, dir, spec, vm);
     } catch (RuntimeException e) {
       kill(dir, vm);
       throw failure(spec.name(), e);
     }
   }
 
-  private void startContainers(GuestConnection guest, PodSpec spec, VmRecord vm) {
+  /**
+   * START_POD, then the init containers in order (see {@link InitSequence}), then the app
+   * containers; returns once every app container's process runs.
+   */
+  private void startContainers(GuestConnection guest, PodDirectory dir, PodSpec spec, VmRecord vm) {
     guest.call(Wire.MSG_START_POD, GuestMessages.startPod(spec, Instant.now()), REQUEST_TIMEOUT);
+    new InitSequence(guest, channels, spec, dir.vmFiles().containersLog(), c -> addContainer(guest, spec, vm, c))
+        .run();
     for (ContainerSpec c : spec.containers()) {
-      String serial = vm.serialOf(c.image().id()).orElseThrow(() -> new ProviderException(spec.name(),
-          c.name(), "image " + c.image().id() + " has no device in the VM", null));
-      try {
-        guest.call(Wire.MSG_ADD_CONTAINER, GuestMessages.addContainer(c, serial, spec.terminationGracePeriod()),
-            REQUEST_TIMEOUT);
-      } catch (GuestErrorException e) {
-        throw new ProviderException(spec.name(), c.name(), "cannot start: " + e.detail(), e);
-      }
+      addContainer(guest, spec, vm, c);
+    }
+  }
+
+  private static void addContainer(GuestConnection guest, PodSpec spec, VmRecord vm, ContainerSpec c) {
+    String serial = vm.serialOf(c.image().id()).orElseThrow(() -> new ProviderException(spec.name(),
+        c.name(), "image " + c.image().id() + " has no device in the VM", null));
+    try {
+      guest.call(Wire.MSG_ADD_CONTAINER, GuestMessages.addContainer(c, serial, spec.terminationGracePeriod()),
+          REQUEST_TIMEOUT);
+    } catch (GuestErrorException e) {
+      throw new ProviderException(spec.name(), c.name(), "cannot start: " + e.detail(), e);
     }
   }
 

@@ -121,7 +121,15 @@ public final class QemuProvider implements Provider {
       }
       PodSpec spec = record.spec();
       PodSpecValidator.validate(spec, kernelFor(spec), config.initrd());
-      vms.boot(dir, spec, kernelFor(spec));
+      try {
+        vms.boot(dir, spec, kernelFor(spec));
+      } catch (ProviderException e) {
+        recordStartFailure(dir, e);
+        throw e;
+      }
+      if (!record.startFailure().isEmpty()) {
+        io(pod, () -> dir.writePod(record.withStartFailure("")));
+      }
       return statusOf(dir);
     });
   }
@@ -140,8 +148,13 @@ public final class QemuProvider implements Provider {
       if (reason.isPresent()) {
         throw new RecreateRequiredException(pod, reason.get());
       }
-      io(pod, () -> dir.writePod(record.withSpec(spec)));
-      vms.replaceContainers(dir, vm, spec);
+      io(pod, () -> dir.writePod(record.withSpec(spec).withStartFailure("")));
+      try {
+        vms.replaceContainers(dir, vm, spec);
+      } catch (ProviderException e) {
+        recordStartFailure(dir, e);
+        throw e;
+      }
       return statusOf(dir);
     });
   }
@@ -157,6 +170,10 @@ public final class QemuProvider implements Provider {
         }
         channels.drop(pod);
         io(pod, dir::deleteVm);
+      }
+      PodRecord record = readPod(dir);
+      if (!record.startFailure().isEmpty()) {
+        io(pod, () -> dir.writePod(record.withStartFailure("")));
       }
       return statusOf(dir);
     });
@@ -232,7 +249,8 @@ public final class QemuProvider implements Provider {
     PodRecord record = readPod(dir);
     Optional<VmRecord> vm = readVm(dir);
     if (vm.isEmpty()) {
-      return new PodStatus(pod, PodState.CREATED, record.spec(), record.createdAt(), Optional.empty(), List.of(), "");
+      return new PodStatus(pod, PodState.CREATED, record.spec(), record.createdAt(), Optional.empty(), List.of(),
+          record.startFailure());
     }
     Optional<String> gone = vms.goneReason(pod, vm.get());
     if (gone.isPresent()) {
@@ -255,12 +273,21 @@ public final class QemuProvider implements Provider {
     List<ContainerStatus> statuses = new ArrayList<>(GuestMessages.containerStatuses(
         guest.call(Wire.MSG_STATUS, Fields.empty(), PodVm.REQUEST_TIMEOUT),
         vm::imageIdOf));
-    List<String> order = spec.containers().stream().map(ContainerSpec::name).toList();
+    List<String> order = spec.allContainers().stream().map(ContainerSpec::name).toList();
     statuses.sort(Comparator.comparingInt(c -> order.indexOf(c.name()) < 0 ? Integer.MAX_VALUE : order.indexOf(c.name())));
     return statuses;
   }
 
   // ---- helpers
+
+  /** Keeps why a start or replace failed, so the Created pod it left tells it in ps and inspect. */
+  private void recordStartFailure(PodDirectory dir, ProviderException failure) {
+    try {
+      dir.writePod(readPod(dir).withStartFailure("start failed: " + failure.getMessage()));
+    } catch (IOException | RuntimeException e) {
+      failure.addSuppressed(e);
+    }
+  }
 
   private Path kernelFor(PodSpec spec) {
     return spec.vm().kernel().map(k -> k.toAbsolutePath().normalize()).orElse(config.kernel());
@@ -298,7 +325,7 @@ public final class QemuProvider implements Provider {
   }
 
   private static void requireContainer(String pod, PodSpec spec, String container) {
-    if (spec.containers().stream().noneMatch(c -> c.name().equals(container))) {
+    if (!spec.hasContainer(container)) {
       throw new ProviderException(pod, container, "no such container in the pod", null);
     }
   }

@@ -32,7 +32,7 @@ final class VmCompatibility {
     if (!new HashSet<PortForward>(vm.ports()).equals(new HashSet<>(spec.ports()))) {
       return Optional.of("port forwards change from " + describe(vm.ports()) + " to " + describe(spec.ports()));
     }
-    for (ContainerSpec c : spec.containers()) {
+    for (ContainerSpec c : spec.allContainers()) {
       if (vm.serialOf(c.image().id()).isEmpty()) {
         return Optional.of("image " + c.image().id() + " of container \"" + c.name()
             + "\" is not attached to the running VM");

@@ -39,7 +39,7 @@ public final class PodImageUsage implements ImageUsage {
         if (record.isEmpty()) {
           continue; // removed while we looked
         }
-        for (ContainerSpec container : record.get().spec().containers()) {
+        for (ContainerSpec container : record.get().spec().allContainers()) {
           if (container.image().id().equals(id)
               || container.image().path().toAbsolutePath().normalize().equals(rootfs)) {
             pods.add(pod.name());

@@ -41,8 +41,13 @@ import java.util.regex.Pattern;
  * missing), each container's process resolved from its image config by Docker's and Kubernetes'
  * rules ({@link ContainerDefaults}), and the pod-level settings carried over.
  *
- * <p>What the provider cannot run yet is refused, never dropped: init containers and hostPath
- * volumes give a diagnostic at the manifest's position, before any image is pulled.
+ * <p>Init containers keep Kubernetes' meaning through the provider's restart policies: a sidecar
+ * ({@code restartPolicy: Always} on the init container) becomes {@code ALWAYS}; any other init
+ * container is retried on failure ({@code ON_FAILURE}) unless the pod's restartPolicy is Never
+ * ({@code NEVER}), as the kubelet does.
+ *
+ * <p>What the provider cannot run yet is refused, never dropped: hostPath volumes give a
+ * diagnostic at the manifest's position, before any image is pulled.
  */
 public final class ManifestToPodSpec {
   private static final Pattern NUMERIC = Pattern.compile("[0-9]+");
@@ -67,10 +72,6 @@ public final class ManifestToPodSpec {
   public static List<Diagnostic> unsupported(PodManifest manifest) {
     ManifestSpec spec = manifest.spec();
     List<Diagnostic> problems = new ArrayList<>();
-    for (int i = 0; i < spec.initContainers().size(); i++) {
-      problems.add(error(manifest, "spec.initContainers[" + i + "]",
-          "initContainers are not supported yet (container \"" + spec.initContainers().get(i).name() + "\")"));
-    }
     for (int i = 0; i < spec.volumes().size(); i++) {
       VolumeDecl volume = spec.volumes().get(i);
       if (volume.source() instanceof VolumeSource.HostPath) {
@@ -95,18 +96,19 @@ public final class ManifestToPodSpec {
     ManifestSpec spec = manifest.spec();
     List<Diagnostic> warnings = new ArrayList<>();
     RestartPolicy restart = RestartPolicy.valueOf(spec.restartPolicy().name());
+    List<ContainerSpec> initContainers = new ArrayList<>();
     List<ContainerSpec> containers = new ArrayList<>();
     List<PortForward> ports = new ArrayList<>();
+    for (int i = 0; i < spec.initContainers().size(); i++) {
+      ContainerDecl decl = spec.initContainers().get(i);
+      initContainers.add(container(manifest, "spec.initContainers[" + i + "]", decl, initRestart(decl, restart),
+          problems));
+      ports.addAll(forwards(decl));
+    }
     for (int i = 0; i < spec.containers().size(); i++) {
       ContainerDecl decl = spec.containers().get(i);
-      String path = "spec.containers[" + i + "]";
-      containers.add(container(manifest, path, decl, restart, problems));
-      for (PortDecl port : decl.ports()) {
-        if (port.isForwarded()) {
-          ports.add(new PortForward(port.hostIp(), port.hostPort(), port.containerPort(),
-              PortForward.Protocol.valueOf(port.protocol().name())));
-        }
-      }
+      containers.add(container(manifest, "spec.containers[" + i + "]", decl, restart, problems));
+      ports.addAll(forwards(decl));
     }
     if (!problems.isEmpty()) {
       throw new ManifestRejectedException(problems);
@@ -119,8 +121,23 @@ public final class ManifestToPodSpec {
     }
     PodSpec pod = new PodSpec(manifest.name(), spec.hostname(), dns(spec.dns()), extraHosts(spec.hostAliases()),
         vm(spec.vm()), containers, volumes(spec.volumes()), ports,
-        Duration.ofSeconds(spec.terminationGracePeriodSeconds()));
+        Duration.ofSeconds(spec.terminationGracePeriodSeconds()), initContainers);
     return new Result(pod, warnings);
+  }
+
+  /** Kubernetes: a sidecar always restarts; other init containers are retried unless the pod says Never. */
+  private static RestartPolicy initRestart(ContainerDecl decl, RestartPolicy pod) {
+    if (decl.sidecar()) {
+      return RestartPolicy.ALWAYS;
+    }
+    return pod == RestartPolicy.NEVER ? RestartPolicy.NEVER : RestartPolicy.ON_FAILURE;
+  }
+
+  private static List<PortForward> forwards(ContainerDecl decl) {
+    return decl.ports().stream().filter(PortDecl::isForwarded)
+        .map(port -> new PortForward(port.hostIp(), port.hostPort(), port.containerPort(),
+            PortForward.Protocol.valueOf(port.protocol().name())))
+        .toList();
   }
 
   private ContainerSpec container(PodManifest manifest, String path, ContainerDecl decl, RestartPolicy restart,

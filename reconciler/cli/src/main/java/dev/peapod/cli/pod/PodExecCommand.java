@@ -59,7 +59,7 @@ public final class PodExecCommand implements Callable<Integer> {
     try (QemuProvider provider = PodCommands.provider(root)) {
       PodStatus pod = PodCommands.require(provider, name);
       String target = container != null ? container : pod.spec().containers().get(0).name();
-      if (pod.spec().containers().stream().noneMatch(c -> c.name().equals(target))) {
+      if (!pod.spec().hasContainer(target)) {
         throw new CliException(ExitCodes.NOT_FOUND, "pod \"" + name + "\" has no container \"" + target + "\"");
       }
       return tty ? withTerminal(provider, target, root) : plain(provider, target);

@@ -56,6 +56,7 @@ public final class PodInspectCommand implements Runnable {
     vm.put("memoryMiB", spec.vm().memoryMiB());
     vm.put("kernel", spec.vm().kernel().map(Object::toString).orElse(null));
     data.put("vm", vm);
+    data.put("initContainers", spec.initContainers().stream().map(PodInspectCommand::container).toList());
     data.put("containers", spec.containers().stream().map(PodInspectCommand::container).toList());
     data.put("volumes", spec.volumes().stream().map(v -> {
       Map<String, Object> volume = new LinkedHashMap<>();

@@ -57,10 +57,10 @@ public final class PodLogsCommand implements Runnable {
     PrintWriter err = spec.commandLine().getErr();
     try (QemuProvider provider = PodCommands.provider(root)) {
       PodStatus pod = PodCommands.require(provider, name);
-      if (container != null && pod.spec().containers().stream().noneMatch(c -> c.name().equals(container))) {
+      if (container != null && !pod.spec().hasContainer(container)) {
         throw new CliException(ExitCodes.NOT_FOUND, "pod \"" + name + "\" has no container \"" + container + "\"");
       }
-      boolean prefix = container == null && pod.spec().containers().size() > 1;
+      boolean prefix = container == null && pod.spec().allContainers().size() > 1;
       LogQuery query = new LogQuery(Optional.ofNullable(container), follow,
           tail == null ? OptionalInt.empty() : OptionalInt.of(tail));
       LineFormatter formatter = new LineFormatter(prefix, timestamps);

@@ -222,16 +222,13 @@ class ManifestToPodSpecTest {
   }
 
   @Test
-  void initContainersAndHostPathAreRefusedBeforeAnyPull() {
+  void hostPathIsRefusedBeforeAnyPull() {
     PodManifest manifest = parse("""
         apiVersion: v1
         kind: Pod
         metadata:
           name: web
         spec:
-          initContainers:
-            - name: setup
-              image: busybox:1
           containers:
             - name: main
               image: busybox:1
@@ -246,10 +243,66 @@ class ManifestToPodSpecTest {
     ManifestRejectedException e = assertThrows(ManifestRejectedException.class,
         () -> new ManifestToPodSpec(images).convert(manifest));
     assertEquals(List.of(
-        "pod.yaml:1:1: spec.initContainers[0]: initContainers are not supported yet (container \"setup\")",
         "pod.yaml:1:1: spec.volumes[0].hostPath: hostPath volumes are not supported yet (volume \"host\"); use emptyDir"),
         e.diagnostics().stream().map(Object::toString).toList());
     assertEquals(List.of(), images.asked, "nothing pulled for a pod that cannot run");
+  }
+
+  @Test
+  void initContainersKeepKubernetesRestartMeaning() {
+    PodManifest manifest = parse("""
+        apiVersion: peapod.dev/v1alpha1
+        kind: PeaPod
+        metadata:
+          name: web
+        spec:
+          restartPolicy: Always
+          initContainers:
+            - name: migrate
+              image: busybox:1
+              command: [sh, -c, "echo migrated"]
+            - name: proxy
+              image: nginx:1.25
+              restartPolicy: Always
+              ports:
+                - containerPort: 9000
+                  hostPort: 9000
+          containers:
+            - name: main
+              image: busybox:1
+        """);
+    PodSpec spec = new ManifestToPodSpec(images).convert(manifest).spec();
+
+    assertEquals(List.of("migrate", "proxy"), spec.initContainers().stream().map(ContainerSpec::name).toList());
+    assertEquals(RestartPolicy.ON_FAILURE, spec.initContainers().get(0).restartPolicy(),
+        "an init container of a pod with restartPolicy Always is retried on failure, as by the kubelet");
+    assertEquals(List.of("sh", "-c", "echo migrated"), spec.initContainers().get(0).command());
+    assertEquals(RestartPolicy.ALWAYS, spec.initContainers().get(1).restartPolicy(), "a sidecar");
+    assertEquals(List.of("/docker-entrypoint.sh", "nginx", "-g"), spec.initContainers().get(1).command(),
+        "image defaults apply to init containers too");
+    assertEquals(9000, spec.ports().get(0).hostPort(), "a sidecar's ports are forwarded");
+    assertEquals(List.of("migrate", "proxy", "main"), spec.allContainers().stream().map(ContainerSpec::name).toList());
+  }
+
+  @Test
+  void initContainersOfAPodWithRestartPolicyNeverAreNotRetried() {
+    PodManifest manifest = parse("""
+        apiVersion: v1
+        kind: Pod
+        metadata:
+          name: web
+        spec:
+          restartPolicy: Never
+          initContainers:
+            - name: migrate
+              image: busybox:1
+          containers:
+            - name: main
+              image: busybox:1
+        """);
+    PodSpec spec = new ManifestToPodSpec(images).convert(manifest).spec();
+
+    assertEquals(RestartPolicy.NEVER, spec.initContainers().get(0).restartPolicy());
   }
 
   @Test

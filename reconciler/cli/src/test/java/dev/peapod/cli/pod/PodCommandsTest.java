@@ -65,23 +65,24 @@ class PodCommandsTest {
 
   @Test
   void unsupportedFeaturesAreDiagnosticsToo() throws Exception {
-    Path init = file("init.yaml", """
+    Path hostPath = file("host-path.yaml", """
         apiVersion: v1
         kind: Pod
         metadata:
           name: web
         spec:
-          initContainers:
-            - name: setup
-              image: busybox:1
           containers:
             - name: main
               image: busybox:1
+          volumes:
+            - name: host
+              hostPath:
+                path: /srv
         """);
-    CliRun run = CliRun.run(home, "run", "-f", init.toString());
+    CliRun run = CliRun.run(home, "run", "-f", hostPath.toString());
     assertEquals(ExitCodes.ERROR, run.exitCode(), run::toString);
-    assertEquals(init + ":1:1: spec.initContainers[0]: initContainers are not supported yet (container \"setup\")\n",
-        run.err());
+    assertEquals(hostPath + ":1:1: spec.volumes[0].hostPath: hostPath volumes are not supported yet (volume \"host\");"
+        + " use emptyDir\n", run.err());
   }
 
   @Test

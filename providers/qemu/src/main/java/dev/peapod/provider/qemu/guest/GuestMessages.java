@@ -80,6 +80,11 @@ public final class GuestMessages {
         .build();
   }
 
+  /** REMOVE_CONTAINER: the container's processes get {@code grace}, then it and its writable layer are gone. */
+  public static Fields removeContainer(String container, Duration grace) {
+    return Fields.builder().str(Wire.F_CONTAINER, container).u32(Wire.F_GRACE_MS, millis(grace)).build();
+  }
+
   /** DESTROY_POD and SHUTDOWN take only the grace period. */
   public static Fields grace(Duration grace) {
     return Fields.builder().u32(Wire.F_GRACE_MS, millis(grace)).build();
