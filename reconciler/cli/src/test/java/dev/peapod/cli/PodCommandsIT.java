@@ -136,6 +136,87 @@ class PodCommandsIT {
     assertEquals("", create.out);
   }
 
+  @Test
+  void aFailingInitContainerFailsTheRunNamingItAndLeavesThePodCreated() throws Exception {
+    loadBusybox();
+    Path file = home.resolve("init.yaml");
+    Files.writeString(file, """
+        apiVersion: v1
+        kind: Pod
+        metadata:
+          name: init
+        spec:
+          restartPolicy: Never
+          terminationGracePeriodSeconds: 0
+          initContainers:
+            - name: migrate
+              image: it/busybox:1
+              command: [sh, -c, "echo applying 0042; echo 'relation users does not exist' >&2; exit 3"]
+          containers:
+            - name: app
+              image: it/busybox:1
+              command: [sleep, "1000"]
+        """);
+    Result run = peapod("run", "-f", file.toString());
+
+    assertEquals(ExitCodes.ERROR, run.exitCode, run::toString);
+    String failure = "pod \"init\", container \"migrate\": init container exited with code 3; restartPolicy Never, so"
+        + " it was not retried; the app containers were not started. Its last output:\n"
+        + "  applying 0042\n  relation users does not exist";
+    assertEquals("peapod: " + failure + "\n", run.err);
+    JsonNode pod = ps().get(0);
+    assertEquals("CREATED", pod.get("state").asText());
+    assertEquals("start failed: " + failure, pod.get("message").asText());
+    Result logs = peapod("logs", "init", "-c", "migrate");
+    assertEquals("applying 0042\n", logs.out, logs::toString);
+    assertEquals("relation users does not exist\n", logs.err, "the container's stderr goes to stderr");
+  }
+
+  @Test
+  void aMultiPodFileIsRolledBackWhenOnePodFails() throws Exception {
+    loadBusybox();
+    Path existing = home.resolve("existing.yaml");
+    Files.writeString(existing, pod("before", "it/busybox:1"));
+    assertEquals(0, peapod("create", "-f", existing.toString()).exitCode);
+    Path file = home.resolve("several.yaml");
+    Files.writeString(file, String.join("---\n", pod("one", "it/busybox:1"), pod("before", "it/busybox:1"),
+        pod("two", "it/busybox:1"), pod("broken", "it/nosuch:1"), pod("three", "it/busybox:1")));
+
+    Result create = peapod("create", "-f", file.toString());
+
+    assertEquals(ExitCodes.NOT_FOUND, create.exitCode, "the failure's own exit code: " + create);
+    assertEquals("Created one\nExists before (same spec)\nCreated two\n", create.out);
+    assertTrue(create.err.startsWith("peapod: pod \"broken\" of 5 in the file failed: image \"it/nosuch:1\": "),
+        create::toString);
+    assertTrue(create.err.endsWith("\nrolled back: removed \"one\", \"two\", created by this command;"
+        + " not created: \"three\"; pods that existed before were not touched\n"), create::toString);
+    JsonNode pods = ps();
+    assertEquals(1, pods.size(), pods::toString);
+    assertEquals("before", pods.get(0).get("name").asText());
+  }
+
+  private static String pod(String name, String image) {
+    return """
+        apiVersion: v1
+        kind: Pod
+        metadata:
+          name: %s
+        spec:
+          containers:
+            - name: main
+              image: %s
+              imagePullPolicy: Never
+              command: [sleep, "1000"]
+        """.formatted(name, image);
+  }
+
+  private void loadBusybox() throws Exception {
+    Path layout = home.resolve("oci");
+    exec(REPO.resolve("scripts/busybox-oci.sh").toString(), layout.toString(), "1", "from-the-image");
+    Result load = peapod("image", "load", layout.toString(), "--tag", "it/busybox:1");
+    assertEquals(0, load.exitCode, load::toString);
+  }
+
   private Path manifest(String name, String webScript) throws IOException {
     Path file = home.resolve(name);
     Files.writeString(file, """

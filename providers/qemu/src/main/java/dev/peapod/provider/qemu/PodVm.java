@@ -11,6 +11,7 @@ import dev.peapod.provider.qemu.guest.Wire;
 import dev.peapod.provider.qemu.qmp.QmpClient;
 import dev.peapod.provider.qemu.qmp.QmpException;
 import dev.peapod.provider.qemu.runtime.HostInfo;
+import dev.peapod.provider.qemu.runtime.HostProcess;
 import dev.peapod.provider.qemu.runtime.PodDirectory;
 import dev.peapod.provider.qemu.runtime.VmFiles;
 import dev.peapod.provider.qemu.runtime.VmRecord;
@@ -22,6 +23,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalLong;
 
 /**
  * The VM side of a pod's lifecycle: boot a VM and start the pod's containers
@@ -63,24 +65,30 @@ final class PodVm {
     List<ImageDevice> images = ImageDevices.assign(spec);
     VmDefinition definition = new VmDefinition(pod, kernel, config.initrd(), spec.vm().vcpus(),
         spec.vm().memoryMiB(), accelerator, files, images, spec.ports(), true);
+    killOrphan(dir);
     QemuProcess process;
     try {
       process = QemuProcess.launch(commandLine.argv(definition), files);
     } catch (VmLaunchException e) {
       throw new ProviderException(pod, null, "QEMU failed to start: " + e.getMessage(), e);
     }
+    CrashPoint.reach("after-launch");
     VmRecord record = new VmRecord(process.pid(), process.startTime(), HostInfo.bootId(), "",
-        accelerator.id(), kernel, spec.vm(), images, spec.ports(), process.launchedAt(), Duration.ZERO);
+        accelerator.id(), kernel, spec.vm(), images, spec.ports(), process.launchedAt(), Duration.ZERO, false);
     try {
       // Recorded before the guest answers, so that even a crash of this JVM leaves a VM we can find and stop.
       dir.writeVm(record);
+      CrashPoint.reach("after-vm-record");
       GuestConnection guest = connect(pod, files, config.bootTimeout());
       Duration bootTime = Duration.between(process.launchedAt(), Instant.now());
       record = new VmRecord(record.pid(), record.processStartTime(), record.hostBootId(),
           guest.info().bootId(), record.accelerator(), kernel, spec.vm(), images, spec.ports(),
-          record.startedAt(), bootTime);
+          record.startedAt(), bootTime, false);
       dir.writeVm(record);
+      CrashPoint.reach("before-containers");
       startContainers(guest, dir, spec, record);
+      record = record.withContainersStarted(true);
+      dir.writeVm(record);
       LOG.log(System.Logger.Level.DEBUG, () -> String.format(
           "pod %s: QEMU daemonized after %d ms, guest READY after %d ms, %d containers started after %d ms (%s)",
           pod, Duration.between(process.launchedAt(), process.daemonizedAt()).toMillis(), bootTime.toMillis(),
@@ -173,6 +181,39 @@ final class PodVm {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+  }
+
+  /**
+   * Kills a QEMU of this pod that no vm.json records: one launched by a start that was killed
+   * before it could record it. Found by the pid file QEMU writes into the pod's directory, and
+   * only if that process is still a QEMU of this very pod directory.
+   */
+  void killOrphan(PodDirectory dir) {
+    orphan(dir).ifPresent(process -> {
+      LOG.log(System.Logger.Level.INFO, "pod " + dir.name() + ": killing QEMU " + process.pid()
+          + ", left running by an interrupted start");
+      process.kill(VmDefinition.commandLineMarker(dir.name()), Duration.ofSeconds(5));
+    });
+  }
+
+  /** The running QEMU of this pod's directory that its pid file names, if there is one. */
+  Optional<QemuProcess> orphan(PodDirectory dir) {
+    Path pidFile = dir.vmFiles().pidFile();
+    long pid;
+    try {
+      pid = Long.parseLong(Files.readString(pidFile).trim());
+    } catch (IOException | NumberFormatException e) {
+      return Optional.empty();
+    }
+    String marker = VmDefinition.commandLineMarker(dir.name());
+    boolean ours = HostProcess.commandLine(pid)
+        .map(cmd -> cmd.contains(marker) && cmd.contains(dir.path().toString())).orElse(false);
+    OptionalLong startTime = HostProcess.startTime(pid);
+    if (!ours || startTime.isEmpty()) {
+      return Optional.empty();
+    }
+    Instant now = Instant.now();
+    return Optional.of(new QemuProcess(pid, startTime.getAsLong(), now, now));
   }
 
   /**

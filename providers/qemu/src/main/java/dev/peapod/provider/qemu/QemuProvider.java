@@ -54,6 +54,8 @@ import java.util.stream.Stream;
  */
 public final class QemuProvider implements Provider {
 
+  private static final System.Logger LOG = System.getLogger(QemuProvider.class.getName());
+
   private final QemuConfig config;
   private final StateDirectory state;
   private final GuestChannels channels = new GuestChannels();
@@ -103,6 +105,7 @@ public final class QemuProvider implements Provider {
         throw new ProviderException(pod, problem);
       });
       io(pod, () -> dir.create(new PodRecord(spec, Instant.now())));
+      CrashPoint.reach("after-create-record");
       return statusOf(dir);
     });
   }
@@ -115,7 +118,12 @@ public final class QemuProvider implements Provider {
       Optional<VmRecord> vm = readVm(dir);
       if (vm.isPresent()) {
         if (vms.goneReason(pod, vm.get()).isEmpty()) {
-          throw new InvalidStateException(pod, PodState.RUNNING, "is already running");
+          if (vm.get().startCompleted()) {
+            throw new InvalidStateException(pod, PodState.RUNNING, "is already running");
+          }
+          // A start that was killed half way (the caller's lock proves none is still going): start over.
+          LOG.log(System.Logger.Level.INFO, "pod " + pod + ": replacing the VM of an interrupted start");
+          vms.kill(dir, vm.get());
         }
         io(pod, dir::deleteVm); // the last VM died; boot a new one
       }
@@ -171,6 +179,7 @@ public final class QemuProvider implements Provider {
         channels.drop(pod);
         io(pod, dir::deleteVm);
       }
+      vms.killOrphan(dir);
       PodRecord record = readPod(dir);
       if (!record.startFailure().isEmpty()) {
         io(pod, () -> dir.writePod(record.withStartFailure("")));
@@ -249,8 +258,11 @@ public final class QemuProvider implements Provider {
     PodRecord record = readPod(dir);
     Optional<VmRecord> vm = readVm(dir);
     if (vm.isEmpty()) {
+      String message = vms.orphan(dir)
+          .map(q -> "QEMU " + q.pid() + " of an interrupted start still runs; start or rm ends it")
+          .orElse(record.startFailure());
       return new PodStatus(pod, PodState.CREATED, record.spec(), record.createdAt(), Optional.empty(), List.of(),
-          record.startFailure());
+          message);
     }
     Optional<String> gone = vms.goneReason(pod, vm.get());
     if (gone.isPresent()) {
@@ -259,10 +271,15 @@ public final class QemuProvider implements Provider {
     }
     List<ContainerStatus> containers = List.of();
     String message = "";
-    try {
-      containers = containerStatuses(dir, vm.get(), record.spec());
-    } catch (GuestException e) {
-      message = "guest-init does not answer STATUS: " + e.getMessage();
+    if (!vm.get().startCompleted()) {
+      // Not asked: a start in progress holds the guest's only control connection, and a booting guest answers late.
+      message = "starting, or a start was interrupted (then start again, or stop)";
+    } else {
+      try {
+        containers = containerStatuses(dir, vm.get(), record.spec());
+      } catch (GuestException e) {
+        message = "guest-init does not answer STATUS: " + e.getMessage();
+      }
     }
     return new PodStatus(pod, PodState.RUNNING, record.spec(), record.createdAt(), Optional.of(vm.get().info()),
         containers, message);

@@ -20,6 +20,7 @@ import dev.peapod.provider.VmInfo;
 import dev.peapod.provider.qemu.QemuProvider;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import picocli.CommandLine.Model.CommandSpec;
@@ -85,6 +86,27 @@ final class PodCommands {
       result.warnings().forEach(w -> output.err().println(w));
       output.err().flush();
       return result.spec();
+    }
+  }
+
+  /** A line for people; nothing with {@code -o json|yaml}, whose result is printed at the end. */
+  static void say(Output output, String text) {
+    if (!output.structured()) {
+      output.line(text);
+    }
+  }
+
+  /** Boots the pod, with {@code Booting NAME ... 0.8s} on stderr meanwhile when that is a terminal. */
+  static PodStatus startWithProgress(Output output, Provider provider, String pod) {
+    try (BootProgress progress = BootProgress.show(output, pod)) {
+      return provider.start(pod);
+    }
+  }
+
+  /** Removes a pod this command created moments ago (a rollback): under its lock, no grace. */
+  static void removeCreated(PeapodCommand root, CommandSpec spec, Provider provider, String pod) {
+    try (PodLock lock = lock(root, spec, pod)) {
+      provider.remove(pod, Duration.ZERO);
     }
   }
 

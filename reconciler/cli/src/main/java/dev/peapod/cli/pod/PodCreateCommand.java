@@ -1,15 +1,21 @@
 package dev.peapod.cli.pod;
 
+import dev.peapod.cli.CliException;
+import dev.peapod.cli.ExitCodes;
 import dev.peapod.cli.PeapodCommand;
 import dev.peapod.cli.PodListCommand;
 import dev.peapod.cli.output.Output;
+import dev.peapod.manifest.model.DesiredState;
 import dev.peapod.manifest.model.PodManifest;
+import dev.peapod.provider.InvalidStateException;
 import dev.peapod.provider.PodSpec;
+import dev.peapod.provider.PodState;
 import dev.peapod.provider.PodStatus;
 import dev.peapod.provider.qemu.QemuProvider;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -18,7 +24,18 @@ import picocli.CommandLine.Spec;
 /**
  * {@code peapod create -f FILE}: every pod the file declares, validated, its images pulled when
  * missing and its storage prepared; no VM yet (the pod ends Created). {@code peapod run} is this
- * plus {@code start}.
+ * plus {@code start}, except for pods whose manifest says {@code spec.state: Created}.
+ *
+ * <p>A file with several pods is applied all or nothing: every pod is validated before the first
+ * is created, and when one then fails (a missing image, a name already taken, a failed start),
+ * the pods this command created are removed again, the failed one included, and the error says
+ * which pod failed and what was rolled back. Pods that existed before are never touched. A
+ * one-pod file keeps its pod after a failed start (Created, the reason in {@code ps}), so its
+ * logs can still be read.
+ *
+ * <p>A pod that exists already with exactly the spec the file gives is taken as it is ({@code run}
+ * starts it unless it runs): a rerun after an interrupted command converges instead of failing.
+ * One with a different spec is an error; {@code replace} or {@code rm} is for that.
  */
 @Command(name = "create", description = "Create a manifest's pods: pull images, prepare; no VM yet.")
 public class PodCreateCommand implements Runnable {
@@ -30,7 +47,7 @@ public class PodCreateCommand implements Runnable {
       description = "Manifest: a PeaPod, a Kubernetes Pod or a HyperContainer pod file (YAML or JSON).")
   Path file;
 
-  /** Whether to boot each pod after creating it. */
+  /** Whether to boot each pod after creating it (unless its manifest says spec.state: Created). */
   boolean startAfterCreate() {
     return false;
   }
@@ -42,27 +59,66 @@ public class PodCreateCommand implements Runnable {
     List<PodManifest> manifests = PodCommands.read(file, output);
     PodCommands.checkSupported(manifests);
     List<PodStatus> results = new ArrayList<>();
+    List<String> createdHere = new ArrayList<>();
     try (QemuProvider provider = PodCommands.provider(root)) {
       for (PodManifest manifest : manifests) {
-        try (PodLock lock = PodCommands.lock(root, spec, manifest.name())) {
-          PodSpec podSpec = PodCommands.convert(root, output, manifest);
-          PodStatus status = provider.create(podSpec);
-          if (!output.structured()) {
-            output.line("Created " + status.name());
+        try {
+          results.add(createAndStart(root, output, provider, manifest, createdHere));
+        } catch (RuntimeException e) {
+          if (manifests.size() == 1) {
+            throw e;
           }
-          if (startAfterCreate()) {
-            status = provider.start(status.name());
-            if (!output.structured()) {
-              output.line("Started " + status.name() + " " + PodCommands.bootText(status));
-            }
-          }
-          results.add(status);
+          throw Rollback.of(manifests, manifest.name(), e, createdHere,
+              pod -> PodCommands.removeCreated(root, spec, provider, pod));
         }
       }
     }
     if (output.structured()) {
       output.data(results.size() == 1 ? PodListCommand.data(results.get(0))
           : results.stream().map(PodListCommand::data).toList());
+    }
+  }
+
+  private PodStatus createAndStart(PeapodCommand root, Output output, QemuProvider provider, PodManifest manifest,
+      List<String> createdHere) {
+    try (PodLock lock = PodCommands.lock(root, spec, manifest.name())) {
+      PodSpec podSpec = PodCommands.convert(root, output, manifest);
+      Optional<PodStatus> existing = provider.inspect(podSpec.name());
+      PodStatus status;
+      if (existing.isEmpty()) {
+        status = provider.create(podSpec);
+        createdHere.add(status.name());
+      } else if (existing.get().spec().equals(podSpec)) {
+        // Same pod, same spec: what a rerun after an interrupted create finds. Carry on from there.
+        status = existing.get();
+      } else {
+        throw new CliException(ExitCodes.ERROR, "pod \"" + podSpec.name() + "\" already exists with a different"
+            + " spec: use peapod replace, or rm it first");
+      }
+      String created = existing.isEmpty() ? "Created " + status.name() : "Exists " + status.name() + " (same spec)";
+      if (!startAfterCreate()) {
+        PodCommands.say(output, created);
+      } else if (manifest.spec().state() == DesiredState.CREATED) {
+        PodCommands.say(output, created + " (not started: its spec.state is Created)");
+      } else {
+        PodCommands.say(output, created);
+        status = start(output, provider, status);
+      }
+      return status;
+    }
+  }
+
+  private static PodStatus start(Output output, QemuProvider provider, PodStatus status) {
+    try {
+      PodStatus started = PodCommands.startWithProgress(output, provider, status.name());
+      PodCommands.say(output, "Started " + started.name() + " " + PodCommands.bootText(started));
+      return started;
+    } catch (InvalidStateException e) {
+      if (e.actual() != PodState.RUNNING) {
+        throw e;
+      }
+      PodCommands.say(output, "Already running " + status.name());
+      return provider.inspect(status.name()).orElse(status);
     }
   }
 }

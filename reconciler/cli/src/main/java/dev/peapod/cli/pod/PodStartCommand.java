@@ -26,7 +26,7 @@ public final class PodStartCommand implements Runnable {
     try (QemuProvider provider = PodCommands.provider(root);
         PodLock lock = PodCommands.lock(root, spec, name)) {
       PodCommands.require(provider, name);
-      PodStatus status = provider.start(name);
+      PodStatus status = PodCommands.startWithProgress(output, provider, name);
       PodCommands.print(output, status, "Started " + name + " " + PodCommands.bootText(status));
     }
   }

@@ -26,6 +26,9 @@ import java.util.Optional;
  * @param ports the host ports QEMU forwards
  * @param startedAt when QEMU was launched
  * @param bootTime from launch until the guest answered HELLO
+ * @param containersStarted false while start is still booting the guest and starting the
+ *     containers: a record left false by a process killed meanwhile marks an interrupted start,
+ *     which the next start replaces with a fresh boot (absent in records of older versions: true)
  */
 public record VmRecord(
     long pid,
@@ -38,11 +41,32 @@ public record VmRecord(
     List<ImageDevice> images,
     List<PortForward> ports,
     Instant startedAt,
-    Duration bootTime) {
+    Duration bootTime,
+    Boolean containersStarted) {
 
   public VmRecord {
     images = List.copyOf(images);
     ports = List.copyOf(ports);
+    containersStarted = containersStarted == null || containersStarted;
+  }
+
+  /** A record of a VM whose start completed. */
+  public VmRecord(long pid, long processStartTime, String hostBootId, String guestBootId, String accelerator,
+      Path kernel, VmResources resources, List<ImageDevice> images, List<PortForward> ports, Instant startedAt,
+      Duration bootTime) {
+    this(pid, processStartTime, hostBootId, guestBootId, accelerator, kernel, resources, images, ports, startedAt,
+        bootTime, true);
+  }
+
+  /** This record with the start's progress set. */
+  public VmRecord withContainersStarted(boolean started) {
+    return new VmRecord(pid, processStartTime, hostBootId, guestBootId, accelerator, kernel, resources, images,
+        ports, startedAt, bootTime, started);
+  }
+
+  /** Whether the start that recorded this VM completed (see {@code containersStarted}). */
+  public boolean startCompleted() {
+    return containersStarted;
   }
 
   public VmInfo info() {
