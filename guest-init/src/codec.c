@@ -371,6 +371,9 @@ const char *pp_tag_name(uint16_t tag)
 	case PP_F_PATH: return "PATH";
 	case PP_F_READONLY: return "READONLY";
 	case PP_F_SUBPATH: return "SUBPATH";
+	case PP_F_IMAGE_FILE: return "IMAGE_FILE";
+	case PP_F_HOST_TAG: return "HOST_TAG";
+	case PP_F_HOST_FILE: return "HOST_FILE";
 	case PP_F_GRACE_MS: return "GRACE_MS";
 	case PP_F_TTY: return "TTY";
 	case PP_F_ROWS: return "ROWS";

@@ -38,7 +38,8 @@
 struct container {
 	struct container *next;
 	char name[PP_MAX_CONTAINER_NAME + 1];
-	char image[PP_MAX_IMAGE_SERIAL + 1];
+	char image[PP_MAX_IMAGE_FILE + 1]; /* the serial or the image file, as given */
+	int image_is_file;
 	struct image *img;
 	char **argv, **env;
 	char *cwd, *user;
@@ -271,7 +272,12 @@ static int check_add(const struct pp_request *r)
 		BAD(EEXIST, "already exists", n);
 	if (container_count() >= MAX_CONTAINERS)
 		BAD(ENOSPC, "too many containers (at most %d)", n, MAX_CONTAINERS);
-	if (!r->image || !valid_serial(r->image))
+	if (r->image && r->image_file)
+		BAD(EINVAL, "IMAGE and IMAGE_FILE both given", n);
+	if (r->image_file && !pp_valid_file_name(r->image_file, PP_MAX_IMAGE_FILE))
+		BAD(EINVAL, "invalid image file name \"%s\" (one file name of [A-Za-z0-9._-])", n,
+		    r->image_file);
+	if (!r->image_file && (!r->image || !valid_serial(r->image)))
 		BAD(EINVAL, "invalid image serial \"%s\"", n, r->image ? r->image : "");
 	if (r->argc == 0 || !*r->argv[0])
 		BAD(EINVAL, "no command given (ARGV is empty)", n);
@@ -309,7 +315,8 @@ void container_add(const struct pp_request *r)
 		return;
 	c = xcalloc(1, sizeof(*c));
 	snprintf(c->name, sizeof(c->name), "%s", r->container);
-	snprintf(c->image, sizeof(c->image), "%s", r->image);
+	c->image_is_file = r->image_file != NULL;
+	snprintf(c->image, sizeof(c->image), "%s", c->image_is_file ? r->image_file : r->image);
 	c->argv = xstrvdup(r->argv);
 	c->env = xstrvdup(r->env);
 	c->cwd = r->cwd ? xstrdup(r->cwd) : NULL;
@@ -331,7 +338,8 @@ void container_add(const struct pp_request *r)
 	timer_init(&c->restart_timer, restart_fire, c);
 	timer_init(&c->kill_timer, kill_fire, c);
 
-	c->img = image_get(c->image, &code, err, sizeof(err));
+	c->img = image_get(c->image_is_file ? NULL : c->image, c->image_is_file ? c->image : NULL,
+			   &code, err, sizeof(err));
 	if (!c->img)
 		goto fail;
 	if (cgroup_path(c, NULL, path, sizeof(path)) < 0 || (mkdir(path, 0755) < 0 && errno != EEXIST)) {

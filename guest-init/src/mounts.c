@@ -27,6 +27,8 @@
 
 #include "mounts.h"
 #include "pod.h"
+#include "proto.h"
+#include "share.h"
 #include "util.h"
 
 #ifndef SYS_openat2
@@ -43,10 +45,12 @@ struct open_how {
 
 struct image {
 	struct image *next;
-	char serial[32];
+	char key[PP_MAX_IMAGE_FILE + 8]; /* "blk:SERIAL" or "file:NAME" */
 	char dir[64];
 	int refs;
 };
+
+static unsigned file_images; /* names the mount points of file images */
 
 static struct image *images;
 
@@ -81,34 +85,69 @@ static int find_block_device(const char *serial, char *dev, size_t cap)
 	return found;
 }
 
-struct image *image_get(const char *serial, int *code, char *err, size_t errlen)
+/* Finds the device behind `serial`, or loop-attaches file `file` of the
+ * image share; writes the device to `dev`. Returns the loop fd to close once
+ * mounted (-2 for a block device), or -1 with *code and err set. */
+static int image_device(const char *serial, const char *file, char *dev, size_t cap, int *code,
+			char *err, size_t errlen)
+{
+	int fd, lfd;
+
+	if (serial) {
+		if (find_block_device(serial, dev, cap) < 0) {
+			*code = ENODEV;
+			snprintf(err, errlen, "image device with serial \"%s\" not found", serial);
+			return -1;
+		}
+		return -2;
+	}
+	fd = image_share_open(file, code, err, errlen);
+	if (fd < 0)
+		return -1;
+	lfd = loop_attach(fd, file, dev, cap, code, err, errlen);
+	close(fd);
+	return lfd;
+}
+
+struct image *image_get(const char *serial, const char *file, int *code, char *err, size_t errlen)
 {
 	struct image *img;
-	char dev[300];
+	char key[sizeof(img->key)], dev[300];
+	int lfd;
 
+	if (fmt(key, sizeof(key), serial ? "blk:%s" : "file:%s", serial ? serial : file) < 0) {
+		*code = ENAMETOOLONG;
+		snprintf(err, errlen, "image name too long");
+		return NULL;
+	}
 	for (img = images; img; img = img->next) {
-		if (strcmp(img->serial, serial) == 0) {
+		if (strcmp(img->key, key) == 0) {
 			img->refs++;
 			return img;
 		}
 	}
-	if (find_block_device(serial, dev, sizeof(dev)) < 0) {
-		*code = ENODEV;
-		snprintf(err, errlen, "image device with serial \"%s\" not found", serial);
+	lfd = image_device(serial, file, dev, sizeof(dev), code, err, errlen);
+	if (lfd == -1)
 		return NULL;
-	}
 	img = xcalloc(1, sizeof(*img));
-	snprintf(img->serial, sizeof(img->serial), "%s", serial);
-	snprintf(img->dir, sizeof(img->dir), IMAGES_DIR "/%s", serial);
+	snprintf(img->key, sizeof(img->key), "%s", key);
+	if (serial)
+		snprintf(img->dir, sizeof(img->dir), IMAGES_DIR "/%s", serial);
+	else
+		snprintf(img->dir, sizeof(img->dir), IMAGES_DIR "/file.%u", ++file_images);
 	if (mkdir_p(img->dir, 0755) < 0 ||
 	    mount(dev, img->dir, "erofs", MS_RDONLY | MS_NODEV | MS_NOSUID, NULL) < 0) {
 		*code = errno;
-		snprintf(err, errlen, "cannot mount image \"%s\" (%s): %s", serial, dev,
+		snprintf(err, errlen, "cannot mount image \"%s\" (%s): %s", serial ? serial : file, dev,
 			 strerror(errno));
 		rmdir(img->dir);
 		free(img);
+		if (lfd >= 0)
+			close(lfd); /* autoclear: the loop device is free again */
 		return NULL;
 	}
+	if (lfd >= 0)
+		close(lfd); /* the mount holds the device now; its unmount frees it */
 	img->refs = 1;
 	img->next = images;
 	images = img;
@@ -128,7 +167,7 @@ void image_put(struct image *img)
 		}
 	}
 	if (umount2(img->dir, MNT_DETACH) < 0)
-		say("cannot unmount image %s: %s", img->serial, strerror(errno));
+		say("cannot unmount image %s: %s", img->key, strerror(errno));
 	rmdir(img->dir);
 	free(img);
 }
@@ -351,7 +390,7 @@ static int setup_volume(int rootfd, const struct volume_mount *m, char *err, siz
 	struct stat st;
 
 	if (fmt(vol, sizeof(vol), VOLUMES_DIR "/%s", m->volume) < 0 ||
-	    (volfd = open(vol, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
+	    (volfd = open(vol, O_PATH | O_CLOEXEC)) < 0) /* a one-file hostPath is a file */
 		FAIL("volume \"%s\" not found", m->volume);
 	/* SUBPATH is resolved inside the volume, created when missing, as
 	 * Kubernetes does. */

@@ -14,9 +14,10 @@
 
 struct image;
 
-/* Finds the virtio-blk device whose serial is `serial` and mounts it (or
- * takes another reference). NULL with *code/err on failure. */
-struct image *image_get(const char *serial, int *code, char *err, size_t errlen);
+/* Mounts an image (or takes another reference to it): the virtio-blk device
+ * whose serial is `serial`, or else the erofs file `file` of the image share
+ * through a loop device. NULL with *code/err on failure. */
+struct image *image_get(const char *serial, const char *file, int *code, char *err, size_t errlen);
 void image_put(struct image *img);
 
 /* The writable root of container `name` at CONTAINERS_DIR/<name>/rootfs. */

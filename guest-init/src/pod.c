@@ -1,10 +1,18 @@
 /*
  * The pod: hostname, the files bind-mounted over every container's
- * /etc/hosts, /etc/hostname and /etc/resolv.conf, emptyDir volumes, and
- * destroying it all while the VM stays up for the next START_POD.
+ * /etc/hosts, /etc/hostname and /etc/resolv.conf, emptyDir and hostPath
+ * volumes, and destroying it all while the VM stays up for the next
+ * START_POD.
+ *
+ * A hostPath volume is a 9p share of the host directory, mounted at
+ * VOLUMES_DIR/<name> like an emptyDir, so containers bind it (and subPaths
+ * of it) the same way. A hostPath of one file is shared as its directory,
+ * mounted under HOSTFS_DIR, and only the file is bound at VOLUMES_DIR/<name>:
+ * containers never see its neighbours.
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,12 +25,16 @@
 #include "container.h"
 #include "host.h"
 #include "pod.h"
+#include "proto.h"
+#include "request.h"
+#include "share.h"
 #include "util.h"
 
 #define DEFAULT_HOSTNAME "peapod"
 #define GUEST_ADDRESS "10.0.2.15" /* QEMU user networking's fixed guest address */
 #define DEFAULT_DNS "10.0.2.3"
 #define MAX_VOLUMES 64
+#define HOSTFS_DIR "/run/peapod/shares/host"
 #define MAX_WAITERS 16
 #define FILE_MAX (64u * 1024u)
 
@@ -175,11 +187,53 @@ static void unmount_volumes(void)
 
 		if (fmt(path, sizeof(path), VOLUMES_DIR "/%s", pod.volumes[i]) >= 0) {
 			umount2(path, MNT_DETACH);
-			rmdir(path);
+			if (rmdir(path) < 0 && errno == ENOTDIR)
+				unlink(path); /* the mount point of a one-file hostPath */
 		}
+		if (fmt(path, sizeof(path), HOSTFS_DIR "/%s", pod.volumes[i]) >= 0 &&
+		    umount2(path, MNT_DETACH) == 0)
+			rmdir(path);
 		free(pod.volumes[i]);
 	}
 	pod.n_volumes = 0;
+}
+
+/* A hostPath volume: its 9p share at `path`, or for one file, the share
+ * under HOSTFS_DIR and the file bound at `path`. 0, or -1 with *code/err. */
+static int mount_host_volume(const struct pp_volume *v, const char *path, int *code, char *err,
+			     size_t errlen)
+{
+	char share[300], file[600];
+	int fd;
+
+	if (!pp_valid_file_name(v->host_tag, 80) ||
+	    (v->host_file && !pp_valid_file_name(v->host_file, 255))) {
+		*code = EINVAL;
+		snprintf(err, errlen, "volume \"%s\": invalid host tag \"%s\" or file \"%s\"", v->name,
+			 v->host_tag, v->host_file ? v->host_file : "");
+		return -1;
+	}
+	if (!v->host_file) {
+		*code = share_mount(v->host_tag, path, v->readonly != 0, err, errlen);
+		return *code ? -1 : 0;
+	}
+	snprintf(share, sizeof(share), HOSTFS_DIR "/%s", v->name);
+	if ((*code = share_mount(v->host_tag, share, v->readonly != 0, err, errlen)) != 0)
+		return -1;
+	snprintf(file, sizeof(file), "%s/%s", share, v->host_file);
+	fd = open(path, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0644);
+	if (fd >= 0)
+		close(fd);
+	if (fd < 0 || mount(file, path, NULL, MS_BIND, NULL) < 0) {
+		*code = errno;
+		snprintf(err, errlen, "volume \"%s\": cannot bind host file \"%s\": %s", v->name,
+			 v->host_file, strerror(errno));
+		unlink(path);
+		umount2(share, MNT_DETACH);
+		rmdir(share);
+		return -1;
+	}
+	return 0;
 }
 
 static int mount_volumes(const struct pp_request *r, int *code, char *err, size_t errlen)
@@ -207,10 +261,22 @@ static int mount_volumes(const struct pp_request *r, int *code, char *err, size_
 				return -1;
 			}
 		}
+		snprintf(path, sizeof(path), VOLUMES_DIR "/%s", v->name);
+		if (v->host_tag) {
+			if (!v->host_file && mkdir_p(path, 0755) < 0) {
+				*code = errno;
+				snprintf(err, errlen, "cannot create volume \"%s\": %s", v->name,
+					 strerror(errno));
+				return -1;
+			}
+			if (mount_host_volume(v, path, code, err, errlen) < 0)
+				return -1;
+			pod.volumes[pod.n_volumes++] = xstrdup(v->name);
+			continue;
+		}
 		if (v->size_limit)
 			snprintf(opts, sizeof(opts), "mode=0777,size=%llu",
 				 (unsigned long long)v->size_limit);
-		snprintf(path, sizeof(path), VOLUMES_DIR "/%s", v->name);
 		if (mkdir_p(path, 0755) < 0 ||
 		    mount("tmpfs", path, "tmpfs", MS_NODEV | MS_NOSUID, opts) < 0) {
 			*code = errno;

@@ -60,6 +60,19 @@
  *   - Every request is answered by exactly one OK or ERROR with its seq,
  *     except ACK_EVENTS, STDIN and WINSIZE, which are not answered unless
  *     they fail.
+ *
+ * Host directories (virtio-9p, 9p2000.L, trans=virtio):
+ *   - The share tagged PP_IMAGE_SHARE_TAG holds erofs image files by name.
+ *     guest-init mounts it read-only the first time ADD_CONTAINER names an
+ *     IMAGE_FILE and loop-mounts that file; the host may add files to the
+ *     share while the VM runs, which is how a replace brings in an image the
+ *     VM had no block device for. The name is one path component, so a guest
+ *     never opens anything outside the share.
+ *   - A hostPath volume is its own share; START_POD's VOLUME group names its
+ *     tag in HOST_TAG (and HOST_FILE when the volume is one file of it).
+ *   Both were added within version 1: they are new tags that an older peer
+ *   ignores, and bumping the version would make a new host refuse the VMs
+ *   an older one started, which must stay adoptable.
  */
 #ifndef PEAPOD_PROTO_H
 #define PEAPOD_PROTO_H
@@ -76,6 +89,8 @@
 
 #define PP_CTL_PORT_NAME "peapod.ctl"
 #define PP_LOG_PORT_NAME "peapod.log"
+#define PP_IMAGE_SHARE_TAG "peapod.images"
+#define PP_MAX_IMAGE_FILE 128 /* bytes of an IMAGE_FILE name */
 
 /* ---- Message types --------------------------------------------------- */
 
@@ -93,8 +108,8 @@
 #define PP_MSG_HELLO 0x0100      /* VERSION */
 #define PP_MSG_START_POD 0x0101  /* HOSTNAME, DNS_SERVER*, DNS_SEARCH*, DNS_OPTION*,
                                     HOSTS_LINE*, TIME_NS, VOLUME* */
-#define PP_MSG_ADD_CONTAINER 0x0102 /* CONTAINER, IMAGE, ARGV*, ENV*, CWD, USER,
-                                       RESTART, BACKOFF_MS, MOUNT*, [GRACE_MS] */
+#define PP_MSG_ADD_CONTAINER 0x0102 /* CONTAINER, IMAGE or IMAGE_FILE, ARGV*, ENV*, CWD,
+                                       USER, RESTART, BACKOFF_MS, MOUNT*, [GRACE_MS] */
 #define PP_MSG_SIGNAL 0x0103     /* CONTAINER or PROCESS, SIGNAL */
 #define PP_MSG_EXEC 0x0104       /* CONTAINER, PROCESS, ARGV*, ENV*, CWD, USER, TTY, ROWS, COLS */
 #define PP_MSG_STDIN 0x0105      /* PROCESS, DATA (empty DATA = end of input) */
@@ -127,7 +142,7 @@
 #define PP_F_DNS_SEARCH 0x12  /* str* */
 #define PP_F_DNS_OPTION 0x13  /* str*, e.g. "ndots:2" */
 #define PP_F_HOSTS_LINE 0x14  /* str*, one /etc/hosts line "ip name [alias...]" */
-#define PP_F_VOLUME 0x15      /* group*: NAME, SIZE_LIMIT */
+#define PP_F_VOLUME 0x15      /* group*: NAME, SIZE_LIMIT, [HOST_TAG, READONLY, HOST_FILE] */
 #define PP_F_NAME 0x16        /* str */
 #define PP_F_SIZE_LIMIT 0x17  /* u64 bytes, 0 = no limit */
 #define PP_F_IMAGE 0x20       /* str: virtio-blk serial of the image device (<= 20 bytes) */
@@ -145,7 +160,13 @@
 #define PP_F_TTY 0x2C         /* u32: 0/1 */
 #define PP_F_ROWS 0x2D        /* u32 */
 #define PP_F_COLS 0x2E        /* u32 */
-#define PP_F_CONTAINER_STATUS 0x30 /* group*: CONTAINER, STATE, PID, EXIT_CODE, SIGNAL, RESTARTS, IMAGE */
+#define PP_F_IMAGE_FILE 0x2F  /* str: erofs file in the PP_IMAGE_SHARE_TAG share, instead of IMAGE;
+                                 one component of [A-Za-z0-9._-], not "." or "..",
+                                 <= PP_MAX_IMAGE_FILE bytes */
+#define PP_F_HOST_TAG 0x33    /* str: 9p mount tag of a hostPath volume; SIZE_LIMIT is then unused */
+#define PP_F_HOST_FILE 0x34   /* str: the volume is this one file of the share (IMAGE_FILE rules) */
+#define PP_F_CONTAINER_STATUS 0x30 /* group*: CONTAINER, STATE, PID, EXIT_CODE, SIGNAL, RESTARTS,
+                                      IMAGE (the serial, or the IMAGE_FILE name) */
 #define PP_F_STATE 0x31       /* u32: PP_STATE_* */
 #define PP_F_RESTARTS 0x32    /* u32: how many times the main process was restarted */
 

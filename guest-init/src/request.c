@@ -31,7 +31,7 @@ static enum kind tag_kind(uint16_t tag)
 	case PP_F_PROCESS: case PP_F_HOSTNAME: case PP_F_DNS_SERVER: case PP_F_DNS_SEARCH:
 	case PP_F_DNS_OPTION: case PP_F_HOSTS_LINE: case PP_F_NAME: case PP_F_IMAGE:
 	case PP_F_ARGV: case PP_F_ENV: case PP_F_CWD: case PP_F_USER: case PP_F_PATH:
-	case PP_F_SUBPATH:
+	case PP_F_SUBPATH: case PP_F_IMAGE_FILE: case PP_F_HOST_TAG: case PP_F_HOST_FILE:
 		return K_STR;
 	}
 	return K_UNKNOWN;
@@ -160,6 +160,12 @@ static void fill_volume(struct arena *a, struct pp_volume *v, const struct pp_fi
 			v->name = copy_str(a, &f);
 		else if (f.tag == PP_F_SIZE_LIMIT)
 			v->size_limit = pp_get_u64(f.value);
+		else if (f.tag == PP_F_HOST_TAG)
+			v->host_tag = copy_str(a, &f);
+		else if (f.tag == PP_F_HOST_FILE)
+			v->host_file = copy_str(a, &f);
+		else if (f.tag == PP_F_READONLY)
+			v->readonly = pp_get_u32(f.value);
 	}
 }
 
@@ -212,6 +218,7 @@ static void fill_scalar(struct pp_request *r, struct arena *a, const struct pp_f
 	case PP_F_PROCESS: str = &r->process; break;
 	case PP_F_HOSTNAME: str = &r->hostname; break;
 	case PP_F_IMAGE: str = &r->image; break;
+	case PP_F_IMAGE_FILE: str = &r->image_file; break;
 	case PP_F_CWD: str = &r->cwd; break;
 	case PP_F_USER: str = &r->user; break;
 	case PP_F_DATA:
@@ -397,6 +404,22 @@ int pp_valid_rel_path(const char *s)
 	if (n == 0 || n >= 4096 || s[0] == '/')
 		return 0;
 	return clean_components(s);
+}
+
+int pp_valid_file_name(const char *s, size_t max)
+{
+	size_t n = strlen(s), i;
+
+	if (n == 0 || n > max || strcmp(s, ".") == 0 || strcmp(s, "..") == 0)
+		return 0;
+	for (i = 0; i < n; i++) {
+		char ch = s[i];
+
+		if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+		      (ch >= '0' && ch <= '9') || ch == '.' || ch == '_' || ch == '-'))
+			return 0;
+	}
+	return 1;
 }
 
 int pp_valid_hostname(const char *s)

@@ -18,6 +18,9 @@
 struct pp_volume {
 	const char *name;
 	uint64_t size_limit;
+	const char *host_tag;  /* hostPath: 9p mount tag, NULL for emptyDir */
+	const char *host_file; /* hostPath of one file: its name in the share, or NULL */
+	uint32_t readonly;     /* hostPath: mount the share read-only */
 };
 
 struct pp_mount {
@@ -38,7 +41,7 @@ struct pp_request {
 	uint32_t grace_ms, tty, rows, cols, state, restarts;
 	uint64_t event_seq, time_ns;
 	const char *boot_id, *kernel, *message, *container, *process, *hostname;
-	const char *image, *cwd, *user;
+	const char *image, *image_file, *cwd, *user;
 	const uint8_t *data;
 	uint32_t data_len;
 
@@ -82,6 +85,9 @@ int pp_valid_process_id(const char *s);
 int pp_valid_abs_path(const char *s);
 /* Relative, no "." or ".." component, no empty name, < 4096 bytes. */
 int pp_valid_rel_path(const char *s);
+/* One file name: [A-Za-z0-9._-], not "." or "..", at most `max` bytes. What
+ * IMAGE_FILE and HOST_FILE must be, so no name can leave its share. */
+int pp_valid_file_name(const char *s, size_t max);
 /* A hostname: dot-separated labels of pp_valid_name style, <= 253 bytes
  * (upper case accepted). */
 int pp_valid_hostname(const char *s);

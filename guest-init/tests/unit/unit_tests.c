@@ -144,6 +144,12 @@ static void test_request_round_trip(void)
 		pp_put_str(&b, PP_F_NAME, "v");
 		pp_put_u64(&b, PP_F_SIZE_LIMIT, 1ull << 40);
 		pp_group_end(&b, g);
+		g = pp_group_begin(&b, PP_F_VOLUME);
+		pp_put_str(&b, PP_F_NAME, "host");
+		pp_put_str(&b, PP_F_HOST_TAG, "peapod.vol.host");
+		pp_put_str(&b, PP_F_HOST_FILE, "app.conf");
+		pp_put_u32(&b, PP_F_READONLY, 1);
+		pp_group_end(&b, g);
 		n = pp_frame_end(&b);
 		EXPECT_INT(pp_request_decode(&r, PP_MSG_START_POD, 7, buf + PP_HEADER_SIZE,
 					     n - PP_HEADER_SIZE), 0);
@@ -153,9 +159,30 @@ static void test_request_round_trip(void)
 		EXPECT_INT(r.n_dns_option, 1);
 		EXPECT_INT(r.n_hosts_line, 2);
 		EXPECT_STR(r.hosts_line[1], "1.2.3.5 y");
-		EXPECT_INT(r.n_volumes, 1);
+		EXPECT_INT(r.n_volumes, 2);
 		EXPECT_STR(r.volumes[0].name, "v");
 		EXPECT(r.volumes[0].size_limit == 1ull << 40);
+		EXPECT(r.volumes[0].host_tag == NULL);
+		EXPECT(r.volumes[0].host_file == NULL);
+		EXPECT_STR(r.volumes[1].host_tag, "peapod.vol.host");
+		EXPECT_STR(r.volumes[1].host_file, "app.conf");
+		EXPECT_INT(r.volumes[1].readonly, 1);
+		pp_request_free(&r);
+	}
+	/* ADD_CONTAINER naming an image file of the share instead of a device. */
+	{
+		struct pp_buf b;
+
+		pp_buf_init(&b, buf, sizeof(buf));
+		pp_frame_begin(&b, PP_MSG_ADD_CONTAINER, 8);
+		pp_put_str(&b, PP_F_CONTAINER, "web");
+		pp_put_str(&b, PP_F_IMAGE_FILE, "sha256_ab12.erofs");
+		n = pp_frame_end(&b);
+		EXPECT_INT(pp_request_decode(&r, PP_MSG_ADD_CONTAINER, 8, buf + PP_HEADER_SIZE,
+					     n - PP_HEADER_SIZE), 0);
+		EXPECT_STR(r.image_file, "sha256_ab12.erofs");
+		EXPECT(r.image == NULL);
+		EXPECT(PP_HAS(&r, PP_F_IMAGE_FILE));
 		pp_request_free(&r);
 	}
 	/* An empty payload is a valid message with no fields. */
@@ -451,6 +478,18 @@ static void test_validators(void)
 	EXPECT(!pp_valid_rel_path(".."));
 	EXPECT(!pp_valid_rel_path("a/../../b"));
 	EXPECT(!pp_valid_rel_path(""));
+	/* Image and host file names: one component, so nothing leaves the share. */
+	EXPECT(pp_valid_file_name("sha256_ab12.erofs", PP_MAX_IMAGE_FILE));
+	EXPECT(pp_valid_file_name("..x", PP_MAX_IMAGE_FILE));
+	EXPECT(!pp_valid_file_name("..", PP_MAX_IMAGE_FILE));
+	EXPECT(!pp_valid_file_name(".", PP_MAX_IMAGE_FILE));
+	EXPECT(!pp_valid_file_name("", PP_MAX_IMAGE_FILE));
+	EXPECT(!pp_valid_file_name("a/b", PP_MAX_IMAGE_FILE));
+	EXPECT(!pp_valid_file_name("/etc", PP_MAX_IMAGE_FILE));
+	EXPECT(!pp_valid_file_name("../images/x.erofs", PP_MAX_IMAGE_FILE));
+	EXPECT(!pp_valid_file_name("a b", PP_MAX_IMAGE_FILE));
+	EXPECT(!pp_valid_file_name("a\\b", PP_MAX_IMAGE_FILE));
+	EXPECT(!pp_valid_file_name("abcd", 3));
 	EXPECT(pp_valid_hostname("pod"));
 	EXPECT(pp_valid_hostname("My-Pod.example.com"));
 	EXPECT(!pp_valid_hostname("pod-"));
@@ -528,6 +567,8 @@ static void test_names(void)
 	EXPECT_STR(pp_type_name(PP_MSG_ADD_CONTAINER), "ADD_CONTAINER");
 	EXPECT(pp_type_name(0x0777) == NULL);
 	EXPECT_STR(pp_tag_name(PP_F_CONTAINER_STATUS), "CONTAINER_STATUS");
+	EXPECT_STR(pp_tag_name(PP_F_IMAGE_FILE), "IMAGE_FILE");
+	EXPECT_STR(pp_tag_name(PP_F_HOST_TAG), "HOST_TAG");
 	EXPECT(pp_tag_name(0x99) == NULL);
 }
 

@@ -116,6 +116,7 @@ struct mnt {
 
 struct ct_opts {
 	const char *image;
+	const char *image_file; /* instead of image */
 	const char *const *env;
 	const char *cwd, *user;
 	uint32_t restart, backoff_ms;
@@ -128,7 +129,10 @@ static struct msg *add_container(struct vm *vm, const char *name, const char *co
 	struct pp_buf *b = vm_req(vm, PP_MSG_ADD_CONTAINER);
 
 	pp_put_str(b, PP_F_CONTAINER, name);
-	pp_put_str(b, PP_F_IMAGE, o && o->image ? o->image : "img0");
+	if (o && o->image_file)
+		pp_put_str(b, PP_F_IMAGE_FILE, o->image_file);
+	else
+		pp_put_str(b, PP_F_IMAGE, o && o->image ? o->image : "img0");
 	put_strv(b, PP_F_ARGV, argv);
 	if (o) {
 		const struct mnt *m;
@@ -440,6 +444,51 @@ static void check_pod_start(struct vm *vm)
 	check(m && m->type == PP_MSG_ERROR && msg_u32(m, PP_F_CODE) == EBUSY,
 	      "second START_POD refused with EBUSY", "%s", describe(m));
 	free(m);
+}
+
+/* Images given as files of the 9p image share: loop-mounted on demand,
+ * released with the container, and no name can leave the share. */
+static void check_image_files(struct vm *vm)
+{
+	static const char *const bad[] = { "../img0.erofs", "a/img0.erofs", "..", "." };
+	struct ct_opts o = { .image_file = "img1.erofs" };
+	const char *out;
+	struct msg *m;
+	size_t i;
+	int code;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct ct_opts ob = { .image_file = bad[i] };
+		char want[200];
+
+		snprintf(want, sizeof(want), "container \"byfile\": invalid image file name \"%s\" "
+			 "(one file name of [A-Za-z0-9._-])", bad[i]);
+		m = add_container(vm, "byfile", ARGV("true"), &ob);
+		check(m && m->type == PP_MSG_ERROR && msg_u32(m, PP_F_CODE) == EINVAL &&
+			      strcmp(mstr(m, PP_F_MESSAGE), want) == 0,
+		      "IMAGE_FILE outside the share refused", "%s: %s", bad[i], describe(m));
+		free(m);
+	}
+	o.image_file = "nosuch.erofs";
+	m = add_container(vm, "byfile", ARGV("true"), &o);
+	check(m && m->type == PP_MSG_ERROR && msg_u32(m, PP_F_CODE) == ENOENT &&
+		      strstr(mstr(m, PP_F_MESSAGE), "image file \"nosuch.erofs\" not in the image share"),
+	      "missing IMAGE_FILE: ENOENT naming it", "%s", describe(m));
+	free(m);
+
+	o.image_file = "img1.erofs";
+	m = add_container(vm, "byfile", ARGV("sleep", "1000"), &o);
+	check(is_ok(m), "ADD_CONTAINER with IMAGE_FILE -> OK", "%s", describe(m));
+	free(m);
+	out = sh(vm, "byfile", "cat /etc/image-name", NULL);
+	check(strcmp(out, "img1\n") == 0, "IMAGE_FILE container runs from that image", "got \"%s\"", out);
+	out = sh(vm, "byfile", "grep -l img1.erofs /sys/block/loop*/loop/backing_file | wc -l", &code);
+	check(strcmp(out, "1\n") == 0, "one loop device backs the image file", "got \"%s\"", out);
+	m = remove_container(vm, "byfile", 1000);
+	check(is_ok(m), "REMOVE_CONTAINER of the IMAGE_FILE container", "%s", describe(m));
+	free(m);
+	out = sh(vm, "web", "cat /sys/block/loop*/loop/backing_file 2>/dev/null | wc -l", &code);
+	check(strcmp(out, "0\n") == 0, "its loop device is released with it", "got \"%s\"", out);
 }
 
 static void check_add_errors(struct vm *vm)
@@ -1125,6 +1174,7 @@ int main(int argc, char **argv)
 		check_pod_start(&vm_a);
 		check_add_errors(&vm_a);
 		check_two_containers(&vm_a);
+		check_image_files(&vm_a);
 		check_exec(&vm_a);
 		check_env_user_container(&vm_a);
 		check_restart(&vm_a);

@@ -62,7 +62,7 @@ static long tsc_khz(void)
 
 int vm_boot(struct vm *vm, const struct vm_opts *o)
 {
-	char append[256], con[600], ctl[600], log[600], img0[600], img1[600], net[200], qmp[600];
+	char append[256], con[600], ctl[600], log[600], img0[600], img1[600], share[700], net[200], qmp[600];
 	char *argv[64];
 	int n = 0;
 
@@ -88,6 +88,8 @@ int vm_boot(struct vm *vm, const struct vm_opts *o)
 	snprintf(log, sizeof(log), "file,id=log,path=%s/containers.log", vm->dir);
 	snprintf(img0, sizeof(img0), "id=img0,file=%s/img0.erofs,format=raw,if=none,readonly=on", o->images);
 	snprintf(img1, sizeof(img1), "id=img1,file=%s/img1.erofs,format=raw,if=none,readonly=on", o->images);
+	/* The same images, also as files of the image share (IMAGE_FILE). */
+	snprintf(share, sizeof(share), "local,id=images,path=%s,readonly=on,security_model=none", o->images);
 	if (o->guest_port) {
 		vm->host_port = free_port();
 		snprintf(net, sizeof(net), "user,id=net0,hostfwd=tcp:127.0.0.1:%d-:%d", vm->host_port,
@@ -110,6 +112,8 @@ int vm_boot(struct vm *vm, const struct vm_opts *o)
 	A("-chardev"); A(log); A("-device"); A("virtserialport,chardev=log,name=peapod.log");
 	A("-drive"); A(img0); A("-device"); A("virtio-blk-device,drive=img0,serial=img0");
 	A("-drive"); A(img1); A("-device"); A("virtio-blk-device,drive=img1,serial=img1");
+	A("-fsdev"); A(share);
+	A("-device"); A("virtio-9p-device,fsdev=images,mount_tag=" PP_IMAGE_SHARE_TAG);
 	A("-netdev"); A(net); A("-device"); A("virtio-net-device,netdev=net0");
 	A("-device"); A("virtio-rng-device");
 	A("-qmp"); A(qmp);
