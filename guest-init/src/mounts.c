@@ -394,10 +394,14 @@ static int setup_volume(int rootfd, const struct volume_mount *m, char *err, siz
 		FAIL("volume \"%s\" not found", m->volume);
 	/* SUBPATH is resolved inside the volume, created when missing, as
 	 * Kubernetes does. */
-	src = m->subpath ? open_in(volfd, m->subpath, O_PATH) : open_in(volfd, "", O_PATH);
-	if (src < 0 && errno == ENOENT && m->subpath)
-		src = ensure_dir(volfd, m->subpath);
-	close(volfd);
+	if (!m->subpath) {
+		src = volfd; /* the volume itself, which may be a file */
+	} else {
+		src = open_in(volfd, m->subpath, O_PATH);
+		if (src < 0 && errno == ENOENT)
+			src = ensure_dir(volfd, m->subpath);
+		close(volfd);
+	}
 	if (src < 0)
 		FAIL("volume \"%s\": cannot open subpath \"%s\": %s", m->volume,
 		     m->subpath ? m->subpath : "", strerror(errno));

@@ -50,10 +50,12 @@ public interface Provider extends AutoCloseable {
    * containers start, exactly as in a fresh start. The VM, its boot id and its
    * VM-level settings stay. If a new container fails, the VM is stopped and the
    * pod is left Created with the failure as its status message.
+   * Images and host port forwards may change; a host port that cannot be
+   * forwarded fails the replace before anything changed.
    *
    * @throws RecreateRequiredException when {@code spec} changes something only
-   *     a new VM can have (vcpus, memory, kernel, port forwards, or an image the
-   *     VM has no device for)
+   *     a new VM can have (each provider says what; for QEMU: vcpus, memory,
+   *     kernel, hostPath volumes)
    */
   PodStatus replace(String pod, PodSpec spec);
 

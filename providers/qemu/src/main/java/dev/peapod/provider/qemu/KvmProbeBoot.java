@@ -37,7 +37,7 @@ final class KvmProbeBoot implements AcceleratorProbe.KvmBootTest {
   public boolean boots(Duration timeout) {
     VmFiles files = new VmFiles(workDir);
     VmDefinition vm = new VmDefinition(NAME, kernel, initrd, 1, 64, Accelerator.KVM, files,
-        List.of(), List.of(), false);
+        List.of(), List.of(), false, null, List.of());
     QemuProcess process = null;
     try {
       process = QemuProcess.launch(commandLine.argv(vm), files);

@@ -20,8 +20,14 @@ import java.util.regex.Pattern;
  */
 final class PodSpecValidator {
 
-  /** microvm has 24 virtio-mmio slots; serial, net and rng take three. */
-  static final int MAX_IMAGES = 16;
+  /** virtio-mmio slots of a microvm. */
+  private static final int MMIO_SLOTS = 24;
+  /** Devices every VM has: virtio-serial, net, rng, balloon and the 9p image share. */
+  private static final int FIXED_DEVICES = 5;
+  /** Images that get a virtio-blk device at launch; the rest come through the image share. */
+  static final int MAX_BLOCK_IMAGES = 16;
+  /** hostPath volumes, each a virtio-9p device. */
+  static final int MAX_HOST_PATHS = 8;
   private static final Pattern HOSTNAME =
       Pattern.compile("(?i)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*");
 
@@ -41,18 +47,17 @@ final class PodSpecValidator {
         fail(pod, null, "volume \"" + v.name() + "\" is declared twice");
       }
     }
+    int hostPaths = HostShares.of(spec).size(); // checks each hostPath's type against the host
+    if (hostPaths > MAX_HOST_PATHS) {
+      fail(pod, null, "has " + hostPaths + " hostPath volumes; a VM takes at most " + MAX_HOST_PATHS);
+    }
     Set<String> containers = new HashSet<>();
-    Set<String> images = new HashSet<>();
     for (ContainerSpec c : spec.allContainers()) {
       check(pod, null, DnsLabel.problem("container name", c.name()));
       if (!containers.add(c.name())) {
         fail(pod, c.name(), "container name is used twice");
       }
       validateContainer(pod, c, volumes);
-      images.add(c.image().id());
-    }
-    if (images.size() > MAX_IMAGES) {
-      fail(pod, null, "uses " + images.size() + " distinct images; a VM takes at most " + MAX_IMAGES);
     }
     Set<String> hostPorts = new HashSet<>();
     for (PortForward p : spec.ports()) {
@@ -62,6 +67,11 @@ final class PodSpecValidator {
     }
     requireFile(pod, kernel, "kernel");
     requireFile(pod, initrd, "initrd");
+  }
+
+  /** How many images get a block device in a VM with {@code hostShares} hostPath devices. */
+  static int blockDeviceSlots(int hostShares) {
+    return Math.min(MAX_BLOCK_IMAGES, MMIO_SLOTS - FIXED_DEVICES - hostShares);
   }
 
   private static void validateContainer(String pod, ContainerSpec c, Set<String> volumes) {

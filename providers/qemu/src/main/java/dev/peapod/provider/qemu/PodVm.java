@@ -2,10 +2,12 @@ package dev.peapod.provider.qemu;
 
 import dev.peapod.provider.ContainerSpec;
 import dev.peapod.provider.PodSpec;
+import dev.peapod.provider.PortForward;
 import dev.peapod.provider.ProviderException;
 import dev.peapod.provider.qemu.guest.GuestConnection;
 import dev.peapod.provider.qemu.guest.GuestErrorException;
 import dev.peapod.provider.qemu.guest.GuestException;
+import dev.peapod.provider.qemu.guest.GuestImage;
 import dev.peapod.provider.qemu.guest.GuestMessages;
 import dev.peapod.provider.qemu.guest.Wire;
 import dev.peapod.provider.qemu.qmp.QmpClient;
@@ -21,7 +23,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 
@@ -37,6 +41,8 @@ final class PodVm {
   static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(30);
   /** How long a VM may take to exit beyond the grace period before QEMU is told to quit. */
   private static final Duration EXIT_MARGIN = Duration.ofSeconds(5);
+  /** The id of the user-mode network device (see QemuCommandLine). */
+  static final String NETDEV = "net0";
 
   private final QemuConfig config;
   private final QemuCommandLine commandLine;
@@ -62,9 +68,16 @@ final class PodVm {
       throw new ProviderException(pod, problem);
     });
     Accelerator accelerator = accelerators.choose();
-    List<ImageDevice> images = ImageDevices.assign(spec);
+    List<HostShare> hostShares = HostShares.prepare(spec);
+    List<ImageDevice> images = ImageDevices.assign(spec, PodSpecValidator.blockDeviceSlots(hostShares.size()));
+    ImageShare share = new ImageShare(files.imageShare());
+    try {
+      share.reset();
+    } catch (IOException e) {
+      throw new ProviderException(pod, null, "cannot prepare the image share " + share.dir() + ": " + e, e);
+    }
     VmDefinition definition = new VmDefinition(pod, kernel, config.initrd(), spec.vm().vcpus(),
-        spec.vm().memoryMiB(), accelerator, files, images, spec.ports(), true);
+        spec.vm().memoryMiB(), accelerator, files, images, spec.ports(), true, share.dir(), hostShares);
     killOrphan(dir);
     QemuProcess process;
     try {
@@ -74,16 +87,15 @@ final class PodVm {
     }
     CrashPoint.reach("after-launch");
     VmRecord record = new VmRecord(process.pid(), process.startTime(), HostInfo.bootId(), "",
-        accelerator.id(), kernel, spec.vm(), images, spec.ports(), process.launchedAt(), Duration.ZERO, false);
+        accelerator.id(), kernel, spec.vm(), images, spec.ports(), process.launchedAt(), Duration.ZERO, false,
+        share.dir(), hostShares);
     try {
       // Recorded before the guest answers, so that even a crash of this JVM leaves a VM we can find and stop.
       dir.writeVm(record);
       CrashPoint.reach("after-vm-record");
       GuestConnection guest = connect(pod, files, config.bootTimeout());
       Duration bootTime = Duration.between(process.launchedAt(), Instant.now());
-      record = new VmRecord(record.pid(), record.processStartTime(), record.hostBootId(),
-          guest.info().bootId(), record.accelerator(), kernel, spec.vm(), images, spec.ports(),
-          record.startedAt(), bootTime, false);
+      record = record.booted(guest.info().bootId(), bootTime);
       dir.writeVm(record);
       CrashPoint.reach("before-containers");
       startContainers(guest, dir, spec, record);
@@ -114,10 +126,38 @@ final class PodVm {
       guest.call(Wire.MSG_DESTROY_POD, GuestMessages.grace(spec.terminationGracePeriod()),
           spec.terminationGracePeriod().plus(REQUEST_TIMEOUT));
       startContainers(guest, dir, spec, vm);
-    } catch (RuntimeException e) {
+      if (vm.imageShare() != null) {
+        // The old containers are gone; links of images nobody uses any more go too.
+        new ImageShare(vm.imageShare()).retain(
+            spec.allContainers().stream().map(c -> c.image().id()).collect(java.util.stream.Collectors.toSet()));
+      }
+    } catch (RuntimeException | IOException e) {
       kill(dir, vm);
       throw failure(spec.name(), e);
     }
+  }
+
+  /**
+   * Makes QEMU forward {@code ports} instead of what {@code vm} forwards, over
+   * QMP, and records them. If a new forward cannot be set up (the host port is
+   * taken), the old forwards are put back and the error names the port.
+   */
+  VmRecord changePorts(PodDirectory dir, VmRecord vm, List<PortForward> ports) {
+    String pod = dir.name();
+    try (QmpClient qmp = QmpClient.connect(dir.vmFiles().qmpSocket(), REQUEST_TIMEOUT)) {
+      new HostForwards(qmp, NETDEV).change(vm.ports(), ports);
+    } catch (HostForwards.ForwardException e) {
+      throw new ProviderException(pod, null, e.getMessage(), e);
+    } catch (QmpException e) {
+      throw new ProviderException(pod, null, "cannot change port forwards over QMP: " + e.getMessage(), e);
+    }
+    VmRecord changed = vm.withPorts(ports);
+    try {
+      dir.writeVm(changed);
+    } catch (IOException e) {
+      throw new ProviderException(pod, null, "port forwards changed, but vm.json could not be updated: " + e, e);
+    }
+    return changed;
   }
 
   /**
@@ -125,7 +165,11 @@ final class PodVm {
    * containers; returns once every app container's process runs.
    */
   private void startContainers(GuestConnection guest, PodDirectory dir, PodSpec spec, VmRecord vm) {
-    guest.call(Wire.MSG_START_POD, GuestMessages.startPod(spec, Instant.now()), REQUEST_TIMEOUT);
+    Map<String, GuestMessages.HostVolume> hostVolumes = new HashMap<>();
+    for (HostShare s : vm.hostShares()) {
+      hostVolumes.put(s.volume(), new GuestMessages.HostVolume(s.tag(), s.file()));
+    }
+    guest.call(Wire.MSG_START_POD, GuestMessages.startPod(spec, Instant.now(), hostVolumes::get), REQUEST_TIMEOUT);
     new InitSequence(guest, channels, spec, dir.vmFiles().containersLog(), c -> addContainer(guest, spec, vm, c))
         .run();
     for (ContainerSpec c : spec.containers()) {
@@ -134,13 +178,30 @@ final class PodVm {
   }
 
   private static void addContainer(GuestConnection guest, PodSpec spec, VmRecord vm, ContainerSpec c) {
-    String serial = vm.serialOf(c.image().id()).orElseThrow(() -> new ProviderException(spec.name(),
-        c.name(), "image " + c.image().id() + " has no device in the VM", null));
+    GuestImage image = guestImage(spec, c, vm);
     try {
-      guest.call(Wire.MSG_ADD_CONTAINER, GuestMessages.addContainer(c, serial, spec.terminationGracePeriod()),
+      guest.call(Wire.MSG_ADD_CONTAINER, GuestMessages.addContainer(c, image, spec.terminationGracePeriod()),
           REQUEST_TIMEOUT);
     } catch (GuestErrorException e) {
       throw new ProviderException(spec.name(), c.name(), "cannot start: " + e.detail(), e);
+    }
+  }
+
+  /** The VM's block device for the image if it booted with one, else the image linked into its share. */
+  private static GuestImage guestImage(PodSpec spec, ContainerSpec c, VmRecord vm) {
+    Optional<String> serial = vm.serialOf(c.image().id());
+    if (serial.isPresent()) {
+      return GuestImage.device(serial.get());
+    }
+    if (vm.imageShare() == null) {
+      throw new ProviderException(spec.name(), c.name(), "image " + c.image().id() + " has no device in the VM"
+          + " and the VM has no image share", null);
+    }
+    try {
+      return GuestImage.sharedFile(new ImageShare(vm.imageShare()).add(c.image()));
+    } catch (IOException e) {
+      throw new ProviderException(spec.name(), c.name(), "cannot put image " + c.image().id() + " into the VM's"
+          + " image share " + vm.imageShare() + ": " + e, e);
     }
   }
 

@@ -1,6 +1,7 @@
 package dev.peapod.provider.qemu;
 
 import dev.peapod.provider.PortForward;
+import dev.peapod.provider.qemu.guest.Wire;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -38,6 +39,10 @@ import java.util.stream.Collectors;
  *   <li>{@code -daemonize}: the VM gets its own session and outlives the JVM.
  *   <li>The ctl socket is a server with {@code wait=off}: QEMU boots without a
  *       client and accepts one client at a time.
+ *   <li>virtio-9p rather than virtio-fs for the image share and hostPath
+ *       volumes: virtio-fs needs a virtiofsd per share and guest RAM in shared
+ *       memory; 9p is built into QEMU. {@code security_model=none}: see
+ *       {@link HostShares}.
  * </ul>
  */
 public final class QemuCommandLine {
@@ -85,9 +90,19 @@ public final class QemuCommandLine {
           + ",format=raw,if=none,readonly=on");
       add(argv, "-device", "virtio-blk-device,drive=" + image.serial() + ",serial=" + image.serial());
     }
+    if (vm.imageShare() != null) {
+      add(argv, "-fsdev", "local,id=images,path=" + value(vm.imageShare()) + ",readonly=on,security_model=none");
+      add(argv, "-device", "virtio-9p-device,fsdev=images,mount_tag=" + Wire.IMAGE_SHARE_TAG);
+    }
+    int n = 0;
+    for (HostShare share : vm.hostShares()) {
+      String id = "host" + n++;
+      add(argv, "-fsdev", "local,id=" + id + ",path=" + value(share.dir()) + ",security_model=none");
+      add(argv, "-device", "virtio-9p-device,fsdev=" + id + ",mount_tag=" + share.tag());
+    }
     if (vm.network()) {
-      add(argv, "-netdev", "user,id=net0" + hostForwards(vm.ports()));
-      add(argv, "-device", "virtio-net-device,netdev=net0");
+      add(argv, "-netdev", "user,id=" + PodVm.NETDEV + hostForwards(vm.ports()));
+      add(argv, "-device", "virtio-net-device,netdev=" + PodVm.NETDEV);
     }
     add(argv, "-device", "virtio-rng-device");
     // Pages the guest frees (boot-time buffers, exited processes) go back to the
@@ -119,8 +134,7 @@ public final class QemuCommandLine {
 
   private static String hostForwards(List<PortForward> ports) {
     return ports.stream()
-        .map(p -> ",hostfwd=" + (p.protocol() == PortForward.Protocol.UDP ? "udp" : "tcp") + ":"
-            + p.hostIp() + ":" + p.hostPort() + "-:" + p.containerPort())
+        .map(p -> ",hostfwd=" + HostForwards.rule(p))
         .collect(Collectors.joining());
   }
 

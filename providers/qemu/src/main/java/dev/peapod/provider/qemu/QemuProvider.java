@@ -34,6 +34,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -156,9 +158,13 @@ public final class QemuProvider implements Provider {
       if (reason.isPresent()) {
         throw new RecreateRequiredException(pod, reason.get());
       }
+      VmRecord current = vm;
+      if (!new HashSet<>(vm.ports()).equals(new HashSet<>(spec.ports()))) {
+        current = vms.changePorts(dir, vm, spec.ports()); // first: if a port is taken, nothing has changed yet
+      }
       io(pod, () -> dir.writePod(record.withSpec(spec).withStartFailure("")));
       try {
-        vms.replaceContainers(dir, vm, spec);
+        vms.replaceContainers(dir, current, spec);
       } catch (ProviderException e) {
         recordStartFailure(dir, e);
         throw e;
@@ -287,9 +293,12 @@ public final class QemuProvider implements Provider {
 
   private List<ContainerStatus> containerStatuses(PodDirectory dir, VmRecord vm, PodSpec spec) {
     GuestConnection guest = channels.get(dir.name(), dir.vmFiles(), PodVm.REQUEST_TIMEOUT);
+    // The guest names an image by device serial, or by its file in the image share.
+    Map<String, String> shareNames = new HashMap<>();
+    spec.allContainers().forEach(c -> shareNames.put(ImageShare.fileName(c.image().id()), c.image().id()));
     List<ContainerStatus> statuses = new ArrayList<>(GuestMessages.containerStatuses(
         guest.call(Wire.MSG_STATUS, Fields.empty(), PodVm.REQUEST_TIMEOUT),
-        vm::imageIdOf));
+        name -> shareNames.getOrDefault(name, vm.imageIdOf(name))));
     List<String> order = spec.allContainers().stream().map(ContainerSpec::name).toList();
     statuses.sort(Comparator.comparingInt(c -> order.indexOf(c.name()) < 0 ? Integer.MAX_VALUE : order.indexOf(c.name())));
     return statuses;

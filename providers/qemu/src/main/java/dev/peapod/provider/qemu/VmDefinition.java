@@ -18,6 +18,8 @@ import java.util.List;
  * @param images read-only images, one virtio-blk device each
  * @param ports host ports forwarded into the guest by QEMU's user network
  * @param network whether the VM gets a network device at all (the accelerator probe has none)
+ * @param imageShare the directory exported read-only as the 9p image share, or null for none
+ * @param hostShares hostPath volumes, one virtio-9p device each
  */
 public record VmDefinition(
     String name,
@@ -29,11 +31,14 @@ public record VmDefinition(
     VmFiles files,
     List<ImageDevice> images,
     List<PortForward> ports,
-    boolean network) {
+    boolean network,
+    Path imageShare,
+    List<HostShare> hostShares) {
 
   public VmDefinition {
     images = List.copyOf(images);
     ports = List.copyOf(ports);
+    hostShares = List.copyOf(hostShares == null ? List.of() : hostShares);
   }
 
   /** The QEMU process name; also how a pid is recognised as this VM's after a restart. */

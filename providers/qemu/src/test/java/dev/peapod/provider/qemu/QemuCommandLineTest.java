@@ -20,7 +20,9 @@ class QemuCommandLineTest {
         List.of(new ImageDevice("img0", "sha256:a", Path.of("/img/a.erofs")),
             new ImageDevice("img1", "sha256:b", Path.of("/img/b,c.erofs"))),
         List.of(PortForward.tcp(8080, 80), new PortForward("0.0.0.0", 5353, 53, PortForward.Protocol.UDP)),
-        true);
+        true, Path.of("/run/pp/web/images"),
+        List.of(new HostShare("data", "peapod.vol.data", Path.of("/home/u/data"), null),
+            new HostShare("conf", "peapod.vol.conf", Path.of("/etc/app,x"), "app.conf")));
 
     List<String> argv = new QemuCommandLine("qemu-system-x86_64", 8, OptionalLong.of(2596150)).argv(vm);
 
@@ -48,6 +50,12 @@ class QemuCommandLineTest {
         "-device", "virtio-blk-device,drive=img0,serial=img0",
         "-drive", "id=img1,file=/img/b,,c.erofs,format=raw,if=none,readonly=on",
         "-device", "virtio-blk-device,drive=img1,serial=img1",
+        "-fsdev", "local,id=images,path=/run/pp/web/images,readonly=on,security_model=none",
+        "-device", "virtio-9p-device,fsdev=images,mount_tag=peapod.images",
+        "-fsdev", "local,id=host0,path=/home/u/data,security_model=none",
+        "-device", "virtio-9p-device,fsdev=host0,mount_tag=peapod.vol.data",
+        "-fsdev", "local,id=host1,path=/etc/app,,x,security_model=none",
+        "-device", "virtio-9p-device,fsdev=host1,mount_tag=peapod.vol.conf",
         "-netdev", "user,id=net0,hostfwd=tcp:127.0.0.1:8080-:80,hostfwd=udp:0.0.0.0:5353-:53",
         "-device", "virtio-net-device,netdev=net0",
         "-device", "virtio-rng-device",
@@ -60,7 +68,7 @@ class QemuCommandLineTest {
   @Test
   void usesKvmWithTheHostCpuAndLeavesOutWhatIsNotThere() {
     VmDefinition vm = new VmDefinition("probe", Path.of("/k/bz"), Path.of("/k/i"), 1, 64,
-        Accelerator.KVM, FILES, List.of(), List.of(), false);
+        Accelerator.KVM, FILES, List.of(), List.of(), false, null, List.of());
 
     List<String> argv = new QemuCommandLine("/opt/qemu", 8, OptionalLong.empty()).argv(vm);
 
@@ -68,6 +76,7 @@ class QemuCommandLineTest {
     assertEquals("console=ttyS0 quiet panic=-1 virtio_mmio.max_queue_size=64 page_reporting.page_reporting_order=5", argv.get(argv.indexOf("-append") + 1));
     assertEquals(-1, argv.indexOf("-netdev"));
     assertEquals(-1, argv.indexOf("-drive"));
+    assertEquals(-1, argv.indexOf("-fsdev"));
   }
 
   @Test

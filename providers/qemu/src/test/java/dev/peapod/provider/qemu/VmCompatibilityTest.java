@@ -23,34 +23,64 @@ class VmCompatibilityTest {
   private static final ImageRootfs B = new ImageRootfs("sha256:b", Path.of("/b.erofs"));
   private static final PodSpec SPEC = PodSpec.of("web", List.of(ContainerSpec.of("app", A, List.of("true"))))
       .withPorts(List.of(PortForward.tcp(8080, 80)));
-  private static final VmRecord VM = new VmRecord(1, 1, "h", "g", "tcg", KERNEL, SPEC.vm(),
-      ImageDevices.assign(SPEC), SPEC.ports(), Instant.EPOCH, Duration.ZERO);
+  private static final HostShare DATA = new HostShare("data", "peapod.vol.data", Path.of("/srv/data"), null);
+  private static final VmRecord VM = vm(Path.of("/state/pods/web/images"), List.of(DATA));
 
-  private static Optional<String> reason(PodSpec spec) {
-    return VmCompatibility.recreateReason(VM, spec, KERNEL);
+  private static VmRecord vm(Path imageShare, List<HostShare> hostShares) {
+    return new VmRecord(1, 1, "h", "g", "tcg", KERNEL, SPEC.vm(), ImageDevices.assign(SPEC, 16), SPEC.ports(),
+        Instant.EPOCH, Duration.ZERO, true, imageShare, hostShares);
+  }
+
+  private static Optional<String> reason(PodSpec spec, HostShare... shares) {
+    return VmCompatibility.recreateReason(VM, spec, KERNEL, List.of(shares));
   }
 
   @Test
-  void containerChangesOnImagesTheVmHasNeedNoNewVm() {
+  void containerImageAndPortChangesNeedNoNewVm() {
     assertEquals(Optional.empty(), reason(SPEC.withContainers(List.of(
-        ContainerSpec.of("other", A, List.of("sleep", "1")), ContainerSpec.of("more", A, List.of("true"))))));
+        ContainerSpec.of("other", A, List.of("sleep", "1")), ContainerSpec.of("more", A, List.of("true")))), DATA));
+    // A new image comes in through the image share; ports change over QMP.
+    assertEquals(Optional.empty(), reason(SPEC.withContainers(List.of(ContainerSpec.of("app", B, List.of("true")))),
+        DATA));
+    assertEquals(Optional.empty(), reason(SPEC.withPorts(List.of()), DATA));
+    assertEquals(Optional.empty(), reason(SPEC.withPorts(List.of(PortForward.tcp(9090, 80))), DATA));
   }
 
   @Test
   void vmLevelChangesDo() {
-    assertTrue(reason(SPEC.withVm(new VmResources(2, 128, Optional.empty()))).orElseThrow().contains("vcpus"));
-    assertTrue(reason(SPEC.withVm(new VmResources(1, 256, Optional.empty()))).orElseThrow().contains("memory"));
-    assertTrue(reason(SPEC.withPorts(List.of())).orElseThrow().contains("port forwards"));
-    assertEquals("image sha256:b of container \"app\" is not attached to the running VM",
-        reason(SPEC.withContainers(List.of(ContainerSpec.of("app", B, List.of("true"))))).orElseThrow());
-    assertTrue(VmCompatibility.recreateReason(VM, SPEC, Path.of("/other")).orElseThrow().contains("kernel"));
+    assertEquals("vcpus change from 1 to 2",
+        reason(SPEC.withVm(new VmResources(2, 128, Optional.empty())), DATA).orElseThrow());
+    assertTrue(reason(SPEC.withVm(new VmResources(1, 256, Optional.empty())), DATA).orElseThrow()
+        .startsWith("memory changes from "));
+    assertEquals("kernel changes from /k/bzImage to /other",
+        VmCompatibility.recreateReason(VM, SPEC, Path.of("/other"), List.of(DATA)).orElseThrow());
   }
 
   @Test
-  void imagesGetOneDeviceEachInOrderOfFirstUse() {
+  void hostPathChangesDo() {
+    assertEquals("hostPath volume \"data\" (/srv/data) is removed", reason(SPEC).orElseThrow());
+    HostShare conf = new HostShare("conf", "peapod.vol.conf", Path.of("/etc/app"), "app.conf");
+    assertEquals("hostPath volume \"conf\" (/etc/app/app.conf) is added", reason(SPEC, DATA, conf).orElseThrow());
+    assertEquals("hostPath volume \"data\" changes from /srv/data to /srv/other",
+        reason(SPEC, new HostShare("data", "peapod.vol.data", Path.of("/srv/other"), null)).orElseThrow());
+  }
+
+  @Test
+  void aVmWithoutImageShareStillNeedsItsImagesAtLaunch() {
+    VmRecord old = vm(null, List.of());
+    assertEquals("image sha256:b of container \"app\" is not attached to the running VM, which has no image share"
+            + " (started by an older Peapod)",
+        VmCompatibility.recreateReason(old, SPEC.withContainers(List.of(ContainerSpec.of("app", B, List.of("true")))),
+            KERNEL, List.of()).orElseThrow());
+    assertEquals(Optional.empty(), VmCompatibility.recreateReason(old, SPEC, KERNEL, List.of()));
+  }
+
+  @Test
+  void imagesGetOneDeviceEachInOrderOfFirstUseWhileSlotsLast() {
     PodSpec spec = SPEC.withContainers(List.of(ContainerSpec.of("x", B, List.of("true")),
         ContainerSpec.of("y", A, List.of("true")), ContainerSpec.of("z", B, List.of("true"))));
     assertEquals(List.of(new ImageDevice("img0", "sha256:b", B.path()), new ImageDevice("img1", "sha256:a", A.path())),
-        ImageDevices.assign(spec));
+        ImageDevices.assign(spec, 16));
+    assertEquals(List.of(new ImageDevice("img0", "sha256:b", B.path())), ImageDevices.assign(spec, 1));
   }
 }

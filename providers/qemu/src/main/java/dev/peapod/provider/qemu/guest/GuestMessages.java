@@ -27,8 +27,16 @@ public final class GuestMessages {
 
   private GuestMessages() {}
 
-  /** START_POD: the pod-wide settings; {@code now} lets the guest set its clock. */
+  /** START_POD for a pod without hostPath volumes. */
   public static Fields startPod(PodSpec spec, Instant now) {
+    return startPod(spec, now, name -> null);
+  }
+
+  /**
+   * START_POD: the pod-wide settings; {@code now} lets the guest set its clock;
+   * {@code hostVolumes} gives the share of each hostPath volume by name (null for an emptyDir).
+   */
+  public static Fields startPod(PodSpec spec, Instant now, Function<String, HostVolume> hostVolumes) {
     Fields.Builder b = Fields.builder()
         .str(Wire.F_HOSTNAME, spec.hostname())
         .strs(Wire.F_DNS_SERVER, spec.dns().nameservers())
@@ -37,17 +45,37 @@ public final class GuestMessages {
         .strs(Wire.F_HOSTS_LINE, spec.extraHosts())
         .u64(Wire.F_TIME_NS, now.getEpochSecond() * 1_000_000_000L + now.getNano());
     for (VolumeSpec v : spec.volumes()) {
-      b.group(Wire.F_VOLUME, Fields.builder().str(Wire.F_NAME, v.name())
-          .u64(Wire.F_SIZE_LIMIT, v.sizeLimitBytes()).build());
+      Fields.Builder volume = Fields.builder().str(Wire.F_NAME, v.name())
+          .u64(Wire.F_SIZE_LIMIT, v.sizeLimitBytes());
+      HostVolume host = hostVolumes.apply(v.name());
+      if (host != null) {
+        volume.str(Wire.F_HOST_TAG, host.tag());
+        if (host.file() != null) {
+          volume.str(Wire.F_HOST_FILE, host.file());
+        }
+      }
+      b.group(Wire.F_VOLUME, volume.build());
     }
     return b.build();
   }
 
+  /**
+   * How the guest finds a hostPath volume: its 9p share's mount tag, and the
+   * one file of the share it is (or null for the whole share). readOnly stays
+   * a per-mount matter (MOUNT's READONLY).
+   */
+  public record HostVolume(String tag, String file) {}
+
   /** ADD_CONTAINER for one container whose image is the virtio-blk device with serial {@code imageSerial}. */
   public static Fields addContainer(ContainerSpec c, String imageSerial, Duration grace) {
+    return addContainer(c, GuestImage.device(imageSerial), grace);
+  }
+
+  /** ADD_CONTAINER for one container whose image the guest finds as {@code image} says. */
+  public static Fields addContainer(ContainerSpec c, GuestImage image, Duration grace) {
     Fields.Builder b = Fields.builder()
         .str(Wire.F_CONTAINER, c.name())
-        .str(Wire.F_IMAGE, imageSerial)
+        .str(image.tag(), image.name())
         .strs(Wire.F_ARGV, c.command())
         .strs(Wire.F_ENV, env(c.env()))
         .str(Wire.F_CWD, c.workingDir().isEmpty() ? "/" : c.workingDir());
@@ -92,7 +120,7 @@ public final class GuestMessages {
 
   /**
    * The CONTAINER_STATUS groups of a STATUS reply, in the guest's order;
-   * {@code imageIds} maps an image serial back to the image id.
+   * {@code imageIds} maps an image serial (or image share file name) back to the image id.
    */
   public static List<ContainerStatus> containerStatuses(Fields ok, Function<String, String> imageIds) {
     return ok.groups(Wire.F_CONTAINER_STATUS).stream().map(g -> containerStatus(g, imageIds)).toList();

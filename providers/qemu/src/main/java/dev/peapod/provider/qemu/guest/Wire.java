@@ -86,6 +86,9 @@ public final class Wire {
   public static final int F_TTY = 0x2C;
   public static final int F_ROWS = 0x2D;
   public static final int F_COLS = 0x2E;
+  public static final int F_IMAGE_FILE = 0x2F;
+  public static final int F_HOST_TAG = 0x33;
+  public static final int F_HOST_FILE = 0x34;
   public static final int F_CONTAINER_STATUS = 0x30;
   public static final int F_STATE = 0x31;
   public static final int F_RESTARTS = 0x32;
@@ -100,6 +103,11 @@ public final class Wire {
 
   public static final int STREAM_STDOUT = 1;
   public static final int STREAM_STDERR = 2;
+
+  /** The 9p mount tag of the share holding the files {@link #F_IMAGE_FILE} names. */
+  public static final String IMAGE_SHARE_TAG = "peapod.images";
+  /** Longest name the guest accepts in {@link #F_IMAGE_FILE}. */
+  public static final int MAX_IMAGE_FILE = 128;
 
   /** Longest virtio-blk serial the guest accepts in {@link #F_IMAGE}. */
   public static final int MAX_IMAGE_SERIAL = 20;
@@ -123,7 +131,8 @@ public final class Wire {
       case F_BOOT_ID: case F_KERNEL: case F_MESSAGE: case F_CONTAINER: case F_PROCESS:
       case F_HOSTNAME: case F_DNS_SERVER: case F_DNS_SEARCH: case F_DNS_OPTION:
       case F_HOSTS_LINE: case F_NAME: case F_IMAGE: case F_ARGV: case F_ENV: case F_CWD:
-      case F_USER: case F_PATH: case F_SUBPATH:
+      case F_USER: case F_PATH: case F_SUBPATH: case F_IMAGE_FILE: case F_HOST_TAG:
+      case F_HOST_FILE:
         return Kind.STR;
       default:
         return Kind.BYTES;

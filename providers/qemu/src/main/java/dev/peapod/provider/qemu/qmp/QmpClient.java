@@ -96,6 +96,14 @@ public final class QmpClient implements AutoCloseable {
     }
   }
 
+  /**
+   * Runs a human monitor (HMP) command through QMP and returns its output,
+   * for the few things only HMP can do (hostfwd_add, hostfwd_remove).
+   */
+  public String humanMonitorCommand(String commandLine) {
+    return execute("human-monitor-command", JSON.createObjectNode().put("command-line", commandLine)).asText();
+  }
+
   /** The VM's run state, e.g. "running" or "paused". */
   public String status() {
     return execute("query-status").path("status").asText();

@@ -36,6 +36,11 @@ public record VmFiles(Path dir) {
     return dir.resolve("containers.log");
   }
 
+  /** The directory exported to the guest as its 9p image share (see ImageShare). */
+  public Path imageShare() {
+    return dir.resolve("images");
+  }
+
   /** QEMU's monitor (QMP) socket. */
   public Path qmpSocket() {
     return dir.resolve("qmp.sock");

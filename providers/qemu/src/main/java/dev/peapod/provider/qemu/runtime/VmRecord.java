@@ -3,6 +3,7 @@ package dev.peapod.provider.qemu.runtime;
 import dev.peapod.provider.PortForward;
 import dev.peapod.provider.VmInfo;
 import dev.peapod.provider.VmResources;
+import dev.peapod.provider.qemu.HostShare;
 import dev.peapod.provider.qemu.ImageDevice;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -22,13 +23,17 @@ import java.util.Optional;
  * @param accelerator kvm or tcg
  * @param kernel the kernel it booted
  * @param resources vcpus and memory it booted with
- * @param images the image devices it has: replace can only use these
- * @param ports the host ports QEMU forwards
+ * @param images the image devices it booted with
+ * @param ports the host ports QEMU forwards now (replace changes them)
  * @param startedAt when QEMU was launched
  * @param bootTime from launch until the guest answered HELLO
  * @param containersStarted false while start is still booting the guest and starting the
  *     containers: a record left false by a process killed meanwhile marks an interrupted start,
  *     which the next start replaces with a fresh boot (absent in records of older versions: true)
+ * @param imageShare the directory it exports as its 9p image share, through
+ *     which replace gives it any other image; null for a VM started before
+ *     image shares existed, which can only use its {@code images}
+ * @param hostShares its hostPath volumes' 9p devices, fixed at launch
  */
 public record VmRecord(
     long pid,
@@ -42,31 +47,46 @@ public record VmRecord(
     List<PortForward> ports,
     Instant startedAt,
     Duration bootTime,
-    Boolean containersStarted) {
+    Boolean containersStarted,
+    Path imageShare,
+    List<HostShare> hostShares) {
 
   public VmRecord {
     images = List.copyOf(images);
     ports = List.copyOf(ports);
     containersStarted = containersStarted == null || containersStarted;
+    hostShares = List.copyOf(hostShares == null ? List.of() : hostShares);
   }
 
-  /** A record of a VM whose start completed. */
+  /** A record of a VM whose start completed, without image share or hostPath devices. */
   public VmRecord(long pid, long processStartTime, String hostBootId, String guestBootId, String accelerator,
       Path kernel, VmResources resources, List<ImageDevice> images, List<PortForward> ports, Instant startedAt,
       Duration bootTime) {
     this(pid, processStartTime, hostBootId, guestBootId, accelerator, kernel, resources, images, ports, startedAt,
-        bootTime, true);
+        bootTime, true, null, List.of());
   }
 
   /** This record with the start's progress set. */
   public VmRecord withContainersStarted(boolean started) {
     return new VmRecord(pid, processStartTime, hostBootId, guestBootId, accelerator, kernel, resources, images,
-        ports, startedAt, bootTime, started);
+        ports, startedAt, bootTime, started, imageShare, hostShares);
   }
 
   /** Whether the start that recorded this VM completed (see {@code containersStarted}). */
   public boolean startCompleted() {
     return containersStarted;
+  }
+
+  /** The same VM forwarding {@code newPorts}. */
+  public VmRecord withPorts(List<PortForward> newPorts) {
+    return new VmRecord(pid, processStartTime, hostBootId, guestBootId, accelerator, kernel, resources, images,
+        newPorts, startedAt, bootTime, containersStarted, imageShare, hostShares);
+  }
+
+  /** The same VM once the guest answered: its boot id and how long the boot took. */
+  public VmRecord booted(String bootId, Duration took) {
+    return new VmRecord(pid, processStartTime, hostBootId, bootId, accelerator, kernel, resources, images,
+        ports, startedAt, took, containersStarted, imageShare, hostShares);
   }
 
   public VmInfo info() {

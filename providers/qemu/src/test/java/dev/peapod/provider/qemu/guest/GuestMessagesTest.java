@@ -44,6 +44,26 @@ class GuestMessagesTest {
   }
 
   @Test
+  void anImageFromTheShareIsNamedByImageFileInsteadOfImage() {
+    Fields f = GuestMessages.addContainer(WEB, GuestImage.sharedFile("sha256_ab.erofs"), Duration.ofSeconds(3));
+    assertEquals("sha256_ab.erofs", f.str(Wire.F_IMAGE_FILE).orElseThrow());
+    assertFalse(f.str(Wire.F_IMAGE).isPresent());
+  }
+
+  @Test
+  void hostPathVolumesNameTheirShare() {
+    PodSpec spec = PodSpec.of("p", List.of()).withVolumes(List.of(new VolumeSpec("tmp", 0),
+        VolumeSpec.hostPath("conf", new dev.peapod.provider.HostPath(java.nio.file.Path.of("/etc/app/app.conf"),
+            dev.peapod.provider.HostPath.Type.FILE))));
+    List<Fields> volumes = GuestMessages.startPod(spec, Instant.EPOCH,
+        name -> name.equals("conf") ? new GuestMessages.HostVolume("peapod.vol.conf", "app.conf") : null)
+        .groups(Wire.F_VOLUME);
+    assertFalse(volumes.get(0).str(Wire.F_HOST_TAG).isPresent());
+    assertEquals("peapod.vol.conf", volumes.get(1).str(Wire.F_HOST_TAG).orElseThrow());
+    assertEquals("app.conf", volumes.get(1).str(Wire.F_HOST_FILE).orElseThrow());
+  }
+
+  @Test
   void aMountWithoutSubPathSendsNoSubPathField() {
     ContainerSpec c = WEB.withMounts(List.of(
         dev.peapod.provider.VolumeMount.of("logs", "/var/log"),

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.peapod.provider.ContainerSpec;
 import dev.peapod.provider.DnsSettings;
+import dev.peapod.provider.HostPath;
 import dev.peapod.provider.ImageRootfs;
 import dev.peapod.provider.PodSpec;
 import dev.peapod.provider.PortForward;
@@ -13,6 +14,7 @@ import dev.peapod.provider.RestartPolicy;
 import dev.peapod.provider.VmResources;
 import dev.peapod.provider.VolumeMount;
 import dev.peapod.provider.VolumeSpec;
+import dev.peapod.provider.qemu.HostShare;
 import dev.peapod.provider.qemu.ImageDevice;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -40,7 +42,8 @@ class PodDirectoryTest {
         .withMounts(List.of(new VolumeMount("data", "/data", true, "sub")));
     return new PodSpec("web", "web-host", new DnsSettings(List.of("1.1.1.1"), List.of("x.local"), List.of("ndots:2")),
         List.of("10.0.0.1 db"), new VmResources(2, 96, Optional.of(Path.of("/k/bz"))), List.of(web),
-        List.of(new VolumeSpec("data", 1024)), List.of(PortForward.tcp(8080, 80)), Duration.ofSeconds(3));
+        List.of(new VolumeSpec("data", 1024), VolumeSpec.hostPath("src", new HostPath(Path.of("/home/u/src"), HostPath.Type.DIRECTORY_OR_CREATE))),
+        List.of(PortForward.tcp(8080, 80)), Duration.ofSeconds(3));
   }
 
   @Test
@@ -63,12 +66,15 @@ class PodDirectoryTest {
     dir.create(new PodRecord(fullSpec(), Instant.now()));
     VmRecord vm = new VmRecord(42, 1234, "host-boot", "guest-boot", "tcg", Path.of("/k/bz"),
         VmResources.DEFAULT, List.of(new ImageDevice("img0", "sha256:ab", Path.of("/img/a.erofs"))),
-        List.of(PortForward.tcp(8080, 80)), Instant.parse("2024-01-02T03:04:05Z"), Duration.ofMillis(812));
+        List.of(PortForward.tcp(8080, 80)), Instant.parse("2024-01-02T03:04:05Z"), Duration.ofMillis(812),
+        true, Path.of("/state/pods/web/images"),
+        List.of(new HostShare("conf", "peapod.vol.conf", Path.of("/etc/app"), "app.conf")));
 
     dir.writeVm(vm);
     assertEquals(Optional.of(vm), dir.readVm());
     assertEquals(Optional.of("img0"), vm.serialOf("sha256:ab"));
     assertEquals("sha256:ab", vm.imageIdOf("img0"));
+    assertEquals(List.of(PortForward.tcp(9090, 80)), vm.withPorts(List.of(PortForward.tcp(9090, 80))).ports());
 
     dir.deleteVm();
     assertEquals(Optional.empty(), dir.readVm());

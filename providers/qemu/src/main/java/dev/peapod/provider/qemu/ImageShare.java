@@ -1,0 +1,100 @@
+package dev.peapod.provider.qemu;
+
+import dev.peapod.provider.ImageRootfs;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.FileSystemException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.Set;
+
+/**
+ * The directory a VM gets as its 9p image share ({@code peapod.images}): one
+ * hard link per image the pod has used since the VM booted, named after the
+ * image id. A replace that brings an image the VM has no block device for
+ * links it here and names the file in ADD_CONTAINER; guest-init loop-mounts it.
+ *
+ * <p>Why a directory per VM rather than the image store itself: the guest
+ * sees only its own pod's images, not every image on the host, and image
+ * files can live anywhere (the provider SPI gives paths, not a store). Hard
+ * links cost nothing and keep the bytes a running VM reads even if the image
+ * is removed from the store meanwhile (which {@code image rm} refuses anyway
+ * while a pod uses it). Across filesystems a link is impossible and the
+ * image is copied instead.
+ */
+final class ImageShare {
+
+  private static final System.Logger LOG = System.getLogger(ImageShare.class.getName());
+  private static final String SUFFIX = ".erofs";
+
+  private final Path dir;
+
+  ImageShare(Path dir) {
+    this.dir = dir;
+  }
+
+  Path dir() {
+    return dir;
+  }
+
+  /** Creates the share empty: links left from an earlier VM are dropped. */
+  void reset() throws IOException {
+    Files.createDirectories(dir);
+    retain(Set.of());
+  }
+
+  /**
+   * The file name of {@code image} in the share, linking it in if needed:
+   * one file name of {@code [A-Za-z0-9._-]}, as guest-init requires.
+   */
+  String add(ImageRootfs image) throws IOException {
+    String name = fileName(image.id());
+    Path target = dir.resolve(name);
+    if (Files.exists(target) && Files.isSameFile(target, image.path())) {
+      return name;
+    }
+    Path temp = dir.resolve("." + name + ".tmp");
+    Files.deleteIfExists(temp);
+    try {
+      Files.createLink(temp, image.path());
+    } catch (FileSystemException | UnsupportedOperationException e) {
+      LOG.log(System.Logger.Level.INFO, () -> "cannot hard-link " + image.path() + " into " + dir + " (" + e.getMessage()
+          + "); copying it");
+      Files.copy(image.path(), temp, StandardCopyOption.REPLACE_EXISTING);
+    }
+    // Renamed into place, so the guest never opens a half-made file.
+    Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    return name;
+  }
+
+  /** Removes the links of images not in {@code imageIds}; a mounted one stays readable in the guest. */
+  void retain(Set<String> imageIds) throws IOException {
+    Set<String> keep = imageIds.stream().map(ImageShare::fileName).collect(java.util.stream.Collectors.toSet());
+    try (DirectoryStream<Path> files = Files.newDirectoryStream(dir)) {
+      for (Path f : files) {
+        if (!keep.contains(f.getFileName().toString())) {
+          Files.deleteIfExists(f);
+        }
+      }
+    }
+  }
+
+  /** The share's name for an image id: readable when the id allows, else its SHA-256. */
+  static String fileName(String imageId) {
+    String safe = imageId.replaceAll("[^A-Za-z0-9_.-]", "_");
+    if (safe.length() + SUFFIX.length() <= 100 && !safe.startsWith(".")) {
+      return safe + SUFFIX;
+    }
+    try {
+      byte[] hash = MessageDigest.getInstance("SHA-256").digest(imageId.getBytes(StandardCharsets.UTF_8));
+      return HexFormat.of().formatHex(hash) + SUFFIX;
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}

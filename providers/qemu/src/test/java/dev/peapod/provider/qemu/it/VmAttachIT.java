@@ -1,0 +1,339 @@
+package dev.peapod.provider.qemu.it;
+
+import static dev.peapod.provider.qemu.it.VmTestSupport.exec;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.peapod.provider.ContainerSpec;
+import dev.peapod.provider.HostPath;
+import dev.peapod.provider.ImageRootfs;
+import dev.peapod.provider.LogQuery;
+import dev.peapod.provider.LogRecord;
+import dev.peapod.provider.PodSpec;
+import dev.peapod.provider.PodState;
+import dev.peapod.provider.PodStatus;
+import dev.peapod.provider.PortForward;
+import dev.peapod.provider.ProviderException;
+import dev.peapod.provider.RecreateRequiredException;
+import dev.peapod.provider.VolumeMount;
+import dev.peapod.provider.VolumeSpec;
+import dev.peapod.provider.qemu.QemuProvider;
+import dev.peapod.provider.qemu.guest.GuestConnection;
+import dev.peapod.provider.qemu.guest.GuestImage;
+import dev.peapod.provider.qemu.guest.GuestListener;
+import dev.peapod.provider.qemu.guest.GuestMessages;
+import dev.peapod.provider.qemu.guest.Wire;
+import dev.peapod.provider.qemu.it.VmTestSupport.Result;
+import dev.peapod.provider.qemu.runtime.StateDirectory;
+import dev.peapod.provider.qemu.runtime.VmRecord;
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * What a running VM takes without a new VM: a replace that brings an image the
+ * VM booted without (through its 9p image share and a guest loop device),
+ * port forwards changed over QMP, and hostPath volumes shared over 9p at
+ * launch. One pod, booted once, exercised in order.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+@Timeout(value = 10, unit = TimeUnit.MINUTES)
+class VmAttachIT {
+
+  private static final String POD = "attach";
+  private static final String INDEX = "served by attach\n";
+  private static final Path HOST = VmTestSupport.TARGET.resolve("it-host");
+
+  private QemuProvider provider;
+  private ImageRootfs imageA;
+  private ImageRootfs imageB;
+  private ImageRootfs imageC;
+  private Path rw;
+  private Path ro;
+  private Path note;
+  private PodSpec base;
+  private String bootId;
+  private int port;
+
+  @BeforeAll
+  void startPod() throws Exception {
+    imageA = BusyboxImages.build(VmTestSupport.IMAGES, "busybox-a", Map.of("www/index.html", "hello from web\n"));
+    imageB = BusyboxImages.build(VmTestSupport.IMAGES, "busybox-b", Map.of("marker-b", "b\n"));
+    imageC = BusyboxImages.build(VmTestSupport.IMAGES, "busybox-c", Map.of("marker-c", "c\n"));
+    VmTestSupport.killStrays(POD);
+    provider = VmTestSupport.newProvider();
+    if (provider.inspect(POD).isPresent()) {
+      provider.remove(POD, Duration.ZERO);
+    }
+    deleteTree(HOST);
+    rw = HOST.resolve("rw");
+    ro = Files.createDirectories(HOST.resolve("ro"));
+    Files.writeString(ro.resolve("www-index.html"), INDEX);
+    note = HOST.resolve("files").resolve("note.txt");
+    Files.createDirectories(note.getParent());
+    port = VmTestSupport.freePort();
+    base = PodSpec.of(POD, List.of(web(imageA)))
+        .withVolumes(List.of(
+            VolumeSpec.hostPath("rw", new HostPath(rw, HostPath.Type.DIRECTORY_OR_CREATE)),
+            VolumeSpec.hostPath("ro", new HostPath(ro, HostPath.Type.DIRECTORY)),
+            VolumeSpec.hostPath("note", new HostPath(note, HostPath.Type.FILE_OR_CREATE))))
+        .withPorts(List.of(PortForward.tcp(port, 8080)))
+        .withTerminationGracePeriod(Duration.ofSeconds(2));
+    provider.create(base);
+    bootId = provider.start(POD).vm().orElseThrow().bootId();
+  }
+
+  /** httpd serving the read-only hostPath, with every hostPath volume mounted. */
+  private static ContainerSpec web(ImageRootfs image) {
+    return ContainerSpec.of("web", image, List.of("httpd", "-f", "-p", "8080", "-h", "/ro"))
+        .withMounts(mounts());
+  }
+
+  private static List<VolumeMount> mounts() {
+    return List.of(
+        new VolumeMount("rw", "/rw", false, ""),
+        new VolumeMount("rw", "/sub", false, "sub"),
+        new VolumeMount("ro", "/ro", true, ""),
+        new VolumeMount("note", "/etc/note.txt", false, ""));
+  }
+
+  @AfterAll
+  void cleanUp() {
+    VmTestSupport.cleanUp(provider, POD);
+  }
+
+  // ---- hostPath
+
+  @Test
+  @Order(1)
+  void hostPathReadWriteGoesBothWays() throws Exception {
+    assertTrue(Files.isDirectory(rw), "DirectoryOrCreate made the directory");
+    Result write = exec(provider, POD, "web", "sh", "-c", "echo from-guest > /rw/guest.txt && echo in-sub > /sub/s.txt");
+    assertEquals(0, write.exitCode(), write.stderr());
+    assertEquals("from-guest\n", Files.readString(rw.resolve("guest.txt")));
+    assertEquals("in-sub\n", Files.readString(rw.resolve("sub").resolve("s.txt")), "subPath is inside the volume");
+
+    Files.writeString(rw.resolve("host.txt"), "from-host\n");
+    assertEquals("from-host\n", exec(provider, POD, "web", "cat", "/rw/host.txt").stdout());
+  }
+
+  @Test
+  @Order(2)
+  void hostPathReadOnlyRefusesWritesWithErofs() throws Exception {
+    assertEquals(INDEX, exec(provider, POD, "web", "cat", "/ro/www-index.html").stdout());
+    Result write = exec(provider, POD, "web", "sh", "-c", "echo x > /ro/new.txt");
+    assertNotEquals(0, write.exitCode());
+    assertTrue(write.stderr().contains("Read-only file system"), write.stderr());
+    assertTrue(Files.notExists(ro.resolve("new.txt")));
+  }
+
+  @Test
+  @Order(3)
+  void aHostFileIsSharedAlone() throws Exception {
+    assertTrue(Files.isRegularFile(note), "FileOrCreate made the file");
+    Result write = exec(provider, POD, "web", "sh", "-c", "echo noted > /etc/note.txt; ls /etc/note.txt");
+    assertEquals(0, write.exitCode(), write.stderr());
+    assertEquals("noted\n", Files.readString(note));
+  }
+
+  // ---- images
+
+  @Test
+  @Order(10)
+  void replaceBringsAnImageTheVmBootedWithout() throws Exception {
+    PodSpec next = base.withContainers(List.of(web(imageA),
+        ContainerSpec.of("b", imageB, List.of("sh", "-c", "echo hello-from-b; cat /marker-b; exec sleep 100000"))));
+
+    long t0 = System.nanoTime();
+    PodStatus replaced = provider.replace(POD, next);
+    System.out.printf("[timing] replace bringing a new image over 9p: %d ms%n", (System.nanoTime() - t0) / 1_000_000);
+
+    assertEquals(bootId, replaced.vm().orElseThrow().bootId(), "same VM");
+    assertEquals("test:busybox-b", replaced.container("b").orElseThrow().imageId());
+    assertEquals("b\n", exec(provider, POD, "b", "cat", "/marker-b").stdout());
+    assertTrue(awaitLog("b", "hello-from-b\nb\n"), "the new container's output is in its log");
+    assertNotEquals(0, exec(provider, POD, "b", "test", "-e", "/www/index.html").exitCode(),
+        "b runs from its own image, not busybox-a");
+  }
+
+  @Test
+  @Order(11)
+  void containerStartFromBlockDeviceAndFromShareCompared() throws Exception {
+    // ADD_CONTAINER alone, straight over the protocol: the same container from the image the VM
+    // booted with (virtio-blk, mounted once and kept) and from one it did not (9p share + loop device,
+    // set up and torn down with each container).
+    Path share = VmTestSupport.STATE.resolve("pods").resolve(POD).resolve("images");
+    Files.deleteIfExists(share.resolve("c.erofs"));
+    Files.createLink(share.resolve("c.erofs"), imageC.path());
+    provider.close(); // QEMU serves one client: let go of the provider's connection
+    List<Long> blk = new ArrayList<>();
+    List<Long> file = new ArrayList<>();
+    try (GuestConnection c = GuestConnection.open(share.resolveSibling("ctl.sock"), "timing", GuestListener.NONE,
+        Duration.ofSeconds(30))) {
+      Duration t = Duration.ofSeconds(30);
+      c.call(Wire.MSG_DESTROY_POD, GuestMessages.grace(Duration.ZERO), t);
+      c.call(Wire.MSG_START_POD, GuestMessages.startPod(PodSpec.of(POD, List.of()), java.time.Instant.now()), t);
+      ContainerSpec x = ContainerSpec.of("x", imageA, List.of("true"));
+      for (int i = 0; i < 7; i++) {
+        blk.add(timedAdd(c, GuestMessages.addContainer(x, GuestImage.device("img0"), Duration.ZERO)));
+        file.add(timedAdd(c, GuestMessages.addContainer(x, GuestImage.sharedFile("c.erofs"), Duration.ZERO)));
+      }
+      c.call(Wire.MSG_DESTROY_POD, GuestMessages.grace(Duration.ZERO), t);
+    }
+    System.out.printf("[timing] ADD_CONTAINER, median of 7: image on virtio-blk %d ms, image file over 9p + loop %d ms%n",
+        median(blk), median(file));
+    Files.delete(share.resolve("c.erofs"));
+  }
+
+  private static long timedAdd(GuestConnection c, dev.peapod.provider.qemu.guest.Fields add) {
+    long t0 = System.nanoTime();
+    c.call(Wire.MSG_ADD_CONTAINER, add, Duration.ofSeconds(30));
+    long took = (System.nanoTime() - t0) / 1_000_000;
+    c.call(Wire.MSG_REMOVE_CONTAINER, dev.peapod.provider.qemu.guest.Fields.builder().str(Wire.F_CONTAINER, "x")
+        .u32(Wire.F_GRACE_MS, 0).build(), Duration.ofSeconds(30));
+    return took;
+  }
+
+  private static long median(List<Long> values) {
+    List<Long> sorted = new ArrayList<>(values);
+    Collections.sort(sorted);
+    return sorted.get(sorted.size() / 2);
+  }
+
+  @Test
+  @Order(12)
+  void fiftyReplacesLeaveNoLoopDeviceBehind() {
+    for (int i = 0; i < 50; i++) {
+      ImageRootfs image = i % 2 == 0 ? imageB : imageC; // both come through the share: a loop device each time
+      provider.replace(POD, base.withContainers(List.of(ContainerSpec.of("x", image, List.of("sleep", "100000")))));
+    }
+    Result bound = exec(provider, POD, "x", "sh", "-c", "cat /sys/block/loop*/loop/backing_file");
+    assertEquals(1, bound.stdout().lines().count(), "one image in use, one loop device bound: " + bound.stdout());
+    assertTrue(bound.stdout().contains("busybox-c") || bound.stdout().contains("test_busybox-c"), bound.stdout());
+    Result all = exec(provider, POD, "x", "sh", "-c", "ls /sys/block | grep -c loop");
+    assertTrue(Integer.parseInt(all.stdout().strip()) <= 2, "loop devices are reused, not piled up: " + all.stdout());
+    assertEquals(bootId, provider.inspect(POD).orElseThrow().vm().orElseThrow().bootId());
+  }
+
+  // ---- ports
+
+  @Test
+  @Order(20)
+  void replaceMovesThePortForwardInTheSameVm() throws Exception {
+    provider.replace(POD, base);
+    assertEquals(INDEX, awaitGet(port));
+
+    int moved = VmTestSupport.freePort();
+    PodStatus replaced = provider.replace(POD, base.withPorts(List.of(PortForward.tcp(moved, 8080))));
+
+    assertEquals(bootId, replaced.vm().orElseThrow().bootId());
+    assertEquals(INDEX, awaitGet(moved));
+    assertThrows(ConnectException.class, () -> get(port), "the old forward is gone");
+    VmRecord vm = new StateDirectory(VmTestSupport.STATE).pod(POD).readVm().orElseThrow();
+    assertEquals(List.of(PortForward.tcp(moved, 8080)), vm.ports(), "vm.json says what QEMU forwards");
+    port = moved;
+    base = base.withPorts(List.of(PortForward.tcp(moved, 8080)));
+  }
+
+  @Test
+  @Order(21)
+  void aTakenHostPortIsAClearErrorAndTheOldForwardStays() throws Exception {
+    try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      int busy = taken.getLocalPort();
+      PodSpec wanted = base.withPorts(List.of(PortForward.tcp(busy, 8080)))
+          .withContainers(List.of(web(imageB)));
+      ProviderException e = assertThrows(ProviderException.class, () -> provider.replace(POD, wanted));
+      assertTrue(e.getMessage().contains("cannot forward host port 127.0.0.1:" + busy + "->8080/tcp (is the port in use?)"),
+          e.getMessage());
+    }
+    assertEquals(INDEX, get(port), "the old forward still works");
+    PodStatus status = provider.inspect(POD).orElseThrow();
+    assertEquals(PodState.RUNNING, status.state());
+    assertEquals(base.ports(), status.spec().ports());
+    assertEquals("test:busybox-a", status.container("web").orElseThrow().imageId(), "the old containers still run");
+  }
+
+  @Test
+  @Order(22)
+  void hostPathChangesStillNeedANewVm() {
+    RecreateRequiredException e = assertThrows(RecreateRequiredException.class,
+        () -> provider.replace(POD, base.withVolumes(base.volumes().subList(0, 2))
+            .withContainers(List.of(ContainerSpec.of("x", imageA, List.of("true"))))));
+    assertTrue(e.getMessage().contains("hostPath volume \"note\""), e.getMessage());
+  }
+
+  // ---- helpers
+
+  private static String get(int hostPort) throws IOException, InterruptedException {
+    HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + hostPort + "/www-index.html"))
+        .timeout(Duration.ofSeconds(20)).build(), HttpResponse.BodyHandlers.ofString());
+    assertEquals(200, r.statusCode());
+    return r.body();
+  }
+
+  /** GET once httpd listens: a replace returns when the process started, not when it serves. */
+  private static String awaitGet(int hostPort) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (true) {
+      try {
+        return get(hostPort);
+      } catch (IOException e) {
+        if (System.nanoTime() > deadline) {
+          throw e;
+        }
+        Thread.sleep(200);
+      }
+    }
+  }
+
+  private boolean awaitLog(String container, String text) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (System.nanoTime() < deadline) {
+      try (Stream<LogRecord> s = provider.logs(POD, LogQuery.of(container))) {
+        if (s.map(LogRecord::text).collect(Collectors.joining()).contains(text)) {
+          return true;
+        }
+      }
+      Thread.sleep(200);
+    }
+    return false;
+  }
+
+  private static void deleteTree(Path dir) throws IOException {
+    if (!Files.exists(dir)) {
+      return;
+    }
+    try (Stream<Path> paths = Files.walk(dir)) {
+      for (Path p : paths.sorted(Collections.reverseOrder()).toList()) {
+        Files.delete(p);
+      }
+    }
+  }
+}
