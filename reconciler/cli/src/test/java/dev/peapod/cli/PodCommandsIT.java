@@ -90,13 +90,24 @@ class PodCommandsIT {
     }
     assertEquals("RUNNING", ps().get(0).get("state").asText(), "the refused stop did nothing");
 
-    // replace: new containers, same VM.
-    Path replaced = manifest("replaced.yaml", "echo replaced; exec sleep 1000");
+    // hostPath: relative to the manifest's directory, created (DirectoryOrCreate), shared both ways.
+    Result shared = peapod("exec", "web", "-c", "side", "--", "sh", "-c", "echo from-guest > /shared/g.txt");
+    assertEquals(0, shared.exitCode, shared::toString);
+    assertEquals("from-guest\n", Files.readString(home.resolve("shared").resolve("g.txt")));
+
+    // replace: new containers, same VM, one of them from an image the VM did not boot with.
+    Path second = home.resolve("oci2");
+    exec(REPO.resolve("scripts/busybox-oci.sh").toString(), second.toString(), "2", "second-image");
+    assertEquals(0, peapod("image", "load", second.toString(), "--tag", "it/busybox:2").exitCode);
+    Path replaced = manifest("replaced.yaml", "it/busybox:2", "echo replaced; exec sleep 1000");
     Result replace = peapod("replace", "web", "-f", replaced.toString());
     assertEquals(0, replace.exitCode, replace::toString);
     assertEquals("Replaced containers of web (boot id " + bootId + ", same VM)\n", replace.out);
-    Result echo = peapod("exec", "web", "--", "sh", "-c", "cat /proc/sys/kernel/random/boot_id");
-    assertEquals(bootId + "\n", echo.out, echo::toString);
+    Result echo = peapod("exec", "web", "--", "sh", "-c", "cat /proc/sys/kernel/random/boot_id; cat /etc/image-marker");
+    assertEquals(bootId + "\nsecond-image\n", echo.out, echo::toString);
+    // The pod uses it/busybox:2 only since the replace; it still counts.
+    Result rmImage = peapod("image", "rm", "it/busybox:2");
+    assertEquals(ExitCodes.IN_USE, rmImage.exitCode, rmImage::toString);
 
     Result running = peapod("rm", "web");
     assertEquals(ExitCodes.IN_USE, running.exitCode, running::toString);
@@ -218,6 +229,11 @@ class PodCommandsIT {
   }
 
   private Path manifest(String name, String webScript) throws IOException {
+    return manifest(name, "it/busybox:1", webScript);
+  }
+
+  /** The pod, its web container from {@code webImage}; a relative hostPath, so next to the manifest. */
+  private Path manifest(String name, String webImage, String webScript) throws IOException {
     Path file = home.resolve(name);
     Files.writeString(file, """
         apiVersion: v1
@@ -229,12 +245,17 @@ class PodCommandsIT {
           restartPolicy: Never
           containers:
             - name: web
-              image: it/busybox:1
+              image: %s
               command: [sh, -c, "%s"]
             - name: side
               image: it/busybox:1
               command: [sleep, "1000"]
-        """.formatted(webScript));
+              volumeMounts:
+                - {name: shared, mountPath: /shared}
+          volumes:
+            - name: shared
+              hostPath: {path: shared, type: DirectoryOrCreate}
+        """.formatted(webImage, webScript));
     return file;
   }
 

@@ -23,6 +23,7 @@ import dev.peapod.manifest.model.VolumeDecl;
 import dev.peapod.manifest.model.VolumeSource;
 import dev.peapod.provider.ContainerSpec;
 import dev.peapod.provider.DnsSettings;
+import dev.peapod.provider.HostPath;
 import dev.peapod.provider.PodSpec;
 import dev.peapod.provider.PortForward;
 import dev.peapod.provider.RestartPolicy;
@@ -30,10 +31,12 @@ import dev.peapod.provider.VmResources;
 import dev.peapod.provider.VolumeMount;
 import dev.peapod.provider.VolumeSpec;
 import java.math.RoundingMode;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.regex.Pattern;
 
 /**
@@ -46,8 +49,11 @@ import java.util.regex.Pattern;
  * container is retried on failure ({@code ON_FAILURE}) unless the pod's restartPolicy is Never
  * ({@code NEVER}), as the kubelet does.
  *
- * <p>What the provider cannot run yet is refused, never dropped: hostPath volumes give a
- * diagnostic at the manifest's position, before any image is pulled.
+ * <p>What the provider cannot run is refused, never dropped: hostPath volumes of a type other than
+ * a file or directory give a diagnostic at the manifest's position, before any image is pulled. So
+ * does a hostPath of type Directory or File that is not there: a relative hostPath is resolved
+ * against the manifest file's directory first, so a manifest and the files it shares can move
+ * together.
  */
 public final class ManifestToPodSpec {
   private static final Pattern NUMERIC = Pattern.compile("[0-9]+");
@@ -74,12 +80,45 @@ public final class ManifestToPodSpec {
     List<Diagnostic> problems = new ArrayList<>();
     for (int i = 0; i < spec.volumes().size(); i++) {
       VolumeDecl volume = spec.volumes().get(i);
-      if (volume.source() instanceof VolumeSource.HostPath) {
-        problems.add(error(manifest, "spec.volumes[" + i + "].hostPath",
-            "hostPath volumes are not supported yet (volume \"" + volume.name() + "\"); use emptyDir"));
+      if (volume.source() instanceof VolumeSource.HostPath host) {
+        String path = "spec.volumes[" + i + "].hostPath";
+        hostPathProblem(manifest, volume.name(), host).ifPresent(message -> problems.add(error(manifest, path,
+            message)));
       }
     }
     return problems;
+  }
+
+  /** Why a hostPath volume cannot be used as declared, if it cannot. */
+  private static Optional<String> hostPathProblem(PodManifest manifest, String name,
+      VolumeSource.HostPath host) {
+    HostPath.Type type = HostPath.Type.fromManifest(host.type());
+    if (type == null) {
+      return Optional.of("hostPath type " + host.type() + " is not supported (volume \"" + name
+          + "\"); Peapod shares directories and files: Directory, DirectoryOrCreate, File, FileOrCreate or none");
+    }
+    Path path = hostPath(manifest, host);
+    boolean missing = switch (type) {
+      case DIRECTORY -> !Files.isDirectory(path);
+      case FILE -> !Files.isRegularFile(path);
+      default -> false;
+    };
+    if (missing) {
+      return Optional.of("hostPath " + path + (Files.exists(path) ? " is not a " : " does not exist (a ")
+          + (type == HostPath.Type.DIRECTORY ? "directory" : "file") + (Files.exists(path) ? "" : " is")
+          + " required by type " + type.manifestName() + ") (volume \"" + name + "\")");
+    }
+    return Optional.empty();
+  }
+
+  /** The host path, a relative one taken relative to the directory of the manifest file. */
+  static Path hostPath(PodManifest manifest, VolumeSource.HostPath host) {
+    Path path = Path.of(host.path());
+    if (!path.isAbsolute()) {
+      Path dir = Path.of(manifest.origin().file()).toAbsolutePath().getParent();
+      path = dir.resolve(path);
+    }
+    return path.toAbsolutePath().normalize();
   }
 
   /**
@@ -120,7 +159,7 @@ public final class ManifestToPodSpec {
               + " to force it)"));
     }
     PodSpec pod = new PodSpec(manifest.name(), spec.hostname(), dns(spec.dns()), extraHosts(spec.hostAliases()),
-        vm(spec.vm()), containers, volumes(spec.volumes()), ports,
+        vm(spec.vm()), containers, volumes(manifest, spec.volumes()), ports,
         Duration.ofSeconds(spec.terminationGracePeriodSeconds()), initContainers);
     return new Result(pod, warnings);
   }
@@ -168,11 +207,16 @@ public final class ManifestToPodSpec {
     return new VolumeMount(mount.volume(), mount.mountPath(), mount.readOnly(), mount.subPath());
   }
 
-  private static List<VolumeSpec> volumes(List<VolumeDecl> volumes) {
+  private static List<VolumeSpec> volumes(PodManifest manifest, List<VolumeDecl> volumes) {
     List<VolumeSpec> out = new ArrayList<>();
     for (VolumeDecl volume : volumes) {
-      VolumeSource.EmptyDir emptyDir = (VolumeSource.EmptyDir) volume.source(); // hostPath refused above
-      out.add(new VolumeSpec(volume.name(), emptyDir.sizeLimit().map(ManifestToPodSpec::bytes).orElse(0L)));
+      if (volume.source() instanceof VolumeSource.HostPath host) { // unsupported types refused above
+        out.add(VolumeSpec.hostPath(volume.name(),
+            new HostPath(hostPath(manifest, host), HostPath.Type.fromManifest(host.type()))));
+      } else {
+        VolumeSource.EmptyDir emptyDir = (VolumeSource.EmptyDir) volume.source();
+        out.add(new VolumeSpec(volume.name(), emptyDir.sizeLimit().map(ManifestToPodSpec::bytes).orElse(0L)));
+      }
     }
     return out;
   }

@@ -12,6 +12,7 @@ import dev.peapod.manifest.model.PodManifest;
 import dev.peapod.manifest.model.PullPolicy;
 import dev.peapod.provider.ContainerSpec;
 import dev.peapod.provider.DnsSettings;
+import dev.peapod.provider.HostPath;
 import dev.peapod.provider.ImageRootfs;
 import dev.peapod.provider.PodSpec;
 import dev.peapod.provider.PortForward;
@@ -19,6 +20,7 @@ import dev.peapod.provider.RestartPolicy;
 import dev.peapod.provider.VmResources;
 import dev.peapod.provider.VolumeMount;
 import dev.peapod.provider.VolumeSpec;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -28,6 +30,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The manifest → provider spec conversion, with images from a map instead of a registry. */
 class ManifestToPodSpecTest {
@@ -222,7 +225,7 @@ class ManifestToPodSpecTest {
   }
 
   @Test
-  void hostPathIsRefusedBeforeAnyPull() {
+  void unusableHostPathsAreRefusedBeforeAnyPull() {
     PodManifest manifest = parse("""
         apiVersion: v1
         kind: Pod
@@ -238,14 +241,59 @@ class ManifestToPodSpecTest {
           volumes:
             - name: host
               hostPath:
-                path: /srv
+                path: /nonexistent/peapod-test
+                type: Directory
+            - name: sock
+              hostPath:
+                path: /run/docker.sock
+                type: Socket
         """);
     ManifestRejectedException e = assertThrows(ManifestRejectedException.class,
         () -> new ManifestToPodSpec(images).convert(manifest));
     assertEquals(List.of(
-        "pod.yaml:1:1: spec.volumes[0].hostPath: hostPath volumes are not supported yet (volume \"host\"); use emptyDir"),
+        "pod.yaml:1:1: spec.volumes[0].hostPath: hostPath /nonexistent/peapod-test does not exist (a directory is"
+            + " required by type Directory) (volume \"host\")",
+        "pod.yaml:1:1: spec.volumes[1].hostPath: hostPath type Socket is not supported (volume \"sock\"); Peapod"
+            + " shares directories and files: Directory, DirectoryOrCreate, File, FileOrCreate or none"),
         e.diagnostics().stream().map(Object::toString).toList());
     assertEquals(List.of(), images.asked, "nothing pulled for a pod that cannot run");
+  }
+
+  @Test
+  void hostPathsBecomeVolumesResolvedAgainstTheManifestsDirectory(@TempDir Path dir) throws Exception {
+    Files.createDirectories(dir.resolve("site"));
+    Files.writeString(dir.resolve("app.conf"), "x");
+    ParseResult parsed = ManifestParser.parse(dir.resolve("pods/web.yaml").toString(), """
+        apiVersion: v1
+        kind: Pod
+        metadata:
+          name: web
+        spec:
+          containers:
+            - name: main
+              image: busybox:1
+              volumeMounts:
+                - {name: site, mountPath: /srv, readOnly: true}
+                - {name: conf, mountPath: /etc/app.conf, subPath: ""}
+                - {name: logs, mountPath: /logs}
+          volumes:
+            - name: site
+              hostPath: {path: ../site, type: Directory}
+            - name: conf
+              hostPath: {path: %s, type: File}
+            - name: logs
+              hostPath: {path: logs}
+        """.formatted(dir.resolve("app.conf")));
+    assertTrue(parsed.isValid(), parsed.diagnostics()::toString);
+
+    PodSpec spec = new ManifestToPodSpec(images).convert(parsed.manifests().get(0)).spec();
+
+    assertEquals(List.of(
+        VolumeSpec.hostPath("site", new HostPath(dir.resolve("site"), HostPath.Type.DIRECTORY)),
+        VolumeSpec.hostPath("conf", new HostPath(dir.resolve("app.conf"), HostPath.Type.FILE)),
+        VolumeSpec.hostPath("logs", new HostPath(dir.resolve("pods/logs"), HostPath.Type.UNSET))),
+        spec.volumes());
+    assertEquals(new VolumeMount("site", "/srv", true, ""), spec.containers().get(0).mounts().get(0));
   }
 
   @Test

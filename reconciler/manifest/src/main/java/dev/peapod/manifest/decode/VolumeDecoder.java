@@ -49,11 +49,9 @@ final class VolumeDecoder {
   }
 
   private static VolumeSource hostPath(MapReader r) {
+    // A relative path is kept as written: it means relative to the manifest's directory, which
+    // only the code that knows where the manifest lives can resolve.
     String path = r.requiredString("path");
-    if (!path.isEmpty()) {
-      NameRules.absolutePath(path).ifPresent(
-          m -> r.problems().error(r.peek("path").orElseThrow(), r.path("path"), m));
-    }
     String type = r.choice("type", HOST_PATH_TYPES).orElse("");
     r.finish();
     return new VolumeSource.HostPath(path, type);

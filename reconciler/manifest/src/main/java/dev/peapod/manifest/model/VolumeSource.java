@@ -23,7 +23,7 @@ public sealed interface VolumeSource {
   /**
    * A file or directory of the host, shared into the VM.
    *
-   * @param path absolute host path
+   * @param path host path; a relative one is relative to the manifest file's directory
    * @param type Kubernetes' check before mounting: {@code ""} (none), {@code DirectoryOrCreate},
    *     {@code Directory}, {@code FileOrCreate}, {@code File}, {@code Socket}, {@code CharDevice},
    *     {@code BlockDevice}
