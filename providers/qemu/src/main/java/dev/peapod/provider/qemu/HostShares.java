@@ -25,6 +25,10 @@ import java.util.regex.Pattern;
  * one owner on the host and another in the guest. The price: a guest chown is
  * accepted and not kept, and guest processes see host uids as file owners.
  *
+ * <p>QEMU exports directories only, so a one-file hostPath exports the file's
+ * directory and guest-init binds just the file into containers: the guest
+ * kernel can reach the file's neighbours, its containers cannot.
+ *
  * <p>Shares are exported read-write and {@code readOnly} is enforced per mount
  * inside the guest (a read-only bind, so writes fail with EROFS), as the
  * kubelet does: readOnly belongs to a container's mount, and exporting by the

@@ -77,12 +77,13 @@ class PodCommandsTest {
           volumes:
             - name: host
               hostPath:
-                path: /srv
+                path: missing-dir
+                type: Directory
         """);
     CliRun run = CliRun.run(home, "run", "-f", hostPath.toString());
     assertEquals(ExitCodes.ERROR, run.exitCode(), run::toString);
-    assertEquals(hostPath + ":1:1: spec.volumes[0].hostPath: hostPath volumes are not supported yet (volume \"host\");"
-        + " use emptyDir\n", run.err());
+    assertEquals(hostPath + ":1:1: spec.volumes[0].hostPath: hostPath " + home.resolve("missing-dir")
+        + " does not exist (a directory is required by type Directory) (volume \"host\")\n", run.err());
   }
 
   @Test
