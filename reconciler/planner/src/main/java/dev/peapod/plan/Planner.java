@@ -1,0 +1,191 @@
+package dev.peapod.plan;
+
+import dev.peapod.manifest.model.DesiredState;
+import dev.peapod.plan.FieldChange.Impact;
+import dev.peapod.plan.Reason.Kind;
+import dev.peapod.provider.PodState;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.TreeSet;
+
+/**
+ * Desired pods against actual pods, one plan. Pure: it reads nothing and calls nothing, so the
+ * CLI, the controller loop and the Kubernetes mode all plan the same way.
+ *
+ * <p>Per pod, in this order:
+ *
+ * <ol>
+ *   <li>declared nowhere: removed if apply manages it ({@link Action#REMOVE}), otherwise left
+ *       alone: Peapod never prunes a pod it did not create by apply;
+ *   <li>declared, no provider pod: {@link Action#CREATE};
+ *   <li>declared, a provider pod but no record of what was applied, or a change that never
+ *       finished: {@link Action#RECREATE} (or {@link Action#REPLACE} when an interrupted replace
+ *       can simply be done again in the running VM);
+ *   <li>spec differs: the most disruptive {@link FieldChange.Impact} of the field changes decides
+ *       ({@link FieldRules}): a new VM, new containers in the running VM (a pod without a
+ *       running VM is recreated instead), or only the record;
+ *   <li>spec equal: the lifecycle decides: {@link Action#START} when desired Running but Created
+ *       or its VM ended, {@link Action#STOP} when desired Created but running.
+ * </ol>
+ */
+public final class Planner {
+
+  private final Clock clock;
+
+  public Planner(Clock clock) {
+    this.clock = clock;
+  }
+
+  public Planner() {
+    this(Clock.systemUTC());
+  }
+
+  public Plan plan(List<DesiredPod> desired, ActualState actual, PlanOptions options) {
+    Map<String, DesiredPod> byName = new TreeMap<>();
+    desired.forEach(d -> byName.put(d.name(), d));
+    TreeSet<String> names = new TreeSet<>(byName.keySet());
+    names.addAll(actual.pods().keySet());
+
+    List<Change> changes = new ArrayList<>();
+    List<String> warnings = new ArrayList<>();
+    int unchanged = 0;
+    for (String name : names) {
+      if (!options.targeted(name)) {
+        continue;
+      }
+      DesiredPod want = byName.get(name);
+      ActualPod have = actual.pods().getOrDefault(name, new ActualPod(name, null, null, null));
+      Optional<Change> change = want == null ? removal(have) : change(want, have);
+      if (change.isPresent()) {
+        changes.add(change.get());
+      } else if (want != null) {
+        unchanged++;
+      }
+    }
+    options.targets().stream()
+        .filter(t -> !names.contains(t))
+        .forEach(t -> warnings.add("--target " + t + ": no manifest declares it and no such pod exists"));
+    if (!options.targets().isEmpty()) {
+      warnings.add("only the targeted pods were planned; the others may differ from their manifests");
+    }
+    return new Plan(changes, unchanged, actual.revision(), clock.instant(),
+        refusal(changes, actual, options), warnings);
+  }
+
+  private static Optional<Change> removal(ActualPod have) {
+    boolean managed = have.record().map(AppliedRecord::managedByApply).orElse(false);
+    if (!managed) {
+      return Optional.empty();
+    }
+    return Optional.of(new Change(have.name(), Action.REMOVE,
+        List.of(Reason.of(Kind.RemoveBecauseNoLongerDeclared, "no manifest declares it any more"
+            + (have.exists() ? "" : " (its pod is already gone; only the record is left)"))),
+        List.of(), Optional.empty(), Optional.empty()));
+  }
+
+  private static Optional<Change> change(DesiredPod want, ActualPod have) {
+    Optional<DesiredState> target = Optional.of(want.state());
+    if (!have.exists()) {
+      Reason why = have.record().isPresent()
+          ? Reason.of(Kind.CreateBecauseRemovedOutsideApply, "it was removed outside apply")
+          : Reason.of(Kind.CreateBecauseNew, "it does not exist yet");
+      return Optional.of(new Change(want.name(), Action.CREATE, List.of(why), List.of(), Optional.of(want), target));
+    }
+    if (have.record().isEmpty()) {
+      return Optional.of(recreate(want, List.of(Reason.of(Kind.RecreateBecauseNoRecordedManifest,
+          "it exists but Peapod has no record of the manifest it was made from")), List.of()));
+    }
+    AppliedRecord record = have.record().get();
+    Optional<NormalizedPod> applied = record.hash().equals(want.normalized().hash())
+        ? Optional.of(want.normalized())
+        : record.normalized();
+    if (applied.isEmpty()) {
+      return Optional.of(recreate(want, List.of(interrupted(record)), List.of()));
+    }
+    List<FieldChange> diff = applied.get() == want.normalized()
+        ? List.of()
+        : TreeDiff.between(applied.get().tree(), want.normalized().tree());
+    Impact impact = diff.stream().map(FieldChange::impact).max(Enum::compareTo).orElse(null);
+    List<Reason> reasons = new ArrayList<>();
+    record.pending().ifPresent(p -> reasons.add(interrupted(record)));
+    reasons.addAll(ReasonText.of(diff));
+    boolean wantRunning = want.state() == DesiredState.RUNNING;
+
+    if (impact == Impact.VM) {
+      return Optional.of(recreate(want, reasons, diff));
+    }
+    if (impact == Impact.CONTAINERS || record.pending().filter(p -> p.action() != Action.START
+        && p.action() != Action.STOP).isPresent()) {
+      if (have.running() && wantRunning) {
+        return Optional.of(new Change(want.name(), Action.REPLACE, reasons, diff, Optional.of(want), target));
+      }
+      reasons.add(have.running()
+          ? Reason.of(Kind.RecreateBecauseSpecChangedWithoutVm, "its manifest wants it Created with a new spec")
+          : Reason.of(Kind.RecreateBecauseSpecChangedWithoutVm, "it has no running VM to replace containers in"));
+      return Optional.of(recreate(want, reasons, diff));
+    }
+    Optional<Reason> lifecycle = lifecycle(want, have);
+    if (lifecycle.isPresent()) {
+      reasons.add(0, lifecycle.get());
+      Action action = lifecycle.get().kind() == Kind.StopBecauseDesiredCreated ? Action.STOP : Action.START;
+      return Optional.of(new Change(want.name(), action, reasons, diff, Optional.of(want), target));
+    }
+    if (impact == Impact.RECORD || !reasons.isEmpty()) {
+      return Optional.of(new Change(want.name(), Action.UPDATE, reasons, diff, Optional.of(want), target));
+    }
+    return Optional.empty();
+  }
+
+  private static Optional<Reason> lifecycle(DesiredPod want, ActualPod have) {
+    PodState state = have.state().orElseThrow();
+    if (want.state() == DesiredState.RUNNING) {
+      return switch (state) {
+        case RUNNING -> Optional.empty();
+        case CREATED -> Optional.of(Reason.of(Kind.StartBecauseDesiredRunning,
+            "it is Created and its manifest wants it Running"));
+        case VM_GONE -> Optional.of(Reason.of(Kind.StartBecauseVmEnded,
+            "its VM ended" + (have.message().isEmpty() ? "" : ": " + have.message())));
+      };
+    }
+    return state == PodState.RUNNING
+        ? Optional.of(Reason.of(Kind.StopBecauseDesiredCreated, "its manifest wants it Created"))
+        : Optional.empty();
+  }
+
+  private static Reason interrupted(AppliedRecord record) {
+    AppliedRecord.Pending pending = record.pending().orElseThrow(
+        () -> new IllegalStateException("a record without a spec always has a pending change"));
+    return Reason.of(Kind.RedoBecauseLastApplyInterrupted,
+        "the last apply did not finish its " + pending.action().verb() + " (started " + pending.since() + ")");
+  }
+
+  private static Change recreate(DesiredPod want, List<Reason> reasons, List<FieldChange> diff) {
+    return new Change(want.name(), Action.RECREATE, reasons, diff, Optional.of(want), Optional.of(want.state()));
+  }
+
+  private static Optional<String> refusal(List<Change> changes, ActualState actual, PlanOptions options) {
+    long removals = changes.stream().filter(c -> c.action() == Action.REMOVE && hasPod(c, actual)).count();
+    if (removals == 0 || options.allowMassRemoval()) {
+      return Optional.empty();
+    }
+    long managed = actual.managedCount();
+    if (removals >= managed) {
+      return Optional.of("this plan removes every pod apply manages (" + removals + " of " + managed
+          + "); if that is intended, plan again with --allow-mass-removal");
+    }
+    if (removals > options.maxRemovals()) {
+      return Optional.of("this plan removes " + removals + " pods, more than the limit of " + options.maxRemovals()
+          + "; if that is intended, plan again with --allow-mass-removal");
+    }
+    return Optional.empty();
+  }
+
+  private static boolean hasPod(Change change, ActualState actual) {
+    ActualPod pod = actual.pods().get(change.pod());
+    return pod != null && pod.exists();
+  }
+}

@@ -1,0 +1,103 @@
+package dev.peapod.plan;
+
+import dev.peapod.plan.FieldChange.Impact;
+import dev.peapod.plan.Reason.Kind;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Turns a field-level diff into the few sentences people read after "because": one per container
+ * field or pod setting, so a change of three env entries of one container is one reason
+ * ({@code env of container "web" changed}).
+ */
+final class ReasonText {
+  private ReasonText() {}
+
+  private static final Pattern CONTAINER =
+      Pattern.compile("spec\\.(containers|initContainers)\\[([^]]+)](?:\\.([A-Za-z]+))?.*");
+  private static final Pattern VOLUME = Pattern.compile("spec\\.volumes\\[([^]]+)].*");
+
+  /** Reasons for the diff, VM-level first, then containers, then metadata; no duplicates. */
+  static List<Reason> of(List<FieldChange> diff) {
+    Map<String, Reason> byText = new LinkedHashMap<>();
+    for (Impact impact : new Impact[] {Impact.VM, Impact.CONTAINERS, Impact.RECORD}) {
+      for (FieldChange change : diff) {
+        if (change.impact() == impact) {
+          Reason reason = of(change);
+          byText.putIfAbsent(reason.text(), reason);
+        }
+      }
+    }
+    return new ArrayList<>(byText.values());
+  }
+
+  private static Reason of(FieldChange change) {
+    String text = describe(change);
+    return switch (change.impact()) {
+      case VM -> Reason.of(Kind.RecreateBecauseVmSettingsChanged, text + " (needs a new VM)");
+      case CONTAINERS -> Reason.of(change.path().startsWith("spec.containers")
+              || change.path().startsWith("spec.initContainers")
+          ? Kind.ReplaceBecauseContainersChanged : Kind.ReplaceBecausePodSettingsChanged, text);
+      case RECORD -> Reason.of(Kind.UpdateBecauseMetadataChanged, text);
+    };
+  }
+
+  private static String describe(FieldChange change) {
+    String path = change.path();
+    Matcher container = CONTAINER.matcher(path);
+    if (container.matches()) {
+      String what = (container.group(1).equals("initContainers") ? "init container \"" : "container \"")
+          + container.group(2) + "\"";
+      String field = container.group(3);
+      if (field == null && path.endsWith(" (order)")) {
+        return "the order of " + (container.group(1).equals("initContainers") ? "init containers" : "containers")
+            + " changed";
+      }
+      if (field == null) {
+        return what + (change.before() == null ? " added" : change.after() == null ? " removed" : " changed");
+      }
+      String name = field.equals("ports") && change.impact() == Impact.VM ? "host ports" : field;
+      return name + " of " + what + " changed";
+    }
+    if (path.startsWith("spec.containers (order)")) {
+      return "the order of containers changed";
+    }
+    if (path.startsWith("spec.initContainers (order)")) {
+      return "the order of init containers changed";
+    }
+    Matcher volume = VOLUME.matcher(path);
+    if (volume.matches()) {
+      return "volume \"" + volume.group(1) + "\""
+          + (change.before() == null ? " added" : change.after() == null ? " removed" : " changed");
+    }
+    if (path.startsWith("spec.vm.")) {
+      return "VM " + path.substring("spec.vm.".length()) + " changed";
+    }
+    if (path.startsWith("spec.dns")) {
+      return "DNS settings changed";
+    }
+    if (path.startsWith("spec.hostAliases")) {
+      return "host aliases changed";
+    }
+    if (path.startsWith("metadata.")) {
+      String field = path.substring("metadata.".length());
+      int dot = field.indexOf('.');
+      return (dot < 0 ? field : field.substring(0, dot)) + " changed";
+    }
+    if (path.startsWith("spec.")) {
+      return words(path.substring("spec.".length())) + " changed";
+    }
+    return path + " changed";
+  }
+
+  /** {@code terminationGracePeriodSeconds} → {@code termination grace period seconds}. */
+  private static String words(String camel) {
+    int dot = camel.indexOf('.');
+    String first = dot < 0 ? camel : camel.substring(0, dot);
+    return first.replaceAll("([a-z])([A-Z])", "$1 $2").toLowerCase(java.util.Locale.ROOT);
+  }
+}
