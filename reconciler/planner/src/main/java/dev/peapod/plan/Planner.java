@@ -22,9 +22,9 @@ import java.util.TreeSet;
  *   <li>declared nowhere: removed if apply manages it ({@link Action#REMOVE}), otherwise left
  *       alone: Peapod never prunes a pod it did not create by apply;
  *   <li>declared, no provider pod: {@link Action#CREATE};
- *   <li>declared, a provider pod but no record of what was applied, or a change that never
- *       finished: {@link Action#RECREATE} (or {@link Action#REPLACE} when an interrupted replace
- *       can simply be done again in the running VM);
+ *   <li>declared, a provider pod but no record of what was applied, or a create, recreate or
+ *       removal that never finished: {@link Action#RECREATE}; an interrupted replace is done
+ *       again in the running VM, an interrupted start or stop is judged by the lifecycle below;
  *   <li>spec differs: the most disruptive {@link FieldChange.Impact} of the field changes decides
  *       ({@link FieldRules}): a new VM, new containers in the running VM (a pod without a
  *       running VM is recreated instead), or only the record;
@@ -115,7 +115,10 @@ public final class Planner {
     reasons.addAll(ReasonText.of(diff));
     boolean wantRunning = want.state() == DesiredState.RUNNING;
 
-    if (impact == Impact.VM) {
+    boolean interruptedOutsideVm = record.pending()
+        .filter(p -> p.action() != Action.START && p.action() != Action.STOP && p.action() != Action.REPLACE)
+        .isPresent();
+    if (impact == Impact.VM || interruptedOutsideVm) {
       return Optional.of(recreate(want, reasons, diff));
     }
     if (impact == Impact.CONTAINERS || record.pending().filter(p -> p.action() != Action.START

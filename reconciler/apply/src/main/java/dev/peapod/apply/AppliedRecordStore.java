@@ -1,0 +1,150 @@
+package dev.peapod.apply;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.peapod.plan.Action;
+import dev.peapod.plan.AppliedRecord;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Instant;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+
+/**
+ * What Peapod applied to each pod, one JSON file per pod under {@code $PEAPOD_HOME/applied/}.
+ * Every write goes to a temp file that is renamed over the old one, so a reader (or a process
+ * killed mid-write) sees the old record or the new one, never half of one.
+ *
+ * <p>These records are Peapod's, not the provider's: the provider records the resolved {@code
+ * PodSpec} it runs; this records the manifest it came from, in canonical form, which is what the
+ * planner compares desired manifests with.
+ */
+public final class AppliedRecordStore {
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private final Path dir;
+
+  public AppliedRecordStore(Path dir) {
+    this.dir = dir;
+  }
+
+  /** The store under a Peapod home directory. */
+  public static AppliedRecordStore in(Path peapodHome) {
+    return new AppliedRecordStore(peapodHome.resolve("applied"));
+  }
+
+  public Path directory() {
+    return dir;
+  }
+
+  /** Every record, by pod name; a record that cannot be read is an error naming its file. */
+  public Map<String, AppliedRecord> readAll() {
+    Map<String, AppliedRecord> out = new TreeMap<>();
+    if (!Files.isDirectory(dir)) {
+      return out;
+    }
+    try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, "*.json")) {
+      for (Path file : files) {
+        read(file).ifPresent(r -> out.put(r.name(), r));
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot list applied records in " + dir, e);
+    }
+    return out;
+  }
+
+  public Optional<AppliedRecord> read(String pod) {
+    return read(fileOf(pod));
+  }
+
+  public void write(AppliedRecord record) {
+    ObjectNode root = JSON.createObjectNode();
+    root.put("name", record.name());
+    root.put("managedBy", record.managedBy());
+    root.put("source", record.source());
+    root.put("appliedAt", record.appliedAt() == null ? null : record.appliedAt().toString());
+    root.set("spec", record.spec() == null ? null : JSON.valueToTree(record.spec()));
+    root.put("hash", record.hash());
+    if (record.pending().isPresent()) {
+      root.putObject("pending")
+          .put("action", record.pending().get().action().verb())
+          .put("since", record.pending().get().since().toString());
+    }
+    Path file = fileOf(record.name());
+    try {
+      Files.createDirectories(dir);
+      Path temp = Files.createTempFile(dir, "." + record.name(), ".tmp");
+      try {
+        Files.write(temp, JSON.writeValueAsBytes(root));
+        try {
+          Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (AtomicMoveNotSupportedException e) {
+          Files.move(temp, file, StandardCopyOption.REPLACE_EXISTING);
+        }
+      } finally {
+        Files.deleteIfExists(temp);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write " + file, e);
+    }
+  }
+
+  public void delete(String pod) {
+    try {
+      Files.deleteIfExists(fileOf(pod));
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot delete " + fileOf(pod), e);
+    }
+  }
+
+  private Path fileOf(String pod) {
+    if (pod.isEmpty() || pod.contains("/") || pod.startsWith(".")) {
+      throw new IllegalArgumentException("not a pod name: \"" + pod + "\"");
+    }
+    return dir.resolve(pod + ".json");
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Optional<AppliedRecord> read(Path file) {
+    JsonNode root;
+    try {
+      root = JSON.readTree(Files.readAllBytes(file));
+    } catch (NoSuchFileException e) {
+      return Optional.empty();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read applied record " + file + ": " + e.getMessage(), e);
+    }
+    Optional<AppliedRecord.Pending> pending = Optional.empty();
+    if (root.path("pending").isObject()) {
+      pending = Optional.of(new AppliedRecord.Pending(
+          actionOf(root.path("pending").path("action").asText()),
+          Instant.parse(root.path("pending").path("since").asText())));
+    }
+    return Optional.of(new AppliedRecord(
+        root.path("name").asText(),
+        root.path("managedBy").asText(AppliedRecord.MANAGED_BY_APPLY),
+        root.path("source").asText(""),
+        root.path("appliedAt").isTextual() ? Instant.parse(root.path("appliedAt").asText()) : null,
+        root.path("spec").isObject() ? JSON.convertValue(root.path("spec"), Map.class) : null,
+        root.path("hash").asText(""),
+        pending));
+  }
+
+  private static Action actionOf(String verb) {
+    for (Action action : Action.values()) {
+      if (action.verb().equals(verb)) {
+        return action;
+      }
+    }
+    throw new IllegalArgumentException("unknown action in applied record: " + verb);
+  }
+}

@@ -1,0 +1,169 @@
+package dev.peapod.apply;
+
+import dev.peapod.provider.ExecSession;
+import dev.peapod.provider.ExecSpec;
+import dev.peapod.provider.InvalidStateException;
+import dev.peapod.provider.LogQuery;
+import dev.peapod.provider.LogRecord;
+import dev.peapod.provider.PodNotFoundException;
+import dev.peapod.provider.PodSpec;
+import dev.peapod.provider.PodState;
+import dev.peapod.provider.PodStatus;
+import dev.peapod.provider.Provider;
+import dev.peapod.provider.ProviderException;
+import dev.peapod.provider.RecreateRequiredException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
+
+/**
+ * A provider that keeps pods in memory and records every call, for executor tests only (the
+ * real QEMU provider is exercised end to end in the CLI's VM tests). {@link #failOn} makes one
+ * call fail; {@link #slow} makes calls take time so parallelism can be observed.
+ */
+final class FakeProvider implements Provider {
+
+  private final Map<String, PodStatus> pods = new ConcurrentHashMap<>();
+  private final List<String> calls = java.util.Collections.synchronizedList(new ArrayList<>());
+  private final Map<String, RuntimeException> failures = new ConcurrentHashMap<>();
+  private final AtomicInteger running = new AtomicInteger();
+  private final AtomicInteger maxRunning = new AtomicInteger();
+  private volatile Duration delay = Duration.ZERO;
+
+  /** A pod that already exists in {@code state}. */
+  FakeProvider set(String pod, PodState state) {
+    pods.put(pod, new PodStatus(pod, state, PodSpec.of(pod, List.of()), Instant.EPOCH, Optional.empty(), List.of(), ""));
+    return this;
+  }
+
+  /** The call {@code "start web"} throws {@code e} (once). */
+  FakeProvider failOn(String call, RuntimeException e) {
+    failures.put(call, e);
+    return this;
+  }
+
+  FakeProvider slow(Duration perCall) {
+    this.delay = perCall;
+    return this;
+  }
+
+  List<String> calls() {
+    return List.copyOf(calls);
+  }
+
+  int maxConcurrentCalls() {
+    return maxRunning.get();
+  }
+
+  Optional<PodState> state(String pod) {
+    return Optional.ofNullable(pods.get(pod)).map(PodStatus::state);
+  }
+
+  private void call(String call) {
+    calls.add(call);
+    int now = running.incrementAndGet();
+    maxRunning.accumulateAndGet(now, Math::max);
+    try {
+      if (!delay.isZero()) {
+        Thread.sleep(delay.toMillis());
+      }
+      RuntimeException failure = failures.remove(call);
+      if (failure != null) {
+        throw failure;
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new ProviderException(call, "interrupted");
+    } finally {
+      running.decrementAndGet();
+    }
+  }
+
+  private PodStatus put(String pod, PodState state, PodSpec spec) {
+    PodStatus status = new PodStatus(pod, state, spec, Instant.EPOCH, Optional.empty(), List.of(), "");
+    pods.put(pod, status);
+    return status;
+  }
+
+  private PodStatus existing(String pod) {
+    PodStatus status = pods.get(pod);
+    if (status == null) {
+      throw new PodNotFoundException(pod);
+    }
+    return status;
+  }
+
+  @Override
+  public String name() {
+    return "fake";
+  }
+
+  @Override
+  public PodStatus create(PodSpec spec) {
+    call("create " + spec.name());
+    if (pods.containsKey(spec.name())) {
+      throw new InvalidStateException(spec.name(), pods.get(spec.name()).state(), "already exists");
+    }
+    return put(spec.name(), PodState.CREATED, spec);
+  }
+
+  @Override
+  public PodStatus start(String pod) {
+    call("start " + pod);
+    return put(pod, PodState.RUNNING, existing(pod).spec());
+  }
+
+  @Override
+  public PodStatus replace(String pod, PodSpec spec) {
+    call("replace " + pod);
+    if (existing(pod).state() != PodState.RUNNING) {
+      throw new InvalidStateException(pod, existing(pod).state(), "is not running");
+    }
+    return put(pod, PodState.RUNNING, spec);
+  }
+
+  @Override
+  public PodStatus stop(String pod, Duration grace) {
+    call("stop " + pod);
+    return put(pod, PodState.CREATED, existing(pod).spec());
+  }
+
+  @Override
+  public void remove(String pod, Duration grace) {
+    call("remove " + pod);
+    pods.remove(pod);
+  }
+
+  @Override
+  public Optional<PodStatus> inspect(String pod) {
+    return Optional.ofNullable(pods.get(pod));
+  }
+
+  @Override
+  public List<PodStatus> list() {
+    return pods.values().stream().sorted(java.util.Comparator.comparing(PodStatus::name)).toList();
+  }
+
+  @Override
+  public Stream<LogRecord> logs(String pod, LogQuery query) {
+    return Stream.empty();
+  }
+
+  @Override
+  public ExecSession exec(String pod, ExecSpec spec) {
+    throw new UnsupportedOperationException("exec");
+  }
+
+  @Override
+  public void close() {}
+
+  static RecreateRequiredException recreateRequired(String pod) {
+    return new RecreateRequiredException(pod, "image x of container \"c\" is not attached to the running VM");
+  }
+}
