@@ -12,6 +12,8 @@ import dev.peapod.cli.pod.PodStartCommand;
 import dev.peapod.cli.pod.PodStopCommand;
 import dev.peapod.cli.output.Output;
 import dev.peapod.cli.output.OutputFormat;
+import dev.peapod.cli.plan.ApplyCommand;
+import dev.peapod.cli.plan.PlanCommand;
 import io.quarkus.picocli.runtime.annotations.TopCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -33,11 +35,13 @@ import picocli.CommandLine.Spec;
     versionProvider = PeapodVersion.Provider.class,
     subcommands = {VersionCommand.class, PodListCommand.class, PodCreateCommand.class, PodRunCommand.class,
         PodStartCommand.class, PodStopCommand.class, PodRemoveCommand.class, PodReplaceCommand.class,
-        PodInspectCommand.class, PodLogsCommand.class, PodExecCommand.class, ImageCommand.class},
+        PodInspectCommand.class, PodLogsCommand.class, PodExecCommand.class, PlanCommand.class,
+        ApplyCommand.class, ImageCommand.class},
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {
         "0:ok",
-        "1:error (an invalid manifest: one line per diagnostic)",
+        "1:error (an invalid manifest: one line per diagnostic; a failed or refused apply)",
+        "2:plan --detailed-exitcode: changes present",
         "3:not found (no such image, pod, container or file)",
         "4:in use (an image a pod uses, a running pod, a locked pod)",
         "64:usage error (bad option, argument or image reference)"},

@@ -103,6 +103,8 @@ public final class PodListCommand implements Runnable {
     data.put("createdAt", pod.createdAt().toString());
     data.put("containers", pod.containers().stream().map(c -> containerData(pod.spec(), c)).toList());
     data.put("ports", pod.spec().ports().stream().map(PodListCommand::portText).toList());
+    data.put("vcpus", pod.spec().vm().vcpus());
+    data.put("memoryMiB", pod.spec().vm().memoryMiB());
     data.put("vm", pod.vm().map(PodListCommand::vmData).orElse(null));
     data.put("message", pod.message());
     return data;

@@ -40,6 +40,11 @@ public final class Output {
     return format != OutputFormat.table;
   }
 
+  /** Whether output may carry ANSI colour. */
+  public boolean color() {
+    return color;
+  }
+
   /** Whether stdout is an interactive terminal: progress lines are shown only then. */
   public boolean terminal() {
     return terminal;
@@ -83,6 +88,11 @@ public final class Output {
   public void endProgress() {
     err.print("\r\u001b[2K");
     err.flush();
+  }
+
+  /** Standard output, for prompts that must not end the line. */
+  public PrintWriter out() {
+    return out;
   }
 
   /** For stack-trace-free error lines printed from commands that go on after a failure. */

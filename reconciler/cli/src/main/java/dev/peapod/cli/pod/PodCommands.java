@@ -26,7 +26,7 @@ import java.util.List;
 import picocli.CommandLine.Model.CommandSpec;
 
 /** What the pod commands share: the provider, the lock, manifests read and converted, results printed. */
-final class PodCommands {
+public final class PodCommands {
   private PodCommands() {}
 
   static QemuProvider provider(PeapodCommand root) {
@@ -38,7 +38,7 @@ final class PodCommands {
     return PodLock.acquire(root.environment().home(), pod, commandText(spec));
   }
 
-  static String commandText(CommandSpec spec) {
+  public static String commandText(CommandSpec spec) {
     List<String> words = new ArrayList<>(List.of("peapod"));
     var parsed = spec.root().commandLine().getParseResult();
     if (parsed != null) {

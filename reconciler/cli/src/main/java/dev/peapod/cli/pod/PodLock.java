@@ -53,7 +53,16 @@ public final class PodLock implements AutoCloseable {
    *     another lock in this one) has it
    */
   public static PodLock acquire(Path peapodHome, String pod, String command) {
-    Path file = file(peapodHome, pod);
+    return acquireFile(file(peapodHome, pod), "pod \"" + pod + "\"", command);
+  }
+
+  /**
+   * Takes the lock in {@code file} without waiting; what {@link #acquire(Path, String, String)}
+   * does for a pod, for other things that one process at a time may change.
+   *
+   * @param what names the locked thing in the refusal, e.g. {@code the apply lock}
+   */
+  public static PodLock acquireFile(Path file, String what, String command) {
     FileChannel channel = null;
     try {
       Files.createDirectories(file.getParent());
@@ -67,7 +76,7 @@ public final class PodLock implements AutoCloseable {
       if (lock == null) {
         String holder = describeHolder(file);
         channel.close();
-        throw new CliException(ExitCodes.IN_USE, "pod \"" + pod + "\" is locked by " + holder);
+        throw new CliException(ExitCodes.IN_USE, what + " is locked by " + holder);
       }
       String record = ProcessHandle.current().pid() + "\n" + command + "\n" + Instant.now() + "\n";
       channel.truncate(0);
@@ -76,7 +85,7 @@ public final class PodLock implements AutoCloseable {
       return new PodLock(channel, lock);
     } catch (IOException e) {
       closeQuietly(channel);
-      throw new UncheckedIOException("cannot lock pod \"" + pod + "\" (" + file + ")", e);
+      throw new UncheckedIOException("cannot lock " + what + " (" + file + ")", e);
     }
   }
 

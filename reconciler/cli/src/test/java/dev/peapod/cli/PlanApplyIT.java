@@ -1,0 +1,270 @@
+package dev.peapod.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.peapod.cli.testing.PeapodProcess;
+import dev.peapod.cli.testing.PeapodProcess.Result;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.TreeMap;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * plan and apply end to end: the real {@code ./peapod} against real VMs, over a directory of
+ * manifests that the test edits the way a GitOps repository changes. One scenario, in order:
+ * create, no-op, add, change env, change image, change memory, stop, delete, stale saved plan,
+ * concurrent apply, a crash half way, mass-removal safety.
+ */
+class PlanApplyIT {
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  @TempDir
+  Path home;
+
+  private Path pods;
+  private PeapodProcess peapod;
+
+  @BeforeEach
+  void images() throws Exception {
+    peapod = new PeapodProcess(home);
+    pods = Files.createDirectories(home.resolve("repo/pods"));
+    for (String tag : new String[] {"1", "2"}) {
+      Path layout = home.resolve("oci-" + tag);
+      PeapodProcess.exec(PeapodProcess.REPO.resolve("scripts/busybox-oci.sh").toString(), layout.toString(), tag,
+          "image-" + tag);
+      Result load = peapod.run("image", "load", layout.toString(), "--tag", "it/bb:" + tag);
+      assertEquals(0, load.exitCode(), load::toString);
+    }
+  }
+
+  @AfterEach
+  void removeEverything() throws Exception {
+    for (JsonNode pod : ps().values()) {
+      peapod.run("rm", "--force", pod.get("name").asText());
+    }
+  }
+
+  private void write(String pod, String image, String greeting, String extraSpec) throws Exception {
+    Files.writeString(pods.resolve(pod + ".yaml"), """
+        apiVersion: peapod.dev/v1alpha1
+        kind: PeaPod
+        metadata:
+          name: %s
+        spec:
+          containers:
+            - name: main
+              image: %s
+              command: [sh, -c, 'echo "greeting=$GREETING"; exec sleep 100000']
+              env:
+                - {name: GREETING, value: %s}
+        %s""".formatted(pod, image, greeting, extraSpec));
+  }
+
+  @Test
+  void aDirectoryOfManifestsConvergesStepByStep() throws Exception {
+    write("web", "it/bb:1", "hello", "");
+    write("worker", "it/bb:1", "hello", "");
+
+    // A new directory: two creates; plan changes nothing and says so with exit 2.
+    Result plan = peapod.run("plan", "-f", pods.toString(), "--detailed-exitcode");
+    assertEquals(2, plan.exitCode(), plan::toString);
+    assertTrue(plan.out().contains("  + web: create, then start  (" + pods.resolve("web.yaml") + ")\n"
+        + "      because it does not exist yet\n"), plan::toString);
+    assertTrue(plan.out().endsWith("Plan: 2 to create, 0 to start, 0 to replace, 0 to update, 0 to recreate, "
+        + "0 to stop, 0 to remove.\n"), plan::toString);
+    assertTrue(ps().isEmpty(), "plan changes nothing");
+
+    apply();
+    Map<String, JsonNode> running = ps();
+    assertEquals("RUNNING", running.get("web").get("state").asText());
+    assertEquals("RUNNING", running.get("worker").get("state").asText());
+    noChanges(2);
+
+    // Add a pod: only it is planned.
+    write("extra", "it/bb:1", "hello", "");
+    assertPlan("+ extra: create, then start", "Plan: 1 to create, 0 to start, 0 to replace, 0 to update, "
+        + "0 to recreate, 0 to stop, 0 to remove. 2 pods unchanged.");
+    apply();
+    noChanges(3);
+
+    // Change env: new containers in the same VM.
+    String webBoot = bootId("web");
+    write("web", "it/bb:1", "bonjour", "");
+    Result envPlan = assertPlan("~ web: replace (same VM)", "Plan: 0 to create, 0 to start, 1 to replace, 0 to update, "
+        + "0 to recreate, 0 to stop, 0 to remove. 2 pods unchanged.");
+    assertTrue(envPlan.out().contains("""
+              because env of container "main" changed
+                ~ spec.containers[main].env[GREETING]: "hello" -> "bonjour"
+        """), envPlan::toString);
+    apply();
+    assertEquals(webBoot, bootId("web"), "replace keeps the VM");
+    assertTrue(logs("web").contains("greeting=bonjour"), "the new container runs");
+
+    // Change the image: also the same VM.
+    write("web", "it/bb:2", "bonjour", "");
+    Result imagePlan = assertPlan("~ web: replace (same VM)", null);
+    assertTrue(imagePlan.out().contains("~ spec.containers[main].image: \"it/bb:1\" -> \"it/bb:2\""), imagePlan::toString);
+    apply();
+    assertEquals(webBoot, bootId("web"), "an image change keeps the VM");
+    Result marker = peapod.run("exec", "web", "--", "cat", "/etc/image-marker");
+    assertEquals("image-2\n", marker.out(), marker::toString);
+
+    // Change memory: a new VM, and the plan says why.
+    String workerBoot = bootId("worker");
+    write("worker", "it/bb:1", "hello", "  vm: {memory: 160Mi}\n");
+    Result memoryPlan = assertPlan("-/+ worker: recreate (new VM)", null);
+    assertTrue(memoryPlan.out().contains("because VM memory changed (needs a new VM)\n"
+        + "        ~ spec.vm.memory: \"128Mi\" -> \"160Mi\"\n"), memoryPlan::toString);
+    apply();
+    assertNotEquals(workerBoot, bootId("worker"));
+    assertEquals(160, ps().get("worker").path("memoryMiB").asInt());
+
+    // Stop a pod by declaring it Created.
+    write("extra", "it/bb:1", "hello", "  state: Created\n");
+    assertPlan("■ extra: stop", null);
+    apply();
+    assertEquals("CREATED", ps().get("extra").get("state").asText());
+    noChanges(3);
+
+    // Delete a manifest: the pod is pruned.
+    Files.delete(pods.resolve("worker.yaml"));
+    assertPlan("- worker: remove", null);
+    apply();
+    assertTrue(!ps().containsKey("worker"));
+    noChanges(2);
+  }
+
+  @Test
+  void aStalePlanIsRefusedAndAConcurrentApplyWaitsForNone() throws Exception {
+    write("web", "it/bb:1", "hello", "");
+    apply();
+    write("late", "it/bb:1", "hello", "");
+    Path saved = home.resolve("late.plan");
+    Result plan = peapod.run("plan", "-f", pods.toString(), "-out", saved.toString());
+    assertEquals(0, plan.exitCode(), plan::toString);
+    assertTrue(plan.out().contains("To apply exactly these changes: peapod apply " + saved), plan::toString);
+
+    // Someone stops web by hand: the saved plan no longer describes the pods.
+    assertEquals(0, peapod.run("stop", "web").exitCode());
+    Result stale = peapod.run("apply", saved.toString());
+    assertEquals(1, stale.exitCode(), stale::toString);
+    assertTrue(stale.err().contains("Saved plan is stale: the pods changed since it was made"), stale::toString);
+    assertTrue(!ps().containsKey("late"), "nothing of a stale plan is applied");
+
+    // A fresh saved plan applies; while it runs, a second apply is refused naming the holder.
+    Result again = peapod.run("plan", "-f", pods.toString(), "-out", saved.toString());
+    assertTrue(again.out().contains("> web: start"), again::toString);
+    Process first = peapod.start("apply", saved.toString());
+    waitForOutput(first, "booting...");
+    Result second = peapod.run("apply", "-f", pods.toString(), "-auto-approve");
+    assertEquals(4, second.exitCode(), second::toString);
+    assertTrue(second.err().matches("(?s)peapod: the apply lock is locked by pid " + first.pid()
+        + " \\(peapod apply " + java.util.regex.Pattern.quote(saved.toString()) + "\\) since .*"), second::toString);
+    Result firstResult = PeapodProcess.finish(first, 180);
+    assertEquals(0, firstResult.exitCode(), firstResult::toString);
+    assertTrue(firstResult.out().contains("Apply complete: 1 created, 1 started"), firstResult::toString);
+    noChanges(2);
+  }
+
+  @Test
+  void aCrashHalfWayIsRepairedByTheNextApply() throws Exception {
+    for (String pod : new String[] {"c1", "c2", "c3"}) {
+      write(pod, "it/bb:1", "hello", "");
+    }
+    Process apply = peapod.start("apply", "-f", pods.toString(), "-auto-approve", "--parallelism", "1");
+    waitForOutput(apply, "booting...");
+    apply.destroyForcibly().waitFor(); // kill -9 in the middle of the first pod's boot
+
+    Result plan = peapod.run("plan", "-f", pods.toString());
+    assertTrue(plan.out().contains("because the last apply did not finish its create"), plan::toString);
+    Result repaired = peapod.run("apply", "-f", pods.toString(), "-auto-approve");
+    assertEquals(0, repaired.exitCode(), repaired::toString);
+    noChanges(3);
+    assertEquals(3, qemuProcessesOfThisHome(), "one VM per pod, no orphan from the killed apply");
+
+    // An empty directory never removes everything silently.
+    for (String pod : new String[] {"c1", "c2", "c3"}) {
+      Files.delete(pods.resolve(pod + ".yaml"));
+    }
+    Result refused = peapod.run("apply", "-f", pods.toString(), "-auto-approve");
+    assertEquals(1, refused.exitCode(), refused::toString);
+    assertTrue(refused.out().contains("Error: this plan removes every pod apply manages (3 of 3); if that is "
+        + "intended, plan again with --allow-mass-removal"), refused::toString);
+    assertEquals(3, ps().size());
+    Result removed = peapod.run("apply", "-f", pods.toString(), "-auto-approve", "--allow-mass-removal");
+    assertEquals(0, removed.exitCode(), removed::toString);
+    assertTrue(ps().isEmpty());
+    assertEquals(0, qemuProcessesOfThisHome());
+  }
+
+  private void apply() throws Exception {
+    Result apply = peapod.run("apply", "-f", pods.toString(), "-auto-approve");
+    assertEquals(0, apply.exitCode(), apply::toString);
+    assertTrue(apply.out().contains("Apply complete: "), apply::toString);
+  }
+
+  private void noChanges(int pods) throws Exception {
+    Result plan = peapod.run("plan", "-f", this.pods.toString(), "--detailed-exitcode");
+    assertEquals(0, plan.exitCode(), plan::toString);
+    assertEquals("No changes. " + pods + " pods match their manifests.\n", plan.out());
+  }
+
+  private Result assertPlan(String line, String summary) throws Exception {
+    Result plan = peapod.run("plan", "-f", pods.toString(), "--detailed-exitcode");
+    assertEquals(2, plan.exitCode(), plan::toString);
+    assertTrue(plan.out().contains("\n  " + line + "  ("), plan::toString);
+    if (summary != null) {
+      assertTrue(plan.out().endsWith(summary + "\n"), plan::toString);
+    }
+    return plan;
+  }
+
+  private Map<String, JsonNode> ps() throws Exception {
+    Result ps = peapod.run("ps", "-o", "json");
+    assertEquals(0, ps.exitCode(), ps::toString);
+    Map<String, JsonNode> byName = new TreeMap<>();
+    JSON.readTree(ps.out()).forEach(p -> byName.put(p.get("name").asText(), p));
+    return byName;
+  }
+
+  private String bootId(String pod) throws Exception {
+    return ps().get(pod).get("vm").get("bootId").asText();
+  }
+
+  private String logs(String pod) throws Exception {
+    Instant deadline = Instant.now().plus(Duration.ofSeconds(10));
+    String out;
+    do {
+      out = peapod.run("logs", pod).out();
+    } while (!out.contains("greeting=") && Instant.now().isBefore(deadline));
+    return out;
+  }
+
+  private static void waitForOutput(Process process, String text) throws Exception {
+    Instant deadline = Instant.now().plus(Duration.ofSeconds(120));
+    while (!PeapodProcess.stdoutSoFar(process).contains(text)) {
+      if (!process.isAlive() || Instant.now().isAfter(deadline)) {
+        throw new AssertionError("never printed \"" + text + "\": " + PeapodProcess.stdoutSoFar(process));
+      }
+      Thread.sleep(20);
+    }
+  }
+
+  private long qemuProcessesOfThisHome() {
+    return ProcessHandle.allProcesses()
+        .filter(p -> p.info().commandLine().map(c -> c.contains("qemu-system") && c.contains(home.toString()))
+            .orElse(false))
+        .count();
+  }
+}
