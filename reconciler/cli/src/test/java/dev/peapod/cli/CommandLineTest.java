@@ -23,10 +23,12 @@ class CommandLineTest {
     CliRun help = CliRun.run(home, "--help");
     assertEquals(0, help.exitCode());
     assertTrue(help.out().contains("  image       Manage images in $PEAPOD_HOME/images."), help::toString);
-    for (String command : List.of("create", "run", "start", "stop", "rm, remove", "replace", "inspect", "logs", "exec")) {
+    for (String command : List.of("create", "run", "start", "stop", "rm, remove", "replace", "inspect", "logs", "exec",
+        "plan", "apply")) {
       assertTrue(help.out().contains("\n  " + command + " "), command + " in\n" + help.out());
     }
-    assertTrue(help.out().contains("Exit codes:\n  0    ok\n  1    error (an invalid manifest: one line per diagnostic)\n"
+    assertTrue(help.out().contains("Exit codes:\n  0    ok\n  1    error (an invalid manifest: one line per diagnostic; a failed or refused apply)\n"
+        + "  2    plan --detailed-exitcode: changes present\n"
         + "  3    not found (no such image, pod, container or file)\n"
         + "  4    in use (an image a pod uses, a running pod, a locked pod)\n  64   usage error"), help::toString);
   }
