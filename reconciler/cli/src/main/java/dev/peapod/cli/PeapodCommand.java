@@ -40,7 +40,7 @@ import picocli.CommandLine.Spec;
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {
         "0:ok",
-        "1:error (an invalid manifest: one line per diagnostic; a failed or refused apply)",
+        "1:error (an invalid manifest: one line per diagnostic; a failed apply)",
         "2:plan --detailed-exitcode: changes present",
         "3:not found (no such image, pod, container or file)",
         "4:in use (an image a pod uses, a running pod, a locked pod)",

@@ -27,7 +27,7 @@ class CommandLineTest {
         "plan", "apply")) {
       assertTrue(help.out().contains("\n  " + command + " "), command + " in\n" + help.out());
     }
-    assertTrue(help.out().contains("Exit codes:\n  0    ok\n  1    error (an invalid manifest: one line per diagnostic; a failed or refused apply)\n"
+    assertTrue(help.out().contains("Exit codes:\n  0    ok\n  1    error (an invalid manifest: one line per diagnostic; a failed apply)\n"
         + "  2    plan --detailed-exitcode: changes present\n"
         + "  3    not found (no such image, pod, container or file)\n"
         + "  4    in use (an image a pod uses, a running pod, a locked pod)\n  64   usage error"), help::toString);

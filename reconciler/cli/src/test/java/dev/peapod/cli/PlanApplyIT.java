@@ -208,6 +208,26 @@ class PlanApplyIT {
     assertEquals(0, qemuProcessesOfThisHome());
   }
 
+  @Test
+  void podsRunByHandArePlannedAgainstWhatTheyRanAndNeverPruned() throws Exception {
+    write("web", "it/bb:1", "hello", "");
+    Result run = peapod.run("run", "-f", pods.resolve("web.yaml").toString());
+    assertEquals(0, run.exitCode(), run::toString);
+    noChanges(1);
+
+    write("web", "it/bb:1", "hallo", "");
+    assertPlan("~ web: replace (same VM)", null);
+    Result replace = peapod.run("replace", "web", "-f", pods.resolve("web.yaml").toString());
+    assertEquals(0, replace.exitCode(), replace::toString);
+    noChanges(1);
+
+    Files.delete(pods.resolve("web.yaml"));
+    write("other", "it/bb:1", "hello", "  state: Created\n");
+    Result plan = peapod.run("plan", "-f", pods.toString());
+    assertTrue(plan.out().contains("+ other: create (stays Created)"), plan::toString);
+    assertTrue(!plan.out().contains("web"), "a pod made by hand is never pruned: " + plan);
+  }
+
   private void apply() throws Exception {
     Result apply = peapod.run("apply", "-f", pods.toString(), "-auto-approve");
     assertEquals(0, apply.exitCode(), apply::toString);

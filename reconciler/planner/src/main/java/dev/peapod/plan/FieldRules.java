@@ -14,11 +14,11 @@ import java.util.Map;
  *       resources.limits}): a new VM ({@link Impact#VM}). QEMU fixes them at launch.
  *   <li>a {@code hostPath} volume added, removed or changed: a new VM, because each host
  *       directory is its own device, fixed at launch.
- *   <li>a container port with a {@code hostPort} on either side: a new VM, because host port
- *       forwards are set up at launch.
  *   <li>everything else under {@code spec} (images, command, args, env, working dir, user,
- *       mounts, emptyDir volumes, hostname, DNS, host aliases, restart policy, grace period):
- *       new containers in the same VM ({@link Impact#CONTAINERS}).
+ *       mounts, ports including host port forwards, emptyDir volumes, hostname, DNS, host aliases,
+ *       restart policy, grace period, init containers): new containers in the same VM ({@link
+ *       Impact#CONTAINERS}). New images reach a running VM through its image share and host
+ *       port forwards are changed over QMP, so neither needs a new VM.
  * </ul>
  */
 final class FieldRules {
@@ -31,41 +31,14 @@ final class FieldRules {
     if (path.startsWith("spec.vm")) {
       return Impact.VM;
     }
-    if (path.startsWith("spec.volumes[") && (mentions(before, "hostPath") || mentions(after, "hostPath"))) {
+    if (path.startsWith("spec.volumes[")
+        && (path.contains("].hostPath") || mentions(before, "hostPath") || mentions(after, "hostPath"))) {
       return Impact.VM;
-    }
-    if (path.matches("spec\\.(init)?[cC]ontainers\\[[^]]+]\\.ports\\[[^]]+].*")
-        && (hasHostPort(before) || hasHostPort(after) || path.endsWith(".hostPort"))) {
-      return Impact.VM;
-    }
-    if (path.matches("spec\\.(init)?[cC]ontainers\\[[^]]+]\\.ports")
-        || path.matches("spec\\.(init)?[cC]ontainers(\\[[^]]+])?")) {
-      // A whole container or port list appears or goes: its host ports decide.
-      return hostPortsIn(before) || hostPortsIn(after) ? Impact.VM : Impact.CONTAINERS;
     }
     return Impact.CONTAINERS;
   }
 
   private static boolean mentions(Object value, String key) {
     return value instanceof Map<?, ?> map && map.containsKey(key);
-  }
-
-  private static boolean hasHostPort(Object value) {
-    return value instanceof Map<?, ?> map && map.get("hostPort") instanceof Number n && n.longValue() != 0;
-  }
-
-  /** Whether a container, a container map or a port map anywhere below declares a host port. */
-  private static boolean hostPortsIn(Object value) {
-    if (value instanceof Map<?, ?> map) {
-      if (hasHostPort(map)) {
-        return true;
-      }
-      for (Object child : map.values()) {
-        if (hostPortsIn(child)) {
-          return true;
-        }
-      }
-    }
-    return false;
   }
 }

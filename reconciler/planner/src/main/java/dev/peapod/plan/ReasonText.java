@@ -60,8 +60,7 @@ final class ReasonText {
       if (field == null) {
         return what + (change.before() == null ? " added" : change.after() == null ? " removed" : " changed");
       }
-      String name = field.equals("ports") && change.impact() == Impact.VM ? "host ports" : field;
-      return name + " of " + what + " changed";
+      return field + " of " + what + " changed";
     }
     if (path.startsWith("spec.containers (order)")) {
       return "the order of containers changed";

@@ -97,10 +97,16 @@ class PlannerTest {
             manifest("web", WEB_V1 + "  vm: {memory: 256Mi}\n"), "recreate",
             List.of("VM memory changed (needs a new VM)"),
             List.of("~ spec.vm.memory: \"128Mi\" -> \"256Mi\"")),
-        row("host port change needs a new VM", v1, PodState.RUNNING,
-            manifest("web", WEB_V1.replace("hostPort: 8080", "hostPort: 8081")), "recreate",
-            List.of("host ports of container \"web\" changed (needs a new VM)"),
+        row("host port change is a container change (forwards change over QMP)", v1, PodState.RUNNING,
+            manifest("web", WEB_V1.replace("hostPort: 8080", "hostPort: 8081")), "replace",
+            List.of("ports of container \"web\" changed"),
             List.of("~ spec.containers[web].ports[80/TCP].hostPort: 8080 -> 8081")),
+        row("hostPath path change needs a new VM", withHostPath("/srv/a"), PodState.RUNNING, withHostPath("/srv/b"),
+            "recreate", List.of("volume \"data\" changed (needs a new VM)"),
+            List.of("~ spec.volumes[data].hostPath.path: \"/srv/a\" -> \"/srv/b\"")),
+        row("hostPath volume added needs a new VM", v1, PodState.RUNNING,
+            manifest("web", WEB_V1.replace("  volumes:", "  volumes:\n    - {name: data, hostPath: {path: /srv/a}}")),
+            "recreate", List.of("volume \"data\" added (needs a new VM)"), null),
         row("a port without host port is a container change", v1, PodState.RUNNING,
             manifest("web", WEB_V1.replace("containerPort: 9000", "containerPort: 9001")), "replace",
             List.of("ports of container \"sidecar\" changed"),
@@ -138,6 +144,10 @@ class PlannerTest {
             List.of("image of container \"web\" changed", "it has no running VM to replace containers in"), null),
         row("created pod gets labels and starts", v1, PodState.CREATED, labelled(v1), "start",
             List.of("it is Created and its manifest wants it Running", "labels changed"), null));
+  }
+
+  private static PodManifest withHostPath(String path) {
+    return manifest("web", WEB_V1.replace("  volumes:", "  volumes:\n    - {name: data, hostPath: {path: " + path + "}}"));
   }
 
   private static PodManifest labelled(PodManifest m) {

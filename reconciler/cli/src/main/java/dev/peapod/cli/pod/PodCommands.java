@@ -107,6 +107,7 @@ public final class PodCommands {
   static void removeCreated(PeapodCommand root, CommandSpec spec, Provider provider, String pod) {
     try (PodLock lock = lock(root, spec, pod)) {
       provider.remove(pod, Duration.ZERO);
+      ManifestRecords.removed(root, pod);
     }
   }
 

@@ -95,6 +95,7 @@ public class PodCreateCommand implements Runnable {
         throw new CliException(ExitCodes.ERROR, "pod \"" + podSpec.name() + "\" already exists with a different"
             + " spec: use peapod replace, or rm it first");
       }
+      ManifestRecords.applied(root, manifest);
       String created = existing.isEmpty() ? "Created " + status.name() : "Exists " + status.name() + " (same spec)";
       if (!startAfterCreate()) {
         PodCommands.say(output, created);

@@ -48,6 +48,7 @@ public final class PodRemoveCommand implements Runnable {
       }
       // Provider.remove stops a running pod itself, with this grace period.
       provider.remove(name, PodStopCommand.grace(graceSeconds, pod));
+      ManifestRecords.removed(root, name);
     }
     if (output.structured()) {
       Map<String, Object> data = new LinkedHashMap<>();

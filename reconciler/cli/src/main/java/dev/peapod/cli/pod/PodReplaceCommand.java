@@ -44,6 +44,7 @@ public final class PodReplaceCommand implements Runnable {
       PodCommands.require(provider, name);
       PodSpec podSpec = PodCommands.convert(root, output, manifest);
       PodStatus status = provider.replace(name, podSpec);
+      ManifestRecords.applied(root, manifest);
       String bootId = status.vm().map(vm -> vm.bootId()).orElse("?");
       PodCommands.print(output, status, "Replaced containers of " + name + " (boot id " + bootId + ", same VM)");
     }
