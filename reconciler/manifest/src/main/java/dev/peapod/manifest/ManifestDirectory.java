@@ -32,8 +32,10 @@ public final class ManifestDirectory {
     }
     List<PodManifest> pods = new ArrayList<>();
     Map<String, PodManifest> byName = new HashMap<>();
-    for (Path file : files) {
-      ParseResult result = ManifestParser.parse(file);
+    // Parsing is most of the time for a large repository: files are parsed in parallel, and the
+    // results merged in path order, so messages and duplicate reports do not depend on timing.
+    List<ParseResult> parsed = files.parallelStream().map(ManifestParser::parse).toList();
+    for (ParseResult result : parsed) {
       diagnostics.addAll(result.diagnostics());
       for (PodManifest pod : result.manifests()) {
         PodManifest earlier = byName.putIfAbsent(pod.name(), pod);

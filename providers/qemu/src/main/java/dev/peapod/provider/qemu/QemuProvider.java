@@ -214,17 +214,15 @@ public final class QemuProvider implements Provider {
 
   @Override
   public List<PodStatus> list() {
-    List<PodStatus> out = new ArrayList<>();
+    List<PodDirectory> dirs;
     try {
-      for (PodDirectory dir : state.pods()) {
-        if (dir.exists()) {
-          out.add(statusOf(dir));
-        }
-      }
+      dirs = state.pods();
     } catch (IOException e) {
       throw new UncheckedIOException("cannot list pods in " + state.root(), e);
     }
-    return out;
+    // Each pod is a few small files and, when it runs, one STATUS round trip: read them in
+    // parallel (a thousand-pod plan reads a thousand pods); the result keeps name order.
+    return dirs.parallelStream().filter(PodDirectory::exists).map(this::statusOf).toList();
   }
 
   @Override

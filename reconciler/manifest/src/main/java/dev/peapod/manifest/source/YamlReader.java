@@ -32,6 +32,13 @@ public final class YamlReader {
   private final String file;
   private final Diagnostics diagnostics;
 
+  /** A loader per thread: building one costs more than composing a small file, and it is not thread-safe. */
+  private static final ThreadLocal<Yaml> YAML = ThreadLocal.withInitial(() -> {
+    LoaderOptions options = new LoaderOptions();
+    options.setAllowDuplicateKeys(true); // we report duplicates ourselves, with positions
+    return new Yaml(options);
+  });
+
   public YamlReader(String file, Diagnostics diagnostics) {
     this.file = file;
     this.diagnostics = diagnostics;
@@ -39,9 +46,7 @@ public final class YamlReader {
 
   /** Every non-empty document in {@code content}; syntax errors become diagnostics. */
   public List<SourceDocument> read(String content) {
-    LoaderOptions options = new LoaderOptions();
-    options.setAllowDuplicateKeys(true); // we report duplicates ourselves, with positions
-    Yaml yaml = new Yaml(options);
+    Yaml yaml = YAML.get();
     List<SourceDocument> documents = new ArrayList<>();
     try {
       for (Node node : yaml.composeAll(new StringReader(content))) {
