@@ -259,7 +259,8 @@ class PlanApplyIT {
   private void noChanges(int pods) throws Exception {
     Result plan = peapod.run("plan", "-f", this.pods.toString(), "--detailed-exitcode");
     assertEquals(0, plan.exitCode(), plan::toString);
-    assertEquals("No changes. " + pods + " pods match their manifests.\n", plan.out());
+    assertEquals("No changes. " + (pods == 1 ? "1 pod matches its manifest" : pods + " pods match their manifests")
+        + ".\n", plan.out());
   }
 
   private Result assertPlan(String line, String summary) throws Exception {
