@@ -5,7 +5,7 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 scripts/install-deps.sh
 make -s kernel guest-init >/dev/null
-mvn -B -ntp -q install -DskipTests -pl bench -am
+mvn -B -ntp -q package -DskipTests -pl bench -am
 classpath="$(cat bench/target/classpath):bench/target/classes"
 work="build/bench"
 mkdir -p "$work/poweroff"

@@ -6,12 +6,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.peapod.cli.testing.PeapodProcess;
-import dev.peapod.cli.testing.PeapodProcess.Result;
+import dev.peapod.cli.testing.Peapod;
+import dev.peapod.cli.testing.Peapod.Result;
+import dev.peapod.cli.testing.Peapod.Running;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import org.junit.jupiter.api.AfterEach;
@@ -33,16 +35,17 @@ class PlanApplyIT {
   Path home;
 
   private Path pods;
-  private PeapodProcess peapod;
+  private Peapod peapod;
 
   @BeforeEach
   void images() throws Exception {
-    peapod = new PeapodProcess(home);
+    peapod = new Peapod(home);
     pods = Files.createDirectories(home.resolve("repo/pods"));
     for (String tag : new String[] {"1", "2"}) {
       Path layout = home.resolve("oci-" + tag);
-      PeapodProcess.exec(PeapodProcess.REPO.resolve("scripts/busybox-oci.sh").toString(), layout.toString(), tag,
-          "image-" + tag);
+      Result built = peapod.exec("", List.of(Peapod.REPO.resolve("scripts/busybox-oci.sh").toString(),
+          layout.toString(), tag, "image-" + tag), Map.of());
+      assertEquals(0, built.exitCode(), built::toString);
       Result load = peapod.run("image", "load", layout.toString(), "--tag", "it/bb:" + tag);
       assertEquals(0, load.exitCode(), load::toString);
     }
@@ -165,13 +168,13 @@ class PlanApplyIT {
     // A fresh saved plan applies; while it runs, a second apply is refused naming the holder.
     Result again = peapod.run("plan", "-f", pods.toString(), "-out", saved.toString());
     assertTrue(again.out().contains("> web: start"), again::toString);
-    Process first = peapod.start("apply", saved.toString());
-    waitForOutput(first, "booting...");
+    Running first = peapod.start("apply", saved.toString());
+    first.awaitOutput("booting...");
     Result second = peapod.run("apply", "-f", pods.toString(), "-auto-approve");
     assertEquals(4, second.exitCode(), second::toString);
     assertTrue(second.err().matches("(?s)peapod: the apply lock is locked by pid " + first.pid()
         + " \\(peapod apply " + java.util.regex.Pattern.quote(saved.toString()) + "\\) since .*"), second::toString);
-    Result firstResult = PeapodProcess.finish(first, 180);
+    Result firstResult = first.finish();
     assertEquals(0, firstResult.exitCode(), firstResult::toString);
     assertTrue(firstResult.out().contains("Apply complete: 1 created, 1 started"), firstResult::toString);
     noChanges(2);
@@ -182,9 +185,9 @@ class PlanApplyIT {
     for (String pod : new String[] {"c1", "c2", "c3"}) {
       write(pod, "it/bb:1", "hello", "");
     }
-    Process apply = peapod.start("apply", "-f", pods.toString(), "-auto-approve", "--parallelism", "1");
-    waitForOutput(apply, "booting...");
-    apply.destroyForcibly().waitFor(); // kill -9 in the middle of the first pod's boot
+    Running apply = peapod.start("apply", "-f", pods.toString(), "-auto-approve", "--parallelism", "1");
+    apply.awaitOutput("booting...");
+    apply.kill(); // kill -9 in the middle of the first pod's boot
 
     Result plan = peapod.run("plan", "-f", pods.toString());
     assertTrue(plan.out().contains("because the last apply did not finish its create"), plan::toString);
@@ -196,10 +199,10 @@ class PlanApplyIT {
     // An interrupt (Ctrl-C or SIGTERM) lets the change under way finish and starts no new one.
     write("c4", "it/bb:1", "hello", "");
     write("c5", "it/bb:1", "hello", "");
-    Process interrupted = peapod.start("apply", "-f", pods.toString(), "-auto-approve", "--parallelism", "1");
-    waitForOutput(interrupted, "booting...");
-    interrupted.destroy(); // SIGTERM: the same shutdown path as SIGINT
-    Result stopped = PeapodProcess.finish(interrupted, 180);
+    Running interrupted = peapod.start("apply", "-f", pods.toString(), "-auto-approve", "--parallelism", "1");
+    interrupted.awaitOutput("booting...");
+    interrupted.terminate(); // SIGTERM: the same shutdown path as SIGINT
+    Result stopped = interrupted.finish();
     assertEquals(143, stopped.exitCode(), stopped::toString);
     assertTrue(stopped.err().contains("Interrupted: no new changes start; waiting for the ones under way to finish"),
         stopped::toString);
@@ -293,16 +296,6 @@ class PlanApplyIT {
       out = peapod.run("logs", pod).out();
     } while (!out.contains("greeting=") && Instant.now().isBefore(deadline));
     return out;
-  }
-
-  private static void waitForOutput(Process process, String text) throws Exception {
-    Instant deadline = Instant.now().plus(Duration.ofSeconds(120));
-    while (!PeapodProcess.stdoutSoFar(process).contains(text)) {
-      if (!process.isAlive() || Instant.now().isAfter(deadline)) {
-        throw new AssertionError("never printed \"" + text + "\": " + PeapodProcess.stdoutSoFar(process));
-      }
-      Thread.sleep(20);
-    }
   }
 
   private long qemuProcessesOfThisHome() {

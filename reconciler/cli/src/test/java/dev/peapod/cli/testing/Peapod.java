@@ -85,6 +85,69 @@ public final class Peapod {
         + ") without pausing at " + point + ":\n" + seen);
   }
 
+  /** A command started with {@link #start}, its output going to files that can be read while it runs. */
+  public static final class Running {
+    private final Process process;
+    private final Path out;
+    private final Path err;
+
+    private Running(Process process, Path out, Path err) {
+      this.process = process;
+      this.out = out;
+      this.err = err;
+    }
+
+    public long pid() {
+      return process.pid();
+    }
+
+    /** What it printed on stdout so far. */
+    public String stdoutSoFar() throws IOException {
+      return Files.readString(out, StandardCharsets.UTF_8);
+    }
+
+    /** Waits until stdout contains {@code text} (at most 120 s); fails if the command ends first. */
+    public void awaitOutput(String text) throws IOException, InterruptedException {
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+      while (!stdoutSoFar().contains(text)) {
+        if (!process.isAlive() || System.nanoTime() > deadline) {
+          throw new AssertionError("never printed \"" + text + "\":\n" + stdoutSoFar());
+        }
+        Thread.sleep(20);
+      }
+    }
+
+    /** SIGKILL, as {@code kill -9}. */
+    public void kill() throws InterruptedException {
+      process.destroyForcibly().waitFor();
+    }
+
+    /** SIGTERM, which runs the same shutdown path as Ctrl-C's SIGINT. */
+    public void terminate() {
+      process.destroy();
+    }
+
+    /** Waits for it to end (at most 180 s) and collects its output. */
+    public Result finish() throws IOException, InterruptedException {
+      if (!process.waitFor(180, TimeUnit.SECONDS)) {
+        process.destroyForcibly();
+        throw new AssertionError("did not finish in 180 s: " + process.info().commandLine().orElse("?"));
+      }
+      return new Result(process.exitValue(), Files.readString(out, StandardCharsets.UTF_8),
+          Files.readString(err, StandardCharsets.UTF_8));
+    }
+  }
+
+  /** Starts {@code peapod ARGS} without waiting for it, stdin closed. */
+  public Running start(String... args) throws IOException {
+    ProcessBuilder builder = builder(command(args));
+    Path out = Files.createTempFile(home, "stdout", ".txt");
+    Path err = Files.createTempFile(home, "stderr", ".txt");
+    builder.redirectOutput(out.toFile()).redirectError(err.toFile()).redirectInput(ProcessBuilder.Redirect.from(
+        new java.io.File("/dev/null")));
+    return new Running(builder.start(), out, err);
+  }
+
   /** Runs any command with this PEAPOD_HOME in its environment. */
   public Result exec(String input, List<String> command, Map<String, String> env)
       throws IOException, InterruptedException {
