@@ -21,6 +21,7 @@ import dev.peapod.manifest.model.RunAs;
 import dev.peapod.manifest.model.VmSettings;
 import dev.peapod.manifest.model.VolumeDecl;
 import dev.peapod.manifest.model.VolumeSource;
+import dev.peapod.manifest.source.Position;
 import dev.peapod.provider.ContainerSpec;
 import dev.peapod.provider.DnsSettings;
 import dev.peapod.provider.HostPath;
@@ -153,8 +154,8 @@ public final class ManifestToPodSpec {
       throw new ManifestRejectedException(problems);
     }
     if (spec.vm().accel() != Accel.AUTO) {
-      warnings.add(new Diagnostic(Severity.WARNING, manifest.origin().file(), manifest.origin().line(),
-          manifest.origin().column(), "spec.vm.accel",
+      Position at = manifest.origin().positionOf("spec.vm.accel");
+      warnings.add(new Diagnostic(Severity.WARNING, manifest.origin().file(), at.line(), at.column(), "spec.vm.accel",
           "ignored: the accelerator is chosen per host (set PEAPOD_ACCEL=" + spec.vm().accel().manifestName()
               + " to force it)"));
     }
@@ -241,8 +242,10 @@ public final class ManifestToPodSpec {
     return new VmResources(vm.vcpus(), Math.toIntExact(vm.memoryMiB()), vm.kernel().map(Path::of));
   }
 
+  /** A diagnostic at the field's own line and column in the manifest (the document's start if unknown). */
   private static Diagnostic error(PodManifest manifest, String path, String message) {
     ManifestOrigin origin = manifest.origin();
-    return new Diagnostic(Severity.ERROR, origin.file(), origin.line(), origin.column(), path, message);
+    Position at = origin.positionOf(path);
+    return new Diagnostic(Severity.ERROR, origin.file(), at.line(), at.column(), path, message);
   }
 }

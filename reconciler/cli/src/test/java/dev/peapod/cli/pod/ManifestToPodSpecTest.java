@@ -251,9 +251,9 @@ class ManifestToPodSpecTest {
     ManifestRejectedException e = assertThrows(ManifestRejectedException.class,
         () -> new ManifestToPodSpec(images).convert(manifest));
     assertEquals(List.of(
-        "pod.yaml:1:1: spec.volumes[0].hostPath: hostPath /nonexistent/peapod-test does not exist (a directory is"
+        "pod.yaml:14:7: spec.volumes[0].hostPath: hostPath /nonexistent/peapod-test does not exist (a directory is"
             + " required by type Directory) (volume \"host\")",
-        "pod.yaml:1:1: spec.volumes[1].hostPath: hostPath type Socket is not supported (volume \"sock\"); Peapod"
+        "pod.yaml:18:7: spec.volumes[1].hostPath: hostPath type Socket is not supported (volume \"sock\"); Peapod"
             + " shares directories and files: Directory, DirectoryOrCreate, File, FileOrCreate or none"),
         e.diagnostics().stream().map(Object::toString).toList());
     assertEquals(List.of(), images.asked, "nothing pulled for a pod that cannot run");
@@ -368,7 +368,7 @@ class ManifestToPodSpecTest {
         """);
     ManifestRejectedException e = assertThrows(ManifestRejectedException.class,
         () -> new ManifestToPodSpec(images).convert(manifest));
-    assertTrue(e.getMessage().startsWith("pod.yaml:1:1: spec.containers[0]: container \"main\" has no command"),
+    assertTrue(e.getMessage().startsWith("pod.yaml:7:7: spec.containers[0]: container \"main\" has no command"),
         e::getMessage);
   }
 

@@ -82,7 +82,7 @@ class PodCommandsTest {
         """);
     CliRun run = CliRun.run(home, "run", "-f", hostPath.toString());
     assertEquals(ExitCodes.ERROR, run.exitCode(), run::toString);
-    assertEquals(hostPath + ":1:1: spec.volumes[0].hostPath: hostPath " + home.resolve("missing-dir")
+    assertEquals(hostPath + ":11:7: spec.volumes[0].hostPath: hostPath " + home.resolve("missing-dir")
         + " does not exist (a directory is required by type Directory) (volume \"host\")\n", run.err());
   }
 

@@ -37,7 +37,7 @@ public final class DocumentDecoder {
 
   private Optional<PodManifest> decode(SourceMap root, ManifestKind kind) {
     ManifestOrigin origin = new ManifestOrigin(
-        problems.file(), root.position().line(), root.position().column(), kind);
+        problems.file(), root.position().line(), root.position().column(), kind, root);
     if (kind == ManifestKind.HYPERCONTAINER) {
       return MapReader.open(root, Shapes.HYPER_POD, FieldPath.ROOT, problems)
           .map(HyperPodDecoder::decode)
