@@ -169,7 +169,10 @@ final class PodVm {
     for (HostShare s : vm.hostShares()) {
       hostVolumes.put(s.volume(), new GuestMessages.HostVolume(s.tag(), s.file()));
     }
+    long started = System.nanoTime();
     guest.call(Wire.MSG_START_POD, GuestMessages.startPod(spec, Instant.now(), hostVolumes::get), REQUEST_TIMEOUT);
+    LOG.log(System.Logger.Level.DEBUG, () -> "pod " + spec.name() + ": START_POD took "
+        + (System.nanoTime() - started) / 1_000_000 + " ms");
     new InitSequence(guest, channels, spec, dir.vmFiles().containersLog(), c -> addContainer(guest, spec, vm, c))
         .run();
     for (ContainerSpec c : spec.containers()) {
@@ -180,8 +183,11 @@ final class PodVm {
   private static void addContainer(GuestConnection guest, PodSpec spec, VmRecord vm, ContainerSpec c) {
     GuestImage image = guestImage(spec, c, vm);
     try {
+      long started = System.nanoTime();
       guest.call(Wire.MSG_ADD_CONTAINER, GuestMessages.addContainer(c, image, spec.terminationGracePeriod()),
           REQUEST_TIMEOUT);
+      LOG.log(System.Logger.Level.DEBUG, () -> "pod " + spec.name() + ": ADD_CONTAINER " + c.name() + " took "
+          + (System.nanoTime() - started) / 1_000_000 + " ms");
     } catch (GuestErrorException e) {
       throw new ProviderException(spec.name(), c.name(), "cannot start: " + e.detail(), e);
     }
