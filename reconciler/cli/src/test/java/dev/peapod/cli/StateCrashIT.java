@@ -132,6 +132,28 @@ class StateCrashIT {
     assertRunsAfter("start", "crash");
   }
 
+  @Test
+  void psAnswersInSecondsWhileAnotherProcessHoldsTheGuestsControlConnection() throws Exception {
+    assertRunsAfter("run", "-f", manifest.toString());
+    Peapod.Running exec = peapod.start("exec", "crash", "--", "sh", "-c", "echo holding; exec sleep 60");
+    try {
+      exec.awaitOutput("holding");
+      long started = System.nanoTime();
+      JsonNode pod = pod();
+      long millis = (System.nanoTime() - started) / 1_000_000;
+
+      assertTrue(millis < 15_000, "ps took " + millis + " ms");
+      assertEquals("RUNNING", pod.get("state").asText());
+      assertTrue(pod.get("message").asText().startsWith("guest-init does not answer STATUS: "), pod::toString);
+      assertTrue(pod.get("message").asText().contains("another Peapod process holds the control socket"),
+          pod::toString);
+    } finally {
+      exec.kill();
+    }
+    // The exec's connection is gone with it: the next ps gets the containers again.
+    assertEquals("RUNNING", pod().get("containers").get(0).get("state").asText());
+  }
+
   private void assertRunsAfter(String... command) throws Exception {
     Result rerun = peapod.run(command);
     assertEquals(0, rerun.exitCode(), rerun::toString);

@@ -57,6 +57,12 @@ import java.util.stream.Stream;
 public final class QemuProvider implements Provider {
 
   private static final System.Logger LOG = System.getLogger(QemuProvider.class.getName());
+  /**
+   * How long inspect and list wait for a guest's STATUS. A VM's control port serves one client at a
+   * time, so while another process holds it (an exec session) HELLO goes unanswered; ps must then
+   * report that within seconds rather than hang for the full request timeout.
+   */
+  static final Duration STATUS_TIMEOUT = Duration.ofSeconds(5);
 
   private final QemuConfig config;
   private final StateDirectory state;
@@ -290,12 +296,12 @@ public final class QemuProvider implements Provider {
   }
 
   private List<ContainerStatus> containerStatuses(PodDirectory dir, VmRecord vm, PodSpec spec) {
-    GuestConnection guest = channels.get(dir.name(), dir.vmFiles(), PodVm.REQUEST_TIMEOUT);
+    GuestConnection guest = channels.get(dir.name(), dir.vmFiles(), STATUS_TIMEOUT);
     // The guest names an image by device serial, or by its file in the image share.
     Map<String, String> shareNames = new HashMap<>();
     spec.allContainers().forEach(c -> shareNames.put(ImageShare.fileName(c.image().id()), c.image().id()));
     List<ContainerStatus> statuses = new ArrayList<>(GuestMessages.containerStatuses(
-        guest.call(Wire.MSG_STATUS, Fields.empty(), PodVm.REQUEST_TIMEOUT),
+        guest.call(Wire.MSG_STATUS, Fields.empty(), STATUS_TIMEOUT),
         name -> shareNames.getOrDefault(name, vm.imageIdOf(name))));
     List<String> order = spec.allContainers().stream().map(ContainerSpec::name).toList();
     statuses.sort(Comparator.comparingInt(c -> order.indexOf(c.name()) < 0 ? Integer.MAX_VALUE : order.indexOf(c.name())));
