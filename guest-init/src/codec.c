@@ -331,6 +331,7 @@ const char *pp_type_name(uint16_t type)
 	case PP_MSG_ACK_EVENTS: return "ACK_EVENTS";
 	case PP_MSG_PING: return "PING";
 	case PP_MSG_STATUS: return "STATUS";
+	case PP_MSG_RESTORED: return "RESTORED";
 	}
 	return NULL;
 }
@@ -381,6 +382,7 @@ const char *pp_tag_name(uint16_t tag)
 	case PP_F_CONTAINER_STATUS: return "CONTAINER_STATUS";
 	case PP_F_STATE: return "STATE";
 	case PP_F_RESTARTS: return "RESTARTS";
+	case PP_F_ENTROPY: return "ENTROPY";
 	}
 	return NULL;
 }

@@ -17,6 +17,7 @@
 #include "events.h"
 #include "exec.h"
 #include "host.h"
+#include "identity.h"
 #include "log.h"
 #include "pod.h"
 #include "process.h"
@@ -39,7 +40,6 @@ static struct pp_reader ctl_reader;
 static uint8_t scratch[PP_HEADER_SIZE + PP_MAX_DATA_CHUNK + 64 * 1024];
 static struct pp_buf sb;
 
-static char boot_id[64] = "unknown";
 static char kernel[65] = "unknown";
 static int ready_sent;
 
@@ -66,7 +66,7 @@ static void send_ready(uint32_t seq)
 	struct pp_buf *b = host_frame(PP_MSG_READY, seq);
 
 	pp_put_u32(b, PP_F_VERSION, PP_VERSION);
-	pp_put_str(b, PP_F_BOOT_ID, boot_id);
+	pp_put_str(b, PP_F_BOOT_ID, identity_boot_id());
 	pp_put_str(b, PP_F_KERNEL, kernel);
 	host_send(b);
 }
@@ -150,13 +150,8 @@ static void ctl_disconnected(struct channel *ch)
 void host_init(void)
 {
 	struct utsname u;
-	ssize_t n;
 
-	n = read_file("/proc/sys/kernel/random/boot_id", boot_id, sizeof(boot_id));
-	while (n > 0 && boot_id[n - 1] == '\n')
-		boot_id[--n] = 0;
-	if (n <= 0)
-		snprintf(boot_id, sizeof(boot_id), "unknown");
+	identity_init();
 	if (uname(&u) == 0)
 		snprintf(kernel, sizeof(kernel), "%s", u.release);
 
@@ -218,6 +213,35 @@ static void on_status(const struct pp_request *r)
 	host_send(b);
 }
 
+static void on_restored(const struct pp_request *r)
+{
+	const char *why = "";
+	struct pp_buf *b;
+	int rc;
+
+	if (pod_started() || pod_destroying()) {
+		reply_error(r->seq, EBUSY, NULL, NULL,
+			    "RESTORED: a pod was started in this VM; its boot id cannot change");
+		return;
+	}
+	if (!PP_HAS(r, PP_F_TIME_NS) || r->entropy_len < PP_MIN_ENTROPY ||
+	    r->entropy_len > PP_MAX_ENTROPY) {
+		reply_error(r->seq, EINVAL, NULL, NULL,
+			    "RESTORED needs TIME_NS and %u to %u bytes of ENTROPY (got %u)",
+			    PP_MIN_ENTROPY, PP_MAX_ENTROPY, r->entropy_len);
+		return;
+	}
+	rc = identity_renew(r->entropy, r->entropy_len, r->time_ns, &why);
+	if (rc < 0) {
+		reply_error(r->seq, -rc, NULL, NULL, "RESTORED: %s: %s", why, strerror(-rc));
+		return;
+	}
+	say("restored from a template: boot id %s", identity_boot_id());
+	b = host_frame(PP_MSG_OK, r->seq);
+	pp_put_str(b, PP_F_BOOT_ID, identity_boot_id());
+	host_send(b);
+}
+
 static uint32_t grace(const struct pp_request *r)
 {
 	return PP_HAS(r, PP_F_GRACE_MS) ? r->grace_ms : DEFAULT_GRACE_MS;
@@ -240,6 +264,9 @@ static void dispatch(const struct pp_request *r)
 		break;
 	case PP_MSG_STATUS:
 		on_status(r);
+		break;
+	case PP_MSG_RESTORED:
+		on_restored(r);
 		break;
 	case PP_MSG_START_POD:
 		pod_start(r);

@@ -73,6 +73,21 @@
  *   Both were added within version 1: they are new tags that an older peer
  *   ignores, and bumping the version would make a new host refuse the VMs
  *   an older one started, which must stay adoptable.
+ *
+ * Template restore (also added within version 1):
+ *   - A host may start a VM from a snapshot of a template VM that booted
+ *     with no pod (QEMU migration state). Every VM restored from one
+ *     template starts with the template's kernel boot id, CRNG state and a
+ *     wall clock stuck at the snapshot, so right after HELLO/READY the host
+ *     sends RESTORED with ENTROPY (PP_MIN_ENTROPY..PP_MAX_ENTROPY random
+ *     bytes) and TIME_NS (its wall clock). The guest mixes the bytes into the
+ *     kernel pool and forces a CRNG reseed, sets CLOCK_REALTIME, and takes a
+ *     fresh boot id, which the OK carries in BOOT_ID and every later READY
+ *     reports. It is refused (EBUSY) once START_POD ran: a running pod's
+ *     boot id never changes.
+ *   - An older guest answers RESTORED with ERROR (unknown message type); the
+ *     host then kills that VM and boots cold. Templates are keyed by the
+ *     initramfs, so this only happens with a hand-made initramfs.
  */
 #ifndef PEAPOD_PROTO_H
 #define PEAPOD_PROTO_H
@@ -91,6 +106,8 @@
 #define PP_LOG_PORT_NAME "peapod.log"
 #define PP_IMAGE_SHARE_TAG "peapod.images"
 #define PP_MAX_IMAGE_FILE 128 /* bytes of an IMAGE_FILE name */
+#define PP_MIN_ENTROPY 32u  /* bytes of ENTROPY in RESTORED */
+#define PP_MAX_ENTROPY 512u
 
 /* ---- Message types --------------------------------------------------- */
 
@@ -120,6 +137,7 @@
 #define PP_MSG_ACK_EVENTS 0x010A       /* EVENT_SEQ */
 #define PP_MSG_PING 0x010B             /* OK */
 #define PP_MSG_STATUS 0x010C           /* OK with HOSTNAME, CONTAINER_STATUS* */
+#define PP_MSG_RESTORED 0x010D         /* ENTROPY, TIME_NS; OK with BOOT_ID (see above) */
 
 /* ---- Field tags ------------------------------------------------------ */
 
@@ -165,6 +183,7 @@
                                  <= PP_MAX_IMAGE_FILE bytes */
 #define PP_F_HOST_TAG 0x33    /* str: 9p mount tag of a hostPath volume; SIZE_LIMIT is then unused */
 #define PP_F_HOST_FILE 0x34   /* str: the volume is this one file of the share (IMAGE_FILE rules) */
+#define PP_F_ENTROPY 0x35      /* bytes: PP_MIN_ENTROPY..PP_MAX_ENTROPY random bytes */
 #define PP_F_CONTAINER_STATUS 0x30 /* group*: CONTAINER, STATE, PID, EXIT_CODE, SIGNAL, RESTARTS,
                                       IMAGE (the serial, or the IMAGE_FILE name) */
 #define PP_F_STATE 0x31       /* u32: PP_STATE_* */

@@ -23,7 +23,7 @@ static enum kind tag_kind(uint16_t tag)
 		return K_U32;
 	case PP_F_EVENT_SEQ: case PP_F_TIME_NS: case PP_F_SIZE_LIMIT:
 		return K_U64;
-	case PP_F_DATA:
+	case PP_F_DATA: case PP_F_ENTROPY:
 		return K_BYTES;
 	case PP_F_VOLUME: case PP_F_MOUNT: case PP_F_CONTAINER_STATUS:
 		return K_GROUP;
@@ -224,6 +224,10 @@ static void fill_scalar(struct pp_request *r, struct arena *a, const struct pp_f
 	case PP_F_DATA:
 		r->data = f->value;
 		r->data_len = f->len;
+		break;
+	case PP_F_ENTROPY:
+		r->entropy = f->value;
+		r->entropy_len = f->len;
 		break;
 	default:
 		return; /* a group-only tag (NAME, PATH ...) at the top level: ignored */

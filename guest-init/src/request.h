@@ -44,6 +44,8 @@ struct pp_request {
 	const char *image, *image_file, *cwd, *user;
 	const uint8_t *data;
 	uint32_t data_len;
+	const uint8_t *entropy;
+	uint32_t entropy_len;
 
 	const char **argv; /* NULL-terminated, like the counts below */
 	size_t argc;

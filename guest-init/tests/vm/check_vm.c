@@ -416,6 +416,64 @@ static void check_bad_frames(struct vm *vm)
 	free(m);
 }
 
+/* RESTORED (what a VM restored from a template gets first): arguments are
+ * checked, the boot id changes and READY reports the new one; once a pod
+ * started, the boot id is fixed. */
+static void check_restored(struct vm *vm)
+{
+	uint8_t entropy[64];
+	struct timespec ts;
+	struct pp_buf *b;
+	struct msg *m;
+	char old[64];
+	size_t i;
+
+	for (i = 0; i < sizeof(entropy); i++)
+		entropy[i] = (uint8_t)(i * 37u + 11u);
+	clock_gettime(CLOCK_REALTIME, &ts);
+	b = vm_req(vm, PP_MSG_RESTORED);
+	pp_put_bytes(b, PP_F_ENTROPY, entropy, 8);
+	pp_put_u64(b, PP_F_TIME_NS, (uint64_t)ts.tv_sec * 1000000000u);
+	m = vm_call(vm, b, T_REPLY);
+	check(m && m->type == PP_MSG_ERROR && msg_u32(m, PP_F_CODE) == EINVAL &&
+		      strstr(mstr(m, PP_F_MESSAGE), "ENTROPY"),
+	      "RESTORED with 8 bytes of ENTROPY refused with EINVAL", "%s", describe(m));
+	free(m);
+
+	snprintf(old, sizeof(old), "%s", boot_id);
+	b = vm_req(vm, PP_MSG_RESTORED);
+	pp_put_bytes(b, PP_F_ENTROPY, entropy, sizeof(entropy));
+	pp_put_u64(b, PP_F_TIME_NS, (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec);
+	m = vm_call(vm, b, T_REPLY);
+	check(is_ok(m) && strlen(mstr(m, PP_F_BOOT_ID)) == 36 && strcmp(mstr(m, PP_F_BOOT_ID), old) != 0,
+	      "RESTORED answered by OK with a new BOOT_ID", "%s boot id %s (was %s)", describe(m),
+	      m ? mstr(m, PP_F_BOOT_ID) : "", old);
+	if (m)
+		snprintf(boot_id, sizeof(boot_id), "%s", mstr(m, PP_F_BOOT_ID));
+	free(m);
+
+	b = vm_req(vm, PP_MSG_HELLO);
+	pp_put_u32(b, PP_F_VERSION, PP_VERSION);
+	m = vm_call(vm, b, T_REPLY);
+	check(m && m->type == PP_MSG_READY && strcmp(mstr(m, PP_F_BOOT_ID), boot_id) == 0,
+	      "READY after RESTORED reports the new boot id", "%s", describe(m));
+	free(m);
+}
+
+static void check_restored_refused_in_pod(struct vm *vm)
+{
+	uint8_t entropy[32] = { 1 };
+	struct pp_buf *b = vm_req(vm, PP_MSG_RESTORED);
+	struct msg *m;
+
+	pp_put_bytes(b, PP_F_ENTROPY, entropy, sizeof(entropy));
+	pp_put_u64(b, PP_F_TIME_NS, 1);
+	m = vm_call(vm, b, T_REPLY);
+	check(m && m->type == PP_MSG_ERROR && msg_u32(m, PP_F_CODE) == EBUSY,
+	      "RESTORED after START_POD refused with EBUSY", "%s", describe(m));
+	free(m);
+}
+
 static void check_pod_start(struct vm *vm)
 {
 	struct pp_buf *b = vm_req(vm, PP_MSG_START_POD);
@@ -1171,7 +1229,9 @@ int main(int argc, char **argv)
 		check(0, "boot", "see %s/console.log", vm_a.dir);
 	} else {
 		check_bad_frames(&vm_a);
+		check_restored(&vm_a);
 		check_pod_start(&vm_a);
+		check_restored_refused_in_pod(&vm_a);
 		check_add_errors(&vm_a);
 		check_two_containers(&vm_a);
 		check_image_files(&vm_a);
