@@ -51,7 +51,7 @@ public final class PodListCommand implements Runnable {
     for (PodStatus pod : pods) {
       table.row(pod.name(), stateText(pod.state()), containersText(pod), HumanUnits.age(pod.createdAt(), now),
           pod.spec().ports().stream().map(PodListCommand::portText).collect(Collectors.joining(",")),
-          pod.state() == PodState.RUNNING ? pod.vm().map(vm -> HumanUnits.duration(vm.bootTime())).orElse("") : "");
+          pod.state() == PodState.RUNNING ? pod.vm().map(PodListCommand::bootText).orElse("") : "");
     }
     output.table(table);
   }
@@ -128,6 +128,11 @@ public final class PodListCommand implements Runnable {
         .orElse("app");
   }
 
+  /** How long the VM took to come up, and whether it booted cold or from a template VM. */
+  static String bootText(VmInfo vm) {
+    return HumanUnits.duration(vm.bootTime()) + (vm.boot().startsWith("restored") ? " template" : " cold");
+  }
+
   private static Map<String, Object> vmData(VmInfo vm) {
     Map<String, Object> data = new LinkedHashMap<>();
     data.put("bootId", vm.bootId());
@@ -135,6 +140,7 @@ public final class PodListCommand implements Runnable {
     data.put("accelerator", vm.accelerator());
     data.put("startedAt", vm.startedAt().toString());
     data.put("bootMillis", vm.bootTime().toMillis());
+    data.put("boot", vm.boot());
     return data;
   }
 }

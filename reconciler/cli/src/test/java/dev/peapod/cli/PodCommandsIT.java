@@ -42,7 +42,7 @@ class PodCommandsIT {
     Path manifest = manifest("pod.yaml", "echo line1; sleep 0.3; echo line2; sleep 0.3; echo line3; exec sleep 1000");
     Result run = peapod("run", "-f", manifest.toString());
     assertEquals(0, run.exitCode, run::toString);
-    assertTrue(run.out.matches("(?s)Created web\nStarted web in .+ \\(boot id [^,]+, (kvm|tcg)\\)\n"), run::toString);
+    assertTrue(run.out.matches("(?s)Created web\nStarted web in .+ \\(boot id [^,]+, (kvm|tcg), (cold boot|restored from template [0-9a-f]+)\\)\n"), run::toString);
 
     JsonNode pod = ps().get(0);
     assertEquals("web", pod.get("name").asText());

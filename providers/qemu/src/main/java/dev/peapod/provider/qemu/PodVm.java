@@ -4,6 +4,7 @@ import dev.peapod.provider.ContainerSpec;
 import dev.peapod.provider.PodSpec;
 import dev.peapod.provider.PortForward;
 import dev.peapod.provider.ProviderException;
+import dev.peapod.provider.qemu.guest.Fields;
 import dev.peapod.provider.qemu.guest.GuestConnection;
 import dev.peapod.provider.qemu.guest.GuestErrorException;
 import dev.peapod.provider.qemu.guest.GuestException;
@@ -48,12 +49,18 @@ final class PodVm {
   private final QemuCommandLine commandLine;
   private final AcceleratorProbe accelerators;
   private final GuestChannels channels;
+  private final VmTemplates templates;
+  /** How {@link VmRecord#boot()} starts for a VM restored from a template. */
+  static final String RESTORED = "restored from template";
+  private static final java.security.SecureRandom RANDOM = new java.security.SecureRandom();
 
-  PodVm(QemuConfig config, QemuCommandLine commandLine, AcceleratorProbe accelerators, GuestChannels channels) {
+  PodVm(QemuConfig config, QemuCommandLine commandLine, AcceleratorProbe accelerators, GuestChannels channels,
+      VmTemplates templates) {
     this.config = config;
     this.commandLine = commandLine;
     this.accelerators = accelerators;
     this.channels = channels;
+    this.templates = templates;
   }
 
   /**
@@ -69,48 +76,138 @@ final class PodVm {
     });
     Accelerator accelerator = accelerators.choose();
     List<HostShare> hostShares = HostShares.prepare(spec);
-    List<ImageDevice> images = ImageDevices.assign(spec, PodSpecValidator.blockDeviceSlots(hostShares.size()));
     ImageShare share = new ImageShare(files.imageShare());
     try {
       share.reset();
     } catch (IOException e) {
       throw new ProviderException(pod, null, "cannot prepare the image share " + share.dir() + ": " + e, e);
     }
+    VmTemplates.Shape shape = new VmTemplates.Shape(kernel, config.initrd(), spec.vm().vcpus(),
+        spec.vm().memoryMiB(), accelerator);
+    Optional<VmTemplates.Template> template = templates.find(pod, shape, !hostShares.isEmpty());
+    if (template.isPresent()) {
+      // Every image through the share: the template has no block devices.
+      VmDefinition definition = new VmDefinition(pod, kernel, config.initrd(), spec.vm().vcpus(),
+          spec.vm().memoryMiB(), accelerator, files, List.of(), spec.ports(), true, share.dir(), List.of());
+      Optional<Started> restored = restore(dir, spec, definition, template.get());
+      if (restored.isPresent()) {
+        return startIn(dir, spec, restored.get());
+      }
+    }
+    List<ImageDevice> images = ImageDevices.assign(spec, PodSpecValidator.blockDeviceSlots(hostShares.size()));
     VmDefinition definition = new VmDefinition(pod, kernel, config.initrd(), spec.vm().vcpus(),
         spec.vm().memoryMiB(), accelerator, files, images, spec.ports(), true, share.dir(), hostShares);
+    VmRecord record = startIn(dir, spec, bootCold(dir, spec, definition));
+    if (hostShares.isEmpty()) {
+      templates.prepareLater(shape);
+    }
+    return record;
+  }
+
+  /** A VM whose guest answered, before any container runs in it. */
+  private record Started(VmRecord record, GuestConnection guest, QemuProcess process) {}
+
+  private Started bootCold(PodDirectory dir, PodSpec spec, VmDefinition definition) {
+    String pod = definition.name();
     killOrphan(dir);
     QemuProcess process;
     try {
-      process = QemuProcess.launch(commandLine.argv(definition), files);
+      process = QemuProcess.launch(commandLine.argv(definition), definition.files());
     } catch (VmLaunchException e) {
       throw new ProviderException(pod, null, "QEMU failed to start: " + e.getMessage(), e);
     }
     CrashPoint.reach("after-launch");
-    VmRecord record = new VmRecord(process.pid(), process.startTime(), HostInfo.bootId(), "",
-        accelerator.id(), kernel, spec.vm(), images, spec.ports(), process.launchedAt(), Duration.ZERO, false,
-        share.dir(), hostShares);
+    VmRecord record = newRecord(process, definition, spec);
     try {
       // Recorded before the guest answers, so that even a crash of this JVM leaves a VM we can find and stop.
       dir.writeVm(record);
       CrashPoint.reach("after-vm-record");
-      GuestConnection guest = connect(pod, files, config.bootTimeout());
+      GuestConnection guest = connect(pod, definition.files(), config.bootTimeout());
       Duration bootTime = Duration.between(process.launchedAt(), Instant.now());
       record = record.booted(guest.info().bootId(), bootTime);
       dir.writeVm(record);
-      CrashPoint.reach("before-containers");
-      startContainers(guest, dir, spec, record);
-      record = record.withContainersStarted(true);
-      dir.writeVm(record);
-      LOG.log(System.Logger.Level.DEBUG, () -> String.format(
-          "pod %s: QEMU daemonized after %d ms, guest READY after %d ms, %d containers started after %d ms (%s)",
-          pod, Duration.between(process.launchedAt(), process.daemonizedAt()).toMillis(), bootTime.toMillis(),
-          spec.containers().size() + spec.initContainers().size(), Duration.between(process.launchedAt(), Instant.now()).toMillis(),
-          accelerator.id()));
-      return record;
+      return new Started(record, guest, process);
     } catch (RuntimeException | IOException e) {
       kill(dir, record);
       throw failure(pod, e);
     }
+  }
+
+  /**
+   * Starts the VM from {@code template}: QEMU restores the template's state, and RESTORED gives
+   * the guest its own boot id, RNG seed and clock. Empty, with the VM gone and the reason logged,
+   * when that fails; the caller boots cold then. A template that QEMU could not load is discarded
+   * (the next cold boot makes it again).
+   */
+  private Optional<Started> restore(PodDirectory dir, PodSpec spec, VmDefinition definition,
+      VmTemplates.Template template) {
+    String pod = definition.name();
+    killOrphan(dir);
+    Instant t0 = Instant.now();
+    QemuProcess process;
+    try {
+      process = templates.launchRestored(template, definition);
+    } catch (VmTemplates.RestoreException | VmLaunchException e) {
+      LOG.log(System.Logger.Level.WARNING, "pod " + pod + ": booting cold: template " + template.key()
+          + " could not be restored: " + e.getMessage());
+      templates.discard(template, e.getMessage());
+      return Optional.empty();
+    }
+    VmRecord record = newRecord(process, definition, spec).withBoot(RESTORED + " " + template.key());
+    try {
+      dir.writeVm(record);
+      GuestConnection guest = channels.get(pod, definition.files(), config.bootTimeout());
+      Instant ready = Instant.now();
+      Fields renewed = guest.call(Wire.MSG_RESTORED, GuestMessages.restored(entropy(), Instant.now()),
+          REQUEST_TIMEOUT);
+      String bootId = renewed.str(Wire.F_BOOT_ID).orElseThrow(() ->
+          new GuestException("the guest answered RESTORED without a BOOT_ID"));
+      record = record.booted(bootId, Duration.between(t0, Instant.now()));
+      dir.writeVm(record);
+      LOG.log(System.Logger.Level.DEBUG, "pod " + pod + ": READY " + Duration.between(t0, ready).toMillis()
+          + " ms, RESTORED answered " + record.bootTime().toMillis() + " ms after the template restore began");
+      return Optional.of(new Started(record, guest, process));
+    } catch (RuntimeException | IOException e) {
+      LOG.log(System.Logger.Level.WARNING, "pod " + pod + ": booting cold: the VM restored from template "
+          + template.key() + " did not take its identity: " + e.getMessage());
+      kill(dir, record);
+      return Optional.empty();
+    }
+  }
+
+  /** Runs the pod's containers in a VM that just came up; on failure the VM is killed. */
+  private VmRecord startIn(PodDirectory dir, PodSpec spec, Started vm) {
+    VmRecord record = vm.record();
+    try {
+      CrashPoint.reach("before-containers");
+      startContainers(vm.guest(), dir, spec, record);
+      record = record.withContainersStarted(true);
+      dir.writeVm(record);
+      VmRecord done = record;
+      QemuProcess process = vm.process();
+      LOG.log(System.Logger.Level.DEBUG, () -> String.format(
+          "pod %s: %s, QEMU daemonized after %d ms, guest READY after %d ms, %d containers started after %d ms (%s)",
+          spec.name(), done.boot(), Duration.between(process.launchedAt(), process.daemonizedAt()).toMillis(),
+          done.bootTime().toMillis(), spec.containers().size() + spec.initContainers().size(),
+          Duration.between(process.launchedAt(), Instant.now()).toMillis(), done.accelerator()));
+      return record;
+    } catch (RuntimeException | IOException e) {
+      kill(dir, record);
+      throw failure(spec.name(), e);
+    }
+  }
+
+  private static VmRecord newRecord(QemuProcess process, VmDefinition vm, PodSpec spec) {
+    return new VmRecord(process.pid(), process.startTime(), HostInfo.bootId(), "", vm.accelerator().id(),
+        vm.kernel(), spec.vm(), vm.images(), vm.ports(),
+        process.launchedAt(), Duration.ZERO, false, vm.imageShare(), vm.hostShares());
+  }
+
+  /** Bytes from the host's CSPRNG for a restored guest's kernel RNG. */
+  private static byte[] entropy() {
+    byte[] bytes = new byte[Wire.RESTORED_ENTROPY_BYTES];
+    RANDOM.nextBytes(bytes);
+    return bytes;
   }
 
   /**

@@ -39,6 +39,9 @@ import java.util.stream.Collectors;
  *   <li>{@code -daemonize}: the VM gets its own session and outlives the JVM.
  *   <li>The ctl socket is a server with {@code wait=off}: QEMU boots without a
  *       client and accepts one client at a time.
+ *   <li>Template VMs and VMs restored from them back RAM with a shared file
+ *       instead of a memfd, and a restored VM waits with {@code -incoming
+ *       defer}: see {@link GuestRam} and {@link VmTemplates}.
  *   <li>virtio-9p rather than virtio-fs for the image share and hostPath
  *       volumes: virtio-fs needs a virtiofsd per share and guest RAM in shared
  *       memory; 9p is built into QEMU. {@code security_model=none}: see
@@ -72,7 +75,12 @@ public final class QemuCommandLine {
     add(argv, "-M", "microvm,x-option-roms=off,isa-serial=on,rtc=on,memory-backend=ram");
     addAccelerator(argv, vm.accelerator());
     add(argv, "-m", Integer.toString(vm.memoryMiB()));
-    add(argv, "-object", "memory-backend-memfd,id=ram,size=" + vm.memoryMiB() + "M");
+    if (vm.ram().sharedFile()) {
+      add(argv, "-object", "memory-backend-file,id=ram,size=" + vm.memoryMiB() + "M,mem-path="
+          + value(vm.ram().file()) + ",share=on");
+    } else {
+      add(argv, "-object", "memory-backend-memfd,id=ram,size=" + vm.memoryMiB() + "M");
+    }
     add(argv, "-smp", Integer.toString(vm.vcpus()));
     argv.addAll(List.of("-nodefaults", "-no-user-config", "-display", "none", "-no-reboot"));
     add(argv, "-kernel", vm.kernel().toString());
@@ -109,6 +117,9 @@ public final class QemuCommandLine {
     // host, so an idle VM costs what it uses rather than what it once touched.
     add(argv, "-device", "virtio-balloon-device,free-page-reporting=on");
     add(argv, "-qmp", "unix:" + value(vm.files().qmpSocket()) + ",server=on,wait=off");
+    if (vm.ram().incoming()) {
+      add(argv, "-incoming", "defer");
+    }
     argv.add("-daemonize");
     add(argv, "-pidfile", vm.files().pidFile().toString());
     return argv;

@@ -22,6 +22,8 @@ import java.util.Properties;
  * @param tbSizeMiB TCG translation buffer per VM; QEMU's 1 GiB default costs ~45 MiB resident
  * @param bootTimeout how long a boot may take until the guest answers HELLO
  * @param probeTimeout how long the KVM probe boot may take before KVM counts as unusable
+ * @param templates whether pod VMs start from a template VM when they can (see
+ *     {@link VmTemplates}); off: every VM boots cold
  */
 public record QemuConfig(
     String qemuBinary,
@@ -31,7 +33,8 @@ public record QemuConfig(
     Optional<Accelerator> accelerator,
     int tbSizeMiB,
     Duration bootTimeout,
-    Duration probeTimeout) {
+    Duration probeTimeout,
+    boolean templates) {
 
   public static final String DEFAULT_QEMU = "qemu-system-x86_64";
   /**
@@ -62,7 +65,8 @@ public record QemuConfig(
    * Configuration from explicit settings, system properties winning over the
    * environment: {@code peapod.qemu}/PEAPOD_QEMU, {@code peapod.kernel}/PEAPOD_KERNEL,
    * {@code peapod.initrd}/PEAPOD_INITRD, {@code peapod.home}/PEAPOD_HOME,
-   * {@code peapod.accel}/PEAPOD_ACCEL, {@code peapod.tbSize}/PEAPOD_TB_SIZE.
+   * {@code peapod.accel}/PEAPOD_ACCEL, {@code peapod.tbSize}/PEAPOD_TB_SIZE,
+   * {@code peapod.templates}/PEAPOD_TEMPLATES ({@code on}, the default, or {@code off}).
    * Without PEAPOD_HOME the state lives in /var/lib/peapod for root, else in
    * ~/.local/share/peapod.
    */
@@ -79,27 +83,41 @@ public record QemuConfig(
         s.get("peapod.accel", "PEAPOD_ACCEL").map(Accelerator::parse),
         s.get("peapod.tbSize", "PEAPOD_TB_SIZE").map(Integer::parseInt).orElse(DEFAULT_TB_SIZE_MIB),
         Duration.ofSeconds(60),
-        Duration.ofSeconds(3));
+        Duration.ofSeconds(3),
+        s.get("peapod.templates", "PEAPOD_TEMPLATES").map(QemuConfig::onOff).orElse(true));
+  }
+
+  private static boolean onOff(String value) {
+    switch (value.toLowerCase(java.util.Locale.ROOT)) {
+      case "on": case "true": case "1": return true;
+      case "off": case "false": case "0": return false;
+      default: throw new IllegalArgumentException("PEAPOD_TEMPLATES must be on or off, got \"" + value + "\"");
+    }
   }
 
   public QemuConfig withStateDir(Path dir) {
     return new QemuConfig(qemuBinary, kernel, initrd, dir, accelerator, tbSizeMiB, bootTimeout,
-        probeTimeout);
+        probeTimeout, templates);
   }
 
   public QemuConfig withKernel(Path newKernel) {
     return new QemuConfig(qemuBinary, newKernel, initrd, stateDir, accelerator, tbSizeMiB,
-        bootTimeout, probeTimeout);
+        bootTimeout, probeTimeout, templates);
   }
 
   public QemuConfig withAccelerator(Optional<Accelerator> accel) {
     return new QemuConfig(qemuBinary, kernel, initrd, stateDir, accel, tbSizeMiB, bootTimeout,
-        probeTimeout);
+        probeTimeout, templates);
   }
 
   public QemuConfig withBootTimeout(Duration timeout) {
     return new QemuConfig(qemuBinary, kernel, initrd, stateDir, accelerator, tbSizeMiB, timeout,
-        probeTimeout);
+        probeTimeout, templates);
+  }
+
+  public QemuConfig withTemplates(boolean on) {
+    return new QemuConfig(qemuBinary, kernel, initrd, stateDir, accelerator, tbSizeMiB, bootTimeout,
+        probeTimeout, on);
   }
 
   private static boolean isRoot() {

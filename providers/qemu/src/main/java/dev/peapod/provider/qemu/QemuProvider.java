@@ -68,6 +68,7 @@ public final class QemuProvider implements Provider {
   private final StateDirectory state;
   private final GuestChannels channels = new GuestChannels();
   private final PodVm vms;
+  private final VmTemplates templates;
   private final Map<String, Object> locks = new ConcurrentHashMap<>();
   private final AtomicLong execCounter = new AtomicLong();
 
@@ -82,7 +83,9 @@ public final class QemuProvider implements Provider {
         state.acceleratorCache(),
         AcceleratorProbe.keyFor(HostInfo.bootId(), config.qemuBinary(), config.kernel(), config.initrd()),
         config.probeTimeout());
-    this.vms = new PodVm(config, commandLine, probe, channels);
+    this.templates = new VmTemplates(config.templates(), commandLine, config.qemuBinary(),
+        state.root().resolve("templates"), Path.of("/dev/shm"), config.bootTimeout());
+    this.vms = new PodVm(config, commandLine, probe, channels, templates);
   }
 
   /** A provider configured from system properties and the environment (see {@link QemuConfig#fromEnvironment()}). */
@@ -255,10 +258,15 @@ public final class QemuProvider implements Provider {
     }
   }
 
-  /** Closes this instance's guest connections; the VMs keep running. */
+  /**
+   * Closes this instance's guest connections; the VMs keep running. A template VM still
+   * being made (after the first cold boot of its shape) is finished first, so that a
+   * short-lived process such as the CLI leaves it complete for the next start.
+   */
   @Override
   public void close() {
     channels.close();
+    templates.close();
   }
 
   // ---- status

@@ -20,6 +20,7 @@ import java.util.List;
  * @param network whether the VM gets a network device at all (the accelerator probe has none)
  * @param imageShare the directory exported read-only as the 9p image share, or null for none
  * @param hostShares hostPath volumes, one virtio-9p device each
+ * @param ram how guest RAM is backed: a fresh memfd, or a file (a template, or a VM restored from one)
  */
 public record VmDefinition(
     String name,
@@ -33,12 +34,28 @@ public record VmDefinition(
     List<PortForward> ports,
     boolean network,
     Path imageShare,
-    List<HostShare> hostShares) {
+    List<HostShare> hostShares,
+    GuestRam ram) {
+
+  /** Guest RAM in a fresh memfd, booted cold. */
+  public VmDefinition(String name, Path kernel, Path initrd, int vcpus, int memoryMiB, Accelerator accelerator,
+      VmFiles files, List<ImageDevice> images, List<PortForward> ports, boolean network, Path imageShare,
+      List<HostShare> hostShares) {
+    this(name, kernel, initrd, vcpus, memoryMiB, accelerator, files, images, ports, network, imageShare,
+        hostShares, GuestRam.MEMFD);
+  }
 
   public VmDefinition {
+    ram = ram == null ? GuestRam.MEMFD : ram;
     images = List.copyOf(images);
     ports = List.copyOf(ports);
     hostShares = List.copyOf(hostShares == null ? List.of() : hostShares);
+  }
+
+  /** The same VM with its RAM backed as {@code newRam}. */
+  public VmDefinition withRam(GuestRam newRam) {
+    return new VmDefinition(name, kernel, initrd, vcpus, memoryMiB, accelerator, files, images, ports, network,
+        imageShare, hostShares, newRam);
   }
 
   /** The QEMU process name; also how a pid is recognised as this VM's after a restart. */

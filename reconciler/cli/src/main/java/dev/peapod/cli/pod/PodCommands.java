@@ -129,6 +129,6 @@ public final class PodCommands {
   }
 
   static String bootText(VmInfo vm) {
-    return "in " + HumanUnits.duration(vm.bootTime()) + " (boot id " + vm.bootId() + ", " + vm.accelerator() + ")";
+    return "in " + HumanUnits.duration(vm.bootTime()) + " (boot id " + vm.bootId() + ", " + vm.accelerator() + ", " + vm.boot() + ")";
   }
 }

@@ -27,6 +27,17 @@ public final class GuestMessages {
 
   private GuestMessages() {}
 
+  /**
+   * RESTORED: {@code entropy} reseeds the guest kernel's RNG, {@code now} sets its clock; the
+   * OK carries the VM's new boot id.
+   */
+  public static Fields restored(byte[] entropy, Instant now) {
+    return Fields.builder()
+        .bytes(Wire.F_ENTROPY, entropy)
+        .u64(Wire.F_TIME_NS, now.getEpochSecond() * 1_000_000_000L + now.getNano())
+        .build();
+  }
+
   /** START_POD for a pod without hostPath volumes. */
   public static Fields startPod(PodSpec spec, Instant now) {
     return startPod(spec, now, name -> null);

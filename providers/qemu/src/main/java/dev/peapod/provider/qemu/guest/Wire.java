@@ -47,6 +47,8 @@ public final class Wire {
   public static final int MSG_ACK_EVENTS = 0x010A;
   public static final int MSG_PING = 0x010B;
   public static final int MSG_STATUS = 0x010C;
+  /** A VM restored from a template takes a fresh identity (proto.h, "Template restore"). */
+  public static final int MSG_RESTORED = 0x010D;
 
   // ---- Field tags
   public static final int F_VERSION = 0x01;
@@ -89,6 +91,7 @@ public final class Wire {
   public static final int F_IMAGE_FILE = 0x2F;
   public static final int F_HOST_TAG = 0x33;
   public static final int F_HOST_FILE = 0x34;
+  public static final int F_ENTROPY = 0x35;
   public static final int F_CONTAINER_STATUS = 0x30;
   public static final int F_STATE = 0x31;
   public static final int F_RESTARTS = 0x32;
@@ -108,6 +111,9 @@ public final class Wire {
   public static final String IMAGE_SHARE_TAG = "peapod.images";
   /** Longest name the guest accepts in {@link #F_IMAGE_FILE}. */
   public static final int MAX_IMAGE_FILE = 128;
+
+  /** Random bytes RESTORED carries (the guest accepts 32 to 512). */
+  public static final int RESTORED_ENTROPY_BYTES = 64;
 
   /** Longest virtio-blk serial the guest accepts in {@link #F_IMAGE}. */
   public static final int MAX_IMAGE_SERIAL = 20;
@@ -163,6 +169,7 @@ public final class Wire {
       case MSG_ACK_EVENTS: return "ACK_EVENTS";
       case MSG_PING: return "PING";
       case MSG_STATUS: return "STATUS";
+      case MSG_RESTORED: return "RESTORED";
       default: return String.format("0x%04x", type);
     }
   }

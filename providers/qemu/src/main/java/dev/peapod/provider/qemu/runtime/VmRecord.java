@@ -34,6 +34,8 @@ import java.util.Optional;
  *     which replace gives it any other image; null for a VM started before
  *     image shares existed, which can only use its {@code images}
  * @param hostShares its hostPath volumes' 9p devices, fixed at launch
+ * @param boot how it came up: "cold boot" or "restored from template KEY" (absent in
+ *     records of older versions: cold boot)
  */
 public record VmRecord(
     long pid,
@@ -49,9 +51,11 @@ public record VmRecord(
     Duration bootTime,
     Boolean containersStarted,
     Path imageShare,
-    List<HostShare> hostShares) {
+    List<HostShare> hostShares,
+    String boot) {
 
   public VmRecord {
+    boot = boot == null ? VmInfo.COLD_BOOT : boot;
     images = List.copyOf(images);
     ports = List.copyOf(ports);
     containersStarted = containersStarted == null || containersStarted;
@@ -63,13 +67,27 @@ public record VmRecord(
       Path kernel, VmResources resources, List<ImageDevice> images, List<PortForward> ports, Instant startedAt,
       Duration bootTime) {
     this(pid, processStartTime, hostBootId, guestBootId, accelerator, kernel, resources, images, ports, startedAt,
-        bootTime, true, null, List.of());
+        bootTime, true, null, List.of(), VmInfo.COLD_BOOT);
+  }
+
+  /** A VM being started, with image share and hostPath devices. */
+  public VmRecord(long pid, long processStartTime, String hostBootId, String guestBootId, String accelerator,
+      Path kernel, VmResources resources, List<ImageDevice> images, List<PortForward> ports, Instant startedAt,
+      Duration bootTime, Boolean containersStarted, Path imageShare, List<HostShare> hostShares) {
+    this(pid, processStartTime, hostBootId, guestBootId, accelerator, kernel, resources, images, ports, startedAt,
+        bootTime, containersStarted, imageShare, hostShares, VmInfo.COLD_BOOT);
+  }
+
+  /** This record saying how the VM came up. */
+  public VmRecord withBoot(String how) {
+    return new VmRecord(pid, processStartTime, hostBootId, guestBootId, accelerator, kernel, resources, images,
+        ports, startedAt, bootTime, containersStarted, imageShare, hostShares, how);
   }
 
   /** This record with the start's progress set. */
   public VmRecord withContainersStarted(boolean started) {
     return new VmRecord(pid, processStartTime, hostBootId, guestBootId, accelerator, kernel, resources, images,
-        ports, startedAt, bootTime, started, imageShare, hostShares);
+        ports, startedAt, bootTime, started, imageShare, hostShares, boot);
   }
 
   /** Whether the start that recorded this VM completed (see {@code containersStarted}). */
@@ -80,17 +98,17 @@ public record VmRecord(
   /** The same VM forwarding {@code newPorts}. */
   public VmRecord withPorts(List<PortForward> newPorts) {
     return new VmRecord(pid, processStartTime, hostBootId, guestBootId, accelerator, kernel, resources, images,
-        newPorts, startedAt, bootTime, containersStarted, imageShare, hostShares);
+        newPorts, startedAt, bootTime, containersStarted, imageShare, hostShares, boot);
   }
 
   /** The same VM once the guest answered: its boot id and how long the boot took. */
   public VmRecord booted(String bootId, Duration took) {
     return new VmRecord(pid, processStartTime, hostBootId, bootId, accelerator, kernel, resources, images,
-        ports, startedAt, took, containersStarted, imageShare, hostShares);
+        ports, startedAt, took, containersStarted, imageShare, hostShares, boot);
   }
 
   public VmInfo info() {
-    return new VmInfo(guestBootId, pid, accelerator, startedAt, bootTime);
+    return new VmInfo(guestBootId, pid, accelerator, startedAt, bootTime, boot);
   }
 
   /** The device serial that carries the image with this id in this VM. */

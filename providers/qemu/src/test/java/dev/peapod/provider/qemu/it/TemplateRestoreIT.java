@@ -1,0 +1,180 @@
+package dev.peapod.provider.qemu.it;
+
+import static dev.peapod.provider.qemu.it.VmTestSupport.exec;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.peapod.provider.ContainerSpec;
+import dev.peapod.provider.ImageRootfs;
+import dev.peapod.provider.PodSpec;
+import dev.peapod.provider.PodStatus;
+import dev.peapod.provider.PortForward;
+import dev.peapod.provider.VmInfo;
+import dev.peapod.provider.qemu.QemuConfig;
+import dev.peapod.provider.qemu.QemuProvider;
+import dev.peapod.provider.qemu.it.VmTestSupport.Result;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * Pod VMs restored from a template VM: the first start of a shape boots cold and leaves
+ * a template behind; later starts restore it, and every restored VM has its own boot
+ * id, RNG and a correct clock, forwards its ports, takes a replace, and a broken
+ * template or PEAPOD_TEMPLATES=off means a cold boot, never a failed start. Its own
+ * state directory, so that the first start really finds no template.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+@Timeout(value = 10, unit = TimeUnit.MINUTES)
+class TemplateRestoreIT {
+
+  private static final Path STATE = VmTestSupport.TARGET.resolve("it-tmpl");
+  private static final String[] PODS = {"tmpl-cold", "tmpl-a", "tmpl-b", "tmpl-c", "tmpl-off"};
+
+  private ImageRootfs image;
+  private ImageRootfs other;
+  private QemuProvider provider;
+  private String coldBootId;
+
+  @BeforeAll
+  void setUp() throws Exception {
+    image = BusyboxImages.build(VmTestSupport.IMAGES, "busybox-tmpl", Map.of("www/index.html", "restored\n"));
+    other = BusyboxImages.build(VmTestSupport.IMAGES, "busybox-tmpl2", Map.of("marker", "two\n"));
+    VmTestSupport.killStrays(PODS);
+    deleteTree(STATE);
+    provider = new QemuProvider(config(true));
+  }
+
+  @AfterAll
+  void tearDown() {
+    VmTestSupport.cleanUp(provider, PODS);
+  }
+
+  private static QemuConfig config(boolean templates) {
+    return VmTestSupport.config().withStateDir(STATE).withTemplates(templates);
+  }
+
+  private PodSpec pod(String name, List<PortForward> ports) {
+    return PodSpec.of(name, List.of(ContainerSpec.of("web", image, List.of("httpd", "-f", "-p", "8080", "-h", "/www"))))
+        .withPorts(ports)
+        .withTerminationGracePeriod(Duration.ZERO);
+  }
+
+  private VmInfo start(PodSpec spec) {
+    provider.create(spec);
+    return provider.start(spec.name()).vm().orElseThrow();
+  }
+
+  private static Stream<Path> templates() throws Exception {
+    Path dir = STATE.resolve("templates");
+    return Files.isDirectory(dir)
+        ? Files.list(dir).filter(p -> Files.isRegularFile(p.resolve("state")) && Files.isRegularFile(p.resolve("ram")))
+        : Stream.empty();
+  }
+
+  @Test
+  @Order(1)
+  void theFirstStartBootsColdAndLeavesATemplate() throws Exception {
+    VmInfo vm = start(pod("tmpl-cold", List.of()));
+    assertEquals(VmInfo.COLD_BOOT, vm.boot());
+    coldBootId = vm.bootId();
+    provider.close(); // waits for the template being made
+    assertEquals(1, templates().count(), "one template for the one shape");
+  }
+
+  @Test
+  @Order(2)
+  void restoredVmsEachHaveTheirOwnIdentityRngAndClock() throws Exception {
+    int port = VmTestSupport.freePort();
+    VmInfo a = start(pod("tmpl-a", List.of(PortForward.tcp(port, 8080))));
+    VmInfo b = start(pod("tmpl-b", List.of()));
+    System.out.printf("[timing] restored launch->READY: %d ms, %d ms%n", a.bootTime().toMillis(),
+        b.bootTime().toMillis());
+    assertTrue(a.boot().startsWith("restored from template"), a.boot());
+    assertTrue(b.boot().startsWith("restored from template"), b.boot());
+    assertNotEquals(a.bootId(), b.bootId(), "each restored VM has its own boot id");
+    assertNotEquals(coldBootId, a.bootId());
+    assertEquals(36, a.bootId().length(), a.bootId());
+
+    String uuidsA = exec(provider, "tmpl-a", "web", "sh", "-c",
+        "for i in 1 2 3; do cat /proc/sys/kernel/random/uuid; done").stdout();
+    String uuidsB = exec(provider, "tmpl-b", "web", "sh", "-c",
+        "for i in 1 2 3; do cat /proc/sys/kernel/random/uuid; done").stdout();
+    assertEquals(3, uuidsA.lines().count(), uuidsA);
+    assertTrue(uuidsA.lines().noneMatch(u -> uuidsB.contains(u)), "RNG sequences differ:\n" + uuidsA + uuidsB);
+
+    for (String p : List.of("tmpl-a", "tmpl-b")) {
+      Result date = exec(provider, p, "web", "date", "+%s");
+      long guest = Long.parseLong(date.stdout().trim());
+      long host = System.currentTimeMillis() / 1000;
+      assertTrue(Math.abs(guest - host) < 60, p + ": guest clock " + guest + " against host " + host);
+    }
+
+    HttpResponse<String> page = HttpClient.newHttpClient().send(
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/index.html")).timeout(Duration.ofSeconds(20))
+            .build(), HttpResponse.BodyHandlers.ofString());
+    assertEquals("restored\n", page.body(), "the port forward reaches the restored VM");
+  }
+
+  @Test
+  @Order(3)
+  void aRestoredVmTakesAReplaceWithANewImage() {
+    PodStatus before = provider.inspect("tmpl-b").orElseThrow();
+    PodSpec next = before.spec().withContainers(List.of(
+        ContainerSpec.of("two", other, List.of("sleep", "100000"))));
+    PodStatus after = provider.replace("tmpl-b", next);
+    assertEquals(before.vm().orElseThrow().bootId(), after.vm().orElseThrow().bootId(), "same VM");
+    assertEquals("two\n", exec(provider, "tmpl-b", "two", "cat", "/marker").stdout());
+  }
+
+  @Test
+  @Order(4)
+  void aCorruptTemplateMeansAColdBootAndIsMadeAgain() throws Exception {
+    Path template = templates().findFirst().orElseThrow();
+    Files.write(template.resolve("state"), new byte[] {'Q', 'E', 'V', 'M', 0, 0, 0, 9, 1, 2, 3});
+    VmInfo vm = start(pod("tmpl-c", List.of()));
+    assertEquals(VmInfo.COLD_BOOT, vm.boot());
+    assertEquals("restored\n", exec(provider, "tmpl-c", "web", "cat", "/www/index.html").stdout(), "the pod runs");
+    provider.close();
+    assertTrue(Files.size(templates().findFirst().orElseThrow().resolve("state")) > 1000, "made again");
+  }
+
+  @Test
+  @Order(5)
+  void templatesOffMeansAColdBoot() {
+    try (QemuProvider off = new QemuProvider(config(false))) {
+      off.create(pod("tmpl-off", List.of()));
+      VmInfo vm = off.start("tmpl-off").vm().orElseThrow();
+      assertEquals(VmInfo.COLD_BOOT, vm.boot());
+      off.remove("tmpl-off", Duration.ZERO);
+    }
+  }
+
+  private static void deleteTree(Path dir) throws Exception {
+    if (Files.exists(dir)) {
+      try (Stream<Path> walk = Files.walk(dir)) {
+        for (Path p : walk.sorted((x, y) -> y.getNameCount() - x.getNameCount()).toList()) {
+          Files.delete(p);
+        }
+      }
+    }
+  }
+}
