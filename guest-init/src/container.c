@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "container.h"
+#include "trace.h"
 #include "events.h"
 #include "host.h"
 #include "loop.h"
@@ -311,6 +312,7 @@ void container_add(const struct pp_request *r)
 	int code = 0;
 	size_t i;
 
+	TRACE("ADD_CONTAINER %s begins", r->container ? r->container : "");
 	if (check_add(r) < 0)
 		return;
 	c = xcalloc(1, sizeof(*c));
@@ -342,17 +344,21 @@ void container_add(const struct pp_request *r)
 			   &code, err, sizeof(err));
 	if (!c->img)
 		goto fail;
+	TRACE("image ready");
 	if (cgroup_path(c, NULL, path, sizeof(path)) < 0 || (mkdir(path, 0755) < 0 && errno != EEXIST)) {
 		code = errno;
 		snprintf(err, sizeof(err), "cannot create cgroup: %s", strerror(errno));
 		goto fail_img;
 	}
+	TRACE("cgroup made");
 	if ((code = rootfs_create(c->name, c->img, err, sizeof(err))) != 0)
 		goto fail_cg;
+	TRACE("overlay root mounted");
 	if (start_main(c, &code, err, sizeof(err)) < 0)
 		goto fail_rootfs;
 	c->next = containers;
 	containers = c;
+	TRACE("main process executed");
 	reply_ok_pid(r->seq, c->pid);
 	events_started(c->name, c->name, c->pid, 0);
 	return;
@@ -374,6 +380,7 @@ void container_main_exited(struct proc *p)
 
 	if (!c || c->main != p)
 		return;
+	TRACE("container %s: main process reaped", c->name);
 	c->main = NULL;
 	c->exit_code = p->exit_code;
 	c->exit_signal = p->exit_signal;
@@ -403,6 +410,7 @@ static void begin_remove(struct container *c, uint32_t grace_ms)
 		cgroup_kill(c);
 	else
 		timer_arm(&c->kill_timer, grace_ms);
+	TRACE("container %s: signalled", c->name);
 }
 
 void container_remove(const char *name, uint32_t grace_ms, int has_grace, uint32_t seq)
@@ -469,10 +477,13 @@ void container_check(void)
 			continue;
 		}
 		*pp = c->next;
+		TRACE("container %s: processes gone", c->name);
 		rootfs_destroy(c->name);
+		TRACE("container %s: root unmounted", c->name);
 		if (cgroup_path(c, NULL, path, sizeof(path)) >= 0 && rmdir(path) < 0)
 			say("container %s: cannot remove cgroup: %s", c->name, strerror(errno));
 		image_put(c->img);
+		TRACE("container %s: cgroup removed, image released", c->name);
 		for (i = 0; i < c->n_waiters; i++)
 			reply_ok(c->waiters[i]);
 		container_free(c);

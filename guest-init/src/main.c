@@ -31,6 +31,7 @@
 #include "network.h"
 #include "pod.h"
 #include "power.h"
+#include "trace.h"
 #include "process.h"
 #include "util.h"
 
@@ -318,6 +319,7 @@ int main(void)
 		return 1;
 	}
 	setup_signals();
+	trace_init();
 	boot_filesystems();
 	network_up();
 	host_init();

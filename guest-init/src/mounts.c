@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "mounts.h"
+#include "trace.h"
 #include "pod.h"
 #include "proto.h"
 #include "share.h"
@@ -48,7 +49,16 @@ struct image {
 	char key[PP_MAX_IMAGE_FILE + 8]; /* "blk:SERIAL" or "file:NAME" */
 	char dir[64];
 	int refs;
+	struct stat file; /* a file image: the share file it was mounted from */
 };
+
+/*
+ * Images no container uses stay mounted, up to this many: a replace usually
+ * brings back the images of the containers it removed, and a kept mount
+ * saves the mount and, more, keeps the image's page cache, so the next
+ * container's exec does not read its binaries from the device again.
+ */
+#define MAX_IDLE_IMAGES 2
 
 static unsigned file_images; /* names the mount points of file images */
 
@@ -88,8 +98,8 @@ static int find_block_device(const char *serial, char *dev, size_t cap)
 /* Finds the device behind `serial`, or loop-attaches file `file` of the
  * image share; writes the device to `dev`. Returns the loop fd to close once
  * mounted (-2 for a block device), or -1 with *code and err set. */
-static int image_device(const char *serial, const char *file, char *dev, size_t cap, int *code,
-			char *err, size_t errlen)
+static int image_device(const char *serial, const char *file, char *dev, size_t cap,
+			struct stat *id, int *code, char *err, size_t errlen)
 {
 	int fd, lfd;
 
@@ -104,15 +114,55 @@ static int image_device(const char *serial, const char *file, char *dev, size_t 
 	fd = image_share_open(file, code, err, errlen);
 	if (fd < 0)
 		return -1;
+	if (fstat(fd, id) < 0)
+		memset(id, 0, sizeof(*id));
 	lfd = loop_attach(fd, file, dev, cap, code, err, errlen);
 	close(fd);
 	return lfd;
+}
+
+static void image_unmount(struct image *img)
+{
+	if (umount2(img->dir, MNT_DETACH) < 0)
+		say("cannot unmount image %s: %s", img->key, strerror(errno));
+	rmdir(img->dir);
+	free(img);
+}
+
+/* Whether an idle file image still is what the share holds under its name:
+ * the host may have put another file there since (a tag moved on). */
+static int image_current(const struct image *img, const char *file)
+{
+	char path[300];
+	struct stat st;
+
+	if (!file)
+		return 1; /* a block device does not change while the VM runs */
+	if (fmt(path, sizeof(path), IMAGE_SHARE_DIR "/%s", file) < 0 || stat(path, &st) < 0)
+		return 0;
+	return st.st_ino == img->file.st_ino && st.st_size == img->file.st_size &&
+	       st.st_mtim.tv_sec == img->file.st_mtim.tv_sec &&
+	       st.st_mtim.tv_nsec == img->file.st_mtim.tv_nsec;
+}
+
+static void image_drop(struct image *img)
+{
+	struct image **pp;
+
+	for (pp = &images; *pp; pp = &(*pp)->next) {
+		if (*pp == img) {
+			*pp = img->next;
+			break;
+		}
+	}
+	image_unmount(img);
 }
 
 struct image *image_get(const char *serial, const char *file, int *code, char *err, size_t errlen)
 {
 	struct image *img;
 	char key[sizeof(img->key)], dev[300];
+	struct stat id;
 	int lfd;
 
 	if (fmt(key, sizeof(key), serial ? "blk:%s" : "file:%s", serial ? serial : file) < 0) {
@@ -122,11 +172,16 @@ struct image *image_get(const char *serial, const char *file, int *code, char *e
 	}
 	for (img = images; img; img = img->next) {
 		if (strcmp(img->key, key) == 0) {
+			if (img->refs == 0 && !image_current(img, file)) {
+				image_drop(img);
+				break;
+			}
 			img->refs++;
 			return img;
 		}
 	}
-	lfd = image_device(serial, file, dev, sizeof(dev), code, err, errlen);
+	memset(&id, 0, sizeof(id));
+	lfd = image_device(serial, file, dev, sizeof(dev), &id, code, err, errlen);
 	if (lfd == -1)
 		return NULL;
 	img = xcalloc(1, sizeof(*img));
@@ -149,6 +204,7 @@ struct image *image_get(const char *serial, const char *file, int *code, char *e
 	if (lfd >= 0)
 		close(lfd); /* the mount holds the device now; its unmount frees it */
 	img->refs = 1;
+	img->file = id;
 	img->next = images;
 	images = img;
 	return img;
@@ -156,20 +212,26 @@ struct image *image_get(const char *serial, const char *file, int *code, char *e
 
 void image_put(struct image *img)
 {
-	struct image **pp;
+	struct image *i, *oldest;
+	int idle;
 
 	if (!img || --img->refs > 0)
 		return;
-	for (pp = &images; *pp; pp = &(*pp)->next) {
-		if (*pp == img) {
-			*pp = img->next;
-			break;
+	/* Kept mounted; beyond MAX_IDLE_IMAGES the least recently mounted idle
+	 * one goes (the list is newest first). */
+	for (;;) {
+		idle = 0;
+		oldest = NULL;
+		for (i = images; i; i = i->next) {
+			if (i->refs == 0) {
+				idle++;
+				oldest = i;
+			}
 		}
+		if (idle <= MAX_IDLE_IMAGES)
+			return;
+		image_drop(oldest);
 	}
-	if (umount2(img->dir, MNT_DETACH) < 0)
-		say("cannot unmount image %s: %s", img->key, strerror(errno));
-	rmdir(img->dir);
-	free(img);
 }
 
 /* ---- Writable layer ----------------------------------------------------------- */
@@ -435,13 +497,16 @@ int rootfs_enter(const void *arg, char *err, size_t errlen)
 	if (rootfd < 0)
 		FAIL("cannot open the root filesystem: %s", strerror(errno));
 
+	TRACE("child: mount namespace");
 	if (mount_at(rootfd, "proc", 0, "proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
 		FAIL("cannot mount /proc: %s", strerror(errno));
 	if (mount_at(rootfd, "sys", 0, "sysfs", "sysfs",
 		     MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
 		FAIL("cannot mount /sys: %s", strerror(errno));
+	TRACE("child: /proc, /sys");
 	if ((rc = setup_dev(rootfd, err, errlen)) != 0)
 		return rc;
+	TRACE("child: /dev");
 	for (i = 0; i < ARRAY_LEN(pod_files); i++) {
 		char src[128], rel[32];
 
@@ -455,6 +520,7 @@ int rootfs_enter(const void *arg, char *err, size_t errlen)
 			return rc;
 	}
 
+	TRACE("child: /etc files, volumes");
 	/* pivot_root(".", "."): the old root ends up stacked under the new
 	 * one and is detached right away. */
 	if (fchdir(rootfd) < 0 || syscall(SYS_pivot_root, ".", ".") < 0)
@@ -464,6 +530,7 @@ int rootfs_enter(const void *arg, char *err, size_t errlen)
 	close(rootfd);
 	if (chdir("/") < 0)
 		FAIL("chdir /: %s", strerror(errno));
+	TRACE("child: pivot_root");
 	return 0;
 }
 

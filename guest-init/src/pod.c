@@ -25,6 +25,7 @@
 #include "container.h"
 #include "host.h"
 #include "pod.h"
+#include "trace.h"
 #include "proto.h"
 #include "request.h"
 #include "share.h"
@@ -365,6 +366,7 @@ static void finish_destroy(void)
 	static const char *const files[] = { "hosts", "hostname", "resolv.conf" };
 	size_t i;
 
+	TRACE("containers gone");
 	unmount_volumes();
 	for (i = 0; i < ARRAY_LEN(files); i++) {
 		char path[64];
@@ -386,6 +388,7 @@ static void finish_destroy(void)
 		reboot(RB_POWER_OFF);
 		fatal("reboot(RB_POWER_OFF): %s", strerror(errno));
 	}
+	TRACE("pod destroyed");
 	for (i = 0; i < pod.n_waiters; i++)
 		reply_ok(pod.waiters[i]);
 	pod.n_waiters = 0;
@@ -400,6 +403,7 @@ void pod_destroy(uint32_t grace_ms, uint32_t seq, int has_seq, int power_off)
 		}
 		pod.waiters[pod.n_waiters++] = seq;
 	}
+	TRACE("DESTROY_POD begins");
 	pod.power_off |= power_off;
 	pod.destroying = 1;
 	container_remove_all(grace_ms);

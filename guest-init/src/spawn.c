@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "spawn.h"
+#include "trace.h"
 #include "user.h"
 #include "util.h"
 
@@ -183,6 +184,7 @@ void child_main(const struct proc_spec *s, int rep, int cg, const int stdio[3])
 		child_fail(rep, errno, "setsid: %s", strerror(errno));
 	if (write(cg, "0", 1) < 0)
 		child_fail(rep, errno, "cannot join the container's cgroup: %s", strerror(errno));
+	TRACE("child: forked, in cgroup");
 	if (s->enter && (rc = s->enter(s->enter_arg, msg, sizeof(msg))) != 0)
 		child_fail(rep, rc, "%s", msg);
 	for (i = 0; i < 3; i++) {
@@ -208,6 +210,7 @@ void child_main(const struct proc_spec *s, int rep, int cg, const int stdio[3])
 		child_fail(rep, errno, "cannot switch to user \"%s\": %s", s->user ? s->user : "0",
 			   strerror(errno));
 	resolve_exe(rep, s->argv[0], env, exe, sizeof(exe));
+	TRACE("child: user, env, exe resolved; execve");
 	/* Every fd of init is CLOEXEC already; this catches any that is not. */
 	syscall(SYS_close_range, 3u, ~0u, CLOSE_RANGE_CLOEXEC);
 	execve(exe, (char *const *)s->argv, env);

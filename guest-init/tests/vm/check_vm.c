@@ -24,6 +24,7 @@
 #define T_EXEC 30000
 
 static int passed, failed;
+static const char *images_dir; /* the image share's host directory */
 static struct vm vm_a;
 
 static void check(int ok, const char *name, const char *f, ...)
@@ -504,6 +505,39 @@ static void check_pod_start(struct vm *vm)
 	free(m);
 }
 
+/* A file the host replaced under the same name (a tag that moved on) is
+ * mounted afresh, not served from the kept mount of the old one. */
+static void check_moved_image_file(struct vm *vm)
+{
+	struct ct_opts o = { .image_file = "moving.erofs" };
+	char from[600], to[600], tmp[600];
+	struct msg *m;
+	const char *out;
+
+	snprintf(from, sizeof(from), "%s/img0.erofs", images_dir);
+	snprintf(to, sizeof(to), "%s/moving.erofs", images_dir);
+	snprintf(tmp, sizeof(tmp), "%s/moving.tmp", images_dir);
+	unlink(to);
+	unlink(tmp);
+	check(link(from, to) == 0, "share file moving.erofs -> img0", "%s", strerror(errno));
+	m = add_container(vm, "moving", ARGV("sleep", "1000"), &o);
+	free(m);
+	out = sh(vm, "moving", "cat /etc/image-name", NULL);
+	check(strcmp(out, "img0\n") == 0, "moving.erofs first runs img0", "got \"%s\"", out);
+	free(remove_container(vm, "moving", 1000));
+
+	snprintf(from, sizeof(from), "%s/img1.erofs", images_dir);
+	check(link(from, tmp) == 0 && rename(tmp, to) == 0, "share file moving.erofs -> img1", "%s",
+	      strerror(errno));
+	m = add_container(vm, "moving", ARGV("sleep", "1000"), &o);
+	check(is_ok(m), "ADD_CONTAINER after the share file changed", "%s", describe(m));
+	free(m);
+	out = sh(vm, "moving", "cat /etc/image-name", NULL);
+	check(strcmp(out, "img1\n") == 0, "the changed share file is mounted afresh", "got \"%s\"", out);
+	free(remove_container(vm, "moving", 1000));
+	unlink(to);
+}
+
 /* Images given as files of the 9p image share: loop-mounted on demand,
  * released with the container, and no name can leave the share. */
 static void check_image_files(struct vm *vm)
@@ -545,8 +579,19 @@ static void check_image_files(struct vm *vm)
 	m = remove_container(vm, "byfile", 1000);
 	check(is_ok(m), "REMOVE_CONTAINER of the IMAGE_FILE container", "%s", describe(m));
 	free(m);
-	out = sh(vm, "web", "cat /sys/block/loop*/loop/backing_file 2>/dev/null | wc -l", &code);
-	check(strcmp(out, "0\n") == 0, "its loop device is released with it", "got \"%s\"", out);
+	out = sh(vm, "web", "grep -l img1.erofs /sys/block/loop*/loop/backing_file | wc -l", &code);
+	check(strcmp(out, "1\n") == 0, "its loop device is kept for the next container of that image",
+	      "got \"%s\"", out);
+	m = add_container(vm, "byfile", ARGV("sleep", "1000"), &o);
+	check(is_ok(m), "ADD_CONTAINER of the same IMAGE_FILE again", "%s", describe(m));
+	free(m);
+	out = sh(vm, "byfile", "cat /etc/image-name; grep -l img1.erofs /sys/block/loop*/loop/backing_file | wc -l",
+		 NULL);
+	check(strcmp(out, "img1\n1\n") == 0, "the kept mount serves it: still one loop device",
+	      "got \"%s\"", out);
+	m = remove_container(vm, "byfile", 1000);
+	free(m);
+	check_moved_image_file(vm);
 }
 
 static void check_add_errors(struct vm *vm)
@@ -1223,6 +1268,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: check_vm --kernel K --initrd I --images DIR --run DIR (kernel must exist)\n");
 		return 2;
 	}
+	images_dir = o.images;
 	o.name = "main";
 	o.guest_port = 8080;
 	if (vm_boot(&vm_a, &o) < 0 || check_boot(&vm_a) < 0) {

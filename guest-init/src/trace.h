@@ -1,0 +1,23 @@
+/*
+ * Step timestamps on the console for profiling guest-init under TCG, where
+ * perf is unusable: on when the kernel command line says peapod_trace=1
+ * (the kernel hands unknown key=value words to init as environment). Each
+ * line carries the uptime in microseconds (see say()), so the cost of a step
+ * is the difference to the line before it.
+ */
+#ifndef PEAPOD_TRACE_H
+#define PEAPOD_TRACE_H
+
+#include "util.h"
+
+extern int trace_on;
+
+void trace_init(void);
+
+#define TRACE(...)                                        \
+	do {                                              \
+		if (trace_on)                             \
+			say("trace: " __VA_ARGS__);       \
+	} while (0)
+
+#endif
