@@ -18,6 +18,9 @@ import java.util.List;
  * between the VMs sharing them) and CPU, over N VMs running at once, each a
  * pod with one busybox container sleeping.
  *
+ * <p>Both boot paths are measured in one run, one after the other: cold boots
+ * (PEAPOD_TEMPLATES=off), then VMs restored from a template VM ({@code template_} prefix).
+ *
  * <p>Usage: {@code IdleFootprintBench IMAGE.erofs VMS SETTLE_SECONDS SAMPLE_SECONDS}
  */
 public final class IdleFootprintBench {
@@ -29,13 +32,38 @@ public final class IdleFootprintBench {
     int vms = Integer.parseInt(args[1]);
     int settleSeconds = Integer.parseInt(args[2]);
     int sampleSeconds = Integer.parseInt(args[3]);
-    Path state = Files.createTempDirectory("peapod-bench-");
-    QemuConfig config = QemuConfig.fromEnvironment().withStateDir(state);
+    QemuConfig base = QemuConfig.fromEnvironment();
     ImageRootfs rootfs = new ImageRootfs("busybox", image);
 
-    Stats pss = new Stats("idle_vm_pss", "MiB");
-    Stats rss = new Stats("idle_vm_rss", "MiB");
-    Stats cpu = new Stats("idle_vm_cpu", "% of one core");
+    // Cold boots first, then VMs restored from a template VM (made by a warm-up start whose
+    // provider's close waits for it); one phase at a time, each with all its VMs at once.
+    List<Stats> cold = phase(base.withStateDir(Files.createTempDirectory("peapod-bench-cold-")).withTemplates(false),
+        rootfs, vms, settleSeconds, sampleSeconds, "");
+    Path templateState = Files.createTempDirectory("peapod-bench-tmpl-");
+    QemuConfig templates = base.withStateDir(templateState).withTemplates(true);
+    try (QemuProvider warm = new QemuProvider(templates)) {
+      warm.create(PodSpec.of("warm", List.of(ContainerSpec.of("main", rootfs, List.of("sleep", "1")))));
+      warm.start("warm");
+      warm.remove("warm", Duration.ZERO);
+    }
+    List<Stats> restored = phase(templates, rootfs, vms, settleSeconds, sampleSeconds, "template_");
+
+    System.out.println("vms: " + vms);
+    for (List<Stats> series : List.of(cold, restored)) {
+      series.forEach(st -> System.out.println(st.line()));
+    }
+    System.out.printf(java.util.Locale.ROOT, "idle_vm_pss_over_hypercontainer_qemu_rss: %.2f ratio%n",
+        cold.get(1).median() / 49.0);
+    System.out.printf(java.util.Locale.ROOT, "template_idle_vm_pss_over_cold: %.2f ratio%n",
+        restored.get(1).median() / cold.get(1).median());
+  }
+
+  /** Starts {@code vms} idle pods at once and measures them: RSS, PSS, CPU. */
+  private static List<Stats> phase(QemuConfig config, ImageRootfs rootfs, int vms, int settleSeconds,
+      int sampleSeconds, String prefix) throws Exception {
+    Stats pss = new Stats(prefix + "idle_vm_pss", "MiB");
+    Stats rss = new Stats(prefix + "idle_vm_rss", "MiB");
+    Stats cpu = new Stats(prefix + "idle_vm_cpu", "% of one core");
     try (QemuProvider provider = new QemuProvider(config)) {
       List<Long> pids = new ArrayList<>();
       try {
@@ -45,6 +73,10 @@ public final class IdleFootprintBench {
                   List.of(ContainerSpec.of("main", rootfs, List.of("sleep", "100000"))))
               .withTerminationGracePeriod(Duration.ZERO));
           PodStatus status = provider.start(name);
+          boolean restored = status.vm().orElseThrow().boot().startsWith("restored");
+          if (restored != config.templates()) {
+            throw new IllegalStateException(name + ": " + status.vm().orElseThrow().boot());
+          }
           pids.add(status.vm().orElseThrow().pid());
         }
         Thread.sleep(settleSeconds * 1000L);
@@ -71,12 +103,7 @@ public final class IdleFootprintBench {
         }
       }
     }
-    System.out.println("vms: " + vms);
-    System.out.println(rss.line());
-    System.out.println(pss.line());
-    System.out.println(cpu.line());
-    System.out.printf(java.util.Locale.ROOT, "idle_vm_pss_over_hypercontainer_qemu_rss: %.2f ratio%n",
-        pss.median() / 49.0);
+    return List.of(rss, pss, cpu);
   }
 
   private static long cpuTicks(long pid) throws IOException {

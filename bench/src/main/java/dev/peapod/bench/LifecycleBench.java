@@ -4,6 +4,7 @@ import dev.peapod.provider.ContainerSpec;
 import dev.peapod.provider.ImageRootfs;
 import dev.peapod.provider.PodSpec;
 import dev.peapod.provider.PodStatus;
+import dev.peapod.provider.VmInfo;
 import dev.peapod.provider.qemu.QemuConfig;
 import dev.peapod.provider.qemu.QemuProvider;
 import java.nio.file.Files;
@@ -26,6 +27,10 @@ import java.util.List;
  *   <li>replace: the provider's replace call swapping that container for a new
  *       one in the same VM; the boot id is checked to be unchanged.
  * </ul>
+ *
+ * <p>Each figure is measured twice in the same run, alternating: VMs booted cold
+ * (PEAPOD_TEMPLATES=off) and VMs restored from a template VM ({@code template_}
+ * prefix; the template is made during the warm-up).
  */
 public final class LifecycleBench {
 
@@ -33,58 +38,98 @@ public final class LifecycleBench {
     Path image = Path.of(args[0]);
     Path poweroffInitrd = Path.of(args[1]);
     int runs = Integer.parseInt(args[2]);
-    Path state = Files.createTempDirectory("peapod-bench-");
-    QemuConfig config = QemuConfig.fromEnvironment().withStateDir(state);
-
-    Stats bare = new Stats("bare_boot_launch_to_poweroff", "ms");
-    Stats ready = new Stats("qemu_launch_to_guest_ready", "ms");
-    Stats start = new Stats("provider_start_to_process_running", "ms");
-    Stats replace = new Stats("provider_replace_in_running_vm", "ms");
-    String accel;
-
+    QemuConfig base = QemuConfig.fromEnvironment();
     ImageRootfs rootfs = new ImageRootfs("busybox", image);
-    try (QemuProvider provider = new QemuProvider(config)) {
-      accel = null;
-      for (int i = -1; i < runs; i++) { // run -1 warms up the JVM and page cache
-        String name = "bench-" + (i + 1);
-        provider.create(PodSpec.of(name,
-                List.of(ContainerSpec.of("main", rootfs, List.of("sleep", "3600"))))
-            .withTerminationGracePeriod(Duration.ZERO));
-        long t0 = System.nanoTime();
-        PodStatus started = provider.start(name);
-        long t1 = System.nanoTime();
-        PodSpec next = started.spec().withContainers(
-            List.of(ContainerSpec.of("next", rootfs, List.of("sleep", "7200"))));
-        long t2 = System.nanoTime();
-        PodStatus replaced = provider.replace(name, next);
-        long t3 = System.nanoTime();
-        String bootBefore = started.vm().orElseThrow().bootId();
-        String bootAfter = replaced.vm().orElseThrow().bootId();
-        if (!bootBefore.equals(bootAfter)) {
-          throw new IllegalStateException("replace changed the boot id: " + bootBefore + " -> " + bootAfter);
-        }
-        accel = started.vm().orElseThrow().accelerator();
-        provider.remove(name, Duration.ZERO);
-        if (i >= 0) {
-          ready.add(started.vm().orElseThrow().bootTime().toNanos() / 1e6);
-          start.add((t1 - t0) / 1e6);
-          replace.add((t3 - t2) / 1e6);
-        }
+
+    Path coldState = Files.createTempDirectory("peapod-bench-cold-");
+    Path templateState = Files.createTempDirectory("peapod-bench-tmpl-");
+    Series cold = new Series("", false);
+    Series restored = new Series("template_", true);
+    String accel;
+    // Warm-up: JVM, page cache, and the template VM for this shape (close waits until it is made).
+    try (QemuProvider warm = new QemuProvider(base.withStateDir(templateState).withTemplates(true))) {
+      run(warm, "warm", rootfs, null);
+    }
+    try (QemuProvider coldBoot = new QemuProvider(base.withStateDir(coldState).withTemplates(false));
+        QemuProvider fromTemplate = new QemuProvider(base.withStateDir(templateState).withTemplates(true))) {
+      accel = run(coldBoot, "warm", rootfs, null);
+      // Cold and restored starts alternate, so both see the same load from whatever else runs.
+      for (int i = 0; i < runs; i++) {
+        run(coldBoot, "cold-" + i, rootfs, cold);
+        run(fromTemplate, "tmpl-" + i, rootfs, restored);
       }
     }
-    String accelArg = "kvm".equals(accel) ? "kvm" : "tcg,tb-size=" + config.tbSizeMiB();
+    Stats bare = new Stats("bare_boot_launch_to_poweroff", "ms");
+    String accelArg = "kvm".equals(accel) ? "kvm" : "tcg,tb-size=" + base.tbSizeMiB();
     for (int i = 0; i < runs; i++) {
-      bare.add(BareBoot.launchToPoweroffMillis(config.kernel(), poweroffInitrd, accelArg));
+      bare.add(BareBoot.launchToPoweroffMillis(base.kernel(), poweroffInitrd, accelArg));
     }
 
     System.out.println("accelerator: " + accel);
     System.out.println(bare.line());
-    System.out.println(ready.line());
-    System.out.println(start.line());
-    System.out.println(replace.line());
+    for (Series s : List.of(cold, restored)) {
+      System.out.println(s.ready.line());
+      System.out.println(s.start.line());
+      System.out.println(s.replace.line());
+    }
     System.out.printf(java.util.Locale.ROOT, "ready_over_bare_boot: %.2f ratio%n",
-        ready.median() / bare.median());
+        cold.ready.median() / bare.median());
+    System.out.printf(java.util.Locale.ROOT, "template_ready_over_cold_ready: %.2f ratio%n",
+        restored.ready.median() / cold.ready.median());
+    System.out.printf(java.util.Locale.ROOT, "template_start_over_cold_start: %.2f ratio%n",
+        restored.start.median() / cold.start.median());
     System.out.printf(java.util.Locale.ROOT, "replace_over_start: %.2f ratio%n",
-        replace.median() / start.median());
+        cold.replace.median() / cold.start.median());
+  }
+
+  /** The three figures of one boot path; names prefixed with {@code prefix}. */
+  private static final class Series {
+    final Stats ready;
+    final Stats start;
+    final Stats replace;
+    final boolean restored;
+
+    Series(String prefix, boolean restored) {
+      this.restored = restored;
+      ready = new Stats(prefix + "qemu_launch_to_guest_ready", "ms");
+      start = new Stats(prefix + "provider_start_to_process_running", "ms");
+      replace = new Stats(prefix + "provider_replace_in_running_vm", "ms");
+    }
+  }
+
+  /**
+   * Creates, starts, replaces and removes one pod; adds its figures to {@code into} (null: a
+   * warm-up) and returns the accelerator. A restored start must say so in {@code VmInfo.boot}.
+   */
+  private static String run(QemuProvider provider, String name, ImageRootfs rootfs, Series into) {
+    provider.create(PodSpec.of("bench-" + name,
+            List.of(ContainerSpec.of("main", rootfs, List.of("sleep", "3600"))))
+        .withTerminationGracePeriod(Duration.ZERO));
+    long t0 = System.nanoTime();
+    PodStatus started = provider.start("bench-" + name);
+    long t1 = System.nanoTime();
+    PodSpec next = started.spec().withContainers(
+        List.of(ContainerSpec.of("next", rootfs, List.of("sleep", "7200"))));
+    long t2 = System.nanoTime();
+    PodStatus replaced = provider.replace("bench-" + name, next);
+    long t3 = System.nanoTime();
+    VmInfo vm = started.vm().orElseThrow();
+    String bootAfter = replaced.vm().orElseThrow().bootId();
+    if (!vm.bootId().equals(bootAfter)) {
+      throw new IllegalStateException("replace changed the boot id: " + vm.bootId() + " -> " + bootAfter);
+    }
+    provider.remove("bench-" + name, Duration.ZERO);
+    if (into != null) {
+      if (into.restored != vm.boot().startsWith("restored")) {
+        throw new IllegalStateException(name + ": expected " + (into.restored ? "a restored VM" : "a cold boot")
+            + ", got " + vm.boot());
+      }
+      into.ready.add(vm.bootTime().toNanos() / 1e6);
+      into.start.add((t1 - t0) / 1e6);
+      into.replace.add((t3 - t2) / 1e6);
+    }
+    System.err.println(name + ": " + vm.boot() + ", ready " + vm.bootTime().toMillis() + " ms, start "
+        + (t1 - t0) / 1_000_000 + " ms, replace " + (t3 - t2) / 1_000_000 + " ms");
+    return vm.accelerator();
   }
 }
