@@ -53,6 +53,12 @@ final class PodVm {
   /** How {@link VmRecord#boot()} starts for a VM restored from a template. */
   static final String RESTORED = "restored from template";
   private static final java.security.SecureRandom RANDOM = new java.security.SecureRandom();
+  /**
+   * How long a restored guest may take to answer HELLO: it is running already (~0.1 s under
+   * TCG), so one that does not answer soon is broken (a damaged RAM file), and booting cold
+   * beats waiting out the whole boot timeout.
+   */
+  private static final Duration RESTORE_TIMEOUT = Duration.ofSeconds(15);
 
   PodVm(QemuConfig config, QemuCommandLine commandLine, AcceleratorProbe accelerators, GuestChannels channels,
       VmTemplates templates) {
@@ -136,8 +142,8 @@ final class PodVm {
   /**
    * Starts the VM from {@code template}: QEMU restores the template's state, and RESTORED gives
    * the guest its own boot id, RNG seed and clock. Empty, with the VM gone and the reason logged,
-   * when that fails; the caller boots cold then. A template that QEMU could not load is discarded
-   * (the next cold boot makes it again).
+   * when that fails; the caller boots cold then. A template that QEMU could not load, or whose
+   * restored guest did not answer, is discarded (the next cold boot makes it again).
    */
   private Optional<Started> restore(PodDirectory dir, PodSpec spec, VmDefinition definition,
       VmTemplates.Template template) {
@@ -156,7 +162,7 @@ final class PodVm {
     VmRecord record = newRecord(process, definition, spec).withBoot(RESTORED + " " + template.key());
     try {
       dir.writeVm(record);
-      GuestConnection guest = channels.get(pod, definition.files(), config.bootTimeout());
+      GuestConnection guest = channels.get(pod, definition.files(), min(config.bootTimeout(), RESTORE_TIMEOUT));
       Instant ready = Instant.now();
       Fields renewed = guest.call(Wire.MSG_RESTORED, GuestMessages.restored(entropy(), Instant.now()),
           REQUEST_TIMEOUT);
@@ -171,6 +177,7 @@ final class PodVm {
       LOG.log(System.Logger.Level.WARNING, "pod " + pod + ": booting cold: the VM restored from template "
           + template.key() + " did not take its identity: " + e.getMessage());
       kill(dir, record);
+      templates.discard(template, "a VM restored from it did not answer: " + e.getMessage());
       return Optional.empty();
     }
   }
@@ -414,6 +421,10 @@ final class PodVm {
 
   private static QemuProcess process(VmRecord vm) {
     return new QemuProcess(vm.pid(), vm.processStartTime(), vm.startedAt(), vm.startedAt());
+  }
+
+  private static Duration min(Duration a, Duration b) {
+    return a.compareTo(b) <= 0 ? a : b;
   }
 
   private static Duration remaining(Instant deadline) {

@@ -47,7 +47,7 @@ import org.junit.jupiter.api.Timeout;
 class TemplateRestoreIT {
 
   private static final Path STATE = VmTestSupport.TARGET.resolve("it-tmpl");
-  private static final String[] PODS = {"tmpl-cold", "tmpl-a", "tmpl-b", "tmpl-c", "tmpl-off"};
+  private static final String[] PODS = {"tmpl-cold", "tmpl-a", "tmpl-b", "tmpl-c", "tmpl-d", "tmpl-off"};
 
   private ImageRootfs image;
   private ImageRootfs other;
@@ -159,6 +159,16 @@ class TemplateRestoreIT {
 
   @Test
   @Order(5)
+  void aTemplateWithDamagedRamMeansAColdBoot() throws Exception {
+    Path template = templates().findFirst().orElseThrow();
+    Files.write(template.resolve("ram"), new byte[0]); // the restored guest resumes into zeroed memory
+    VmInfo vm = start(pod("tmpl-d", List.of()));
+    assertEquals(VmInfo.COLD_BOOT, vm.boot());
+    assertEquals("restored\n", exec(provider, "tmpl-d", "web", "cat", "/www/index.html").stdout(), "the pod runs");
+  }
+
+  @Test
+  @Order(6)
   void templatesOffMeansAColdBoot() {
     try (QemuProvider off = new QemuProvider(config(false))) {
       off.create(pod("tmpl-off", List.of()));
