@@ -38,7 +38,7 @@ class QemuCommandLineTest {
         "-nodefaults", "-no-user-config", "-display", "none", "-no-reboot",
         "-kernel", "/k/bzImage",
         "-initrd", "/k/initramfs.cpio",
-        "-append", "console=ttyS0 quiet panic=-1 virtio_mmio.max_queue_size=64 page_reporting.page_reporting_order=5 tsc_early_khz=2596150",
+        "-append", "console=ttyS0 quiet panic=-1 virtio_mmio.max_queue_size=64 page_reporting.page_reporting_order=5 tsc_early_khz=2596150 tsc=reliable",
         "-chardev", "file,id=con,path=/run/pp/web/console.log",
         "-serial", "chardev:con",
         "-device", "virtio-serial-device,max_ports=4",
