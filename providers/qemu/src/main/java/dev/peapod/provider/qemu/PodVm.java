@@ -159,9 +159,11 @@ final class PodVm {
       templates.discard(template, e.getMessage());
       return Optional.empty();
     }
+    CrashPoint.reach("after-launch");
     VmRecord record = newRecord(process, definition, spec).withBoot(RESTORED + " " + template.key());
     try {
       dir.writeVm(record);
+      CrashPoint.reach("after-vm-record");
       GuestConnection guest = channels.get(pod, definition.files(), min(config.bootTimeout(), RESTORE_TIMEOUT));
       Instant ready = Instant.now();
       Fields renewed = guest.call(Wire.MSG_RESTORED, GuestMessages.restored(entropy(), Instant.now()),

@@ -204,6 +204,7 @@ final class VmTemplates implements AutoCloseable {
       }
       Instant t0 = Instant.now();
       Path work = root.resolve(key + ".new");
+      killLeftover(work);
       deleteTree(work);
       VmFiles files = new VmFiles(work);
       Files.createDirectories(files.imageShare());
@@ -281,6 +282,26 @@ final class VmTemplates implements AutoCloseable {
         throw r;
       }
       throw new RestoreException(e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Kills the template QEMU a builder left running when it was killed half way (its pid file
+   * is in the work directory); only a process whose command line names that directory.
+   */
+  private static void killLeftover(Path work) {
+    Path pidFile = new VmFiles(work).pidFile();
+    try {
+      long pid = Long.parseLong(Files.readString(pidFile).trim());
+      boolean ours = dev.peapod.provider.qemu.runtime.HostProcess.commandLine(pid)
+          .map(cmd -> cmd.contains(VmDefinition.commandLineMarker("template")) && cmd.contains(work.toString()))
+          .orElse(false);
+      if (ours) {
+        LOG.log(System.Logger.Level.INFO, "killing template QEMU " + pid + " left by an interrupted build");
+        ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+      }
+    } catch (IOException | NumberFormatException e) {
+      // no pid file: nothing was left running
     }
   }
 

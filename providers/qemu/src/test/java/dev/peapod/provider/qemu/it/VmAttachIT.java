@@ -228,16 +228,18 @@ class VmAttachIT {
 
   @Test
   @Order(12)
-  void fiftyReplacesLeaveNoLoopDeviceBehind() {
+  void fiftyReplacesReuseTheirLoopDevices() {
     for (int i = 0; i < 50; i++) {
       ImageRootfs image = i % 2 == 0 ? imageB : imageC; // both come through the share: a loop device each time
       provider.replace(POD, base.withContainers(List.of(ContainerSpec.of("x", image, List.of("sleep", "100000")))));
     }
+    // guest-init keeps up to two images no container uses mounted (a replace usually brings them back):
+    // here the one in use and the other one, each on its own loop device, reused by every replace.
     Result bound = exec(provider, POD, "x", "sh", "-c", "cat /sys/block/loop*/loop/backing_file");
-    assertEquals(1, bound.stdout().lines().count(), "one image in use, one loop device bound: " + bound.stdout());
+    assertEquals(2, bound.stdout().lines().count(), "the image in use and the kept one: " + bound.stdout());
     assertTrue(bound.stdout().contains("busybox-c") || bound.stdout().contains("test_busybox-c"), bound.stdout());
     Result all = exec(provider, POD, "x", "sh", "-c", "ls /sys/block | grep -c loop");
-    assertTrue(Integer.parseInt(all.stdout().strip()) <= 2, "loop devices are reused, not piled up: " + all.stdout());
+    assertTrue(Integer.parseInt(all.stdout().strip()) <= 3, "loop devices are reused, not piled up: " + all.stdout());
     assertEquals(bootId, provider.inspect(POD).orElseThrow().vm().orElseThrow().bootId());
   }
 
