@@ -1,0 +1,89 @@
+package dev.peapod.provider.qemu;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.OptionalLong;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The template key and who may use a template; making and restoring one is in TemplateRestoreIT. */
+class VmTemplatesTest {
+
+  @TempDir
+  Path dir;
+
+  private Path kernel;
+  private Path initrd;
+  private VmTemplates templates;
+
+  @BeforeEach
+  void setUp() throws Exception {
+    kernel = Files.writeString(dir.resolve("vmlinux"), "kernel");
+    initrd = Files.writeString(dir.resolve("initramfs.cpio"), "initrd");
+    templates = templates(4, OptionalLong.of(2596150), true);
+  }
+
+  private VmTemplates templates(int tbSize, OptionalLong tsc, boolean enabled) throws Exception {
+    return new VmTemplates(enabled, new QemuCommandLine("qemu-system-x86_64", tbSize, tsc), "qemu-system-x86_64",
+        dir.resolve("templates"), Files.createDirectories(dir.resolve("shm")), Duration.ofSeconds(5));
+  }
+
+  private VmTemplates.Shape shape(int vcpus, int memory, Accelerator accel) {
+    return new VmTemplates.Shape(kernel, initrd, vcpus, memory, accel);
+  }
+
+  @Test
+  void theSameInputsGiveTheSameKey() throws Exception {
+    String key = templates.key(shape(1, 128, Accelerator.TCG));
+    assertEquals(key, templates.key(shape(1, 128, Accelerator.TCG)));
+    assertEquals(key, templates(4, OptionalLong.of(2596150), true).key(shape(1, 128, Accelerator.TCG)));
+    assertTrue(key.matches("[0-9a-f]{16}"), key);
+  }
+
+  @Test
+  void everyInputChangesTheKey() throws Exception {
+    String key = templates.key(shape(1, 128, Accelerator.TCG));
+    assertNotEquals(key, templates.key(shape(2, 128, Accelerator.TCG)), "vcpus");
+    assertNotEquals(key, templates.key(shape(1, 256, Accelerator.TCG)), "memory");
+    assertNotEquals(key, templates.key(shape(1, 128, Accelerator.KVM)), "accelerator: KVM state is not TCG state");
+    assertNotEquals(key, templates(8, OptionalLong.of(2596150), true).key(shape(1, 128, Accelerator.TCG)),
+        "TCG buffer (command line)");
+    assertNotEquals(key, templates(4, OptionalLong.of(3000000), true).key(shape(1, 128, Accelerator.TCG)),
+        "kernel command line");
+
+    Files.setLastModifiedTime(kernel, FileTime.fromMillis(1_000_000));
+    String rebuiltKernel = templates.key(shape(1, 128, Accelerator.TCG));
+    assertNotEquals(key, rebuiltKernel, "kernel rebuilt");
+    Files.writeString(initrd, "another guest-init");
+    assertNotEquals(rebuiltKernel, templates.key(shape(1, 128, Accelerator.TCG)), "initramfs rebuilt");
+  }
+
+  @Test
+  void noTemplateYetHostPathsOrTemplatesOffMeanAColdBoot() throws Exception {
+    assertEquals(Optional.empty(), templates.find("web", shape(1, 128, Accelerator.TCG), false), "none made yet");
+    assertEquals(Optional.of("hostPath volumes add 9p devices a template does not have"),
+        templates.ineligible(true));
+    assertEquals(Optional.of("templates are off (PEAPOD_TEMPLATES=off)"),
+        templates(4, OptionalLong.empty(), false).ineligible(false));
+    assertEquals(Optional.empty(), templates.ineligible(false));
+  }
+
+  @Test
+  void aCompleteTemplateDirectoryIsFound() throws Exception {
+    VmTemplates.Shape shape = shape(1, 128, Accelerator.TCG);
+    Path t = Files.createDirectories(dir.resolve("templates").resolve(templates.key(shape)));
+    Files.writeString(t.resolve("state"), "QEVM");
+    assertEquals(Optional.empty(), templates.find("web", shape, false), "no ram file: not complete");
+    Files.writeString(t.resolve("ram"), "");
+    assertEquals(t, templates.find("web", shape, false).orElseThrow().dir());
+    assertEquals(Optional.empty(), templates.find("web", shape, true), "a pod with hostPaths boots cold");
+  }
+}
