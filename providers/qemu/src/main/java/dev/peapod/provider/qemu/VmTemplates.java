@@ -6,6 +6,7 @@ import dev.peapod.provider.qemu.guest.GuestConnection;
 import dev.peapod.provider.qemu.guest.GuestListener;
 import dev.peapod.provider.qemu.qmp.QmpClient;
 import dev.peapod.provider.qemu.qmp.QmpException;
+import dev.peapod.provider.qemu.runtime.HostProcess;
 import dev.peapod.provider.qemu.runtime.VmFiles;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
@@ -16,19 +17,17 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.BasicFileAttributes;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
+import java.nio.file.attribute.FileTime;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.HexFormat;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -40,13 +39,11 @@ import java.util.stream.Stream;
  *
  * <p>A template is a directory {@code <state>/templates/<key>/} holding {@code ram}
  * (the guest RAM file, sparse) and {@code state} (the device state QEMU wrote with
- * {@code x-ignore-shared}, which leaves the shared RAM out of the stream). The key
- * hashes everything that shapes the VM until READY: the QEMU binary, kernel and
- * initramfs (path, size, mtime, inode), vcpus, memory, the accelerator (KVM state is
- * not TCG state) and the whole template command line with per-VM paths left out
- * (machine, devices, kernel command line, TCG buffer), plus {@link #FORMAT}. Any
- * change gives a new key, so a template is never used for a VM it does not fit; old
- * directories are simply left unused (TODO: prune them).
+ * {@code x-ignore-shared}, which leaves the shared RAM out of the stream). The
+ * {@link TemplateKey} hashes everything that shapes the VM until READY, so any change
+ * gives a new key and a template is never used for a VM it does not fit. Making one
+ * keeps the {@link #KEEP} most recently made and deletes older ones (~25 MiB each),
+ * which a rebuilt kernel or initramfs leaves behind.
  *
  * <p>A restore copies {@code ram} to a file of its own on tmpfs ({@code /dev/shm},
  * sparse: only the ~25 MiB the template touched), maps it shared, and feeds QEMU the
@@ -65,6 +62,8 @@ import java.util.stream.Stream;
 final class VmTemplates implements AutoCloseable {
 
   private static final System.Logger LOG = System.getLogger(VmTemplates.class.getName());
+  /** How many templates are kept (one per VM shape in use, plus a few a rebuild left behind). */
+  static final int KEEP = 4;
   /** Bumped whenever what a template holds or how it is restored changes incompatibly. */
   static final String FORMAT = "peapod-template-1";
   /**
@@ -225,6 +224,7 @@ final class VmTemplates implements AutoCloseable {
         process.awaitExit(marker, Duration.ofSeconds(5));
         Files.writeString(work.resolve("template.txt"), describe(shape), StandardCharsets.UTF_8);
         move(work, dir);
+        prune(root, KEEP);
         LOG.log(System.Logger.Level.INFO, "made template VM " + key + " in "
             + Duration.between(t0, Instant.now()).toMillis() + " ms (" + describe(shape).replace('\n', ' ') + ")");
       } catch (InterruptedException e) {
@@ -293,7 +293,7 @@ final class VmTemplates implements AutoCloseable {
     Path pidFile = new VmFiles(work).pidFile();
     try {
       long pid = Long.parseLong(Files.readString(pidFile).trim());
-      boolean ours = dev.peapod.provider.qemu.runtime.HostProcess.commandLine(pid)
+      boolean ours = HostProcess.commandLine(pid)
           .map(cmd -> cmd.contains(VmDefinition.commandLineMarker("template")) && cmd.contains(work.toString()))
           .orElse(false);
       if (ours) {
@@ -302,6 +302,32 @@ final class VmTemplates implements AutoCloseable {
       }
     } catch (IOException | NumberFormatException e) {
       // no pid file: nothing was left running
+    }
+  }
+
+  /**
+   * Deletes all but the {@code keep} most recently made templates in {@code root}, with their
+   * lock files; work directories of builds in progress are left alone.
+   */
+  static void prune(Path root, int keep) throws IOException {
+    List<Path> made;
+    try (Stream<Path> dirs = Files.list(root)) {
+      made = dirs.filter(p -> Files.isRegularFile(p.resolve("state")) && !p.getFileName().toString().contains("."))
+          .sorted(Comparator.comparing(VmTemplates::madeAt).reversed())
+          .toList();
+    }
+    for (Path old : made.subList(Math.min(keep, made.size()), made.size())) {
+      LOG.log(System.Logger.Level.INFO, "deleting old template VM " + old.getFileName());
+      deleteTree(old);
+      Files.deleteIfExists(root.resolve(old.getFileName() + ".lock"));
+    }
+  }
+
+  private static FileTime madeAt(Path template) {
+    try {
+      return Files.getLastModifiedTime(template.resolve("state"));
+    } catch (IOException e) {
+      return FileTime.fromMillis(0);
     }
   }
 
@@ -315,21 +341,10 @@ final class VmTemplates implements AutoCloseable {
     }
   }
 
-  /** The template key of a shape: a hash of every input that shapes the VM until READY. */
+  /** The template key of a shape (see {@link TemplateKey}). */
   String key(Shape shape) {
-    VmFiles placeholder = new VmFiles(Path.of("/vm"));
-    VmDefinition vm = definition(shape, placeholder, GuestRam.template(Path.of("/vm/ram")));
-    StringBuilder in = new StringBuilder(FORMAT).append('\n');
-    in.append("qemu ").append(identity(resolveBinary(qemuBinary))).append('\n');
-    in.append("kernel ").append(identity(shape.kernel())).append('\n');
-    in.append("initrd ").append(identity(shape.initrd())).append('\n');
-    in.append(String.join("\u0000", commandLine.argv(vm)));
-    try {
-      byte[] digest = MessageDigest.getInstance("SHA-256").digest(in.toString().getBytes(StandardCharsets.UTF_8));
-      return HexFormat.of().formatHex(digest, 0, 8);
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
+    VmDefinition vm = definition(shape, new VmFiles(Path.of("/vm")), GuestRam.template(Path.of("/vm/ram")));
+    return TemplateKey.of(qemuBinary, shape.kernel(), shape.initrd(), commandLine.argv(vm));
   }
 
   /** Waits for the template being made, if one is, so a short-lived process leaves it complete. */
@@ -414,28 +429,6 @@ final class VmTemplates implements AutoCloseable {
     } catch (AtomicMoveNotSupportedException e) {
       Files.move(from, to);
     }
-  }
-
-  private static String identity(Path file) {
-    try {
-      BasicFileAttributes a = Files.readAttributes(file, BasicFileAttributes.class);
-      return file.toRealPath() + " " + a.size() + " " + a.lastModifiedTime().toMillis() + " " + a.fileKey();
-    } catch (IOException e) {
-      return file + " (unreadable: " + e.getMessage() + ")";
-    }
-  }
-
-  private static Path resolveBinary(String binary) {
-    if (binary.contains("/")) {
-      return Path.of(binary);
-    }
-    for (String dir : System.getenv().getOrDefault("PATH", "/usr/bin:/bin").split(":")) {
-      Path p = Path.of(dir.isEmpty() ? "." : dir, binary);
-      if (Files.isExecutable(p)) {
-        return p;
-      }
-    }
-    return Path.of(binary);
   }
 
   private static void deleteTree(Path dir) throws IOException {

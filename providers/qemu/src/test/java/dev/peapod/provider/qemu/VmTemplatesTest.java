@@ -77,6 +77,22 @@ class VmTemplatesTest {
   }
 
   @Test
+  void makingATemplateKeepsOnlyTheNewestFewOthers() throws Exception {
+    Path root = Files.createDirectories(dir.resolve("pruned"));
+    for (int i = 0; i < 6; i++) {
+      Path t = Files.createDirectories(root.resolve("key" + i));
+      Files.setLastModifiedTime(Files.writeString(t.resolve("state"), "QEVM"), FileTime.fromMillis(1_000_000L * i));
+      Files.writeString(root.resolve("key" + i + ".lock"), "");
+    }
+    Files.createDirectories(root.resolve("key9.new")); // a build in progress
+    VmTemplates.prune(root, 4);
+    try (var left = Files.list(root)) {
+      assertEquals(java.util.List.of("key2", "key2.lock", "key3", "key3.lock", "key4", "key4.lock", "key5",
+          "key5.lock", "key9.new"), left.map(p -> p.getFileName().toString()).sorted().toList());
+    }
+  }
+
+  @Test
   void aCompleteTemplateDirectoryIsFound() throws Exception {
     VmTemplates.Shape shape = shape(1, 128, Accelerator.TCG);
     Path t = Files.createDirectories(dir.resolve("templates").resolve(templates.key(shape)));
