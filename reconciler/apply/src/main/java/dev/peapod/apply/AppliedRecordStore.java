@@ -44,10 +44,6 @@ public final class AppliedRecordStore {
     return new AppliedRecordStore(peapodHome.resolve("applied"));
   }
 
-  public Path directory() {
-    return dir;
-  }
-
   /** Every record, by pod name; a record that cannot be read is an error naming its file. */
   public Map<String, AppliedRecord> readAll() {
     Map<String, AppliedRecord> out = new TreeMap<>();

@@ -48,9 +48,4 @@ public enum Action {
   public String qualifier() {
     return qualifier;
   }
-
-  /** Whether apply boots a VM for the pod. */
-  public boolean boots() {
-    return this == START || this == RECREATE || this == CREATE;
-  }
 }

@@ -61,8 +61,4 @@ public record Plan(
     }
     return out.append('.').toString();
   }
-
-  public Optional<Change> change(String pod) {
-    return changes.stream().filter(c -> c.pod().equals(pod)).findFirst();
-  }
 }

@@ -1,11 +1,9 @@
 package dev.peapod.plan;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.util.Map;
 
 /**
  * The plan as JSON, for scripts ({@code peapod plan --json}) and saved plans. The shape is
@@ -80,15 +78,10 @@ public final class PlanJson {
       ObjectNode f = diff.addObject();
       f.put("path", field.path());
       f.put("op", field.symbol());
-      f.set("before", value(field.before()));
-      f.set("after", value(field.after()));
+      f.set("before", MAPPER.valueToTree(field.before()));
+      f.set("after", MAPPER.valueToTree(field.after()));
       f.put("impact", field.impact().name().toLowerCase(java.util.Locale.ROOT));
     }
     return out;
-  }
-
-  private static JsonNode value(Object value) {
-    Object plain = value instanceof Map<?, ?> map ? new java.util.LinkedHashMap<>(map) : value;
-    return MAPPER.valueToTree(plain);
   }
 }

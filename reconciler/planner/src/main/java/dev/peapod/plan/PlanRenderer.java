@@ -1,7 +1,6 @@
 package dev.peapod.plan;
 
 import dev.peapod.manifest.model.DesiredState;
-import java.util.Map;
 
 /**
  * A plan as people read it, Terraform-style: one block per pod with its symbol, action, reasons
@@ -78,17 +77,12 @@ public final class PlanRenderer {
 
   private static String values(FieldChange field) {
     if (field.before() == null) {
-      return NormalizedPod.json(plain(field.after()));
+      return NormalizedPod.json(field.after());
     }
     if (field.after() == null) {
-      return NormalizedPod.json(plain(field.before()));
+      return NormalizedPod.json(field.before());
     }
-    return NormalizedPod.json(plain(field.before())) + " -> " + NormalizedPod.json(plain(field.after()));
-  }
-
-  /** Keyed lists print as the maps they are; nothing else needs changing for JSON. */
-  private static Object plain(Object value) {
-    return value instanceof Map<?, ?> map ? new java.util.LinkedHashMap<>(map) : value;
+    return NormalizedPod.json(field.before()) + " -> " + NormalizedPod.json(field.after());
   }
 
   private void warnings(Plan plan, StringBuilder out) {

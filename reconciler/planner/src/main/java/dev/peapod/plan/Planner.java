@@ -100,15 +100,15 @@ public final class Planner {
           "it exists but Peapod has no record of the manifest it was made from")), List.of()));
     }
     AppliedRecord record = have.record().get();
-    Optional<NormalizedPod> applied = record.hash().equals(want.normalized().hash())
-        ? Optional.of(want.normalized())
-        : record.normalized();
-    if (applied.isEmpty()) {
-      return Optional.of(recreate(want, List.of(interrupted(record)), List.of()));
+    List<FieldChange> diff = List.of();
+    if (!record.hash().equals(want.normalized().hash())) {
+      // Only now is the record's tree normalised: for an unchanged pod the hashes suffice.
+      Optional<NormalizedPod> applied = record.normalized();
+      if (applied.isEmpty()) {
+        return Optional.of(recreate(want, List.of(interrupted(record)), List.of()));
+      }
+      diff = TreeDiff.between(applied.get().tree(), want.normalized().tree());
     }
-    List<FieldChange> diff = applied.get() == want.normalized()
-        ? List.of()
-        : TreeDiff.between(applied.get().tree(), want.normalized().tree());
     Impact impact = diff.stream().map(FieldChange::impact).max(Enum::compareTo).orElse(null);
     List<Reason> reasons = new ArrayList<>();
     record.pending().ifPresent(p -> reasons.add(interrupted(record)));

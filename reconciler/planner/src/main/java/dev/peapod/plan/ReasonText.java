@@ -53,10 +53,6 @@ final class ReasonText {
       String what = (container.group(1).equals("initContainers") ? "init container \"" : "container \"")
           + container.group(2) + "\"";
       String field = container.group(3);
-      if (field == null && path.endsWith(" (order)")) {
-        return "the order of " + (container.group(1).equals("initContainers") ? "init containers" : "containers")
-            + " changed";
-      }
       if (field == null) {
         return what + (change.before() == null ? " added" : change.after() == null ? " removed" : " changed");
       }

@@ -84,8 +84,7 @@ public class ApplyCommand implements Callable<Integer> {
     String command = PodCommands.commandText(spec);
     Path home = root.environment().home();
     try (PodLock applyLock = PodLock.acquireFile(home.resolve("locks").resolve("apply.lock"), "the apply lock", command);
-        Reconciliation reconciliation = new Reconciliation(root);
-        ImageStore images = LocalImages.open(root.environment())) {
+        Reconciliation reconciliation = new Reconciliation(root)) {
       Plan plan = planFile != null ? savedPlan(reconciliation) : freshPlan(reconciliation, output);
       if (plan.refusal().isPresent()) {
         return ExitCodes.ERROR;
@@ -97,22 +96,29 @@ public class ApplyCommand implements Callable<Integer> {
         output.line("Apply cancelled.");
         return ExitCodes.ERROR;
       }
-      PlanExecutor executor = new PlanExecutor(reconciliation.provider, reconciliation.records,
-          specFactory(images, output), pod -> PodLock.acquire(home, pod, command), parallelism,
-          new ApplyProgress(output), root.environment().clock());
-      CountDownLatch reported = new CountDownLatch(1);
-      Thread onInterrupt = interruptHook(executor, reported, output);
+      // Opened only now: a plan with nothing to do never touches the image store.
+      try (ImageStore images = LocalImages.open(root.environment())) {
+        PlanExecutor executor = new PlanExecutor(reconciliation.provider, reconciliation.records,
+            specFactory(images, output), pod -> PodLock.acquire(home, pod, command), parallelism,
+            new ApplyProgress(output), root.environment().clock());
+        return execute(executor, plan, output);
+      }
+    }
+  }
+
+  private static int execute(PlanExecutor executor, Plan plan, Output output) {
+    CountDownLatch reported = new CountDownLatch(1);
+    Thread onInterrupt = interruptHook(executor, reported, output);
+    try {
+      ApplyResult result = executor.apply(plan);
+      report(result, output);
+      return result.succeeded() ? ExitCodes.OK : ExitCodes.ERROR;
+    } finally {
+      reported.countDown();
       try {
-        ApplyResult result = executor.apply(plan);
-        report(result, output);
-        return result.succeeded() ? ExitCodes.OK : ExitCodes.ERROR;
-      } finally {
-        reported.countDown();
-        try {
-          Runtime.getRuntime().removeShutdownHook(onInterrupt);
-        } catch (IllegalStateException shuttingDown) {
-          // the hook runs: it returns now that the summary is out
-        }
+        Runtime.getRuntime().removeShutdownHook(onInterrupt);
+      } catch (IllegalStateException shuttingDown) {
+        // the hook runs: it returns now that the summary is out
       }
     }
   }
@@ -138,10 +144,7 @@ public class ApplyCommand implements Callable<Integer> {
   }
 
   private Plan freshPlan(Reconciliation reconciliation, Output output) {
-    ManifestSources.Loaded desired = ManifestSources.load(options.paths);
-    desired.warnings().forEach(w -> output.err().println(w));
-    output.err().flush();
-    Plan plan = reconciliation.plan(desired.pods(), options.planOptions());
+    Plan plan = reconciliation.plan(ManifestSources.loadReporting(options.paths, output), options.planOptions());
     output.line(new PlanRenderer(output.color()).render(plan).stripTrailing());
     return plan;
   }

@@ -2,6 +2,7 @@ package dev.peapod.cli.plan;
 
 import dev.peapod.cli.CliException;
 import dev.peapod.cli.ExitCodes;
+import dev.peapod.cli.output.Output;
 import dev.peapod.cli.pod.ManifestRejectedException;
 import dev.peapod.cli.pod.ManifestToPodSpec;
 import dev.peapod.manifest.ManifestDirectory;
@@ -28,6 +29,14 @@ final class ManifestSources {
 
   /** The declared pods, and the warnings about them (printed, never fatal). */
   record Loaded(List<DesiredPod> pods, List<Diagnostic> warnings) {}
+
+  /** The declared pods; warnings go to stderr. */
+  static List<DesiredPod> loadReporting(List<Path> paths, Output output) {
+    Loaded loaded = load(paths);
+    loaded.warnings().forEach(w -> output.err().println(w));
+    output.err().flush();
+    return loaded.pods();
+  }
 
   static Loaded load(List<Path> paths) {
     List<Diagnostic> problems = new ArrayList<>();

@@ -4,6 +4,7 @@ import dev.peapod.cli.CliException;
 import dev.peapod.cli.ExitCodes;
 import dev.peapod.cli.PeapodCommand;
 import dev.peapod.cli.output.Output;
+import dev.peapod.plan.DesiredPod;
 import dev.peapod.plan.Plan;
 import dev.peapod.plan.PlanFile;
 import dev.peapod.plan.PlanJson;
@@ -11,6 +12,7 @@ import dev.peapod.plan.PlanRenderer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -58,12 +60,10 @@ public class PlanCommand implements Callable<Integer> {
     if (options.paths.isEmpty()) {
       throw new CliException(ExitCodes.USAGE, "plan needs the manifests: -f DIR or -f FILE");
     }
-    ManifestSources.Loaded desired = ManifestSources.load(options.paths);
-    desired.warnings().forEach(w -> output.err().println(w));
-    output.err().flush();
+    List<DesiredPod> desired = ManifestSources.loadReporting(options.paths, output);
     Plan plan;
     try (Reconciliation reconciliation = new Reconciliation(root)) {
-      plan = reconciliation.plan(desired.pods(), options.planOptions());
+      plan = reconciliation.plan(desired, options.planOptions());
     }
     if (out != null) {
       try {

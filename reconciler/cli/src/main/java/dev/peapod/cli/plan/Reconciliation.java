@@ -4,6 +4,7 @@ import dev.peapod.apply.ActualStateReader;
 import dev.peapod.apply.AppliedRecordStore;
 import dev.peapod.cli.PeapodCommand;
 import dev.peapod.plan.ActualState;
+import dev.peapod.plan.DesiredPod;
 import dev.peapod.plan.Plan;
 import dev.peapod.plan.PlanOptions;
 import dev.peapod.plan.Planner;
@@ -27,7 +28,7 @@ final class Reconciliation implements AutoCloseable {
     return new ActualStateReader(provider, records).read();
   }
 
-  Plan plan(List<dev.peapod.plan.DesiredPod> desired, PlanOptions options) {
+  Plan plan(List<DesiredPod> desired, PlanOptions options) {
     return planner.plan(desired, actual(), options);
   }
 
