@@ -1,5 +1,5 @@
 # Sourced by the CLI benchmarks (cli-run, cli-list): builds the kernel, guest-init and the
-# ./peapod fast-jar (package only: nothing is installed into ~/.m2), makes a throwaway
+# ./peapod uber-jar (package only: nothing is installed into ~/.m2), makes a throwaway
 # PEAPOD_HOME with the example images loaded, and gives timing helpers.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"

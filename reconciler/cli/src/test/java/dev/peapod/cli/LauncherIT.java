@@ -10,20 +10,26 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The repo-root {@code ./peapod} launcher end to end, as a user runs it: a separate process on
- * the packaged fast-jar (so it runs after {@code package}, under failsafe), with a temporary
+ * the packaged uber-jar (so it runs after {@code package}, under failsafe), with a temporary
  * PEAPOD_HOME. Checks what only a real process shows: Quarkus wiring, stdout free of log
- * noise, and exit codes passed through the script.
+ * noise, exit codes passed through the script, and the class-data sharing archive the script
+ * makes and uses.
  */
 class LauncherIT {
   private static final Path REPO = Path.of(System.getProperty("peapod.repo", "../.."));
+  private static final Path TARGET = REPO.resolve("reconciler/cli/target");
+  private static final Path JAR = TARGET.resolve("peapod-runner.jar");
 
   @TempDir
   Path home;
@@ -69,6 +75,44 @@ class LauncherIT {
   }
 
   @Test
+  void theClassDataArchiveIsMadeAndHoldsTheCliClasses() throws Exception {
+    deleteArchives();
+    Result first = peapod("version");
+    assertEquals(0, first.exitCode, first::toString);
+    Path archive = archive();
+
+    Path classLog = home.resolve("classes.log");
+    Result ps = peapodWithJavaOptions("-Xlog:class+load:file=" + classLog, "ps", "-o", "json");
+    assertEquals(0, ps.exitCode, ps::toString);
+    assertEquals(archive, archive(), "a second run makes no new archive");
+    String classes = Files.readString(classLog);
+    // The uber-jar's classes come from the archive: ours, Jackson's, Quarkus' generated main.
+    for (String name : List.of("dev.peapod.cli.PeapodCommand", "dev.peapod.cli.PodListCommand",
+        "com.fasterxml.jackson.databind.ObjectMapper", "io.quarkus.runner.GeneratedMain")) {
+      assertTrue(classes.contains("] " + name + " source: shared objects file"), name + " not from the archive:\n"
+          + classes.lines().filter(l -> l.contains("] " + name + " ")).toList());
+    }
+  }
+
+  @Test
+  void anArchiveOlderThanTheJarIsReplaced() throws Exception {
+    assertEquals(0, peapod("version").exitCode);
+    Path archive = archive();
+    FileTime old = FileTime.from(Instant.parse("2020-01-01T00:00:00Z"));
+    Files.setLastModifiedTime(archive, old); // as after a rebuild of the jar
+
+    Result version = peapod("version");
+    assertEquals(0, version.exitCode, version::toString);
+    assertEquals("", version.err, "a remade archive is silent");
+    assertTrue(Files.getLastModifiedTime(archive()).compareTo(Files.getLastModifiedTime(JAR)) > 0,
+        "the archive is made again, newer than the jar");
+    try (Stream<Path> files = Files.list(TARGET)) {
+      assertEquals(1, files.filter(f -> f.getFileName().toString().startsWith("peapod-cds-")).count(),
+          "the stale archive is gone, no temporary file is left");
+    }
+  }
+
+  @Test
   void unbuiltCheckoutSaysHowToBuild(@TempDir Path checkout) throws Exception {
     Path script = checkout.resolve("peapod");
     Files.copy(REPO.resolve("peapod"), script);
@@ -78,14 +122,40 @@ class LauncherIT {
   }
 
   private Result peapod(String... args) throws IOException, InterruptedException {
+    return peapodWithJavaOptions("", args);
+  }
+
+  private Result peapodWithJavaOptions(String javaOptions, String... args) throws IOException, InterruptedException {
     List<String> command = new ArrayList<>();
     command.add(REPO.resolve("peapod").toString());
     command.addAll(List.of(args));
-    return run(command);
+    return run(command, javaOptions);
+  }
+
+  /** The one class-data sharing archive next to the jar. */
+  private static Path archive() throws IOException {
+    try (Stream<Path> files = Files.list(TARGET)) {
+      List<Path> archives = files.filter(f -> f.getFileName().toString().matches("peapod-cds-[0-9]+\\.jsa")).toList();
+      assertEquals(1, archives.size(), "archives: " + archives);
+      return archives.get(0);
+    }
+  }
+
+  private static void deleteArchives() throws IOException {
+    try (Stream<Path> files = Files.list(TARGET)) {
+      for (Path file : files.filter(f -> f.getFileName().toString().startsWith("peapod-cds-")).toList()) {
+        Files.delete(file);
+      }
+    }
   }
 
   private Result run(List<String> command) throws IOException, InterruptedException {
+    return run(command, "");
+  }
+
+  private Result run(List<String> command, String javaOptions) throws IOException, InterruptedException {
     ProcessBuilder builder = new ProcessBuilder(command);
+    builder.environment().put("PEAPOD_JAVA_OPTS", javaOptions);
     builder.environment().put("PEAPOD_HOME", home.toString());
     builder.environment().put("HOME", home.resolve("user-home").toString());
     builder.environment().remove("NO_COLOR");

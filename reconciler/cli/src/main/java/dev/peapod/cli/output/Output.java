@@ -16,10 +16,20 @@ import java.io.PrintWriter;
  * its shape is written down next to the command that owns it and never leaks a Java type.
  */
 public final class Output {
-  private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
-  private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory()
-      .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
-      .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES));
+  /**
+   * The mappers are made on first use, not when Output is loaded: every command makes an
+   * Output, most print a table, and two ObjectMappers (one over a YAML factory) cost a
+   * short-lived process measurable start time.
+   */
+  private static final class Json {
+    static final ObjectMapper MAPPER = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+  }
+
+  private static final class Yaml {
+    static final ObjectMapper MAPPER = new ObjectMapper(new YAMLFactory()
+        .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
+        .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES));
+  }
 
   private final PrintWriter out;
   private final PrintWriter err;
@@ -58,7 +68,7 @@ public final class Output {
   /** A value made of maps, lists, strings and numbers, in the format asked for (JSON for table mode). */
   public void data(Object value) {
     try {
-      String text = (format == OutputFormat.yaml ? YAML : JSON).writeValueAsString(value);
+      String text = (format == OutputFormat.yaml ? Yaml.MAPPER : Json.MAPPER).writeValueAsString(value);
       out.print(text.endsWith("\n") ? text : text + "\n");
       out.flush();
     } catch (JsonProcessingException e) {
