@@ -15,6 +15,8 @@ import dev.peapod.cli.output.OutputFormat;
 import dev.peapod.cli.plan.ApplyCommand;
 import dev.peapod.cli.plan.PlanCommand;
 import io.quarkus.picocli.runtime.annotations.TopCommand;
+import java.util.Arrays;
+import java.util.List;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -33,10 +35,6 @@ import picocli.CommandLine.Spec;
     description = "Pods of OCI containers in QEMU micro-VMs.",
     mixinStandardHelpOptions = true,
     versionProvider = PeapodVersion.Provider.class,
-    subcommands = {VersionCommand.class, PodListCommand.class, PodCreateCommand.class, PodRunCommand.class,
-        PodStartCommand.class, PodStopCommand.class, PodRemoveCommand.class, PodReplaceCommand.class,
-        PodInspectCommand.class, PodLogsCommand.class, PodExecCommand.class, PlanCommand.class,
-        ApplyCommand.class, ImageCommand.class},
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {
         "0:ok",
@@ -50,6 +48,15 @@ import picocli.CommandLine.Spec;
         "State lives in $PEAPOD_HOME: by default /var/lib/peapod for root,",
         "~/.local/share/peapod for other users."})
 public final class PeapodCommand implements Runnable {
+
+  /**
+   * The subcommands, in the order help lists them. Added by {@link #configure} rather than
+   * named in {@code @Command(subcommands = ...)}, so that a command line gets only the one it runs.
+   */
+  static final List<Class<?>> SUBCOMMANDS = List.of(VersionCommand.class, PodListCommand.class,
+      PodCreateCommand.class, PodRunCommand.class, PodStartCommand.class, PodStopCommand.class,
+      PodRemoveCommand.class, PodReplaceCommand.class, PodInspectCommand.class, PodLogsCommand.class,
+      PodExecCommand.class, PlanCommand.class, ApplyCommand.class, ImageCommand.class);
 
   @Spec
   CommandSpec spec;
@@ -77,13 +84,53 @@ public final class PeapodCommand implements Runnable {
     this.environment = environment;
   }
 
-  /** A ready command line over this environment, as the tests and {@link CommandLineProducer} use it. */
+  /** A ready command line over this environment with every subcommand (for help and the tests). */
   public static CommandLine commandLine(CliEnvironment environment) {
-    return configure(new CommandLine(new PeapodCommand(environment)));
+    return configure(new CommandLine(new PeapodCommand(environment)), SUBCOMMANDS);
   }
 
-  /** Error handling and case rules shared by the Quarkus and the plain-picocli entry points. */
-  static CommandLine configure(CommandLine commandLine) {
+  /** A ready command line over this environment for these arguments, as ./peapod gets it (see {@link #subcommandsFor}). */
+  public static CommandLine commandLine(CliEnvironment environment, String... args) {
+    return configure(new CommandLine(new PeapodCommand(environment)), subcommandsFor(args));
+  }
+
+  /**
+   * The subcommand the arguments run, alone, when they name one; else all of them. picocli
+   * builds the model of every subcommand it is given before it parses anything (an instance of
+   * each, reflection over its options, its own subcommands), and for one command out of fourteen
+   * that was about a third of the time {@code peapod ps} took. Without a subcommand ({@code --help},
+   * {@code --version}, nothing) or with an unknown one the tree is whole, so usage lists every
+   * command and a typo still gets picocli's "did you mean". Root options may come first
+   * ({@code peapod -o json ps}); {@code -o}/{@code --output} is the only one taking a value.
+   */
+  static List<Class<?>> subcommandsFor(String... args) {
+    String named = firstPositional(args);
+    if (named == null) {
+      return SUBCOMMANDS;
+    }
+    for (Class<?> subcommand : SUBCOMMANDS) {
+      Command command = subcommand.getAnnotation(Command.class);
+      if (command.name().equals(named) || Arrays.asList(command.aliases()).contains(named)) {
+        return List.of(subcommand);
+      }
+    }
+    return SUBCOMMANDS;
+  }
+
+  private static String firstPositional(String[] args) {
+    for (int i = 0; i < args.length; i++) {
+      if (args[i].equals("-o") || args[i].equals("--output")) {
+        i++; // its value
+      } else if (!args[i].startsWith("-")) {
+        return args[i];
+      }
+    }
+    return null;
+  }
+
+  /** Subcommands, error handling and case rules shared by the Quarkus and the plain-picocli entry points. */
+  static CommandLine configure(CommandLine commandLine, List<Class<?>> subcommands) {
+    subcommands.forEach(commandLine::addSubcommand);
     // picocli answers a bad command line with 2, which `plan --detailed-exitcode`
     // needs for "changes present" (as terraform does); usage errors get sysexits' 64.
     commandLine.setExecutionExceptionHandler(new ErrorReporter())

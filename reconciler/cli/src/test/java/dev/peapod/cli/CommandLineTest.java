@@ -71,4 +71,38 @@ class CommandLineTest {
     CliRun table = CliRun.run(home, Map.of("PEAPOD_KERNEL", "/nonexistent/bzImage"), false, "version");
     assertTrue(table.out().contains("\nkernel      /nonexistent/bzImage (missing; set PEAPOD_KERNEL)\n"), table::toString);
   }
+
+  @Test
+  void aCommandLineHoldsOnlyTheSubcommandItRuns() {
+    assertEquals(List.of(PodListCommand.class), PeapodCommand.subcommandsFor("ps"));
+    assertEquals(List.of(PodListCommand.class), PeapodCommand.subcommandsFor("list", "-o", "json"));
+    assertEquals(List.of(dev.peapod.cli.pod.PodRemoveCommand.class), PeapodCommand.subcommandsFor("remove", "web"));
+    // Root options before the subcommand, -o with its value as a separate word or not.
+    assertEquals(List.of(VersionCommand.class), PeapodCommand.subcommandsFor("-o", "json", "--no-color", "version"));
+    assertEquals(List.of(VersionCommand.class), PeapodCommand.subcommandsFor("--output", "yaml", "version"));
+    assertEquals(List.of(VersionCommand.class), PeapodCommand.subcommandsFor("-ojson", "--debug", "version"));
+    // Nothing named, or nothing known: the whole tree, for usage and picocli's suggestions.
+    assertEquals(PeapodCommand.SUBCOMMANDS, PeapodCommand.subcommandsFor());
+    assertEquals(PeapodCommand.SUBCOMMANDS, PeapodCommand.subcommandsFor("--help"));
+    assertEquals(PeapodCommand.SUBCOMMANDS, PeapodCommand.subcommandsFor("-o", "ps"));
+    assertEquals(PeapodCommand.SUBCOMMANDS, PeapodCommand.subcommandsFor("lsit"));
+  }
+
+  @Test
+  void rootOptionsBeforeTheSubcommandStillApply() throws Exception {
+    CliRun run = CliRun.run(home, "-o", "json", "ps");
+    assertEquals(0, run.exitCode(), run::toString);
+    assertEquals("[ ]\n", run.out());
+    CliRun yaml = CliRun.run(home, "--output=yaml", "image", "ls");
+    assertEquals(0, yaml.exitCode(), yaml::toString);
+    assertEquals("[]\n", yaml.out());
+  }
+
+  @Test
+  void anUnknownSubcommandGetsSuggestionsFromTheWholeTree() {
+    CliRun run = CliRun.run(home, "lsit");
+    assertEquals(ExitCodes.USAGE, run.exitCode(), run::toString);
+    assertTrue(run.err().contains("Unmatched argument at index 0: 'lsit'"), run::toString);
+    assertTrue(run.err().contains("\nDid you mean: peapod "), run::toString);
+  }
 }

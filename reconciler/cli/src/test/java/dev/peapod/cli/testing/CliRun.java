@@ -37,7 +37,7 @@ public record CliRun(int exitCode, String out, String err) {
     env.put("PATH", System.getenv().getOrDefault("PATH", "/usr/bin:/bin"));
     CliEnvironment environment = new CliEnvironment(env, new Properties(), false, terminal,
         Clock.fixed(NOW, ZoneOffset.UTC));
-    CommandLine commandLine = PeapodCommand.commandLine(environment);
+    CommandLine commandLine = PeapodCommand.commandLine(environment, args); // as ./peapod builds it
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
     commandLine.setOut(new PrintWriter(out, true));
