@@ -92,6 +92,19 @@ class LauncherIT {
       assertTrue(classes.contains("] " + name + " source: shared objects file"), name + " not from the archive:\n"
           + classes.lines().filter(l -> l.contains("] " + name + " ")).toList());
     }
+
+    // The training went as far as create does before it needs the image: reading, validating, converting.
+    Path manifest = home.resolve("pod.yaml");
+    Files.writeString(manifest, "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n"
+        + "  - name: c\n    image: example.org/missing:1\n    imagePullPolicy: Never\n");
+    Path createLog = home.resolve("create-classes.log");
+    Result create = peapodWithJavaOptions("-Xlog:class+load:file=" + createLog, "create", "-f", manifest.toString());
+    assertEquals(ExitCodes.NOT_FOUND, create.exitCode, create::toString);
+    String createClasses = Files.readString(createLog);
+    for (String name : List.of("dev.peapod.manifest.ManifestParser", "dev.peapod.cli.pod.ManifestToPodSpec",
+        "dev.peapod.images.ImageStore", "dev.peapod.provider.qemu.QemuProvider")) {
+      assertTrue(createClasses.contains("] " + name + " source: shared objects file"), name + " not from the archive");
+    }
   }
 
   @Test
