@@ -383,6 +383,7 @@ const char *pp_tag_name(uint16_t tag)
 	case PP_F_STATE: return "STATE";
 	case PP_F_RESTARTS: return "RESTARTS";
 	case PP_F_ENTROPY: return "ENTROPY";
+	case PP_F_FREE_PAGE_REPORTING: return "FREE_PAGE_REPORTING";
 	}
 	return NULL;
 }

@@ -19,6 +19,7 @@
 #include "host.h"
 #include "identity.h"
 #include "log.h"
+#include "memory.h"
 #include "pod.h"
 #include "process.h"
 #include "request.h"
@@ -236,6 +237,9 @@ static void on_restored(const struct pp_request *r)
 		reply_error(r->seq, -rc, NULL, NULL, "RESTORED: %s: %s", why, strerror(-rc));
 		return;
 	}
+	if (PP_HAS(r, PP_F_FREE_PAGE_REPORTING) && r->free_page_reporting == 0 &&
+	    (rc = memory_stop_free_page_reporting()) < 0)
+		say("cannot turn free page reporting off: %s", strerror(-rc));
 	say("restored from a template: boot id %s", identity_boot_id());
 	b = host_frame(PP_MSG_OK, r->seq);
 	pp_put_str(b, PP_F_BOOT_ID, identity_boot_id());

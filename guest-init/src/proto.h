@@ -85,6 +85,10 @@
  *     fresh boot id, which the OK carries in BOOT_ID and every later READY
  *     reports. It is refused (EBUSY) once START_POD ran: a running pod's
  *     boot id never changes.
+ *   - RESTORED may carry FREE_PAGE_REPORTING 0: the VM's RAM is a private
+ *     (copy-on-write) mapping of the template's, shared with other VMs, where
+ *     the host cannot drop reported pages, so the guest stops reporting them.
+ *     Absent means no change.
  *   - An older guest answers RESTORED with ERROR (unknown message type); the
  *     host then kills that VM and boots cold. Templates are keyed by the
  *     initramfs, so this only happens with a hand-made initramfs.
@@ -184,6 +188,7 @@
 #define PP_F_HOST_TAG 0x33    /* str: 9p mount tag of a hostPath volume; SIZE_LIMIT is then unused */
 #define PP_F_HOST_FILE 0x34   /* str: the volume is this one file of the share (IMAGE_FILE rules) */
 #define PP_F_ENTROPY 0x35      /* bytes: PP_MIN_ENTROPY..PP_MAX_ENTROPY random bytes */
+#define PP_F_FREE_PAGE_REPORTING 0x36 /* u32: 0 turns the kernel's free page reporting off (RESTORED) */
 #define PP_F_CONTAINER_STATUS 0x30 /* group*: CONTAINER, STATE, PID, EXIT_CODE, SIGNAL, RESTARTS,
                                       IMAGE (the serial, or the IMAGE_FILE name) */
 #define PP_F_STATE 0x31       /* u32: PP_STATE_* */

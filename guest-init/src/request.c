@@ -19,7 +19,7 @@ static enum kind tag_kind(uint16_t tag)
 	case PP_F_VERSION: case PP_F_CODE: case PP_F_PID: case PP_F_EXIT_CODE:
 	case PP_F_SIGNAL: case PP_F_STREAM: case PP_F_RESTART: case PP_F_BACKOFF_MS:
 	case PP_F_READONLY: case PP_F_GRACE_MS: case PP_F_TTY: case PP_F_ROWS:
-	case PP_F_COLS: case PP_F_STATE: case PP_F_RESTARTS:
+	case PP_F_COLS: case PP_F_STATE: case PP_F_RESTARTS: case PP_F_FREE_PAGE_REPORTING:
 		return K_U32;
 	case PP_F_EVENT_SEQ: case PP_F_TIME_NS: case PP_F_SIZE_LIMIT:
 		return K_U64;
@@ -209,6 +209,7 @@ static void fill_scalar(struct pp_request *r, struct arena *a, const struct pp_f
 	case PP_F_COLS: u32 = &r->cols; break;
 	case PP_F_STATE: u32 = &r->state; break;
 	case PP_F_RESTARTS: u32 = &r->restarts; break;
+	case PP_F_FREE_PAGE_REPORTING: u32 = &r->free_page_reporting; break;
 	case PP_F_EVENT_SEQ: u64 = &r->event_seq; break;
 	case PP_F_TIME_NS: u64 = &r->time_ns; break;
 	case PP_F_BOOT_ID: str = &r->boot_id; break;

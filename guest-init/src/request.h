@@ -38,7 +38,7 @@ struct pp_request {
 	uint64_t present; /* bit `tag` set when that top-level tag was seen */
 
 	uint32_t version, code, pid, exit_code, signal, stream, restart, backoff_ms;
-	uint32_t grace_ms, tty, rows, cols, state, restarts;
+	uint32_t grace_ms, tty, rows, cols, state, restarts, free_page_reporting;
 	uint64_t event_seq, time_ns;
 	const char *boot_id, *kernel, *message, *container, *process, *hostname;
 	const char *image, *image_file, *cwd, *user;

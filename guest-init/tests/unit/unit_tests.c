@@ -185,6 +185,26 @@ static void test_request_round_trip(void)
 		EXPECT(PP_HAS(&r, PP_F_IMAGE_FILE));
 		pp_request_free(&r);
 	}
+	/* RESTORED with its entropy, clock and "stop free page reporting". */
+	{
+		static const uint8_t seed[32] = { 1, 2, 3 };
+		struct pp_buf b;
+
+		pp_buf_init(&b, buf, sizeof(buf));
+		pp_frame_begin(&b, PP_MSG_RESTORED, 9);
+		pp_put_bytes(&b, PP_F_ENTROPY, seed, sizeof(seed));
+		pp_put_u64(&b, PP_F_TIME_NS, 5);
+		pp_put_u32(&b, PP_F_FREE_PAGE_REPORTING, 0);
+		n = pp_frame_end(&b);
+		EXPECT_INT(pp_request_decode(&r, PP_MSG_RESTORED, 9, buf + PP_HEADER_SIZE,
+					     n - PP_HEADER_SIZE), 0);
+		EXPECT_INT(r.entropy_len, 32);
+		EXPECT_INT(r.entropy[2], 3);
+		EXPECT(PP_HAS(&r, PP_F_FREE_PAGE_REPORTING));
+		EXPECT_INT(r.free_page_reporting, 0);
+		EXPECT_STR(pp_tag_name(PP_F_FREE_PAGE_REPORTING), "FREE_PAGE_REPORTING");
+		pp_request_free(&r);
+	}
 	/* An empty payload is a valid message with no fields. */
 	EXPECT_INT(pp_request_decode(&r, PP_MSG_PING, 1, NULL, 0), 0);
 	EXPECT_INT(r.argc, 0);

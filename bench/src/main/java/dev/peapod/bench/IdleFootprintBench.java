@@ -20,6 +20,9 @@ import java.util.List;
  *
  * <p>Both boot paths are measured in one run, one after the other: cold boots
  * (PEAPOD_TEMPLATES=off), then VMs restored from a template VM ({@code template_} prefix).
+ * Restored VMs may map one ramfs copy of the template's RAM copy-on-write; PSS counts only
+ * the pages of it some VM maps, so the whole file's size is reported too, and a per-VM
+ * figure with an equal share of it added ({@code template_idle_vm_pss_with_shared_ram}).
  *
  * <p>Usage: {@code IdleFootprintBench IMAGE.erofs VMS SETTLE_SECONDS SAMPLE_SECONDS}
  */
@@ -64,6 +67,8 @@ public final class IdleFootprintBench {
     Stats pss = new Stats(prefix + "idle_vm_pss", "MiB");
     Stats rss = new Stats(prefix + "idle_vm_rss", "MiB");
     Stats cpu = new Stats(prefix + "idle_vm_cpu", "% of one core");
+    Stats shared = new Stats(prefix + "shared_template_ram", "MiB");
+    Stats pssWithShared = new Stats(prefix + "idle_vm_pss_with_shared_ram", "MiB");
     try (QemuProvider provider = new QemuProvider(config)) {
       List<Long> pids = new ArrayList<>();
       try {
@@ -87,12 +92,16 @@ public final class IdleFootprintBench {
         long t0 = System.nanoTime();
         Thread.sleep(sampleSeconds * 1000L);
         double elapsed = (System.nanoTime() - t0) / 1e9;
+        double sharedMiB = sharedTemplateRamKb(pids) / 1024.0;
         for (int i = 0; i < vms; i++) {
           long ticks = cpuTicks(pids.get(i)) - before[i];
           cpu.add(100.0 * ticks / CLOCK_TICKS_PER_SECOND / elapsed);
-          pss.add(smapsRollupKb(pids.get(i), "Pss:") / 1024.0);
+          double pssMiB = smapsRollupKb(pids.get(i), "Pss:") / 1024.0;
+          pss.add(pssMiB);
           rss.add(smapsRollupKb(pids.get(i), "Rss:") / 1024.0);
+          pssWithShared.add(pssMiB + sharedMiB / vms);
         }
+        shared.add(sharedMiB);
       } finally {
         for (int i = 0; i < vms; i++) {
           try {
@@ -103,7 +112,37 @@ public final class IdleFootprintBench {
         }
       }
     }
-    return List.of(rss, pss, cpu);
+    return sharedTemplateRamUsed(shared) ? List.of(rss, pss, cpu, shared, pssWithShared) : List.of(rss, pss, cpu);
+  }
+
+  private static boolean sharedTemplateRamUsed(Stats shared) {
+    return shared.median() > 0;
+  }
+
+  /**
+   * Memory held by the ramfs files of template RAM the VMs map (each counted once): ramfs
+   * pages are never freed while the file exists, mapped by a VM or not.
+   */
+  private static long sharedTemplateRamKb(List<Long> pids) throws Exception {
+    java.util.Set<String> files = new java.util.TreeSet<>();
+    for (long pid : pids) {
+      for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "maps"))) {
+        int at = line.indexOf("/run/peapod/template-ram/");
+        if (at >= 0) {
+          files.add(line.substring(at).trim());
+        }
+      }
+    }
+    long kb = 0;
+    for (String file : files) {
+      Process du = new ProcessBuilder("du", "-k", file).start();
+      String out = new String(du.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).trim();
+      if (du.waitFor() != 0 || out.isEmpty()) {
+        throw new IOException("du -k " + file + " failed: " + out);
+      }
+      kb += Long.parseLong(out.split("\\s+")[0]);
+    }
+    return kb;
   }
 
   private static long cpuTicks(long pid) throws IOException {

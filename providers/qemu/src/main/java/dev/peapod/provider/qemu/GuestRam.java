@@ -6,31 +6,41 @@ import java.nio.file.Path;
  * How a VM's guest RAM is backed.
  *
  * <p>A cold boot uses a memfd (see {@link QemuCommandLine}). A template VM and
- * the VMs restored from it use a file mapped shared instead: with QEMU's
- * {@code x-ignore-shared} migration capability, RAM in a shared mapping is left
- * out of the migration stream, so a snapshot is the RAM file plus ~100 KB of
- * device state, and a restore maps a copy of the RAM file instead of parsing
- * 20+ MiB of pages out of the stream (measured: ~200 ms against ~520 ms
- * launch→READY under TCG, bench/RESULTS.md).
+ * the VMs restored from it use a file instead: with QEMU's {@code x-ignore-shared}
+ * migration capability, RAM in a shared mapping is left out of the migration
+ * stream, so a snapshot is the RAM file plus ~100 KB of device state, and a
+ * restore maps the RAM file instead of parsing 20+ MiB of pages out of the
+ * stream (measured: ~200 ms against ~520 ms launch→READY under TCG,
+ * bench/RESULTS.md).
+ *
+ * <p>A restored VM maps either its own copy of the template's RAM, shared, or the
+ * template's RAM itself, privately (copy on write: pages the guest never writes
+ * stay one copy for every VM of the template); see {@link TemplateRam}.
  *
  * @param file the RAM file, or null for a memfd
  * @param incoming whether QEMU waits for migration state ({@code -incoming defer}) instead of booting
+ * @param privateMapping whether the file is mapped copy-on-write ({@code share=off}) rather than shared
  */
-public record GuestRam(Path file, boolean incoming) {
+public record GuestRam(Path file, boolean incoming, boolean privateMapping) {
 
-  public static final GuestRam MEMFD = new GuestRam(null, false);
+  public static final GuestRam MEMFD = new GuestRam(null, false, false);
 
   /** RAM in {@code file}, booted: a template VM being made. */
   public static GuestRam template(Path file) {
-    return new GuestRam(file, false);
+    return new GuestRam(file, false, false);
   }
 
-  /** RAM in {@code file}, a copy of a template's, and device state to come over QMP. */
-  public static GuestRam restore(Path file) {
-    return new GuestRam(file, true);
+  /** RAM in {@code file}, the VM's own copy of a template's, and device state to come over QMP. */
+  public static GuestRam restoreCopy(Path file) {
+    return new GuestRam(file, true, false);
   }
 
-  public boolean sharedFile() {
+  /** RAM mapped copy-on-write from a template's RAM {@code file}, and device state to come over QMP. */
+  public static GuestRam restorePrivate(Path file) {
+    return new GuestRam(file, true, true);
+  }
+
+  public boolean backedByFile() {
     return file != null;
   }
 }

@@ -150,9 +150,9 @@ final class PodVm {
     String pod = definition.name();
     killOrphan(dir);
     Instant t0 = Instant.now();
-    QemuProcess process;
+    VmTemplates.Restored restored;
     try {
-      process = templates.launchRestored(template, definition);
+      restored = templates.launchRestored(template, definition);
     } catch (VmTemplates.RestoreException | VmLaunchException e) {
       LOG.log(System.Logger.Level.WARNING, "pod " + pod + ": booting cold: template " + template.key()
           + " could not be restored: " + e.getMessage());
@@ -160,13 +160,15 @@ final class PodVm {
       return Optional.empty();
     }
     CrashPoint.reach("after-launch");
+    QemuProcess process = restored.process();
     VmRecord record = newRecord(process, definition, spec).withBoot(RESTORED + " " + template.key());
     try {
       dir.writeVm(record);
       CrashPoint.reach("after-vm-record");
       GuestConnection guest = channels.get(pod, definition.files(), min(config.bootTimeout(), RESTORE_TIMEOUT));
       Instant ready = Instant.now();
-      Fields renewed = guest.call(Wire.MSG_RESTORED, GuestMessages.restored(entropy(), Instant.now()),
+      Fields renewed = guest.call(Wire.MSG_RESTORED, GuestMessages.restored(entropy(), Instant.now(),
+          !restored.ram().privateMapping()),
           REQUEST_TIMEOUT);
       String bootId = renewed.str(Wire.F_BOOT_ID).orElseThrow(() ->
           new GuestException("the guest answered RESTORED without a BOOT_ID"));

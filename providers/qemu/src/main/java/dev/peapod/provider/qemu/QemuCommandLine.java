@@ -24,7 +24,8 @@ import java.util.stream.Collectors;
  *       refined-jiffies, whose periodic tick costs an idle VM ~2 % of a core
  *       instead of ~0.4 % (seen on a loaded host; a template VM that caught it
  *       passed it on to every VM restored from it).
- *   <li>{@code tb-size}: QEMU's default 1 GiB translation buffer costs ~45 MiB per VM.
+ *   <li>{@code tb-size}: QEMU's default 1 GiB translation buffer costs ~45 MiB per VM
+ *       once a guest has run enough code; see {@link QemuConfig#DEFAULT_TB_SIZE_MIB}.
  *   <li>{@code -cpu qemu64,+arat} under TCG: without ARAT (APIC timer always
  *       running) the guest kernel cannot stop its tick when idle and takes 100
  *       timer interrupts a second, ~2.5 % of a host core per idle VM.
@@ -81,9 +82,9 @@ public final class QemuCommandLine {
     add(argv, "-M", "microvm,x-option-roms=off,isa-serial=on,rtc=on,memory-backend=ram");
     addAccelerator(argv, vm.accelerator());
     add(argv, "-m", Integer.toString(vm.memoryMiB()));
-    if (vm.ram().sharedFile()) {
+    if (vm.ram().backedByFile()) {
       add(argv, "-object", "memory-backend-file,id=ram,size=" + vm.memoryMiB() + "M,mem-path="
-          + value(vm.ram().file()) + ",share=on");
+          + value(vm.ram().file()) + (vm.ram().privateMapping() ? ",share=off" : ",share=on"));
     } else {
       add(argv, "-object", "memory-backend-memfd,id=ram,size=" + vm.memoryMiB() + "M");
     }

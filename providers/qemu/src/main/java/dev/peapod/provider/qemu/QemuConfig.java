@@ -38,11 +38,16 @@ public record QemuConfig(
 
   public static final String DEFAULT_QEMU = "qemu-system-x86_64";
   /**
-   * TCG translation buffer per VM. 4 MiB keeps an idle VM under 48 MiB PSS; 8 MiB
-   * boots ~10 % faster under TCG at ~4.6 MiB more per VM (bench/RESULTS.md). It
-   * does not matter with KVM.
+   * TCG translation buffer per VM. When it is full QEMU throws all translated code away and
+   * translates again, so a buffer smaller than what a guest runs makes every step slow:
+   * starting one container in a restored VM translates ~18 MiB of host code (34,000 blocks;
+   * QEMU's {@code info jit}), a cold boot and start ~34 MiB. With 4 MiB a replace took
+   * ~700 ms, with 16 MiB ~270 ms, with 32 MiB ~70 ms, and a restored start 1040 / 470 /
+   * 400 ms (bench/RESULTS.md). Only what is used becomes resident (an idle restored VM holds
+   * ~20 MiB of it), which template VMs sharing their RAM pays for (see
+   * {@link TemplateRam}). It does not matter with KVM.
    */
-  public static final int DEFAULT_TB_SIZE_MIB = 4;
+  public static final int DEFAULT_TB_SIZE_MIB = 32;
   public static final Path DEFAULT_KERNEL = Path.of("/usr/lib/peapod/vmlinux");
   public static final Path DEFAULT_INITRD = Path.of("/usr/lib/peapod/initramfs.cpio");
 

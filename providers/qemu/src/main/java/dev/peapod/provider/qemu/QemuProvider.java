@@ -63,6 +63,11 @@ public final class QemuProvider implements Provider {
    * report that within seconds rather than hang for the full request timeout.
    */
   static final Duration STATUS_TIMEOUT = Duration.ofSeconds(5);
+  /**
+   * Where the template RAM that restored VMs share lives: a ramfs, mounted on first use (as
+   * root; otherwise every restored VM gets a copy). One per host, whatever the state directory.
+   */
+  static final Path TEMPLATE_RAMFS = Path.of("/run/peapod/template-ram");
 
   private final QemuConfig config;
   private final StateDirectory state;
@@ -84,7 +89,8 @@ public final class QemuProvider implements Provider {
         AcceleratorProbe.keyFor(HostInfo.bootId(), config.qemuBinary(), config.kernel(), config.initrd()),
         config.probeTimeout());
     this.templates = new VmTemplates(config.templates(), commandLine, config.qemuBinary(),
-        state.root().resolve("templates"), Path.of("/dev/shm"), config.bootTimeout());
+        state.root().resolve("templates"), new TemplateRam(TEMPLATE_RAMFS, Path.of("/dev/shm")),
+        config.bootTimeout());
     this.vms = new PodVm(config, commandLine, probe, channels, templates);
   }
 

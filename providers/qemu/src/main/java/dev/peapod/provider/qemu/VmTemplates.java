@@ -23,7 +23,6 @@ import java.time.Instant;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
-import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -45,13 +44,9 @@ import java.util.stream.Stream;
  * keeps the {@link #KEEP} most recently made and deletes older ones (~25 MiB each),
  * which a rebuilt kernel or initramfs leaves behind.
  *
- * <p>A restore copies {@code ram} to a file of its own on tmpfs ({@code /dev/shm},
- * sparse: only the ~25 MiB the template touched), maps it shared, and feeds QEMU the
- * state with {@code migrate-incoming}. The copy keeps each VM's memory private and
- * lets free page reporting punch holes in it as it does in a memfd; the file is
- * unlinked as soon as QEMU has mapped it. Mapping the template's file privately
- * would share pages between VMs, but QEMU 7.2 punches reported pages out of the
- * backing file even in a private mapping, which would zero them in the template.
+ * <p>A restore maps the template's RAM (see {@link TemplateRam}: copy on write from one
+ * ramfs copy shared by all VMs of the template, or a copy of its own where there is no
+ * ramfs) and feeds QEMU the state with {@code migrate-incoming}.
  *
  * <p>The template must have the pod VM's device layout exactly: every image comes
  * through the 9p image share (no per-pod virtio-blk), and a pod with hostPath
@@ -99,6 +94,14 @@ final class VmTemplates implements AutoCloseable {
     }
   }
 
+  /**
+   * A VM restored from a template and running.
+   *
+   * @param ram how its RAM is backed: a guest whose RAM maps the template's privately is told to
+   *     stop reporting free pages (see {@link TemplateRam})
+   */
+  record Restored(QemuProcess process, GuestRam ram) {}
+
   /** Why a restore did not give a running VM; the caller boots cold instead. */
   static final class RestoreException extends RuntimeException {
     RestoreException(String message, Throwable cause) {
@@ -110,7 +113,7 @@ final class VmTemplates implements AutoCloseable {
   private final QemuCommandLine commandLine;
   private final String qemuBinary;
   private final Path root;
-  private final Path ramDir;
+  private final TemplateRam ram;
   private final Duration bootTimeout;
   private final ExecutorService builder;
   private Future<?> building;
@@ -118,15 +121,15 @@ final class VmTemplates implements AutoCloseable {
   /**
    * @param enabled false when templates are switched off (PEAPOD_TEMPLATES=off): every VM boots cold
    * @param root where templates live, {@code <state>/templates}
-   * @param ramDir a tmpfs directory for each restored VM's copy of the template RAM
+   * @param ram where restored VMs get the template's RAM
    */
-  VmTemplates(boolean enabled, QemuCommandLine commandLine, String qemuBinary, Path root, Path ramDir,
+  VmTemplates(boolean enabled, QemuCommandLine commandLine, String qemuBinary, Path root, TemplateRam ram,
       Duration bootTimeout) {
     this.enabled = enabled;
     this.commandLine = commandLine;
     this.qemuBinary = qemuBinary;
     this.root = root;
-    this.ramDir = ramDir;
+    this.ram = ram;
     this.bootTimeout = bootTimeout;
     // One builder thread at most, gone when idle: a provider may be closed and used again.
     this.builder = new ThreadPoolExecutor(0, 1, 1, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), r -> {
@@ -162,8 +165,9 @@ final class VmTemplates implements AutoCloseable {
     if (hasHostShares) {
       return Optional.of("hostPath volumes add 9p devices a template does not have");
     }
-    if (!Files.isDirectory(ramDir) || !Files.isWritable(ramDir)) {
-      return Optional.of(ramDir + " (tmpfs for guest RAM) is not a writable directory");
+    Optional<String> noRam = ram.unusable();
+    if (noRam.isPresent()) {
+      return noRam;
     }
     if (!SHELL_SAFE.matcher(root.toString()).matches()) {
       return Optional.of("the state directory " + root + " has characters QEMU's exec: migration cannot take");
@@ -225,6 +229,7 @@ final class VmTemplates implements AutoCloseable {
         Files.writeString(work.resolve("template.txt"), describe(shape), StandardCharsets.UTF_8);
         move(work, dir);
         prune(root, KEEP);
+        ram.sweep();
         LOG.log(System.Logger.Level.INFO, "made template VM " + key + " in "
             + Duration.between(t0, Instant.now()).toMillis() + " ms (" + describe(shape).replace('\n', ' ') + ")");
       } catch (InterruptedException e) {
@@ -243,20 +248,17 @@ final class VmTemplates implements AutoCloseable {
    *
    * @throws RestoreException when the template cannot be used; the VM is gone then
    */
-  QemuProcess launchRestored(Template template, VmDefinition vm) {
-    Path ram = ramDir.resolve("peapod-" + UUID.randomUUID() + ".ram");
+  Restored launchRestored(Template template, VmDefinition vm) {
     QemuProcess process = null;
     String marker = VmDefinition.commandLineMarker(vm.name());
     try {
       long t0 = System.nanoTime();
-      copySparse(template.ram(), ram);
+      GuestRam guestRam = ram.prepare(template);
       long t1 = System.nanoTime();
       try {
-        process = QemuProcess.launch(commandLine.argv(vm.withRam(GuestRam.restore(ram))), vm.files());
+        process = QemuProcess.launch(commandLine.argv(vm.withRam(guestRam)), vm.files());
       } finally {
-        // QEMU has mapped it (or failed): the file's pages live on while mapped, and a
-        // VM that dies leaves nothing behind in /dev/shm.
-        Files.deleteIfExists(ram);
+        ram.launched(guestRam);
       }
       try (QmpClient qmp = QmpClient.connect(vm.files().qmpSocket(), MIGRATION_TIMEOUT)) {
         ignoreSharedRam(qmp);
@@ -268,12 +270,12 @@ final class VmTemplates implements AutoCloseable {
           throw new RestoreException("the restored VM is " + status + ", not running", null);
         }
       }
-      String took = String.format("pod %s: RAM copied in %d ms, QEMU daemonized in %d ms, running after %d ms",
-          vm.name(), (t1 - t0) / 1_000_000,
+      String took = String.format("pod %s: RAM (%s) ready in %d ms, QEMU daemonized in %d ms, running after %d ms",
+          vm.name(), guestRam.privateMapping() ? "shared, copy on write" : "copied", (t1 - t0) / 1_000_000,
           Duration.between(process.launchedAt(), process.daemonizedAt()).toMillis(),
           (System.nanoTime() - t0) / 1_000_000);
       LOG.log(System.Logger.Level.DEBUG, took);
-      return process;
+      return new Restored(process, guestRam);
     } catch (IOException | RuntimeException e) {
       if (process != null) {
         process.kill(marker, Duration.ofSeconds(5));
@@ -339,6 +341,7 @@ final class VmTemplates implements AutoCloseable {
     } catch (IOException e) {
       LOG.log(System.Logger.Level.WARNING, "cannot delete template " + template.dir() + ": " + e);
     }
+    ram.sweep();
   }
 
   /** The template key of a shape (see {@link TemplateKey}). */
@@ -401,25 +404,6 @@ final class VmTemplates implements AutoCloseable {
         Thread.currentThread().interrupt();
         throw new QmpException("interrupted while waiting for migration");
       }
-    }
-  }
-
-  /**
-   * Copies only the parts of {@code from} that hold data: {@code cp --sparse=always}
-   * finds them with SEEK_DATA, which Java has no call for. A plain copy would
-   * allocate the whole guest RAM size on tmpfs.
-   */
-  private static void copySparse(Path from, Path to) throws IOException {
-    Process cp = new ProcessBuilder("cp", "--sparse=always", from.toString(), to.toString())
-        .redirectErrorStream(true).start();
-    try {
-      String out = new String(cp.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
-      if (cp.waitFor() != 0) {
-        throw new IOException("cp " + from + " " + to + " failed: " + out);
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IOException("interrupted while copying " + from, e);
     }
   }
 

@@ -66,6 +66,22 @@ class QemuCommandLineTest {
   }
 
   @Test
+  void restoredVmsMapTheTemplateRamPrivatelyOrTheirOwnCopyShared() {
+    VmDefinition vm = new VmDefinition("web", Path.of("/k/bz"), Path.of("/k/i"), 1, 128,
+        Accelerator.TCG, FILES, List.of(), List.of(), true, null, List.of());
+    QemuCommandLine qemu = new QemuCommandLine("qemu-system-x86_64", 32, OptionalLong.empty());
+
+    List<String> shared = qemu.argv(vm.withRam(GuestRam.restorePrivate(Path.of("/run/peapod/template-ram/t.ram"))));
+    assertEquals("memory-backend-file,id=ram,size=128M,mem-path=/run/peapod/template-ram/t.ram,share=off",
+        shared.get(shared.indexOf("-object") + 1));
+    assertEquals("defer", shared.get(shared.indexOf("-incoming") + 1));
+
+    List<String> copy = qemu.argv(vm.withRam(GuestRam.restoreCopy(Path.of("/dev/shm/peapod-1.ram"))));
+    assertEquals("memory-backend-file,id=ram,size=128M,mem-path=/dev/shm/peapod-1.ram,share=on",
+        copy.get(copy.indexOf("-object") + 1));
+  }
+
+  @Test
   void usesKvmWithTheHostCpuAndLeavesOutWhatIsNotThere() {
     VmDefinition vm = new VmDefinition("probe", Path.of("/k/bz"), Path.of("/k/i"), 1, 64,
         Accelerator.KVM, FILES, List.of(), List.of(), false, null, List.of());

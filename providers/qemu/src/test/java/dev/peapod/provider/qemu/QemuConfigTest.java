@@ -19,7 +19,7 @@ class QemuConfigTest {
     QemuConfig c = QemuConfig.fromEnvironment(none, Map.of(), true);
     assertEquals(QemuConfig.DEFAULT_KERNEL, c.kernel());
     assertEquals(Optional.empty(), c.accelerator());
-    assertEquals(4, c.tbSizeMiB());
+    assertEquals(32, c.tbSizeMiB());
   }
 
   @Test

@@ -33,7 +33,8 @@ class VmTemplatesTest {
 
   private VmTemplates templates(int tbSize, OptionalLong tsc, boolean enabled) throws Exception {
     return new VmTemplates(enabled, new QemuCommandLine("qemu-system-x86_64", tbSize, tsc), "qemu-system-x86_64",
-        dir.resolve("templates"), Files.createDirectories(dir.resolve("shm")), Duration.ofSeconds(5));
+        dir.resolve("templates"), new TemplateRam(dir.resolve("ramfs"), Files.createDirectories(dir.resolve("shm"))),
+        Duration.ofSeconds(5));
   }
 
   private VmTemplates.Shape shape(int vcpus, int memory, Accelerator accel) {

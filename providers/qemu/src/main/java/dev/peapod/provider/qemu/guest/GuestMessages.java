@@ -28,13 +28,16 @@ public final class GuestMessages {
   private GuestMessages() {}
 
   /**
-   * RESTORED: {@code entropy} reseeds the guest kernel's RNG, {@code now} sets its clock; the
-   * OK carries the VM's new boot id.
+   * RESTORED: {@code entropy} reseeds the guest kernel's RNG, {@code now} sets its clock,
+   * {@code freePageReporting} false turns the guest's free page reporting off (its RAM is a
+   * private mapping of a template's, where reported pages cannot be dropped); the OK carries
+   * the VM's new boot id.
    */
-  public static Fields restored(byte[] entropy, Instant now) {
+  public static Fields restored(byte[] entropy, Instant now, boolean freePageReporting) {
     return Fields.builder()
         .bytes(Wire.F_ENTROPY, entropy)
         .u64(Wire.F_TIME_NS, now.getEpochSecond() * 1_000_000_000L + now.getNano())
+        .u32(Wire.F_FREE_PAGE_REPORTING, freePageReporting ? 1 : 0)
         .build();
   }
 

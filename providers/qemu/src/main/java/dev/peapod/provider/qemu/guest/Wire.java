@@ -92,6 +92,7 @@ public final class Wire {
   public static final int F_HOST_TAG = 0x33;
   public static final int F_HOST_FILE = 0x34;
   public static final int F_ENTROPY = 0x35;
+  public static final int F_FREE_PAGE_REPORTING = 0x36;
   public static final int F_CONTAINER_STATUS = 0x30;
   public static final int F_STATE = 0x31;
   public static final int F_RESTARTS = 0x32;
@@ -128,7 +129,7 @@ public final class Wire {
     switch (tag) {
       case F_VERSION: case F_CODE: case F_PID: case F_EXIT_CODE: case F_SIGNAL: case F_STREAM:
       case F_RESTART: case F_BACKOFF_MS: case F_READONLY: case F_GRACE_MS: case F_TTY:
-      case F_ROWS: case F_COLS: case F_STATE: case F_RESTARTS:
+      case F_ROWS: case F_COLS: case F_STATE: case F_RESTARTS: case F_FREE_PAGE_REPORTING:
         return Kind.U32;
       case F_EVENT_SEQ: case F_TIME_NS: case F_SIZE_LIMIT:
         return Kind.U64;

@@ -134,8 +134,34 @@ class TemplateRestoreIT {
     assertEquals("restored\n", page.body(), "the port forward reaches the restored VM");
   }
 
+  /**
+   * Both restored VMs map one ramfs copy of the template's RAM copy-on-write, their guests
+   * stopped free page reporting, and the shared copy still holds exactly the template's bytes
+   * after two guests ran in it.
+   */
   @Test
   @Order(3)
+  void restoredVmsShareTheTemplateRamCopyOnWrite() throws Exception {
+    Path shared = null;
+    for (String p : List.of("tmpl-a", "tmpl-b")) {
+      long pid = provider.inspect(p).orElseThrow().vm().orElseThrow().pid();
+      List<String> mapped = Files.readAllLines(Path.of("/proc/" + pid + "/maps")).stream()
+          .filter(l -> l.contains("/run/peapod/template-ram/")).toList();
+      assertEquals(1, mapped.size(), p + " maps the shared template RAM once: " + mapped);
+      String[] fields = mapped.get(0).trim().split("\\s+");
+      assertEquals("rw-p", fields[1], p + ": a private (copy-on-write) mapping: " + mapped.get(0));
+      Path file = Path.of(fields[fields.length - 1]);
+      assertTrue(shared == null || shared.equals(file), "the same file in both VMs: " + shared + ", " + file);
+      shared = file;
+      assertEquals("11", exec(provider, p, "web", "cat", "/sys/module/page_reporting/parameters/page_reporting_order")
+          .stdout().trim(), p + ": free page reporting is off");
+    }
+    Path template = templates().findFirst().orElseThrow();
+    assertEquals(-1L, Files.mismatch(template.resolve("ram"), shared), "the shared copy is unchanged");
+  }
+
+  @Test
+  @Order(4)
   void aRestoredVmTakesAReplaceWithANewImage() {
     PodStatus before = provider.inspect("tmpl-b").orElseThrow();
     PodSpec next = before.spec().withContainers(List.of(
@@ -146,7 +172,7 @@ class TemplateRestoreIT {
   }
 
   @Test
-  @Order(4)
+  @Order(5)
   void aCorruptTemplateMeansAColdBootAndIsMadeAgain() throws Exception {
     Path template = templates().findFirst().orElseThrow();
     Files.write(template.resolve("state"), new byte[] {'Q', 'E', 'V', 'M', 0, 0, 0, 9, 1, 2, 3});
@@ -158,7 +184,7 @@ class TemplateRestoreIT {
   }
 
   @Test
-  @Order(5)
+  @Order(6)
   void aTemplateWithDamagedRamMeansAColdBoot() throws Exception {
     Path template = templates().findFirst().orElseThrow();
     Files.write(template.resolve("ram"), new byte[0]); // the restored guest resumes into zeroed memory
@@ -168,7 +194,7 @@ class TemplateRestoreIT {
   }
 
   @Test
-  @Order(6)
+  @Order(7)
   void templatesOffMeansAColdBoot() {
     try (QemuProvider off = new QemuProvider(config(false))) {
       off.create(pod("tmpl-off", List.of()));

@@ -1,0 +1,299 @@
+package dev.peapod.provider.qemu;
+
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * The guest RAM a VM restored from a template starts with.
+ *
+ * <p>Preferred: the template's RAM mapped <em>privately</em> (copy on write) by every VM
+ * restored from it, as Kata's VM templating does. Pages a guest never writes (most of the
+ * kernel image, ~12 of the ~15 MiB a restored guest holds) are then one copy in host memory
+ * for all those VMs instead of one per VM: 20 idle VMs measured 45.6 MiB PSS each against
+ * 52.0 MiB with copies (bench/RESULTS.md).
+ *
+ * <p>The catch is QEMU 7.2 (Debian 12): when a guest reports free pages, QEMU punches the
+ * range out of the backing <em>file</em> even when the mapping is private, which would zero
+ * those pages under every other VM mapping the template, a way for one guest to corrupt its
+ * neighbours. So the shared file lives on <b>ramfs</b>, which has no {@code fallocate} at all:
+ * the punch fails (QEMU logs it and drops nothing), whatever the guest does. The host also
+ * asks a restored guest to stop reporting free pages (RESTORED with FREE_PAGE_REPORTING 0),
+ * which only saves the futile reports. ramfs pages are not swappable and a private mapping
+ * faults in each page of the file a guest touches, holes included, so the shared file grows
+ * from the template's ~23 MiB towards the guest RAM size as VMs run; it is deleted when its
+ * template is.
+ *
+ * <p>Mounting ramfs takes root. Otherwise (or when the mount fails) every restore copies the
+ * template's RAM to a sparse file of its own on tmpfs ({@code /dev/shm}), maps it shared and
+ * unlinks it once QEMU has mapped it; free page reporting then returns memory as in a cold
+ * VM.
+ *
+ * <p>Files on the ramfs are named by the template's key and a hash of its directory and the
+ * identity of its files, so a rebuilt template never reuses an older template's RAM,
+ * and each has an {@code .origin} file naming that directory: every restore, under a lock,
+ * sweeps away files whose template is gone (pruned, discarded, or its whole state directory
+ * deleted, as tests do), since nothing else would ever free that memory.
+ */
+final class TemplateRam {
+
+  private static final System.Logger LOG = System.getLogger(TemplateRam.class.getName());
+  private static final String RAM = ".ram";
+  private static final String ORIGIN = ".origin";
+  private static final String PARTIAL = ".partial";
+  private static final String LOCK = ".lock";
+  /** File locks are per process; threads of one process (several providers) take this first. */
+  private static final ReentrantLock THREADS = new ReentrantLock();
+
+  private final Path sharedDir;
+  private final Path copyDir;
+  private volatile Optional<String> sharedUnavailable;
+
+  /**
+   * @param sharedDir where the ramfs is (mounted there on first use when it is not)
+   * @param copyDir a tmpfs directory for per-VM copies when there is no ramfs
+   */
+  TemplateRam(Path sharedDir, Path copyDir) {
+    this.sharedDir = sharedDir;
+    this.copyDir = copyDir;
+  }
+
+  /** Why restores cannot copy RAM at all, if they cannot. */
+  Optional<String> unusable() {
+    if (!Files.isDirectory(copyDir) || !Files.isWritable(copyDir)) {
+      return Optional.of(copyDir + " (tmpfs for guest RAM) is not a writable directory");
+    }
+    return Optional.empty();
+  }
+
+  /**
+   * The RAM for a VM restored from {@code template}: the shared ramfs file when there is a
+   * ramfs, else a fresh copy. Call {@link #launched} once QEMU has mapped it.
+   */
+  GuestRam prepare(VmTemplates.Template template) throws IOException {
+    if (sharedAvailable()) {
+      try (Exclusive held = exclusive()) {
+        sweepLocked();
+        return GuestRam.restorePrivate(sharedFile(template));
+      }
+    }
+    Path copy = copyDir.resolve("peapod-" + UUID.randomUUID() + RAM);
+    copySparse(template.ram(), copy);
+    return GuestRam.restoreCopy(copy);
+  }
+
+  /**
+   * QEMU has mapped {@code ram} (or failed to start): a per-VM copy is unlinked, its pages live
+   * on while mapped, and a VM that dies leaves nothing behind.
+   */
+  void launched(GuestRam ram) throws IOException {
+    if (!ram.privateMapping()) {
+      Files.deleteIfExists(ram.file());
+    }
+  }
+
+  /** Deletes shared RAM files whose template is gone; called after templates are deleted. */
+  void sweep() {
+    if (sharedUnavailable == null || sharedUnavailable.isPresent()) {
+      return;
+    }
+    try (Exclusive held = exclusive()) {
+      sweepLocked();
+    } catch (IOException e) {
+      LOG.log(System.Logger.Level.WARNING, "cannot clean up " + sharedDir + ": " + e);
+    }
+  }
+
+  private synchronized boolean sharedAvailable() {
+    if (sharedUnavailable == null) {
+      sharedUnavailable = mountShared();
+      sharedUnavailable.ifPresent(why -> LOG.log(System.Logger.Level.DEBUG,
+          "restored VMs get a copy of the template RAM each: " + why));
+    }
+    return sharedUnavailable.isEmpty();
+  }
+
+  /**
+   * Keeps {@code BASE.ram} and {@code BASE.origin} of templates that still exist and deletes
+   * everything else: RAM of deleted templates, and what a restore killed half way left (under
+   * the lock no copy is in progress).
+   */
+  private void sweepLocked() throws IOException {
+    try (DirectoryStream<Path> files = Files.newDirectoryStream(sharedDir)) {
+      for (Path file : files) {
+        String name = file.getFileName().toString();
+        if (name.equals(LOCK)) {
+          continue;
+        }
+        String base = name.contains(".") ? name.substring(0, name.indexOf('.')) : name;
+        boolean kept = (name.equals(base + RAM) || name.equals(base + ORIGIN))
+            && !base.isEmpty() && stillCurrent(base, sharedDir.resolve(base + ORIGIN));
+        if (!kept) {
+          Files.deleteIfExists(file);
+        }
+      }
+    }
+  }
+
+  private static boolean stillCurrent(String base, Path origin) {
+    try {
+      Path templateDir = Path.of(Files.readString(origin, StandardCharsets.UTF_8).trim());
+      return base.equals(name(new VmTemplates.Template(templateDir.getFileName().toString(), templateDir)));
+    } catch (IOException | RuntimeException e) {
+      return false; // unreadable, or its template is gone: nothing can use it any more
+    }
+  }
+
+  /** The template's RAM on the ramfs, copied there by the first restore that needs it. */
+  private Path sharedFile(VmTemplates.Template template) throws IOException {
+    String base = name(template);
+    Path ram = sharedDir.resolve(base + RAM);
+    if (Files.isRegularFile(ram)) {
+      return ram;
+    }
+    Path partial = sharedDir.resolve(base + PARTIAL);
+    Files.writeString(sharedDir.resolve(base + ORIGIN), template.dir().toAbsolutePath() + "\n");
+    copySparse(template.ram(), partial);
+    move(partial, ram);
+    return ram;
+  }
+
+  /** Held while the ramfs directory changes: by this process's threads, then by processes. */
+  private Exclusive exclusive() throws IOException {
+    THREADS.lock();
+    try {
+      FileChannel channel = FileChannel.open(sharedDir.resolve(LOCK), StandardOpenOption.CREATE,
+          StandardOpenOption.WRITE);
+      try {
+        channel.lock();
+      } catch (IOException | RuntimeException e) {
+        channel.close();
+        throw e;
+      }
+      return () -> {
+        try {
+          channel.close();
+        } finally {
+          THREADS.unlock();
+        }
+      };
+    } catch (IOException | RuntimeException e) {
+      THREADS.unlock();
+      throw e;
+    }
+  }
+
+  private interface Exclusive extends AutoCloseable {
+    @Override
+    void close() throws IOException;
+  }
+
+  /** A name that changes whenever the template's directory, its state or its RAM file does. */
+  private static String name(VmTemplates.Template template) throws IOException {
+    String identity = template.dir().toAbsolutePath() + "\n" + identity(template.state()) + identity(template.ram());
+    try {
+      byte[] digest = MessageDigest.getInstance("SHA-256").digest(identity.getBytes(StandardCharsets.UTF_8));
+      return template.key() + "-" + HexFormat.of().formatHex(digest, 0, 8);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is missing from this JVM", e);
+    }
+  }
+
+  private static String identity(Path file) throws IOException {
+    BasicFileAttributes a = Files.readAttributes(file, BasicFileAttributes.class);
+    return a.fileKey() + " " + a.lastModifiedTime().to(TimeUnit.NANOSECONDS) + " " + a.size() + "\n";
+  }
+
+  /** Empty when {@link #sharedDir} is (now) a ramfs we can write; else why not. */
+  private Optional<String> mountShared() {
+    try {
+      if (isRamfs(sharedDir)) {
+        return Files.isWritable(sharedDir) ? Optional.empty() : Optional.of(sharedDir + " is not writable");
+      }
+      Files.createDirectories(sharedDir);
+      Process mount = new ProcessBuilder("mount", "-t", "ramfs", "-o", "mode=0700", "peapod-template-ram",
+          sharedDir.toString()).redirectErrorStream(true).start();
+      String out = new String(mount.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+      if (mount.waitFor() != 0) {
+        return Optional.of("cannot mount a ramfs on " + sharedDir + ": " + out);
+      }
+      return isRamfs(sharedDir) ? Optional.empty() : Optional.of(sharedDir + " is still not a ramfs after mount");
+    } catch (IOException e) {
+      return Optional.of("cannot mount a ramfs on " + sharedDir + ": " + e.getMessage());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return Optional.of("interrupted while mounting a ramfs on " + sharedDir);
+    }
+  }
+
+  /** Whether {@code dir} is the mount point of a ramfs, from /proc/self/mountinfo. */
+  static boolean isRamfs(Path dir) throws IOException {
+    if (!Files.isDirectory(dir)) {
+      return false;
+    }
+    String mountPoint = dir.toRealPath().toString();
+    for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"), StandardCharsets.UTF_8)) {
+      // id parent major:minor root mount-point options [optional...] - fstype source super-options
+      String[] fields = line.split(" ");
+      int dash = List.of(fields).indexOf("-");
+      if (fields.length > 4 && dash > 0 && dash + 1 < fields.length
+          && unescape(fields[4]).equals(mountPoint) && fields[dash + 1].equals("ramfs")) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** mountinfo escapes space, tab, newline and backslash as octal. */
+  private static String unescape(String field) {
+    return field.replace("\\040", " ").replace("\\011", "\t").replace("\\012", "\n").replace("\\134", "\\");
+  }
+
+  /**
+   * Copies only the parts of {@code from} that hold data: {@code cp --sparse=always}
+   * finds them with SEEK_DATA, which Java has no call for. A plain copy would
+   * allocate the whole guest RAM size.
+   */
+  static void copySparse(Path from, Path to) throws IOException {
+    if (!Files.isRegularFile(from)) {
+      throw new NoSuchFileException(from.toString(), null, "the template's RAM file is missing");
+    }
+    Process cp = new ProcessBuilder("cp", "--sparse=always", from.toString(), to.toString())
+        .redirectErrorStream(true).start();
+    try {
+      String out = new String(cp.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+      if (cp.waitFor() != 0) {
+        Files.deleteIfExists(to);
+        throw new IOException("cp " + from + " " + to + " failed: " + out);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      Files.deleteIfExists(to);
+      throw new IOException("interrupted while copying " + from, e);
+    }
+  }
+
+  private static void move(Path from, Path to) throws IOException {
+    try {
+      Files.move(from, to, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    } catch (AtomicMoveNotSupportedException e) {
+      Files.move(from, to, StandardCopyOption.REPLACE_EXISTING);
+    }
+  }
+}

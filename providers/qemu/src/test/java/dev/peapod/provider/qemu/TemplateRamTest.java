@@ -1,0 +1,147 @@
+package dev.peapod.provider.qemu;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Where restored VMs get their RAM: one copy-on-write ramfs file per template, really mounted
+ * (the tests run as root, like Peapod), or a copy each when there can be no ramfs.
+ */
+class TemplateRamTest {
+
+  @TempDir
+  Path dir;
+  private Path ramfs;
+  private Path shm;
+  private VmTemplates.Template template;
+
+  @BeforeEach
+  void setUp() throws Exception {
+    ramfs = dir.resolve("ramfs");
+    shm = Files.createDirectories(dir.resolve("shm"));
+    template = template("t1", 1);
+  }
+
+  @AfterEach
+  void unmount() throws Exception {
+    if (TemplateRam.isRamfs(ramfs)) {
+      Process umount = new ProcessBuilder("umount", ramfs.toString()).inheritIO().start();
+      assertEquals(0, umount.waitFor(), "umount " + ramfs);
+    }
+  }
+
+  /** A template directory with a sparse 64 MiB RAM file holding {@code marker} at two offsets. */
+  private VmTemplates.Template template(String key, int marker) throws IOException {
+    Path t = Files.createDirectories(dir.resolve("templates").resolve(key));
+    try (RandomAccessFile ram = new RandomAccessFile(t.resolve("ram").toFile(), "rw")) {
+      ram.setLength(64L << 20);
+      ram.seek(4096);
+      ram.write(("page one " + marker).getBytes(StandardCharsets.UTF_8));
+      ram.seek(40L << 20);
+      ram.write(("page two " + marker).getBytes(StandardCharsets.UTF_8));
+    }
+    Files.writeString(t.resolve("state"), "QEVM " + marker);
+    return new VmTemplates.Template(key, t);
+  }
+
+  private List<String> ramfsFiles() throws IOException {
+    try (Stream<Path> files = Files.list(ramfs)) {
+      return files.map(p -> p.getFileName().toString()).filter(n -> !n.equals(".lock")).sorted().toList();
+    }
+  }
+
+  @Test
+  void restoredVmsShareOneRamfsCopyOfTheTemplateMappedPrivately() throws Exception {
+    TemplateRam ram = new TemplateRam(ramfs, shm);
+    GuestRam first = ram.prepare(template);
+    assertTrue(TemplateRam.isRamfs(ramfs), "mounted a ramfs on first use");
+    assertTrue(first.privateMapping());
+    assertTrue(first.incoming());
+    assertEquals(ramfs, first.file().getParent());
+    assertArrayEquals(Files.readAllBytes(template.ram()), Files.readAllBytes(first.file()), "the template's bytes");
+    assertTrue(Files.readString(Path.of(first.file().toString().replace(".ram", ".origin"))).contains("t1"));
+
+    GuestRam second = new TemplateRam(ramfs, shm).prepare(template); // another process, same template
+    assertEquals(first.file(), second.file(), "one shared file, not a copy per VM");
+    ram.launched(second);
+    assertTrue(Files.exists(second.file()), "the shared file stays for the next restore");
+    assertEquals(2, ramfsFiles().size(), ramfsFiles().toString());
+  }
+
+  @Test
+  void ramfsRefusesTheHolePunchThatQemuWouldDoForAReportedPage() throws Exception {
+    Path shared = new TemplateRam(ramfs, shm).prepare(template).file();
+    byte[] before = Files.readAllBytes(shared);
+    Process punch = new ProcessBuilder("fallocate", "--punch-hole", "--offset", "0", "--length", "8192",
+        shared.toString()).redirectErrorStream(true).start();
+    String out = new String(punch.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertNotEquals(0, punch.waitFor(), "ramfs has no fallocate: " + out);
+    assertArrayEquals(before, Files.readAllBytes(shared), "nothing was zeroed");
+  }
+
+  @Test
+  void aRebuiltTemplateGetsANewFileAndTheOldOneIsSwept() throws Exception {
+    TemplateRam ram = new TemplateRam(ramfs, shm);
+    Path old = ram.prepare(template).file();
+    VmTemplates.Template rebuilt = template("t1", 2);
+    Files.setLastModifiedTime(rebuilt.state(), FileTime.fromMillis(Files.getLastModifiedTime(rebuilt.state())
+        .toMillis() + 5_000));
+    Path fresh = ram.prepare(rebuilt).file();
+    assertNotEquals(old, fresh);
+    assertFalse(Files.exists(old), "the old template's RAM is freed");
+    assertTrue(Files.readString(fresh, StandardCharsets.ISO_8859_1).contains("page two 2"));
+  }
+
+  @Test
+  void filesOfDeletedTemplatesAndHalfMadeCopiesAreSwept() throws Exception {
+    TemplateRam ram = new TemplateRam(ramfs, shm);
+    ram.prepare(template);
+    VmTemplates.Template other = template("t2", 3);
+    ram.prepare(other);
+    Files.writeString(ramfs.resolve("t9-0011223344556677.partial"), "killed half way");
+    Files.writeString(ramfs.resolve("t8-0011223344556677.origin"), dir.resolve("templates/t8") + "\n");
+
+    Files.delete(other.ram());
+    Files.delete(other.state());
+    Files.delete(other.dir());
+    ram.sweep();
+    List<String> left = ramfsFiles();
+    assertEquals(2, left.size(), left.toString());
+    assertTrue(left.stream().allMatch(n -> n.startsWith("t1-")), left.toString());
+  }
+
+  @Test
+  void withoutARamfsEachVmGetsACopyThatIsUnlinkedOnceMapped() throws Exception {
+    Path notADirectory = Files.writeString(dir.resolve("file"), "");
+    TemplateRam ram = new TemplateRam(notADirectory.resolve("ramfs"), shm);
+    GuestRam copy = ram.prepare(template);
+    assertFalse(copy.privateMapping());
+    assertEquals(shm, copy.file().getParent());
+    assertArrayEquals(Files.readAllBytes(template.ram()), Files.readAllBytes(copy.file()));
+    ram.launched(copy);
+    assertFalse(Files.exists(copy.file()), "unlinked: its pages live on in the VM's mapping only");
+  }
+
+  @Test
+  void onlyARamfsMountPointCountsAsRamfs() throws Exception {
+    assertFalse(TemplateRam.isRamfs(dir));
+    assertFalse(TemplateRam.isRamfs(dir.resolve("missing")));
+    assertTrue(TemplateRam.isRamfs(Files.createDirectories(ramfs)) == false && !TemplateRam.isRamfs(Path.of("/proc")));
+  }
+}
