@@ -165,18 +165,19 @@ class PlanApplyIT {
     assertTrue(stale.err().contains("Saved plan is stale: the pods changed since it was made"), stale::toString);
     assertTrue(!ps().containsKey("late"), "nothing of a stale plan is applied");
 
-    // A fresh saved plan applies; while it runs, a second apply is refused naming the holder.
+    // While a saved plan is being applied (held in the middle: a restored VM starts in well under
+    // the second JVM's start-up, so waiting for progress output would race), a second apply is
+    // refused naming the holder; the next apply after the holder is killed converges.
     Result again = peapod.run("plan", "-f", pods.toString(), "-out", saved.toString());
     assertTrue(again.out().contains("> web: start"), again::toString);
-    Running first = peapod.start("apply", saved.toString());
-    first.awaitOutput("booting...");
+    Process first = peapod.pausedAt("before-containers", "apply", saved.toString());
     Result second = peapod.run("apply", "-f", pods.toString(), "-auto-approve");
     assertEquals(4, second.exitCode(), second::toString);
     assertTrue(second.err().matches("(?s)peapod: the apply lock is locked by pid " + first.pid()
         + " \\(peapod apply " + java.util.regex.Pattern.quote(saved.toString()) + "\\) since .*"), second::toString);
-    Result firstResult = first.finish();
-    assertEquals(0, firstResult.exitCode(), firstResult::toString);
-    assertTrue(firstResult.out().contains("Apply complete: 1 created, 1 started"), firstResult::toString);
+    first.destroyForcibly().waitFor();
+    Result repair = peapod.run("apply", "-f", pods.toString(), "-auto-approve");
+    assertEquals(0, repair.exitCode(), repair::toString);
     noChanges(2);
   }
 
