@@ -140,6 +140,20 @@ class LauncherIT {
   }
 
   @Test
+  void theCheckoutIsFoundFromARelativePathAndThroughASymlink(@TempDir Path bin) throws Exception {
+    Path repo = REPO.toAbsolutePath().normalize();
+    String kernel = "\nkernel      " + repo.resolve("build/vmlinux") + "\n";
+    Result relative = run(List.of("bash", "-c", "cd " + repo + " && ./peapod version"));
+    assertEquals(0, relative.exitCode, relative::toString);
+    assertTrue(relative.out.contains(kernel), relative::toString);
+
+    Path link = Files.createSymbolicLink(bin.resolve("peapod"), repo.resolve("peapod"));
+    Result linked = run(List.of(link.toString(), "version"));
+    assertEquals(0, linked.exitCode, linked::toString);
+    assertTrue(linked.out.contains(kernel), linked::toString);
+  }
+
+  @Test
   void unbuiltCheckoutSaysHowToBuild(@TempDir Path checkout) throws Exception {
     Path script = checkout.resolve("peapod");
     Files.copy(REPO.resolve("peapod"), script);
@@ -162,7 +176,7 @@ class LauncherIT {
   /** The one class-data sharing archive next to the jar. */
   private static Path archive() throws IOException {
     try (Stream<Path> files = Files.list(TARGET)) {
-      List<Path> archives = files.filter(f -> f.getFileName().toString().matches("peapod-cds-[0-9]+\\.jsa")).toList();
+      List<Path> archives = files.filter(f -> f.getFileName().toString().matches("peapod-cds-.+\\.jsa")).toList();
       assertEquals(1, archives.size(), "archives: " + archives);
       return archives.get(0);
     }
@@ -186,6 +200,8 @@ class LauncherIT {
     builder.environment().put("PEAPOD_HOME", home.toString());
     builder.environment().put("HOME", home.resolve("user-home").toString());
     builder.environment().remove("NO_COLOR");
+    builder.environment().remove("PEAPOD_KERNEL"); // the launcher's default, this checkout's build/
+    builder.environment().remove("PEAPOD_INITRD");
     Path out = Files.createTempFile(home, "stdout", ".txt");
     Path err = Files.createTempFile(home, "stderr", ".txt");
     builder.redirectOutput(out.toFile()).redirectError(err.toFile());
