@@ -38,8 +38,8 @@ public final class IdleFootprintBench {
     QemuConfig base = QemuConfig.fromEnvironment();
     ImageRootfs rootfs = new ImageRootfs("busybox", image);
 
-    // Cold boots first, then VMs restored from a template VM (made by a warm-up start whose
-    // provider's close waits for it); one phase at a time, each with all its VMs at once.
+    // Cold boots first, then VMs restored from a template VM (made after a warm-up start, which
+    // waits for its builder); one phase at a time, each with all its VMs at once.
     List<Stats> cold = phase(base.withStateDir(Files.createTempDirectory("peapod-bench-cold-")).withTemplates(false),
         rootfs, vms, settleSeconds, sampleSeconds, "");
     Path templateState = Files.createTempDirectory("peapod-bench-tmpl-");
@@ -48,6 +48,9 @@ public final class IdleFootprintBench {
       warm.create(PodSpec.of("warm", List.of(ContainerSpec.of("main", rootfs, List.of("sleep", "1")))));
       warm.start("warm");
       warm.remove("warm", Duration.ZERO);
+      if (!warm.awaitTemplates(Duration.ofMinutes(2))) {
+        throw new IllegalStateException("the template VM was not made within 2 minutes");
+      }
     }
     List<Stats> restored = phase(templates, rootfs, vms, settleSeconds, sampleSeconds, "template_");
 

@@ -46,9 +46,12 @@ public final class LifecycleBench {
     Series cold = new Series("", false);
     Series restored = new Series("template_", true);
     String accel;
-    // Warm-up: JVM, page cache, and the template VM for this shape (close waits until it is made).
+    // Warm-up: JVM, page cache, and the template VM for this shape (made by a builder process).
     try (QemuProvider warm = new QemuProvider(base.withStateDir(templateState).withTemplates(true))) {
       run(warm, "warm", rootfs, null);
+      if (!warm.awaitTemplates(Duration.ofMinutes(2))) {
+        throw new IllegalStateException("the template VM was not made within 2 minutes");
+      }
     }
     try (QemuProvider coldBoot = new QemuProvider(base.withStateDir(coldState).withTemplates(false));
         QemuProvider fromTemplate = new QemuProvider(base.withStateDir(templateState).withTemplates(true))) {

@@ -39,6 +39,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
@@ -80,7 +81,8 @@ public final class QemuProvider implements Provider {
   public QemuProvider(QemuConfig config) {
     this.config = config;
     this.state = new StateDirectory(config.stateDir());
-    QemuCommandLine commandLine = new QemuCommandLine(config.qemuBinary(), config.tbSizeMiB(), HostInfo.tscKhz());
+    OptionalLong tscKhz = HostInfo.tscKhz();
+    QemuCommandLine commandLine = new QemuCommandLine(config.qemuBinary(), config.tbSizeMiB(), tscKhz);
     AcceleratorProbe probe = new AcceleratorProbe(
         config.accelerator(),
         AcceleratorProbe.kvmDevicePresent(),
@@ -88,7 +90,7 @@ public final class QemuProvider implements Provider {
         state.acceleratorCache(),
         AcceleratorProbe.keyFor(HostInfo.bootId(), config.qemuBinary(), config.kernel(), config.initrd()),
         config.probeTimeout());
-    this.templates = new VmTemplates(config.templates(), commandLine, config.qemuBinary(),
+    this.templates = new VmTemplates(config.templates(), config.qemuBinary(), config.tbSizeMiB(), tscKhz,
         state.root().resolve("templates"), new TemplateRam(TEMPLATE_RAMFS, Path.of("/dev/shm")),
         config.bootTimeout());
     this.vms = new PodVm(config, commandLine, probe, channels, templates);
@@ -265,14 +267,21 @@ public final class QemuProvider implements Provider {
   }
 
   /**
-   * Closes this instance's guest connections; the VMs keep running. A template VM still
-   * being made (after the first cold boot of its shape) is finished first, so that a
-   * short-lived process such as the CLI leaves it complete for the next start.
+   * Closes this instance's guest connections; the VMs keep running, and so do template VM
+   * builders (separate processes, see {@link VmTemplates}): closing never waits for them.
    */
   @Override
   public void close() {
     channels.close();
-    templates.close();
+  }
+
+  /**
+   * Waits until the template VMs this instance asked for (one per new shape it booted cold)
+   * are made, or their builders gave up, at most {@code timeout}; returns whether all ended.
+   * For benchmarks and tests that want the next start restored; nothing in a start waits.
+   */
+  public boolean awaitTemplates(Duration timeout) throws InterruptedException {
+    return templates.awaitBuilds(timeout);
   }
 
   // ---- status

@@ -9,8 +9,10 @@ import dev.peapod.provider.qemu.qmp.QmpException;
 import dev.peapod.provider.qemu.runtime.HostProcess;
 import dev.peapod.provider.qemu.runtime.VmFiles;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
@@ -21,13 +23,15 @@ import java.nio.file.attribute.FileTime;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Future;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.ThreadPoolExecutor;
+import java.util.OptionalLong;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
@@ -53,8 +57,30 @@ import java.util.stream.Stream;
  * volumes (extra 9p devices) boots cold. guest-init mounts the image share only
  * when a container needs it, so the template has it unmounted, which is what lets
  * QEMU migrate a 9p device at all.
+ *
+ * <p>Making one takes 4-7 s under TCG (a cold boot, {@link #SETTLE}, the save), and nothing
+ * waits for it: the cold boot that finds no template for its shape starts a {@link
+ * TemplateBuilder} process and the pod's start returns. A separate process rather than a
+ * thread because the CLI is a process per command: a thread dies with the JVM, so the CLI
+ * would have to wait for it (it did: its first start of a shape returned 4-7 s after the
+ * pod was up), while a builder in its own session outlives the CLI, its terminal's SIGHUP
+ * and Ctrl-C. One path for every caller: long-lived processes (tests, benchmarks, a
+ * controller) start builders too and can wait for them with {@link #awaitBuilds}.
+ *
+ * <p>Builders of the same key exclude each other with a {@link FileLock} on {@code
+ * <key>.lock}, held for the whole build: the second one finds it taken and exits, and the
+ * launcher does not even start a builder while the lock is taken. It is a kernel record
+ * lock (fcntl), released when its holder dies however it dies, so a builder killed half way
+ * leaves no stale lock: the next one gets it at once. The file holds the holder's pid, for
+ * people and tests; only the lock says whether a builder runs. A builder works in {@code
+ * <key>.new/} and renames it to {@code <key>/} only once {@code state} and {@code ram} are
+ * complete, so a killed builder leaves nothing a restore would use; the next builder kills
+ * the template QEMU it left running (by the pid file in {@code <key>.new/}) and deletes the
+ * directory. A failed build leaves {@code <key>.failed}, and no builder is started for that
+ * key for {@link #FAILED_BACKOFF} (a shape QEMU cannot save would otherwise cost a boot's CPU
+ * after every cold start); the builder's output is in {@code <key>.log}.
  */
-final class VmTemplates implements AutoCloseable {
+final class VmTemplates {
 
   private static final System.Logger LOG = System.getLogger(VmTemplates.class.getName());
   /** How many templates are kept (one per VM shape in use, plus a few a rebuild left behind). */
@@ -67,8 +93,8 @@ final class VmTemplates implements AutoCloseable {
    */
   private static final Duration SETTLE = Duration.ofMillis(2500);
   private static final Duration MIGRATION_TIMEOUT = Duration.ofSeconds(30);
-  /** How long {@link #close()} waits for a template still being made. */
-  private static final Duration CLOSE_WAIT = Duration.ofSeconds(60);
+  /** How long after a failed build no builder is started for the same key. */
+  static final Duration FAILED_BACKOFF = Duration.ofMinutes(5);
   /** Characters a path may have to be given to {@code exec:} (a shell command) unquoted. */
   private static final Pattern SHELL_SAFE = Pattern.compile("[A-Za-z0-9/._+=-]+");
 
@@ -110,33 +136,34 @@ final class VmTemplates implements AutoCloseable {
   }
 
   private final boolean enabled;
-  private final QemuCommandLine commandLine;
   private final String qemuBinary;
+  private final int tbSizeMiB;
+  private final OptionalLong tscKhz;
+  private final QemuCommandLine commandLine;
   private final Path root;
   private final TemplateRam ram;
   private final Duration bootTimeout;
-  private final ExecutorService builder;
-  private Future<?> building;
+  /** Pids of the builder processes this instance started, by key. */
+  private final Map<String, Long> builders = new HashMap<>();
 
   /**
    * @param enabled false when templates are switched off (PEAPOD_TEMPLATES=off): every VM boots cold
+   * @param qemuBinary the QEMU of pod VMs' {@link QemuCommandLine}
+   * @param tbSizeMiB its TCG translation buffer size
+   * @param tscKhz the host TSC frequency it passes to guests
    * @param root where templates live, {@code <state>/templates}
    * @param ram where restored VMs get the template's RAM
    */
-  VmTemplates(boolean enabled, QemuCommandLine commandLine, String qemuBinary, Path root, TemplateRam ram,
+  VmTemplates(boolean enabled, String qemuBinary, int tbSizeMiB, OptionalLong tscKhz, Path root, TemplateRam ram,
       Duration bootTimeout) {
     this.enabled = enabled;
-    this.commandLine = commandLine;
     this.qemuBinary = qemuBinary;
+    this.tbSizeMiB = tbSizeMiB;
+    this.tscKhz = tscKhz;
+    this.commandLine = new QemuCommandLine(qemuBinary, tbSizeMiB, tscKhz);
     this.root = root;
     this.ram = ram;
     this.bootTimeout = bootTimeout;
-    // One builder thread at most, gone when idle: a provider may be closed and used again.
-    this.builder = new ThreadPoolExecutor(0, 1, 1, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), r -> {
-      Thread t = new Thread(r, "peapod-template-builder");
-      t.setDaemon(true);
-      return t;
-    });
   }
 
   /**
@@ -150,7 +177,7 @@ final class VmTemplates implements AutoCloseable {
       return Optional.empty();
     }
     Template t = new Template(key(shape), root.resolve(key(shape)));
-    if (!Files.isRegularFile(t.state()) || !Files.isRegularFile(t.ram())) {
+    if (!complete(t.dir())) {
       LOG.log(System.Logger.Level.DEBUG, () -> "pod " + pod + ": cold boot: no template " + t.key() + " yet");
       return Optional.empty();
     }
@@ -176,70 +203,174 @@ final class VmTemplates implements AutoCloseable {
   }
 
   /**
-   * Makes the template for {@code shape} on a background thread, unless it exists or
-   * is being made (by this or another process). {@link #close()} waits for it.
+   * Starts a {@link TemplateBuilder} process for {@code shape} and returns without waiting,
+   * unless the template exists, a builder holds its lock, this instance's builder for it still
+   * runs, or its last build failed less than {@link #FAILED_BACKOFF} ago. Never throws: a
+   * template is an optimisation, its absence means cold boots.
    */
   synchronized void prepareLater(Shape shape) {
-    if (ineligible(false).isPresent() || Files.isRegularFile(root.resolve(key(shape)).resolve("state"))) {
+    if (ineligible(false).isPresent()) {
       return;
     }
-    if (building != null && !building.isDone()) {
+    String key = key(shape);
+    if (complete(root.resolve(key))) {
       return;
     }
-    building = builder.submit(() -> {
-      try {
-        build(shape);
-      } catch (RuntimeException | IOException e) {
-        LOG.log(System.Logger.Level.WARNING, "cannot make a template VM (pods keep booting cold): " + e);
+    Long mine = builders.get(key);
+    if (mine != null && ProcessHandle.of(mine).map(ProcessHandle::isAlive).orElse(false)) {
+      return;
+    }
+    try {
+      Files.createDirectories(root);
+      Optional<String> notNow = whyNotBuildNow(key);
+      if (notNow.isPresent()) {
+        LOG.log(System.Logger.Level.DEBUG, () -> "no template builder for " + key + ": " + notNow.get());
+        return;
       }
-    });
+      long builder = TemplateBuilder.launch(
+          new TemplateBuilder.Request(root, key, qemuBinary, tbSizeMiB, tscKhz, bootTimeout, shape), log(key));
+      builders.put(key, builder);
+      LOG.log(System.Logger.Level.DEBUG, () -> "making template VM " + key + " in process " + builder
+          + " (log: " + log(key) + ")");
+    } catch (IOException | RuntimeException e) {
+      LOG.log(System.Logger.Level.WARNING, "cannot start a template VM builder (pods keep booting cold): " + e);
+    }
   }
 
-  /** Makes the template for {@code shape} now, unless it exists or another process makes it. */
-  void build(Shape shape) throws IOException {
+  private Optional<String> whyNotBuildNow(String key) throws IOException {
+    Path failed = root.resolve(key + ".failed");
+    if (Files.isRegularFile(failed)) {
+      Instant at = Files.getLastModifiedTime(failed).toInstant();
+      if (at.plus(FAILED_BACKOFF).isAfter(Instant.now())) {
+        return Optional.of("its last build failed at " + at + " (see " + log(key) + ")");
+      }
+    }
+    try (FileChannel channel = FileChannel.open(lockFile(key), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        FileLock probe = channel.tryLock()) {
+      return probe == null ? Optional.of("another builder is making it") : Optional.empty();
+    } catch (OverlappingFileLockException e) {
+      return Optional.of("this process is making it");
+    }
+  }
+
+  /**
+   * Waits until the builders this instance started have ended (each made its template, found
+   * it made by another, or failed), at most {@code timeout}; returns whether they all ended.
+   */
+  boolean awaitBuilds(Duration timeout) throws InterruptedException {
+    List<Long> started;
+    synchronized (this) {
+      started = List.copyOf(builders.values());
+    }
+    long deadline = System.nanoTime() + timeout.toNanos();
+    for (long pid : started) {
+      Optional<ProcessHandle> builder = ProcessHandle.of(pid);
+      try {
+        if (builder.isPresent()) {
+          builder.get().onExit().get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+        }
+      } catch (TimeoutException e) {
+        return false;
+      } catch (ExecutionException e) {
+        throw new IllegalStateException("cannot wait for template builder " + pid, e);
+      }
+    }
+    return true;
+  }
+
+  /**
+   * Makes the template for {@code shape} now, in this process, unless it exists or another
+   * builder holds its lock; returns whether it made it. A failure leaves {@code <key>.failed}.
+   * What it does goes to {@code say}, one line each, not to a logger: the builder's output is
+   * its log file whatever logging backend its classpath brings (the CLI's jar brings JBoss
+   * LogManager, which would swallow it).
+   */
+  boolean build(Shape shape, Consumer<String> say) throws IOException {
     String key = key(shape);
     Path dir = root.resolve(key);
     Files.createDirectories(root);
-    try (FileChannel lockFile = FileChannel.open(root.resolve(key + ".lock"), StandardOpenOption.CREATE,
-        StandardOpenOption.WRITE); FileLock lock = lockFile.tryLock()) {
-      if (lock == null || Files.isRegularFile(dir.resolve("state"))) {
-        return; // another process is making it, or has
+    try (FileChannel lockFile = FileChannel.open(lockFile(key), StandardOpenOption.CREATE,
+        StandardOpenOption.WRITE); FileLock lock = tryLock(lockFile)) {
+      if (lock == null) {
+        say.accept("template VM " + key + " is being made by another builder");
+        return false;
       }
-      Instant t0 = Instant.now();
-      Path work = root.resolve(key + ".new");
-      killLeftover(work);
-      deleteTree(work);
-      VmFiles files = new VmFiles(work);
-      Files.createDirectories(files.imageShare());
-      VmDefinition vm = definition(shape, files, GuestRam.template(work.resolve("ram")));
-      QemuProcess process = QemuProcess.launch(commandLine.argv(vm), files);
-      String marker = VmDefinition.commandLineMarker(vm.name());
+      if (complete(dir)) {
+        say.accept("template VM " + key + " exists");
+        return false;
+      }
+      lockFile.truncate(0).write(ByteBuffer.wrap((ProcessHandle.current().pid() + "\n")
+          .getBytes(StandardCharsets.US_ASCII)));
       try {
-        GuestConnection.open(files.ctlSocket(), "template", GuestListener.NONE, bootTimeout).close();
-        Thread.sleep(SETTLE.toMillis());
-        try (QmpClient qmp = QmpClient.connect(files.qmpSocket(), MIGRATION_TIMEOUT)) {
-          ignoreSharedRam(qmp);
-          ObjectNode args = JsonNodeFactory.instance.objectNode()
-              .put("uri", "exec:cat > " + work.resolve("state"));
-          qmp.execute("migrate", args);
-          awaitMigration(qmp, "query-migrate");
-          qmp.quit();
-        }
-        process.awaitExit(marker, Duration.ofSeconds(5));
-        Files.writeString(work.resolve("template.txt"), describe(shape), StandardCharsets.UTF_8);
-        move(work, dir);
-        prune(root, KEEP);
-        ram.sweep();
-        LOG.log(System.Logger.Level.INFO, "made template VM " + key + " in "
-            + Duration.between(t0, Instant.now()).toMillis() + " ms (" + describe(shape).replace('\n', ' ') + ")");
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new IOException("interrupted while making template " + key, e);
-      } finally {
-        process.kill(marker, Duration.ofSeconds(5));
-        deleteTree(work);
+        make(shape, key, dir, say);
+        Files.deleteIfExists(root.resolve(key + ".failed"));
+        return true;
+      } catch (IOException | RuntimeException e) {
+        Files.writeString(root.resolve(key + ".failed"), Instant.now() + " " + e + "\n", StandardCharsets.UTF_8);
+        throw e;
       }
     }
+  }
+
+  private static FileLock tryLock(FileChannel channel) throws IOException {
+    try {
+      return channel.tryLock();
+    } catch (OverlappingFileLockException e) {
+      return null; // this JVM holds it: a build in progress here
+    }
+  }
+
+  private void make(Shape shape, String key, Path dir, Consumer<String> say) throws IOException {
+    Instant t0 = Instant.now();
+    Path work = root.resolve(key + ".new");
+    killLeftover(work, say);
+    deleteTree(work);
+    deleteTree(dir); // incomplete: a discard that did not finish
+    VmFiles files = new VmFiles(work);
+    Files.createDirectories(files.imageShare());
+    VmDefinition vm = definition(shape, files, GuestRam.template(work.resolve("ram")));
+    String marker = VmDefinition.commandLineMarker(vm.name());
+    QemuProcess process = null;
+    try {
+      process = QemuProcess.launch(commandLine.argv(vm), files);
+      GuestConnection.open(files.ctlSocket(), "template", GuestListener.NONE, bootTimeout).close();
+      Thread.sleep(SETTLE.toMillis());
+      try (QmpClient qmp = QmpClient.connect(files.qmpSocket(), MIGRATION_TIMEOUT)) {
+        ignoreSharedRam(qmp);
+        ObjectNode args = JsonNodeFactory.instance.objectNode()
+            .put("uri", "exec:cat > " + work.resolve("state"));
+        qmp.execute("migrate", args);
+        awaitMigration(qmp, "query-migrate");
+        qmp.quit();
+      }
+      process.awaitExit(marker, Duration.ofSeconds(5));
+      Files.writeString(work.resolve("template.txt"), describe(shape), StandardCharsets.UTF_8);
+      move(work, dir);
+      prune(root, KEEP, say);
+      ram.sweep(); // a no-op in a builder process, which restores nothing; restores sweep too
+      say.accept("made template VM " + key + " in "
+          + Duration.between(t0, Instant.now()).toMillis() + " ms (" + describe(shape).replace('\n', ' ') + ")");
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted while making template " + key, e);
+    } finally {
+      if (process != null) {
+        process.kill(marker, Duration.ofSeconds(5));
+      }
+      deleteTree(work);
+    }
+  }
+
+  private static boolean complete(Path template) {
+    return Files.isRegularFile(template.resolve("state")) && Files.isRegularFile(template.resolve("ram"));
+  }
+
+  private Path lockFile(String key) {
+    return root.resolve(key + ".lock");
+  }
+
+  private Path log(String key) {
+    return root.resolve(key + ".log");
   }
 
   /**
@@ -291,7 +422,7 @@ final class VmTemplates implements AutoCloseable {
    * Kills the template QEMU a builder left running when it was killed half way (its pid file
    * is in the work directory); only a process whose command line names that directory.
    */
-  private static void killLeftover(Path work) {
+  private static void killLeftover(Path work, Consumer<String> say) {
     Path pidFile = new VmFiles(work).pidFile();
     try {
       long pid = Long.parseLong(Files.readString(pidFile).trim());
@@ -299,7 +430,7 @@ final class VmTemplates implements AutoCloseable {
           .map(cmd -> cmd.contains(VmDefinition.commandLineMarker("template")) && cmd.contains(work.toString()))
           .orElse(false);
       if (ours) {
-        LOG.log(System.Logger.Level.INFO, "killing template QEMU " + pid + " left by an interrupted build");
+        say.accept("killing template QEMU " + pid + " left by an interrupted build");
         ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
       }
     } catch (IOException | NumberFormatException e) {
@@ -309,9 +440,9 @@ final class VmTemplates implements AutoCloseable {
 
   /**
    * Deletes all but the {@code keep} most recently made templates in {@code root}, with their
-   * lock files; work directories of builds in progress are left alone.
+   * lock, log and failure files; work directories of builds in progress are left alone.
    */
-  static void prune(Path root, int keep) throws IOException {
+  static void prune(Path root, int keep, Consumer<String> say) throws IOException {
     List<Path> made;
     try (Stream<Path> dirs = Files.list(root)) {
       made = dirs.filter(p -> Files.isRegularFile(p.resolve("state")) && !p.getFileName().toString().contains("."))
@@ -319,9 +450,11 @@ final class VmTemplates implements AutoCloseable {
           .toList();
     }
     for (Path old : made.subList(Math.min(keep, made.size()), made.size())) {
-      LOG.log(System.Logger.Level.INFO, "deleting old template VM " + old.getFileName());
+      say.accept("deleting old template VM " + old.getFileName());
       deleteTree(old);
-      Files.deleteIfExists(root.resolve(old.getFileName() + ".lock"));
+      for (String suffix : List.of(".lock", ".log", ".failed")) {
+        Files.deleteIfExists(root.resolve(old.getFileName() + suffix));
+      }
     }
   }
 
@@ -348,23 +481,6 @@ final class VmTemplates implements AutoCloseable {
   String key(Shape shape) {
     VmDefinition vm = definition(shape, new VmFiles(Path.of("/vm")), GuestRam.template(Path.of("/vm/ram")));
     return TemplateKey.of(qemuBinary, shape.kernel(), shape.initrd(), commandLine.argv(vm));
-  }
-
-  /** Waits for the template being made, if one is, so a short-lived process leaves it complete. */
-  @Override
-  public void close() {
-    Future<?> pending;
-    synchronized (this) {
-      pending = building;
-    }
-    if (pending != null && !pending.isDone()) {
-      LOG.log(System.Logger.Level.INFO, "waiting for the template VM being made");
-      try {
-        pending.get(CLOSE_WAIT.toMillis(), TimeUnit.MILLISECONDS);
-      } catch (Exception e) {
-        LOG.log(System.Logger.Level.WARNING, "template VM not finished: " + e);
-      }
-    }
   }
 
   private static VmDefinition definition(Shape shape, VmFiles files, GuestRam ram) {

@@ -1,20 +1,31 @@
 package dev.peapod.provider.qemu;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileTime;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The template key and who may use a template; making and restoring one is in TemplateRestoreIT. */
+/**
+ * The template key, who may use a template, and the builder process around a build (its lock,
+ * failures, its command line); making and restoring a real one is in TemplateRestoreIT.
+ */
 class VmTemplatesTest {
 
   @TempDir
@@ -32,9 +43,8 @@ class VmTemplatesTest {
   }
 
   private VmTemplates templates(int tbSize, OptionalLong tsc, boolean enabled) throws Exception {
-    return new VmTemplates(enabled, new QemuCommandLine("qemu-system-x86_64", tbSize, tsc), "qemu-system-x86_64",
-        dir.resolve("templates"), new TemplateRam(dir.resolve("ramfs"), Files.createDirectories(dir.resolve("shm"))),
-        Duration.ofSeconds(5));
+    return new VmTemplates(enabled, "qemu-system-x86_64", tbSize, tsc, dir.resolve("templates"),
+        new TemplateRam(dir.resolve("ramfs"), Files.createDirectories(dir.resolve("shm"))), Duration.ofSeconds(5));
   }
 
   private VmTemplates.Shape shape(int vcpus, int memory, Accelerator accel) {
@@ -85,11 +95,16 @@ class VmTemplatesTest {
       Files.setLastModifiedTime(Files.writeString(t.resolve("state"), "QEVM"), FileTime.fromMillis(1_000_000L * i));
       Files.writeString(root.resolve("key" + i + ".lock"), "");
     }
+    Files.writeString(root.resolve("key0.log"), "made template VM key0");
+    Files.writeString(root.resolve("key1.failed"), "a build failed once");
     Files.createDirectories(root.resolve("key9.new")); // a build in progress
-    VmTemplates.prune(root, 4);
+    Files.writeString(root.resolve("key9.log"), "");
+    List<String> said = new ArrayList<>();
+    VmTemplates.prune(root, 4, said::add);
+    assertEquals(List.of("deleting old template VM key1", "deleting old template VM key0"), said);
     try (var left = Files.list(root)) {
-      assertEquals(java.util.List.of("key2", "key2.lock", "key3", "key3.lock", "key4", "key4.lock", "key5",
-          "key5.lock", "key9.new"), left.map(p -> p.getFileName().toString()).sorted().toList());
+      assertEquals(List.of("key2", "key2.lock", "key3", "key3.lock", "key4", "key4.lock", "key5",
+          "key5.lock", "key9.log", "key9.new"), left.map(p -> p.getFileName().toString()).sorted().toList());
     }
   }
 
@@ -102,5 +117,84 @@ class VmTemplatesTest {
     Files.writeString(t.resolve("ram"), "");
     assertEquals(t, templates.find("web", shape, false).orElseThrow().dir());
     assertEquals(Optional.empty(), templates.find("web", shape, true), "a pod with hostPaths boots cold");
+  }
+
+  /**
+   * A builder of a key whose lock another holds exits without touching anything: here this JVM
+   * holds it (as a running builder would), and a real builder process is started for the key.
+   */
+  @Test
+  void aSecondBuilderOfTheSameKeySkipsTheBuild() throws Exception {
+    VmTemplates.Shape shape = shape(1, 128, Accelerator.TCG);
+    String key = templates.key(shape);
+    Path root = Files.createDirectories(dir.resolve("templates"));
+    try (FileChannel channel = FileChannel.open(root.resolve(key + ".lock"), StandardOpenOption.CREATE,
+        StandardOpenOption.WRITE); FileLock held = channel.lock()) {
+      ProcessHandle second = ProcessHandle.of(TemplateBuilder.launch(request(key, shape), root.resolve(key + ".log")))
+          .orElseThrow(() -> new AssertionError("the builder ended before its pid was known"));
+      second.onExit().get(60, TimeUnit.SECONDS);
+      String log = Files.readString(root.resolve(key + ".log"));
+      assertTrue(log.contains("template VM " + key + " is being made by another builder"), log);
+      assertFalse(Files.exists(root.resolve(key + ".new")), "no work directory: nothing was started");
+
+      templates.prepareLater(shape); // sees the lock taken: starts no builder at all
+      assertTrue(templates.awaitBuilds(Duration.ZERO), "no builder started");
+      assertFalse(Files.exists(root.resolve(key + ".failed")));
+    }
+  }
+
+  /**
+   * A build that fails (here QEMU refuses the fake kernel) leaves {@code <key>.failed} and its
+   * output in {@code <key>.log}, no template, and no new builder for that key during the back-off.
+   */
+  @Test
+  void aFailedBuildIsNotRetriedAtOnce() throws Exception {
+    VmTemplates.Shape shape = shape(1, 128, Accelerator.TCG);
+    String key = templates.key(shape);
+    Path root = dir.resolve("templates");
+    templates.prepareLater(shape);
+    assertTrue(templates.awaitBuilds(Duration.ofSeconds(60)), "the builder ends");
+    String log = Files.readString(root.resolve(key + ".log"));
+    assertTrue(Files.isRegularFile(root.resolve(key + ".failed")), log);
+    assertTrue(log.contains("cannot make the template VM"), log);
+    assertFalse(Files.exists(root.resolve(key)), "no template");
+    assertFalse(Files.exists(root.resolve(key + ".new")), "the work directory is deleted");
+    assertEquals(Optional.empty(), templates.find("web", shape, false));
+
+    Files.writeString(root.resolve(key + ".log"), "");
+    templates.prepareLater(shape);
+    assertTrue(templates.awaitBuilds(Duration.ZERO), "no builder during the back-off");
+    assertEquals("", Files.readString(root.resolve(key + ".log")), "nothing ran");
+  }
+
+  @Test
+  void aBuilderRefusesInputsThatGiveAnotherKey() throws Exception {
+    VmTemplates.Shape shape = shape(1, 128, Accelerator.TCG);
+    Path root = Files.createDirectories(dir.resolve("templates"));
+    long builder = TemplateBuilder.launch(request("0123456789abcdef", shape), root.resolve("mismatch.log"));
+    ProcessHandle.of(builder).ifPresent(p -> p.onExit().join());
+    String log = Files.readString(root.resolve("mismatch.log"));
+    assertTrue(log.contains("these inputs give template key " + templates.key(shape) + ", not 0123456789abcdef"), log);
+  }
+
+  @Test
+  void aBuildRequestSurvivesItsCommandLine() {
+    TemplateBuilder.Request request = request("0123456789abcdef", shape(2, 256, Accelerator.KVM));
+    assertEquals(request, TemplateBuilder.Request.parse(request.toArgs().toArray(String[]::new)));
+    TemplateBuilder.Request noTsc = new TemplateBuilder.Request(dir, "k", "qemu", 8, OptionalLong.empty(),
+        Duration.ofSeconds(1), shape(1, 64, Accelerator.TCG));
+    assertEquals(noTsc, TemplateBuilder.Request.parse(noTsc.toArgs().toArray(String[]::new)));
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> TemplateBuilder.Request.parse(new String[] {"root=/x", "vcpus=two"}));
+    assertEquals("missing argument key=", e.getMessage());
+    String[] args = request.toArgs().stream().map(a -> a.startsWith("vcpus=") ? "vcpus=two" : a)
+        .toArray(String[]::new);
+    assertEquals("argument vcpus=two is not a number",
+        assertThrows(IllegalArgumentException.class, () -> TemplateBuilder.Request.parse(args)).getMessage());
+  }
+
+  private TemplateBuilder.Request request(String key, VmTemplates.Shape shape) {
+    return new TemplateBuilder.Request(dir.resolve("templates"), key, "qemu-system-x86_64", 4,
+        OptionalLong.of(2596150), Duration.ofSeconds(5), shape);
   }
 }

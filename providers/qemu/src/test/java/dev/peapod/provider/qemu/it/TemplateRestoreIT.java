@@ -35,10 +35,10 @@ import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * Pod VMs restored from a template VM: the first start of a shape boots cold and leaves
- * a template behind; later starts restore it, and every restored VM has its own boot
- * id, RNG and a correct clock, forwards its ports, takes a replace, and a broken
- * template or PEAPOD_TEMPLATES=off means a cold boot, never a failed start. Its own
+ * Pod VMs restored from a template VM: the first start of a shape boots cold and returns
+ * while a builder process makes the template; later starts restore it, and every restored
+ * VM has its own boot id, RNG and a correct clock, forwards its ports, takes a replace, and
+ * a broken template or PEAPOD_TEMPLATES=off means a cold boot, never a failed start. Its own
  * state directory, so that the first start really finds no template.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -64,7 +64,8 @@ class TemplateRestoreIT {
   }
 
   @AfterAll
-  void tearDown() {
+  void tearDown() throws InterruptedException {
+    provider.awaitTemplates(Duration.ofMinutes(2)); // no builder outlives the test
     VmTestSupport.cleanUp(provider, PODS);
   }
 
@@ -96,7 +97,9 @@ class TemplateRestoreIT {
     VmInfo vm = start(pod("tmpl-cold", List.of()));
     assertEquals(VmInfo.COLD_BOOT, vm.boot());
     coldBootId = vm.bootId();
-    provider.close(); // waits for the template being made
+    provider.close(); // does not wait for the template: a builder process makes it
+    assertEquals(0, templates().count(), "the start returned before its template was made");
+    assertTrue(provider.awaitTemplates(Duration.ofMinutes(3)), "the builder ended");
     assertEquals(1, templates().count(), "one template for the one shape");
   }
 
@@ -179,7 +182,7 @@ class TemplateRestoreIT {
     VmInfo vm = start(pod("tmpl-c", List.of()));
     assertEquals(VmInfo.COLD_BOOT, vm.boot());
     assertEquals("restored\n", exec(provider, "tmpl-c", "web", "cat", "/www/index.html").stdout(), "the pod runs");
-    provider.close();
+    assertTrue(provider.awaitTemplates(Duration.ofMinutes(3)), "the builder ended");
     assertTrue(Files.size(templates().findFirst().orElseThrow().resolve("state")) > 1000, "made again");
   }
 
