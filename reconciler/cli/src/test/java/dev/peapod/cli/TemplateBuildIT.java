@@ -93,7 +93,7 @@ class TemplateBuildIT {
 
     // Half way: the template VM runs (its pid file is in the work directory).
     Path work = awaitWorkDirWithQemu();
-    long leftQemu = Long.parseLong(Files.readString(work.resolve("qemu.pid")).trim());
+    long leftQemu = readPid(work.resolve("qemu.pid")).orElseThrow();
     String key = work.getFileName().toString().replace(".new", "");
     builder.destroyForcibly(); // kill -9
     builder.onExit().get(30, TimeUnit.SECONDS);
@@ -176,8 +176,9 @@ class TemplateBuildIT {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
     while (System.nanoTime() < deadline) {
       try (Stream<Path> dirs = Files.list(templates)) {
+        // QEMU creates its pid file before it writes the pid: wait for the number.
         Optional<Path> work = dirs.filter(d -> d.getFileName().toString().endsWith(".new")
-            && Files.isRegularFile(d.resolve("qemu.pid"))).findFirst();
+            && readPid(d.resolve("qemu.pid")).isPresent()).findFirst();
         if (work.isPresent()) {
           return work.get();
         }
@@ -185,6 +186,14 @@ class TemplateBuildIT {
       Thread.sleep(20);
     }
     throw new AssertionError("the builder never launched its template VM\n" + logs());
+  }
+
+  private static Optional<Long> readPid(Path file) {
+    try {
+      return Optional.of(Long.parseLong(Files.readString(file).trim()));
+    } catch (IOException | NumberFormatException e) {
+      return Optional.empty();
+    }
   }
 
   private static long sessionOf(long pid) throws IOException {
