@@ -419,23 +419,21 @@ final class VmTemplates {
   }
 
   /**
-   * Kills the template QEMU a builder left running when it was killed half way (its pid file
-   * is in the work directory); only a process whose command line names that directory.
+   * Kills the template QEMU a builder left running when it was killed half way: a process whose
+   * command line has the template VM's marker and names that work directory.
    */
   private static void killLeftover(Path work, Consumer<String> say) {
-    Path pidFile = new VmFiles(work).pidFile();
-    try {
-      long pid = Long.parseLong(Files.readString(pidFile).trim());
-      boolean ours = HostProcess.commandLine(pid)
-          .map(cmd -> cmd.contains(VmDefinition.commandLineMarker("template")) && cmd.contains(work.toString()))
-          .orElse(false);
-      if (ours) {
-        say.accept("killing template QEMU " + pid + " left by an interrupted build");
-        ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
-      }
-    } catch (IOException | NumberFormatException e) {
-      // no pid file: nothing was left running
-    }
+    // By command line rather than by pid file: a builder killed while QEMU was starting may
+    // leave the pid file empty or missing.
+    String marker = VmDefinition.commandLineMarker("template");
+    String dir = work + "/";
+    ProcessHandle.allProcesses()
+        .filter(p -> HostProcess.commandLine(p.pid()).map(cmd -> cmd.contains(marker) && cmd.contains(dir))
+            .orElse(false))
+        .forEach(p -> {
+          say.accept("killing template QEMU " + p.pid() + " left by an interrupted build");
+          p.destroyForcibly();
+        });
   }
 
   /**
