@@ -11,6 +11,10 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.FileTime;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
@@ -38,7 +42,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * which only saves the futile reports. ramfs pages are not swappable and a private mapping
  * faults in each page of the file a guest touches, holes included, so the shared file grows
  * from the template's ~23 MiB towards the guest RAM size as VMs run; it is deleted when its
- * template is.
+ * template is, or when {@link #KEEP} more recently used ones exist, which bounds what the
+ * ramfs pins.
  *
  * <p>Mounting ramfs takes root. Otherwise (or when the mount fails) every restore copies the
  * template's RAM to a sparse file of its own on tmpfs ({@code /dev/shm}), maps it shared and
@@ -49,7 +54,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * identity of its files, so a rebuilt template never reuses an older template's RAM,
  * and each has an {@code .origin} file naming that directory: every restore, under a lock,
  * sweeps away files whose template is gone (pruned, discarded, or its whole state directory
- * deleted, as tests do), since nothing else would ever free that memory.
+ * deleted, as tests do) and all but the {@link #KEEP} most recently used, since nothing else
+ * would ever free that memory.
  */
 final class TemplateRam {
 
@@ -58,6 +64,8 @@ final class TemplateRam {
   private static final String ORIGIN = ".origin";
   private static final String PARTIAL = ".partial";
   private static final String LOCK = ".lock";
+  /** Shared RAM files kept: the most recently used, one per VM shape in use and a few more. */
+  static final int KEEP = 4;
   /** File locks are per process; threads of one process (several providers) take this first. */
   private static final ReentrantLock THREADS = new ReentrantLock();
 
@@ -89,8 +97,10 @@ final class TemplateRam {
   GuestRam prepare(VmTemplates.Template template) throws IOException {
     if (sharedAvailable()) {
       try (Exclusive held = exclusive()) {
+        Path shared = sharedFile(template);
+        Files.setLastModifiedTime(shared, FileTime.from(Instant.now())); // most recently used
         sweepLocked();
-        return GuestRam.restorePrivate(sharedFile(template));
+        return GuestRam.restorePrivate(shared);
       }
     }
     Path copy = copyDir.resolve("peapod-" + UUID.randomUUID() + RAM);
@@ -135,6 +145,7 @@ final class TemplateRam {
    * the lock no copy is in progress).
    */
   private void sweepLocked() throws IOException {
+    List<Path> kept = new ArrayList<>();
     try (DirectoryStream<Path> files = Files.newDirectoryStream(sharedDir)) {
       for (Path file : files) {
         String name = file.getFileName().toString();
@@ -142,12 +153,32 @@ final class TemplateRam {
           continue;
         }
         String base = name.contains(".") ? name.substring(0, name.indexOf('.')) : name;
-        boolean kept = (name.equals(base + RAM) || name.equals(base + ORIGIN))
+        boolean current = (name.equals(base + RAM) || name.equals(base + ORIGIN))
             && !base.isEmpty() && stillCurrent(base, sharedDir.resolve(base + ORIGIN));
-        if (!kept) {
+        if (!current) {
           Files.deleteIfExists(file);
+        } else if (name.endsWith(RAM)) {
+          kept.add(file);
         }
       }
+    }
+    // Templates outlive their use (state directories of tests and benchmarks that were never
+    // deleted): beyond the KEEP most recently used, a file goes; VMs mapping it keep its pages,
+    // and the next restore of its template copies it again.
+    kept.sort(Comparator.comparing(TemplateRam::lastUsed).reversed());
+    for (Path old : kept.subList(Math.min(KEEP, kept.size()), kept.size())) {
+      String base = old.getFileName().toString();
+      base = base.substring(0, base.length() - RAM.length());
+      Files.deleteIfExists(old);
+      Files.deleteIfExists(sharedDir.resolve(base + ORIGIN));
+    }
+  }
+
+  private static FileTime lastUsed(Path file) {
+    try {
+      return Files.getLastModifiedTime(file);
+    } catch (IOException e) {
+      return FileTime.fromMillis(0);
     }
   }
 

@@ -127,6 +127,27 @@ class TemplateRamTest {
   }
 
   @Test
+  void onlyTheMostRecentlyUsedFilesAreKeptWhateverTemplatesStillExist() throws Exception {
+    TemplateRam ram = new TemplateRam(ramfs, shm);
+    List<Path> files = new java.util.ArrayList<>();
+    for (int i = 0; i < TemplateRam.KEEP; i++) {
+      files.add(ram.prepare(template("k" + i, i)).file());
+      Thread.sleep(20); // distinct last-use times
+    }
+    Path reused = ram.prepare(template).file(); // t1 (setUp), then k0 used again:
+    Thread.sleep(20);
+    assertEquals(files.get(0), ram.prepare(new VmTemplates.Template("k0", dir.resolve("templates/k0"))).file());
+    Thread.sleep(20);
+    Path newest = ram.prepare(template("k9", 9)).file();
+
+    List<String> left = ramfsFiles().stream().filter(n -> n.endsWith(".ram")).toList();
+    assertEquals(TemplateRam.KEEP, left.size(), left.toString());
+    assertTrue(Files.exists(newest) && Files.exists(files.get(0)) && Files.exists(reused), left.toString());
+    assertFalse(Files.exists(files.get(1)), "the least recently used went: " + left);
+    assertFalse(Files.exists(Path.of(files.get(1).toString().replace(".ram", ".origin"))));
+  }
+
+  @Test
   void withoutARamfsEachVmGetsACopyThatIsUnlinkedOnceMapped() throws Exception {
     Path notADirectory = Files.writeString(dir.resolve("file"), "");
     TemplateRam ram = new TemplateRam(notADirectory.resolve("ramfs"), shm);
