@@ -7,11 +7,14 @@ import dev.peapod.provider.PodStatus;
 import dev.peapod.provider.qemu.QemuConfig;
 import dev.peapod.provider.qemu.QemuProvider;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * Host cost of idle pod VMs: proportional set size (PSS, shared pages split
@@ -115,11 +118,7 @@ public final class IdleFootprintBench {
         }
       }
     }
-    return sharedTemplateRamUsed(shared) ? List.of(rss, pss, cpu, shared, pssWithShared) : List.of(rss, pss, cpu);
-  }
-
-  private static boolean sharedTemplateRamUsed(Stats shared) {
-    return shared.median() > 0;
+    return shared.median() > 0 ? List.of(rss, pss, cpu, shared, pssWithShared) : List.of(rss, pss, cpu);
   }
 
   /**
@@ -127,10 +126,11 @@ public final class IdleFootprintBench {
    * pages are never freed while the file exists, mapped by a VM or not.
    */
   private static long sharedTemplateRamKb(List<Long> pids) throws Exception {
-    java.util.Set<String> files = new java.util.TreeSet<>();
+    Set<String> files = new TreeSet<>();
+    String ramfs = QemuProvider.TEMPLATE_RAMFS + "/";
     for (long pid : pids) {
       for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "maps"))) {
-        int at = line.indexOf("/run/peapod/template-ram/");
+        int at = line.indexOf(ramfs);
         if (at >= 0) {
           files.add(line.substring(at).trim());
         }
@@ -139,7 +139,7 @@ public final class IdleFootprintBench {
     long kb = 0;
     for (String file : files) {
       Process du = new ProcessBuilder("du", "-k", file).start();
-      String out = new String(du.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).trim();
+      String out = new String(du.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
       if (du.waitFor() != 0 || out.isEmpty()) {
         throw new IOException("du -k " + file + " failed: " + out);
       }

@@ -68,7 +68,7 @@ public final class QemuProvider implements Provider {
    * Where the template RAM that restored VMs share lives: a ramfs, mounted on first use (as
    * root; otherwise every restored VM gets a copy). One per host, whatever the state directory.
    */
-  static final Path TEMPLATE_RAMFS = Path.of("/run/peapod/template-ram");
+  public static final Path TEMPLATE_RAMFS = Path.of("/run/peapod/template-ram");
 
   private final QemuConfig config;
   private final StateDirectory state;

@@ -31,7 +31,7 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>{@link #launch} starts it detached: the same java binary, the jars this class and its
  * libraries were loaded from (the code sources, so it works from Maven's test classpath
- * and from the CLI's Quarkus fast-jar alike, whose own launcher jar names none of them),
+ * and from the CLI's jar alike),
  * under util-linux {@code setsid}, so it is in a session of its own and a terminal's
  * SIGHUP or Ctrl-C (SIGINT to the foreground process group) does not reach it, and not as a
  * child of the launching JVM (see {@link #launch}). stdin is /dev/null and stdout/stderr

@@ -3,7 +3,6 @@ package dev.peapod.provider.qemu;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -15,6 +14,8 @@ import java.nio.file.attribute.FileTime;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
+import java.util.Map;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
@@ -140,12 +141,14 @@ final class TemplateRam {
   }
 
   /**
-   * Keeps {@code BASE.ram} and {@code BASE.origin} of templates that still exist and deletes
-   * everything else: RAM of deleted templates, and what a restore killed half way left (under
-   * the lock no copy is in progress).
+   * Keeps {@code BASE.ram} and {@code BASE.origin} of templates that still exist, at most
+   * {@link #KEEP} of them, the most recently used, and deletes everything else: RAM of deleted
+   * or long unused templates, and what a restore killed half way left (under the lock no copy
+   * is in progress).
    */
   private void sweepLocked() throws IOException {
     List<Path> kept = new ArrayList<>();
+    Map<String, Boolean> current = new HashMap<>(); // by base: each template checked once
     try (DirectoryStream<Path> files = Files.newDirectoryStream(sharedDir)) {
       for (Path file : files) {
         String name = file.getFileName().toString();
@@ -153,9 +156,8 @@ final class TemplateRam {
           continue;
         }
         String base = name.contains(".") ? name.substring(0, name.indexOf('.')) : name;
-        boolean current = (name.equals(base + RAM) || name.equals(base + ORIGIN))
-            && !base.isEmpty() && stillCurrent(base, sharedDir.resolve(base + ORIGIN));
-        if (!current) {
+        boolean ours = (name.equals(base + RAM) || name.equals(base + ORIGIN)) && !base.isEmpty();
+        if (!ours || !current.computeIfAbsent(base, b -> stillCurrent(b, sharedDir.resolve(b + ORIGIN)))) {
           Files.deleteIfExists(file);
         } else if (name.endsWith(RAM)) {
           kept.add(file);
@@ -201,7 +203,7 @@ final class TemplateRam {
     Path partial = sharedDir.resolve(base + PARTIAL);
     Files.writeString(sharedDir.resolve(base + ORIGIN), template.dir().toAbsolutePath() + "\n");
     copySparse(template.ram(), partial);
-    move(partial, ram);
+    Files.move(partial, ram, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     return ram;
   }
 
@@ -317,14 +319,6 @@ final class TemplateRam {
       Thread.currentThread().interrupt();
       Files.deleteIfExists(to);
       throw new IOException("interrupted while copying " + from, e);
-    }
-  }
-
-  private static void move(Path from, Path to) throws IOException {
-    try {
-      Files.move(from, to, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-    } catch (AtomicMoveNotSupportedException e) {
-      Files.move(from, to, StandardCopyOption.REPLACE_EXISTING);
     }
   }
 }

@@ -176,7 +176,8 @@ final class VmTemplates {
       LOG.log(System.Logger.Level.DEBUG, () -> "pod " + pod + ": cold boot: " + whyNot.get());
       return Optional.empty();
     }
-    Template t = new Template(key(shape), root.resolve(key(shape)));
+    String key = key(shape);
+    Template t = new Template(key, root.resolve(key));
     if (!complete(t.dir())) {
       LOG.log(System.Logger.Level.DEBUG, () -> "pod " + pod + ": cold boot: no template " + t.key() + " yet");
       return Optional.empty();
@@ -246,10 +247,8 @@ final class VmTemplates {
       }
     }
     try (FileChannel channel = FileChannel.open(lockFile(key), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-        FileLock probe = channel.tryLock()) {
-      return probe == null ? Optional.of("another builder is making it") : Optional.empty();
-    } catch (OverlappingFileLockException e) {
-      return Optional.of("this process is making it");
+        FileLock probe = tryLock(channel)) {
+      return probe == null ? Optional.of("a builder is making it") : Optional.empty();
     }
   }
 
@@ -340,14 +339,13 @@ final class VmTemplates {
         ObjectNode args = JsonNodeFactory.instance.objectNode()
             .put("uri", "exec:cat > " + work.resolve("state"));
         qmp.execute("migrate", args);
-        awaitMigration(qmp, "query-migrate");
+        awaitMigration(qmp);
         qmp.quit();
       }
       process.awaitExit(marker, Duration.ofSeconds(5));
       Files.writeString(work.resolve("template.txt"), describe(shape), StandardCharsets.UTF_8);
       move(work, dir);
-      prune(root, KEEP, say);
-      ram.sweep(); // a no-op in a builder process, which restores nothing; restores sweep too
+      prune(root, KEEP, say); // the RAM restores shared of what it deletes goes at the next restore
       say.accept("made template VM " + key + " in "
           + Duration.between(t0, Instant.now()).toMillis() + " ms (" + describe(shape).replace('\n', ' ') + ")");
     } catch (InterruptedException e) {
@@ -395,7 +393,7 @@ final class VmTemplates {
         ignoreSharedRam(qmp);
         qmp.execute("migrate-incoming", JsonNodeFactory.instance.objectNode()
             .put("uri", "exec:cat " + template.state()));
-        awaitMigration(qmp, "query-migrate");
+        awaitMigration(qmp);
         String status = qmp.status();
         if (!"running".equals(status)) {
           throw new RestoreException("the restored VM is " + status + ", not running", null);
@@ -498,10 +496,10 @@ final class VmTemplates {
     qmp.execute("migrate-set-capabilities", args);
   }
 
-  private static void awaitMigration(QmpClient qmp, String query) {
+  private static void awaitMigration(QmpClient qmp) {
     long deadline = System.nanoTime() + MIGRATION_TIMEOUT.toNanos();
     while (true) {
-      var info = qmp.execute(query);
+      var info = qmp.execute("query-migrate");
       String status = info.path("status").asText("");
       if (status.equals("completed")) {
         return;

@@ -149,7 +149,7 @@ class TemplateRestoreIT {
     for (String p : List.of("tmpl-a", "tmpl-b")) {
       long pid = provider.inspect(p).orElseThrow().vm().orElseThrow().pid();
       List<String> mapped = Files.readAllLines(Path.of("/proc/" + pid + "/maps")).stream()
-          .filter(l -> l.contains("/run/peapod/template-ram/")).toList();
+          .filter(l -> l.contains(QemuProvider.TEMPLATE_RAMFS + "/")).toList();
       assertEquals(1, mapped.size(), p + " maps the shared template RAM once: " + mapped);
       String[] fields = mapped.get(0).trim().split("\\s+");
       assertEquals("rw-p", fields[1], p + ": a private (copy-on-write) mapping: " + mapped.get(0));
