@@ -7,7 +7,7 @@ packages=(
   # kernel build
   make gcc bc flex bison libelf-dev libssl-dev lz4 xz-utils cpio linux-source-6.1
   # guest-init: static musl binary, libFuzzer target
-  musl-tools clang
+  musl-tools clang libclang-rt-14-dev
   # the VMs and their root filesystems
   qemu-system-x86 erofs-utils
   # test images are made from busybox
