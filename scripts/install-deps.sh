@@ -1,21 +1,27 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages that building, running and testing Peapod need.
 # Cheap when everything is present: apt is only called for missing packages.
+#
+# The list is for a minimal Debian 12 (debootstrap --variant=minbase) with packages installed
+# --no-install-recommends, so a tool that most machines happen to have (file, patch, curl) is
+# named all the same. A package installed by hand for Peapod goes here in the same commit.
 set -euo pipefail
 
 packages=(
-  # kernel build
-  make gcc bc flex bison libelf-dev libssl-dev lz4 xz-utils cpio linux-source-6.1
+  # kernel build (patch: kernel/patches)
+  make gcc bc flex bison libelf-dev libssl-dev lz4 xz-utils cpio patch linux-source-6.1
   # guest-init: static musl binary, libFuzzer target
   musl-tools clang libclang-rt-14-dev
   # the VMs and their root filesystems
   qemu-system-x86 erofs-utils
-  # test images are made from busybox
-  busybox-static
+  # test images are made from busybox; guest-init's mkimage.sh checks it is static with file
+  busybox-static file
   # host side
   openjdk-17-jdk-headless maven
   # images: test registry and baseline tools (reconciler/images, bench/image-pull); setfattr for non-user xattrs
   docker-registry skopeo umoci attr
+  # scripts/setup's closing lines tell you to curl the example pods
+  curl
 )
 
 missing=()
