@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.List;
+import java.util.function.Consumer;
 
 /**
  * Creates one file system object per tar entry at an already-contained host path.
@@ -25,11 +26,14 @@ final class EntryWriter {
   private final ScopedResolver resolver;
   private final FileMetadata metadata;
   private final boolean privileged;
+  private final Consumer<Path> removed;
 
-  EntryWriter(ScopedResolver resolver, FileMetadata metadata, boolean privileged) {
+  /** @param removed told of every path deleted to make room for an entry */
+  EntryWriter(ScopedResolver resolver, FileMetadata metadata, boolean privileged, Consumer<Path> removed) {
     this.resolver = resolver;
     this.metadata = metadata;
     this.privileged = privileged;
+    this.removed = removed;
   }
 
   /** Keeps an existing directory (layers re-list parents), replaces anything else. */
@@ -71,7 +75,7 @@ final class EntryWriter {
 
   private void remove(Path target) throws IOException {
     if (Whiteouts.delete(target)) {
-      resolver.invalidate();
+      removed.accept(target);
     }
   }
 

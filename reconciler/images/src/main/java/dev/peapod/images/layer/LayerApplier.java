@@ -12,13 +12,10 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.security.DigestInputStream;
 import java.security.MessageDigest;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 
 /**
  * Applies image layers, bottom first, to a staging directory that becomes the root
@@ -27,15 +24,15 @@ import java.util.Map;
  * {@link LayerPath} and {@link ScopedResolver}); one that tries fails the whole image
  * with an {@link UnsafeLayerException}.
  *
- * <p>Directory modes and mtimes are set after the last layer: writing children would
- * change the mtimes, and a read-only mode would stop a non-root caller from writing them.
+ * <p>Directory modes and mtimes are set after the last layer ({@link DeferredDirectoryMetadata}),
+ * on paths resolved again without following any link.
  */
 public final class LayerApplier {
   private final ScopedResolver resolver;
   private final FileMetadata metadata;
   private final EntryWriter writer;
   private final Whiteouts whiteouts = new Whiteouts();
-  private final Map<Path, TarEntry> directories = new LinkedHashMap<>();
+  private final DeferredDirectoryMetadata directories = new DeferredDirectoryMetadata();
   private final List<String> warnings = new ArrayList<>();
   private final boolean strictXattrs;
 
@@ -55,7 +52,7 @@ public final class LayerApplier {
     this.strictXattrs = strictXattrs;
     this.resolver = new ScopedResolver(root);
     this.metadata = new FileMetadata(keepOwnership, root);
-    this.writer = new EntryWriter(resolver, metadata, keepOwnership);
+    this.writer = new EntryWriter(resolver, metadata, keepOwnership, this::removed);
   }
 
   /**
@@ -91,14 +88,14 @@ public final class LayerApplier {
 
   /** Sets directory modes and mtimes; call once after the last layer. Returns warnings (xattrs not kept...). */
   public List<String> finish() throws IOException {
-    for (Map.Entry<Path, TarEntry> dir : directories.entrySet()) {
-      BasicFileAttributes attributes = ScopedResolver.attributesOrNull(dir.getKey());
-      if (attributes != null && attributes.isDirectory()) {
-        metadata.mode(dir.getKey(), dir.getValue().mode());
-        FileMetadata.mtime(dir.getKey(), dir.getValue().mtime());
-      }
-    }
+    directories.apply(resolver, metadata);
     return List.copyOf(warnings);
+  }
+
+  /** Something in the root was deleted: cached parents may be stale, and its directories' metadata is moot. */
+  private void removed(Path path) {
+    resolver.invalidate();
+    directories.forget(resolver.relative(path));
   }
 
   private void applyEntry(TarEntry entry, TarReader tar) throws EntryRejectedException, IOException {
@@ -107,7 +104,7 @@ public final class LayerApplier {
       if (entry.type() != TarEntry.Type.DIRECTORY) {
         throw EntryRejectedException.malformed("only a directory may name the root");
       }
-      directories.put(resolver.root(), entry);
+      directories.add(List.of(), entry);
       metadata.ownership(resolver.root(), entry);
       return;
     }
@@ -121,7 +118,7 @@ public final class LayerApplier {
     switch (entry.type()) {
       case DIRECTORY -> {
         writer.directory(target, entry);
-        directories.put(target, entry);
+        directories.add(resolver.relative(target), entry);
       }
       case FILE -> writer.file(target, entry, tar.content());
       case SYMLINK -> writer.symlink(target, entry);
@@ -152,14 +149,12 @@ public final class LayerApplier {
     if (base.equals(Whiteouts.OPAQUE)) {
       List<String> directory = components.subList(0, components.size() - 1);
       if (directory.isEmpty()) {
-        whiteouts.opaque(resolver.root(), resolver);
-        resolver.invalidate();
+        whiteouts.opaque(resolver.root(), resolver, this::removed);
         return;
       }
       Path path = resolver.existing(directory);
       if (path != null && !Files.isSymbolicLink(path)) {
-        whiteouts.opaque(path, resolver);
-        resolver.invalidate();
+        whiteouts.opaque(path, resolver, this::removed);
       }
       return;
     }
@@ -174,7 +169,7 @@ public final class LayerApplier {
     victim.add(hidden);
     Path path = resolver.existing(victim);
     if (path != null && Whiteouts.delete(path)) {
-      resolver.invalidate();
+      removed(path);
     }
   }
 

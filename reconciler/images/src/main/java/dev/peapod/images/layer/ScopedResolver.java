@@ -64,6 +64,25 @@ final class ScopedResolver {
     return parent == null ? null : hostPath(parent).resolve(components.get(components.size() - 1));
   }
 
+  /**
+   * The host path of a directory given by link-free components, or null unless every
+   * component, the last included, is still a directory and none is a symlink. For
+   * metadata set after later entries may have replaced a component with a link: nothing
+   * is followed, and only this thread writes the root, so the answer holds until the
+   * caller uses it.
+   */
+  Path directoryWithoutLinks(List<String> components) throws IOException {
+    Path path = root;
+    for (String part : components) {
+      path = path.resolve(part);
+      BasicFileAttributes attributes = attributesOrNull(path);
+      if (attributes == null || !attributes.isDirectory()) { // NOFOLLOW: a symlink is not a directory here
+        return null;
+      }
+    }
+    return path;
+  }
+
   /** Root-relative components of a host path this resolver returned. */
   List<String> relative(Path hostPath) {
     List<String> parts = new ArrayList<>();

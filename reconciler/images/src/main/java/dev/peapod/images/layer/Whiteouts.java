@@ -10,6 +10,7 @@ import java.nio.file.attribute.BasicFileAttributes;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.function.Consumer;
 
 /**
  * The OCI whiteout rules: {@code .wh.NAME} deletes NAME from lower layers, and
@@ -70,8 +71,11 @@ final class Whiteouts {
     return true;
   }
 
-  /** Empties {@code directory} except for what this layer wrote (and their ancestors). */
-  void opaque(Path directory, ScopedResolver resolver) throws IOException {
+  /**
+   * Empties {@code directory} except for what this layer wrote (and their ancestors);
+   * {@code removed} is told of each deleted child.
+   */
+  void opaque(Path directory, ScopedResolver resolver, Consumer<Path> removed) throws IOException {
     BasicFileAttributes attributes = ScopedResolver.attributesOrNull(directory);
     if (attributes == null || !attributes.isDirectory()) {
       return;
@@ -80,8 +84,9 @@ final class Whiteouts {
       for (Path child : children) {
         if (!writtenThisLayer.contains(LayerPath.join(resolver.relative(child)))) {
           delete(child);
+          removed.accept(child);
         } else if (Files.isDirectory(child, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-          opaque(child, resolver);
+          opaque(child, resolver, removed);
         }
       }
     }
