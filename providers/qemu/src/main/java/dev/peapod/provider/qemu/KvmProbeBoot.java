@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.stream.Stream;
 
 /**
@@ -34,7 +35,7 @@ final class KvmProbeBoot implements AcceleratorProbe.KvmBootTest {
   }
 
   @Override
-  public boolean boots(Duration timeout) {
+  public Optional<String> failure(Duration timeout) {
     VmFiles files = new VmFiles(workDir);
     VmDefinition vm = new VmDefinition(NAME, kernel, initrd, 1, 64, Accelerator.KVM, files,
         List.of(), List.of(), false, null, List.of());
@@ -42,10 +43,10 @@ final class KvmProbeBoot implements AcceleratorProbe.KvmBootTest {
     try {
       process = QemuProcess.launch(commandLine.argv(vm), files);
       GuestConnection.open(files.ctlSocket(), NAME, GuestListener.NONE, timeout).close();
-      return true; // READY arrived in time
+      return Optional.empty(); // READY arrived in time
     } catch (VmLaunchException | GuestException e) {
       LOG.log(System.Logger.Level.INFO, "KVM probe boot failed: " + e.getMessage());
-      return false;
+      return Optional.of(e.getMessage().strip().replaceAll("\\s*\n\\s*", "; "));
     } finally {
       if (process != null) {
         process.kill(VmDefinition.commandLineMarker(NAME), Duration.ofSeconds(5));

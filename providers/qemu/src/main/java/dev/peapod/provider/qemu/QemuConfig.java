@@ -24,6 +24,8 @@ import java.util.Properties;
  * @param probeTimeout how long the KVM probe boot may take before KVM counts as unusable
  * @param templates whether pod VMs start from a template VM when they can (see
  *     {@link VmTemplates}); off: every VM boots cold
+ * @param kvmDevice where the accelerator probe looks for KVM ({@link #DEFAULT_KVM_DEVICE});
+ *     tests name a path that does not exist to be a host without KVM
  */
 public record QemuConfig(
     String qemuBinary,
@@ -34,7 +36,8 @@ public record QemuConfig(
     int tbSizeMiB,
     Duration bootTimeout,
     Duration probeTimeout,
-    boolean templates) {
+    boolean templates,
+    Path kvmDevice) {
 
   public static final String DEFAULT_QEMU = "qemu-system-x86_64";
   /**
@@ -50,12 +53,14 @@ public record QemuConfig(
   public static final int DEFAULT_TB_SIZE_MIB = 32;
   public static final Path DEFAULT_KERNEL = Path.of("/usr/lib/peapod/vmlinux");
   public static final Path DEFAULT_INITRD = Path.of("/usr/lib/peapod/initramfs.cpio");
+  public static final Path DEFAULT_KVM_DEVICE = Path.of("/dev/kvm");
 
   public QemuConfig {
     kernel = kernel.toAbsolutePath().normalize();
     initrd = initrd.toAbsolutePath().normalize();
     stateDir = stateDir.toAbsolutePath().normalize();
     accelerator = accelerator == null ? Optional.empty() : accelerator;
+    kvmDevice = kvmDevice == null ? DEFAULT_KVM_DEVICE : kvmDevice;
     if (tbSizeMiB < 1) {
       throw new IllegalArgumentException("tb-size must be at least 1 MiB, got " + tbSizeMiB);
     }
@@ -89,7 +94,8 @@ public record QemuConfig(
         s.get("peapod.tbSize", "PEAPOD_TB_SIZE").map(Integer::parseInt).orElse(DEFAULT_TB_SIZE_MIB),
         Duration.ofSeconds(60),
         Duration.ofSeconds(3),
-        s.get("peapod.templates", "PEAPOD_TEMPLATES").map(QemuConfig::onOff).orElse(true));
+        s.get("peapod.templates", "PEAPOD_TEMPLATES").map(QemuConfig::onOff).orElse(true),
+        DEFAULT_KVM_DEVICE);
   }
 
   private static boolean onOff(String value) {
@@ -102,27 +108,32 @@ public record QemuConfig(
 
   public QemuConfig withStateDir(Path dir) {
     return new QemuConfig(qemuBinary, kernel, initrd, dir, accelerator, tbSizeMiB, bootTimeout,
-        probeTimeout, templates);
+        probeTimeout, templates, kvmDevice);
   }
 
   public QemuConfig withKernel(Path newKernel) {
     return new QemuConfig(qemuBinary, newKernel, initrd, stateDir, accelerator, tbSizeMiB,
-        bootTimeout, probeTimeout, templates);
+        bootTimeout, probeTimeout, templates, kvmDevice);
   }
 
   public QemuConfig withAccelerator(Optional<Accelerator> accel) {
     return new QemuConfig(qemuBinary, kernel, initrd, stateDir, accel, tbSizeMiB, bootTimeout,
-        probeTimeout, templates);
+        probeTimeout, templates, kvmDevice);
   }
 
   public QemuConfig withBootTimeout(Duration timeout) {
     return new QemuConfig(qemuBinary, kernel, initrd, stateDir, accelerator, tbSizeMiB, timeout,
-        probeTimeout, templates);
+        probeTimeout, templates, kvmDevice);
+  }
+
+  public QemuConfig withKvmDevice(Path device) {
+    return new QemuConfig(qemuBinary, kernel, initrd, stateDir, accelerator, tbSizeMiB, bootTimeout,
+        probeTimeout, templates, device);
   }
 
   public QemuConfig withTemplates(boolean on) {
     return new QemuConfig(qemuBinary, kernel, initrd, stateDir, accelerator, tbSizeMiB, bootTimeout,
-        probeTimeout, on);
+        probeTimeout, on, kvmDevice);
   }
 
   private static boolean isRoot() {

@@ -85,7 +85,7 @@ public final class QemuProvider implements Provider {
     QemuCommandLine commandLine = new QemuCommandLine(config.qemuBinary(), config.tbSizeMiB(), tscKhz);
     AcceleratorProbe probe = new AcceleratorProbe(
         config.accelerator(),
-        AcceleratorProbe.kvmDevicePresent(),
+        config.kvmDevice(),
         new KvmProbeBoot(commandLine, config.kernel(), config.initrd(), state.root().resolve("probe")),
         state.acceleratorCache(),
         AcceleratorProbe.keyFor(HostInfo.bootId(), config.qemuBinary(), config.kernel(), config.initrd()),
