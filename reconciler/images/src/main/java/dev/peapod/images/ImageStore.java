@@ -73,10 +73,11 @@ public final class ImageStore implements AutoCloseable {
     locks = new StoreLocks(layout.locksDir());
     blobs = new BlobStore(layout, temp, locks);
     refs = new RefsFile(layout.refsFile(), temp, locks);
+    int uid = processUid(layout.tmpDir());
     StagingArea staging = builder.stageInMemory
-        ? StagingArea.preferMemory(temp, Path.of("/dev/shm/peapod-images"))
+        ? StagingArea.preferMemory(temp, Path.of("/dev/shm"), uid)
         : StagingArea.disk(temp);
-    assembler = new ImageAssembler(layout, temp, staging, builder.erofs, runningAsRoot(layout.tmpDir()));
+    assembler = new ImageAssembler(layout, temp, staging, builder.erofs, uid == 0);
     downloads = Executors.newFixedThreadPool(builder.concurrentDownloads, runnable -> {
       Thread thread = new Thread(runnable, "peapod-image-download");
       thread.setDaemon(true);
@@ -401,12 +402,12 @@ public final class ImageStore implements AutoCloseable {
     return new ImageException(image, "image store I/O failed: " + e, e);
   }
 
-  /** Whether files we create are owned by root, i.e. chown will work. */
-  private static boolean runningAsRoot(Path dir) {
+  /** The uid that owns the files we create (Java cannot ask for it directly); 0 means chown will work. */
+  private static int processUid(Path dir) {
     try {
       Path probe = Files.createTempFile(dir, "uid-probe", null);
       try {
-        return ((Integer) Files.getAttribute(probe, "unix:uid")) == 0;
+        return (Integer) Files.getAttribute(probe, "unix:uid");
       } finally {
         Files.deleteIfExists(probe);
       }

@@ -63,6 +63,7 @@ public final class ImageAssembler {
       if (!Files.exists(target)) {
         Files.move(imageDir, target, StandardCopyOption.ATOMIC_MOVE);
       }
+      staging.notice().ifPresent(n -> listener.warning(blueprint.image(), n));
       warnings.forEach(w -> listener.warning(blueprint.image(), w));
       listener.built(blueprint.image(), blueprint.id(), Duration.between(start, Instant.now()));
       return record;

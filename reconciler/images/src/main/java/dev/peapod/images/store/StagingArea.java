@@ -1,9 +1,13 @@
 package dev.peapod.images.store;
 
 import java.io.IOException;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileStore;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Optional;
 
 /**
  * Where layers are unpacked before mkfs.erofs packs them. The tree lives only for the
@@ -12,6 +16,14 @@ import java.nio.file.Path;
  * ~0.6 ms of kernel time per file on ext4, ~5 µs on tmpfs), and unpacking is most of a
  * pull's time. Otherwise, and when tmpfs refuses an xattr the image needs (user.* on
  * kernels before 6.6), it is the store's own tmp/ on disk.
+ *
+ * <p>The tmpfs directory is private to one user, {@code /dev/shm/peapod-images-UID}, mode
+ * 0700: staged roots hold setuid files and device nodes, and whoever can write the
+ * directory can swap a staged directory for a symlink and redirect root's writes and
+ * deletes. {@code /dev/shm} is writable by everyone, so the directory may have been made
+ * by someone else before us: it is used only if it is a real directory (not a link),
+ * owned by us, with no access for group or others; otherwise staging stays on disk and
+ * {@link #notice()} says why.
  */
 public final class StagingArea {
   /** Leave this much of the tmpfs free for everyone else. */
@@ -19,31 +31,72 @@ public final class StagingArea {
 
   private final TempSpace disk;
   private final TempSpace memory;
+  private final String notice;
 
-  private StagingArea(TempSpace disk, TempSpace memory) {
+  private StagingArea(TempSpace disk, TempSpace memory, String notice) {
     this.disk = disk;
     this.memory = memory;
+    this.notice = notice;
   }
 
   /** Disk only. */
   public static StagingArea disk(TempSpace disk) {
-    return new StagingArea(disk, null);
+    return new StagingArea(disk, null, null);
   }
 
-  /** tmpfs at {@code memoryDir} when usable (abandoned work there is removed now), else disk only. */
-  public static StagingArea preferMemory(TempSpace disk, Path memoryDir) {
+  /**
+   * {@code shm/peapod-images-UID} when {@code shm} is a tmpfs and that directory is ours
+   * alone (abandoned work there is removed now), else disk only.
+   *
+   * @param uid the user this process runs as, who must own the directory
+   */
+  public static StagingArea preferMemory(TempSpace disk, Path shm, int uid) {
     try {
-      Path shm = memoryDir.getParent();
-      if (shm == null || !Files.isDirectory(shm) || !"tmpfs".equals(Files.getFileStore(shm).type())) {
+      if (!Files.isDirectory(shm) || !"tmpfs".equals(Files.getFileStore(shm).type())) {
         return disk(disk);
       }
-      Files.createDirectories(memoryDir);
-      TempSpace memory = new TempSpace(memoryDir);
+      Path dir = shm.resolve("peapod-images-" + uid);
+      String refusal = privateDirectory(dir, uid);
+      if (refusal != null) {
+        return new StagingArea(disk, null, "not staging layers in " + dir + ": " + refusal
+            + "; unpacking on disk instead (remove it to stage in memory again)");
+      }
+      TempSpace memory = new TempSpace(dir);
       memory.removeAbandoned();
-      return new StagingArea(disk, memory);
+      return new StagingArea(disk, memory, null);
     } catch (IOException | SecurityException e) {
-      return disk(disk);
+      return new StagingArea(disk, null, "not staging layers in " + shm + ": " + e + "; unpacking on disk instead");
     }
+  }
+
+  /** Creates {@code dir} 0700, or checks the one that is there; null when usable, else why not. */
+  private static String privateDirectory(Path dir, int uid) throws IOException {
+    try {
+      Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+    } catch (FileAlreadyExistsException e) {
+      // made before, by us or by someone else: checked below
+    }
+    var attributes = Files.readAttributes(dir, java.nio.file.attribute.PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+    if (attributes.isSymbolicLink()) {
+      return "it is a symlink";
+    }
+    if (!attributes.isDirectory()) {
+      return "it is not a directory";
+    }
+    int owner = (Integer) Files.getAttribute(dir, "unix:uid", LinkOption.NOFOLLOW_LINKS);
+    if (owner != uid) {
+      return "it is owned by uid " + owner + ", not " + uid;
+    }
+    int mode = (Integer) Files.getAttribute(dir, "unix:mode", LinkOption.NOFOLLOW_LINKS) & 07777;
+    if ((mode & 077) != 0) {
+      return "its mode is " + String.format("%04o", mode) + ", not 0700";
+    }
+    return null;
+  }
+
+  /** Why staging is on disk although memory was preferred; empty when nothing went wrong. */
+  public Optional<String> notice() {
+    return Optional.ofNullable(notice);
   }
 
   /** A fresh empty directory for a root filesystem of about {@code estimatedBytes}. */

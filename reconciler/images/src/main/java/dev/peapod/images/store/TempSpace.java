@@ -1,9 +1,22 @@
 package dev.peapod.images.store;
 
 import java.io.IOException;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.DirectoryStream;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.SecureDirectoryStream;
+import java.nio.file.attribute.BasicFileAttributeView;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.PosixFileAttributeView;
+import java.nio.file.attribute.PosixFilePermission;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Set;
 import java.util.UUID;
 
 /**
@@ -58,25 +71,104 @@ public final class TempSpace {
     }
   }
 
-  /** Deletes a file or a directory tree, not following symlinks. Missing is fine. */
+  /**
+   * Deletes a file or a directory tree. Missing is fine. No symlink is ever followed, not
+   * even one that appears while the walk runs: each directory is opened relative to its
+   * parent's open descriptor with O_NOFOLLOW ({@link SecureDirectoryStream}, i.e. openat),
+   * and every unlink and chmod is relative to an open directory, so swapping a directory
+   * for a link mid-walk only gets the link deleted. {@code Files.walk} re-resolves whole
+   * paths, which a racing writer can redirect.
+   */
   public static void deleteTree(Path path) throws IOException {
-    if (!Files.exists(path, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-      return;
+    Path absolute = path.toAbsolutePath();
+    Path parent = absolute.getParent();
+    if (parent == null) {
+      throw new IOException("refusing to delete " + absolute);
     }
-    if (Files.isDirectory(path, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-      // Staged root filesystems may hold read-only directories; as non-root they must be
-      // opened up (parents are visited before their children) before anything is deleted.
-      try (var walk = Files.walk(path)) {
-        walk.filter(p -> Files.isDirectory(p, java.nio.file.LinkOption.NOFOLLOW_LINKS))
-            .forEach(p -> p.toFile().setWritable(true, true));
-      }
-      try (var walk = Files.walk(path)) {
-        for (Path p : (Iterable<Path>) walk.sorted(java.util.Comparator.reverseOrder())::iterator) {
-          Files.deleteIfExists(p);
-        }
-      }
-    } else {
-      Files.deleteIfExists(path);
+    try (SecureDirectoryStream<Path> dir = openSecure(parent)) {
+      deleteEntry(dir, absolute.getFileName(), absolute);
+    } catch (NoSuchFileException e) {
+      // missing is fine
     }
   }
+
+  private static SecureDirectoryStream<Path> openSecure(Path dir) throws IOException {
+    DirectoryStream<Path> stream = Files.newDirectoryStream(dir);
+    if (stream instanceof SecureDirectoryStream<Path> secure) {
+      return secure;
+    }
+    stream.close();
+    throw new IOException("cannot delete safely under " + dir + ": the platform has no openat-based directory streams");
+  }
+
+  /** Deletes {@code name} in {@code dir}; {@code where} only names it in errors and in the non-root fallback. */
+  private static void deleteEntry(SecureDirectoryStream<Path> dir, Path name, Path where) throws IOException {
+    BasicFileAttributes attributes;
+    try {
+      attributes = dir.getFileAttributeView(name, BasicFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
+          .readAttributes();
+    } catch (NoSuchFileException e) {
+      return;
+    }
+    if (!attributes.isDirectory()) {
+      deleteFile(dir, name);
+      return;
+    }
+    try (SecureDirectoryStream<Path> child = openChild(dir, name, where)) {
+      if (child == null) {
+        deleteFile(dir, name); // became a link or file since we looked: unlink it, never follow it
+        return;
+      }
+      // Staged roots hold read-only directories; as non-root we need write and search on
+      // this one to empty it (fchmod on the open descriptor: no path to redirect).
+      PosixFileAttributeView self = child.getFileAttributeView(PosixFileAttributeView.class);
+      Set<PosixFilePermission> permissions = self.readAttributes().permissions();
+      if (!permissions.containsAll(OWNER_RWX)) {
+        Set<PosixFilePermission> opened = EnumSet.copyOf(OWNER_RWX);
+        opened.addAll(permissions);
+        self.setPermissions(opened);
+      }
+      List<Path> names = new ArrayList<>();
+      child.forEach(p -> names.add(p.getFileName()));
+      for (Path entry : names) {
+        deleteEntry(child, entry, where.resolve(entry));
+      }
+    }
+    try {
+      dir.deleteDirectory(name);
+    } catch (NoSuchFileException e) {
+      // gone already
+    }
+  }
+
+  /** Opens a child directory without following a link; null when it is no directory now. */
+  private static SecureDirectoryStream<Path> openChild(SecureDirectoryStream<Path> dir, Path name, Path where)
+      throws IOException {
+    try {
+      return dir.newDirectoryStream(name, LinkOption.NOFOLLOW_LINKS);
+    } catch (FileSystemException e) {
+      if (e instanceof AccessDeniedException) {
+        // A directory without owner read (mode 0311...), as non-root: open it up by path
+        // once, then open it again by descriptor. Only we write staging and tmp/ (0700).
+        where.toFile().setReadable(true, true);
+        where.toFile().setExecutable(true, true);
+        return dir.newDirectoryStream(name, LinkOption.NOFOLLOW_LINKS);
+      }
+      if (e instanceof NoSuchFileException) {
+        throw e;
+      }
+      return null; // ELOOP (a symlink) or ENOTDIR: not a directory any more
+    }
+  }
+
+  private static void deleteFile(SecureDirectoryStream<Path> dir, Path name) throws IOException {
+    try {
+      dir.deleteFile(name);
+    } catch (NoSuchFileException e) {
+      // gone already
+    }
+  }
+
+  private static final Set<PosixFilePermission> OWNER_RWX = EnumSet.of(
+      PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE, PosixFilePermission.OWNER_EXECUTE);
 }
