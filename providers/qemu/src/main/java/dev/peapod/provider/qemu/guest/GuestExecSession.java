@@ -20,6 +20,11 @@ import java.util.concurrent.TimeoutException;
  */
 public final class GuestExecSession implements ExecSession, ProcessSink {
 
+  /** guest-init's errno values: no such process; stdin closed; stdin buffer full. */
+  private static final int ESRCH = 3;
+  private static final int EPIPE = 32;
+  private static final int ENOBUFS = 105;
+
   private final GuestConnection connection;
   private final String process;
   private final StreamBuffer stdout = new StreamBuffer();
@@ -73,16 +78,38 @@ public final class GuestExecSession implements ExecSession, ProcessSink {
     return stderr;
   }
 
+  /**
+   * Whether the exit is known. Nothing is sent for a process after that: the guest would only
+   * answer that there is no such process (and one-way messages sent just before it are still
+   * answered so; {@link GuestConnection} takes such late answers as expected).
+   */
+  private boolean exited() {
+    return exit.isDone();
+  }
+
   @Override
   public void resize(ExecSpec.TerminalSize size) {
+    if (exited()) {
+      return;
+    }
     connection.post(Wire.MSG_WINSIZE, Fields.builder().str(Wire.F_PROCESS, process)
         .u32(Wire.F_ROWS, size.rows()).u32(Wire.F_COLS, size.cols()).build());
   }
 
   @Override
   public void signal(int signal) {
-    connection.call(Wire.MSG_SIGNAL, Fields.builder().str(Wire.F_PROCESS, process)
-        .u32(Wire.F_SIGNAL, signal).build(), Duration.ofSeconds(10));
+    if (exited()) {
+      return;
+    }
+    try {
+      connection.call(Wire.MSG_SIGNAL, Fields.builder().str(Wire.F_PROCESS, process)
+          .u32(Wire.F_SIGNAL, signal).build(), Duration.ofSeconds(10));
+    } catch (GuestErrorException e) {
+      if (e.code() != ESRCH) {
+        throw e;
+      }
+      // It exited while the signal was on its way: what kill(2) on a process that just ended does.
+    }
   }
 
   @Override
@@ -133,9 +160,22 @@ public final class GuestExecSession implements ExecSession, ProcessSink {
     exit.completeExceptionally(error);
   }
 
+  @Override
+  public void messageFailed(GuestErrorException error) {
+    if (error.code() == ESRCH || error.code() == EPIPE || error.code() == ENOBUFS) {
+      stdin.broken(error); // it finished, closed its stdin, or input came faster than it read
+    }
+  }
+
   /** Sends writes as STDIN frames of at most one data chunk; close sends end-of-input. */
   private final class StdinStream extends OutputStream {
     private boolean closed;
+    private volatile GuestErrorException broken;
+
+    /** Later writes fail with the guest's reason. */
+    void broken(GuestErrorException error) {
+      broken = error;
+    }
 
     @Override
     public void write(int b) throws IOException {
@@ -147,6 +187,12 @@ public final class GuestExecSession implements ExecSession, ProcessSink {
       if (closed) {
         throw new IOException("stdin of " + process + " is closed");
       }
+      if (exited()) {
+        throw new IOException(process + " has exited"); // as a pipe to an exited process: EPIPE
+      }
+      if (broken != null) {
+        throw new IOException(broken.getMessage(), broken);
+      }
       for (int pos = off; pos < off + len; pos += Wire.MAX_DATA_CHUNK) {
         int n = Math.min(Wire.MAX_DATA_CHUNK, off + len - pos);
         send(Arrays.copyOfRange(b, pos, pos + n));
@@ -157,7 +203,9 @@ public final class GuestExecSession implements ExecSession, ProcessSink {
     public synchronized void close() throws IOException {
       if (!closed) {
         closed = true;
-        send(new byte[0]);
+        if (!exited() && broken == null) {
+          send(new byte[0]);
+        }
       }
     }
 

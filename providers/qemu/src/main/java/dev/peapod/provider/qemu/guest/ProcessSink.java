@@ -10,6 +10,12 @@ interface ProcessSink {
   /** The process exited with this code (status, or 128+signal). */
   void exited(int exitCode);
 
-  /** The guest reported an error about the process, or the connection broke. */
+  /** The connection broke: the process's end will never be known. */
   void failed(GuestException error);
+
+  /**
+   * The guest could not carry out a one-way message for the process (stdin, a window size).
+   * The process goes on and its exit still ends the session.
+   */
+  void messageFailed(GuestErrorException error);
 }

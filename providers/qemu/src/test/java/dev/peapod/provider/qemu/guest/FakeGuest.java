@@ -63,6 +63,11 @@ final class FakeGuest implements AutoCloseable {
     return f;
   }
 
+  /** The next frame the host sent, or null if it sent none within {@code millis}. */
+  Frame poll(long millis) throws InterruptedException {
+    return received.poll(millis, TimeUnit.MILLISECONDS);
+  }
+
   void send(Frame frame) throws IOException {
     synchronized (this) {
       ByteBuffer buf = ByteBuffer.wrap(FrameCodec.encode(frame));

@@ -3,10 +3,12 @@ package dev.peapod.provider.qemu.guest;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.peapod.provider.ExecSpec;
+import dev.peapod.provider.qemu.testing.LogCapture;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -140,5 +142,89 @@ class GuestConnectionTest {
     GuestException e = assertThrows(GuestException.class,
         () -> connection.call(Wire.MSG_PING, Fields.empty(), Duration.ofMillis(200)));
     assertTrue(e.getMessage().contains("no reply to PING"), e.getMessage());
+  }
+
+  /**
+   * The race behind a stray "WARN ... process not found" after an exec that worked: a resize on
+   * its way while the process exits reaches the guest after the exit, and the guest answers it
+   * with ESRCH. That answer is logged at debug level only, and once the exit is known nothing more
+   * (resize, signal, end of stdin) is sent for the process.
+   */
+  @Test
+  void aResizeRacingTheExitIsNotWarnedAboutAndNothingIsSentAfterTheExit() throws Exception {
+    try (LogCapture log = LogCapture.of(GuestConnection.class)) {
+      CompletableFuture<GuestExecSession> start = CompletableFuture.supplyAsync(() -> GuestExecSession.start(
+          connection, "exec.9.1", ExecSpec.of("web", "true"), Duration.ofSeconds(5)));
+      Frame exec = guest.take();
+      guest.send(Frame.of(Wire.MSG_OK, exec.seq(), Fields.builder().u32(Wire.F_PID, 78).build()));
+      GuestExecSession session = start.get(5, TimeUnit.SECONDS);
+
+      session.resize(new ExecSpec.TerminalSize(30, 100)); // the terminal changed size as the command ended
+      Frame winsize = guest.take();
+      assertEquals(Wire.MSG_WINSIZE, winsize.type());
+      // guest-init reaped the process before it read the resize: EXITED, then ERROR for the resize.
+      guest.send(Frame.of(Wire.MSG_EVENT_EXITED, 0, Fields.builder().u64(Wire.F_EVENT_SEQ, 1)
+          .str(Wire.F_CONTAINER, "web").str(Wire.F_PROCESS, "exec.9.1").u32(Wire.F_EXIT_CODE, 0).build()));
+      guest.send(Frame.of(Wire.MSG_ERROR, winsize.seq(), Fields.builder().u32(Wire.F_CODE, 3)
+          .str(Wire.F_PROCESS, "exec.9.1").str(Wire.F_MESSAGE, "process \"exec.9.1\" not found").build()));
+      assertEquals(OptionalInt.of(0), session.waitFor(Duration.ofSeconds(5)));
+
+      assertTrue(log.awaitDebug("late failure around the exit of exec.9.1", Duration.ofSeconds(5)));
+      assertEquals(List.of(), log.warnings());
+
+      session.resize(new ExecSpec.TerminalSize(31, 100));
+      session.signal(15);
+      session.stdin().close();
+      assertEquals(Wire.MSG_ACK_EVENTS, guest.take().type(), "the exit event is acknowledged");
+      assertNull(guest.poll(300), "nothing is sent for a process whose exit is known");
+      assertEquals(List.of(), log.warnings());
+    }
+  }
+
+  /**
+   * Found by TwoContainerPodIT: a resize that reaches a process whose terminal is already closed
+   * (it is exiting) fails with ENOTTY. That used to end the exec session with an error although
+   * the command went on to exit 0. One-way failures never end a session; a closed stdin makes
+   * later writes fail with the guest's reason.
+   */
+  @Test
+  void failuresOfOneWayMessagesDoNotEndTheSession() throws Exception {
+    try (LogCapture log = LogCapture.of(GuestConnection.class)) {
+      CompletableFuture<GuestExecSession> start = CompletableFuture.supplyAsync(() -> GuestExecSession.start(
+          connection, "exec.9.2", ExecSpec.of("web", "true"), Duration.ofSeconds(5)));
+      Frame exec = guest.take();
+      guest.send(Frame.of(Wire.MSG_OK, exec.seq(), Fields.builder().u32(Wire.F_PID, 79).build()));
+      GuestExecSession session = start.get(5, TimeUnit.SECONDS);
+
+      session.resize(new ExecSpec.TerminalSize(30, 100));
+      guest.send(Frame.of(Wire.MSG_ERROR, guest.take().seq(), Fields.builder().u32(Wire.F_CODE, 25)
+          .str(Wire.F_PROCESS, "exec.9.2").str(Wire.F_MESSAGE, "process \"exec.9.2\": window size: Not a tty").build()));
+      session.stdin().write('x');
+      guest.send(Frame.of(Wire.MSG_ERROR, guest.take().seq(), Fields.builder().u32(Wire.F_CODE, 32)
+          .str(Wire.F_PROCESS, "exec.9.2").str(Wire.F_MESSAGE, "process \"exec.9.2\": stdin: Broken pipe").build()));
+      assertTrue(log.awaitDebug("stdin: Broken pipe", Duration.ofSeconds(5)));
+      assertEquals(OptionalInt.empty(), session.waitFor(Duration.ofMillis(50)), "the session goes on");
+      java.io.IOException stdin = assertThrows(java.io.IOException.class, () -> session.stdin().write('y'));
+      assertTrue(stdin.getMessage().contains("stdin: Broken pipe"), stdin.getMessage());
+
+      guest.send(Frame.of(Wire.MSG_EVENT_EXITED, 0, Fields.builder().u64(Wire.F_EVENT_SEQ, 2)
+          .str(Wire.F_CONTAINER, "web").str(Wire.F_PROCESS, "exec.9.2").u32(Wire.F_EXIT_CODE, 0).build()));
+      assertEquals(OptionalInt.of(0), session.waitFor(Duration.ofSeconds(5)));
+      assertEquals(2, log.debug("late failure around the exit of exec.9.2").size());
+      assertEquals(List.of(), log.warnings());
+    }
+  }
+
+  @Test
+  void aFailureNamingAProcessThisHostNeverRanIsStillAWarning() throws Exception {
+    try (LogCapture log = LogCapture.of(GuestConnection.class)) {
+      guest.send(Frame.of(Wire.MSG_ERROR, 999, Fields.builder().u32(Wire.F_CODE, 3)
+          .str(Wire.F_PROCESS, "exec.404.1").str(Wire.F_MESSAGE, "process \"exec.404.1\" not found").build()));
+      for (int i = 0; i < 250 && log.warnings().isEmpty(); i++) {
+        Thread.sleep(20);
+      }
+      assertEquals(List.of("guest test: a one-way message failed in the guest: process \"exec.404.1\" not found (errno 3)"),
+          log.warnings());
+    }
   }
 }

@@ -29,6 +29,7 @@ import dev.peapod.provider.qemu.guest.GuestListener;
 import dev.peapod.provider.qemu.guest.Wire;
 import dev.peapod.provider.qemu.it.VmTestSupport.Result;
 import dev.peapod.provider.qemu.qmp.QmpClient;
+import dev.peapod.provider.qemu.testing.LogCapture;
 import java.nio.charset.StandardCharsets;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -173,6 +174,37 @@ class TwoContainerPodIT {
       assertTrue(out.contains("/dev/pts/"), out);
       assertTrue(out.contains("33 120"), out);
       assertEquals(OptionalInt.of(0), s.waitFor(Duration.ofSeconds(30)));
+    }
+  }
+
+  /**
+   * A terminal resized while its exec ends (a window dragged as the command exits): resizes in
+   * flight at the exit are answered by guest-init with "process not found" after the exit. That
+   * is not worth a warning on the user's stderr: nothing is logged at WARNING, and nothing is
+   * sent once the exit is known.
+   */
+  @Test
+  @Order(7)
+  void resizesRacingAnExecsExitAreNotWarnedAbout() throws Exception {
+    try (LogCapture log = LogCapture.of(GuestConnection.class)) {
+      for (int round = 0; round < 5; round++) {
+        ExecSpec tty = new ExecSpec("web", List.of("true"), null, null, null, true, null);
+        try (ExecSession s = provider.exec(POD, tty)) {
+          OptionalInt code = OptionalInt.empty();
+          for (int i = 0; code.isEmpty(); i++) {
+            s.resize(new ExecSpec.TerminalSize(24 + i % 10, 80));
+            code = s.waitFor(Duration.ofMillis(1));
+          }
+          assertEquals(OptionalInt.of(0), code);
+          s.resize(new ExecSpec.TerminalSize(50, 132)); // after the exit: not sent
+          s.stdin().close();
+        }
+      }
+      // One more exec round trip: its answers come after the answers to everything sent before it.
+      assertEquals(0, exec(provider, POD, "web", "true").exitCode());
+      System.out.println("[race] late failures after an exec's exit, logged at debug: "
+          + log.debug("late failure around the exit of").size());
+      assertEquals(List.of(), log.warnings());
     }
   }
 
