@@ -77,15 +77,16 @@ public final class ImageStore implements AutoCloseable {
     StagingArea staging = builder.stageInMemory
         ? StagingArea.preferMemory(temp, Path.of("/dev/shm"), uid)
         : StagingArea.disk(temp);
-    assembler = new ImageAssembler(layout, temp, staging, builder.erofs, uid == 0);
+    assembler = new ImageAssembler(layout, temp, staging, builder.erofs, uid == 0, builder.limits);
     downloads = Executors.newFixedThreadPool(builder.concurrentDownloads, runnable -> {
       Thread thread = new Thread(runnable, "peapod-image-download");
       thread.setDaemon(true);
       return thread;
     });
-    RegistryClient client = new RegistryClient(builder.registries, builder.http, builder.retry);
-    puller = new ImagePuller(client, blobs, builder.platform, builder.retry, downloads);
-    loader = new ArchiveLoader(blobs, builder.platform);
+    RegistryClient client = new RegistryClient(builder.registries, builder.http, builder.retry,
+        builder.limits.maxManifestBytes());
+    puller = new ImagePuller(client, blobs, builder.platform, builder.retry, downloads, builder.limits);
+    loader = new ArchiveLoader(blobs, builder.platform, builder.limits);
     try {
       temp.removeAbandoned();
     } catch (IOException e) {
@@ -426,6 +427,7 @@ public final class ImageStore implements AutoCloseable {
     private ErofsBuilder erofs = ErofsBuilder.systemDefault();
     private int concurrentDownloads = 3; // Docker's default max-concurrent-downloads
     private boolean stageInMemory = true;
+    private ImageLimits limits = ImageLimits.DEFAULT;
 
     private Builder(Path root) {
       this.root = root;
@@ -464,6 +466,12 @@ public final class ImageStore implements AutoCloseable {
      */
     public Builder stageInMemory(boolean value) {
       this.stageInMemory = value;
+      return this;
+    }
+
+    /** Bounds on image data; {@link ImageLimits#DEFAULT} unless told otherwise. */
+    public Builder limits(ImageLimits value) {
+      this.limits = java.util.Objects.requireNonNull(value, "limits");
       return this;
     }
 

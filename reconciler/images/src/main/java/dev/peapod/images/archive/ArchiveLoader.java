@@ -2,6 +2,8 @@ package dev.peapod.images.archive;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.peapod.images.ImageFormatException;
+import dev.peapod.images.ImageLimitException;
+import dev.peapod.images.ImageLimits;
 import dev.peapod.images.InvalidReferenceException;
 import dev.peapod.images.oci.Descriptor;
 import dev.peapod.images.oci.Digest;
@@ -12,6 +14,7 @@ import dev.peapod.images.oci.MediaTypes;
 import dev.peapod.images.oci.OciJson;
 import dev.peapod.images.oci.Platform;
 import dev.peapod.images.reference.ImageReference;
+import dev.peapod.images.registry.ImagePuller;
 import dev.peapod.images.store.BlobStore;
 import dev.peapod.images.store.ImageBlueprint;
 import java.io.IOException;
@@ -36,10 +39,12 @@ public final class ArchiveLoader {
 
   private final BlobStore blobs;
   private final Platform platform;
+  private final ImageLimits limits;
 
-  public ArchiveLoader(BlobStore blobs, Platform platform) {
+  public ArchiveLoader(BlobStore blobs, Platform platform, ImageLimits limits) {
     this.blobs = blobs;
     this.platform = platform;
+    this.limits = limits;
   }
 
   /** Reads the images of {@code source} and puts their blobs in the store. */
@@ -49,12 +54,12 @@ public final class ArchiveLoader {
       if (!Files.exists(source.resolve("oci-layout"))) {
         throw new ImageFormatException(image, "directory is not an OCI image layout (no oci-layout file)");
       }
-      return fromOciIndex(new DirectoryLayout(source, blobs, image), image);
+      return fromOciIndex(new DirectoryLayout(source, blobs, image, limits.maxManifestBytes()), image);
     }
     if (!Files.isRegularFile(source)) {
       throw new ImageFormatException(image, "no such file or directory");
     }
-    StreamedArchive archive = StreamedArchive.read(source, blobs, image);
+    StreamedArchive archive = StreamedArchive.read(source, blobs, image, limits);
     List<LoadedImage> images;
     if (archive.file("index.json") != null) {
       images = fromOciIndex(archive, image);
@@ -91,6 +96,10 @@ public final class ArchiveLoader {
   }
 
   private ImageBlueprint blueprint(LayoutContent content, Descriptor descriptor, String image, int depth) throws IOException {
+    if (descriptor.size() > limits.maxManifestBytes()) {
+      throw new ImageLimitException(image, "manifest " + descriptor.digest() + " has " + descriptor.size()
+          + " bytes, over the limit maxManifestBytes (" + ImageLimits.bytes(limits.maxManifestBytes()) + ")");
+    }
     content.importBlob(descriptor);
     byte[] bytes = blobs.read(descriptor.digest());
     if (MediaTypes.isIndex(descriptor.mediaType())) {
@@ -101,6 +110,7 @@ public final class ArchiveLoader {
       return blueprint(content, chosen, image, depth + 1);
     }
     Manifest manifest = Manifest.parse(bytes, descriptor.mediaType(), image);
+    ImagePuller.checkConfigSize(manifest.config(), image, limits);
     content.importBlob(manifest.config());
     for (Descriptor layer : manifest.layers()) {
       content.importBlob(layer);
@@ -120,6 +130,7 @@ public final class ArchiveLoader {
         layers.add(new Descriptor(layerMediaType(layer), layer, Files.size(blobs.path(layer))));
       }
       Descriptor configDescriptor = new Descriptor(MediaTypes.DOCKER_CONFIG, config, Files.size(blobs.path(config)));
+      ImagePuller.checkConfigSize(configDescriptor, image, limits);
       byte[] manifestJson = dockerManifest(configDescriptor, layers);
       Digest manifestDigest = blobs.putBytes(manifestJson);
       archive.markUsed(List.of(manifestDigest));

@@ -1,6 +1,8 @@
 package dev.peapod.images.archive;
 
 import dev.peapod.images.ImageFormatException;
+import dev.peapod.images.ImageLimitException;
+import dev.peapod.images.ImageLimits;
 import dev.peapod.images.oci.Descriptor;
 import dev.peapod.images.oci.Digest;
 import dev.peapod.images.store.BlobStore;
@@ -15,17 +17,27 @@ final class DirectoryLayout implements LayoutContent {
   private final Path dir;
   private final BlobStore blobs;
   private final String image;
+  private final int maxFileBytes;
 
-  DirectoryLayout(Path dir, BlobStore blobs, String image) {
+  /** @param maxFileBytes how big {@code index.json} may be: it is read whole */
+  DirectoryLayout(Path dir, BlobStore blobs, String image, int maxFileBytes) {
     this.dir = dir;
     this.blobs = blobs;
     this.image = image;
+    this.maxFileBytes = maxFileBytes;
   }
 
   @Override
   public byte[] file(String name) throws IOException {
     Path file = dir.resolve(name);
-    return Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS) ? Files.readAllBytes(file) : null;
+    if (!Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
+      return null;
+    }
+    if (Files.size(file) > maxFileBytes) {
+      throw new ImageLimitException(image, name + " has " + Files.size(file) + " bytes, over the limit maxManifestBytes ("
+          + ImageLimits.bytes(maxFileBytes) + ")");
+    }
+    return Files.readAllBytes(file);
   }
 
   @Override

@@ -2,6 +2,8 @@ package dev.peapod.images.archive;
 
 import dev.peapod.images.DigestMismatchException;
 import dev.peapod.images.ImageFormatException;
+import dev.peapod.images.ImageLimitException;
+import dev.peapod.images.ImageLimits;
 import dev.peapod.images.oci.Descriptor;
 import dev.peapod.images.oci.Digest;
 import dev.peapod.images.oci.LayerCompression;
@@ -25,25 +27,27 @@ import java.util.Set;
  */
 final class StreamedArchive implements LayoutContent {
   private static final Set<String> METADATA = Set.of("oci-layout", "index.json", "manifest.json", "repositories");
-  private static final int MAX_METADATA_BYTES = 4 << 20;
 
   private final BlobStore blobs;
   private final String image;
+  /** index.json and manifest.json are held in memory: at most this big (maxManifestBytes). */
+  private final int maxMetadataBytes;
   private final Map<String, byte[]> metadata = new HashMap<>();
   private final Map<String, Digest> stored = new HashMap<>();
   private final Set<Digest> addedByUs = new HashSet<>();
   private final Set<Digest> used = new HashSet<>();
 
-  private StreamedArchive(BlobStore blobs, String image) {
+  private StreamedArchive(BlobStore blobs, String image, int maxMetadataBytes) {
     this.blobs = blobs;
     this.image = image;
+    this.maxMetadataBytes = maxMetadataBytes;
   }
 
   /** Reads the whole archive (plain, gzip or zstd compressed tar). */
-  static StreamedArchive read(Path file, BlobStore blobs, String image) throws IOException {
-    StreamedArchive archive = new StreamedArchive(blobs, image);
+  static StreamedArchive read(Path file, BlobStore blobs, String image, ImageLimits limits) throws IOException {
+    StreamedArchive archive = new StreamedArchive(blobs, image, limits.maxManifestBytes());
     try (InputStream in = LayerCompression.DETECT.decompress(Files.newInputStream(file))) {
-      TarReader tar = new TarReader(in);
+      TarReader tar = new TarReader(in, limits.maxHeaderBytes());
       TarEntry entry;
       while ((entry = tar.next()) != null) {
         if (entry.type() == TarEntry.Type.FILE) {
@@ -52,15 +56,18 @@ final class StreamedArchive implements LayoutContent {
       }
     } catch (TarFormatException e) {
       throw new ImageFormatException(image, "not a readable tar archive: " + e.getMessage(), e);
+    } catch (TarLimitException e) {
+      throw new ImageLimitException(image, "archive: " + e.getMessage());
     }
     return archive;
   }
 
   private void member(String name, InputStream content) throws IOException {
     if (METADATA.contains(name)) {
-      byte[] bytes = content.readNBytes(MAX_METADATA_BYTES + 1);
-      if (bytes.length > MAX_METADATA_BYTES) {
-        throw new ImageFormatException(image, name + " in the archive is larger than " + MAX_METADATA_BYTES + " bytes");
+      byte[] bytes = content.readNBytes(maxMetadataBytes + 1);
+      if (bytes.length > maxMetadataBytes) {
+        throw new ImageLimitException(image, name + " in the archive is larger than the limit maxManifestBytes ("
+            + ImageLimits.bytes(maxMetadataBytes) + ")");
       }
       metadata.put(name, bytes);
       return;

@@ -24,19 +24,34 @@ import java.util.Map;
  */
 public final class TarReader {
   static final int BLOCK = 512;
-  /** PAX and GNU long-name members are held in memory; bound them so a hostile archive cannot exhaust the heap. */
-  private static final int MAX_META_BYTES = 8 << 20;
-  private static final int MAX_SPARSE_SEGMENTS = 1 << 20;
+  /**
+   * Sparse maps are held in memory (a 1.0 map costs 4 bytes of data per segment, ~40 of
+   * heap); real sparse files have a handful of segments.
+   */
+  private static final int MAX_SPARSE_SEGMENTS = 1 << 16;
 
   private final InputStream in;
+  private final int maxHeaderBytes;
   private final byte[] header = new byte[BLOCK];
   private final byte[] scratch = new byte[1 << 16];
   private final Map<String, byte[]> globalPax = new HashMap<>();
+  private long globalPaxBytes;
   private long remaining;
   private long padding;
 
+  /** A reader with the default {@link dev.peapod.images.ImageLimits#maxHeaderBytes()}. */
   public TarReader(InputStream in) {
+    this(in, dev.peapod.images.ImageLimits.DEFAULT.maxHeaderBytes());
+  }
+
+  /**
+   * @param maxHeaderBytes how much metadata one entry may bring (PAX records, GNU long name
+   *     and link, all together), and all PAX global headers of the stream together: they are
+   *     held in memory, and without a bound a few hundred KB of gzip exhaust the heap
+   */
+  public TarReader(InputStream in, int maxHeaderBytes) {
     this.in = in;
+    this.maxHeaderBytes = maxHeaderBytes;
   }
 
   /** The next member, or null at the end of the archive. Skips any unread content of the previous one. */
@@ -45,6 +60,7 @@ public final class TarReader {
     List<Map.Entry<String, byte[]>> pax = new ArrayList<>();
     String longName = null;
     String longLink = null;
+    long metaBytes = 0;
     while (true) {
       if (!readHeader()) {
         return null;
@@ -53,6 +69,13 @@ public final class TarReader {
       long size = number(124, 12);
       if (size < 0) {
         throw new TarFormatException("negative member size");
+      }
+      if (typeflag == 'g') {
+        globalPaxBytes += size;
+        checkMeta(globalPaxBytes, "PAX global headers");
+      } else if (typeflag == 'x' || typeflag == 'L' || typeflag == 'K') {
+        metaBytes += size;
+        checkMeta(metaBytes, "PAX and GNU long-name headers of one entry");
       }
       switch (typeflag) {
         case 'x' -> pax.addAll(PaxRecords.parse(readMeta(size, "PAX header")));
@@ -174,10 +197,15 @@ public final class TarReader {
     return true;
   }
 
-  private byte[] readMeta(long size, String what) throws IOException {
-    if (size > MAX_META_BYTES) {
-      throw new TarFormatException(what + " of " + size + " bytes exceeds " + MAX_META_BYTES);
+  /** Checked before anything is read, so a bomb costs no memory. */
+  private void checkMeta(long bytes, String what) throws TarLimitException {
+    if (bytes > maxHeaderBytes) {
+      throw new TarLimitException(what + " reach " + bytes + " bytes, over the limit maxHeaderBytes ("
+          + dev.peapod.images.ImageLimits.bytes(maxHeaderBytes) + ")");
     }
+  }
+
+  private byte[] readMeta(long size, String what) throws IOException {
     beginContent(size);
     byte[] data = content().readNBytes((int) size);
     if (data.length < size) {
@@ -231,7 +259,7 @@ public final class TarReader {
       readSparseSlots(block, 0, 21, segments);
       extended = block[504] != 0;
       if (segments.size() > MAX_SPARSE_SEGMENTS) {
-        throw new TarFormatException("too many sparse segments");
+        throw new TarLimitException("sparse map has more than " + MAX_SPARSE_SEGMENTS + " segments");
       }
     }
     return segments;
@@ -286,7 +314,7 @@ public final class TarReader {
     long[] consumed = {0};
     long count = readDecimalLine(data, consumed);
     if (count > MAX_SPARSE_SEGMENTS) {
-      throw new TarFormatException("too many sparse segments");
+      throw new TarLimitException("sparse map has " + count + " segments, more than " + MAX_SPARSE_SEGMENTS);
     }
     List<SparseSegment> segments = new ArrayList<>();
     for (long i = 0; i < count; i++) {

@@ -2,9 +2,12 @@ package dev.peapod.images.layer;
 
 import dev.peapod.images.DigestMismatchException;
 import dev.peapod.images.ImageFormatException;
+import dev.peapod.images.ImageLimitException;
+import dev.peapod.images.ImageLimits;
 import dev.peapod.images.UnsafeLayerException;
 import dev.peapod.images.archive.TarEntry;
 import dev.peapod.images.archive.TarFormatException;
+import dev.peapod.images.archive.TarLimitException;
 import dev.peapod.images.archive.TarReader;
 import dev.peapod.images.oci.Digest;
 import java.io.IOException;
@@ -35,6 +38,10 @@ public final class LayerApplier {
   private final DeferredDirectoryMetadata directories = new DeferredDirectoryMetadata();
   private final List<String> warnings = new ArrayList<>();
   private final boolean strictXattrs;
+  private final ImageLimits limits;
+  /** Entries and logical file bytes of all layers so far, against {@link #limits}. */
+  private long entries;
+  private long unpackedBytes;
 
   /**
    * @param root an empty directory that will hold the root filesystem
@@ -49,7 +56,13 @@ public final class LayerApplier {
    *     file system refuses an xattr (so the caller can unpack somewhere that keeps it)
    */
   public LayerApplier(Path root, boolean keepOwnership, boolean strictXattrs) {
+    this(root, keepOwnership, strictXattrs, ImageLimits.DEFAULT);
+  }
+
+  /** @param limits the bounds on entries and bytes of the whole image (all layers together) */
+  public LayerApplier(Path root, boolean keepOwnership, boolean strictXattrs, ImageLimits limits) {
     this.strictXattrs = strictXattrs;
+    this.limits = limits;
     this.resolver = new ScopedResolver(root);
     this.metadata = new FileMetadata(keepOwnership, root);
     this.writer = new EntryWriter(resolver, metadata, keepOwnership, this::removed);
@@ -66,17 +79,24 @@ public final class LayerApplier {
   public void apply(InputStream uncompressedTar, Digest diffId, String image, String layer) throws IOException {
     MessageDigest hash = diffId != null ? diffId.newMessageDigest() : Digest.newSha256();
     DigestInputStream hashed = new DigestInputStream(uncompressedTar, hash);
-    TarReader tar = new TarReader(hashed);
+    TarReader tar = new TarReader(hashed, limits.maxHeaderBytes());
     whiteouts.startLayer();
     TarEntry entry = null;
     try {
       while ((entry = tar.next()) != null) {
+        String limit = checkLimits(entry);
+        if (limit != null) {
+          throw new ImageLimitException(image, layer + ", entry \"" + entry.name() + "\": " + limit);
+        }
         applyEntry(entry, tar);
       }
       hashed.transferTo(OutputStream.nullOutputStream()); // trailing zero blocks count in the diff id
     } catch (EntryRejectedException e) {
       String where = layer + ", entry \"" + entry.name() + "\": " + e.getMessage();
       throw e.unsafe ? new UnsafeLayerException(image, where) : new ImageFormatException(image, where);
+    } catch (TarLimitException e) {
+      throw new ImageLimitException(image, layer + (entry != null ? ", after entry \"" + entry.name() + "\"" : "")
+          + ": " + e.getMessage());
     } catch (TarFormatException | java.nio.file.InvalidPathException e) {
       throw new ImageFormatException(image, layer + (entry != null ? ", after entry \"" + entry.name() + "\"" : "")
           + ": " + e.getMessage(), e);
@@ -84,6 +104,26 @@ public final class LayerApplier {
     if (diffId != null && !diffId.matches(hash)) {
       throw new DigestMismatchException(image, layer + ": uncompressed content does not match diff id " + diffId);
     }
+  }
+
+  /** Counts the entry against the limits; what it exceeds, or null. Checked before anything is written. */
+  private String checkLimits(TarEntry entry) {
+    if (++entries > limits.maxEntries()) {
+      return "the image has more than " + limits.maxEntries() + " entries, over the limit maxEntries";
+    }
+    if (entry.type() != TarEntry.Type.FILE) {
+      return null;
+    }
+    if (entry.size() > limits.maxFileBytes()) {
+      return (entry.isSparse() ? "sparse file of real size " : "file of ") + entry.size()
+          + " bytes, over the limit maxFileBytes (" + ImageLimits.bytes(limits.maxFileBytes()) + ")";
+    }
+    unpackedBytes += entry.size();
+    if (unpackedBytes > limits.maxUnpackedBytes()) {
+      return "the files of the image add up to " + unpackedBytes + " bytes, over the limit maxUnpackedBytes ("
+          + ImageLimits.bytes(limits.maxUnpackedBytes()) + ")";
+    }
+    return null;
   }
 
   /** Sets directory modes and mtimes; call once after the last layer. Returns warnings (xattrs not kept...). */

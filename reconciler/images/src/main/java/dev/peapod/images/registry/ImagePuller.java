@@ -2,6 +2,8 @@ package dev.peapod.images.registry;
 
 import dev.peapod.images.DigestMismatchException;
 import dev.peapod.images.ImageFormatException;
+import dev.peapod.images.ImageLimitException;
+import dev.peapod.images.ImageLimits;
 import dev.peapod.images.PullListener;
 import dev.peapod.images.RegistryException;
 import dev.peapod.images.oci.Descriptor;
@@ -40,8 +42,11 @@ public final class ImagePuller {
   private final Platform platform;
   private final RetryPolicy retry;
   private final Executor downloads;
+  private final ImageLimits limits;
 
-  public ImagePuller(RegistryClient client, BlobStore blobs, Platform platform, RetryPolicy retry, Executor downloads) {
+  public ImagePuller(RegistryClient client, BlobStore blobs, Platform platform, RetryPolicy retry, Executor downloads,
+      ImageLimits limits) {
+    this.limits = limits;
     this.client = client;
     this.blobs = blobs;
     this.platform = platform;
@@ -72,6 +77,7 @@ public final class ImagePuller {
     Manifest manifest = Manifest.parse(fetched.bytes(), fetched.mediaType(), image);
     blobs.putBytes(fetched.bytes());
     Descriptor config = manifest.config();
+    checkConfigSize(config, image, limits);
     blobs.ensure(config.digest(), () -> {
       try (InputStream in = client.blob(ref, config, image, listener)) {
         blobs.put(config.digest(), config.size(), in, image + " config", null);
@@ -149,6 +155,17 @@ public final class ImagePuller {
         listener.retrying("layer " + layer.digest(), attempt + 1, delay, e.toString());
         sleep(delay.toMillis());
       }
+    }
+  }
+
+  /**
+   * Refuses a config larger than the limit before a byte of it is fetched: it is read whole
+   * into memory, and {@link BlobStore#put} reads no more than the size the manifest claims.
+   */
+  public static void checkConfigSize(Descriptor config, String image, ImageLimits limits) {
+    if (config.size() > limits.maxConfigBytes()) {
+      throw new ImageLimitException(image, "config " + config.digest() + " has " + config.size()
+          + " bytes, over the limit maxConfigBytes (" + ImageLimits.bytes(limits.maxConfigBytes()) + ")");
     }
   }
 

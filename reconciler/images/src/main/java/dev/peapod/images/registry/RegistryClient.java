@@ -3,6 +3,8 @@ package dev.peapod.images.registry;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.peapod.images.DigestMismatchException;
 import dev.peapod.images.ImageException;
+import dev.peapod.images.ImageLimitException;
+import dev.peapod.images.ImageLimits;
 import dev.peapod.images.ImageNotFoundException;
 import dev.peapod.images.PullListener;
 import dev.peapod.images.RegistryAuthException;
@@ -36,14 +38,14 @@ import java.util.concurrent.ConcurrentHashMap;
  * rejects or could log foreign credentials).
  */
 public final class RegistryClient {
-  /** Same limit as containerd: a manifest bigger than this is an attack, not an image. */
-  static final int MAX_MANIFEST_BYTES = 4 << 20;
   private static final int MAX_REDIRECTS = 5;
   private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(60);
 
   private final RegistryConfig config;
   private volatile HttpClient http;
   private final RetryPolicy retry;
+  /** A manifest or index bigger than this is an attack, not an image (containerd's limit is the same 4 MiB by default). */
+  private final int maxManifestBytes;
   private final Map<String, String> authorizations = new ConcurrentHashMap<>();
 
   /**
@@ -52,9 +54,14 @@ public final class RegistryClient {
    *     certificates (~0.5 s here), which commands that never reach a registry should not pay
    */
   public RegistryClient(RegistryConfig config, HttpClient http, RetryPolicy retry) {
+    this(config, http, retry, ImageLimits.DEFAULT.maxManifestBytes());
+  }
+
+  public RegistryClient(RegistryConfig config, HttpClient http, RetryPolicy retry, int maxManifestBytes) {
     this.config = config;
     this.http = http;
     this.retry = retry;
+    this.maxManifestBytes = maxManifestBytes;
   }
 
   private HttpClient http() {
@@ -93,12 +100,13 @@ public final class RegistryClient {
           MediaTypes.MANIFEST_ACCEPT, image, "manifest " + tagOrDigest, listener);
       byte[] bytes;
       try (InputStream body = response.body()) {
-        bytes = body.readNBytes(MAX_MANIFEST_BYTES + 1);
+        bytes = body.readNBytes(maxManifestBytes + 1);
       } catch (IOException e) {
         throw new RegistryException(image, "reading manifest from " + endpoint.host() + " failed: " + e.getMessage(), e);
       }
-      if (bytes.length > MAX_MANIFEST_BYTES) {
-        throw new RegistryException(image, "manifest from " + endpoint.host() + " is larger than " + MAX_MANIFEST_BYTES + " bytes");
+      if (bytes.length > maxManifestBytes) {
+        throw new ImageLimitException(image, "manifest " + tagOrDigest + " from " + endpoint.host()
+            + " is larger than the limit maxManifestBytes (" + ImageLimits.bytes(maxManifestBytes) + ")");
       }
       Digest digest = Digest.sha256(bytes);
       String claimed = tagOrDigest.contains(":") ? tagOrDigest

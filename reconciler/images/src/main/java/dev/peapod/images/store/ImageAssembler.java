@@ -1,6 +1,7 @@
 package dev.peapod.images.store;
 
 import dev.peapod.images.ImageException;
+import dev.peapod.images.ImageLimits;
 import dev.peapod.images.PullListener;
 import dev.peapod.images.layer.LayerApplier;
 import dev.peapod.images.layer.XattrNotKeptException;
@@ -34,8 +35,11 @@ public final class ImageAssembler {
   private final StagingArea staging;
   private final ErofsBuilder erofs;
   private final boolean keepOwnership;
+  private final ImageLimits limits;
 
-  public ImageAssembler(StoreLayout layout, TempSpace temp, StagingArea staging, ErofsBuilder erofs, boolean keepOwnership) {
+  public ImageAssembler(StoreLayout layout, TempSpace temp, StagingArea staging, ErofsBuilder erofs, boolean keepOwnership,
+      ImageLimits limits) {
+    this.limits = limits;
     this.layout = layout;
     this.temp = temp;
     this.staging = staging;
@@ -103,7 +107,7 @@ public final class ImageAssembler {
 
   private List<String> applyLayers(ImageBlueprint blueprint, List<CompletableFuture<Path>> layerBlobs, Path rootfs,
       boolean strictXattrs) throws IOException {
-    LayerApplier applier = new LayerApplier(rootfs, keepOwnership, strictXattrs);
+    LayerApplier applier = new LayerApplier(rootfs, keepOwnership, strictXattrs, limits);
     List<Descriptor> layers = blueprint.manifest().layers();
     boolean done = false;
     try {

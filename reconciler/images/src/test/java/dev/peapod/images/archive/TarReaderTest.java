@@ -112,8 +112,8 @@ class TarReaderTest {
   @Test
   void refusesOversizedPaxHeaders() {
     byte[] huge = new TarBuilder().entry("x", 'x', 0644, 0, 0, new byte[16 << 20], "", Map.of()).build();
-    TarFormatException e = assertThrows(TarFormatException.class, () -> new TarReader(new ByteArrayInputStream(huge)).next());
-    assertTrue(e.getMessage().contains("exceeds"), e.getMessage());
+    TarLimitException e = assertThrows(TarLimitException.class, () -> new TarReader(new ByteArrayInputStream(huge)).next());
+    assertTrue(e.getMessage().contains("over the limit maxHeaderBytes (1 MiB)"), e.getMessage());
   }
 
   private static long blocks(Path file) throws IOException {

@@ -106,6 +106,16 @@ public final class TarBuilder {
     return this;
   }
 
+  /** An entry after a PAX header of exactly these records (sparse maps, sizes...), whatever they claim. */
+  public TarBuilder paxEntry(String name, char type, Map<String, byte[]> pax, byte[] content) {
+    byte[] records = paxRecords(pax);
+    writeHeader("PaxHeaders/" + truncate(name, 80), 'x', 0644, 0, 0, records.length, "");
+    writeData(records);
+    writeHeader(truncate(name, 100), type, 0644, 0, 0, content.length, "");
+    writeData(content);
+    return this;
+  }
+
   /** Appends raw bytes (for hand-made headers in tests). */
   public TarBuilder raw(byte[] bytes) {
     out.writeBytes(bytes);
