@@ -1,6 +1,7 @@
 package dev.peapod.cli.image;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.peapod.cli.ExitCodes;
@@ -15,8 +16,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * {@code image pull} from a plain-HTTP registry on 127.0.0.1, made reachable by marking it
- * insecure in {@code $PEAPOD_HOME/registries.yaml} — which also shows that file is read.
+ * {@code image pull} from a plain-HTTP registry on 127.0.0.1: reachable as it is (loopback), or
+ * as {@code $PEAPOD_HOME/registries.yaml} says.
  */
 class ImagePullCommandTest {
   @TempDir
@@ -57,6 +58,20 @@ class ImagePullCommandTest {
       assertTrue(pull.err().contains("\r\u001b[2KBuilding root filesystem of " + registry.host() + "/team/app:1 ("),
           pull::toString);
       assertTrue(pull.err().endsWith("\r\u001b[2K"), "the progress line is cleared before the result");
+    }
+  }
+
+  @Test
+  void aLoopbackRegistryNeedsNoConfigurationUnlessRegistriesYamlSaysHttps() throws Exception {
+    try (LayoutRegistry registry = new LayoutRegistry(layout)) {
+      assertFalse(Files.exists(home.resolve("registries.yaml")));
+      CliRun pull = CliRun.run(home, "image", "pull", registry.host() + "/team/app:1");
+      assertEquals(0, pull.exitCode(), pull::toString);
+
+      Files.writeString(home.resolve("registries.yaml"), "registries:\n  " + registry.host() + ":\n    insecure: false\n");
+      CliRun https = CliRun.run(home, "image", "pull", registry.host() + "/team/app:1");
+      assertEquals(ExitCodes.ERROR, https.exitCode(), https::toString);
+      assertTrue(https.err().contains("cannot reach registry " + registry.host()), https::toString);
     }
   }
 

@@ -7,45 +7,48 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 
 /**
- * How to reach registries: credentials, mirrors, and which registries may be spoken to
- * over plain HTTP. Immutable; the {@code with*} methods return changed copies.
+ * How to reach registries: credentials, mirrors, and which registries are spoken to over
+ * plain HTTP. Immutable; the {@code with*} methods return changed copies.
  *
  * <p>Peapod's own file ({@code $PEAPOD_HOME/registries.json}):
  * <pre>
  * {"registries": {
  *    "registry.example:5000": {"username": "u", "password": "p", "insecure": true},
+ *    "127.0.0.1:5443": {"insecure": false},
  *    "docker.io": {"mirrors": ["mirror.local:5000"]}}}
  * </pre>
  * Credentials from this file win over {@code ~/.docker/config.json} ({@code auths.HOST.auth});
  * credential helpers ({@code credsStore}) are not consulted.
  *
- * <p>Plain HTTP is used only for hosts listed as insecure — never guessed, not even for
- * localhost, so a typo cannot send credentials in clear text.
+ * <p>Plain HTTP is used for hosts listed as insecure and, as Docker does, for loopback
+ * registries ({@link LoopbackHost}: 127.0.0.0/8, {@code localhost}, {@code [::1]}, any port),
+ * whose traffic never leaves the machine; {@code "insecure": false} makes a loopback
+ * registry HTTPS. Everything else is HTTPS: a name is never resolved to decide, so neither a
+ * typo nor a DNS answer can send credentials in clear text.
  */
 public final class RegistryConfig {
   private final Map<String, Credentials> credentials;
   private final Map<String, Credentials> dockerCredentials;
   private final Map<String, List<String>> mirrors;
-  private final Set<String> insecure;
+  /** Hosts whose {@code insecure} is set, true or false; the rest follow {@link LoopbackHost}. */
+  private final Map<String, Boolean> insecure;
 
   private RegistryConfig(Map<String, Credentials> credentials, Map<String, Credentials> dockerCredentials,
-      Map<String, List<String>> mirrors, Set<String> insecure) {
+      Map<String, List<String>> mirrors, Map<String, Boolean> insecure) {
     this.credentials = Map.copyOf(credentials);
     this.dockerCredentials = Map.copyOf(dockerCredentials);
     this.mirrors = Map.copyOf(mirrors);
-    this.insecure = Set.copyOf(insecure);
+    this.insecure = Map.copyOf(insecure);
   }
 
-  /** No credentials, mirrors or insecure registries. */
+  /** No credentials, mirrors or insecure registries (loopback registries are plain HTTP all the same). */
   public static RegistryConfig empty() {
-    return new RegistryConfig(Map.of(), Map.of(), Map.of(), Set.of());
+    return new RegistryConfig(Map.of(), Map.of(), Map.of(), Map.of());
   }
 
   /**
@@ -66,15 +69,15 @@ public final class RegistryConfig {
     JsonNode registries = OciJson.readObject(json, "registry configuration", source).path("registries");
     Map<String, Credentials> credentials = new HashMap<>();
     Map<String, List<String>> mirrors = new HashMap<>();
-    Set<String> insecure = new HashSet<>();
+    Map<String, Boolean> insecure = new HashMap<>();
     registries.properties().forEach(entry -> {
       String host = normalizeHost(entry.getKey());
       JsonNode node = entry.getValue();
       if (node.hasNonNull("username")) {
         credentials.put(host, new Credentials(node.path("username").asText(), node.path("password").asText(), source));
       }
-      if (node.path("insecure").asBoolean(false)) {
-        insecure.add(host);
+      if (node.path("insecure").isBoolean()) {
+        insecure.put(host, node.path("insecure").booleanValue());
       }
       List<String> list = new ArrayList<>();
       node.path("mirrors").forEach(m -> list.add(normalizeHost(m.asText())));
@@ -100,8 +103,8 @@ public final class RegistryConfig {
   }
 
   public RegistryConfig withInsecure(String host) {
-    Set<String> copy = new HashSet<>(insecure);
-    copy.add(normalizeHost(host));
+    Map<String, Boolean> copy = new HashMap<>(insecure);
+    copy.put(normalizeHost(host), true);
     return new RegistryConfig(credentials, dockerCredentials, mirrors, copy);
   }
 
@@ -119,8 +122,10 @@ public final class RegistryConfig {
     return Optional.ofNullable(own != null ? own : dockerCredentials.get(key));
   }
 
+  /** Whether {@code host} (host[:port]) is spoken to over plain HTTP: as configured, else if it is loopback. */
   public boolean isInsecure(String host) {
-    return insecure.contains(normalizeHost(host));
+    Boolean configured = insecure.get(normalizeHost(host));
+    return configured != null ? configured : LoopbackHost.is(host);
   }
 
   /** Mirrors to try, in order, before the registry itself. */

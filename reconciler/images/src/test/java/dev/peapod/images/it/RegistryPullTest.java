@@ -13,6 +13,7 @@ import dev.peapod.images.PlatformNotFoundException;
 import dev.peapod.images.PruneResult;
 import dev.peapod.images.PullListener;
 import dev.peapod.images.RegistryAuthException;
+import dev.peapod.images.RegistryException;
 import dev.peapod.images.RemoveResult;
 import dev.peapod.images.StoredImage;
 import dev.peapod.images.UnsafeLayerException;
@@ -99,9 +100,10 @@ class RegistryPullTest {
     }
   }
 
+  /** No configuration: both registries are on 127.0.0.1, which is reached over plain HTTP as it is. */
   @BeforeEach
   void openStore() {
-    store = storeWith(RegistryConfig.empty().withInsecure(registry.host()).withInsecure(authRegistry.host()), Platform.LINUX_AMD64);
+    store = storeWith(RegistryConfig.empty(), Platform.LINUX_AMD64);
   }
 
   @AfterEach
@@ -221,11 +223,11 @@ class RegistryPullTest {
   void imageIndexYieldsTheRequestedPlatform() throws IOException {
     String ref = registry.host() + "/test/multi:1";
     assertEquals(List.of("amd64"), store.pull(ref, PullListener.NONE).config().cmd());
-    try (ImageStore arm = storeWith(RegistryConfig.empty().withInsecure(registry.host()), new Platform("linux", "arm64", "v8"))) {
+    try (ImageStore arm = storeWith(RegistryConfig.empty(), new Platform("linux", "arm64", "v8"))) {
       StoredImage image = arm.pull(ref, PullListener.NONE);
       assertEquals(List.of("arm64"), image.config().cmd());
     }
-    try (ImageStore s390 = storeWith(RegistryConfig.empty().withInsecure(registry.host()), new Platform("linux", "s390x", null))) {
+    try (ImageStore s390 = storeWith(RegistryConfig.empty(), new Platform("linux", "s390x", null))) {
       PlatformNotFoundException e = assertThrows(PlatformNotFoundException.class, () -> s390.pull(ref, PullListener.NONE));
       assertTrue(e.getMessage().startsWith(ref + ": no image for platform linux/s390x"), e.getMessage());
       assertTrue(e.getMessage().contains("linux/amd64, linux/arm64/v8"), e.getMessage());
@@ -243,12 +245,31 @@ class RegistryPullTest {
   }
 
   @Test
+  void aLoopbackRegistryIsPlainHttpWithoutConfigurationAndHttpsWhenConfiguredSo() {
+    String ref = registry.host() + "/test/busybox:1.0";
+    try (ImageStore unconfigured = storeWith(RegistryConfig.empty(), Platform.LINUX_AMD64)) {
+      assertEquals(List.of("sh"), unconfigured.pull(ref, PullListener.NONE).config().cmd());
+    }
+    String localhost = "localhost:" + registry.host().substring("127.0.0.1:".length());
+    try (ImageStore byName = ImageStore.builder(tmp.resolve("store-localhost")).registries(RegistryConfig.empty())
+        .retry(RetryPolicy.NONE).build()) {
+      assertEquals(List.of("sh"), byName.pull(localhost + "/test/busybox:1.0", PullListener.NONE).config().cmd());
+    }
+    RegistryConfig https = RegistryConfig.parse(("{\"registries\":{\"" + registry.host() + "\":{\"insecure\":false}}}")
+        .getBytes(java.nio.charset.StandardCharsets.UTF_8), "registries.json");
+    try (ImageStore tls = ImageStore.builder(tmp.resolve("store-tls")).registries(https).retry(RetryPolicy.NONE).build()) {
+      RegistryException e = assertThrows(RegistryException.class, () -> tls.pull(ref, PullListener.NONE));
+      assertTrue(e.getMessage().contains("cannot reach registry " + registry.host()), e.getMessage());
+    }
+  }
+
+  @Test
   void basicAuthWithConfiguredOrDockerCredentials() throws IOException {
     String ref = authRegistry.host() + "/private/busybox:1.0";
     RegistryAuthException anonymous = assertThrows(RegistryAuthException.class, () -> store.pull(ref, PullListener.NONE));
     assertTrue(anonymous.getMessage().contains("requires authentication and no credentials are configured"), anonymous.getMessage());
 
-    RegistryConfig base = RegistryConfig.empty().withInsecure(authRegistry.host());
+    RegistryConfig base = RegistryConfig.empty();
     try (ImageStore wrong = storeWith(base.withCredentials(authRegistry.host(), USER, "wrong"), Platform.LINUX_AMD64)) {
       RegistryAuthException refused = assertThrows(RegistryAuthException.class, () -> wrong.pull(ref, PullListener.NONE));
       assertTrue(refused.getMessage().startsWith(ref + ": login refused by " + authRegistry.host() + " for user \"peapod\""),
@@ -313,7 +334,7 @@ class RegistryPullTest {
     Path tmpDir = tmp.resolve("store/tmp");
     Path dead = Files.createDirectories(tmpDir.resolve("999999999-image-x/rootfs"));
     Files.writeString(dead.resolve("half"), "partial");
-    store = storeWith(RegistryConfig.empty().withInsecure(registry.host()), Platform.LINUX_AMD64);
+    store = storeWith(RegistryConfig.empty(), Platform.LINUX_AMD64);
     assertFalse(Files.exists(tmpDir.resolve("999999999-image-x")));
   }
 
