@@ -19,6 +19,7 @@ import java.security.DigestInputStream;
 import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Applies image layers, bottom first, to a staging directory that becomes the root
@@ -31,6 +32,8 @@ import java.util.List;
  * on paths resolved again without following any link.
  */
 public final class LayerApplier {
+  private static final System.Logger LOG = System.getLogger(LayerApplier.class.getName());
+
   private final ScopedResolver resolver;
   private final FileMetadata metadata;
   private final EntryWriter writer;
@@ -88,7 +91,7 @@ public final class LayerApplier {
         if (limit != null) {
           throw new ImageLimitException(image, layer + ", entry \"" + entry.name() + "\": " + limit);
         }
-        applyEntry(entry, tar);
+        applyEntry(entry, tar, image + ": " + layer);
       }
       hashed.transferTo(OutputStream.nullOutputStream()); // trailing zero blocks count in the diff id
     } catch (EntryRejectedException e) {
@@ -138,7 +141,7 @@ public final class LayerApplier {
     directories.forget(resolver.relative(path));
   }
 
-  private void applyEntry(TarEntry entry, TarReader tar) throws EntryRejectedException, IOException {
+  private void applyEntry(TarEntry entry, TarReader tar, String layerName) throws EntryRejectedException, IOException {
     List<String> components = LayerPath.components(entry.name());
     if (components.isEmpty()) {
       if (entry.type() != TarEntry.Type.DIRECTORY) {
@@ -173,7 +176,13 @@ public final class LayerApplier {
     // trigger a device driver: only regular files and directories get them here.
     boolean openable = entry.type() == TarEntry.Type.FILE || entry.type() == TarEntry.Type.DIRECTORY;
     if (openable) {
-      for (String name : metadata.xattrs(target, entry.xattrs())) {
+      List<String> dropped = new ArrayList<>();
+      Map<String, byte[]> xattrs = LayerXattrs.allowed(entry.xattrs(), dropped);
+      if (!dropped.isEmpty()) {
+        LOG.log(System.Logger.Level.DEBUG, () -> layerName + ", entry \"" + entry.name() + "\": dropped xattrs " + dropped
+            + " (overlayfs state and LSM labels are not an image's to set)");
+      }
+      for (String name : metadata.xattrs(target, xattrs)) {
         if (strictXattrs) {
           throw new XattrNotKeptException("xattr " + name + " of " + entry.name() + " not kept by " + resolver.root());
         }
