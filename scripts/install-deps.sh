@@ -16,8 +16,8 @@ packages=(
   qemu-system-x86 erofs-utils
   # test images are made from busybox; guest-init's mkimage.sh checks it is static with file
   busybox-static file
-  # host side
-  openjdk-17-jdk-headless maven
+  # host side (strace: common/files checks the order of fsync and rename)
+  openjdk-17-jdk-headless maven strace
   # images: test registry and baseline tools (reconciler/images, bench/image-pull); setfattr for non-user xattrs
   docker-registry skopeo umoci attr
   # scripts/setup's closing lines tell you to curl the example pods

@@ -3,16 +3,15 @@ package dev.peapod.apply;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.peapod.files.AtomicFiles;
 import dev.peapod.plan.Action;
 import dev.peapod.plan.AppliedRecord;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -22,8 +21,9 @@ import java.util.TreeMap;
 
 /**
  * What Peapod applied to each pod, one JSON file per pod under {@code $PEAPOD_HOME/applied/}.
- * Every write goes to a temp file that is renamed over the old one, so a reader (or a process
- * killed mid-write) sees the old record or the new one, never half of one.
+ * Every write goes to a temp file that is fsynced and renamed over the old one, then the
+ * directory is fsynced ({@link AtomicFiles}), so a reader, a process killed mid-write or a
+ * power cut finds the old record or the new one, never half of one or none.
  *
  * <p>These records are Peapod's, not the provider's: the provider records the resolved {@code
  * PodSpec} it runs; this records the manifest it came from, in canonical form, which is what the
@@ -82,17 +82,7 @@ public final class AppliedRecordStore {
     Path file = fileOf(record.name());
     try {
       Files.createDirectories(dir);
-      Path temp = Files.createTempFile(dir, "." + record.name(), ".tmp");
-      try {
-        Files.write(temp, JSON.writeValueAsBytes(root));
-        try {
-          Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } catch (AtomicMoveNotSupportedException e) {
-          Files.move(temp, file, StandardCopyOption.REPLACE_EXISTING);
-        }
-      } finally {
-        Files.deleteIfExists(temp);
-      }
+      AtomicFiles.write(file, JSON.writeValueAsBytes(root));
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write " + file, e);
     }
@@ -100,7 +90,9 @@ public final class AppliedRecordStore {
 
   public void delete(String pod) {
     try {
-      Files.deleteIfExists(fileOf(pod));
+      if (Files.deleteIfExists(fileOf(pod))) {
+        AtomicFiles.syncDirectory(dir); // a removed record must not come back after a crash
+      }
     } catch (IOException e) {
       throw new UncheckedIOException("cannot delete " + fileOf(pod), e);
     }

@@ -2,16 +2,15 @@ package dev.peapod.plan;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.peapod.files.AtomicFiles;
 import dev.peapod.manifest.ManifestParser;
 import dev.peapod.manifest.ParseResult;
 import dev.peapod.manifest.model.DesiredState;
 import dev.peapod.manifest.model.PodManifest;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -38,7 +37,7 @@ public final class PlanFile {
     }
   }
 
-  /** Writes the plan atomically (temp file and rename), with the sources its changes need. */
+  /** Writes the plan atomically and durably ({@link AtomicFiles}), with the sources its changes need. */
   public static void write(Plan plan, Path file) throws IOException {
     ObjectNode root = PlanJson.toJson(plan);
     ObjectNode sources = root.putObject("sources");
@@ -51,17 +50,7 @@ public final class PlanFile {
     texts.forEach(sources::put);
     Path parent = file.toAbsolutePath().getParent();
     Files.createDirectories(parent);
-    Path temp = Files.createTempFile(parent, "." + file.getFileName(), ".tmp");
-    try {
-      Files.writeString(temp, PlanJson.MAPPER.writeValueAsString(root) + "\n", StandardCharsets.UTF_8);
-      try {
-        Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-      } catch (AtomicMoveNotSupportedException e) {
-        Files.move(temp, file, StandardCopyOption.REPLACE_EXISTING);
-      }
-    } finally {
-      Files.deleteIfExists(temp);
-    }
+    AtomicFiles.write(file, (PlanJson.MAPPER.writeValueAsString(root) + "\n").getBytes(StandardCharsets.UTF_8));
   }
 
   /**

@@ -1,5 +1,6 @@
 package dev.peapod.images.store;
 
+import dev.peapod.files.AtomicFiles;
 import dev.peapod.images.DigestMismatchException;
 import dev.peapod.images.oci.Digest;
 import java.io.IOException;
@@ -175,6 +176,7 @@ public final class BlobStore {
       return target; // same digest, same bytes: someone else stored it first
     }
     Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
+    AtomicFiles.syncDirectory(target.getParent());
     return target;
   }
 

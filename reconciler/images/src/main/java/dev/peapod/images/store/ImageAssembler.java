@@ -1,5 +1,6 @@
 package dev.peapod.images.store;
 
+import dev.peapod.files.AtomicFiles;
 import dev.peapod.images.ImageException;
 import dev.peapod.images.ImageLimits;
 import dev.peapod.images.PullListener;
@@ -58,14 +59,16 @@ public final class ImageAssembler {
     try {
       Path erofsFile = imageDir.resolve("rootfs.erofs");
       List<String> warnings = unpackAndPack(blueprint, layerBlobs, erofsFile);
-      force(erofsFile);
+      AtomicFiles.force(erofsFile);
       write(imageDir.resolve("config.json"), blueprint.configBytes());
       ImageRecord record = new ImageRecord(blueprint.id().toString(), blueprint.manifestDigest().toString(),
           blobs(blueprint), Files.size(erofsFile), Instant.now().toString(), source);
       write(imageDir.resolve("image.json"), OciJson.write(record));
       Path target = layout.imageDir(blueprint.id());
       if (!Files.exists(target)) {
+        AtomicFiles.syncDirectory(imageDir); // its three names, before the rename publishes them
         Files.move(imageDir, target, StandardCopyOption.ATOMIC_MOVE);
+        AtomicFiles.syncDirectory(target.getParent());
       }
       staging.notice().ifPresent(n -> listener.warning(blueprint.image(), n));
       warnings.forEach(w -> listener.warning(blueprint.image(), w));
@@ -167,12 +170,6 @@ public final class ImageAssembler {
   private static void write(Path file, byte[] bytes) throws IOException {
     try (FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
       channel.write(java.nio.ByteBuffer.wrap(bytes));
-      channel.force(false);
-    }
-  }
-
-  private static void force(Path file) throws IOException {
-    try (FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE)) {
       channel.force(false);
     }
   }

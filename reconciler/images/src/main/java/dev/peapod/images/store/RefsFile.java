@@ -1,13 +1,13 @@
 package dev.peapod.images.store;
 
 import com.fasterxml.jackson.core.type.TypeReference;
+import dev.peapod.files.AtomicFiles;
 import dev.peapod.images.oci.OciJson;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.Map;
 import java.util.TreeMap;
@@ -52,7 +52,7 @@ public final class RefsFile {
         channel.write(java.nio.ByteBuffer.wrap(OciJson.write(refs)));
         channel.force(false);
       }
-      Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      AtomicFiles.moveIntoPlace(tmp, file); // the rename, then the directory fsynced
     }
   }
 }

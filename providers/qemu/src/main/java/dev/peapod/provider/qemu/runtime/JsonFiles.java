@@ -5,21 +5,18 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.datatype.jdk8.Jdk8Module;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import dev.peapod.files.AtomicFiles;
 import java.io.IOException;
-import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.Optional;
 
 /**
  * Reads and writes the provider's JSON records. A write either replaces the
- * file whole or leaves the old one: the bytes go to a temporary file in the
- * same directory, are fsynced, renamed over the target atomically, and the
- * directory is fsynced, so a crash or a concurrent reader never sees half a
- * record.
+ * file whole or leaves the old one ({@link AtomicFiles}: temporary file,
+ * fsync, rename, fsync of the directory), so a crash or a concurrent reader
+ * never sees half a record.
  */
 public final class JsonFiles {
 
@@ -35,19 +32,7 @@ public final class JsonFiles {
   private JsonFiles() {}
 
   public static void write(Path file, Object value) throws IOException {
-    byte[] bytes = MAPPER.writeValueAsBytes(value);
-    Path dir = file.toAbsolutePath().getParent();
-    Path tmp = Files.createTempFile(dir, "." + file.getFileName(), ".tmp");
-    try {
-      try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
-        ch.write(java.nio.ByteBuffer.wrap(bytes));
-        ch.force(true);
-      }
-      Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-    } finally {
-      Files.deleteIfExists(tmp);
-    }
-    syncDirectory(dir);
+    AtomicFiles.write(file, MAPPER.writeValueAsBytes(value));
   }
 
   /** The record in {@code file}, or empty if there is none. */
@@ -61,8 +46,6 @@ public final class JsonFiles {
 
   /** Makes a rename or delete in {@code dir} durable. */
   static void syncDirectory(Path dir) throws IOException {
-    try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
-      ch.force(true);
-    }
+    AtomicFiles.syncDirectory(dir);
   }
 }
