@@ -149,10 +149,10 @@ public final class ImagePuller {
       } catch (IOException e) {
         if (!retry.retryable(e) || attempt >= retry.attempts()) {
           throw new RegistryException(image, "downloading layer " + layer.digest() + " failed after "
-              + attempt + (attempt == 1 ? " attempt: " : " attempts: ") + e, e);
+              + attempt + (attempt == 1 ? " attempt: " : " attempts: ") + NetworkFailure.describe(e), e);
         }
         var delay = retry.delay(attempt + 1, null);
-        listener.retrying("layer " + layer.digest(), attempt + 1, delay, e.toString());
+        listener.retrying("layer " + layer.digest(), attempt + 1, delay, NetworkFailure.describe(e));
         sleep(delay.toMillis());
       }
     }

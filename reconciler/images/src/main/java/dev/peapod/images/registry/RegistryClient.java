@@ -102,7 +102,8 @@ public final class RegistryClient {
       try (InputStream body = response.body()) {
         bytes = body.readNBytes(maxManifestBytes + 1);
       } catch (IOException e) {
-        throw new RegistryException(image, "reading manifest from " + endpoint.host() + " failed: " + e.getMessage(), e);
+        throw new RegistryException(image, "reading manifest from " + endpoint.host() + " failed: "
+            + NetworkFailure.describe(e), e);
       }
       if (bytes.length > maxManifestBytes) {
         throw new ImageLimitException(image, "manifest " + tagOrDigest + " from " + endpoint.host()
@@ -184,11 +185,15 @@ public final class RegistryClient {
       try {
         response = sendFollowingRedirects(uri, accept, authorizations.get(authKey));
       } catch (IOException e) {
+        if (NetworkFailure.unresolvedHost(e)) {
+          throw new RegistryException(image, "cannot resolve registry host \"" + endpoint.base().getHost() + "\"", e);
+        }
         if (retry.retryable(e) && attempt < retry.attempts()) {
-          pause(attempt, null, what, e.toString(), listener);
+          pause(attempt, null, what, NetworkFailure.describe(e), listener);
           continue;
         }
-        throw new RegistryException(image, "cannot reach registry " + endpoint.host() + " for " + what + ": " + e);
+        throw new RegistryException(image, "cannot reach registry " + endpoint.host() + " for " + what + ": "
+            + NetworkFailure.describe(e), e);
       }
       int status = response.statusCode();
       if (status == 200) {
@@ -286,11 +291,14 @@ public final class RegistryClient {
         }
         throw new RegistryAuthException(image, "token service " + realm + " answered HTTP " + status + registryMessage(body));
       } catch (IOException e) {
+        if (NetworkFailure.unresolvedHost(e)) {
+          throw new RegistryAuthException(image, "cannot resolve token service host \"" + uri.getHost() + "\"", e);
+        }
         if (retry.retryable(e) && attempt < retry.attempts()) {
-          pause(attempt, null, "token", e.toString(), listener);
+          pause(attempt, null, "token", NetworkFailure.describe(e), listener);
           continue;
         }
-        throw new RegistryAuthException(image, "cannot reach token service " + realm + ": " + e);
+        throw new RegistryAuthException(image, "cannot reach token service " + realm + ": " + NetworkFailure.describe(e), e);
       }
     }
   }

@@ -30,10 +30,13 @@ public record RetryPolicy(int attempts, Duration initialDelay, Duration maxDelay
 
   /**
    * Network failures — refused or reset connections, timeouts, a stream cut short — are
-   * worth retrying; an interrupt means someone wants us to stop.
+   * worth retrying; an interrupt means someone wants us to stop; a host name that does not
+   * resolve or a failed TLS handshake will be the same on the next try
+   * ({@link NetworkFailure#permanent}).
    */
   public boolean retryable(IOException e) {
-    return !(e instanceof InterruptedIOException) || e instanceof SocketTimeoutException;
+    return (!(e instanceof InterruptedIOException) || e instanceof SocketTimeoutException)
+        && !NetworkFailure.permanent(e);
   }
 
   /** The wait before try {@code nextAttempt} (2-based), honouring Retry-After seconds when given. */

@@ -102,10 +102,29 @@ class FakeRegistryTest {
   }
 
   @Test
-  void connectionRefusedIsARegistryErrorNamingTheHost() {
+  void connectionRefusedIsRetriedAndThenARegistryErrorNamingTheHostAndTheCauseInWords() {
     registry.close();
-    RegistryException e = assertThrows(RegistryException.class, () -> store.pull(ref(), PullListener.NONE));
-    assertTrue(e.getMessage().contains("cannot reach registry " + registry.host()), e.getMessage());
+    store.close();
+    store = store(RegistryConfig.empty(), new RetryPolicy(3, Duration.ofMillis(10), Duration.ofMillis(50)));
+    RecordingListener listener = new RecordingListener();
+    RegistryException e = assertThrows(RegistryException.class, () -> store.pull(ref(), listener));
+    assertEquals(2, listener.count("retrying connection refused"), listener.events.toString());
+    assertEquals(ref() + ": cannot reach registry " + registry.host() + " for manifest 1: connection refused",
+        e.getMessage());
+  }
+
+  /** A name that does not resolve will not resolve on the fifth try: no retries, one clear line. */
+  @Test
+  void anUnresolvableRegistryHostFailsAtOnce() {
+    store.close();
+    store = store(RegistryConfig.empty(), RetryPolicy.DEFAULT); // five tries over ~6 s for what can recover
+    RecordingListener listener = new RecordingListener();
+    long t0 = System.nanoTime();
+    RegistryException e = assertThrows(RegistryException.class, () -> store.pull("nosuch.invalid/x:1", listener));
+    long millis = (System.nanoTime() - t0) / 1_000_000;
+    assertEquals("nosuch.invalid/x:1: cannot resolve registry host \"nosuch.invalid\"", e.getMessage());
+    assertEquals(0, listener.count("retrying"), listener.events.toString());
+    assertTrue(millis < 1000, "failed after " + millis + " ms");
   }
 
   @Test
