@@ -72,6 +72,16 @@ public interface Provider extends AutoCloseable {
   List<PodStatus> list();
 
   /**
+   * Every pod this provider knows, in name order, as cheaply as the provider can tell it: the
+   * lifecycle state, the VM and why it ended, but no round trip to any guest, so {@link
+   * PodStatus#containers()} may be empty. What a long-running caller polls (the controller reads
+   * it on every resync and drift check); it never competes with other clients for a guest.
+   */
+  default List<PodStatus> inventory() {
+    return list();
+  }
+
+  /**
    * Container output, oldest first. With {@link LogQuery#follow()} the stream
    * keeps producing records until it is closed or the pod is removed.
    */

@@ -34,7 +34,8 @@ public final class ActualStateReader {
 
   public ActualState read() {
     Map<String, PodStatus> pods = new TreeMap<>();
-    provider.list().forEach(p -> pods.put(p.name(), p));
+    // The inventory: planning needs states and boot ids, never containers, and asks no guest.
+    provider.inventory().forEach(p -> pods.put(p.name(), p));
     Map<String, AppliedRecord> applied = records.readAll();
     TreeMap<String, ActualPod> all = new TreeMap<>();
     pods.forEach((name, status) -> all.put(name, new ActualPod(name, Optional.of(status.state()), status.message(),

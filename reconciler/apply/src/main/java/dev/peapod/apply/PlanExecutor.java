@@ -3,10 +3,8 @@ package dev.peapod.apply;
 import dev.peapod.manifest.model.DesiredState;
 import dev.peapod.manifest.model.PodManifest;
 import dev.peapod.plan.Action;
-import dev.peapod.plan.AppliedRecord;
 import dev.peapod.plan.Change;
 import dev.peapod.plan.DesiredPod;
-import dev.peapod.plan.NormalizedPod;
 import dev.peapod.plan.Plan;
 import dev.peapod.provider.PodSpec;
 import dev.peapod.provider.PodStatus;
@@ -37,7 +35,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 public final class PlanExecutor {
 
   private final Provider provider;
-  private final AppliedRecordStore records;
+  private final PodRecords records;
   private final PodSpecFactory specs;
   private final PodLocks locks;
   private final int parallelism;
@@ -51,7 +49,7 @@ public final class PlanExecutor {
       throw new IllegalArgumentException("parallelism must be at least 1, got " + parallelism);
     }
     this.provider = provider;
-    this.records = records;
+    this.records = new PodRecords(records, clock);
     this.specs = specs;
     this.locks = locks;
     this.parallelism = parallelism;
@@ -89,8 +87,8 @@ public final class PlanExecutor {
           return t;
         });
     try {
-      outcomes.addAll(runAll(pool, first));
-      outcomes.addAll(runAll(pool, then));
+      outcomes.addAll(runAll(pool, first, plan.owner()));
+      outcomes.addAll(runAll(pool, then, plan.owner()));
     } finally {
       pool.shutdownNow();
     }
@@ -108,10 +106,10 @@ public final class PlanExecutor {
     }
   }
 
-  private List<Outcome> runAll(ExecutorService pool, List<Change> changes) {
+  private List<Outcome> runAll(ExecutorService pool, List<Change> changes, String owner) {
     List<Future<Outcome>> futures = new ArrayList<>();
     for (Change c : changes) {
-      futures.add(pool.submit(() -> run(c)));
+      futures.add(pool.submit(() -> run(c, owner)));
     }
     List<Outcome> out = new ArrayList<>();
     for (int i = 0; i < futures.size(); i++) {
@@ -122,13 +120,14 @@ public final class PlanExecutor {
         interrupt();
         out.add(new Outcome(changes.get(i), Outcome.Status.NOT_STARTED, Duration.ZERO, "interrupted"));
       } catch (ExecutionException e) {
-        out.add(new Outcome(changes.get(i), Outcome.Status.FAILED, Duration.ZERO, String.valueOf(e.getCause())));
+        out.add(new Outcome(changes.get(i), Outcome.Status.FAILED, Duration.ZERO, message(e.getCause()),
+            Optional.of(e.getCause())));
       }
     }
     return out;
   }
 
-  private Outcome run(Change change) {
+  private Outcome run(Change change, String owner) {
     if (interrupted.get()) {
       Outcome skipped = new Outcome(change, Outcome.Status.NOT_STARTED, Duration.ZERO, "apply was interrupted");
       listener.finished(skipped);
@@ -138,66 +137,66 @@ public final class PlanExecutor {
     Instant start = clock.instant();
     Outcome outcome;
     try (AutoCloseable lock = locks.lock(change.pod())) {
-      carryOut(change);
+      carryOut(change, owner);
       outcome = new Outcome(change, Outcome.Status.DONE, Duration.between(start, clock.instant()), "");
     } catch (Exception e) {
-      outcome = new Outcome(change, Outcome.Status.FAILED, Duration.between(start, clock.instant()), message(e));
+      outcome = new Outcome(change, Outcome.Status.FAILED, Duration.between(start, clock.instant()), message(e),
+          Optional.of(e));
     }
     listener.finished(outcome);
     return outcome;
   }
 
-  private void carryOut(Change change) {
+  private void carryOut(Change change, String owner) {
     String pod = change.pod();
-    Optional<AppliedRecord> before = records.read(pod);
     switch (change.action()) {
       case CREATE -> {
-        begin(change, before);
+        begin(change, owner);
         create(change);
-        done(change);
+        done(change, owner);
       }
       case START -> {
-        begin(change, before);
+        begin(change, owner);
         step(change, "booting");
         provider.start(pod);
-        done(change);
+        done(change, owner);
       }
       case REPLACE -> {
-        begin(change, before);
+        begin(change, owner);
         PodSpec spec = spec(change);
         step(change, "replacing containers");
         try {
           provider.replace(pod, spec);
         } catch (RecreateRequiredException e) {
-          records.write(pendingRecord(change, before, Action.RECREATE));
-          throw new IllegalStateException("the running VM cannot take this change (" + e.getMessage()
-              + "); nothing was changed, and the next plan recreates the pod", e);
+          // Nothing changed in the VM; the marker makes the next plan recreate the pod.
+          records.begin(pod, Action.RECREATE, owner, change.source());
+          throw e;
         }
-        done(change);
+        done(change, owner);
       }
-      case UPDATE -> done(change);
+      case UPDATE -> done(change, owner);
       case RECREATE -> {
-        begin(change, before);
+        begin(change, owner);
         if (provider.inspect(pod).isPresent()) {
           step(change, "removing the old pod");
           provider.remove(pod, grace(change));
         }
         create(change);
-        done(change);
+        done(change, owner);
       }
       case STOP -> {
-        begin(change, before);
+        begin(change, owner);
         step(change, "stopping");
         provider.stop(pod, grace(change));
-        done(change);
+        done(change, owner);
       }
       case REMOVE -> {
-        begin(change, before);
+        begin(change, owner);
         if (provider.inspect(pod).isPresent()) {
           step(change, "removing");
           provider.remove(pod, grace(change));
         }
-        records.delete(pod);
+        records.removed(pod);
       }
     }
   }
@@ -226,21 +225,13 @@ public final class PlanExecutor {
         .orElse(Duration.ofSeconds(30));
   }
 
-  private void begin(Change change, Optional<AppliedRecord> before) {
-    records.write(pendingRecord(change, before, change.action()));
+  private void begin(Change change, String owner) {
+    records.begin(change.pod(), change.action(), owner, change.source());
   }
 
-  private AppliedRecord pendingRecord(Change change, Optional<AppliedRecord> before, Action action) {
-    AppliedRecord base = before.orElseGet(() -> new AppliedRecord(change.pod(), AppliedRecord.MANAGED_BY_APPLY,
-        change.source(), null, null, null, Optional.empty()));
-    return base.begin(action, clock.instant());
-  }
-
-  /** The record after success: the desired spec, managed by apply from now on. */
-  private void done(Change change) {
-    DesiredPod desired = desired(change);
-    records.write(new AppliedRecord(change.pod(), AppliedRecord.MANAGED_BY_APPLY, desired.source(), clock.instant(),
-        NormalizedPod.canonicalTree(desired.manifest()), desired.normalized().hash(), Optional.empty()));
+  /** The record after success: the desired spec, owned by the plan's source from now on. */
+  private void done(Change change, String owner) {
+    records.done(desired(change), owner);
   }
 
   private static DesiredPod desired(Change change) {
@@ -253,6 +244,10 @@ public final class PlanExecutor {
   }
 
   private static String message(Throwable e) {
+    if (e instanceof RecreateRequiredException) {
+      return "the running VM cannot take this change (" + e.getMessage()
+          + "); nothing was changed, and the next plan recreates the pod";
+    }
     String text = e.getMessage();
     return text == null || text.isBlank() ? e.getClass().getSimpleName() : text;
   }

@@ -1,6 +1,9 @@
 package dev.peapod.cli;
 
-import dev.peapod.cli.pod.ManifestRejectedException;
+import dev.peapod.engine.EngineException;
+import dev.peapod.engine.ManifestRejectedException;
+import dev.peapod.engine.lock.PodLockedException;
+import dev.peapod.engine.source.SourceUnavailableException;
 import dev.peapod.images.ImageException;
 import dev.peapod.images.ImageInUseException;
 import dev.peapod.images.ImageNotFoundException;
@@ -37,10 +40,11 @@ public final class ErrorReporter implements IExecutionExceptionHandler {
     if (e instanceof CliException cli) {
       return cli.exitCode();
     }
-    if (e instanceof ImageNotFoundException || e instanceof PodNotFoundException) {
+    if (e instanceof ImageNotFoundException || e instanceof PodNotFoundException
+        || e instanceof SourceUnavailableException unavailable && unavailable.missing()) {
       return ExitCodes.NOT_FOUND;
     }
-    if (e instanceof ImageInUseException) {
+    if (e instanceof ImageInUseException || e instanceof PodLockedException) {
       return ExitCodes.IN_USE;
     }
     if (e instanceof InvalidReferenceException) {
@@ -59,7 +63,8 @@ public final class ErrorReporter implements IExecutionExceptionHandler {
     if (e instanceof java.io.UncheckedIOException io) {
       return text + ": " + io.getCause().getMessage();
     }
-    if (!(e instanceof CliException) && !(e instanceof ImageException) && !(e instanceof ProviderException)) {
+    if (!(e instanceof CliException) && !(e instanceof ImageException) && !(e instanceof ProviderException)
+        && !(e instanceof EngineException)) {
       // An unexpected exception: its type says more than a bare message such as "null".
       return e.getClass().getName() + ": " + text;
     }

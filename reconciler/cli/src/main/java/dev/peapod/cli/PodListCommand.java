@@ -2,21 +2,22 @@ package dev.peapod.cli;
 
 import dev.peapod.cli.output.HumanUnits;
 import dev.peapod.cli.output.Output;
+import dev.peapod.apply.AppliedRecordStore;
 import dev.peapod.cli.output.Table;
+import dev.peapod.engine.PodView;
+import dev.peapod.plan.AppliedRecord;
 import dev.peapod.provider.ContainerSpec;
 import dev.peapod.provider.ContainerStatus;
-import dev.peapod.provider.PodSpec;
 import dev.peapod.provider.PodState;
 import dev.peapod.provider.PodStatus;
-import dev.peapod.provider.PortForward;
 import dev.peapod.provider.RestartPolicy;
 import dev.peapod.provider.VmInfo;
 import dev.peapod.provider.qemu.QemuProvider;
 import java.time.Instant;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
+import java.util.function.Function;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import picocli.CommandLine.Command;
@@ -42,16 +43,24 @@ public final class PodListCommand implements Runnable {
     try (QemuProvider provider = new QemuProvider(root.environment().qemuConfig())) {
       pods = provider.list();
     }
+    Map<String, AppliedRecord> records = AppliedRecordStore.in(root.environment().home()).readAll();
+    Function<String, String> owner = pod -> Optional.ofNullable(records.get(pod)).map(AppliedRecord::managedBy)
+        .orElse(null);
     if (output.structured()) {
-      output.data(pods.stream().map(PodListCommand::data).toList());
+      output.data(pods.stream().map(p -> {
+        Map<String, Object> data = PodView.data(p, null);
+        data.put("owner", owner.apply(p.name())); // null for a pod Peapod has no record of
+        return data;
+      }).toList());
       return;
     }
     Instant now = root.environment().clock().instant();
-    Table table = new Table("NAME", "STATE", "CONTAINERS", "AGE", "PORTS", "BOOT");
+    Table table = new Table("NAME", "STATE", "CONTAINERS", "AGE", "PORTS", "BOOT", "OWNER");
     for (PodStatus pod : pods) {
       table.row(pod.name(), stateText(pod.state()), containersText(pod), HumanUnits.age(pod.createdAt(), now),
-          pod.spec().ports().stream().map(PodListCommand::portText).collect(Collectors.joining(",")),
-          pod.state() == PodState.RUNNING ? pod.vm().map(PodListCommand::bootText).orElse("") : "");
+          pod.spec().ports().stream().map(PodView::portText).collect(Collectors.joining(",")),
+          pod.state() == PodState.RUNNING ? pod.vm().map(PodListCommand::bootText).orElse("") : "",
+          Optional.ofNullable(owner.apply(pod.name())).orElse("-"));
     }
     output.table(table);
   }
@@ -89,58 +98,13 @@ public final class PodListCommand implements Runnable {
         .orElse(text);
   }
 
-  /** As docker ps shows a forward: {@code 127.0.0.1:8080->80/tcp}. */
-  private static String portText(PortForward port) {
-    return port.hostIp() + ":" + port.hostPort() + "->" + port.containerPort() + "/"
-        + port.protocol().name().toLowerCase(Locale.ROOT);
-  }
-
   /** A pod as {@code ps -o json} shows it; also the result of the pod commands with {@code -o json}. */
   public static Map<String, Object> data(PodStatus pod) {
-    Map<String, Object> data = new LinkedHashMap<>();
-    data.put("name", pod.name());
-    data.put("state", pod.state().name());
-    data.put("createdAt", pod.createdAt().toString());
-    data.put("containers", pod.containers().stream().map(c -> containerData(pod.spec(), c)).toList());
-    data.put("ports", pod.spec().ports().stream().map(PodListCommand::portText).toList());
-    data.put("vcpus", pod.spec().vm().vcpus());
-    data.put("memoryMiB", pod.spec().vm().memoryMiB());
-    data.put("vm", pod.vm().map(PodListCommand::vmData).orElse(null));
-    data.put("message", pod.message());
-    return data;
-  }
-
-  private static Map<String, Object> containerData(PodSpec spec, ContainerStatus container) {
-    Map<String, Object> data = new LinkedHashMap<>();
-    data.put("name", container.name());
-    data.put("kind", kind(spec, container.name()));
-    data.put("state", container.state().name());
-    data.put("restarts", container.restarts());
-    data.put("exitCode", container.exitCode().isPresent() ? container.exitCode().getAsInt() : null);
-    data.put("image", container.imageId());
-    return data;
-  }
-
-  /** {@code init} (runs to completion first), {@code sidecar} (an init container that keeps running) or {@code app}. */
-  private static String kind(PodSpec spec, String container) {
-    return spec.initContainers().stream().filter(c -> c.name().equals(container)).findFirst()
-        .map(c -> c.restartPolicy() == RestartPolicy.ALWAYS ? "sidecar" : "init")
-        .orElse("app");
+    return PodView.data(pod, null);
   }
 
   /** How long the VM took to come up, and whether it booted cold or from a template VM. */
   static String bootText(VmInfo vm) {
     return HumanUnits.duration(vm.bootTime()) + (vm.boot().startsWith("restored") ? " template" : " cold");
-  }
-
-  private static Map<String, Object> vmData(VmInfo vm) {
-    Map<String, Object> data = new LinkedHashMap<>();
-    data.put("bootId", vm.bootId());
-    data.put("pid", vm.pid());
-    data.put("accelerator", vm.accelerator());
-    data.put("startedAt", vm.startedAt().toString());
-    data.put("bootMillis", vm.bootTime().toMillis());
-    data.put("boot", vm.boot());
-    return data;
   }
 }

@@ -101,7 +101,7 @@ class LauncherIT {
     Result create = peapodWithJavaOptions("-Xlog:class+load:file=" + createLog, "create", "-f", manifest.toString());
     assertEquals(ExitCodes.NOT_FOUND, create.exitCode, create::toString);
     String createClasses = Files.readString(createLog);
-    for (String name : List.of("dev.peapod.manifest.ManifestParser", "dev.peapod.cli.pod.ManifestToPodSpec",
+    for (String name : List.of("dev.peapod.manifest.ManifestParser", "dev.peapod.engine.spec.ManifestToPodSpec",
         "dev.peapod.images.ImageStore", "dev.peapod.provider.qemu.QemuProvider")) {
       assertTrue(createClasses.contains("] " + name + " source: shared objects file"), name + " not from the archive");
     }

@@ -225,8 +225,8 @@ class PlanApplyIT {
     }
     Result refused = peapod.run("apply", "-f", pods.toString(), "-auto-approve");
     assertEquals(1, refused.exitCode(), refused::toString);
-    assertTrue(refused.out().contains("Error: this plan removes every pod apply manages (3 of 3); if that is "
-        + "intended, plan again with --allow-mass-removal"), refused::toString);
+    assertTrue(refused.out().contains("Error: this plan removes every pod dir:" + pods.toAbsolutePath().normalize()
+        + " owns (3 of 3); if that is intended, plan again with --allow-mass-removal"), refused::toString);
     assertEquals(3, ps().size());
     Result removed = peapod.run("apply", "-f", pods.toString(), "-auto-approve", "--allow-mass-removal");
     assertEquals(0, removed.exitCode(), removed::toString);

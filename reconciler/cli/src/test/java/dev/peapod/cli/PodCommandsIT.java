@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.peapod.cli.pod.PodLock;
+import dev.peapod.engine.lock.PodLock;
 import dev.peapod.manifest.ManifestParser;
 import dev.peapod.manifest.diag.Diagnostic;
 import java.io.IOException;

@@ -35,13 +35,16 @@ class PodListCommandTest {
         PodSpec.of("web", List.of(web, sidecar)).withPorts(List.of(PortForward.tcp(8080, 80))),
         CliRun.NOW.minus(Duration.ofMinutes(5))));
     state.pod("db").create(new PodRecord(PodSpec.of("db", List.of(web)), CliRun.NOW.minus(Duration.ofDays(3))));
+    Files.createDirectories(home.resolve("applied"));
+    Files.writeString(home.resolve("applied/web.json"),
+        "{\"name\": \"web\", \"managedBy\": \"dir:/srv/pods\", \"spec\": null, \"hash\": \"\"}");
 
     CliRun ps = CliRun.run(home, "ps");
     assertEquals(0, ps.exitCode(), ps::toString);
     assertEquals(String.join("\n",
-        "NAME   STATE     CONTAINERS   AGE   PORTS                    BOOT",
-        "db     Created   0/1          3d",
-        "web    Created   0/2          5m    127.0.0.1:8080->80/tcp",
+        "NAME   STATE     CONTAINERS   AGE   PORTS                    BOOT   OWNER",
+        "db     Created   0/1          3d                                    -",
+        "web    Created   0/2          5m    127.0.0.1:8080->80/tcp          dir:/srv/pods",
         ""), ps.out());
 
     JsonNode json = new ObjectMapper().readTree(CliRun.run(home, "ps", "-o", "json").out());
@@ -49,6 +52,8 @@ class PodListCommandTest {
     assertEquals("CREATED", json.get(1).get("state").asText());
     assertEquals("127.0.0.1:8080->80/tcp", json.get(1).get("ports").get(0).asText());
     assertEquals(true, json.get(1).get("vm").isNull());
+    assertEquals("dir:/srv/pods", json.get(1).get("owner").asText());
+    assertEquals(true, json.get(0).get("owner").isNull(), "a pod without a record has no owner");
   }
 
   @Test
@@ -62,7 +67,7 @@ class PodListCommandTest {
     state.pod("app").create(new PodRecord(spec, CliRun.NOW, "start failed: init container exited with code 3"));
 
     CliRun ps = CliRun.run(home, "ps");
-    assertEquals("app    Created   0/2          0s", ps.out().lines().toList().get(1), ps::toString);
+    assertEquals("app    Created   0/2          0s                   -", ps.out().lines().toList().get(1), ps::toString);
     JsonNode json = new ObjectMapper().readTree(CliRun.run(home, "ps", "-o", "json").out());
     assertEquals("start failed: init container exited with code 3", json.get(0).get("message").asText());
     JsonNode inspect = new ObjectMapper().readTree(CliRun.run(home, "inspect", "app").out());
@@ -74,6 +79,6 @@ class PodListCommandTest {
 
   @Test
   void noPodsIsJustTheHeader() {
-    assertEquals("NAME   STATE   CONTAINERS   AGE   PORTS   BOOT\n", CliRun.run(home, "ps").out());
+    assertEquals("NAME   STATE   CONTAINERS   AGE   PORTS   BOOT   OWNER\n", CliRun.run(home, "ps").out());
   }
 }

@@ -30,10 +30,10 @@ public record ActualState(Map<String, ActualPod> pods, String revision) {
     return of(List.of(), "empty");
   }
 
-  /** How many pods apply manages (created or took over): the base of prune safety. */
-  public long managedCount() {
+  /** How many existing pods {@code owner} has: the base of its prune safety. */
+  public long ownedCount(String owner) {
     return pods.values().stream()
-        .filter(p -> p.exists() && p.record().map(AppliedRecord::managedByApply).orElse(false))
+        .filter(p -> p.exists() && p.record().map(r -> r.ownedBy(owner)).orElse(false))
         .count();
   }
 }

@@ -11,8 +11,9 @@ import java.util.Optional;
  * provider call starts and again after it ends, so a crash in between is visible).
  *
  * @param name the pod
- * @param managedBy {@link #MANAGED_BY_APPLY} for pods apply created or took over (only those are
- *     pruned), {@link #MANAGED_BY_CLI} for pods made with {@code peapod create/run}
+ * @param managedBy the pod's owner ({@link Owners}): the source that created it or took it over
+ *     (only that source prunes it), {@link #MANAGED_BY_CLI} for pods made with {@code peapod
+ *     create/run}
  * @param source the manifest file it came from
  * @param appliedAt when the spec was last applied
  * @param spec the canonical tree ({@link NormalizedPod#canonicalTree}), or null if no apply of it
@@ -48,13 +49,18 @@ public record AppliedRecord(
    */
   public record Pending(Action action, Instant since) {}
 
-  public boolean managedByApply() {
-    return MANAGED_BY_APPLY.equals(managedBy);
+  public boolean ownedBy(String owner) {
+    return managedBy.equals(owner);
   }
 
   /** The applied spec normalised, or empty if no apply of this pod finished. */
   public Optional<NormalizedPod> normalized() {
     return spec == null ? Optional.empty() : Optional.of(NormalizedPod.ofCanonicalTree(spec));
+  }
+
+  /** This record with another owner. */
+  public AppliedRecord withOwner(String owner) {
+    return new AppliedRecord(name, owner, source, appliedAt, spec, hash, pending);
   }
 
   /** This record with a change under way. */

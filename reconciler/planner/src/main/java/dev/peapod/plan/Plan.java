@@ -18,6 +18,9 @@ import java.util.Optional;
  * @param createdAt when it was planned
  * @param refusal why this plan must not be applied as it is (prune safety), or empty
  * @param warnings things people should know that do not stop the plan
+ * @param owner the source the plan is for ({@link Owners}); applying it makes that source the
+ *     owner of every pod it changes
+ * @param conflicts declared pods another source owns, left alone
  */
 public record Plan(
     List<Change> changes,
@@ -25,7 +28,9 @@ public record Plan(
     String stateRevision,
     Instant createdAt,
     Optional<String> refusal,
-    List<String> warnings) {
+    List<String> warnings,
+    String owner,
+    List<Conflict> conflicts) {
 
   public Plan {
     changes = List.copyOf(changes);
@@ -33,6 +38,14 @@ public record Plan(
     Objects.requireNonNull(createdAt, "createdAt");
     refusal = refusal == null ? Optional.empty() : refusal;
     warnings = List.copyOf(warnings);
+    Owners.check(owner);
+    conflicts = List.copyOf(conflicts);
+  }
+
+  /** A plan for the legacy owner {@code apply}, without conflicts. */
+  public Plan(List<Change> changes, int unchanged, String stateRevision, Instant createdAt, Optional<String> refusal,
+      List<String> warnings) {
+    this(changes, unchanged, stateRevision, createdAt, refusal, warnings, Owners.LEGACY_APPLY, List.of());
   }
 
   public boolean hasChanges() {

@@ -80,10 +80,13 @@ public final class PlanFile {
     }
     List<String> warnings = new ArrayList<>();
     root.path("warnings").forEach(w -> warnings.add(w.asText()));
+    List<Conflict> conflicts = new ArrayList<>();
+    root.path("conflicts").forEach(c -> conflicts.add(new Conflict(c.path("pod").asText(), c.path("owner").asText(),
+        c.path("source").asText())));
     return new Plan(changes, root.path("unchanged").asInt(), root.path("stateRevision").asText(),
         Instant.parse(root.path("createdAt").asText()),
         root.path("refusal").isTextual() ? Optional.of(root.path("refusal").asText()) : Optional.empty(),
-        warnings);
+        warnings, root.path("owner").asText(Owners.LEGACY_APPLY), conflicts);
   }
 
   private static Map<String, PodManifest> manifests(Path file, JsonNode sources) {

@@ -13,7 +13,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  * <pre>{@code
  * {"formatVersion": "1", "stateRevision": "…", "createdAt": "2026-…Z",
  *  "summary": {"create": 1, "start": 0, "replace": 1, "update": 0, "recreate": 0, "stop": 0, "remove": 0},
- *  "unchanged": 3, "refusal": null, "warnings": [],
+ *  "unchanged": 3, "refusal": null, "warnings": [], "owner": "dir:/srv/pods",
+ *  "conflicts": [{"pod": "db", "owner": "git:git://host/pods.git#main//prod", "source": "pods/db.yaml"}],
  *  "changes": [{"pod": "web", "action": "replace", "symbol": "~", "targetState": "Running",
  *               "source": "pods/web.yaml", "desiredHash": "…",
  *               "reasons": [{"kind": "ReplaceBecauseContainersChanged", "text": "image of container \"web\" changed"}],
@@ -46,6 +47,10 @@ public final class PlanJson {
     }
     ArrayNode warnings = root.putArray("warnings");
     plan.warnings().forEach(warnings::add);
+    root.put("owner", plan.owner());
+    ArrayNode conflicts = root.putArray("conflicts");
+    plan.conflicts().forEach(c -> conflicts.addObject().put("pod", c.pod()).put("owner", c.owner())
+        .put("source", c.source()));
     ArrayNode changes = root.putArray("changes");
     plan.changes().forEach(c -> changes.add(change(c)));
     return root;

@@ -25,6 +25,7 @@ public final class PlanRenderer {
           .append(plural(plan.unchanged(), "pod matches its manifest", "pods match their manifests"))
           .append(".\n");
       warnings(plan, out);
+      conflicts(plan, out);
       return out.toString();
     }
     out.append("Peapod will perform these actions:\n");
@@ -41,7 +42,15 @@ public final class PlanRenderer {
     out.append('\n');
     plan.refusal().ifPresent(r -> out.append('\n').append(paint(colourOf(Action.REMOVE), "Error: "))
         .append(r).append('\n'));
+    conflicts(plan, out);
     return out.toString();
+  }
+
+  /** Pods declared here that another source owns: errors, after everything else. */
+  private void conflicts(Plan plan, StringBuilder out) {
+    for (Conflict conflict : plan.conflicts()) {
+      out.append('\n').append(paint(colourOf(Action.REMOVE), "Error: ")).append(conflict.text()).append('\n');
+    }
   }
 
   private void change(Change change, StringBuilder out) {

@@ -19,8 +19,10 @@ import java.util.TreeSet;
  * <p>Per pod, in this order:
  *
  * <ol>
- *   <li>declared nowhere: removed if apply manages it ({@link Action#REMOVE}), otherwise left
- *       alone: Peapod never prunes a pod it did not create by apply;
+ *   <li>declared nowhere: removed if the plan's owner has it ({@link Action#REMOVE}), otherwise
+ *       left alone: a source prunes only what it created or took over ({@link Owners});
+ *   <li>declared, but another source owns it: a {@link Conflict}, left alone unless the options
+ *       say to take it over;
  *   <li>declared, no provider pod: {@link Action#CREATE};
  *   <li>declared, a provider pod but no record of what was applied, or a create, recreate or
  *       removal that never finished: {@link Action#RECREATE}; an interrupted replace is done
@@ -51,6 +53,7 @@ public final class Planner {
     names.addAll(actual.pods().keySet());
 
     List<Change> changes = new ArrayList<>();
+    List<Conflict> conflicts = new ArrayList<>();
     List<String> warnings = new ArrayList<>();
     int unchanged = 0;
     for (String name : names) {
@@ -59,7 +62,12 @@ public final class Planner {
       }
       DesiredPod want = byName.get(name);
       ActualPod have = actual.pods().getOrDefault(name, new ActualPod(name, null, null, null));
-      Optional<Change> change = want == null ? removal(have) : change(want, have);
+      Optional<String> otherOwner = want == null ? Optional.empty() : otherOwner(have, options);
+      if (otherOwner.isPresent()) {
+        conflicts.add(new Conflict(name, otherOwner.get(), want.source()));
+        continue;
+      }
+      Optional<Change> change = want == null ? removal(have, options.owner()) : change(want, have);
       if (change.isPresent()) {
         changes.add(change.get());
       } else if (want != null) {
@@ -73,12 +81,18 @@ public final class Planner {
       warnings.add("only the targeted pods were planned; the others may differ from their manifests");
     }
     return new Plan(changes, unchanged, actual.revision(), clock.instant(),
-        refusal(changes, actual, options), warnings);
+        refusal(changes, actual, options), warnings, options.owner(), conflicts);
   }
 
-  private static Optional<Change> removal(ActualPod have) {
-    boolean managed = have.record().map(AppliedRecord::managedByApply).orElse(false);
-    if (!managed) {
+  /** The owner of a declared pod when it is neither this source nor one any source may adopt. */
+  private static Optional<String> otherOwner(ActualPod have, PlanOptions options) {
+    return have.record().map(AppliedRecord::managedBy)
+        .filter(owner -> !owner.equals(options.owner()) && !Owners.adoptable(owner) && !options.takeOver());
+  }
+
+  private static Optional<Change> removal(ActualPod have, String owner) {
+    boolean owned = have.record().map(r -> r.ownedBy(owner)).orElse(false);
+    if (!owned) {
       return Optional.empty();
     }
     return Optional.of(new Change(have.name(), Action.REMOVE,
@@ -175,9 +189,9 @@ public final class Planner {
     if (removals == 0 || options.allowMassRemoval()) {
       return Optional.empty();
     }
-    long managed = actual.managedCount();
+    long managed = actual.ownedCount(options.owner());
     if (removals >= managed) {
-      return Optional.of("this plan removes every pod apply manages (" + removals + " of " + managed
+      return Optional.of("this plan removes every pod " + options.owner() + " owns (" + removals + " of " + managed
           + "); if that is intended, plan again with --allow-mass-removal");
     }
     if (removals > options.maxRemovals()) {

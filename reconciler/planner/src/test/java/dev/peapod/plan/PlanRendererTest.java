@@ -100,7 +100,7 @@ class PlanRendererTest {
 
         Plan: 0 to create, 0 to start, 0 to replace, 0 to update, 0 to recreate, 0 to stop, 1 to remove.
 
-        Error: this plan removes every pod apply manages (1 of 1); if that is intended, plan again with --allow-mass-removal
+        Error: this plan removes every pod apply owns (1 of 1); if that is intended, plan again with --allow-mass-removal
         """, new PlanRenderer(false).render(plan));
   }
 

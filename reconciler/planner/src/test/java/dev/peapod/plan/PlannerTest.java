@@ -269,9 +269,62 @@ class PlannerTest {
     ActualState actual = ActualState.of(List.of(actual(a, PodState.RUNNING)), "r");
     Plan plan = PLANNER.plan(List.of(), actual, PlanOptions.DEFAULT);
     assertEquals(Action.REMOVE, plan.changes().get(0).action());
-    assertEquals(Optional.of("this plan removes every pod apply manages (1 of 1); if that is intended, "
+    assertEquals(Optional.of("this plan removes every pod apply owns (1 of 1); if that is intended, "
         + "plan again with --allow-mass-removal"), plan.refusal());
     assertTrue(PLANNER.plan(List.of(), actual, PlanOptions.DEFAULT.withAllowMassRemoval(true)).refusal().isEmpty());
+  }
+
+  @Test
+  void twoDirectoriesAppliedSideBySideNeverPruneEachOther() {
+    PodManifest a = manifest("a", "  containers: [{name: c, image: x:1}]\n");
+    PodManifest b = manifest("b", "  containers: [{name: c, image: x:1}]\n");
+    ActualState actual = ActualState.of(List.of(owned(a, "dir:/srv/one"), owned(b, "dir:/srv/two")), "r");
+    Plan plan = PLANNER.plan(List.of(), actual, PlanOptions.DEFAULT.withOwner("dir:/srv/two", false)
+        .withAllowMassRemoval(true));
+    assertEquals(List.of("b"), plan.changes().stream().map(Change::pod).toList());
+    assertEquals("dir:/srv/two", plan.owner());
+  }
+
+  @Test
+  void aPodAnotherSourceOwnsIsAConflictAndLeftAlone() {
+    PodManifest mine = manifest("web", "  containers: [{name: c, image: x:2}]\n");
+    PodManifest theirs = manifest("web", "  containers: [{name: c, image: x:1}]\n");
+    ActualState actual = ActualState.of(List.of(owned(theirs, "git:git://h/p.git#main//prod")), "r");
+    Plan plan = PLANNER.plan(List.of(desired(mine)), actual, PlanOptions.DEFAULT.withOwner("dir:/srv/one", false));
+    assertTrue(plan.changes().isEmpty());
+    assertEquals(List.of(new Conflict("web", "git:git://h/p.git#main//prod", "pods/web.yaml")), plan.conflicts());
+    assertEquals("pod \"web\" is owned by git:git://h/p.git#main//prod; declared here in pods/web.yaml; it is left"
+        + " alone (take it over with --take-over)", plan.conflicts().get(0).text());
+
+    Plan takeOver = PLANNER.plan(List.of(desired(mine)), actual, PlanOptions.DEFAULT.withOwner("dir:/srv/one", true));
+    assertEquals(Action.REPLACE, takeOver.changes().get(0).action());
+    assertTrue(takeOver.conflicts().isEmpty());
+  }
+
+  @Test
+  void handMadeAndLegacyPodsAreAdoptedButNeverPrunedByANewSource() {
+    PodManifest hand = manifest("hand", "  containers: [{name: c, image: x:1}]\n");
+    PodManifest old = manifest("old", "  containers: [{name: c, image: x:1}]\n");
+    ActualState actual = ActualState.of(List.of(owned(hand, Owners.CLI), owned(old, Owners.LEGACY_APPLY)), "r");
+    PlanOptions dir = PlanOptions.DEFAULT.withOwner("dir:/srv/one", false).withAllowMassRemoval(true);
+    Plan declared = PLANNER.plan(List.of(desired(hand), desired(old)), actual, dir);
+    assertTrue(declared.conflicts().isEmpty());
+    assertEquals(2, declared.unchanged());
+    assertTrue(PLANNER.plan(List.of(), actual, dir).changes().isEmpty());
+  }
+
+  @Test
+  void massRemovalIsCountedAmongTheSourcesOwnPods() {
+    PodManifest a = manifest("a", "  containers: [{name: c, image: x:1}]\n");
+    PodManifest other = manifest("other", "  containers: [{name: c, image: x:1}]\n");
+    ActualState actual = ActualState.of(List.of(owned(a, "dir:/one"), owned(other, "dir:/two")), "r");
+    Plan plan = PLANNER.plan(List.of(), actual, PlanOptions.DEFAULT.withOwner("dir:/one", false));
+    assertEquals(Optional.of("this plan removes every pod dir:/one owns (1 of 1); if that is intended, "
+        + "plan again with --allow-mass-removal"), plan.refusal());
+  }
+
+  private static ActualPod owned(PodManifest manifest, String owner) {
+    return new ActualPod(manifest.name(), Optional.of(PodState.RUNNING), "", Optional.of(applied(manifest, owner)));
   }
 
   @Test

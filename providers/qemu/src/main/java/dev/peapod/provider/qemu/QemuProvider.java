@@ -117,7 +117,7 @@ public final class QemuProvider implements Provider {
     return locked(pod, () -> {
       PodDirectory dir = state.pod(pod);
       if (dir.exists()) {
-        throw new InvalidStateException(pod, statusOf(dir).state(), "already exists");
+        throw new InvalidStateException(pod, statusOf(dir, true).state(), "already exists");
       }
       PodSpecValidator.validate(spec, kernelFor(spec), config.initrd());
       dir.vmFiles().socketPathProblem().ifPresent(problem -> {
@@ -125,7 +125,7 @@ public final class QemuProvider implements Provider {
       });
       io(pod, () -> dir.create(new PodRecord(spec, Instant.now())));
       CrashPoint.reach("after-create-record");
-      return statusOf(dir);
+      return statusOf(dir, true);
     });
   }
 
@@ -157,7 +157,7 @@ public final class QemuProvider implements Provider {
       if (!record.startFailure().isEmpty()) {
         io(pod, () -> dir.writePod(record.withStartFailure("")));
       }
-      return statusOf(dir);
+      return statusOf(dir, true);
     });
   }
 
@@ -186,7 +186,7 @@ public final class QemuProvider implements Provider {
         recordStartFailure(dir, e);
         throw e;
       }
-      return statusOf(dir);
+      return statusOf(dir, true);
     });
   }
 
@@ -207,7 +207,7 @@ public final class QemuProvider implements Provider {
       if (!record.startFailure().isEmpty()) {
         io(pod, () -> dir.writePod(record.withStartFailure("")));
       }
-      return statusOf(dir);
+      return statusOf(dir, true);
     });
   }
 
@@ -226,20 +226,28 @@ public final class QemuProvider implements Provider {
       return Optional.empty();
     }
     PodDirectory dir = state.pod(pod);
-    return dir.exists() ? Optional.of(statusOf(dir)) : Optional.empty();
+    return dir.exists() ? Optional.of(statusOf(dir, true)) : Optional.empty();
   }
 
   @Override
   public List<PodStatus> list() {
-    List<PodDirectory> dirs;
+    // Each pod is a few small files and, when it runs, one STATUS round trip: read them in
+    // parallel (a thousand-pod plan reads a thousand pods); the result keeps name order.
+    return podDirectories().parallelStream().filter(PodDirectory::exists).map(dir -> statusOf(dir, true)).toList();
+  }
+
+  /** The pods from their files and their QEMU processes alone: no guest is asked, no control socket held. */
+  @Override
+  public List<PodStatus> inventory() {
+    return podDirectories().parallelStream().filter(PodDirectory::exists).map(dir -> statusOf(dir, false)).toList();
+  }
+
+  private List<PodDirectory> podDirectories() {
     try {
-      dirs = state.pods();
+      return state.pods();
     } catch (IOException e) {
       throw new UncheckedIOException("cannot list pods in " + state.root(), e);
     }
-    // Each pod is a few small files and, when it runs, one STATUS round trip: read them in
-    // parallel (a thousand-pod plan reads a thousand pods); the result keeps name order.
-    return dirs.parallelStream().filter(PodDirectory::exists).map(this::statusOf).toList();
   }
 
   @Override
@@ -286,7 +294,8 @@ public final class QemuProvider implements Provider {
 
   // ---- status
 
-  private PodStatus statusOf(PodDirectory dir) {
+  /** @param askGuest whether to ask a running guest for its containers (one STATUS round trip) */
+  private PodStatus statusOf(PodDirectory dir, boolean askGuest) {
     String pod = dir.name();
     PodRecord record = readPod(dir);
     Optional<VmRecord> vm = readVm(dir);
@@ -307,7 +316,7 @@ public final class QemuProvider implements Provider {
     if (!vm.get().startCompleted()) {
       // Not asked: a start in progress holds the guest's only control connection, and a booting guest answers late.
       message = "starting, or a start was interrupted (then start again, or stop)";
-    } else {
+    } else if (askGuest) {
       try {
         containers = containerStatuses(dir, vm.get(), record.spec());
       } catch (GuestException e) {

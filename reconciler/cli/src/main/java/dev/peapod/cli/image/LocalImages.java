@@ -1,6 +1,7 @@
 package dev.peapod.cli.image;
 
 import dev.peapod.cli.CliEnvironment;
+import dev.peapod.engine.RegistryConfigFiles;
 import dev.peapod.images.ImageStore;
 
 /** Opens the image store of {@code $PEAPOD_HOME} the way every image command needs it. */
@@ -10,7 +11,7 @@ public final class LocalImages {
   /** The store with the user's registry configuration; close it when done (it owns download threads). */
   public static ImageStore open(CliEnvironment environment) {
     return ImageStore.builder(environment.imageStoreRoot())
-        .registries(RegistryConfigFiles.load(environment))
+        .registries(RegistryConfigFiles.load(environment.home(), environment.userHome(), environment.env()))
         .build();
   }
 }

@@ -2,7 +2,7 @@ package dev.peapod.cli.image;
 
 import dev.peapod.cli.output.HumanUnits;
 import dev.peapod.cli.output.Output;
-import dev.peapod.images.PullListener;
+import dev.peapod.engine.spec.StoreImageSource;
 import dev.peapod.images.oci.Descriptor;
 import dev.peapod.images.oci.Digest;
 import java.time.Duration;
@@ -17,7 +17,7 @@ import java.util.Map;
  * <p>Called from the store's download threads, hence synchronized; redraws at most ten
  * times a second so a fast local registry does not spend its time printing.
  */
-public final class PullProgress implements PullListener {
+public final class PullProgress implements StoreImageSource.Progress {
   private static final long REDRAW_NANOS = 100_000_000L;
 
   private final Output output;

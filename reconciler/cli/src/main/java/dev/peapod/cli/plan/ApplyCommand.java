@@ -3,18 +3,14 @@ package dev.peapod.cli.plan;
 import dev.peapod.apply.ApplyResult;
 import dev.peapod.apply.Outcome;
 import dev.peapod.apply.PlanExecutor;
-import dev.peapod.apply.PodSpecFactory;
 import dev.peapod.apply.StalePlanException;
 import dev.peapod.cli.CliException;
 import dev.peapod.cli.ExitCodes;
 import dev.peapod.cli.PeapodCommand;
-import dev.peapod.cli.image.LocalImages;
 import dev.peapod.cli.output.Output;
-import dev.peapod.cli.pod.ManifestToPodSpec;
 import dev.peapod.cli.pod.PodCommands;
-import dev.peapod.cli.pod.PodLock;
-import dev.peapod.cli.pod.StoreImageSource;
-import dev.peapod.images.ImageStore;
+import dev.peapod.engine.Engine;
+import dev.peapod.engine.lock.PodLock;
 import dev.peapod.plan.Plan;
 import dev.peapod.plan.PlanFile;
 import dev.peapod.plan.PlanRenderer;
@@ -84,25 +80,24 @@ public class ApplyCommand implements Callable<Integer> {
     String command = PodCommands.commandText(spec);
     Path home = root.environment().home();
     try (PodLock applyLock = PodLock.acquireFile(home.resolve("locks").resolve("apply.lock"), "the apply lock", command);
-        Reconciliation reconciliation = new Reconciliation(root)) {
-      Plan plan = planFile != null ? savedPlan(reconciliation) : freshPlan(reconciliation, output);
+        Engine engine = Reconciliation.engine(root, command)) {
+      Plan plan = planFile != null ? savedPlan(engine) : freshPlan(engine, output);
       if (plan.refusal().isPresent()) {
         return ExitCodes.ERROR;
       }
+      // A pod another source owns is left alone; the rest of the plan still applies.
+      int status = plan.conflicts().isEmpty() ? ExitCodes.OK : ExitCodes.ERROR;
       if (!plan.hasChanges()) {
-        return ExitCodes.OK;
+        return status;
       }
       if (planFile == null && !autoApprove && !confirmed(root, output)) {
         output.line("Apply cancelled.");
         return ExitCodes.ERROR;
       }
-      // Opened only now: a plan with nothing to do never touches the image store.
-      try (ImageStore images = LocalImages.open(root.environment())) {
-        PlanExecutor executor = new PlanExecutor(reconciliation.provider, reconciliation.records,
-            specFactory(images, output), pod -> PodLock.acquire(home, pod, command), parallelism,
-            new ApplyProgress(output), root.environment().clock());
-        return execute(executor, plan, output);
-      }
+      // The engine opens the image store only now: a plan with nothing to do never touches it.
+      PlanExecutor executor = engine.executor(parallelism, new ApplyProgress(output));
+      int applied = execute(executor, plan, output);
+      return applied == ExitCodes.OK ? status : applied;
     }
   }
 
@@ -123,7 +118,7 @@ public class ApplyCommand implements Callable<Integer> {
     }
   }
 
-  private Plan savedPlan(Reconciliation reconciliation) {
+  private Plan savedPlan(Engine engine) {
     Plan plan;
     try {
       plan = PlanFile.read(planFile);
@@ -133,7 +128,7 @@ public class ApplyCommand implements Callable<Integer> {
       throw new CliException(ExitCodes.NOT_FOUND, planFile + ": cannot read the plan file: " + e.getMessage());
     }
     try {
-      PlanExecutor.checkFresh(plan, reconciliation.actual().revision());
+      PlanExecutor.checkFresh(plan, engine.actual().revision());
     } catch (StalePlanException e) {
       throw new CliException(ExitCodes.ERROR, e.getMessage());
     }
@@ -143,8 +138,8 @@ public class ApplyCommand implements Callable<Integer> {
     return plan;
   }
 
-  private Plan freshPlan(Reconciliation reconciliation, Output output) {
-    Plan plan = reconciliation.plan(ManifestSources.loadReporting(options.paths, output), options.planOptions());
+  private Plan freshPlan(Engine engine, Output output) {
+    Plan plan = engine.plan(Reconciliation.read(options.source(), output), options.planOptions());
     output.line(new PlanRenderer(output.color()).render(plan).stripTrailing());
     return plan;
   }
@@ -165,16 +160,6 @@ public class ApplyCommand implements Callable<Integer> {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read the answer", e);
     }
-  }
-
-  private static PodSpecFactory specFactory(ImageStore images, Output output) {
-    // Pods are prepared in parallel: no pull progress bars, whose \r lines would fight.
-    Output quiet = new Output(output.out(), output.err(), dev.peapod.cli.output.OutputFormat.table, false, false);
-    return (manifest, progress) -> {
-      ManifestToPodSpec.Result result = new ManifestToPodSpec(new StoreImageSource(images, quiet)).convert(manifest);
-      result.warnings().forEach(w -> progress.accept("warning: " + w));
-      return result.spec();
-    };
   }
 
   private static void report(ApplyResult result, Output output) {

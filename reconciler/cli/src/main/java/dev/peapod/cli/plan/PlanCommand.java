@@ -4,7 +4,9 @@ import dev.peapod.cli.CliException;
 import dev.peapod.cli.ExitCodes;
 import dev.peapod.cli.PeapodCommand;
 import dev.peapod.cli.output.Output;
-import dev.peapod.plan.DesiredPod;
+import dev.peapod.cli.pod.PodCommands;
+import dev.peapod.engine.Engine;
+import dev.peapod.engine.source.DesiredSnapshot;
 import dev.peapod.plan.Plan;
 import dev.peapod.plan.PlanFile;
 import dev.peapod.plan.PlanJson;
@@ -60,10 +62,10 @@ public class PlanCommand implements Callable<Integer> {
     if (options.paths.isEmpty()) {
       throw new CliException(ExitCodes.USAGE, "plan needs the manifests: -f DIR or -f FILE");
     }
-    List<DesiredPod> desired = ManifestSources.loadReporting(options.paths, output);
+    DesiredSnapshot desired = Reconciliation.read(options.source(), output);
     Plan plan;
-    try (Reconciliation reconciliation = new Reconciliation(root)) {
-      plan = reconciliation.plan(desired, options.planOptions());
+    try (Engine engine = Reconciliation.engine(root, PodCommands.commandText(spec))) {
+      plan = engine.plan(desired, options.planOptions());
     }
     if (out != null) {
       try {
@@ -81,7 +83,7 @@ public class PlanCommand implements Callable<Integer> {
         output.line("Saved the plan to " + out + ". To apply exactly these changes: peapod apply " + out);
       }
     }
-    if (plan.refusal().isPresent()) {
+    if (plan.refusal().isPresent() || !plan.conflicts().isEmpty()) {
       return ExitCodes.ERROR;
     }
     return detailedExitCode && plan.hasChanges() ? CHANGES_PRESENT : ExitCodes.OK;

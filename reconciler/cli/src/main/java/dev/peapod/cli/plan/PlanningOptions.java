@@ -1,5 +1,6 @@
 package dev.peapod.cli.plan;
 
+import dev.peapod.engine.source.DirectorySource;
 import dev.peapod.plan.PlanOptions;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -19,7 +20,7 @@ final class PlanningOptions {
   List<String> targets = new ArrayList<>();
 
   @Option(names = {"--allow-mass-removal", "-allow-mass-removal"},
-      description = "Allow a plan that removes every pod apply manages, or more than --max-removals.")
+      description = "Allow a plan that removes every pod these manifests own, or more than --max-removals.")
   boolean allowMassRemoval;
 
   @Option(names = {"--max-removals", "-max-removals"}, paramLabel = "N",
@@ -27,7 +28,17 @@ final class PlanningOptions {
       defaultValue = "" + PlanOptions.DEFAULT_MAX_REMOVALS)
   int maxRemovals = PlanOptions.DEFAULT_MAX_REMOVALS;
 
+  @Option(names = {"--take-over", "-take-over"},
+      description = "Make these manifests the owner of declared pods that another source (a directory, a git "
+          + "repository, the controller) owns, instead of leaving them alone.")
+  boolean takeOver;
+
+  /** The source of the -f paths: its owner is dir: and the paths. */
+  DirectorySource source() {
+    return DirectorySource.of(paths);
+  }
+
   PlanOptions planOptions() {
-    return new PlanOptions(new LinkedHashSet<>(targets), allowMassRemoval, maxRemovals);
+    return new PlanOptions(new LinkedHashSet<>(targets), allowMassRemoval, maxRemovals, source().owner(), takeOver);
   }
 }

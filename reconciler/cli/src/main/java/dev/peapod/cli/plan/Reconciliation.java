@@ -1,39 +1,29 @@
 package dev.peapod.cli.plan;
 
-import dev.peapod.apply.ActualStateReader;
-import dev.peapod.apply.AppliedRecordStore;
 import dev.peapod.cli.PeapodCommand;
-import dev.peapod.plan.ActualState;
-import dev.peapod.plan.DesiredPod;
-import dev.peapod.plan.Plan;
-import dev.peapod.plan.PlanOptions;
-import dev.peapod.plan.Planner;
+import dev.peapod.cli.image.LocalImages;
+import dev.peapod.cli.output.Output;
+import dev.peapod.engine.Engine;
+import dev.peapod.engine.source.DesiredSnapshot;
+import dev.peapod.engine.source.DirectorySource;
 import dev.peapod.provider.qemu.QemuProvider;
-import java.util.List;
 
-/** The provider, the applied records and the planner over one Peapod home: what plan and apply share. */
-final class Reconciliation implements AutoCloseable {
+/** The engine as plan and apply use it: the QEMU provider over this command's Peapod home. */
+final class Reconciliation {
+  private Reconciliation() {}
 
-  final QemuProvider provider;
-  final AppliedRecordStore records;
-  private final Planner planner;
-
-  Reconciliation(PeapodCommand root) {
-    this.provider = new QemuProvider(root.environment().qemuConfig());
-    this.records = AppliedRecordStore.in(root.environment().home());
-    this.planner = new Planner(root.environment().clock());
+  /** @param command who holds the pod locks while pods change ({@code peapod apply -f pods/}) */
+  static Engine engine(PeapodCommand root, String command) {
+    var environment = root.environment();
+    return new Engine(new QemuProvider(environment.qemuConfig()), environment.home(),
+        () -> LocalImages.open(environment), Engine.fileLocks(environment.home(), command), environment.clock());
   }
 
-  ActualState actual() {
-    return new ActualStateReader(provider, records).read();
-  }
-
-  Plan plan(List<DesiredPod> desired, PlanOptions options) {
-    return planner.plan(desired, actual(), options);
-  }
-
-  @Override
-  public void close() {
-    provider.close();
+  /** The declared pods; warnings go to stderr. */
+  static DesiredSnapshot read(DirectorySource source, Output output) {
+    DesiredSnapshot snapshot = source.read();
+    snapshot.warnings().forEach(w -> output.err().println(w));
+    output.err().flush();
+    return snapshot;
   }
 }

@@ -1,40 +1,87 @@
 package dev.peapod.cli.pod;
 
 import dev.peapod.apply.AppliedRecordStore;
+import dev.peapod.apply.PodRecords;
 import dev.peapod.cli.PeapodCommand;
 import dev.peapod.manifest.model.PodManifest;
+import dev.peapod.plan.Action;
 import dev.peapod.plan.AppliedRecord;
-import dev.peapod.plan.NormalizedPod;
-import java.nio.file.Path;
+import dev.peapod.plan.DesiredPod;
+import dev.peapod.plan.Owners;
 import java.util.Optional;
 
 /**
- * The hand-run pod commands keep the same applied records as {@code apply}
- * ({@code $PEAPOD_HOME/applied/NAME.json}), so that a later plan compares a manifest with what
- * {@code peapod run} or {@code replace} actually ran instead of recreating the pod for want of a
- * record. Pods made by hand are recorded as managed by the CLI, and apply never prunes those; a
- * pod apply manages stays managed by apply when it is replaced by hand.
+ * The hand-run pod commands record what they do through the same {@link PodRecords} as apply
+ * and the controller ({@code $PEAPOD_HOME/applied/NAME.json}, a pending marker before the
+ * provider call, the spec after it), so a later plan compares a manifest with what {@code peapod
+ * run} or {@code replace} actually ran, and a command killed half way is seen as such. A pod made
+ * by hand is owned by {@code cli}; a pod a source owns stays that source's when it is changed by
+ * hand (so the controller puts it back to the source's spec).
  */
 final class ManifestRecords {
   private ManifestRecords() {}
 
+  /** {@code action} on the manifest's pod is about to start. */
+  static void begin(PeapodCommand root, PodManifest manifest, Action action) {
+    PodRecords records = records(root);
+    records.begin(manifest.name(), action, owner(records, manifest.name()), manifest.origin().file());
+  }
+
   /** The pod now runs (or is prepared from) {@code manifest}. */
   static void applied(PeapodCommand root, PodManifest manifest) {
-    AppliedRecordStore store = store(root);
-    String managedBy = store.read(manifest.name()).map(AppliedRecord::managedBy)
-        .orElse(AppliedRecord.MANAGED_BY_CLI);
-    store.write(new AppliedRecord(manifest.name(), managedBy,
-        Path.of(manifest.origin().file()).toAbsolutePath().normalize().toString(),
-        root.environment().clock().instant(), NormalizedPod.canonicalTree(manifest),
-        NormalizedPod.of(manifest).hash(), Optional.empty()));
+    PodRecords records = records(root);
+    records.done(DesiredPod.of(manifest), owner(records, manifest.name()));
+  }
+
+  /**
+   * A change that puts back the record it found if it does not succeed: for changes the provider
+   * refuses without touching the pod ({@code replace} of something only a new VM can have).
+   */
+  static Change change(PeapodCommand root, PodManifest manifest, Action action) {
+    PodRecords records = records(root);
+    Optional<AppliedRecord> before = records.store().read(manifest.name());
+    begin(root, manifest, action);
+    return new Change(root, manifest, records, before);
+  }
+
+  /** See {@link #change}. */
+  static final class Change implements AutoCloseable {
+    private final PeapodCommand root;
+    private final PodManifest manifest;
+    private final PodRecords records;
+    private final Optional<AppliedRecord> before;
+    private boolean succeeded;
+
+    private Change(PeapodCommand root, PodManifest manifest, PodRecords records, Optional<AppliedRecord> before) {
+      this.root = root;
+      this.manifest = manifest;
+      this.records = records;
+      this.before = before;
+    }
+
+    void succeeded() {
+      applied(root, manifest);
+      succeeded = true;
+    }
+
+    @Override
+    public void close() {
+      if (!succeeded) {
+        before.ifPresentOrElse(records.store()::write, () -> records.removed(manifest.name()));
+      }
+    }
   }
 
   /** The pod is gone. */
   static void removed(PeapodCommand root, String pod) {
-    store(root).delete(pod);
+    records(root).removed(pod);
   }
 
-  private static AppliedRecordStore store(PeapodCommand root) {
-    return AppliedRecordStore.in(root.environment().home());
+  private static String owner(PodRecords records, String pod) {
+    return records.owner(pod).orElse(Owners.CLI);
+  }
+
+  private static PodRecords records(PeapodCommand root) {
+    return new PodRecords(AppliedRecordStore.in(root.environment().home()), root.environment().clock());
   }
 }

@@ -1,10 +1,15 @@
 package dev.peapod.cli.pod;
 
+import dev.peapod.engine.spec.ManifestToPodSpec;
+import dev.peapod.engine.spec.StoreImageSource;
+import dev.peapod.engine.lock.PodLock;
+import dev.peapod.engine.ManifestRejectedException;
 import dev.peapod.cli.CliException;
 import dev.peapod.cli.ExitCodes;
 import dev.peapod.cli.PeapodCommand;
 import dev.peapod.cli.PodListCommand;
 import dev.peapod.cli.image.LocalImages;
+import dev.peapod.cli.image.PullProgress;
 import dev.peapod.cli.output.HumanUnits;
 import dev.peapod.cli.output.Output;
 import dev.peapod.images.ImageStore;
@@ -82,7 +87,8 @@ public final class PodCommands {
   /** The manifest's pod as a provider spec, pulling missing images with progress on a terminal. */
   static PodSpec convert(PeapodCommand root, Output output, PodManifest manifest) {
     try (ImageStore store = LocalImages.open(root.environment())) {
-      ManifestToPodSpec.Result result = new ManifestToPodSpec(new StoreImageSource(store, output)).convert(manifest);
+      ManifestToPodSpec.Result result = new ManifestToPodSpec(
+          new StoreImageSource(store, reference -> new PullProgress(output, reference))).convert(manifest);
       result.warnings().forEach(w -> output.err().println(w));
       output.err().flush();
       return result.spec();

@@ -1,5 +1,6 @@
 package dev.peapod.cli.pod;
 
+import dev.peapod.engine.lock.PodLock;
 import dev.peapod.cli.CliException;
 import dev.peapod.cli.ExitCodes;
 import dev.peapod.cli.PeapodCommand;
@@ -7,6 +8,7 @@ import dev.peapod.cli.PodListCommand;
 import dev.peapod.cli.output.Output;
 import dev.peapod.manifest.model.DesiredState;
 import dev.peapod.manifest.model.PodManifest;
+import dev.peapod.plan.Action;
 import dev.peapod.provider.InvalidStateException;
 import dev.peapod.provider.PodSpec;
 import dev.peapod.provider.PodState;
@@ -86,6 +88,7 @@ public class PodCreateCommand implements Runnable {
       Optional<PodStatus> existing = provider.inspect(podSpec.name());
       PodStatus status;
       if (existing.isEmpty()) {
+        ManifestRecords.begin(root, manifest, Action.CREATE);
         status = provider.create(podSpec);
         createdHere.add(status.name());
       } else if (existing.get().spec().equals(podSpec)) {

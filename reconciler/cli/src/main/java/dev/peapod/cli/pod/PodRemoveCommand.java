@@ -1,5 +1,6 @@
 package dev.peapod.cli.pod;
 
+import dev.peapod.engine.lock.PodLock;
 import dev.peapod.cli.CliException;
 import dev.peapod.cli.ExitCodes;
 import dev.peapod.cli.PeapodCommand;

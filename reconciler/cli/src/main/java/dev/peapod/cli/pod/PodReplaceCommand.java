@@ -1,10 +1,12 @@
 package dev.peapod.cli.pod;
 
+import dev.peapod.engine.lock.PodLock;
 import dev.peapod.cli.CliException;
 import dev.peapod.cli.ExitCodes;
 import dev.peapod.cli.PeapodCommand;
 import dev.peapod.cli.output.Output;
 import dev.peapod.manifest.model.PodManifest;
+import dev.peapod.plan.Action;
 import dev.peapod.provider.PodSpec;
 import dev.peapod.provider.PodStatus;
 import dev.peapod.provider.qemu.QemuProvider;
@@ -43,8 +45,11 @@ public final class PodReplaceCommand implements Runnable {
         PodLock lock = PodCommands.lock(root, spec, name)) {
       PodCommands.require(provider, name);
       PodSpec podSpec = PodCommands.convert(root, output, manifest);
-      PodStatus status = provider.replace(name, podSpec);
-      ManifestRecords.applied(root, manifest);
+      PodStatus status;
+      try (ManifestRecords.Change change = ManifestRecords.change(root, manifest, Action.REPLACE)) {
+        status = provider.replace(name, podSpec);
+        change.succeeded();
+      }
       String bootId = status.vm().map(vm -> vm.bootId()).orElse("?");
       PodCommands.print(output, status, "Replaced containers of " + name + " (boot id " + bootId + ", same VM)");
     }

@@ -1,5 +1,6 @@
 package dev.peapod.cli.pod;
 
+import dev.peapod.engine.lock.PodLock;
 import dev.peapod.cli.PeapodCommand;
 import dev.peapod.cli.output.Output;
 import dev.peapod.provider.PodStatus;

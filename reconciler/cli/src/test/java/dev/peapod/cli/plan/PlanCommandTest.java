@@ -105,6 +105,46 @@ class PlanCommandTest {
     assertEquals("peapod: " + home.resolve("nope") + ": no such file or directory\n", plan.err());
   }
 
+  /** A record as apply leaves it for a pod whose VM is gone: what prune and ownership decide on. */
+  private void record(String pod, String owner) throws Exception {
+    Files.createDirectories(home.resolve("applied"));
+    Files.writeString(home.resolve("applied").resolve(pod + ".json"),
+        "{\"name\": \"" + pod + "\", \"managedBy\": \"" + owner + "\", \"source\": \"x.yaml\", \"spec\": null,"
+            + " \"hash\": \"\", \"pending\": {\"action\": \"create\", \"since\": \"2026-12-01T00:00:00Z\"}}");
+  }
+
+  @Test
+  void aDirectoryPrunesOnlyThePodsItOwns() throws Exception {
+    Path pods = pods();
+    String owner = "dir:" + pods.toAbsolutePath().normalize();
+    record("mine", owner);
+    record("theirs", "dir:/srv/other-project");
+    record("handmade", "cli");
+    CliRun plan = CliRun.run(home, "plan", "-f", pods.toString(), "--json");
+    assertEquals(0, plan.exitCode(), plan::toString);
+    JsonNode json = new ObjectMapper().readTree(plan.out());
+    assertEquals(owner, json.get("owner").asText());
+    assertEquals(1, json.get("summary").get("remove").asInt(), plan::toString);
+    assertEquals("mine", json.get("changes").get(0).get("pod").asText());
+    assertEquals("remove", json.get("changes").get(0).get("action").asText());
+  }
+
+  @Test
+  void aPodAnotherSourceOwnsIsLeftAloneUnlessTakenOver() throws Exception {
+    Path pods = pods();
+    record("web", "git:git://127.0.0.1/pods.git#main//prod");
+    CliRun plan = CliRun.run(home, "plan", "-f", pods.toString());
+    assertEquals(ExitCodes.ERROR, plan.exitCode(), plan::toString);
+    assertEquals("""
+        No changes. 0 pods match their manifests.
+
+        Error: pod "web" is owned by git:git://127.0.0.1/pods.git#main//prod; declared here in %s; it is left alone (take it over with --take-over)
+        """.formatted(pods.resolve("web.yaml")), plan.out());
+    CliRun takeOver = CliRun.run(home, "plan", "-f", pods.toString(), "--take-over", "--json");
+    assertEquals(0, takeOver.exitCode(), takeOver::toString);
+    assertEquals("create", new ObjectMapper().readTree(takeOver.out()).get("changes").get(0).get("action").asText());
+  }
+
   @Test
   void aJsonPlanIsNotASavedPlan() throws Exception {
     Path file = home.resolve("plan.json");

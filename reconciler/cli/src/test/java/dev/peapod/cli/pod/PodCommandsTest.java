@@ -1,5 +1,6 @@
 package dev.peapod.cli.pod;
 
+import dev.peapod.engine.lock.PodLock;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;

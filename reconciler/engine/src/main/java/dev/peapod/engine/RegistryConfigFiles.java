@@ -1,16 +1,14 @@
-package dev.peapod.cli.image;
+package dev.peapod.engine;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
-import dev.peapod.cli.CliEnvironment;
-import dev.peapod.cli.CliException;
-import dev.peapod.cli.ExitCodes;
 import dev.peapod.images.registry.RegistryConfig;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -27,30 +25,43 @@ import java.util.Optional;
  * Docker's config ({@code $DOCKER_CONFIG/config.json} or {@code ~/.docker/config.json}) are added
  * underneath, as the images module does.
  */
-final class RegistryConfigFiles {
+public final class RegistryConfigFiles {
   private static final ObjectMapper YAML = new YAMLMapper();
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private RegistryConfigFiles() {}
 
-  static List<Path> candidates(CliEnvironment environment) {
-    return List.of(
-        environment.home().resolve("registries.yaml"),
-        environment.home().resolve("registries.json"),
-        environment.userHome().resolve(".config").resolve("peapod").resolve("registries.yaml"));
+  /** Thrown when a configuration file exists but cannot be read or parsed. */
+  public static final class InvalidRegistryConfigException extends EngineException {
+    private static final long serialVersionUID = 1L;
+
+    InvalidRegistryConfigException(String message, Throwable cause) {
+      super(message, cause);
+    }
   }
 
-  static RegistryConfig load(CliEnvironment environment) {
-    Optional<Path> file = candidates(environment).stream().filter(Files::isRegularFile).findFirst();
+  public static List<Path> candidates(Path peapodHome, Path userHome) {
+    return List.of(
+        peapodHome.resolve("registries.yaml"),
+        peapodHome.resolve("registries.json"),
+        userHome.resolve(".config").resolve("peapod").resolve("registries.yaml"));
+  }
+
+  /**
+   * @param env the environment, for {@code DOCKER_CONFIG}
+   * @throws InvalidRegistryConfigException naming the file when it cannot be read
+   */
+  public static RegistryConfig load(Path peapodHome, Path userHome, Map<String, String> env) {
+    Optional<Path> file = candidates(peapodHome, userHome).stream().filter(Files::isRegularFile).findFirst();
     try {
       RegistryConfig config = file.isPresent() ? parse(file.get()) : RegistryConfig.empty();
-      String dockerDir = environment.env().get("DOCKER_CONFIG");
+      String dockerDir = env.get("DOCKER_CONFIG");
       Path dockerFile = dockerDir != null
           ? Path.of(dockerDir, "config.json")
-          : environment.userHome().resolve(".docker").resolve("config.json");
+          : userHome.resolve(".docker").resolve("config.json");
       return config.withDockerConfig(dockerFile);
     } catch (IOException e) {
-      throw new CliException(ExitCodes.ERROR, "cannot read registry configuration: " + e.getMessage(), e);
+      throw new InvalidRegistryConfigException("cannot read registry configuration: " + e.getMessage(), e);
     }
   }
 
@@ -61,7 +72,7 @@ final class RegistryConfigFiles {
       try {
         tree = YAML.readTree(bytes);
       } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-        throw new CliException(ExitCodes.ERROR, file + ": not valid YAML: " + e.getOriginalMessage(), e);
+        throw new InvalidRegistryConfigException(file + ": not valid YAML: " + e.getOriginalMessage(), e);
       }
       bytes = JSON.writeValueAsBytes(tree == null ? JSON.createObjectNode() : tree);
     }

@@ -1,5 +1,6 @@
-package dev.peapod.cli.pod;
+package dev.peapod.engine.spec;
 
+import dev.peapod.engine.ManifestRejectedException;
 import dev.peapod.images.config.ContainerDefaults;
 import dev.peapod.images.config.ContainerOverrides;
 import dev.peapod.images.config.EnvVar;

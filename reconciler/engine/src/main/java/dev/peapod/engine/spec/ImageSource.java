@@ -1,11 +1,11 @@
-package dev.peapod.cli.pod;
+package dev.peapod.engine.spec;
 
 import dev.peapod.images.oci.ImageConfig;
 import dev.peapod.manifest.model.PullPolicy;
 import dev.peapod.provider.ImageRootfs;
 
 /**
- * Where {@link ManifestToPodSpec} gets a container's image from: the image store in the CLI,
+ * Where {@link ManifestToPodSpec} gets a container's image from: the image store,
  * a map in tests (so converting a manifest needs no registry).
  */
 public interface ImageSource {

@@ -1,7 +1,5 @@
-package dev.peapod.cli.pod;
+package dev.peapod.engine.lock;
 
-import dev.peapod.cli.CliException;
-import dev.peapod.cli.ExitCodes;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -49,7 +47,7 @@ public final class PodLock implements AutoCloseable {
    * Takes the pod's lock without waiting.
    *
    * @param command what the holder is doing, e.g. {@code peapod start web}
-   * @throws CliException ({@link ExitCodes#IN_USE}) naming the holder when another process (or
+   * @throws PodLockedException naming the holder when another process (or
    *     another lock in this one) has it
    */
   public static PodLock acquire(Path peapodHome, String pod, String command) {
@@ -76,7 +74,7 @@ public final class PodLock implements AutoCloseable {
       if (lock == null) {
         String holder = describeHolder(file);
         channel.close();
-        throw new CliException(ExitCodes.IN_USE, what + " is locked by " + holder);
+        throw new PodLockedException(what + " is locked by " + holder);
       }
       String record = ProcessHandle.current().pid() + "\n" + command + "\n" + Instant.now() + "\n";
       channel.truncate(0);

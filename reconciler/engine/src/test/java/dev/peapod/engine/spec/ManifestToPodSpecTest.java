@@ -1,5 +1,6 @@
-package dev.peapod.cli.pod;
+package dev.peapod.engine.spec;
 
+import dev.peapod.engine.ManifestRejectedException;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;

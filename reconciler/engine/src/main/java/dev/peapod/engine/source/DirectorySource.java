@@ -1,0 +1,102 @@
+package dev.peapod.engine.source;
+
+import dev.peapod.engine.ManifestRejectedException;
+import dev.peapod.engine.spec.ManifestToPodSpec;
+import dev.peapod.manifest.ManifestDirectory;
+import dev.peapod.manifest.ManifestParser;
+import dev.peapod.manifest.ParseResult;
+import dev.peapod.manifest.diag.Diagnostic;
+import dev.peapod.manifest.diag.Severity;
+import dev.peapod.manifest.model.PodManifest;
+import dev.peapod.plan.DesiredPod;
+import dev.peapod.plan.Owners;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The desired state of manifest paths ({@code apply -f}, a directory source of the controller, a
+ * git checkout): every manifest under each directory (recursively) and each named file. Every
+ * file is read and checked before anything is planned, and all problems of all files are reported
+ * together; a pod declared twice is an error naming both places.
+ *
+ * <p>Its owner is {@code dir:} and the absolute paths unless the caller names another (a git
+ * source reads its checkout through this class under its own {@code git:} owner).
+ */
+public final class DirectorySource implements DesiredStateSource {
+
+  private final List<Path> paths;
+  private final String owner;
+
+  public DirectorySource(List<Path> paths, String owner) {
+    if (paths.isEmpty()) {
+      throw new IllegalArgumentException("a directory source needs at least one path");
+    }
+    this.paths = List.copyOf(paths);
+    this.owner = owner;
+  }
+
+  /** The source of {@code peapod apply -f PATH...}, owned by {@code dir:PATHS}. */
+  public static DirectorySource of(List<Path> paths) {
+    return new DirectorySource(paths, Owners.ofPaths(paths));
+  }
+
+  @Override
+  public String owner() {
+    return owner;
+  }
+
+  public List<Path> paths() {
+    return paths;
+  }
+
+  @Override
+  public DesiredSnapshot read() {
+    List<Diagnostic> problems = new ArrayList<>();
+    List<Diagnostic> warnings = new ArrayList<>();
+    Map<String, PodManifest> byName = new LinkedHashMap<>();
+    for (Path path : paths) {
+      if (!Files.exists(path)) {
+        throw new SourceUnavailableException(path + ": no such file or directory", true, null);
+      }
+      ParseResult parsed = Files.isDirectory(path) ? ManifestDirectory.load(path) : ManifestParser.parse(path);
+      problems.addAll(parsed.diagnostics().errors());
+      warnings.addAll(parsed.diagnostics().warnings());
+      for (PodManifest pod : parsed.manifests()) {
+        PodManifest earlier = byName.putIfAbsent(pod.name(), pod);
+        if (earlier != null && !earlier.origin().equals(pod.origin())) {
+          problems.add(new Diagnostic(Severity.ERROR, pod.origin().file(), pod.origin().line(), pod.origin().column(),
+              "metadata.name", "pod \"" + pod.name() + "\" is also declared at " + earlier.origin().file() + ":"
+                  + earlier.origin().line()));
+        }
+        problems.addAll(ManifestToPodSpec.unsupported(pod));
+      }
+    }
+    if (!problems.isEmpty()) {
+      throw new ManifestRejectedException(problems);
+    }
+    List<DesiredPod> pods = byName.values().stream().map(DesiredPod::of).toList();
+    return new DesiredSnapshot(revisionOf(pods), pods, warnings);
+  }
+
+  /** {@code sha256:<12 hex>} over every pod's name, desired state and spec hash: equal content, equal revision. */
+  static String revisionOf(List<DesiredPod> pods) {
+    try {
+      MessageDigest sha = MessageDigest.getInstance("SHA-256");
+      for (DesiredPod pod : pods) {
+        sha.update((pod.name() + " " + pod.state() + " " + pod.normalized().hash() + "\n")
+            .getBytes(StandardCharsets.UTF_8));
+      }
+      return "sha256:" + HexFormat.of().formatHex(sha.digest()).substring(0, 12);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("every JDK has SHA-256", e);
+    }
+  }
+}

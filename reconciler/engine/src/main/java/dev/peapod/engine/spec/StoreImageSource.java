@@ -1,0 +1,51 @@
+package dev.peapod.engine.spec;
+
+import dev.peapod.images.ImageStore;
+import dev.peapod.images.PullListener;
+import dev.peapod.images.StoredImage;
+import dev.peapod.manifest.model.PullPolicy;
+import dev.peapod.provider.ImageRootfs;
+import java.util.function.Function;
+
+/**
+ * The image store as an {@link ImageSource}: {@link ImageStore#ensure} pulls an image only when the
+ * store has none for the reference, reporting to a listener the caller makes per image (the CLI
+ * draws progress on a terminal; the controller logs); {@code imagePullPolicy: Never} never touches
+ * the network.
+ */
+public final class StoreImageSource implements ImageSource {
+  private final ImageStore store;
+  private final Function<String, Progress> progressFor;
+
+  /** What watches one image's pull; {@link #finish()} is called when it ended, however it ended. */
+  public interface Progress extends PullListener {
+    default void finish() {}
+  }
+
+  /** @param progressFor makes the listener of each pulled image, given its reference */
+  public StoreImageSource(ImageStore store, Function<String, Progress> progressFor) {
+    this.store = store;
+    this.progressFor = progressFor;
+  }
+
+  /** A source that pulls without reporting progress. */
+  public static StoreImageSource quiet(ImageStore store) {
+    return new StoreImageSource(store, reference -> new Progress() {});
+  }
+
+  @Override
+  public Resolved resolve(String reference, PullPolicy policy) {
+    StoredImage image;
+    if (policy == PullPolicy.NEVER) {
+      image = store.inspect(reference);
+    } else {
+      Progress progress = progressFor.apply(reference);
+      try {
+        image = store.ensure(reference, progress);
+      } finally {
+        progress.finish();
+      }
+    }
+    return new Resolved(new ImageRootfs(image.id().toString(), image.rootfs()), image.config());
+  }
+}
