@@ -188,6 +188,29 @@ class ImageCommandsTest {
   }
 
   @Test
+  void limitsFromImagesYamlApplyAndNameTheLimit() throws Exception {
+    Files.writeString(home.resolve("images.yaml"), "limits:\n  maxEntries: 2\n  maxUnpackedBytes: 16Gi\n");
+    CliRun load = CliRun.run(home, "image", "load", layout.toString());
+    assertEquals(ExitCodes.ERROR, load.exitCode(), load::toString);
+    assertTrue(load.err().startsWith("peapod: image \"" + layout + "\": layer 1/1 sha256:"), load::toString);
+    assertTrue(load.err().endsWith(": the image has more than 2 entries, over the limit maxEntries\n"), load::toString);
+    assertEquals("[ ]\n", CliRun.run(home, "image", "ls", "-o", "json").out(), "no image left behind");
+  }
+
+  @Test
+  void unknownOrBadLimitsInImagesYamlAreErrorsNamingTheFile() throws Exception {
+    Files.writeString(home.resolve("images.yaml"), "limits:\n  maxEntrys: 2\n");
+    CliRun typo = CliRun.run(home, "image", "load", layout.toString());
+    assertEquals(ExitCodes.ERROR, typo.exitCode(), typo::toString);
+    assertTrue(typo.err().startsWith("peapod: " + home.resolve("images.yaml") + ": limits.maxEntrys: unknown limit"),
+        typo::toString);
+    Files.writeString(home.resolve("images.yaml"), "limits:\n  maxFileBytes: 1.5\n");
+    CliRun bad = CliRun.run(home, "image", "load", layout.toString());
+    assertEquals("peapod: " + home.resolve("images.yaml") + ": limits.maxFileBytes: \"1.5\" is not a whole positive"
+        + " number (e.g. 1000000, 512Mi, 16Gi)\n", bad.err());
+  }
+
+  @Test
   void malformedReferenceIsAUsageError() {
     CliRun inspect = CliRun.run(home, "image", "pull", "Not A Reference");
     assertEquals(ExitCodes.USAGE, inspect.exitCode(), inspect::toString);
