@@ -29,6 +29,7 @@
 #include "host.h"
 #include "loop.h"
 #include "network.h"
+#include "pidns.h"
 #include "pod.h"
 #include "power.h"
 #include "trace.h"
@@ -310,10 +311,13 @@ static void setup_signals(void)
 	reboot(RB_DISABLE_CAD);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	uint64_t until;
 
+	/* PID 1 of the pod's PID namespace, started by pidns.c. */
+	if (argc > 0 && strcmp(argv[0], PIDNS_PAUSE_NAME) == 0)
+		pidns_pause_main();
 	if (getpid() != 1) {
 		fprintf(stderr, "guest-init: must run as PID 1 inside a Peapod VM\n");
 		return 1;

@@ -7,11 +7,9 @@
  * (unlike MS_MOVE + chroot) leaves no path back to init's filesystem in the
  * container's mount namespace: the old root is detached entirely.
  *
- * Mount targets inside the container are created and opened with
- * openat2(RESOLVE_IN_ROOT), so a symlink in the image (say /etc/hosts ->
- * /../../../run) is resolved as the container would see it and can never
- * point a mount outside the root. The mounts then go onto the opened fd via
- * /proc/self/fd/N, so nothing can swap the path in between.
+ * Mount targets inside the container are resolved inside its root
+ * (rootpath.c); its /dev is devices.c's, the masked and read-only parts of
+ * its /proc and /sys are masks.c's.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -25,24 +23,15 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "devices.h"
+#include "masks.h"
 #include "mounts.h"
-#include "trace.h"
 #include "pod.h"
 #include "proto.h"
+#include "rootpath.h"
 #include "share.h"
+#include "trace.h"
 #include "util.h"
-
-#ifndef SYS_openat2
-#define SYS_openat2 437
-#endif
-#define RESOLVE_NO_MAGICLINKS 0x02
-#define RESOLVE_IN_ROOT 0x10
-
-struct open_how {
-	unsigned long long flags;
-	unsigned long long mode;
-	unsigned long long resolve;
-};
 
 struct image {
 	struct image *next;
@@ -252,8 +241,10 @@ int rootfs_create(const char *name, const struct image *img, char *err, size_t e
 		snprintf(err, errlen, "cannot create the writable layer: %s", strerror(errno));
 		return errno;
 	}
+	/* nodev: a node the container makes with CAP_MKNOD, or one an image
+	 * ships, cannot be opened (devices.c). */
 	if (mkdir(upper, 0755) < 0 || mkdir(work, 0700) < 0 || mkdir(root, 0755) < 0 ||
-	    mount("overlay", root, "overlay", 0, opts) < 0) {
+	    mount("overlay", root, "overlay", MS_NODEV, opts) < 0) {
 		int e = errno;
 
 		snprintf(err, errlen, "cannot mount the root filesystem: %s", strerror(e));
@@ -275,175 +266,9 @@ void rootfs_destroy(const char *name)
 	rmdir(dir);
 }
 
-/* ---- Paths inside a root --------------------------------------------------------- */
-
-static int open_in(int rootfd, const char *rel, int flags)
-{
-	struct open_how how;
-
-	memset(&how, 0, sizeof(how));
-	how.flags = (unsigned long long)(flags | O_CLOEXEC);
-	how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
-	if (!*rel)
-		rel = ".";
-	return (int)syscall(SYS_openat2, rootfd, rel, &how, sizeof(how));
-}
-
-/* Opens directory `rel` (relative to rootfd, resolved in it), creating the
- * missing parts. Returns an O_PATH fd. */
-static int ensure_dir(int rootfd, const char *rel)
-{
-	char buf[4096];
-	size_t i, len;
-	int parent, fd;
-
-	fd = open_in(rootfd, rel, O_PATH | O_DIRECTORY);
-	if (fd >= 0 || errno != ENOENT)
-		return fd;
-	if (fmt(buf, sizeof(buf), "%s", rel) < 0)
-		return -1;
-	len = strlen(buf);
-	parent = open_in(rootfd, "", O_PATH | O_DIRECTORY);
-	for (i = 0; parent >= 0 && i <= len; i++) {
-		char *name;
-
-		if (buf[i] != '/' && buf[i] != 0)
-			continue;
-		buf[i] = 0;
-		fd = open_in(rootfd, buf, O_PATH | O_DIRECTORY);
-		if (fd < 0 && errno == ENOENT) {
-			name = strrchr(buf, '/');
-			name = name ? name + 1 : buf;
-			if (mkdirat(parent, name, 0755) < 0 && errno != EEXIST) {
-				close(parent);
-				return -1;
-			}
-			fd = open_in(rootfd, buf, O_PATH | O_DIRECTORY);
-		}
-		close(parent);
-		parent = fd;
-		if (i < len)
-			buf[i] = '/';
-	}
-	return parent;
-}
-
-/* Like ensure_dir for a file (a bind mount target for a file). */
-static int ensure_file(int rootfd, const char *rel)
-{
-	char dir[4096];
-	const char *name;
-	int parent, fd;
-
-	fd = open_in(rootfd, rel, O_PATH);
-	if (fd >= 0 || errno != ENOENT)
-		return fd;
-	if (fmt(dir, sizeof(dir), "%s", rel) < 0)
-		return -1;
-	name = strrchr(rel, '/');
-	if (name) {
-		dir[name - rel] = 0;
-		name++;
-	} else {
-		dir[0] = 0;
-		name = rel;
-	}
-	parent = ensure_dir(rootfd, dir);
-	if (parent < 0)
-		return -1;
-	fd = openat(parent, name, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0644);
-	if (fd < 0 && errno == EEXIST) {
-		/* A dangling symlink (resolv.conf -> a systemd runtime file,
-		 * say): the file we bind over it replaces it, as in Docker. */
-		unlinkat(parent, name, 0);
-		fd = openat(parent, name, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0644);
-	}
-	close(parent);
-	if (fd < 0)
-		return -1;
-	close(fd);
-	return open_in(rootfd, rel, O_PATH);
-}
-
-static const char *fdpath(int fd, char *buf, size_t cap)
-{
-	snprintf(buf, cap, "/proc/self/fd/%d", fd);
-	return buf;
-}
-
 /* ---- Child side ------------------------------------------------------------------- */
 
 #define FAIL(...) do { snprintf(err, errlen, __VA_ARGS__); return errno ? errno : EIO; } while (0)
-
-static int mount_at(int rootfd, const char *rel, int is_file, const char *src, const char *type,
-		    unsigned long flags, const char *data)
-{
-	char p[64];
-	int fd = is_file ? ensure_file(rootfd, rel) : ensure_dir(rootfd, rel);
-	int rc;
-
-	if (fd < 0)
-		return -1;
-	rc = mount(src, fdpath(fd, p, sizeof(p)), type, flags, data);
-	close(fd);
-	return rc;
-}
-
-/* Remounts the bind mount now at `rel` read-only. */
-static int remount_ro(int rootfd, const char *rel, unsigned long extra)
-{
-	char p[64];
-	int fd = open_in(rootfd, rel, O_PATH);
-	int rc;
-
-	if (fd < 0)
-		return -1;
-	rc = mount(NULL, fdpath(fd, p, sizeof(p)), NULL,
-		   MS_REMOUNT | MS_BIND | MS_RDONLY | extra, NULL);
-	close(fd);
-	return rc;
-}
-
-static int setup_dev(int rootfd, char *err, size_t errlen)
-{
-	static const char *const nodes[] = { "null", "zero", "full", "random", "urandom", "tty" };
-	static const char *const links[][2] = {
-		{ "ptmx", "pts/ptmx" },          { "fd", "/proc/self/fd" },
-		{ "stdin", "/proc/self/fd/0" },  { "stdout", "/proc/self/fd/1" },
-		{ "stderr", "/proc/self/fd/2" },
-	};
-	char rel[64];
-	size_t i;
-	int devfd;
-
-	if (mount_at(rootfd, "dev", 0, "tmpfs", "tmpfs", MS_NOSUID | MS_STRICTATIME,
-		     "mode=755,size=65536k") < 0)
-		FAIL("cannot mount /dev: %s", strerror(errno));
-	for (i = 0; i < ARRAY_LEN(nodes); i++) {
-		char src[32];
-
-		snprintf(rel, sizeof(rel), "dev/%s", nodes[i]);
-		snprintf(src, sizeof(src), "/dev/%s", nodes[i]);
-		if (mount_at(rootfd, rel, 1, src, NULL, MS_BIND, NULL) < 0)
-			FAIL("cannot bind %s: %s", src, strerror(errno));
-	}
-	if (mount_at(rootfd, "dev/pts", 0, "devpts", "devpts", MS_NOSUID | MS_NOEXEC,
-		     "newinstance,ptmxmode=0666,mode=0620") < 0)
-		FAIL("cannot mount /dev/pts: %s", strerror(errno));
-	if (mount_at(rootfd, "dev/shm", 0, "/dev/shm", NULL, MS_BIND, NULL) < 0)
-		FAIL("cannot bind /dev/shm: %s", strerror(errno));
-	devfd = open_in(rootfd, "dev", O_PATH | O_DIRECTORY);
-	if (devfd < 0)
-		FAIL("cannot open /dev: %s", strerror(errno));
-	for (i = 0; i < ARRAY_LEN(links); i++) {
-		if (symlinkat(links[i][1], devfd, links[i][0]) < 0 && errno != EEXIST) {
-			close(devfd);
-			FAIL("cannot create /dev/%s: %s", links[i][0], strerror(errno));
-		}
-	}
-	close(devfd);
-	return 0;
-}
 
 static int setup_volume(int rootfd, const struct volume_mount *m, char *err, size_t errlen)
 {
@@ -503,8 +328,10 @@ int rootfs_enter(const void *arg, char *err, size_t errlen)
 	if (mount_at(rootfd, "sys", 0, "sysfs", "sysfs",
 		     MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
 		FAIL("cannot mount /sys: %s", strerror(errno));
-	TRACE("child: /proc, /sys");
-	if ((rc = setup_dev(rootfd, err, errlen)) != 0)
+	if ((rc = masks_apply(rootfd, err, errlen)) != 0)
+		return rc;
+	TRACE("child: /proc, /sys, masks");
+	if ((rc = devices_setup(rootfd, err, errlen)) != 0)
 		return rc;
 	TRACE("child: /dev");
 	for (i = 0; i < ARRAY_LEN(pod_files); i++) {

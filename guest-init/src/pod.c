@@ -24,6 +24,7 @@
 
 #include "container.h"
 #include "host.h"
+#include "pidns.h"
 #include "pod.h"
 #include "trace.h"
 #include "proto.h"
@@ -367,6 +368,7 @@ static void finish_destroy(void)
 	size_t i;
 
 	TRACE("containers gone");
+	pidns_end();
 	unmount_volumes();
 	for (i = 0; i < ARRAY_LEN(files); i++) {
 		char path[64];

@@ -25,6 +25,7 @@
 #include "host.h"
 #include "log.h"
 #include "loop.h"
+#include "pidns.h"
 #include "process.h"
 #include "spawn.h"
 
@@ -115,9 +116,9 @@ struct proc *proc_spawn(const struct proc_spec *s, int *code, char *err, size_t 
 		stdio[2] = errp[1];
 	}
 
-	pid = fork();
+	pid = pidns_fork(code, err, errlen);
 	if (pid < 0)
-		goto sys_fail;
+		goto out;
 	if (pid == 0) {
 		close(rep[0]);
 		child_main(s, rep[1], cg, stdio);
@@ -438,8 +439,10 @@ void proc_reap_all(void)
 		if (pid <= 0)
 			break;
 		p = proc_find_pid(pid);
-		if (!p)
-			continue; /* an orphan we inherited: reaping is all it needs */
+		if (!p) {
+			pidns_reaped(pid); /* the pause process, or an orphan of ours */
+			continue;
+		}
 		p->alive = 0;
 		if (WIFSIGNALED(status)) {
 			p->exit_signal = WTERMSIG(status);

@@ -9,12 +9,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <termios.h>
 #include <unistd.h>
 
+#include "privileges.h"
+#include "seccomp.h"
 #include "spawn.h"
 #include "trace.h"
 #include "user.h"
@@ -132,38 +133,6 @@ static char *read_small_file(const char *path)
 	return buf;
 }
 
-/*
- * Container processes get Docker's default capability set, as in Kubernetes
- * without a securityContext: dropping the rest from the bounding set before
- * execve() means even root in the container cannot mount, load modules,
- * reboot the VM or change the network setup. The VM stays the isolation
- * boundary; this keeps a pod's processes as capable as users expect, and
- * no more.
- */
-static void drop_capabilities(int rep)
-{
-	static const int keep[] = {
-		0 /* CHOWN */, 1 /* DAC_OVERRIDE */, 3 /* FOWNER */, 4 /* FSETID */, 5 /* KILL */,
-		6 /* SETGID */, 7 /* SETUID */, 8 /* SETPCAP */, 10 /* NET_BIND_SERVICE */,
-		13 /* NET_RAW */, 18 /* SYS_CHROOT */, 27 /* MKNOD */, 29 /* AUDIT_WRITE */,
-		31 /* SETFCAP */,
-	};
-	char buf[16];
-	int last = 40, cap;
-	size_t i;
-
-	if (read_file("/proc/sys/kernel/cap_last_cap", buf, sizeof(buf)) > 0)
-		last = atoi(buf);
-	for (cap = 0; cap <= last && cap < 64; cap++) {
-		int kept = 0;
-
-		for (i = 0; i < ARRAY_LEN(keep); i++)
-			kept |= keep[i] == cap;
-		if (!kept && prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0 && errno != EINVAL)
-			child_fail(rep, errno, "cannot drop capability %d: %s", cap, strerror(errno));
-	}
-}
-
 void child_main(const struct proc_spec *s, int rep, int cg, const int stdio[3])
 {
 	struct user_ids ids;
@@ -205,14 +174,22 @@ void child_main(const struct proc_spec *s, int rep, int cg, const int stdio[3])
 			child_fail(rep, errno, "cannot change to working directory \"%s\": %s", cwd,
 				   strerror(errno));
 	}
-	drop_capabilities(rep); /* needs CAP_SETPCAP: before leaving root */
+	if ((rc = privileges_drop_caps(msg, sizeof(msg))) != 0) /* while still root */
+		child_fail(rep, rc, "%s", msg);
 	if (setgroups(ids.ngroups, ids.groups) < 0 || setgid(ids.gid) < 0 || setuid(ids.uid) < 0)
 		child_fail(rep, errno, "cannot switch to user \"%s\": %s", s->user ? s->user : "0",
 			   strerror(errno));
 	resolve_exe(rep, s->argv[0], env, exe, sizeof(exe));
-	TRACE("child: user, env, exe resolved; execve");
 	/* Every fd of init is CLOEXEC already; this catches any that is not. */
 	syscall(SYS_close_range, 3u, ~0u, CLOSE_RANGE_CLOEXEC);
+	if ((rc = privileges_no_new_privs(msg, sizeof(msg))) != 0)
+		child_fail(rep, rc, "%s", msg);
+	TRACE("child: user, env, exe resolved; seccomp, execve");
+	/* Last: from here on only the profile's calls work (execve, and
+	 * write + exit_group for child_fail). It needs no_new_privs, since
+	 * the process may no longer be root. */
+	if ((rc = seccomp_install()) != 0)
+		child_fail(rep, rc, "cannot install the seccomp profile: %s", strerror(rc));
 	execve(exe, (char *const *)s->argv, env);
 	child_fail(rep, errno, "cannot execute \"%s\": %s", exe, strerror(errno));
 }

@@ -2,20 +2,23 @@
 # Builds the erofs test images for `make check-vm` from the host's static
 # busybox: img0 is a small root filesystem with busybox applets, a named
 # user and group; img1 is the same with a marker file, to tell images apart.
+# Both hold $SYSPROBE (tests/vm/sysprobe.c) as /bin/sysprobe.
 set -eu
 out="$1"
 bb="${BUSYBOX:-/bin/busybox}"
+probe="${SYSPROBE:?SYSPROBE must name the sysprobe binary}"
 [ -x "$bb" ] || { echo "mkimage: $bb missing (install busybox-static)" >&2; exit 1; }
 file "$bb" 2>/dev/null | grep -q 'statically linked' || { echo "mkimage: $bb is not static" >&2; exit 1; }
 mkdir -p "$out"
 stamp="$out/.stamp"
-if [ -f "$stamp" ] && [ "$stamp" -nt "$bb" ] && [ "$stamp" -nt "$0" ]; then
+if [ -f "$stamp" ] && [ "$stamp" -nt "$bb" ] && [ "$stamp" -nt "$0" ] && [ "$stamp" -nt "$probe" ]; then
   exit 0
 fi
 stage="$out/stage"
 rm -rf "$stage" && mkdir -p "$stage"
 for d in bin sbin usr/bin usr/sbin etc tmp root home/app var/tmp; do mkdir -p "$stage/$d"; done
 cp "$bb" "$stage/bin/busybox"
+cp "$probe" "$stage/bin/sysprobe"
 for applet in $("$bb" --list); do
   [ "$applet" = busybox ] || ln -sf busybox "$stage/bin/$applet"
 done

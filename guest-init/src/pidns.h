@@ -1,0 +1,30 @@
+/*
+ * The pod's PID namespace: every container process and exec runs in it,
+ * with a pause process as its PID 1, so containers see the pod's
+ * processes and not guest-init or the kernel's threads.
+ */
+#ifndef PEAPOD_PIDNS_H
+#define PEAPOD_PIDNS_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+/* argv[0] with which guest-init runs as the pod's pause process. */
+#define PIDNS_PAUSE_NAME "pause"
+
+/* fork() into the pod's PID namespace, made (with its pause process) on
+ * first use. The child gets 0; the parent the child's PID as guest-init
+ * sees it, or -1 with *code and err set. */
+pid_t pidns_fork(int *code, char *err, size_t errlen);
+
+/* The pod is gone: its pause process is killed (the kernel kills whatever
+ * else is left in the namespace) and the next pod gets a new namespace. */
+void pidns_end(void);
+
+/* A child guest-init does not track otherwise was reaped. */
+void pidns_reaped(pid_t pid);
+
+/* main() of the pause process. Never returns. */
+void pidns_pause_main(void) __attribute__((noreturn));
+
+#endif

@@ -1,0 +1,90 @@
+/*
+ * Capabilities and no_new_privs of container processes. See privileges.h.
+ *
+ * Container processes get Docker's (and runc's) default capability set, as
+ * in Kubernetes without a securityContext. It is applied by dropping the
+ * rest from the bounding set before execve(): root's effective set after
+ * execve() is then exactly this table, and a non-root user gets nothing,
+ * as in Docker. So root in a container cannot mount, load modules, reboot
+ * the VM, change the clock or the network setup, or trace processes
+ * through the kernel's checks; the seccomp profile (seccomp.c) refuses the
+ * same calls once more.
+ *
+ * no_new_privs is on for every process, which is what Kubernetes'
+ * allowPrivilegeEscalation: false and Docker's --security-opt
+ * no-new-privileges ask for (both default to off): a setuid binary in an
+ * image, run by a non-root USER, does not become root. The protocol has no
+ * field yet for a container to ask for escalation.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+
+#include "privileges.h"
+#include "util.h"
+
+/* The default capability set. */
+static const struct {
+	int cap;
+	const char *name;
+} default_caps[] = {
+	{ 0, "CAP_CHOWN" },
+	{ 1, "CAP_DAC_OVERRIDE" },
+	{ 3, "CAP_FOWNER" },
+	{ 4, "CAP_FSETID" },
+	{ 5, "CAP_KILL" },
+	{ 6, "CAP_SETGID" },
+	{ 7, "CAP_SETUID" },
+	{ 8, "CAP_SETPCAP" },
+	{ 10, "CAP_NET_BIND_SERVICE" },
+	{ 13, "CAP_NET_RAW" },
+	{ 18, "CAP_SYS_CHROOT" },
+	{ 27, "CAP_MKNOD" },
+	{ 29, "CAP_AUDIT_WRITE" },
+	{ 31, "CAP_SETFCAP" },
+};
+
+uint64_t privileges_default_caps(void)
+{
+	uint64_t mask = 0;
+	size_t i;
+
+	for (i = 0; i < ARRAY_LEN(default_caps); i++)
+		mask |= 1ull << default_caps[i].cap;
+	return mask;
+}
+
+int privileges_drop_caps(char *err, size_t errlen)
+{
+	uint64_t keep = privileges_default_caps();
+	char buf[16];
+	int last = 40, cap;
+
+	if (read_file("/proc/sys/kernel/cap_last_cap", buf, sizeof(buf)) > 0)
+		last = atoi(buf);
+	for (cap = 0; cap <= last && cap < 64; cap++) {
+		if (keep & (1ull << cap))
+			continue;
+		/* Needs CAP_SETPCAP, which root still has here. */
+		if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0 && errno != EINVAL) {
+			int e = errno;
+
+			snprintf(err, errlen, "cannot drop capability %d: %s", cap, strerror(e));
+			return e;
+		}
+	}
+	return 0;
+}
+
+int privileges_no_new_privs(char *err, size_t errlen)
+{
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
+		int e = errno;
+
+		snprintf(err, errlen, "cannot set no_new_privs: %s", strerror(e));
+		return e;
+	}
+	return 0;
+}

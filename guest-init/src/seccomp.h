@@ -1,0 +1,43 @@
+/*
+ * The default seccomp profile of every container process: Docker's default
+ * profile resolved for x86_64 and for the default capability set
+ * (privileges.c), as one table in seccomp.c, compiled to a classic BPF
+ * program and installed last before execve().
+ */
+#ifndef PEAPOD_SECCOMP_H
+#define PEAPOD_SECCOMP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* One classic BPF instruction (the layout of struct sock_filter). */
+struct bpf_op {
+	uint16_t code;
+	uint8_t jt, jf;
+	uint32_t k;
+};
+
+/* What the filter sees (the layout of struct seccomp_data). */
+struct syscall_data {
+	int32_t nr;
+	uint32_t arch;
+	uint64_t ip;
+	uint64_t args[6];
+};
+
+#define BPF_MAX_OPS 4096 /* the kernel's BPF_MAXINSNS */
+
+#define SECCOMP_RET_KILL_PROCESS 0x80000000u
+#define SECCOMP_RET_ERRNO 0x00050000u
+#define SECCOMP_RET_ALLOW 0x7fff0000u
+#define AUDIT_ARCH_X86_64 0xc000003eu
+
+/* The profile as a BPF program in out[]; returns its length, or 0 when it
+ * does not fit in `cap` instructions. Pure. */
+size_t seccomp_compile(struct bpf_op *out, size_t cap);
+
+/* Installs the profile on the calling process. Needs no_new_privs (or
+ * CAP_SYS_ADMIN). 0, or an errno. */
+int seccomp_install(void);
+
+#endif
