@@ -183,7 +183,9 @@ public final class RegistryClient {
     for (int attempt = 1; ; attempt++) {
       HttpResponse<InputStream> response;
       try {
-        response = sendFollowingRedirects(uri, accept, authorizations.get(authKey));
+        response = sendFollowingRedirects(uri, accept, authorizations.get(authKey),
+            "registry " + endpoint.host() + " sent no data of " + what + " for " + seconds(config.idleTimeout())
+                + " (idle timeout)");
       } catch (IOException e) {
         if (NetworkFailure.unresolvedHost(e)) {
           throw new RegistryException(image, "cannot resolve registry host \"" + endpoint.base().getHost() + "\"", e);
@@ -214,15 +216,15 @@ public final class RegistryClient {
     }
   }
 
-  private HttpResponse<InputStream> sendFollowingRedirects(URI uri, String accept, String authorization)
-      throws IOException {
+  private HttpResponse<InputStream> sendFollowingRedirects(URI uri, String accept, String authorization,
+      String stalled) throws IOException {
     URI current = uri;
     for (int hop = 0; hop <= MAX_REDIRECTS; hop++) {
       HttpRequest.Builder request = HttpRequest.newBuilder(current).timeout(REQUEST_TIMEOUT).header("Accept", accept).GET();
       if (authorization != null && sameOrigin(current, uri)) {
         request.header("Authorization", authorization);
       }
-      HttpResponse<InputStream> response = send(request.build());
+      HttpResponse<InputStream> response = send(request.build(), stalled);
       int status = response.statusCode();
       Optional<String> location = response.headers().firstValue("Location");
       if ((status == 301 || status == 302 || status == 303 || status == 307 || status == 308) && location.isPresent()) {
@@ -271,7 +273,8 @@ public final class RegistryClient {
       HttpRequest.Builder request = HttpRequest.newBuilder(uri).timeout(REQUEST_TIMEOUT).GET();
       endpoint.credentials().ifPresent(c -> request.header("Authorization", c.basicHeader()));
       try {
-        HttpResponse<InputStream> response = send(request.build());
+        HttpResponse<InputStream> response = send(request.build(), "token service " + realm + " sent no data for "
+            + seconds(config.idleTimeout()) + " (idle timeout)");
         String body = drain(response);
         int status = response.statusCode();
         if (status == 200) {
@@ -344,9 +347,13 @@ public final class RegistryClient {
     return trimmed.isEmpty() ? "" : ": " + (trimmed.length() > 200 ? trimmed.substring(0, 200) + "..." : trimmed);
   }
 
-  private HttpResponse<InputStream> send(HttpRequest request) throws IOException {
+  /**
+   * Sends a request; the response's body is read with the configured idle timeout, which fails
+   * a read with {@code stalled} as its message (HttpClient's own timeout ends with the headers).
+   */
+  private HttpResponse<InputStream> send(HttpRequest request, String stalled) throws IOException {
     try {
-      return http().send(request, HttpResponse.BodyHandlers.ofInputStream());
+      return http().send(request, IdleTimeoutBody.handler(config.idleTimeout(), stalled));
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new java.io.InterruptedIOException("interrupted: " + request.uri());
@@ -370,6 +377,11 @@ public final class RegistryClient {
     } catch (IOException e) {
       return "";
     }
+  }
+
+  /** "30 s", or "250 ms" below a second. */
+  private static String seconds(Duration d) {
+    return d.toMillis() % 1000 == 0 ? d.toSeconds() + " s" : d.toMillis() + " ms";
   }
 
   private static boolean sameOrigin(URI a, URI b) {

@@ -1,10 +1,12 @@
 package dev.peapod.images.registry;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.peapod.images.ImageFormatException;
 import dev.peapod.images.oci.OciJson;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -20,7 +22,8 @@ import java.util.Optional;
  * {"registries": {
  *    "registry.example:5000": {"username": "u", "password": "p", "insecure": true},
  *    "127.0.0.1:5443": {"insecure": false},
- *    "docker.io": {"mirrors": ["mirror.local:5000"]}}}
+ *    "docker.io": {"mirrors": ["mirror.local:5000"]}},
+ *  "idleTimeoutSeconds": 30}
  * </pre>
  * Credentials from this file win over {@code ~/.docker/config.json} ({@code auths.HOST.auth});
  * credential helpers ({@code credsStore}) are not consulted.
@@ -37,18 +40,27 @@ public final class RegistryConfig {
   private final Map<String, List<String>> mirrors;
   /** Hosts whose {@code insecure} is set, true or false; the rest follow {@link LoopbackHost}. */
   private final Map<String, Boolean> insecure;
+  private final Duration idleTimeout;
+
+  /**
+   * How long a read of a response body may wait for data before the transfer fails (see
+   * {@link IdleTimeoutBody}): long enough for a slow registry, short enough that a stalled one
+   * does not hold a pod's lock for ever.
+   */
+  public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofSeconds(30);
 
   private RegistryConfig(Map<String, Credentials> credentials, Map<String, Credentials> dockerCredentials,
-      Map<String, List<String>> mirrors, Map<String, Boolean> insecure) {
+      Map<String, List<String>> mirrors, Map<String, Boolean> insecure, Duration idleTimeout) {
     this.credentials = Map.copyOf(credentials);
     this.dockerCredentials = Map.copyOf(dockerCredentials);
     this.mirrors = Map.copyOf(mirrors);
     this.insecure = Map.copyOf(insecure);
+    this.idleTimeout = idleTimeout;
   }
 
   /** No credentials, mirrors or insecure registries (loopback registries are plain HTTP all the same). */
   public static RegistryConfig empty() {
-    return new RegistryConfig(Map.of(), Map.of(), Map.of(), Map.of());
+    return new RegistryConfig(Map.of(), Map.of(), Map.of(), Map.of(), DEFAULT_IDLE_TIMEOUT);
   }
 
   /**
@@ -66,7 +78,8 @@ public final class RegistryConfig {
 
   /** Parses Peapod's registries JSON. */
   public static RegistryConfig parse(byte[] json, String source) {
-    JsonNode registries = OciJson.readObject(json, "registry configuration", source).path("registries");
+    JsonNode root = OciJson.readObject(json, "registry configuration", source);
+    JsonNode registries = root.path("registries");
     Map<String, Credentials> credentials = new HashMap<>();
     Map<String, List<String>> mirrors = new HashMap<>();
     Map<String, Boolean> insecure = new HashMap<>();
@@ -85,7 +98,15 @@ public final class RegistryConfig {
         mirrors.put(host, list);
       }
     });
-    return new RegistryConfig(credentials, Map.of(), mirrors, insecure);
+    JsonNode idle = root.path("idleTimeoutSeconds");
+    Duration idleTimeout = DEFAULT_IDLE_TIMEOUT;
+    if (!idle.isMissingNode()) {
+      if (!idle.isNumber() || idle.asDouble() <= 0) {
+        throw new ImageFormatException(source, "idleTimeoutSeconds must be a positive number of seconds, got " + idle);
+      }
+      idleTimeout = Duration.ofMillis(Math.round(idle.asDouble() * 1000));
+    }
+    return new RegistryConfig(credentials, Map.of(), mirrors, insecure, idleTimeout);
   }
 
   /** Adds credentials from a Docker config file ({@code auths.HOST.auth} = base64 user:password). */
@@ -93,19 +114,19 @@ public final class RegistryConfig {
     if (!Files.exists(dockerConfig)) {
       return this;
     }
-    return new RegistryConfig(credentials, DockerConfigFile.read(dockerConfig), mirrors, insecure);
+    return new RegistryConfig(credentials, DockerConfigFile.read(dockerConfig), mirrors, insecure, idleTimeout);
   }
 
   public RegistryConfig withCredentials(String host, String username, String password) {
     Map<String, Credentials> copy = new HashMap<>(credentials);
     copy.put(normalizeHost(host), new Credentials(username, password, "Peapod registry configuration"));
-    return new RegistryConfig(copy, dockerCredentials, mirrors, insecure);
+    return new RegistryConfig(copy, dockerCredentials, mirrors, insecure, idleTimeout);
   }
 
   public RegistryConfig withInsecure(String host) {
     Map<String, Boolean> copy = new HashMap<>(insecure);
     copy.put(normalizeHost(host), true);
-    return new RegistryConfig(credentials, dockerCredentials, mirrors, copy);
+    return new RegistryConfig(credentials, dockerCredentials, mirrors, copy, idleTimeout);
   }
 
   public RegistryConfig withMirror(String host, String mirror) {
@@ -113,7 +134,19 @@ public final class RegistryConfig {
     List<String> list = new ArrayList<>(copy.getOrDefault(normalizeHost(host), List.of()));
     list.add(normalizeHost(mirror));
     copy.put(normalizeHost(host), List.copyOf(list));
-    return new RegistryConfig(credentials, dockerCredentials, copy, insecure);
+    return new RegistryConfig(credentials, dockerCredentials, copy, insecure, idleTimeout);
+  }
+
+  /** Each read of a response body waits at most this long for data. */
+  public RegistryConfig withIdleTimeout(Duration timeout) {
+    if (timeout.isNegative() || timeout.isZero()) {
+      throw new IllegalArgumentException("idle timeout must be positive, got " + timeout);
+    }
+    return new RegistryConfig(credentials, dockerCredentials, mirrors, insecure, timeout);
+  }
+
+  public Duration idleTimeout() {
+    return idleTimeout;
   }
 
   public Optional<Credentials> credentials(String host) {
