@@ -22,6 +22,9 @@ packages=(
   docker-registry skopeo umoci attr
   # scripts/setup's closing lines tell you to curl the example pods
   curl
+  # git sources (reconciler/git): git daemon and git http-backend come with git; the tests serve
+  # smart HTTP through lighttpd and ssh:// through a private sshd
+  git lighttpd openssh-server
 )
 
 missing=()
