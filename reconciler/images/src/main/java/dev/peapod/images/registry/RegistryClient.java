@@ -17,6 +17,7 @@ import dev.peapod.images.reference.ImageReference;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
+import java.net.URISyntaxException;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -47,6 +48,8 @@ public final class RegistryClient {
   /** A manifest or index bigger than this is an attack, not an image (containerd's limit is the same 4 MiB by default). */
   private final int maxManifestBytes;
   private final Map<String, String> authorizations = new ConcurrentHashMap<>();
+  /** host/repository → the token service host the credentials were kept from. */
+  private final Map<String, String> withheldFrom = new ConcurrentHashMap<>();
 
   /**
    * @param http the client to send requests with, or null for {@link #defaultHttpClient()}
@@ -157,7 +160,10 @@ public final class RegistryClient {
   }
 
   /** One registry host to talk to for a reference. */
-  record Endpoint(String host, URI base, Optional<Credentials> credentials) {}
+  /**
+   * @param configName the name the configuration knows it by (the registry, e.g. docker.io, or the mirror)
+   */
+  record Endpoint(String host, URI base, Optional<Credentials> credentials, String configName) {}
 
   List<Endpoint> endpoints(String registry) {
     List<Endpoint> endpoints = new ArrayList<>();
@@ -171,7 +177,7 @@ public final class RegistryClient {
 
   private Endpoint endpoint(String host, String configName) {
     String scheme = config.isInsecure(configName) ? "http" : "https";
-    return new Endpoint(host, URI.create(scheme + "://" + host), config.credentials(configName));
+    return new Endpoint(host, URI.create(scheme + "://" + host), config.credentials(configName), configName);
   }
 
   /** GET with auth, retries and status mapping; returns a 200 response with its body unread. */
@@ -264,14 +270,32 @@ public final class RegistryClient {
     }
     String scope = challenge.param("scope") != null ? challenge.param("scope") : "repository:" + repository + ":pull";
     query.append(query.length() > 0 ? "&" : "").append("scope=").append(URLEncoder.encode(scope, StandardCharsets.UTF_8));
-    URI uri = URI.create(realm + (realm.contains("?") ? "&" : "?") + query);
+    URI uri;
+    try {
+      uri = new URI(realm + (realm.contains("?") ? "&" : "?") + query);
+    } catch (URISyntaxException e) {
+      throw new RegistryAuthException(image, endpoint.host() + " named a token realm that is not a URL: " + realm);
+    }
+    if (!"https".equals(uri.getScheme()) && !"http".equals(uri.getScheme()) || uri.getHost() == null) {
+      throw new RegistryAuthException(image, endpoint.host() + " named a token realm that is not an HTTP(S) URL: " + realm);
+    }
     if (!uri.getScheme().equals("https") && !config.isInsecure(uri.getAuthority())
         && !uri.getAuthority().equals(endpoint.host())) {
       throw new RegistryAuthException(image, "token realm " + realm + " is not HTTPS; refusing to send credentials");
     }
+    // A 401 names the realm, so whoever answers it (a compromised or impersonated registry, a
+    // redirect) could collect the user's password: only the registry's own host and the auth
+    // services configured for it (tokenRealms) get it; anyone else is asked anonymously.
+    boolean withheld = endpoint.credentials().isPresent()
+        && !config.mayReceiveCredentials(endpoint.configName(), endpoint.base().getHost(), uri);
+    if (withheld) {
+      withheldFrom.put(endpoint.host() + "/" + repository, uri.getHost());
+    }
     for (int attempt = 1; ; attempt++) {
       HttpRequest.Builder request = HttpRequest.newBuilder(uri).timeout(REQUEST_TIMEOUT).GET();
-      endpoint.credentials().ifPresent(c -> request.header("Authorization", c.basicHeader()));
+      if (!withheld) {
+        endpoint.credentials().ifPresent(c -> request.header("Authorization", c.basicHeader()));
+      }
       try {
         HttpResponse<InputStream> response = send(request.build(), "token service " + realm + " sent no data for "
             + seconds(config.idleTimeout()) + " (idle timeout)");
@@ -290,6 +314,9 @@ public final class RegistryClient {
           continue;
         }
         if (status == 401 || status == 403) {
+          if (withheld) {
+            throw credentialsWithheld(endpoint, uri.getHost(), image);
+          }
           throw endpoint.credentials().isPresent() ? refused(endpoint, image, registryMessage(body)) : noCredentials(endpoint, image);
         }
         throw new RegistryAuthException(image, "token service " + realm + " answered HTTP " + status + registryMessage(body));
@@ -308,6 +335,10 @@ public final class RegistryClient {
 
   private ImageException statusError(Endpoint endpoint, String repository, int status, String body, String image, String what) {
     String message = registryMessage(body);
+    String withheld = withheldFrom.get(endpoint.host() + "/" + repository);
+    if (status == 401 && withheld != null) {
+      return credentialsWithheld(endpoint, withheld, image);
+    }
     return switch (status) {
       case 401 -> endpoint.credentials().isPresent()
           ? refused(endpoint, image, message)
@@ -319,6 +350,13 @@ public final class RegistryClient {
           : what + " not found in " + repository + " at " + endpoint.host() + message);
       default -> new RegistryException(image, endpoint.host() + " answered HTTP " + status + " for " + what + message);
     };
+  }
+
+  private static RegistryAuthException credentialsWithheld(Endpoint endpoint, String realmHost, String image) {
+    return new RegistryAuthException(image, endpoint.host() + " sends its logins to the token service " + realmHost
+        + ", which is neither its own host nor listed in its tokenRealms, so the credentials for it were not sent"
+        + " and an anonymous token was not enough (if " + realmHost + " is its auth service, add tokenRealms: ["
+        + realmHost + "] under " + endpoint.configName() + " in the registry configuration)");
   }
 
   private static RegistryAuthException refused(Endpoint endpoint, String image, String message) {

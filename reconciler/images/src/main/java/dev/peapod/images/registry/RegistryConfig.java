@@ -6,12 +6,14 @@ import dev.peapod.images.oci.OciJson;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.stream.Stream;
 
 /**
  * How to reach registries: credentials, mirrors, and which registries are spoken to over
@@ -20,13 +22,16 @@ import java.util.Optional;
  * <p>Peapod's own file ({@code $PEAPOD_HOME/registries.json}):
  * <pre>
  * {"registries": {
- *    "registry.example:5000": {"username": "u", "password": "p", "insecure": true},
+ *    "registry.example:5000": {"username": "u", "password": "p", "insecure": true,
+ *                              "tokenRealms": ["auth.example"]},
  *    "127.0.0.1:5443": {"insecure": false},
  *    "docker.io": {"mirrors": ["mirror.local:5000"]}},
  *  "idleTimeoutSeconds": 30}
  * </pre>
  * Credentials from this file win over {@code ~/.docker/config.json} ({@code auths.HOST.auth});
- * credential helpers ({@code credsStore}) are not consulted.
+ * credential helpers ({@code credsStore}) are not consulted. Credentials go to a token service
+ * only on the registry's own host or on a host in its {@code tokenRealms}
+ * ({@link #mayReceiveCredentials}).
  *
  * <p>Plain HTTP is used for hosts listed as insecure and, as Docker does, for loopback
  * registries ({@link LoopbackHost}: 127.0.0.0/8, {@code localhost}, {@code [::1]}, any port),
@@ -41,6 +46,14 @@ public final class RegistryConfig {
   /** Hosts whose {@code insecure} is set, true or false; the rest follow {@link LoopbackHost}. */
   private final Map<String, Boolean> insecure;
   private final Duration idleTimeout;
+  /** Per registry: the other hosts whose token services may receive its credentials. */
+  private final Map<String, List<String>> tokenRealms;
+
+  /**
+   * Token services known to belong to their registry though on another host: Docker Hub's
+   * logins go to auth.docker.io. Configured {@code tokenRealms} add to these.
+   */
+  private static final Map<String, List<String>> KNOWN_TOKEN_REALMS = Map.of("docker.io", List.of("auth.docker.io"));
 
   /**
    * How long a read of a response body may wait for data before the transfer fails (see
@@ -50,17 +63,19 @@ public final class RegistryConfig {
   public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofSeconds(30);
 
   private RegistryConfig(Map<String, Credentials> credentials, Map<String, Credentials> dockerCredentials,
-      Map<String, List<String>> mirrors, Map<String, Boolean> insecure, Duration idleTimeout) {
+      Map<String, List<String>> mirrors, Map<String, Boolean> insecure, Duration idleTimeout,
+      Map<String, List<String>> tokenRealms) {
     this.credentials = Map.copyOf(credentials);
     this.dockerCredentials = Map.copyOf(dockerCredentials);
     this.mirrors = Map.copyOf(mirrors);
     this.insecure = Map.copyOf(insecure);
     this.idleTimeout = idleTimeout;
+    this.tokenRealms = Map.copyOf(tokenRealms);
   }
 
   /** No credentials, mirrors or insecure registries (loopback registries are plain HTTP all the same). */
   public static RegistryConfig empty() {
-    return new RegistryConfig(Map.of(), Map.of(), Map.of(), Map.of(), DEFAULT_IDLE_TIMEOUT);
+    return new RegistryConfig(Map.of(), Map.of(), Map.of(), Map.of(), DEFAULT_IDLE_TIMEOUT, Map.of());
   }
 
   /**
@@ -83,6 +98,7 @@ public final class RegistryConfig {
     Map<String, Credentials> credentials = new HashMap<>();
     Map<String, List<String>> mirrors = new HashMap<>();
     Map<String, Boolean> insecure = new HashMap<>();
+    Map<String, List<String>> tokenRealms = new HashMap<>();
     registries.properties().forEach(entry -> {
       String host = normalizeHost(entry.getKey());
       JsonNode node = entry.getValue();
@@ -97,6 +113,11 @@ public final class RegistryConfig {
       if (!list.isEmpty()) {
         mirrors.put(host, list);
       }
+      List<String> realms = new ArrayList<>();
+      node.path("tokenRealms").forEach(r -> realms.add(normalizeHost(r.asText())));
+      if (!realms.isEmpty()) {
+        tokenRealms.put(host, realms);
+      }
     });
     JsonNode idle = root.path("idleTimeoutSeconds");
     Duration idleTimeout = DEFAULT_IDLE_TIMEOUT;
@@ -106,7 +127,7 @@ public final class RegistryConfig {
       }
       idleTimeout = Duration.ofMillis(Math.round(idle.asDouble() * 1000));
     }
-    return new RegistryConfig(credentials, Map.of(), mirrors, insecure, idleTimeout);
+    return new RegistryConfig(credentials, Map.of(), mirrors, insecure, idleTimeout, tokenRealms);
   }
 
   /** Adds credentials from a Docker config file ({@code auths.HOST.auth} = base64 user:password). */
@@ -114,19 +135,19 @@ public final class RegistryConfig {
     if (!Files.exists(dockerConfig)) {
       return this;
     }
-    return new RegistryConfig(credentials, DockerConfigFile.read(dockerConfig), mirrors, insecure, idleTimeout);
+    return new RegistryConfig(credentials, DockerConfigFile.read(dockerConfig), mirrors, insecure, idleTimeout, tokenRealms);
   }
 
   public RegistryConfig withCredentials(String host, String username, String password) {
     Map<String, Credentials> copy = new HashMap<>(credentials);
     copy.put(normalizeHost(host), new Credentials(username, password, "Peapod registry configuration"));
-    return new RegistryConfig(copy, dockerCredentials, mirrors, insecure, idleTimeout);
+    return new RegistryConfig(copy, dockerCredentials, mirrors, insecure, idleTimeout, tokenRealms);
   }
 
   public RegistryConfig withInsecure(String host) {
     Map<String, Boolean> copy = new HashMap<>(insecure);
     copy.put(normalizeHost(host), true);
-    return new RegistryConfig(credentials, dockerCredentials, mirrors, copy, idleTimeout);
+    return new RegistryConfig(credentials, dockerCredentials, mirrors, copy, idleTimeout, tokenRealms);
   }
 
   public RegistryConfig withMirror(String host, String mirror) {
@@ -134,7 +155,7 @@ public final class RegistryConfig {
     List<String> list = new ArrayList<>(copy.getOrDefault(normalizeHost(host), List.of()));
     list.add(normalizeHost(mirror));
     copy.put(normalizeHost(host), List.copyOf(list));
-    return new RegistryConfig(credentials, dockerCredentials, copy, insecure, idleTimeout);
+    return new RegistryConfig(credentials, dockerCredentials, copy, insecure, idleTimeout, tokenRealms);
   }
 
   /** Each read of a response body waits at most this long for data. */
@@ -142,7 +163,37 @@ public final class RegistryConfig {
     if (timeout.isNegative() || timeout.isZero()) {
       throw new IllegalArgumentException("idle timeout must be positive, got " + timeout);
     }
-    return new RegistryConfig(credentials, dockerCredentials, mirrors, insecure, timeout);
+    return new RegistryConfig(credentials, dockerCredentials, mirrors, insecure, timeout, tokenRealms);
+  }
+
+  /** Lets the token service on {@code realmHost} (host or host:port) receive the credentials of {@code registry}. */
+  public RegistryConfig withTokenRealm(String registry, String realmHost) {
+    Map<String, List<String>> copy = new HashMap<>(tokenRealms);
+    List<String> list = new ArrayList<>(copy.getOrDefault(normalizeHost(registry), List.of()));
+    list.add(normalizeHost(realmHost));
+    copy.put(normalizeHost(registry), List.copyOf(list));
+    return new RegistryConfig(credentials, dockerCredentials, mirrors, insecure, idleTimeout, copy);
+  }
+
+  /**
+   * Whether the credentials of {@code registry} (as configured: docker.io, registry.example:5000)
+   * may go to the token service at {@code realm}: when it is on the host the registry is reached
+   * at ({@code registryHost}, any port), or on a host listed in its {@code tokenRealms} (or
+   * known, as auth.docker.io for Docker Hub).
+   */
+  public boolean mayReceiveCredentials(String registry, String registryHost, URI realm) {
+    String host = realm.getHost();
+    if (host == null) {
+      return false;
+    }
+    if (host.equalsIgnoreCase(registryHost)) {
+      return true;
+    }
+    String authority = normalizeHost(realm.getAuthority());
+    String key = normalizeHost(registry);
+    return Stream.concat(KNOWN_TOKEN_REALMS.getOrDefault(key, List.of()).stream(),
+            tokenRealms.getOrDefault(key, List.of()).stream())
+        .anyMatch(allowed -> allowed.equals(authority) || allowed.equalsIgnoreCase(host));
   }
 
   public Duration idleTimeout() {

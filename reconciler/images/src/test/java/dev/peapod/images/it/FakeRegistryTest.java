@@ -143,6 +143,38 @@ class FakeRegistryTest {
     assertEquals(1, registry.requests.stream().filter(r -> r.equals("GET /token")).count(), "one token for manifest and all blobs: " + registry.requests);
   }
 
+  /**
+   * A 401 names the token service, so a registry (or whoever answers in its name) could send the
+   * user's password anywhere: to "localhost:PORT", another host than the registry's 127.0.0.1,
+   * no credentials go unless that host is listed in the registry's tokenRealms.
+   */
+  @Test
+  void credentialsGoOnlyToTheRegistrysOwnHostOrAConfiguredTokenRealm() throws IOException {
+    try (FakeRegistry collector = new FakeRegistry(tmp.resolve("layout"))) {
+      collector.requireToken("robot", "pw"); // a real token service for the registry, to show what a listed one gets
+      String realmHost = "localhost:" + collector.host().substring("127.0.0.1:".length());
+      registry.requireToken("robot", "pw");
+      registry.tokenRealm("http://" + realmHost + "/token");
+      RegistryConfig withCredentials = RegistryConfig.empty().withCredentials(registry.host(), "robot", "pw");
+
+      store.close();
+      store = store(withCredentials, RetryPolicy.NONE);
+      RegistryAuthException e = assertThrows(RegistryAuthException.class, () -> store.pull(ref(), PullListener.NONE));
+      assertEquals(List.of(""), collector.tokenAuthorizations, "asked anonymously, without the password");
+      assertTrue(e.getMessage().contains(registry.host() + " sends its logins to the token service localhost, which is"
+          + " neither its own host nor listed in its tokenRealms, so the credentials for it were not sent"), e.getMessage());
+      assertTrue(e.getMessage().contains("add tokenRealms: [localhost] under " + registry.host()), e.getMessage());
+
+      collector.tokenAuthorizations.clear();
+      store.close();
+      store = store(RegistryConfig.parse(("{\"registries\":{\"" + registry.host() + "\":{\"username\":\"robot\","
+          + "\"password\":\"pw\",\"tokenRealms\":[\"" + realmHost + "\"]}}}").getBytes(java.nio.charset.StandardCharsets.UTF_8),
+          "registries.json"), RetryPolicy.NONE);
+      assertEquals("cat", store.pull(ref(), PullListener.NONE).config().cmd().get(0));
+      assertTrue(collector.tokenAuthorizations.get(0).startsWith("Basic "), collector.tokenAuthorizations.toString());
+    }
+  }
+
   @Test
   void refusesUnsupportedMediaTypes() throws IOException {
     registry.addManifest("schema1", "{\"schemaVersion\":1,\"name\":\"app\",\"fsLayers\":[]}".getBytes(),

@@ -34,6 +34,9 @@ public final class FakeRegistry implements AutoCloseable {
   private volatile int failureStatus;
   private volatile String user;
   private volatile String password;
+  private volatile String realm;
+  /** The Authorization header of each /token request ("" when there was none), in order. */
+  public final List<String> tokenAuthorizations = new CopyOnWriteArrayList<>();
 
   public FakeRegistry(Path layout) throws IOException {
     this.layout = layout;
@@ -68,6 +71,11 @@ public final class FakeRegistry implements AutoCloseable {
     this.password = secret;
   }
 
+  /** Names this token service in the 401 challenge instead of the registry's own /token. */
+  public void tokenRealm(String url) {
+    this.realm = url;
+  }
+
   /** Adds a tag whose manifest is these bytes, served with this content type. */
   public void addManifest(String tag, byte[] manifest, String contentType) throws IOException {
     Digest digest = Digest.sha256(manifest);
@@ -91,8 +99,9 @@ public final class FakeRegistry implements AutoCloseable {
         return;
       }
       if (user != null && !"Bearer good-token".equals(exchange.getRequestHeaders().getFirst("Authorization"))) {
-        exchange.getResponseHeaders().add("WWW-Authenticate", "Bearer realm=\"http://" + host()
-            + "/token\",service=\"fake\",scope=\"repository:app:pull\"");
+        String tokenService = realm != null ? realm : "http://" + host() + "/token";
+        exchange.getResponseHeaders().add("WWW-Authenticate", "Bearer realm=\"" + tokenService
+            + "\",service=\"fake\",scope=\"repository:app:pull\"");
         send(exchange, 401, "{\"errors\":[{\"code\":\"UNAUTHORIZED\",\"message\":\"token needed\"}]}".getBytes());
         return;
       }
@@ -114,6 +123,8 @@ public final class FakeRegistry implements AutoCloseable {
   }
 
   private void token(HttpExchange exchange) throws IOException {
+    String authorization = exchange.getRequestHeaders().getFirst("Authorization");
+    tokenAuthorizations.add(authorization == null ? "" : authorization);
     String expected = "Basic " + Base64.getEncoder().encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8));
     if (!expected.equals(exchange.getRequestHeaders().getFirst("Authorization"))) {
       send(exchange, 401, "{\"details\":\"incorrect username or password\"}".getBytes());
