@@ -151,6 +151,23 @@ class GitDaemonSyncTest {
   }
 
   @Test
+  void aCommitTheServerWillNotSendByIdIsFoundByAFullFetch() throws Exception {
+    TestRepo repo = repo("oldproto");
+    String old = repo.write("app.yaml", "old\n").commit("old").head();
+    repo.write("app.yaml", "new\n").commit("new").push();
+    // Protocol v0 (servers without v2) refuses a want that is not a branch or tag tip.
+    Path mirrorRepo = tmp.resolve("mirror-oldproto/repo.git");
+    Commands.run(null, "git", "init", "-q", "--bare", mirrorRepo.toString());
+    Commands.run(mirrorRepo, "git", "config", "protocol.version", "0");
+    try (GitMirror mirror = mirror("oldproto", GitRef.commit(old), "")) {
+      GitRevision revision = mirror.sync();
+      assertEquals(old, revision.commitId());
+      assertEquals("old\n", Files.readString(revision.root().resolve("app.yaml")));
+    }
+    assertTrue(Commands.run(mirrorRepo, "git", "for-each-ref").contains("refs/peapod/all/heads/main"), "found through the branches");
+  }
+
+  @Test
   void aCommitThatIsNotInTheRepositoryIsReportedAsNotFound() throws Exception {
     repo("nocommit").write("a.yaml", "a\n").commit("a").push();
     String missing = "0123456789abcdef0123456789abcdef01234567";
@@ -253,7 +270,7 @@ class GitDaemonSyncTest {
   @Test
   void aServerThatNeverAnswersTimesOut() throws Exception {
     try (ServerSocket silent = new ServerSocket(0)) {
-      List<Socket> accepted = new ArrayList<>();
+      List<Socket> accepted = new java.util.concurrent.CopyOnWriteArrayList<>();
       Thread acceptor = new Thread(() -> {
         try {
           while (true) {
@@ -273,6 +290,15 @@ class GitDaemonSyncTest {
         assertEquals(GitSyncException.Reason.TIMEOUT, e.reason(), e.getMessage());
         assertEquals("fetching branch main from " + url + " took longer than the timeout of 2s", e.getMessage());
         assertTrue(seconds < 10, "gave up after " + seconds + " s");
+        // The hung fetch still holds the mirror's fetch thread: no second fetch piles up behind it.
+        GitSyncException again = assertThrows(GitSyncException.class, mirror::sync);
+        assertEquals(GitSyncException.Reason.TIMEOUT, again.reason());
+        assertEquals("an earlier fetch from " + url + " timed out and is still waiting for the server: not starting another",
+            again.getMessage());
+      } finally {
+        for (Socket socket : accepted) {
+          socket.close(); // lets the hung fetch end
+        }
       }
     }
   }
