@@ -19,6 +19,8 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.io.OutputStream;
+import java.util.zip.GZIPOutputStream;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
@@ -66,6 +68,33 @@ class ArchiveBombAttackTest {
     ImageLimitException e = loadFails(image, ImageLimits.DEFAULT);
 
     assertMentions(e, "PAX and GNU long-name headers of one entry", "over the limit maxHeaderBytes (1 MiB)");
+  }
+
+  /**
+   * The bomb from issue 12 as it was reported: fifty PAX headers of 8 MiB each (the old
+   * per-header cap), ~400 KB of gzip, applied in a JVM with a 64 MiB heap, which the old
+   * reader exhausted by keeping every header. Now the first header is refused unread.
+   */
+  @Test
+  void paxHeaderBombInA64MiBHeap() throws Exception {
+    byte[] records = TarBuilder.paxRecords(Map.of("comment", new byte[(8 << 20) - 32]));
+    byte[] header = new TarBuilder().entry("bomb", 'x', 0644, 0, 0, records, "", Map.of()).build();
+    byte[] file = new TarBuilder().file("bomb", "x").build();
+    Path gzip = tmp.resolve("bomb.tar.gz");
+    try (OutputStream out = new GZIPOutputStream(Files.newOutputStream(gzip), 1 << 16)) {
+      for (int i = 0; i < 50; i++) {
+        out.write(header, 0, header.length - 1024); // without the end-of-archive blocks
+      }
+      out.write(file);
+    }
+    Process process = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx64m",
+        "-cp", System.getProperty("java.class.path"), PaxBombProbe.class.getName(), gzip.toString(),
+        tmp.resolve("root").toString()).redirectErrorStream(true).start();
+    String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertTrue(process.waitFor(120, java.util.concurrent.TimeUnit.SECONDS), output);
+    assertTrue(Files.size(gzip) < 1 << 20, "a small layer: " + Files.size(gzip) + " bytes");
+    assertTrue(output.startsWith("REFUSED bomb: layer 1/1: PAX and GNU long-name headers of one entry reach"), output);
+    assertTrue(output.contains("over the limit maxHeaderBytes (1 MiB)"), output);
   }
 
   @Test
