@@ -36,7 +36,7 @@ import java.util.concurrent.ConcurrentHashMap;
  *
  * <p>Redirects are followed by hand so that the registry's Authorization header is
  * never sent to another host (blob downloads usually redirect to a CDN or S3, which
- * rejects or could log foreign credentials).
+ * rejects or could log foreign credentials), and never from HTTPS to plain HTTP.
  */
 public final class RegistryClient {
   private static final int MAX_REDIRECTS = 5;
@@ -235,12 +235,40 @@ public final class RegistryClient {
       Optional<String> location = response.headers().firstValue("Location");
       if ((status == 301 || status == 302 || status == 303 || status == 307 || status == 308) && location.isPresent()) {
         drain(response);
-        current = current.resolve(location.get());
+        current = redirectTarget(current, location.get());
         continue;
       }
       return response;
     }
     throw new IOException("more than " + MAX_REDIRECTS + " redirects from " + uri);
+  }
+
+  /**
+   * Where a redirect leads, if it may be followed: HTTP(S) only, and never from HTTPS down to
+   * plain HTTP, where a blob (or the token in a later request) could be read or changed on
+   * the way; the digest check would catch a changed blob, but not the eavesdropping.
+   */
+  static URI redirectTarget(URI from, String location) throws RedirectRefusedException {
+    URI to;
+    try {
+      to = from.resolve(new URI(location));
+    } catch (URISyntaxException | IllegalArgumentException e) {
+      throw new RedirectRefusedException("refused a redirect from " + withoutQuery(from) + " to a malformed location");
+    }
+    if (!"https".equals(to.getScheme()) && !"http".equals(to.getScheme()) || to.getHost() == null) {
+      throw new RedirectRefusedException("refused a redirect from " + withoutQuery(from) + " to " + withoutQuery(to)
+          + ": not an HTTP(S) URL");
+    }
+    if ("https".equals(from.getScheme()) && !"https".equals(to.getScheme())) {
+      throw new RedirectRefusedException("refused a redirect from HTTPS to plain HTTP: " + withoutQuery(from)
+          + " -> " + withoutQuery(to));
+    }
+    return to;
+  }
+
+  /** A URL for messages: blob redirects carry signed query strings, which are credentials of a kind. */
+  private static String withoutQuery(URI uri) {
+    return uri.getScheme() + "://" + uri.getRawAuthority() + (uri.getRawPath() == null ? "" : uri.getRawPath());
   }
 
   /** Answers a 401: fetches a bearer token or prepares basic auth. Returns the Authorization value. */
