@@ -28,6 +28,8 @@ import java.util.Optional;
 public final class StagingArea {
   /** Leave this much of the tmpfs free for everyone else. */
   private static final long MEMORY_HEADROOM = 256L << 20;
+  /** The directory all users shared before staging was per user. */
+  private static final String LEGACY_DIRECTORY = "peapod-images";
 
   private final TempSpace disk;
   private final TempSpace memory;
@@ -55,6 +57,7 @@ public final class StagingArea {
       if (!Files.isDirectory(shm) || !"tmpfs".equals(Files.getFileStore(shm).type())) {
         return disk(disk);
       }
+      removeLegacy(shm.resolve(LEGACY_DIRECTORY), uid);
       Path dir = shm.resolve("peapod-images-" + uid);
       String refusal = privateDirectory(dir, uid);
       if (refusal != null) {
@@ -66,6 +69,26 @@ public final class StagingArea {
       return new StagingArea(disk, memory, null);
     } catch (IOException | SecurityException e) {
       return new StagingArea(disk, null, "not staging layers in " + shm + ": " + e + "; unpacking on disk instead");
+    }
+  }
+
+  /**
+   * Empties the shared {@code /dev/shm/peapod-images} that Peapod used before staging became
+   * per user, if it is ours: roots that crashed builds left there (tmpfs memory, setuid files,
+   * device nodes) would otherwise stay until reboot. Live processes' work is kept, and so is
+   * the directory itself: an older Peapod still running may be about to create its next root
+   * in it. Anybody else's is left alone.
+   */
+  private static void removeLegacy(Path legacy, int uid) {
+    try {
+      var attributes = Files.readAttributes(legacy, java.nio.file.attribute.BasicFileAttributes.class,
+          LinkOption.NOFOLLOW_LINKS);
+      if (!attributes.isDirectory() || (Integer) Files.getAttribute(legacy, "unix:uid", LinkOption.NOFOLLOW_LINKS) != uid) {
+        return;
+      }
+      new TempSpace(legacy).removeAbandoned();
+    } catch (IOException | SecurityException e) {
+      // not there, or not ours to clean: nothing to do
     }
   }
 

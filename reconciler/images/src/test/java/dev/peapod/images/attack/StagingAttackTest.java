@@ -122,6 +122,20 @@ class StagingAttackTest {
     assertEquals(List.of(), list(dir), "abandoned work and the links in it are gone");
   }
 
+  /** What crashed builds left in the old shared directory goes; another user's old directory is not ours to touch. */
+  @Test
+  void oldSharedStagingDirectoryIsEmptiedOnlyIfOurs() throws IOException {
+    Path legacy = Files.createDirectories(shm.resolve("peapod-images/" + DEAD_OWNER + "-rootfs-a/usr/bin"));
+    Files.createSymbolicLink(legacy.resolve("escape"), outside);
+    StagingArea.preferMemory(disk, shm, uid);
+    assertEquals(List.of(), list(shm.resolve("peapod-images")), "abandoned work in the old shared directory is gone");
+
+    Path foreign = Files.createDirectories(shm.resolve("peapod-images/" + DEAD_OWNER + "-rootfs-b"));
+    Files.setAttribute(foreign.getParent(), "unix:uid", 65534);
+    StagingArea.preferMemory(disk, shm, uid);
+    assertTrue(Files.isDirectory(foreign), "someone else's directory is left alone");
+  }
+
   /**
    * While the clean-up runs, a racing writer keeps swapping a staged directory for a symlink
    * to a directory of files with the same names: a walk that resolves whole paths again
