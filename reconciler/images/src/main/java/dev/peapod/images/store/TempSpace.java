@@ -26,6 +26,9 @@ import java.util.UUID;
  * touching what a live one is still writing.
  */
 public final class TempSpace {
+  private static final Set<PosixFilePermission> OWNER_RWX = EnumSet.of(
+      PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE, PosixFilePermission.OWNER_EXECUTE);
+
   private final Path dir;
   private final long pid = ProcessHandle.current().pid();
 
@@ -148,8 +151,9 @@ public final class TempSpace {
       return dir.newDirectoryStream(name, LinkOption.NOFOLLOW_LINKS);
     } catch (FileSystemException e) {
       if (e instanceof AccessDeniedException) {
-        // A directory without owner read (mode 0311...), as non-root: open it up by path
-        // once, then open it again by descriptor. Only we write staging and tmp/ (0700).
+        // Only as non-root, for a directory without owner read (mode 0311...), which cannot
+        // be opened to fchmod it: chmod it by path once, then open it by descriptor. The
+        // path is only ours to change: staging is private to our uid, tmp/ to the store.
         where.toFile().setReadable(true, true);
         where.toFile().setExecutable(true, true);
         return dir.newDirectoryStream(name, LinkOption.NOFOLLOW_LINKS);
@@ -168,7 +172,4 @@ public final class TempSpace {
       // gone already
     }
   }
-
-  private static final Set<PosixFilePermission> OWNER_RWX = EnumSet.of(
-      PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE, PosixFilePermission.OWNER_EXECUTE);
 }
