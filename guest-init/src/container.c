@@ -20,7 +20,6 @@
 #include "container.h"
 #include "trace.h"
 #include "events.h"
-#include "host.h"
 #include "loop.h"
 #include "mounts.h"
 #include "pod.h"
@@ -33,7 +32,6 @@
 #define BACKOFF_RESET_MS 600000u /* a run this long resets the backoff */
 #define GRACE_DEFAULT_MS 10000u
 #define MAX_CONTAINERS 128
-#define MAX_WAITERS 16
 #define MAX_MOUNTS 64
 
 struct container {
@@ -57,8 +55,6 @@ struct container {
 	struct timer restart_timer, kill_timer;
 
 	int removing;
-	uint32_t waiters[MAX_WAITERS]; /* seqs of REMOVE_CONTAINER to answer */
-	size_t n_waiters;
 	int events_fd; /* cgroup.events, watched while removing */
 };
 
@@ -254,17 +250,17 @@ static int valid_serial(const char *s)
 	return 1;
 }
 
-/* Checks a request's ADD_CONTAINER fields; replies ERROR and returns -1. */
-static int check_add(const struct pp_request *r)
+/* Checks a request's ADD_CONTAINER fields; -1 with an ERROR result. */
+static int check_add(const struct pp_request *r, struct result *res)
 {
 	const char *n = r->container;
 	size_t i;
 
 	if (!n || !pp_valid_name(n, PP_MAX_CONTAINER_NAME)) {
-		reply_error(r->seq, EINVAL, n, NULL, "invalid container name \"%s\"", n ? n : "");
+		result_error(res, EINVAL, n, NULL, "invalid container name \"%s\"", n ? n : "");
 		return -1;
 	}
-#define BAD(code, ...) do { reply_error(r->seq, code, n, NULL, "container \"%s\": " __VA_ARGS__); return -1; } while (0)
+#define BAD(code, ...) do { result_error(res, code, n, NULL, "container \"%s\": " __VA_ARGS__); return -1; } while (0)
 	if (!pod_started())
 		BAD(ENOENT, "no pod started (START_POD first)", n);
 	if (pod_destroying())
@@ -305,7 +301,7 @@ static int check_add(const struct pp_request *r)
 	return 0;
 }
 
-void container_add(const struct pp_request *r)
+void container_add(const struct pp_request *r, struct result *res)
 {
 	struct container *c;
 	char err[400], path[160];
@@ -313,7 +309,7 @@ void container_add(const struct pp_request *r)
 	size_t i;
 
 	TRACE("ADD_CONTAINER %s begins", r->container ? r->container : "");
-	if (check_add(r) < 0)
+	if (check_add(r, res) < 0)
 		return;
 	c = xcalloc(1, sizeof(*c));
 	snprintf(c->name, sizeof(c->name), "%s", r->container);
@@ -359,7 +355,7 @@ void container_add(const struct pp_request *r)
 	c->next = containers;
 	containers = c;
 	TRACE("main process executed");
-	reply_ok_pid(r->seq, c->pid);
+	result_pid(res, c->pid);
 	events_started(c->name, c->name, c->pid, 0);
 	return;
 
@@ -370,7 +366,7 @@ fail_cg:
 fail_img:
 	image_put(c->img);
 fail:
-	reply_error(r->seq, code ? code : EIO, c->name, NULL, "container \"%s\": %s", c->name, err);
+	result_error(res, code ? code : EIO, c->name, NULL, "container \"%s\": %s", c->name, err);
 	container_free(c);
 }
 
@@ -413,25 +409,21 @@ static void begin_remove(struct container *c, uint32_t grace_ms)
 	TRACE("container %s: signalled", c->name);
 }
 
-void container_remove(const char *name, uint32_t grace_ms, int has_grace, uint32_t seq)
+void container_remove(const char *name, uint32_t grace_ms, int has_grace, struct result *res)
 {
 	struct container *c;
 
 	if (!name || !pp_valid_name(name, PP_MAX_CONTAINER_NAME)) {
-		reply_error(seq, EINVAL, name, NULL, "invalid container name \"%s\"", name ? name : "");
+		result_error(res, EINVAL, name, NULL, "invalid container name \"%s\"", name ? name : "");
 		return;
 	}
 	c = find(name);
 	if (!c) {
-		reply_error(seq, ENOENT, name, NULL, "container \"%s\" not found", name);
+		result_error(res, ENOENT, name, NULL, "container \"%s\" not found", name);
 		return;
 	}
-	if (c->n_waiters >= MAX_WAITERS) {
-		reply_error(seq, EBUSY, name, NULL, "container \"%s\": too many pending removals", name);
-		return;
-	}
-	c->waiters[c->n_waiters++] = seq;
 	begin_remove(c, has_grace ? grace_ms : c->grace_ms);
+	res->kind = RESULT_LATER; /* OK once container_check() has freed it */
 }
 
 void container_remove_all(uint32_t grace_ms)
@@ -470,7 +462,6 @@ void container_check(void)
 	while (*pp) {
 		struct container *c = *pp;
 		char path[160];
-		size_t i;
 
 		if (!c->removing || c->main || cgroup_populated(c)) {
 			pp = &c->next;
@@ -484,53 +475,50 @@ void container_check(void)
 			say("container %s: cannot remove cgroup: %s", c->name, strerror(errno));
 		image_put(c->img);
 		TRACE("container %s: cgroup removed, image released", c->name);
-		for (i = 0; i < c->n_waiters; i++)
-			reply_ok(c->waiters[i]);
 		container_free(c);
 	}
 }
 
 /* ---- Signals, exec, status --------------------------------------------------------- */
 
-void container_signal(const struct pp_request *r)
+void container_signal(const struct pp_request *r, struct result *res)
 {
 	struct container *c;
 	struct proc *p;
 	int sig = (int)r->signal;
 
 	if (!PP_HAS(r, PP_F_SIGNAL) || sig < 1 || sig > 64) {
-		reply_error(r->seq, EINVAL, r->container, r->process, "invalid signal %u", r->signal);
+		result_error(res, EINVAL, r->container, r->process, "invalid signal %u", r->signal);
 		return;
 	}
 	if (r->process) {
 		p = proc_find_id(r->process);
 		if (!p || !p->alive) {
-			reply_error(r->seq, ESRCH, r->container, r->process,
-				    "process \"%s\" not found", r->process);
+			result_error(res, ESRCH, r->container, r->process,
+				     "process \"%s\" not found", r->process);
 			return;
 		}
 	} else if (r->container) {
 		c = find(r->container);
 		if (!c) {
-			reply_error(r->seq, ENOENT, r->container, NULL, "container \"%s\" not found",
-				    r->container);
+			result_error(res, ENOENT, r->container, NULL, "container \"%s\" not found",
+				     r->container);
 			return;
 		}
 		if (!c->main) {
-			reply_error(r->seq, ESRCH, r->container, NULL, "container \"%s\" is not running",
-				    r->container);
+			result_error(res, ESRCH, r->container, NULL, "container \"%s\" is not running",
+				     r->container);
 			return;
 		}
 		p = c->main;
 	} else {
-		reply_error(r->seq, EINVAL, NULL, NULL, "SIGNAL needs CONTAINER or PROCESS");
+		result_error(res, EINVAL, NULL, NULL, "SIGNAL needs CONTAINER or PROCESS");
 		return;
 	}
 	if (kill(p->pid, sig) < 0) {
-		reply_error(r->seq, errno, r->container, r->process, "kill: %s", strerror(errno));
+		result_error(res, errno, r->container, r->process, "kill: %s", strerror(errno));
 		return;
 	}
-	reply_ok(r->seq);
 }
 
 int container_view(const char *name, struct container_view *v)

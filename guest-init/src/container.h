@@ -10,17 +10,20 @@
 
 #include "codec.h"
 #include "request.h"
+#include "result.h"
 
 struct proc;
 struct container;
 
-void container_add(const struct pp_request *r);
-void container_remove(const char *name, uint32_t grace_ms, int has_grace, uint32_t seq);
+void container_add(const struct pp_request *r, struct result *res);
+/* Starts removing a container: RESULT_LATER, done once container_view()
+ * no longer finds it. */
+void container_remove(const char *name, uint32_t grace_ms, int has_grace, struct result *res);
 /* Starts removing every container (DESTROY_POD); pod.c waits for
  * container_count() to reach 0. */
 void container_remove_all(uint32_t grace_ms);
 int container_count(void);
-void container_signal(const struct pp_request *r);
+void container_signal(const struct pp_request *r, struct result *res);
 void container_status(struct pp_buf *b);
 
 /* What an exec into a container needs to know about it. */

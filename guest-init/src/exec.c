@@ -12,7 +12,6 @@
 #include "container.h"
 #include "events.h"
 #include "exec.h"
-#include "host.h"
 #include "mounts.h"
 #include "pod.h"
 #include "process.h"
@@ -44,7 +43,7 @@ static char **merge_env(char *const *base, const char *const *over)
 	return out;
 }
 
-void exec_start(const struct pp_request *r)
+void exec_start(const struct pp_request *r, struct result *res)
 {
 	struct container_view cv, other, *c = &cv;
 	struct ns_fds ns = { -1, -1 };
@@ -55,34 +54,34 @@ void exec_start(const struct pp_request *r)
 	int code;
 
 	if (container_view(r->container, &cv) < 0) {
-		reply_error(r->seq, ENOENT, r->container, r->process, "container \"%s\" not found",
-			    r->container ? r->container : "");
+		result_error(res, ENOENT, r->container, r->process, "container \"%s\" not found",
+			     r->container ? r->container : "");
 		return;
 	}
 	if (!r->process || !pp_valid_process_id(r->process)) {
-		reply_error(r->seq, EINVAL, r->container, r->process, "invalid process id \"%s\"",
-			    r->process ? r->process : "");
+		result_error(res, EINVAL, r->container, r->process, "invalid process id \"%s\"",
+			     r->process ? r->process : "");
 		return;
 	}
 	if (proc_find_id(r->process) || container_view(r->process, &other) == 0) {
-		reply_error(r->seq, EEXIST, r->container, r->process, "process \"%s\" already exists",
-			    r->process);
+		result_error(res, EEXIST, r->container, r->process, "process \"%s\" already exists",
+			     r->process);
 		return;
 	}
 	if (!c->running) {
-		reply_error(r->seq, ESRCH, r->container, r->process, "container \"%s\" is not running",
-			    c->name);
+		result_error(res, ESRCH, r->container, r->process, "container \"%s\" is not running",
+			     c->name);
 		return;
 	}
 	if (r->argc == 0 || !*r->argv[0]) {
-		reply_error(r->seq, EINVAL, r->container, r->process,
-			    "container \"%s\": no command given (ARGV is empty)", c->name);
+		result_error(res, EINVAL, r->container, r->process,
+			     "container \"%s\": no command given (ARGV is empty)", c->name);
 		return;
 	}
 	if (r->cwd && !pp_valid_abs_path(r->cwd)) {
-		reply_error(r->seq, EINVAL, r->container, r->process,
-			    "container \"%s\": working directory \"%s\" must be an absolute path",
-			    c->name, r->cwd);
+		result_error(res, EINVAL, r->container, r->process,
+			     "container \"%s\": working directory \"%s\" must be an absolute path",
+			     c->name, r->cwd);
 		return;
 	}
 	snprintf(path, sizeof(path), "/proc/%d/ns/mnt", (int)c->pid);
@@ -90,8 +89,8 @@ void exec_start(const struct pp_request *r)
 	snprintf(path, sizeof(path), "/proc/%d/root", (int)c->pid);
 	ns.root = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (ns.mnt < 0 || ns.root < 0) {
-		reply_error(r->seq, errno, r->container, r->process,
-			    "container \"%s\": cannot open its namespace: %s", c->name, strerror(errno));
+		result_error(res, errno, r->container, r->process,
+			     "container \"%s\": cannot open its namespace: %s", c->name, strerror(errno));
 		goto out;
 	}
 	env = merge_env(c->env, r->env);
@@ -113,10 +112,10 @@ void exec_start(const struct pp_request *r)
 	p = proc_spawn(&ps, &code, err, sizeof(err));
 	free(env);
 	if (!p) {
-		reply_error(r->seq, code, r->container, r->process, "container \"%s\": %s", c->name, err);
+		result_error(res, code, r->container, r->process, "container \"%s\": %s", c->name, err);
 		goto out;
 	}
-	reply_ok_pid(r->seq, p->pid);
+	result_pid(res, p->pid);
 	events_started(c->name, p->id, p->pid, 0);
 out:
 	if (ns.mnt >= 0)

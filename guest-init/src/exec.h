@@ -3,8 +3,9 @@
 #define PEAPOD_EXEC_H
 
 #include "request.h"
+#include "result.h"
 
-/* Starts the process and replies OK(PID), or ERROR naming the container. */
-void exec_start(const struct pp_request *r);
+/* Starts the process: OK(PID), or an ERROR naming the container. */
+void exec_start(const struct pp_request *r, struct result *res);
 
 #endif

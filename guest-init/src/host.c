@@ -6,6 +6,12 @@
  * checks, payloads through pp_request_decode(), and every handler validates
  * names and paths before using them. Whatever is refused gets an ERROR with
  * a MESSAGE saying why.
+ *
+ * This is the one place that replies: handlers (pod.c, container.c,
+ * exec.c) return a struct result, and dispatch() turns it into OK or ERROR.
+ * A reply that has to wait (REMOVE_CONTAINER until the container's
+ * processes are gone, DESTROY_POD and SHUTDOWN until the pod is) is kept
+ * here as a waiter, and host_settle() sends it once that holds.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -23,12 +29,14 @@
 #include "pod.h"
 #include "process.h"
 #include "request.h"
+#include "result.h"
 #include "util.h"
 
 #define CTL_OUT_SIZE (2u << 20)
 #define LOG_OUT_SIZE (1u << 20)
 #define STREAM_HIGH_WATER (1u << 20)
 #define DEFAULT_GRACE_MS 10000u
+#define MAX_WAITERS 64
 
 struct channel host_ctl;
 struct channel host_log;
@@ -43,6 +51,16 @@ static struct pp_buf sb;
 
 static char kernel[65] = "unknown";
 static int ready_sent;
+
+/* A reply sent once its request's work is done. */
+struct waiter {
+	uint32_t seq;
+	int pod; /* the pod destroyed, else the container gone */
+	char container[PP_MAX_CONTAINER_NAME + 1];
+};
+
+static struct waiter waiters[MAX_WAITERS];
+static size_t n_waiters;
 
 struct pp_buf *host_frame(uint16_t type, uint32_t seq)
 {
@@ -72,21 +90,13 @@ static void send_ready(uint32_t seq)
 	host_send(b);
 }
 
-void reply_ok(uint32_t seq)
+static void reply_ok(uint32_t seq)
 {
 	host_send(host_frame(PP_MSG_OK, seq));
 }
 
-void reply_ok_pid(uint32_t seq, pid_t pid)
-{
-	struct pp_buf *b = host_frame(PP_MSG_OK, seq);
-
-	pp_put_u32(b, PP_F_PID, (uint32_t)pid);
-	host_send(b);
-}
-
-void reply_error(uint32_t seq, int code, const char *container, const char *process,
-		 const char *f, ...)
+static void __attribute__((format(printf, 5, 6)))
+reply_error(uint32_t seq, int code, const char *container, const char *process, const char *f, ...)
 {
 	struct pp_buf *b = host_frame(PP_MSG_ERROR, seq);
 	char msg[600];
@@ -168,73 +178,80 @@ void host_init(void)
 
 /* ---- Requests ------------------------------------------------------------------- */
 
-static void on_stdin(const struct pp_request *r)
+static void on_stdin(const struct pp_request *r, struct result *res)
 {
 	struct proc *p = r->process ? proc_find_id(r->process) : NULL;
 	int rc;
 
 	if (!p || p->kind != PROC_EXEC) {
-		reply_error(r->seq, ESRCH, NULL, r->process, "process \"%s\" not found",
-			    r->process ? r->process : "");
+		result_error(res, ESRCH, NULL, r->process, "process \"%s\" not found",
+			     r->process ? r->process : "");
 		return;
 	}
 	rc = proc_stdin(p, r->data, r->data_len);
 	if (rc < 0)
-		reply_error(r->seq, -rc, p->container, p->id, "process \"%s\": stdin: %s", p->id,
-			    strerror(-rc));
+		result_error(res, -rc, p->container, p->id, "process \"%s\": stdin: %s", p->id,
+			     strerror(-rc));
+	else
+		res->kind = RESULT_NONE;
 }
 
-static void on_winsize(const struct pp_request *r)
+static void on_winsize(const struct pp_request *r, struct result *res)
 {
 	struct proc *p = r->process ? proc_find_id(r->process) : NULL;
 	int rc;
 
 	if (!p) {
-		reply_error(r->seq, ESRCH, NULL, r->process, "process \"%s\" not found",
-			    r->process ? r->process : "");
+		result_error(res, ESRCH, NULL, r->process, "process \"%s\" not found",
+			     r->process ? r->process : "");
 		return;
 	}
 	rc = proc_winsize(p, (uint16_t)(r->rows > 65535 ? 65535 : r->rows),
 			  (uint16_t)(r->cols > 65535 ? 65535 : r->cols));
 	if (rc < 0)
-		reply_error(r->seq, -rc, p->container, p->id, "process \"%s\": window size: %s", p->id,
-			    strerror(-rc));
+		result_error(res, -rc, p->container, p->id, "process \"%s\": window size: %s", p->id,
+			     strerror(-rc));
+	else
+		res->kind = RESULT_NONE;
 }
 
-static void on_status(const struct pp_request *r)
+/* STATUS: its OK carries the pod's state, so it is sent here. */
+static void on_status(const struct pp_request *r, struct result *res)
 {
 	struct pp_buf *b = host_frame(PP_MSG_OK, r->seq);
 
 	pp_put_str(b, PP_F_HOSTNAME, pod_hostname());
 	container_status(b);
 	if (b->overflow) {
-		reply_error(r->seq, EMSGSIZE, NULL, NULL, "status does not fit in one frame");
+		result_error(res, EMSGSIZE, NULL, NULL, "status does not fit in one frame");
 		return;
 	}
 	host_send(b);
+	res->kind = RESULT_NONE;
 }
 
-static void on_restored(const struct pp_request *r)
+/* RESTORED: its OK carries the new boot id. */
+static void on_restored(const struct pp_request *r, struct result *res)
 {
 	const char *why = "";
 	struct pp_buf *b;
 	int rc;
 
 	if (pod_started() || pod_destroying()) {
-		reply_error(r->seq, EBUSY, NULL, NULL,
-			    "RESTORED: a pod was started in this VM; its boot id cannot change");
+		result_error(res, EBUSY, NULL, NULL,
+			     "RESTORED: a pod was started in this VM; its boot id cannot change");
 		return;
 	}
 	if (!PP_HAS(r, PP_F_TIME_NS) || r->entropy_len < PP_MIN_ENTROPY ||
 	    r->entropy_len > PP_MAX_ENTROPY) {
-		reply_error(r->seq, EINVAL, NULL, NULL,
-			    "RESTORED needs TIME_NS and %u to %u bytes of ENTROPY (got %u)",
-			    PP_MIN_ENTROPY, PP_MAX_ENTROPY, r->entropy_len);
+		result_error(res, EINVAL, NULL, NULL,
+			     "RESTORED needs TIME_NS and %u to %u bytes of ENTROPY (got %u)",
+			     PP_MIN_ENTROPY, PP_MAX_ENTROPY, r->entropy_len);
 		return;
 	}
 	rc = identity_renew(r->entropy, r->entropy_len, r->time_ns, &why);
 	if (rc < 0) {
-		reply_error(r->seq, -rc, NULL, NULL, "RESTORED: %s: %s", why, strerror(-rc));
+		result_error(res, -rc, NULL, NULL, "RESTORED: %s: %s", why, strerror(-rc));
 		return;
 	}
 	if (PP_HAS(r, PP_F_FREE_PAGE_REPORTING) && r->free_page_reporting == 0 &&
@@ -244,6 +261,7 @@ static void on_restored(const struct pp_request *r)
 	b = host_frame(PP_MSG_OK, r->seq);
 	pp_put_str(b, PP_F_BOOT_ID, identity_boot_id());
 	host_send(b);
+	res->kind = RESULT_NONE;
 }
 
 static uint32_t grace(const struct pp_request *r)
@@ -251,62 +269,125 @@ static uint32_t grace(const struct pp_request *r)
 	return PP_HAS(r, PP_F_GRACE_MS) ? r->grace_ms : DEFAULT_GRACE_MS;
 }
 
-static void dispatch(const struct pp_request *r)
+/* Whether the work a waiter waits for is done. */
+static int settled(const struct waiter *w)
 {
-	/* A request after HELLO means the host got READY, so the previous
-	 * host's detach is behind us: from now on a detach is real. */
-	if (r->type != PP_MSG_HELLO)
-		host_ctl.session_started = 0;
+	struct container_view v;
+
+	return w->pod ? !pod_destroying() : container_view(w->container, &v) < 0;
+}
+
+void host_settle(void)
+{
+	size_t i = 0;
+
+	while (i < n_waiters) {
+		if (!settled(&waiters[i])) {
+			i++;
+			continue;
+		}
+		reply_ok(waiters[i].seq);
+		waiters[i] = waiters[--n_waiters]; /* order among waiters does not matter */
+	}
+}
+
+static void run(const struct pp_request *r, struct result *res)
+{
 	switch (r->type) {
 	case PP_MSG_HELLO:
 		channel_begin_session(&host_ctl);
 		send_ready(r->seq);
 		events_session(1);
+		res->kind = RESULT_NONE; /* READY is the reply */
 		break;
 	case PP_MSG_PING:
-		reply_ok(r->seq);
 		break;
 	case PP_MSG_STATUS:
-		on_status(r);
+		on_status(r, res);
 		break;
 	case PP_MSG_RESTORED:
-		on_restored(r);
+		on_restored(r, res);
 		break;
 	case PP_MSG_START_POD:
-		pod_start(r);
+		pod_start(r, res);
 		break;
 	case PP_MSG_ADD_CONTAINER:
-		container_add(r);
+		container_add(r, res);
 		break;
 	case PP_MSG_SIGNAL:
-		container_signal(r);
+		container_signal(r, res);
 		break;
 	case PP_MSG_EXEC:
-		exec_start(r);
+		exec_start(r, res);
 		break;
 	case PP_MSG_STDIN:
-		on_stdin(r);
+		on_stdin(r, res);
 		break;
 	case PP_MSG_WINSIZE:
-		on_winsize(r);
+		on_winsize(r, res);
 		break;
 	case PP_MSG_REMOVE_CONTAINER:
-		container_remove(r->container, r->grace_ms, PP_HAS(r, PP_F_GRACE_MS), r->seq);
+		container_remove(r->container, r->grace_ms, PP_HAS(r, PP_F_GRACE_MS), res);
 		break;
 	case PP_MSG_DESTROY_POD:
-		pod_destroy(grace(r), r->seq, 1, 0);
-		break;
 	case PP_MSG_SHUTDOWN:
-		pod_destroy(grace(r), r->seq, 1, 1);
+		pod_destroy(grace(r), r->type == PP_MSG_SHUTDOWN);
+		res->kind = RESULT_LATER;
 		break;
 	case PP_MSG_ACK_EVENTS:
-		if (!PP_HAS(r, PP_F_EVENT_SEQ))
-			reply_error(r->seq, EINVAL, NULL, NULL, "ACK_EVENTS needs EVENT_SEQ");
-		else
-			events_ack(r->event_seq);
+		if (!PP_HAS(r, PP_F_EVENT_SEQ)) {
+			result_error(res, EINVAL, NULL, NULL, "ACK_EVENTS needs EVENT_SEQ");
+			break;
+		}
+		events_ack(r->event_seq);
+		res->kind = RESULT_NONE;
 		break;
 	default:
-		reply_error(r->seq, ENOSYS, NULL, NULL, "unknown message type 0x%04x", r->type);
+		result_error(res, ENOSYS, NULL, NULL, "unknown message type 0x%04x", r->type);
+		break;
+	}
+}
+
+static void dispatch(const struct pp_request *r)
+{
+	struct result res;
+	struct waiter *w;
+	int waits = r->type == PP_MSG_REMOVE_CONTAINER || r->type == PP_MSG_DESTROY_POD ||
+		    r->type == PP_MSG_SHUTDOWN;
+
+	/* A request after HELLO means the host got READY, so the previous
+	 * host's detach is behind us: from now on a detach is real. */
+	if (r->type != PP_MSG_HELLO)
+		host_ctl.session_started = 0;
+	memset(&res, 0, sizeof(res));
+	if (waits && n_waiters >= MAX_WAITERS)
+		result_error(&res, EBUSY, r->container, NULL,
+			     "too many pending requests (at most %d)", MAX_WAITERS);
+	else
+		run(r, &res);
+	switch (res.kind) {
+	case RESULT_OK:
+		if (res.pid > 0) {
+			struct pp_buf *b = host_frame(PP_MSG_OK, r->seq);
+
+			pp_put_u32(b, PP_F_PID, (uint32_t)res.pid);
+			host_send(b);
+		} else {
+			reply_ok(r->seq);
+		}
+		break;
+	case RESULT_ERROR:
+		reply_error(r->seq, res.code, res.has_container ? res.container : NULL,
+			    res.has_process ? res.process : NULL, "%s", res.message);
+		break;
+	case RESULT_LATER:
+		w = &waiters[n_waiters++];
+		w->seq = r->seq;
+		w->pod = r->type != PP_MSG_REMOVE_CONTAINER;
+		snprintf(w->container, sizeof(w->container), "%s", w->pod ? "" : r->container);
+		host_settle(); /* a pod with nothing in it is gone already */
+		break;
+	case RESULT_NONE:
 		break;
 	}
 }
@@ -319,6 +400,9 @@ void host_handle_input(void)
 		struct pp_request r;
 		const char *name;
 
+		/* Powering off: nothing after the SHUTDOWN is handled. */
+		if (pod_power_off_due())
+			return;
 		switch (pp_reader_next(&ctl_reader, &h, &payload)) {
 		case PP_RD_NEED_MORE:
 			return;

@@ -16,18 +16,16 @@ extern struct channel host_ctl;
 extern struct channel host_log;
 
 void host_init(void);
-/* Parses and handles every complete frame the control reader holds. */
+/* Parses and handles every complete frame the control reader holds,
+ * replying to each (see host.c). */
 void host_handle_input(void);
+/* Loop hook: replies to the requests whose work finished (a container
+ * removed, the pod destroyed). */
+void host_settle(void);
 
 /* Builds a frame in the shared scratch buffer; host_send() queues it. */
 struct pp_buf *host_frame(uint16_t type, uint32_t seq);
 int host_send(struct pp_buf *b);
-
-void reply_ok(uint32_t seq);
-void reply_ok_pid(uint32_t seq, pid_t pid);
-/* ERROR with CODE, MESSAGE and, when not NULL, CONTAINER and PROCESS. */
-void reply_error(uint32_t seq, int code, const char *container, const char *process,
-		 const char *f, ...) __attribute__((format(printf, 5, 6)));
 
 /* Exec output: room for one more chunk? (backpressure on the pipes) */
 int host_stream_room(void);

@@ -147,7 +147,19 @@ static struct timer probe_timer;
 static void shutdown_request(const char *why)
 {
 	say("%s: shutting down", why);
-	pod_destroy(SIGNAL_SHUTDOWN_GRACE_MS, 0, 0, 1);
+	pod_destroy(SIGNAL_SHUTDOWN_GRACE_MS, 1);
+}
+
+/* The pod is gone after a SHUTDOWN or a signal, and its replies are queued:
+ * write them out and power off. */
+static void __attribute__((noreturn)) power_off(void)
+{
+	sync();
+	say("powering off");
+	channel_drain(&host_ctl, 2000);
+	channel_drain(&host_log, 2000);
+	reboot(RB_POWER_OFF);
+	fatal("reboot(RB_POWER_OFF): %s", strerror(errno));
 }
 
 static void probe_channels(void)
@@ -281,6 +293,9 @@ static void loop(void)
 		proc_gc();
 		container_check();
 		pod_check();
+		host_settle();
+		if (pod_power_off_due())
+			power_off();
 		events_pump();
 		channel_flush(&host_ctl);
 		channel_flush(&host_log);

@@ -17,13 +17,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
-#include <sys/reboot.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "container.h"
-#include "host.h"
 #include "pidns.h"
 #include "pod.h"
 #include "trace.h"
@@ -37,7 +35,6 @@
 #define DEFAULT_DNS "10.0.2.3"
 #define MAX_VOLUMES 64
 #define HOSTFS_DIR "/run/peapod/shares/host"
-#define MAX_WAITERS 16
 #define FILE_MAX (64u * 1024u)
 
 static struct {
@@ -47,10 +44,9 @@ static struct {
 	size_t n_volumes;
 
 	int destroying;
-	int power_off;
-	uint32_t waiters[MAX_WAITERS];
-	size_t n_waiters;
-} pod = { 0, DEFAULT_HOSTNAME, { 0 }, 0, 0, 0, { 0 }, 0 };
+	int power_off;     /* power off once destroyed */
+	int power_off_due; /* destroyed: main.c powers off after the replies */
+} pod = { 0, DEFAULT_HOSTNAME, { 0 }, 0, 0, 0, 0 };
 
 int pod_started(void)
 {
@@ -60,6 +56,11 @@ int pod_started(void)
 int pod_destroying(void)
 {
 	return pod.destroying;
+}
+
+int pod_power_off_due(void)
+{
+	return pod.power_off_due;
 }
 
 const char *pod_hostname(void)
@@ -290,19 +291,19 @@ static int mount_volumes(const struct pp_request *r, int *code, char *err, size_
 	return 0;
 }
 
-void pod_start(const struct pp_request *r)
+void pod_start(const struct pp_request *r, struct result *res)
 {
 	char err[300];
 	int code = EINVAL;
 	size_t i;
 
 	if (pod.started || pod.destroying) {
-		reply_error(r->seq, EBUSY, NULL, NULL, "a pod is already running (DESTROY_POD first)");
+		result_error(res, EBUSY, NULL, NULL, "a pod is already running (DESTROY_POD first)");
 		return;
 	}
 	if (!r->hostname || !pp_valid_hostname(r->hostname)) {
-		reply_error(r->seq, EINVAL, NULL, NULL, "invalid hostname \"%s\"",
-			    r->hostname ? r->hostname : "");
+		result_error(res, EINVAL, NULL, NULL, "invalid hostname \"%s\"",
+			     r->hostname ? r->hostname : "");
 		return;
 	}
 	for (i = 0; i < r->n_dns_server; i++) {
@@ -310,29 +311,29 @@ void pod_start(const struct pp_request *r)
 
 		if (inet_pton(AF_INET, r->dns_server[i], addr) != 1 &&
 		    inet_pton(AF_INET6, r->dns_server[i], addr) != 1) {
-			reply_error(r->seq, EINVAL, NULL, NULL, "invalid DNS server \"%s\"",
-				    r->dns_server[i]);
+			result_error(res, EINVAL, NULL, NULL, "invalid DNS server \"%s\"",
+				     r->dns_server[i]);
 			return;
 		}
 	}
 	for (i = 0; i < r->n_dns_search; i++) {
 		if (!valid_word(r->dns_search[i])) {
-			reply_error(r->seq, EINVAL, NULL, NULL, "invalid DNS search domain \"%s\"",
-				    r->dns_search[i]);
+			result_error(res, EINVAL, NULL, NULL, "invalid DNS search domain \"%s\"",
+				     r->dns_search[i]);
 			return;
 		}
 	}
 	for (i = 0; i < r->n_dns_option; i++) {
 		if (!valid_word(r->dns_option[i])) {
-			reply_error(r->seq, EINVAL, NULL, NULL, "invalid DNS option \"%s\"",
-				    r->dns_option[i]);
+			result_error(res, EINVAL, NULL, NULL, "invalid DNS option \"%s\"",
+				     r->dns_option[i]);
 			return;
 		}
 	}
 	for (i = 0; i < r->n_hosts_line; i++) {
 		if (!valid_line(r->hosts_line[i])) {
-			reply_error(r->seq, EINVAL, NULL, NULL, "HOSTS_LINE %zu contains a control character",
-				    i + 1);
+			result_error(res, EINVAL, NULL, NULL, "HOSTS_LINE %zu contains a control character",
+				     i + 1);
 			return;
 		}
 	}
@@ -346,20 +347,19 @@ void pod_start(const struct pp_request *r)
 	}
 	snprintf(pod.hostname, sizeof(pod.hostname), "%s", r->hostname);
 	if (sethostname(pod.hostname, strlen(pod.hostname)) < 0) {
-		reply_error(r->seq, errno, NULL, NULL, "sethostname: %s", strerror(errno));
+		result_error(res, errno, NULL, NULL, "sethostname: %s", strerror(errno));
 		return;
 	}
 	if (write_pod_files(r, err, sizeof(err)) < 0) {
-		reply_error(r->seq, EIO, NULL, NULL, "%s", err);
+		result_error(res, EIO, NULL, NULL, "%s", err);
 		return;
 	}
 	if (mount_volumes(r, &code, err, sizeof(err)) < 0) {
 		unmount_volumes();
-		reply_error(r->seq, code, NULL, NULL, "%s", err);
+		result_error(res, code, NULL, NULL, "%s", err);
 		return;
 	}
 	pod.started = 1;
-	reply_ok(r->seq);
 }
 
 static void finish_destroy(void)
@@ -380,31 +380,12 @@ static void finish_destroy(void)
 	sethostname(pod.hostname, strlen(pod.hostname));
 	pod.started = 0;
 	pod.destroying = 0;
-	if (pod.power_off) {
-		sync();
-		for (i = 0; i < pod.n_waiters; i++)
-			reply_ok(pod.waiters[i]);
-		say("powering off");
-		channel_drain(&host_ctl, 2000);
-		channel_drain(&host_log, 2000);
-		reboot(RB_POWER_OFF);
-		fatal("reboot(RB_POWER_OFF): %s", strerror(errno));
-	}
+	pod.power_off_due = pod.power_off;
 	TRACE("pod destroyed");
-	for (i = 0; i < pod.n_waiters; i++)
-		reply_ok(pod.waiters[i]);
-	pod.n_waiters = 0;
 }
 
-void pod_destroy(uint32_t grace_ms, uint32_t seq, int has_seq, int power_off)
+void pod_destroy(uint32_t grace_ms, int power_off)
 {
-	if (has_seq) {
-		if (pod.n_waiters >= MAX_WAITERS) {
-			reply_error(seq, EBUSY, NULL, NULL, "too many pending requests");
-			return;
-		}
-		pod.waiters[pod.n_waiters++] = seq;
-	}
 	TRACE("DESTROY_POD begins");
 	pod.power_off |= power_off;
 	pod.destroying = 1;
