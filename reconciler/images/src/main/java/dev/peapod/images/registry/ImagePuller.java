@@ -16,6 +16,7 @@ import dev.peapod.images.oci.Platform;
 import dev.peapod.images.reference.ImageReference;
 import dev.peapod.images.store.BlobStore;
 import dev.peapod.images.store.ImageBlueprint;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -78,16 +79,27 @@ public final class ImagePuller {
     blobs.putBytes(fetched.bytes());
     Descriptor config = manifest.config();
     checkConfigSize(config, image, limits);
-    blobs.ensure(config.digest(), () -> {
-      try (InputStream in = client.blob(ref, config, image, listener)) {
-        blobs.put(config.digest(), config.size(), in, image + " config", null);
-      }
-    });
+    blobs.ensure(config.digest(), () -> blobs.put(config.digest(), config.size(),
+        new ByteArrayInputStream(fetchConfig(ref, config, image, listener)), image + " config", null));
     byte[] configBytes = blobs.read(config.digest());
     ImageBlueprint blueprint = new ImageBlueprint(image, fetched.digest(), manifest, configBytes,
         ImageConfig.parse(configBytes, image));
     listener.resolved(image, fetched.digest(), blueprint.id());
     return new Resolved(blueprint, index);
+  }
+
+  /**
+   * The config's bytes (at most one more than it claims: the store refuses a wrong size). Read
+   * whole before the store writes it, so a registry that fails is a registry error and a disk
+   * that fails is a store error.
+   */
+  private byte[] fetchConfig(ImageReference ref, Descriptor config, String image, PullListener listener) {
+    try (InputStream in = client.blob(ref, config, image, listener)) {
+      return in.readNBytes((int) Math.min(config.size() + 1, Integer.MAX_VALUE - 8));
+    } catch (IOException e) {
+      throw new RegistryException(image, "downloading config " + config.digest() + " failed: "
+          + NetworkFailure.describe(e), e);
+    }
   }
 
   /**

@@ -35,6 +35,7 @@ class StalledRegistryTest {
   @TempDir Path tmp;
   StallingRegistry registry;
   String layer;
+  dev.peapod.images.oci.Digest manifest;
 
   @BeforeEach
   void start() throws IOException {
@@ -44,6 +45,7 @@ class StalledRegistryTest {
     OciImageBuilder.Written image = new OciImageBuilder()
         .layer(new TarBuilder().file("etc/data", 0644, big).build())
         .cmd("cat", "/etc/data").writeLayout(layout, "1");
+    manifest = image.manifest();
     layer = new com.fasterxml.jackson.databind.ObjectMapper()
         .readTree(layout.resolve("blobs/sha256/" + image.manifest().hex()).toFile())
         .path("layers").get(0).path("digest").asText();
@@ -88,6 +90,20 @@ class StalledRegistryTest {
       assertTrue(e.getMessage().contains("failed after 3 attempts: registry " + registry.host()
           + " sent no data of blob " + layer + " for 200 ms (idle timeout)"), e.getMessage());
       assertEquals(3, registry.requests.stream().filter(p -> p.endsWith("/blobs/" + layer)).count(), registry.requests.toString());
+    }
+  }
+
+  @Test
+  void aStalledConfigIsARegistryErrorNotAStoreError() throws IOException {
+    String config = new com.fasterxml.jackson.databind.ObjectMapper()
+        .readTree(tmp.resolve("layout/blobs/sha256/" + manifest.hex()).toFile()).path("config").path("digest").asText();
+    registry.stall(config);
+    try (ImageStore store = ImageStore.builder(tmp.resolve("store")).registries(idleTimeout("0.3"))
+        .retry(RetryPolicy.NONE).build()) {
+      RegistryException e = assertThrows(RegistryException.class,
+          () -> store.pull(registry.host() + "/app:1", PullListener.NONE));
+      assertEquals(registry.host() + "/app:1: downloading config " + config + " failed: registry " + registry.host()
+          + " sent no data of blob " + config + " for 300 ms (idle timeout)", e.getMessage());
     }
   }
 
