@@ -3,6 +3,7 @@ package dev.peapod.engine;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import dev.peapod.images.ImageException;
 import dev.peapod.images.registry.RegistryConfig;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -76,6 +77,10 @@ public final class RegistryConfigFiles {
       }
       bytes = JSON.writeValueAsBytes(tree == null ? JSON.createObjectNode() : tree);
     }
-    return RegistryConfig.parse(bytes, file.toString());
+    try {
+      return RegistryConfig.parse(bytes, file.toString());
+    } catch (ImageException e) {
+      throw new InvalidRegistryConfigException(e.getMessage(), e); // "FILE: what is wrong", not an image error
+    }
   }
 }

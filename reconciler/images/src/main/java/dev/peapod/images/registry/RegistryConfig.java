@@ -105,16 +105,24 @@ public final class RegistryConfig {
       if (node.hasNonNull("username")) {
         credentials.put(host, new Credentials(node.path("username").asText(), node.path("password").asText(), source));
       }
-      if (node.path("insecure").isBoolean()) {
-        insecure.put(host, node.path("insecure").booleanValue());
+      JsonNode plain = node.path("insecure");
+      if (plain.isBoolean() || plain.isTextual() && plain.asText().matches("true|false")) {
+        insecure.put(host, plain.asBoolean());
+      } else if (!plain.isMissingNode() && !plain.isNull()) {
+        throw new ImageFormatException(source, "registries." + entry.getKey() + ".insecure must be true or false, got " + plain);
       }
       List<String> list = new ArrayList<>();
       node.path("mirrors").forEach(m -> list.add(normalizeHost(m.asText())));
       if (!list.isEmpty()) {
         mirrors.put(host, list);
       }
+      JsonNode realmList = node.path("tokenRealms");
+      if (!realmList.isMissingNode() && !realmList.isNull() && !realmList.isArray()) {
+        throw new ImageFormatException(source, "registries." + entry.getKey()
+            + ".tokenRealms must be a list of host names, got " + realmList);
+      }
       List<String> realms = new ArrayList<>();
-      node.path("tokenRealms").forEach(r -> realms.add(normalizeHost(r.asText())));
+      realmList.forEach(r -> realms.add(normalizeHost(r.asText())));
       if (!realms.isEmpty()) {
         tokenRealms.put(host, realms);
       }

@@ -35,4 +35,21 @@ class TokenRealmTest {
         URI.create("https://gitlab.example/jwt/auth")), "listed for another registry");
     assertTrue(gitlab.mayReceiveCredentials("other.example", "other.example", URI.create("https://auth.other.example:8443/t")));
   }
+
+  @Test
+  void tokenRealmsAndInsecureFromTheConfigurationFile() {
+    RegistryConfig parsed = RegistryConfig.parse(("{\"registries\":{\"registry.gitlab.example\":{\"insecure\":\"false\","
+        + "\"tokenRealms\":[\"gitlab.example\"]}}}").getBytes(java.nio.charset.StandardCharsets.UTF_8), "registries.json");
+    assertTrue(parsed.mayReceiveCredentials("registry.gitlab.example", "registry.gitlab.example",
+        URI.create("https://gitlab.example/jwt/auth")));
+    var notAList = org.junit.jupiter.api.Assertions.assertThrows(dev.peapod.images.ImageFormatException.class,
+        () -> RegistryConfig.parse("{\"registries\":{\"r.example\":{\"tokenRealms\":\"auth.example\"}}}"
+            .getBytes(java.nio.charset.StandardCharsets.UTF_8), "registries.yaml"));
+    org.junit.jupiter.api.Assertions.assertEquals("registries.yaml: registries.r.example.tokenRealms must be a list of"
+        + " host names, got \"auth.example\"", notAList.getMessage());
+    var badInsecure = org.junit.jupiter.api.Assertions.assertThrows(dev.peapod.images.ImageFormatException.class,
+        () -> RegistryConfig.parse("{\"registries\":{\"r.example\":{\"insecure\":\"maybe\"}}}"
+            .getBytes(java.nio.charset.StandardCharsets.UTF_8), "registries.yaml"));
+    assertTrue(badInsecure.getMessage().contains("registries.r.example.insecure must be true or false"), badInsecure.getMessage());
+  }
 }
