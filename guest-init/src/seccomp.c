@@ -18,8 +18,10 @@
  *
  * As in runc, a call numbered above every call the table knows fails with
  * ENOSYS rather than EPERM, so programs probing a newer kernel's calls fall
- * back instead of giving up. A call from another ABI (i386 through int
- * 0x80, x32) is refused whatever it is: the table is x86_64's.
+ * back instead of giving up. The table is x86_64's: a call through another
+ * ABI kills the process (i386 through int 0x80, which the guest kernel,
+ * built without IA32 emulation, would refuse anyway), and x32 numbers (bit
+ * 30 set) fall above the table, so ENOSYS.
  *
  * The argument checks compare the low 32 bits only: socket(2)'s domain and
  * personality(2)'s persona are ints, and clone(2) uses the low 32 bits of
