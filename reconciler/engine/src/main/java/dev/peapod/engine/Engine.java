@@ -10,6 +10,7 @@ import dev.peapod.apply.PodRecords;
 import dev.peapod.apply.PodSpecFactory;
 import dev.peapod.engine.lock.PodLock;
 import dev.peapod.engine.source.DesiredSnapshot;
+import dev.peapod.engine.spec.HostPathAllowList;
 import dev.peapod.engine.spec.ManifestToPodSpec;
 import dev.peapod.engine.spec.StoreImageSource;
 import dev.peapod.images.ImageStore;
@@ -136,7 +137,8 @@ public final class Engine implements AutoCloseable {
    */
   private PodSpecFactory specFactory() {
     return (manifest, progress) -> {
-      ManifestToPodSpec.Result result = new ManifestToPodSpec(StoreImageSource.quiet(images())).convert(manifest);
+      ManifestToPodSpec.Result result = new ManifestToPodSpec(StoreImageSource.quiet(images()),
+          HostPathAllowList.load(home, System.getenv())).convert(manifest);
       result.warnings().forEach(w -> progress.accept("warning: " + w));
       return result.spec();
     };

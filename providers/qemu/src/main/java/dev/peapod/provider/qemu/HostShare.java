@@ -1,6 +1,7 @@
 package dev.peapod.provider.qemu;
 
 import java.nio.file.Path;
+import java.util.Objects;
 
 /**
  * A hostPath volume's virtio-9p device: QEMU exports {@code dir}; the guest
@@ -9,24 +10,46 @@ import java.nio.file.Path;
  *
  * @param volume the pod volume's name
  * @param tag the 9p mount tag, {@code peapod.vol.<volume>}
- * @param dir the host directory QEMU exports (a file's directory for a one-file volume)
+ * @param dir the host directory QEMU exports: the volume's directory, or for a one-file volume the
+ *     pod's private directory holding only a hard link to that file
  * @param file the file's name in {@code dir}, or null when the volume is the directory
+ * @param source the host path the volume names (the file of a one-file volume); null in records
+ *     written before one-file volumes had private directories, where it was {@code dir/file}
+ * @param readOnly whether QEMU exports it read-only: every mount of the volume is readOnly
  */
-public record HostShare(String volume, String tag, Path dir, String file) {
+public record HostShare(String volume, String tag, Path dir, String file, Path source, boolean readOnly) {
+
+  public HostShare {
+    if (source == null) {
+      source = file == null ? dir : dir.resolve(file);
+    }
+  }
 
   static String tagFor(String volume) {
     return "peapod.vol." + volume;
   }
 
-  /** What differs from {@code other} for the same volume, for a recreate reason; null if nothing. */
+  /**
+   * Why a VM running with {@code other} cannot take this share for the same volume, for a recreate
+   * reason; null if it can.
+   */
   String differenceFrom(HostShare other) {
-    if (!dir.equals(other.dir) || !java.util.Objects.equals(file, other.file)) {
-      return "hostPath volume \"" + volume + "\" changes from " + other.hostPath() + " to " + hostPath();
+    if (!source.equals(other.source) || (file == null) != (other.file == null)) {
+      return "hostPath volume \"" + volume + "\" changes from " + other.source + " to " + source;
+    }
+    // A writable export whose mounts all became read-only still refuses writes (each mount is a
+    // read-only bind in the guest): only the other way round needs a new VM.
+    if (other.readOnly && !readOnly) {
+      return "hostPath volume \"" + volume + "\" is now mounted writable, and its export is read-only";
+    }
+    if (!dir.equals(other.dir) || !Objects.equals(file, other.file)) {
+      return "hostPath volume \"" + volume + "\" (" + source + ") is now shared through "
+          + dir + " (the running VM exports " + other.dir + ")";
     }
     return null;
   }
 
   Path hostPath() {
-    return file == null ? dir : dir.resolve(file);
+    return source;
   }
 }

@@ -3,9 +3,12 @@ package dev.peapod.provider.qemu;
 import dev.peapod.provider.HostPath;
 import dev.peapod.provider.PodSpec;
 import dev.peapod.provider.ProviderException;
+import dev.peapod.provider.VolumeMount;
 import dev.peapod.provider.VolumeSpec;
+import dev.peapod.provider.qemu.runtime.PrivateFiles;
 import java.io.IOException;
 import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -16,24 +19,35 @@ import java.util.regex.Pattern;
  * Turns a pod's hostPath volumes into the 9p devices its VM needs, checking
  * (and for the *OrCreate types, creating) what the volume's type demands.
  *
- * <p>The devices use {@code security_model=none}: QEMU opens the host files as
- * the user it runs as, so what a container writes (as root or not) is owned
- * on the host by whoever runs Peapod, and a guest can reach nothing that user
- * could not. The alternatives were worse for a tool that shares a developer's
- * directories: {@code passthrough} needs QEMU to run as root to chown, and
- * {@code mapped-xattr} keeps guest owners in xattrs, so host files would show
- * one owner on the host and another in the guest. The price: a guest chown is
- * accepted and not kept, and guest processes see host uids as file owners.
+ * <p>Nothing a guest does reaches host ownership, modes or file types: the
+ * devices use {@code security_model=mapped-xattr}. QEMU (root, by default)
+ * creates every file and directory a guest makes as itself with mode 0600 or
+ * 0700, and keeps the owner, mode and file type the guest asked for in
+ * {@code user.virtfs.*} xattrs, which the guest sees back and cannot reach
+ * as xattrs. So a container's chmod 4755 or chown 0 sets no setuid bit and no
+ * owner on the host, a mknod makes a plain empty file, a symlink a plain file
+ * holding its target. With {@code security_model=none} QEMU applied a guest's
+ * chmod, chown and mknod on the host, and as root they succeeded: a setuid-root
+ * binary or a 0666 block device node planted from a container. Files that were
+ * on the host before show their host owner and mode in the guest. The xattrs
+ * need a host filesystem with user xattrs (ext4, xfs, btrfs; tmpfs from
+ * Linux 6.6); elsewhere a guest's create fails with EOPNOTSUPP.
  *
- * <p>QEMU exports directories only, so a one-file hostPath exports the file's
- * directory and guest-init binds just the file into containers: the guest
- * kernel can reach the file's neighbours, its containers cannot.
+ * <p>QEMU exports directories only, so a one-file hostPath is a hard link to
+ * the file in a directory of its own under the pod's directory (0700, holding
+ * nothing else), and that directory is exported: the guest cannot reach the
+ * file's neighbours. A hard link keeps the file's inode, as a bind mount
+ * would: a host program that replaces the file by renaming a new one over it
+ * is not seen by the guest until the next boot. The file must be on the
+ * filesystem of {@code $PEAPOD_HOME}, else it is refused with a message
+ * saying to share its directory.
  *
- * <p>Shares are exported read-write and {@code readOnly} is enforced per mount
- * inside the guest (a read-only bind, so writes fail with EROFS), as the
- * kubelet does: readOnly belongs to a container's mount, and exporting by the
- * mounts of the moment would make a replace that only changes containers need
- * a new VM.
+ * <p>A volume that every container mounts readOnly is exported read-only
+ * ({@code readonly=on}): the guest kernel, not only the container's mount,
+ * is refused writes. One that some container mounts writable is exported
+ * read-write, and readOnly mounts of it are read-only binds in the guest
+ * (EROFS), as the kubelet does. Whether the export is read-only is fixed at
+ * launch: a replace that makes a read-only volume writable needs a new VM.
  */
 final class HostShares {
 
@@ -42,27 +56,44 @@ final class HostShares {
 
   private HostShares() {}
 
-  /** The shares of {@code spec}'s hostPath volumes as the host is now; nothing is created. */
-  static List<HostShare> of(PodSpec spec) {
-    return build(spec, false);
+  /**
+   * The shares of {@code spec}'s hostPath volumes as the host is now; nothing is created.
+   *
+   * @param files the pod's directory of one-file shares ({@code VmFiles.hostFiles()})
+   */
+  static List<HostShare> of(PodSpec spec, Path files) {
+    return build(spec, files, false);
   }
 
-  /** Like {@link #of} after creating what DirectoryOrCreate and FileOrCreate volumes lack. */
-  static List<HostShare> prepare(PodSpec spec) {
-    return build(spec, true);
+  /**
+   * Like {@link #of} after creating what DirectoryOrCreate and FileOrCreate volumes lack and
+   * linking each one-file volume into its private directory under {@code files}.
+   */
+  static List<HostShare> prepare(PodSpec spec, Path files) {
+    List<HostShare> shares = build(spec, files, true);
+    linkFiles(spec, files, shares);
+    return shares;
   }
 
-  private static List<HostShare> build(PodSpec spec, boolean create) {
+  private static List<HostShare> build(PodSpec spec, Path files, boolean create) {
     List<HostShare> shares = new ArrayList<>();
     for (VolumeSpec v : spec.volumes()) {
       if (v.hostPath() != null) {
-        shares.add(share(spec, v.name(), v.hostPath(), create));
+        shares.add(share(spec, v.name(), v.hostPath(), files, create));
       }
     }
     return shares;
   }
 
-  private static HostShare share(PodSpec spec, String volume, HostPath host, boolean create) {
+  /** Whether every mount of {@code volume} in every container is readOnly (true if none mounts it). */
+  private static boolean readOnlyEverywhere(PodSpec spec, String volume) {
+    return spec.allContainers().stream()
+        .flatMap(c -> c.mounts().stream())
+        .filter(m -> m.volume().equals(volume))
+        .allMatch(VolumeMount::readOnly);
+  }
+
+  private static HostShare share(PodSpec spec, String volume, HostPath host, Path files, boolean create) {
     Path path = host.path();
     boolean directory = switch (host.type()) {
       case DIRECTORY -> require(spec, volume, host, Files.isDirectory(path), "is not a directory");
@@ -87,15 +118,48 @@ final class HostShares {
       }
     };
     String tag = HostShare.tagFor(volume);
+    boolean readOnly = readOnlyEverywhere(spec, volume);
     if (directory) {
-      return new HostShare(volume, tag, path, null);
+      return new HostShare(volume, tag, path, null, path, readOnly);
     }
     String name = path.getFileName().toString();
     if (!FILE_NAME.matcher(name).matches() || name.equals(".") || name.equals("..")) {
       throw fail(spec, volume, "file name \"" + name + "\" of " + path
           + " must consist of letters, digits, '.', '_' and '-' to be shared as one file");
     }
-    return new HostShare(volume, tag, path.getParent(), name);
+    return new HostShare(volume, tag, files.resolve(volume), name, path, readOnly);
+  }
+
+  /**
+   * Empties {@code files} and gives each one-file share a directory of its own there holding a hard
+   * link to the file, so QEMU exports that file and nothing beside it. The link is made to the
+   * file a symlink names, since a link to the symlink would be resolved in the guest.
+   */
+  private static void linkFiles(PodSpec spec, Path files, List<HostShare> shares) {
+    try {
+      PrivateFiles.deleteTree(files);
+    } catch (IOException e) {
+      throw new ProviderException(spec.name(), null, "cannot clear " + files + ": " + e, e);
+    }
+    for (HostShare share : shares) {
+      if (share.file() == null) {
+        continue;
+      }
+      try {
+        PrivateFiles.createDirectories(share.dir());
+        Files.createLink(share.dir().resolve(share.file()), share.source().toRealPath());
+      } catch (FileSystemException e) {
+        if ("Invalid cross-device link".equals(e.getReason())) {
+          throw fail(spec, share.volume(), share.source() + " is on another filesystem than " + files
+              + ": a one-file hostPath is shared as a hard link in a directory of its own, so that its"
+              + " neighbours are not; share the directory holding it instead, or move the file");
+        }
+        throw fail(spec, share.volume(), "cannot share " + share.source() + " alone (as a hard link in "
+            + share.dir() + "): " + e.getMessage());
+      } catch (IOException e) {
+        throw fail(spec, share.volume(), "cannot share " + share.source() + " alone: " + e);
+      }
+    }
   }
 
   private static boolean require(PodSpec spec, String volume, HostPath host, boolean ok, String problem) {

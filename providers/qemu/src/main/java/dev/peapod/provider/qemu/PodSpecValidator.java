@@ -47,7 +47,7 @@ final class PodSpecValidator {
         fail(pod, null, "volume \"" + v.name() + "\" is declared twice");
       }
     }
-    int hostPaths = HostShares.of(spec).size(); // checks each hostPath's type against the host
+    int hostPaths = HostShares.of(spec, Path.of("host-files")).size(); // checks each hostPath's type against the host
     if (hostPaths > MAX_HOST_PATHS) {
       fail(pod, null, "has " + hostPaths + " hostPath volumes; a VM takes at most " + MAX_HOST_PATHS);
     }

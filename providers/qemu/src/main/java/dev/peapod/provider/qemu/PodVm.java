@@ -81,7 +81,7 @@ final class PodVm {
       throw new ProviderException(pod, problem);
     });
     Accelerator accelerator = accelerators.choose();
-    List<HostShare> hostShares = HostShares.prepare(spec);
+    List<HostShare> hostShares = HostShares.prepare(spec, files.hostFiles());
     ImageShare share = new ImageShare(files.imageShare());
     try {
       share.reset();

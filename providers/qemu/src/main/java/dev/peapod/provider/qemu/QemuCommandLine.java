@@ -51,8 +51,9 @@ import java.util.stream.Collectors;
  *       defer}: see {@link GuestRam} and {@link VmTemplates}.
  *   <li>virtio-9p rather than virtio-fs for the image share and hostPath
  *       volumes: virtio-fs needs a virtiofsd per share and guest RAM in shared
- *       memory; 9p is built into QEMU. {@code security_model=none}: see
- *       {@link HostShares}.
+ *       memory; 9p is built into QEMU. hostPath shares use {@code security_model=mapped-xattr},
+ *       so no guest chown, chmod or mknod reaches the host (see {@link HostShares}); the
+ *       image share is read-only, so {@code none} gives a guest nothing to write.
  * </ul>
  */
 public final class QemuCommandLine {
@@ -112,7 +113,8 @@ public final class QemuCommandLine {
     int n = 0;
     for (HostShare share : vm.hostShares()) {
       String id = "host" + n++;
-      add(argv, "-fsdev", "local,id=" + id + ",path=" + value(share.dir()) + ",security_model=none");
+      add(argv, "-fsdev", "local,id=" + id + ",path=" + value(share.dir()) + ",security_model=mapped-xattr"
+          + (share.readOnly() ? ",readonly=on" : ""));
       add(argv, "-device", "virtio-9p-device,fsdev=" + id + ",mount_tag=" + share.tag());
     }
     if (vm.network()) {

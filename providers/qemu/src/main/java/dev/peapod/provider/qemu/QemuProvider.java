@@ -171,7 +171,7 @@ public final class QemuProvider implements Provider {
       PodRecord record = readPod(dir);
       VmRecord vm = runningVm(dir, "replace needs a running VM");
       PodSpecValidator.validate(spec, kernelFor(spec), config.initrd());
-      Optional<String> reason = VmCompatibility.recreateReason(vm, spec, kernelFor(spec));
+      Optional<String> reason = VmCompatibility.recreateReason(vm, spec, kernelFor(spec), dir.vmFiles().hostFiles());
       if (reason.isPresent()) {
         throw new RecreateRequiredException(pod, reason.get());
       }

@@ -22,8 +22,8 @@ final class VmCompatibility {
   private VmCompatibility() {}
 
   /** Why {@code spec} needs a new VM, phrased to follow "needs a new VM: ", or empty if replace can do it. */
-  static Optional<String> recreateReason(VmRecord vm, PodSpec spec, Path kernel) {
-    return recreateReason(vm, spec, kernel, HostShares.of(spec));
+  static Optional<String> recreateReason(VmRecord vm, PodSpec spec, Path kernel, Path hostFiles) {
+    return recreateReason(vm, spec, kernel, HostShares.of(spec, hostFiles));
   }
 
   static Optional<String> recreateReason(VmRecord vm, PodSpec spec, Path kernel, List<HostShare> hostShares) {

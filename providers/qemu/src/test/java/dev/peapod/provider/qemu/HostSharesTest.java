@@ -13,6 +13,7 @@ import dev.peapod.provider.VolumeMount;
 import dev.peapod.provider.VolumeSpec;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -31,49 +32,102 @@ class HostSharesTest {
     return PodSpec.of("web", List.of(c.withMounts(mounts))).withVolumes(List.of(VolumeSpec.hostPath("vol", host)));
   }
 
-  @Test
-  void aDirectoryIsSharedWhole() throws Exception {
-    Path dir = Files.createDirectory(tmp.resolve("data"));
-    assertEquals(List.of(new HostShare("vol", "peapod.vol.vol", dir, null)),
-        HostShares.of(pod(new HostPath(dir, HostPath.Type.DIRECTORY), true, false)));
-    assertEquals(List.of(new HostShare("vol", "peapod.vol.vol", dir, null)),
-        HostShares.of(pod(new HostPath(dir, HostPath.Type.UNSET), true, true)));
+  private Path files() {
+    return tmp.resolve("pod/host-files");
   }
 
   @Test
-  void aFileIsItsDirectoryPlusItsName() throws Exception {
+  void aDirectoryIsSharedWholeAndReadOnlyWhenEveryMountIs() throws Exception {
+    Path dir = Files.createDirectory(tmp.resolve("data"));
+    assertEquals(List.of(new HostShare("vol", "peapod.vol.vol", dir, null, dir, false)),
+        HostShares.of(pod(new HostPath(dir, HostPath.Type.DIRECTORY), true, false), files()));
+    assertEquals(List.of(new HostShare("vol", "peapod.vol.vol", dir, null, dir, true)),
+        HostShares.of(pod(new HostPath(dir, HostPath.Type.UNSET), true, true), files()));
+    assertEquals(List.of(new HostShare("vol", "peapod.vol.vol", dir, null, dir, true)),
+        HostShares.of(pod(new HostPath(dir, HostPath.Type.UNSET)), files()), "mounted nowhere: nothing writes");
+  }
+
+  @Test
+  void aFileIsAHardLinkAloneInAPrivateDirectory() throws Exception {
     Path file = Files.writeString(tmp.resolve("app.conf"), "x");
-    assertEquals(List.of(new HostShare("vol", "peapod.vol.vol", tmp, "app.conf")),
-        HostShares.of(pod(new HostPath(file, HostPath.Type.FILE), false)));
+    Files.writeString(tmp.resolve("secret"), "neighbour");
+    HostShare expected = new HostShare("vol", "peapod.vol.vol", files().resolve("vol"), "app.conf", file, false);
+    assertEquals(List.of(expected), HostShares.of(pod(new HostPath(file, HostPath.Type.FILE), false), files()));
+    assertTrue(Files.notExists(files()), "of() creates nothing");
+
+    assertEquals(List.of(expected), HostShares.prepare(pod(new HostPath(file, HostPath.Type.FILE), false), files()));
+    Path dir = files().resolve("vol");
+    try (var list = Files.list(dir)) {
+      assertEquals(List.of(dir.resolve("app.conf")), list.toList(), "the exported directory holds the file alone");
+    }
+    assertTrue(Files.isSameFile(file, dir.resolve("app.conf")), "a hard link: writes go both ways");
+    assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(dir)));
+    assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(files())));
+  }
+
+  @Test
+  void aSymlinkedFileIsLinkedToWhatItNames() throws Exception {
+    Path file = Files.writeString(tmp.resolve("real.conf"), "x");
+    Path link = Files.createSymbolicLink(tmp.resolve("app.conf"), file);
+    HostShares.prepare(pod(new HostPath(link, HostPath.Type.FILE), false), files());
+    Path shared = files().resolve("vol").resolve("app.conf");
+    assertTrue(Files.isRegularFile(shared, java.nio.file.LinkOption.NOFOLLOW_LINKS));
+    assertTrue(Files.isSameFile(file, shared));
+  }
+
+  @Test
+  void preparingAgainReplacesStaleLinks() throws Exception {
+    Path a = Files.writeString(tmp.resolve("a.conf"), "a");
+    HostShares.prepare(pod(new HostPath(a, HostPath.Type.FILE), false), files());
+    Path b = Files.writeString(tmp.resolve("b.conf"), "b");
+    HostShares.prepare(pod(new HostPath(b, HostPath.Type.FILE), false), files());
+    try (var list = Files.list(files().resolve("vol"))) {
+      assertEquals(List.of(files().resolve("vol/b.conf")), list.toList());
+    }
   }
 
   @Test
   void missingOrWrongTypesAreClearErrors() throws Exception {
     ProviderException e = assertThrows(ProviderException.class,
-        () -> HostShares.of(pod(new HostPath(tmp.resolve("nope"), HostPath.Type.DIRECTORY))));
+        () -> HostShares.of(pod(new HostPath(tmp.resolve("nope"), HostPath.Type.DIRECTORY)), files()));
     assertTrue(e.getMessage().contains("hostPath volume \"vol\": " + tmp.resolve("nope")
         + " does not exist (type Directory)"), e.getMessage());
-    e = assertThrows(ProviderException.class, () -> HostShares.of(pod(new HostPath(tmp, HostPath.Type.FILE))));
+    e = assertThrows(ProviderException.class,
+        () -> HostShares.of(pod(new HostPath(tmp, HostPath.Type.FILE)), files()));
     assertTrue(e.getMessage().contains(tmp + " is not a regular file (type File)"), e.getMessage());
     Path spaced = Files.writeString(tmp.resolve("a b"), "x");
-    e = assertThrows(ProviderException.class, () -> HostShares.of(pod(new HostPath(spaced, HostPath.Type.FILE))));
+    e = assertThrows(ProviderException.class,
+        () -> HostShares.of(pod(new HostPath(spaced, HostPath.Type.FILE)), files()));
     assertTrue(e.getMessage().contains("file name \"a b\""), e.getMessage());
+  }
+
+  @Test
+  void aFileOnAnotherFilesystemIsRefusedNamingTheWayOut() throws Exception {
+    Path shm = Files.createTempFile(Path.of("/dev/shm"), "peapod-hostshares", ".conf");
+    try {
+      ProviderException e = assertThrows(ProviderException.class,
+          () -> HostShares.prepare(pod(new HostPath(shm, HostPath.Type.FILE), false), files()));
+      assertTrue(e.getMessage().contains(shm + " is on another filesystem than " + files()), e.getMessage());
+      assertTrue(e.getMessage().contains("share the directory holding it instead"), e.getMessage());
+    } finally {
+      Files.delete(shm);
+    }
   }
 
   @Test
   void orCreateTypesAreCreatedOnPrepareOnly() throws Exception {
     Path dir = tmp.resolve("new/dir");
-    HostShares.of(pod(new HostPath(dir, HostPath.Type.DIRECTORY_OR_CREATE)));
+    HostShares.of(pod(new HostPath(dir, HostPath.Type.DIRECTORY_OR_CREATE)), files());
     assertTrue(Files.notExists(dir));
-    HostShares.prepare(pod(new HostPath(dir, HostPath.Type.DIRECTORY_OR_CREATE)));
+    HostShares.prepare(pod(new HostPath(dir, HostPath.Type.DIRECTORY_OR_CREATE)), files());
     assertTrue(Files.isDirectory(dir));
 
     Path file = dir.resolve("log.txt");
-    assertEquals(List.of(new HostShare("vol", "peapod.vol.vol", dir, "log.txt")),
-        HostShares.prepare(pod(new HostPath(file, HostPath.Type.FILE_OR_CREATE), false)));
+    assertEquals(List.of(new HostShare("vol", "peapod.vol.vol", files().resolve("vol"), "log.txt", file, false)),
+        HostShares.prepare(pod(new HostPath(file, HostPath.Type.FILE_OR_CREATE), false), files()));
     assertTrue(Files.isRegularFile(file));
     ProviderException e = assertThrows(ProviderException.class, () -> HostShares.prepare(
-        pod(new HostPath(tmp.resolve("missing/x"), HostPath.Type.FILE_OR_CREATE))));
+        pod(new HostPath(tmp.resolve("missing/x"), HostPath.Type.FILE_OR_CREATE)), files()));
     assertTrue(e.getMessage().contains("directory " + tmp.resolve("missing") + " does not exist"), e.getMessage());
   }
 }

@@ -21,8 +21,9 @@ class QemuCommandLineTest {
             new ImageDevice("img1", "sha256:b", Path.of("/img/b,c.erofs"))),
         List.of(PortForward.tcp(8080, 80), new PortForward("0.0.0.0", 5353, 53, PortForward.Protocol.UDP)),
         true, Path.of("/run/pp/web/images"),
-        List.of(new HostShare("data", "peapod.vol.data", Path.of("/home/u/data"), null),
-            new HostShare("conf", "peapod.vol.conf", Path.of("/etc/app,x"), "app.conf")));
+        List.of(new HostShare("data", "peapod.vol.data", Path.of("/home/u/data"), null, null, false),
+            new HostShare("conf", "peapod.vol.conf", Path.of("/run/pp/web/host-files/conf,x"), "app.conf",
+                Path.of("/etc/app/app.conf"), true)));
 
     List<String> argv = new QemuCommandLine("qemu-system-x86_64", 8, OptionalLong.of(2596150)).argv(vm);
 
@@ -52,9 +53,9 @@ class QemuCommandLineTest {
         "-device", "virtio-blk-device,drive=img1,serial=img1",
         "-fsdev", "local,id=images,path=/run/pp/web/images,readonly=on,security_model=none",
         "-device", "virtio-9p-device,fsdev=images,mount_tag=peapod.images",
-        "-fsdev", "local,id=host0,path=/home/u/data,security_model=none",
+        "-fsdev", "local,id=host0,path=/home/u/data,security_model=mapped-xattr",
         "-device", "virtio-9p-device,fsdev=host0,mount_tag=peapod.vol.data",
-        "-fsdev", "local,id=host1,path=/etc/app,,x,security_model=none",
+        "-fsdev", "local,id=host1,path=/run/pp/web/host-files/conf,,x,security_model=mapped-xattr,readonly=on",
         "-device", "virtio-9p-device,fsdev=host1,mount_tag=peapod.vol.conf",
         "-netdev", "user,id=net0,hostfwd=tcp:127.0.0.1:8080-:80,hostfwd=udp:0.0.0.0:5353-:53",
         "-device", "virtio-net-device,netdev=net0",

@@ -23,7 +23,8 @@ class VmCompatibilityTest {
   private static final ImageRootfs B = new ImageRootfs("sha256:b", Path.of("/b.erofs"));
   private static final PodSpec SPEC = PodSpec.of("web", List.of(ContainerSpec.of("app", A, List.of("true"))))
       .withPorts(List.of(PortForward.tcp(8080, 80)));
-  private static final HostShare DATA = new HostShare("data", "peapod.vol.data", Path.of("/srv/data"), null);
+  private static final HostShare DATA = new HostShare("data", "peapod.vol.data", Path.of("/srv/data"), null, null,
+      false);
   private static final VmRecord VM = vm(Path.of("/state/pods/web/images"), List.of(DATA));
 
   private static VmRecord vm(Path imageShare, List<HostShare> hostShares) {
@@ -59,10 +60,31 @@ class VmCompatibilityTest {
   @Test
   void hostPathChangesDo() {
     assertEquals("hostPath volume \"data\" (/srv/data) is removed", reason(SPEC).orElseThrow());
-    HostShare conf = new HostShare("conf", "peapod.vol.conf", Path.of("/etc/app"), "app.conf");
+    HostShare conf = new HostShare("conf", "peapod.vol.conf", Path.of("/state/pods/web/host-files/conf"), "app.conf",
+        Path.of("/etc/app/app.conf"), false);
     assertEquals("hostPath volume \"conf\" (/etc/app/app.conf) is added", reason(SPEC, DATA, conf).orElseThrow());
     assertEquals("hostPath volume \"data\" changes from /srv/data to /srv/other",
-        reason(SPEC, new HostShare("data", "peapod.vol.data", Path.of("/srv/other"), null)).orElseThrow());
+        reason(SPEC, new HostShare("data", "peapod.vol.data", Path.of("/srv/other"), null, null, false)).orElseThrow());
+  }
+
+  @Test
+  void aReadOnlyExportThatMustBecomeWritableDoes() {
+    // Exported read-only because every mount was; a writable mount now needs the export writable.
+    VmRecord readOnly = vm(Path.of("/state/pods/web/images"), List.of(new HostShare("data", "peapod.vol.data",
+        Path.of("/srv/data"), null, null, true)));
+    assertEquals("hostPath volume \"data\" is now mounted writable, and its export is read-only",
+        VmCompatibility.recreateReason(readOnly, SPEC, KERNEL, List.of(DATA)).orElseThrow());
+  }
+
+  @Test
+  void aOneFileShareOfAnOlderPeapodExportingItsDirectoryNeedsANewVm() {
+    VmRecord old = vm(Path.of("/state/pods/web/images"), List.of(new HostShare("conf", "peapod.vol.conf",
+        Path.of("/etc/app"), "app.conf", null, false)));
+    HostShare now = new HostShare("conf", "peapod.vol.conf", Path.of("/state/pods/web/host-files/conf"), "app.conf",
+        Path.of("/etc/app/app.conf"), false);
+    assertEquals("hostPath volume \"conf\" (/etc/app/app.conf) is now shared through /state/pods/web/host-files/conf"
+        + " (the running VM exports /etc/app)", VmCompatibility.recreateReason(old, SPEC, KERNEL, List.of(now))
+        .orElseThrow());
   }
 
   @Test

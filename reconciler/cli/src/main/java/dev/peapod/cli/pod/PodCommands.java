@@ -1,5 +1,6 @@
 package dev.peapod.cli.pod;
 
+import dev.peapod.engine.spec.HostPathAllowList;
 import dev.peapod.engine.spec.ManifestToPodSpec;
 import dev.peapod.engine.spec.StoreImageSource;
 import dev.peapod.engine.lock.PodLock;
@@ -76,9 +77,10 @@ public final class PodCommands {
   }
 
   /** Every pod of the file checked for what the provider cannot run, before any image is pulled. */
-  static void checkSupported(List<PodManifest> manifests) {
+  static void checkSupported(PeapodCommand root, List<PodManifest> manifests) {
+    HostPathAllowList hostPaths = hostPaths(root);
     List<Diagnostic> problems = new ArrayList<>();
-    manifests.forEach(m -> problems.addAll(ManifestToPodSpec.unsupported(m)));
+    manifests.forEach(m -> problems.addAll(ManifestToPodSpec.unsupported(m, hostPaths)));
     if (!problems.isEmpty()) {
       throw new ManifestRejectedException(problems);
     }
@@ -88,11 +90,17 @@ public final class PodCommands {
   static PodSpec convert(PeapodCommand root, Output output, PodManifest manifest) {
     try (ImageStore store = LocalImages.open(root.environment())) {
       ManifestToPodSpec.Result result = new ManifestToPodSpec(
-          new StoreImageSource(store, reference -> new PullProgress(output, reference))).convert(manifest);
+          new StoreImageSource(store, reference -> new PullProgress(output, reference)), hostPaths(root))
+          .convert(manifest);
       result.warnings().forEach(w -> output.err().println(w));
       output.err().flush();
       return result.spec();
     }
+  }
+
+  /** The host paths manifests may share: {@code $PEAPOD_HOME}'s hostpaths.yaml and PEAPOD_HOSTPATHS. */
+  static HostPathAllowList hostPaths(PeapodCommand root) {
+    return HostPathAllowList.load(root.environment().home(), root.environment().env());
   }
 
   /** A line for people; nothing with {@code -o json|yaml}, whose result is printed at the end. */

@@ -59,7 +59,7 @@ public class PodCreateCommand implements Runnable {
     PeapodCommand root = PeapodCommand.of(spec);
     Output output = root.output(spec);
     List<PodManifest> manifests = PodCommands.read(file, output);
-    PodCommands.checkSupported(manifests);
+    PodCommands.checkSupported(root, manifests);
     List<PodStatus> results = new ArrayList<>();
     List<String> createdHere = new ArrayList<>();
     try (QemuProvider provider = PodCommands.provider(root)) {

@@ -40,7 +40,7 @@ public final class PodReplaceCommand implements Runnable {
     PeapodCommand root = PeapodCommand.of(spec);
     Output output = root.output(spec);
     PodManifest manifest = select(PodCommands.read(file, output), name, file);
-    PodCommands.checkSupported(List.of(manifest));
+    PodCommands.checkSupported(root, List.of(manifest));
     try (QemuProvider provider = PodCommands.provider(root);
         PodLock lock = PodCommands.lock(root, spec, name)) {
       PodCommands.require(provider, name);

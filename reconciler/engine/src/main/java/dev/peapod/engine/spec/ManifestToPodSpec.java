@@ -53,17 +53,25 @@ import java.util.regex.Pattern;
  *
  * <p>What the provider cannot run is refused, never dropped: hostPath volumes of a type other than
  * a file or directory give a diagnostic at the manifest's position, before any image is pulled. So
- * does a hostPath of type Directory or File that is not there: a relative hostPath is resolved
- * against the manifest file's directory first, so a manifest and the files it shares can move
- * together.
+ * does a hostPath of type Directory or File that is not there, and one outside the
+ * {@link HostPathAllowList} (by default, under the manifest's directory or {@code
+ * $PEAPOD_HOME/volumes}): a relative hostPath is resolved against the manifest file's directory
+ * first, so a manifest and the files it shares can move together.
  */
 public final class ManifestToPodSpec {
   private static final Pattern NUMERIC = Pattern.compile("[0-9]+");
 
   private final ImageSource images;
+  private final HostPathAllowList hostPaths;
 
+  /** With the hostPath allow-list of this process's environment ({@link HostPathAllowList#fromEnvironment}). */
   public ManifestToPodSpec(ImageSource images) {
+    this(images, HostPathAllowList.fromEnvironment());
+  }
+
+  public ManifestToPodSpec(ImageSource images, HostPathAllowList hostPaths) {
     this.images = images;
+    this.hostPaths = hostPaths;
   }
 
   /** A converted pod and what of the manifest it could not honour exactly (warnings). */
@@ -78,13 +86,18 @@ public final class ManifestToPodSpec {
    * Empty when {@link #convert} can go ahead. Needs no images.
    */
   public static List<Diagnostic> unsupported(PodManifest manifest) {
+    return unsupported(manifest, HostPathAllowList.fromEnvironment());
+  }
+
+  /** Like {@link #unsupported(PodManifest)} with hostPaths checked against {@code hostPaths}. */
+  public static List<Diagnostic> unsupported(PodManifest manifest, HostPathAllowList hostPaths) {
     ManifestSpec spec = manifest.spec();
     List<Diagnostic> problems = new ArrayList<>();
     for (int i = 0; i < spec.volumes().size(); i++) {
       VolumeDecl volume = spec.volumes().get(i);
       if (volume.source() instanceof VolumeSource.HostPath host) {
         String path = "spec.volumes[" + i + "].hostPath";
-        hostPathProblem(manifest, volume.name(), host).ifPresent(message -> problems.add(error(manifest, path,
+        hostPathProblem(manifest, volume.name(), host, hostPaths).ifPresent(message -> problems.add(error(manifest, path,
             message)));
       }
     }
@@ -93,13 +106,17 @@ public final class ManifestToPodSpec {
 
   /** Why a hostPath volume cannot be used as declared, if it cannot. */
   private static Optional<String> hostPathProblem(PodManifest manifest, String name,
-      VolumeSource.HostPath host) {
+      VolumeSource.HostPath host, HostPathAllowList hostPaths) {
     HostPath.Type type = HostPath.Type.fromManifest(host.type());
     if (type == null) {
       return Optional.of("hostPath type " + host.type() + " is not supported (volume \"" + name
           + "\"); Peapod shares directories and files: Directory, DirectoryOrCreate, File, FileOrCreate or none");
     }
     Path path = hostPath(manifest, host);
+    Optional<String> outside = hostPaths.problem(manifestDirectory(manifest), path);
+    if (outside.isPresent()) {
+      return outside.map(message -> message + " (volume \"" + name + "\")");
+    }
     boolean missing = switch (type) {
       case DIRECTORY -> !Files.isDirectory(path);
       case FILE -> !Files.isRegularFile(path);
@@ -111,6 +128,15 @@ public final class ManifestToPodSpec {
           + " required by type " + type.manifestName() + ") (volume \"" + name + "\")");
     }
     return Optional.empty();
+  }
+
+  /** The directory of the manifest's file, null when it was not read from one. */
+  private static Path manifestDirectory(PodManifest manifest) {
+    String file = manifest.origin().file();
+    if (file == null || file.isEmpty() || file.startsWith("<") || file.equals("-")) {
+      return null;
+    }
+    return Path.of(file).toAbsolutePath().normalize().getParent();
   }
 
   /** The host path, a relative one taken relative to the directory of the manifest file. */
@@ -130,7 +156,7 @@ public final class ManifestToPodSpec {
    *     container has nothing to run
    */
   public Result convert(PodManifest manifest) {
-    List<Diagnostic> problems = unsupported(manifest);
+    List<Diagnostic> problems = unsupported(manifest, hostPaths);
     if (!problems.isEmpty()) {
       throw new ManifestRejectedException(problems);
     }

@@ -249,8 +249,10 @@ class ManifestToPodSpecTest {
                 path: /run/docker.sock
                 type: Socket
         """);
+    HostPathAllowList nonexistent = HostPathAllowList.load(Path.of("/nonexistent/home"),
+        Map.of("PEAPOD_HOSTPATHS", "/nonexistent"));
     ManifestRejectedException e = assertThrows(ManifestRejectedException.class,
-        () -> new ManifestToPodSpec(images).convert(manifest));
+        () -> new ManifestToPodSpec(images, nonexistent).convert(manifest));
     assertEquals(List.of(
         "pod.yaml:14:7: spec.volumes[0].hostPath: hostPath /nonexistent/peapod-test does not exist (a directory is"
             + " required by type Directory) (volume \"host\")",
@@ -258,6 +260,69 @@ class ManifestToPodSpecTest {
             + " shares directories and files: Directory, DirectoryOrCreate, File, FileOrCreate or none"),
         e.diagnostics().stream().map(Object::toString).toList());
     assertEquals(List.of(), images.asked, "nothing pulled for a pod that cannot run");
+  }
+
+  @Test
+  void hostPathsOutsideTheAllowListAreRefusedAtTheirLine(@TempDir Path dir) throws Exception {
+    Path repo = Files.createDirectories(dir.resolve("repo"));
+    Path home = Files.createDirectories(dir.resolve("home"));
+    Files.createDirectories(home.resolve("volumes/cache"));
+    Files.createDirectories(repo.resolve("site"));
+    Files.createSymbolicLink(repo.resolve("escape"), Path.of("/etc"));
+    Path file = repo.resolve("pod.yaml");
+    ParseResult parsed = ManifestParser.parse(file.toString(), """
+        apiVersion: v1
+        kind: Pod
+        metadata:
+          name: web
+        spec:
+          containers:
+            - name: main
+              image: busybox:1
+          volumes:
+            - name: site
+              hostPath: {path: site, type: Directory}
+            - name: cache
+              hostPath: {path: %s, type: Directory}
+            - name: etc
+              hostPath: {path: /etc, type: Directory}
+            - name: up
+              hostPath: {path: ../home, type: Directory}
+            - name: link
+              hostPath: {path: escape/passwd, type: File}
+        """.formatted(home.resolve("volumes/cache")));
+    assertTrue(parsed.isValid(), parsed.diagnostics()::toString);
+    PodManifest manifest = parsed.manifests().get(0);
+
+    List<String> problems = ManifestToPodSpec.unsupported(manifest, HostPathAllowList.load(home, Map.of()))
+        .stream().map(Object::toString).toList();
+
+    String allowed = " is outside the directories manifests may share: the manifest's directory " + repo + ", "
+        + home.resolve("volumes") + "; allow more in " + home.resolve("hostpaths.yaml")
+        + " (allow: [DIR, ...]) or PEAPOD_HOSTPATHS=DIR:DIR";
+    assertEquals(List.of(
+        file + ":15:7: spec.volumes[2].hostPath: hostPath /etc" + allowed + " (volume \"etc\")",
+        file + ":17:7: spec.volumes[3].hostPath: hostPath " + home + allowed + " (volume \"up\")",
+        file + ":19:7: spec.volumes[4].hostPath: hostPath " + repo.resolve("escape/passwd") + " (/etc/passwd)"
+            + allowed + " (volume \"link\")"), problems);
+    assertThrows(ManifestRejectedException.class, () -> new ManifestToPodSpec(images, HostPathAllowList.load(home,
+        Map.of())).convert(manifest));
+    assertEquals(List.of(), images.asked, "nothing pulled for a pod that cannot run");
+
+    // More only by configuration: hostpaths.yaml, or PEAPOD_HOSTPATHS.
+    Files.writeString(home.resolve("hostpaths.yaml"), "allow:\n  - /etc\n");
+    assertEquals(1, ManifestToPodSpec.unsupported(manifest, HostPathAllowList.load(home, Map.of())).size());
+    assertEquals(List.of(), ManifestToPodSpec.unsupported(manifest, HostPathAllowList.load(home,
+        Map.of("PEAPOD_HOSTPATHS", home + ":/usr"))));
+  }
+
+  @Test
+  void aBrokenHostPathsFileIsAnErrorNamingIt(@TempDir Path home) throws Exception {
+    Files.writeString(home.resolve("hostpaths.yaml"), "allow:\n  - relative/dir\n");
+    HostPathAllowList.InvalidHostPathsException e = assertThrows(HostPathAllowList.InvalidHostPathsException.class,
+        () -> HostPathAllowList.load(home, Map.of()));
+    assertEquals(home.resolve("hostpaths.yaml") + ": allow[0]: \"relative/dir\" is not an absolute path",
+        e.getMessage());
   }
 
   @Test
@@ -287,7 +352,9 @@ class ManifestToPodSpecTest {
         """.formatted(dir.resolve("app.conf")));
     assertTrue(parsed.isValid(), parsed.diagnostics()::toString);
 
-    PodSpec spec = new ManifestToPodSpec(images).convert(parsed.manifests().get(0)).spec();
+    HostPathAllowList allowed = HostPathAllowList.load(dir.resolve("home"), Map.of("PEAPOD_HOSTPATHS",
+        dir.toString()));
+    PodSpec spec = new ManifestToPodSpec(images, allowed).convert(parsed.manifests().get(0)).spec();
 
     assertEquals(List.of(
         VolumeSpec.hostPath("site", new HostPath(dir.resolve("site"), HostPath.Type.DIRECTORY)),

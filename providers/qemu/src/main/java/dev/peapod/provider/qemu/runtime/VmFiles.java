@@ -41,6 +41,11 @@ public record VmFiles(Path dir) {
     return dir.resolve("images");
   }
 
+  /** One directory per one-file hostPath volume, each holding a hard link to that file (see HostShares). */
+  public Path hostFiles() {
+    return dir.resolve("host-files");
+  }
+
   /** QEMU's monitor (QMP) socket. */
   public Path qmpSocket() {
     return dir.resolve("qmp.sock");

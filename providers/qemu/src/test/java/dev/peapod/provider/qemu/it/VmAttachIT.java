@@ -37,6 +37,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -97,6 +98,7 @@ class VmAttachIT {
     Files.writeString(ro.resolve("www-index.html"), INDEX);
     note = HOST.resolve("files").resolve("note.txt");
     Files.createDirectories(note.getParent());
+    Files.writeString(note.resolveSibling("neighbour.txt"), "not shared\n");
     port = VmTestSupport.freePort();
     base = PodSpec.of(POD, List.of(web(imageA)))
         .withVolumes(List.of(
@@ -160,6 +162,74 @@ class VmAttachIT {
     Result write = exec(provider, POD, "web", "sh", "-c", "echo noted > /etc/note.txt; ls /etc/note.txt");
     assertEquals(0, write.exitCode(), write.stderr());
     assertEquals("noted\n", Files.readString(note));
+  }
+
+  // ---- hostPath attacks: nothing a container does reaches host ownership, modes or file types
+
+  @Test
+  @Order(4)
+  void aSetuidRootBinaryPlantedThroughAHostPathIsNotSetuidOnTheHost() throws Exception {
+    Result plant = exec(provider, POD, "web", "sh", "-c",
+        "cp /bin/busybox /rw/suid && chown 0:0 /rw/suid && chmod 6755 /rw/suid && stat -c %a /rw/suid");
+    assertEquals(0, plant.exitCode(), plant.stderr());
+    assertEquals("6755\n", plant.stdout(), "the guest keeps the mode it set");
+    int mode = (Integer) Files.getAttribute(rw.resolve("suid"), "unix:mode", LinkOption.NOFOLLOW_LINKS);
+    assertEquals(0, mode & 06000, "setuid/setgid reached the host: " + Integer.toOctalString(mode));
+    assertEquals(0, mode & 0111, "no execute bit for anyone on the host: " + Integer.toOctalString(mode));
+  }
+
+  @Test
+  @Order(5)
+  void aDeviceNodeMadeInAHostPathIsNoDeviceOnTheHost() throws Exception {
+    Result mknod = exec(provider, POD, "web", "sh", "-c",
+        "mknod -m 666 /rw/null c 1 3; mknod -m 666 /rw/mem c 1 1; mknod -m 666 /rw/disk b 8 0;"
+            + " ls -l /rw/null /rw/mem /rw/disk");
+    // Under security_model=none QEMU made the node with the host's mknodat, as root. (On this build
+    // machine it then answered ENXIO and left nothing; the guest's mknod failing is a failure too.)
+    for (String name : List.of("null", "mem", "disk")) {
+      Path node = rw.resolve(name);
+      if (Files.exists(node, LinkOption.NOFOLLOW_LINKS)) {
+        assertTrue(Files.isRegularFile(node, LinkOption.NOFOLLOW_LINKS), name + " is a device node on the host");
+        int mode = (Integer) Files.getAttribute(node, "unix:mode", LinkOption.NOFOLLOW_LINKS);
+        assertEquals(0, mode & 077, name + " is open to others on the host: " + Integer.toOctalString(mode));
+      }
+    }
+    assertEquals(0, mknod.exitCode(), mknod.stderr());
+    assertTrue(mknod.stdout().contains("crw-rw-rw-") && mknod.stdout().contains("brw-rw-rw-"),
+        "the guest sees the devices it made: " + mknod.stdout());
+  }
+
+  @Test
+  @Order(6)
+  void aReadOnlyHostPathIsExportedReadOnlyAndKeepsTheHostFile() throws Exception {
+    Result write = exec(provider, POD, "web", "sh", "-c", "echo changed > /ro/www-index.html");
+    assertNotEquals(0, write.exitCode());
+    assertEquals(INDEX, Files.readString(ro.resolve("www-index.html")));
+    String argv = qemuArgv();
+    assertTrue(argv.contains("path=" + ro + ",security_model=mapped-xattr,readonly=on"), argv);
+    assertTrue(argv.contains("path=" + rw + ",security_model=mapped-xattr "), argv);
+  }
+
+  @Test
+  @Order(7)
+  void aOneFileHostPathExportsNoNeighbour() throws Exception {
+    String argv = qemuArgv();
+    Path exported = VmTestSupport.STATE.resolve("pods").resolve(POD).resolve("host-files").resolve("note");
+    assertTrue(argv.contains("path=" + exported + ",security_model=mapped-xattr "), argv);
+    assertTrue(!argv.contains("path=" + note.getParent() + ","), "the file's directory is exported: " + argv);
+    try (Stream<Path> files = Files.list(exported)) {
+      assertEquals(List.of("note.txt"), files.map(p -> p.getFileName().toString()).toList());
+    }
+    assertTrue(Files.isSameFile(note, exported.resolve("note.txt")));
+    Result look = exec(provider, POD, "web", "sh", "-c", "cat /etc/neighbour.txt; ls /etc");
+    assertTrue(!look.stdout().contains("not shared"), look.stdout());
+  }
+
+  /** The running QEMU's command line, arguments separated by spaces. */
+  private String qemuArgv() throws IOException {
+    VmRecord vm = new StateDirectory(VmTestSupport.STATE).pod(POD).readVm().orElseThrow();
+    byte[] cmdline = Files.readAllBytes(Path.of("/proc", Long.toString(vm.pid()), "cmdline"));
+    return new String(cmdline, java.nio.charset.StandardCharsets.UTF_8).replace('\0', ' ');
   }
 
   // ---- images

@@ -68,7 +68,8 @@ class PodDirectoryTest {
         VmResources.DEFAULT, List.of(new ImageDevice("img0", "sha256:ab", Path.of("/img/a.erofs"))),
         List.of(PortForward.tcp(8080, 80)), Instant.parse("2024-01-02T03:04:05Z"), Duration.ofMillis(812),
         true, Path.of("/state/pods/web/images"),
-        List.of(new HostShare("conf", "peapod.vol.conf", Path.of("/etc/app"), "app.conf")));
+        List.of(new HostShare("conf", "peapod.vol.conf", Path.of("/state/pods/web/host-files/conf"), "app.conf",
+            Path.of("/etc/app/app.conf"), true)));
 
     dir.writeVm(vm);
     assertEquals(Optional.of(vm), dir.readVm());
