@@ -1,0 +1,79 @@
+package dev.peapod.kubernetes.crd;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import com.fasterxml.jackson.databind.JsonNode;
+import io.fabric8.crd.generator.annotation.PreserveUnknownFields;
+import io.fabric8.generator.annotation.Pattern;
+import io.fabric8.generator.annotation.Required;
+import io.fabric8.generator.annotation.Size;
+import java.util.List;
+
+/** A container, with Kubernetes' field names and meanings. */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+@PreserveUnknownFields
+public final class Container {
+
+  @JsonPropertyDescription("DNS-1123 label, unique among all containers of the pod.")
+  @Required
+  @Pattern("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+  @Size(min = 0, max = 63)
+  public String name;
+
+  @JsonPropertyDescription("Image reference, e.g. nginx:1.25.")
+  @Required
+  public String image;
+
+  @JsonPropertyDescription("Always, IfNotPresent or Never; Always for :latest or untagged images, else IfNotPresent.")
+  public String imagePullPolicy;
+
+  @JsonPropertyDescription("Replaces the image's ENTRYPOINT.")
+  public List<String> command;
+
+  @JsonPropertyDescription("Replaces the image's CMD.")
+  public List<String> args;
+
+  @JsonPropertyDescription("Environment variables.")
+  public List<EnvVar> env;
+
+  @JsonPropertyDescription("Absolute working directory.")
+  public String workingDir;
+
+  @JsonPropertyDescription("Ports.")
+  public List<ContainerPort> ports;
+
+  @JsonPropertyDescription("Volume mounts.")
+  public List<VolumeMount> volumeMounts;
+
+  @JsonPropertyDescription("cpu and memory limits and requests.")
+  public ResourceRequirements resources;
+
+  @JsonPropertyDescription("runAsUser and runAsGroup.")
+  public SecurityContext securityContext;
+
+  @JsonPropertyDescription("Init containers only: Always makes a sidecar that keeps running beside the app containers.")
+  public String restartPolicy;
+
+  @JsonPropertyDescription("Only false is accepted.")
+  public Boolean stdin;
+
+  @JsonPropertyDescription("Only false is accepted.")
+  public Boolean stdinOnce;
+
+  @JsonPropertyDescription("Only false is accepted; use peapod exec -it.")
+  public Boolean tty;
+
+  @JsonPropertyDescription("Accepted with a warning and ignored: nothing routes traffic by readiness in Peapod.")
+  @PreserveUnknownFields
+  public JsonNode readinessProbe;
+
+  @JsonPropertyDescription("Accepted with a warning and ignored: there are no liveness checks for it to hold back.")
+  @PreserveUnknownFields
+  public JsonNode startupProbe;
+
+  @JsonPropertyDescription("Accepted with a warning and ignored: termination messages are not collected.")
+  public String terminationMessagePath;
+
+  @JsonPropertyDescription("Accepted with a warning and ignored: termination messages are not collected.")
+  public String terminationMessagePolicy;
+}

@@ -1,0 +1,18 @@
+package dev.peapod.kubernetes.crd;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.crd.generator.annotation.PreserveUnknownFields;
+import io.fabric8.kubernetes.api.model.Quantity;
+
+/** A fresh empty directory that lives as long as the pod. */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+@PreserveUnknownFields
+public final class EmptyDirVolumeSource {
+
+  @JsonPropertyDescription("\"\" (default) or Memory.")
+  public String medium;
+
+  @JsonPropertyDescription("Upper bound on its size.")
+  public Quantity sizeLimit;
+}

@@ -1,0 +1,69 @@
+package dev.peapod.kubernetes.crd;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.crd.generator.annotation.PreserveUnknownFields;
+import io.fabric8.generator.annotation.Min;
+import io.fabric8.generator.annotation.Required;
+import io.fabric8.generator.annotation.Size;
+import java.util.List;
+
+/** What to run: Kubernetes PodSpec fields plus vm and state. */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+@PreserveUnknownFields
+public final class PeaPodSpec {
+
+  @JsonPropertyDescription("App containers, started together.")
+  @Required
+  @Size(min = 1)
+  public List<Container> containers;
+
+  @JsonPropertyDescription("Run to completion in order before the app containers (sidecars: restartPolicy Always).")
+  public List<Container> initContainers;
+
+  @JsonPropertyDescription("Pod volumes.")
+  public List<Volume> volumes;
+
+  @JsonPropertyDescription("Hostname; the pod name by default.")
+  public String hostname;
+
+  @JsonPropertyDescription("Default or None (only dnsConfig); ClusterFirst is accepted with a warning and acts as Default.")
+  public String dnsPolicy;
+
+  @JsonPropertyDescription("Resolver settings.")
+  public PodDNSConfig dnsConfig;
+
+  @JsonPropertyDescription("Extra /etc/hosts entries.")
+  public List<HostAlias> hostAliases;
+
+  @JsonPropertyDescription("Seconds between SIGTERM and SIGKILL; 30 by default.")
+  @Min(0)
+  public Integer terminationGracePeriodSeconds;
+
+  @JsonPropertyDescription("For the app containers; Always by default.")
+  public String restartPolicy;
+
+  @JsonPropertyDescription("Pod-wide user and group.")
+  public PodSecurityContext securityContext;
+
+  @JsonPropertyDescription("Containers always share the PID namespace; only true is meaningful.")
+  public Boolean shareProcessNamespace;
+
+  @JsonPropertyDescription("Only \"default\" is accepted.")
+  public String serviceAccountName;
+
+  @JsonPropertyDescription("Only \"default\" is accepted.")
+  public String serviceAccount;
+
+  @JsonPropertyDescription("Only false is accepted.")
+  public Boolean automountServiceAccountToken;
+
+  @JsonPropertyDescription("Accepted and ignored: there are no Services.")
+  public Boolean enableServiceLinks;
+
+  @JsonPropertyDescription("The micro-VM.")
+  public VmSpec vm;
+
+  @JsonPropertyDescription("Running (default) or Created (storage prepared, no VM).")
+  public String state;
+}

@@ -1,0 +1,26 @@
+package dev.peapod.kubernetes.crd;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.crd.generator.annotation.PreserveUnknownFields;
+import io.fabric8.generator.annotation.Pattern;
+import io.fabric8.generator.annotation.Required;
+import io.fabric8.generator.annotation.Size;
+
+/** A pod volume: emptyDir (the default) or hostPath. */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+@PreserveUnknownFields
+public final class Volume {
+
+  @JsonPropertyDescription("DNS-1123 label, unique in the pod.")
+  @Required
+  @Pattern("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+  @Size(min = 0, max = 63)
+  public String name;
+
+  @JsonPropertyDescription("An empty directory.")
+  public EmptyDirVolumeSource emptyDir;
+
+  @JsonPropertyDescription("A host path.")
+  public HostPathVolumeSource hostPath;
+}
