@@ -59,6 +59,35 @@ public interface Provider extends AutoCloseable {
    */
   PodStatus replace(String pod, PodSpec spec);
 
+  /**
+   * Gives the running VM of pod {@code from} to the Created pod {@code to}, whose containers then
+   * replace {@code from}'s in it as {@link #replace} would put them: the VM and its boot id stay,
+   * {@code from} ends Created (as after {@link #stop}, its spec and logs kept) and {@code to} ends
+   * Running. HyperContainer's {@code replace -o OLD -n NEW}: a pod started without a boot.
+   *
+   * <p>Refused before anything changes ({@link InvalidStateException}, {@link
+   * RecreateRequiredException} naming the field, {@link PodNotFoundException}) when either pod is
+   * missing, {@code from} is not Running, {@code to} is not Created, {@code to}'s VM-level fields do not
+   * fit the VM (what {@link #replace} would refuse), or a host port of {@code to} cannot be forwarded.
+   * The caller holds both pods' locks.
+   *
+   * <p>Atomic from the caller's view: the moment the VM changes hands is one durable record that an
+   * implementation writes before its first step, and every later step can be done again. A process
+   * killed at any point leaves each pod in a state that {@link #inspect} reports truthfully (with a
+   * message that the hand-over was interrupted), and the next {@link #start}, {@link #stop}, {@link
+   * #replace}, {@link #remove} or {@code handOver} of either pod finishes it first; a kill after the VM
+   * changed hands but before {@code to}'s containers ran leaves {@code to} Running with an interrupted
+   * start, which {@link #start} turns into a fresh boot and {@link #stop} ends. How the VM changes
+   * hands is the implementation's (QEMU moves its sockets, pid file and logs to the new pod's runtime
+   * directory; a VMM with an API socket would move that socket and the VM's records alike).
+   *
+   * @return {@code to}'s status, Running
+   * @throws UnsupportedOperationException if this provider cannot hand a VM over
+   */
+  default PodStatus handOver(String from, String to) {
+    throw new UnsupportedOperationException(name() + " cannot hand a running VM over to another pod");
+  }
+
   /** Ends the VM after giving processes {@code grace} to exit. The pod ends Created. */
   PodStatus stop(String pod, Duration grace);
 

@@ -131,6 +131,10 @@ public final class PeapodCommand implements Runnable {
   /** Subcommands, error handling and case rules shared by the Quarkus and the plain-picocli entry points. */
   static CommandLine configure(CommandLine commandLine, List<Class<?>> subcommands) {
     subcommands.forEach(commandLine::addSubcommand);
+    CommandLine replace = commandLine.getSubcommands().get("replace");
+    if (replace != null) {
+      PodReplaceCommand.claimShortO(replace.getCommandSpec());
+    }
     // picocli answers a bad command line with 2, which `plan --detailed-exitcode`
     // needs for "changes present" (as terraform does); usage errors get sysexits' 64.
     commandLine.setExecutionExceptionHandler(new ErrorReporter())

@@ -326,17 +326,29 @@ final class PodVm {
    */
   void shutdown(PodDirectory dir, VmRecord vm, Duration grace) {
     String pod = dir.name();
-    String marker = VmDefinition.commandLineMarker(pod);
+    String marker = VmDefinition.commandLineMarker(vm.launchedFor(pod));
     QemuProcess process = process(vm);
     Instant deadline = Instant.now().plus(grace).plus(EXIT_MARGIN);
+    boolean acknowledged = false;
     try {
       GuestConnection guest = channels.get(pod, dir.vmFiles(), EXIT_MARGIN);
       guest.call(Wire.MSG_SHUTDOWN, GuestMessages.grace(grace), grace.plus(EXIT_MARGIN));
+      acknowledged = true;
     } catch (GuestException e) {
       LOG.log(System.Logger.Level.INFO, "pod " + pod + ": SHUTDOWN not acknowledged (" + e.getMessage()
           + "); waiting for the VM to end anyway");
     }
     channels.drop(pod);
+    if (!vm.launchedFor(pod).equals(pod)) {
+      // A handed-over QEMU must never exit on its own: on exit it unlinks the socket and pid file paths it was
+      // launched with, which are the first pod's again. Its guest powering off only pauses it (see handOver);
+      // once guest-init has ended every process, or the grace is over, it is killed.
+      if (!acknowledged) {
+        process.awaitExit(marker, remaining(deadline));
+      }
+      process.kill(marker, Duration.ofSeconds(5));
+      return;
+    }
     if (!process.awaitExit(marker, remaining(deadline))) {
       LOG.log(System.Logger.Level.WARNING, "pod " + pod + ": VM still running " + grace.plus(EXIT_MARGIN).toSeconds()
           + " s after SHUTDOWN; asking QEMU to quit");
@@ -350,7 +362,7 @@ final class PodVm {
   /** Kills the VM at once (a failed start needs no grace) and forgets it. */
   void kill(PodDirectory dir, VmRecord vm) {
     channels.drop(dir.name());
-    process(vm).kill(VmDefinition.commandLineMarker(dir.name()), Duration.ofSeconds(5));
+    process(vm).kill(VmDefinition.commandLineMarker(vm.launchedFor(dir.name())), Duration.ofSeconds(5));
     try {
       dir.deleteVm();
     } catch (IOException e) {
@@ -399,7 +411,7 @@ final class PodVm {
     if (!vm.hostBootId().equals(HostInfo.bootId())) {
       return Optional.of("the host rebooted since the VM was started");
     }
-    if (process(vm).isAlive(VmDefinition.commandLineMarker(pod))) {
+    if (process(vm).isAlive(VmDefinition.commandLineMarker(vm.launchedFor(pod)))) {
       return Optional.empty();
     }
     return Optional.of("the VM's QEMU process " + vm.pid() + " ended without a stop (killed, crashed or"

@@ -22,6 +22,7 @@ import dev.peapod.provider.qemu.guest.GuestExecSession;
 import dev.peapod.provider.qemu.guest.GuestMessages;
 import dev.peapod.provider.qemu.guest.Wire;
 import dev.peapod.provider.qemu.logs.LogFileReader;
+import dev.peapod.provider.qemu.runtime.HandOverRecord;
 import dev.peapod.provider.qemu.runtime.HostInfo;
 import dev.peapod.provider.qemu.runtime.PodDirectory;
 import dev.peapod.provider.qemu.runtime.PodRecord;
@@ -74,6 +75,7 @@ public final class QemuProvider implements Provider {
   private final StateDirectory state;
   private final GuestChannels channels = new GuestChannels();
   private final PodVm vms;
+  private final VmHandOver handOvers;
   private final VmTemplates templates;
   private final Map<String, Object> locks = new ConcurrentHashMap<>();
   private final AtomicLong execCounter = new AtomicLong();
@@ -94,6 +96,7 @@ public final class QemuProvider implements Provider {
         state.root().resolve("templates"), new TemplateRam(TEMPLATE_RAMFS, Path.of("/dev/shm")),
         config.bootTimeout());
     this.vms = new PodVm(config, commandLine, probe, channels, templates);
+    this.handOvers = new VmHandOver(state, channels);
   }
 
   /** A provider configured from system properties and the environment (see {@link QemuConfig#fromEnvironment()}). */
@@ -131,6 +134,7 @@ public final class QemuProvider implements Provider {
 
   @Override
   public PodStatus start(String pod) {
+    finishInterruptedHandOvers(pod);
     return locked(pod, () -> {
       PodDirectory dir = existing(pod);
       PodRecord record = readPod(dir);
@@ -166,6 +170,7 @@ public final class QemuProvider implements Provider {
     if (!spec.name().equals(pod)) {
       throw new ProviderException(pod, "replace got a spec for pod \"" + spec.name() + "\"");
     }
+    finishInterruptedHandOvers(pod);
     return locked(pod, () -> {
       PodDirectory dir = existing(pod);
       PodRecord record = readPod(dir);
@@ -192,6 +197,7 @@ public final class QemuProvider implements Provider {
 
   @Override
   public PodStatus stop(String pod, Duration grace) {
+    finishInterruptedHandOvers(pod);
     return locked(pod, () -> {
       PodDirectory dir = existing(pod);
       Optional<VmRecord> vm = readVm(dir);
@@ -211,8 +217,101 @@ public final class QemuProvider implements Provider {
     });
   }
 
+  /**
+   * Hands the running VM of {@code from} to the Created pod {@code to} and puts {@code to}'s containers in
+   * it with the same steps as {@link #replace}. Checked before anything changes: both pods exist, {@code
+   * from} runs (its start completed), {@code to} is Created with no QEMU of its own, {@code to}'s spec fits
+   * the VM ({@link VmCompatibility}) and its host ports can be forwarded; then the hand-over is recorded
+   * and carried out ({@link VmHandOver}), and only then are containers replaced.
+   */
+  @Override
+  public PodStatus handOver(String from, String to) {
+    if (from.equals(to)) {
+      throw new ProviderException(to, "a pod cannot take over its own VM");
+    }
+    existing(from);
+    existing(to);
+    finishInterruptedHandOvers(from);
+    finishInterruptedHandOvers(to);
+    String first = from.compareTo(to) < 0 ? from : to;
+    String second = first.equals(from) ? to : from;
+    return locked(first, () -> locked(second, () -> {
+      PodDirectory fromDir = existing(from);
+      PodDirectory toDir = existing(to);
+      VmRecord vm = runningVm(fromDir, "only a running pod can hand its VM over");
+      if (!vm.startCompleted()) {
+        throw new InvalidStateException(from, PodState.RUNNING,
+            "is still starting, or its start was interrupted; only a running pod can hand its VM over");
+      }
+      PodStatus target = statusOf(toDir, false);
+      if (target.state() != PodState.CREATED) {
+        throw new InvalidStateException(to, target.state(), "must be Created to take over a VM, and it is "
+            + target.state().name().toLowerCase(java.util.Locale.ROOT).replace('_', ' ')
+            + (target.message().isEmpty() ? "" : " (" + target.message() + ")"));
+      }
+      vms.orphan(toDir).ifPresent(q -> {
+        throw new InvalidStateException(to, PodState.CREATED, "QEMU " + q.pid()
+            + " of an interrupted start still runs; start or rm ends it");
+      });
+      PodRecord record = readPod(toDir);
+      PodSpec spec = record.spec();
+      PodSpecValidator.validate(spec, kernelFor(spec), config.initrd());
+      Optional<String> reason = VmCompatibility.recreateReason(vm, spec, kernelFor(spec));
+      if (reason.isPresent()) {
+        throw new RecreateRequiredException(to, reason.get() + " (the VM of pod \"" + from + "\" cannot take it)");
+      }
+      toDir.vmFiles().socketPathProblem().ifPresent(problem -> {
+        throw new ProviderException(to, problem);
+      });
+      VmRecord current = vm;
+      if (!new HashSet<>(vm.ports()).equals(new HashSet<>(spec.ports()))) {
+        current = vms.changePorts(fromDir, vm, spec.ports()); // first: if a port is taken, nothing has changed yet
+      }
+      VmRecord moved = handOvers.run(new HandOverRecord(from, to, current));
+      PodRecord fromRecord = readPod(fromDir);
+      if (!fromRecord.startFailure().isEmpty()) {
+        io(from, () -> fromDir.writePod(fromRecord.withStartFailure("")));
+      }
+      io(to, () -> toDir.writePod(record.withStartFailure("")));
+      try {
+        vms.replaceContainers(toDir, moved, spec);
+      } catch (ProviderException e) {
+        recordStartFailure(toDir, e);
+        throw e;
+      }
+      io(to, () -> toDir.writeVm(moved.withContainersStarted(true)));
+      return statusOf(toDir, true);
+    }));
+  }
+
+  /**
+   * Finishes every hand-over that {@code pod} gives or takes and whose process was killed half way:
+   * under both pods' locks in this process; the caller holds {@code pod}'s lock across processes, and a
+   * hand-over under way holds both, so none that is still going is found here.
+   */
+  private void finishInterruptedHandOvers(String pod) {
+    for (HandOverRecord interrupted : handOversOf(pod)) {
+      String first = interrupted.from().compareTo(interrupted.to()) < 0 ? interrupted.from() : interrupted.to();
+      String second = first.equals(interrupted.from()) ? interrupted.to() : interrupted.from();
+      locked(first, () -> locked(second, () -> {
+        LOG.log(System.Logger.Level.INFO, "finishing the interrupted hand-over of the VM of pod "
+            + interrupted.from() + " to pod " + interrupted.to());
+        return handOvers.finish(interrupted);
+      }));
+    }
+  }
+
+  private List<HandOverRecord> handOversOf(String pod) {
+    try {
+      return state.handOvers().stream().filter(h -> h.involves(pod)).toList();
+    } catch (IOException e) {
+      throw new ProviderException(pod, null, "cannot read the hand-overs in " + state.root() + ": " + e, e);
+    }
+  }
+
   @Override
   public void remove(String pod, Duration grace) {
+    finishInterruptedHandOvers(pod);
     locked(pod, () -> {
       stop(pod, grace);
       io(pod, () -> state.pod(pod).delete());
@@ -296,6 +395,18 @@ public final class QemuProvider implements Provider {
 
   /** @param askGuest whether to ask a running guest for its containers (one STATUS round trip) */
   private PodStatus statusOf(PodDirectory dir, boolean askGuest) {
+    String pod = dir.name();
+    List<HandOverRecord> interrupted = handOversOf(pod);
+    if (!interrupted.isEmpty()) {
+      // Its files may be half in one directory, half in the other: tell that, ask no guest, change nothing.
+      PodStatus status = statusFromFiles(dir, false);
+      return new PodStatus(pod, status.state(), status.spec(), status.createdAt(), status.vm(), List.of(),
+          interrupted.get(0).interruptedMessage());
+    }
+    return statusFromFiles(dir, askGuest);
+  }
+
+  private PodStatus statusFromFiles(PodDirectory dir, boolean askGuest) {
     String pod = dir.name();
     PodRecord record = readPod(dir);
     Optional<VmRecord> vm = readVm(dir);

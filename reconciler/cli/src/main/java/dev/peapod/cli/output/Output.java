@@ -5,7 +5,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
+import com.fasterxml.jackson.dataformat.yaml.util.StringQuotingChecker;
 import java.io.PrintWriter;
+import org.yaml.snakeyaml.nodes.NodeId;
+import org.yaml.snakeyaml.nodes.Tag;
+import org.yaml.snakeyaml.resolver.Resolver;
 
 /**
  * Where every command prints: tables and messages for people, the same data as JSON or
@@ -26,9 +30,26 @@ public final class Output {
   }
 
   private static final class Yaml {
-    static final ObjectMapper MAPPER = new ObjectMapper(new YAMLFactory()
+    static final ObjectMapper MAPPER = new ObjectMapper(YAMLFactory.builder()
         .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
-        .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES));
+        .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES)
+        .stringQuotingChecker(new QuoteWhatReadsAsNonString())
+        .build());
+  }
+
+  /**
+   * Quotes every string that a YAML 1.1 reader (SnakeYAML, which reads manifests) would take for
+   * something else: {@code "0x1F"}, {@code "1e3"}, {@code ".inf"}, {@code "on"} stay strings when
+   * {@code inspect -o yaml} is saved and applied. Jackson's own check misses some of these.
+   */
+  private static final class QuoteWhatReadsAsNonString extends StringQuotingChecker.Default {
+    private static final long serialVersionUID = 1L;
+    private static final Resolver RESOLVER = new Resolver();
+
+    @Override
+    public boolean needToQuoteValue(String value) {
+      return super.needToQuoteValue(value) || !Tag.STR.equals(RESOLVER.resolve(NodeId.scalar, value, true));
+    }
   }
 
   private final PrintWriter out;
@@ -46,6 +67,10 @@ public final class Output {
   }
 
   /** Whether the user asked for JSON or YAML instead of text. */
+  public OutputFormat format() {
+    return format;
+  }
+
   public boolean structured() {
     return format != OutputFormat.table;
   }

@@ -72,6 +72,24 @@ final class ManifestRecords {
     }
   }
 
+  /**
+   * {@code action} under way on {@code pod} for a change that leaves its spec as recorded (a VM handed
+   * over, a pod stopped): the pending marker while it runs, the record as it was afterwards, whether it
+   * succeeded or not. A process killed meanwhile leaves the marker, so the next plan redoes the change.
+   */
+  static Pending pending(PeapodCommand root, String pod, Action action) {
+    PodRecords records = records(root);
+    Optional<AppliedRecord> before = records.store().read(pod);
+    records.begin(pod, action, owner(records, pod), before.map(AppliedRecord::source).orElse(""));
+    return () -> before.ifPresentOrElse(records.store()::write, () -> records.removed(pod));
+  }
+
+  /** See {@link #pending}; closing puts the record back. */
+  interface Pending extends AutoCloseable {
+    @Override
+    void close();
+  }
+
   /** The pod is gone. */
   static void removed(PeapodCommand root, String pod) {
     records(root).removed(pod);

@@ -45,7 +45,7 @@ public class PodCreateCommand implements Runnable {
   @Spec
   CommandSpec spec;
 
-  @Option(names = {"-f", "--file"}, required = true, paramLabel = "FILE",
+  @Option(names = {"-f", "--file"}, paramLabel = "FILE",
       description = "Manifest: a PeaPod, a Kubernetes Pod or a HyperContainer pod file (YAML or JSON).")
   Path file;
 
@@ -56,6 +56,14 @@ public class PodCreateCommand implements Runnable {
 
   @Override
   public void run() {
+    if (file == null) {
+      throw new CliException(ExitCodes.USAGE, "Missing required option: '--file=FILE'");
+    }
+    runFile();
+  }
+
+  /** Creates (and for run starts) the pods of {@link #file}. */
+  final void runFile() {
     PeapodCommand root = PeapodCommand.of(spec);
     Output output = root.output(spec);
     List<PodManifest> manifests = PodCommands.read(file, output);

@@ -1,6 +1,12 @@
 package dev.peapod.cli.pod;
 
+import dev.peapod.apply.AppliedRecordStore;
 import dev.peapod.cli.PeapodCommand;
+import dev.peapod.cli.output.Output;
+import dev.peapod.cli.output.OutputFormat;
+import dev.peapod.manifest.canonical.ManifestDocument;
+import dev.peapod.provider.PodState;
+import java.util.Optional;
 import dev.peapod.cli.PodListCommand;
 import dev.peapod.provider.ContainerSpec;
 import dev.peapod.provider.PodSpec;
@@ -14,10 +20,18 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code peapod inspect NAME}: the pod's actual state as JSON ({@code -o yaml} for YAML): what
- * {@code ps -o json} shows, plus the resolved spec it runs (final argv, env, images, volumes).
+ * {@code peapod inspect NAME}: the pod's actual state as JSON: what {@code ps -o json} shows, plus the
+ * resolved spec it runs (final argv, env, images, volumes).
+ *
+ * <p>{@code -o yaml} prints the pod as a PeaPod manifest, as {@code kubectl get -o yaml} does: {@code
+ * apiVersion}, {@code kind}, {@code metadata} and {@code spec} from the manifest last applied to it
+ * (its applied record), {@code spec.state: Created} when it is not running, and under {@code status}
+ * what the JSON shows. Saved to a file, it applies back with no changes (status is ignored by the
+ * parser). A pod Peapod has no record of (made through the provider alone) has no manifest to print,
+ * and gets the JSON's fields as YAML.
  */
-@Command(name = "inspect", description = "Show a pod's state and resolved spec as JSON (or -o yaml).")
+@Command(name = "inspect", description = "Show a pod's state and resolved spec as JSON, or (-o yaml) as a PeaPod"
+    + " manifest with its status.")
 public final class PodInspectCommand implements Runnable {
 
   @Spec
@@ -33,7 +47,21 @@ public final class PodInspectCommand implements Runnable {
     try (QemuProvider provider = PodCommands.provider(root)) {
       status = PodCommands.require(provider, name);
     }
-    root.output(spec).data(data(status));
+    Output output = root.output(spec);
+    Map<String, Object> data = data(status);
+    Optional<Map<String, Object>> manifest = output.format() == OutputFormat.yaml
+        ? manifest(root, status) : Optional.empty();
+    manifest.ifPresentOrElse(m -> {
+      m.put("status", data);
+      output.data(m);
+    }, () -> output.data(data));
+  }
+
+  /** The pod's applied manifest as a PeaPod document, if Peapod recorded one. */
+  private static Optional<Map<String, Object>> manifest(PeapodCommand root, PodStatus status) {
+    return AppliedRecordStore.in(root.environment().home()).read(status.name())
+        .filter(record -> record.spec() != null)
+        .map(record -> ManifestDocument.of(record.spec(), status.state() == PodState.CREATED));
   }
 
   static Map<String, Object> data(PodStatus status) {

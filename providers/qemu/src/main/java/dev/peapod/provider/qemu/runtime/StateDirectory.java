@@ -47,6 +47,37 @@ public final class StateDirectory {
     return out;
   }
 
+  /** The hand-overs under way (normally none: each lives for the length of one replace -o/-n). */
+  public List<HandOverRecord> handOvers() throws IOException {
+    Path dir = handOverDir();
+    List<HandOverRecord> out = new ArrayList<>();
+    if (!Files.isDirectory(dir)) {
+      return out;
+    }
+    try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir, "*.json")) {
+      for (Path entry : entries) {
+        JsonFiles.read(entry, HandOverRecord.class).ifPresent(out::add);
+      }
+    }
+    return out;
+  }
+
+  /** Records a hand-over before its first step. */
+  public void beginHandOver(HandOverRecord record) throws IOException {
+    Files.createDirectories(handOverDir());
+    JsonFiles.write(handOverDir().resolve(record.from() + ".json"), record);
+  }
+
+  /** Forgets a finished hand-over. */
+  public void endHandOver(HandOverRecord record) throws IOException {
+    Files.deleteIfExists(handOverDir().resolve(record.from() + ".json"));
+    JsonFiles.syncDirectory(handOverDir());
+  }
+
+  private Path handOverDir() {
+    return root.resolve("handovers");
+  }
+
   /** Where the accelerator probe caches its verdict. */
   public Path acceleratorCache() {
     return root.resolve("accelerator.json");

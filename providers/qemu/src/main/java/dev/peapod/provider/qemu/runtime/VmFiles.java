@@ -2,6 +2,7 @@ package dev.peapod.provider.qemu.runtime;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -59,6 +60,15 @@ public record VmFiles(Path dir) {
   /** QEMU's stderr and stdout until it daemonizes: why a launch failed. */
   public Path launchLog() {
     return dir.resolve("qemu.err");
+  }
+
+  /**
+   * The files a running QEMU has open or listens on, in the order a hand-over moves them. QEMU
+   * reaches each through an open descriptor (logs, the 9p export) or a socket bound to the file's
+   * inode, so a rename within the file system does not disturb it.
+   */
+  public List<Path> runtimeFiles() {
+    return List.of(ctlSocket(), qmpSocket(), pidFile(), console(), containersLog(), imageShare());
   }
 
   /** Why the sockets cannot be created at these paths, if they cannot. */

@@ -36,6 +36,9 @@ import java.util.Optional;
  * @param hostShares its hostPath volumes' 9p devices, fixed at launch
  * @param boot how it came up: "cold boot" or "restored from template KEY" (absent in
  *     records of older versions: cold boot)
+ * @param launchedAs the pod QEMU was launched for, when the VM was handed over to this pod since
+ *     (QEMU's {@code -name} and its socket paths name that pod for the life of the process); null
+ *     for a VM launched for the pod whose vm.json this is
  */
 public record VmRecord(
     long pid,
@@ -52,7 +55,8 @@ public record VmRecord(
     Boolean containersStarted,
     Path imageShare,
     List<HostShare> hostShares,
-    String boot) {
+    String boot,
+    String launchedAs) {
 
   public VmRecord {
     boot = boot == null ? VmInfo.COLD_BOOT : boot;
@@ -67,7 +71,7 @@ public record VmRecord(
       Path kernel, VmResources resources, List<ImageDevice> images, List<PortForward> ports, Instant startedAt,
       Duration bootTime) {
     this(pid, processStartTime, hostBootId, guestBootId, accelerator, kernel, resources, images, ports, startedAt,
-        bootTime, true, null, List.of(), VmInfo.COLD_BOOT);
+        bootTime, true, null, List.of(), VmInfo.COLD_BOOT, null);
   }
 
   /** A VM being started, with image share and hostPath devices. */
@@ -75,19 +79,19 @@ public record VmRecord(
       Path kernel, VmResources resources, List<ImageDevice> images, List<PortForward> ports, Instant startedAt,
       Duration bootTime, Boolean containersStarted, Path imageShare, List<HostShare> hostShares) {
     this(pid, processStartTime, hostBootId, guestBootId, accelerator, kernel, resources, images, ports, startedAt,
-        bootTime, containersStarted, imageShare, hostShares, VmInfo.COLD_BOOT);
+        bootTime, containersStarted, imageShare, hostShares, VmInfo.COLD_BOOT, null);
   }
 
   /** This record saying how the VM came up. */
   public VmRecord withBoot(String how) {
     return new VmRecord(pid, processStartTime, hostBootId, guestBootId, accelerator, kernel, resources, images,
-        ports, startedAt, bootTime, containersStarted, imageShare, hostShares, how);
+        ports, startedAt, bootTime, containersStarted, imageShare, hostShares, how, launchedAs);
   }
 
   /** This record with the start's progress set. */
   public VmRecord withContainersStarted(boolean started) {
     return new VmRecord(pid, processStartTime, hostBootId, guestBootId, accelerator, kernel, resources, images,
-        ports, startedAt, bootTime, started, imageShare, hostShares, boot);
+        ports, startedAt, bootTime, started, imageShare, hostShares, boot, launchedAs);
   }
 
   /** Whether the start that recorded this VM completed (see {@code containersStarted}). */
@@ -98,13 +102,28 @@ public record VmRecord(
   /** The same VM forwarding {@code newPorts}. */
   public VmRecord withPorts(List<PortForward> newPorts) {
     return new VmRecord(pid, processStartTime, hostBootId, guestBootId, accelerator, kernel, resources, images,
-        newPorts, startedAt, bootTime, containersStarted, imageShare, hostShares, boot);
+        newPorts, startedAt, bootTime, containersStarted, imageShare, hostShares, boot, launchedAs);
   }
 
   /** The same VM once the guest answered: its boot id and how long the boot took. */
   public VmRecord booted(String bootId, Duration took) {
     return new VmRecord(pid, processStartTime, hostBootId, bootId, accelerator, kernel, resources, images,
-        ports, startedAt, took, containersStarted, imageShare, hostShares, boot);
+        ports, startedAt, took, containersStarted, imageShare, hostShares, boot, launchedAs);
+  }
+
+  /**
+   * This VM as pod {@code pod} runs it after a hand-over: its image share now in {@code imageShareNow}
+   * (moved with the pod directory's other VM files), its start under way until the new containers run.
+   */
+  public VmRecord handedOver(String launchedFor, Path imageShareNow) {
+    return new VmRecord(pid, processStartTime, hostBootId, guestBootId, accelerator, kernel, resources, images,
+        ports, startedAt, bootTime, false, imageShare == null ? null : imageShareNow, hostShares, boot,
+        launchedAs != null ? launchedAs : launchedFor);
+  }
+
+  /** The pod whose name QEMU's command line carries: {@code pod} itself unless the VM was handed over to it. */
+  public String launchedFor(String pod) {
+    return launchedAs == null ? pod : launchedAs;
   }
 
   public VmInfo info() {

@@ -1,0 +1,181 @@
+package dev.peapod.manifest.canonical;
+
+import dev.peapod.manifest.decode.DocumentDecoder;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A pod's canonical tree ({@link CanonicalForm#tree}, or as an applied record stores it) written back
+ * as the PeaPod document a user would write: what {@code peapod inspect -o yaml} prints, so that it
+ * can be saved and applied. Defaults are left out where writing them adds nothing ({@code hostPort:
+ * 0}, empty lists, {@code accel: auto}); parsing the document gives a manifest equal to the one the
+ * tree came from.
+ */
+public final class ManifestDocument {
+  private ManifestDocument() {}
+
+  /**
+   * The document, its keys in the order people write them.
+   *
+   * @param canonical the tree, with or without {@code spec.state}
+   * @param created whether to write {@code spec.state: Created}
+   */
+  public static Map<String, Object> of(Map<String, ?> canonical, boolean created) {
+    Map<String, ?> metadata = map(canonical.get("metadata"));
+    Map<String, ?> spec = map(canonical.get("spec"));
+    Map<String, Object> meta = new LinkedHashMap<>();
+    meta.put("name", metadata.get("name"));
+    putIfNotEmpty(meta, "labels", metadata.get("labels"));
+    putIfNotEmpty(meta, "annotations", metadata.get("annotations"));
+
+    Map<String, Object> out = new LinkedHashMap<>();
+    putIfNotEmpty(out, "initContainers", containers(spec.get("initContainers"), true));
+    out.put("containers", containers(spec.get("containers"), false));
+    putIfNotEmpty(out, "volumes", volumes(spec.get("volumes")));
+    out.put("hostname", spec.get("hostname"));
+    dns(map(spec.get("dns")), out);
+    putIfNotEmpty(out, "hostAliases", spec.get("hostAliases"));
+    out.put("terminationGracePeriodSeconds", spec.get("terminationGracePeriodSeconds"));
+    out.put("restartPolicy", spec.get("restartPolicy"));
+    out.put("vm", vm(map(spec.get("vm"))));
+    if (created) {
+      out.put("state", "Created");
+    }
+    Map<String, Object> document = new LinkedHashMap<>();
+    document.put("apiVersion", DocumentDecoder.PEAPOD_API_VERSION);
+    document.put("kind", DocumentDecoder.PEAPOD_KIND);
+    document.put("metadata", meta);
+    document.put("spec", out);
+    return document;
+  }
+
+  private static List<Object> containers(Object list, boolean init) {
+    List<Object> out = new ArrayList<>();
+    for (Object item : list(list)) {
+      Map<String, ?> c = map(item);
+      Map<String, Object> container = new LinkedHashMap<>();
+      container.put("name", c.get("name"));
+      container.put("image", c.get("image"));
+      container.put("imagePullPolicy", c.get("imagePullPolicy"));
+      putIfNotEmpty(container, "command", c.get("command"));
+      putIfNotEmpty(container, "args", c.get("args"));
+      putIfNotEmpty(container, "env", c.get("env"));
+      putIfNotEmpty(container, "workingDir", c.get("workingDir"));
+      List<Object> ports = new ArrayList<>();
+      for (Object p : list(c.get("ports"))) {
+        Map<String, ?> port = map(p);
+        Map<String, Object> written = new LinkedHashMap<>();
+        putIfNotEmpty(written, "name", port.get("name"));
+        written.put("containerPort", port.get("containerPort"));
+        if (port.get("hostPort") instanceof Number n && n.longValue() != 0) {
+          written.put("hostPort", n);
+          putIfNotEmpty(written, "hostIP", port.get("hostIP"));
+        }
+        written.put("protocol", port.get("protocol"));
+        ports.add(written);
+      }
+      putIfNotEmpty(container, "ports", ports);
+      List<Object> mounts = new ArrayList<>();
+      for (Object m : list(c.get("volumeMounts"))) {
+        Map<String, ?> mount = map(m);
+        Map<String, Object> written = new LinkedHashMap<>();
+        written.put("name", mount.get("name"));
+        written.put("mountPath", mount.get("mountPath"));
+        if (Boolean.TRUE.equals(mount.get("readOnly"))) {
+          written.put("readOnly", true);
+        }
+        putIfNotEmpty(written, "subPath", mount.get("subPath"));
+        mounts.add(written);
+      }
+      putIfNotEmpty(container, "volumeMounts", mounts);
+      Map<String, Object> resources = new LinkedHashMap<>();
+      Map<String, ?> r = map(c.get("resources"));
+      putIfNotEmpty(resources, "limits", r.get("limits"));
+      putIfNotEmpty(resources, "requests", r.get("requests"));
+      putIfNotEmpty(container, "resources", resources);
+      putIfNotEmpty(container, "securityContext", securityContext(String.valueOf(c.get("user"))));
+      if (init && Boolean.TRUE.equals(c.get("sidecar"))) {
+        container.put("restartPolicy", "Always");
+      }
+      out.add(container);
+    }
+    return out;
+  }
+
+  /**
+   * {@code 1000:1000} as runAsUser/runAsGroup. A user given by name (only a HyperContainer file can)
+   * has no PeaPod spelling and is left to the image.
+   */
+  private static Map<String, Object> securityContext(String user) {
+    Map<String, Object> out = new LinkedHashMap<>();
+    String[] parts = user.split(":", 2);
+    if (parts[0].matches("\\d+")) {
+      out.put("runAsUser", Long.parseLong(parts[0]));
+    }
+    if (parts.length == 2 && parts[1].matches("\\d+")) {
+      out.put("runAsGroup", Long.parseLong(parts[1]));
+    }
+    return out;
+  }
+
+  private static List<Object> volumes(Object list) {
+    List<Object> out = new ArrayList<>();
+    for (Object item : list(list)) {
+      Map<String, ?> v = map(item);
+      Map<String, Object> volume = new LinkedHashMap<>();
+      volume.put("name", v.get("name"));
+      for (String type : List.of("emptyDir", "hostPath")) {
+        if (v.get(type) instanceof Map<?, ?> source) {
+          Map<String, Object> written = new LinkedHashMap<>();
+          source.forEach((key, value) -> putIfNotEmpty(written, (String) key, value));
+          volume.put(type, written);
+        }
+      }
+      out.add(volume);
+    }
+    return out;
+  }
+
+  private static void dns(Map<String, ?> dns, Map<String, Object> spec) {
+    if (Boolean.TRUE.equals(dns.get("replaceDefaults"))) {
+      spec.put("dnsPolicy", "None");
+    }
+    Map<String, Object> config = new LinkedHashMap<>();
+    putIfNotEmpty(config, "nameservers", dns.get("nameservers"));
+    putIfNotEmpty(config, "searches", dns.get("searches"));
+    putIfNotEmpty(config, "options", dns.get("options"));
+    putIfNotEmpty(spec, "dnsConfig", config);
+  }
+
+  private static Map<String, Object> vm(Map<String, ?> vm) {
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("vcpus", vm.get("vcpus"));
+    out.put("memory", vm.get("memory"));
+    putIfNotEmpty(out, "kernel", vm.get("kernel"));
+    if (vm.get("accel") != null && !"auto".equals(vm.get("accel"))) {
+      out.put("accel", vm.get("accel"));
+    }
+    return out;
+  }
+
+  private static void putIfNotEmpty(Map<String, Object> map, String key, Object value) {
+    boolean empty = value == null
+        || (value instanceof String s && s.isEmpty())
+        || (value instanceof List<?> l && l.isEmpty())
+        || (value instanceof Map<?, ?> m && m.isEmpty());
+    if (!empty) {
+      map.put(key, value);
+    }
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Map<String, ?> map(Object value) {
+    return value instanceof Map<?, ?> m ? (Map<String, ?>) m : Map.of();
+  }
+
+  private static List<?> list(Object value) {
+    return value instanceof List<?> l ? l : List.of();
+  }
+}

@@ -1,0 +1,114 @@
+package dev.peapod.manifest.canonical;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.peapod.manifest.ManifestParser;
+import dev.peapod.manifest.ParseResult;
+import dev.peapod.manifest.model.DesiredState;
+import dev.peapod.manifest.model.PodManifest;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** The canonical tree written back as a PeaPod document parses to the same pod. */
+class ManifestDocumentTest {
+
+  private static final String RICH = """
+      apiVersion: peapod.dev/v1alpha1
+      kind: PeaPod
+      metadata:
+        name: shop
+        labels: {team: web}
+        annotations: {note: "x: y"}
+      spec:
+        initContainers:
+        - name: migrate
+          image: app:2
+          command: [/migrate]
+        - name: proxy
+          image: proxy:1
+          restartPolicy: Always
+          ports: [{containerPort: 9000, hostPort: 9001, hostIP: 127.0.0.2}]
+        containers:
+        - name: web
+          image: web:latest
+          args: [--port, "8080"]
+          env: [{name: A, value: "1"}, {name: B, value: "$(A)x"}]
+          workingDir: /srv
+          ports: [{name: http, containerPort: 8080, hostPort: 8080}, {containerPort: 53, protocol: UDP}]
+          volumeMounts: [{name: data, mountPath: /data, readOnly: true, subPath: sub}, {name: cache, mountPath: /cache}]
+          resources: {limits: {memory: 128Mi, cpu: "2"}}
+          securityContext: {runAsUser: 1000, runAsGroup: 100}
+        - name: side
+          image: busybox:1.36
+          imagePullPolicy: Never
+          command: [sh, -c, "sleep 1"]
+        volumes:
+        - name: data
+          hostPath: {path: /tmp, type: Directory}
+        - name: cache
+          emptyDir: {medium: Memory, sizeLimit: 64Mi}
+        hostname: shop1
+        dnsPolicy: None
+        dnsConfig: {nameservers: [10.0.0.1], searches: [a.example], options: [{name: ndots, value: "2"}, {name: edns0}]}
+        hostAliases: [{ip: 10.0.0.9, hostnames: [db, db.local]}]
+        terminationGracePeriodSeconds: 5
+        restartPolicy: OnFailure
+        vm: {vcpus: 2, memory: 256Mi}
+        state: Created
+      """;
+
+  @Test
+  void aRichPodRoundTrips() throws Exception {
+    PodManifest original = parse("shop.yaml", RICH);
+    PodManifest back = roundTrip(original, original.spec().state() == DesiredState.CREATED);
+    assertEquals(CanonicalForm.json(original), CanonicalForm.json(back));
+    assertEquals(original, back);
+  }
+
+  @Test
+  void aPodOfDefaultsRoundTripsAndWritesFewFields() throws Exception {
+    PodManifest original = parse("min.yaml", """
+        apiVersion: peapod.dev/v1alpha1
+        kind: PeaPod
+        metadata: {name: min}
+        spec:
+          containers: [{name: c, image: busybox:1.36}]
+        """);
+    Map<String, Object> document = ManifestDocument.of(CanonicalForm.tree(original), false);
+    String json = new ObjectMapper().writeValueAsString(document);
+    assertEquals("{\"apiVersion\":\"peapod.dev/v1alpha1\",\"kind\":\"PeaPod\",\"metadata\":{\"name\":\"min\"},"
+        + "\"spec\":{\"containers\":[{\"name\":\"c\",\"image\":\"busybox:1.36\",\"imagePullPolicy\":\"IfNotPresent\"}],"
+        + "\"hostname\":\"min\",\"terminationGracePeriodSeconds\":30,\"restartPolicy\":\"Always\","
+        + "\"vm\":{\"vcpus\":1,\"memory\":\"" + original.spec().vm().memory().toNormalizedString() + "\"}}}", json);
+    assertEquals(original, roundTrip(original, false));
+  }
+
+  @Test
+  void theExamplesRoundTrip() throws Exception {
+    for (String file : new String[] {"web/web.yaml", "init-containers/migrate.yaml", "shared-pid/shared-pid.yaml"}) {
+      ParseResult parsed = ManifestParser.parse(Path.of("../../examples").resolve(file));
+      assertTrue(parsed.isValid(), parsed.diagnostics().all()::toString);
+      for (PodManifest pod : parsed.manifests()) {
+        assertEquals(CanonicalForm.json(pod), CanonicalForm.json(roundTrip(pod,
+            pod.spec().state() == DesiredState.CREATED)), file + " " + pod.name());
+      }
+    }
+  }
+
+  private static PodManifest roundTrip(PodManifest pod, boolean created) throws Exception {
+    // Through JSON as an applied record stores the tree, then as the text a user saves.
+    @SuppressWarnings("unchecked")
+    Map<String, Object> stored = new ObjectMapper().readValue(CanonicalForm.json(pod), Map.class);
+    String text = new ObjectMapper().writeValueAsString(ManifestDocument.of(stored, created));
+    return parse("back.json", text);
+  }
+
+  private static PodManifest parse(String name, String text) {
+    ParseResult parsed = ManifestParser.parse(name, text);
+    assertTrue(parsed.isValid(), () -> parsed.diagnostics().all() + "\n" + text);
+    return parsed.manifests().get(0);
+  }
+}
