@@ -153,7 +153,7 @@ public final class PodRunCommand extends PodCreateCommand implements IExitCodeGe
     Path cwd = Path.of("").toAbsolutePath();
     PodManifest manifest = new ImageRunFlags(image, pod, publish, env, volumes, workdir, user, memory, cpus,
         hostname, args).manifest(cwd, root.environment().env());
-    PodCommands.checkSupported(List.of(manifest));
+    PodCommands.checkSupported(root, List.of(manifest));
     try (QemuProvider provider = PodCommands.provider(root)) {
       try (PodLock lock = PodCommands.lock(root, spec, pod)) {
         if (provider.inspect(pod).isPresent()) {
