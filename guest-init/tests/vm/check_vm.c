@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1409,6 +1410,9 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	images_dir = o.images;
+	/* A VM that died (say, a guest-init a container could shut down) must
+	 * fail the checks that follow, not kill this driver on its next write. */
+	signal(SIGPIPE, SIG_IGN);
 	o.name = "main";
 	o.guest_port = 8080;
 	if (vm_boot(&vm_a, &o) < 0 || check_boot(&vm_a) < 0) {
