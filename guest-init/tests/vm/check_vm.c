@@ -1239,7 +1239,10 @@ static void check_reconnect(struct vm *vm)
 	free(m);
 	vm_disconnect(vm);
 	vm_clear_inbox(vm);
-	usleep(3500000);
+	/* The ticks take 1.6 s plus 8 forks and execs, which a loaded machine
+	 * stretches under TCG: wait for the last one rather than a fixed time. */
+	wait_log(vm, "ticker", "tick-7\n", 15000);
+	usleep(1000000); /* its exit (after one more sleep 0.2), still detached */
 	vm_log(vm, "ticker", PP_STREAM_STDOUT, log, sizeof(log));
 	check(strstr(log, "tick-0\n") && strstr(log, "tick-7\n"),
 	      "logs kept in the log file while no host is attached", "got \"%s\"", log);
