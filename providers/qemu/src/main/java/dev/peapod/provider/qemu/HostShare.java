@@ -1,7 +1,6 @@
 package dev.peapod.provider.qemu;
 
 import java.nio.file.Path;
-import java.util.Objects;
 
 /**
  * A hostPath volume's virtio-9p device: QEMU exports {@code dir}; the guest
@@ -42,11 +41,23 @@ public record HostShare(String volume, String tag, Path dir, String file, Path s
     if (other.readOnly && !readOnly) {
       return "hostPath volume \"" + volume + "\" is now mounted writable, and its export is read-only";
     }
-    if (!dir.equals(other.dir) || !Objects.equals(file, other.file)) {
+    if (other.file != null && other.dir.equals(other.source.getParent()) && !dir.equals(other.dir)) {
       return "hostPath volume \"" + volume + "\" (" + source + ") is now shared through "
           + dir + " (the running VM exports " + other.dir + ")";
     }
     return null;
+  }
+
+  /**
+   * This share once the pod directory's one-file share directories are {@code hostFilesNow} (a
+   * hand-over moves them); a directory volume, or a file volume of an older Peapod that exported
+   * the file's own directory, stays as it is.
+   */
+  public HostShare movedTo(Path hostFilesNow) {
+    if (file == null || dir.equals(source.getParent())) {
+      return this;
+    }
+    return new HostShare(volume, tag, hostFilesNow.resolve(volume), file, source, readOnly);
   }
 
   Path hostPath() {

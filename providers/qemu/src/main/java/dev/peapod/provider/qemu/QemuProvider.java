@@ -256,9 +256,9 @@ public final class QemuProvider implements Provider {
       PodRecord record = readPod(toDir);
       PodSpec spec = record.spec();
       PodSpecValidator.validate(spec, kernelFor(spec), config.initrd());
-      // With NEW's own directory of one-file shares: those of OLD's VM are in OLD's directory, which OLD
-      // keeps (and prepares again when it starts), so a pod with a one-file hostPath is refused here.
-      Optional<String> reason = VmCompatibility.recreateReason(vm, spec, kernelFor(spec), toDir.vmFiles().hostFiles());
+      // One-file shares are compared by the file they name; their directories move with the VM (VmHandOver).
+      Optional<String> reason = VmCompatibility.recreateReason(vm, spec, kernelFor(spec),
+          fromDir.vmFiles().hostFiles());
       if (reason.isPresent()) {
         throw new RecreateRequiredException(to, reason.get() + " (the VM of pod \"" + from + "\" cannot take it)");
       }

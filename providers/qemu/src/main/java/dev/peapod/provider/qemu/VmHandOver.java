@@ -74,7 +74,7 @@ final class VmHandOver {
       }
       // The old pod keeps what its containers wrote, as after a stop; the new one's log goes on from there.
       copyIfMissing(target.containersLog(), source.containersLog());
-      VmRecord moved = record.vm().handedOver(record.from(), target.imageShare());
+      VmRecord moved = record.vm().handedOver(record.from(), target.imageShare(), target.hostFiles());
       pauseOnPowerOff(target, record.to());
       to.writeVm(moved);
       from.deleteVm();

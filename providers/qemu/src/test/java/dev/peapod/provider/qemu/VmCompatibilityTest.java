@@ -88,6 +88,19 @@ class VmCompatibilityTest {
   }
 
   @Test
+  void aOneFileShareHandedOverMovesItsDirectoryAndStillFits() {
+    HostShare conf = new HostShare("conf", "peapod.vol.conf", Path.of("/state/pods/old/host-files/conf"), "app.conf",
+        Path.of("/etc/app/app.conf"), false);
+    HostShare moved = conf.movedTo(Path.of("/state/pods/new/host-files"));
+    assertEquals(Path.of("/state/pods/new/host-files/conf"), moved.dir());
+    assertEquals(DATA, DATA.movedTo(Path.of("/state/pods/new/host-files")), "a directory volume stays");
+    VmRecord running = vm(Path.of("/state/pods/new/images"), List.of(moved));
+    HostShare wanted = new HostShare("conf", "peapod.vol.conf", Path.of("/state/pods/other/host-files/conf"),
+        "app.conf", Path.of("/etc/app/app.conf"), false);
+    assertEquals(Optional.empty(), VmCompatibility.recreateReason(running, SPEC, KERNEL, List.of(wanted)));
+  }
+
+  @Test
   void aVmWithoutImageShareStillNeedsItsImagesAtLaunch() {
     VmRecord old = vm(null, List.of());
     assertEquals("image sha256:b of container \"app\" is not attached to the running VM, which has no image share"

@@ -78,7 +78,10 @@ public final class PodCommands {
 
   /** Every pod of the file checked for what the provider cannot run, before any image is pulled. */
   static void checkSupported(PeapodCommand root, List<PodManifest> manifests) {
-    HostPathAllowList hostPaths = hostPaths(root);
+    checkSupported(manifests, hostPaths(root));
+  }
+
+  static void checkSupported(List<PodManifest> manifests, HostPathAllowList hostPaths) {
     List<Diagnostic> problems = new ArrayList<>();
     manifests.forEach(m -> problems.addAll(ManifestToPodSpec.unsupported(m, hostPaths)));
     if (!problems.isEmpty()) {
@@ -88,9 +91,13 @@ public final class PodCommands {
 
   /** The manifest's pod as a provider spec, pulling missing images with progress on a terminal. */
   static PodSpec convert(PeapodCommand root, Output output, PodManifest manifest) {
+    return convert(root, output, manifest, hostPaths(root));
+  }
+
+  static PodSpec convert(PeapodCommand root, Output output, PodManifest manifest, HostPathAllowList hostPaths) {
     try (ImageStore store = LocalImages.open(root.environment())) {
       ManifestToPodSpec.Result result = new ManifestToPodSpec(
-          new StoreImageSource(store, reference -> new PullProgress(output, reference)), hostPaths(root))
+          new StoreImageSource(store, reference -> new PullProgress(output, reference)), hostPaths)
           .convert(manifest);
       result.warnings().forEach(w -> output.err().println(w));
       output.err().flush();

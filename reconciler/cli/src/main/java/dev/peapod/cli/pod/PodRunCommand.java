@@ -7,7 +7,9 @@ import dev.peapod.cli.PeapodCommand;
 import dev.peapod.cli.output.Output;
 import dev.peapod.engine.lock.PodLock;
 import dev.peapod.engine.lock.PodLockedException;
+import dev.peapod.engine.spec.HostPathAllowList;
 import dev.peapod.manifest.model.PodManifest;
+import dev.peapod.manifest.model.VolumeSource;
 import dev.peapod.plan.Action;
 import dev.peapod.provider.ContainerStatus;
 import dev.peapod.provider.LogQuery;
@@ -153,14 +155,19 @@ public final class PodRunCommand extends PodCreateCommand implements IExitCodeGe
     Path cwd = Path.of("").toAbsolutePath();
     PodManifest manifest = new ImageRunFlags(image, pod, publish, env, volumes, workdir, user, memory, cpus,
         hostname, args).manifest(cwd, root.environment().env());
-    PodCommands.checkSupported(root, List.of(manifest));
+    // -v paths are the user's own, typed here, as docker run takes them: allowed as named.
+    HostPathAllowList hostPaths = PodCommands.hostPaths(root).plus(manifest.spec().volumes().stream()
+        .filter(v -> v.source() instanceof VolumeSource.HostPath)
+        .map(v -> Path.of(((VolumeSource.HostPath) v.source()).path()))
+        .toList());
+    PodCommands.checkSupported(List.of(manifest), hostPaths);
     try (QemuProvider provider = PodCommands.provider(root)) {
       try (PodLock lock = PodCommands.lock(root, spec, pod)) {
         if (provider.inspect(pod).isPresent()) {
           throw new CliException(ExitCodes.IN_USE, "pod \"" + pod + "\" already exists: choose another --name,"
               + " or rm it first");
         }
-        PodSpec podSpec = PodCommands.convert(root, output, manifest);
+        PodSpec podSpec = PodCommands.convert(root, output, manifest, hostPaths);
         ManifestRecords.begin(root, manifest, Action.CREATE);
         provider.create(podSpec);
         ManifestRecords.applied(root, manifest);

@@ -72,6 +72,16 @@ public final class HostPathAllowList {
     return new HostPathAllowList(roots, file.toString());
   }
 
+  /**
+   * This list and {@code more}: for paths the user named on the command line ({@code peapod run
+   * IMAGE -v PATH:...}), which are the user's own choice rather than a manifest's.
+   */
+  public HostPathAllowList plus(List<Path> more) {
+    List<Path> all = new ArrayList<>(roots);
+    more.forEach(p -> all.add(p.toAbsolutePath().normalize()));
+    return new HostPathAllowList(all, configured);
+  }
+
   /** The allow-list of this process: {@code $PEAPOD_HOME} as the provider finds it, and its environment. */
   public static HostPathAllowList fromEnvironment() {
     Map<String, String> env = System.getenv();

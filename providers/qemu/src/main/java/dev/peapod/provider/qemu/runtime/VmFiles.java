@@ -68,7 +68,7 @@ public record VmFiles(Path dir) {
    * inode, so a rename within the file system does not disturb it.
    */
   public List<Path> runtimeFiles() {
-    return List.of(ctlSocket(), qmpSocket(), pidFile(), console(), containersLog(), imageShare());
+    return List.of(ctlSocket(), qmpSocket(), pidFile(), console(), containersLog(), imageShare(), hostFiles());
   }
 
   /** Why the sockets cannot be created at these paths, if they cannot. */

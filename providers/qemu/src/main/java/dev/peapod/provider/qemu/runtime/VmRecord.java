@@ -113,11 +113,13 @@ public record VmRecord(
 
   /**
    * This VM as pod {@code pod} runs it after a hand-over: its image share now in {@code imageShareNow}
-   * (moved with the pod directory's other VM files), its start under way until the new containers run.
+   * and its one-file hostPath directories in {@code hostFilesNow} (moved with the pod directory's other
+   * VM files), its start under way until the new containers run.
    */
-  public VmRecord handedOver(String launchedFor, Path imageShareNow) {
+  public VmRecord handedOver(String launchedFor, Path imageShareNow, Path hostFilesNow) {
+    List<HostShare> sharesNow = hostShares.stream().map(s -> s.movedTo(hostFilesNow)).toList();
     return new VmRecord(pid, processStartTime, hostBootId, guestBootId, accelerator, kernel, resources, images,
-        ports, startedAt, bootTime, false, imageShare == null ? null : imageShareNow, hostShares, boot,
+        ports, startedAt, bootTime, false, imageShare == null ? null : imageShareNow, sharesNow, boot,
         launchedAs != null ? launchedAs : launchedFor);
   }
 
