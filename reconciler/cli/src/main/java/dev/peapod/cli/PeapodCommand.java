@@ -1,5 +1,7 @@
 package dev.peapod.cli;
 
+import dev.peapod.cli.controller.ControllerCommands;
+import dev.peapod.cli.controller.SourcesCommand;
 import dev.peapod.cli.image.ImageCommand;
 import dev.peapod.cli.pod.PodCreateCommand;
 import dev.peapod.cli.pod.PodExecCommand;
@@ -56,7 +58,8 @@ public final class PeapodCommand implements Runnable {
   static final List<Class<?>> SUBCOMMANDS = List.of(VersionCommand.class, PodListCommand.class,
       PodCreateCommand.class, PodRunCommand.class, PodStartCommand.class, PodStopCommand.class,
       PodRemoveCommand.class, PodReplaceCommand.class, PodInspectCommand.class, PodLogsCommand.class,
-      PodExecCommand.class, PlanCommand.class, ApplyCommand.class, ImageCommand.class);
+      PodExecCommand.class, PlanCommand.class, ApplyCommand.class, ImageCommand.class, SourcesCommand.class,
+      ControllerCommands.Sync.class, ControllerCommands.Suspend.class, ControllerCommands.Resume.class);
 
   @Spec
   CommandSpec spec;

@@ -1,0 +1,96 @@
+package dev.peapod.cli.controller;
+
+import dev.peapod.cli.CliException;
+import dev.peapod.cli.ExitCodes;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+
+/**
+ * Talks to a running {@code peapod serve} over its unix socket, {@code $PEAPOD_HOME/peapod.sock}:
+ * one HTTP/1.1 request per connection ({@code Connection: close}), read to the end. The JDK's HTTP
+ * client cannot use a unix socket, and a request/response this small needs no library.
+ */
+public final class ControllerClient {
+
+  /** A response: status and body (chunked transfer decoded). */
+  public record Response(int status, String body) {}
+
+  private final Path socket;
+
+  public ControllerClient(Path peapodHome) {
+    this.socket = peapodHome.resolve("peapod.sock");
+  }
+
+  public Response get(String path) {
+    return send("GET", path);
+  }
+
+  public Response post(String path) {
+    return send("POST", path);
+  }
+
+  private Response send(String method, String path) {
+    if (!Files.exists(socket)) {
+      throw new CliException(ExitCodes.ERROR, "no controller runs for this Peapod home (" + socket
+          + " is missing); start one with: peapod serve --source ...");
+    }
+    try (SocketChannel channel = SocketChannel.open(UnixDomainSocketAddress.of(socket))) {
+      String request = method + " " + path + " HTTP/1.1\r\nHost: peapod\r\nAccept: application/json\r\n"
+          + "Content-Length: 0\r\nConnection: close\r\n\r\n";
+      channel.write(ByteBuffer.wrap(request.getBytes(StandardCharsets.US_ASCII)));
+      ByteArrayOutputStream raw = new ByteArrayOutputStream();
+      ByteBuffer buffer = ByteBuffer.allocate(16384);
+      while (channel.read(buffer) >= 0) {
+        raw.write(buffer.array(), 0, buffer.position());
+        buffer.clear();
+      }
+      return parse(raw.toByteArray());
+    } catch (IOException e) {
+      throw new CliException(ExitCodes.ERROR, "cannot talk to the controller on " + socket + ": " + e.getMessage()
+          + " (is peapod serve running?)", e);
+    }
+  }
+
+  static Response parse(byte[] raw) {
+    String text = new String(raw, StandardCharsets.UTF_8);
+    int headerEnd = text.indexOf("\r\n\r\n");
+    if (!text.startsWith("HTTP/1.") || headerEnd < 0) {
+      throw new CliException(ExitCodes.ERROR, "the controller sent no HTTP response");
+    }
+    String[] head = text.substring(0, headerEnd).split("\r\n");
+    int status = Integer.parseInt(head[0].split(" ")[1]);
+    boolean chunked = false;
+    for (String line : head) {
+      if (line.toLowerCase(Locale.ROOT).replace(" ", "").equals("transfer-encoding:chunked")) {
+        chunked = true;
+      }
+    }
+    String body = text.substring(headerEnd + 4);
+    return new Response(status, chunked ? unchunk(body) : body);
+  }
+
+  private static String unchunk(String body) {
+    StringBuilder out = new StringBuilder();
+    int at = 0;
+    while (at < body.length()) {
+      int lineEnd = body.indexOf("\r\n", at);
+      if (lineEnd < 0) {
+        break;
+      }
+      int size = Integer.parseInt(body.substring(at, lineEnd).split(";")[0].trim(), 16);
+      if (size == 0) {
+        break;
+      }
+      out.append(body, lineEnd + 2, lineEnd + 2 + size);
+      at = lineEnd + 2 + size + 2;
+    }
+    return out.toString();
+  }
+}

@@ -1,0 +1,218 @@
+package dev.peapod.controller.api;
+
+import dev.peapod.apply.PodRecords;
+import dev.peapod.controller.loop.PeapodController;
+import dev.peapod.engine.Engine;
+import dev.peapod.engine.PodView;
+import dev.peapod.engine.spec.ManifestToPodSpec;
+import dev.peapod.engine.spec.StoreImageSource;
+import dev.peapod.engine.ManifestRejectedException;
+import dev.peapod.manifest.ManifestParser;
+import dev.peapod.manifest.ParseResult;
+import dev.peapod.manifest.model.DesiredState;
+import dev.peapod.manifest.model.PodManifest;
+import dev.peapod.plan.Action;
+import dev.peapod.plan.AppliedRecord;
+import dev.peapod.plan.DesiredPod;
+import dev.peapod.plan.Owners;
+import dev.peapod.plan.PlanJson;
+import dev.peapod.provider.InvalidStateException;
+import dev.peapod.provider.LogQuery;
+import dev.peapod.provider.LogRecord;
+import dev.peapod.provider.PodNotFoundException;
+import dev.peapod.provider.PodSpec;
+import dev.peapod.provider.PodState;
+import dev.peapod.provider.PodStatus;
+import jakarta.inject.Inject;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.DELETE;
+import jakarta.ws.rs.DefaultValue;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.core.StreamingOutput;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.stream.Stream;
+
+/**
+ * The pods of this Peapod home, whoever owns them: the same data {@code peapod ps -o json} prints,
+ * plus owner, the change the controller plans for a pod and its last events. Changing a pod here
+ * is changing it by hand (as the CLI would): a pod a source owns is put back to the source's spec
+ * unless the source is suspended.
+ */
+@Path("/v1/pods")
+@Produces(MediaType.APPLICATION_JSON)
+public class PodsResource {
+
+  private static final String COMMAND = "peapod serve (API)";
+
+  @Inject
+  PeapodController controller;
+
+  /** Every pod, from the inventory: no guest is asked, so this stays fast with many pods. */
+  @GET
+  public List<Map<String, Object>> list() {
+    try (Engine engine = controller.openEngine(COMMAND)) {
+      PodRecords records = engine.records();
+      Map<String, AppliedRecord> all = records.store().readAll();
+      return engine.provider().inventory().stream()
+          .map(p -> PodView.data(p, Optional.ofNullable(all.get(p.name())).map(AppliedRecord::managedBy).orElse(null)))
+          .toList();
+    }
+  }
+
+  /** One pod with its containers (asked from its guest), owner, pending change and last events. */
+  @GET
+  @Path("{name}")
+  public Map<String, Object> get(@PathParam("name") String name) {
+    try (Engine engine = controller.openEngine(COMMAND)) {
+      PodStatus status = engine.provider().inspect(name).orElseThrow(() -> new PodNotFoundException(name));
+      Map<String, Object> data = PodView.data(status, engine.records().owner(name).orElse(null));
+      data.put("pendingChange", controller.pendingChange(name).map(c -> {
+        var json = PlanJson.toJson(new dev.peapod.plan.Plan(List.of(c), 0, "-", java.time.Instant.EPOCH,
+            Optional.empty(), List.of()));
+        return json.get("changes").get(0);
+      }).orElse(null));
+      data.put("events", controller.events().recent("pod", name, 20));
+      return data;
+    }
+  }
+
+  /**
+   * Creates and starts the pods of a manifest (YAML or JSON, several documents allowed), as
+   * {@code peapod run -f} does; they are owned by {@code cli}, as pods made by hand are.
+   */
+  @POST
+  @Consumes({"application/yaml", "text/yaml", MediaType.APPLICATION_JSON, MediaType.TEXT_PLAIN})
+  public Response run(String manifest) {
+    ParseResult parsed = ManifestParser.parse("request", manifest);
+    if (!parsed.isValid()) {
+      throw new ManifestRejectedException(parsed.diagnostics().all());
+    }
+    List<Map<String, Object>> started = new ArrayList<>();
+    try (Engine engine = controller.openEngine(COMMAND)) {
+      for (PodManifest pod : parsed.manifests()) {
+        started.add(PodView.data(createAndStart(engine, pod), Owners.CLI));
+      }
+    }
+    return Response.status(201).entity(started.size() == 1 ? started.get(0) : started).build();
+  }
+
+  private PodStatus createAndStart(Engine engine, PodManifest manifest) {
+    List<?> unsupported = ManifestToPodSpec.unsupported(manifest);
+    if (!unsupported.isEmpty()) {
+      throw new ManifestRejectedException(ManifestToPodSpec.unsupported(manifest));
+    }
+    try (AutoCloseable lock = Engine.fileLocks(engine.home(), COMMAND).lock(manifest.name())) {
+      if (engine.provider().inspect(manifest.name()).isPresent()) {
+        throw new InvalidStateException(manifest.name(), PodState.CREATED, "already exists");
+      }
+      PodSpec spec = new ManifestToPodSpec(StoreImageSource.quiet(engine.images())).convert(manifest).spec();
+      PodRecords records = engine.records();
+      records.begin(manifest.name(), Action.CREATE, Owners.CLI, manifest.origin().file());
+      PodStatus status = engine.provider().create(spec);
+      records.done(DesiredPod.of(manifest), Owners.CLI);
+      if (manifest.spec().state() == DesiredState.RUNNING) {
+        status = engine.provider().start(manifest.name());
+      }
+      controller.events().normal("Created", "pod", manifest.name(), "created through the API");
+      return status;
+    } catch (RuntimeException e) {
+      throw e;
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  @POST
+  @Path("{name}/start")
+  public Map<String, Object> start(@PathParam("name") String name) {
+    return change(name, engine -> engine.provider().start(name));
+  }
+
+  @POST
+  @Path("{name}/stop")
+  public Map<String, Object> stop(@PathParam("name") String name, @QueryParam("grace") Long graceSeconds) {
+    return change(name, engine -> {
+      PodStatus pod = engine.provider().inspect(name).orElseThrow(() -> new PodNotFoundException(name));
+      Duration grace = graceSeconds == null ? pod.spec().terminationGracePeriod() : Duration.ofSeconds(graceSeconds);
+      return engine.provider().stop(name, grace);
+    });
+  }
+
+  @DELETE
+  @Path("{name}")
+  public Response remove(@PathParam("name") String name, @QueryParam("force") boolean force) {
+    try (Engine engine = controller.openEngine(COMMAND);
+        AutoCloseable lock = Engine.fileLocks(engine.home(), COMMAND).lock(name)) {
+      PodStatus pod = engine.provider().inspect(name).orElseThrow(() -> new PodNotFoundException(name));
+      if (pod.state() == PodState.RUNNING && !force) {
+        throw new InvalidStateException(name, pod.state(), "is running: stop it first, or DELETE with ?force=true");
+      }
+      engine.provider().remove(name, pod.spec().terminationGracePeriod());
+      engine.records().removed(name);
+      return Response.noContent().build();
+    } catch (RuntimeException e) {
+      throw e;
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** Container output as text, one line per record ({@code NAME| } prefixed without {@code container}); chunked. */
+  @GET
+  @Path("{name}/logs")
+  @Produces(MediaType.TEXT_PLAIN)
+  public StreamingOutput logs(@PathParam("name") String name, @QueryParam("container") String container,
+      @QueryParam("follow") @DefaultValue("false") boolean follow, @QueryParam("tailLines") Integer tailLines) {
+    LogQuery query = new LogQuery(Optional.ofNullable(container), follow,
+        tailLines == null ? OptionalInt.empty() : OptionalInt.of(tailLines));
+    Engine engine = controller.openEngine(COMMAND);
+    Stream<LogRecord> records;
+    try {
+      records = engine.provider().logs(name, query);
+    } catch (RuntimeException e) {
+      engine.close();
+      throw e;
+    }
+    return out -> {
+      try (engine; records) {
+        var it = records.iterator();
+        while (it.hasNext()) {
+          LogRecord record = it.next();
+          String prefix = container == null ? record.container() + "| " : "";
+          out.write((prefix + record.text()).getBytes(StandardCharsets.UTF_8));
+          out.flush();
+        }
+      }
+    };
+  }
+
+  private interface PodChange {
+    PodStatus apply(Engine engine);
+  }
+
+  private Map<String, Object> change(String name, PodChange change) {
+    try (Engine engine = controller.openEngine(COMMAND);
+        AutoCloseable lock = Engine.fileLocks(engine.home(), COMMAND).lock(name)) {
+      PodStatus status = change.apply(engine);
+      return PodView.data(status, engine.records().owner(name).orElse(null));
+    } catch (RuntimeException e) {
+      throw e;
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+}

@@ -1,0 +1,49 @@
+package dev.peapod.controller.source;
+
+import dev.peapod.controller.config.ControllerConfig.SourceConfig;
+import dev.peapod.engine.source.DesiredStateSource;
+import dev.peapod.engine.source.DirectorySource;
+import dev.peapod.git.GitCredentials;
+import dev.peapod.git.GitMirror;
+import dev.peapod.git.GitRef;
+import dev.peapod.git.GitSourceSpec;
+import java.nio.file.Path;
+import java.util.List;
+
+/** The reader of each kind of source location. */
+public final class SourceReaders {
+  private SourceReaders() {}
+
+  /**
+   * @param home {@code $PEAPOD_HOME}; git checkouts live under {@code sources/NAME}
+   * @throws IllegalArgumentException for a location this build cannot read
+   */
+  public static DesiredStateSource reader(String name, SourceLocation location, SourceConfig config, Path home) {
+    if (location instanceof SourceLocation.Directory dir) {
+      return new DirectorySource(List.of(dir.path()), location.owner());
+    }
+    SourceLocation.Git git = (SourceLocation.Git) location;
+    GitSourceSpec spec = new GitSourceSpec(git.url(), GitRef.parse(git.ref()), git.path(), credentials(name, config));
+    return new GitSource(new GitMirror(home.resolve("sources").resolve(name), spec, config.timeout()), location.owner());
+  }
+
+  /** At most one kind of credentials per source; none for public repositories. */
+  static GitCredentials credentials(String name, SourceConfig config) {
+    int given = (config.tokenFile().isPresent() ? 1 : 0) + (config.basicAuth().isPresent() ? 1 : 0)
+        + (config.sshKeyFile().isPresent() ? 1 : 0);
+    if (given > 1) {
+      throw new IllegalArgumentException("source " + name + ": give one of token-file, basic-auth, ssh-key-file");
+    }
+    if (config.tokenFile().isPresent()) {
+      return GitCredentials.token(Path.of(config.tokenFile().get()));
+    }
+    if (config.basicAuth().isPresent()) {
+      return GitCredentials.basic(Path.of(config.basicAuth().get()));
+    }
+    if (config.sshKeyFile().isPresent()) {
+      return GitCredentials.ssh(Path.of(config.sshKeyFile().get()), Path.of(config.knownHostsFile().orElseThrow(
+          () -> new IllegalArgumentException("source " + name + ": ssh-key-file needs known-hosts-file"))));
+    }
+    return GitCredentials.none();
+  }
+}

@@ -1,0 +1,298 @@
+package dev.peapod.controller.it;
+
+import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.equalTo;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.peapod.provider.PodState;
+import dev.peapod.provider.qemu.QemuProvider;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.path.json.JsonPath;
+import java.io.IOException;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * The controller end to end over a directory source, with real VMs: the test edits the directory
+ * as a user (or a git checkout) would and changes pods behind the controller's back, and watches
+ * the API until the pods are as the directory says. One scenario, in order.
+ */
+@QuarkusTest
+@QuarkusTestResource(value = ControllerHome.class, restrictToAnnotatedClass = true)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class DirectorySourceIT {
+
+  private static final Duration CONVERGE = Duration.ofSeconds(90);
+
+  private static String token() throws IOException {
+    return Files.readString(ControllerHome.home.resolve("api-token")).trim();
+  }
+
+  private static void write(String pod, String greeting, String extraSpec) throws IOException {
+    Files.writeString(ControllerHome.pods.resolve(pod + ".yaml"), """
+        apiVersion: peapod.dev/v1alpha1
+        kind: PeaPod
+        metadata:
+          name: %s
+        spec:
+          containers:
+            - name: main
+              image: it/bb:1
+              command: [sh, -c, 'echo "greeting=$GREETING"; exec sleep 100000']
+              env:
+                - {name: GREETING, value: %s}
+        %s""".formatted(pod, greeting, extraSpec));
+  }
+
+  private static JsonPath pod(String name) throws IOException {
+    return given().header("Authorization", "Bearer " + token()).get("/v1/pods/" + name).then().extract().jsonPath();
+  }
+
+  private static int status(String name) throws IOException {
+    return given().header("Authorization", "Bearer " + token()).get("/v1/pods/" + name).statusCode();
+  }
+
+  private static void await(String what, Supplier<Boolean> condition) throws InterruptedException {
+    Instant deadline = Instant.now().plus(CONVERGE);
+    while (Instant.now().isBefore(deadline)) {
+      try {
+        if (condition.get()) {
+          return;
+        }
+      } catch (RuntimeException | AssertionError e) {
+        // not there yet
+      }
+      Thread.sleep(250);
+    }
+    throw new AssertionError("not within " + CONVERGE + ": " + what);
+  }
+
+  private static String bootId(String name) {
+    try {
+      JsonPath pod = pod(name);
+      return "RUNNING".equals(pod.getString("state")) && pod.getList("containers").size() == 1
+          && "RUNNING".equals(pod.getString("containers[0].state")) ? pod.getString("vm.bootId") : null;
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static String greeting(String name) throws IOException {
+    return given().header("Authorization", "Bearer " + token())
+        .queryParam("container", "main").get("/v1/pods/" + name + "/logs").asString();
+  }
+
+  @Test
+  @Order(1)
+  void aDeclaredPodIsCreatedAndStarted() throws Exception {
+    write("web", "hello", "");
+    await("web running", () -> bootId("web") != null);
+    JsonPath web = pod("web");
+    assertEquals("dir:" + ControllerHome.pods, web.getString("owner"));
+    await("the source is Ready", () -> sourceCondition("Ready").equals("True"));
+    assertTrue(greeting("web").contains("greeting=hello"));
+    given().get("/q/health/ready").then().statusCode(200);
+  }
+
+  @Test
+  @Order(2)
+  void anEnvChangeIsAReplaceInTheSameVm() throws Exception {
+    String before = bootId("web");
+    write("web", "changed", "");
+    await("web replaced", () -> {
+      try {
+        return greeting("web").contains("greeting=changed");
+      } catch (IOException e) {
+        throw new IllegalStateException(e);
+      }
+    });
+    await("web running again", () -> bootId("web") != null);
+    assertEquals(before, bootId("web"), "same VM: a replace keeps the boot id");
+  }
+
+  @Test
+  @Order(3)
+  void aVmLevelChangeIsARecreate() throws Exception {
+    String before = bootId("web");
+    write("web", "changed", "  vm:\n    memory: 192Mi\n");
+    await("web recreated", () -> {
+      String now = bootId("web");
+      return now != null && !now.equals(before);
+    });
+    assertEquals(192, pod("web").getInt("memoryMiB"));
+  }
+
+  @Test
+  @Order(4)
+  void aBrokenManifestChangesNothingAndSaysWhereItIsBroken() throws Exception {
+    String before = bootId("web");
+    Files.writeString(ControllerHome.pods.resolve("broken.yaml"), """
+        apiVersion: peapod.dev/v1alpha1
+        kind: PeaPod
+        metadata: {name: broken}
+        spec:
+          containers: [{name: main, image: it/bb:1, colour: blue}]
+        """);
+    write("web", "not-applied", "  vm:\n    memory: 192Mi\n");
+    await("the source reports the diagnostics", () -> sourceCondition("Ready").equals("False")
+        && source().getList("diagnostics", String.class).stream()
+            .anyMatch(d -> d.contains("broken.yaml:5:") && d.contains("colour: unknown field")));
+    assertEquals("ValidationFailed", source().getString("conditions.find { it.type == 'Ready' }.reason"));
+    Thread.sleep(3000);
+    assertEquals(before, bootId("web"), "the last good revision keeps running");
+    assertTrue(!greeting("web").contains("not-applied"));
+    assertEquals(404, status("broken"));
+    Files.delete(ControllerHome.pods.resolve("broken.yaml"));
+    write("web", "changed", "  vm:\n    memory: 192Mi\n");
+    await("the source is Ready again", () -> sourceCondition("Ready").equals("True"));
+  }
+
+  @Test
+  @Order(5)
+  void aVmThatDiesIsStartedAgain() throws Exception {
+    String before = bootId("web");
+    long pid = pod("web").getLong("vm.pid");
+    ProcessHandle.of(pid).orElseThrow().destroyForcibly();
+    await("web restarted", () -> {
+      String now = bootId("web");
+      return now != null && !now.equals(before);
+    });
+  }
+
+  @Test
+  @Order(6)
+  void aPodRemovedByHandIsCreatedAgain() throws Exception {
+    try (QemuProvider provider = ControllerHome.provider()) {
+      provider.remove("web", Duration.ZERO);
+    }
+    Files.deleteIfExists(ControllerHome.home.resolve("applied/web.json"));
+    await("web created again", () -> bootId("web") != null);
+  }
+
+  @Test
+  @Order(7)
+  void aSuspendedSourceLeavesHandChangesAlone() throws Exception {
+    given().header("Authorization", "Bearer " + token()).post("/v1/sources/pods/suspend").then().statusCode(200)
+        .body("suspended", equalTo(true));
+    try (QemuProvider provider = ControllerHome.provider()) {
+      provider.stop("web", Duration.ZERO);
+    }
+    Thread.sleep(4000); // more than the drift interval and the source interval
+    assertEquals("CREATED", pod("web").getString("state"), "suspended: the hand stop stays");
+    given().header("Authorization", "Bearer " + token()).post("/v1/sources/pods/resume").then().statusCode(200);
+    await("web running after resume", () -> bootId("web") != null);
+    JsonPath events = JsonPath.from(given().header("Authorization", "Bearer " + token()).get("/v1/pods/web")
+        .asString());
+    List<Map<String, Object>> recent = events.getList("events");
+    assertTrue(recent.stream().anyMatch(e -> "Started".equals(e.get("reason"))), recent::toString);
+  }
+
+  @Test
+  @Order(8)
+  void tcpNeedsTheTokenExceptForHealthAndMetrics() throws Exception {
+    given().get("/v1/pods").then().statusCode(401).contentType("application/problem+json");
+    given().header("Authorization", "Bearer not-the-token").get("/v1/pods").then().statusCode(401);
+    given().get("/q/openapi").then().statusCode(401);
+    given().get("/q/health/live").then().statusCode(200);
+    String metrics = given().get("/q/metrics").then().statusCode(200).extract().asString();
+    assertTrue(metrics.contains("peapod_reconcile_duration_seconds"), "reconcile histogram");
+    assertTrue(metrics.contains("peapod_actions_total{action=\"create\""), "actions by kind");
+    assertTrue(metrics.contains("peapod_queue_depth"), "queue depth");
+    assertTrue(metrics.contains("peapod_pods{state=\"running\"}"), "pods by state");
+    assertTrue(metrics.contains("peapod_source_last_sync_seconds{source=\"pods\"}"), "last sync time");
+    assertEquals("rw-------", PosixFilePermissions.toString(
+        Files.getPosixFilePermissions(ControllerHome.home.resolve("api-token"))));
+  }
+
+  @Test
+  @Order(9)
+  void theUnixSocketServesWithoutAToken() throws Exception {
+    Path socket = ControllerHome.home.resolve("peapod.sock");
+    assertEquals("rw-rw----", PosixFilePermissions.toString(Files.getPosixFilePermissions(socket)));
+    try (SocketChannel channel = SocketChannel.open(UnixDomainSocketAddress.of(socket))) {
+      channel.write(ByteBuffer.wrap("GET /v1/version HTTP/1.1\r\nHost: peapod\r\nConnection: close\r\n\r\n"
+          .getBytes(StandardCharsets.US_ASCII)));
+      ByteBuffer buffer = ByteBuffer.allocate(65536);
+      while (channel.read(buffer) >= 0) {
+        // read to the end
+      }
+      String response = new String(buffer.array(), 0, buffer.position(), StandardCharsets.UTF_8);
+      assertTrue(response.startsWith("HTTP/1.1 200"), response);
+      assertTrue(response.contains("\"api\":\"v1\""), response);
+    }
+  }
+
+  @Test
+  @Order(10)
+  void aPodNoLongerDeclaredIsRemoved() throws Exception {
+    write("extra", "hi", "");
+    await("extra running", () -> bootId("extra") != null);
+    Files.delete(ControllerHome.pods.resolve("extra.yaml"));
+    await("extra removed", () -> {
+      try {
+        return status("extra") == 404;
+      } catch (IOException e) {
+        throw new IllegalStateException(e);
+      }
+    });
+    assertNotEquals(null, bootId("web"), "web stays");
+    try (QemuProvider provider = ControllerHome.provider()) {
+      assertEquals(PodState.RUNNING, provider.inventory().get(0).state());
+    }
+  }
+
+  @Test
+  @Order(11)
+  void theCliTalksToTheControllerOverItsSocket() throws Exception {
+    String sources = peapod("sources");
+    assertTrue(sources.lines().anyMatch(l -> l.startsWith("pods ") && l.contains("True")), sources);
+    assertTrue(peapod("suspend", "pods").contains("Suspended pods"));
+    assertEquals(true, source().getBoolean("suspended"));
+    assertTrue(peapod("resume", "pods").contains("Resumed pods"));
+    assertEquals(false, source().getBoolean("suspended"));
+    String ps = peapod("ps");
+    assertTrue(ps.lines().anyMatch(l -> l.startsWith("web ") && l.endsWith("dir:" + ControllerHome.pods)), ps);
+  }
+
+  /** {@code ./peapod ARGS} against the test's home; its stdout, after asserting it exited 0. */
+  private static String peapod(String... args) throws Exception {
+    List<String> command = new java.util.ArrayList<>(List.of(ControllerHome.REPO.resolve("peapod").toString()));
+    command.addAll(List.of(args));
+    ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+    builder.environment().put("PEAPOD_HOME", ControllerHome.home.toString());
+    Process process = builder.start();
+    String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertEquals(0, process.waitFor(), out);
+    return out;
+  }
+
+  private static JsonPath source() {
+    try {
+      return given().header("Authorization", "Bearer " + token()).get("/v1/sources/pods").then().statusCode(200)
+          .extract().jsonPath();
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static String sourceCondition(String type) {
+    return source().getString("conditions.find { it.type == '" + type + "' }.status");
+  }
+}
