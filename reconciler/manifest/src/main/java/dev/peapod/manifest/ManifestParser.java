@@ -43,9 +43,21 @@ public final class ManifestParser {
    * JSON; anything else as YAML (of which JSON is, nearly, a subset).
    */
   public static ParseResult parse(String name, String content) {
+    return parse(name, content, name.endsWith(".json"));
+  }
+
+  /**
+   * Reads {@code content} as JSON whatever its name: an object from the Kubernetes API, named in
+   * diagnostics as {@code k8s:NAMESPACE/NAME}.
+   */
+  public static ParseResult parseJson(String name, String content) {
+    return parse(name, content, true);
+  }
+
+  private static ParseResult parse(String name, String content, boolean json) {
     Diagnostics diagnostics = new Diagnostics();
     Problems problems = new Problems(name, diagnostics);
-    List<SourceDocument> documents = name.endsWith(".json")
+    List<SourceDocument> documents = json
         ? new JsonReader(name, diagnostics).read(content)
         : new YamlReader(name, diagnostics).read(content);
     DocumentDecoder decoder = new DocumentDecoder(problems);

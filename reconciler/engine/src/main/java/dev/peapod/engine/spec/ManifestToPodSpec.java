@@ -133,7 +133,9 @@ public final class ManifestToPodSpec {
   /** The directory of the manifest's file, null when it was not read from one. */
   private static Path manifestDirectory(PodManifest manifest) {
     String file = manifest.origin().file();
-    if (file == null || file.isEmpty() || file.startsWith("<") || file.equals("-")) {
+    // A custom resource ("k8s:NAMESPACE/NAME") came from the API, not from a directory that could
+    // lend it host paths.
+    if (file == null || file.isEmpty() || file.startsWith("<") || file.equals("-") || file.startsWith("k8s:")) {
       return null;
     }
     return Path.of(file).toAbsolutePath().normalize().getParent();

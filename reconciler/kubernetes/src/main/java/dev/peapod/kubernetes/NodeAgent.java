@@ -1,0 +1,341 @@
+package dev.peapod.kubernetes;
+
+import dev.peapod.apply.ApplyListener;
+import dev.peapod.engine.Engine;
+import dev.peapod.engine.ManifestRejectedException;
+import dev.peapod.engine.PodReconciler;
+import dev.peapod.engine.ReconcileResult;
+import dev.peapod.engine.source.DesiredSnapshot;
+import dev.peapod.kubernetes.StatusReport.Outcome;
+import dev.peapod.manifest.diag.Diagnostic;
+import dev.peapod.manifest.model.DesiredState;
+import dev.peapod.plan.Action;
+import dev.peapod.plan.ActualPod;
+import dev.peapod.plan.AppliedRecord;
+import dev.peapod.plan.Change;
+import dev.peapod.plan.Plan;
+import dev.peapod.plan.PlanOptions;
+import dev.peapod.provider.PodStatus;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
+import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+
+/**
+ * The node agent's Kubernetes side: an informer over the PeaPods labelled with this node's name
+ * ({@link PeaPods#NODE_LABEL}; the API server filters, so PeaPods of other nodes never reach this
+ * agent), a {@link KeyQueue} of their keys, and workers that take one PeaPod at a time through the
+ * engine's {@link PodReconciler} with the PeaPod's own {@link KubernetesSource}: one owner
+ * ({@code k8s:NAMESPACE/NAME}), one pod, and a plan that can touch nothing else.
+ *
+ * <p>Each pass: add the finalizer before anything exists on the node; read the spec with the
+ * manifest parser (an invalid spec is reported in status and Events, and changes nothing); write
+ * the planned change into {@code status.pendingChange}; carry it out; write the status from the
+ * pod as it is now, and an Event for what was done. A PeaPod being deleted is planned with no pod,
+ * so its pod is removed, and then the finalizer goes.
+ *
+ * <p>Pods whose record names a PeaPod that is not in the cache are removed only after the informer
+ * has synced and the API server, asked for that one PeaPod, says it is gone or bound to another
+ * node: an agent that was down while a PeaPod was deleted cleans up when it comes back, and an
+ * empty or stale cache removes nothing.
+ */
+public final class NodeAgent implements AutoCloseable {
+
+  private static final System.Logger LOG = System.getLogger(NodeAgent.class.getName());
+
+  private final KubernetesClient client;
+  private final String node;
+  private final Supplier<Engine> engines;
+  private final Clock clock;
+  private final Duration resync;
+  private final PeaPodWriter writer;
+  private final AgentEvents events;
+  private final KeyQueue queue = new KeyQueue(Duration.ofSeconds(1), Duration.ofMinutes(5));
+  private final List<Thread> workers = new ArrayList<>();
+  private ScheduledExecutorService timers;
+  private SharedIndexInformer<GenericKubernetesResource> informer;
+
+  /**
+   * @param client talks to the API server; the agent does not close it
+   * @param node this node's name, as PeaPods are labelled with it
+   * @param engines opens an engine for one pass (its own provider, the node's shared image store)
+   * @param resync how often every PeaPod is looked at again, and orphans are looked for
+   */
+  public NodeAgent(KubernetesClient client, String node, Supplier<Engine> engines, Clock clock, Duration resync) {
+    this.client = client;
+    this.node = node;
+    this.engines = engines;
+    this.clock = clock;
+    this.resync = resync;
+    this.writer = new PeaPodWriter(client);
+    this.events = new AgentEvents(client, node, clock);
+  }
+
+  public String node() {
+    return node;
+  }
+
+  /** Starts the informer and one worker (VMs boot one at a time per node) and returns. */
+  public synchronized void start() {
+    informer = client.genericKubernetesResources(PeaPods.CONTEXT).inAnyNamespace()
+        .withLabel(PeaPods.NODE_LABEL, node)
+        .inform(new ResourceEventHandler<>() {
+          @Override
+          public void onAdd(GenericKubernetesResource peaPod) {
+            queue.add(PeaPods.key(peaPod));
+          }
+
+          @Override
+          public void onUpdate(GenericKubernetesResource before, GenericKubernetesResource after) {
+            if (worthAPass(before, after)) {
+              queue.add(PeaPods.key(after));
+            }
+          }
+
+          @Override
+          public void onDelete(GenericKubernetesResource peaPod, boolean finalStateUnknown) {
+            // Gone from this node's view (deleted without our finalizer, or bound elsewhere): its
+            // pod, if any, is an orphan now.
+            timers.execute(NodeAgent.this::removeOrphans);
+          }
+        }, resync.toMillis());
+    timers = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "peapod-agent-timer"));
+    Thread worker = daemon(this::work, "peapod-agent-worker");
+    workers.add(worker);
+    worker.start();
+    timers.scheduleWithFixedDelay(this::removeOrphans, 0, resync.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  /**
+   * A resync (same resourceVersion) or a change of what the agent acts on. Not a change of the
+   * status alone: every status write would otherwise come back as a pass, and a failing PeaPod
+   * would be retried at once instead of after its backoff.
+   */
+  static boolean worthAPass(GenericKubernetesResource before, GenericKubernetesResource after) {
+    return Objects.equals(before.getMetadata().getResourceVersion(), after.getMetadata().getResourceVersion())
+        || !Objects.equals(before.getMetadata().getGeneration(), after.getMetadata().getGeneration())
+        || !Objects.equals(before.getMetadata().getDeletionTimestamp(), after.getMetadata().getDeletionTimestamp())
+        || !Objects.equals(before.getMetadata().getFinalizers(), after.getMetadata().getFinalizers())
+        || !Objects.equals(before.getMetadata().getLabels(), after.getMetadata().getLabels())
+        || !Objects.equals(before.getMetadata().getAnnotations(), after.getMetadata().getAnnotations());
+  }
+
+  /** Whether the informer has listed every PeaPod of this node once. */
+  public boolean synced() {
+    return informer != null && informer.hasSynced();
+  }
+
+  @Override
+  public synchronized void close() {
+    queue.shutDown();
+    if (timers != null) {
+      timers.shutdownNow();
+    }
+    if (informer != null) {
+      informer.close();
+    }
+    for (Thread worker : workers) {
+      try {
+        worker.join(Duration.ofSeconds(60).toMillis());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+
+  private void work() {
+    while (true) {
+      Optional<String> key;
+      try {
+        key = queue.take();
+      } catch (InterruptedException e) {
+        return;
+      }
+      if (key.isEmpty()) {
+        return;
+      }
+      try {
+        reconcile(key.get());
+      } catch (RuntimeException e) {
+        LOG.log(System.Logger.Level.WARNING, "PeaPod " + key.get() + ": pass failed: " + e.getMessage(), e);
+        queue.addRateLimited(key.get());
+      } finally {
+        queue.done(key.get());
+      }
+    }
+  }
+
+  /** One pass over one PeaPod, as it is in the cache now. */
+  void reconcile(String key) {
+    GenericKubernetesResource peaPod = informer.getStore().getByKey(key);
+    if (peaPod == null) {
+      return;
+    }
+    boolean deleting = PeaPods.deleting(peaPod);
+    if (deleting && !PeaPods.hasFinalizer(peaPod)) {
+      return; // nothing of it was ever made here, or it is already cleaned up
+    }
+    if (!deleting && !PeaPods.hasFinalizer(peaPod)) {
+      peaPod = writer.addFinalizer(peaPod);
+    }
+    KubernetesSource source = new KubernetesSource(peaPod);
+    String pod = source.podName();
+    DesiredSnapshot snapshot;
+    try {
+      snapshot = source.read();
+    } catch (ManifestRejectedException e) {
+      invalid(peaPod, pod, e);
+      return;
+    }
+    Optional<DesiredState> desired = snapshot.pods().stream().findFirst().map(p -> p.state());
+    // A PeaPod being deleted is its owner's explicit removal: the mass-removal guard, which is
+    // there for sources that come back empty by accident, does not hold it back.
+    PlanOptions options = new PlanOptions(Set.of(), deleting, 0, source.owner(), false);
+    try (Engine engine = engines.get()) {
+      Plan plan = engine.planOne(snapshot, pod, options);
+      Optional<Change> next = plan.changes().stream().findFirst();
+      if (next.isPresent() && plan.conflicts().isEmpty() && plan.refusal().isEmpty()) {
+        writeStatus(peaPod, pod, deleting, desired, engine.provider().inspect(pod), new Outcome.Pending(next.get()));
+      }
+      ReconcileResult result = new PodReconciler(engine).reconcile(pod, snapshot, options,
+          PodReconciler.ChangeGate.OPEN, ApplyListener.NONE);
+      Optional<PodStatus> now = engine.provider().inspect(pod);
+      Outcome outcome = outcome(peaPod, key, result);
+      if (deleting && result instanceof ReconcileResult.Converged && now.isEmpty()) {
+        writer.removeFinalizer(peaPod);
+        return;
+      }
+      writeStatus(peaPod, pod, deleting, desired, now, outcome);
+    }
+  }
+
+  /** Forgets, retries or reports, as the result asks, with an Event for what was done or went wrong. */
+  private Outcome outcome(GenericKubernetesResource peaPod, String key, ReconcileResult result) {
+    if (result instanceof ReconcileResult.Converged converged) {
+      queue.forget(key);
+      converged.applied().ifPresent(change -> events.normal(peaPod, eventReason(change.action()),
+          StatusReport.summary(change)));
+      return new Outcome.Converged();
+    }
+    if (result instanceof ReconcileResult.Retry retry) {
+      Duration after = queue.addRateLimited(key);
+      String message = retry.change().action().verb() + " failed: " + message(retry.cause());
+      events.warning(peaPod, "Failed", message + " (retry in " + after.toSeconds() + " s)");
+      return new Outcome.Failing("ReconciliationFailed", message);
+    }
+    if (result instanceof ReconcileResult.Deferred deferred) {
+      queue.addAfter(key, deferred.after());
+      String message = "its VM keeps ending; next start in " + deferred.after().toSeconds() + " s";
+      events.warning(peaPod, "BackOff", message);
+      return new Outcome.Failing("CrashLoopBackOff", message);
+    }
+    ReconcileResult.Stalled stalled = (ReconcileResult.Stalled) result;
+    events.warning(peaPod, stalled.reason().name(), stalled.message());
+    return new Outcome.Stalled(stalled.reason().name(), stalled.message(), List.of());
+  }
+
+  private void invalid(GenericKubernetesResource peaPod, String pod, ManifestRejectedException e) {
+    List<String> diagnostics = e.diagnostics().stream().map(NodeAgent::withoutPosition).toList();
+    String message = diagnostics.size() == 1 ? diagnostics.get(0)
+        : diagnostics.size() + " problems; the first: " + diagnostics.get(0);
+    events.warning(peaPod, "InvalidSpec", message);
+    try (Engine engine = engines.get()) {
+      writeStatus(peaPod, pod, false, Optional.empty(), engine.provider().inspect(pod),
+          new Outcome.Stalled("InvalidSpec", message, diagnostics));
+    }
+  }
+
+  /**
+   * {@code spec.containers[0].image: message}: the line and column are of the JSON the agent made
+   * of the object, which the user never saw.
+   */
+  private static String withoutPosition(Diagnostic d) {
+    String severity = d.isError() ? "" : "warning: ";
+    return severity + (d.path().isEmpty() ? "" : d.path() + ": ") + d.message();
+  }
+
+  private void writeStatus(GenericKubernetesResource peaPod, String pod, boolean deleting,
+      Optional<DesiredState> desired, Optional<PodStatus> now, Outcome outcome) {
+    try {
+      writer.writeStatus(peaPod, StatusReport.of(PeaPods.generation(peaPod), node, pod, deleting, desired, now,
+          outcome, writer.conditions(peaPod), clock.instant()));
+    } catch (KubernetesClientException e) {
+      if (e.getCode() != 404) {
+        throw e;
+      }
+    }
+  }
+
+  /**
+   * Removes pods whose PeaPod is gone or bound to another node. Only after the informer synced,
+   * and only for what the API server itself says is gone: never from a cache alone.
+   */
+  private void removeOrphans() {
+    if (!synced()) {
+      return;
+    }
+    try (Engine engine = engines.get()) {
+      for (ActualPod pod : engine.actual().pods().values()) {
+        Optional<String> owner = pod.record().map(AppliedRecord::managedBy).filter(o -> o.startsWith("k8s:"));
+        if (owner.isEmpty() || informer.getStore().getByKey(owner.get().substring(4)) != null) {
+          continue;
+        }
+        String[] key = owner.get().substring(4).split("/", 2);
+        if (key.length != 2) {
+          continue;
+        }
+        GenericKubernetesResource live = client.genericKubernetesResources(PeaPods.CONTEXT).inNamespace(key[0])
+            .withName(key[1]).get();
+        if (live != null && node.equals(live.getMetadata().getLabels() == null ? null
+            : live.getMetadata().getLabels().get(PeaPods.NODE_LABEL))) {
+          continue; // bound here after all: the cache is behind
+        }
+        PlanOptions options = new PlanOptions(Set.of(), true, 0, owner.get(), false);
+        ReconcileResult result = new PodReconciler(engine).reconcile(pod.name(),
+            new DesiredSnapshot("orphan", List.of(), List.of()), options, PodReconciler.ChangeGate.OPEN,
+            ApplyListener.NONE);
+        LOG.log(System.Logger.Level.INFO, "pod " + pod.name() + " of " + owner.get() + ", which "
+            + (live == null ? "no longer exists" : "is bound to another node") + ": " + result);
+        if (live != null && result instanceof ReconcileResult.Converged c && c.applied().isPresent()) {
+          events.normal(live, "Removed", "removed from node " + node + ": the PeaPod is bound to another node");
+        }
+      }
+    } catch (RuntimeException e) {
+      LOG.log(System.Logger.Level.WARNING, "looking for orphaned pods failed: " + e.getMessage(), e);
+    }
+  }
+
+  private static String eventReason(Action action) {
+    return switch (action) {
+      case CREATE -> "Created";
+      case START -> "Started";
+      case REPLACE -> "Replaced";
+      case UPDATE -> "Updated";
+      case RECREATE -> "Recreated";
+      case STOP -> "Stopped";
+      case REMOVE -> "Removed";
+    };
+  }
+
+  private static String message(Throwable e) {
+    return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+  }
+
+  private static Thread daemon(Runnable r, String name) {
+    Thread t = new Thread(r, name);
+    t.setDaemon(true);
+    return t;
+  }
+}

@@ -1,0 +1,276 @@
+package dev.peapod.kubernetes;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.peapod.provider.PodState;
+import dev.peapod.provider.PodStatus;
+import dev.peapod.provider.qemu.QemuProvider;
+import io.fabric8.kubernetes.api.model.Event;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.dsl.Resource;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import java.io.FileInputStream;
+import java.io.InputStream;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * A real agent (real QEMU VMs, busybox images) against fabric8's mock API server in CRUD mode, the
+ * CRD from the chart loaded into it. The mock's own merge patch is never used: the agent writes
+ * with JSON Patch, and the tests read what the server stores.
+ */
+@EnableKubernetesMockClient(crud = true)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class NodeAgentIT {
+
+  static KubernetesMockServer server;
+  static KubernetesClient client;
+
+  private static AgentHome home;
+  private static NodeAgent agent;
+
+  @BeforeAll
+  static void start() throws Exception {
+    try (InputStream crd = new FileInputStream(AgentHome.REPO.resolve("charts/peapod/crds/peapods.peapod.dev-v1.yml")
+        .toFile())) {
+      client.apiextensions().v1().customResourceDefinitions()
+          .resource(client.getKubernetesSerialization().unmarshal(crd, CustomResourceDefinition.class)).create();
+    }
+    home = new AgentHome("node-a");
+    agent = startAgent();
+  }
+
+  private static NodeAgent startAgent() {
+    NodeAgent a = new NodeAgent(server.createClient(), "node-a", home::engine, Clock.systemUTC(), Duration.ofSeconds(2));
+    a.start();
+    return a;
+  }
+
+  @AfterAll
+  static void stop() {
+    if (agent != null) {
+      agent.close();
+    }
+    if (home != null) {
+      home.close();
+    }
+  }
+
+  private static Resource<GenericKubernetesResource> peaPod(String namespace, String name) {
+    return client.genericKubernetesResources(PeaPods.CONTEXT).inNamespace(namespace).withName(name);
+  }
+
+  private static GenericKubernetesResource create(String namespace, String name, String node, String image,
+      String extraSpec) {
+    String yaml = """
+        apiVersion: peapod.dev/v1alpha1
+        kind: PeaPod
+        metadata:
+          name: %s
+          namespace: %s
+          labels: {peapod.dev/node: %s, app: demo}
+        spec:
+          containers:
+            - name: main
+              image: %s
+              command: [sh, -c, 'exec sleep 100000']
+        %s""".formatted(name, namespace, node, image, extraSpec);
+    GenericKubernetesResource resource = client.getKubernetesSerialization().unmarshal(yaml,
+        GenericKubernetesResource.class);
+    return client.genericKubernetesResources(PeaPods.CONTEXT).inNamespace(namespace).resource(resource).create();
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Map<String, Object> status(String namespace, String name) {
+    GenericKubernetesResource r = peaPod(namespace, name).get();
+    Object status = r == null ? null : r.getAdditionalProperties().get("status");
+    return status == null ? Map.of() : (Map<String, Object>) status;
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Map<String, Object> condition(String namespace, String name, String type) {
+    Object conditions = status(namespace, name).get("conditions");
+    if (conditions == null) {
+      return Map.of();
+    }
+    return ((List<Map<String, Object>>) conditions).stream().filter(c -> type.equals(c.get("type"))).findFirst()
+        .orElse(Map.of());
+  }
+
+  private static boolean ready(String namespace, String name, long generation) {
+    Map<String, Object> s = status(namespace, name);
+    return "True".equals(condition(namespace, name, "Ready").get("status"))
+        && s.get("observedGeneration") != null && ((Number) s.get("observedGeneration")).longValue() == generation;
+  }
+
+  private static Optional<PodStatus> inspect(String pod) {
+    try (QemuProvider provider = home.provider()) {
+      return provider.inspect(pod);
+    }
+  }
+
+  @SuppressWarnings("unchecked")
+  private static String bootId(String namespace, String name) {
+    Object vm = status(namespace, name).get("vm");
+    return vm == null ? null : (String) ((Map<String, Object>) vm).get("bootId");
+  }
+
+  private static List<String> events(String namespace, String name) {
+    return client.v1().events().inNamespace(namespace).list().getItems().stream()
+        .filter(e -> name.equals(e.getInvolvedObject().getName()))
+        .map(e -> e.getType() + " " + e.getReason() + ": " + e.getMessage()).toList();
+  }
+
+  private static void await(String what, Duration timeout, BooleanSupplier condition) throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (!condition.getAsBoolean()) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("timed out waiting until " + what + "; PeaPods: "
+            + client.genericKubernetesResources(PeaPods.CONTEXT).inAnyNamespace().list().getItems().stream()
+                .map(p -> PeaPods.key(p) + " finalizers=" + p.getMetadata().getFinalizers() + " status="
+                    + p.getAdditionalProperties().get("status")).toList()
+            + "; events: " + client.v1().events().inAnyNamespace().list().getItems().stream()
+                .map(e -> e.getInvolvedObject().getName() + " " + e.getReason() + ": " + e.getMessage()).toList());
+      }
+      Thread.sleep(100);
+    }
+  }
+
+  @Test
+  @Order(1)
+  void createdPeaPodsRunAsPodsNamedByNamespaceAndReportStatus() throws Exception {
+    long start = System.nanoTime();
+    create("default", "web", "node-a", "it/bb:1", "");
+    create("prod", "web", "node-a", "it/bb:1", "");
+    create("default", "elsewhere", "node-b", "it/bb:1", "");
+    await("default/web is Ready", Duration.ofSeconds(60), () -> ready("default", "web", 1));
+    System.out.println("create -> Ready: " + (System.nanoTime() - start) / 1_000_000 + " ms");
+    await("prod/web is Ready", Duration.ofSeconds(60), () -> ready("prod", "web", 1));
+
+    assertEquals(PodState.RUNNING, inspect("default--web").orElseThrow().state());
+    assertEquals(PodState.RUNNING, inspect("prod--web").orElseThrow().state());
+    Map<String, Object> status = status("default", "web");
+    assertEquals("Running", status.get("phase"));
+    assertEquals("1/1", status.get("ready"));
+    assertEquals("default--web", status.get("podName"));
+    assertNull(status.get("pendingChange"), "nothing pending once converged");
+    assertEquals(inspect("default--web").orElseThrow().vm().orElseThrow().bootId(), bootId("default", "web"));
+    for (String type : List.of("Scheduled", "ImagesReady", "VMReady", "ContainersReady")) {
+      assertEquals("True", condition("default", "web", type).get("status"), type);
+    }
+    assertEquals("False", condition("default", "web", "Reconciling").get("status"));
+    assertEquals("False", condition("default", "web", "Stalled").get("status"));
+    assertEquals(List.of(PeaPods.FINALIZER), peaPod("default", "web").get().getMetadata().getFinalizers());
+    assertTrue(events("default", "web").contains("Normal Created: create because it does not exist yet"),
+        events("default", "web").toString());
+
+    // Bound to another node: not touched at all.
+    GenericKubernetesResource other = peaPod("default", "elsewhere").get();
+    assertTrue(other.getMetadata().getFinalizers() == null || other.getMetadata().getFinalizers().isEmpty());
+    assertNull(other.getAdditionalProperties().get("status"));
+    assertTrue(inspect("default--elsewhere").isEmpty());
+    assertEquals(List.of(), events("default", "elsewhere"));
+  }
+
+  @Test
+  @Order(2)
+  void anImageChangeReplacesContainersInTheSameVm() throws Exception {
+    String before = bootId("default", "web");
+    peaPod("default", "web").patch(PatchContext.of(PatchType.JSON),
+        "[{\"op\":\"replace\",\"path\":\"/spec/containers/0/image\",\"value\":\"it/bb:2\"}]");
+    assertEquals(2L, PeaPods.generation(peaPod("default", "web").get()));
+    await("default/web is Ready at generation 2", Duration.ofSeconds(60), () -> ready("default", "web", 2));
+    assertEquals(before, bootId("default", "web"), "a replace keeps the VM");
+    assertEquals(before, inspect("default--web").orElseThrow().vm().orElseThrow().bootId());
+    assertTrue(inspect("default--web").orElseThrow().containers().get(0).imageId().startsWith("sha256:"));
+    assertTrue(events("default", "web").contains(
+        "Normal Replaced: replace (same VM) because image of container \"main\" changed"),
+        events("default", "web").toString());
+  }
+
+  @Test
+  @Order(3)
+  void anInvalidSpecIsReportedAndChangesNothing() throws Exception {
+    String before = bootId("prod", "web");
+    // A field Peapod does not support: the CRD keeps it, and the parser says why it is refused.
+    peaPod("prod", "web").patch(PatchContext.of(PatchType.JSON),
+        "[{\"op\":\"add\",\"path\":\"/spec/containers/0/livenessProbe\",\"value\":{\"exec\":{}}}]");
+    assertTrue(diagnostics("prod", "web", 2).stream().anyMatch(d -> d.startsWith(
+        "spec.containers[0].livenessProbe: field not supported by Peapod")), "the API server kept the field");
+    // A hostPath a PeaPod from the API may not reach: no manifest directory lends it one.
+    peaPod("prod", "web").patch(PatchContext.of(PatchType.JSON), """
+        [{"op":"remove","path":"/spec/containers/0/livenessProbe"},
+         {"op":"add","path":"/spec/volumes","value":[{"name":"etc","hostPath":{"path":"/etc"}}]}]""");
+    List<String> diagnostics = diagnostics("prod", "web", 3);
+    assertTrue(diagnostics.stream().anyMatch(d -> d.startsWith("spec.volumes[0].hostPath: hostPath /etc is outside")),
+        diagnostics.toString());
+    assertEquals("Failed", status("prod", "web").get("phase"));
+    assertEquals("InvalidSpec", condition("prod", "web", "Ready").get("reason"));
+    assertEquals(before, inspect("prod--web").orElseThrow().vm().orElseThrow().bootId(), "still running as before");
+    assertTrue(events("prod", "web").stream().anyMatch(e -> e.startsWith("Warning InvalidSpec: ")));
+  }
+
+  @SuppressWarnings("unchecked")
+  private static List<String> diagnostics(String namespace, String name, long generation) throws InterruptedException {
+    await(namespace + "/" + name + " is Stalled at generation " + generation, Duration.ofSeconds(30),
+        () -> "True".equals(condition(namespace, name, "Stalled").get("status"))
+            && ((Number) status(namespace, name).get("observedGeneration")).longValue() == generation);
+    return (List<String>) status(namespace, name).get("diagnostics");
+  }
+
+  @Test
+  @Order(4)
+  void deletingAPeaPodRemovesItsVmAndThenTheFinalizer() throws Exception {
+    peaPod("prod", "web").delete();
+    await("prod/web is gone from the API", Duration.ofSeconds(60), () -> peaPod("prod", "web").get() == null);
+    assertTrue(inspect("prod--web").isEmpty(), "its pod is removed before the finalizer goes");
+    assertEquals(PodState.RUNNING, inspect("default--web").orElseThrow().state(), "the other web is untouched");
+  }
+
+  @Test
+  @Order(5)
+  void anAgentThatWasDownCleansUpWhenItComesBack() throws Exception {
+    create("default", "later", "node-a", "it/bb:1", "");
+    create("default", "forced", "node-a", "it/bb:1", "");
+    await("default/later is Ready", Duration.ofSeconds(60), () -> ready("default", "later", 1));
+    await("default/forced is Ready", Duration.ofSeconds(60), () -> ready("default", "forced", 1));
+    agent.close();
+
+    // Deleted while the agent is down: the finalizer holds "later" back; "forced" has its
+    // finalizer taken away by hand, so only its pod's record says it ever existed.
+    peaPod("default", "later").delete();
+    assertNotEquals(null, peaPod("default", "later").get().getMetadata().getDeletionTimestamp());
+    peaPod("default", "forced").patch(PatchContext.of(PatchType.JSON),
+        "[{\"op\":\"remove\",\"path\":\"/metadata/finalizers/0\"}]");
+    peaPod("default", "forced").delete();
+    await("default/forced is gone", Duration.ofSeconds(10), () -> peaPod("default", "forced").get() == null);
+    assertEquals(PodState.RUNNING, inspect("default--later").orElseThrow().state());
+    assertEquals(PodState.RUNNING, inspect("default--forced").orElseThrow().state());
+
+    agent = startAgent();
+    await("default/later is gone", Duration.ofSeconds(60), () -> peaPod("default", "later").get() == null);
+    assertTrue(inspect("default--later").isEmpty());
+    await("the orphan default--forced is removed", Duration.ofSeconds(60), () -> inspect("default--forced").isEmpty());
+    assertEquals(PodState.RUNNING, inspect("default--web").orElseThrow().state(), "default/web is untouched");
+    assertFalse(events("default", "web").stream().anyMatch(e -> e.contains("Removed")));
+  }
+}
