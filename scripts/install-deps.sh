@@ -12,8 +12,8 @@ packages=(
   make gcc bc flex bison libelf-dev libssl-dev lz4 xz-utils cpio patch linux-source-6.1
   # guest-init: static musl binary, libFuzzer target
   musl-tools clang libclang-rt-14-dev
-  # the VMs and their root filesystems
-  qemu-system-x86 erofs-utils
+  # the VMs and their root filesystems; each VM's network is a passt, which socat starts on QEMU's socket
+  qemu-system-x86 erofs-utils passt socat
   # test images are made from busybox; guest-init's mkimage.sh checks it is static with file
   busybox-static file
   # host side (strace: common/files checks the order of fsync and rename)

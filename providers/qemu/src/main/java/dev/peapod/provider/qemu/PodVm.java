@@ -50,6 +50,7 @@ final class PodVm {
   private final AcceleratorProbe accelerators;
   private final GuestChannels channels;
   private final VmTemplates templates;
+  private final PasstNetwork network;
   /** How {@link VmRecord#boot()} starts for a VM restored from a template. */
   static final String RESTORED = "restored from template";
   private static final java.security.SecureRandom RANDOM = new java.security.SecureRandom();
@@ -62,6 +63,7 @@ final class PodVm {
 
   PodVm(QemuConfig config, QemuCommandLine commandLine, AcceleratorProbe accelerators, GuestChannels channels,
       VmTemplates templates) {
+    this.network = new PasstNetwork("passt");
     this.config = config;
     this.commandLine = commandLine;
     this.accelerators = accelerators;
@@ -128,6 +130,7 @@ final class PodVm {
       // Recorded before the guest answers, so that even a crash of this JVM leaves a VM we can find and stop.
       dir.writeVm(record);
       CrashPoint.reach("after-vm-record");
+      startNetwork(definition);
       GuestConnection guest = connect(pod, definition.files(), config.bootTimeout());
       Duration bootTime = Duration.between(process.launchedAt(), Instant.now());
       record = record.booted(guest.info().bootId(), bootTime);
@@ -165,6 +168,12 @@ final class PodVm {
     try {
       dir.writeVm(record);
       CrashPoint.reach("after-vm-record");
+      try {
+        startNetwork(definition);
+      } catch (ProviderException e) {
+        kill(dir, record);
+        throw e; // not the template's fault: no cold boot would do better
+      }
       GuestConnection guest = channels.get(pod, definition.files(), min(config.bootTimeout(), RESTORE_TIMEOUT));
       Instant ready = Instant.now();
       Fields renewed = guest.call(Wire.MSG_RESTORED, GuestMessages.restored(entropy(), Instant.now(),
@@ -183,6 +192,36 @@ final class PodVm {
       kill(dir, record);
       templates.discard(template, "a VM restored from it did not answer: " + e.getMessage());
       return Optional.empty();
+    }
+  }
+
+  /**
+   * Makes the guest's NIC send a frame (QMP announce-self: a gratuitous ARP from the guest, or a RARP
+   * from QEMU): a new passt knows the guest's MAC address only from a frame the guest sent, and until
+   * then cannot deliver a forwarded connection.
+   */
+  private static void announce(PodDirectory dir) {
+    try (QmpClient qmp = QmpClient.connect(dir.vmFiles().qmpSocket(), REQUEST_TIMEOUT)) {
+      com.fasterxml.jackson.databind.node.ObjectNode args =
+          com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode()
+              .put("initial", 0).put("max", 100).put("rounds", 3).put("step", 50);
+      qmp.execute("announce-self", args);
+    } catch (QmpException e) {
+      LOG.log(System.Logger.Level.WARNING, "pod " + dir.name() + ": announce-self failed (" + e.getMessage()
+          + "); forwarded connections reach the guest once it sends a frame");
+    }
+  }
+
+  /** Starts the VM's passt with its port forwards (see {@link PasstNetwork}). */
+  private void startNetwork(VmDefinition definition) {
+    if (!definition.network()) {
+      return;
+    }
+    try {
+      network.start(definition.files(), definition.ports());
+    } catch (PasstNetwork.NetworkException e) {
+      throw new ProviderException(definition.name(), null, "cannot start the VM's network: " + e.getMessage()
+          + " (is a forwarded host port in use?)", e);
     }
   }
 
@@ -246,19 +285,19 @@ final class PodVm {
   }
 
   /**
-   * Makes QEMU forward {@code ports} instead of what {@code vm} forwards, over
-   * QMP, and records them. If a new forward cannot be set up (the host port is
+   * Makes the VM forward {@code ports} instead of what {@code vm} forwards (a new passt, see
+   * {@link PasstNetwork}), and records them. If a new forward cannot be set up (the host port is
    * taken), the old forwards are put back and the error names the port.
    */
   VmRecord changePorts(PodDirectory dir, VmRecord vm, List<PortForward> ports) {
     String pod = dir.name();
-    try (QmpClient qmp = QmpClient.connect(dir.vmFiles().qmpSocket(), REQUEST_TIMEOUT)) {
-      new HostForwards(qmp, NETDEV).change(vm.ports(), ports);
-    } catch (HostForwards.ForwardException e) {
+    try {
+      network.change(dir.vmFiles(), vm.ports(), ports);
+    } catch (PasstNetwork.NetworkException e) {
+      announce(dir);
       throw new ProviderException(pod, null, e.getMessage(), e);
-    } catch (QmpException e) {
-      throw new ProviderException(pod, null, "cannot change port forwards over QMP: " + e.getMessage(), e);
     }
+    announce(dir);
     VmRecord changed = vm.withPorts(ports);
     try {
       dir.writeVm(changed);

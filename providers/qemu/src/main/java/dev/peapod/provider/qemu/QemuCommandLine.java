@@ -1,12 +1,10 @@
 package dev.peapod.provider.qemu;
 
-import dev.peapod.provider.PortForward;
 import dev.peapod.provider.qemu.guest.Wire;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalLong;
-import java.util.stream.Collectors;
 
 /**
  * Builds QEMU's argv for a {@link VmDefinition}: always a list, never a shell
@@ -43,6 +41,8 @@ import java.util.stream.Collectors;
  *   <li>{@code -display none} rather than {@code -nographic}: we set every
  *       chardev ourselves, and -nographic is refused with -daemonize when it
  *       would mean stdio.
+ *   <li>The network is passt's, through a {@code -netdev stream} server socket that passt
+ *       connects to once QEMU runs: see {@link PasstNetwork} for why not slirp.
  *   <li>{@code -daemonize}: the VM gets its own session and outlives the JVM.
  *   <li>The ctl socket is a server with {@code wait=off}: QEMU boots without a
  *       client and accepts one client at a time.
@@ -118,7 +118,7 @@ public final class QemuCommandLine {
       add(argv, "-device", "virtio-9p-device,fsdev=" + id + ",mount_tag=" + share.tag());
     }
     if (vm.network()) {
-      add(argv, "-netdev", "user,id=" + PodVm.NETDEV + hostForwards(vm.ports()));
+      add(argv, "-netdev", PasstNetwork.netdev(PodVm.NETDEV, value(vm.files().netSocket())));
       add(argv, "-device", "virtio-net-device,netdev=" + PodVm.NETDEV);
     }
     add(argv, "-device", "virtio-rng-device");
@@ -153,12 +153,6 @@ public final class QemuCommandLine {
       add(argv, "-accel", "tcg,tb-size=" + tbSizeMiB);
       add(argv, "-cpu", "qemu64,+arat");
     }
-  }
-
-  private static String hostForwards(List<PortForward> ports) {
-    return ports.stream()
-        .map(p -> ",hostfwd=" + HostForwards.rule(p))
-        .collect(Collectors.joining());
   }
 
   /** QEMU option values escape a comma by doubling it. */

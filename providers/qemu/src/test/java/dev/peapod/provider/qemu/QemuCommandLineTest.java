@@ -57,7 +57,7 @@ class QemuCommandLineTest {
         "-device", "virtio-9p-device,fsdev=host0,mount_tag=peapod.vol.data",
         "-fsdev", "local,id=host1,path=/run/pp/web/host-files/conf,,x,security_model=mapped-xattr,readonly=on",
         "-device", "virtio-9p-device,fsdev=host1,mount_tag=peapod.vol.conf",
-        "-netdev", "user,id=net0,hostfwd=tcp:127.0.0.1:8080-:80,hostfwd=udp:0.0.0.0:5353-:53",
+        "-netdev", "stream,id=net0,server=on,addr.type=unix,addr.path=/run/pp/web/net.sock",
         "-device", "virtio-net-device,netdev=net0",
         "-device", "virtio-rng-device",
         "-device", "virtio-balloon-device,free-page-reporting=on",

@@ -47,6 +47,24 @@ public record VmFiles(Path dir) {
     return dir.resolve("host-files");
   }
 
+  /** The name of {@link #netSocket()} in the pod directory (passt's launcher connects to it from there). */
+  public static final String NET_SOCKET = "net.sock";
+
+  /** QEMU's {@code -netdev stream} server socket, which the VM's passt connects to. */
+  public Path netSocket() {
+    return dir.resolve(NET_SOCKET);
+  }
+
+  /** The VM's passt process: {@code pid starttime}. */
+  public Path netPidFile() {
+    return dir.resolve("passt.pid");
+  }
+
+  /** What passt (and socat, which starts it) said. */
+  public Path netLog() {
+    return dir.resolve("passt.log");
+  }
+
   /** QEMU's monitor (QMP) socket. */
   public Path qmpSocket() {
     return dir.resolve("qmp.sock");
@@ -68,12 +86,13 @@ public record VmFiles(Path dir) {
    * inode, so a rename within the file system does not disturb it.
    */
   public List<Path> runtimeFiles() {
-    return List.of(ctlSocket(), qmpSocket(), pidFile(), console(), containersLog(), imageShare(), hostFiles());
+    return List.of(ctlSocket(), qmpSocket(), pidFile(), console(), containersLog(), imageShare(), hostFiles(),
+        netSocket(), netPidFile(), netLog());
   }
 
   /** Why the sockets cannot be created at these paths, if they cannot. */
   public Optional<String> socketPathProblem() {
-    for (Path socket : new Path[] {ctlSocket(), qmpSocket()}) {
+    for (Path socket : new Path[] {ctlSocket(), qmpSocket(), netSocket()}) {
       int bytes = socket.toString().getBytes(StandardCharsets.UTF_8).length;
       if (bytes > MAX_SOCKET_PATH_BYTES) {
         return Optional.of("unix socket path " + socket + " is " + bytes + " bytes, more than the "

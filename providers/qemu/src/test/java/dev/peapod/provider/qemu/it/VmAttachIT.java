@@ -44,6 +44,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
@@ -223,6 +224,77 @@ class VmAttachIT {
     assertTrue(Files.isSameFile(note, exported.resolve("note.txt")));
     Result look = exec(provider, POD, "web", "sh", "-c", "cat /etc/neighbour.txt; ls /etc");
     assertTrue(!look.stdout().contains("not shared"), look.stdout());
+  }
+
+  // ---- network: the host's loopback is out of reach, everything else is not
+
+  @Test
+  @Order(8)
+  void aContainerCannotReachTheHostsLoopbackButReachesTheHost() throws Exception {
+    InetAddress external = java.util.Collections.list(java.net.NetworkInterface.getNetworkInterfaces()).stream()
+        .filter(i -> !isLoopback(i))
+        .flatMap(i -> java.util.Collections.list(i.getInetAddresses()).stream())
+        .filter(a -> a instanceof java.net.Inet4Address && !a.isLinkLocalAddress())
+        .findFirst().orElseThrow(() -> new AssertionError("the host has no non-loopback IPv4 address"));
+    try (Listener loopback = new Listener(InetAddress.getLoopbackAddress());
+        Listener outside = new Listener(external)) {
+      for (String gateway : List.of("10.0.2.2", "10.0.2.3")) {
+        Result r = exec(provider, POD, "web", "sh", "-c",
+            "echo hello | nc -w 3 " + gateway + " " + loopback.port() + "; echo exit=$?");
+        assertTrue(loopback.accepted().isEmpty(), gateway + " reached the host's 127.0.0.1: " + r.stdout());
+      }
+      Result r = exec(provider, POD, "web", "sh", "-c",
+          "echo hello | nc -w 3 " + external.getHostAddress() + " " + outside.port() + "; echo exit=$?");
+      assertEquals(Optional.of("hello"), outside.accepted(), "outbound to " + external + ": " + r.stdout() + r.stderr());
+    }
+  }
+
+  private static boolean isLoopback(java.net.NetworkInterface i) {
+    try {
+      return i.isLoopback() || !i.isUp();
+    } catch (java.net.SocketException e) {
+      return true;
+    }
+  }
+
+  /** A host TCP server that records the first line a client sends. */
+  private static final class Listener implements AutoCloseable {
+    private final ServerSocket server;
+    private final java.util.concurrent.CompletableFuture<String> line = new java.util.concurrent.CompletableFuture<>();
+
+    Listener(InetAddress address) throws IOException {
+      server = new ServerSocket(0, 5, address);
+      Thread t = new Thread(() -> {
+        try (java.net.Socket s = server.accept()) {
+          String first = new java.io.BufferedReader(new java.io.InputStreamReader(s.getInputStream(),
+              java.nio.charset.StandardCharsets.UTF_8)).readLine();
+          line.complete(first == null ? "" : first); // a connection that sent nothing still got through
+
+        } catch (IOException e) {
+          line.completeExceptionally(e);
+        }
+      });
+      t.setDaemon(true);
+      t.start();
+    }
+
+    int port() {
+      return server.getLocalPort();
+    }
+
+    /** What a client sent, if one connected within a second. */
+    Optional<String> accepted() {
+      try {
+        return Optional.ofNullable(line.get(1, TimeUnit.SECONDS));
+      } catch (Exception e) {
+        return Optional.empty();
+      }
+    }
+
+    @Override
+    public void close() throws IOException {
+      server.close();
+    }
   }
 
   /** The running QEMU's command line, arguments separated by spaces. */

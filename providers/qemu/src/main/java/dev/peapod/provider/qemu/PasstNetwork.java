@@ -1,0 +1,261 @@
+package dev.peapod.provider.qemu;
+
+import dev.peapod.provider.PortForward;
+import dev.peapod.provider.qemu.runtime.HostProcess;
+import dev.peapod.provider.qemu.runtime.VmFiles;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.Set;
+
+/**
+ * A VM's network: passt, user-mode networking in a process of its own, connected to QEMU's
+ * {@code -netdev stream} server socket. The guest keeps QEMU user networking's addresses
+ * (10.0.2.15/24 via 10.0.2.2, DNS 10.0.2.3), so guest-init is unchanged.
+ *
+ * <p>Why passt and not QEMU's built-in slirp: slirp maps 10.0.2.2 to the host's 127.0.0.1, so any
+ * container reached every service listening on the host's loopback (other pods' forwarded ports,
+ * the controller's API), and slirp has no option to stop that: {@code restrict=on} cuts all
+ * outbound traffic too. passt with {@code --no-map-gw} maps nothing to the host's loopback;
+ * traffic to 10.0.2.2 goes out as to any other address, DNS to 10.0.2.3 goes to the host's first
+ * nameserver ({@code --dns-forward}), and everything else leaves through ordinary host sockets.
+ * What a guest can still reach is what the host can reach on non-loopback addresses, including
+ * the host's own (a service bound to 0.0.0.0 is reachable, one bound to 127.0.0.1 is not).
+ * passt also confines itself (it drops to nobody when started as root, and sandboxes itself with
+ * namespaces and seccomp).
+ *
+ * <p>Host port forwards are passt's {@code -t}/{@code -u} options, fixed when it starts. A replace
+ * that changes them starts a new passt: the old one is stopped, QEMU's stream server accepts the
+ * new one (QEMU 7.2 listens again when its client goes), and if the new one cannot bind a port the
+ * old forwards are started again and the error names the port. Connections open through passt
+ * (forwarded ones and the guest's own outbound ones) are lost on such a change; slirp kept them,
+ * but only slirp's QMP {@code hostfwd_add} could change forwards in place.
+ *
+ * <p>passt takes an already connected socket ({@code --fd}); the JVM cannot hand a socket to a child
+ * process, so socat connects to QEMU's socket and execs passt in its own process ({@code nofork}),
+ * the socket as its stdin. In the foreground ({@code -f}) passt ends when QEMU closes the socket,
+ * so a VM that is killed or stops takes its passt (and its host ports) with it. {@code setsid}
+ * puts it in a session of its own, so a Ctrl-C of the command that started the pod does not reach it.
+ */
+final class PasstNetwork {
+
+  static final String GUEST_ADDRESS = "10.0.2.15";
+  static final String GATEWAY = "10.0.2.2";
+  static final String DNS = "10.0.2.3";
+  private static final Duration READY_TIMEOUT = Duration.ofSeconds(10);
+  private static final Duration POLL = Duration.ofMillis(20);
+
+  /** passt's process could not be started or did not bind its forwards; the message says why. */
+  static final class NetworkException extends RuntimeException {
+    NetworkException(String message) {
+      super(message);
+    }
+  }
+
+  private final String passt;
+
+  /** @param passt the passt binary, a path or a name looked up in PATH */
+  PasstNetwork(String passt) {
+    this.passt = passt;
+  }
+
+  /** QEMU's side: a stream server on {@link VmFiles#netSocket()}. */
+  static String netdev(String id, String socketOptionValue) {
+    return "stream,id=" + id + ",server=on,addr.type=unix,addr.path=" + socketOptionValue;
+  }
+
+  /** The argv that connects to QEMU's socket (relative to the pod directory) and runs passt on it. */
+  List<String> argv(List<PortForward> ports) {
+    List<String> passtArgv = new ArrayList<>(List.of(passt, "-f", "-q", "--fd", "0", "-4",
+        "-a", GUEST_ADDRESS, "-n", "24", "-g", GATEWAY, "--no-map-gw", "--dns-forward", DNS,
+        "--no-dhcpv6", "--no-ndp", "--no-ra"));
+    boolean tcp = false;
+    boolean udp = false;
+    for (PortForward p : ports) {
+      boolean isUdp = p.protocol() == PortForward.Protocol.UDP;
+      passtArgv.add(isUdp ? "-u" : "-t");
+      passtArgv.add(p.hostIp() + "/" + p.hostPort() + ":" + p.containerPort());
+      tcp |= !isUdp;
+      udp |= isUdp;
+    }
+    if (!tcp) {
+      passtArgv.addAll(List.of("-t", "none"));
+    }
+    if (!udp) {
+      passtArgv.addAll(List.of("-u", "none"));
+    }
+    StringBuilder exec = new StringBuilder("EXEC:");
+    for (int i = 0; i < passtArgv.size(); i++) {
+      exec.append(i == 0 ? "" : " ").append(socatEscaped(passtArgv.get(i)));
+    }
+    exec.append(",nofork");
+    return List.of("setsid", "socat", "UNIX-CONNECT:" + VmFiles.NET_SOCKET, exec.toString());
+  }
+
+  /** socat splits an address at ':' and ',' and its EXEC command line at spaces. */
+  private static String socatEscaped(String arg) {
+    if (!arg.matches("[A-Za-z0-9./:_-]+")) {
+      throw new IllegalArgumentException("not a passt argument Peapod makes: " + arg);
+    }
+    return arg.replace(":", "\\:");
+  }
+
+  /**
+   * Starts passt for the VM of {@code files} with {@code ports} forwarded and waits until it runs
+   * with every forward bound. The VM's QEMU must already listen on its net socket.
+   */
+  void start(VmFiles files, List<PortForward> ports) {
+    Process process;
+    try {
+      process = new ProcessBuilder(argv(ports))
+          .directory(files.dir().toFile())
+          .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+          .redirectOutput(files.netLog().toFile())
+          .redirectErrorStream(true)
+          .start();
+    } catch (IOException e) {
+      throw new NetworkException("cannot start passt (is it installed?): " + e.getMessage());
+    }
+    long pid = process.pid();
+    long deadline = System.nanoTime() + READY_TIMEOUT.toNanos();
+    while (true) {
+      if (!process.isAlive()) {
+        throw new NetworkException("passt exited with status " + process.exitValue() + ": " + log(files));
+      }
+      boolean connected = HostProcess.commandLine(pid).map(cmd -> cmd.startsWith(passt + " ")).orElse(false);
+      if (connected && listening(ports)) {
+        break;
+      }
+      if (System.nanoTime() > deadline) {
+        process.destroyForcibly();
+        throw new NetworkException("passt did not come up within " + READY_TIMEOUT.toSeconds() + " s: "
+            + log(files));
+      }
+      sleep();
+    }
+    OptionalLong started = HostProcess.startTime(pid);
+    try {
+      Files.writeString(files.netPidFile(), pid + " " + started.orElse(-1) + "\n");
+    } catch (IOException e) {
+      process.destroyForcibly();
+      throw new NetworkException("cannot record passt's pid in " + files.netPidFile() + ": " + e);
+    }
+  }
+
+  /** Stops the VM's passt if it runs (the one its pid file names, if still that process). */
+  void stop(VmFiles files) {
+    running(files).ifPresent(handle -> {
+      handle.destroy();
+      try {
+        handle.onExit().get(2, java.util.concurrent.TimeUnit.SECONDS);
+      } catch (Exception e) {
+        handle.destroyForcibly();
+        try {
+          handle.onExit().get(2, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (Exception ignored) {
+          // gone or unkillable: the start that follows reports a taken port
+        }
+      }
+    });
+  }
+
+  /**
+   * Makes the VM forward {@code to} instead of {@code from}: a new passt. If it cannot start, the
+   * old forwards are started again and the error says so.
+   */
+  void change(VmFiles files, List<PortForward> from, List<PortForward> to) {
+    stop(files);
+    try {
+      start(files, to);
+    } catch (NetworkException e) {
+      try {
+        start(files, from);
+      } catch (NetworkException again) {
+        throw new NetworkException("cannot forward " + describe(to) + ": " + e.getMessage()
+            + "; the old forwards could not be restored either, the pod has no network: " + again.getMessage());
+      }
+      throw new NetworkException("cannot forward host port " + describe(to) + " (is the port in use?): "
+          + e.getMessage() + "; the pod keeps its old port forwards");
+    }
+  }
+
+  private static Optional<ProcessHandle> running(VmFiles files) {
+    String[] recorded;
+    try {
+      recorded = Files.readString(files.netPidFile()).trim().split(" ");
+    } catch (IOException e) {
+      return Optional.empty();
+    }
+    long pid = Long.parseLong(recorded[0]);
+    long startTime = Long.parseLong(recorded[1]);
+    if (!HostProcess.matches(pid, startTime, "--fd 0")) {
+      return Optional.empty();
+    }
+    return ProcessHandle.of(pid);
+  }
+
+  /** Whether every forwarded host port has a listening TCP socket or a bound UDP one. */
+  private static boolean listening(List<PortForward> ports) {
+    if (ports.isEmpty()) {
+      return true;
+    }
+    Set<String> tcp = boundPorts(List.of("/proc/net/tcp", "/proc/net/tcp6"), "0A");
+    Set<String> udp = boundPorts(List.of("/proc/net/udp", "/proc/net/udp6"), "07");
+    for (PortForward p : ports) {
+      String hex = String.format(Locale.ROOT, "%04X", p.hostPort());
+      if (!(p.protocol() == PortForward.Protocol.UDP ? udp : tcp).contains(hex)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static Set<String> boundPorts(List<String> tables, String state) {
+    Set<String> ports = new HashSet<>();
+    for (String table : tables) {
+      try {
+        for (String line : Files.readAllLines(Path.of(table))) {
+          String[] f = line.trim().split("\\s+");
+          if (f.length > 3 && f[3].equals(state) && f[1].contains(":")) {
+            ports.add(f[1].substring(f[1].indexOf(':') + 1));
+          }
+        }
+      } catch (IOException ignored) {
+        // no IPv6 table on this host
+      }
+    }
+    return ports;
+  }
+
+  private static String describe(List<PortForward> ports) {
+    return ports.isEmpty() ? "no ports" : String.join(", ", ports.stream().map(PasstNetwork::describe).toList());
+  }
+
+  static String describe(PortForward p) {
+    return p.hostIp() + ":" + p.hostPort() + "->" + p.containerPort() + "/" + p.protocol().name().toLowerCase(Locale.ROOT);
+  }
+
+  private static String log(VmFiles files) {
+    try {
+      return Files.readString(files.netLog()).strip().replace('\n', ' ');
+    } catch (IOException e) {
+      return "(no log: " + e.getMessage() + ")";
+    }
+  }
+
+  private static void sleep() {
+    try {
+      Thread.sleep(POLL.toMillis());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new NetworkException("interrupted while waiting for passt");
+    }
+  }
+}

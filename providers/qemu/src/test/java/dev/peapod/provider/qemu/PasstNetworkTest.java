@@ -1,0 +1,25 @@
+package dev.peapod.provider.qemu;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import dev.peapod.provider.PortForward;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class PasstNetworkTest {
+
+  @Test
+  void passtKeepsTheGuestAddressesAndMapsNothingToTheHostsLoopback() {
+    List<String> argv = new PasstNetwork("passt").argv(List.of(PortForward.tcp(8080, 80),
+        new PortForward("0.0.0.0", 5353, 53, PortForward.Protocol.UDP)));
+    assertEquals(List.of("setsid", "socat", "UNIX-CONNECT:net.sock",
+        "EXEC:passt -f -q --fd 0 -4 -a 10.0.2.15 -n 24 -g 10.0.2.2 --no-map-gw --dns-forward 10.0.2.3"
+            + " --no-dhcpv6 --no-ndp --no-ra -t 127.0.0.1/8080\\:80 -u 0.0.0.0/5353\\:53,nofork"), argv);
+  }
+
+  @Test
+  void withoutForwardsPasstForwardsNothing() {
+    assertEquals("EXEC:passt -f -q --fd 0 -4 -a 10.0.2.15 -n 24 -g 10.0.2.2 --no-map-gw --dns-forward 10.0.2.3"
+        + " --no-dhcpv6 --no-ndp --no-ra -t none -u none,nofork", new PasstNetwork("passt").argv(List.of()).get(3));
+  }
+}
