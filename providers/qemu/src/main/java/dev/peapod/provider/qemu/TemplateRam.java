@@ -303,10 +303,24 @@ final class TemplateRam {
    * finds them with SEEK_DATA, which Java has no call for. A plain copy would
    * allocate the whole guest RAM size.
    */
+  /**
+   * Creates {@code file} empty with mode 0600 whatever the umask (replacing what is there), for
+   * QEMU or cp to fill: both keep the mode of a file that exists.
+   */
+  static void createPrivateFile(Path file) throws IOException {
+    Files.deleteIfExists(file);
+    Files.createFile(file, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+        java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
+    Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+  }
+
   static void copySparse(Path from, Path to) throws IOException {
     if (!Files.isRegularFile(from)) {
       throw new NoSuchFileException(from.toString(), null, "the template's RAM file is missing");
     }
+    // Guest RAM is the guest's secrets: the copy is made 0600 first, since cp would give a new file
+    // the template's mode less the umask, and /dev/shm is open to every user.
+    createPrivateFile(to);
     Process cp = new ProcessBuilder("cp", "--sparse=always", from.toString(), to.toString())
         .redirectErrorStream(true).start();
     try {

@@ -327,6 +327,9 @@ final class VmTemplates {
     deleteTree(dir); // incomplete: a discard that did not finish
     VmFiles files = new VmFiles(work);
     Files.createDirectories(files.imageShare());
+    // QEMU would create the RAM file 0644; it keeps the mode of one that exists.
+    TemplateRam.createPrivateFile(work.resolve("ram"));
+    TemplateRam.createPrivateFile(work.resolve("state")); // "cat > state" keeps it 0600
     VmDefinition vm = definition(shape, files, GuestRam.template(work.resolve("ram")));
     String marker = VmDefinition.commandLineMarker(vm.name());
     QemuProcess process = null;

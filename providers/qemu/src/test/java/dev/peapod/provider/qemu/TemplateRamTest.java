@@ -165,4 +165,15 @@ class TemplateRamTest {
     assertFalse(TemplateRam.isRamfs(dir.resolve("missing")));
     assertTrue(TemplateRam.isRamfs(Files.createDirectories(ramfs)) == false && !TemplateRam.isRamfs(Path.of("/proc")));
   }
+
+  @Test
+  void aPerVmCopyOfTheTemplatesRamIsTheOwnersAlone() throws Exception {
+    Path template = Files.write(shm.resolve("template.ram"), new byte[] {1, 2, 3});
+    Files.setPosixFilePermissions(template, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+    Path copy = shm.resolve("copy.ram");
+    TemplateRam.copySparse(template, copy);
+    assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(
+        Files.getPosixFilePermissions(copy)));
+    assertEquals(-1L, Files.mismatch(template, copy));
+  }
 }

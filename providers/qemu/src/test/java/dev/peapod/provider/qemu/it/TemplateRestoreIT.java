@@ -164,6 +164,32 @@ class TemplateRestoreIT {
   }
 
   @Test
+  @Order(3)
+  void guestRamFilesAreTheOwnersAlone() throws Exception {
+    Path template = templates().findFirst().orElseThrow();
+    long pid = provider.inspect("tmpl-a").orElseThrow().vm().orElseThrow().pid();
+    Path shared = Files.readAllLines(Path.of("/proc/" + pid + "/maps")).stream()
+        .filter(l -> l.contains(QemuProvider.TEMPLATE_RAMFS + "/"))
+        .map(l -> Path.of(l.trim().split("\\s+")[5])).findFirst().orElseThrow();
+    for (Path file : List.of(template.resolve("ram"), template.resolve("state"), shared)) {
+      assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(
+          Files.getPosixFilePermissions(file)), file + " is open to others");
+    }
+    // Another user (nobody) reading the template's RAM, with every directory above it opened to it.
+    Path copy = Files.createTempDirectory(VmTestSupport.TARGET, "ram-read");
+    Files.setPosixFilePermissions(copy, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+    Path link = copy.resolve("ram");
+    Files.createLink(link, template.resolve("ram"));
+    Process read = new ProcessBuilder("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+        "head", "-c", "1", link.toString()).redirectErrorStream(true).start();
+    String out = new String(read.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    assertEquals(1, read.waitFor(), "uid 65534 read the template's RAM: " + out);
+    assertTrue(out.contains("Permission denied"), out);
+    Files.delete(link);
+    Files.delete(copy);
+  }
+
+  @Test
   @Order(4)
   void aRestoredVmTakesAReplaceWithANewImage() {
     PodStatus before = provider.inspect("tmpl-b").orElseThrow();
