@@ -1,0 +1,172 @@
+package dev.peapod.controller.it;
+
+import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.hasItem;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.specification.RequestSpecification;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.net.HttpURLConnection;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.eclipse.microprofile.config.ConfigProvider;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * The API beyond the sources: pods made, changed and removed by hand through it (as the CLI
+ * would), plans of posted manifests, errors as problem+json, images, version and the event stream.
+ */
+@QuarkusTest
+@QuarkusTestResource(value = ControllerHome.class, restrictToAnnotatedClass = true)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class ApiIT {
+
+  private static final String MANIFEST = """
+      apiVersion: peapod.dev/v1alpha1
+      kind: PeaPod
+      metadata:
+        name: handmade
+      spec:
+        containers:
+          - name: main
+            image: it/bb:1
+            command: [sh, -c, 'echo made by hand; exec sleep 100000']
+      """;
+
+  private static RequestSpecification api() throws Exception {
+    return given().header("Authorization", "Bearer " + Files.readString(ControllerHome.home.resolve("api-token")).trim());
+  }
+
+  @Test
+  @Order(1)
+  void aPlanOfPostedManifestsHasThePlanSchemaAndChangesNothing() throws Exception {
+    api().contentType("application/yaml").body(MANIFEST.getBytes(StandardCharsets.UTF_8)).post("/v1/plan").then().statusCode(200)
+        .body("formatVersion", equalTo("1"))
+        .body("owner", equalTo("api:plan"))
+        .body("changes[0].pod", equalTo("handmade"))
+        .body("changes[0].action", equalTo("create"))
+        .body("changes[0].reasons[0].kind", equalTo("CreateBecauseNew"));
+    api().get("/v1/pods/handmade").then().statusCode(404).contentType("application/problem+json")
+        .body("detail", containsString("handmade"));
+  }
+
+  @Test
+  @Order(2)
+  void anInvalidManifestIs422WithEveryDiagnostic() throws Exception {
+    api().contentType("application/yaml").body(MANIFEST.replace("command:", "colour: blue\n      command:").getBytes(StandardCharsets.UTF_8))
+        .post("/v1/pods").then().statusCode(422).contentType("application/problem+json")
+        .body("title", equalTo("Invalid manifest"))
+        .body("diagnostics", hasItem(containsString("request:9:7: spec.containers[0].colour: unknown field")));
+    api().post("/v1/sources/nosuch/sync").then().statusCode(404).body("detail", equalTo("no source named \"nosuch\""));
+  }
+
+  @Test
+  @Order(3)
+  void aPodPostedIsCreatedAndStartedOwnedByCliAndLeftAloneByTheSources() throws Exception {
+    CompletableFuture<String> events = CompletableFuture.supplyAsync(ApiIT::firstCreatedEvent);
+    api().contentType("application/yaml").body(MANIFEST.getBytes(StandardCharsets.UTF_8)).post("/v1/pods").then().statusCode(201)
+        .body("name", equalTo("handmade")).body("state", equalTo("RUNNING")).body("owner", equalTo("cli"));
+    Instant until = Instant.now().plus(Duration.ofSeconds(30));
+    while (!api().queryParam("container", "main").get("/v1/pods/handmade/logs").asString().contains("made by hand")) {
+      assertTrue(Instant.now().isBefore(until), "the container's output reaches the logs endpoint");
+      Thread.sleep(200);
+    }
+    assertTrue(events.get(60, TimeUnit.SECONDS).contains("\"name\":\"handmade\""));
+    Thread.sleep(3000); // a drift check and a source interval: no source owns it, nothing removes it
+    api().get("/v1/pods/handmade").then().statusCode(200).body("state", equalTo("RUNNING"));
+  }
+
+  @Test
+  @Order(4)
+  void execOverAWebSocketPassesStdinOutputAndTheExitCode() throws Exception {
+    ExecClient plain = ExecClient.open(port(), token(), "handmade",
+        "container=main&command=sh&command=-c&command=" + java.net.URLEncoder.encode(
+            "read line; echo \"got $line\"; echo oops >&2; exit 7", StandardCharsets.UTF_8));
+    plain.stdin("hello\n");
+    ExecClient.Result result = plain.await();
+    assertEquals(7, result.exitCode(), result::toString);
+    assertEquals("got hello\n", result.stdout());
+    assertEquals("oops\n", result.stderr());
+
+    ExecClient tty = ExecClient.open(port(), token(), "handmade",
+        "container=main&tty=true&rows=30&cols=100&command=sh&command=-c&command="
+            + java.net.URLEncoder.encode("stty size; tty", StandardCharsets.UTF_8));
+    ExecClient.Result onTerminal = tty.await();
+    assertEquals(0, onTerminal.exitCode(), onTerminal::toString);
+    assertTrue(onTerminal.stdout().contains("30 100") && onTerminal.stdout().contains("/dev/pts/"), onTerminal::toString);
+
+    ExecClient refused = ExecClient.open(port(), token(), "nosuch", "container=main&command=true");
+    ExecClient.Result none = refused.await();
+    assertEquals(-1, none.exitCode(), none::toString);
+    assertTrue(none.error().contains("nosuch"), none::toString);
+  }
+
+  private static int port() {
+    return io.restassured.RestAssured.port;
+  }
+
+  private static String token() throws Exception {
+    return Files.readString(ControllerHome.home.resolve("api-token")).trim();
+  }
+
+  @Test
+  @Order(5)
+  void stopStartAndDeleteByHand() throws Exception {
+    api().post("/v1/pods/handmade/stop?grace=0").then().statusCode(200).body("state", equalTo("CREATED"));
+    api().delete("/v1/pods/handmade").then().statusCode(204);
+    api().get("/v1/pods/handmade").then().statusCode(404);
+    api().delete("/v1/pods/handmade").then().statusCode(404);
+  }
+
+  @Test
+  @Order(6)
+  void imagesAndVersion() throws Exception {
+    api().get("/v1/images").then().statusCode(200).body("references.flatten()", hasItem(containsString("it/bb:1")));
+    api().get("/v1/version").then().statusCode(200).body("api", equalTo("v1"))
+        .body("home", equalTo(ControllerHome.home.toString()));
+    String openapi = api().get("/q/openapi").then().statusCode(200).extract().asString();
+    assertTrue(openapi.contains("/v1/pods/{name}"), openapi);
+  }
+
+  /** Reads the event stream until an event about creating {@code handmade}; returns that line. */
+  private static String firstCreatedEvent() {
+    try {
+      int port = ConfigProvider.getConfig().getValue("quarkus.http.test-port", Integer.class);
+      if (port == 0) {
+        port = io.restassured.RestAssured.port;
+      }
+      HttpURLConnection c = (HttpURLConnection) URI.create("http://127.0.0.1:" + port + "/v1/events").toURL()
+          .openConnection();
+      c.setRequestProperty("Authorization", "Bearer "
+          + Files.readString(ControllerHome.home.resolve("api-token")).trim());
+      c.setReadTimeout(60_000);
+      Instant deadline = Instant.now().plus(Duration.ofSeconds(60));
+      try (BufferedReader in = new BufferedReader(new InputStreamReader(c.getInputStream(), StandardCharsets.UTF_8))) {
+        String line;
+        while ((line = in.readLine()) != null && Instant.now().isBefore(deadline)) {
+          if (line.startsWith("data:") && line.contains("\"reason\":\"Created\"") && line.contains("handmade")) {
+            return line;
+          }
+        }
+      }
+      throw new AssertionError("no Created event for handmade");
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+}
