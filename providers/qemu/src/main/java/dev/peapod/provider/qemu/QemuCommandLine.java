@@ -58,6 +58,16 @@ import java.util.OptionalLong;
  */
 public final class QemuCommandLine {
 
+  /**
+   * QEMU's seccomp filter: the default deny list (reboot, swapon, kexec, module loading, ...),
+   * obsolete system calls, and changing scheduling or CPU affinity (resourcecontrol). Not
+   * {@code elevateprivileges=deny} nor {@code spawn=deny}: QEMU 7.2 installs the filter before it
+   * daemonizes, and {@code -daemonize} needs fork and setsid, which those deny (QEMU exits with
+   * status 1 or dies of SIGSYS); template VMs also save and load their state through {@code exec:}
+   * migration, a shell QEMU spawns. Without them QEMU may still fork and exec.
+   */
+  static final String SANDBOX = "on,obsolete=deny,resourcecontrol=deny";
+
   /** Largest virtqueue the guest sets up: receive buffers for this many entries stay allocated. */
   static final int MAX_QUEUE_SIZE = 64;
 
@@ -91,6 +101,7 @@ public final class QemuCommandLine {
     }
     add(argv, "-smp", Integer.toString(vm.vcpus()));
     argv.addAll(List.of("-nodefaults", "-no-user-config", "-display", "none", "-no-reboot"));
+    add(argv, "-sandbox", SANDBOX);
     add(argv, "-kernel", vm.kernel().toString());
     add(argv, "-initrd", vm.initrd().toString());
     add(argv, "-append", kernelCommandLine(vm.accelerator()));

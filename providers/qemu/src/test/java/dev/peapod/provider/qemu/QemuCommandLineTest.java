@@ -37,6 +37,7 @@ class QemuCommandLineTest {
         "-object", "memory-backend-memfd,id=ram,size=96M",
         "-smp", "2",
         "-nodefaults", "-no-user-config", "-display", "none", "-no-reboot",
+        "-sandbox", "on,obsolete=deny,resourcecontrol=deny",
         "-kernel", "/k/bzImage",
         "-initrd", "/k/initramfs.cpio",
         "-append", "console=ttyS0 quiet panic=-1 virtio_mmio.max_queue_size=64 page_reporting.page_reporting_order=5 tsc_early_khz=2596150 tsc=reliable",

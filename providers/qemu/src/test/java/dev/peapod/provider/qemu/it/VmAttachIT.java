@@ -297,6 +297,15 @@ class VmAttachIT {
     }
   }
 
+  @Test
+  @Order(9)
+  void qemuRunsUnderItsSeccompSandbox() throws Exception {
+    assertTrue(qemuArgv().contains(" -sandbox on,obsolete=deny,resourcecontrol=deny "), qemuArgv());
+    VmRecord vm = new StateDirectory(VmTestSupport.STATE).pod(POD).readVm().orElseThrow();
+    List<String> status = Files.readAllLines(Path.of("/proc", Long.toString(vm.pid()), "status"));
+    assertTrue(status.contains("Seccomp:\t2"), "QEMU has no seccomp filter: " + status);
+  }
+
   /** The running QEMU's command line, arguments separated by spaces. */
   private String qemuArgv() throws IOException {
     VmRecord vm = new StateDirectory(VmTestSupport.STATE).pod(POD).readVm().orElseThrow();
