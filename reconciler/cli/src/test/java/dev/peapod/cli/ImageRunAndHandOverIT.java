@@ -91,6 +91,14 @@ class ImageRunAndHandOverIT {
     assertEquals(0, kept.exitCode(), kept::toString);
     assertEquals("/etc\n1000\n100\n", kept.out());
 
+    // Ctrl-C (here SIGTERM, the same shutdown path) of a foreground run ends the pod as the exit would: --rm removes it.
+    Peapod.Running interrupted = peapod.start("run", "--rm", "--name", "interrupted", IMAGE, "--", "sh", "-c",
+        "echo started; exec sleep 1000");
+    interrupted.awaitOutput("started");
+    interrupted.terminate();
+    Result afterInterrupt = interrupted.finish();
+    assertFalse(names(peapod.ps()).contains("interrupted"), afterInterrupt::toString);
+
     // A generated name, printed.
     Result generated = peapod.run("run", "-d", IMAGE, "--", "sleep", "1000");
     assertEquals(0, generated.exitCode(), generated::toString);

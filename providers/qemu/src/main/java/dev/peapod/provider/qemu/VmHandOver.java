@@ -18,6 +18,7 @@ import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
+import java.util.List;
 
 /**
  * Moves a running VM from one pod's directory to another's: {@link VmFiles#runtimeFiles} renamed into
@@ -66,9 +67,11 @@ final class VmHandOver {
     try {
       VmFiles source = from.vmFiles();
       VmFiles target = to.vmFiles();
-      for (int i = 0; i < source.runtimeFiles().size(); i++) {
-        move(source.runtimeFiles().get(i), target.runtimeFiles().get(i));
-        if (i == 1) {
+      List<Path> moving = source.runtimeFiles();
+      List<Path> into = target.runtimeFiles();
+      for (int i = 0; i < moving.size(); i++) {
+        move(moving.get(i), into.get(i));
+        if (into.get(i).equals(target.qmpSocket())) {
           CrashPoint.reach("handover-moving");
         }
       }
