@@ -160,6 +160,13 @@ class ImageRunAndHandOverIT {
     assertEquals(200, httpStatus(newPort, "/hostname"), "NEW's port is forwarded, to NEW's server");
     Result exec = peapod.run("exec", "new", "--", "hostname");
     assertEquals("new\n", exec.out(), exec::toString);
+    // NEW's forwards keep changing in the VM it took over (a new passt finds the VM's net socket in NEW's directory).
+    int movedPort = freePort();
+    Path moved = manifest("moved.yaml", "new", movedPort, "128Mi");
+    Result portChange = peapod.run("replace", "new", "-f", moved.toString());
+    assertEquals(0, portChange.exitCode(), portChange::toString);
+    assertEquals(200, httpStatus(movedPort, "/hostname"));
+    assertEquals(bootId, peapod.inspect("new").at("/vm/bootId").asText());
 
     // OLD starts again in a VM of its own; stopping NEW's handed-over QEMU leaves OLD's sockets alone.
     assertEquals(0, peapod.run("start", "old").exitCode());
