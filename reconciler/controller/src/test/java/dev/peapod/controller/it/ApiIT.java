@@ -1,6 +1,9 @@
 package dev.peapod.controller.it;
 
-import static io.restassured.RestAssured.given;
+import static dev.peapod.controller.it.Api.api;
+import static dev.peapod.controller.it.Api.await;
+import static dev.peapod.controller.it.Api.logs;
+import static dev.peapod.controller.it.Api.token;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.hasItem;
@@ -9,13 +12,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
-import io.restassured.specification.RequestSpecification;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.net.HttpURLConnection;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.CompletableFuture;
@@ -47,10 +48,6 @@ class ApiIT {
             command: [sh, -c, 'echo made by hand; exec sleep 100000']
       """;
 
-  private static RequestSpecification api() throws Exception {
-    return given().header("Authorization", "Bearer " + Files.readString(ControllerHome.home.resolve("api-token")).trim());
-  }
-
   @Test
   @Order(1)
   void aPlanOfPostedManifestsHasThePlanSchemaAndChangesNothing() throws Exception {
@@ -80,11 +77,7 @@ class ApiIT {
     CompletableFuture<String> events = CompletableFuture.supplyAsync(ApiIT::firstCreatedEvent);
     api().contentType("application/yaml").body(MANIFEST.getBytes(StandardCharsets.UTF_8)).post("/v1/pods").then().statusCode(201)
         .body("name", equalTo("handmade")).body("state", equalTo("RUNNING")).body("owner", equalTo("cli"));
-    Instant until = Instant.now().plus(Duration.ofSeconds(30));
-    while (!api().queryParam("container", "main").get("/v1/pods/handmade/logs").asString().contains("made by hand")) {
-      assertTrue(Instant.now().isBefore(until), "the container's output reaches the logs endpoint");
-      Thread.sleep(200);
-    }
+    await("its output in the logs", () -> logs("handmade").contains("made by hand"));
     assertTrue(events.get(60, TimeUnit.SECONDS).contains("\"name\":\"handmade\""));
     Thread.sleep(3000); // a drift check and a source interval: no source owns it, nothing removes it
     api().get("/v1/pods/handmade").then().statusCode(200).body("state", equalTo("RUNNING"));
@@ -119,10 +112,6 @@ class ApiIT {
     return io.restassured.RestAssured.port;
   }
 
-  private static String token() throws Exception {
-    return Files.readString(ControllerHome.home.resolve("api-token")).trim();
-  }
-
   @Test
   @Order(5)
   void stopStartAndDeleteByHand() throws Exception {
@@ -151,8 +140,7 @@ class ApiIT {
       }
       HttpURLConnection c = (HttpURLConnection) URI.create("http://127.0.0.1:" + port + "/v1/events").toURL()
           .openConnection();
-      c.setRequestProperty("Authorization", "Bearer "
-          + Files.readString(ControllerHome.home.resolve("api-token")).trim());
+      c.setRequestProperty("Authorization", "Bearer " + token());
       c.setReadTimeout(60_000);
       Instant deadline = Instant.now().plus(Duration.ofSeconds(60));
       try (BufferedReader in = new BufferedReader(new InputStreamReader(c.getInputStream(), StandardCharsets.UTF_8))) {

@@ -1,5 +1,12 @@
 package dev.peapod.controller.it;
 
+import static dev.peapod.controller.it.Api.api;
+import static dev.peapod.controller.it.Api.await;
+import static dev.peapod.controller.it.Api.bootId;
+import static dev.peapod.controller.it.Api.condition;
+import static dev.peapod.controller.it.Api.logs;
+import static dev.peapod.controller.it.Api.pod;
+import static dev.peapod.controller.it.Api.source;
 import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.equalTo;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -20,10 +27,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Supplier;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
@@ -39,64 +44,8 @@ import org.junit.jupiter.api.TestMethodOrder;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class DirectorySourceIT {
 
-  private static final Duration CONVERGE = Duration.ofSeconds(90);
-
-  private static String token() throws IOException {
-    return Files.readString(ControllerHome.home.resolve("api-token")).trim();
-  }
-
   private static void write(String pod, String greeting, String extraSpec) throws IOException {
-    Files.writeString(ControllerHome.pods.resolve(pod + ".yaml"), """
-        apiVersion: peapod.dev/v1alpha1
-        kind: PeaPod
-        metadata:
-          name: %s
-        spec:
-          containers:
-            - name: main
-              image: it/bb:1
-              command: [sh, -c, 'echo "greeting=$GREETING"; exec sleep 100000']
-              env:
-                - {name: GREETING, value: %s}
-        %s""".formatted(pod, greeting, extraSpec));
-  }
-
-  private static JsonPath pod(String name) throws IOException {
-    return given().header("Authorization", "Bearer " + token()).get("/v1/pods/" + name).then().extract().jsonPath();
-  }
-
-  private static int status(String name) throws IOException {
-    return given().header("Authorization", "Bearer " + token()).get("/v1/pods/" + name).statusCode();
-  }
-
-  private static void await(String what, Supplier<Boolean> condition) throws InterruptedException {
-    Instant deadline = Instant.now().plus(CONVERGE);
-    while (Instant.now().isBefore(deadline)) {
-      try {
-        if (condition.get()) {
-          return;
-        }
-      } catch (RuntimeException | AssertionError e) {
-        // not there yet
-      }
-      Thread.sleep(250);
-    }
-    throw new AssertionError("not within " + CONVERGE + ": " + what);
-  }
-
-  private static String bootId(String name) {
-    try {
-      JsonPath pod = pod(name);
-      return "RUNNING".equals(pod.getString("state")) && pod.getList("containers").size() == 1
-          && "RUNNING".equals(pod.getString("containers[0].state")) ? pod.getString("vm.bootId") : null;
-    } catch (IOException e) {
-      throw new IllegalStateException(e);
-    }
-  }
-
-  private static String greeting(String name) throws IOException {
-    return given().header("Authorization", "Bearer " + token())
-        .queryParam("container", "main").get("/v1/pods/" + name + "/logs").asString();
+    Files.writeString(ControllerHome.pods.resolve(pod + ".yaml"), Api.greetingPod(pod, greeting, extraSpec));
   }
 
   @Test
@@ -106,8 +55,8 @@ class DirectorySourceIT {
     await("web running", () -> bootId("web") != null);
     JsonPath web = pod("web");
     assertEquals("dir:" + ControllerHome.pods, web.getString("owner"));
-    await("the source is Ready", () -> sourceCondition("Ready").equals("True"));
-    assertTrue(greeting("web").contains("greeting=hello"));
+    await("the source is Ready", () -> condition("pods", "Ready").equals("True"));
+    assertTrue(logs("web").contains("greeting=hello"));
     given().get("/q/health/ready").then().statusCode(200);
   }
 
@@ -116,13 +65,7 @@ class DirectorySourceIT {
   void anEnvChangeIsAReplaceInTheSameVm() throws Exception {
     String before = bootId("web");
     write("web", "changed", "");
-    await("web replaced", () -> {
-      try {
-        return greeting("web").contains("greeting=changed");
-      } catch (IOException e) {
-        throw new IllegalStateException(e);
-      }
-    });
+    await("web replaced", () -> logs("web").contains("greeting=changed"));
     await("web running again", () -> bootId("web") != null);
     assertEquals(before, bootId("web"), "same VM: a replace keeps the boot id");
   }
@@ -151,17 +94,17 @@ class DirectorySourceIT {
           containers: [{name: main, image: it/bb:1, colour: blue}]
         """);
     write("web", "not-applied", "  vm:\n    memory: 192Mi\n");
-    await("the source reports the diagnostics", () -> sourceCondition("Ready").equals("False")
-        && source().getList("diagnostics", String.class).stream()
+    await("the source reports the diagnostics", () -> condition("pods", "Ready").equals("False")
+        && source("pods").getList("diagnostics", String.class).stream()
             .anyMatch(d -> d.contains("broken.yaml:5:") && d.contains("colour: unknown field")));
-    assertEquals("ValidationFailed", source().getString("conditions.find { it.type == 'Ready' }.reason"));
+    assertEquals("ValidationFailed", source("pods").getString("conditions.find { it.type == 'Ready' }.reason"));
     Thread.sleep(3000);
     assertEquals(before, bootId("web"), "the last good revision keeps running");
-    assertTrue(!greeting("web").contains("not-applied"));
-    assertEquals(404, status("broken"));
+    assertTrue(!logs("web").contains("not-applied"));
+    assertEquals(404, api().get("/v1/pods/broken").statusCode());
     Files.delete(ControllerHome.pods.resolve("broken.yaml"));
     write("web", "changed", "  vm:\n    memory: 192Mi\n");
-    await("the source is Ready again", () -> sourceCondition("Ready").equals("True"));
+    await("the source is Ready again", () -> condition("pods", "Ready").equals("True"));
   }
 
   @Test
@@ -189,18 +132,16 @@ class DirectorySourceIT {
   @Test
   @Order(7)
   void aSuspendedSourceLeavesHandChangesAlone() throws Exception {
-    given().header("Authorization", "Bearer " + token()).post("/v1/sources/pods/suspend").then().statusCode(200)
+    api().post("/v1/sources/pods/suspend").then().statusCode(200)
         .body("suspended", equalTo(true));
     try (QemuProvider provider = ControllerHome.provider()) {
       provider.stop("web", Duration.ZERO);
     }
     Thread.sleep(4000); // more than the drift interval and the source interval
     assertEquals("CREATED", pod("web").getString("state"), "suspended: the hand stop stays");
-    given().header("Authorization", "Bearer " + token()).post("/v1/sources/pods/resume").then().statusCode(200);
+    api().post("/v1/sources/pods/resume").then().statusCode(200);
     await("web running after resume", () -> bootId("web") != null);
-    JsonPath events = JsonPath.from(given().header("Authorization", "Bearer " + token()).get("/v1/pods/web")
-        .asString());
-    List<Map<String, Object>> recent = events.getList("events");
+    List<Map<String, Object>> recent = pod("web").getList("events");
     assertTrue(recent.stream().anyMatch(e -> "Started".equals(e.get("reason"))), recent::toString);
   }
 
@@ -245,13 +186,7 @@ class DirectorySourceIT {
     write("extra", "hi", "");
     await("extra running", () -> bootId("extra") != null);
     Files.delete(ControllerHome.pods.resolve("extra.yaml"));
-    await("extra removed", () -> {
-      try {
-        return status("extra") == 404;
-      } catch (IOException e) {
-        throw new IllegalStateException(e);
-      }
-    });
+    await("extra removed", () -> api().get("/v1/pods/extra").statusCode() == 404);
     assertNotEquals(null, bootId("web"), "web stays");
     try (QemuProvider provider = ControllerHome.provider()) {
       assertEquals(PodState.RUNNING, provider.inventory().get(0).state());
@@ -264,9 +199,9 @@ class DirectorySourceIT {
     String sources = peapod("sources");
     assertTrue(sources.lines().anyMatch(l -> l.startsWith("pods ") && l.contains("True")), sources);
     assertTrue(peapod("suspend", "pods").contains("Suspended pods"));
-    assertEquals(true, source().getBoolean("suspended"));
+    assertEquals(true, source("pods").getBoolean("suspended"));
     assertTrue(peapod("resume", "pods").contains("Resumed pods"));
-    assertEquals(false, source().getBoolean("suspended"));
+    assertEquals(false, source("pods").getBoolean("suspended"));
     String ps = peapod("ps");
     assertTrue(ps.lines().anyMatch(l -> l.startsWith("web ") && l.endsWith("dir:" + ControllerHome.pods)), ps);
   }
@@ -281,18 +216,5 @@ class DirectorySourceIT {
     String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     assertEquals(0, process.waitFor(), out);
     return out;
-  }
-
-  private static JsonPath source() {
-    try {
-      return given().header("Authorization", "Bearer " + token()).get("/v1/sources/pods").then().statusCode(200)
-          .extract().jsonPath();
-    } catch (IOException e) {
-      throw new IllegalStateException(e);
-    }
-  }
-
-  private static String sourceCondition(String type) {
-    return source().getString("conditions.find { it.type == '" + type + "' }.status");
   }
 }

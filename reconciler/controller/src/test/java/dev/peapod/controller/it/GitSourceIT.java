@@ -1,5 +1,10 @@
 package dev.peapod.controller.it;
 
+import static dev.peapod.controller.it.Api.api;
+import static dev.peapod.controller.it.Api.await;
+import static dev.peapod.controller.it.Api.bootId;
+import static dev.peapod.controller.it.Api.logs;
+import static dev.peapod.controller.it.Api.source;
 import static io.restassured.RestAssured.given;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -12,7 +17,6 @@ import java.nio.file.Files;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HexFormat;
-import java.util.function.Supplier;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 import org.junit.jupiter.api.MethodOrderer;
@@ -30,30 +34,8 @@ import org.junit.jupiter.api.TestMethodOrder;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class GitSourceIT {
 
-  private static final Duration CONVERGE = Duration.ofSeconds(90);
-
-  private static String token() {
-    try {
-      return Files.readString(ControllerHome.home.resolve("api-token")).trim();
-    } catch (java.io.IOException e) {
-      throw new IllegalStateException(e);
-    }
-  }
-
   private static void write(String pod, String greeting, String extraSpec) throws Exception {
-    Files.writeString(GitHome.git.work().resolve("prod/" + pod + ".yaml"), """
-        apiVersion: peapod.dev/v1alpha1
-        kind: PeaPod
-        metadata:
-          name: %s
-        spec:
-          containers:
-            - name: main
-              image: it/bb:1
-              command: [sh, -c, 'echo "greeting=$GREETING"; exec sleep 100000']
-              env:
-                - {name: GREETING, value: %s}
-        %s""".formatted(pod, greeting, extraSpec));
+    Files.writeString(GitHome.git.work().resolve("prod/" + pod + ".yaml"), Api.greetingPod(pod, greeting, extraSpec));
   }
 
   /** What a git server sends on a push: a JSON body signed with the shared secret. */
@@ -68,47 +50,16 @@ class GitSourceIT {
     return request.post("/v1/sources/prod/webhook").statusCode();
   }
 
-  private static JsonPath source() {
-    return given().header("Authorization", "Bearer " + token()).get("/v1/sources/prod").then().statusCode(200)
-        .extract().jsonPath();
-  }
-
-  private static String bootId(String name) {
-    JsonPath pod = given().header("Authorization", "Bearer " + token()).get("/v1/pods/" + name).jsonPath();
-    return "RUNNING".equals(pod.getString("state")) && "RUNNING".equals(pod.getString("containers[0].state"))
-        ? pod.getString("vm.bootId") : null;
-  }
-
-  private static String logs(String name) {
-    return given().header("Authorization", "Bearer " + token()).queryParam("container", "main")
-        .get("/v1/pods/" + name + "/logs").asString();
-  }
-
-  private static void await(Duration within, String what, Supplier<Boolean> condition) throws InterruptedException {
-    Instant deadline = Instant.now().plus(within);
-    while (Instant.now().isBefore(deadline)) {
-      try {
-        if (condition.get()) {
-          return;
-        }
-      } catch (RuntimeException | AssertionError e) {
-        // not there yet
-      }
-      Thread.sleep(100);
-    }
-    throw new AssertionError("not within " + within + ": " + what);
-  }
-
   @Test
   @Order(1)
   void aPushedPodRunsOnceTheWebhookArrives() throws Exception {
     write("web", "hello", "");
     String commit = GitHome.git.commitAndPush("add web");
     assertEquals(200, webhook(GitHome.SECRET));
-    await(CONVERGE, "web running", () -> bootId("web") != null);
-    await(CONVERGE, "revision applied", () -> source().getString("lastAppliedRevision").equals("main@sha1:" + commit));
+    await("web running", () -> bootId("web") != null);
+    await("revision applied", () -> source("prod").getString("lastAppliedRevision").equals("main@sha1:" + commit));
     assertEquals("git:" + GitHome.git.url() + "#main//prod",
-        given().header("Authorization", "Bearer " + token()).get("/v1/pods/web").jsonPath().getString("owner"));
+        api().get("/v1/pods/web").jsonPath().getString("owner"));
   }
 
   @Test
@@ -132,7 +83,7 @@ class GitSourceIT {
     write("web", "changed", "  vm:\n    memory: 192Mi\n");
     GitHome.git.commitAndPush("more memory");
     assertEquals(200, webhook(GitHome.SECRET));
-    await(CONVERGE, "recreated", () -> {
+    await("recreated", () -> {
       String now = bootId("web");
       return now != null && !now.equals(before);
     });
@@ -142,15 +93,15 @@ class GitSourceIT {
   @Order(4)
   void aBrokenCommitChangesNothingAndItsDiagnosticsNameTheCommit() throws Exception {
     String before = bootId("web");
-    String applied = source().getString("lastAppliedRevision");
+    String applied = source("prod").getString("lastAppliedRevision");
     Files.writeString(GitHome.git.work().resolve("prod/broken.yaml"), "apiVersion: peapod.dev/v1alpha1\nkind: PeaPod\n"
         + "metadata: {name: broken}\nspec:\n  containers: [{name: main, image: it/bb:1, colour: blue}]\n");
     write("web", "not-applied", "  vm:\n    memory: 192Mi\n");
     String broken = GitHome.git.commitAndPush("broken");
     assertEquals(200, webhook(GitHome.SECRET));
-    await(CONVERGE, "diagnostics of the broken commit", () -> source().getString("lastAttemptedRevision")
+    await("diagnostics of the broken commit", () -> source("prod").getString("lastAttemptedRevision")
         .equals("main@sha1:" + broken));
-    JsonPath status = source();
+    JsonPath status = source("prod");
     assertEquals(applied, status.getString("lastAppliedRevision"), "the last good revision stays applied");
     assertTrue(status.getList("diagnostics", String.class).stream()
         .anyMatch(d -> d.startsWith("prod/broken.yaml:5:") && d.contains("colour: unknown field")),
