@@ -44,7 +44,7 @@ final class ImageShare {
 
   /** Creates the share empty: links left from an earlier VM are dropped. */
   void reset() throws IOException {
-    Files.createDirectories(dir);
+    dev.peapod.provider.qemu.runtime.PrivateFiles.privateDirectory(dir);
     retain(Set.of());
   }
 

@@ -2,6 +2,7 @@ package dev.peapod.provider.qemu;
 
 import dev.peapod.provider.PortForward;
 import dev.peapod.provider.qemu.runtime.HostProcess;
+import dev.peapod.provider.qemu.runtime.PrivateFiles;
 import dev.peapod.provider.qemu.runtime.VmFiles;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -114,6 +115,7 @@ final class PasstNetwork {
   void start(VmFiles files, List<PortForward> ports) {
     Process process;
     try {
+      PrivateFiles.privateFile(files.netLog());
       process = new ProcessBuilder(argv(ports))
           .directory(files.dir().toFile())
           .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
@@ -142,6 +144,7 @@ final class PasstNetwork {
     }
     OptionalLong started = HostProcess.startTime(pid);
     try {
+      PrivateFiles.privateFile(files.netPidFile());
       Files.writeString(files.netPidFile(), pid + " " + started.orElse(-1) + "\n");
     } catch (IOException e) {
       process.destroyForcibly();

@@ -1,6 +1,7 @@
 package dev.peapod.provider.qemu;
 
 import dev.peapod.provider.qemu.runtime.HostProcess;
+import dev.peapod.provider.qemu.runtime.PrivateFiles;
 import dev.peapod.provider.qemu.runtime.VmFiles;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -34,9 +35,13 @@ public record QemuProcess(long pid, long startTime, Instant launchedAt, Instant 
   public static QemuProcess launch(List<String> argv, VmFiles files) {
     Instant launchedAt = Instant.now();
     try {
-      Files.createDirectories(files.dir());
+      PrivateFiles.createDirectories(files.dir());
       for (Path stale : List.of(files.ctlSocket(), files.qmpSocket(), files.pidFile())) {
         Files.deleteIfExists(stale);
+      }
+      // QEMU creates its files under the umask and keeps the mode of files that exist: these are 0600.
+      for (Path file : List.of(files.pidFile(), files.launchLog(), files.console(), files.containersLog())) {
+        PrivateFiles.privateFile(file);
       }
       Process parent = new ProcessBuilder(argv)
           .redirectErrorStream(true)
@@ -52,6 +57,9 @@ public record QemuProcess(long pid, long startTime, Instant launchedAt, Instant 
         throw new VmLaunchException("QEMU exited with status " + parent.exitValue() + launchOutput(files));
       }
       Instant daemonizedAt = Instant.now();
+      for (Path socket : List.of(files.ctlSocket(), files.qmpSocket(), files.netSocket())) {
+        PrivateFiles.makePrivate(socket); // the directory already keeps others out; the socket too
+      }
       long pid = readPid(files.pidFile());
       long startTime = HostProcess.startTime(pid).orElseThrow(() ->
           new VmLaunchException("QEMU process " + pid + " exited right after starting" + launchOutput(files)));

@@ -83,6 +83,7 @@ public final class QemuProvider implements Provider {
   public QemuProvider(QemuConfig config) {
     this.config = config;
     this.state = new StateDirectory(config.stateDir());
+    state.makePrivate();
     OptionalLong tscKhz = HostInfo.tscKhz();
     QemuCommandLine commandLine = new QemuCommandLine(config.qemuBinary(), config.tbSizeMiB(), tscKhz);
     AcceleratorProbe probe = new AcceleratorProbe(

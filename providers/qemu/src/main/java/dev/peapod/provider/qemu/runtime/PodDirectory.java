@@ -47,7 +47,8 @@ public final class PodDirectory {
 
   /** Creates the directory and writes the first pod record. */
   public void create(PodRecord record) throws IOException {
-    Files.createDirectories(dir);
+    PrivateFiles.privateDirectory(dir.getParent()); // pods/
+    PrivateFiles.createDirectories(dir);
     writePod(record);
   }
 

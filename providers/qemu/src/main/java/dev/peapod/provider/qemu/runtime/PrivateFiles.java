@@ -38,6 +38,47 @@ public final class PrivateFiles {
     return dir;
   }
 
+  /**
+   * Makes {@code dir} a private directory: created 0700 with its missing parents, or, if it is a
+   * directory of ours already, set to 0700 (one made by an older Peapod under the umask).
+   */
+  public static Path privateDirectory(Path dir) throws IOException {
+    createDirectories(dir);
+    if (Files.getOwner(dir, LinkOption.NOFOLLOW_LINKS).getName().equals(System.getProperty("user.name"))
+        || isRoot()) {
+      Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
+    }
+    return dir;
+  }
+
+  /**
+   * Makes {@code file} exist with mode 0600, keeping what it holds: for files another process (QEMU,
+   * passt) opens with O_CREAT, which keeps the mode of a file that exists.
+   */
+  public static void privateFile(Path file) throws IOException {
+    try {
+      Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+    } catch (java.nio.file.FileAlreadyExistsException e) {
+      // kept, made private below
+    }
+    Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
+  }
+
+  /** Sets {@code file} to 0600 if it exists (a socket another process bound under its umask). */
+  public static void makePrivate(Path file) throws IOException {
+    if (Files.exists(file, LinkOption.NOFOLLOW_LINKS)) {
+      Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
+    }
+  }
+
+  private static boolean isRoot() {
+    try {
+      return Integer.valueOf(0).equals(Files.getAttribute(Path.of("/proc/self"), "unix:uid"));
+    } catch (IOException | UnsupportedOperationException e) {
+      return false;
+    }
+  }
+
   /** Deletes {@code dir} and all in it; a symlink inside is deleted, never followed. */
   public static void deleteTree(Path dir) throws IOException {
     if (!Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {

@@ -23,6 +23,22 @@ public final class StateDirectory {
     return root;
   }
 
+  /**
+   * Creates the state directory 0700 if it does not exist, and makes {@code pods/} (every pod's
+   * sockets, logs and records) 0700 whatever the umask. An existing state directory keeps its mode:
+   * it may be a directory the user chose and shares (PEAPOD_HOME=$HOME).
+   */
+  public void makePrivate() {
+    try {
+      if (!Files.exists(root)) {
+        PrivateFiles.createDirectories(root);
+      }
+      PrivateFiles.privateDirectory(root.resolve("pods"));
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException("cannot make " + root + " private: " + e.getMessage(), e);
+    }
+  }
+
   /** The directory of the pod with that (validated) name, whether it exists or not. */
   public PodDirectory pod(String name) {
     return new PodDirectory(name, root.resolve("pods").resolve(name));
