@@ -12,7 +12,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * {@code peapod serve [--source [NAME=]dir:PATH|git:URL#REF//PATH]... [--listen HOST:PORT]
+ * {@code peapod serve [--source [NAME=]dir:PATH|git:URL#REF//PATH|k8s:[NODE]]... [--listen HOST:PORT]
  * [--config FILE] [--workers N]}: the flags become the configuration properties a config file
  * could give ({@code peapod.sources.NAME.url}, ...), so both ways meet in one
  * {@link dev.peapod.controller.config.ControllerConfig}. A source without a name is named after
@@ -77,7 +77,7 @@ public final class ServeMain {
   }
 
   static final String USAGE = """
-      Usage: peapod serve [--source [NAME=]dir:PATH|git:URL#REF//PATH]... [--listen HOST:PORT] [--config FILE] [--workers N]
+      Usage: peapod serve [--source [NAME=]dir:PATH|git:URL#REF//PATH|k8s:[NODE]]... [--listen HOST:PORT] [--config FILE] [--workers N]
         Keeps pods converged to directories and git repositories; API on $PEAPOD_HOME/peapod.sock
         (and on HOST:PORT with the bearer token in $PEAPOD_HOME/api-token).""";
 

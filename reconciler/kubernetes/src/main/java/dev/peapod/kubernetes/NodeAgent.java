@@ -18,6 +18,7 @@ import dev.peapod.plan.PlanOptions;
 import dev.peapod.provider.PodStatus;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
@@ -56,6 +57,7 @@ public final class NodeAgent implements AutoCloseable {
   private static final System.Logger LOG = System.getLogger(NodeAgent.class.getName());
 
   private final KubernetesClient client;
+  private final boolean ownsClient;
   private final String node;
   private final Supplier<Engine> engines;
   private final Clock clock;
@@ -74,7 +76,13 @@ public final class NodeAgent implements AutoCloseable {
    * @param resync how often every PeaPod is looked at again, and orphans are looked for
    */
   public NodeAgent(KubernetesClient client, String node, Supplier<Engine> engines, Clock clock, Duration resync) {
+    this(client, false, node, engines, clock, resync);
+  }
+
+  private NodeAgent(KubernetesClient client, boolean ownsClient, String node, Supplier<Engine> engines, Clock clock,
+      Duration resync) {
     this.client = client;
+    this.ownsClient = ownsClient;
     this.node = node;
     this.engines = engines;
     this.clock = clock;
@@ -83,35 +91,71 @@ public final class NodeAgent implements AutoCloseable {
     this.events = new AgentEvents(client, node, clock);
   }
 
+  /**
+   * An agent with a client of its own, configured as fabric8 finds it: in a Pod, its service
+   * account; elsewhere {@code KUBECONFIG} or {@code ~/.kube/config} (and the {@code kubernetes.*}
+   * system properties). Closing the agent closes the client.
+   */
+  public static NodeAgent connect(String node, Supplier<Engine> engines, Duration resync) {
+    return new NodeAgent(new KubernetesClientBuilder().build(), true, node, engines, Clock.systemUTC(), resync);
+  }
+
+  /**
+   * The node this agent runs on when none is named: {@code NODE_NAME} (a DaemonSet sets it from
+   * {@code spec.nodeName}), else the host name.
+   */
+  public static String defaultNode() {
+    String name = System.getenv("NODE_NAME");
+    if (name != null && !name.isBlank()) {
+      return name;
+    }
+    try {
+      return java.net.InetAddress.getLocalHost().getHostName();
+    } catch (java.net.UnknownHostException e) {
+      throw new IllegalStateException("cannot tell this node's name: set NODE_NAME or name it (k8s:NODE)", e);
+    }
+  }
+
   public String node() {
     return node;
   }
 
-  /** Starts the informer and one worker (VMs boot one at a time per node) and returns. */
+  /**
+   * Starts the informer and one worker (VMs boot one at a time per node) and returns at once. An
+   * API server that cannot be reached now is tried again by the informer, with backoff, for as long
+   * as the agent runs: nothing on the node changes meanwhile.
+   */
   public synchronized void start() {
+    timers = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "peapod-agent-timer"));
     informer = client.genericKubernetesResources(PeaPods.CONTEXT).inAnyNamespace()
         .withLabel(PeaPods.NODE_LABEL, node)
-        .inform(new ResourceEventHandler<>() {
-          @Override
-          public void onAdd(GenericKubernetesResource peaPod) {
-            queue.add(PeaPods.key(peaPod));
-          }
+        .runnableInformer(resync.toMillis());
+    informer.addEventHandler(new ResourceEventHandler<>() {
+      @Override
+      public void onAdd(GenericKubernetesResource peaPod) {
+        queue.add(PeaPods.key(peaPod));
+      }
 
-          @Override
-          public void onUpdate(GenericKubernetesResource before, GenericKubernetesResource after) {
-            if (worthAPass(before, after)) {
-              queue.add(PeaPods.key(after));
-            }
-          }
+      @Override
+      public void onUpdate(GenericKubernetesResource before, GenericKubernetesResource after) {
+        if (worthAPass(before, after)) {
+          queue.add(PeaPods.key(after));
+        }
+      }
 
-          @Override
-          public void onDelete(GenericKubernetesResource peaPod, boolean finalStateUnknown) {
-            // Gone from this node's view (deleted without our finalizer, or bound elsewhere): its
-            // pod, if any, is an orphan now.
-            timers.execute(NodeAgent.this::removeOrphans);
-          }
-        }, resync.toMillis());
-    timers = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "peapod-agent-timer"));
+      @Override
+      public void onDelete(GenericKubernetesResource peaPod, boolean finalStateUnknown) {
+        // Gone from this node's view (deleted without our finalizer, or bound elsewhere): its
+        // pod, if any, is an orphan now.
+        timers.execute(NodeAgent.this::removeOrphans);
+      }
+    });
+    informer.exceptionHandler((started, e) -> {
+      LOG.log(System.Logger.Level.WARNING, "watching PeaPods of node " + node + ": " + e.getMessage()
+          + "; trying again");
+      return true;
+    });
+    informer.start();
     Thread worker = daemon(this::work, "peapod-agent-worker");
     workers.add(worker);
     worker.start();
@@ -152,6 +196,9 @@ public final class NodeAgent implements AutoCloseable {
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       }
+    }
+    if (ownsClient) {
+      client.close();
     }
   }
 

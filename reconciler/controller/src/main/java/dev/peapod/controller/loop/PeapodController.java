@@ -81,6 +81,8 @@ public class PeapodController {
   private final Set<String> removalsRefused = ConcurrentHashMap.newKeySet();
   private final Map<String, HealthGate> gates = new ConcurrentHashMap<>();
   private final List<DirectoryWatcher> watchers = new ArrayList<>();
+  /** The node agents of k8s: sources, which plan and reconcile their PeaPods themselves. */
+  private final List<AutoCloseable> agents = new ArrayList<>();
   private final List<Thread> workers = new ArrayList<>();
   private final WorkQueue queue = new WorkQueue(Duration.ofSeconds(1), Duration.ofMinutes(5), clock);
   private ScheduledExecutorService timers;
@@ -115,6 +117,10 @@ public class PeapodController {
           sourceConfig.suspend() ? "suspended" : "active", sourceConfig.minReady().isZero() ? ""
               : ", changes gated: running " + sourceConfig.minReady() + " within " + sourceConfig.progressDeadline());
       SourceLocation location = SourceLocation.parse(sourceConfig.url());
+      if (location instanceof SourceLocation.Kubernetes kubernetes) {
+        agents.add(SourceReaders.kubernetesAgent(kubernetes, sourceConfig, () -> openEngine("peapod serve")));
+        return;
+      }
       sources.put(name, new SourceRunner(name, sourceConfig, location,
           SourceReaders.reader(name, location, sourceConfig, home), clock));
     });
@@ -141,6 +147,13 @@ public class PeapodController {
   }
 
   synchronized void stop() {
+    for (AutoCloseable agent : agents) {
+      try {
+        agent.close();
+      } catch (Exception e) {
+        LOG.warnf("stopping a node agent: %s", e.getMessage());
+      }
+    }
     queue.shutDown();
     if (timers != null) {
       timers.shutdownNow();

@@ -3,9 +3,10 @@ package dev.peapod.controller.source;
 import java.nio.file.Path;
 
 /**
- * Where a source's manifests are, as written after {@code --source}: {@code dir:PATH} or
+ * Where a source's manifests are, as written after {@code --source}: {@code dir:PATH},
  * {@code git:URL#REF//PATH} ({@code git:git://127.0.0.1/pods.git#main//prod}; REF and PATH
- * optional: the default branch and the repository's root).
+ * optional: the default branch and the repository's root) or {@code k8s:[NODE]} (the PeaPods bound
+ * to this node in the cluster the Kubernetes client finds).
  */
 public sealed interface SourceLocation {
 
@@ -26,8 +27,24 @@ public sealed interface SourceLocation {
     }
   }
 
+  /**
+   * The PeaPod custom resources bound to {@code node}: not one desired state planned as a whole,
+   * but one source per PeaPod, each owning its one pod as {@code k8s:NAMESPACE/NAME}, which the
+   * node agent ({@code dev.peapod.kubernetes.NodeAgent}) plans and reconciles.
+   */
+  record Kubernetes(String node) implements SourceLocation {
+    @Override
+    public String owner() {
+      return "k8s:";
+    }
+  }
+
   /** @throws IllegalArgumentException saying what is wrong, for a location that is neither form */
   static SourceLocation parse(String text) {
+    if (text.startsWith("k8s:")) {
+      // k8s: alone is this node (NODE_NAME, else the host name), resolved when the agent starts.
+      return new Kubernetes(text.substring(4));
+    }
     if (text.startsWith("dir:")) {
       String path = text.substring(4);
       if (path.isEmpty()) {
@@ -55,6 +72,6 @@ public sealed interface SourceLocation {
       }
       return new Git(rest, ref.isEmpty() ? "main" : ref, path);
     }
-    throw new IllegalArgumentException("source \"" + text + "\": expected dir:PATH or git:URL#REF//PATH");
+    throw new IllegalArgumentException("source \"" + text + "\": expected dir:PATH, git:URL#REF//PATH or k8s:[NODE]");
   }
 }

@@ -1,14 +1,17 @@
 package dev.peapod.controller.source;
 
 import dev.peapod.controller.config.ControllerConfig.SourceConfig;
+import dev.peapod.engine.Engine;
 import dev.peapod.engine.source.DesiredStateSource;
 import dev.peapod.engine.source.DirectorySource;
 import dev.peapod.git.GitCredentials;
 import dev.peapod.git.GitMirror;
 import dev.peapod.git.GitRef;
 import dev.peapod.git.GitSourceSpec;
+import dev.peapod.kubernetes.NodeAgent;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.function.Supplier;
 
 /** The reader of each kind of source location. */
 public final class SourceReaders {
@@ -19,12 +22,30 @@ public final class SourceReaders {
    * @throws IllegalArgumentException for a location this build cannot read
    */
   public static DesiredStateSource reader(String name, SourceLocation location, SourceConfig config, Path home) {
+    if (location instanceof SourceLocation.Kubernetes) {
+      throw new IllegalArgumentException("source " + name + ": a k8s: source is run by its node agent (kubernetesAgent)");
+    }
     if (location instanceof SourceLocation.Directory dir) {
       return new DirectorySource(List.of(dir.path()), location.owner());
     }
     SourceLocation.Git git = (SourceLocation.Git) location;
     GitSourceSpec spec = new GitSourceSpec(git.url(), GitRef.parse(git.ref()), git.path(), credentials(name, config));
     return new GitSource(new GitMirror(home.resolve("sources").resolve(name), spec, config.timeout()), location.owner());
+  }
+
+  /**
+   * Starts the node agent of a {@code k8s:} source. The Kubernetes client is loaded here and only
+   * here (NodeAgent is resolved when this first runs), so file and git sources never load it.
+   *
+   * @param engines an engine per pass, as the controller's workers open them
+   * @return the running agent; closing it stops it (the VMs keep running)
+   */
+  public static AutoCloseable kubernetesAgent(SourceLocation.Kubernetes location, SourceConfig config,
+      Supplier<Engine> engines) {
+    String node = location.node().isEmpty() ? NodeAgent.defaultNode() : location.node();
+    NodeAgent agent = NodeAgent.connect(node, engines, config.interval());
+    agent.start();
+    return agent;
   }
 
   /** At most one kind of credentials per source; none for public repositories. */

@@ -1,0 +1,82 @@
+package dev.peapod.controller.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.peapod.provider.PodState;
+import dev.peapod.provider.PodStatus;
+import dev.peapod.provider.qemu.QemuProvider;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.client.dsl.Resource;
+import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@code peapod serve} with a {@code k8s:} source runs the node agent: a PeaPod bound to its node
+ * is created, reported Ready and removed on deletion, through the controller's engines.
+ */
+@QuarkusTest
+@QuarkusTestResource(value = KubernetesHome.class, restrictToAnnotatedClass = true)
+class KubernetesSourceIT {
+
+  private static final ResourceDefinitionContext PEAPODS = new ResourceDefinitionContext.Builder()
+      .withGroup("peapod.dev").withVersion("v1alpha1").withKind("PeaPod").withPlural("peapods").withNamespaced(true)
+      .build();
+
+  private static Resource<GenericKubernetesResource> web() {
+    return KubernetesHome.client.genericKubernetesResources(PEAPODS).inNamespace("default").withName("web");
+  }
+
+  private static Optional<PodStatus> inspect(String pod) {
+    try (QemuProvider provider = KubernetesHome.provider()) {
+      return provider.inspect(pod);
+    }
+  }
+
+  @SuppressWarnings("unchecked")
+  private static String ready() {
+    GenericKubernetesResource r = web().get();
+    Map<String, Object> status = r == null ? null : (Map<String, Object>) r.getAdditionalProperties().get("status");
+    if (status == null || status.get("conditions") == null) {
+      return "";
+    }
+    return ((List<Map<String, Object>>) status.get("conditions")).stream().filter(c -> "Ready".equals(c.get("type")))
+        .map(c -> (String) c.get("status")).findFirst().orElse("");
+  }
+
+  private static void await(String what, BooleanSupplier condition) throws InterruptedException {
+    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+    while (!condition.getAsBoolean()) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("timed out waiting until " + what + "; web: " + web().get());
+      }
+      Thread.sleep(100);
+    }
+  }
+
+  @Test
+  void aPeaPodBoundToTheNodeRunsUntilItIsDeleted() throws Exception {
+    GenericKubernetesResource peaPod = KubernetesHome.client.getKubernetesSerialization().unmarshal("""
+        apiVersion: peapod.dev/v1alpha1
+        kind: PeaPod
+        metadata: {name: web, namespace: default, labels: {peapod.dev/node: node-a}}
+        spec:
+          containers:
+            - {name: main, image: it/bb:1, command: [sh, -c, 'exec sleep 100000']}
+        """, GenericKubernetesResource.class);
+    KubernetesHome.client.genericKubernetesResources(PEAPODS).inNamespace("default").resource(peaPod).create();
+    await("web is Ready", () -> "True".equals(ready()));
+    assertEquals(PodState.RUNNING, inspect("default--web").orElseThrow().state());
+
+    web().delete();
+    await("web is gone", () -> web().get() == null);
+    assertTrue(inspect("default--web").isEmpty());
+  }
+}
