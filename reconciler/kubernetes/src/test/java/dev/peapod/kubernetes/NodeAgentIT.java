@@ -12,7 +12,15 @@ import dev.peapod.provider.qemu.QemuProvider;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
+import com.marcnuri.helm.Helm;
+import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
+import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.mockwebserver.http.RecordedRequest;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
 import io.fabric8.kubernetes.client.dsl.Resource;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
@@ -59,8 +67,13 @@ class NodeAgentIT {
     agent = startAgent();
   }
 
+  /** The agent's requests carry this user agent, so that the test can tell them from its own. */
+  private static final String AGENT = "peapod-agent-it";
+
   private static NodeAgent startAgent() {
-    NodeAgent a = new NodeAgent(server.createClient(), "node-a", home::engine, Clock.systemUTC(), Duration.ofSeconds(2));
+    KubernetesClient agentClient = new KubernetesClientBuilder().withConfig(
+        new ConfigBuilder(client.getConfiguration()).withUserAgent(AGENT).build()).build();
+    NodeAgent a = new NodeAgent(agentClient, "node-a", home::engine, Clock.systemUTC(), Duration.ofSeconds(2));
     a.start();
     return a;
   }
@@ -272,5 +285,52 @@ class NodeAgentIT {
     await("the orphan default--forced is removed", Duration.ofSeconds(60), () -> inspect("default--forced").isEmpty());
     assertEquals(PodState.RUNNING, inspect("default--web").orElseThrow().state(), "default/web is untouched");
     assertFalse(events("default", "web").stream().anyMatch(e -> e.contains("Removed")));
+  }
+
+  /**
+   * Every request the agent made in the tests above, as RBAC names it, is what the chart's
+   * ClusterRole grants: no more (the agent would be refused) and no less (least privilege).
+   */
+  @Test
+  @Order(6)
+  void theChartGrantsExactlyTheCallsTheAgentMade() throws Exception {
+    Set<String> calls = new TreeSet<>();
+    RecordedRequest request;
+    while ((request = server.takeRequest(100, TimeUnit.MILLISECONDS)) != null) {
+      if (AGENT.equals(request.getHeader("User-Agent"))) {
+        calls.add(rbacCall(request.getMethod(), request.getPath()));
+      }
+    }
+    String rendered = new Helm(AgentHome.REPO.resolve("charts/peapod")).template().withName("peapod")
+        .withKubeVersion("1.30.0").call();
+    ClusterRole role = java.util.Arrays.stream(rendered.split("(?m)^---\\s*$"))
+        .filter(d -> d.contains("kind: ClusterRole\n"))
+        .map(d -> client.getKubernetesSerialization().unmarshal(d, ClusterRole.class)).findFirst().orElseThrow();
+    Set<String> granted = new TreeSet<>();
+    role.getRules().forEach(rule -> rule.getApiGroups().forEach(group -> rule.getResources().forEach(
+        resource -> rule.getVerbs().forEach(verb -> granted.add(group + "/" + resource + " " + verb)))));
+    assertEquals(granted, calls);
+  }
+
+  /** {@code peapod.dev/peapods/status patch}: the resource and verb RBAC checks a request against. */
+  private static String rbacCall(String method, String path) {
+    String bare = path.contains("?") ? path.substring(0, path.indexOf('?')) : path;
+    List<String> parts = List.of(bare.replaceFirst("^/", "").split("/"));
+    // /api/v1/... or /apis/GROUP/VERSION/..., then [namespaces/NS/]RESOURCE[/NAME[/SUBRESOURCE]]
+    String group = parts.get(0).equals("api") ? "" : parts.get(1);
+    List<String> rest = parts.subList(parts.get(0).equals("api") ? 2 : 3, parts.size());
+    if (rest.size() >= 2 && rest.get(0).equals("namespaces")) {
+      rest = rest.subList(2, rest.size());
+    }
+    String resource = rest.get(0) + (rest.size() > 2 ? "/" + rest.get(2) : "");
+    String verb = switch (method) {
+      case "GET" -> path.contains("watch=true") ? "watch" : rest.size() == 1 ? "list" : "get";
+      case "POST" -> "create";
+      case "PUT" -> "update";
+      case "PATCH" -> "patch";
+      case "DELETE" -> rest.size() == 1 ? "deletecollection" : "delete";
+      default -> method;
+    };
+    return group + "/" + resource + " " + verb;
   }
 }
