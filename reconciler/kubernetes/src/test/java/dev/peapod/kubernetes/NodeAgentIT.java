@@ -208,10 +208,31 @@ class NodeAgentIT {
   @Order(2)
   void anImageChangeReplacesContainersInTheSameVm() throws Exception {
     String before = bootId("default", "web");
-    peaPod("default", "web").patch(PatchContext.of(PatchType.JSON),
-        "[{\"op\":\"replace\",\"path\":\"/spec/containers/0/image\",\"value\":\"it/bb:2\"}]");
-    assertEquals(2L, PeaPods.generation(peaPod("default", "web").get()));
-    await("default/web is Ready at generation 2", Duration.ofSeconds(60), () -> ready("default", "web", 2));
+    List<Object> pending = new java.util.concurrent.CopyOnWriteArrayList<>();
+    try (var watch = peaPod("default", "web").watch(new io.fabric8.kubernetes.client.Watcher<>() {
+      @Override
+      public void eventReceived(Action action, GenericKubernetesResource resource) {
+        Object status = resource.getAdditionalProperties().get("status");
+        if (status instanceof Map<?, ?> map && map.get("pendingChange") != null) {
+          pending.add(map.get("pendingChange"));
+        }
+      }
+
+      @Override
+      public void onClose(io.fabric8.kubernetes.client.WatcherException cause) {
+        // the test closes it
+      }
+    })) {
+      peaPod("default", "web").patch(PatchContext.of(PatchType.JSON),
+          "[{\"op\":\"replace\",\"path\":\"/spec/containers/0/image\",\"value\":\"it/bb:2\"}]");
+      assertEquals(2L, PeaPods.generation(peaPod("default", "web").get()));
+      await("default/web is Ready at generation 2", Duration.ofSeconds(60), () -> ready("default", "web", 2));
+    }
+    // What kubectl describe showed while the agent was at it: the plan's change for this PeaPod.
+    assertTrue(pending.stream().map(String::valueOf).anyMatch(p -> p.contains(
+        "summary=replace (same VM) because image of container \"main\" changed")
+        && p.contains("action=replace") && p.contains("spec.containers[main].image: \"it/bb:1\" -> \"it/bb:2\"")),
+        pending.toString());
     assertEquals(before, bootId("default", "web"), "a replace keeps the VM");
     assertEquals(before, inspect("default--web").orElseThrow().vm().orElseThrow().bootId());
     assertTrue(inspect("default--web").orElseThrow().containers().get(0).imageId().startsWith("sha256:"));
@@ -222,6 +243,25 @@ class NodeAgentIT {
 
   @Test
   @Order(3)
+  void specStateCreatedStopsTheVmAndRunningStartsIt() throws Exception {
+    peaPod("default", "web").patch(PatchContext.of(PatchType.JSON),
+        "[{\"op\":\"add\",\"path\":\"/spec/state\",\"value\":\"Created\"}]");
+    await("default/web is Created and Ready at generation 3", Duration.ofSeconds(60),
+        () -> ready("default", "web", 3) && "Created".equals(status("default", "web").get("phase")));
+    assertEquals(PodState.CREATED, inspect("default--web").orElseThrow().state());
+    assertNull(status("default", "web").get("vm"), "no VM while Created");
+    assertTrue(events("default", "web").contains("Normal Stopped: stop because its manifest wants it Created"),
+        events("default", "web").toString());
+    peaPod("default", "web").patch(PatchContext.of(PatchType.JSON),
+        "[{\"op\":\"remove\",\"path\":\"/spec/state\"}]");
+    await("default/web runs again", Duration.ofSeconds(60), () -> ready("default", "web", 4));
+    assertEquals("Running", status("default", "web").get("phase"));
+    assertTrue(events("default", "web").stream().anyMatch(e -> e.startsWith("Normal Started: start because ")),
+        events("default", "web").toString());
+  }
+
+  @Test
+  @Order(4)
   void anInvalidSpecIsReportedAndChangesNothing() throws Exception {
     String before = bootId("prod", "web");
     // A field Peapod does not support: the CRD keeps it, and the parser says why it is refused.
@@ -251,7 +291,7 @@ class NodeAgentIT {
   }
 
   @Test
-  @Order(4)
+  @Order(5)
   void deletingAPeaPodRemovesItsVmAndThenTheFinalizer() throws Exception {
     peaPod("prod", "web").delete();
     await("prod/web is gone from the API", Duration.ofSeconds(60), () -> peaPod("prod", "web").get() == null);
@@ -260,7 +300,7 @@ class NodeAgentIT {
   }
 
   @Test
-  @Order(5)
+  @Order(6)
   void anAgentThatWasDownCleansUpWhenItComesBack() throws Exception {
     create("default", "later", "node-a", "it/bb:1", "");
     create("default", "forced", "node-a", "it/bb:1", "");
@@ -292,7 +332,7 @@ class NodeAgentIT {
    * ClusterRole grants: no more (the agent would be refused) and no less (least privilege).
    */
   @Test
-  @Order(6)
+  @Order(7)
   void theChartGrantsExactlyTheCallsTheAgentMade() throws Exception {
     Set<String> calls = new TreeSet<>();
     RecordedRequest request;
