@@ -75,6 +75,20 @@ public final class KubernetesSource implements DesiredStateSource {
     return new DesiredSnapshot(revision, List.of(DesiredPod.of(manifest)), parsed.diagnostics().warnings());
   }
 
+  /**
+   * The spec with {@code hostname} defaulted to the PeaPod's own name, as Kubernetes names a Pod's
+   * host: the parser would default it to the pod's name on the node ({@code NAMESPACE--NAME}),
+   * and the same manifest would see another host name as a resource than as a file.
+   */
+  private Object withHostname(Object spec) {
+    if (!(spec instanceof Map<?, ?> given) || given.containsKey("hostname")) {
+      return spec;
+    }
+    Map<Object, Object> copy = new LinkedHashMap<>(given);
+    copy.put("hostname", peaPod.getMetadata().getName());
+    return copy;
+  }
+
   /** The PeaPod as the manifest parser reads a file: apiVersion, kind, metadata, spec. */
   String document() {
     Map<String, Object> metadata = new LinkedHashMap<>();
@@ -94,7 +108,7 @@ public final class KubernetesSource implements DesiredStateSource {
     document.put("apiVersion", peaPod.getApiVersion());
     document.put("kind", peaPod.getKind());
     document.put("metadata", metadata);
-    document.put("spec", peaPod.getAdditionalProperties().get("spec"));
+    document.put("spec", withHostname(peaPod.getAdditionalProperties().get("spec")));
     try {
       return JSON.writeValueAsString(document);
     } catch (JsonProcessingException e) {
