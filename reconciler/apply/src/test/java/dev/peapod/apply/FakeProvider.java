@@ -12,12 +12,14 @@ import dev.peapod.provider.PodStatus;
 import dev.peapod.provider.Provider;
 import dev.peapod.provider.ProviderException;
 import dev.peapod.provider.RecreateRequiredException;
+import dev.peapod.provider.VmInfo;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
@@ -25,7 +27,9 @@ import java.util.stream.Stream;
 /**
  * A provider that keeps pods in memory and records every call, for executor tests only (the
  * real QEMU provider is exercised end to end in the CLI's VM tests). {@link #failOn} makes one
- * call fail; {@link #slow} makes calls take time so parallelism can be observed.
+ * call fail; {@link #slow} makes calls take time so parallelism can be observed. It keeps the
+ * provider contract ({@link FakeProviderContractTest}): the same states, boot ids and typed
+ * errors as QEMU, a VM-level change refused by replace.
  */
 final class FakeProvider implements Provider {
 
@@ -38,7 +42,7 @@ final class FakeProvider implements Provider {
 
   /** A pod that already exists in {@code state}. */
   FakeProvider set(String pod, PodState state) {
-    pods.put(pod, new PodStatus(pod, state, PodSpec.of(pod, List.of()), Instant.EPOCH, Optional.empty(), List.of(), ""));
+    put(pod, state, PodSpec.of(pod, List.of()), state == PodState.RUNNING ? Optional.of(newVm()) : Optional.empty());
     return this;
   }
 
@@ -85,9 +89,22 @@ final class FakeProvider implements Provider {
     }
   }
 
-  private PodStatus put(String pod, PodState state, PodSpec spec) {
-    PodStatus status = new PodStatus(pod, state, spec, Instant.EPOCH, Optional.empty(), List.of(), "");
+  private PodStatus put(String pod, PodState state, PodSpec spec, Optional<VmInfo> vm) {
+    PodStatus status = new PodStatus(pod, state, spec, Instant.EPOCH, vm, List.of(), "");
     pods.put(pod, status);
+    return status;
+  }
+
+  /** A VM of its own for each start: a fresh boot id, as a real boot has. */
+  private VmInfo newVm() {
+    return new VmInfo(UUID.randomUUID().toString(), 0, "fake", Instant.EPOCH, Duration.ZERO);
+  }
+
+  private PodStatus runningPod(String pod, String why) {
+    PodStatus status = existing(pod);
+    if (status.state() != PodState.RUNNING) {
+      throw new InvalidStateException(pod, status.state(), "is not running; " + why);
+    }
     return status;
   }
 
@@ -110,33 +127,54 @@ final class FakeProvider implements Provider {
     if (pods.containsKey(spec.name())) {
       throw new InvalidStateException(spec.name(), pods.get(spec.name()).state(), "already exists");
     }
-    return put(spec.name(), PodState.CREATED, spec);
+    return put(spec.name(), PodState.CREATED, spec, Optional.empty());
   }
 
   @Override
   public PodStatus start(String pod) {
     call("start " + pod);
-    return put(pod, PodState.RUNNING, existing(pod).spec());
+    PodStatus status = existing(pod);
+    if (status.state() == PodState.RUNNING) {
+      throw new InvalidStateException(pod, PodState.RUNNING, "is already running");
+    }
+    return put(pod, PodState.RUNNING, status.spec(), Optional.of(newVm()));
   }
 
   @Override
   public PodStatus replace(String pod, PodSpec spec) {
     call("replace " + pod);
-    if (existing(pod).state() != PodState.RUNNING) {
-      throw new InvalidStateException(pod, existing(pod).state(), "is not running");
+    PodStatus status = runningPod(pod, "replace needs a running VM");
+    if (!status.spec().vm().equals(spec.vm())) {
+      throw new RecreateRequiredException(pod, "the VM's resources change (" + status.spec().vm() + " -> " + spec.vm() + ")");
     }
-    return put(pod, PodState.RUNNING, spec);
+    return put(pod, PodState.RUNNING, spec, status.vm());
+  }
+
+  @Override
+  public PodStatus handOver(String from, String to) {
+    call("handOver " + from + " " + to);
+    PodStatus old = runningPod(from, "a hand-over needs its running VM");
+    PodStatus target = existing(to);
+    if (target.state() != PodState.CREATED) {
+      throw new InvalidStateException(to, target.state(), "must be Created to take over a VM");
+    }
+    if (!old.spec().vm().equals(target.spec().vm())) {
+      throw new RecreateRequiredException(to, "the VM's resources differ (the VM of pod \"" + from + "\" cannot take it)");
+    }
+    put(from, PodState.CREATED, old.spec(), Optional.empty());
+    return put(to, PodState.RUNNING, target.spec(), old.vm());
   }
 
   @Override
   public PodStatus stop(String pod, Duration grace) {
     call("stop " + pod);
-    return put(pod, PodState.CREATED, existing(pod).spec());
+    return put(pod, PodState.CREATED, existing(pod).spec(), Optional.empty());
   }
 
   @Override
   public void remove(String pod, Duration grace) {
     call("remove " + pod);
+    existing(pod);
     pods.remove(pod);
   }
 

@@ -1,0 +1,228 @@
+package dev.peapod.provider;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * What every {@link Provider} promises its callers (the executor, the controller, the CLI), as
+ * tests that each implementation runs against itself by extending this class: the lifecycle
+ * Absent → create → Created → start → Running → replace (same VM) → stop → Created → remove →
+ * Absent, the hand-over of a running VM, and the typed errors of each operation called in the
+ * wrong state: {@link InvalidStateException}, {@link PodNotFoundException} and {@link
+ * RecreateRequiredException}, each refused before anything changed. The behavioural fake that
+ * unit tests use passes the same suite as {@code QemuProvider} with real VMs, so a test written
+ * against the fake means what it says.
+ *
+ * <p>An implementation gives a provider and a spec of a pod that runs (one long-running
+ * container); the suite names its pods {@code contract-N} and removes them after each test.
+ */
+public abstract class ProviderContract {
+
+  private final List<String> made = new ArrayList<>();
+  private int next;
+  protected Provider provider;
+
+  /** A provider over empty state (each test makes its own pods). */
+  protected abstract Provider newProvider() throws Exception;
+
+  /** A pod named {@code name} whose one container runs until it is stopped. */
+  protected abstract PodSpec runnableSpec(String name) throws Exception;
+
+  @BeforeEach
+  void open() throws Exception {
+    provider = newProvider();
+  }
+
+  @AfterEach
+  void removeWhatTheTestMade() {
+    for (String pod : made) {
+      try {
+        if (provider.inspect(pod).isPresent()) {
+          provider.remove(pod, Duration.ZERO);
+        }
+      } catch (RuntimeException e) {
+        System.err.println("contract clean-up of " + pod + ": " + e.getMessage());
+      }
+    }
+    provider.close();
+  }
+
+  private String name() {
+    String pod = "contract-" + ++next;
+    made.add(pod);
+    return pod;
+  }
+
+  private PodStatus created() throws Exception {
+    return provider.create(runnableSpec(name()));
+  }
+
+  private PodStatus running() throws Exception {
+    return provider.start(created().name());
+  }
+
+  private static PodSpec withEnv(PodSpec spec, String value) {
+    List<ContainerSpec> containers = spec.containers().stream().map(c -> c.withEnv(Map.of("CONTRACT", value))).toList();
+    return spec.withContainers(containers);
+  }
+
+  private PodStatus inspect(String pod) {
+    return provider.inspect(pod).orElseThrow(() -> new AssertionError(pod + " is not there"));
+  }
+
+  @Test
+  void createLeavesAPodCreatedWithItsSpecInInspectListAndInventory() throws Exception {
+    String pod = name();
+    PodSpec spec = runnableSpec(pod);
+    PodStatus status = provider.create(spec);
+
+    assertEquals(PodState.CREATED, status.state());
+    assertEquals(spec, status.spec());
+    assertEquals(Optional.empty(), status.vm(), "no VM before start");
+    assertEquals(PodState.CREATED, inspect(pod).state());
+    assertTrue(provider.list().stream().anyMatch(p -> p.name().equals(pod) && p.state() == PodState.CREATED));
+    assertTrue(provider.inventory().stream().anyMatch(p -> p.name().equals(pod) && p.state() == PodState.CREATED));
+  }
+
+  @Test
+  void createOfAnExistingPodIsAnInvalidStateAndKeepsTheFirstSpec() throws Exception {
+    PodStatus first = created();
+
+    InvalidStateException e = assertThrows(InvalidStateException.class,
+        () -> provider.create(withEnv(first.spec(), "second")));
+    assertEquals(first.name(), e.pod());
+    assertEquals(PodState.CREATED, e.actual());
+    assertEquals(first.spec(), inspect(first.name()).spec());
+  }
+
+  @Test
+  void startRunsTheContainersInAVmAndASecondStartIsAnInvalidState() throws Exception {
+    PodStatus status = running();
+
+    assertEquals(PodState.RUNNING, status.state());
+    assertTrue(status.vm().isPresent(), "a running pod has a VM");
+    assertEquals(PodState.RUNNING, inspect(status.name()).state());
+    assertEquals(status.vm().get().bootId(), inspect(status.name()).vm().orElseThrow().bootId());
+    InvalidStateException e = assertThrows(InvalidStateException.class, () -> provider.start(status.name()));
+    assertEquals(PodState.RUNNING, e.actual());
+    assertEquals(status.vm().get().bootId(), inspect(status.name()).vm().orElseThrow().bootId(), "the VM stays");
+  }
+
+  @Test
+  void replaceOfContainerFieldsKeepsTheVm() throws Exception {
+    PodStatus before = running();
+    PodSpec changed = withEnv(before.spec(), "replaced");
+
+    PodStatus after = provider.replace(before.name(), changed);
+
+    assertEquals(PodState.RUNNING, after.state());
+    assertEquals(changed, after.spec());
+    assertEquals(before.vm().orElseThrow().bootId(), after.vm().orElseThrow().bootId(), "same VM");
+    assertEquals(changed, inspect(before.name()).spec());
+  }
+
+  @Test
+  void replaceOfAVmLevelFieldIsRecreateRequiredAndChangesNothing() throws Exception {
+    PodStatus before = running();
+    VmResources vm = before.spec().vm();
+    PodSpec bigger = before.spec().withVm(new VmResources(vm.vcpus(), vm.memoryMiB() + 32, vm.kernel()));
+
+    RecreateRequiredException e = assertThrows(RecreateRequiredException.class,
+        () -> provider.replace(before.name(), bigger));
+    assertEquals(before.name(), e.pod());
+    PodStatus after = inspect(before.name());
+    assertEquals(PodState.RUNNING, after.state());
+    assertEquals(before.spec(), after.spec());
+    assertEquals(before.vm().orElseThrow().bootId(), after.vm().orElseThrow().bootId());
+  }
+
+  @Test
+  void replaceOfACreatedPodIsAnInvalidState() throws Exception {
+    PodStatus pod = created();
+
+    InvalidStateException e = assertThrows(InvalidStateException.class,
+        () -> provider.replace(pod.name(), withEnv(pod.spec(), "x")));
+    assertEquals(PodState.CREATED, e.actual());
+    assertEquals(pod.spec(), inspect(pod.name()).spec());
+  }
+
+  @Test
+  void stopEndsTheVmKeepsTheSpecAndIsIdempotent() throws Exception {
+    PodStatus running = running();
+
+    PodStatus stopped = provider.stop(running.name(), Duration.ZERO);
+
+    assertEquals(PodState.CREATED, stopped.state());
+    assertEquals(Optional.empty(), stopped.vm());
+    assertEquals(running.spec(), stopped.spec());
+    assertEquals(PodState.CREATED, provider.stop(running.name(), Duration.ZERO).state(), "stopping a stopped pod");
+    PodStatus again = provider.start(running.name());
+    assertEquals(PodState.RUNNING, again.state());
+    assertNotEquals(running.vm().orElseThrow().bootId(), again.vm().orElseThrow().bootId(), "a start is a new boot");
+  }
+
+  @Test
+  void removeOfARunningPodLeavesNothing() throws Exception {
+    PodStatus pod = running();
+
+    provider.remove(pod.name(), Duration.ZERO);
+
+    assertEquals(Optional.empty(), provider.inspect(pod.name()));
+    assertTrue(provider.list().stream().noneMatch(p -> p.name().equals(pod.name())));
+    assertTrue(provider.inventory().stream().noneMatch(p -> p.name().equals(pod.name())));
+    assertEquals(PodState.CREATED, provider.create(pod.spec()).state(), "the name is free again");
+  }
+
+  @Test
+  void everyOperationOnAMissingPodIsPodNotFound() throws Exception {
+    String pod = name();
+    PodSpec spec = runnableSpec(pod);
+
+    assertEquals(Optional.empty(), provider.inspect(pod));
+    assertThrows(PodNotFoundException.class, () -> provider.start(pod));
+    assertThrows(PodNotFoundException.class, () -> provider.replace(pod, spec));
+    assertThrows(PodNotFoundException.class, () -> provider.stop(pod, Duration.ZERO));
+    assertThrows(PodNotFoundException.class, () -> provider.remove(pod, Duration.ZERO));
+    assertEquals(Optional.empty(), provider.inspect(pod), "nothing was made on the way");
+  }
+
+  @Test
+  void handOverGivesTheRunningVmToACreatedPod() throws Exception {
+    PodStatus from = running();
+    PodStatus to = created();
+
+    PodStatus result = provider.handOver(from.name(), to.name());
+
+    assertEquals(PodState.RUNNING, result.state());
+    assertEquals(to.spec(), result.spec());
+    assertEquals(from.vm().orElseThrow().bootId(), result.vm().orElseThrow().bootId(), "the same VM");
+    PodStatus old = inspect(from.name());
+    assertEquals(PodState.CREATED, old.state());
+    assertEquals(from.spec(), old.spec(), "the old pod keeps its spec");
+  }
+
+  @Test
+  void handOverRefusesAStoppedSourceARunningTargetAndAMissingPod() throws Exception {
+    PodStatus stopped = created();
+    PodStatus target = created();
+    PodStatus running = running();
+
+    assertThrows(InvalidStateException.class, () -> provider.handOver(stopped.name(), target.name()));
+    assertThrows(InvalidStateException.class, () -> provider.handOver(running.name(), running().name()));
+    assertThrows(PodNotFoundException.class, () -> provider.handOver(running.name(), "contract-missing"));
+    assertThrows(PodNotFoundException.class, () -> provider.handOver("contract-missing", target.name()));
+    assertEquals(PodState.CREATED, inspect(target.name()).state());
+    assertEquals(running.vm().orElseThrow().bootId(), inspect(running.name()).vm().orElseThrow().bootId());
+  }
+}
