@@ -144,7 +144,10 @@ class TemplateBuildIT {
       return List.of();
     }
     try (Stream<Path> dirs = Files.list(templates)) {
-      return dirs.filter(d -> Files.isRegularFile(d.resolve("state")) && Files.isRegularFile(d.resolve("ram")))
+      // A builder's work directory (KEY.new) holds its ram and state files, created private, from the start;
+      // only a finished one renamed to KEY is a template a restore would use.
+      return dirs.filter(d -> !d.getFileName().toString().endsWith(".new"))
+          .filter(d -> Files.isRegularFile(d.resolve("state")) && Files.isRegularFile(d.resolve("ram")))
           .map(d -> d.getFileName().toString()).sorted().toList();
     }
   }
