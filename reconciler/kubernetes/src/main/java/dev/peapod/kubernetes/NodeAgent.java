@@ -22,6 +22,8 @@ import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import dev.peapod.engine.CrashLoopBackoff;
+import dev.peapod.engine.queue.WorkQueue;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -37,7 +39,7 @@ import java.util.function.Supplier;
 /**
  * The node agent's Kubernetes side: an informer over the PeaPods labelled with this node's name
  * ({@link PeaPods#NODE_LABEL}; the API server filters, so PeaPods of other nodes never reach this
- * agent), a {@link KeyQueue} of their keys, and workers that take one PeaPod at a time through the
+ * agent), a {@link WorkQueue} of their keys (the engine's, as the controller's sources use it), and workers that take one PeaPod at a time through the
  * engine's {@link PodReconciler} with the PeaPod's own {@link KubernetesSource}: one owner
  * ({@code k8s:NAMESPACE/NAME}), one pod, and a plan that can touch nothing else.
  *
@@ -64,7 +66,9 @@ public final class NodeAgent implements AutoCloseable {
   private final Duration resync;
   private final PeaPodWriter writer;
   private final AgentEvents events;
-  private final KeyQueue queue = new KeyQueue(Duration.ofSeconds(1), Duration.ofMinutes(5));
+  private final WorkQueue queue;
+  /** Holds back the restart of a VM that keeps ending, as the directory and git sources do. */
+  private final CrashLoopBackoff crashLoops;
   private final List<Thread> workers = new ArrayList<>();
   private ScheduledExecutorService timers;
   private SharedIndexInformer<GenericKubernetesResource> informer;
@@ -86,6 +90,8 @@ public final class NodeAgent implements AutoCloseable {
     this.node = node;
     this.engines = engines;
     this.clock = clock;
+    this.queue = new WorkQueue(Duration.ofSeconds(1), Duration.ofMinutes(5), clock);
+    this.crashLoops = new CrashLoopBackoff(clock);
     this.resync = resync;
     this.writer = new PeaPodWriter(client);
     this.events = new AgentEvents(client, node, clock);
@@ -256,8 +262,8 @@ public final class NodeAgent implements AutoCloseable {
       if (next.isPresent() && plan.conflicts().isEmpty() && plan.refusal().isEmpty()) {
         writeStatus(peaPod, pod, deleting, desired, engine.provider().inspect(pod), new Outcome.Pending(next.get()));
       }
-      ReconcileResult result = new PodReconciler(engine).reconcile(pod, snapshot, options,
-          PodReconciler.ChangeGate.OPEN, ApplyListener.NONE);
+      ReconcileResult result = new PodReconciler(engine).reconcile(pod, snapshot, options, crashLoops,
+          ApplyListener.NONE);
       Optional<PodStatus> now = engine.provider().inspect(pod);
       Outcome outcome = outcome(peaPod, key, result);
       if (deleting && result instanceof ReconcileResult.Converged && now.isEmpty()) {

@@ -1,4 +1,4 @@
-package dev.peapod.controller.loop;
+package dev.peapod.engine;
 
 import dev.peapod.engine.PodReconciler.ChangeGate;
 import dev.peapod.plan.Change;

@@ -1,4 +1,4 @@
-package dev.peapod.controller.queue;
+package dev.peapod.engine.queue;
 
 import java.time.Clock;
 import java.time.Duration;

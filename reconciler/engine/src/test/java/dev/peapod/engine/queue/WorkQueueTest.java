@@ -1,4 +1,4 @@
-package dev.peapod.controller.queue;
+package dev.peapod.engine.queue;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
