@@ -25,6 +25,8 @@ packages=(
   # git sources (reconciler/git): git daemon and git http-backend come with git; the tests serve
   # smart HTTP through lighttpd and ssh:// through a private sshd
   git lighttpd openssh-server
+  # bench/controller-webhook signs its webhooks with openssl dgst -hmac
+  openssl
   # the controller's systemd unit is checked with systemd-analyze verify
   systemd
 )
