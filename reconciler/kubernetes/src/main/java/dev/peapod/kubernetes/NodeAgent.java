@@ -209,25 +209,8 @@ public final class NodeAgent implements AutoCloseable {
   }
 
   private void work() {
-    while (true) {
-      Optional<String> key;
-      try {
-        key = queue.take();
-      } catch (InterruptedException e) {
-        return;
-      }
-      if (key.isEmpty()) {
-        return;
-      }
-      try {
-        reconcile(key.get());
-      } catch (RuntimeException e) {
-        LOG.log(System.Logger.Level.WARNING, "PeaPod " + key.get() + ": pass failed: " + e.getMessage(), e);
-        queue.addRateLimited(key.get());
-      } finally {
-        queue.done(key.get());
-      }
-    }
+    queue.work(this::reconcile, (key, e) -> LOG.log(System.Logger.Level.WARNING,
+        "PeaPod " + key + ": pass failed: " + e.getMessage(), e));
   }
 
   /** One pass over one PeaPod, as it is in the cache now. */

@@ -340,25 +340,7 @@ public class PeapodController {
   // ---- workers
 
   private void work() {
-    while (true) {
-      Optional<String> pod;
-      try {
-        pod = queue.take();
-      } catch (InterruptedException e) {
-        return;
-      }
-      if (pod.isEmpty()) {
-        return;
-      }
-      try {
-        reconcile(pod.get());
-      } catch (RuntimeException e) {
-        LOG.warnf(e, "pod %s: reconcile failed", pod.get());
-        queue.addRateLimited(pod.get());
-      } finally {
-        queue.done(pod.get());
-      }
-    }
+    queue.work(this::reconcile, (pod, e) -> LOG.warnf(e, "pod %s: reconcile failed", pod));
   }
 
   private void reconcile(String pod) {

@@ -10,6 +10,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.function.BiConsumer;
+import java.util.function.Consumer;
 
 /**
  * The controller's queue of pod names, as Kubernetes controllers keep theirs: it holds names,
@@ -149,6 +151,33 @@ public final class WorkQueue {
   /** Names waiting now or later, not counting those being worked on. */
   public synchronized int depth() {
     return queued.size() + waitingUntil.size();
+  }
+
+  /**
+   * A worker's loop: takes names until the queue is shut down and hands each to {@code work}; a
+   * name whose work throws is told to {@code failed} and comes back after its backoff. Returns once
+   * the queue is shut down (or the thread interrupted).
+   */
+  public void work(Consumer<String> work, BiConsumer<String, RuntimeException> failed) {
+    while (true) {
+      Optional<String> name;
+      try {
+        name = take();
+      } catch (InterruptedException e) {
+        return;
+      }
+      if (name.isEmpty()) {
+        return;
+      }
+      try {
+        work.accept(name.get());
+      } catch (RuntimeException e) {
+        failed.accept(name.get(), e);
+        addRateLimited(name.get());
+      } finally {
+        done(name.get());
+      }
+    }
   }
 
   /** Wakes every waiting worker with nothing to do; later adds are ignored. */

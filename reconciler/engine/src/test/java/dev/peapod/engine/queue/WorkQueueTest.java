@@ -79,6 +79,29 @@ class WorkQueueTest {
     assertEquals(Optional.empty(), waiting.get(2, TimeUnit.SECONDS));
   }
 
+  @Test
+  void aWorkerRetriesANameWhoseWorkFailedAfterItsBackoffAndStopsWithTheQueue() throws Exception {
+    java.util.List<String> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+    java.util.List<String> failures = new java.util.concurrent.CopyOnWriteArrayList<>();
+    Thread worker = new Thread(() -> queue.work(name -> {
+      seen.add(name);
+      if (seen.size() == 1) {
+        throw new IllegalStateException("first try fails");
+      }
+    }, (name, e) -> failures.add(name + ": " + e.getMessage())));
+    worker.start();
+    queue.add("web");
+    long deadline = System.currentTimeMillis() + 2000;
+    while (seen.size() < 2 && System.currentTimeMillis() < deadline) {
+      Thread.sleep(5);
+    }
+    assertEquals(java.util.List.of("web", "web"), seen);
+    assertEquals(java.util.List.of("web: first try fails"), failures);
+    queue.shutDown();
+    worker.join(2000);
+    assertTrue(!worker.isAlive(), "the worker returns once the queue is shut down");
+  }
+
   private static Optional<String> take(WorkQueue queue) {
     try {
       return queue.take();
