@@ -110,9 +110,9 @@ public class PodsResource {
   }
 
   private PodStatus createAndStart(Engine engine, PodManifest manifest) {
-    List<?> unsupported = ManifestToPodSpec.unsupported(manifest);
+    var unsupported = ManifestToPodSpec.unsupported(manifest);
     if (!unsupported.isEmpty()) {
-      throw new ManifestRejectedException(ManifestToPodSpec.unsupported(manifest));
+      throw new ManifestRejectedException(unsupported);
     }
     try (AutoCloseable lock = Engine.fileLocks(engine.home(), COMMAND).lock(manifest.name())) {
       if (engine.provider().inspect(manifest.name()).isPresent()) {

@@ -31,17 +31,7 @@ public final class ControllerHome implements QuarkusTestResourceLifecycleManager
     try {
       home = Files.createTempDirectory("peapod-controller-it");
       pods = Files.createDirectories(home.resolve("repo/pods"));
-      try (ImageStore store = ImageStore.builder(home.resolve("images")).build()) {
-        for (String tag : new String[] {"1", "2"}) {
-          Path layout = home.resolve("oci-" + tag);
-          Process p = new ProcessBuilder(REPO.resolve("scripts/busybox-oci.sh").toString(), layout.toString(), tag,
-              "image-" + tag).inheritIO().start();
-          if (p.waitFor() != 0) {
-            throw new IllegalStateException("busybox-oci.sh failed");
-          }
-          store.load(layout, "it/bb:" + tag, PullListener.NONE);
-        }
-      }
+      loadBusybox(home, "1", "2");
       return Map.of(
           "peapod.home", home.toString(),
           "peapod.sources.pods.url", "dir:" + pods,
@@ -56,8 +46,27 @@ public final class ControllerHome implements QuarkusTestResourceLifecycleManager
     }
   }
 
+  /** Busybox images {@code it/bb:TAG} built by scripts/busybox-oci.sh and loaded into {@code home}'s store. */
+  static void loadBusybox(Path home, String... tags) throws IOException, InterruptedException {
+    try (ImageStore store = ImageStore.builder(home.resolve("images")).build()) {
+      for (String tag : tags) {
+        Path layout = home.resolve("oci-" + tag);
+        Process p = new ProcessBuilder(REPO.resolve("scripts/busybox-oci.sh").toString(), layout.toString(), tag,
+            "image-" + tag).inheritIO().start();
+        if (p.waitFor() != 0) {
+          throw new IllegalStateException("busybox-oci.sh failed");
+        }
+        store.load(layout, "it/bb:" + tag, PullListener.NONE);
+      }
+    }
+  }
+
   /** A provider of the test's home, as {@code ./peapod} would use it: changes made by hand. */
   static QemuProvider provider() {
+    return provider(home);
+  }
+
+  static QemuProvider provider(Path home) {
     Properties properties = new Properties();
     properties.putAll(System.getProperties());
     properties.setProperty("peapod.home", home.toString());
@@ -66,11 +75,18 @@ public final class ControllerHome implements QuarkusTestResourceLifecycleManager
 
   @Override
   public void stop() {
-    // The controller leaves VMs running when it stops (by design); the test removes them.
-    try (QemuProvider provider = provider()) {
+    removeAll(home);
+  }
+
+  /**
+   * Removes every pod of {@code home} (a controller leaves VMs running when it stops, by design;
+   * a test does not) and then the directory.
+   */
+  static void removeAll(Path home) {
+    try (QemuProvider provider = provider(home)) {
       provider.list().forEach(p -> provider.remove(p.name(), Duration.ZERO));
     } catch (RuntimeException e) {
-      System.err.println("controller IT clean-up: " + e.getMessage());
+      System.err.println("controller IT clean-up of " + home + ": " + e.getMessage());
     }
     try (Stream<Path> all = Files.walk(home)) {
       all.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());

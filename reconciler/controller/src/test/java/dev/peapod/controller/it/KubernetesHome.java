@@ -1,8 +1,5 @@
 package dev.peapod.controller.it;
 
-import dev.peapod.images.ImageStore;
-import dev.peapod.images.PullListener;
-import dev.peapod.provider.qemu.QemuConfig;
 import dev.peapod.provider.qemu.QemuProvider;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -15,12 +12,8 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.Properties;
-import java.util.stream.Stream;
 
 /**
  * {@code peapod serve --source k8s:node-a} against fabric8's mock API server (CRUD mode, the
@@ -50,15 +43,7 @@ public final class KubernetesHome implements QuarkusTestResourceLifecycleManager
       System.setProperty("kubernetes.auth.tryServiceAccount", "false");
       System.setProperty("kubernetes.namespace", "default");
       home = Files.createTempDirectory("peapod-controller-k8s-it");
-      try (ImageStore store = ImageStore.builder(home.resolve("images")).build()) {
-        Path layout = home.resolve("oci-1");
-        Process p = new ProcessBuilder(ControllerHome.REPO.resolve("scripts/busybox-oci.sh").toString(),
-            layout.toString(), "1", "image-1").inheritIO().start();
-        if (p.waitFor() != 0) {
-          throw new IllegalStateException("busybox-oci.sh failed");
-        }
-        store.load(layout, "it/bb:1", PullListener.NONE);
-      }
+      ControllerHome.loadBusybox(home, "1");
       return Map.of(
           "peapod.home", home.toString(),
           "peapod.sources.k8s.url", "k8s:node-a",
@@ -73,25 +58,13 @@ public final class KubernetesHome implements QuarkusTestResourceLifecycleManager
   }
 
   static QemuProvider provider() {
-    Properties properties = new Properties();
-    properties.putAll(System.getProperties());
-    properties.setProperty("peapod.home", home.toString());
-    return new QemuProvider(QemuConfig.fromEnvironment(properties, System.getenv(), true));
+    return ControllerHome.provider(home);
   }
 
   @Override
   public void stop() {
-    try (QemuProvider provider = provider()) {
-      provider.list().forEach(p -> provider.remove(p.name(), Duration.ZERO));
-    } catch (RuntimeException e) {
-      System.err.println("controller k8s IT clean-up: " + e.getMessage());
-    }
+    ControllerHome.removeAll(home);
     client.close();
     server.destroy();
-    try (Stream<Path> all = Files.walk(home)) {
-      all.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-    } catch (IOException ignored) {
-      // best effort
-    }
   }
 }
