@@ -27,15 +27,44 @@ public final class GuestExecSession implements ExecSession, ProcessSink {
 
   private final GuestConnection connection;
   private final String process;
-  private final StreamBuffer stdout = new StreamBuffer();
-  private final StreamBuffer stderr = new StreamBuffer();
+  /**
+   * Most bytes of one stream's output the host keeps unread. A guest can write far faster than
+   * some readers take it (a terminal, a slow HTTP client of the controller's exec), and the
+   * connection's reader thread must not wait for them, so beyond this the output is dropped,
+   * the process is killed, and the reader gets what was kept, then an error saying so.
+   */
+  public static final long MAX_UNREAD_OUTPUT = 8L << 20;
+
+  private final StreamBuffer stdout;
+  private final StreamBuffer stderr;
   private final CompletableFuture<Integer> exit = new CompletableFuture<>();
   private final StdinStream stdin = new StdinStream();
   private volatile int pid;
 
-  private GuestExecSession(GuestConnection connection, String process) {
+  private GuestExecSession(GuestConnection connection, String process, long maxUnreadOutput) {
     this.connection = connection;
     this.process = process;
+    this.stdout = new StreamBuffer(maxUnreadOutput, overflowMessage("stdout", maxUnreadOutput), this::overflowed);
+    this.stderr = new StreamBuffer(maxUnreadOutput, overflowMessage("stderr", maxUnreadOutput), this::overflowed);
+  }
+
+  private String overflowMessage(String stream, long limit) {
+    return "exec " + process + ": more than " + limit + " bytes of its " + stream
+        + " waited unread on the host; the rest was dropped and the process killed";
+  }
+
+  /**
+   * One stream overflowed (called on the connection's reader thread, which must not wait for a
+   * reply): the process is killed from another thread, so it stops producing output nobody takes.
+   */
+  private void overflowed() {
+    CompletableFuture.runAsync(() -> {
+      try {
+        signal(9);
+      } catch (RuntimeException e) {
+        // the connection broke or the process ended: either way it writes no more
+      }
+    });
   }
 
   /**
@@ -45,7 +74,13 @@ public final class GuestExecSession implements ExecSession, ProcessSink {
    * @throws GuestErrorException if the guest could not start it (no such container, command not found ...)
    */
   public static GuestExecSession start(GuestConnection connection, String process, ExecSpec spec, Duration timeout) {
-    GuestExecSession session = new GuestExecSession(connection, process);
+    return start(connection, process, spec, timeout, MAX_UNREAD_OUTPUT);
+  }
+
+  /** {@link #start} with another bound on unread output per stream (tests use a small one). */
+  static GuestExecSession start(GuestConnection connection, String process, ExecSpec spec, Duration timeout,
+      long maxUnreadOutput) {
+    GuestExecSession session = new GuestExecSession(connection, process, maxUnreadOutput);
     // Register before sending: output and even the exit may arrive before the OK is read.
     connection.register(process, session);
     try {

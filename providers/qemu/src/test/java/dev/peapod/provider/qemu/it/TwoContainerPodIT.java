@@ -25,6 +25,7 @@ import dev.peapod.provider.qemu.guest.Frame;
 import dev.peapod.provider.qemu.guest.FrameCodec;
 import dev.peapod.provider.qemu.guest.GuestConnection;
 import dev.peapod.provider.qemu.guest.GuestErrorException;
+import dev.peapod.provider.qemu.guest.GuestExecSession;
 import dev.peapod.provider.qemu.guest.GuestListener;
 import dev.peapod.provider.qemu.guest.Wire;
 import dev.peapod.provider.qemu.it.VmTestSupport.Result;
@@ -175,6 +176,38 @@ class TwoContainerPodIT {
       assertTrue(out.contains("33 120"), out);
       assertEquals(OptionalInt.of(0), s.waitFor(Duration.ofSeconds(30)));
     }
+  }
+
+  /**
+   * The attack: a process in the guest floods its exec's stdout while nobody on the host reads it.
+   * The host keeps at most {@link GuestExecSession#MAX_UNREAD_OUTPUT} bytes (before, every byte
+   * was queued in the JVM's heap until it ran out), kills the process, and the reader gets the
+   * bytes kept, then an error that says what happened.
+   */
+  @Test
+  @Order(7)
+  void aFloodedExecStdoutIsBoundedOnTheHost() throws Exception {
+    long limit = GuestExecSession.MAX_UNREAD_OUTPUT;
+    try (ExecSession flood = provider.exec(POD, ExecSpec.of("web", "sh", "-c",
+        "head -c " + 4 * limit + " /dev/zero; echo finished >&2"))) {
+      OptionalInt code = flood.waitFor(Duration.ofSeconds(120));
+      assertEquals(OptionalInt.of(128 + 9), code, "the flooding process is killed");
+      assertTrue(flood.stdout().available() <= limit, flood.stdout().available() + " bytes kept");
+      byte[] buf = new byte[65536];
+      long read = 0;
+      java.io.IOException error = null;
+      try {
+        for (int n; (n = flood.stdout().read(buf)) >= 0; ) {
+          read += n;
+        }
+      } catch (java.io.IOException e) {
+        error = e;
+      }
+      assertTrue(read > 0 && read <= limit, read + " bytes read");
+      assertTrue(error != null && error.getMessage().contains("waited unread on the host"), String.valueOf(error));
+      assertEquals("", new String(flood.stderr().readAllBytes(), StandardCharsets.UTF_8));
+    }
+    assertEquals("still here\n", exec(provider, POD, "web", "echo", "still here").stdout());
   }
 
   /**
