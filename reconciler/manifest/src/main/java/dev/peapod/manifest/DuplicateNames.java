@@ -1,9 +1,10 @@
 package dev.peapod.manifest;
 
 import dev.peapod.manifest.diag.Diagnostics;
+import dev.peapod.manifest.model.ConfigObject;
 import dev.peapod.manifest.model.PodManifest;
 
-/** The one message for two documents declaring the same pod, in one file or in two. */
+/** The one message for two documents declaring the same pod (or ConfigMap, or Secret), in one file or in two. */
 final class DuplicateNames {
   private DuplicateNames() {}
 
@@ -12,6 +13,12 @@ final class DuplicateNames {
         duplicate.origin().column(), nameField(duplicate),
         "duplicate pod name \"" + duplicate.name() + "\" (also declared at "
             + first.origin() + ")");
+  }
+
+  static void report(ConfigObject duplicate, ConfigObject first, Diagnostics diagnostics) {
+    diagnostics.error(duplicate.file(), duplicate.line(), duplicate.column(), "metadata.name",
+        "duplicate " + duplicate.kind().kubernetesKind() + " \"" + duplicate.namespace() + "/" + duplicate.name()
+            + "\" (also declared at " + first.declaredAt() + ")");
   }
 
   private static String nameField(PodManifest pod) {

@@ -1,6 +1,7 @@
 package dev.peapod.manifest;
 
 import dev.peapod.manifest.diag.Diagnostics;
+import dev.peapod.manifest.model.ConfigObject;
 import dev.peapod.manifest.model.PodManifest;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -16,7 +17,7 @@ import java.util.stream.Stream;
  * The desired state of a directory tree: every {@code *.yaml}, {@code *.yml} and {@code *.json}
  * file below it, read in sorted path order so that results and messages are the same on every
  * run. Files and directories whose names start with '.' (such as {@code .git}) are skipped. A pod
- * name declared in two files is an error naming both.
+ * name declared in two files is an error naming both, and so is a ConfigMap or Secret.
  */
 public final class ManifestDirectory {
   private ManifestDirectory() {}
@@ -32,6 +33,8 @@ public final class ManifestDirectory {
     }
     List<PodManifest> pods = new ArrayList<>();
     Map<String, PodManifest> byName = new HashMap<>();
+    List<ConfigObject> configs = new ArrayList<>();
+    Map<String, ConfigObject> configsByReference = new HashMap<>();
     // Parsing is most of the time for a large repository: files are parsed in parallel, and the
     // results merged in path order, so messages and duplicate reports do not depend on timing.
     List<ParseResult> parsed = files.parallelStream().map(ManifestParser::parse).toList();
@@ -45,8 +48,16 @@ public final class ManifestDirectory {
           pods.add(pod);
         }
       }
+      for (ConfigObject config : result.configObjects()) {
+        ConfigObject earlier = configsByReference.putIfAbsent(config.reference(), config);
+        if (earlier != null) {
+          DuplicateNames.report(config, earlier, diagnostics);
+        } else {
+          configs.add(config);
+        }
+      }
     }
-    return new ParseResult(pods, diagnostics);
+    return new ParseResult(pods, diagnostics, configs);
   }
 
   /** Manifest files under {@code dir}, sorted by their path relative to it. */

@@ -1,8 +1,10 @@
 package dev.peapod.manifest;
 
+import dev.peapod.manifest.decode.ConfigObjectDecoder;
 import dev.peapod.manifest.decode.DocumentDecoder;
 import dev.peapod.manifest.decode.Problems;
 import dev.peapod.manifest.diag.Diagnostics;
+import dev.peapod.manifest.model.ConfigObject;
 import dev.peapod.manifest.model.PodManifest;
 import dev.peapod.manifest.source.JsonReader;
 import dev.peapod.manifest.source.SourceDocument;
@@ -19,7 +21,8 @@ import java.util.Optional;
 
 /**
  * Reads pod manifests: PeaPod and Kubernetes Pod documents, and HyperContainer pod files, from
- * YAML (several documents separated by {@code ---}) or JSON. Never throws for bad input: every
+ * YAML (several documents separated by {@code ---}) or JSON; and the ConfigMap and Secret
+ * documents next to them. Never throws for bad input: every
  * problem becomes a {@link dev.peapod.manifest.diag.Diagnostic} naming file, line, column and
  * field path, and all problems of a file are reported together.
  */
@@ -61,9 +64,23 @@ public final class ManifestParser {
         ? new JsonReader(name, diagnostics).read(content)
         : new YamlReader(name, diagnostics).read(content);
     DocumentDecoder decoder = new DocumentDecoder(problems);
+    ConfigObjectDecoder configDecoder = new ConfigObjectDecoder(problems);
     List<PodManifest> pods = new ArrayList<>();
+    List<ConfigObject> configs = new ArrayList<>();
     Map<String, PodManifest> byName = new HashMap<>();
+    Map<String, ConfigObject> configsByReference = new HashMap<>();
     for (SourceDocument document : documents) {
+      if (ConfigObjectDecoder.handles(document)) {
+        configDecoder.decode(document).ifPresent(config -> {
+          ConfigObject earlier = configsByReference.putIfAbsent(config.reference(), config);
+          if (earlier != null) {
+            DuplicateNames.report(config, earlier, diagnostics);
+          } else {
+            configs.add(config);
+          }
+        });
+        continue;
+      }
       Optional<PodManifest> pod = decoder.decode(document);
       if (pod.isEmpty()) {
         continue;
@@ -75,7 +92,7 @@ public final class ManifestParser {
         pods.add(pod.get());
       }
     }
-    return new ParseResult(pods, diagnostics.sortedByPosition());
+    return new ParseResult(pods, diagnostics.sortedByPosition(), configs);
   }
 
 }

@@ -1,6 +1,7 @@
 package dev.peapod.manifest;
 
 import dev.peapod.manifest.diag.Diagnostics;
+import dev.peapod.manifest.model.ConfigObject;
 import dev.peapod.manifest.model.PodManifest;
 import java.util.List;
 
@@ -10,10 +11,17 @@ import java.util.List;
  *
  * @param manifests valid pods, in file and document order
  * @param diagnostics errors and warnings, in the order found
+ * @param configObjects the valid ConfigMap and Secret documents next to the pods, in file order
  */
-public record ParseResult(List<PodManifest> manifests, Diagnostics diagnostics) {
+public record ParseResult(List<PodManifest> manifests, Diagnostics diagnostics, List<ConfigObject> configObjects) {
   public ParseResult {
     manifests = List.copyOf(manifests);
+    configObjects = List.copyOf(configObjects);
+  }
+
+  /** Pods only, no ConfigMaps or Secrets. */
+  public ParseResult(List<PodManifest> manifests, Diagnostics diagnostics) {
+    this(manifests, diagnostics, List.of());
   }
 
   /** True when nothing was rejected (warnings allowed). */

@@ -21,6 +21,7 @@ public record Reason(Kind kind, String text) {
     StartBecauseVmEnded,
     ReplaceBecauseContainersChanged,
     ReplaceBecausePodSettingsChanged,
+    ReplaceBecauseConfigChanged,
     UpdateBecauseMetadataChanged,
     RecreateBecauseVmSettingsChanged,
     RecreateBecauseSpecChangedWithoutVm,

@@ -20,6 +20,8 @@ final class ReasonText {
   private static final Pattern CONTAINER =
       Pattern.compile("spec\\.(containers|initContainers)\\[([^]]+)](?:\\.([A-Za-z]+))?.*");
   private static final Pattern VOLUME = Pattern.compile("spec\\.volumes\\[([^]]+)].*");
+  /** {@code spec.configInputs.configmap/NAMESPACE/NAME}, see {@code CanonicalForm.INPUTS}. */
+  private static final Pattern INPUT = Pattern.compile("spec\\.configInputs\\.([a-z]+)/([^/]+)/(.+)");
 
   /** Reasons for the diff, VM-level first, then containers, then metadata; no duplicates. */
   static List<Reason> of(List<FieldChange> diff) {
@@ -39,7 +41,8 @@ final class ReasonText {
     String text = describe(change);
     return switch (change.impact()) {
       case VM -> Reason.of(Kind.RecreateBecauseVmSettingsChanged, text + " (needs a new VM)");
-      case CONTAINERS -> Reason.of(change.path().startsWith("spec.containers")
+      case CONTAINERS -> INPUT.matcher(change.path()).matches() ? Reason.of(Kind.ReplaceBecauseConfigChanged, text)
+          : Reason.of(change.path().startsWith("spec.containers")
               || change.path().startsWith("spec.initContainers")
           ? Kind.ReplaceBecauseContainersChanged : Kind.ReplaceBecausePodSettingsChanged, text);
       case RECORD -> Reason.of(Kind.UpdateBecauseMetadataChanged, text);
@@ -63,6 +66,12 @@ final class ReasonText {
     }
     if (path.startsWith("spec.initContainers (order)")) {
       return "the order of init containers changed";
+    }
+    Matcher input = INPUT.matcher(path);
+    if (input.matches()) {
+      String namespace = input.group(2).equals("default") ? "" : input.group(2) + "/";
+      return input.group(1) + " \"" + namespace + input.group(3) + "\""
+          + (change.before() == null ? " is used" : change.after() == null ? " is no longer used" : " changed");
     }
     Matcher volume = VOLUME.matcher(path);
     if (volume.matches()) {

@@ -1,12 +1,15 @@
 package dev.peapod.engine.source;
 
 import dev.peapod.engine.ManifestRejectedException;
+import dev.peapod.engine.config.ConfigReferences;
+import dev.peapod.engine.config.ConfigResolver;
 import dev.peapod.engine.spec.ManifestToPodSpec;
 import dev.peapod.manifest.ManifestDirectory;
 import dev.peapod.manifest.ManifestParser;
 import dev.peapod.manifest.ParseResult;
 import dev.peapod.manifest.diag.Diagnostic;
 import dev.peapod.manifest.diag.Severity;
+import dev.peapod.manifest.model.ConfigObject;
 import dev.peapod.manifest.model.PodManifest;
 import dev.peapod.plan.DesiredPod;
 import dev.peapod.plan.Owners;
@@ -26,6 +29,10 @@ import java.util.Map;
  * git checkout): every manifest under each directory (recursively) and each named file. Every
  * file is read and checked before anything is planned, and all problems of all files are reported
  * together; a pod declared twice is an error naming both places.
+ *
+ * <p>ConfigMap and Secret documents among the manifests are what the pods' references resolve to
+ * ({@link ConfigResolver#of}), in the namespace {@code default} unless a document names another:
+ * pods read from files live in {@code default}, as kubectl would put them.
  *
  * <p>Its owner is {@code dir:} and the absolute paths unless the caller names another (a git
  * source reads its checkout through this class under its own {@code git:} owner).
@@ -62,6 +69,7 @@ public final class DirectorySource implements DesiredStateSource {
     List<Diagnostic> problems = new ArrayList<>();
     List<Diagnostic> warnings = new ArrayList<>();
     Map<String, PodManifest> byName = new LinkedHashMap<>();
+    Map<String, ConfigObject> configs = new LinkedHashMap<>();
     for (Path path : paths) {
       if (!Files.exists(path)) {
         throw new SourceUnavailableException(path + ": no such file or directory", true, null);
@@ -69,6 +77,13 @@ public final class DirectorySource implements DesiredStateSource {
       ParseResult parsed = Files.isDirectory(path) ? ManifestDirectory.load(path) : ManifestParser.parse(path);
       problems.addAll(parsed.diagnostics().errors());
       warnings.addAll(parsed.diagnostics().warnings());
+      for (ConfigObject config : parsed.configObjects()) {
+        ConfigObject earlier = configs.putIfAbsent(config.reference(), config);
+        if (earlier != null && !earlier.declaredAt().equals(config.declaredAt())) {
+          problems.add(new Diagnostic(Severity.ERROR, config.file(), config.line(), config.column(), "metadata.name",
+              config.kind().kubernetesKind() + " \"" + config.name() + "\" is also declared at " + earlier.declaredAt()));
+        }
+      }
       for (PodManifest pod : parsed.manifests()) {
         PodManifest earlier = byName.putIfAbsent(pod.name(), pod);
         if (earlier != null && !earlier.origin().equals(pod.origin())) {
@@ -79,10 +94,16 @@ public final class DirectorySource implements DesiredStateSource {
         problems.addAll(ManifestToPodSpec.unsupported(pod));
       }
     }
+    ConfigResolver resolver = ConfigResolver.of(configs.values());
+    List<DesiredPod> pods = new ArrayList<>();
+    for (PodManifest pod : byName.values()) {
+      ConfigReferences.Attached attached = ConfigReferences.attach(pod, ConfigObject.DEFAULT_NAMESPACE, resolver);
+      problems.addAll(attached.errors());
+      pods.add(DesiredPod.of(attached.pod()));
+    }
     if (!problems.isEmpty()) {
       throw new ManifestRejectedException(problems);
     }
-    List<DesiredPod> pods = byName.values().stream().map(DesiredPod::of).toList();
     return new DesiredSnapshot(revisionOf(pods), pods, warnings);
   }
 

@@ -37,6 +37,13 @@ public final class CanonicalForm {
       .enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS)
       .enable(SerializationFeature.INDENT_OUTPUT);
 
+  /**
+   * Where the tree keeps the ConfigMaps and Secrets a pod uses: {@code configmap/NAMESPACE/NAME}
+   * to its {@link dev.peapod.manifest.model.ConfigObject#hash() hash}, never its values; left out
+   * when the pod uses none, so pods without any hash as they always did.
+   */
+  public static final String INPUTS = "configInputs";
+
   /** Pretty-printed, two-space-indented JSON. */
   public static String json(PodManifest pod) {
     try {
@@ -54,8 +61,18 @@ public final class CanonicalForm {
     metadata.put("annotations", new TreeMap<>(pod.metadata().annotations()));
     Map<String, Object> root = new TreeMap<>();
     root.put("metadata", metadata);
-    root.put("spec", spec(pod.spec()));
+    Map<String, Object> spec = spec(pod.spec());
+    if (!pod.inputs().isEmpty()) {
+      spec.put(INPUTS, inputs(pod));
+    }
+    root.put("spec", spec);
     return root;
+  }
+
+  private static Map<String, Object> inputs(PodManifest pod) {
+    Map<String, Object> out = new TreeMap<>();
+    pod.inputs().forEach(input -> out.put(input.reference(), input.hash()));
+    return out;
   }
 
   private static Map<String, Object> spec(ManifestSpec spec) {

@@ -161,6 +161,29 @@ public final class Shapes {
       .unsupported("Peapod needs a fixed pod name; set metadata.name", "generateName")
       .build();
 
+  /** A ConfigMap's or Secret's metadata: its namespace is part of its name, as pods refer to it. */
+  static final Shape CONFIG_METADATA = Shape.named("ConfigObjectMeta")
+      .supported("name", "namespace", "labels", "annotations")
+      .tolerated(SERVER_SET, "uid", "resourceVersion", "generation", "creationTimestamp",
+          "deletionTimestamp", "deletionGracePeriodSeconds", "managedFields", "selfLink",
+          "ownerReferences", "finalizers")
+      .unsupported("pods refer to it by name; set metadata.name", "generateName")
+      .build();
+
+  /** {@code kind: ConfigMap} (v1) next to the pods that use it. */
+  static final Shape CONFIG_MAP = Shape.named("ConfigMap")
+      .supported("apiVersion", "kind")
+      .object("metadata", CONFIG_METADATA)
+      .supported("data", "binaryData", "immutable")
+      .build();
+
+  /** {@code kind: Secret} (v1) next to the pods that use it. */
+  static final Shape SECRET = Shape.named("Secret")
+      .supported("apiVersion", "kind")
+      .object("metadata", CONFIG_METADATA)
+      .supported("data", "stringData", "type", "immutable")
+      .build();
+
   /** A Kubernetes object's top level; the kind picks the spec shape. */
   static final Shape PEAPOD = Shape.named("PeaPod")
       .supported("apiVersion", "kind")

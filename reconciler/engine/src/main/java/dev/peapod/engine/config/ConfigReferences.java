@@ -1,0 +1,71 @@
+package dev.peapod.engine.config;
+
+import dev.peapod.manifest.diag.Diagnostic;
+import dev.peapod.manifest.diag.Severity;
+import dev.peapod.manifest.model.ConfigObject;
+import dev.peapod.manifest.model.PodManifest;
+import dev.peapod.manifest.source.Position;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Finds the ConfigMaps and Secrets a pod refers to and attaches them to it ({@link
+ * PodManifest#inputs()}), so that planning compares their hashes and the conversion to a provider
+ * spec has their values. Every source calls {@link #attach} on each pod it reads, with its own
+ * {@link ConfigResolver}.
+ *
+ * <p>A reference that is not {@code optional} and finds nothing is an error at the referring
+ * field, as the kubelet refuses to start such a pod; an optional one is left out.
+ */
+public final class ConfigReferences {
+  private ConfigReferences() {}
+
+  /** One place a pod names a ConfigMap or Secret. */
+  public record Reference(ConfigObject.Kind kind, String name, String key, boolean optional, String path) {}
+
+  /** A pod with its inputs, or the errors of its references. */
+  public record Attached(PodManifest pod, List<Diagnostic> errors) {
+    public Attached {
+      errors = List.copyOf(errors);
+    }
+  }
+
+  /**
+   * The pod with every object it refers to resolved through {@code resolver}.
+   *
+   * @param namespace where the pod's references are looked up: {@code default} in file mode, the
+   *     PeaPod's namespace on Kubernetes
+   */
+  public static Attached attach(PodManifest pod, String namespace, ConfigResolver resolver) {
+    Map<String, ConfigObject> found = new LinkedHashMap<>();
+    List<Diagnostic> errors = new ArrayList<>();
+    for (Reference reference : references(pod)) {
+      Optional<ConfigObject> object = resolver.find(reference.kind(), namespace, reference.name());
+      if (object.isPresent()) {
+        found.putIfAbsent(object.get().reference(), object.get());
+        if (!reference.key().isEmpty() && !object.get().keys().contains(reference.key()) && !reference.optional()) {
+          errors.add(error(pod, reference.path(), reference.kind().word() + " \"" + reference.name()
+              + "\" has no key \"" + reference.key() + "\" (it has " + String.join(", ", object.get().keys()) + ")"));
+        }
+      } else if (!reference.optional()) {
+        errors.add(error(pod, reference.path(), reference.kind().word() + " \"" + reference.name()
+            + "\" not found in namespace " + namespace + " (declare a " + reference.kind().kubernetesKind()
+            + " document next to the pod, or mark the reference optional: true)"));
+      }
+    }
+    return new Attached(pod.withInputs(new ArrayList<>(found.values())), errors);
+  }
+
+  /** Every reference of the pod, in declaration order. */
+  public static List<Reference> references(PodManifest pod) {
+    return new ArrayList<>(ReferenceWalker.walk(pod));
+  }
+
+  private static Diagnostic error(PodManifest pod, String path, String message) {
+    Position at = pod.origin().positionOf(path);
+    return new Diagnostic(Severity.ERROR, pod.origin().file(), at.line(), at.column(), path, message);
+  }
+}
