@@ -384,6 +384,16 @@ const char *pp_tag_name(uint16_t tag)
 	case PP_F_RESTARTS: return "RESTARTS";
 	case PP_F_ENTROPY: return "ENTROPY";
 	case PP_F_FREE_PAGE_REPORTING: return "FREE_PAGE_REPORTING";
+	case PP_F_CAPS: return "CAPS";
+	case PP_F_NO_NEW_PRIVS: return "NO_NEW_PRIVS";
+	case PP_F_SECCOMP: return "SECCOMP";
+	case PP_F_READONLY_ROOT: return "READONLY_ROOT";
+	case PP_F_RUN_AS_NON_ROOT: return "RUN_AS_NON_ROOT";
+	case PP_F_GROUP_ID: return "GROUP_ID";
+	case PP_F_GROUPS_STRICT: return "GROUPS_STRICT";
+	case PP_F_FS_GROUP: return "FS_GROUP";
+	case PP_F_SYSCTL: return "SYSCTL";
+	case PP_F_POD: return "POD";
 	}
 	return NULL;
 }

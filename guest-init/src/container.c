@@ -42,6 +42,7 @@ struct container {
 	struct image *img;
 	char **argv, **env;
 	char *cwd, *user;
+	struct pp_security security;
 	struct volume_mount *mounts;
 	size_t n_mounts;
 	uint32_t policy, backoff_ms, grace_ms;
@@ -138,7 +139,7 @@ static void cgroup_kill(const struct container *c)
 
 static int start_main(struct container *c, int *code, char *err, size_t errlen)
 {
-	struct rootfs_spec rs = { c->name, c->mounts, c->n_mounts };
+	struct rootfs_spec rs = { c->name, c->mounts, c->n_mounts, c->security.readonly_root != 0 };
 	struct proc_spec ps;
 	struct proc *p;
 
@@ -150,6 +151,7 @@ static int start_main(struct container *c, int *code, char *err, size_t errlen)
 	ps.env = (const char *const *)c->env;
 	ps.cwd = c->cwd;
 	ps.user = c->user;
+	ps.security = &c->security;
 	ps.hostname = pod_hostname();
 	ps.enter = rootfs_enter;
 	ps.enter_arg = &rs;
@@ -283,6 +285,8 @@ static int check_add(const struct pp_request *r, struct result *res)
 		    r->cwd);
 	if (r->restart > PP_RESTART_ALWAYS)
 		BAD(EINVAL, "unknown restart policy %u", n, r->restart);
+	if (r->security.seccomp > PP_SECCOMP_UNCONFINED)
+		BAD(EINVAL, "unknown seccomp profile %u", n, r->security.seccomp);
 	if (r->n_mounts > MAX_MOUNTS)
 		BAD(EINVAL, "too many mounts (at most %d)", n, MAX_MOUNTS);
 	for (i = 0; i < r->n_mounts; i++) {
@@ -319,6 +323,7 @@ void container_add(const struct pp_request *r, struct result *res)
 	c->env = xstrvdup(r->env);
 	c->cwd = r->cwd ? xstrdup(r->cwd) : NULL;
 	c->user = r->user && *r->user ? xstrdup(r->user) : NULL;
+	c->security = r->security;
 	c->mounts = xcalloc(r->n_mounts, sizeof(*c->mounts));
 	c->n_mounts = r->n_mounts;
 	for (i = 0; i < r->n_mounts; i++) {
@@ -533,6 +538,7 @@ int container_view(const char *name, struct container_view *v)
 	v->env = c->env;
 	v->cwd = c->cwd;
 	v->user = c->user;
+	v->security = &c->security;
 	return 0;
 }
 

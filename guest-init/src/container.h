@@ -33,6 +33,7 @@ struct container_view {
 	int running; /* main process alive and not being removed */
 	char *const *env;
 	const char *cwd, *user;
+	const struct pp_security *security;
 };
 /* -1 when there is no such container. */
 int container_view(const char *name, struct container_view *v);

@@ -102,6 +102,7 @@ void exec_start(const struct pp_request *r, struct result *res)
 	ps.env = (const char *const *)env;
 	ps.cwd = r->cwd ? r->cwd : c->cwd;
 	ps.user = r->user && *r->user ? r->user : c->user;
+	ps.security = c->security; /* an exec is confined as its container is */
 	ps.hostname = pod_hostname();
 	ps.tty = r->tty != 0;
 	ps.rows = (uint16_t)(r->rows > 65535 ? 65535 : r->rows);

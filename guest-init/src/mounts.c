@@ -347,6 +347,11 @@ int rootfs_enter(const void *arg, char *err, size_t errlen)
 			return rc;
 	}
 
+	/* readOnlyRootFilesystem: the root mount only, in this namespace;
+	 * /dev, /proc, the /etc files and volumes are mounts of their own
+	 * and keep their flags, as with runc. */
+	if (s->readonly_root && remount_ro(rootfd, "", MS_NODEV) < 0)
+		FAIL("cannot make the root filesystem read-only: %s", strerror(errno));
 	TRACE("child: /etc files, volumes");
 	/* pivot_root(".", "."): the old root ends up stacked under the new
 	 * one and is detached right away. */

@@ -35,6 +35,7 @@ struct rootfs_spec {
 	const char *name;
 	const struct volume_mount *mounts;
 	size_t n_mounts;
+	int readonly_root; /* readOnlyRootFilesystem */
 };
 
 /* Child side (called through proc_spec.enter): new mount namespace, the

@@ -24,6 +24,7 @@
 #include "container.h"
 #include "pidns.h"
 #include "pod.h"
+#include "podsec.h"
 #include "trace.h"
 #include "proto.h"
 #include "request.h"
@@ -287,6 +288,8 @@ static int mount_volumes(const struct pp_request *r, int *code, char *err, size_
 			return -1;
 		}
 		pod.volumes[pod.n_volumes++] = xstrdup(v->name);
+		if ((*code = podsec_volume(path, err, errlen)) != 0)
+			return -1;
 	}
 	return 0;
 }
@@ -354,8 +357,13 @@ void pod_start(const struct pp_request *r, struct result *res)
 		result_error(res, EIO, NULL, NULL, "%s", err);
 		return;
 	}
+	if ((code = podsec_start(r, err, sizeof(err))) != 0) {
+		result_error(res, code, NULL, NULL, "%s", err);
+		return;
+	}
 	if (mount_volumes(r, &code, err, sizeof(err)) < 0) {
 		unmount_volumes();
+		podsec_end();
 		result_error(res, code, NULL, NULL, "%s", err);
 		return;
 	}
@@ -370,6 +378,7 @@ static void finish_destroy(void)
 	TRACE("containers gone");
 	pidns_end();
 	unmount_volumes();
+	podsec_end();
 	for (i = 0; i < ARRAY_LEN(files); i++) {
 		char path[64];
 

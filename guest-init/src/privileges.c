@@ -10,11 +10,13 @@
  * through the kernel's checks; the seccomp profile (seccomp.c) refuses the
  * same calls once more.
  *
- * no_new_privs is on for every process, which is what Kubernetes'
- * allowPrivilegeEscalation: false and Docker's --security-opt
- * no-new-privileges ask for (both default to off): a setuid binary in an
- * image, run by a non-root USER, does not become root. The protocol has no
- * field yet for a container to ask for escalation.
+ * A securityContext changes the set (capabilities.add/drop, sent as
+ * ADD_CONTAINER's CAPS) and may turn no_new_privs off (secctx.c).
+ *
+ * no_new_privs is on unless a container asks for escalation, which is what
+ * Kubernetes' allowPrivilegeEscalation: false and Docker's --security-opt
+ * no-new-privileges ask for (both default to off there): a setuid binary in
+ * an image, run by a non-root USER, does not become root.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -56,9 +58,8 @@ uint64_t privileges_default_caps(void)
 	return mask;
 }
 
-int privileges_drop_caps(char *err, size_t errlen)
+int privileges_drop_caps(uint64_t keep, char *err, size_t errlen)
 {
-	uint64_t keep = privileges_default_caps();
 	char buf[16];
 	int last = 40, cap;
 

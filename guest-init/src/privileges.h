@@ -12,10 +12,11 @@
  * shows it in CapBnd. */
 uint64_t privileges_default_caps(void);
 
-/* Child side, while still root: drops every capability outside the default
- * set from the bounding set, so no later execve() can grant it. 0, or an
- * errno with err set. */
-int privileges_drop_caps(char *err, size_t errlen);
+/* Child side, while still root: drops every capability outside `keep` (a
+ * mask, privileges_default_caps() unless the securityContext says
+ * otherwise) from the bounding set, so no later execve() can grant it. 0,
+ * or an errno with err set. */
+int privileges_drop_caps(uint64_t keep, char *err, size_t errlen);
 
 /* Child side: sets no_new_privs, so neither setuid/setgid bits nor file
  * capabilities grant anything at execve(). 0, or an errno with err set. */

@@ -50,6 +50,7 @@ struct proc_spec {
 	int tty;
 	uint16_t rows, cols;
 	pid_t pty_pid;        /* tty: open the pty in this process's root (its devpts) */
+	const struct pp_security *security; /* NULL: runc's defaults */
 	/* Runs in the child first: enters the container's mounts and root.
 	 * Returns 0, or an errno with `err` set. */
 	int (*enter)(const void *arg, char *err, size_t errlen);

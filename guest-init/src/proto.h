@@ -128,9 +128,11 @@
 /* host -> guest */
 #define PP_MSG_HELLO 0x0100      /* VERSION */
 #define PP_MSG_START_POD 0x0101  /* HOSTNAME, DNS_SERVER*, DNS_SEARCH*, DNS_OPTION*,
-                                    HOSTS_LINE*, TIME_NS, VOLUME* */
+                                    HOSTS_LINE*, TIME_NS, VOLUME*, [POD, FS_GROUP, SYSCTL*] */
 #define PP_MSG_ADD_CONTAINER 0x0102 /* CONTAINER, IMAGE or IMAGE_FILE, ARGV*, ENV*, CWD,
-                                       USER, RESTART, BACKOFF_MS, MOUNT*, [GRACE_MS] */
+                                       USER, RESTART, BACKOFF_MS, MOUNT*, [GRACE_MS],
+                                       [CAPS, NO_NEW_PRIVS, SECCOMP, READONLY_ROOT,
+                                       RUN_AS_NON_ROOT, GROUP_ID*, GROUPS_STRICT] */
 #define PP_MSG_SIGNAL 0x0103     /* CONTAINER or PROCESS, SIGNAL */
 #define PP_MSG_EXEC 0x0104       /* CONTAINER, PROCESS, ARGV*, ENV*, CWD, USER, TTY, ROWS, COLS */
 #define PP_MSG_STDIN 0x0105      /* PROCESS, DATA (empty DATA = end of input) */
@@ -189,6 +191,27 @@
 #define PP_F_HOST_FILE 0x34   /* str: the volume is this one file of the share (IMAGE_FILE rules) */
 #define PP_F_ENTROPY 0x35      /* bytes: PP_MIN_ENTROPY..PP_MAX_ENTROPY random bytes */
 #define PP_F_FREE_PAGE_REPORTING 0x36 /* u32: 0 turns the kernel's free page reporting off (RESTORED) */
+/* Kubernetes securityContext (0x48-0x57; see secctx.h). ADD_CONTAINER: */
+#define PP_F_CAPS 0x48           /* u64: capability bounding set (bit N: capability N); absent:
+                                    Docker's default set. Root gets exactly these after execve,
+                                    another user none (as with runc) */
+#define PP_F_NO_NEW_PRIVS 0x49   /* u32: 0 lets setuid bits and file capabilities work
+                                    (allowPrivilegeEscalation: true); absent: 1 */
+#define PP_F_SECCOMP 0x4A        /* u32: PP_SECCOMP_*; absent: RUNTIME_DEFAULT */
+#define PP_F_READONLY_ROOT 0x4B  /* u32: 1 mounts the container's root read-only */
+#define PP_F_RUN_AS_NON_ROOT 0x4C /* u32: 1 refuses to start a process whose uid is 0 */
+#define PP_F_GROUP_ID 0x4D       /* u32*: supplementary group (supplementalGroups, fsGroup) */
+#define PP_F_GROUPS_STRICT 0x4E  /* u32: 1 leaves out the groups /etc/group gives the user */
+/* START_POD: */
+#define PP_F_FS_GROUP 0x50       /* u32: emptyDir volumes are owned by this group, setgid */
+#define PP_F_SYSCTL 0x51         /* str*: "net/ipv4/ip_local_port_range=1024 65000", a path under
+                                    /proc/sys (net/, kernel/shm*, kernel/msg*, kernel/sem,
+                                    fs/mqueue/), restored when the pod is destroyed */
+#define PP_F_POD 0x52            /* str: the pod's name, for messages */
+
+#define PP_SECCOMP_RUNTIME_DEFAULT 0u /* Docker's default profile (seccomp.c) */
+#define PP_SECCOMP_UNCONFINED 1u
+
 #define PP_F_CONTAINER_STATUS 0x30 /* group*: CONTAINER, STATE, PID, EXIT_CODE, SIGNAL, RESTARTS,
                                       IMAGE (the serial, or the IMAGE_FILE name) */
 #define PP_F_STATE 0x31       /* u32: PP_STATE_* */

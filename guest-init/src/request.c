@@ -20,8 +20,10 @@ static enum kind tag_kind(uint16_t tag)
 	case PP_F_SIGNAL: case PP_F_STREAM: case PP_F_RESTART: case PP_F_BACKOFF_MS:
 	case PP_F_READONLY: case PP_F_GRACE_MS: case PP_F_TTY: case PP_F_ROWS:
 	case PP_F_COLS: case PP_F_STATE: case PP_F_RESTARTS: case PP_F_FREE_PAGE_REPORTING:
+	case PP_F_NO_NEW_PRIVS: case PP_F_SECCOMP: case PP_F_READONLY_ROOT:
+	case PP_F_RUN_AS_NON_ROOT: case PP_F_GROUP_ID: case PP_F_GROUPS_STRICT: case PP_F_FS_GROUP:
 		return K_U32;
-	case PP_F_EVENT_SEQ: case PP_F_TIME_NS: case PP_F_SIZE_LIMIT:
+	case PP_F_EVENT_SEQ: case PP_F_TIME_NS: case PP_F_SIZE_LIMIT: case PP_F_CAPS:
 		return K_U64;
 	case PP_F_DATA: case PP_F_ENTROPY:
 		return K_BYTES;
@@ -32,6 +34,7 @@ static enum kind tag_kind(uint16_t tag)
 	case PP_F_DNS_OPTION: case PP_F_HOSTS_LINE: case PP_F_NAME: case PP_F_IMAGE:
 	case PP_F_ARGV: case PP_F_ENV: case PP_F_CWD: case PP_F_USER: case PP_F_PATH:
 	case PP_F_SUBPATH: case PP_F_IMAGE_FILE: case PP_F_HOST_TAG: case PP_F_HOST_FILE:
+	case PP_F_SYSCTL: case PP_F_POD:
 		return K_STR;
 	}
 	return K_UNKNOWN;
@@ -130,6 +133,7 @@ static const char *copy_str(struct arena *a, const struct pp_field *f)
 
 struct counts {
 	size_t argv, env, dns_server, dns_search, dns_option, hosts_line, volumes, mounts;
+	size_t sysctl, group_ids;
 	size_t bytes;
 };
 
@@ -144,6 +148,8 @@ static size_t *counter(struct counts *c, uint16_t tag)
 	case PP_F_HOSTS_LINE: return &c->hosts_line;
 	case PP_F_VOLUME: return &c->volumes;
 	case PP_F_MOUNT: return &c->mounts;
+	case PP_F_SYSCTL: return &c->sysctl;
+	case PP_F_GROUP_ID: return &c->group_ids;
 	}
 	return NULL;
 }
@@ -210,6 +216,23 @@ static void fill_scalar(struct pp_request *r, struct arena *a, const struct pp_f
 	case PP_F_STATE: u32 = &r->state; break;
 	case PP_F_RESTARTS: u32 = &r->restarts; break;
 	case PP_F_FREE_PAGE_REPORTING: u32 = &r->free_page_reporting; break;
+	case PP_F_CAPS:
+		r->security.caps = pp_get_u64(f->value);
+		r->security.has_caps = 1;
+		return;
+	case PP_F_NO_NEW_PRIVS:
+		r->security.no_new_privs = pp_get_u32(f->value);
+		r->security.has_no_new_privs = 1;
+		return;
+	case PP_F_SECCOMP: u32 = &r->security.seccomp; break;
+	case PP_F_READONLY_ROOT: u32 = &r->security.readonly_root; break;
+	case PP_F_RUN_AS_NON_ROOT: u32 = &r->security.run_as_non_root; break;
+	case PP_F_GROUPS_STRICT: u32 = &r->security.groups_strict; break;
+	case PP_F_FS_GROUP:
+		r->fs_group = pp_get_u32(f->value);
+		r->has_fs_group = 1;
+		return;
+	case PP_F_POD: str = &r->pod; break;
 	case PP_F_EVENT_SEQ: u64 = &r->event_seq; break;
 	case PP_F_TIME_NS: u64 = &r->time_ns; break;
 	case PP_F_BOOT_ID: str = &r->boot_id; break;
@@ -253,7 +276,7 @@ int pp_request_decode(struct pp_request *r, uint16_t type, uint32_t seq,
 	struct arena a;
 	size_t nptr;
 	size_t i_argv = 0, i_env = 0, i_srv = 0, i_srch = 0, i_opt = 0, i_hosts = 0;
-	size_t i_vol = 0, i_mnt = 0;
+	size_t i_vol = 0, i_mnt = 0, i_sysctl = 0;
 
 	memset(r, 0, sizeof(*r));
 	memset(&c, 0, sizeof(c));
@@ -276,8 +299,11 @@ int pp_request_decode(struct pp_request *r, uint16_t type, uint32_t seq,
 	}
 	if (res == PP_IT_TRUNCATED)
 		return fail(r, EINVAL, "runs past the end of the payload", f.tag);
+	if (c.group_ids > PP_MAX_GROUP_IDS)
+		return fail(r, E2BIG, "more than 64 groups", PP_F_GROUP_ID);
 
-	nptr = c.argv + c.env + c.dns_server + c.dns_search + c.dns_option + c.hosts_line + 6;
+	nptr = c.argv + c.env + c.dns_server + c.dns_search + c.dns_option + c.hosts_line +
+	       c.sysctl + 7;
 	a.cap = nptr * sizeof(char *) + c.volumes * sizeof(struct pp_volume) +
 		c.mounts * sizeof(struct pp_mount) + c.bytes + 64;
 	a.used = 0;
@@ -294,6 +320,7 @@ int pp_request_decode(struct pp_request *r, uint16_t type, uint32_t seq,
 	r->dns_search = take(&a, (c.dns_search + 1) * sizeof(char *));
 	r->dns_option = take(&a, (c.dns_option + 1) * sizeof(char *));
 	r->hosts_line = take(&a, (c.hosts_line + 1) * sizeof(char *));
+	r->sysctl = take(&a, (c.sysctl + 1) * sizeof(char *));
 	r->volumes = take(&a, c.volumes * sizeof(struct pp_volume) + 1);
 	r->mounts = take(&a, c.mounts * sizeof(struct pp_mount) + 1);
 
@@ -309,6 +336,10 @@ int pp_request_decode(struct pp_request *r, uint16_t type, uint32_t seq,
 		case PP_F_HOSTS_LINE: r->hosts_line[i_hosts++] = copy_str(&a, &f); break;
 		case PP_F_VOLUME: fill_volume(&a, &r->volumes[i_vol++], &f); break;
 		case PP_F_MOUNT: fill_mount(&a, &r->mounts[i_mnt++], &f); break;
+		case PP_F_SYSCTL: r->sysctl[i_sysctl++] = copy_str(&a, &f); break;
+		case PP_F_GROUP_ID:
+			r->security.group_ids[r->security.n_group_ids++] = pp_get_u32(f.value);
+			break;
 		default: fill_scalar(r, &a, &f); break;
 		}
 	}
@@ -318,6 +349,8 @@ int pp_request_decode(struct pp_request *r, uint16_t type, uint32_t seq,
 	r->dns_search[i_srch] = NULL;
 	r->dns_option[i_opt] = NULL;
 	r->hosts_line[i_hosts] = NULL;
+	r->sysctl[i_sysctl] = NULL;
+	r->n_sysctl = i_sysctl;
 	r->argc = i_argv;
 	r->envc = i_env;
 	r->n_dns_server = i_srv;

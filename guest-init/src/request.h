@@ -30,6 +30,19 @@ struct pp_mount {
 	uint32_t readonly;
 };
 
+#define PP_MAX_GROUP_IDS 64
+
+/* A container's securityContext as ADD_CONTAINER gives it (0x48-0x57); each
+ * has_* says whether its field was there, since absent means "the default",
+ * not 0. */
+struct pp_security {
+	uint64_t caps;
+	uint32_t no_new_privs, seccomp, readonly_root, run_as_non_root, groups_strict;
+	int has_caps, has_no_new_privs;
+	uint32_t group_ids[PP_MAX_GROUP_IDS];
+	size_t n_group_ids;
+};
+
 /* Every field any message may carry; which ones a message uses is up to its
  * handler. Strings are NUL-terminated copies; DATA points into the payload. */
 struct pp_request {
@@ -63,6 +76,12 @@ struct pp_request {
 	size_t n_volumes;
 	struct pp_mount *mounts;
 	size_t n_mounts;
+	struct pp_security security; /* ADD_CONTAINER */
+	const char *pod;             /* START_POD: POD, FS_GROUP, SYSCTL* */
+	uint32_t fs_group;
+	int has_fs_group;
+	const char **sysctl;
+	size_t n_sysctl;
 
 	void *arena;
 	int error_code;  /* errno for the ERROR reply when decoding fails */

@@ -14,8 +14,10 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include "podsec.h"
 #include "privileges.h"
 #include "seccomp.h"
+#include "secctx.h"
 #include "spawn.h"
 #include "trace.h"
 #include "user.h"
@@ -133,9 +135,35 @@ static char *read_small_file(const char *path)
 	return buf;
 }
 
+/* Kubernetes' runAsNonRoot, checked on the uid the user resolved to (so an
+ * image's USER given by name is checked too, where the kubelet refuses to
+ * guess), with the kubelet's message. */
+static void check_non_root(int rep, const struct proc_spec *s, const struct user_ids *ids)
+{
+	if (!s->security || !s->security->run_as_non_root || ids->uid != 0)
+		return;
+	child_fail(rep, EPERM,
+		   "container has runAsNonRoot and image will run as root (pod: \"%s\", container: %s)",
+		   podsec_pod_name(), s->container);
+}
+
+/* Installs the seccomp profile unless the container is Unconfined. */
+static void confine_syscalls(int rep, const struct pp_security *sec)
+{
+	int rc;
+
+	if (sec && sec->seccomp == PP_SECCOMP_UNCONFINED)
+		return;
+	if ((rc = seccomp_install()) != 0)
+		child_fail(rep, rc, "cannot install the seccomp profile: %s", strerror(rc));
+}
+
 void child_main(const struct proc_spec *s, int rep, int cg, const int stdio[3])
 {
 	struct user_ids ids;
+	gid_t groups[USER_MAX_GROUPS + PP_MAX_GROUP_IDS];
+	size_t ngroups;
+	int nnp = secctx_no_new_privs(s->security);
 	char msg[300], exe[4096];
 	char **env;
 	char *passwd, *group;
@@ -167,6 +195,8 @@ void child_main(const struct proc_spec *s, int rep, int cg, const int stdio[3])
 	group = read_small_file("/etc/group");
 	if (user_resolve(s->user, passwd, group, &ids, msg, sizeof(msg)) < 0)
 		child_fail(rep, ENOENT, "%s", msg);
+	check_non_root(rep, s, &ids);
+	ngroups = secctx_groups(s->security, &ids, groups, ARRAY_LEN(groups));
 	env = build_env(s, ids.home);
 
 	if (chdir(cwd) < 0) {
@@ -174,22 +204,27 @@ void child_main(const struct proc_spec *s, int rep, int cg, const int stdio[3])
 			child_fail(rep, errno, "cannot change to working directory \"%s\": %s", cwd,
 				   strerror(errno));
 	}
-	if ((rc = privileges_drop_caps(msg, sizeof(msg))) != 0) /* while still root */
-		child_fail(rep, rc, "%s", msg);
-	if (setgroups(ids.ngroups, ids.groups) < 0 || setgid(ids.gid) < 0 || setuid(ids.uid) < 0)
+	/* Without no_new_privs the filter must go on while this is still root
+	 * (CAP_SYS_ADMIN), as runc does; the profile allows every call made
+	 * from here to execve(). */
+	if (!nnp)
+		confine_syscalls(rep, s->security);
+	if ((rc = privileges_drop_caps(secctx_caps(s->security), msg, sizeof(msg))) != 0)
+		child_fail(rep, rc, "%s", msg); /* while still root */
+	if (setgroups(ngroups, groups) < 0 || setgid(ids.gid) < 0 || setuid(ids.uid) < 0)
 		child_fail(rep, errno, "cannot switch to user \"%s\": %s", s->user ? s->user : "0",
 			   strerror(errno));
 	resolve_exe(rep, s->argv[0], env, exe, sizeof(exe));
 	/* Every fd of init is CLOEXEC already; this catches any that is not. */
 	syscall(SYS_close_range, 3u, ~0u, CLOSE_RANGE_CLOEXEC);
-	if ((rc = privileges_no_new_privs(msg, sizeof(msg))) != 0)
+	if (nnp && (rc = privileges_no_new_privs(msg, sizeof(msg))) != 0)
 		child_fail(rep, rc, "%s", msg);
 	TRACE("child: user, env, exe resolved; seccomp, execve");
 	/* Last: from here on only the profile's calls work (execve, and
 	 * write + exit_group for child_fail). It needs no_new_privs, since
 	 * the process may no longer be root. */
-	if ((rc = seccomp_install()) != 0)
-		child_fail(rep, rc, "cannot install the seccomp profile: %s", strerror(rc));
+	if (nnp)
+		confine_syscalls(rep, s->security);
 	execve(exe, (char *const *)s->argv, env);
 	child_fail(rep, errno, "cannot execute \"%s\": %s", exe, strerror(errno));
 }

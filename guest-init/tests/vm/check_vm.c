@@ -1340,6 +1340,177 @@ static void check_destroy_and_new_pod(struct vm *vm)
 	      "new pod's hostname, resolv.conf and hosts", "got \"%s\"", out);
 }
 
+/* ADD_CONTAINER with a securityContext (fields 0x48-0x4E) and `user`. */
+struct sec_opts {
+	const char *user;
+	int has_caps;
+	uint64_t caps;
+	int nnp; /* -1: absent */
+	uint32_t seccomp, readonly_root, run_as_non_root;
+	uint32_t group; /* 0: none */
+	const char *mount; /* the "vol" volume at this path, or NULL */
+};
+
+static struct msg *add_secure(struct vm *vm, const char *name, const struct sec_opts *o)
+{
+	struct pp_buf *b = vm_req(vm, PP_MSG_ADD_CONTAINER);
+
+	pp_put_str(b, PP_F_CONTAINER, name);
+	pp_put_str(b, PP_F_IMAGE, "img0");
+	put_strv(b, PP_F_ARGV, ARGV("sleep", "100000"));
+	if (o->user)
+		pp_put_str(b, PP_F_USER, o->user);
+	if (o->has_caps)
+		pp_put_u64(b, PP_F_CAPS, o->caps);
+	if (o->nnp >= 0)
+		pp_put_u32(b, PP_F_NO_NEW_PRIVS, (uint32_t)o->nnp);
+	pp_put_u32(b, PP_F_SECCOMP, o->seccomp);
+	pp_put_u32(b, PP_F_READONLY_ROOT, o->readonly_root);
+	pp_put_u32(b, PP_F_RUN_AS_NON_ROOT, o->run_as_non_root);
+	if (o->group)
+		pp_put_u32(b, PP_F_GROUP_ID, o->group);
+	if (o->mount) {
+		size_t g = pp_group_begin(b, PP_F_MOUNT);
+
+		pp_put_str(b, PP_F_NAME, "vol");
+		pp_put_str(b, PP_F_PATH, o->mount);
+		pp_put_u32(b, PP_F_READONLY, 0);
+		pp_group_end(b, g);
+	}
+	return vm_call(vm, b, T_REPLY);
+}
+
+static struct msg *start_secure_pod(struct vm *vm, const char *sysctl)
+{
+	struct pp_buf *b = vm_req(vm, PP_MSG_START_POD);
+	size_t g;
+
+	pp_put_str(b, PP_F_HOSTNAME, "secure");
+	pp_put_str(b, PP_F_POD, "secure");
+	pp_put_u32(b, PP_F_FS_GROUP, 2000);
+	pp_put_str(b, PP_F_SYSCTL, sysctl);
+	g = pp_group_begin(b, PP_F_VOLUME);
+	pp_put_str(b, PP_F_NAME, "vol");
+	pp_group_end(b, g);
+	return vm_call(vm, b, T_REPLY);
+}
+
+/*
+ * Kubernetes' securityContext inside the VM: the "restricted" Pod Security
+ * Standard (non-root, no capabilities, no escalation, the default seccomp
+ * profile) plus a read-only root and fsGroup, runAsNonRoot refusing root,
+ * escalation and capabilities asked for, namespaced sysctls set and put
+ * back, a node-level one refused.
+ */
+static void check_security_context(struct vm *vm)
+{
+	struct sec_opts o;
+	struct pp_buf *b;
+	struct msg *m;
+	char before[64];
+	const char *out;
+	int code;
+
+	snprintf(before, sizeof(before), "%s", sh(vm, "again", "cat /proc/sys/net/core/somaxconn", NULL));
+	b = vm_req(vm, PP_MSG_DESTROY_POD);
+	pp_put_u32(b, PP_F_GRACE_MS, 3000);
+	free(vm_call(vm, b, T_REPLY));
+
+	m = start_secure_pod(vm, "kernel/core_pattern=|/bin/sh -c reboot");
+	check(m && m->type == PP_MSG_ERROR && msg_u32(m, PP_F_CODE) == EINVAL &&
+		      strstr(mstr(m, PP_F_MESSAGE), "not namespaced"),
+	      "a node-level sysctl (kernel.core_pattern) is refused", "%s", describe(m));
+	free(m);
+	m = start_secure_pod(vm, "net/core/somaxconn=1234");
+	check(is_ok(m), "START_POD with fsGroup and a namespaced sysctl", "%s", describe(m));
+	free(m);
+
+	memset(&o, 0, sizeof(o));
+	o.user = "1000:1000";
+	o.has_caps = 1;
+	o.caps = 0; /* drop: [ALL] */
+	o.nnp = 1;
+	o.readonly_root = 1;
+	o.run_as_non_root = 1;
+	o.group = 2000;
+	o.mount = "/data";
+	m = add_secure(vm, "restricted", &o);
+	check(is_ok(m), "a restricted container starts", "%s", describe(m));
+	free(m);
+	out = sh(vm, "restricted",
+		 "id -u; id -g; id -G; grep -E '^(CapPrm|CapEff|CapBnd|NoNewPrivs|Seccomp):' "
+		 "/proc/self/status; touch /x 2>/dev/null || echo root-ro; "
+		 "touch /data/f && stat -c '%g' /data/f; stat -c '%a %g' /data; "
+		 "cat /proc/sys/net/core/somaxconn", &code);
+	check(code == 0 && strcmp(out, "1000\n1000\n1000 44 50 2000\nCapPrm:\t0000000000000000\n"
+				      "CapEff:\t0000000000000000\nCapBnd:\t0000000000000000\n"
+				      "NoNewPrivs:\t1\nSeccomp:\t2\nroot-ro\n2000\n2777 2000\n1234\n") == 0,
+	      "restricted: uid 1000 (its /etc/group groups and fsGroup 2000), fsGroup 2000 on the emptyDir, no capabilities, no_new_privs, "
+	      "seccomp, read-only root, the pod's sysctl", "exit %d, got \"%s\"", code, out);
+
+	memset(&o, 0, sizeof(o));
+	o.nnp = -1;
+	o.run_as_non_root = 1;
+	m = add_secure(vm, "rootless", &o);
+	check(m && m->type == PP_MSG_ERROR &&
+		      strstr(mstr(m, PP_F_MESSAGE), "container has runAsNonRoot and image will run as "
+						    "root (pod: \"secure\", container: rootless)"),
+	      "runAsNonRoot refuses a container that would run as root", "%s", describe(m));
+	free(m);
+	o.user = "root"; /* a name is resolved, then checked */
+	m = add_secure(vm, "rootname", &o);
+	check(m && m->type == PP_MSG_ERROR && strstr(mstr(m, PP_F_MESSAGE), "runAsNonRoot"),
+	      "runAsNonRoot refuses USER root given by name", "%s", describe(m));
+	free(m);
+
+	/* allowPrivilegeEscalation: true, capabilities.add SYS_ADMIN,
+	 * seccompProfile Unconfined: what was asked for, nothing else. */
+	memset(&o, 0, sizeof(o));
+	o.has_caps = 1;
+	o.caps = 0xa80425fbull | (1ull << 21);
+	o.nnp = 0;
+	o.seccomp = PP_SECCOMP_UNCONFINED;
+	m = add_secure(vm, "asked", &o);
+	check(is_ok(m), "a container asking for SYS_ADMIN, escalation and no seccomp starts", "%s",
+	      describe(m));
+	free(m);
+	out = sh(vm, "asked",
+		 "grep -E '^(CapEff|NoNewPrivs|Seccomp):' /proc/self/status; "
+		 "mkdir -p /tmp/m && mount -t tmpfs none /tmp/m 2>&1 && echo mounted", &code);
+	check(strcmp(out, "CapEff:\t00000000a82425fb\nNoNewPrivs:\t0\nSeccomp:\t0\nmounted\n") == 0,
+	      "SYS_ADMIN added, no_new_privs off, unconfined: a mount works in the container",
+	      "exit %d, got \"%s\"", code, out);
+	m = vm_call(vm, vm_req(vm, PP_MSG_PING), T_REPLY);
+	check(is_ok(m) && vm_wait_exit(vm, 0) < 0, "guest-init answers after a SYS_ADMIN container's mount",
+	      "%s", describe(m));
+	free(m);
+
+	/* Escalation allowed with the default profile: the filter goes on
+	 * while the child is still root. */
+	memset(&o, 0, sizeof(o));
+	o.nnp = 0;
+	m = add_secure(vm, "escalating", &o);
+	check(is_ok(m), "allowPrivilegeEscalation with the default profile starts", "%s", describe(m));
+	free(m);
+	out = sh(vm, "escalating",
+		 "grep -E '^(CapEff|NoNewPrivs|Seccomp):' /proc/self/status; "
+		 "mkdir -p /tmp/m && mount -t tmpfs none /tmp/m 2>/dev/null || echo no-mount", NULL);
+	check(strcmp(out, "CapEff:\t00000000a80425fb\nNoNewPrivs:\t0\nSeccomp:\t2\nno-mount\n") == 0,
+	      "allowPrivilegeEscalation: no_new_privs off, default capabilities and seccomp",
+	      "got \"%s\"", out);
+
+	b = vm_req(vm, PP_MSG_DESTROY_POD);
+	pp_put_u32(b, PP_F_GRACE_MS, 3000);
+	free(vm_call(vm, b, T_REPLY));
+	b = vm_req(vm, PP_MSG_START_POD);
+	pp_put_str(b, PP_F_HOSTNAME, "after");
+	free(vm_call(vm, b, T_REPLY));
+	free(add_container(vm, "after", ARGV("sleep", "100000"), NULL));
+	out = sh(vm, "after", "cat /proc/sys/net/core/somaxconn", NULL);
+	check(strcmp(out, before) == 0, "the pod's sysctl is put back when the pod is destroyed",
+	      "got \"%s\", before \"%s\"", out, before);
+}
+
 static void check_shutdown(struct vm *vm)
 {
 	struct pp_buf *b = vm_req(vm, PP_MSG_SHUTDOWN);
@@ -1435,6 +1606,7 @@ int main(int argc, char **argv)
 		check_signals_and_grace(&vm_a);
 		check_reconnect(&vm_a);
 		check_destroy_and_new_pod(&vm_a);
+		check_security_context(&vm_a);
 		check_shutdown(&vm_a);
 	}
 	vm_kill(&vm_a);

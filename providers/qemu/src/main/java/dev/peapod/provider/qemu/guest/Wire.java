@@ -93,6 +93,18 @@ public final class Wire {
   public static final int F_HOST_FILE = 0x34;
   public static final int F_ENTROPY = 0x35;
   public static final int F_FREE_PAGE_REPORTING = 0x36;
+  /** Kubernetes securityContext (0x48-0x57; proto.h says what each means). ADD_CONTAINER: */
+  public static final int F_CAPS = 0x48;
+  public static final int F_NO_NEW_PRIVS = 0x49;
+  public static final int F_SECCOMP = 0x4A;
+  public static final int F_READONLY_ROOT = 0x4B;
+  public static final int F_RUN_AS_NON_ROOT = 0x4C;
+  public static final int F_GROUP_ID = 0x4D;
+  public static final int F_GROUPS_STRICT = 0x4E;
+  /** START_POD: */
+  public static final int F_FS_GROUP = 0x50;
+  public static final int F_SYSCTL = 0x51;
+  public static final int F_POD = 0x52;
   public static final int F_CONTAINER_STATUS = 0x30;
   public static final int F_STATE = 0x31;
   public static final int F_RESTARTS = 0x32;
@@ -104,6 +116,9 @@ public final class Wire {
   public static final int STATE_RUNNING = 1;
   public static final int STATE_EXITED = 2;
   public static final int STATE_WAITING = 3;
+
+  public static final int SECCOMP_RUNTIME_DEFAULT = 0;
+  public static final int SECCOMP_UNCONFINED = 1;
 
   public static final int STREAM_STDOUT = 1;
   public static final int STREAM_STDERR = 2;
@@ -130,8 +145,10 @@ public final class Wire {
       case F_VERSION: case F_CODE: case F_PID: case F_EXIT_CODE: case F_SIGNAL: case F_STREAM:
       case F_RESTART: case F_BACKOFF_MS: case F_READONLY: case F_GRACE_MS: case F_TTY:
       case F_ROWS: case F_COLS: case F_STATE: case F_RESTARTS: case F_FREE_PAGE_REPORTING:
+      case F_NO_NEW_PRIVS: case F_SECCOMP: case F_READONLY_ROOT: case F_RUN_AS_NON_ROOT:
+      case F_GROUP_ID: case F_GROUPS_STRICT: case F_FS_GROUP:
         return Kind.U32;
-      case F_EVENT_SEQ: case F_TIME_NS: case F_SIZE_LIMIT:
+      case F_EVENT_SEQ: case F_TIME_NS: case F_SIZE_LIMIT: case F_CAPS:
         return Kind.U64;
       case F_VOLUME: case F_MOUNT: case F_CONTAINER_STATUS:
         return Kind.GROUP;
@@ -139,7 +156,7 @@ public final class Wire {
       case F_HOSTNAME: case F_DNS_SERVER: case F_DNS_SEARCH: case F_DNS_OPTION:
       case F_HOSTS_LINE: case F_NAME: case F_IMAGE: case F_ARGV: case F_ENV: case F_CWD:
       case F_USER: case F_PATH: case F_SUBPATH: case F_IMAGE_FILE: case F_HOST_TAG:
-      case F_HOST_FILE:
+      case F_HOST_FILE: case F_SYSCTL: case F_POD:
         return Kind.STR;
       default:
         return Kind.BYTES;
