@@ -3,6 +3,7 @@ package dev.peapod.provider;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Consumer;
 import java.util.stream.Stream;
 
 /**
@@ -108,6 +109,19 @@ public interface Provider extends AutoCloseable {
    */
   default List<PodStatus> inventory() {
     return list();
+  }
+
+  /**
+   * Tells {@code listener} about pods whose VM ended or whose state another client changed, from
+   * now until the returned handle is closed, without holding anything other clients need (no guest
+   * connection, no lock). Events come on the provider's own thread and must be handled quickly;
+   * they are hints to read {@link #inventory()} again (see {@link ProviderEvent}). A provider that
+   * cannot push events returns a handle that never fires (the default): its callers keep polling.
+   *
+   * @return closes the watch; idempotent
+   */
+  default AutoCloseable watch(Consumer<ProviderEvent> listener) {
+    return () -> {};
   }
 
   /**

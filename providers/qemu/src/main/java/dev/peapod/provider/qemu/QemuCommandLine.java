@@ -137,6 +137,8 @@ public final class QemuCommandLine {
     // host, so an idle VM costs what it uses rather than what it once touched.
     add(argv, "-device", "virtio-balloon-device,free-page-reporting=on");
     add(argv, "-qmp", "unix:" + value(vm.files().qmpSocket()) + ",server=on,wait=off");
+    // No device reads it: a watcher connects and sees the VM end as the connection closing.
+    add(argv, "-chardev", "socket,id=lifeline,path=" + value(vm.files().lifeline()) + ",server=on,wait=off");
     if (vm.ram().incoming()) {
       add(argv, "-incoming", "defer");
     }

@@ -12,6 +12,7 @@ import dev.peapod.provider.PodSpec;
 import dev.peapod.provider.PodState;
 import dev.peapod.provider.PodStatus;
 import dev.peapod.provider.Provider;
+import dev.peapod.provider.ProviderEvent;
 import dev.peapod.provider.ProviderException;
 import dev.peapod.provider.RecreateRequiredException;
 import dev.peapod.provider.qemu.guest.Fields;
@@ -26,6 +27,7 @@ import dev.peapod.provider.qemu.runtime.HandOverRecord;
 import dev.peapod.provider.qemu.runtime.HostInfo;
 import dev.peapod.provider.qemu.runtime.PodDirectory;
 import dev.peapod.provider.qemu.runtime.PodRecord;
+import dev.peapod.provider.qemu.runtime.PrivateFiles;
 import dev.peapod.provider.qemu.runtime.StateDirectory;
 import dev.peapod.provider.qemu.runtime.VmRecord;
 import java.io.IOException;
@@ -43,6 +45,7 @@ import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
 
@@ -342,6 +345,18 @@ public final class QemuProvider implements Provider {
   @Override
   public List<PodStatus> inventory() {
     return podDirectories().parallelStream().filter(PodDirectory::exists).map(dir -> statusOf(dir, false)).toList();
+  }
+
+  /** VM ends and other clients' changes, pushed: see {@link PodWatch}. */
+  @Override
+  public AutoCloseable watch(Consumer<ProviderEvent> listener) {
+    Path pods = state.root().resolve("pods");
+    try {
+      PrivateFiles.createDirectories(pods);
+      return PodWatch.start(pods, listener);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot watch the pods in " + pods, e);
+    }
   }
 
   private List<PodDirectory> podDirectories() {

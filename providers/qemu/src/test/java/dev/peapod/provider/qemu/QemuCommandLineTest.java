@@ -63,6 +63,7 @@ class QemuCommandLineTest {
         "-device", "virtio-rng-device",
         "-device", "virtio-balloon-device,free-page-reporting=on",
         "-qmp", "unix:/run/pp/web/qmp.sock,server=on,wait=off",
+        "-chardev", "socket,id=lifeline,path=/run/pp/web/lifeline.sock,server=on,wait=off",
         "-daemonize",
         "-pidfile", "/run/pp/web/qemu.pid"), argv);
   }

@@ -65,6 +65,14 @@ public record VmFiles(Path dir) {
     return dir.resolve("passt.log");
   }
 
+  /**
+   * A socket QEMU listens on and never reads: a watcher that connects to it learns that the VM
+   * ended the moment the connection closes (no polling, no hold on the QMP or guest sockets).
+   */
+  public Path lifeline() {
+    return dir.resolve("lifeline.sock");
+  }
+
   /** QEMU's monitor (QMP) socket. */
   public Path qmpSocket() {
     return dir.resolve("qmp.sock");
@@ -86,13 +94,13 @@ public record VmFiles(Path dir) {
    * inode, so a rename within the file system does not disturb it.
    */
   public List<Path> runtimeFiles() {
-    return List.of(ctlSocket(), qmpSocket(), pidFile(), console(), containersLog(), imageShare(), hostFiles(),
-        netSocket(), netPidFile(), netLog());
+    return List.of(ctlSocket(), qmpSocket(), lifeline(), pidFile(), console(), containersLog(), imageShare(),
+        hostFiles(), netSocket(), netPidFile(), netLog());
   }
 
   /** Why the sockets cannot be created at these paths, if they cannot. */
   public Optional<String> socketPathProblem() {
-    for (Path socket : new Path[] {ctlSocket(), qmpSocket(), netSocket()}) {
+    for (Path socket : new Path[] {ctlSocket(), qmpSocket(), lifeline(), netSocket()}) {
       int bytes = socket.toString().getBytes(StandardCharsets.UTF_8).length;
       if (bytes > MAX_SOCKET_PATH_BYTES) {
         return Optional.of("unix socket path " + socket + " is " + bytes + " bytes, more than the "
