@@ -332,6 +332,8 @@ const char *pp_type_name(uint16_t type)
 	case PP_MSG_PING: return "PING";
 	case PP_MSG_STATUS: return "STATUS";
 	case PP_MSG_RESTORED: return "RESTORED";
+	case PP_MSG_ATTACH: return "ATTACH";
+	case PP_MSG_DETACH: return "DETACH";
 	}
 	return NULL;
 }
@@ -394,6 +396,9 @@ const char *pp_tag_name(uint16_t tag)
 	case PP_F_FS_GROUP: return "FS_GROUP";
 	case PP_F_SYSCTL: return "SYSCTL";
 	case PP_F_POD: return "POD";
+	case PP_F_STDIN: return "STDIN";
+	case PP_F_STDIN_ONCE: return "STDIN_ONCE";
+	case PP_F_OUTPUT: return "OUTPUT";
 	}
 	return NULL;
 }

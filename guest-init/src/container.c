@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "attach.h"
 #include "container.h"
 #include "trace.h"
 #include "events.h"
@@ -46,6 +47,7 @@ struct container {
 	struct volume_mount *mounts;
 	size_t n_mounts;
 	uint32_t policy, backoff_ms, grace_ms;
+	int stdin_open, stdin_once, tty;
 
 	uint32_t state; /* PP_STATE_* */
 	struct proc *main;
@@ -153,11 +155,14 @@ static int start_main(struct container *c, int *code, char *err, size_t errlen)
 	ps.user = c->user;
 	ps.security = &c->security;
 	ps.hostname = pod_hostname();
+	ps.tty = c->tty;
+	ps.open_stdin = c->stdin_open;
 	ps.enter = rootfs_enter;
 	ps.enter_arg = &rs;
 	p = proc_spawn(&ps, code, err, errlen);
 	if (!p)
 		return -1;
+	attach_started(p);
 	c->main = p;
 	c->pid = p->pid;
 	c->state = PP_STATE_RUNNING;
@@ -337,6 +342,9 @@ void container_add(const struct pp_request *r, struct result *res)
 	c->backoff_ms = r->backoff_ms ? r->backoff_ms : BACKOFF_DEFAULT_MS;
 	c->next_delay_ms = c->backoff_ms;
 	c->grace_ms = PP_HAS(r, PP_F_GRACE_MS) ? r->grace_ms : GRACE_DEFAULT_MS;
+	c->stdin_open = r->stdin_open != 0;
+	c->stdin_once = r->stdin_once != 0;
+	c->tty = r->tty != 0;
 	c->events_fd = -1;
 	timer_init(&c->restart_timer, restart_fire, c);
 	timer_init(&c->kill_timer, kill_fire, c);
@@ -480,6 +488,7 @@ void container_check(void)
 			say("container %s: cannot remove cgroup: %s", c->name, strerror(errno));
 		image_put(c->img);
 		TRACE("container %s: cgroup removed, image released", c->name);
+		attach_forget(c->name);
 		container_free(c);
 	}
 }
@@ -539,6 +548,9 @@ int container_view(const char *name, struct container_view *v)
 	v->cwd = c->cwd;
 	v->user = c->user;
 	v->security = &c->security;
+	v->stdin_open = c->stdin_open;
+	v->stdin_once = c->stdin_once;
+	v->tty = c->tty;
 	return 0;
 }
 

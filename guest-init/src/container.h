@@ -34,6 +34,7 @@ struct container_view {
 	char *const *env;
 	const char *cwd, *user;
 	const struct pp_security *security;
+	int stdin_open, stdin_once, tty; /* as ADD_CONTAINER said */
 };
 /* -1 when there is no such container. */
 int container_view(const char *name, struct container_view *v);

@@ -19,6 +19,7 @@
 #include <string.h>
 #include <sys/utsname.h>
 
+#include "attach.h"
 #include "container.h"
 #include "events.h"
 #include "exec.h"
@@ -155,6 +156,7 @@ static void ctl_disconnected(struct channel *ch)
 {
 	(void)ch;
 	say("host detached");
+	attach_host_gone();
 	events_session(0);
 }
 
@@ -183,9 +185,13 @@ static void on_stdin(const struct pp_request *r, struct result *res)
 	struct proc *p = r->process ? proc_find_id(r->process) : NULL;
 	int rc;
 
-	if (!p || p->kind != PROC_EXEC) {
+	if (!p) {
 		result_error(res, ESRCH, NULL, r->process, "process \"%s\" not found",
 			     r->process ? r->process : "");
+		return;
+	}
+	if (p->kind == PROC_MAIN) {
+		attach_stdin(p, r->data, r->data_len, res);
 		return;
 	}
 	rc = proc_stdin(p, r->data, r->data_len);
@@ -296,6 +302,7 @@ static void run(const struct pp_request *r, struct result *res)
 	switch (r->type) {
 	case PP_MSG_HELLO:
 		channel_begin_session(&host_ctl);
+		attach_host_gone(); /* a new host: nothing of the last one's stays attached */
 		send_ready(r->seq);
 		events_session(1);
 		res->kind = RESULT_NONE; /* READY is the reply */
@@ -325,6 +332,12 @@ static void run(const struct pp_request *r, struct result *res)
 		break;
 	case PP_MSG_WINSIZE:
 		on_winsize(r, res);
+		break;
+	case PP_MSG_ATTACH:
+		attach_start(r, res);
+		break;
+	case PP_MSG_DETACH:
+		attach_stop(r, res);
 		break;
 	case PP_MSG_REMOVE_CONTAINER:
 		container_remove(r->container, r->grace_ms, PP_HAS(r, PP_F_GRACE_MS), res);

@@ -16,10 +16,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <termios.h>
 #include <unistd.h>
 
+#include "attach.h"
 #include "container.h"
 #include "events.h"
 #include "host.h"
@@ -70,9 +72,34 @@ static int open_pty(pid_t in_pid, int *master, int *slave, uint16_t rows, uint16
 	return 0;
 }
 
+/* The pty master a main process's child made in its own devpts and sent
+ * over `sock` (SCM_RIGHTS) before it exec'd; -1 if none came. */
+static int receive_master(int sock)
+{
+	char byte, ctrl[CMSG_SPACE(sizeof(int))];
+	struct iovec iov = { &byte, 1 };
+	struct msghdr mh;
+	struct cmsghdr *cm;
+	int fd = -1;
+
+	memset(&mh, 0, sizeof(mh));
+	mh.msg_iov = &iov;
+	mh.msg_iovlen = 1;
+	mh.msg_control = ctrl;
+	mh.msg_controllen = sizeof(ctrl);
+	if (recvmsg(sock, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC) <= 0)
+		return -1;
+	cm = CMSG_FIRSTHDR(&mh);
+	if (cm && cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS &&
+	    cm->cmsg_len == CMSG_LEN(sizeof(int)))
+		memcpy(&fd, CMSG_DATA(cm), sizeof(int));
+	return fd;
+}
+
 struct proc *proc_spawn(const struct proc_spec *s, int *code, char *err, size_t errlen)
 {
 	int rep[2] = { -1, -1 }, in[2] = { -1, -1 }, out[2] = { -1, -1 }, errp[2] = { -1, -1 };
+	int console[2] = { -1, -1 };
 	int master = -1, slave = -1, cg = -1, stdio[3];
 	struct child_report report;
 	struct pollfd pfd;
@@ -95,7 +122,14 @@ struct proc *proc_spawn(const struct proc_spec *s, int *code, char *err, size_t 
 	}
 	if (pipe2(rep, O_CLOEXEC) < 0)
 		goto sys_fail;
-	if (s->tty) {
+	if (s->tty && s->kind == PROC_MAIN) {
+		/* Its devpts exists only once the child has set up the
+		 * container's /dev: the child makes the pty there and sends
+		 * the master back, as runc's console socket does. */
+		if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, console) < 0)
+			goto sys_fail;
+		stdio[0] = stdio[1] = stdio[2] = -1;
+	} else if (s->tty) {
 		if (open_pty(s->pty_pid, &master, &slave, s->rows, s->cols) < 0) {
 			*code = errno;
 			snprintf(err, errlen, "cannot allocate a pty: %s", strerror(errno));
@@ -105,7 +139,7 @@ struct proc *proc_spawn(const struct proc_spec *s, int *code, char *err, size_t 
 	} else {
 		if (pipe2(out, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0)
 			goto sys_fail;
-		if (s->kind == PROC_EXEC) {
+		if (s->kind == PROC_EXEC || s->open_stdin) {
 			if (pipe2(in, O_CLOEXEC) < 0)
 				goto sys_fail;
 		} else if ((in[0] = open("/dev/null", O_RDONLY | O_CLOEXEC)) < 0) {
@@ -121,9 +155,11 @@ struct proc *proc_spawn(const struct proc_spec *s, int *code, char *err, size_t 
 		goto out;
 	if (pid == 0) {
 		close(rep[0]);
-		child_main(s, rep[1], cg, stdio);
+		close_fd(&console[0]);
+		child_main(s, rep[1], cg, stdio, console[1]);
 	}
 	close_fd(&rep[1]);
+	close_fd(&console[1]);
 	close_fd(&slave);
 	close_fd(&in[0]);
 	close_fd(&out[1]);
@@ -157,6 +193,13 @@ struct proc *proc_spawn(const struct proc_spec *s, int *code, char *err, size_t 
 		snprintf(err, errlen, "%s", n == (ssize_t)sizeof(report) ? report.msg : "failed to start");
 		goto out;
 	}
+	if (console[0] >= 0 && (master = receive_master(console[0])) < 0) {
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		*code = EIO;
+		snprintf(err, errlen, "cannot allocate a pty: the terminal did not arrive");
+		goto out;
+	}
 
 	p = xcalloc(1, sizeof(*p));
 	snprintf(p->id, sizeof(p->id), "%s", s->id);
@@ -175,7 +218,7 @@ struct proc *proc_spawn(const struct proc_spec *s, int *code, char *err, size_t 
 		p->out_fd = out[0];
 		p->err_fd = errp[0];
 		out[0] = errp[0] = -1;
-		if (s->kind == PROC_EXEC) {
+		if (s->kind == PROC_EXEC || s->open_stdin) {
 			p->in_fd = in[1];
 			in[1] = -1;
 		}
@@ -193,6 +236,8 @@ sys_fail:
 	*code = errno;
 	snprintf(err, errlen, "cannot start the process: %s", strerror(errno));
 out:
+	close_fd(&console[0]);
+	close_fd(&console[1]);
 	close_fd(&cg);
 	close_fd(&rep[0]);
 	close_fd(&rep[1]);
@@ -263,9 +308,12 @@ static int pump_output(struct proc *p, int *fdp, uint32_t stream)
 		n = read(*fdp, buf, sizeof(buf));
 	} while (n < 0 && errno == EINTR);
 	if (n > 0) {
-		if (p->kind == PROC_MAIN)
+		if (p->kind == PROC_MAIN) {
 			log_record(p->container, stream, buf, (size_t)n);
-		else
+			if (p->to_host)
+				host_stream(stream == PP_STREAM_STDOUT ? PP_MSG_STDOUT : PP_MSG_STDERR,
+					    p->id, buf, (size_t)n);
+		} else
 			host_stream(stream == PP_STREAM_STDOUT ? PP_MSG_STDOUT : PP_MSG_STDERR,
 				    p->id, buf, (size_t)n);
 		return 1;
@@ -380,8 +428,8 @@ static void on_input(void *arg, int fd, short revents)
 
 int proc_stdin(struct proc *p, const uint8_t *data, size_t len)
 {
-	if (p->in_fd < 0)
-		return -EPIPE;
+	if (p->in_fd < 0 || p->in_eof)
+		return -EPIPE; /* nothing may follow the end of input */
 	if (len == 0) {
 		p->in_eof = 1;
 		stdin_flush(p);

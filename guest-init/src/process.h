@@ -30,11 +30,12 @@ struct proc {
 	int tty;
 	int out_fd;    /* stdout pipe, or the pty master */
 	int err_fd;    /* stderr pipe; -1 with a tty */
-	int in_fd;     /* stdin pipe or pty master (exec only) */
+	int in_fd;     /* stdin pipe or pty master (exec, or a main process with stdin/tty) */
 	uint8_t *in_buf; /* stdin not yet accepted by the process */
 	size_t in_len;
 	int in_eof;    /* close stdin once in_buf is written */
 	struct timer drain_timer;
+	int to_host;   /* main process: its output also goes to the attached host (attach.c) */
 };
 
 /* What to run. Strings are borrowed for the duration of proc_spawn(). */
@@ -48,8 +49,10 @@ struct proc_spec {
 	const char *user;     /* NULL: root */
 	const char *hostname; /* for the default HOSTNAME variable */
 	int tty;
+	int open_stdin;       /* main process: a stdin pipe instead of /dev/null */
 	uint16_t rows, cols;
-	pid_t pty_pid;        /* tty: open the pty in this process's root (its devpts) */
+	pid_t pty_pid;        /* exec tty: open the pty in this process's root (its devpts);
+	                         a main process's tty is made by the child in its own devpts */
 	const struct pp_security *security; /* NULL: runc's defaults */
 	/* Runs in the child first: enters the container's mounts and root.
 	 * Returns 0, or an errno with `err` set. */

@@ -61,6 +61,30 @@
  *     except ACK_EVENTS, STDIN and WINSIZE, which are not answered unless
  *     they fail.
  *
+ * A container's main process and an attached host (added within version 1,
+ * as `docker attach` / `kubectl attach` have it):
+ *   - ADD_CONTAINER may carry STDIN 1 (the main process reads a pipe the
+ *     host can write, instead of /dev/null), STDIN_ONCE 1 and TTY 1 (stdin,
+ *     stdout and stderr are one pty of the container's own devpts, 24x80
+ *     until a WINSIZE). Every start of the main process, restarts included,
+ *     gets a fresh pipe or pty.
+ *   - ATTACH(CONTAINER, STDIN, OUTPUT) attaches the connected host: with
+ *     OUTPUT 1 the main process's output is also sent as STDOUT/STDERR with
+ *     PROCESS = the container's name (it always goes to the log port too;
+ *     what the control port cannot take at once is dropped there, never
+ *     slowing the process), across restarts until DETACH. With STDIN 1 the
+ *     host may send STDIN and WINSIZE for PROCESS = the container's name;
+ *     ATTACH with STDIN is refused (ENOTTY) unless ADD_CONTAINER had STDIN.
+ *     The end of input (empty DATA) from an attached host closes the
+ *     process's stdin only with STDIN_ONCE, as Docker does; otherwise stdin
+ *     stays open for the next attach.
+ *   - DETACH(CONTAINER), or the host disconnecting, ends the attachment. With
+ *     STDIN_ONCE the first detach of a host that attached with STDIN closes
+ *     the process's stdin (end of input) until the process is restarted, as
+ *     Kubernetes' stdinOnce does.
+ *   - The main process's exit is EVENT_EXITED as always; an attached host
+ *     ends its attach session there, as docker attach does.
+ *
  * Host directories (virtio-9p, 9p2000.L, trans=virtio):
  *   - The share tagged PP_IMAGE_SHARE_TAG holds erofs image files by name.
  *     guest-init mounts it read-only the first time ADD_CONTAINER names an
@@ -132,7 +156,8 @@
 #define PP_MSG_ADD_CONTAINER 0x0102 /* CONTAINER, IMAGE or IMAGE_FILE, ARGV*, ENV*, CWD,
                                        USER, RESTART, BACKOFF_MS, MOUNT*, [GRACE_MS],
                                        [CAPS, NO_NEW_PRIVS, SECCOMP, READONLY_ROOT,
-                                       RUN_AS_NON_ROOT, GROUP_ID*, GROUPS_STRICT] */
+                                       RUN_AS_NON_ROOT, GROUP_ID*, GROUPS_STRICT,
+                                       STDIN, STDIN_ONCE, TTY] */
 #define PP_MSG_SIGNAL 0x0103     /* CONTAINER or PROCESS, SIGNAL */
 #define PP_MSG_EXEC 0x0104       /* CONTAINER, PROCESS, ARGV*, ENV*, CWD, USER, TTY, ROWS, COLS */
 #define PP_MSG_STDIN 0x0105      /* PROCESS, DATA (empty DATA = end of input) */
@@ -144,6 +169,8 @@
 #define PP_MSG_PING 0x010B             /* OK */
 #define PP_MSG_STATUS 0x010C           /* OK with HOSTNAME, CONTAINER_STATUS* */
 #define PP_MSG_RESTORED 0x010D         /* ENTROPY, TIME_NS; OK with BOOT_ID (see above) */
+#define PP_MSG_ATTACH 0x0110           /* CONTAINER, STDIN, OUTPUT (see above) */
+#define PP_MSG_DETACH 0x0111           /* CONTAINER */
 
 /* ---- Field tags ------------------------------------------------------ */
 
@@ -216,6 +243,10 @@
                                       IMAGE (the serial, or the IMAGE_FILE name) */
 #define PP_F_STATE 0x31       /* u32: PP_STATE_* */
 #define PP_F_RESTARTS 0x32    /* u32: how many times the main process was restarted */
+#define PP_F_STDIN 0x40       /* u32 0/1: ADD_CONTAINER: the main process gets a stdin pipe;
+                                 ATTACH: this host sends stdin */
+#define PP_F_STDIN_ONCE 0x41  /* u32 0/1: ADD_CONTAINER: the first detach closes stdin */
+#define PP_F_OUTPUT 0x42      /* u32 0/1: ATTACH: stream the main process's output here */
 
 #define PP_RESTART_NEVER 0u
 #define PP_RESTART_ON_FAILURE 1u

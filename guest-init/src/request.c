@@ -22,6 +22,7 @@ static enum kind tag_kind(uint16_t tag)
 	case PP_F_COLS: case PP_F_STATE: case PP_F_RESTARTS: case PP_F_FREE_PAGE_REPORTING:
 	case PP_F_NO_NEW_PRIVS: case PP_F_SECCOMP: case PP_F_READONLY_ROOT:
 	case PP_F_RUN_AS_NON_ROOT: case PP_F_GROUP_ID: case PP_F_GROUPS_STRICT: case PP_F_FS_GROUP:
+	case PP_F_STDIN: case PP_F_STDIN_ONCE: case PP_F_OUTPUT:
 		return K_U32;
 	case PP_F_EVENT_SEQ: case PP_F_TIME_NS: case PP_F_SIZE_LIMIT: case PP_F_CAPS:
 		return K_U64;
@@ -233,6 +234,9 @@ static void fill_scalar(struct pp_request *r, struct arena *a, const struct pp_f
 		r->has_fs_group = 1;
 		return;
 	case PP_F_POD: str = &r->pod; break;
+	case PP_F_STDIN: u32 = &r->stdin_open; break;
+	case PP_F_STDIN_ONCE: u32 = &r->stdin_once; break;
+	case PP_F_OUTPUT: u32 = &r->output; break;
 	case PP_F_EVENT_SEQ: u64 = &r->event_seq; break;
 	case PP_F_TIME_NS: u64 = &r->time_ns; break;
 	case PP_F_BOOT_ID: str = &r->boot_id; break;

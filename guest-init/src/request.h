@@ -52,6 +52,8 @@ struct pp_request {
 
 	uint32_t version, code, pid, exit_code, signal, stream, restart, backoff_ms;
 	uint32_t grace_ms, tty, rows, cols, state, restarts, free_page_reporting;
+	/* Tags from 0x40 on have no bit in `present`: absent reads as 0. */
+	uint32_t stdin_open, stdin_once, output;
 	uint64_t event_seq, time_ns;
 	const char *boot_id, *kernel, *message, *container, *process, *hostname;
 	const char *image, *image_file, *cwd, *user;

@@ -8,7 +8,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <termios.h>
@@ -158,8 +160,47 @@ static void confine_syscalls(int rep, const struct pp_security *sec)
 		child_fail(rep, rc, "cannot install the seccomp profile: %s", strerror(rc));
 }
 
-void child_main(const struct proc_spec *s, int rep, int cg, const int stdio[3])
+#ifndef TIOCGPTPEER
+#define TIOCGPTPEER 0x5441
+#endif
+
+/* A main process's terminal: a pty of the container's devpts (now mounted
+ * at /dev/pts), its master sent to init over `console`. Returns the slave. */
+static int make_console(int rep, int console, uint16_t rows, uint16_t cols)
 {
+	struct winsize ws = { rows ? rows : 24, cols ? cols : 80, 0, 0 };
+	char ctrl[CMSG_SPACE(sizeof(int))], byte = 0;
+	struct iovec iov = { &byte, 1 };
+	struct msghdr mh;
+	struct cmsghdr *cm;
+	int master, slave, unlock = 0;
+
+	master = open("/dev/pts/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (master < 0 || ioctl(master, TIOCSPTLCK, &unlock) < 0 ||
+	    (slave = ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC)) < 0)
+		child_fail(rep, errno, "cannot allocate a pty: %s", strerror(errno));
+	ioctl(master, TIOCSWINSZ, &ws);
+	memset(&mh, 0, sizeof(mh));
+	memset(ctrl, 0, sizeof(ctrl));
+	mh.msg_iov = &iov;
+	mh.msg_iovlen = 1;
+	mh.msg_control = ctrl;
+	mh.msg_controllen = sizeof(ctrl);
+	cm = CMSG_FIRSTHDR(&mh);
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &master, sizeof(int));
+	if (sendmsg(console, &mh, 0) < 0)
+		child_fail(rep, errno, "cannot pass the pty on: %s", strerror(errno));
+	close(master);
+	close(console);
+	return slave;
+}
+
+void child_main(const struct proc_spec *s, int rep, int cg, const int stdio_in[3], int console)
+{
+	int stdio[3] = { stdio_in[0], stdio_in[1], stdio_in[2] };
 	struct user_ids ids;
 	gid_t groups[USER_MAX_GROUPS + PP_MAX_GROUP_IDS];
 	size_t ngroups;
@@ -184,6 +225,8 @@ void child_main(const struct proc_spec *s, int rep, int cg, const int stdio[3])
 	TRACE("child: forked, in cgroup");
 	if (s->enter && (rc = s->enter(s->enter_arg, msg, sizeof(msg))) != 0)
 		child_fail(rep, rc, "%s", msg);
+	if (console >= 0)
+		stdio[0] = stdio[1] = stdio[2] = make_console(rep, console, s->rows, s->cols);
 	for (i = 0; i < 3; i++) {
 		if (dup2(stdio[i], i) < 0)
 			child_fail(rep, errno, "dup2: %s", strerror(errno));

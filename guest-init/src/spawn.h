@@ -16,8 +16,11 @@ struct child_report {
 
 /* Joins the cgroup (fd `cg`), enters the container (spec->enter), sets up
  * stdio, user, environment and working directory, and execs. Never
- * returns: on failure it writes a child_report to `rep` and exits 127. */
-void child_main(const struct proc_spec *s, int rep, int cg, const int stdio[3])
+ * returns: on failure it writes a child_report to `rep` and exits 127.
+ * With `console` >= 0 (a main process's tty) it makes a pty in the
+ * container's devpts, sends the master over `console` and uses the slave
+ * as stdio instead of `stdio`. */
+void child_main(const struct proc_spec *s, int rep, int cg, const int stdio[3], int console)
 	__attribute__((noreturn));
 
 #endif

@@ -582,6 +582,44 @@ static void test_user(void)
 	EXPECT_INT(user_resolve("99999999999", passwd, group, &u, err, sizeof(err)), -1);
 }
 
+/* ADD_CONTAINER's stdin/tty fields and ATTACH (tags from 0x40 on, which
+ * have no presence bit: absent must read as 0). */
+static void test_attach_fields(void)
+{
+	struct pp_request r;
+	uint8_t p[256];
+	uint8_t one[4] = { 0, 0, 0, 1 };
+	size_t n;
+
+	n = raw_field(p, PP_F_CONTAINER, 3, "cli", 3);
+	n += raw_field(p + n, PP_F_STDIN, 4, one, 4);
+	n += raw_field(p + n, PP_F_STDIN_ONCE, 4, one, 4);
+	n += raw_field(p + n, PP_F_TTY, 4, one, 4);
+	EXPECT_INT(decode_raw(&r, p, n), 0);
+	EXPECT_INT(r.stdin_open, 1);
+	EXPECT_INT(r.stdin_once, 1);
+	EXPECT_INT(r.tty, 1);
+	EXPECT_INT(r.output, 0);
+
+	n = raw_field(p, PP_F_CONTAINER, 3, "cli", 3);
+	n += raw_field(p + n, PP_F_OUTPUT, 4, one, 4);
+	EXPECT_INT(decode_raw(&r, p, n), 0);
+	EXPECT_INT(r.output, 1);
+	EXPECT_INT(r.stdin_open, 0);
+	EXPECT_INT(r.stdin_once, 0);
+
+	n = raw_field(p, PP_F_STDIN, 1, one, 1);
+	EXPECT_INT(decode_raw(&r, p, n), -1);
+	EXPECT_STR(r.error, "field STDIN (0x40): u32 must be 4 bytes");
+	n = raw_field(p, PP_F_OUTPUT, 8, "\0\0\0\0\0\0\0\1", 8);
+	EXPECT_INT(decode_raw(&r, p, n), -1);
+	EXPECT_STR(r.error, "field OUTPUT (0x42): u32 must be 4 bytes");
+
+	EXPECT_STR(pp_type_name(PP_MSG_ATTACH), "ATTACH");
+	EXPECT_STR(pp_type_name(PP_MSG_DETACH), "DETACH");
+	EXPECT_STR(pp_tag_name(PP_F_STDIN_ONCE), "STDIN_ONCE");
+}
+
 static void test_names(void)
 {
 	EXPECT_STR(pp_type_name(PP_MSG_ADD_CONTAINER), "ADD_CONTAINER");
@@ -604,6 +642,7 @@ int main(void)
 	test_validators();
 	test_user();
 	test_names();
+	test_attach_fields();
 	printf("unit tests: %d checks, %d failed\n", checks, failures);
 	return failures ? 1 : 0;
 }

@@ -123,6 +123,7 @@ struct ct_opts {
 	const char *cwd, *user;
 	uint32_t restart, backoff_ms;
 	const struct mnt *mounts;
+	int stdin_open, stdin_once, tty;
 };
 
 static struct msg *add_container(struct vm *vm, const char *name, const char *const *argv,
@@ -147,6 +148,12 @@ static struct msg *add_container(struct vm *vm, const char *name, const char *co
 		pp_put_u32(b, PP_F_RESTART, o->restart);
 		if (o->backoff_ms)
 			pp_put_u32(b, PP_F_BACKOFF_MS, o->backoff_ms);
+		if (o->stdin_open)
+			pp_put_u32(b, PP_F_STDIN, 1);
+		if (o->stdin_once)
+			pp_put_u32(b, PP_F_STDIN_ONCE, 1);
+		if (o->tty)
+			pp_put_u32(b, PP_F_TTY, 1);
 		for (m = o->mounts; m && m->volume; m++) {
 			size_t g = pp_group_begin(b, PP_F_MOUNT);
 
@@ -1146,6 +1153,202 @@ static void check_restart(struct vm *vm)
 	free(m);
 }
 
+/* ---- Attach: a main process's stdin, tty and output to an attached host ---- */
+
+static struct msg *hello(struct vm *vm);
+
+static struct msg *attach(struct vm *vm, const char *ct, int with_stdin, int output)
+{
+	struct pp_buf *b = vm_req(vm, PP_MSG_ATTACH);
+
+	pp_put_str(b, PP_F_CONTAINER, ct);
+	pp_put_u32(b, PP_F_STDIN, (uint32_t)with_stdin);
+	pp_put_u32(b, PP_F_OUTPUT, (uint32_t)output);
+	return vm_call(vm, b, T_REPLY);
+}
+
+static struct msg *detach_from(struct vm *vm, const char *ct)
+{
+	struct pp_buf *b = vm_req(vm, PP_MSG_DETACH);
+
+	pp_put_str(b, PP_F_CONTAINER, ct);
+	return vm_call(vm, b, T_REPLY);
+}
+
+/* Collects the attached output (STDOUT frames for process `id`) until it
+ * contains `needle`; returns whether it did. */
+static int attached_output(struct vm *vm, const char *id, const char *needle, char *out, size_t cap,
+			   int timeout_ms)
+{
+	uint64_t end = now_ms() + (uint64_t)timeout_ms;
+	size_t len = strlen(out);
+
+	for (;;) {
+		struct msg *m = vm_take(vm, match_stream, id, 200);
+		struct pp_field f;
+
+		if (m && msg_field(m, PP_F_DATA, &f) && len + f.len < cap) {
+			memcpy(out + len, f.value, f.len);
+			len += f.len;
+			out[len] = 0;
+		}
+		free(m);
+		if (strstr(out, needle))
+			return 1;
+		if (now_ms() >= end)
+			return 0;
+	}
+}
+
+static void check_attach(struct vm *vm)
+{
+	struct ct_opts o = { 0 };
+	static char out[8192];
+	struct msg *m;
+	struct pp_buf *b;
+	uint32_t seq;
+
+	/* stdin without stdinOnce: input from one attach, then another. */
+	o.stdin_open = 1;
+	m = add_container(vm, "talk", ARGV("cat"), &o);
+	check(is_ok(m), "ADD_CONTAINER with STDIN", "%s", describe(m));
+	free(m);
+	stdin_send(vm, "talk", "early\n", 6);
+	expect_error(vm, vm->seq, EPERM, "needs an ATTACH with STDIN",
+		     "STDIN to a main process before ATTACH -> ERROR EPERM");
+	m = attach(vm, "talk", 1, 1);
+	check(is_ok(m), "ATTACH with STDIN and OUTPUT", "%s", describe(m));
+	free(m);
+	m = attach(vm, "talk", 1, 1);
+	check(m && m->type == PP_MSG_ERROR && msg_u32(m, PP_F_CODE) == EBUSY,
+	      "a second ATTACH on one connection -> ERROR EBUSY", "%s", describe(m));
+	free(m);
+	out[0] = 0;
+	stdin_send(vm, "talk", "hi\n", 3);
+	check(attached_output(vm, "talk", "hi\n", out, sizeof(out), T_EXEC),
+	      "STDIN reaches the main process, its output the attached host", "got \"%s\"", out);
+	m = detach_from(vm, "talk");
+	check(is_ok(m), "DETACH", "%s", describe(m));
+	free(m);
+	stdin_send(vm, "talk", "after\n", 6);
+	expect_error(vm, vm->seq, EPERM, "needs an ATTACH", "STDIN after DETACH -> ERROR EPERM");
+	m = attach(vm, "talk", 1, 1);
+	free(m);
+	out[0] = 0;
+	stdin_send(vm, "talk", "again\n", 6);
+	stdin_send(vm, "talk", "", 0); /* the client's end of input: not the process's */
+	check(attached_output(vm, "talk", "again\n", out, sizeof(out), T_EXEC),
+	      "stdin stays open across attachments without STDIN_ONCE", "got \"%s\"", out);
+	m = wait_event(vm, PP_MSG_EVENT_EXITED, "talk", NULL, -1, 1500);
+	check(m == NULL, "a client's end of input leaves stdin open without STDIN_ONCE", "cat exited");
+	free(m);
+	m = remove_container(vm, "talk", 1000);
+	free(m);
+
+	/* stdinOnce: the first detach ends the input, until a restart. */
+	o.stdin_once = 1;
+	o.restart = PP_RESTART_ON_FAILURE;
+	o.backoff_ms = 200;
+	m = add_container(vm, "once", ARGV("sh", "-c", "cat; echo eof-seen; sleep 1; exit 1"), &o);
+	free(m);
+	m = attach(vm, "once", 1, 0);
+	free(m);
+	stdin_send(vm, "once", "x\n", 2);
+	m = detach_from(vm, "once");
+	free(m);
+	check(wait_log(vm, "once", "x\neof-seen\n", T_EXEC),
+	      "STDIN_ONCE: the first DETACH closes the main process's stdin", "no eof-seen in the log");
+	m = attach(vm, "once", 1, 0);
+	free(m);
+	stdin_send(vm, "once", "late\n", 5);
+	expect_error(vm, vm->seq, EPIPE, "stdin", "STDIN_ONCE: stdin stays closed for the next attach");
+	m = wait_event(vm, PP_MSG_EVENT_STARTED, "once", NULL, 1, T_EXEC);
+	check(m != NULL, "STDIN_ONCE container restarted", "no restart");
+	free(m);
+	stdin_send(vm, "once", "second-run\n", 11);
+	m = detach_from(vm, "once");
+	free(m);
+	check(wait_log(vm, "once", "second-run\neof-seen\n", T_EXEC),
+	      "a restart opens stdin again; the next DETACH closes it again", "not in the log");
+	m = remove_container(vm, "once", 1000);
+	free(m);
+
+	/* A host that goes away detaches: stdinOnce's input ends. */
+	memset(&o, 0, sizeof(o));
+	o.stdin_open = o.stdin_once = 1;
+	m = add_container(vm, "gone", ARGV("sh", "-c", "cat; echo gone-eof; sleep 1000"), &o);
+	free(m);
+	m = attach(vm, "gone", 1, 1);
+	free(m);
+	stdin_send(vm, "gone", "bye\n", 4);
+	vm_pump(vm, 300);
+	vm_disconnect(vm);
+	vm_clear_inbox(vm);
+	check(wait_log(vm, "gone", "bye\ngone-eof\n", T_EXEC),
+	      "STDIN_ONCE: the host disconnecting detaches and ends the input", "no gone-eof in the log");
+	if (vm_connect(vm, T_REPLY) < 0) {
+		check(0, "reconnect after attach", "cannot connect");
+		return;
+	}
+	m = hello(vm);
+	free(m);
+	m = remove_container(vm, "gone", 1000);
+	free(m);
+
+	/* TTY: the main process's terminal in its own devpts, resized, and a
+	 * fresh one per start; the attachment carries over the restart. */
+	memset(&o, 0, sizeof(o));
+	o.stdin_open = o.tty = 1;
+	o.restart = PP_RESTART_ON_FAILURE;
+	o.backoff_ms = 300;
+	m = add_container(vm, "term", ARGV("sh", "-c", "tty; stty size; read line; echo got:$line; stty size; exit 2"),
+			  &o);
+	check(is_ok(m), "ADD_CONTAINER with TTY", "%s", describe(m));
+	free(m);
+	check(wait_log(vm, "term", "/dev/pts/0\r\n24 80\r\n", T_EXEC),
+	      "TTY main process: /dev/pts/0 of its own devpts, 24x80 at first", "not in the log");
+	m = attach(vm, "term", 1, 1);
+	check(is_ok(m), "ATTACH to a TTY container", "%s", describe(m));
+	free(m);
+	b = vm_req(vm, PP_MSG_WINSIZE);
+	pp_put_str(b, PP_F_PROCESS, "term");
+	pp_put_u32(b, PP_F_ROWS, 30);
+	pp_put_u32(b, PP_F_COLS, 100);
+	vm_send(vm, b);
+	out[0] = 0;
+	stdin_send(vm, "term", "go\n", 3);
+	check(attached_output(vm, "term", "got:go\r\n30 100\r\n", out, sizeof(out), T_EXEC),
+	      "TTY: input echoed, WINSIZE resizes the main process's terminal", "got \"%s\"", out);
+	out[0] = 0;
+	check(attached_output(vm, "term", "/dev/pts/0\r\n24 80\r\n", out, sizeof(out), T_EXEC),
+	      "TTY: a restart gets a fresh pty (24x80 again), streamed to the still attached host",
+	      "got \"%s\"", out);
+	m = remove_container(vm, "term", 1000);
+	free(m);
+
+	/* Refusals. */
+	m = add_container(vm, "plain", ARGV("sleep", "1000"), NULL);
+	free(m);
+	m = attach(vm, "plain", 1, 1);
+	check(m && m->type == PP_MSG_ERROR && msg_u32(m, PP_F_CODE) == ENOTTY &&
+		      strstr(mstr(m, PP_F_MESSAGE), "not started with stdin"),
+	      "ATTACH with STDIN to a container without stdin -> ERROR ENOTTY", "%s", describe(m));
+	free(m);
+	m = attach(vm, "plain", 0, 1);
+	check(is_ok(m), "ATTACH for output only to a container without stdin", "%s", describe(m));
+	free(m);
+	stdin_send(vm, "plain", "x", 1);
+	seq = vm->seq;
+	expect_error(vm, seq, EPERM, "needs an ATTACH with STDIN",
+		     "STDIN from an output-only attachment -> ERROR EPERM");
+	m = attach(vm, "nosuch", 0, 1);
+	check(m && m->type == PP_MSG_ERROR && msg_u32(m, PP_F_CODE) == ENOENT,
+	      "ATTACH to a missing container -> ERROR ENOENT", "%s", describe(m));
+	free(m);
+	m = remove_container(vm, "plain", 1000);
+	free(m);
+}
+
 static void check_signals_and_grace(struct vm *vm)
 {
 	struct pp_buf *b;
@@ -1603,6 +1806,7 @@ int main(int argc, char **argv)
 		check_exec(&vm_a);
 		check_env_user_container(&vm_a);
 		check_restart(&vm_a);
+		check_attach(&vm_a);
 		check_signals_and_grace(&vm_a);
 		check_reconnect(&vm_a);
 		check_destroy_and_new_pod(&vm_a);
