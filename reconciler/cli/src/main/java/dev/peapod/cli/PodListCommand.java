@@ -27,7 +27,7 @@ import picocli.CommandLine.Spec;
 /**
  * {@code peapod ps}: the pods the QEMU provider has in {@code $PEAPOD_HOME/pods} — actual state,
  * not desired state. A running pod's containers are asked from its guest, so this reports what
- * runs, not what was meant to.
+ * runs, not what was meant to. VMs whose pod directory was deleted by hand are warned about on stderr.
  */
 @Command(name = "ps", aliases = "list", description = "List pods and their VMs.")
 public final class PodListCommand implements Runnable {
@@ -40,9 +40,12 @@ public final class PodListCommand implements Runnable {
     PeapodCommand root = PeapodCommand.of(spec);
     Output output = root.output(spec);
     List<PodStatus> pods;
+    List<String> strays;
     try (QemuProvider provider = new QemuProvider(root.environment().qemuConfig())) {
       pods = provider.list();
+      strays = provider.strays(); // VMs no pod directory accounts for: no other command would ever see them
     }
+    strays.forEach(output::warning);
     Map<String, AppliedRecord> records = AppliedRecordStore.in(root.environment().home()).readAll();
     Function<String, String> owner = pod -> Optional.ofNullable(records.get(pod)).map(AppliedRecord::managedBy)
         .orElse(null);

@@ -44,6 +44,13 @@ import java.util.Set;
  * the socket as its stdin. In the foreground ({@code -f}) passt ends when QEMU closes the socket,
  * so a VM that is killed or stops takes its passt (and its host ports) with it. {@code setsid}
  * puts it in a session of its own, so a Ctrl-C of the command that started the pod does not reach it.
+ *
+ * <p>A passt that ends while its QEMU runs (killed by hand or by the OOM killer) leaves the guest
+ * without a network and its host ports unforwarded, and QEMU does not notice. Whoever reads the
+ * pod's status next ({@code peapod ps}/{@code inspect}, the controller's drift check every 2 s)
+ * starts a new one ({@link #repair}); QEMU's stream server accepts it as it accepts the new passt
+ * of a port change. Starting, stopping and repairing are serialised per VM by a file lock, so a
+ * repair never races a port change into two passts.
  */
 final class PasstNetwork {
 
@@ -59,6 +66,11 @@ final class PasstNetwork {
       super(message);
     }
   }
+
+  /** The file whose lock serialises starting, stopping and repairing one VM's passt. */
+  static final String LOCK_FILE = "passt.lock";
+  private static final java.util.concurrent.ConcurrentMap<Path, Object> LOCAL_LOCKS =
+      new java.util.concurrent.ConcurrentHashMap<>();
 
   private final String passt;
 
@@ -113,6 +125,61 @@ final class PasstNetwork {
    * with every forward bound. The VM's QEMU must already listen on its net socket.
    */
   void start(VmFiles files, List<PortForward> ports) {
+    exclusively(files, () -> startUnlocked(files, ports));
+  }
+
+  /**
+   * Starts a new passt if the VM's has ended (killed, crashed, or out of memory): without one the
+   * guest has no network and its host ports are not forwarded, while QEMU runs on as if nothing
+   * happened. Returns whether it had to. A VM with no net socket (it booted before Peapod used
+   * passt, or has no network) is left alone.
+   */
+  boolean repair(VmFiles files, List<PortForward> ports) {
+    if (!Files.exists(files.netSocket()) || running(files).isPresent()) {
+      return false;
+    }
+    return exclusively(files, () -> {
+      if (running(files).isPresent()) {
+        return false; // another command repaired or changed it while this one waited
+      }
+      startUnlocked(files, ports);
+      return true;
+    });
+  }
+
+  /** Whether the VM's recorded passt still runs. */
+  boolean isRunning(VmFiles files) {
+    return running(files).isPresent();
+  }
+
+  /**
+   * Runs {@code action} holding the VM's network lock: a file lock (the controller and a CLI
+   * command may both look at one VM) inside a lock of this JVM (a file lock is held per process).
+   * A repair must never start a second passt while a port change has stopped the old one.
+   */
+  private static <T> T exclusively(VmFiles files, java.util.function.Supplier<T> action) {
+    Object local = LOCAL_LOCKS.computeIfAbsent(files.dir(), d -> new Object());
+    synchronized (local) {
+      Path lock = files.dir().resolve(LOCK_FILE);
+      try (java.nio.channels.FileChannel channel = java.nio.channels.FileChannel.open(lock,
+          java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.WRITE);
+          java.nio.channels.FileLock held = channel.lock()) {
+        PrivateFiles.makePrivate(lock);
+        return action.get();
+      } catch (IOException e) {
+        throw new NetworkException("cannot lock " + lock + ": " + e.getMessage());
+      }
+    }
+  }
+
+  private static void exclusively(VmFiles files, Runnable action) {
+    exclusively(files, () -> {
+      action.run();
+      return null;
+    });
+  }
+
+  private void startUnlocked(VmFiles files, List<PortForward> ports) {
     Process process;
     try {
       PrivateFiles.privateFile(files.netLog());
@@ -154,6 +221,10 @@ final class PasstNetwork {
 
   /** Stops the VM's passt if it runs (the one its pid file names, if still that process). */
   void stop(VmFiles files) {
+    exclusively(files, () -> stopUnlocked(files));
+  }
+
+  private static void stopUnlocked(VmFiles files) {
     running(files).ifPresent(handle -> {
       handle.destroy();
       try {
@@ -174,12 +245,16 @@ final class PasstNetwork {
    * old forwards are started again and the error says so.
    */
   void change(VmFiles files, List<PortForward> from, List<PortForward> to) {
-    stop(files);
+    exclusively(files, () -> changeUnlocked(files, from, to));
+  }
+
+  private void changeUnlocked(VmFiles files, List<PortForward> from, List<PortForward> to) {
+    stopUnlocked(files);
     try {
-      start(files, to);
+      startUnlocked(files, to);
     } catch (NetworkException e) {
       try {
-        start(files, from);
+        startUnlocked(files, from);
       } catch (NetworkException again) {
         throw new NetworkException("cannot forward " + describe(to) + ": " + e.getMessage()
             + "; the old forwards could not be restored either, the pod has no network: " + again.getMessage());
@@ -196,8 +271,14 @@ final class PasstNetwork {
     } catch (IOException e) {
       return Optional.empty();
     }
-    long pid = Long.parseLong(recorded[0]);
-    long startTime = Long.parseLong(recorded[1]);
+    long pid;
+    long startTime;
+    try {
+      pid = Long.parseLong(recorded[0]);
+      startTime = Long.parseLong(recorded[1]);
+    } catch (NumberFormatException | ArrayIndexOutOfBoundsException e) {
+      return Optional.empty();
+    }
     if (!HostProcess.matches(pid, startTime, "--fd 0")) {
       return Optional.empty();
     }

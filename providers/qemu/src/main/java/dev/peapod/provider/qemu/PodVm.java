@@ -308,6 +308,32 @@ final class PodVm {
   }
 
   /**
+   * Starts a new passt for the running VM if its own has ended (see {@link PasstNetwork#repair}),
+   * and has the guest announce itself to it. Returns whether it had to; a failure is logged and
+   * left to the next look.
+   */
+  boolean repairNetwork(PodDirectory dir, VmRecord vm) {
+    try {
+      if (!network.repair(dir.vmFiles(), vm.ports())) {
+        return false;
+      }
+    } catch (PasstNetwork.NetworkException e) {
+      LOG.log(System.Logger.Level.WARNING, "pod " + dir.name() + ": its passt ended and a new one did not start: "
+          + e.getMessage());
+      return false;
+    }
+    announce(dir);
+    LOG.log(System.Logger.Level.WARNING, "pod " + dir.name() + ": its passt had ended (the VM had no network);"
+        + " started a new one");
+    return true;
+  }
+
+  /** Whether the VM's passt runs (false also for a VM with no net socket). */
+  boolean networkRunning(PodDirectory dir) {
+    return network.isRunning(dir.vmFiles());
+  }
+
+  /**
    * START_POD, then the init containers in order (see {@link InitSequence}), then the app
    * containers; returns once every app container's process runs.
    */

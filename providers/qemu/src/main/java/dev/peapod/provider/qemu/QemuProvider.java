@@ -359,6 +359,20 @@ public final class QemuProvider implements Provider {
     }
   }
 
+  /**
+   * Pod VMs that run although no pod accounts for them (their pod directory was deleted by hand):
+   * one line each saying which process and which pod, for {@code peapod ps} and the controller to
+   * report. Found by the QEMU command lines under this state directory; never killed here.
+   */
+  public List<String> strays() {
+    java.util.Set<Long> recorded = new java.util.HashSet<>();
+    for (PodDirectory dir : podDirectories()) {
+      readVmQuietly(dir).ifPresent(vm -> recorded.add(vm.pid()));
+    }
+    return StrayVms.find(state.root().resolve("pods").toAbsolutePath().normalize(), recorded).stream()
+        .map(StrayVms.StrayVm::describe).toList();
+  }
+
   private List<PodDirectory> podDirectories() {
     try {
       return state.pods();
@@ -442,6 +456,15 @@ public final class QemuProvider implements Provider {
     }
     List<ContainerStatus> containers = List.of();
     String message = "";
+    if (vm.get().startCompleted() && !vms.networkRunning(dir)) {
+      // Its passt ended while QEMU runs on: every look at a running pod (ps, the controller's drift check)
+      // repairs that, under the pod's lock so that no start, stop or replace of this JVM is in the middle.
+      boolean repaired = locked(pod, () -> readVmQuietly(dir).filter(v -> v.pid() == vm.get().pid())
+          .map(v -> vms.repairNetwork(dir, v)).orElse(false));
+      if (repaired) {
+        message = "its network (passt) had ended and was started again";
+      }
+    }
     if (!vm.get().startCompleted()) {
       // Not asked: a start in progress holds the guest's only control connection, and a booting guest answers late.
       message = "starting, or a start was interrupted (then start again, or stop)";
@@ -534,6 +557,14 @@ public final class QemuProvider implements Provider {
       return dir.readVm();
     } catch (IOException e) {
       throw new ProviderException(dir.name(), null, "cannot read " + dir.path() + "/vm.json: " + e.getMessage(), e);
+    }
+  }
+
+  private static Optional<VmRecord> readVmQuietly(PodDirectory dir) {
+    try {
+      return dir.readVm();
+    } catch (IOException e) {
+      return Optional.empty();
     }
   }
 

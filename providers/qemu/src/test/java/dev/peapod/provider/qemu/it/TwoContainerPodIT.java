@@ -261,6 +261,34 @@ class TwoContainerPodIT {
     assertEquals(INDEX, response.body());
   }
 
+  /**
+   * passt killed while QEMU runs on: the guest had no network and the host port no forward until
+   * the pod was recreated. Now the next look at the pod (the controller's drift check reads the
+   * inventory) starts a new passt, and the forwarded port answers again.
+   */
+  @Test
+  @Order(8)
+  void aKilledPasstIsStartedAgainByTheNextLook() throws Exception {
+    java.nio.file.Path pidFile = VmTestSupport.STATE.resolve("pods/duo/passt.pid");
+    long pid = Long.parseLong(java.nio.file.Files.readString(pidFile).trim().split(" ")[0]);
+    ProcessHandle passt = ProcessHandle.of(pid).orElseThrow();
+    assertTrue(passt.info().command().orElse("").contains("passt"), passt.info().toString());
+    passt.destroyForcibly();
+    passt.onExit().get(10, TimeUnit.SECONDS);
+    assertThrows(java.io.IOException.class, () -> new java.net.Socket("127.0.0.1", hostPort).close(),
+        "nothing forwards the host port while passt is gone");
+
+    PodStatus status = provider.inventory().stream().filter(p -> p.name().equals(POD)).findFirst().orElseThrow();
+    assertEquals(PodState.RUNNING, status.state());
+    assertEquals("its network (passt) had ended and was started again", status.message());
+    long newPid = Long.parseLong(java.nio.file.Files.readString(pidFile).trim().split(" ")[0]);
+    assertNotEquals(pid, newPid);
+    assertTrue(ProcessHandle.of(newPid).map(ProcessHandle::isAlive).orElse(false));
+    hostPortReachesTheContainer();
+    assertEquals("", provider.inventory().stream().filter(p -> p.name().equals(POD)).findFirst().orElseThrow()
+        .message(), "a running passt is left alone");
+  }
+
   @Test
   @Order(9)
   void logsReturnContainerOutput() throws Exception {

@@ -1,0 +1,99 @@
+package dev.peapod.provider.qemu;
+
+import dev.peapod.provider.qemu.runtime.HostProcess;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Stream;
+
+/**
+ * Pod VMs that run with no pod to account for them: their QEMU's command line puts its pid file in
+ * {@code pods/NAME/} of this state directory, no pod directory records that process, and
+ * {@code pods/NAME/} holds no pod (deleted by hand while the VM ran, or a state directory restored
+ * from a backup). Nothing else would ever find them: every command starts from the pod
+ * directories. They are reported, never killed: the directory may come back, and the process
+ * is somebody's VM.
+ *
+ * <p>A VM handed over to another pod keeps the first pod's paths on its command line; it is no
+ * stray as long as the other pod's record names its pid. A VM of an interrupted start whose pod
+ * directory still exists is the pod's orphan ({@link PodVm#orphan}), reported by the pod itself.
+ */
+final class StrayVms {
+
+  /**
+   * A QEMU found by its command line.
+   *
+   * @param pid its pid
+   * @param pod the pod its command line names
+   * @param directory the pod directory it was launched in, which no longer holds a pod
+   */
+  record StrayVm(long pid, String pod, Path directory) {
+
+    /** What {@code peapod ps} and the controller say about it. */
+    String describe() {
+      return "QEMU " + pid + " runs the VM of pod \"" + pod + "\", whose directory " + directory
+          + " was deleted: no command can reach or stop it; kill " + pid + " to end it";
+    }
+  }
+
+  private StrayVms() {}
+
+  /**
+   * The strays under {@code podsRoot}.
+   *
+   * @param recordedPids the pids every existing pod directory's vm.json names
+   */
+  static List<StrayVm> find(Path podsRoot, Set<Long> recordedPids) {
+    List<StrayVm> strays = new ArrayList<>();
+    try (Stream<Path> procs = Files.list(Path.of("/proc"))) {
+      procs.map(p -> p.getFileName().toString()).filter(n -> n.chars().allMatch(Character::isDigit))
+          .map(Long::parseLong)
+          .filter(pid -> !recordedPids.contains(pid))
+          .forEach(pid -> launchedIn(pid, podsRoot).ifPresent(dir -> {
+            if (!Files.isRegularFile(dir.resolve("pod.json")) && HostProcess.isAlive(pid)) {
+              strays.add(new StrayVm(pid, dir.getFileName().toString(), dir));
+            }
+          }));
+    } catch (IOException e) {
+      return List.of(); // no /proc: nothing to report
+    }
+    strays.sort(Comparator.comparing(StrayVm::pod).thenComparingLong(StrayVm::pid));
+    return strays;
+  }
+
+  /** The pod directory under {@code podsRoot} whose qemu.pid the process's {@code -pidfile} names, if any. */
+  static java.util.Optional<Path> launchedIn(long pid, Path podsRoot) {
+    List<String> argv = argv(pid);
+    if (argv.isEmpty() || !Path.of(argv.get(0)).getFileName().toString().startsWith("qemu")) {
+      return java.util.Optional.empty();
+    }
+    for (int i = 0; i + 1 < argv.size(); i++) {
+      if (argv.get(i).equals("-pidfile")) {
+        Path pidFile = Path.of(argv.get(i + 1)).normalize();
+        Path dir = pidFile.getParent();
+        if (dir != null && podsRoot.equals(dir.getParent()) && pidFile.getFileName().toString().equals("qemu.pid")) {
+          return java.util.Optional.of(dir);
+        }
+      }
+    }
+    return java.util.Optional.empty();
+  }
+
+  private static List<String> argv(long pid) {
+    try {
+      byte[] raw = Files.readAllBytes(Path.of("/proc", Long.toString(pid), "cmdline"));
+      if (raw.length == 0) {
+        return List.of();
+      }
+      String all = new String(raw, StandardCharsets.UTF_8);
+      return List.of((all.endsWith("\0") ? all.substring(0, all.length() - 1) : all).split("\0", -1));
+    } catch (IOException e) {
+      return List.of();
+    }
+  }
+}
