@@ -15,6 +15,7 @@ import java.util.Objects;
  * @param user "uid", "uid:gid", "name" or "name:group", resolved inside the container; empty for root
  * @param restartPolicy what the guest does when the main process exits
  * @param mounts pod volumes mounted into this container
+ * @param stdio the main process's stdin and terminal ({@link Stdio#NONE}: stdin from /dev/null, no tty)
  */
 public record ContainerSpec(
     String name,
@@ -24,7 +25,8 @@ public record ContainerSpec(
     String workingDir,
     String user,
     RestartPolicy restartPolicy,
-    List<VolumeMount> mounts) {
+    List<VolumeMount> mounts,
+    Stdio stdio) {
 
   public ContainerSpec {
     Objects.requireNonNull(name, "name");
@@ -35,6 +37,28 @@ public record ContainerSpec(
     user = user == null ? "" : user;
     restartPolicy = restartPolicy == null ? RestartPolicy.NEVER : restartPolicy;
     mounts = List.copyOf(mounts == null ? List.of() : mounts);
+    stdio = stdio == null ? Stdio.NONE : stdio;
+  }
+
+  /** A container whose main process has no stdin and no terminal. */
+  public ContainerSpec(String name, ImageRootfs image, List<String> command, Map<String, String> env,
+      String workingDir, String user, RestartPolicy restartPolicy, List<VolumeMount> mounts) {
+    this(name, image, command, env, workingDir, user, restartPolicy, mounts, Stdio.NONE);
+  }
+
+  /**
+   * The main process's stdin and terminal, Kubernetes' container fields of the same names.
+   *
+   * @param stdin it reads a stdin that attached clients write ({@link Provider#attach}); otherwise /dev/null
+   * @param stdinOnce the first attached client that detaches ends its input (until a restart)
+   * @param tty stdin, stdout and stderr are one terminal (its output then is all stdout)
+   */
+  public record Stdio(boolean stdin, boolean stdinOnce, boolean tty) {
+    public static final Stdio NONE = new Stdio(false, false, false);
+  }
+
+  public ContainerSpec withStdio(Stdio newStdio) {
+    return new ContainerSpec(name, image, command, env, workingDir, user, restartPolicy, mounts, newStdio);
   }
 
   /** A container with default env, cwd, user, no mounts, and restart policy Never. */
@@ -43,22 +67,22 @@ public record ContainerSpec(
   }
 
   public ContainerSpec withEnv(Map<String, String> newEnv) {
-    return new ContainerSpec(name, image, command, newEnv, workingDir, user, restartPolicy, mounts);
+    return new ContainerSpec(name, image, command, newEnv, workingDir, user, restartPolicy, mounts, stdio);
   }
 
   public ContainerSpec withWorkingDir(String dir) {
-    return new ContainerSpec(name, image, command, env, dir, user, restartPolicy, mounts);
+    return new ContainerSpec(name, image, command, env, dir, user, restartPolicy, mounts, stdio);
   }
 
   public ContainerSpec withUser(String newUser) {
-    return new ContainerSpec(name, image, command, env, workingDir, newUser, restartPolicy, mounts);
+    return new ContainerSpec(name, image, command, env, workingDir, newUser, restartPolicy, mounts, stdio);
   }
 
   public ContainerSpec withRestartPolicy(RestartPolicy policy) {
-    return new ContainerSpec(name, image, command, env, workingDir, user, policy, mounts);
+    return new ContainerSpec(name, image, command, env, workingDir, user, policy, mounts, stdio);
   }
 
   public ContainerSpec withMounts(List<VolumeMount> newMounts) {
-    return new ContainerSpec(name, image, command, env, workingDir, user, restartPolicy, newMounts);
+    return new ContainerSpec(name, image, command, env, workingDir, user, restartPolicy, newMounts, stdio);
   }
 }

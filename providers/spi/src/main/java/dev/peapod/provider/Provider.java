@@ -133,6 +133,21 @@ public interface Provider extends AutoCloseable {
   /** Runs a process inside a container of a running pod. */
   ExecSession exec(String pod, ExecSpec spec);
 
+  /**
+   * Attaches to the main process of a container of a running pod, as {@code kubectl attach} does:
+   * its output from now on, its stdin when the container has one, its terminal's size. Detaching
+   * leaves the process running.
+   *
+   * @throws PodNotFoundException if there is no such pod
+   * @throws InvalidStateException if the pod is not Running
+   * @throws ProviderException if the container does not exist, or {@code spec.stdin()} asks for
+   *     the stdin of a container without {@link ContainerSpec.Stdio#stdin()}
+   * @throws UnsupportedOperationException if this provider cannot attach
+   */
+  default AttachSession attach(String pod, AttachSpec spec) {
+    throw new UnsupportedOperationException(name() + " cannot attach to a container");
+  }
+
   @Override
   void close();
 }

@@ -5,11 +5,18 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -18,7 +25,7 @@ import org.junit.jupiter.api.Test;
  * What every {@link Provider} promises its callers (the executor, the controller, the CLI), as
  * tests that each implementation runs against itself by extending this class: the lifecycle
  * Absent → create → Created → start → Running → replace (same VM) → stop → Created → remove →
- * Absent, the hand-over of a running VM, and the typed errors of each operation called in the
+ * Absent, the hand-over of a running VM, attaching to a container's main process, and the typed errors of each operation called in the
  * wrong state: {@link InvalidStateException}, {@link PodNotFoundException} and {@link
  * RecreateRequiredException}, each refused before anything changed. The behavioural fake that
  * unit tests use passes the same suite as {@code QemuProvider} with real VMs, so a test written
@@ -75,6 +82,36 @@ public abstract class ProviderContract {
   private static PodSpec withEnv(PodSpec spec, String value) {
     List<ContainerSpec> containers = spec.containers().stream().map(c -> c.withEnv(Map.of("CONTRACT", value))).toList();
     return spec.withContainers(containers);
+  }
+
+  /**
+   * {@link #runnableSpec} with its first container running {@code cat} on a stdin attached clients
+   * write, with or without {@code stdinOnce}.
+   */
+  private PodSpec catSpec(String name, boolean stdinOnce) throws Exception {
+    PodSpec spec = runnableSpec(name);
+    ContainerSpec c = spec.containers().get(0);
+    ContainerSpec cat = new ContainerSpec(c.name(), c.image(), List.of("cat"), c.env(), c.workingDir(), c.user(),
+        c.restartPolicy(), c.mounts(), new ContainerSpec.Stdio(true, stdinOnce, false));
+    return spec.withContainers(List.of(cat));
+  }
+
+  /** Reads until {@code expected} has arrived (or the stream ends), at most 60 s. */
+  private static String readUntil(InputStream in, String expected) throws Exception {
+    CompletableFuture<String> read = CompletableFuture.supplyAsync(() -> {
+      ByteArrayOutputStream got = new ByteArrayOutputStream();
+      byte[] buffer = new byte[256];
+      try {
+        int n;
+        while (!got.toString(StandardCharsets.UTF_8).contains(expected) && (n = in.read(buffer)) > 0) {
+          got.write(buffer, 0, n);
+        }
+      } catch (IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+      return got.toString(StandardCharsets.UTF_8);
+    });
+    return read.get(60, TimeUnit.SECONDS);
   }
 
   private PodStatus inspect(String pod) {
@@ -224,5 +261,60 @@ public abstract class ProviderContract {
     assertThrows(PodNotFoundException.class, () -> provider.handOver("contract-missing", target.name()));
     assertEquals(PodState.CREATED, inspect(target.name()).state());
     assertEquals(running.vm().orElseThrow().bootId(), inspect(running.name()).vm().orElseThrow().bootId());
+  }
+
+  @Test
+  void attachedStdinReachesTheMainProcessAndDetachingLeavesItRunning() throws Exception {
+    String pod = name();
+    provider.create(catSpec(pod, false));
+    PodStatus running = provider.start(pod);
+    String container = running.spec().containers().get(0).name();
+
+    try (AttachSession session = provider.attach(pod, AttachSpec.of(container, true))) {
+      session.stdin().write("hi\n".getBytes(StandardCharsets.UTF_8));
+      session.stdin().flush();
+      assertEquals("hi\n", readUntil(session.stdout(), "hi\n"));
+    }
+    try (AttachSession again = provider.attach(pod, AttachSpec.of(container, true))) {
+      again.stdin().write("again\n".getBytes(StandardCharsets.UTF_8));
+      assertEquals("again\n", readUntil(again.stdout(), "again\n"), "a later client's input reaches it too");
+      again.stdin().close(); // this client's end of input: without stdinOnce, not the process's
+      assertEquals(OptionalInt.empty(), again.waitFor(Duration.ofSeconds(2)), "cat still runs");
+    }
+    assertEquals(PodState.RUNNING, inspect(pod).state());
+    assertEquals(running.vm().orElseThrow().bootId(), inspect(pod).vm().orElseThrow().bootId());
+  }
+
+  @Test
+  void withStdinOnceTheClientsEndOfInputEndsTheProcessesInput() throws Exception {
+    String pod = name();
+    provider.create(catSpec(pod, true));
+    String container = provider.start(pod).spec().containers().get(0).name();
+
+    try (AttachSession session = provider.attach(pod, AttachSpec.of(container, true))) {
+      session.stdin().write("last\n".getBytes(StandardCharsets.UTF_8));
+      assertEquals("last\n", readUntil(session.stdout(), "last\n"));
+      session.stdin().close();
+      assertEquals(OptionalInt.of(0), session.waitFor(Duration.ofSeconds(60)), "cat saw the end of its input");
+    }
+  }
+
+  @Test
+  void attachRefusesAMissingPodACreatedPodAMissingContainerAndStdinThatIsNotThere() throws Exception {
+    PodStatus created = created();
+    PodStatus running = running();
+    String container = running.spec().containers().get(0).name();
+
+    assertThrows(PodNotFoundException.class, () -> provider.attach("contract-missing", AttachSpec.of(container, false)));
+    InvalidStateException e = assertThrows(InvalidStateException.class,
+        () -> provider.attach(created.name(), AttachSpec.of(container, false)));
+    assertEquals(PodState.CREATED, e.actual());
+    assertThrows(ProviderException.class, () -> provider.attach(running.name(), AttachSpec.of("no-such", false)));
+    ProviderException noStdin = assertThrows(ProviderException.class,
+        () -> provider.attach(running.name(), AttachSpec.of(container, true)));
+    assertTrue(noStdin.getMessage().contains("stdin"), noStdin.getMessage());
+    try (AttachSession outputOnly = provider.attach(running.name(), AttachSpec.of(container, false))) {
+      assertEquals(OptionalInt.empty(), outputOnly.waitFor(Duration.ofMillis(100)), "attaching for output is fine");
+    }
   }
 }

@@ -1,5 +1,8 @@
 package dev.peapod.apply;
 
+import dev.peapod.provider.AttachSession;
+import dev.peapod.provider.AttachSpec;
+import dev.peapod.provider.ContainerSpec;
 import dev.peapod.provider.ExecSession;
 import dev.peapod.provider.ExecSpec;
 import dev.peapod.provider.InvalidStateException;
@@ -196,6 +199,19 @@ final class FakeProvider implements Provider {
   @Override
   public ExecSession exec(String pod, ExecSpec spec) {
     throw new UnsupportedOperationException("exec");
+  }
+
+  /** A main process that is {@code cat} echoes what an attached client writes, as the real one would. */
+  @Override
+  public AttachSession attach(String pod, AttachSpec spec) {
+    call("attach " + pod + " " + spec.container());
+    PodStatus status = runningPod(pod, "attach needs a running VM");
+    ContainerSpec container = status.spec().allContainers().stream().filter(c -> c.name().equals(spec.container()))
+        .findFirst().orElseThrow(() -> new ProviderException(pod, spec.container(), "no such container in the pod", null));
+    if (spec.stdin() && !container.stdio().stdin()) {
+      throw new ProviderException(pod, spec.container(), "has no stdin to attach to", null);
+    }
+    return new FakeAttachSession(container.command().equals(List.of("cat")), container.stdio().stdinOnce());
   }
 
   @Override

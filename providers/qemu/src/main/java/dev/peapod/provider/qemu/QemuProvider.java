@@ -1,5 +1,7 @@
 package dev.peapod.provider.qemu;
 
+import dev.peapod.provider.AttachSession;
+import dev.peapod.provider.AttachSpec;
 import dev.peapod.provider.ContainerSpec;
 import dev.peapod.provider.ContainerStatus;
 import dev.peapod.provider.ExecSession;
@@ -16,6 +18,7 @@ import dev.peapod.provider.ProviderEvent;
 import dev.peapod.provider.ProviderException;
 import dev.peapod.provider.RecreateRequiredException;
 import dev.peapod.provider.qemu.guest.Fields;
+import dev.peapod.provider.qemu.guest.GuestAttachSession;
 import dev.peapod.provider.qemu.guest.GuestConnection;
 import dev.peapod.provider.qemu.guest.GuestErrorException;
 import dev.peapod.provider.qemu.guest.GuestException;
@@ -402,6 +405,34 @@ public final class QemuProvider implements Provider {
       throw new ProviderException(pod, spec.container(), "exec " + spec.command() + ": " + e.detail(), e);
     } catch (GuestException e) {
       throw new ProviderException(pod, spec.container(), "exec failed: " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Attaches over this instance's connection to the pod's guest, which it shares with this
+   * instance's other calls (QEMU's control socket serves one client: another process's calls on
+   * the pod wait while it is held, as with an exec session).
+   */
+  @Override
+  public AttachSession attach(String pod, AttachSpec spec) {
+    PodDirectory dir = existing(pod);
+    PodSpec podSpec = readPod(dir).spec();
+    requireContainer(pod, podSpec, spec.container());
+    runningVm(dir, "attach needs a running VM");
+    ContainerSpec container = podSpec.allContainers().stream().filter(c -> c.name().equals(spec.container()))
+        .findFirst().orElseThrow();
+    if (spec.stdin() && !container.stdio().stdin()) {
+      throw new ProviderException(pod, spec.container(), "has no stdin to attach to (the container needs"
+          + " stdin: true; peapod run -i sets it)", null);
+    }
+    try {
+      GuestConnection guest = channels.get(pod, dir.vmFiles(), PodVm.REQUEST_TIMEOUT);
+      return GuestAttachSession.attach(guest, spec.container(), spec.stdin(), spec.output(),
+          container.stdio().tty() ? spec.size().orElse(null) : null, PodVm.REQUEST_TIMEOUT);
+    } catch (GuestErrorException e) {
+      throw new ProviderException(pod, spec.container(), "attach: " + e.detail(), e);
+    } catch (GuestException e) {
+      throw new ProviderException(pod, spec.container(), "attach failed: " + e.getMessage(), e);
     }
   }
 

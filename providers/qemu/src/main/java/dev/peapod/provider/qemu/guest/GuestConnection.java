@@ -336,8 +336,10 @@ public final class GuestConnection implements AutoCloseable {
   }
 
   private void event(GuestEvent event) {
-    ProcessSink sink = event.isMainProcess() ? null : processes.get(event.process());
-    if (sink != null) {
+    // A main process's events go to the listener, and its exit also to an attach session on it
+    // (registered under the container's name, which is the main process's id).
+    ProcessSink sink = processes.get(event.process());
+    if (sink != null && !event.isMainProcess()) {
       if (event.exited()) {
         sink.exited(event.exitCode());
       }
@@ -346,6 +348,9 @@ public final class GuestConnection implements AutoCloseable {
         listener.onEvent(event);
       } catch (RuntimeException e) {
         LOG.log(System.Logger.Level.WARNING, "guest event listener of " + label + " failed", e);
+      }
+      if (sink != null && event.exited()) {
+        sink.exited(event.exitCode());
       }
     }
     if (event.seq() > highestEventSeq.get()) {

@@ -2,11 +2,9 @@ package dev.peapod.provider.qemu.guest;
 
 import dev.peapod.provider.ExecSession;
 import dev.peapod.provider.ExecSpec;
-import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.time.Duration;
-import java.util.Arrays;
 import java.util.OptionalInt;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -38,12 +36,13 @@ public final class GuestExecSession implements ExecSession, ProcessSink {
   private final StreamBuffer stdout;
   private final StreamBuffer stderr;
   private final CompletableFuture<Integer> exit = new CompletableFuture<>();
-  private final StdinStream stdin = new StdinStream();
+  private final GuestStdin stdin;
   private volatile int pid;
 
   private GuestExecSession(GuestConnection connection, String process, long maxUnreadOutput) {
     this.connection = connection;
     this.process = process;
+    this.stdin = new GuestStdin(connection, process, this::exited);
     this.stdout = new StreamBuffer(maxUnreadOutput, overflowMessage("stdout", maxUnreadOutput), this::overflowed);
     this.stderr = new StreamBuffer(maxUnreadOutput, overflowMessage("stderr", maxUnreadOutput), this::overflowed);
   }
@@ -199,58 +198,6 @@ public final class GuestExecSession implements ExecSession, ProcessSink {
   public void messageFailed(GuestErrorException error) {
     if (error.code() == ESRCH || error.code() == EPIPE || error.code() == ENOBUFS) {
       stdin.broken(error); // it finished, closed its stdin, or input came faster than it read
-    }
-  }
-
-  /** Sends writes as STDIN frames of at most one data chunk; close sends end-of-input. */
-  private final class StdinStream extends OutputStream {
-    private boolean closed;
-    private volatile GuestErrorException broken;
-
-    /** Later writes fail with the guest's reason. */
-    void broken(GuestErrorException error) {
-      broken = error;
-    }
-
-    @Override
-    public void write(int b) throws IOException {
-      write(new byte[] {(byte) b}, 0, 1);
-    }
-
-    @Override
-    public synchronized void write(byte[] b, int off, int len) throws IOException {
-      if (closed) {
-        throw new IOException("stdin of " + process + " is closed");
-      }
-      if (exited()) {
-        throw new IOException(process + " has exited"); // as a pipe to an exited process: EPIPE
-      }
-      if (broken != null) {
-        throw new IOException(broken.getMessage(), broken);
-      }
-      for (int pos = off; pos < off + len; pos += Wire.MAX_DATA_CHUNK) {
-        int n = Math.min(Wire.MAX_DATA_CHUNK, off + len - pos);
-        send(Arrays.copyOfRange(b, pos, pos + n));
-      }
-    }
-
-    @Override
-    public synchronized void close() throws IOException {
-      if (!closed) {
-        closed = true;
-        if (!exited() && broken == null) {
-          send(new byte[0]);
-        }
-      }
-    }
-
-    private void send(byte[] data) throws IOException {
-      try {
-        connection.post(Wire.MSG_STDIN,
-            Fields.builder().str(Wire.F_PROCESS, process).bytes(Wire.F_DATA, data).build());
-      } catch (GuestException e) {
-        throw new IOException(e.getMessage(), e);
-      }
     }
   }
 }

@@ -104,7 +104,24 @@ public final class GuestMessages {
       // No SUBPATH means the volume's root; guest-init refuses an empty one.
       b.group(Wire.F_MOUNT, optional(mount, Wire.F_SUBPATH, m.subPath()).build());
     }
-    return b.u32(Wire.F_GRACE_MS, millis(grace)).build();
+    b.u32(Wire.F_GRACE_MS, millis(grace));
+    // Left out when off, so an ADD_CONTAINER without them is what it was before they existed.
+    if (c.stdio().stdin()) {
+      b.u32(Wire.F_STDIN, 1);
+    }
+    if (c.stdio().stdinOnce()) {
+      b.u32(Wire.F_STDIN_ONCE, 1);
+    }
+    if (c.stdio().tty()) {
+      b.u32(Wire.F_TTY, 1);
+    }
+    return b.build();
+  }
+
+  /** ATTACH to a container's main process: its stdin from this host when {@code stdin}, its output when {@code output}. */
+  public static Fields attach(String container, boolean stdin, boolean output) {
+    return Fields.builder().str(Wire.F_CONTAINER, container)
+        .u32(Wire.F_STDIN, stdin ? 1 : 0).u32(Wire.F_OUTPUT, output ? 1 : 0).build();
   }
 
   /** EXEC; an empty working directory or user means the container's, so the field is left out. */

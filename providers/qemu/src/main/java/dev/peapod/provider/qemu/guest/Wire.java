@@ -49,6 +49,8 @@ public final class Wire {
   public static final int MSG_STATUS = 0x010C;
   /** A VM restored from a template takes a fresh identity (proto.h, "Template restore"). */
   public static final int MSG_RESTORED = 0x010D;
+  public static final int MSG_ATTACH = 0x0110;
+  public static final int MSG_DETACH = 0x0111;
 
   // ---- Field tags
   public static final int F_VERSION = 0x01;
@@ -108,6 +110,9 @@ public final class Wire {
   public static final int F_CONTAINER_STATUS = 0x30;
   public static final int F_STATE = 0x31;
   public static final int F_RESTARTS = 0x32;
+  public static final int F_STDIN = 0x40;
+  public static final int F_STDIN_ONCE = 0x41;
+  public static final int F_OUTPUT = 0x42;
 
   public static final int RESTART_NEVER = 0;
   public static final int RESTART_ON_FAILURE = 1;
@@ -147,6 +152,7 @@ public final class Wire {
       case F_ROWS: case F_COLS: case F_STATE: case F_RESTARTS: case F_FREE_PAGE_REPORTING:
       case F_NO_NEW_PRIVS: case F_SECCOMP: case F_READONLY_ROOT: case F_RUN_AS_NON_ROOT:
       case F_GROUP_ID: case F_GROUPS_STRICT: case F_FS_GROUP:
+      case F_STDIN: case F_STDIN_ONCE: case F_OUTPUT:
         return Kind.U32;
       case F_EVENT_SEQ: case F_TIME_NS: case F_SIZE_LIMIT: case F_CAPS:
         return Kind.U64;
@@ -188,6 +194,8 @@ public final class Wire {
       case MSG_PING: return "PING";
       case MSG_STATUS: return "STATUS";
       case MSG_RESTORED: return "RESTORED";
+      case MSG_ATTACH: return "ATTACH";
+      case MSG_DETACH: return "DETACH";
       default: return String.format("0x%04x", type);
     }
   }

@@ -44,6 +44,20 @@ class GuestMessagesTest {
   }
 
   @Test
+  void stdinStdinOnceAndTtyAreSentOnlyWhenOn() {
+    Fields on = GuestMessages.addContainer(WEB.withStdio(new ContainerSpec.Stdio(true, true, true)), "img0",
+        Duration.ZERO);
+    assertEquals(OptionalInt.of(1), on.u32(Wire.F_STDIN));
+    assertEquals(OptionalInt.of(1), on.u32(Wire.F_STDIN_ONCE));
+    assertEquals(OptionalInt.of(1), on.u32(Wire.F_TTY));
+    Fields off = GuestMessages.addContainer(WEB, "img0", Duration.ZERO);
+    assertFalse(off.u32(Wire.F_STDIN).isPresent());
+    assertFalse(off.u32(Wire.F_TTY).isPresent());
+    assertEquals(Fields.builder().str(Wire.F_CONTAINER, "web").u32(Wire.F_STDIN, 1).u32(Wire.F_OUTPUT, 0).build(),
+        GuestMessages.attach("web", true, false));
+  }
+
+  @Test
   void anImageFromTheShareIsNamedByImageFileInsteadOfImage() {
     Fields f = GuestMessages.addContainer(WEB, GuestImage.sharedFile("sha256_ab.erofs"), Duration.ofSeconds(3));
     assertEquals("sha256_ab.erofs", f.str(Wire.F_IMAGE_FILE).orElseThrow());
