@@ -76,15 +76,10 @@ class ValidationTest {
         "pods/web.yaml:9:5: spec.containers[0].livenessProbe: field not supported by Peapod"
             + " (Peapod does not run health checks; a liveness probe that never restarts anything"
             + " would be a silent change of behaviour)",
-        "pods/web.yaml:13:7: spec.containers[0].env[0].valueFrom: field not supported by Peapod"
-            + " (values are written inline; there is no API to read them from)",
-        "pods/web.yaml:15:5: spec.containers[0].envFrom: field not supported by Peapod (list each"
-            + " variable under env)",
-        "pods/web.yaml:19:5: spec.volumes[0].configMap: field not supported by Peapod (supported"
+        "pods/web.yaml:13:5: spec.volumes[0].configMap: field not supported by Peapod (supported"
             + " volume types: emptyDir, hostPath)"),
         diagnostics(peapod(C, "- name: web", "  image: a:1", "  livenessProbe:",
-            "    exec: {command: [true]}", "  env:", "  - name: A", "    valueFrom:",
-            "      secretKeyRef: {name: s, key: k}", "  envFrom:", "  - secretRef: {name: s}",
+            "    exec: {command: [true]}",
             "volumes:", "- name: cfg", "  configMap: {name: cfg}")));
   }
 

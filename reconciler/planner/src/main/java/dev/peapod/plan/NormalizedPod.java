@@ -110,7 +110,10 @@ public record NormalizedPod(Map<String, Object> tree, String hash) {
         }
         String itemKey = itemKey((Map<String, ?>) entry, key);
         if (path.endsWith(".env")) {
-          keyed.put(itemKey, entry.get("value"));
+          // An inline value as it is; a valueFrom as its source (the ConfigMap's value itself is
+          // compared through spec.configInputs).
+          keyed.put(itemKey, entry.containsKey("valueFrom") ? normalizeValue(entry.get("valueFrom"), path + "[]")
+              : entry.get("value"));
         } else {
           keyed.put(itemKey, normalize((Map<String, ?>) entry, path + "[]"));
         }

@@ -1,6 +1,8 @@
 package dev.peapod.engine.spec;
 
 import dev.peapod.engine.ManifestRejectedException;
+import dev.peapod.engine.config.EnvResolver;
+import dev.peapod.engine.config.PodEnvironment;
 import dev.peapod.images.config.ContainerDefaults;
 import dev.peapod.images.config.ContainerOverrides;
 import dev.peapod.images.config.EnvVar;
@@ -63,6 +65,7 @@ public final class ManifestToPodSpec {
 
   private final ImageSource images;
   private final HostPathAllowList hostPaths;
+  private final PodEnvironment environment;
 
   /** With the hostPath allow-list of this process's environment ({@link HostPathAllowList#fromEnvironment}). */
   public ManifestToPodSpec(ImageSource images) {
@@ -70,8 +73,14 @@ public final class ManifestToPodSpec {
   }
 
   public ManifestToPodSpec(ImageSource images, HostPathAllowList hostPaths) {
+    this(images, hostPaths, PodEnvironment.ofHost(System.getenv()));
+  }
+
+  /** @param environment what the downward API says about where pods run (namespace, node, host IP) */
+  public ManifestToPodSpec(ImageSource images, HostPathAllowList hostPaths, PodEnvironment environment) {
     this.images = images;
     this.hostPaths = hostPaths;
+    this.environment = environment;
   }
 
   /** A converted pod and what of the manifest it could not honour exactly (warnings). */
@@ -168,17 +177,20 @@ public final class ManifestToPodSpec {
     List<ContainerSpec> initContainers = new ArrayList<>();
     List<ContainerSpec> containers = new ArrayList<>();
     List<PortForward> ports = new ArrayList<>();
+    EnvResolver env = new EnvResolver(manifest, environment);
     for (int i = 0; i < spec.initContainers().size(); i++) {
       ContainerDecl decl = spec.initContainers().get(i);
       initContainers.add(container(manifest, "spec.initContainers[" + i + "]", decl, initRestart(decl, restart),
-          problems));
+          env, problems));
       ports.addAll(forwards(decl));
     }
     for (int i = 0; i < spec.containers().size(); i++) {
       ContainerDecl decl = spec.containers().get(i);
-      containers.add(container(manifest, "spec.containers[" + i + "]", decl, restart, problems));
+      containers.add(container(manifest, "spec.containers[" + i + "]", decl, restart, env, problems));
       ports.addAll(forwards(decl));
     }
+    env.warnings().forEach(w -> warnings.add(new Diagnostic(Severity.WARNING, manifest.origin().file(),
+        manifest.origin().line(), manifest.origin().column(), "", w)));
     if (!problems.isEmpty()) {
       throw new ManifestRejectedException(problems);
     }
@@ -210,13 +222,17 @@ public final class ManifestToPodSpec {
   }
 
   private ContainerSpec container(PodManifest manifest, String path, ContainerDecl decl, RestartPolicy restart,
-      List<Diagnostic> problems) {
+      EnvResolver env, List<Diagnostic> problems) {
+    int errorsBefore = env.errors().size();
+    List<dev.peapod.manifest.model.EnvVar> resolvedEnv = env.resolve(decl);
+    env.errors().subList(errorsBefore, env.errors().size())
+        .forEach(message -> problems.add(error(manifest, path + ".env", message)));
     ImageSource.Resolved image = images.resolve(decl.image(), decl.imagePullPolicy());
     RunAs runAs = decl.runAs();
     boolean numeric = (runAs.user().isEmpty() || NUMERIC.matcher(runAs.user()).matches())
         && (runAs.group().isEmpty() || NUMERIC.matcher(runAs.group()).matches());
     ContainerOverrides overrides = new ContainerOverrides(decl.command(), decl.args(),
-        decl.env().stream().map(e -> new EnvVar(e.name(), e.value())).toList(), decl.workingDir(),
+        resolvedEnv.stream().map(e -> new EnvVar(e.name(), e.value())).toList(), decl.workingDir(),
         numeric && !runAs.user().isEmpty() ? Long.valueOf(runAs.user()) : null,
         numeric && !runAs.group().isEmpty() ? Long.valueOf(runAs.group()) : null);
     ProcessDefaults process;

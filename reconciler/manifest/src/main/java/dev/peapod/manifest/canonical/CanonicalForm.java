@@ -3,7 +3,11 @@ package dev.peapod.manifest.canonical;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.peapod.manifest.model.ConfigObject;
 import dev.peapod.manifest.model.ContainerDecl;
+import dev.peapod.manifest.model.EnvFromDecl;
+import dev.peapod.manifest.model.EnvSource;
+import dev.peapod.manifest.model.EnvVar;
 import dev.peapod.manifest.model.DnsConfig;
 import dev.peapod.manifest.model.HostAlias;
 import dev.peapod.manifest.model.ManifestSpec;
@@ -97,7 +101,10 @@ public final class CanonicalForm {
     out.put("imagePullPolicy", c.imagePullPolicy().manifestName());
     out.put("command", c.command());
     out.put("args", c.args());
-    out.put("env", each(c.env(), e -> sorted("name", e.name(), "value", e.value())));
+    out.put("env", each(c.env(), CanonicalForm::env));
+    if (!c.envFrom().isEmpty()) { // left out when empty, so containers without it hash as before
+      out.put("envFrom", each(c.envFrom(), CanonicalForm::envFrom));
+    }
     out.put("workingDir", c.workingDir());
     out.put("ports", each(c.ports(), CanonicalForm::port));
     out.put("volumeMounts", each(c.volumeMounts(), CanonicalForm::mount));
@@ -106,6 +113,40 @@ public final class CanonicalForm {
         "requests", resources(c.resources().requests())));
     out.put("user", c.runAs().toString());
     out.put("sidecar", c.sidecar());
+    return out;
+  }
+
+  /** As written in a manifest: {@code value}, or {@code valueFrom} with the source's Kubernetes fields. */
+  private static Map<String, Object> env(EnvVar e) {
+    if (e.valueFrom() == null) {
+      return sorted("name", e.name(), "value", e.value());
+    }
+    Map<String, Object> source = new TreeMap<>();
+    if (e.valueFrom() instanceof EnvSource.FieldRef f) {
+      source.put("fieldRef", sorted("fieldPath", f.fieldPath()));
+    } else if (e.valueFrom() instanceof EnvSource.ResourceFieldRef r) {
+      Map<String, Object> ref = new TreeMap<>();
+      ref.put("containerName", r.containerName());
+      ref.put("resource", r.resource());
+      ref.put("divisor", r.divisor().map(Quantity::toNormalizedString).orElse("1"));
+      source.put("resourceFieldRef", ref);
+    } else if (e.valueFrom() instanceof EnvSource.KeyRef k) {
+      Map<String, Object> ref = new TreeMap<>();
+      ref.put("name", k.name());
+      ref.put("key", k.key());
+      ref.put("optional", k.optional());
+      source.put(k.kind() == ConfigObject.Kind.SECRET ? "secretKeyRef" : "configMapKeyRef", ref);
+    }
+    return sorted("name", e.name(), "valueFrom", source);
+  }
+
+  private static Map<String, Object> envFrom(EnvFromDecl e) {
+    Map<String, Object> out = new TreeMap<>();
+    if (!e.prefix().isEmpty()) {
+      out.put("prefix", e.prefix());
+    }
+    out.put(e.kind() == ConfigObject.Kind.SECRET ? "secretRef" : "configMapRef",
+        sorted("name", e.name(), "optional", e.optional()));
     return out;
   }
 

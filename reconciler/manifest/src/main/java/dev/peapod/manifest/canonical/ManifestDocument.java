@@ -62,6 +62,7 @@ public final class ManifestDocument {
       putIfNotEmpty(container, "command", c.get("command"));
       putIfNotEmpty(container, "args", c.get("args"));
       putIfNotEmpty(container, "env", c.get("env"));
+      putIfNotEmpty(container, "envFrom", c.get("envFrom"));
       putIfNotEmpty(container, "workingDir", c.get("workingDir"));
       List<Object> ports = new ArrayList<>();
       for (Object p : list(c.get("ports"))) {

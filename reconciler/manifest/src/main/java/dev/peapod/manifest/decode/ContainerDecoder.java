@@ -1,6 +1,8 @@
 package dev.peapod.manifest.decode;
 
 import dev.peapod.manifest.model.ContainerDecl;
+import dev.peapod.manifest.model.EnvFromDecl;
+import dev.peapod.manifest.model.EnvSource;
 import dev.peapod.manifest.model.EnvVar;
 import dev.peapod.manifest.model.ManifestNamed;
 import dev.peapod.manifest.model.MountDecl;
@@ -48,6 +50,7 @@ final class ContainerDecoder {
     List<String> command = r.strings("command");
     List<String> args = r.strings("args");
     List<EnvVar> env = env(r);
+    List<EnvFromDecl> envFrom = EnvSourceDecoder.envFrom(r);
     String workingDir = r.string("workingDir").orElse("");
     if (!workingDir.isEmpty()) {
       NameRules.absolutePath(workingDir).ifPresent(
@@ -62,7 +65,7 @@ final class ContainerDecoder {
     refuseInteractive(r);
     r.finish();
     return new ContainerDecl(name, image, pullPolicy.orElse(null), command, args, env,
-        workingDir, ports, mounts, resources, runAs, sidecar);
+        workingDir, ports, mounts, resources, runAs, sidecar, envFrom);
   }
 
   private String nameOf(MapReader r) {
@@ -90,6 +93,12 @@ final class ContainerDecoder {
     for (MapReader e : r.objects("env", Shapes.ENV_VAR)) {
       String name = e.requiredString("name");
       String value = e.string("value").orElse("");
+      EnvSource valueFrom = e.object("valueFrom", Shapes.ENV_VAR_SOURCE).flatMap(EnvSourceDecoder::valueFrom)
+          .orElse(null);
+      if (e.has("value") && e.has("valueFrom") && !value.isEmpty()) {
+        e.problems().error(e.peek("valueFrom").orElseThrow(), e.path("valueFrom"),
+            "a variable has a value or a valueFrom, not both");
+      }
       e.finish();
       if (name.isEmpty()) {
         continue;
@@ -101,7 +110,7 @@ final class ContainerDecoder {
         e.problems().warning(at.position(), e.path("name"),
             "environment variable \"" + name + "\" is set more than once; the last value wins");
       }
-      env.add(new EnvVar(name, value));
+      env.add(new EnvVar(name, value, valueFrom));
     }
     return env;
   }

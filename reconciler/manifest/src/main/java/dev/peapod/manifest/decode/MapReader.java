@@ -200,6 +200,11 @@ final class MapReader {
     return out;
   }
 
+  /** How many of {@code fields} are written (and not null), for "exactly one of" rules. */
+  long peekFieldCount(String... fields) {
+    return java.util.Arrays.stream(fields).filter(f -> map.get(f).isPresent()).count();
+  }
+
   /** Checks that every supported field present was read; a decoder bug otherwise. */
   void finish() {
     for (SourceMap.Entry entry : map.entries()) {

@@ -15,9 +15,39 @@ public final class Shapes {
       "not enforced inside the VM yet; the VM is the isolation boundary";
   private static final String VOLUME_TYPE = "supported volume types: emptyDir, hostPath";
 
+  static final Shape OBJECT_FIELD_SELECTOR = Shape.named("ObjectFieldSelector")
+      .supported("apiVersion", "fieldPath")
+      .build();
+
+  static final Shape RESOURCE_FIELD_SELECTOR = Shape.named("ResourceFieldSelector")
+      .supported("containerName", "resource", "divisor")
+      .build();
+
+  static final Shape KEY_SELECTOR = Shape.named("KeySelector")
+      .supported("name", "key", "optional")
+      .build();
+
+  static final Shape ENV_VAR_SOURCE = Shape.named("EnvVarSource")
+      .object("fieldRef", OBJECT_FIELD_SELECTOR)
+      .object("resourceFieldRef", RESOURCE_FIELD_SELECTOR)
+      .object("configMapKeyRef", KEY_SELECTOR)
+      .object("secretKeyRef", KEY_SELECTOR)
+      .unsupported("files of a volume are not read into variables; mount the volume", "fileKeyRef")
+      .build();
+
   static final Shape ENV_VAR = Shape.named("EnvVar")
       .supported("name", "value")
-      .unsupported("values are written inline; there is no API to read them from", "valueFrom")
+      .object("valueFrom", ENV_VAR_SOURCE)
+      .build();
+
+  static final Shape OBJECT_REFERENCE = Shape.named("EnvFromReference")
+      .supported("name", "optional")
+      .build();
+
+  static final Shape ENV_FROM_SOURCE = Shape.named("EnvFromSource")
+      .supported("prefix")
+      .object("configMapRef", OBJECT_REFERENCE)
+      .object("secretRef", OBJECT_REFERENCE)
       .build();
 
   static final Shape CONTAINER_PORT = Shape.named("ContainerPort")
@@ -46,6 +76,7 @@ public final class Shapes {
   static final Shape CONTAINER = Shape.named("Container")
       .supported("name", "image", "imagePullPolicy", "command", "args")
       .object("env", ENV_VAR)
+      .object("envFrom", ENV_FROM_SOURCE)
       .supported("workingDir")
       .object("ports", CONTAINER_PORT)
       .object("volumeMounts", VOLUME_MOUNT)
@@ -61,7 +92,6 @@ public final class Shapes {
       .unsupported("Peapod does not run health checks; a liveness probe that never restarts"
           + " anything would be a silent change of behaviour", "livenessProbe")
       .unsupported("postStart and preStop hooks are not run", "lifecycle")
-      .unsupported("list each variable under env", "envFrom")
       .unsupported("raw block devices are not passed to containers", "volumeDevices")
       .unsupported("resources change only with a new VM", "resizePolicy")
       .build();

@@ -34,7 +34,8 @@ public record ContainerDecl(
     List<MountDecl> volumeMounts,
     Resources resources,
     RunAs runAs,
-    boolean sidecar) {
+    boolean sidecar,
+    List<EnvFromDecl> envFrom) {
 
   public ContainerDecl {
     Objects.requireNonNull(name, "name");
@@ -48,6 +49,15 @@ public record ContainerDecl(
     volumeMounts = List.copyOf(volumeMounts == null ? List.of() : volumeMounts);
     resources = resources == null ? Resources.NONE : resources;
     runAs = runAs == null ? RunAs.IMAGE_DEFAULT : runAs;
+    envFrom = List.copyOf(envFrom == null ? List.of() : envFrom);
+  }
+
+  /** A container without {@code envFrom}. */
+  public ContainerDecl(String name, String image, PullPolicy imagePullPolicy, List<String> command,
+      List<String> args, List<EnvVar> env, String workingDir, List<PortDecl> ports,
+      List<MountDecl> volumeMounts, Resources resources, RunAs runAs, boolean sidecar) {
+    this(name, image, imagePullPolicy, command, args, env, workingDir, ports, volumeMounts, resources,
+        runAs, sidecar, null);
   }
 
   /** A container that runs the image as it is. */

@@ -1,0 +1,169 @@
+package dev.peapod.engine.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.peapod.engine.ManifestRejectedException;
+import dev.peapod.engine.source.DesiredSnapshot;
+import dev.peapod.engine.source.DirectorySource;
+import dev.peapod.engine.spec.HostPathAllowList;
+import dev.peapod.engine.spec.ImageSource;
+import dev.peapod.engine.spec.ManifestToPodSpec;
+import dev.peapod.images.oci.ImageConfig;
+import dev.peapod.manifest.model.PodManifest;
+import dev.peapod.plan.DesiredPod;
+import dev.peapod.provider.ImageRootfs;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** env valueFrom (ConfigMap keys, the downward API, resources) and envFrom, from a directory source to the provider spec. */
+class ConfigAndDownwardEnvTest {
+
+  private static final String POD = """
+      apiVersion: v1
+      kind: Pod
+      metadata:
+        name: web
+        labels: {tier: front}
+        annotations: {team: blue}
+      spec:
+        containers:
+          - name: app
+            image: busybox:1
+            resources:
+              limits: {cpu: 1500m, memory: 64Mi}
+            envFrom:
+              - configMapRef: {name: web-config}
+                prefix: CFG_
+            env:
+              - name: GREETING
+                valueFrom:
+                  configMapKeyRef: {name: web-config, key: greeting}
+              - name: CFG_greeting
+                value: overridden
+              - name: MISSING
+                valueFrom:
+                  configMapKeyRef: {name: absent, key: x, optional: true}
+              - name: POD_NAME
+                valueFrom: {fieldRef: {fieldPath: metadata.name}}
+              - name: POD_NAMESPACE
+                valueFrom: {fieldRef: {fieldPath: metadata.namespace}}
+              - name: POD_UID
+                valueFrom: {fieldRef: {fieldPath: metadata.uid}}
+              - name: TIER
+                valueFrom: {fieldRef: {fieldPath: "metadata.labels['tier']"}}
+              - name: TEAM
+                valueFrom: {fieldRef: {fieldPath: "metadata.annotations['team']"}}
+              - name: NODE
+                valueFrom: {fieldRef: {fieldPath: spec.nodeName}}
+              - name: POD_IP
+                valueFrom: {fieldRef: {fieldPath: status.podIP}}
+              - name: HOST_IP
+                valueFrom: {fieldRef: {fieldPath: status.hostIP}}
+              - name: CPU_MILLIS
+                valueFrom: {resourceFieldRef: {resource: limits.cpu, divisor: 1m}}
+              - name: CPUS
+                valueFrom: {resourceFieldRef: {resource: limits.cpu}}
+              - name: MEM_MI
+                valueFrom: {resourceFieldRef: {containerName: app, resource: limits.memory, divisor: 1Mi}}
+      """;
+
+  private static String configMap(String greeting) {
+    return "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web-config\ndata:\n  greeting: " + greeting
+        + "\n  color: blue\n  bad key!: x\n".replace("  bad key!: x\n", "");
+  }
+
+  private static final ImageSource IMAGES = (reference, policy) -> new ImageSource.Resolved(
+      new ImageRootfs("sha256:1", Path.of("/images/busybox.erofs")),
+      ImageConfig.of(null, List.of("sh"), List.of("PATH=/bin"), "", ""));
+
+  @TempDir
+  Path dir;
+
+  @Test
+  void valuesFromConfigMapsAndThePod() throws Exception {
+    Files.writeString(dir.resolve("web.yaml"), POD);
+    Files.writeString(dir.resolve("config.yaml"), configMap("hello"));
+    DesiredSnapshot snapshot = DirectorySource.of(List.of(dir)).read();
+    PodManifest pod = snapshot.pods().get(0).manifest();
+    assertEquals(List.of("configmap/default/web-config"), pod.inputs().stream().map(o -> o.reference()).toList());
+    PodEnvironment env = new PodEnvironment("default", "node-1", "192.0.2.7");
+    Map<String, String> values = new ManifestToPodSpec(IMAGES, HostPathAllowList.fromEnvironment(), env)
+        .convert(pod).spec().containers().get(0).env();
+    assertEquals("hello", values.get("GREETING"));
+    assertEquals("overridden", values.get("CFG_greeting"));
+    assertEquals("blue", values.get("CFG_color"));
+    assertTrue(!values.containsKey("MISSING"), values::toString);
+    assertEquals("web", values.get("POD_NAME"));
+    assertEquals("default", values.get("POD_NAMESPACE"));
+    assertEquals(env.uid("web"), values.get("POD_UID"));
+    assertEquals("front", values.get("TIER"));
+    assertEquals("blue", values.get("TEAM"));
+    assertEquals("node-1", values.get("NODE"));
+    assertEquals("10.0.2.15", values.get("POD_IP"));
+    assertEquals("192.0.2.7", values.get("HOST_IP"));
+    assertEquals("1500", values.get("CPU_MILLIS"));
+    assertEquals("2", values.get("CPUS"));
+    assertEquals("64", values.get("MEM_MI"));
+  }
+
+  @Test
+  void aChangedConfigMapChangesThePodButNotItsRecordedSecrets() throws Exception {
+    Files.writeString(dir.resolve("web.yaml"), POD);
+    Files.writeString(dir.resolve("config.yaml"), configMap("hello"));
+    DesiredPod before = DirectorySource.of(List.of(dir)).read().pods().get(0);
+    Files.writeString(dir.resolve("config.yaml"), configMap("bonjour"));
+    DesiredPod after = DirectorySource.of(List.of(dir)).read().pods().get(0);
+    assertNotEquals(before.normalized().hash(), after.normalized().hash());
+    assertTrue(before.normalized().tree().toString().contains("configInputs"));
+    assertTrue(!after.normalized().tree().toString().contains("bonjour"), "only the hash is in the tree");
+  }
+
+  @Test
+  void aMissingConfigMapIsRefusedAtTheReference() throws Exception {
+    Files.writeString(dir.resolve("web.yaml"), POD);
+    ManifestRejectedException e = assertThrows(ManifestRejectedException.class,
+        () -> DirectorySource.of(List.of(dir)).read());
+    assertEquals(List.of(
+        dir.resolve("web.yaml") + ":14:11: spec.containers[0].envFrom[0]: configmap \"web-config\" not found in"
+            + " namespace default (declare a ConfigMap document next to the pod, or mark the reference optional: true)",
+        dir.resolve("web.yaml") + ":18:11: spec.containers[0].env[0].valueFrom: configmap \"web-config\" not found in"
+            + " namespace default (declare a ConfigMap document next to the pod, or mark the reference optional: true)"),
+        e.diagnostics().stream().map(Object::toString).toList());
+  }
+
+  @Test
+  void aSecretInTheEnvironmentIsRefusedWithTheReason() throws Exception {
+    Files.writeString(dir.resolve("web.yaml"), """
+        apiVersion: v1
+        kind: Pod
+        metadata: {name: web}
+        spec:
+          containers:
+            - name: app
+              image: busybox:1
+              env:
+                - name: PW
+                  valueFrom: {secretKeyRef: {name: creds, key: pw}}
+        ---
+        apiVersion: v1
+        kind: Secret
+        metadata: {name: creds}
+        stringData: {pw: hunter2}
+        """);
+    PodManifest pod = DirectorySource.of(List.of(dir)).read().pods().get(0).manifest();
+    ManifestRejectedException e = assertThrows(ManifestRejectedException.class,
+        () -> new ManifestToPodSpec(IMAGES, HostPathAllowList.fromEnvironment(),
+            new PodEnvironment("default", "n", "h")).convert(pod));
+    String message = e.diagnostics().toString();
+    assertTrue(message.contains("variable \"PW\" takes its value from secret \"creds\": Secrets in environment"
+        + " variables are not supported yet"), message);
+    assertTrue(!message.contains("hunter2"), message);
+  }
+}
