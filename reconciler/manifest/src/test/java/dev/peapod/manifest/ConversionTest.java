@@ -92,7 +92,6 @@ class ConversionTest {
     assertEquals(List.of(), result.manifests());
     String f = "src/test/resources/hyper/bad.json";
     assertEquals(List.of(
-        f + ":3:10: tty: interactive containers are not supported by Peapod; use peapod exec -it",
         f + ":5:50: containers[0].files: files are not supported by Peapod: Peapod does not"
             + " inject files into containers; build them into the image or mount a hostPath volume",
         f + ":6:23: containers[0].restartPolicy: a container restart policy different from the"

@@ -166,9 +166,7 @@ class ValidationTest {
             + " containers are not supported by Peapod",
         "pods/web.yaml:11:7: spec.containers[0].securityContext.capabilities: field not"
             + " supported by Peapod (not enforced inside the VM yet; the VM is the isolation"
-            + " boundary)",
-        "pods/web.yaml:12:10: spec.containers[0].tty: interactive containers are not supported"
-            + " by Peapod; use peapod exec -it"),
+            + " boundary)"),
         diagnostics(peapod(C, "- name: web", "  image: a:1", "  securityContext:",
             "    privileged: true", "    capabilities: {drop: [ALL]}", "  tty: true")));
   }

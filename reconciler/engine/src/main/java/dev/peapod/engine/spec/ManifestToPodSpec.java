@@ -246,7 +246,8 @@ public final class ManifestToPodSpec {
     String user = numeric || runAs.isImageDefault() ? process.user() : runAs.toString();
     List<VolumeMount> mounts = decl.volumeMounts().stream().map(ManifestToPodSpec::mount).toList();
     return new ContainerSpec(decl.name(), image.rootfs(), process.argv(), process.env(), process.workingDir(),
-        user, restart, mounts);
+        user, restart, mounts).withStdio(new ContainerSpec.Stdio(decl.stdio().stdin(), decl.stdio().stdinOnce(),
+        decl.stdio().tty()));
   }
 
   private static VolumeMount mount(MountDecl mount) {

@@ -207,6 +207,28 @@ class ManifestToPodSpecTest {
   }
 
   @Test
+  void stdinStdinOnceAndTtyBecomeTheContainersStdio() {
+    PodManifest manifest = parse("""
+        apiVersion: v1
+        kind: Pod
+        metadata:
+          name: shell
+        spec:
+          containers:
+            - name: sh
+              image: busybox:1
+              stdin: true
+              stdinOnce: true
+              tty: true
+            - name: web
+              image: busybox:1
+        """);
+    List<ContainerSpec> containers = new ManifestToPodSpec(images).convert(manifest).spec().containers();
+    assertEquals(new ContainerSpec.Stdio(true, true, true), containers.get(0).stdio());
+    assertEquals(ContainerSpec.Stdio.NONE, containers.get(1).stdio());
+  }
+
+  @Test
   void aForcedAcceleratorIsAWarningNotSilence() {
     PodManifest manifest = parse("""
         apiVersion: peapod.dev/v1alpha1

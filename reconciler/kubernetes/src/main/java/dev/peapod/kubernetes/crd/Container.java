@@ -54,13 +54,13 @@ public final class Container {
   @JsonPropertyDescription("Init containers only: Always makes a sidecar that keeps running beside the app containers.")
   public String restartPolicy;
 
-  @JsonPropertyDescription("Only false is accepted.")
+  @JsonPropertyDescription("Stdin for peapod attach.")
   public Boolean stdin;
 
-  @JsonPropertyDescription("Only false is accepted.")
+  @JsonPropertyDescription("The first detach ends stdin.")
   public Boolean stdinOnce;
 
-  @JsonPropertyDescription("Only false is accepted; use peapod exec -it.")
+  @JsonPropertyDescription("A terminal (peapod attach).")
   public Boolean tty;
 
   @JsonPropertyDescription("Accepted with a warning and ignored: nothing routes traffic by readiness in Peapod.")

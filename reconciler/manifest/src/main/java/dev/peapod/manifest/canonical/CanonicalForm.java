@@ -113,6 +113,16 @@ public final class CanonicalForm {
         "requests", resources(c.resources().requests())));
     out.put("user", c.runAs().toString());
     out.put("sidecar", c.sidecar());
+    // Only when set, so pods recorded before these fields existed keep their canonical form.
+    if (c.stdio().stdin()) {
+      out.put("stdin", true);
+    }
+    if (c.stdio().stdinOnce()) {
+      out.put("stdinOnce", true);
+    }
+    if (c.stdio().tty()) {
+      out.put("tty", true);
+    }
     return out;
   }
 

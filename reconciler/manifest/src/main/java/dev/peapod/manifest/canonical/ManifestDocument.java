@@ -100,6 +100,11 @@ public final class ManifestDocument {
       if (init && Boolean.TRUE.equals(c.get("sidecar"))) {
         container.put("restartPolicy", "Always");
       }
+      for (String field : List.of("stdin", "stdinOnce", "tty")) {
+        if (Boolean.TRUE.equals(c.get(field))) {
+          container.put(field, true);
+        }
+      }
       out.add(container);
     }
     return out;

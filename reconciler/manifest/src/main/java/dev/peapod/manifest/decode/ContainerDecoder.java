@@ -11,6 +11,7 @@ import dev.peapod.manifest.model.Protocol;
 import dev.peapod.manifest.model.PullPolicy;
 import dev.peapod.manifest.model.Resources;
 import dev.peapod.manifest.model.RunAs;
+import dev.peapod.manifest.model.Stdio;
 import dev.peapod.manifest.source.SourceNode;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -62,10 +63,10 @@ final class ContainerDecoder {
         r.object("resources", Shapes.RESOURCES).map(ResourcesDecoder::decode).orElse(Resources.NONE);
     RunAs runAs = securityContext(r);
     boolean sidecar = restartPolicy(r, init);
-    refuseInteractive(r);
+    Stdio stdio = StdioDecoder.decode(r);
     r.finish();
     return new ContainerDecl(name, image, pullPolicy.orElse(null), command, args, env,
-        workingDir, ports, mounts, resources, runAs, sidecar, envFrom);
+        workingDir, ports, mounts, resources, runAs, sidecar, envFrom, stdio);
   }
 
   private String nameOf(MapReader r) {
@@ -231,15 +232,6 @@ final class ContainerDecoder {
       return false;
     }
     return true;
-  }
-
-  private static void refuseInteractive(MapReader r) {
-    for (String field : List.of("stdin", "stdinOnce", "tty")) {
-      if (r.bool(field).orElse(false)) {
-        r.problems().error(r.peek(field).orElseThrow(), r.path(field),
-            "interactive containers are not supported by Peapod; use peapod exec -it");
-      }
-    }
   }
 
   /** Manifest spelling to constant, in declaration order (which error messages list). */

@@ -12,6 +12,7 @@ import dev.peapod.manifest.model.Protocol;
 import dev.peapod.manifest.model.Quantity;
 import dev.peapod.manifest.model.RestartPolicy;
 import dev.peapod.manifest.model.RunAs;
+import dev.peapod.manifest.model.Stdio;
 import dev.peapod.manifest.model.VmSettings;
 import dev.peapod.manifest.model.VolumeDecl;
 import dev.peapod.manifest.model.VolumeSource;
@@ -37,6 +38,9 @@ final class HyperPodDecoder {
 
   record Decoded(PodMetadata metadata, ManifestSpec spec) {}
 
+  /** hyperd's {@code tty: true}: a terminal a client attaches to ({@code hyperctl attach}), stdin included. */
+  private static final Stdio HYPER_TTY = new Stdio(true, false, true);
+
   private static final Map<String, RestartPolicy> RESTART = Map.of(
       "never", RestartPolicy.NEVER, "always", RestartPolicy.ALWAYS,
       "onfailure", RestartPolicy.ON_FAILURE);
@@ -53,7 +57,7 @@ final class HyperPodDecoder {
           m -> r.problems().error(r.peek("hostname").orElseThrow(), r.path("hostname"), m));
     }
     RestartPolicy restart = podRestartPolicy(r);
-    refuseTty(r);
+    boolean podTty = r.bool("tty").orElse(false);
     refuseFiles(r);
     List<String> dns = r.strings("dns");
     for (int i = 0; i < dns.size(); i++) {
@@ -64,7 +68,9 @@ final class HyperPodDecoder {
     PodSites sites = new PodSites();
     List<VolumeDecl> volumes = new ArrayList<>();
     r.objects("volumes", Shapes.HYPER_VOLUME).forEach(v -> volumes.add(volume(v, sites)));
-    List<ContainerDecl> containers = containers(r, restart, sites);
+    // hyperd's pod-level tty is every container's default.
+    List<ContainerDecl> containers = containers(r, restart, sites).stream()
+        .map(c -> podTty ? c.withStdio(HYPER_TTY) : c).toList();
     Optional<MapReader> resource = r.object("resource", Shapes.HYPER_RESOURCE);
     VmSettings vm = resource.map(res -> vm(res, containers)).orElseGet(() -> sized(containers));
     r.finish();
@@ -107,13 +113,6 @@ final class HyperPodDecoder {
       }
       return Optional.ofNullable(policy);
     });
-  }
-
-  private static void refuseTty(MapReader r) {
-    if (r.bool("tty").orElse(false)) {
-      r.problems().error(r.peek("tty").orElseThrow(), r.path("tty"),
-          "interactive containers are not supported by Peapod; use peapod exec -it");
-    }
   }
 
   /** hyperd copied {@code files} into containers; Peapod cannot, so any file is an error. */
@@ -195,11 +194,11 @@ final class HyperPodDecoder {
         r.problems().error(r.peek("restartPolicy").orElseThrow(), r.path("restartPolicy"),
             "a container restart policy different from the pod's is not supported by Peapod;"
                 + " set restartPolicy on the pod"));
-    refuseTty(r);
+    boolean tty = r.bool("tty").orElse(false);
     refuseFiles(r);
     r.finish();
     return new ContainerDecl(name, image, null, entrypoint, command, env, workdir, ports, mounts,
-        null, runAs, false);
+        null, runAs, false).withStdio(tty ? HYPER_TTY : Stdio.NONE);
   }
 
   private static PortDecl port(MapReader p, PodSites sites) {

@@ -21,6 +21,7 @@ import java.util.Objects;
  * @param sidecar an init container with {@code restartPolicy: Always}: it starts in init order and
  *     keeps running beside the app containers (Kubernetes 1.29 sidecars); always false for app
  *     containers
+ * @param stdio the main process's stdin and terminal
  */
 public record ContainerDecl(
     String name,
@@ -35,7 +36,8 @@ public record ContainerDecl(
     Resources resources,
     RunAs runAs,
     boolean sidecar,
-    List<EnvFromDecl> envFrom) {
+    List<EnvFromDecl> envFrom,
+    Stdio stdio) {
 
   public ContainerDecl {
     Objects.requireNonNull(name, "name");
@@ -50,14 +52,28 @@ public record ContainerDecl(
     resources = resources == null ? Resources.NONE : resources;
     runAs = runAs == null ? RunAs.IMAGE_DEFAULT : runAs;
     envFrom = List.copyOf(envFrom == null ? List.of() : envFrom);
+    stdio = stdio == null ? Stdio.NONE : stdio;
   }
 
-  /** A container without {@code envFrom}. */
+  /** A container without stdin or a terminal. */
+  public ContainerDecl(String name, String image, PullPolicy imagePullPolicy, List<String> command,
+      List<String> args, List<EnvVar> env, String workingDir, List<PortDecl> ports,
+      List<MountDecl> volumeMounts, Resources resources, RunAs runAs, boolean sidecar, List<EnvFromDecl> envFrom) {
+    this(name, image, imagePullPolicy, command, args, env, workingDir, ports, volumeMounts, resources,
+        runAs, sidecar, envFrom, Stdio.NONE);
+  }
+
+  /** A container without {@code envFrom}, stdin or a terminal. */
   public ContainerDecl(String name, String image, PullPolicy imagePullPolicy, List<String> command,
       List<String> args, List<EnvVar> env, String workingDir, List<PortDecl> ports,
       List<MountDecl> volumeMounts, Resources resources, RunAs runAs, boolean sidecar) {
     this(name, image, imagePullPolicy, command, args, env, workingDir, ports, volumeMounts, resources,
-        runAs, sidecar, null);
+        runAs, sidecar, null, Stdio.NONE);
+  }
+
+  public ContainerDecl withStdio(Stdio newStdio) {
+    return new ContainerDecl(name, image, imagePullPolicy, command, args, env, workingDir, ports, volumeMounts,
+        resources, runAs, sidecar, envFrom, newStdio);
   }
 
   /** A container that runs the image as it is. */
