@@ -22,10 +22,12 @@ public interface ControllerConfig {
   int workers();
 
   /**
-   * How often the VMs' states are read (no guest is asked) to find VMs that ended and pods removed
-   * by hand: the latency of drift repair.
+   * How often the VMs' states are read (no guest is asked) and every source planned again even
+   * though the provider announced nothing: the safety net under its events (a VM that ended and a
+   * pod changed by another client are announced at once, see {@code Provider.watch}), and the
+   * longest a cached actual state is planned against.
    */
-  @WithDefault("2s")
+  @WithDefault("30s")
   Duration driftInterval();
 
   /** The sources of desired state, by name. */

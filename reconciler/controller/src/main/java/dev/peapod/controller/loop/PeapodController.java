@@ -22,6 +22,8 @@ import dev.peapod.plan.Change;
 import dev.peapod.plan.Conflict;
 import dev.peapod.plan.Plan;
 import dev.peapod.plan.Planner;
+import dev.peapod.provider.Provider;
+import dev.peapod.provider.ProviderEvent;
 import dev.peapod.provider.qemu.QemuConfig;
 import dev.peapod.provider.qemu.QemuProvider;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -48,6 +50,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import org.jboss.logging.Logger;
 
 /**
@@ -55,9 +59,13 @@ import org.jboss.logging.Logger;
  * webhook asks), each read is planned against the actual state, and the pods that differ go into a
  * {@link WorkQueue} of names that a bounded number of workers take, one pod at a time, through the
  * engine's {@link PodReconciler}. A drift check plans every source again from the VMs' states
- * alone (no guest is asked) every {@code drift-interval}, so a VM that died or a pod removed or
- * changed by hand is put back without anyone announcing it. Failures are retried with per-pod
- * exponential backoff; what cannot converge until the source changes is reported, not retried.
+ * alone (no guest is asked) whenever the provider announces that a VM ended or another client
+ * changed a pod ({@link Provider#watch}), and every {@code drift-interval} in case it could not
+ * (as an informer relists), so a VM that died or a pod removed or changed by hand is put back.
+ * The actual state is cached between passes as an informer's cache is: a resync plans against it
+ * unless an event came or the drift interval went by since it was read. Failures are retried with
+ * per-pod exponential backoff; what cannot converge until the source changes is reported, not
+ * retried.
  *
  * <p>Stopping the controller leaves the VMs running; a new controller re-adopts them, since the
  * actual state is read from the provider and the records every pass.
@@ -66,6 +74,9 @@ import org.jboss.logging.Logger;
 public class PeapodController {
 
   private static final Logger LOG = Logger.getLogger(PeapodController.class);
+  /** How long the events of one change (several files, then the VM) are gathered into one drift check. */
+  private static final Duration EVENT_DEBOUNCE = Duration.ofMillis(200);
+  private static final Duration MIN_DRIFT_SPACING = Duration.ofSeconds(1);
 
   @Inject
   ControllerConfig config;
@@ -87,6 +98,13 @@ public class PeapodController {
   private final List<Thread> workers = new ArrayList<>();
   private final WorkQueue queue = new WorkQueue(Duration.ofSeconds(1), Duration.ofMinutes(5), clock);
   private ScheduledExecutorService timers;
+  /** Bumped by every provider event: a cached actual state read before the last bump is stale. */
+  private final AtomicLong providerEvents = new AtomicLong();
+  private final AtomicBoolean driftQueued = new AtomicBoolean();
+  private volatile CachedActual cachedActual;
+  private volatile Instant lastDriftCheck = Instant.EPOCH;
+  private QemuProvider watchingProvider;
+  private AutoCloseable providerWatch;
   private QemuConfig qemuConfig;
   private Path home;
   private ImageStore images;
@@ -144,6 +162,12 @@ public class PeapodController {
     }
     timers.scheduleWithFixedDelay(this::checkDrift, config.driftInterval().toMillis(),
         config.driftInterval().toMillis(), TimeUnit.MILLISECONDS);
+    watchingProvider = new QemuProvider(qemuConfig);
+    try {
+      providerWatch = watchingProvider.watch(this::onProviderEvent);
+    } catch (RuntimeException e) {
+      LOG.warnf("cannot watch the pods (%s): drift is found every %s only", e.getMessage(), config.driftInterval());
+    }
     LOG.infof("controller started: %d sources, %d workers, home %s", sources.size(), config.workers(), home);
   }
 
@@ -156,6 +180,16 @@ public class PeapodController {
       }
     }
     queue.shutDown();
+    if (providerWatch != null) {
+      try {
+        providerWatch.close();
+      } catch (Exception e) {
+        LOG.debugf("closing the pod watch: %s", e.getMessage());
+      }
+    }
+    if (watchingProvider != null) {
+      watchingProvider.close();
+    }
     if (timers != null) {
       timers.shutdownNow();
     }
@@ -273,28 +307,74 @@ public class PeapodController {
       }
     }
     try {
-      planSources(engineActual());
+      planSources(cachedOrFreshActual());
     } catch (RuntimeException e) {
       LOG.warnf("planning after a read of source %s failed: %s", source.name(), e.getMessage());
     }
     return snapshot.isPresent();
   }
 
-  private ActualState engineActual() {
+  /** The actual state read now, and kept as the cache that resyncs plan against. */
+  private ActualState freshActual() {
+    long generation = providerEvents.get();
+    Instant readAt = clock.instant();
     try (Engine engine = openEngine("peapod serve")) {
-      return engine.actual();
+      ActualState actual = engine.actual();
+      cachedActual = new CachedActual(actual, readAt, generation);
+      return actual;
     }
+  }
+
+  /**
+   * The cached actual state while nothing can have changed it unseen: no provider event since it
+   * was read, younger than the drift interval, and no change of this controller's own under way
+   * (its changes are announced too, but a worker may still be between its steps).
+   */
+  private ActualState cachedOrFreshActual() {
+    CachedActual cached = cachedActual;
+    if (cached != null && cached.generation() == providerEvents.get() && pendingChanges.isEmpty()
+        && cached.readAt().plus(config.driftInterval()).isAfter(clock.instant())) {
+      return cached.actual();
+    }
+    return freshActual();
   }
 
   private void checkDrift() {
     try {
-      ActualState actual = engineActual();
+      lastDriftCheck = clock.instant();
+      ActualState actual = freshActual();
       metrics.pods(actual);
       planSources(actual);
     } catch (RuntimeException e) {
       LOG.warnf("drift check failed: %s", e.getMessage());
     }
   }
+
+  /**
+   * A VM ended or another client (or one of this controller's workers) changed a pod: a drift
+   * check soon, once the burst of events a change makes is over, and at most one a second.
+   */
+  private void onProviderEvent(ProviderEvent event) {
+    providerEvents.incrementAndGet();
+    if (event.kind() == ProviderEvent.Kind.VM_ENDED) {
+      LOG.debugf("pod %s: its VM ended", event.pod());
+    }
+    if (timers == null || timers.isShutdown() || !driftQueued.compareAndSet(false, true)) {
+      return;
+    }
+    long sinceLast = Duration.between(lastDriftCheck, clock.instant()).toMillis();
+    long delay = Math.max(EVENT_DEBOUNCE.toMillis(), MIN_DRIFT_SPACING.toMillis() - sinceLast);
+    try {
+      timers.schedule(() -> {
+        driftQueued.set(false);
+        checkDrift();
+      }, delay, TimeUnit.MILLISECONDS);
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      driftQueued.set(false); // shutting down
+    }
+  }
+
+  private record CachedActual(ActualState actual, Instant readAt, long generation) {}
 
   /**
    * Plans every source's last good snapshot against {@code actual} and queues the pods that
@@ -436,7 +516,7 @@ public class PeapodController {
             + source.config().progressDeadline().toSeconds() + " s: " + gate.problem();
         if (source.rollBack(why)) {
           events.warning("RolledBack", "source", source.name(), source.status().condition("Ready").message());
-          planSources(engine.actual());
+          planSources(freshActual());
         } else {
           events.warning("Unhealthy", "pod", pod, why + "; no earlier revision to go back to");
         }

@@ -79,7 +79,7 @@ class ApiIT {
         .body("name", equalTo("handmade")).body("state", equalTo("RUNNING")).body("owner", equalTo("cli"));
     await("its output in the logs", () -> logs("handmade").contains("made by hand"));
     assertTrue(events.get(60, TimeUnit.SECONDS).contains("\"name\":\"handmade\""));
-    Thread.sleep(3000); // a drift check and a source interval: no source owns it, nothing removes it
+    Thread.sleep(3000); // the drift check its creation announces, a source interval: nothing removes it
     api().get("/v1/pods/handmade").then().statusCode(200).body("state", equalTo("RUNNING"));
   }
 

@@ -36,7 +36,9 @@ public final class ControllerHome implements QuarkusTestResourceLifecycleManager
           "peapod.home", home.toString(),
           "peapod.sources.pods.url", "dir:" + pods,
           "peapod.sources.pods.interval", "3s",
-          "peapod.drift-interval", "1s",
+          // Far longer than any test: what the tests see repaired (a killed QEMU, a pod removed or
+          // stopped by hand) is repaired on the provider's events, not by the periodic drift check.
+          "peapod.drift-interval", "10m",
           "quarkus.http.domain-socket", home.resolve("peapod.sock").toString());
     } catch (IOException e) {
       throw new IllegalStateException(e);

@@ -137,7 +137,7 @@ class DirectorySourceIT {
     try (QemuProvider provider = ControllerHome.provider()) {
       provider.stop("web", Duration.ZERO);
     }
-    Thread.sleep(4000); // more than the drift interval and the source interval
+    Thread.sleep(4000); // the stop's events and more than the source interval
     assertEquals("CREATED", pod("web").getString("state"), "suspended: the hand stop stays");
     api().post("/v1/sources/pods/resume").then().statusCode(200);
     await("web running after resume", () -> bootId("web") != null);
