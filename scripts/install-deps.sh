@@ -14,6 +14,8 @@ packages=(
   musl-tools clang libclang-rt-14-dev
   # the VMs and their root filesystems; each VM's network is a passt, which socat starts on QEMU's socket
   qemu-system-x86 erofs-utils passt socat
+  # each VM's container log and console are capped and rotated by rotatelogs, which socat starts on QEMU's sockets
+  apache2-utils
   # test images are made from busybox; guest-init's mkimage.sh checks it is static with file
   busybox-static file
   # host side (strace: common/files checks the order of fsync and rename)

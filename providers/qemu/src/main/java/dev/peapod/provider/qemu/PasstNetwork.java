@@ -47,7 +47,7 @@ import java.util.Set;
  *
  * <p>A passt that ends while its QEMU runs (killed by hand or by the OOM killer) leaves the guest
  * without a network and its host ports unforwarded, and QEMU does not notice. Whoever reads the
- * pod's status next ({@code peapod ps}/{@code inspect}, the controller's drift check every 2 s)
+ * pod's status next ({@code peapod ps}/{@code inspect}, the controller's periodic drift check)
  * starts a new one ({@link #repair}); QEMU's stream server accepts it as it accepts the new passt
  * of a port change. Starting, stopping and repairing are serialised per VM by a file lock, so a
  * repair never races a port change into two passts.
@@ -180,6 +180,12 @@ final class PasstNetwork {
   }
 
   private void startUnlocked(VmFiles files, List<PortForward> ports) {
+    // The readiness check below sees a port as bound whoever binds it: a port another process holds
+    // would pass it until passt failed to bind and exited, a race the caller sometimes lost.
+    List<PortForward> taken = ports.stream().filter(p -> listening(List.of(p))).toList();
+    if (!taken.isEmpty()) {
+      throw new NetworkException("host port " + describe(taken) + " is already bound by another process");
+    }
     Process process;
     try {
       PrivateFiles.privateFile(files.netLog());

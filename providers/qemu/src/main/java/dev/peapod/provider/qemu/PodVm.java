@@ -51,6 +51,7 @@ final class PodVm {
   private final GuestChannels channels;
   private final VmTemplates templates;
   private final PasstNetwork network;
+  private final LogWriters logWriters;
   /** How {@link VmRecord#boot()} starts for a VM restored from a template. */
   static final String RESTORED = "restored from template";
   private static final java.security.SecureRandom RANDOM = new java.security.SecureRandom();
@@ -64,6 +65,7 @@ final class PodVm {
   PodVm(QemuConfig config, QemuCommandLine commandLine, AcceleratorProbe accelerators, GuestChannels channels,
       VmTemplates templates) {
     this.network = new PasstNetwork("passt");
+    this.logWriters = new LogWriters("rotatelogs", dev.peapod.provider.qemu.logs.LogLimits.fromEnvironment());
     this.config = config;
     this.commandLine = commandLine;
     this.accelerators = accelerators;
@@ -118,6 +120,7 @@ final class PodVm {
   private Started bootCold(PodDirectory dir, PodSpec spec, VmDefinition definition) {
     String pod = definition.name();
     killOrphan(dir);
+    prepareLogs(definition);
     QemuProcess process;
     try {
       process = QemuProcess.launch(commandLine.argv(definition), definition.files());
@@ -130,6 +133,7 @@ final class PodVm {
       // Recorded before the guest answers, so that even a crash of this JVM leaves a VM we can find and stop.
       dir.writeVm(record);
       CrashPoint.reach("after-vm-record");
+      startLogs(definition);
       startNetwork(definition);
       GuestConnection guest = connect(pod, definition.files(), config.bootTimeout());
       Duration bootTime = Duration.between(process.launchedAt(), Instant.now());
@@ -152,6 +156,7 @@ final class PodVm {
       VmTemplates.Template template) {
     String pod = definition.name();
     killOrphan(dir);
+    prepareLogs(definition);
     Instant t0 = Instant.now();
     VmTemplates.Restored restored;
     try {
@@ -169,6 +174,7 @@ final class PodVm {
       dir.writeVm(record);
       CrashPoint.reach("after-vm-record");
       try {
+        startLogs(definition);
         startNetwork(definition);
       } catch (ProviderException e) {
         kill(dir, record);
@@ -210,6 +216,58 @@ final class PodVm {
       LOG.log(System.Logger.Level.WARNING, "pod " + dir.name() + ": announce-self failed (" + e.getMessage()
           + "); forwarded connections reach the guest once it sends a frame");
     }
+  }
+
+  /** Empties the VM's log files before its QEMU launches (see {@link LogWriters#prepare}). */
+  private void prepareLogs(VmDefinition definition) {
+    try {
+      logWriters.prepare(definition.files());
+    } catch (IOException e) {
+      throw new ProviderException(definition.name(), null, "cannot prepare the VM's log files in "
+          + definition.files().dir() + ": " + e, e);
+    }
+  }
+
+  /** Starts the VM's log writers (see {@link LogWriters}). */
+  private void startLogs(VmDefinition definition) {
+    try {
+      logWriters.start(definition.files());
+    } catch (LogWriters.LogWriterException e) {
+      throw new ProviderException(definition.name(), null, e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Starts a writer for each log of the running VM whose writer ended (see {@link LogWriters#repair});
+   * returns the logs repaired. A failure is logged and left to the next look.
+   */
+  List<String> repairLogs(PodDirectory dir) {
+    try {
+      List<String> repaired = logWriters.repair(dir.vmFiles());
+      if (!repaired.isEmpty()) {
+        LOG.log(System.Logger.Level.WARNING, "pod " + dir.name() + ": the writer of its " + String.join(" and ",
+            repaired) + " had ended (output was dropped meanwhile); started a new one");
+      }
+      return repaired;
+    } catch (LogWriters.LogWriterException e) {
+      LOG.log(System.Logger.Level.WARNING, "pod " + dir.name() + ": " + e.getMessage());
+      return List.of();
+    }
+  }
+
+  /** Whether every log writer of the VM runs. */
+  boolean logWritersRunning(PodDirectory dir) {
+    return logWriters.allRunning(dir.vmFiles());
+  }
+
+  /**
+   * After a hand-over moved the VM's files into {@code dir}: the writers still have the old
+   * directory as their working directory, where rotatelogs would open its next files, so new
+   * ones take over in {@code dir}.
+   */
+  void restartLogs(PodDirectory dir) {
+    logWriters.stop(dir.vmFiles());
+    repairLogs(dir);
   }
 
   /** Starts the VM's passt with its port forwards (see {@link PasstNetwork}). */
@@ -527,8 +585,11 @@ final class PodVm {
   private static String consoleTail(VmFiles files) {
     try {
       // Lenient decoding: a console may hold any bytes.
-      List<String> lines = new String(Files.readAllBytes(files.console()), java.nio.charset.StandardCharsets.UTF_8)
-          .lines().toList();
+      java.io.ByteArrayOutputStream all = new java.io.ByteArrayOutputStream();
+      for (Path file : new dev.peapod.provider.qemu.logs.RotatedLog(files.console()).oldestFirst()) {
+        all.write(Files.readAllBytes(file));
+      }
+      List<String> lines = all.toString(java.nio.charset.StandardCharsets.UTF_8).lines().toList();
       List<String> tail = lines.subList(Math.max(0, lines.size() - 15), lines.size());
       return tail.isEmpty() ? "" : "; console " + files.console() + " ends with:\n  " + String.join("\n  ", tail);
     } catch (IOException e) {

@@ -46,6 +46,9 @@ import java.util.OptionalLong;
  *   <li>{@code -daemonize}: the VM gets its own session and outlives the JVM.
  *   <li>The ctl socket is a server with {@code wait=off}: QEMU boots without a
  *       client and accepts one client at a time.
+ *   <li>The serial console and the "peapod.log" port are server sockets too, which the
+ *       VM's log writers connect to: a chardev {@code file} grows without bound and QEMU
+ *       cannot rotate it (see {@link LogWriters}).
  *   <li>Template VMs and VMs restored from them back RAM with a shared file
  *       instead of a memfd, and a restored VM waits with {@code -incoming
  *       defer}: see {@link GuestRam} and {@link VmTemplates}.
@@ -105,12 +108,12 @@ public final class QemuCommandLine {
     add(argv, "-kernel", vm.kernel().toString());
     add(argv, "-initrd", vm.initrd().toString());
     add(argv, "-append", kernelCommandLine(vm.accelerator()));
-    add(argv, "-chardev", "file,id=con,path=" + value(vm.files().console()));
+    add(argv, "-chardev", "socket,id=con,path=" + value(vm.files().consoleSocket()) + ",server=on,wait=off");
     add(argv, "-serial", "chardev:con");
     add(argv, "-device", "virtio-serial-device,max_ports=4");
     add(argv, "-chardev", "socket,id=ctl,path=" + value(vm.files().ctlSocket()) + ",server=on,wait=off");
     add(argv, "-device", "virtserialport,chardev=ctl,name=peapod.ctl");
-    add(argv, "-chardev", "file,id=log,path=" + value(vm.files().containersLog()));
+    add(argv, "-chardev", "socket,id=log,path=" + value(vm.files().containersLogSocket()) + ",server=on,wait=off");
     add(argv, "-device", "virtserialport,chardev=log,name=peapod.log");
     for (ImageDevice image : vm.images()) {
       add(argv, "-drive", "id=" + image.serial() + ",file=" + value(image.path())

@@ -36,7 +36,8 @@ public record QemuProcess(long pid, long startTime, Instant launchedAt, Instant 
     Instant launchedAt = Instant.now();
     try {
       PrivateFiles.createDirectories(files.dir());
-      for (Path stale : List.of(files.ctlSocket(), files.qmpSocket(), files.lifeline(), files.pidFile())) {
+      for (Path stale : List.of(files.ctlSocket(), files.qmpSocket(), files.lifeline(), files.pidFile(),
+          files.containersLogSocket(), files.consoleSocket())) {
         Files.deleteIfExists(stale);
       }
       // QEMU creates its files under the umask and keeps the mode of files that exist: these are 0600.
@@ -57,7 +58,8 @@ public record QemuProcess(long pid, long startTime, Instant launchedAt, Instant 
         throw new VmLaunchException("QEMU exited with status " + parent.exitValue() + launchOutput(files));
       }
       Instant daemonizedAt = Instant.now();
-      for (Path socket : List.of(files.ctlSocket(), files.qmpSocket(), files.lifeline(), files.netSocket())) {
+      for (Path socket : List.of(files.ctlSocket(), files.qmpSocket(), files.lifeline(), files.netSocket(),
+          files.containersLogSocket(), files.consoleSocket())) {
         PrivateFiles.makePrivate(socket); // the directory already keeps others out; the socket too
       }
       long pid = readPid(files.pidFile());

@@ -277,6 +277,7 @@ public final class QemuProvider implements Provider {
         current = vms.changePorts(fromDir, vm, spec.ports()); // first: if a port is taken, nothing has changed yet
       }
       VmRecord moved = handOvers.run(new HandOverRecord(from, to, current));
+      vms.restartLogs(toDir);
       PodRecord fromRecord = readPod(fromDir);
       if (!fromRecord.startFailure().isEmpty()) {
         io(from, () -> fromDir.writePod(fromRecord.withStartFailure("")));
@@ -305,7 +306,9 @@ public final class QemuProvider implements Provider {
       locked(first, () -> locked(second, () -> {
         LOG.log(System.Logger.Level.INFO, "finishing the interrupted hand-over of the VM of pod "
             + interrupted.from() + " to pod " + interrupted.to());
-        return handOvers.finish(interrupted);
+        VmRecord moved = handOvers.finish(interrupted);
+        vms.restartLogs(state.pod(interrupted.to()));
+        return moved;
       }));
     }
   }
@@ -494,6 +497,15 @@ public final class QemuProvider implements Provider {
           .map(v -> vms.repairNetwork(dir, v)).orElse(false));
       if (repaired) {
         message = "its network (passt) had ended and was started again";
+      }
+    }
+    if (vm.get().startCompleted() && !vms.logWritersRunning(dir)) {
+      // The same for its log writers: without them the guest's output is dropped.
+      List<String> repaired = locked(pod, () -> readVmQuietly(dir).filter(v -> v.pid() == vm.get().pid())
+          .map(v -> vms.repairLogs(dir)).orElse(List.of()));
+      if (!repaired.isEmpty()) {
+        message = (message.isEmpty() ? "" : message + "; ") + "the writer of its " + String.join(" and ", repaired)
+            + " had ended and was started again";
       }
     }
     if (!vm.get().startCompleted()) {

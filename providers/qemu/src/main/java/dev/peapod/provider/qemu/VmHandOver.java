@@ -75,8 +75,21 @@ final class VmHandOver {
           CrashPoint.reach("handover-moving");
         }
       }
+      for (Path log : List.of(source.console(), source.containersLog())) {
+        // The rotated files of each log (console.log.1, ...) after their base file.
+        for (int k = 1; k < 100; k++) {
+          Path sibling = log.resolveSibling(log.getFileName() + "." + k);
+          Path targetSibling = target.dir().resolve(sibling.getFileName());
+          if (!Files.exists(sibling, LinkOption.NOFOLLOW_LINKS) && !Files.exists(targetSibling, LinkOption.NOFOLLOW_LINKS)) {
+            break;
+          }
+          move(sibling, targetSibling);
+        }
+      }
       // The old pod keeps what its containers wrote, as after a stop; the new one's log goes on from there.
-      copyIfMissing(target.containersLog(), source.containersLog());
+      for (Path file : new dev.peapod.provider.qemu.logs.RotatedLog(target.containersLog()).ring()) {
+        copyIfMissing(file, source.dir().resolve(file.getFileName()));
+      }
       VmRecord moved = record.vm().handedOver(record.from(), target.imageShare(), target.hostFiles());
       pauseOnPowerOff(target, record.to());
       to.writeVm(moved);

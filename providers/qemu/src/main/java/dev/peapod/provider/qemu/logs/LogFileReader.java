@@ -28,14 +28,16 @@ import java.util.stream.Stream;
 import java.util.stream.StreamSupport;
 
 /**
- * Reads the container log file: the byte stream of the guest's "peapod.log"
- * port as QEMU wrote it, a sequence of LOG frames (CONTAINER, STREAM,
- * TIME_NS, DATA). Damaged stretches are skipped, the way the guest protocol
+ * Reads the container log: the byte stream of the guest's "peapod.log" port
+ * as the VM's log writer stored it, capped and rotated over a ring of files
+ * ({@link RotatedLog}), a sequence of LOG frames (CONTAINER, STREAM, TIME_NS,
+ * DATA). Damaged stretches are skipped, the way the guest protocol
  * resynchronises on the next magic.
  *
- * <p>QEMU truncates the file when it starts a VM, so it holds the output of
- * the current (or last) boot. A following reader notices a truncation and
- * starts over from the beginning of the new boot's output.
+ * <p>The files are truncated when a VM is launched, so they hold the newest
+ * output of the current (or last) boot. A following reader goes on into the
+ * next file at each rotation, and notices a truncation and starts over from
+ * the beginning of the new boot's output.
  */
 public final class LogFileReader {
 
@@ -43,9 +45,12 @@ public final class LogFileReader {
   private static final Duration POLL = Duration.ofMillis(100);
 
   private final Path file;
+  private final RotatedLog log;
 
+  /** @param file the log's base file; its rotated siblings are read too (see {@link RotatedLog}) */
   public LogFileReader(Path file) {
     this.file = file;
+    this.log = new RotatedLog(file);
   }
 
   /** Every record now in the file, filtered and tailed as {@code query} says, ignoring follow. */
@@ -102,19 +107,40 @@ public final class LogFileReader {
         f.bytes(Wire.F_DATA).orElse(new byte[0]));
   }
 
-  /** Reads the file incrementally from where it last stopped. */
+  /**
+   * Reads the log incrementally from where it last stopped: the file it was in from its last
+   * position, then each newer file of the ring from its start (see {@link RotatedLog}). The bytes
+   * of the ring in order are one stream, so a frame cut by a rotation is decoded whole.
+   */
   private final class Cursor {
     private FrameCodec codec = new FrameCodec();
+    private Path current;
     private long position;
 
     /** The records completed by bytes appended since the last poll. */
     List<LogRecord> poll() {
       List<LogRecord> out = new ArrayList<>();
-      try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-        if (ch.size() < position) {
-          codec = new FrameCodec(); // truncated: a new boot started writing
-          position = 0;
-        }
+      List<Path> order = log.oldestFirst();
+      int i = current == null ? -1 : order.indexOf(current);
+      if (i < 0 || size(current) < position) {
+        // First poll, or the file shrank: a new boot started writing (all files truncated at launch),
+        // or this reader fell a whole ring behind. Start over with the oldest file.
+        codec = new FrameCodec();
+        i = 0;
+        current = order.get(0);
+        position = 0;
+      }
+      read(out);
+      while (i < order.size() - 1) {
+        current = order.get(++i);
+        position = 0;
+        read(out);
+      }
+      return out;
+    }
+
+    private void read(List<LogRecord> out) {
+      try (FileChannel ch = FileChannel.open(current, StandardOpenOption.READ)) {
         ByteBuffer buf = ByteBuffer.allocate(64 * 1024);
         int n;
         while ((n = ch.read(buf.clear(), position)) > 0) {
@@ -123,11 +149,18 @@ public final class LogFileReader {
           drain(out);
         }
       } catch (NoSuchFileException e) {
-        return out;
+        // not written yet
       } catch (IOException e) {
-        throw new UncheckedIOException("cannot read container log " + file, e);
+        throw new UncheckedIOException("cannot read container log " + current, e);
       }
-      return out;
+    }
+
+    private long size(Path file) {
+      try {
+        return java.nio.file.Files.size(file);
+      } catch (IOException e) {
+        return 0;
+      }
     }
 
     private void drain(List<LogRecord> out) {
@@ -139,7 +172,7 @@ public final class LogFileReader {
             LOG.log(System.Logger.Level.WARNING, "skipping a damaged record in " + file + ": " + e.getMessage());
           }
         } else {
-          LOG.log(System.Logger.Level.DEBUG, "skipping " + item.get() + " in " + file);
+          LOG.log(System.Logger.Level.DEBUG, "skipping " + item.get() + " in " + current);
         }
       }
     }

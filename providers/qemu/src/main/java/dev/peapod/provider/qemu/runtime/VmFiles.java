@@ -73,6 +73,31 @@ public record VmFiles(Path dir) {
     return dir.resolve("lifeline.sock");
   }
 
+  /** QEMU's socket for the "peapod.log" port, which the container log's writer connects to. */
+  public Path containersLogSocket() {
+    return dir.resolve("log.sock");
+  }
+
+  /** QEMU's socket for the serial console, which the console's writer connects to. */
+  public Path consoleSocket() {
+    return dir.resolve("console.sock");
+  }
+
+  /** The container log's writer: {@code pid starttime}. */
+  public Path containersLogWriterPid() {
+    return dir.resolve("log-writer.pid");
+  }
+
+  /** The console's writer: {@code pid starttime}. */
+  public Path consoleWriterPid() {
+    return dir.resolve("console-writer.pid");
+  }
+
+  /** What the log writers (socat and rotatelogs) said. */
+  public Path logWritersLog() {
+    return dir.resolve("log-writers.err");
+  }
+
   /** QEMU's monitor (QMP) socket. */
   public Path qmpSocket() {
     return dir.resolve("qmp.sock");
@@ -90,17 +115,20 @@ public record VmFiles(Path dir) {
 
   /**
    * The files a running QEMU has open or listens on, in the order a hand-over moves them. QEMU
-   * reaches each through an open descriptor (logs, the 9p export) or a socket bound to the file's
-   * inode, so a rename within the file system does not disturb it.
+   * reaches each through an open descriptor (the 9p export) or a socket bound to the file's
+   * inode, so a rename within the file system does not disturb it. The logs' rotated files
+   * ({@code console.log.1}, ...) move with their base file.
    */
   public List<Path> runtimeFiles() {
     return List.of(ctlSocket(), qmpSocket(), lifeline(), pidFile(), console(), containersLog(), imageShare(),
-        hostFiles(), netSocket(), netPidFile(), netLog());
+        hostFiles(), netSocket(), netPidFile(), netLog(), containersLogSocket(), consoleSocket(),
+        containersLogWriterPid(), consoleWriterPid(), logWritersLog());
   }
 
   /** Why the sockets cannot be created at these paths, if they cannot. */
   public Optional<String> socketPathProblem() {
-    for (Path socket : new Path[] {ctlSocket(), qmpSocket(), lifeline(), netSocket()}) {
+    for (Path socket : new Path[] {ctlSocket(), qmpSocket(), lifeline(), netSocket(), containersLogSocket(),
+        consoleSocket()}) {
       int bytes = socket.toString().getBytes(StandardCharsets.UTF_8).length;
       if (bytes > MAX_SOCKET_PATH_BYTES) {
         return Optional.of("unix socket path " + socket + " is " + bytes + " bytes, more than the "

@@ -79,7 +79,8 @@ class UmaskIT {
       }
     }
     assertEquals(List.of(), open, "open to others under umask 000");
-    for (String name : List.of("qmp.sock", "ctl.sock", "net.sock", "console.log", "containers.log", "passt.log")) {
+    for (String name : List.of("qmp.sock", "ctl.sock", "net.sock", "log.sock", "console.sock", "console.log", "console.log.1",
+        "containers.log", "containers.log.1", "passt.log", "log-writer.pid", "log-writers.err")) {
       assertTrue(Files.exists(pod.resolve(name), LinkOption.NOFOLLOW_LINKS), name + " was checked");
     }
   }

@@ -102,4 +102,45 @@ class LogFileReaderTest {
       assertEquals("rebooted", it.next().text());
     }
   }
+
+  /** Writes {@code bytes} to {@code file} and gives it mtime {@code second} (as rotatelogs' ring writes would). */
+  private static void write(Path file, long second, byte[] bytes, StandardOpenOption... options) throws Exception {
+    Files.write(file, bytes, options);
+    Files.setLastModifiedTime(file, java.nio.file.attribute.FileTime.fromMillis(second * 1000));
+  }
+
+  @Test
+  void readsTheRingFromItsOldestFileAndDecodesAFrameCutByARotation() throws Exception {
+    Path base = tmp.resolve("containers.log");
+    byte[] cut = record("a", 1, 3, "three");
+    // Ring of 3, written containers.log.1 -> .2 -> containers.log: .1 is the oldest.
+    write(tmp.resolve("containers.log.1"), 10, record("a", 1, 1, "one"));
+    ByteArrayOutputStream second = new ByteArrayOutputStream();
+    second.writeBytes(record("a", 1, 2, "two"));
+    second.writeBytes(java.util.Arrays.copyOf(cut, 7));
+    write(tmp.resolve("containers.log.2"), 20, second.toByteArray());
+    write(base, 20, java.util.Arrays.copyOfRange(cut, 7, cut.length)); // same tick as .2: later in the ring
+
+    assertEquals(List.of("a:one", "a:two", "a:three"), texts(new LogFileReader(base).read(LogQuery.ALL)));
+  }
+
+  @Test
+  @Timeout(10)
+  void followGoesOnIntoTheNextFileAtARotation() throws Exception {
+    Path base = tmp.resolve("containers.log");
+    Path one = tmp.resolve("containers.log.1");
+    write(base, 10, record("a", 1, 1, "first"));
+    write(one, 5, new byte[0]);
+    LogQuery follow = new LogQuery(Optional.empty(), true, OptionalInt.empty());
+    try (Stream<LogRecord> stream = new LogFileReader(base).stream(follow)) {
+      Iterator<LogRecord> it = stream.iterator();
+      assertEquals("first", it.next().text());
+      write(base, 11, record("a", 1, 2, "last before the rotation"), StandardOpenOption.APPEND);
+      write(one, 11, record("a", 1, 3, "first after it"), StandardOpenOption.TRUNCATE_EXISTING);
+      assertEquals("last before the rotation", it.next().text());
+      assertEquals("first after it", it.next().text());
+      write(base, 12, record("a", 1, 4, "the ring came round"), StandardOpenOption.TRUNCATE_EXISTING);
+      assertEquals("the ring came round", it.next().text());
+    }
+  }
 }

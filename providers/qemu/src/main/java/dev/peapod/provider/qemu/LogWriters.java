@@ -1,0 +1,222 @@
+package dev.peapod.provider.qemu;
+
+import dev.peapod.provider.qemu.logs.LogLimits;
+import dev.peapod.provider.qemu.logs.RotatedLog;
+import dev.peapod.provider.qemu.runtime.HostProcess;
+import dev.peapod.provider.qemu.runtime.PrivateFiles;
+import dev.peapod.provider.qemu.runtime.VmFiles;
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * A VM's log writers: one process per log (the container log and the serial console) that takes
+ * what QEMU's chardev socket gives and stores it capped and rotated ({@link RotatedLog}).
+ *
+ * <p>Why not QEMU's chardev {@code file}, as before: it grows without bound, and QEMU cannot rotate
+ * it. Why a process per VM and not QMP {@code chardev-change} to a new file when one is full: that
+ * needs someone watching every VM's files all the time, and with the CLI alone nobody runs between
+ * commands; a writer beside each VM caps its logs whether or not anyone looks. The writer is
+ * Apache's {@code rotatelogs} (apache2-utils): a ring of {@code n} files of a size cap, written
+ * with plain appends, nothing else; socat connects it to QEMU's socket ({@code nofork}, the socket
+ * as its stdin), as for passt.
+ *
+ * <p>Nothing waits for a writer. QEMU's chardev socket never blocks: without a client it drops what
+ * the guest writes. guest-init's log port is non-blocking and drops records (counting them on the
+ * console) while the host side is detached or full. So a writer that is slow, killed or not yet
+ * connected costs output, never the VM. A writer is started right after QEMU launches, before any
+ * container runs; one that ended while its VM runs is started again by the next look at the pod,
+ * as passt is ({@link #repair}); QEMU's server socket accepts the new one. The kernel's early
+ * messages are held in its log buffer until its serial console registers, later than a writer
+ * connects.
+ */
+final class LogWriters {
+
+  private static final Duration READY_TIMEOUT = Duration.ofSeconds(10);
+  private static final Duration POLL = Duration.ofMillis(10);
+
+  /** One of the VM's logs: its base file, QEMU's socket for it, the writer's pid file, its limits. */
+  record Log(String name, Path base, Path socket, Path pidFile, LogLimits limits) {
+    RotatedLog rotated() {
+      return new RotatedLog(base);
+    }
+  }
+
+  /** A writer could not be started; the message says why. */
+  static final class LogWriterException extends RuntimeException {
+    LogWriterException(String message) {
+      super(message);
+    }
+  }
+
+  private final String rotatelogs;
+  private final LogLimits containers;
+
+  /**
+   * @param rotatelogs the rotatelogs binary, a path or a name looked up in PATH
+   * @param containers the container log's limits (the console's are {@link LogLimits#CONSOLE})
+   */
+  LogWriters(String rotatelogs, LogLimits containers) {
+    this.rotatelogs = rotatelogs;
+    this.containers = containers;
+  }
+
+  /** The VM's two logs. */
+  List<Log> logs(VmFiles files) {
+    return List.of(
+        new Log("container log", files.containersLog(), files.containersLogSocket(), files.containersLogWriterPid(),
+            containers),
+        new Log("console", files.console(), files.consoleSocket(), files.consoleWriterPid(), LogLimits.CONSOLE));
+  }
+
+  /**
+   * Before a launch: every file of both rings exists, empty and 0600 (rotatelogs keeps the mode of a
+   * file it truncates), and files of a longer ring from an earlier configuration are gone.
+   */
+  void prepare(VmFiles files) throws IOException {
+    for (Log log : logs(files)) {
+      List<Path> ring = log.rotated().ring(log.limits().files());
+      for (Path stale : log.rotated().ring()) {
+        if (!ring.contains(stale)) {
+          Files.deleteIfExists(stale);
+        }
+      }
+      for (Path file : ring) {
+        PrivateFiles.privateFile(file);
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
+          ch.truncate(0);
+        }
+      }
+    }
+  }
+
+  /** The argv that connects to {@code log}'s socket (relative to the pod directory) and runs rotatelogs on it. */
+  List<String> argv(Log log) {
+    String exec = "EXEC:" + rotatelogs + " -f -n " + log.limits().files() + " " + log.base().getFileName()
+        + " " + log.limits().maxFileBytes() + "B";
+    if (!exec.matches("EXEC:[A-Za-z0-9./ _-]+")) {
+      throw new IllegalArgumentException("not a rotatelogs command Peapod makes: " + exec);
+    }
+    return List.of("setsid", "socat", "UNIX-CONNECT:" + log.socket().getFileName(), exec + ",nofork");
+  }
+
+  /** Starts both writers of a VM whose QEMU just launched, and waits until each is connected. */
+  void start(VmFiles files) {
+    for (Log log : logs(files)) {
+      start(files, log);
+    }
+  }
+
+  /**
+   * Starts a writer for each log whose writer has ended while the VM runs; returns the logs it
+   * started one for. A VM launched before Peapod rotated logs (no log sockets) is left alone.
+   */
+  List<String> repair(VmFiles files) {
+    List<String> repaired = new ArrayList<>();
+    for (Log log : logs(files)) {
+      if (Files.exists(log.socket()) && running(log).isEmpty()) {
+        start(files, log);
+        repaired.add(log.name());
+      }
+    }
+    return repaired;
+  }
+
+  /** Whether every writer of a VM that has them runs. */
+  boolean allRunning(VmFiles files) {
+    return logs(files).stream().allMatch(log -> !Files.exists(log.socket()) || running(log).isPresent());
+  }
+
+  /**
+   * Stops the VM's writers (a hand-over moves their files; writers started in the new directory
+   * take over). What the guest writes meanwhile is dropped.
+   */
+  void stop(VmFiles files) {
+    for (Log log : logs(files)) {
+      running(log).ifPresent(handle -> {
+        handle.destroy();
+        try {
+          handle.onExit().get(2, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (Exception e) {
+          handle.destroyForcibly();
+        }
+      });
+    }
+  }
+
+  private void start(VmFiles files, Log log) {
+    Process process;
+    try {
+      PrivateFiles.privateFile(files.logWritersLog());
+      process = new ProcessBuilder(argv(log))
+          .directory(files.dir().toFile())
+          .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+          .redirectOutput(ProcessBuilder.Redirect.appendTo(files.logWritersLog().toFile()))
+          .redirectErrorStream(true)
+          .start();
+    } catch (IOException e) {
+      throw new LogWriterException("cannot start the " + log.name() + " writer (socat and rotatelogs from"
+          + " apache2-utils must be installed): " + e.getMessage());
+    }
+    long pid = process.pid();
+    long deadline = System.nanoTime() + READY_TIMEOUT.toNanos();
+    // socat execs rotatelogs once it is connected to QEMU's socket.
+    while (!HostProcess.commandLine(pid).map(cmd -> cmd.startsWith(rotatelogs + " ")).orElse(false)) {
+      if (!process.isAlive()) {
+        throw new LogWriterException("the " + log.name() + " writer exited with status " + process.exitValue()
+            + ": " + writersLog(files) + " (are socat and rotatelogs from apache2-utils installed?)");
+      }
+      if (System.nanoTime() > deadline) {
+        process.destroyForcibly();
+        throw new LogWriterException("the " + log.name() + " writer did not connect within "
+            + READY_TIMEOUT.toSeconds() + " s: " + writersLog(files));
+      }
+      sleep();
+    }
+    try {
+      PrivateFiles.privateFile(log.pidFile());
+      Files.writeString(log.pidFile(), pid + " " + HostProcess.startTime(pid).orElse(-1) + "\n");
+    } catch (IOException e) {
+      process.destroyForcibly();
+      throw new LogWriterException("cannot record the " + log.name() + " writer's pid in " + log.pidFile() + ": " + e);
+    }
+  }
+
+  private Optional<ProcessHandle> running(Log log) {
+    String[] recorded;
+    try {
+      recorded = Files.readString(log.pidFile()).trim().split(" ");
+      long pid = Long.parseLong(recorded[0]);
+      long startTime = Long.parseLong(recorded[1]);
+      if (!HostProcess.matches(pid, startTime, rotatelogs + " ")) {
+        return Optional.empty();
+      }
+      return ProcessHandle.of(pid);
+    } catch (IOException | NumberFormatException | ArrayIndexOutOfBoundsException e) {
+      return Optional.empty();
+    }
+  }
+
+  private static String writersLog(VmFiles files) {
+    try {
+      return Files.readString(files.logWritersLog()).strip().replace('\n', ' ');
+    } catch (IOException e) {
+      return "(no log: " + e.getMessage() + ")";
+    }
+  }
+
+  private static void sleep() {
+    try {
+      Thread.sleep(POLL.toMillis());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new LogWriterException("interrupted while waiting for a log writer");
+    }
+  }
+}
