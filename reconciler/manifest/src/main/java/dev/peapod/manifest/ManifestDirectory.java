@@ -15,7 +15,7 @@ import java.util.stream.Stream;
 
 /**
  * The desired state of a directory tree: every {@code *.yaml}, {@code *.yml} and {@code *.json}
- * file below it, read in sorted path order so that results and messages are the same on every
+ * file below it, and every {@code *.pod} (HyperContainer's pod files), read in sorted path order so that results and messages are the same on every
  * run. Files and directories whose names start with '.' (such as {@code .git}) are skipped. A pod
  * name declared in two files is an error naming both, and so is a ConfigMap or Secret.
  */
@@ -83,6 +83,6 @@ public final class ManifestDirectory {
 
   private static boolean isManifestName(Path file) {
     String name = file.getFileName().toString();
-    return name.endsWith(".yaml") || name.endsWith(".yml") || name.endsWith(".json");
+    return name.endsWith(".yaml") || name.endsWith(".yml") || name.endsWith(".json") || name.endsWith(".pod");
   }
 }

@@ -43,10 +43,36 @@ public final class ManifestParser {
 
   /**
    * Reads {@code content} as the file {@code name}. A name ending in {@code .json} is read as
-   * JSON; anything else as YAML (of which JSON is, nearly, a subset).
+   * JSON, and so is any file whose text is a JSON value (it starts with <code>{</code> or
+   * {@code [}): HyperContainer pod files are JSON indented with tabs, which YAML forbids. Anything
+   * else is read as YAML.
    */
   public static ParseResult parse(String name, String content) {
-    return parse(name, content, name.endsWith(".json"));
+    if (name.endsWith(".json")) {
+      return parse(name, content, true);
+    }
+    if (looksLikeJson(content)) {
+      ParseResult json = parse(name, content, true);
+      // A YAML flow mapping also starts with "{"; if it is not JSON, YAML has the last word.
+      boolean invalidJson = json.diagnostics().all().stream().anyMatch(d -> d.message().startsWith("invalid JSON"));
+      if (!invalidJson || content.indexOf('\t') >= 0) {
+        return json;
+      }
+    }
+    return parse(name, content, false);
+  }
+
+  private static boolean looksLikeJson(String content) {
+    for (int i = 0; i < content.length(); i++) {
+      char c = content.charAt(i);
+      if (c == '{' || c == '[') {
+        return true;
+      }
+      if (!Character.isWhitespace(c) && c != '\uFEFF') {
+        return false;
+      }
+    }
+    return false;
   }
 
   /**

@@ -94,16 +94,10 @@ class ConversionTest {
     assertEquals(List.of(
         f + ":5:50: containers[0].files: files are not supported by Peapod: Peapod does not"
             + " inject files into containers; build them into the image or mount a hostPath volume",
-        f + ":6:23: containers[0].restartPolicy: a container restart policy different from the"
-            + " pod's is not supported by Peapod; set restartPolicy on the pod",
         f + ":8:69: volumes[0].format: volume format \"raw\" is not supported by Peapod: only host"
             + " directories (vfs) and empty volumes (no source)",
         f + ":9:12: files: files are not supported by Peapod: Peapod does not inject files into"
             + " containers; build them into the image or mount a hostPath volume",
-        f + ":10:38: portmappings[0].containerPort: port ranges are not supported by Peapod;"
-            + " list each port",
-        f + ":10:63: portmappings[0].hostPort: port ranges are not supported by Peapod; list each"
-            + " port",
         f + ":11:3: interfaces: field not supported by Peapod (pods use the VM's user-mode"
             + " network)"),
         result.diagnostics().all().stream().map(Object::toString).toList());

@@ -186,7 +186,8 @@ public final class ManifestToPodSpec {
     }
     for (int i = 0; i < spec.containers().size(); i++) {
       ContainerDecl decl = spec.containers().get(i);
-      containers.add(container(manifest, "spec.containers[" + i + "]", decl, restart, env, problems));
+      RestartPolicy own = decl.restartPolicy() == null ? restart : RestartPolicy.valueOf(decl.restartPolicy().name());
+      containers.add(container(manifest, "spec.containers[" + i + "]", decl, own, env, problems));
       ports.addAll(forwards(decl));
     }
     env.warnings().forEach(w -> warnings.add(new Diagnostic(Severity.WARNING, manifest.origin().file(),

@@ -123,6 +123,9 @@ public final class CanonicalForm {
     if (c.stdio().tty()) {
       out.put("tty", true);
     }
+    if (c.restartPolicy() != null) { // left out when the pod's, so such containers hash as before
+      out.put("restartPolicy", c.restartPolicy().manifestName());
+    }
     return out;
   }
 

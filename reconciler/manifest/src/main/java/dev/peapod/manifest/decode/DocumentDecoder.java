@@ -39,7 +39,8 @@ public final class DocumentDecoder {
     ManifestOrigin origin = new ManifestOrigin(
         problems.file(), root.position().line(), root.position().column(), kind, root);
     if (kind == ManifestKind.HYPERCONTAINER) {
-      return MapReader.open(root, Shapes.HYPER_POD, FieldPath.ROOT, problems)
+      SourceMap folded = HyperKeyFolding.fold(root, Shapes.HYPER_POD, FieldPath.ROOT, problems);
+      return MapReader.open(folded, Shapes.HYPER_POD, FieldPath.ROOT, problems)
           .map(HyperPodDecoder::decode)
           .map(d -> new PodManifest(origin, d.metadata(), d.spec()));
     }
@@ -54,8 +55,8 @@ public final class DocumentDecoder {
     Optional<String> apiVersion = text(root, "apiVersion");
     Optional<String> kind = text(root, "kind");
     if (apiVersion.isEmpty() && kind.isEmpty() && root.entry("apiVersion").isEmpty()
-        && root.entry("kind").isEmpty() && (root.entry("id").isPresent()
-            || root.entry("containers").isPresent())) {
+        && root.entry("kind").isEmpty() && root.entries().stream().anyMatch(
+            e -> e.key().equalsIgnoreCase("id") || e.key().equalsIgnoreCase("containers"))) {
       return Optional.of(ManifestKind.HYPERCONTAINER);
     }
     if (kind.isEmpty() || apiVersion.isEmpty()) {

@@ -30,8 +30,10 @@ import java.util.Optional;
  * A HyperContainer pod file (hyperd's {@code UserPod}, JSON or YAML) converted to the Peapod
  * model. hyperd's {@code entrypoint} becomes {@code command} and its {@code command} becomes
  * {@code args}, as both override the image's ENTRYPOINT and CMD respectively. Pod-level {@code
- * portmappings} belong to the first container (ports are pod-wide anyway). hyperd's default
- * restart policy was {@code never}, so that is the default here too.
+ * portmappings} belong to the first container (ports are pod-wide anyway); their port ranges map one
+ * to one. hyperd's default restart policy was {@code never}, so that is the default here too; a
+ * container's own {@code restartPolicy} is kept for that container. Keys are matched ignoring case,
+ * as Go's {@code encoding/json} matched them ({@link HyperKeyFolding}).
  */
 final class HyperPodDecoder {
   private HyperPodDecoder() {}
@@ -190,15 +192,13 @@ final class HyperPodDecoder {
     List<MountDecl> mounts = new ArrayList<>();
     r.objects("volumes", Shapes.HYPER_VOLUME_REF).forEach(v -> mounts.add(mount(v, sites)));
     RunAs runAs = r.object("user", Shapes.HYPER_USER).map(HyperPodDecoder::user).orElse(RunAs.IMAGE_DEFAULT);
-    restartPolicy(r, "restartPolicy").filter(p -> p != podPolicy).ifPresent(p ->
-        r.problems().error(r.peek("restartPolicy").orElseThrow(), r.path("restartPolicy"),
-            "a container restart policy different from the pod's is not supported by Peapod;"
-                + " set restartPolicy on the pod"));
+    // The guest restarts each container by its own policy, so hyperd's per-container one is kept.
+    RestartPolicy restart = restartPolicy(r, "restartPolicy").filter(p -> p != podPolicy).orElse(null);
     boolean tty = r.bool("tty").orElse(false);
     refuseFiles(r);
     r.finish();
     return new ContainerDecl(name, image, null, entrypoint, command, env, workdir, ports, mounts,
-        null, runAs, false).withStdio(tty ? HYPER_TTY : Stdio.NONE);
+        null, runAs, false).withStdio(tty ? HYPER_TTY : Stdio.NONE).withRestartPolicy(restart);
   }
 
   private static PortDecl port(MapReader p, PodSites sites) {
@@ -212,37 +212,69 @@ final class HyperPodDecoder {
     return forwarded(p, new PortDecl("", containerPort, hostPort, "", protocol), sites);
   }
 
-  /** {@code portmappings}: like ports, but hyperd also took port numbers as strings. */
+  /** At most this many ports in one range, so that a typo ("1-65535") cannot ask for every port. */
+  static final int MAX_RANGE = 1024;
+
+  /**
+   * {@code portmappings}: like ports, but hyperd took port numbers as strings too, and ranges
+   * ({@code "1300-1310"}), which map one to one: the first host port to the first container port,
+   * and so on, so both ranges must be as long. A single host port for a container range is refused,
+   * since only one container port could have it.
+   */
   private static List<PortDecl> portMappings(MapReader r, PodSites sites) {
     List<PortDecl> ports = new ArrayList<>();
     for (MapReader m : r.objects("portmappings", Shapes.HYPER_PORT_MAPPING)) {
-      int containerPort = portNumber(m, "containerPort");
-      int hostPort = portNumber(m, "hostPort");
+      Optional<int[]> containerPorts = portRange(m, "containerPort");
+      Optional<int[]> hostPorts = portRange(m, "hostPort");
       Protocol protocol = protocol(m);
       m.finish();
-      ports.add(forwarded(m, new PortDecl("", containerPort, hostPort, "", protocol), sites));
+      if (containerPorts.isEmpty() || hostPorts.isEmpty()) {
+        continue;
+      }
+      int[] inner = containerPorts.get();
+      int[] outer = hostPorts.get();
+      if (inner[1] - inner[0] != outer[1] - outer[0]) {
+        m.problems().error(m.peek("hostPort").orElseThrow(), m.path("hostPort"), (outer[1] - outer[0] + 1)
+            + " host port(s) for " + (inner[1] - inner[0] + 1) + " container port(s): a range maps one to one,"
+            + " so both must be as long");
+        continue;
+      }
+      for (int i = 0; i <= inner[1] - inner[0]; i++) {
+        ports.add(forwarded(m, new PortDecl("", inner[0] + i, outer[0] + i, "", protocol), sites));
+      }
     }
     return ports;
   }
 
-  private static int portNumber(MapReader m, String field) {
+  /** {first, last}: a number, a numeric string, or a string "FIRST-LAST". */
+  private static Optional<int[]> portRange(MapReader m, String field) {
     Optional<SourceNode> node = m.node(field);
     if (node.isEmpty()) {
       m.problems().error(m.position(), m.path(field), "required field is missing");
-      return 0;
+      return Optional.empty();
     }
     if (node.get() instanceof SourceScalar s && s.type() == ScalarType.STRING) {
-      if (s.text().contains("-")) {
-        m.problems().error(s, m.path(field), "port ranges are not supported by Peapod; list each port");
-        return 0;
+      java.util.regex.Matcher range = java.util.regex.Pattern.compile("\\s*([0-9]{1,5})\\s*(?:-\\s*([0-9]{1,5})\\s*)?")
+          .matcher(s.text());
+      if (!range.matches()) {
+        m.problems().error(s, m.path(field), "expected a port number or a range FIRST-LAST, got \"" + s.text() + "\"");
+        return Optional.empty();
       }
-      if (!s.text().matches("[0-9]{1,5}")) {
-        m.problems().error(s, m.path(field), "expected a port number, got \"" + s.text() + "\"");
-        return 0;
+      int first = Integer.parseInt(range.group(1));
+      int last = range.group(2) == null ? first : Integer.parseInt(range.group(2));
+      if (first < 1 || last > 65535 || first > last) {
+        m.problems().error(s, m.path(field), "invalid port range \"" + s.text() + "\": ports are 1-65535, first"
+            + " not above last");
+        return Optional.empty();
       }
-      node = Optional.of(new SourceScalar(s.position(), ScalarType.INTEGER, s.text()));
+      if (last - first + 1 > MAX_RANGE) {
+        m.problems().error(s, m.path(field), "port range \"" + s.text() + "\" has " + (last - first + 1)
+            + " ports; at most " + MAX_RANGE + " in one mapping");
+        return Optional.empty();
+      }
+      return Optional.of(new int[] {first, last});
     }
-    return m.asInteger(node.get(), m.path(field), 1, 65535).orElse(0L).intValue();
+    return m.asInteger(node.get(), m.path(field), 1, 65535).map(p -> new int[] {p.intValue(), p.intValue()});
   }
 
   private static Protocol protocol(MapReader p) {

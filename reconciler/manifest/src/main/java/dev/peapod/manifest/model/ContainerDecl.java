@@ -22,6 +22,8 @@ import java.util.Objects;
  *     keeps running beside the app containers (Kubernetes 1.29 sidecars); always false for app
  *     containers
  * @param stdio the main process's stdin and terminal
+ * @param restartPolicy this container's own policy, or null for the pod's (a HyperContainer file
+ *     may set one per container; Kubernetes app containers always take the pod's)
  */
 public record ContainerDecl(
     String name,
@@ -37,7 +39,8 @@ public record ContainerDecl(
     RunAs runAs,
     boolean sidecar,
     List<EnvFromDecl> envFrom,
-    Stdio stdio) {
+    Stdio stdio,
+    RestartPolicy restartPolicy) {
 
   public ContainerDecl {
     Objects.requireNonNull(name, "name");
@@ -53,6 +56,15 @@ public record ContainerDecl(
     runAs = runAs == null ? RunAs.IMAGE_DEFAULT : runAs;
     envFrom = List.copyOf(envFrom == null ? List.of() : envFrom);
     stdio = stdio == null ? Stdio.NONE : stdio;
+  }
+
+  /** A container with the pod's restart policy. */
+  public ContainerDecl(String name, String image, PullPolicy imagePullPolicy, List<String> command,
+      List<String> args, List<EnvVar> env, String workingDir, List<PortDecl> ports,
+      List<MountDecl> volumeMounts, Resources resources, RunAs runAs, boolean sidecar, List<EnvFromDecl> envFrom,
+      Stdio stdio) {
+    this(name, image, imagePullPolicy, command, args, env, workingDir, ports, volumeMounts, resources,
+        runAs, sidecar, envFrom, stdio, null);
   }
 
   /** A container without stdin or a terminal. */
@@ -73,7 +85,13 @@ public record ContainerDecl(
 
   public ContainerDecl withStdio(Stdio newStdio) {
     return new ContainerDecl(name, image, imagePullPolicy, command, args, env, workingDir, ports, volumeMounts,
-        resources, runAs, sidecar, envFrom, newStdio);
+        resources, runAs, sidecar, envFrom, newStdio, restartPolicy);
+  }
+
+  /** The same container with its own restart policy (null: the pod's). */
+  public ContainerDecl withRestartPolicy(RestartPolicy policy) {
+    return new ContainerDecl(name, image, imagePullPolicy, command, args, env, workingDir, ports, volumeMounts,
+        resources, runAs, sidecar, envFrom, stdio, policy);
   }
 
   /** A container that runs the image as it is. */
