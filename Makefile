@@ -5,11 +5,13 @@
 #   make test       every test: C unit tests, bounded fuzzing, guest-init in
 #                   real VMs, and the Maven build with its VM integration tests
 #   make bench      the benchmarks under bench/
+#   make agent-image   the node agent's container image (OCI layout in build/agent-image, from
+#                   Debian packages by mmdebstrap; ~1-2 min, not part of `make test`)
 
 MVN ?= mvn -B -ntp
 FUZZ_SECONDS ?= 60
 
-.PHONY: all kernel guest-init java test test-guest-init test-java bench clean
+.PHONY: all kernel guest-init java test test-guest-init test-java bench agent-image clean
 
 all: kernel guest-init java
 
@@ -34,6 +36,9 @@ test-java: kernel guest-init
 
 bench: all
 	bench/run-all
+
+agent-image: kernel guest-init java
+	scripts/agent-image build/agent-image
 
 clean:
 	rm -rf build

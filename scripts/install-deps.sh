@@ -13,6 +13,7 @@ packages=(
   # guest-init: static musl binary, libFuzzer target
   musl-tools clang libclang-rt-14-dev
   # the VMs and their root filesystems; each VM's network is a passt, which socat starts on QEMU's socket
+  # (what VMs need at run time is also in scripts/agent-image's package list: keep the two in step)
   qemu-system-x86 erofs-utils passt socat
   # each VM's container log and console are capped and rotated by rotatelogs, which socat starts on QEMU's sockets
   apache2-utils
@@ -31,6 +32,9 @@ packages=(
   openssl
   # the controller's systemd unit is checked with systemd-analyze verify
   systemd
+  # the node agent's container image (scripts/agent-image) is a Debian root made by mmdebstrap
+  # (gpg: it reads the archive keyring with it)
+  mmdebstrap gpg
 )
 
 missing=()

@@ -13,6 +13,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.peapod.provider.PodState;
 import dev.peapod.provider.qemu.QemuProvider;
 import io.quarkus.test.common.QuarkusTestResource;
@@ -29,6 +31,10 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
@@ -160,6 +166,36 @@ class DirectorySourceIT {
     assertTrue(metrics.contains("peapod_source_last_sync_seconds{source=\"pods\"}"), "last sync time");
     assertEquals("rw-------", PosixFilePermissions.toString(
         Files.getPosixFilePermissions(ControllerHome.home.resolve("api-token"))));
+  }
+
+  /**
+   * The chart's Grafana dashboard queries only what a real controller serves: by now this one has
+   * created, started, replaced, recreated and booted pods and read a broken revision, so every
+   * family the dashboard uses has samples. A renamed metric, or a panel querying one that does not
+   * exist, fails here instead of showing "No data" on someone's Grafana.
+   */
+  @Test
+  @Order(8)
+  void everyMetricTheGrafanaDashboardQueriesIsServed() throws Exception {
+    JsonNode dashboard = new ObjectMapper().readTree(
+        ControllerHome.REPO.resolve("charts/peapod/dashboards/peapod.json").toFile());
+    Set<String> queried = new TreeSet<>();
+    for (JsonNode expr : dashboard.findValues("expr")) {
+      Matcher metric = Pattern.compile("\\bpeapod_[a-z0-9_]+").matcher(expr.asText());
+      while (metric.find()) {
+        queried.add(metric.group());
+      }
+    }
+    assertTrue(queried.containsAll(List.of("peapod_reconcile_duration_seconds_bucket", "peapod_queue_depth",
+        "peapod_actions_total", "peapod_pods", "peapod_boot_duration_seconds_bucket",
+        "peapod_source_last_sync_seconds", "peapod_source_sync_failures_total")), queried::toString);
+    Set<String> served = new TreeSet<>();
+    given().get("/q/metrics").then().statusCode(200).extract().asString().lines()
+        .filter(line -> line.startsWith("peapod_"))
+        .forEach(line -> served.add(line.split("[{ ]", 2)[0]));
+    Set<String> missing = new TreeSet<>(queried);
+    missing.removeAll(served);
+    assertEquals(Set.of(), missing, "queried by the dashboard but not served; served: " + served);
   }
 
   @Test

@@ -7,6 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.marcnuri.helm.Helm;
 import com.marcnuri.helm.LintResult;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.KubernetesResource;
@@ -15,6 +18,7 @@ import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
 import io.fabric8.kubernetes.api.model.rbac.PolicyRule;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import java.lang.reflect.Method;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -70,7 +74,7 @@ class ChartTest {
   @Test
   void rendersObjectsThatParseWithNoUnknownField() throws Exception {
     List<HasMetadata> objects = render(Map.of());
-    assertEquals(Set.of("ServiceAccount", "ClusterRole", "ClusterRoleBinding", "DaemonSet"),
+    assertEquals(Set.of("ServiceAccount", "ClusterRole", "ClusterRoleBinding", "DaemonSet", "ConfigMap"),
         objects.stream().map(HasMetadata::getKind).collect(Collectors.toSet()));
     for (HasMetadata object : objects) {
       List<String> unknown = new ArrayList<>();
@@ -89,6 +93,30 @@ class ChartTest {
         .getPath());
     assertEquals("true", agent.getSpec().getTemplate().getMetadata().getAnnotations().get("prometheus.io/scrape"));
     assertEquals("peapod-system", agent.getMetadata().getNamespace());
+  }
+
+  /**
+   * The dashboard's ConfigMap carries the label Grafana's sidecar selects on and the chart's
+   * dashboards/peapod.json unchanged, which parses as JSON (DirectorySourceIT checks that every
+   * metric it queries is served); values turn it off or move it.
+   */
+  @Test
+  void theDashboardIsAConfigMapTheGrafanaSidecarFinds() throws Exception {
+    ConfigMap dashboard = only(render(Map.of()), ConfigMap.class);
+    assertEquals("peapod-dashboard", dashboard.getMetadata().getName());
+    assertEquals("peapod-system", dashboard.getMetadata().getNamespace());
+    assertEquals("1", dashboard.getMetadata().getLabels().get("grafana_dashboard"));
+    String json = Files.readString(CHART.resolve("dashboards/peapod.json"));
+    assertEquals(json.strip(), dashboard.getData().get("peapod.json"));
+    JsonNode parsed = new ObjectMapper().readTree(dashboard.getData().get("peapod.json"));
+    assertEquals("peapod", parsed.get("uid").asText());
+    assertTrue(parsed.get("panels").size() >= 8, "panels");
+
+    assertTrue(render(Map.of("dashboard.enabled", false)).stream().noneMatch(ConfigMap.class::isInstance));
+    ConfigMap moved = only(render(Map.of("dashboard.namespace", "monitoring", "dashboard.annotations.grafana_folder",
+        "Peapod")), ConfigMap.class);
+    assertEquals("monitoring", moved.getMetadata().getNamespace());
+    assertEquals("Peapod", moved.getMetadata().getAnnotations().get("grafana_folder"));
   }
 
   @Test
