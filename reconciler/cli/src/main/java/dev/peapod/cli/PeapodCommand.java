@@ -3,6 +3,7 @@ package dev.peapod.cli;
 import dev.peapod.cli.controller.ControllerCommands;
 import dev.peapod.cli.controller.SourcesCommand;
 import dev.peapod.cli.image.ImageCommand;
+import dev.peapod.cli.volume.VolumeCommand;
 import dev.peapod.cli.pod.PodCreateCommand;
 import dev.peapod.cli.pod.PodExecCommand;
 import dev.peapod.cli.pod.PodInspectCommand;
@@ -58,7 +59,7 @@ public final class PeapodCommand implements Runnable {
   static final List<Class<?>> SUBCOMMANDS = List.of(VersionCommand.class, PodListCommand.class,
       PodCreateCommand.class, PodRunCommand.class, PodStartCommand.class, PodStopCommand.class,
       PodRemoveCommand.class, PodReplaceCommand.class, PodInspectCommand.class, PodLogsCommand.class,
-      PodExecCommand.class, PlanCommand.class, ApplyCommand.class, ImageCommand.class, SourcesCommand.class,
+      PodExecCommand.class, PlanCommand.class, ApplyCommand.class, ImageCommand.class, VolumeCommand.class, SourcesCommand.class,
       ControllerCommands.Sync.class, ControllerCommands.Suspend.class, ControllerCommands.Resume.class);
 
   @Spec
@@ -143,7 +144,23 @@ public final class PeapodCommand implements Runnable {
     commandLine.setExecutionExceptionHandler(new ErrorReporter())
         .setCaseInsensitiveEnumValuesAllowed(true);
     setUsageExitCode(commandLine);
+    commandLine.getSubcommands().values().forEach(PeapodCommand::addHelpOption);
     return commandLine;
+  }
+
+  /**
+   * {@code -h}/{@code --help} on every command below the root: it prints that command's usage and
+   * exits 0 before anything is checked, so {@code peapod run --help} is not answered with
+   * "Missing required option" nor {@code peapod image --help} with "Unknown option". Added here
+   * rather than as each command's mixin so that no command can be left without it.
+   */
+  private static void addHelpOption(CommandLine command) {
+    CommandSpec spec = command.getCommandSpec();
+    if (spec.findOption("--help") == null && spec.findOption("-h") == null) {
+      spec.addOption(picocli.CommandLine.Model.OptionSpec.builder("-h", "--help")
+          .usageHelp(true).description("Show this help message and exit.").build());
+    }
+    command.getSubcommands().values().forEach(PeapodCommand::addHelpOption);
   }
 
   private static void setUsageExitCode(CommandLine commandLine) {

@@ -127,7 +127,7 @@ class PlanApplyIT {
     String workerBoot = bootId("worker");
     write("worker", "it/bb:1", "hello", "  vm: {memory: 160Mi}\n");
     Result memoryPlan = assertPlan("-/+ worker: recreate (new VM)", null);
-    assertTrue(memoryPlan.out().contains("because VM memory changed (needs a new VM)\n"
+    assertTrue(memoryPlan.out().contains("because VM memory changed (needs a new VM: CPUs and memory are not resized in place)\n"
         + "        ~ spec.vm.memory: \"128Mi\" -> \"160Mi\"\n"), memoryPlan::toString);
     apply();
     assertNotEquals(workerBoot, bootId("worker"));

@@ -2,6 +2,7 @@ package dev.peapod.manifest;
 
 import dev.peapod.manifest.diag.Diagnostics;
 import dev.peapod.manifest.model.ConfigObject;
+import dev.peapod.manifest.model.ClaimDecl;
 import dev.peapod.manifest.model.PodManifest;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -38,8 +39,10 @@ public final class ManifestDirectory {
     // Parsing is most of the time for a large repository: files are parsed in parallel, and the
     // results merged in path order, so messages and duplicate reports do not depend on timing.
     List<ParseResult> parsed = files.parallelStream().map(ManifestParser::parse).toList();
+    List<ClaimDecl> claims = new ArrayList<>();
     for (ParseResult result : parsed) {
       diagnostics.addAll(result.diagnostics());
+      claims.addAll(result.claims());
       for (PodManifest pod : result.manifests()) {
         PodManifest earlier = byName.putIfAbsent(pod.name(), pod);
         if (earlier != null) {
@@ -57,7 +60,8 @@ public final class ManifestDirectory {
         }
       }
     }
-    return new ParseResult(pods, diagnostics, configs);
+    // A claim's document may be in another file than the pods that use it.
+    return new ParseResult(ClaimBinding.bind(pods, claims), diagnostics, configs, claims);
   }
 
   /** Manifest files under {@code dir}, sorted by their path relative to it. */

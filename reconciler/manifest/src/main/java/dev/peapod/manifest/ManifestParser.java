@@ -118,7 +118,8 @@ public final class ManifestParser {
         pods.add(pod.get());
       }
     }
-    return new ParseResult(pods, diagnostics.sortedByPosition(), configs);
+    return new ParseResult(ClaimBinding.bind(pods, decoder.claims()), diagnostics.sortedByPosition(),
+        configs, decoder.claims());
   }
 
 }

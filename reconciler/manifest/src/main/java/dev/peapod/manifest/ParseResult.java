@@ -2,6 +2,7 @@ package dev.peapod.manifest;
 
 import dev.peapod.manifest.diag.Diagnostics;
 import dev.peapod.manifest.model.ConfigObject;
+import dev.peapod.manifest.model.ClaimDecl;
 import dev.peapod.manifest.model.PodManifest;
 import java.util.List;
 
@@ -11,12 +12,21 @@ import java.util.List;
  *
  * @param manifests valid pods, in file and document order
  * @param diagnostics errors and warnings, in the order found
- * @param configObjects the valid ConfigMap and Secret documents next to the pods, in file order
+  * @param configObjects the valid ConfigMap and Secret documents next to the pods, in file order
+ * @param claims the {@code kind: PersistentVolumeClaim} documents read beside the pods (already
+ *     bound to the pods' claim volumes)
  */
-public record ParseResult(List<PodManifest> manifests, Diagnostics diagnostics, List<ConfigObject> configObjects) {
+public record ParseResult(List<PodManifest> manifests, Diagnostics diagnostics, List<ConfigObject> configObjects,
+    List<ClaimDecl> claims) {
   public ParseResult {
     manifests = List.copyOf(manifests);
     configObjects = List.copyOf(configObjects);
+    claims = List.copyOf(claims == null ? List.of() : claims);
+  }
+
+  /** Pods and ConfigMaps or Secrets, no claim documents. */
+  public ParseResult(List<PodManifest> manifests, Diagnostics diagnostics, List<ConfigObject> configObjects) {
+    this(manifests, diagnostics, configObjects, List.of());
   }
 
   /** Pods only, no ConfigMaps or Secrets. */

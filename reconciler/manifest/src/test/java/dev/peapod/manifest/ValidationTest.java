@@ -77,7 +77,7 @@ class ValidationTest {
             + " (Peapod does not run health checks; a liveness probe that never restarts anything"
             + " would be a silent change of behaviour)",
         "pods/web.yaml:13:5: spec.volumes[0].configMap: field not supported by Peapod (supported"
-            + " volume types: emptyDir, hostPath)"),
+            + " volume types: emptyDir, hostPath, persistentVolumeClaim)"),
         diagnostics(peapod(C, "- name: web", "  image: a:1", "  livenessProbe:",
             "    exec: {command: [true]}",
             "volumes:", "- name: cfg", "  configMap: {name: cfg}")));
@@ -128,8 +128,9 @@ class ValidationTest {
   @Test
   void resourceRules() {
     assertEquals(List.of(
-        "pods/web.yaml:12:9: spec.containers[0].resources.limits.nvidia.com/gpu: resource not"
-            + " supported by Peapod (only cpu and memory)",
+        "pods/web.yaml:12:9: spec.containers[0].resources.limits.nvidia.com/gpu: resource"
+            + " \"nvidia.com/gpu\" not supported by Peapod (extended resources are advertised by a"
+            + " cluster's device plugins, and a VM on this host has none to give; cpu and memory are)",
         "pods/web.yaml:14:14: spec.containers[0].resources.requests.cpu: must be less than or"
             + " equal to the cpu limit (500m), got 1"),
         diagnostics(peapod(C, "- name: web", "  image: a:1", "  resources:", "    limits:",
@@ -199,7 +200,7 @@ class ValidationTest {
   void documentKindErrors() {
     assertEquals(List.of(
         "pods/web.yaml:2:7: kind: unsupported kind \"Deployment\": expected PeaPod"
-            + " (peapod.dev/v1alpha1) or Pod (v1)"),
+            + " (peapod.dev/v1alpha1), or Pod, ConfigMap, Secret or PersistentVolumeClaim (v1)"),
         diagnostics("apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\n"));
     assertEquals(List.of(
         "pods/web.yaml:1:13: apiVersion: unsupported apiVersion \"peapod.dev/v1\" for kind"
@@ -207,8 +208,12 @@ class ValidationTest {
         diagnostics("apiVersion: peapod.dev/v1\nkind: PeaPod\nmetadata: {name: web}\n"));
     assertEquals(List.of(
         "pods/web.yaml:1:1: kind: required field is missing (a pod document starts with"
-            + " apiVersion: peapod.dev/v1alpha1 and kind: PeaPod)"),
+            + " apiVersion: peapod.dev/v1alpha1 and kind: PeaPod, or apiVersion: v1 and kind: Pod)"),
         diagnostics("apiVersion: v1\nmetadata: {name: web}\n"));
+    assertEquals(List.of(
+        "pods/web.yaml:1:1: apiVersion: required field is missing (a kind: Pod document starts"
+            + " with apiVersion: v1)"),
+        diagnostics("kind: Pod\nmetadata: {name: web}\n"));
   }
 
   @Test

@@ -12,8 +12,8 @@ import java.util.Map;
  *       Impact#RECORD}); nothing restarts.
  *   <li>{@code spec.vm.*} (vcpus, memory, kernel, accel; also when sized from {@code
  *       resources.limits}): a new VM ({@link Impact#VM}). QEMU fixes them at launch.
- *   <li>a {@code hostPath} volume added, removed or changed: a new VM, because each host
- *       directory is its own device, fixed at launch.
+ *   <li>a {@code hostPath} or {@code persistentVolumeClaim} volume added, removed or changed: a
+ *       new VM, because each host directory (a claim is one) is its own device, fixed at launch.
  *   <li>everything else under {@code spec} (images, command, args, env, working dir, user,
  *       mounts, ports including host port forwards, emptyDir volumes, hostname, DNS, host aliases,
  *       restart policy, grace period, init containers): new containers in the same VM ({@link
@@ -31,9 +31,11 @@ final class FieldRules {
     if (path.startsWith("spec.vm")) {
       return Impact.VM;
     }
-    if (path.startsWith("spec.volumes[")
-        && (path.contains("].hostPath") || mentions(before, "hostPath") || mentions(after, "hostPath"))) {
-      return Impact.VM;
+    for (String shared : new String[] {"hostPath", "persistentVolumeClaim"}) {
+      if (path.startsWith("spec.volumes[")
+          && (path.contains("]." + shared) || mentions(before, shared) || mentions(after, shared))) {
+        return Impact.VM;
+      }
     }
     return Impact.CONTAINERS;
   }

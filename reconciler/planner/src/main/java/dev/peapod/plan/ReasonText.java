@@ -17,6 +17,9 @@ import java.util.regex.Pattern;
 final class ReasonText {
   private ReasonText() {}
 
+  /** Said of every CPU or memory change, whatever the containers' resizePolicy asks. */
+  static final String NO_IN_PLACE_RESIZE = "CPUs and memory are not resized in place";
+
   private static final Pattern CONTAINER =
       Pattern.compile("spec\\.(containers|initContainers)\\[([^]]+)](?:\\.([A-Za-z]+))?.*");
   private static final Pattern VOLUME = Pattern.compile("spec\\.volumes\\[([^]]+)].*");
@@ -40,13 +43,23 @@ final class ReasonText {
   private static Reason of(FieldChange change) {
     String text = describe(change);
     return switch (change.impact()) {
-      case VM -> Reason.of(Kind.RecreateBecauseVmSettingsChanged, text + " (needs a new VM)");
+      case VM -> Reason.of(Kind.RecreateBecauseVmSettingsChanged, text + (resize(change)
+          ? " (needs a new VM: " + NO_IN_PLACE_RESIZE + ")"
+          : " (needs a new VM)"));
       case CONTAINERS -> INPUT.matcher(change.path()).matches() ? Reason.of(Kind.ReplaceBecauseConfigChanged, text)
           : Reason.of(change.path().startsWith("spec.containers")
               || change.path().startsWith("spec.initContainers")
           ? Kind.ReplaceBecauseContainersChanged : Kind.ReplaceBecausePodSettingsChanged, text);
       case RECORD -> Reason.of(Kind.UpdateBecauseMetadataChanged, text);
     };
+  }
+
+  /**
+   * A change of the VM's size: Kubernetes resizes a pod in place (resizePolicy); QEMU's microvm has
+   * no memory or CPU hotplug, so Peapod boots a new VM, and the reason says so.
+   */
+  private static boolean resize(FieldChange change) {
+    return change.path().equals("spec.vm.memory") || change.path().equals("spec.vm.vcpus");
   }
 
   private static String describe(FieldChange change) {

@@ -64,7 +64,7 @@ class PlanRendererTest {
               because it is Created and its manifest wants it Running
 
           -/+ db: recreate (new VM)  (pods/db.yaml)
-              because VM memory changed (needs a new VM)
+              because VM memory changed (needs a new VM: CPUs and memory are not resized in place)
                 ~ spec.vm.memory: "128Mi" -> "256Mi"
 
           + new: create, then start  (pods/new.yaml)

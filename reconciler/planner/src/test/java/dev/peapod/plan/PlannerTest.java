@@ -95,7 +95,7 @@ class PlannerTest {
             List.of("~ spec.containers[web].env (order): [\"A\",\"B\"] -> [\"B\",\"A\"]")),
         row("memory change needs a new VM", v1, PodState.RUNNING,
             manifest("web", WEB_V1 + "  vm: {memory: 256Mi}\n"), "recreate",
-            List.of("VM memory changed (needs a new VM)"),
+            List.of("VM memory changed (needs a new VM: CPUs and memory are not resized in place)"),
             List.of("~ spec.vm.memory: \"128Mi\" -> \"256Mi\"")),
         row("host port change is a container change (forwards change over QMP)", v1, PodState.RUNNING,
             manifest("web", WEB_V1.replace("hostPort: 8080", "hostPort: 8081")), "replace",

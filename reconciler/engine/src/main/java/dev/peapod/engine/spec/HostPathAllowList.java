@@ -72,6 +72,11 @@ public final class HostPathAllowList {
     return new HostPathAllowList(roots, file.toString());
   }
 
+  /** {@code $PEAPOD_HOME/volumes}, always the first allowed tree: claims' directories live there. */
+  public Path volumesRoot() {
+    return roots.get(0);
+  }
+
   /**
    * This list and {@code more}: for paths the user named on the command line ({@code peapod run
    * IMAGE -v PATH:...}), which are the user's own choice rather than a manifest's.

@@ -8,6 +8,7 @@ import dev.peapod.images.config.ContainerOverrides;
 import dev.peapod.images.config.EnvVar;
 import dev.peapod.images.config.InvalidContainerException;
 import dev.peapod.images.config.ProcessDefaults;
+import dev.peapod.manifest.ClaimBinding;
 import dev.peapod.manifest.diag.Diagnostic;
 import dev.peapod.manifest.diag.Severity;
 import dev.peapod.manifest.model.Accel;
@@ -108,9 +109,39 @@ public final class ManifestToPodSpec {
         String path = "spec.volumes[" + i + "].hostPath";
         hostPathProblem(manifest, volume.name(), host, hostPaths).ifPresent(message -> problems.add(error(manifest, path,
             message)));
+      } else if (volume.source() instanceof VolumeSource.PersistentVolumeClaim claim) {
+        String path = "spec.volumes[" + i + "].persistentVolumeClaim";
+        claimProblem(manifest, claim).ifPresent(message -> problems.add(error(manifest, path, message)));
       }
     }
+    HostCapacity.HOST.problem(spec.vm()).ifPresent(message ->
+        problems.add(error(manifest, sizedAt(manifest), message)));
     return problems;
+  }
+
+  /**
+   * Why a claim cannot be given a directory here, if it cannot: a custom resource's claim is the
+   * cluster's, which the node agent does not mount; a name that is no Kubernetes name would not
+   * stay inside {@code $PEAPOD_HOME/volumes}.
+   */
+  private static Optional<String> claimProblem(PodManifest manifest, VolumeSource.PersistentVolumeClaim claim) {
+    String file = manifest.origin().file();
+    if (file != null && file.startsWith("k8s:")) {
+      return Optional.of("claim \"" + claim.claimName() + "\": in Kubernetes mode a claim is the cluster's,"
+          + " and the node agent does not attach cluster volumes to a VM yet; use a hostPath under"
+          + " $PEAPOD_HOME/volumes on the node");
+    }
+    return PersistentVolumes.invalid(ClaimBinding.namespaceOf(manifest), claim.claimName());
+  }
+
+  /** The field the VM's size came from: spec.vm, else pod-level resources, else the spec. */
+  private static String sizedAt(PodManifest manifest) {
+    for (String path : List.of("spec.vm", "spec.resources")) {
+      if (!manifest.origin().positionOf(path).equals(manifest.origin().positionOf("spec"))) {
+        return path;
+      }
+    }
+    return "spec";
   }
 
   /** Why a hostPath volume cannot be used as declared, if it cannot. */
@@ -245,22 +276,44 @@ public final class ManifestToPodSpec {
     }
     // Names (a HyperContainer "user: www-data") are resolved by the guest, as an image's User is.
     String user = numeric || runAs.isImageDefault() ? process.user() : runAs.toString();
-    List<VolumeMount> mounts = decl.volumeMounts().stream().map(ManifestToPodSpec::mount).toList();
+    List<VolumeMount> mounts = decl.volumeMounts().stream()
+        .map(m -> mount(m, readOnlyClaims(manifest.spec().volumes()).contains(m.volume()))).toList();
     return new ContainerSpec(decl.name(), image.rootfs(), process.argv(), process.env(), process.workingDir(),
         user, restart, mounts).withStdio(new ContainerSpec.Stdio(decl.stdio().stdin(), decl.stdio().stdinOnce(),
         decl.stdio().tty()));
   }
 
-  private static VolumeMount mount(MountDecl mount) {
-    return new VolumeMount(mount.volume(), mount.mountPath(), mount.readOnly(), mount.subPath());
+  private static VolumeMount mount(MountDecl mount, boolean forcedReadOnly) {
+    return new VolumeMount(mount.volume(), mount.mountPath(), mount.readOnly() || forcedReadOnly,
+        mount.subPath());
   }
 
-  private static List<VolumeSpec> volumes(PodManifest manifest, List<VolumeDecl> volumes) {
+  /**
+   * Claims every mount of which is read-only, as Kubernetes makes them: {@code readOnly: true} on
+   * the volume, or a claim that asks only for {@code ReadOnlyMany}. Read-only everywhere, the
+   * provider exports them read-only too.
+   */
+  private static java.util.Set<String> readOnlyClaims(List<VolumeDecl> volumes) {
+    java.util.Set<String> names = new java.util.HashSet<>();
+    for (VolumeDecl volume : volumes) {
+      if (volume.source() instanceof VolumeSource.PersistentVolumeClaim claim
+          && (claim.readOnly() || claim.declared().map(d -> d.readOnlyMany()).orElse(false))) {
+        names.add(volume.name());
+      }
+    }
+    return names;
+  }
+
+  private List<VolumeSpec> volumes(PodManifest manifest, List<VolumeDecl> volumes) {
     List<VolumeSpec> out = new ArrayList<>();
     for (VolumeDecl volume : volumes) {
       if (volume.source() instanceof VolumeSource.HostPath host) { // unsupported types refused above
         out.add(VolumeSpec.hostPath(volume.name(),
             new HostPath(hostPath(manifest, host), HostPath.Type.fromManifest(host.type()))));
+      } else if (volume.source() instanceof VolumeSource.PersistentVolumeClaim claim) {
+        Path dir = new PersistentVolumes(hostPaths.volumesRoot().getParent())
+            .ensure(ClaimBinding.namespaceOf(manifest), claim.claimName(), claim.declared());
+        out.add(VolumeSpec.hostPath(volume.name(), new HostPath(dir, HostPath.Type.DIRECTORY)));
       } else {
         VolumeSource.EmptyDir emptyDir = (VolumeSource.EmptyDir) volume.source();
         out.add(new VolumeSpec(volume.name(), emptyDir.sizeLimit().map(ManifestToPodSpec::bytes).orElse(0L)));

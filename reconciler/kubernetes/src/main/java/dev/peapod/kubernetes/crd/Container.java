@@ -48,6 +48,9 @@ public final class Container {
   @JsonPropertyDescription("cpu and memory limits and requests.")
   public ResourceRequirements resources;
 
+  @JsonPropertyDescription("Accepted; a CPU or memory change needs a new VM (no in-place resize).")
+  public List<ContainerResizePolicy> resizePolicy;
+
   @JsonPropertyDescription("runAsUser and runAsGroup.")
   public SecurityContext securityContext;
 

@@ -61,6 +61,9 @@ public final class PeaPodSpec {
   @JsonPropertyDescription("Accepted and ignored: there are no Services.")
   public Boolean enableServiceLinks;
 
+  @JsonPropertyDescription("Pod-level resources: the size of the whole pod (the VM), over the containers' sum.")
+  public ResourceRequirements resources;
+
   @JsonPropertyDescription("The micro-VM.")
   public VmSpec vm;
 

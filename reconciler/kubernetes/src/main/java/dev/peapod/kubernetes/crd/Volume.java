@@ -7,7 +7,7 @@ import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Required;
 import io.fabric8.generator.annotation.Size;
 
-/** A pod volume: emptyDir (the default) or hostPath. */
+/** A pod volume: emptyDir (the default), hostPath or persistentVolumeClaim. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @PreserveUnknownFields
 public final class Volume {
@@ -23,4 +23,7 @@ public final class Volume {
 
   @JsonPropertyDescription("A host path.")
   public HostPathVolumeSource hostPath;
+
+  @JsonPropertyDescription("A claim: in file and git mode a directory of this host, $PEAPOD_HOME/volumes/NAMESPACE/CLAIM, kept until peapod volume rm.")
+  public PersistentVolumeClaimVolumeSource persistentVolumeClaim;
 }

@@ -196,6 +196,10 @@ public final class CanonicalForm {
       type = "emptyDir";
       source.put("medium", emptyDir.medium());
       emptyDir.sizeLimit().ifPresent(q -> source.put("sizeLimit", q.toNormalizedString()));
+    } else if (v.source() instanceof VolumeSource.PersistentVolumeClaim claim) {
+      type = "persistentVolumeClaim";
+      source.put("claimName", claim.claimName());
+      source.put("readOnly", claim.readOnly());
     } else {
       VolumeSource.HostPath hostPath = (VolumeSource.HostPath) v.source();
       type = "hostPath";

@@ -132,7 +132,7 @@ public final class ManifestDocument {
       Map<String, ?> v = map(item);
       Map<String, Object> volume = new LinkedHashMap<>();
       volume.put("name", v.get("name"));
-      for (String type : List.of("emptyDir", "hostPath")) {
+      for (String type : List.of("emptyDir", "hostPath", "persistentVolumeClaim")) {
         if (v.get(type) instanceof Map<?, ?> source) {
           Map<String, Object> written = new LinkedHashMap<>();
           source.forEach((key, value) -> putIfNotEmpty(written, (String) key, value));

@@ -61,6 +61,7 @@ final class ContainerDecoder {
     List<MountDecl> mounts = mounts(r);
     Resources resources =
         r.object("resources", Shapes.RESOURCES).map(ResourcesDecoder::decode).orElse(Resources.NONE);
+    ResizePolicyDecoder.check(r);
     RunAs runAs = securityContext(r);
     boolean sidecar = restartPolicy(r, init);
     Stdio stdio = StdioDecoder.decode(r);
@@ -81,9 +82,9 @@ final class ContainerDecoder {
 
   private static String imageOf(MapReader r) {
     String image = r.requiredString("image");
-    if (image.chars().anyMatch(Character::isWhitespace)) {
-      r.problems().error(r.peek("image").orElseThrow(), r.path("image"),
-          "invalid image reference \"" + image + "\": must not contain white space");
+    if (!image.isEmpty()) {
+      ImageReferenceRule.check(image).ifPresent(
+          m -> r.problems().error(r.peek("image").orElseThrow(), r.path("image"), m));
     }
     return image;
   }

@@ -1,10 +1,13 @@
 package dev.peapod.manifest.decode;
 
+import dev.peapod.manifest.model.ClaimDecl;
 import dev.peapod.manifest.model.ManifestKind;
 import dev.peapod.manifest.model.ManifestOrigin;
 import dev.peapod.manifest.model.PodManifest;
 import dev.peapod.manifest.source.SourceDocument;
 import dev.peapod.manifest.source.SourceMap;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -17,7 +20,11 @@ public final class DocumentDecoder {
   public static final String PEAPOD_API_VERSION = "peapod.dev/v1alpha1";
   public static final String PEAPOD_KIND = "PeaPod";
 
+  /** A claim's kind: read beside the pods for its size and access modes. */
+  public static final String CLAIM_KIND = "PersistentVolumeClaim";
+
   private final Problems problems;
+  private final List<ClaimDecl> claims = new ArrayList<>();
 
   public DocumentDecoder(Problems problems) {
     this.problems = problems;
@@ -30,9 +37,35 @@ public final class DocumentDecoder {
       return Optional.empty();
     }
     int errorsBefore = problems.errorCount();
+    if (text(root, "kind").filter(CLAIM_KIND::equals).isPresent()) {
+      decodeClaim(root);
+      return Optional.empty();
+    }
     Optional<ManifestKind> kind = kindOf(root);
     Optional<PodManifest> pod = kind.flatMap(k -> decode(root, k));
     return problems.errorCount() == errorsBefore ? pod : Optional.empty();
+  }
+
+  /** The {@code kind: PersistentVolumeClaim} documents decoded so far, in document order. */
+  public List<ClaimDecl> claims() {
+    return List.copyOf(claims);
+  }
+
+  private void decodeClaim(SourceMap root) {
+    Optional<String> apiVersion = text(root, "apiVersion");
+    if (apiVersion.filter("v1"::equals).isEmpty()) {
+      problems.error(root.entry("apiVersion").map(e -> e.keyPosition()).orElse(root.position()),
+          FieldPath.ROOT.field("apiVersion"), apiVersion.isEmpty()
+              ? "required field is missing (a kind: " + CLAIM_KIND + " document starts with apiVersion: v1)"
+              : "unsupported apiVersion \"" + apiVersion.get() + "\" for kind " + CLAIM_KIND + ": expected v1");
+      return;
+    }
+    int errorsBefore = problems.errorCount();
+    Optional<ClaimDecl> claim = MapReader.open(root, Shapes.CLAIM, FieldPath.ROOT, problems)
+        .flatMap(ClaimDocumentDecoder::decode);
+    if (problems.errorCount() == errorsBefore) {
+      claim.ifPresent(claims::add);
+    }
   }
 
   private Optional<PodManifest> decode(SourceMap root, ManifestKind kind) {
@@ -64,8 +97,7 @@ public final class DocumentDecoder {
       problems.error(root.entry(missing).map(e -> e.keyPosition()).orElse(root.position()),
           FieldPath.ROOT.field(missing), root.entry(missing).isPresent()
               ? "expected a string"
-              : "required field is missing (a pod document starts with apiVersion: "
-                  + PEAPOD_API_VERSION + " and kind: " + PEAPOD_KIND + ")");
+              : "required field is missing (" + startsWith(kind) + ")");
       return Optional.empty();
     }
     return switch (kind.get()) {
@@ -74,10 +106,19 @@ public final class DocumentDecoder {
       default -> {
         problems.error(root.get("kind").orElseThrow(), FieldPath.ROOT.field("kind"),
             "unsupported kind \"" + kind.get() + "\": expected " + PEAPOD_KIND + " ("
-                + PEAPOD_API_VERSION + ") or Pod (v1)");
+                + PEAPOD_API_VERSION + "), or Pod, ConfigMap, Secret or " + CLAIM_KIND + " (v1)");
         yield Optional.empty();
       }
     };
+  }
+
+  /** What the document should start with, for the kind it names (a Pod is {@code v1}). */
+  private static String startsWith(Optional<String> kind) {
+    if (kind.filter("Pod"::equals).isPresent()) {
+      return "a kind: Pod document starts with apiVersion: v1";
+    }
+    return "a pod document starts with apiVersion: " + PEAPOD_API_VERSION + " and kind: "
+        + PEAPOD_KIND + ", or apiVersion: v1 and kind: Pod";
   }
 
   private Optional<ManifestKind> expectApiVersion(

@@ -41,8 +41,7 @@ final class ResourcesDecoder {
     for (SourceMap.Entry entry : map.entries()) {
       FieldPath at = path.field(entry.key());
       if (!entry.key().equals("cpu") && !entry.key().equals("memory")) {
-        problems.error(entry.keyPosition(), at,
-            "resource not supported by Peapod (only cpu and memory)");
+        problems.error(entry.keyPosition(), at, ResourceNames.whyUnsupported(entry.key()));
         continue;
       }
       Optional<Quantity> value = MapReader.asQuantity(entry.value(), at, problems);

@@ -13,7 +13,8 @@ public final class Shapes {
       "each pod has its own VM; there are no host namespaces to share";
   private static final String HARDENING =
       "not enforced inside the VM yet; the VM is the isolation boundary";
-  private static final String VOLUME_TYPE = "supported volume types: emptyDir, hostPath";
+  private static final String VOLUME_TYPE =
+      "supported volume types: emptyDir, hostPath, persistentVolumeClaim";
 
   static final Shape OBJECT_FIELD_SELECTOR = Shape.named("ObjectFieldSelector")
       .supported("apiVersion", "fieldPath")
@@ -66,6 +67,10 @@ public final class Shapes {
       .unsupported("there are no dynamic resource claims", "claims")
       .build();
 
+  static final Shape RESIZE_POLICY = Shape.named("ContainerResizePolicy")
+      .supported("resourceName", "restartPolicy")
+      .build();
+
   static final Shape CONTAINER_SECURITY_CONTEXT = Shape.named("SecurityContext")
       .supported("runAsUser", "runAsGroup", "privileged")
       .unsupported(HARDENING, "runAsNonRoot", "allowPrivilegeEscalation", "capabilities",
@@ -93,22 +98,31 @@ public final class Shapes {
           + " anything would be a silent change of behaviour", "livenessProbe")
       .unsupported("postStart and preStop hooks are not run", "lifecycle")
       .unsupported("raw block devices are not passed to containers", "volumeDevices")
-      .unsupported("resources change only with a new VM", "resizePolicy")
+      .object("resizePolicy", RESIZE_POLICY)
+      .unsupported("guest-init restarts a container by its restartPolicy only; exit-code rules"
+          + " (Kubernetes 1.34 ContainerRestartRules) are not run", "restartPolicyRules")
       .build();
 
   static final Shape EMPTY_DIR = Shape.named("EmptyDirVolumeSource")
       .supported("medium", "sizeLimit")
+      .unsupported("guest-init makes every emptyDir mode 0777, Kubernetes' default; another mode"
+          + " is not set yet", "mode")
       .build();
 
   static final Shape HOST_PATH = Shape.named("HostPathVolumeSource")
       .supported("path", "type")
       .build();
 
+  static final Shape PERSISTENT_VOLUME_CLAIM = Shape.named("PersistentVolumeClaimVolumeSource")
+      .supported("claimName", "readOnly")
+      .build();
+
   static final Shape VOLUME = Shape.named("Volume")
       .supported("name")
       .object("emptyDir", EMPTY_DIR)
       .object("hostPath", HOST_PATH)
-      .unsupported(VOLUME_TYPE, "configMap", "secret", "persistentVolumeClaim", "projected",
+      .object("persistentVolumeClaim", PERSISTENT_VOLUME_CLAIM)
+      .unsupported(VOLUME_TYPE, "configMap", "secret", "projected",
           "downwardAPI", "ephemeral", "csi", "image", "nfs", "iscsi", "rbd", "cephfs", "cinder",
           "fc", "flexVolume", "flocker", "gitRepo", "glusterfs", "awsElasticBlockStore",
           "gcePersistentDisk", "azureDisk", "azureFile", "photonPersistentDisk",
@@ -158,9 +172,9 @@ public final class Shapes {
       .unsupported(NO_CLUSTER, "nodeSelector", "nodeName", "affinity", "tolerations",
           "topologySpreadConstraints", "schedulerName", "priorityClassName", "priority",
           "preemptionPolicy", "schedulingGates", "readinessGates", "overhead",
-          "runtimeClassName")
+          "runtimeClassName", "workloadRef")
       .unsupported(OWN_VM, "hostNetwork", "hostPID", "hostIPC", "hostUsers")
-      .unsupported("size the VM with spec.vm", "resources")
+      .object("resources", RESOURCES)
       .unsupported("there are no dynamic resource claims", "resourceClaims")
       .unsupported("there is no cluster DNS", "subdomain", "setHostnameAsFQDN",
           "hostnameOverride")
@@ -225,6 +239,35 @@ public final class Shapes {
   static final Shape POD = Shape.named("Pod")
       .like(PEAPOD)
       .object("spec", POD_SPEC)
+      .build();
+
+  // ---- PersistentVolumeClaim (v1), read beside the pods for a claim's size and access ----
+
+  private static final String PROVISIONER =
+      "a claim here is a directory of this host, not bound by a cluster's provisioner";
+
+  static final Shape CLAIM_STORAGE = Shape.named("ClaimStorage")
+      .supported("storage")
+      .build();
+
+  static final Shape CLAIM_RESOURCES = Shape.named("VolumeResourceRequirements")
+      .object("requests", CLAIM_STORAGE)
+      .object("limits", CLAIM_STORAGE)
+      .build();
+
+  static final Shape CLAIM_SPEC = Shape.named("PersistentVolumeClaimSpec")
+      .supported("accessModes", "volumeMode")
+      .object("resources", CLAIM_RESOURCES)
+      .tolerated("there is one kind of storage here, a directory of this host", "storageClassName")
+      .unsupported(PROVISIONER, "volumeName", "selector", "dataSource", "dataSourceRef",
+          "volumeAttributesClassName")
+      .build();
+
+  static final Shape CLAIM = Shape.named("PersistentVolumeClaim")
+      .supported("apiVersion", "kind")
+      .object("metadata", METADATA)
+      .object("spec", CLAIM_SPEC)
+      .tolerated("written by controllers, not by users", "status")
       .build();
 
   // ---- HyperContainer (hyperd UserPod) ----

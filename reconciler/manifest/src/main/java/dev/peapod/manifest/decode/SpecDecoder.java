@@ -3,6 +3,7 @@ package dev.peapod.manifest.decode;
 import dev.peapod.manifest.model.ContainerDecl;
 import dev.peapod.manifest.model.DesiredState;
 import dev.peapod.manifest.model.ManifestSpec;
+import dev.peapod.manifest.model.Resources;
 import dev.peapod.manifest.model.RestartPolicy;
 import dev.peapod.manifest.model.RunAs;
 import dev.peapod.manifest.model.VmSettings;
@@ -43,7 +44,8 @@ final class SpecDecoder {
         .orElse(ManifestSpec.DEFAULT_TERMINATION_GRACE_PERIOD_SECONDS);
     RestartPolicy restartPolicy = r.choice("restartPolicy", RESTART_POLICIES).orElse(RestartPolicy.ALWAYS);
     checkKubernetesDefaults(r);
-    VmSettings vm = vm(r, init, containers);
+    Resources podResources = PodResources.decode(r, init, containers);
+    VmSettings vm = vm(r, init, containers, podResources);
     DesiredState state = isPeaPod(r) ? r.choice("state", STATES).orElse(DesiredState.RUNNING)
         : DesiredState.RUNNING;
     r.finish();
@@ -56,9 +58,10 @@ final class SpecDecoder {
     return r.shapeAccepts("state");
   }
 
-  private static VmSettings vm(MapReader r, List<ContainerDecl> init, List<ContainerDecl> app) {
+  private static VmSettings vm(MapReader r, List<ContainerDecl> init, List<ContainerDecl> app,
+      Resources podResources) {
     Optional<MapReader> vm = isPeaPod(r) ? r.object("vm", Shapes.VM) : Optional.empty();
-    return VmDecoder.decode(vm, init, app);
+    return VmDecoder.decode(vm, init, app, podResources);
   }
 
   private static RunAs podSecurityContext(MapReader r) {

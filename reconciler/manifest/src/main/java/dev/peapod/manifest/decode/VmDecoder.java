@@ -3,12 +3,13 @@ package dev.peapod.manifest.decode;
 import dev.peapod.manifest.model.Accel;
 import dev.peapod.manifest.model.ContainerDecl;
 import dev.peapod.manifest.model.Quantity;
+import dev.peapod.manifest.model.Resources;
 import dev.peapod.manifest.model.VmSettings;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
-/** {@code spec.vm}, with what it leaves out sized by {@link VmSizing}. */
+/** {@code spec.vm}, with what it leaves out sized by {@link VmSizing} (pod-level resources first). */
 final class VmDecoder {
   private VmDecoder() {}
 
@@ -16,7 +17,8 @@ final class VmDecoder {
   static final long MAX_VCPUS = 255;
   private static final Map<String, Accel> ACCELS = ContainerDecoder.enumMap(Accel.values());
 
-  static VmSettings decode(Optional<MapReader> vm, List<ContainerDecl> init, List<ContainerDecl> app) {
+  static VmSettings decode(Optional<MapReader> vm, List<ContainerDecl> init, List<ContainerDecl> app,
+      Resources pod) {
     Optional<Integer> vcpus = Optional.empty();
     Optional<Quantity> memory = Optional.empty();
     Optional<String> kernel = Optional.empty();
@@ -36,8 +38,8 @@ final class VmDecoder {
       r.finish();
     }
     return new VmSettings(
-        vcpus.orElseGet(() -> VmSizing.vcpus(init, app)),
-        memory.orElseGet(() -> VmSizing.memory(init, app)),
+        vcpus.orElseGet(() -> VmSizing.vcpus(init, app, pod)),
+        memory.orElseGet(() -> VmSizing.memory(init, app, pod)),
         kernel, accel);
   }
 }

@@ -3,6 +3,7 @@ package dev.peapod.manifest.decode;
 import dev.peapod.manifest.model.ContainerDecl;
 import dev.peapod.manifest.model.Quantity;
 import dev.peapod.manifest.model.ResourceList;
+import dev.peapod.manifest.model.Resources;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Function;
@@ -13,6 +14,9 @@ import java.util.function.Function;
  * <p>The rule:
  *
  * <ol>
+ *   <li>Pod-level {@code spec.resources} (Kubernetes 1.32+) size the whole pod: its limit, or its
+ *       request when it has no limit, takes precedence over the containers' amounts, as the
+ *       kubelet sizes the pod's cgroup from it. The rest applies per resource it leaves out.
  *   <li>Each container asks for its limit, or its request when it has no limit, or nothing.
  *   <li>The pod needs what Kubernetes calls the effective request: the larger of (a) the app
  *       containers plus all sidecars, which run together, and (b) the peak while init
@@ -35,13 +39,23 @@ public final class VmSizing {
   public static final long MIN_SIZED_MEMORY_MIB = 64;
 
   public static int vcpus(List<ContainerDecl> init, List<ContainerDecl> app) {
-    return effective(init, app, ResourceList::cpu)
+    return vcpus(init, app, Resources.NONE);
+  }
+
+  public static Quantity memory(List<ContainerDecl> init, List<ContainerDecl> app) {
+    return memory(init, app, Resources.NONE);
+  }
+
+  /** The vCPUs of a pod whose pod-level resources are {@code pod}. */
+  public static int vcpus(List<ContainerDecl> init, List<ContainerDecl> app, Resources pod) {
+    return limitOrRequest(pod, ResourceList::cpu).or(() -> effective(init, app, ResourceList::cpu))
         .map(cpu -> (int) Math.max(1, cpu.toWholeCeil()))
         .orElse(DEFAULT_VCPUS);
   }
 
-  public static Quantity memory(List<ContainerDecl> init, List<ContainerDecl> app) {
-    return effective(init, app, ResourceList::memory)
+  /** The guest memory of a pod whose pod-level resources are {@code pod}. */
+  public static Quantity memory(List<ContainerDecl> init, List<ContainerDecl> app, Resources pod) {
+    return limitOrRequest(pod, ResourceList::memory).or(() -> effective(init, app, ResourceList::memory))
         .map(m -> Math.max(MIN_SIZED_MEMORY_MIB, m.toMebibytesCeil() + GUEST_OVERHEAD_MIB))
         .map(Quantity::ofMebibytes)
         .orElse(Quantity.ofMebibytes(DEFAULT_MEMORY_MIB));
@@ -76,8 +90,13 @@ public final class VmSizing {
 
   private static Optional<Quantity> amount(
       ContainerDecl container, Function<ResourceList, Optional<Quantity>> resource) {
-    return resource.apply(container.resources().limits())
-        .or(() -> resource.apply(container.resources().requests()));
+    return limitOrRequest(container.resources(), resource);
+  }
+
+  /** A limit, or the request when there is no limit. */
+  private static Optional<Quantity> limitOrRequest(
+      Resources resources, Function<ResourceList, Optional<Quantity>> resource) {
+    return resource.apply(resources.limits()).or(() -> resource.apply(resources.requests()));
   }
 
   private static Quantity max(Quantity a, Quantity b) {

@@ -9,7 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
-/** Decodes {@code spec.volumes[]}: emptyDir and hostPath. */
+/** Decodes {@code spec.volumes[]}: emptyDir, hostPath and persistentVolumeClaim. */
 final class VolumeDecoder {
   private VolumeDecoder() {}
 
@@ -26,13 +26,20 @@ final class VolumeDecoder {
     }
     Optional<VolumeSource> emptyDir = r.object("emptyDir", Shapes.EMPTY_DIR).map(VolumeDecoder::emptyDir);
     Optional<VolumeSource> hostPath = r.object("hostPath", Shapes.HOST_PATH).map(VolumeDecoder::hostPath);
+    Optional<VolumeSource> claim = r.object("persistentVolumeClaim", Shapes.PERSISTENT_VOLUME_CLAIM)
+        .map(ClaimVolumeDecoder::decode);
     r.finish();
     if (emptyDir.isPresent() && hostPath.isPresent()) {
       r.problems().error(r.peek("hostPath").orElseThrow(), r.path("hostPath"),
           "a volume may have only one type; this one also has emptyDir");
     }
+    if (claim.isPresent() && (emptyDir.isPresent() || hostPath.isPresent())) {
+      r.problems().error(r.peek("persistentVolumeClaim").orElseThrow(), r.path("persistentVolumeClaim"),
+          "a volume may have only one type; this one also has "
+              + (emptyDir.isPresent() ? "emptyDir" : "hostPath"));
+    }
     // As Kubernetes defaults it: a volume without a type is an emptyDir.
-    VolumeSource source = emptyDir.or(() -> hostPath)
+    VolumeSource source = emptyDir.or(() -> hostPath).or(() -> claim)
         .orElseGet(() -> new VolumeSource.EmptyDir("", Optional.empty()));
     return new VolumeDecl(name, source);
   }

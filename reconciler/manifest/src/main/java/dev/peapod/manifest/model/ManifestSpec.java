@@ -44,6 +44,12 @@ public record ManifestSpec(
     Objects.requireNonNull(state, "state");
   }
 
+  /** This spec with other volumes (a claim's document bound to the volumes that name it). */
+  public ManifestSpec withVolumes(List<VolumeDecl> newVolumes) {
+    return new ManifestSpec(initContainers, containers, newVolumes, hostname, dns, hostAliases,
+        terminationGracePeriodSeconds, restartPolicy, vm, state);
+  }
+
   /** Init containers then app containers, in start order. */
   public Stream<ContainerDecl> allContainers() {
     return Stream.concat(initContainers.stream(), containers.stream());

@@ -3,7 +3,7 @@ package dev.peapod.manifest.model;
 import java.util.Objects;
 import java.util.Optional;
 
-/** Where a pod volume's files come from: the two Kubernetes volume types Peapod supports. */
+/** Where a pod volume's files come from: the Kubernetes volume types Peapod supports. */
 public sealed interface VolumeSource {
 
   /**
@@ -32,6 +32,22 @@ public sealed interface VolumeSource {
     public HostPath {
       Objects.requireNonNull(path, "path");
       type = type == null ? "" : type;
+    }
+  }
+
+  /**
+   * A persistent volume claim: in file and git mode, a directory of this host that outlives the
+   * pod ({@code $PEAPOD_HOME/volumes/NAMESPACE/CLAIM}), made on first use.
+   *
+   * @param claimName the claim's name (a DNS-1123 subdomain)
+   * @param readOnly every mount of it is read-only
+   * @param declared the claim's own document, when the same source has one
+   */
+  record PersistentVolumeClaim(String claimName, boolean readOnly, Optional<ClaimDecl> declared)
+      implements VolumeSource {
+    public PersistentVolumeClaim {
+      Objects.requireNonNull(claimName, "claimName");
+      declared = declared == null ? Optional.empty() : declared;
     }
   }
 }
