@@ -91,6 +91,8 @@ public final class QemuCommandLine {
 
   public List<String> argv(VmDefinition vm) {
     List<String> argv = new ArrayList<>();
+    // prlimit sets the limit on itself and execs QEMU, which keeps it.
+    argv.addAll(List.of("prlimit", "--as=" + addressSpaceLimit(vm.memoryMiB()), "--"));
     argv.add(qemuBinary);
     add(argv, "-name", vm.processName());
     add(argv, "-M", "microvm,x-option-roms=off,isa-serial=on,rtc=on,memory-backend=ram");
@@ -149,6 +151,26 @@ public final class QemuCommandLine {
     add(argv, "-pidfile", vm.files().pidFile().toString());
     return argv;
   }
+
+  /**
+   * The bound on a VM's QEMU process's host memory: its address space (RLIMIT_AS), guest RAM plus the
+   * TCG translation buffer plus {@link #ADDRESS_SPACE_MARGIN_MIB}. Address space bounds what the
+   * process can ever have resident, whatever a guest makes it do; it is not a cgroup (this host's
+   * memory controller is cgroup v1 under a hybrid setup, where Peapod has no cgroup of its own to
+   * give each VM one), so page cache and kernel memory on QEMU's behalf are not counted.
+   */
+  public long addressSpaceLimit(int memoryMiB) {
+    return ((long) memoryMiB + tbSizeMiB + ADDRESS_SPACE_MARGIN_MIB) << 20;
+  }
+
+  /**
+   * QEMU's address space beyond guest RAM and the translation buffer: an idle 128 MiB 1-vCPU TCG VM
+   * peaked at 582 MiB with glibc's default malloc arenas (64 MiB each, up to 8 per core) and at 418
+   * MiB with two; the rest is mostly libraries and 8 MiB thread stacks; virtio-9p and block I/O add worker threads (up to 64). The
+   * launch caps the arenas (MALLOC_ARENA_MAX, see {@link QemuProcess}), so this leaves room for
+   * every worker thread's stack.
+   */
+  static final int ADDRESS_SPACE_MARGIN_MIB = 1024;
 
   /** The guest kernel's command line. */
   public String kernelCommandLine(Accelerator accelerator) {

@@ -28,7 +28,7 @@ class QemuCommandLineTest {
     List<String> argv = new QemuCommandLine("qemu-system-x86_64", 8, OptionalLong.of(2596150)).argv(vm);
 
     assertEquals(List.of(
-        "qemu-system-x86_64",
+        "prlimit", "--as=" + ((96L + 8 + 1024) << 20), "--", "qemu-system-x86_64",
         "-name", "peapod-web",
         "-M", "microvm,x-option-roms=off,isa-serial=on,rtc=on,memory-backend=ram",
         "-accel", "tcg,tb-size=8",
@@ -91,7 +91,7 @@ class QemuCommandLineTest {
 
     List<String> argv = new QemuCommandLine("/opt/qemu", 8, OptionalLong.empty()).argv(vm);
 
-    assertEquals(List.of("-accel", "kvm", "-cpu", "host"), argv.subList(5, 9));
+    assertEquals(List.of("-accel", "kvm", "-cpu", "host"), argv.subList(8, 12));
     assertEquals("console=ttyS0 quiet panic=-1 virtio_mmio.max_queue_size=64 page_reporting.page_reporting_order=5", argv.get(argv.indexOf("-append") + 1));
     assertEquals(-1, argv.indexOf("-netdev"));
     assertEquals(-1, argv.indexOf("-drive"));

@@ -306,6 +306,27 @@ class VmAttachIT {
     assertTrue(status.contains("Seccomp:\t2"), "QEMU has no seccomp filter: " + status);
   }
 
+  /**
+   * QEMU's host memory is bounded: its address space limit (RLIMIT_AS) is guest RAM plus the TCG
+   * buffer plus 1 GiB, and what it used so far (VmPeak, printed) fits under it with room to spare.
+   */
+  @Test
+  @Order(5)
+  void qemuHostMemoryIsBounded() throws Exception {
+    VmRecord vm = new StateDirectory(VmTestSupport.STATE).pod(POD).readVm().orElseThrow();
+    long limit = ((long) vm.resources().memoryMiB() + VmTestSupport.config().tbSizeMiB() + 1024) << 20;
+    String line = Files.readAllLines(Path.of("/proc", Long.toString(vm.pid()), "limits")).stream()
+        .filter(l -> l.startsWith("Max address space")).findFirst().orElseThrow();
+    assertEquals(List.of("Max address space", Long.toString(limit), Long.toString(limit), "bytes"),
+        List.of(line.split("\\s{2,}")), line);
+    long peak = Files.readAllLines(Path.of("/proc", Long.toString(vm.pid()), "status")).stream()
+        .filter(l -> l.startsWith("VmPeak:")).map(l -> Long.parseLong(l.replaceAll("[^0-9]", "")) << 10)
+        .findFirst().orElseThrow();
+    System.out.printf("[memory] QEMU VmPeak %d MiB of its %d MiB address space limit (guest %d MiB)%n",
+        peak >> 20, limit >> 20, vm.resources().memoryMiB());
+    assertTrue(peak < limit - (256L << 20), "less than 256 MiB of headroom: VmPeak " + (peak >> 20) + " MiB");
+  }
+
   /** The running QEMU's command line, arguments separated by spaces. */
   private String qemuArgv() throws IOException {
     VmRecord vm = new StateDirectory(VmTestSupport.STATE).pod(POD).readVm().orElseThrow();
