@@ -4,6 +4,7 @@ import dev.peapod.cli.controller.ControllerCommands;
 import dev.peapod.cli.controller.SourcesCommand;
 import dev.peapod.cli.image.ImageCommand;
 import dev.peapod.cli.volume.VolumeCommand;
+import dev.peapod.cli.pod.PodAttachCommand;
 import dev.peapod.cli.pod.PodCreateCommand;
 import dev.peapod.cli.pod.PodExecCommand;
 import dev.peapod.cli.pod.PodInspectCommand;
@@ -59,7 +60,8 @@ public final class PeapodCommand implements Runnable {
   static final List<Class<?>> SUBCOMMANDS = List.of(VersionCommand.class, PodListCommand.class,
       PodCreateCommand.class, PodRunCommand.class, PodStartCommand.class, PodStopCommand.class,
       PodRemoveCommand.class, PodReplaceCommand.class, PodInspectCommand.class, PodLogsCommand.class,
-      PodExecCommand.class, PlanCommand.class, ApplyCommand.class, ImageCommand.class, VolumeCommand.class, SourcesCommand.class,
+      PodExecCommand.class, PodAttachCommand.class, PlanCommand.class, ApplyCommand.class, ImageCommand.class,
+      VolumeCommand.class, SourcesCommand.class,
       ControllerCommands.Sync.class, ControllerCommands.Suspend.class, ControllerCommands.Resume.class);
 
   @Spec

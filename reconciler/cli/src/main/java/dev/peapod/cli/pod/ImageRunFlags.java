@@ -8,6 +8,7 @@ import dev.peapod.manifest.ManifestParser;
 import dev.peapod.manifest.ParseResult;
 import dev.peapod.manifest.diag.Diagnostic;
 import dev.peapod.manifest.model.PodManifest;
+import dev.peapod.manifest.model.Stdio;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -38,9 +39,15 @@ import java.util.stream.Collectors;
  * @param hostname the pod's hostname, or null for its name
  * @param args the container's arguments (Docker's COMMAND: the image's entrypoint stays), or empty for
  *     the image's cmd
+ * @param stdio {@code -i} (stdin), {@code -t} (tty), and stdinOnce when {@code run} attaches itself
  */
 record ImageRunFlags(String image, String name, List<String> publish, List<String> env, List<String> volumes,
-    String workdir, String user, String memory, String cpus, String hostname, List<String> args) {
+    String workdir, String user, String memory, String cpus, String hostname, List<String> args, Stdio stdio) {
+
+  ImageRunFlags(String image, String name, List<String> publish, List<String> env, List<String> volumes,
+      String workdir, String user, String memory, String cpus, String hostname, List<String> args) {
+    this(image, name, publish, env, volumes, workdir, user, memory, cpus, hostname, args, Stdio.NONE);
+  }
 
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final Pattern PUBLISH = Pattern.compile("(?:(\\[[0-9A-Fa-f:.]+\\]|[0-9.]+):)?(\\d+):(\\d+)(?:/(\\w+))?");
@@ -53,6 +60,7 @@ record ImageRunFlags(String image, String name, List<String> publish, List<Strin
     env = List.copyOf(env == null ? List.of() : env);
     volumes = List.copyOf(volumes == null ? List.of() : volumes);
     args = List.copyOf(args == null ? List.of() : args);
+    stdio = stdio == null ? Stdio.NONE : stdio;
   }
 
   /**
@@ -110,6 +118,15 @@ record ImageRunFlags(String image, String name, List<String> publish, List<Strin
     }
     if (user != null) {
       container.put("securityContext", user(user));
+    }
+    if (stdio.stdin()) {
+      container.put("stdin", true);
+    }
+    if (stdio.stdinOnce()) {
+      container.put("stdinOnce", true);
+    }
+    if (stdio.tty()) {
+      container.put("tty", true);
     }
     List<Map<String, Object>> podVolumes = new ArrayList<>();
     List<Map<String, Object>> mounts = new ArrayList<>();

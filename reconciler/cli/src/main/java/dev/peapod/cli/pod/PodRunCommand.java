@@ -9,9 +9,13 @@ import dev.peapod.engine.lock.PodLock;
 import dev.peapod.engine.lock.PodLockedException;
 import dev.peapod.engine.spec.HostPathAllowList;
 import dev.peapod.manifest.model.PodManifest;
+import dev.peapod.manifest.model.Stdio;
 import dev.peapod.manifest.model.VolumeSource;
 import dev.peapod.plan.Action;
+import dev.peapod.provider.AttachSession;
+import dev.peapod.provider.AttachSpec;
 import dev.peapod.provider.ContainerStatus;
+import dev.peapod.provider.ExecSpec;
 import dev.peapod.provider.LogQuery;
 import dev.peapod.provider.LogRecord;
 import dev.peapod.provider.PodSpec;
@@ -29,6 +33,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalInt;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
 import picocli.CommandLine.Command;
@@ -47,6 +52,12 @@ import picocli.CommandLine.Parameters;
  * {@code --rm}. With {@code -d} the pod's name is printed once it runs. The pod lock is held while
  * the pod is made and started and while it is stopped or removed, not while its output streams, so
  * {@code peapod stop} from elsewhere works meanwhile.
+ *
+ * <p>{@code -i} gives the container a stdin and passes ours to it ({@code stdinOnce} when run stays
+ * attached, so the end of our input is the end of its, as {@code docker run -i} does); {@code -t}
+ * gives it a terminal, whose size follows ours; with both, our terminal is raw for the session and
+ * the detach keys (Ctrl-P Ctrl-Q) leave the pod running and return. The output still comes from the
+ * container's log, so nothing it wrote before run attached is lost.
  */
 @Command(name = "run", description = "Create and start the pods of a manifest file, or (IMAGE) one pod running an"
     + " image, as docker run does.")
@@ -71,11 +82,15 @@ public final class PodRunCommand extends PodCreateCommand implements IExitCodeGe
   @Option(names = {"-d", "--detach"}, description = "Print the pod's name once it runs, and return.")
   boolean detach;
 
-  @Option(names = {"-i", "--interactive"}, description = "Pass stdin to the container (not supported yet).")
+  @Option(names = {"-i", "--interactive"}, description = "Give the container a stdin and pass ours to it.")
   boolean interactive;
 
-  @Option(names = {"-t", "--tty"}, description = "Give the container a terminal (not supported yet).")
+  @Option(names = {"-t", "--tty"}, description = "Give the container a terminal (with -i: ours goes raw for it).")
   boolean tty;
+
+  @Option(names = "--detach-keys", paramLabel = "KEYS", description = "With -it: the keys that detach and leave the"
+      + " pod running (default: " + DetachKeys.DEFAULT + ").")
+  String detachKeys;
 
   @Option(names = "--rm", description = "Remove the pod once its container exits.")
   boolean remove;
@@ -112,9 +127,9 @@ public final class PodRunCommand extends PodCreateCommand implements IExitCodeGe
 
   @Override
   public void run() {
-    boolean imageFlags = name != null || detach || interactive || tty || remove || publish != null || env != null
-        || volumes != null || workdir != null || user != null || memory != null || cpus != null || hostname != null
-        || args != null;
+    boolean imageFlags = name != null || detach || interactive || tty || detachKeys != null || remove
+        || publish != null || env != null || volumes != null || workdir != null || user != null || memory != null
+        || cpus != null || hostname != null || args != null;
     if (file != null) {
       if (image != null) {
         throw new CliException(ExitCodes.USAGE, "run takes -f FILE or IMAGE, not both");
@@ -128,15 +143,16 @@ public final class PodRunCommand extends PodCreateCommand implements IExitCodeGe
     if (image == null) {
       throw new CliException(ExitCodes.USAGE, "run needs IMAGE, or -f FILE");
     }
-    if (interactive || tty) {
-      throw new CliException(ExitCodes.USAGE, "run -i/-t is not supported yet: guest-init gives stdin and a terminal"
-          + " only to exec'd processes; use peapod run -d IMAGE, then peapod exec -it NAME -- COMMAND");
-    }
     if (detach && remove) {
       throw new CliException(ExitCodes.USAGE, "run -d --rm: no process is left to remove the pod when its container"
           + " exits; leave out --rm and rm it yourself");
     }
-    exitCode = runImage();
+    DetachKeys keys = DetachKeys.parse(detachKeys == null ? DetachKeys.DEFAULT : detachKeys);
+    // Before anything is made: a pod nobody could type into is worse than an error. With -t alone
+    // our terminal, if we have one, only lends its size.
+    Terminal terminal = tty && !detach && (interactive || System.console() != null)
+        ? Terminal.open(interactive ? "run -it" : "run -t") : null;
+    exitCode = runImage(terminal, keys);
   }
 
   /** What {@code run IMAGE} exits with: the container's exit code, or 0 with -d. */
@@ -147,14 +163,16 @@ public final class PodRunCommand extends PodCreateCommand implements IExitCodeGe
     return exitCode;
   }
 
-  private int runImage() {
+  private int runImage(Terminal terminal, DetachKeys keys) {
     PeapodCommand root = PeapodCommand.of(spec);
     Output output = root.output(spec);
     boolean generated = name == null;
     String pod = generated ? generatedName(image) : name;
     Path cwd = Path.of("").toAbsolutePath();
+    // Docker's StdinOnce: set when run itself attaches stdin, so our end of input ends the container's.
+    Stdio stdio = new Stdio(interactive, interactive && !detach, tty);
     PodManifest manifest = new ImageRunFlags(image, pod, publish, env, volumes, workdir, user, memory, cpus,
-        hostname, args).manifest(cwd, root.environment().env());
+        hostname, args, stdio).manifest(cwd, root.environment().env());
     // -v paths are the user's own, typed here, as docker run takes them: allowed as named.
     HostPathAllowList hostPaths = PodCommands.hostPaths(root).plus(manifest.spec().volumes().stream()
         .filter(v -> v.source() instanceof VolumeSource.HostPath)
@@ -197,15 +215,55 @@ public final class PodRunCommand extends PodCreateCommand implements IExitCodeGe
         }
       }, "run-interrupted");
       Runtime.getRuntime().addShutdownHook(onInterrupt);
-      int code = streamUntilExit(provider, pod, ImageRunFlags.containerName(image));
+      String container = ImageRunFlags.containerName(image);
+      OptionalInt code;
+      try (AttachSession session = interactive || tty ? attach(provider, pod, container, terminal) : null) {
+        CompletableFuture<Boolean> detached = session != null && interactive
+            ? AttachClient.pumpStdin(session, terminal != null ? keys : null) : new CompletableFuture<>();
+        code = streamUntilExit(provider, pod, container, detached);
+      } finally {
+        if (terminal != null) {
+          terminal.restore();
+        }
+      }
       Runtime.getRuntime().removeShutdownHook(onInterrupt);
+      if (code.isEmpty()) {
+        System.err.println("peapod: detached; pod " + pod + " keeps running (peapod attach " + pod + ", peapod rm -f "
+            + pod + ")");
+        return ExitCodes.OK;
+      }
       end(root, provider, pod);
-      return code;
+      return code.getAsInt();
     }
   }
 
-  /** Copies the container's output until it has exited, and returns its exit code. */
-  private static int streamUntilExit(QemuProvider provider, String pod, String container) {
+  /**
+   * Attached for stdin and the terminal's size only: the output comes from the log, which has it
+   * from the start (an attachment has it from the moment it is made).
+   */
+  private AttachSession attach(QemuProvider provider, String pod, String container, Terminal terminal) {
+    Optional<ExecSpec.TerminalSize> size = terminal != null ? Optional.of(terminal.size()) : Optional.empty();
+    AttachSession session = provider.attach(pod, new AttachSpec(container, interactive, false, size));
+    if (terminal != null && interactive) {
+      try {
+        terminal.raw();
+      } catch (IOException e) {
+        session.close();
+        throw new CliException(ExitCodes.ERROR, "cannot put the terminal in raw mode: " + e.getMessage());
+      }
+    }
+    if (terminal != null) {
+      terminal.onResize(session::resize);
+    }
+    return session;
+  }
+
+  /**
+   * Copies the container's output until it has exited, and returns its exit code; empty when
+   * {@code detached} completes with true first (the detach keys were typed).
+   */
+  private static OptionalInt streamUntilExit(QemuProvider provider, String pod, String container,
+      CompletableFuture<Boolean> detached) {
     AtomicLong lastOutput = new AtomicLong(System.nanoTime());
     OutputStream out = new FileOutputStream(FileDescriptor.out);
     OutputStream err = new FileOutputStream(FileDescriptor.err);
@@ -230,7 +288,10 @@ public final class PodRunCommand extends PodCreateCommand implements IExitCodeGe
     copier.setDaemon(true);
     copier.start();
     try {
-      int code = awaitExit(provider, pod, container);
+      OptionalInt code = awaitExit(provider, pod, container, detached);
+      if (code.isEmpty()) {
+        return code;
+      }
       long exitSeen = System.nanoTime();
       while (System.nanoTime() - Math.max(exitSeen, lastOutput.get()) < DRAIN.toNanos()) {
         Thread.sleep(50);
@@ -244,8 +305,12 @@ public final class PodRunCommand extends PodCreateCommand implements IExitCodeGe
     }
   }
 
-  private static int awaitExit(QemuProvider provider, String pod, String container) throws InterruptedException {
+  private static OptionalInt awaitExit(QemuProvider provider, String pod, String container,
+      CompletableFuture<Boolean> detached) throws InterruptedException {
     while (true) {
+      if (detached.getNow(false)) {
+        return OptionalInt.empty();
+      }
       Optional<PodStatus> status = provider.inspect(pod);
       if (status.isEmpty()) {
         throw new CliException(ExitCodes.ERROR, "pod \"" + pod + "\" was removed while it ran");
@@ -256,7 +321,7 @@ public final class PodRunCommand extends PodCreateCommand implements IExitCodeGe
       }
       Optional<ContainerStatus> c = status.get().containers().stream().filter(s -> s.name().equals(container)).findFirst();
       if (c.isPresent() && c.get().state() == ContainerStatus.ContainerState.EXITED) {
-        return c.get().exitCode().orElse(0);
+        return OptionalInt.of(c.get().exitCode().orElse(0));
       }
       Thread.sleep(POLL.toMillis());
     }

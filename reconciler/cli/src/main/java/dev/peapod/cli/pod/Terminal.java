@@ -11,7 +11,7 @@ import java.util.List;
 import java.util.function.Consumer;
 
 /**
- * The local terminal for {@code exec -t}, driven through {@code stty} on {@code /dev/tty} (the JDK
+ * The local terminal for {@code exec -t}, {@code attach} and {@code run -t}, driven through {@code stty} on {@code /dev/tty} (the JDK
  * has no termios): its settings saved and restored, raw mode, and its size now and after each
  * SIGWINCH.
  */
@@ -28,11 +28,17 @@ final class Terminal {
 
   /** The controlling terminal, with its settings saved. */
   static Terminal open() {
+    return open("exec -t");
+  }
+
+  /** The controlling terminal, with its settings saved; without one, a usage error saying {@code what} needs it. */
+  static Terminal open(String what) {
     String saved;
     try {
       saved = stty("-g").trim();
     } catch (IOException e) {
-      throw new CliException(ExitCodes.USAGE, "exec -t needs a terminal: " + e.getMessage());
+      throw new CliException(ExitCodes.USAGE, what + " needs a terminal (the input device is not a TTY): "
+          + e.getMessage());
     }
     return new Terminal(saved);
   }

@@ -112,8 +112,8 @@ class ImageRunFlagsTest {
     assertCli("peapod: run needs IMAGE, or -f FILE\n", "run");
     assertCli("peapod: run -d --rm: no process is left to remove the pod when its container exits; leave out --rm"
         + " and rm it yourself\n", "run", "-d", "--rm", "busybox");
-    assertCli("peapod: run -i/-t is not supported yet: guest-init gives stdin and a terminal only to exec'd processes;"
-        + " use peapod run -d IMAGE, then peapod exec -it NAME -- COMMAND\n", "run", "-it", "busybox", "--", "sh");
+    assertCli("peapod: --detach-keys \"ctrl-1\": invalid key \"ctrl-1\" (a single character, or ctrl- and one of"
+        + " a-z @ [ \\ ] ^ _)\n", "run", "-it", "--detach-keys", "ctrl-1", "busybox", "--", "sh");
     assertCli("peapod: -p x: expected [IP:]HOSTPORT:CONTAINERPORT[/tcp] (a host port is always given: Peapod does not"
         + " pick one)\n", "run", "-p", "x", "busybox");
     assertCli("peapod: Missing required option: '--file=FILE'\n", "create");

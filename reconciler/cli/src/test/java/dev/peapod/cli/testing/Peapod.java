@@ -148,6 +148,60 @@ public final class Peapod {
     return new Running(builder.start(), out, err);
   }
 
+  /**
+   * A command started with this PEAPOD_HOME whose stdin stays open for {@link Interactive#send}, as a
+   * person typing (peapod itself when {@code command} is empty; else any command, e.g. script(1)).
+   */
+  public Interactive interactive(List<String> command) throws IOException {
+    ProcessBuilder builder = builder(command);
+    Path out = Files.createTempFile(home, "stdout", ".txt");
+    Path err = Files.createTempFile(home, "stderr", ".txt");
+    builder.redirectOutput(out.toFile()).redirectError(err.toFile());
+    return new Interactive(new Running(builder.start(), out, err));
+  }
+
+  /** The peapod command line for {@code args}, for {@link #interactive} or a shell command. */
+  public List<String> peapodCommand(String... args) {
+    return command(args);
+  }
+
+  /** A {@link Running} command whose stdin is ours to write. */
+  public static final class Interactive {
+    private final Running running;
+    private final OutputStream stdin;
+
+    private Interactive(Running running) {
+      this.running = running;
+      this.stdin = running.process.getOutputStream();
+    }
+
+    public void send(String text) throws IOException {
+      stdin.write(text.getBytes(StandardCharsets.UTF_8));
+      stdin.flush();
+    }
+
+    public void awaitOutput(String text) throws IOException, InterruptedException {
+      running.awaitOutput(text);
+    }
+
+    public String stdoutSoFar() throws IOException {
+      return running.stdoutSoFar();
+    }
+
+    public void terminate() {
+      running.terminate();
+    }
+
+    /** Waits for it to end with stdin still open, then closes stdin. */
+    public Result finish() throws IOException, InterruptedException {
+      try {
+        return running.finish();
+      } finally {
+        stdin.close();
+      }
+    }
+  }
+
   /** Runs any command with this PEAPOD_HOME in its environment. */
   public Result exec(String input, List<String> command, Map<String, String> env)
       throws IOException, InterruptedException {
