@@ -46,6 +46,38 @@ public final class EnvResolver {
     this.environment = environment;
   }
 
+  /**
+   * Every place the pod takes an environment variable from a Secret, with why that is refused
+   * (keyed by field path): checked before planning, so neither a plan nor an apply goes ahead.
+   */
+  public static Map<String, String> secretReferences(PodManifest pod) {
+    Map<String, String> out = new LinkedHashMap<>();
+    String[] lists = {"spec.initContainers", "spec.containers"};
+    List<List<ContainerDecl>> containers = List.of(pod.spec().initContainers(), pod.spec().containers());
+    for (int l = 0; l < 2; l++) {
+      for (int i = 0; i < containers.get(l).size(); i++) {
+        ContainerDecl c = containers.get(l).get(i);
+        String at = lists[l] + "[" + i + "]";
+        for (int j = 0; j < c.envFrom().size(); j++) {
+          if (c.envFrom().get(j).kind() == ConfigObject.Kind.SECRET) {
+            out.put(at + ".envFrom[" + j + "]", secretMessage(c.envFrom().get(j).name()));
+          }
+        }
+        for (int j = 0; j < c.env().size(); j++) {
+          if (c.env().get(j).valueFrom() instanceof EnvSource.KeyRef key && key.kind() == ConfigObject.Kind.SECRET) {
+            out.put(at + ".env[" + j + "].valueFrom", secretMessage(key.name()));
+          }
+        }
+      }
+    }
+    return out;
+  }
+
+  private static String secretMessage(String name) {
+    return "secret \"" + name + "\" in environment variables is not supported yet: the provider records a"
+        + " container's environment on disk, and a Secret's value must stay inside the VM";
+  }
+
   /** Why values could not be given, each naming the variable and container; empty when all resolved. */
   public List<String> errors() {
     return errors;

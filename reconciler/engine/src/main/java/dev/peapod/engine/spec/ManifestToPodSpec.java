@@ -103,6 +103,7 @@ public final class ManifestToPodSpec {
   public static List<Diagnostic> unsupported(PodManifest manifest, HostPathAllowList hostPaths) {
     ManifestSpec spec = manifest.spec();
     List<Diagnostic> problems = new ArrayList<>();
+    EnvResolver.secretReferences(manifest).forEach((path, message) -> problems.add(error(manifest, path, message)));
     for (int i = 0; i < spec.volumes().size(); i++) {
       VolumeDecl volume = spec.volumes().get(i);
       if (volume.source() instanceof VolumeSource.HostPath host) {

@@ -1,0 +1,194 @@
+package dev.peapod.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.peapod.cli.testing.Peapod;
+import dev.peapod.cli.testing.Peapod.Result;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Pod files as people already write them, end to end with the real {@code ./peapod} and real VMs:
+ * a ConfigMap next to a pod and the downward API seen by the container, a changed ConfigMap planned
+ * and applied as a replace in the same VM, a Secret refused without leaving its value anywhere, and
+ * a HyperContainer pod file (tabs, keys in other cases, a port range) whose ports answer HTTP.
+ * The pod files are this test's own corpus under {@code src/test/resources/podfiles/}.
+ */
+class PodFilesIT {
+
+  private static final String SECRET_VALUE = "s3cr3t-never-on-disk-4711";
+
+  @TempDir
+  Path home;
+
+  private Path pods;
+  private Peapod peapod;
+
+  @BeforeEach
+  void image() throws Exception {
+    peapod = new Peapod(home);
+    pods = Files.createDirectories(home.resolve("repo/pods"));
+    Path layout = home.resolve("oci");
+    Result built = peapod.exec("", List.of(Peapod.REPO.resolve("scripts/busybox-oci.sh").toString(),
+        layout.toString(), "1", "image-1"), Map.of());
+    assertEquals(0, built.exitCode(), built::toString);
+    Result load = peapod.run("image", "load", layout.toString(), "--tag", "it/bb:1");
+    assertEquals(0, load.exitCode(), load::toString);
+  }
+
+  @AfterEach
+  void removeEverything() throws Exception {
+    for (JsonNode pod : peapod.ps()) {
+      peapod.run("rm", "--force", pod.get("name").asText());
+    }
+  }
+
+  @Test
+  void configMapAndDownwardValuesReachTheContainerAndAChangeReplacesIt() throws Exception {
+    copy("podfiles/downward.yaml", pods.resolve("downward.yaml"));
+    writeConfig("hello");
+    apply(pods);
+
+    Map<String, String> env = env("downward");
+    assertEquals("hello", env.get("GREETING"));
+    assertEquals("blue", env.get("CFG_color"));
+    assertEquals("downward", env.get("POD_NAME"));
+    assertEquals("default", env.get("POD_NAMESPACE"));
+    assertEquals("front", env.get("TIER"));
+    assertEquals(InetAddress.getLocalHost().getHostName(), env.get("NODE"));
+    assertEquals("64", env.get("MEM_MI"));
+    assertEquals(36, env.get("POD_UID").length(), env::toString);
+    // status.podIP is the address the guest really has
+    Result ip = peapod.run("exec", "downward", "--", "ip", "-4", "addr", "show", "eth0");
+    assertTrue(ip.out().contains("inet " + env.get("POD_IP") + "/"), ip::toString);
+
+    String boot = bootId("downward");
+    writeConfig("bonjour");
+    Result plan = peapod.run("plan", "-f", pods.toString(), "--detailed-exitcode");
+    assertEquals(2, plan.exitCode(), plan::toString);
+    assertTrue(plan.out().contains("~ downward: replace (same VM)"), plan::toString);
+    assertTrue(plan.out().contains("because configmap \"web-config\" changed"), plan::toString);
+    apply(pods);
+    assertEquals(boot, bootId("downward"), "a ConfigMap change keeps the VM");
+    assertEquals("bonjour", env("downward").get("GREETING"));
+    assertEquals(env.get("POD_UID"), env("downward").get("POD_UID"), "the uid survives a replace");
+  }
+
+  @Test
+  void aSecretInTheEnvironmentIsRefusedAndItsValueIsNowhere() throws Exception {
+    copy("podfiles/with-secret.yaml", pods.resolve("with-secret.yaml"));
+    Files.writeString(pods.resolve("secret.yaml"), """
+        apiVersion: v1
+        kind: Secret
+        metadata: {name: db-creds}
+        stringData:
+          password: %s
+        """.formatted(SECRET_VALUE));
+    Result plan = peapod.run("plan", "-f", pods.toString(), "-out", home.resolve("saved.plan").toString());
+    assertEquals(1, plan.exitCode(), plan::toString);
+    assertTrue(plan.err().contains("secret \"db-creds\" in environment variables is not supported yet"), plan::toString);
+    Result apply = peapod.run("apply", "-f", pods.toString(), "-auto-approve");
+    assertEquals(1, apply.exitCode(), apply::toString);
+    assertFalse((plan.out() + plan.err() + apply.out() + apply.err()).contains(SECRET_VALUE));
+    try (Stream<Path> files = Files.walk(home)) {
+      for (Path file : files.filter(Files::isRegularFile).filter(f -> !f.startsWith(pods)).toList()) {
+        assertFalse(Files.readString(file, StandardCharsets.ISO_8859_1).contains(SECRET_VALUE), file::toString);
+      }
+    }
+  }
+
+  @Test
+  void aHyperContainerFileWithTabsForwardsItsPortRange() throws Exception {
+    Path hyper = Files.createDirectories(home.resolve("hyper"));
+    copy("podfiles/ranged.pod", hyper.resolve("ranged.pod"));
+    String text = Files.readString(hyper.resolve("ranged.pod"));
+    assertTrue(text.contains("\t\"PortMappings\""), "the corpus file is indented with tabs, keys in other cases");
+    apply(hyper);
+    for (int port : new int[] {18300, 18301}) {
+      assertEquals("served on " + (port - 17000) + "\n", get(port));
+    }
+    JsonNode pod = peapod.inspect("ranged");
+    assertTrue(pod.toString().contains("ON_FAILURE"), "the web container's own restart policy: " + pod);
+  }
+
+  private String get(int port) throws Exception {
+    HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    Instant deadline = Instant.now().plus(Duration.ofSeconds(30));
+    while (true) {
+      try {
+        HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/"))
+            .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
+        if (response.statusCode() == 200 || Instant.now().isAfter(deadline)) {
+          assertEquals(200, response.statusCode(), response::body);
+          return response.body();
+        }
+      } catch (IOException e) {
+        if (Instant.now().isAfter(deadline)) {
+          throw e;
+        }
+      }
+      Thread.sleep(200);
+    }
+  }
+
+  private void writeConfig(String greeting) throws IOException {
+    Files.writeString(pods.resolve("config.yaml"), """
+        apiVersion: v1
+        kind: ConfigMap
+        metadata:
+          name: web-config
+        data:
+          greeting: %s
+          color: blue
+        """.formatted(greeting));
+  }
+
+  private static void copy(String resource, Path to) throws IOException {
+    try (InputStream in = PodFilesIT.class.getResourceAsStream("/" + resource)) {
+      Files.write(to, in.readAllBytes());
+    }
+  }
+
+  private void apply(Path dir) throws Exception {
+    Result apply = peapod.run("apply", "-f", dir.toString(), "-auto-approve");
+    assertEquals(0, apply.exitCode(), apply::toString);
+  }
+
+  private Map<String, String> env(String pod) throws Exception {
+    Result env = peapod.run("exec", pod, "--", "env");
+    assertEquals(0, env.exitCode(), env::toString);
+    Map<String, String> out = new java.util.TreeMap<>();
+    env.out().lines().filter(l -> l.contains("=")).forEach(l -> out.put(l.substring(0, l.indexOf('=')),
+        l.substring(l.indexOf('=') + 1)));
+    return out;
+  }
+
+  private String bootId(String pod) throws Exception {
+    for (JsonNode p : peapod.ps()) {
+      if (p.get("name").asText().equals(pod)) {
+        return p.get("vm").get("bootId").asText();
+      }
+    }
+    throw new AssertionError("no pod " + pod);
+  }
+}
