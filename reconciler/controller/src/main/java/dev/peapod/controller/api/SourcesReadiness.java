@@ -1,7 +1,7 @@
 package dev.peapod.controller.api;
 
 import dev.peapod.controller.loop.PeapodController;
-import dev.peapod.controller.source.SourceRunner;
+import dev.peapod.controller.source.SourceStatus;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import org.eclipse.microprofile.health.HealthCheck;
@@ -23,8 +23,8 @@ public class SourcesReadiness implements HealthCheck {
   @Override
   public HealthCheckResponse call() {
     var builder = HealthCheckResponse.named("sources synced once").status(controller.everySourceSynced());
-    for (SourceRunner source : controller.sources()) {
-      builder.withData(source.name(), source.status().condition("Ready").status());
+    for (SourceStatus source : controller.sourceStatuses()) {
+      builder.withData(source.name(), source.condition("Ready").status());
     }
     return builder.build();
   }

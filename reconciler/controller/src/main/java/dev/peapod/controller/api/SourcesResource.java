@@ -23,13 +23,13 @@ public class SourcesResource {
 
   @GET
   public List<SourceStatus> list() {
-    return controller.sources().stream().map(SourceRunner::status).toList();
+    return controller.sourceStatuses();
   }
 
   @GET
   @Path("{name}")
   public SourceStatus get(@PathParam("name") String name) {
-    return source(name).status();
+    return controller.sourceStatus(name).orElseThrow(() -> Problem.notFound("no source named \"" + name + "\""));
   }
 
   /** Reads the source now; the answer comes at once, the read and its changes follow. */
@@ -58,6 +58,11 @@ public class SourcesResource {
   }
 
   private SourceRunner source(String name) {
+    if (controller.isNodeAgent(name)) {
+      throw new Problem(409, "Conflict", "source " + name + " is a node agent: it follows the API server's watch of"
+          + " the PeaPods bound to its node, so there is no revision to read, suspend or resume; annotate or edit the"
+          + " PeaPods instead");
+    }
     return controller.source(name).orElseThrow(() -> Problem.notFound("no source named \"" + name + "\""));
   }
 }

@@ -7,9 +7,11 @@ import dev.peapod.controller.config.ControllerConfig;
 import dev.peapod.engine.CrashLoopBackoff;
 import dev.peapod.engine.queue.WorkQueue;
 import dev.peapod.controller.source.DirectoryWatcher;
+import dev.peapod.controller.source.NodeAgentSource;
 import dev.peapod.controller.source.SourceLocation;
 import dev.peapod.controller.source.SourceReaders;
 import dev.peapod.controller.source.SourceRunner;
+import dev.peapod.controller.source.SourceStatus;
 import dev.peapod.engine.Engine;
 import dev.peapod.engine.PodReconciler;
 import dev.peapod.engine.ReconcileResult;
@@ -94,7 +96,7 @@ public class PeapodController {
   private final Map<String, HealthGate> gates = new ConcurrentHashMap<>();
   private final List<DirectoryWatcher> watchers = new ArrayList<>();
   /** The node agents of k8s: sources, which plan and reconcile their PeaPods themselves. */
-  private final List<AutoCloseable> agents = new ArrayList<>();
+  private final Map<String, NodeAgentSource> agents = new LinkedHashMap<>();
   private final List<Thread> workers = new ArrayList<>();
   private final WorkQueue queue = new WorkQueue(Duration.ofSeconds(1), Duration.ofMinutes(5), clock);
   private ScheduledExecutorService timers;
@@ -137,7 +139,8 @@ public class PeapodController {
               : ", changes gated: running " + sourceConfig.minReady() + " within " + sourceConfig.progressDeadline());
       SourceLocation location = SourceLocation.parse(sourceConfig.url());
       if (location instanceof SourceLocation.Kubernetes kubernetes) {
-        agents.add(SourceReaders.kubernetesAgent(kubernetes, sourceConfig, () -> openEngine("peapod serve")));
+        agents.put(name, new NodeAgentSource(name, sourceConfig.url(),
+            SourceReaders.kubernetesAgent(kubernetes, sourceConfig, () -> openEngine("peapod serve")), clock.instant()));
         return;
       }
       sources.put(name, new SourceRunner(name, sourceConfig, location,
@@ -172,7 +175,7 @@ public class PeapodController {
   }
 
   synchronized void stop() {
-    for (AutoCloseable agent : agents) {
+    for (NodeAgentSource agent : agents.values()) {
       try {
         agent.close();
       } catch (Exception e) {
@@ -223,6 +226,38 @@ public class PeapodController {
     return Optional.ofNullable(sources.get(name));
   }
 
+  /** Whether {@code name} is a {@code k8s:} source: its node agent follows the API server, nothing to sync or suspend. */
+  public boolean isNodeAgent(String name) {
+    return agents.containsKey(name);
+  }
+
+  /** Every source's status, node agents included, in the order they were configured. */
+  public List<SourceStatus> sourceStatuses() {
+    List<SourceStatus> all = new ArrayList<>();
+    sources.values().forEach(s -> all.add(s.status()));
+    if (!agents.isEmpty()) {
+      int pods = nodeAgentPods();
+      agents.values().forEach(a -> all.add(a.status(pods, clock.instant())));
+    }
+    return all;
+  }
+
+  public Optional<SourceStatus> sourceStatus(String name) {
+    SourceRunner source = sources.get(name);
+    if (source != null) {
+      return Optional.of(source.status());
+    }
+    NodeAgentSource agent = agents.get(name);
+    return agent == null ? Optional.empty() : Optional.of(agent.status(nodeAgentPods(), clock.instant()));
+  }
+
+  /** Pods owned by PeaPods ({@code k8s:NS/NAME}): one node, so every agent of this controller shares them. */
+  private int nodeAgentPods() {
+    return (int) cachedOrFreshActual().pods().values().stream()
+        .filter(p -> p.record().map(r -> r.managedBy().startsWith(NodeAgentSource.ownerPrefix())).orElse(false))
+        .count();
+  }
+
   public EventLog events() {
     return events;
   }
@@ -250,7 +285,8 @@ public class PeapodController {
 
   /** Every source has been read once (well or not): what readiness means. */
   public boolean everySourceSynced() {
-    return sources.values().stream().allMatch(SourceRunner::syncedOnce);
+    return sources.values().stream().allMatch(SourceRunner::syncedOnce)
+        && agents.values().stream().allMatch(NodeAgentSource::synced);
   }
 
   public int queueDepth() {

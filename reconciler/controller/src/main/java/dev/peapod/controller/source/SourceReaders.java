@@ -40,12 +40,27 @@ public final class SourceReaders {
    * @param engines an engine per pass, as the controller's workers open them
    * @return the running agent; closing it stops it (the VMs keep running)
    */
-  public static AutoCloseable kubernetesAgent(SourceLocation.Kubernetes location, SourceConfig config,
+  public static NodeAgentSource.Agent kubernetesAgent(SourceLocation.Kubernetes location, SourceConfig config,
       Supplier<Engine> engines) {
     String node = location.node().isEmpty() ? NodeAgent.defaultNode() : location.node();
     NodeAgent agent = NodeAgent.connect(node, engines, config.interval());
     agent.start();
-    return agent;
+    return new NodeAgentSource.Agent() {
+      @Override
+      public String node() {
+        return agent.node();
+      }
+
+      @Override
+      public boolean synced() {
+        return agent.synced();
+      }
+
+      @Override
+      public void close() {
+        agent.close();
+      }
+    };
   }
 
   /** At most one kind of credentials per source; none for public repositories. */

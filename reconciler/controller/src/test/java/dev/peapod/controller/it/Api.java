@@ -7,6 +7,7 @@ import io.restassured.specification.RequestSpecification;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 
@@ -24,8 +25,13 @@ final class Api {
   }
 
   static String token() {
+    return token(ControllerHome.home);
+  }
+
+  /** The token the controller serving {@code home} made at its first start. */
+  static String token(Path home) {
     try {
-      return Files.readString(ControllerHome.home.resolve("api-token")).trim();
+      return Files.readString(home.resolve("api-token")).trim();
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -33,7 +39,12 @@ final class Api {
 
   /** A request over TCP with the bearer token. */
   static RequestSpecification api() {
-    return given().header("Authorization", "Bearer " + token());
+    return api(ControllerHome.home);
+  }
+
+  /** A request over TCP with the bearer token of the controller serving {@code home}. */
+  static RequestSpecification api(Path home) {
+    return given().header("Authorization", "Bearer " + token(home));
   }
 
   static void await(String what, Check condition) throws InterruptedException {

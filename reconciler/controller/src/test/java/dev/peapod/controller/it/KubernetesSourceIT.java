@@ -1,5 +1,7 @@
 package dev.peapod.controller.it;
 
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -20,7 +22,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * {@code peapod serve} with a {@code k8s:} source runs the node agent: a PeaPod bound to its node
- * is created, reported Ready and removed on deletion, through the controller's engines.
+ * is created, reported Ready and removed on deletion, through the controller's engines; the agent
+ * is listed with the other sources.
  */
 @QuarkusTest
 @QuarkusTestResource(value = KubernetesHome.class, restrictToAnnotatedClass = true)
@@ -74,6 +77,15 @@ class KubernetesSourceIT {
     KubernetesHome.client.genericKubernetesResources(PEAPODS).inNamespace("default").resource(peaPod).create();
     await("web is Ready", () -> "True".equals(ready()));
     assertEquals(PodState.RUNNING, inspect("default--web").orElseThrow().state());
+
+    // The node agent is a source as the others are in the sources list, with what it can tell.
+    Api.api(KubernetesHome.home).get("/v1/sources").then().statusCode(200)
+        .body("find { it.name == 'k8s' }.location", equalTo("k8s:node-a"))
+        .body("find { it.name == 'k8s' }.conditions[0].status", equalTo("True"))
+        .body("find { it.name == 'k8s' }.pods", equalTo(1));
+    Api.api(KubernetesHome.home).get("/v1/sources/k8s").then().statusCode(200).body("owner", equalTo("k8s:*"));
+    Api.api(KubernetesHome.home).post("/v1/sources/k8s/sync").then().statusCode(409)
+        .body("detail", containsString("follows the API server's watch"));
 
     web().delete();
     await("web is gone", () -> web().get() == null);
