@@ -125,7 +125,7 @@ public class ExecSocket {
     }
   }
 
-  private Thread pump(WebSocketConnection connection, InputStream in, byte channel) {
+  static Thread pump(WebSocketConnection connection, InputStream in, byte channel) {
     return started("exec-" + channel, () -> {
       byte[] buffer = new byte[8192];
       try {
@@ -139,7 +139,7 @@ public class ExecSocket {
     });
   }
 
-  private static void send(WebSocketConnection connection, byte channel, byte[] data) {
+  static void send(WebSocketConnection connection, byte channel, byte[] data) {
     if (!connection.isOpen()) {
       return;
     }
@@ -149,7 +149,7 @@ public class ExecSocket {
     connection.sendBinaryAndAwait(framed);
   }
 
-  private static void refuse(WebSocketConnection connection, String why) {
+  static void refuse(WebSocketConnection connection, String why) {
     send(connection, STATUS, ("{\"exitCode\":-1,\"error\":" + quote(why) + "}").getBytes(StandardCharsets.UTF_8));
     connection.closeAndAwait(new CloseReason(1008, why.length() > 120 ? why.substring(0, 120) : why));
   }
@@ -162,7 +162,7 @@ public class ExecSocket {
     }
   }
 
-  private static Map<String, List<String>> query(String query) {
+  static Map<String, List<String>> query(String query) {
     Map<String, List<String>> out = new ConcurrentHashMap<>();
     if (query == null || query.isEmpty()) {
       return out;
@@ -176,12 +176,12 @@ public class ExecSocket {
     return out;
   }
 
-  private static String first(Map<String, List<String>> query, String key) {
+  static String first(Map<String, List<String>> query, String key) {
     List<String> values = query.get(key);
     return values == null || values.isEmpty() ? null : values.get(0);
   }
 
-  private static int number(String text, int fallback) {
+  static int number(String text, int fallback) {
     try {
       return text == null ? fallback : Integer.parseInt(text);
     } catch (NumberFormatException e) {
@@ -189,14 +189,14 @@ public class ExecSocket {
     }
   }
 
-  private static Thread started(String name, Runnable body) {
+  static Thread started(String name, Runnable body) {
     Thread thread = new Thread(body, name);
     thread.setDaemon(true);
     thread.start();
     return thread;
   }
 
-  private static void join(Thread thread) {
+  static void join(Thread thread) {
     if (thread != null) {
       try {
         thread.join(5000);

@@ -108,6 +108,34 @@ class ApiIT {
     assertTrue(none.error().contains("nosuch"), none::toString);
   }
 
+  @Test
+  @Order(4)
+  void attachOverAWebSocketReachesTheMainProcessAndEndsWithItsExit() throws Exception {
+    String talker = MANIFEST.replace("name: handmade", "name: talker").replace(
+        "command: [sh, -c, 'echo made by hand; exec sleep 100000']",
+        "command: [sh, -c, 'while read l; do [ \"$l\" = stop ] && exit 4; echo \"got $l\"; done']\n"
+            + "      stdin: true");
+    api().contentType("application/yaml").body(talker.getBytes(StandardCharsets.UTF_8)).post("/v1/pods").then()
+        .statusCode(201);
+
+    ExecClient first = ExecClient.open(port(), token(), "talker", "attach", "container=main&stdin=true");
+    first.stdin("one\n");
+    await("the first client's output", () -> first.stdoutSoFar().contains("got one\n"));
+    first.close();
+    ExecClient second = ExecClient.open(port(), token(), "talker", "attach", "container=main&stdin=true");
+    second.stdin("two\nstop\n");
+    ExecClient.Result ended = second.await();
+    assertEquals(4, ended.exitCode(), ended::toString);
+    assertEquals("got two\n", ended.stdout(), "the detached process kept its stdin for the next client");
+
+    ExecClient refused = ExecClient.open(port(), token(), "handmade", "attach", "container=main&stdin=true");
+    ExecClient.Result noStdin = refused.await();
+    assertEquals(-1, noStdin.exitCode(), noStdin::toString);
+    assertTrue(noStdin.error().contains("stdin"), noStdin::toString);
+    api().post("/v1/pods/talker/stop?grace=0").then().statusCode(200);
+    api().delete("/v1/pods/talker").then().statusCode(204);
+  }
+
   private static int port() {
     return io.restassured.RestAssured.port;
   }

@@ -22,12 +22,27 @@ final class ExecClient implements WebSocket.Listener {
   private WebSocket socket;
 
   static ExecClient open(int port, String token, String pod, String query) throws Exception {
+    return open(port, token, pod, "exec", query);
+  }
+
+  /** A client of {@code /v1/pods/POD/exec} or {@code /v1/pods/POD/attach}, which speak the same channels. */
+  static ExecClient open(int port, String token, String pod, String operation, String query) throws Exception {
     ExecClient client = new ExecClient();
     client.socket = HttpClient.newHttpClient().newWebSocketBuilder()
         .header("Authorization", "Bearer " + token)
-        .buildAsync(URI.create("ws://127.0.0.1:" + port + "/v1/pods/" + pod + "/exec?" + query), client)
+        .buildAsync(URI.create("ws://127.0.0.1:" + port + "/v1/pods/" + pod + "/" + operation + "?" + query), client)
         .get(30, TimeUnit.SECONDS);
     return client;
+  }
+
+  /** Closes the socket from this side (for attach: detaches). */
+  void close() throws Exception {
+    socket.sendClose(WebSocket.NORMAL_CLOSURE, "").get(10, TimeUnit.SECONDS);
+  }
+
+  /** What arrived on stdout so far. */
+  synchronized String stdoutSoFar() {
+    return stdout.toString(StandardCharsets.UTF_8);
   }
 
   void stdin(String text) throws Exception {
