@@ -62,8 +62,9 @@ class ValidationTest {
   @Test
   void unsupportedPodSpecFieldsSayWhy() {
     assertEquals(List.of(
-        "pods/web.yaml:9:3: spec.nodeSelector: field not supported by Peapod (pods run on this"
-            + " host, there is no scheduler)",
+        "pods/web.yaml:9:3: warning: spec.nodeSelector: accepted without effect when pods are read from files:"
+            + " nodeSelector (scheduling, priority and service accounts belong to a Kubernetes cluster; here every"
+            + " pod runs on this host, without an API token)",
         "pods/web.yaml:11:3: spec.hostNetwork: field not supported by Peapod (each pod has its"
             + " own VM; there are no host namespaces to share)"),
         diagnostics(peapod(C, "- name: web", "  image: a:1", "nodeSelector:", "  disk: ssd",

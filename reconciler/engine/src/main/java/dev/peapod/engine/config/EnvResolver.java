@@ -166,7 +166,7 @@ public final class EnvResolver {
       case "metadata.namespace" -> environment.namespace();
       case "metadata.uid" -> environment.uid(pod.name());
       case "spec.nodeName" -> environment.nodeName();
-      case "spec.serviceAccountName" -> "default";
+      case "spec.serviceAccountName" -> pod.spec().placement().serviceAccountName();
       case "status.podIP", "status.podIPs" -> PodEnvironment.POD_IP;
       case "status.hostIP", "status.hostIPs" -> environment.hostIp();
       default -> throw new IllegalArgumentException("fieldPath " + path + " passed the decoder");

@@ -200,6 +200,11 @@ final class MapReader {
     return out;
   }
 
+  /** The entry of {@code field}, for its key's position, without marking it read. */
+  Optional<SourceMap.Entry> entry(String field) {
+    return map.entry(field);
+  }
+
   /** How many of {@code fields} are written (and not null), for "exactly one of" rules. */
   long peekFieldCount(String... fields) {
     return java.util.Arrays.stream(fields).filter(f -> map.get(f).isPresent()).count();

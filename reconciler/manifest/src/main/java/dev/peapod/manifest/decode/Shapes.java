@@ -169,10 +169,10 @@ public final class Shapes {
       .supported("shareProcessNamespace", "serviceAccountName", "serviceAccount",
           "automountServiceAccountToken")
       .tolerated("there are no Services whose variables could be injected", "enableServiceLinks")
-      .unsupported(NO_CLUSTER, "nodeSelector", "nodeName", "affinity", "tolerations",
-          "topologySpreadConstraints", "schedulerName", "priorityClassName", "priority",
-          "preemptionPolicy", "schedulingGates", "readinessGates", "overhead",
-          "runtimeClassName", "workloadRef")
+      // Cluster-only: one warning per pod (ClusterFieldsDecoder), kept for the Kubernetes mode.
+      .supported("nodeSelector", "affinity", "tolerations", "topologySpreadConstraints", "schedulerName",
+          "priorityClassName", "priority", "preemptionPolicy", "runtimeClassName", "schedulingGates", "overhead")
+      .unsupported(NO_CLUSTER, "nodeName", "readinessGates", "workloadRef")
       .unsupported(OWN_VM, "hostNetwork", "hostPID", "hostIPC", "hostUsers")
       .object("resources", RESOURCES)
       .unsupported("there are no dynamic resource claims", "resourceClaims")

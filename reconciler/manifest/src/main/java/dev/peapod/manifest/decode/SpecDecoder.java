@@ -3,6 +3,7 @@ package dev.peapod.manifest.decode;
 import dev.peapod.manifest.model.ContainerDecl;
 import dev.peapod.manifest.model.DesiredState;
 import dev.peapod.manifest.model.ManifestSpec;
+import dev.peapod.manifest.model.Placement;
 import dev.peapod.manifest.model.Resources;
 import dev.peapod.manifest.model.RestartPolicy;
 import dev.peapod.manifest.model.RunAs;
@@ -44,6 +45,7 @@ final class SpecDecoder {
         .orElse(ManifestSpec.DEFAULT_TERMINATION_GRACE_PERIOD_SECONDS);
     RestartPolicy restartPolicy = r.choice("restartPolicy", RESTART_POLICIES).orElse(RestartPolicy.ALWAYS);
     checkKubernetesDefaults(r);
+    Placement placement = ClusterFieldsDecoder.decode(r);
     Resources podResources = PodResources.decode(r, init, containers);
     VmSettings vm = vm(r, init, containers, podResources);
     DesiredState state = isPeaPod(r) ? r.choice("state", STATES).orElse(DesiredState.RUNNING)
@@ -51,7 +53,7 @@ final class SpecDecoder {
     r.finish();
     PodChecks.check(sites, r.problems());
     return new ManifestSpec(init, containers, volumes, network.hostname(), network.dns(),
-        network.hostAliases(), grace, restartPolicy, vm, state);
+        network.hostAliases(), grace, restartPolicy, vm, state).withPlacement(placement);
   }
 
   private static boolean isPeaPod(MapReader r) {
@@ -78,16 +80,6 @@ final class SpecDecoder {
     if (!r.bool("shareProcessNamespace").orElse(true)) {
       r.problems().error(r.peek("shareProcessNamespace").orElseThrow(), r.path("shareProcessNamespace"),
           "Peapod containers always share the pod's PID namespace");
-    }
-    for (String field : List.of("serviceAccountName", "serviceAccount")) {
-      r.string(field).filter(name -> !name.equals("default")).ifPresent(name ->
-          r.problems().error(r.peek(field).orElseThrow(), r.path(field),
-              "service accounts are not supported by Peapod; only \"default\" (none) is accepted"));
-    }
-    if (r.bool("automountServiceAccountToken").orElse(false)) {
-      r.problems().error(r.peek("automountServiceAccountToken").orElseThrow(),
-          r.path("automountServiceAccountToken"),
-          "there is no Kubernetes API token to mount; set it to false or leave it out");
     }
   }
 }

@@ -17,6 +17,8 @@ import java.util.stream.Stream;
  * @param restartPolicy for the app containers; {@code Always} unless written
  * @param vm VM settings, written or sized from resources
  * @param state whether the pod should run; {@code Running} unless written
+ * @param placement the cluster-only fields (nodeSelector, affinity, tolerations, ...), kept for
+ *     the Kubernetes mode and compared by nothing
  */
 public record ManifestSpec(
     List<ContainerDecl> initContainers,
@@ -28,7 +30,8 @@ public record ManifestSpec(
     long terminationGracePeriodSeconds,
     RestartPolicy restartPolicy,
     VmSettings vm,
-    DesiredState state) {
+    DesiredState state,
+    Placement placement) {
 
   public static final long DEFAULT_TERMINATION_GRACE_PERIOD_SECONDS = 30;
 
@@ -42,12 +45,27 @@ public record ManifestSpec(
     Objects.requireNonNull(restartPolicy, "restartPolicy");
     Objects.requireNonNull(vm, "vm");
     Objects.requireNonNull(state, "state");
+    placement = placement == null ? Placement.NONE : placement;
+  }
+
+  /** A spec without cluster-only fields. */
+  public ManifestSpec(List<ContainerDecl> initContainers, List<ContainerDecl> containers, List<VolumeDecl> volumes,
+      String hostname, DnsConfig dns, List<HostAlias> hostAliases, long terminationGracePeriodSeconds,
+      RestartPolicy restartPolicy, VmSettings vm, DesiredState state) {
+    this(initContainers, containers, volumes, hostname, dns, hostAliases, terminationGracePeriodSeconds,
+        restartPolicy, vm, state, Placement.NONE);
+  }
+
+  /** This spec with the cluster-only fields as written. */
+  public ManifestSpec withPlacement(Placement newPlacement) {
+    return new ManifestSpec(initContainers, containers, volumes, hostname, dns, hostAliases,
+        terminationGracePeriodSeconds, restartPolicy, vm, state, newPlacement);
   }
 
   /** This spec with other volumes (a claim's document bound to the volumes that name it). */
   public ManifestSpec withVolumes(List<VolumeDecl> newVolumes) {
     return new ManifestSpec(initContainers, containers, newVolumes, hostname, dns, hostAliases,
-        terminationGracePeriodSeconds, restartPolicy, vm, state);
+        terminationGracePeriodSeconds, restartPolicy, vm, state, placement);
   }
 
   /** Init containers then app containers, in start order. */
