@@ -27,7 +27,7 @@ class ImageRunFlagsTest {
 
   private static ImageRunFlags flags(List<String> publish, List<String> env, List<String> volumes, String user,
       String memory, String cpus) {
-    return new ImageRunFlags("registry.example:5000/team/My_App:1.2", "shop", publish, env, volumes, "/srv", user,
+    return new ImageRunFlags("registry.example:5000/team/my_app:1.2", "shop", publish, env, volumes, "/srv", user,
         memory, cpus, "shop1", List.of("--port", "80"));
   }
 
@@ -45,7 +45,7 @@ class ImageRunFlagsTest {
     assertEquals(256, pod.spec().vm().memoryMiB());
     ContainerDecl c = pod.spec().containers().get(0);
     assertEquals("my-app", c.name());
-    assertEquals("registry.example:5000/team/My_App:1.2", c.image());
+    assertEquals("registry.example:5000/team/my_app:1.2", c.image());
     assertEquals(List.of(), c.command(), "the image's entrypoint stays");
     assertEquals(List.of("--port", "80"), c.args());
     assertEquals("/srv", c.workingDir());
