@@ -294,7 +294,7 @@ final class PodVm {
       VmRecord done = record;
       QemuProcess process = vm.process();
       LOG.log(System.Logger.Level.DEBUG, () -> String.format(
-          "pod %s: %s, QEMU daemonized after %d ms, guest READY after %d ms, %d containers started after %d ms (%s)",
+          "pod %s: %s, QEMU set up after %d ms, guest READY after %d ms, %d containers started after %d ms (%s)",
           spec.name(), done.boot(), Duration.between(process.launchedAt(), process.daemonizedAt()).toMillis(),
           done.bootTime().toMillis(), spec.containers().size() + spec.initContainers().size(),
           Duration.between(process.launchedAt(), Instant.now()).toMillis(), done.accelerator()));

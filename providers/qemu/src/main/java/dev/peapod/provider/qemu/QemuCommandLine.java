@@ -39,11 +39,12 @@ import java.util.OptionalLong;
  *       kernel patch): the default order 10 reports only when 32 free 4 MiB
  *       blocks exist, which in a small guest is never.
  *   <li>{@code -display none} rather than {@code -nographic}: we set every
- *       chardev ourselves, and -nographic is refused with -daemonize when it
- *       would mean stdio.
+ *       chardev ourselves.
  *   <li>The network is passt's, through a {@code -netdev stream} server socket that passt
  *       connects to once QEMU runs: see {@link PasstNetwork} for why not slirp.
- *   <li>{@code -daemonize}: the VM gets its own session and outlives the JVM.
+ *   <li>No {@code -daemonize}: QEMU runs in a session of its own ({@code setsid}, see
+ *       {@link QemuProcess}) and outlives the JVM; daemonizing would need the fork the
+ *       sandbox denies.
  *   <li>The ctl socket is a server with {@code wait=off}: QEMU boots without a
  *       client and accepts one client at a time.
  *   <li>The serial console and the "peapod.log" port are server sockets too, which the
@@ -63,13 +64,14 @@ public final class QemuCommandLine {
 
   /**
    * QEMU's seccomp filter: the default deny list (reboot, swapon, kexec, module loading, ...),
-   * obsolete system calls, and changing scheduling or CPU affinity (resourcecontrol). Not
-   * {@code elevateprivileges=deny} nor {@code spawn=deny}: QEMU 7.2 installs the filter before it
-   * daemonizes, and {@code -daemonize} needs fork and setsid, which those deny (QEMU exits with
-   * status 1 or dies of SIGSYS); template VMs also save and load their state through {@code exec:}
-   * migration, a shell QEMU spawns. Without them QEMU may still fork and exec.
+   * obsolete system calls, changing scheduling or CPU affinity (resourcecontrol), setuid and
+   * friends (elevateprivileges) and fork, vfork and execve (spawn): a QEMU a guest took over can
+   * start no other program. That needs QEMU in the foreground ({@link QemuProcess#launch}; QEMU 7.2
+   * installs the filter before {@code -daemonize} would fork) and template state migrated through
+   * a socket the host reads and writes rather than {@code exec:}, a shell QEMU spawns ({@link
+   * VmTemplates}).
    */
-  static final String SANDBOX = "on,obsolete=deny,resourcecontrol=deny";
+  static final String SANDBOX = "on,obsolete=deny,resourcecontrol=deny,elevateprivileges=deny,spawn=deny";
 
   /** Largest virtqueue the guest sets up: receive buffers for this many entries stay allocated. */
   static final int MAX_QUEUE_SIZE = 64;
@@ -147,7 +149,6 @@ public final class QemuCommandLine {
     if (vm.ram().incoming()) {
       add(argv, "-incoming", "defer");
     }
-    argv.add("-daemonize");
     add(argv, "-pidfile", vm.files().pidFile().toString());
     return argv;
   }

@@ -9,17 +9,16 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
+import dev.peapod.provider.qemu.qmp.QmpClient;
 
 /**
- * A daemonized QEMU process: launched with {@code -daemonize}, so it has its
- * own session and outlives the JVM, and known afterwards only by pid and
- * start time.
+ * A QEMU process in a session of its own, so it outlives the JVM, and known
+ * afterwards only by pid and start time.
  *
  * @param pid the daemon's pid, from QEMU's pid file
  * @param startTime the daemon's start time in clock ticks since host boot
  * @param launchedAt when the launch began
- * @param daemonizedAt when QEMU's foreground process exited (VM set up, guest starting)
+ * @param daemonizedAt when QEMU was set up (its QMP socket greeted; the guest is starting)
  */
 public record QemuProcess(long pid, long startTime, Instant launchedAt, Instant daemonizedAt) {
 
@@ -27,10 +26,13 @@ public record QemuProcess(long pid, long startTime, Instant launchedAt, Instant 
   private static final Duration POLL = Duration.ofMillis(20);
 
   /**
-   * Runs QEMU and waits for its foreground part to exit, which with
-   * {@code -daemonize} happens once the VM is set up. QEMU's stdout and stderr
-   * up to then go to {@link VmFiles#launchLog()} and into the exception when
-   * it fails.
+   * Runs QEMU in a session of its own ({@code setsid}, so it outlives the JVM and no Ctrl-C of the
+   * command that started it reaches it) and waits until it is set up: its QMP socket greets, which
+   * QEMU does once its main loop runs. Not {@code -daemonize}: QEMU 7.2 installs its seccomp filter
+   * before daemonizing, and {@code spawn=deny} (see {@link QemuCommandLine#SANDBOX}) forbids the
+   * fork that needs. QEMU's stdout and stderr up to then go to {@link VmFiles#launchLog()} and into
+   * the exception when it fails; then the pipe is closed, so what QEMU writes later fails at once
+   * (QEMU ignores SIGPIPE) instead of filling a file a guest could make it write to.
    */
   public static QemuProcess launch(List<String> argv, VmFiles files) {
     Instant launchedAt = Instant.now();
@@ -44,22 +46,24 @@ public record QemuProcess(long pid, long startTime, Instant launchedAt, Instant 
       for (Path file : List.of(files.pidFile(), files.launchLog(), files.console(), files.containersLog())) {
         PrivateFiles.privateFile(file);
       }
-      ProcessBuilder builder = new ProcessBuilder(argv);
+      Files.write(files.launchLog(), new byte[0]);
+      List<String> command = new java.util.ArrayList<>();
+      command.add("setsid");
+      command.addAll(argv);
+      ProcessBuilder builder = new ProcessBuilder(command);
       // Two malloc arenas instead of glibc's 8 per core: each reserves 64 MiB of address space, which
       // counts against the VM's RLIMIT_AS (QemuCommandLine#addressSpaceLimit) and buys QEMU nothing.
       builder.environment().put("MALLOC_ARENA_MAX", "2");
-      Process parent = builder
+      Process qemu = builder
+          .directory(new java.io.File("/")) // as -daemonize did: QEMU holds no caller's directory
           .redirectErrorStream(true)
-          .redirectOutput(files.launchLog().toFile())
           .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
           .start();
-      if (!parent.waitFor(LAUNCH_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
-        parent.destroyForcibly();
-        throw new VmLaunchException("QEMU did not daemonize within " + LAUNCH_TIMEOUT.toSeconds() + " s"
-            + launchOutput(files));
-      }
-      if (parent.exitValue() != 0) {
-        throw new VmLaunchException("QEMU exited with status " + parent.exitValue() + launchOutput(files));
+      try (java.io.InputStream output = qemu.getInputStream()) {
+        awaitSetUp(qemu, output, files);
+      } catch (VmLaunchException | IOException e) {
+        qemu.destroyForcibly();
+        throw e;
       }
       Instant daemonizedAt = Instant.now();
       for (Path socket : List.of(files.ctlSocket(), files.qmpSocket(), files.lifeline(), files.netSocket(),
@@ -73,9 +77,42 @@ public record QemuProcess(long pid, long startTime, Instant launchedAt, Instant 
     } catch (IOException e) {
       throw new VmLaunchException("cannot run " + String.join(" ", argv.subList(0, Math.min(4, argv.size())))
           + ": " + e.getMessage(), e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new VmLaunchException("interrupted while starting QEMU", e);
+    }
+  }
+
+  /** Copies QEMU's output to the launch log until its QMP socket greets; fails if QEMU exits first. */
+  private static void awaitSetUp(Process qemu, java.io.InputStream output, VmFiles files) throws IOException {
+    long deadline = System.nanoTime() + LAUNCH_TIMEOUT.toNanos();
+    byte[] buf = new byte[8192];
+    while (true) {
+      copyAvailable(output, buf, files);
+      if (!qemu.isAlive()) {
+        copyAvailable(output, buf, files);
+        throw new VmLaunchException("QEMU exited with status " + qemu.exitValue() + launchOutput(files));
+      }
+      if (Files.exists(files.qmpSocket())) {
+        try (QmpClient qmp = QmpClient.connect(files.qmpSocket(), Duration.ofMillis(500))) {
+          copyAvailable(output, buf, files);
+          return;
+        } catch (dev.peapod.provider.qemu.qmp.QmpException e) {
+          // not listening or not greeting yet
+        }
+      }
+      if (System.nanoTime() > deadline) {
+        throw new VmLaunchException("QEMU was not set up within " + LAUNCH_TIMEOUT.toSeconds() + " s"
+            + launchOutput(files));
+      }
+      sleep(Duration.ofMillis(2));
+    }
+  }
+
+  private static void copyAvailable(java.io.InputStream output, byte[] buf, VmFiles files) throws IOException {
+    for (int n = output.available(); n > 0; n = output.available()) {
+      int read = output.read(buf, 0, Math.min(n, buf.length));
+      if (read <= 0) {
+        return;
+      }
+      Files.write(files.launchLog(), java.util.Arrays.copyOf(buf, read), java.nio.file.StandardOpenOption.APPEND);
     }
   }
 

@@ -95,7 +95,7 @@ final class VmTemplates {
   private static final Duration MIGRATION_TIMEOUT = Duration.ofSeconds(30);
   /** How long after a failed build no builder is started for the same key. */
   static final Duration FAILED_BACKOFF = Duration.ofMinutes(5);
-  /** Characters a path may have to be given to {@code exec:} (a shell command) unquoted. */
+  /** Characters a state directory may have: its sockets go into migration URIs and QEMU options unquoted. */
   private static final Pattern SHELL_SAFE = Pattern.compile("[A-Za-z0-9/._+=-]+");
 
   /**
@@ -198,7 +198,7 @@ final class VmTemplates {
       return noRam;
     }
     if (!SHELL_SAFE.matcher(root.toString()).matches()) {
-      return Optional.of("the state directory " + root + " has characters QEMU's exec: migration cannot take");
+      return Optional.of("the state directory " + root + " has characters QEMU's migration URIs cannot take");
     }
     return Optional.empty();
   }
@@ -329,7 +329,7 @@ final class VmTemplates {
     Files.createDirectories(files.imageShare());
     // QEMU would create the RAM file 0644; it keeps the mode of one that exists.
     TemplateRam.createPrivateFile(work.resolve("ram"));
-    TemplateRam.createPrivateFile(work.resolve("state")); // "cat > state" keeps it 0600
+    TemplateRam.createPrivateFile(work.resolve("state")); // written through the migration socket: kept 0600
     VmDefinition vm = definition(shape, files, GuestRam.template(work.resolve("ram")));
     String marker = VmDefinition.commandLineMarker(vm.name());
     QemuProcess process = null;
@@ -339,10 +339,7 @@ final class VmTemplates {
       Thread.sleep(SETTLE.toMillis());
       try (QmpClient qmp = QmpClient.connect(files.qmpSocket(), MIGRATION_TIMEOUT)) {
         ignoreSharedRam(qmp);
-        ObjectNode args = JsonNodeFactory.instance.objectNode()
-            .put("uri", "exec:cat > " + work.resolve("state"));
-        qmp.execute("migrate", args);
-        awaitMigration(qmp);
+        saveState(qmp, work.resolve("migrate.sock"), work.resolve("state"));
         qmp.quit();
       }
       process.awaitExit(marker, Duration.ofSeconds(5));
@@ -394,15 +391,13 @@ final class VmTemplates {
       }
       try (QmpClient qmp = QmpClient.connect(vm.files().qmpSocket(), MIGRATION_TIMEOUT)) {
         ignoreSharedRam(qmp);
-        qmp.execute("migrate-incoming", JsonNodeFactory.instance.objectNode()
-            .put("uri", "exec:cat " + template.state()));
-        awaitMigration(qmp);
+        loadState(qmp, vm.files().dir().resolve("migrate.sock"), template.state());
         String status = qmp.status();
         if (!"running".equals(status)) {
           throw new RestoreException("the restored VM is " + status + ", not running", null);
         }
       }
-      String took = String.format("pod %s: RAM (%s) ready in %d ms, QEMU daemonized in %d ms, running after %d ms",
+      String took = String.format("pod %s: RAM (%s) ready in %d ms, QEMU set up in %d ms, running after %d ms",
           vm.name(), guestRam.privateMapping() ? "shared, copy on write" : "copied", (t1 - t0) / 1_000_000,
           Duration.between(process.launchedAt(), process.daemonizedAt()).toMillis(),
           (System.nanoTime() - t0) / 1_000_000);
@@ -497,6 +492,63 @@ final class VmTemplates {
     ObjectNode args = JsonNodeFactory.instance.objectNode();
     args.putArray("capabilities").add(cap);
     qmp.execute("migrate-set-capabilities", args);
+  }
+
+  /**
+   * Migrates the VM's device state into {@code state} through a unix socket this process listens on.
+   * Not {@code exec:cat > state}: that has QEMU spawn a shell, and QEMU runs with {@code spawn=deny}
+   * (see {@link QemuCommandLine#SANDBOX}); QEMU 7.2 has no {@code file:} migration.
+   */
+  private static void saveState(QmpClient qmp, Path socket, Path state) throws IOException {
+    Files.deleteIfExists(socket);
+    try (java.nio.channels.ServerSocketChannel server =
+        java.nio.channels.ServerSocketChannel.open(java.net.StandardProtocolFamily.UNIX)) {
+      server.bind(java.net.UnixDomainSocketAddress.of(socket));
+      java.util.concurrent.CompletableFuture<Long> copied = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+        try (java.nio.channels.SocketChannel in = server.accept();
+            java.nio.channels.FileChannel out = java.nio.channels.FileChannel.open(state,
+                java.nio.file.StandardOpenOption.WRITE, java.nio.file.StandardOpenOption.TRUNCATE_EXISTING)) {
+          long total = 0;
+          for (long n; (n = out.transferFrom(in, total, 1 << 20)) > 0; ) {
+            total += n;
+          }
+          return total;
+        } catch (IOException e) {
+          throw new java.io.UncheckedIOException(e);
+        }
+      });
+      try {
+        qmp.execute("migrate", JsonNodeFactory.instance.objectNode().put("uri", "unix:" + socket));
+        awaitMigration(qmp);
+        copied.get(MIGRATION_TIMEOUT.toSeconds(), java.util.concurrent.TimeUnit.SECONDS);
+      } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+        throw new IOException("saving the template's state into " + state + " failed: " + e, e);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IOException("interrupted while saving the template's state", e);
+      }
+    } finally {
+      Files.deleteIfExists(socket);
+    }
+  }
+
+  /** Feeds {@code state} to a QEMU waiting with {@code -incoming defer}, through a unix socket it listens on. */
+  private static void loadState(QmpClient qmp, Path socket, Path state) throws IOException {
+    Files.deleteIfExists(socket);
+    try {
+      qmp.execute("migrate-incoming", JsonNodeFactory.instance.objectNode().put("uri", "unix:" + socket));
+      try (java.nio.channels.SocketChannel out = java.nio.channels.SocketChannel.open(
+              java.net.UnixDomainSocketAddress.of(socket));
+          java.nio.channels.FileChannel in = java.nio.channels.FileChannel.open(state)) {
+        long size = in.size();
+        for (long done = 0; done < size; ) {
+          done += in.transferTo(done, size - done, out);
+        }
+      }
+      awaitMigration(qmp);
+    } finally {
+      Files.deleteIfExists(socket);
+    }
   }
 
   private static void awaitMigration(QmpClient qmp) {

@@ -37,7 +37,7 @@ class QemuCommandLineTest {
         "-object", "memory-backend-memfd,id=ram,size=96M",
         "-smp", "2",
         "-nodefaults", "-no-user-config", "-display", "none", "-no-reboot",
-        "-sandbox", "on,obsolete=deny,resourcecontrol=deny",
+        "-sandbox", "on,obsolete=deny,resourcecontrol=deny,elevateprivileges=deny,spawn=deny",
         "-kernel", "/k/bzImage",
         "-initrd", "/k/initramfs.cpio",
         "-append", "console=ttyS0 quiet panic=-1 virtio_mmio.max_queue_size=64 page_reporting.page_reporting_order=5 tsc_early_khz=2596150 tsc=reliable",
@@ -64,7 +64,6 @@ class QemuCommandLineTest {
         "-device", "virtio-balloon-device,free-page-reporting=on",
         "-qmp", "unix:/run/pp/web/qmp.sock,server=on,wait=off",
         "-chardev", "socket,id=lifeline,path=/run/pp/web/lifeline.sock,server=on,wait=off",
-        "-daemonize",
         "-pidfile", "/run/pp/web/qemu.pid"), argv);
   }
 

@@ -38,19 +38,21 @@ class QemuProcessTest {
   void aMissingBinaryIsNamed() {
     VmLaunchException e = assertThrows(VmLaunchException.class,
         () -> QemuProcess.launch(List.of("/nonexistent/qemu"), new VmFiles(tmp.resolve("run"))));
-    assertTrue(e.getMessage().startsWith("cannot run /nonexistent/qemu"), e.getMessage());
+    assertTrue(e.getMessage().contains("/nonexistent/qemu: No such file or directory"), e.getMessage());
   }
 
   @Test
-  void aDaemonIsFoundByItsPidFileAndCanBeKilled() throws Exception {
+  void aQemuIsSetUpWhenItsMonitorGreetsAndIsFoundByItsPidFile() throws Exception {
     VmFiles files = new VmFiles(tmp.resolve("run"));
-    // Like -daemonize: the daemon writes its own pid file, and the foreground
-    // process exits 0 once it exists. Both command lines contain "sleep 60".
-    Path pid = files.pidFile();
-    Path qemu = script("setsid sh -c 'echo $$ > " + pid + "; exec sleep 60' </dev/null >/dev/null 2>&1 &\n"
-        + "while [ ! -s " + pid + " ]; do sleep 0.01; done");
+    // Like QEMU: it writes its own pid file and, once set up, greets on its QMP socket.
+    Path monitor = tmp.resolve("fake-monitor");
+    Files.writeString(monitor, "#!/bin/sh\nprintf '{\"QMP\": {\"version\": {}, \"capabilities\": []}}\\n'\n"
+        + "read line\nprintf '{\"return\": {}}\\n'\ncat >/dev/null\n");
+    Files.setPosixFilePermissions(monitor, PosixFilePermissions.fromString("rwx------"));
+    Path qemu = script("echo $$ > " + files.pidFile() + "; sleep 0.3; exec socat UNIX-LISTEN:" + files.qmpSocket()
+        + ",fork EXEC:" + monitor);
     QemuProcess p = QemuProcess.launch(List.of(qemu.toString()), files);
-    String marker = "sleep 60";
+    String marker = "UNIX-LISTEN:";
     assertTrue(p.isAlive(marker));
     p.kill(marker, Duration.ofSeconds(5));
     assertTrue(!p.isAlive(marker));

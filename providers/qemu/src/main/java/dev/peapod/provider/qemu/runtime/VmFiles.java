@@ -103,12 +103,12 @@ public record VmFiles(Path dir) {
     return dir.resolve("qmp.sock");
   }
 
-  /** Written by QEMU after it daemonized. */
+  /** QEMU's pid, written by QEMU as it starts. */
   public Path pidFile() {
     return dir.resolve("qemu.pid");
   }
 
-  /** QEMU's stderr and stdout until it daemonizes: why a launch failed. */
+  /** QEMU's stderr and stdout until it is set up: why a launch failed. */
   public Path launchLog() {
     return dir.resolve("qemu.err");
   }

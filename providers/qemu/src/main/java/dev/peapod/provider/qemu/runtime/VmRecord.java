@@ -15,7 +15,7 @@ import java.util.Optional;
  * A running VM as {@code start} recorded it (vm.json); present exactly while
  * the pod is meant to be running.
  *
- * @param pid the daemonized QEMU process
+ * @param pid the QEMU process
  * @param processStartTime its start time in clock ticks since host boot, so a
  *     recycled pid is not taken for the VM
  * @param hostBootId the host's boot id at launch: after a host reboot no VM survives

@@ -26,6 +26,7 @@ import dev.peapod.provider.qemu.guest.GuestListener;
 import dev.peapod.provider.qemu.guest.GuestMessages;
 import dev.peapod.provider.qemu.guest.Wire;
 import dev.peapod.provider.qemu.it.VmTestSupport.Result;
+import dev.peapod.provider.qemu.qmp.QmpClient;
 import dev.peapod.provider.qemu.runtime.StateDirectory;
 import dev.peapod.provider.qemu.runtime.VmRecord;
 import java.io.IOException;
@@ -300,10 +301,38 @@ class VmAttachIT {
   @Test
   @Order(9)
   void qemuRunsUnderItsSeccompSandbox() throws Exception {
-    assertTrue(qemuArgv().contains(" -sandbox on,obsolete=deny,resourcecontrol=deny "), qemuArgv());
+    assertTrue(qemuArgv().contains(
+        " -sandbox on,obsolete=deny,resourcecontrol=deny,elevateprivileges=deny,spawn=deny "), qemuArgv());
     VmRecord vm = new StateDirectory(VmTestSupport.STATE).pod(POD).readVm().orElseThrow();
     List<String> status = Files.readAllLines(Path.of("/proc", Long.toString(vm.pid()), "status"));
     assertTrue(status.contains("Seccomp:\t2"), "QEMU has no seccomp filter: " + status);
+  }
+
+  /**
+   * The attack: whoever commands QEMU (its monitor, or a guest that took it over) has it run a
+   * program, here through an {@code exec:} migration. With {@code spawn=deny} the fork fails and
+   * the program never runs; the VM runs on. (Before, QEMU ran it: template VMs saved themselves so.)
+   */
+  @Test
+  @Order(5)
+  void qemuCannotRunAnotherProgram() throws Exception {
+    Path planted = VmTestSupport.TARGET.resolve("spawned-by-qemu");
+    Files.deleteIfExists(planted);
+    try (QmpClient qmp = QmpClient.connect(VmTestSupport.STATE.resolve("pods").resolve(POD).resolve("qmp.sock"),
+        Duration.ofSeconds(10))) {
+      try {
+        qmp.execute("migrate", com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode()
+            .put("uri", "exec:touch " + planted));
+      } catch (dev.peapod.provider.qemu.qmp.QmpException e) {
+        // refused at once: as good
+      }
+      Thread.sleep(1000);
+      String migration = qmp.execute("query-migrate").path("status").asText("");
+      assertTrue(!migration.equals("completed") && !migration.equals("active"), "migration " + migration);
+    }
+    assertTrue(Files.notExists(planted), "QEMU ran a program");
+    VmRecord vm = new StateDirectory(VmTestSupport.STATE).pod(POD).readVm().orElseThrow();
+    assertTrue(ProcessHandle.of(vm.pid()).map(ProcessHandle::isAlive).orElse(false), "the VM runs on");
   }
 
   /**
