@@ -36,6 +36,7 @@ public final class KubernetesSource implements DesiredStateSource {
 
   /** kubectl's copy of the whole object: says nothing about the pod, and would make every apply an update. */
   static final String LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration";
+  // Placement.BOUND_BY, written by the agents when they bind it, is no more the pod's than that.
 
   private final GenericKubernetesResource peaPod;
 
@@ -100,6 +101,7 @@ public final class KubernetesSource implements DesiredStateSource {
     if (peaPod.getMetadata().getAnnotations() != null) {
       annotations.putAll(peaPod.getMetadata().getAnnotations());
       annotations.remove(LAST_APPLIED);
+      annotations.remove(Placement.BOUND_BY);
     }
     if (!annotations.isEmpty()) {
       metadata.put("annotations", annotations);

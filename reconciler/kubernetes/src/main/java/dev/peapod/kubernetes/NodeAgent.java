@@ -70,6 +70,8 @@ public final class NodeAgent implements AutoCloseable {
   /** Holds back the restart of a VM that keeps ending, as the directory and git sources do. */
   private final CrashLoopBackoff crashLoops;
   private final List<Thread> workers = new ArrayList<>();
+  /** Puts PeaPods on nodes through placeholder Pods; every agent runs one. */
+  private final Placement placement;
   private ScheduledExecutorService timers;
   private SharedIndexInformer<GenericKubernetesResource> informer;
 
@@ -95,6 +97,7 @@ public final class NodeAgent implements AutoCloseable {
     this.resync = resync;
     this.writer = new PeaPodWriter(client);
     this.events = new AgentEvents(client, node, clock);
+    this.placement = new Placement(client, node, events, clock, resync);
   }
 
   /**
@@ -162,6 +165,7 @@ public final class NodeAgent implements AutoCloseable {
       return true;
     });
     informer.start();
+    placement.start();
     Thread worker = daemon(this::work, "peapod-agent-worker");
     workers.add(worker);
     worker.start();
@@ -190,6 +194,7 @@ public final class NodeAgent implements AutoCloseable {
   @Override
   public synchronized void close() {
     queue.shutDown();
+    placement.close();
     if (timers != null) {
       timers.shutdownNow();
     }

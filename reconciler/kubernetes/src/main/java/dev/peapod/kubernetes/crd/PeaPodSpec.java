@@ -64,6 +64,16 @@ public final class PeaPodSpec {
   @JsonPropertyDescription("Pod-level resources: the size of the whole pod (the VM), over the containers' sum.")
   public ResourceRequirements resources;
 
+  @JsonPropertyDescription("Labels a node must have to run the PeaPod (copied to its placeholder Pod, which the Kubernetes scheduler places); ignored with a warning in a file.")
+  public java.util.Map<String, String> nodeSelector;
+
+  @JsonPropertyDescription("A Pod's affinity, copied to the PeaPod's placeholder Pod for the scheduler; ignored with a warning in a file.")
+  @PreserveUnknownFields
+  public java.util.Map<String, Object> affinity;
+
+  @JsonPropertyDescription("Taints the PeaPod tolerates (copied to its placeholder Pod); ignored with a warning in a file.")
+  public List<Toleration> tolerations;
+
   @JsonPropertyDescription("The micro-VM.")
   public VmSpec vm;
 

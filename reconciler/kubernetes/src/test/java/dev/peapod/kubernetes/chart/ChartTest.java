@@ -153,7 +153,9 @@ class ChartTest {
   /**
    * The calls dev.peapod.kubernetes makes: NodeAgent lists and watches PeaPods (its informer)
    * and gets one to confirm an orphan; PeaPodWriter patches finalizers (JSON Patch on the
-   * object) and status (on /status); AgentEvents creates Events. Nothing more is granted.
+   * object) and status (on /status); AgentEvents creates Events; Placement lists and watches
+   * placeholder Pods, gets one to confirm it is gone, creates and deletes them, and patches the
+   * PeaPods it binds. Nothing more is granted.
    */
   @Test
   void rbacGrantsExactlyTheCallsTheAgentMakes() {
@@ -168,7 +170,7 @@ class ChartTest {
     }
     assertEquals(new TreeSet<>(List.of("peapod.dev/peapods get", "peapod.dev/peapods list",
         "peapod.dev/peapods watch", "peapod.dev/peapods patch", "peapod.dev/peapods/status patch",
-        "/events create")), granted);
+        "/events create", "/pods get", "/pods list", "/pods watch", "/pods create", "/pods delete")), granted);
   }
 
   @Test
