@@ -112,6 +112,14 @@ public final class Engine implements AutoCloseable {
     return planner.plan(snapshot.pods(), actual(), options.withTargets(Set.of(pod)));
   }
 
+  /**
+   * Only {@code pod}, against an actual state read once for many such plans (a resync of a node
+   * agent's PeaPods, each its own source).
+   */
+  public Plan planOne(DesiredSnapshot snapshot, String pod, PlanOptions options, ActualState actual) {
+    return planner.plan(snapshot.pods(), actual, options.withTargets(Set.of(pod)));
+  }
+
   /** An executor for one plan: {@link PlanExecutor#interrupt()} stops it taking new changes. */
   public PlanExecutor executor(int parallelism, ApplyListener listener) {
     return new PlanExecutor(provider, records, specFactory(), locks, parallelism, listener, clock);

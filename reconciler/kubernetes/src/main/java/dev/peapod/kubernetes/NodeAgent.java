@@ -11,10 +11,12 @@ import dev.peapod.manifest.diag.Diagnostic;
 import dev.peapod.manifest.model.DesiredState;
 import dev.peapod.plan.Action;
 import dev.peapod.plan.ActualPod;
+import dev.peapod.plan.ActualState;
 import dev.peapod.plan.AppliedRecord;
 import dev.peapod.plan.Change;
 import dev.peapod.plan.Plan;
 import dev.peapod.plan.PlanOptions;
+import dev.peapod.provider.PodState;
 import dev.peapod.provider.PodStatus;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -28,9 +30,11 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -73,6 +77,15 @@ public final class NodeAgent implements AutoCloseable {
   /** Puts PeaPods on nodes through placeholder Pods; every agent runs one. */
   private final Placement placement;
   private ScheduledExecutorService timers;
+  /** Each PeaPod's spec as last parsed, by key, valid for the resourceVersion it was parsed at. */
+  private final Map<String, Parsed> parsed = new ConcurrentHashMap<>();
+  /** What each PeaPod's status last reported, by key: a resync passes over what still holds. */
+  private final Map<String, Seen> seen = new ConcurrentHashMap<>();
+
+  private record Parsed(String resourceVersion, DesiredSnapshot snapshot, ManifestRejectedException rejected) {}
+
+  /** The generation a status was written for and the pod's lifecycle state it gave. */
+  private record Seen(long generation, Optional<PodState> state) {}
   private SharedIndexInformer<GenericKubernetesResource> informer;
 
   /**
@@ -138,7 +151,7 @@ public final class NodeAgent implements AutoCloseable {
     timers = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "peapod-agent-timer"));
     informer = client.genericKubernetesResources(PeaPods.CONTEXT).inAnyNamespace()
         .withLabel(PeaPods.NODE_LABEL, node)
-        .runnableInformer(resync.toMillis());
+        .runnableInformer(0); // no per-object resync: resync() looks at the whole set at once
     informer.addEventHandler(new ResourceEventHandler<>() {
       @Override
       public void onAdd(GenericKubernetesResource peaPod) {
@@ -156,7 +169,9 @@ public final class NodeAgent implements AutoCloseable {
       public void onDelete(GenericKubernetesResource peaPod, boolean finalStateUnknown) {
         // Gone from this node's view (deleted without our finalizer, or bound elsewhere): its
         // pod, if any, is an orphan now.
-        timers.execute(NodeAgent.this::removeOrphans);
+        parsed.remove(PeaPods.key(peaPod));
+        seen.remove(PeaPods.key(peaPod));
+        timers.execute(NodeAgent.this::removeOrphansQuietly);
       }
     });
     informer.exceptionHandler((started, e) -> {
@@ -169,11 +184,24 @@ public final class NodeAgent implements AutoCloseable {
     Thread worker = daemon(this::work, "peapod-agent-worker");
     workers.add(worker);
     worker.start();
-    timers.scheduleWithFixedDelay(this::removeOrphans, 0, resync.toMillis(), TimeUnit.MILLISECONDS);
+    // The first resync as soon as the informer has synced (orphans left while the agent was down
+    // go then), then one every resync interval.
+    timers.execute(() -> {
+      try {
+        while (!synced()) {
+          Thread.sleep(100);
+        }
+      } catch (InterruptedException e) {
+        return;
+      }
+      resyncQuietly();
+      timers.scheduleWithFixedDelay(this::resyncQuietly, resync.toMillis(), resync.toMillis(), TimeUnit.MILLISECONDS);
+    });
   }
 
   /**
-   * A resync (same resourceVersion) or a change of what the agent acts on. Not a change of the
+   * A change of what the agent acts on (an update with the same resourceVersion, as an informer's
+   * resync sends, is one too). Not a change of the
    * status alone: every status write would otherwise come back as a pass, and a failing PeaPod
    * would be retried at once instead of after its backoff.
    */
@@ -259,6 +287,11 @@ public final class NodeAgent implements AutoCloseable {
         return;
       }
       writeStatus(peaPod, pod, deleting, desired, now, outcome);
+      if (outcome instanceof Outcome.Converged) {
+        seen.put(key, new Seen(PeaPods.generation(peaPod), now.map(PodStatus::state)));
+      } else {
+        seen.remove(key);
+      }
     }
   }
 
@@ -293,8 +326,9 @@ public final class NodeAgent implements AutoCloseable {
         : diagnostics.size() + " problems; the first: " + diagnostics.get(0);
     events.warning(peaPod, "InvalidSpec", message);
     try (Engine engine = engines.get()) {
-      writeStatus(peaPod, pod, false, Optional.empty(), engine.provider().inspect(pod),
-          new Outcome.Stalled("InvalidSpec", message, diagnostics));
+      Optional<PodStatus> now = engine.provider().inspect(pod);
+      writeStatus(peaPod, pod, false, Optional.empty(), now, new Outcome.Stalled("InvalidSpec", message, diagnostics));
+      seen.put(PeaPods.key(peaPod), new Seen(PeaPods.generation(peaPod), now.map(PodStatus::state)));
     }
   }
 
@@ -319,42 +353,113 @@ public final class NodeAgent implements AutoCloseable {
     }
   }
 
+  private void resyncQuietly() {
+    try {
+      resync();
+    } catch (RuntimeException e) {
+      LOG.log(System.Logger.Level.WARNING, "resync of node " + node + " failed: " + e.getMessage(), e);
+    }
+  }
+
   /**
-   * Removes pods whose PeaPod is gone or bound to another node. Only after the informer synced,
-   * and only for what the API server itself says is gone: never from a cache alone.
+   * Looks at every PeaPod of this node and every pod of the home at once, as the controller's
+   * drift check does for its sources: the actual state is read once, each PeaPod's spec is parsed
+   * only when its resourceVersion moved, each is planned against that one actual state, and only
+   * PeaPods that need a pass are queued: a planned change, a generation or pod state their status
+   * does not show yet, a deletion, or no pass yet. Then orphans are removed. (An informer's own
+   * resync would queue every PeaPod for a pass of its own: an engine, a parse, a read of the whole
+   * actual state and two inspections each.)
+   *
+   * @return how many PeaPods were queued
    */
-  private void removeOrphans() {
+  public int resync() {
+    if (!synced()) {
+      return 0;
+    }
+    int queued = 0;
+    try (Engine engine = engines.get()) {
+      ActualState actual = engine.actual();
+      for (GenericKubernetesResource peaPod : informer.getStore().list()) {
+        if (needsAPass(engine, actual, peaPod)) {
+          queue.add(PeaPods.key(peaPod));
+          queued++;
+        }
+      }
+      removeOrphans(engine, actual);
+    }
+    return queued;
+  }
+
+  private boolean needsAPass(Engine engine, ActualState actual, GenericKubernetesResource peaPod) {
+    String key = PeaPods.key(peaPod);
+    Seen last = seen.get(key);
+    if (last == null || last.generation() != PeaPods.generation(peaPod) || PeaPods.deleting(peaPod)
+        || !PeaPods.hasFinalizer(peaPod)) {
+      return true;
+    }
+    KubernetesSource source = new KubernetesSource(peaPod);
+    String pod = source.podName();
+    Optional<PodState> state = Optional.ofNullable(actual.pods().get(pod)).flatMap(ActualPod::state);
+    if (!state.equals(last.state())) {
+      return true;
+    }
+    Parsed spec = parsed.get(key);
+    if (spec == null || !spec.resourceVersion().equals(peaPod.getMetadata().getResourceVersion())) {
+      try {
+        spec = new Parsed(peaPod.getMetadata().getResourceVersion(), source.read(), null);
+      } catch (ManifestRejectedException e) {
+        spec = new Parsed(peaPod.getMetadata().getResourceVersion(), null, e);
+      }
+      parsed.put(key, spec);
+    }
+    if (spec.rejected() != null) {
+      return false; // reported at this generation already; nothing on the node changes for it
+    }
+    Plan plan = engine.planOne(spec.snapshot(), pod, new PlanOptions(Set.of(), false, 0, source.owner(), false),
+        actual);
+    return plan.hasChanges() || !plan.conflicts().isEmpty() || plan.refusal().isPresent();
+  }
+
+  private void removeOrphansQuietly() {
     if (!synced()) {
       return;
     }
     try (Engine engine = engines.get()) {
-      for (ActualPod pod : engine.actual().pods().values()) {
-        Optional<String> owner = pod.record().map(AppliedRecord::managedBy).filter(o -> o.startsWith("k8s:"));
-        if (owner.isEmpty() || informer.getStore().getByKey(owner.get().substring(4)) != null) {
-          continue;
-        }
-        String[] key = owner.get().substring(4).split("/", 2);
-        if (key.length != 2) {
-          continue;
-        }
-        GenericKubernetesResource live = client.genericKubernetesResources(PeaPods.CONTEXT).inNamespace(key[0])
-            .withName(key[1]).get();
-        if (live != null && node.equals(live.getMetadata().getLabels() == null ? null
-            : live.getMetadata().getLabels().get(PeaPods.NODE_LABEL))) {
-          continue; // bound here after all: the cache is behind
-        }
-        PlanOptions options = new PlanOptions(Set.of(), true, 0, owner.get(), false);
-        ReconcileResult result = new PodReconciler(engine).reconcile(pod.name(),
-            new DesiredSnapshot("orphan", List.of(), List.of()), options, PodReconciler.ChangeGate.OPEN,
-            ApplyListener.NONE);
-        LOG.log(System.Logger.Level.INFO, "pod " + pod.name() + " of " + owner.get() + ", which "
-            + (live == null ? "no longer exists" : "is bound to another node") + ": " + result);
-        if (live != null && result instanceof ReconcileResult.Converged c && c.applied().isPresent()) {
-          events.normal(live, "Removed", "removed from node " + node + ": the PeaPod is bound to another node");
-        }
-      }
+      removeOrphans(engine, engine.actual());
     } catch (RuntimeException e) {
       LOG.log(System.Logger.Level.WARNING, "looking for orphaned pods failed: " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Removes pods whose PeaPod is gone or bound to another node. Only after the informer synced,
+   * and only for what the API server itself says is gone: never from a cache alone.
+   */
+  private void removeOrphans(Engine engine, ActualState actual) {
+    for (ActualPod pod : actual.pods().values()) {
+      Optional<String> owner = pod.record().map(AppliedRecord::managedBy).filter(o -> o.startsWith("k8s:"));
+      if (owner.isEmpty() || informer.getStore().getByKey(owner.get().substring(4)) != null) {
+        continue;
+      }
+      String[] key = owner.get().substring(4).split("/", 2);
+      if (key.length != 2) {
+        continue;
+      }
+      GenericKubernetesResource live = client.genericKubernetesResources(PeaPods.CONTEXT).inNamespace(key[0])
+          .withName(key[1]).get();
+      if (live != null && node.equals(live.getMetadata().getLabels() == null ? null
+          : live.getMetadata().getLabels().get(PeaPods.NODE_LABEL))) {
+        continue; // bound here after all: the cache is behind
+      }
+      PlanOptions options = new PlanOptions(Set.of(), true, 0, owner.get(), false);
+      ReconcileResult result = new PodReconciler(engine).reconcile(pod.name(),
+          new DesiredSnapshot("orphan", List.of(), List.of()), options, PodReconciler.ChangeGate.OPEN,
+          ApplyListener.NONE);
+      LOG.log(System.Logger.Level.INFO, "pod " + pod.name() + " of " + owner.get() + ", which "
+          + (live == null ? "no longer exists" : "is bound to another node") + ": " + result);
+      if (live != null && result instanceof ReconcileResult.Converged c && c.applied().isPresent()) {
+        events.normal(live, "Removed", "removed from node " + node + ": the PeaPod is bound to another node");
+      }
     }
   }
 
