@@ -394,6 +394,7 @@ const char *pp_tag_name(uint16_t tag)
 	case PP_F_GROUP_ID: return "GROUP_ID";
 	case PP_F_GROUPS_STRICT: return "GROUPS_STRICT";
 	case PP_F_FS_GROUP: return "FS_GROUP";
+	case PP_F_PIDS_MAX: return "PIDS_MAX";
 	case PP_F_SYSCTL: return "SYSCTL";
 	case PP_F_POD: return "POD";
 	case PP_F_STDIN: return "STDIN";

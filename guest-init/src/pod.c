@@ -294,6 +294,8 @@ static int mount_volumes(const struct pp_request *r, int *code, char *err, size_
 	return 0;
 }
 
+static int set_pids_max(uint64_t max, char *err, size_t errlen);
+
 void pod_start(const struct pp_request *r, struct result *res)
 {
 	char err[300];
@@ -367,7 +369,34 @@ void pod_start(const struct pp_request *r, struct result *res)
 		result_error(res, code, NULL, NULL, "%s", err);
 		return;
 	}
+	if (set_pids_max(r->pids_max, err, sizeof(err)) < 0) {
+		unmount_volumes();
+		podsec_end();
+		result_error(res, EIO, NULL, NULL, "%s", err);
+		return;
+	}
 	pod.started = 1;
+}
+
+/*
+ * Kubernetes' pod-level limits.pids: the pod cgroup, parent of every
+ * container's, holds at most `max` tasks (0: no limit, "max" again, as a
+ * destroyed pod leaves it for the next START_POD).
+ */
+static int set_pids_max(uint64_t max, char *err, size_t errlen)
+{
+	char value[32];
+
+	if (max == 0)
+		snprintf(value, sizeof(value), "max");
+	else
+		snprintf(value, sizeof(value), "%llu", (unsigned long long)max);
+	if (write_str(POD_CGROUP "/pids.max", value) < 0) {
+		snprintf(err, errlen, "cannot limit the pod to %s tasks: " POD_CGROUP "/pids.max: %s",
+			 value, strerror(errno));
+		return -1;
+	}
+	return 0;
 }
 
 static void finish_destroy(void)
@@ -379,6 +408,12 @@ static void finish_destroy(void)
 	pidns_end();
 	unmount_volumes();
 	podsec_end();
+	{
+		char err[160];
+
+		if (set_pids_max(0, err, sizeof(err)) < 0)
+			say("%s", err);
+	}
 	for (i = 0; i < ARRAY_LEN(files); i++) {
 		char path[64];
 

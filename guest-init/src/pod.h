@@ -11,6 +11,8 @@
 #include "result.h"
 
 #define POD_DIR "/run/peapod/pod"
+/* The cgroup every container's cgroup is made under (main.c enables cpu, memory, pids in it). */
+#define POD_CGROUP "/sys/fs/cgroup/peapod"
 #define VOLUMES_DIR "/run/peapod/volumes"
 
 void pod_start(const struct pp_request *r, struct result *res);

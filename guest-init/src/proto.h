@@ -235,6 +235,10 @@
                                     /proc/sys (net/, kernel/shm*, kernel/msg*, kernel/sem,
                                     fs/mqueue/), restored when the pod is destroyed */
 #define PP_F_POD 0x52            /* str: the pod's name, for messages */
+/* Pod-level resources (0x80 up; k8sdocs). START_POD: */
+#define PP_F_PIDS_MAX 0x80       /* u64: at most this many tasks in all the pod's containers
+                                    together (pids.max of the pod cgroup, Kubernetes' pod-level
+                                    limits.pids); absent or 0: no limit */
 
 #define PP_SECCOMP_RUNTIME_DEFAULT 0u /* Docker's default profile (seccomp.c) */
 #define PP_SECCOMP_UNCONFINED 1u

@@ -25,6 +25,7 @@ static enum kind tag_kind(uint16_t tag)
 	case PP_F_STDIN: case PP_F_STDIN_ONCE: case PP_F_OUTPUT:
 		return K_U32;
 	case PP_F_EVENT_SEQ: case PP_F_TIME_NS: case PP_F_SIZE_LIMIT: case PP_F_CAPS:
+	case PP_F_PIDS_MAX:
 		return K_U64;
 	case PP_F_DATA: case PP_F_ENTROPY:
 		return K_BYTES;
@@ -239,6 +240,7 @@ static void fill_scalar(struct pp_request *r, struct arena *a, const struct pp_f
 	case PP_F_OUTPUT: u32 = &r->output; break;
 	case PP_F_EVENT_SEQ: u64 = &r->event_seq; break;
 	case PP_F_TIME_NS: u64 = &r->time_ns; break;
+	case PP_F_PIDS_MAX: u64 = &r->pids_max; break;
 	case PP_F_BOOT_ID: str = &r->boot_id; break;
 	case PP_F_KERNEL: str = &r->kernel; break;
 	case PP_F_MESSAGE: str = &r->message; break;

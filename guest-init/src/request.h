@@ -55,6 +55,7 @@ struct pp_request {
 	/* Tags from 0x40 on have no bit in `present`: absent reads as 0. */
 	uint32_t stdin_open, stdin_once, output;
 	uint64_t event_seq, time_ns;
+	uint64_t pids_max; /* START_POD's PIDS_MAX, 0 when absent */
 	const char *boot_id, *kernel, *message, *container, *process, *hostname;
 	const char *image, *image_file, *cwd, *user;
 	const uint8_t *data;

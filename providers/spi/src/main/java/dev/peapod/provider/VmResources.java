@@ -10,7 +10,12 @@ import java.util.Optional;
  * @param memoryMiB guest RAM in MiB, at least 32
  * @param kernel a guest kernel to boot instead of the provider's default
  */
-public record VmResources(int vcpus, int memoryMiB, Optional<Path> kernel) {
+public record VmResources(int vcpus, int memoryMiB, Optional<Path> kernel, long pidsMax) {
+
+  /** Without a PID limit. */
+  public VmResources(int vcpus, int memoryMiB, Optional<Path> kernel) {
+    this(vcpus, memoryMiB, kernel, 0);
+  }
 
   public static final int MIN_MEMORY_MIB = 32;
   public static final VmResources DEFAULT = new VmResources(1, 128, Optional.empty());
@@ -24,5 +29,8 @@ public record VmResources(int vcpus, int memoryMiB, Optional<Path> kernel) {
           "memory must be at least " + MIN_MEMORY_MIB + " MiB, got " + memoryMiB);
     }
     kernel = kernel == null ? Optional.empty() : kernel;
+    if (pidsMax < 0) {
+      throw new IllegalArgumentException("pidsMax must not be negative, got " + pidsMax);
+    }
   }
 }

@@ -340,7 +340,7 @@ public final class ManifestToPodSpec {
   }
 
   private static VmResources vm(VmSettings vm) {
-    return new VmResources(vm.vcpus(), Math.toIntExact(vm.memoryMiB()), vm.kernel().map(Path::of));
+    return new VmResources(vm.vcpus(), Math.toIntExact(vm.memoryMiB()), vm.kernel().map(Path::of), vm.pidsMax());
   }
 
   /** A diagnostic at the field's own line and column in the manifest (the document's start if unknown). */

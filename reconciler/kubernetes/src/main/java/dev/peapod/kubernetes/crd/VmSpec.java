@@ -25,4 +25,8 @@ public final class VmSpec {
 
   @JsonPropertyDescription("auto (KVM when usable, else TCG), kvm or tcg.")
   public String accel;
+  @JsonPropertyDescription("At most this many tasks in all the pod's containers together (as Kubernetes' pod-level limits.pids).")
+  @Min(1)
+  @Max(4194304)
+  public Long pids;
 }

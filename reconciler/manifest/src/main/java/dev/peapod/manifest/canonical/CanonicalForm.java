@@ -228,6 +228,9 @@ public final class CanonicalForm {
     out.put("memory", vm.memory().toNormalizedString());
     vm.kernel().ifPresent(k -> out.put("kernel", k));
     out.put("accel", vm.accel().manifestName());
+    if (vm.pidsMax() > 0) { // left out otherwise, so pods recorded before it do not replan
+      out.put("pids", vm.pidsMax());
+    }
     return out;
   }
 

@@ -163,6 +163,9 @@ public final class ManifestDocument {
     if (vm.get("accel") != null && !"auto".equals(vm.get("accel"))) {
       out.put("accel", vm.get("accel"));
     }
+    if (vm.get("pids") != null) {
+      out.put("pids", vm.get("pids"));
+    }
     return out;
   }
 

@@ -17,17 +17,28 @@ import java.util.function.Function;
 final class PodResources {
   private PodResources() {}
 
-  static Resources decode(MapReader spec, List<ContainerDecl> init, List<ContainerDecl> app) {
-    Optional<Resources> decoded =
-        spec.object("resources", Shapes.RESOURCES).map(ResourcesDecoder::decode);
+  /**
+   * The pod's resources as decoded.
+   *
+   * @param resources cpu and memory
+   * @param pidsMax {@code limits.pids}, the most tasks all containers may have together; 0: none
+   */
+  record Decoded(Resources resources, long pidsMax) {
+    static final Decoded NONE = new Decoded(Resources.NONE, 0);
+  }
+
+  static Decoded decode(MapReader spec, List<ContainerDecl> init, List<ContainerDecl> app) {
+    long[] pids = {0};
+    Optional<Resources> decoded = spec.object("resources", Shapes.RESOURCES)
+        .map(r -> ResourcesDecoder.decode(r, max -> pids[0] = max));
     if (decoded.isEmpty()) {
-      return Resources.NONE;
+      return Decoded.NONE;
     }
     Resources pod = decoded.get();
     SourceNode at = spec.peek("resources").orElseThrow();
     holds("cpu", pod, ResourceList::cpu, init, app, at, spec);
     holds("memory", pod, ResourceList::memory, init, app, at, spec);
-    return pod;
+    return new Decoded(pod, pids[0]);
   }
 
   private static void holds(String name, Resources pod,

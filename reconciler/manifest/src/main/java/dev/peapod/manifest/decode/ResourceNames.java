@@ -14,7 +14,7 @@ final class ResourceNames {
     } else if (name.equals("ephemeral-storage")) {
       why = "a container's writable layer lives in the VM's memory: size it with memory";
     } else if (name.equals("pids")) {
-      why = "a PID limit is not enforced yet";
+      why = "a PID limit is a pod-level limit: spec.resources.limits.pids";
     } else if (name.contains("/")) {
       why = "extended resources are advertised by a cluster's device plugins, and a VM on this"
           + " host has none to give";

@@ -6,17 +6,26 @@ import dev.peapod.manifest.model.Resources;
 import dev.peapod.manifest.source.SourceMap;
 import dev.peapod.manifest.source.SourceNode;
 import java.util.Optional;
+import java.util.function.LongConsumer;
 
 /** A container's {@code resources}: cpu and memory only, non-negative, requests within limits. */
 final class ResourcesDecoder {
   private ResourcesDecoder() {}
 
   static Resources decode(MapReader r) {
+    return decode(r, null);
+  }
+
+  /**
+   * Like {@link #decode(MapReader)}, where {@code pids} (not null) takes a pod-level {@code
+   * limits.pids}: a PID limit means something only for the whole pod.
+   */
+  static Resources decode(MapReader r, LongConsumer pids) {
     Optional<SourceMap> limitsNode = mapField(r, "limits");
     Optional<SourceMap> requestsNode = mapField(r, "requests");
-    ResourceList limits = limitsNode.map(n -> list(n, r.path("limits"), r.problems()))
+    ResourceList limits = limitsNode.map(n -> list(n, r.path("limits"), r.problems(), pids))
         .orElse(ResourceList.NONE);
-    ResourceList requests = requestsNode.map(n -> list(n, r.path("requests"), r.problems()))
+    ResourceList requests = requestsNode.map(n -> list(n, r.path("requests"), r.problems(), null))
         .orElse(ResourceList.NONE);
     r.finish();
     requestsNode.ifPresent(n -> {
@@ -35,11 +44,21 @@ final class ResourcesDecoder {
     return node.map(SourceMap.class::cast);
   }
 
-  private static ResourceList list(SourceMap map, FieldPath path, Problems problems) {
+  private static ResourceList list(SourceMap map, FieldPath path, Problems problems, LongConsumer pids) {
     Optional<Quantity> cpu = Optional.empty();
     Optional<Quantity> memory = Optional.empty();
     for (SourceMap.Entry entry : map.entries()) {
       FieldPath at = path.field(entry.key());
+      if (entry.key().equals("pids") && pids != null) {
+        MapReader.asQuantity(entry.value(), at, problems).ifPresent(q -> {
+          if (q.signum() <= 0 || q.toWholeCeil() > VmDecoder.MAX_PIDS) {
+            problems.error(entry.value(), at, "must be between 1 and " + VmDecoder.MAX_PIDS + ", got " + q);
+          } else {
+            pids.accept(q.toWholeCeil());
+          }
+        });
+        continue;
+      }
       if (!entry.key().equals("cpu") && !entry.key().equals("memory")) {
         problems.error(entry.keyPosition(), at, ResourceNames.whyUnsupported(entry.key()));
         continue;

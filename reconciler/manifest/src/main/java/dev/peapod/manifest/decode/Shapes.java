@@ -153,7 +153,7 @@ public final class Shapes {
       .build();
 
   static final Shape VM = Shape.named("VmSpec")
-      .supported("vcpus", "memory", "kernel", "accel")
+      .supported("vcpus", "memory", "kernel", "accel", "pids")
       .build();
 
   /** The Kubernetes PodSpec fields, as a kind: Pod document may use them. */

@@ -4,7 +4,6 @@ import dev.peapod.manifest.model.ContainerDecl;
 import dev.peapod.manifest.model.DesiredState;
 import dev.peapod.manifest.model.ManifestSpec;
 import dev.peapod.manifest.model.Placement;
-import dev.peapod.manifest.model.Resources;
 import dev.peapod.manifest.model.RestartPolicy;
 import dev.peapod.manifest.model.RunAs;
 import dev.peapod.manifest.model.VmSettings;
@@ -46,7 +45,7 @@ final class SpecDecoder {
     RestartPolicy restartPolicy = r.choice("restartPolicy", RESTART_POLICIES).orElse(RestartPolicy.ALWAYS);
     checkKubernetesDefaults(r);
     Placement placement = ClusterFieldsDecoder.decode(r);
-    Resources podResources = PodResources.decode(r, init, containers);
+    PodResources.Decoded podResources = PodResources.decode(r, init, containers);
     VmSettings vm = vm(r, init, containers, podResources);
     DesiredState state = isPeaPod(r) ? r.choice("state", STATES).orElse(DesiredState.RUNNING)
         : DesiredState.RUNNING;
@@ -61,7 +60,7 @@ final class SpecDecoder {
   }
 
   private static VmSettings vm(MapReader r, List<ContainerDecl> init, List<ContainerDecl> app,
-      Resources podResources) {
+      PodResources.Decoded podResources) {
     Optional<MapReader> vm = isPeaPod(r) ? r.object("vm", Shapes.VM) : Optional.empty();
     return VmDecoder.decode(vm, init, app, podResources);
   }

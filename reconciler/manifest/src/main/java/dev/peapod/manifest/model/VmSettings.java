@@ -12,8 +12,15 @@ import java.util.Optional;
  * @param memory guest RAM, at least {@link #MIN_MEMORY}
  * @param kernel a guest kernel to boot instead of the default
  * @param accel accelerator choice
+ * @param pidsMax at most this many tasks in all the pod's containers together (Kubernetes'
+ *     pod-level {@code limits.pids}, or {@code spec.vm.pids}); 0 for no limit
  */
-public record VmSettings(int vcpus, Quantity memory, Optional<String> kernel, Accel accel) {
+public record VmSettings(int vcpus, Quantity memory, Optional<String> kernel, Accel accel, long pidsMax) {
+
+  /** Without a PID limit. */
+  public VmSettings(int vcpus, Quantity memory, Optional<String> kernel, Accel accel) {
+    this(vcpus, memory, kernel, accel, 0);
+  }
 
   /** The smallest guest that boots Peapod's kernel and init (measured: ~32 MiB). */
   public static final Quantity MIN_MEMORY = Quantity.ofMebibytes(32);

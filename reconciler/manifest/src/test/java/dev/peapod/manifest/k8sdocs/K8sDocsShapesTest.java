@@ -83,7 +83,7 @@ class K8sDocsShapesTest {
 
   /** The shapes issue 17 left to this test's author (pod-level resources, claims, resize, ...). */
   private static final List<String> MINE = List.of("pod-level-cpu.yaml", "pod-level-memory.yaml",
-      "pod-level-both.yaml", "pod-level-with-sidecar.yaml", "pod-level-resize.json",
+      "pod-level-both.yaml", "pod-level-with-sidecar.yaml", "pod-level-pids.yaml", "pod-level-resize.json",
       "resize-policy.yaml", "pvc-pod.yaml", "pvc-two-subpaths.yaml", "pvc-with-claim-document.yaml",
       "pvc-read-only.yaml", "qos-guaranteed.yaml", "qos-burstable-two-containers.yaml",
       "qos-best-effort.yaml", "cpu-request-limit.yaml", "memory-request-limit.yaml",

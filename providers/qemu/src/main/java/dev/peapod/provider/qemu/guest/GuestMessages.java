@@ -58,6 +58,9 @@ public final class GuestMessages {
         .strs(Wire.F_DNS_OPTION, spec.dns().options())
         .strs(Wire.F_HOSTS_LINE, spec.extraHosts())
         .u64(Wire.F_TIME_NS, now.getEpochSecond() * 1_000_000_000L + now.getNano());
+    if (spec.vm().pidsMax() > 0) { // absent means no limit, as before the field existed
+      b.u64(Wire.F_PIDS_MAX, spec.vm().pidsMax());
+    }
     for (VolumeSpec v : spec.volumes()) {
       Fields.Builder volume = Fields.builder().str(Wire.F_NAME, v.name())
           .u64(Wire.F_SIZE_LIMIT, v.sizeLimitBytes());

@@ -107,6 +107,7 @@ public final class Wire {
   public static final int F_FS_GROUP = 0x50;
   public static final int F_SYSCTL = 0x51;
   public static final int F_POD = 0x52;
+  public static final int F_PIDS_MAX = 0x80;
   public static final int F_CONTAINER_STATUS = 0x30;
   public static final int F_STATE = 0x31;
   public static final int F_RESTARTS = 0x32;
@@ -154,7 +155,7 @@ public final class Wire {
       case F_GROUP_ID: case F_GROUPS_STRICT: case F_FS_GROUP:
       case F_STDIN: case F_STDIN_ONCE: case F_OUTPUT:
         return Kind.U32;
-      case F_EVENT_SEQ: case F_TIME_NS: case F_SIZE_LIMIT: case F_CAPS:
+      case F_EVENT_SEQ: case F_TIME_NS: case F_SIZE_LIMIT: case F_CAPS: case F_PIDS_MAX:
         return Kind.U64;
       case F_VOLUME: case F_MOUNT: case F_CONTAINER_STATUS:
         return Kind.GROUP;
