@@ -84,11 +84,14 @@ class PodFilesIT {
 
     String boot = bootId("downward");
     writeConfig("bonjour");
-    Result plan = peapod.run("plan", "-f", pods.toString(), "--detailed-exitcode");
+    Path saved = home.resolve("configmap.plan");
+    Result plan = peapod.run("plan", "-f", pods.toString(), "--detailed-exitcode", "-out", saved.toString());
     assertEquals(2, plan.exitCode(), plan::toString);
     assertTrue(plan.out().contains("~ downward: replace (same VM)"), plan::toString);
     assertTrue(plan.out().contains("because configmap \"web-config\" changed"), plan::toString);
-    apply(pods);
+    writeConfig("changed-after-the-plan"); // the saved plan applies what it showed
+    Result applySaved = peapod.run("apply", saved.toString());
+    assertEquals(0, applySaved.exitCode(), applySaved::toString);
     assertEquals(boot, bootId("downward"), "a ConfigMap change keeps the VM");
     assertEquals("bonjour", env("downward").get("GREETING"));
     assertEquals(env.get("POD_UID"), env("downward").get("POD_UID"), "the uid survives a replace");
@@ -110,6 +113,22 @@ class PodFilesIT {
     Result apply = peapod.run("apply", "-f", pods.toString(), "-auto-approve");
     assertEquals(1, apply.exitCode(), apply::toString);
     assertFalse((plan.out() + plan.err() + apply.out() + apply.err()).contains(SECRET_VALUE));
+    // A plan file keeps the text of the manifests it needs: one with a Secret beside a pod is not written.
+    Files.delete(pods.resolve("with-secret.yaml"));
+    Files.writeString(pods.resolve("secret.yaml"), Files.readString(pods.resolve("secret.yaml")) + """
+        ---
+        apiVersion: v1
+        kind: Pod
+        metadata: {name: beside-a-secret}
+        spec:
+          containers: [{name: app, image: "it/bb:1", command: [sleep, "100000"]}]
+        """);
+    Path saved = home.resolve("secret.plan");
+    Result planOut = peapod.run("plan", "-f", pods.toString(), "-out", saved.toString());
+    assertEquals(1, planOut.exitCode(), planOut::toString);
+    assertTrue(planOut.err().contains("holds secret \"db-creds\": a saved plan keeps the text of the manifests it"
+        + " needs, and a Secret is never written to disk"), planOut::toString);
+    assertFalse(Files.exists(saved));
     try (Stream<Path> files = Files.walk(home)) {
       for (Path file : files.filter(Files::isRegularFile).filter(f -> !f.startsWith(pods)).toList()) {
         assertFalse(Files.readString(file, StandardCharsets.ISO_8859_1).contains(SECRET_VALUE), file::toString);

@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.peapod.files.AtomicFiles;
 import dev.peapod.manifest.ManifestParser;
 import dev.peapod.manifest.ParseResult;
+import dev.peapod.manifest.model.ConfigObject;
+import dev.peapod.manifest.model.ConfigReference;
 import dev.peapod.manifest.model.DesiredState;
 import dev.peapod.manifest.model.PodManifest;
 import java.io.IOException;
@@ -23,7 +25,8 @@ import java.util.TreeMap;
  * A saved plan ({@code peapod plan -out FILE}): the plan's JSON plus the text of every manifest
  * file a change comes from, so that {@code peapod apply FILE} does exactly what was shown even if
  * the files were edited since. Like Terraform's plan files, it may contain secrets from the
- * manifests (env values): keep it where the manifests are kept.
+ * manifests (env values): keep it where the manifests are kept. The ConfigMaps a pod uses are
+ * saved with it; a plan that would have to save a Secret is not written at all.
  */
 public final class PlanFile {
   private PlanFile() {}
@@ -45,6 +48,24 @@ public final class PlanFile {
     for (Change change : plan.changes()) {
       if (change.desired().isPresent() && !texts.containsKey(change.source())) {
         texts.put(change.source(), Files.readString(Path.of(change.source()), StandardCharsets.UTF_8));
+      }
+      // The ConfigMaps a pod uses travel with it, so the saved plan applies what it showed.
+      for (ConfigObject input : change.desired().map(d -> d.manifest().inputs()).orElse(List.of())) {
+        if (input.sensitive()) {
+          throw new IOException("pod \"" + change.pod() + "\" uses " + input.describe() + ": a saved plan keeps"
+              + " the text of the manifests it needs, and a Secret is never written to disk; apply without -out");
+        }
+        if (!texts.containsKey(input.file())) {
+          texts.put(input.file(), Files.readString(Path.of(input.file()), StandardCharsets.UTF_8));
+        }
+      }
+    }
+    for (Map.Entry<String, String> text : texts.entrySet()) {
+      ParseResult parsed = ManifestParser.parse(text.getKey(), text.getValue());
+      Optional<ConfigObject> secret = parsed.configObjects().stream().filter(ConfigObject::sensitive).findFirst();
+      if (secret.isPresent()) {
+        throw new IOException(text.getKey() + " holds " + secret.get().describe() + ": a saved plan keeps the text of"
+            + " the manifests it needs, and a Secret is never written to disk; keep Secrets in files of their own");
       }
     }
     texts.forEach(sources::put);
@@ -91,6 +112,7 @@ public final class PlanFile {
 
   private static Map<String, PodManifest> manifests(Path file, JsonNode sources) {
     Map<String, PodManifest> byName = new HashMap<>();
+    Map<String, ConfigObject> configs = new HashMap<>();
     var fields = sources.fields();
     while (fields.hasNext()) {
       var source = fields.next();
@@ -100,7 +122,12 @@ public final class PlanFile {
             + parsed.diagnostics().all().get(0));
       }
       parsed.manifests().forEach(m -> byName.put(m.name(), m));
+      parsed.configObjects().forEach(c -> configs.put(c.reference(), c));
     }
+    // The pods' ConfigMaps as saved beside them (pods read from files look in namespace default).
+    byName.replaceAll((name, pod) -> pod.withInputs(ConfigReference.of(pod).stream()
+        .map(r -> configs.get(ConfigObject.reference(r.kind(), ConfigObject.DEFAULT_NAMESPACE, r.name())))
+        .filter(java.util.Objects::nonNull).distinct().toList()));
     return byName;
   }
 

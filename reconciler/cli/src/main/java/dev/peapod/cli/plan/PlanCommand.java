@@ -12,7 +12,6 @@ import dev.peapod.plan.PlanFile;
 import dev.peapod.plan.PlanJson;
 import dev.peapod.plan.PlanRenderer;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -71,7 +70,7 @@ public class PlanCommand implements Callable<Integer> {
       try {
         PlanFile.write(plan, out);
       } catch (IOException e) {
-        throw new UncheckedIOException("cannot save the plan to " + out, e);
+        throw new CliException(ExitCodes.ERROR, "cannot save the plan to " + out + ": " + e.getMessage());
       }
     }
     if (json || output.structured()) {

@@ -3,6 +3,7 @@ package dev.peapod.engine.config;
 import dev.peapod.manifest.diag.Diagnostic;
 import dev.peapod.manifest.diag.Severity;
 import dev.peapod.manifest.model.ConfigObject;
+import dev.peapod.manifest.model.ConfigReference;
 import dev.peapod.manifest.model.PodManifest;
 import dev.peapod.manifest.source.Position;
 import java.util.ArrayList;
@@ -23,9 +24,6 @@ import java.util.Optional;
 public final class ConfigReferences {
   private ConfigReferences() {}
 
-  /** One place a pod names a ConfigMap or Secret. */
-  public record Reference(ConfigObject.Kind kind, String name, String key, boolean optional, String path) {}
-
   /** A pod with its inputs, or the errors of its references. */
   public record Attached(PodManifest pod, List<Diagnostic> errors) {
     public Attached {
@@ -42,7 +40,7 @@ public final class ConfigReferences {
   public static Attached attach(PodManifest pod, String namespace, ConfigResolver resolver) {
     Map<String, ConfigObject> found = new LinkedHashMap<>();
     List<Diagnostic> errors = new ArrayList<>();
-    for (Reference reference : references(pod)) {
+    for (ConfigReference reference : ConfigReference.of(pod)) {
       Optional<ConfigObject> object = resolver.find(reference.kind(), namespace, reference.name());
       if (object.isPresent()) {
         found.putIfAbsent(object.get().reference(), object.get());
@@ -57,11 +55,6 @@ public final class ConfigReferences {
       }
     }
     return new Attached(pod.withInputs(new ArrayList<>(found.values())), errors);
-  }
-
-  /** Every reference of the pod, in declaration order. */
-  public static List<Reference> references(PodManifest pod) {
-    return new ArrayList<>(ReferenceWalker.walk(pod));
   }
 
   private static Diagnostic error(PodManifest pod, String path, String message) {
