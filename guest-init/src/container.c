@@ -24,6 +24,7 @@
 #include "loop.h"
 #include "mounts.h"
 #include "pod.h"
+#include "probe.h"
 #include "process.h"
 #include "util.h"
 
@@ -59,6 +60,10 @@ struct container {
 
 	int removing;
 	int events_fd; /* cgroup.events, watched while removing */
+
+	struct probes *probes; /* probes and lifecycle hooks (probe.c) */
+	int ending;            /* being ended: preStop, SIGTERM, SIGKILL at the deadline */
+	int pre_stop_running;  /* SIGTERM waits for it */
 };
 
 static struct container *containers;
@@ -167,6 +172,7 @@ static int start_main(struct container *c, int *code, char *err, size_t errlen)
 	c->pid = p->pid;
 	c->state = PP_STATE_RUNNING;
 	c->started_ms = mono_ms();
+	c->ending = 0;
 	return 0;
 }
 
@@ -205,6 +211,7 @@ static void restart_fire(void *arg)
 	code = rootfs_create(c->name, c->img, rerr, sizeof(rerr));
 	if (code == 0 && start_main(c, &code, err, sizeof(err)) == 0) {
 		events_started(c->name, c->name, c->pid, c->restarts);
+		probes_started(c->probes);
 		return;
 	}
 	say("container %s: restart failed: %s", c->name, code ? err : rerr);
@@ -219,7 +226,55 @@ static void kill_fire(void *arg)
 {
 	struct container *c = arg;
 
+	if (c->pre_stop_running) {
+		/* Grace is over with preStop still running: Kubernetes gives
+		 * SIGTERM a last 2 s, then kills. */
+		c->pre_stop_running = 0;
+		probes_cancel_pre_stop(c->probes);
+		cgroup_signal(c, SIGTERM);
+		timer_arm(&c->kill_timer, 2000);
+		return;
+	}
 	cgroup_kill(c);
+}
+
+static void pre_stop_done(void *arg)
+{
+	struct container *c = arg;
+
+	c->pre_stop_running = 0;
+	if (c->main)
+		cgroup_signal(c, SIGTERM);
+}
+
+/* Ends the running container as Kubernetes does: its preStop hook, then
+ * SIGTERM, then SIGKILL once `grace_ms` after the start are over. */
+static void end_running(struct container *c, uint32_t grace_ms)
+{
+	if (c->ending)
+		return;
+	c->ending = 1;
+	probes_stopped(c->probes);
+	if (grace_ms == 0) {
+		cgroup_kill(c);
+		return;
+	}
+	timer_arm(&c->kill_timer, grace_ms);
+	if (c->main && probes_pre_stop(c->probes, pre_stop_done, c)) {
+		c->pre_stop_running = 1;
+		return;
+	}
+	cgroup_signal(c, SIGTERM);
+}
+
+void container_probe_failed(const char *name, uint32_t grace_ms, int has_grace, const char *why)
+{
+	struct container *c = find(name);
+
+	if (!c || !c->main || c->removing)
+		return;
+	say("container %s: %s: ending it", c->name, why);
+	end_running(c, has_grace ? grace_ms : c->grace_ms);
 }
 
 static void container_free(struct container *c)
@@ -228,6 +283,7 @@ static void container_free(struct container *c)
 
 	timer_cancel(&c->restart_timer);
 	timer_cancel(&c->kill_timer);
+	probes_free(c->probes);
 	if (c->events_fd >= 0)
 		close(c->events_fd);
 	strv_free(c->argv);
@@ -348,6 +404,9 @@ void container_add(const struct pp_request *r, struct result *res)
 	c->events_fd = -1;
 	timer_init(&c->restart_timer, restart_fire, c);
 	timer_init(&c->kill_timer, kill_fire, c);
+	c->probes = probes_new(c->name, r, &code, err, sizeof(err));
+	if (!c->probes)
+		goto fail;
 
 	c->img = image_get(c->image_is_file ? NULL : c->image, c->image_is_file ? c->image : NULL,
 			   &code, err, sizeof(err));
@@ -370,6 +429,7 @@ void container_add(const struct pp_request *r, struct result *res)
 	TRACE("main process executed");
 	result_pid(res, c->pid);
 	events_started(c->name, c->name, c->pid, 0);
+	probes_started(c->probes);
 	return;
 
 fail_rootfs:
@@ -393,6 +453,12 @@ void container_main_exited(struct proc *p)
 	c->main = NULL;
 	c->exit_code = p->exit_code;
 	c->exit_signal = p->exit_signal;
+	probes_stopped(c->probes);
+	probes_cancel_pre_stop(c->probes);
+	c->pre_stop_running = 0;
+	if (!c->removing)
+		timer_cancel(&c->kill_timer); /* it was ended by a probe: the next run starts clean */
+	c->ending = 0;
 	events_exited(c->name, c->name, c->exit_code, c->exit_signal, c->restarts);
 	/* The container is over: nothing it left running may outlive it. */
 	if (cgroup_populated(c))
@@ -414,11 +480,11 @@ static void begin_remove(struct container *c, uint32_t grace_ms)
 		c->events_fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (!cgroup_populated(c))
 		return;
-	cgroup_signal(c, SIGTERM);
-	if (grace_ms == 0)
-		cgroup_kill(c);
-	else
-		timer_arm(&c->kill_timer, grace_ms);
+	c->ending = 0; /* a removal restarts the grace period, as a new kill does */
+	c->pre_stop_running = 0;
+	probes_cancel_pre_stop(c->probes);
+	timer_cancel(&c->kill_timer);
+	end_running(c, grace_ms);
 	TRACE("container %s: signalled", c->name);
 }
 
@@ -568,6 +634,10 @@ void container_status(struct pp_buf *b)
 		pp_put_u32(b, PP_F_SIGNAL, (uint32_t)c->exit_signal);
 		pp_put_u32(b, PP_F_RESTARTS, c->restarts);
 		pp_put_str(b, PP_F_IMAGE, c->image);
+		pp_put_u32(b, PP_F_READY, c->main && !c->removing && probes_ready(c->probes));
+		pp_put_u32(b, PP_F_STARTED, c->main && !c->removing && probes_started_ok(c->probes));
+		if (*probes_message(c->probes))
+			pp_put_str(b, PP_F_PROBE_MESSAGE, probes_message(c->probes));
 		pp_group_end(b, g);
 	}
 }

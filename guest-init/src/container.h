@@ -39,6 +39,11 @@ struct container_view {
 /* -1 when there is no such container. */
 int container_view(const char *name, struct container_view *v);
 
+/* A liveness or startup probe or a postStart hook failed (probe.c): end the
+ * running container (preStop, SIGTERM, SIGKILL after the probe's grace when
+ * has_grace, else the container's); its restart policy applies after. */
+void container_probe_failed(const char *name, uint32_t grace_ms, int has_grace, const char *why);
+
 /* A main process was reaped. */
 void container_main_exited(struct proc *p);
 /* Loop hooks: notice emptied cgroups, free removed containers. */

@@ -33,6 +33,7 @@
 #include "pod.h"
 #include "power.h"
 #include "trace.h"
+#include "probe.h"
 #include "process.h"
 #include "util.h"
 
@@ -278,6 +279,7 @@ static void loop(void)
 			pollset_add(power_fd, POLLIN, on_power, NULL);
 		proc_poll();
 		container_poll();
+		probes_poll();
 		arm_timerfd();
 
 		n = poll(pfds, n_watch, -1);

@@ -286,12 +286,17 @@ static void exec_finish(struct proc *p)
 	free(p->in_buf);
 	p->in_buf = NULL;
 	p->in_len = 0;
+	if (p->kind == PROC_PROBE) {
+		if (p->on_exit)
+			p->on_exit(p->on_exit_arg, p->exit_code);
+		return;
+	}
 	events_exited(p->container, p->id, p->exit_code, p->exit_signal, 0);
 }
 
 static void maybe_finish(struct proc *p)
 {
-	if (p->kind == PROC_EXEC && !p->alive && p->out_fd < 0 && p->err_fd < 0)
+	if (p->kind != PROC_MAIN && !p->alive && p->out_fd < 0 && p->err_fd < 0)
 		exec_finish(p);
 }
 
@@ -313,6 +318,8 @@ static int pump_output(struct proc *p, int *fdp, uint32_t stream)
 			if (p->to_host)
 				host_stream(stream == PP_STREAM_STDOUT ? PP_MSG_STDOUT : PP_MSG_STDERR,
 					    p->id, buf, (size_t)n);
+		} else if (p->kind == PROC_PROBE) {
+			/* A probe's output is not kept: its exit code is the result. */
 		} else
 			host_stream(stream == PP_STREAM_STDOUT ? PP_MSG_STDOUT : PP_MSG_STDERR,
 				    p->id, buf, (size_t)n);
@@ -466,7 +473,7 @@ void proc_poll(void)
 	for (p = procs; p; p = p->next) {
 		/* Exec output waits while the host channel is backed up, so a
 		 * slow host slows the process instead of losing its output. */
-		if (p->kind == PROC_MAIN || room) {
+		if (p->kind != PROC_EXEC || room) {
 			if (p->out_fd >= 0)
 				pollset_add(p->out_fd, POLLIN, on_output, p);
 			if (p->err_fd >= 0)

@@ -15,7 +15,9 @@
 #include "request.h"
 #include "util.h"
 
-enum proc_kind { PROC_MAIN, PROC_EXEC };
+/* PROC_PROBE: a probe's or hook's exec (probe.c): like PROC_EXEC, but its
+ * output is discarded, its end goes to on_exit and never to the host. */
+enum proc_kind { PROC_MAIN, PROC_EXEC, PROC_PROBE };
 
 struct proc {
 	struct proc *next;
@@ -36,6 +38,8 @@ struct proc {
 	int in_eof;    /* close stdin once in_buf is written */
 	struct timer drain_timer;
 	int to_host;   /* main process: its output also goes to the attached host (attach.c) */
+	void (*on_exit)(void *arg, int exit_code); /* PROC_PROBE; NULL once detached */
+	void *on_exit_arg;
 };
 
 /* What to run. Strings are borrowed for the duration of proc_spawn(). */

@@ -252,6 +252,58 @@
 #define PP_F_STDIN_ONCE 0x41  /* u32 0/1: ADD_CONTAINER: the first detach closes stdin */
 #define PP_F_OUTPUT 0x42      /* u32 0/1: ATTACH: stream the main process's output here */
 
+/*
+ * Probes and lifecycle hooks (added within version 1; an older guest ignores
+ * the groups, so a host must not rely on them running there).
+ *
+ * ADD_CONTAINER may carry up to three PROBE groups (one per PROBE_KIND) and
+ * up to two HOOK groups (one per HOOK_KIND). guest-init runs them itself,
+ * with Kubernetes' semantics: an EXEC action runs in the container (as EXEC
+ * does, its output discarded), HTTP and TCP connect from guest-init, which
+ * is in the pod's network namespace, to HOST (an IPv4 literal, default
+ * 127.0.0.1) and PORT. HTTP sends GET HTTP_PATH with HTTP_HEADER lines and
+ * passes on a status 200-399. A liveness or startup probe that fails
+ * FAILURE_THRESHOLD times in a row, or a failing postStart hook, ends the
+ * container as a removal would (preStop, SIGTERM, SIGKILL after the probe's
+ * GRACE_MS or the container's) and the restart policy applies; readiness
+ * and startup results are reported in CONTAINER_STATUS (READY, STARTED).
+ * Times in ms; PERIOD_MS and TIMEOUT_MS of 0 mean the Kubernetes defaults
+ * (10 s, 1 s), a threshold of 0 means 1 (success) or 3 (failure).
+ */
+#define PP_F_PROBE 0x58          /* group: PROBE_KIND, ACTION, ARGV*, HTTP_PATH, PORT, HOST,
+                                    HTTP_HEADER*, INITIAL_DELAY_MS, PERIOD_MS, TIMEOUT_MS,
+                                    SUCCESS_THRESHOLD, FAILURE_THRESHOLD, [GRACE_MS] */
+#define PP_F_HOOK 0x59           /* group: HOOK_KIND, ACTION, ARGV*, HTTP_PATH, PORT, HOST,
+                                    HTTP_HEADER*, SLEEP_MS, [TIMEOUT_MS] */
+#define PP_F_PROBE_KIND 0x5A     /* u32: PP_PROBE_* (PROBE), PP_HOOK_* (HOOK) */
+#define PP_F_ACTION 0x5B         /* u32: PP_ACTION_* */
+#define PP_F_HTTP_PATH 0x5C      /* str: request target, starts with '/', no CR, LF or space */
+#define PP_F_PORT 0x5D           /* u32: 1-65535 */
+#define PP_F_HOST 0x5E           /* str: IPv4 literal */
+#define PP_F_HTTP_HEADER 0x5F    /* str*: "Name: value", no CR or LF */
+#define PP_F_INITIAL_DELAY_MS 0x60 /* u32 */
+#define PP_F_PERIOD_MS 0x61      /* u32 */
+#define PP_F_TIMEOUT_MS 0x62     /* u32 */
+#define PP_F_SUCCESS_THRESHOLD 0x63 /* u32 */
+#define PP_F_FAILURE_THRESHOLD 0x64 /* u32 */
+#define PP_F_SLEEP_MS 0x65       /* u32: the SLEEP action's duration */
+#define PP_F_READY 0x66          /* u32 in CONTAINER_STATUS: 1 when running, started and
+                                    passing its readiness probe (or having none) */
+#define PP_F_STARTED 0x67        /* u32 in CONTAINER_STATUS: 1 when running and its startup
+                                    probe passed (or it has none) and postStart finished */
+#define PP_F_PROBE_MESSAGE 0x68  /* str in CONTAINER_STATUS: the last probe or hook failure */
+
+#define PP_PROBE_LIVENESS 1u
+#define PP_PROBE_READINESS 2u
+#define PP_PROBE_STARTUP 3u
+#define PP_HOOK_POST_START 1u
+#define PP_HOOK_PRE_STOP 2u
+
+#define PP_ACTION_EXEC 1u
+#define PP_ACTION_HTTP 2u
+#define PP_ACTION_TCP 3u
+#define PP_ACTION_SLEEP 4u /* hooks only */
+
 #define PP_RESTART_NEVER 0u
 #define PP_RESTART_ON_FAILURE 1u
 #define PP_RESTART_ALWAYS 2u

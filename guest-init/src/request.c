@@ -23,6 +23,9 @@ static enum kind tag_kind(uint16_t tag)
 	case PP_F_NO_NEW_PRIVS: case PP_F_SECCOMP: case PP_F_READONLY_ROOT:
 	case PP_F_RUN_AS_NON_ROOT: case PP_F_GROUP_ID: case PP_F_GROUPS_STRICT: case PP_F_FS_GROUP:
 	case PP_F_STDIN: case PP_F_STDIN_ONCE: case PP_F_OUTPUT:
+	case PP_F_PROBE_KIND: case PP_F_ACTION: case PP_F_PORT: case PP_F_INITIAL_DELAY_MS:
+	case PP_F_PERIOD_MS: case PP_F_TIMEOUT_MS: case PP_F_SUCCESS_THRESHOLD:
+	case PP_F_FAILURE_THRESHOLD: case PP_F_SLEEP_MS: case PP_F_READY: case PP_F_STARTED:
 		return K_U32;
 	case PP_F_EVENT_SEQ: case PP_F_TIME_NS: case PP_F_SIZE_LIMIT: case PP_F_CAPS:
 	case PP_F_PIDS_MAX:
@@ -30,6 +33,7 @@ static enum kind tag_kind(uint16_t tag)
 	case PP_F_DATA: case PP_F_ENTROPY:
 		return K_BYTES;
 	case PP_F_VOLUME: case PP_F_MOUNT: case PP_F_CONTAINER_STATUS:
+	case PP_F_PROBE: case PP_F_HOOK:
 		return K_GROUP;
 	case PP_F_BOOT_ID: case PP_F_KERNEL: case PP_F_MESSAGE: case PP_F_CONTAINER:
 	case PP_F_PROCESS: case PP_F_HOSTNAME: case PP_F_DNS_SERVER: case PP_F_DNS_SEARCH:
@@ -37,6 +41,7 @@ static enum kind tag_kind(uint16_t tag)
 	case PP_F_ARGV: case PP_F_ENV: case PP_F_CWD: case PP_F_USER: case PP_F_PATH:
 	case PP_F_SUBPATH: case PP_F_IMAGE_FILE: case PP_F_HOST_TAG: case PP_F_HOST_FILE:
 	case PP_F_SYSCTL: case PP_F_POD:
+	case PP_F_HTTP_PATH: case PP_F_HOST: case PP_F_HTTP_HEADER: case PP_F_PROBE_MESSAGE:
 		return K_STR;
 	}
 	return K_UNKNOWN;
@@ -136,6 +141,7 @@ static const char *copy_str(struct arena *a, const struct pp_field *f)
 struct counts {
 	size_t argv, env, dns_server, dns_search, dns_option, hosts_line, volumes, mounts;
 	size_t sysctl, group_ids;
+	size_t probes, hooks;
 	size_t bytes;
 };
 
@@ -152,6 +158,8 @@ static size_t *counter(struct counts *c, uint16_t tag)
 	case PP_F_MOUNT: return &c->mounts;
 	case PP_F_SYSCTL: return &c->sysctl;
 	case PP_F_GROUP_ID: return &c->group_ids;
+	case PP_F_PROBE: return &c->probes;
+	case PP_F_HOOK: return &c->hooks;
 	}
 	return NULL;
 }
@@ -311,7 +319,8 @@ int pp_request_decode(struct pp_request *r, uint16_t type, uint32_t seq,
 	nptr = c.argv + c.env + c.dns_server + c.dns_search + c.dns_option + c.hosts_line +
 	       c.sysctl + 7;
 	a.cap = nptr * sizeof(char *) + c.volumes * sizeof(struct pp_volume) +
-		c.mounts * sizeof(struct pp_mount) + c.bytes + 64;
+		c.mounts * sizeof(struct pp_mount) +
+		(c.probes + c.hooks) * sizeof(struct pp_field) + c.bytes + 80;
 	a.used = 0;
 	a.p = malloc(a.cap);
 	if (!a.p) {
@@ -329,6 +338,8 @@ int pp_request_decode(struct pp_request *r, uint16_t type, uint32_t seq,
 	r->sysctl = take(&a, (c.sysctl + 1) * sizeof(char *));
 	r->volumes = take(&a, c.volumes * sizeof(struct pp_volume) + 1);
 	r->mounts = take(&a, c.mounts * sizeof(struct pp_mount) + 1);
+	r->probes = take(&a, c.probes * sizeof(struct pp_field) + 1);
+	r->hooks = take(&a, c.hooks * sizeof(struct pp_field) + 1);
 
 	/* Pass 2: fill. Lengths are known good now. */
 	pp_iter_init(&it, payload, len);
@@ -346,6 +357,8 @@ int pp_request_decode(struct pp_request *r, uint16_t type, uint32_t seq,
 		case PP_F_GROUP_ID:
 			r->security.group_ids[r->security.n_group_ids++] = pp_get_u32(f.value);
 			break;
+		case PP_F_PROBE: r->probes[r->n_probes++] = f; break;
+		case PP_F_HOOK: r->hooks[r->n_hooks++] = f; break;
 		default: fill_scalar(r, &a, &f); break;
 		}
 	}

@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "codec.h"
 #include "proto.h"
 
 #define PP_MAX_CONTAINER_NAME 63
@@ -85,6 +86,13 @@ struct pp_request {
 	int has_fs_group;
 	const char **sysctl;
 	size_t n_sysctl;
+	/* PROBE and HOOK groups, undecoded (lengths checked): their values
+	 * point into the payload, so they live as long as the request's
+	 * handler runs; probe_spec.c decodes them. */
+	struct pp_field *probes;
+	size_t n_probes;
+	struct pp_field *hooks;
+	size_t n_hooks;
 
 	void *arena;
 	int error_code;  /* errno for the ERROR reply when decoding fails */
