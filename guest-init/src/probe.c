@@ -64,7 +64,7 @@ struct probes {
 static struct probes *all;
 static unsigned probe_serial;
 
-static const char *const probe_names[] = { "", "Liveness", "Readiness", "Startup" };
+static const char *const probe_names[] = { "", "Liveness probe", "Readiness probe", "Startup probe" };
 static const char *const hook_names[] = { "", "PostStartHook", "PreStopHook" };
 
 static void probe_done(struct action *a, int ok, const char *msg);
@@ -363,10 +363,11 @@ static void note(struct probes *p, const char *who, const char *msg)
 /* Arms a probe to run first `initial_delay` after the container started. */
 static void schedule_first(struct probes *p, struct action *a)
 {
-	uint64_t due = p->started_ms + a->spec.initial_delay_ms, now = mono_ms();
+	uint64_t due, now = mono_ms();
 
 	if (!a)
 		return;
+	due = p->started_ms + a->spec.initial_delay_ms;
 	probe_tally_reset(&a->tally);
 	timer_arm(&a->tick, due > now ? due - now : 0);
 }

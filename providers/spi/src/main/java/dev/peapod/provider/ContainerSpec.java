@@ -16,6 +16,7 @@ import java.util.Objects;
  * @param restartPolicy what the guest does when the main process exits
  * @param mounts pod volumes mounted into this container
  * @param stdio the main process's stdin and terminal ({@link Stdio#NONE}: stdin from /dev/null, no tty)
+ * @param lifecycle probes and lifecycle hooks the guest runs
  */
 public record ContainerSpec(
     String name,
@@ -26,7 +27,8 @@ public record ContainerSpec(
     String user,
     RestartPolicy restartPolicy,
     List<VolumeMount> mounts,
-    Stdio stdio) {
+    Stdio stdio,
+    ContainerLifecycle lifecycle) {
 
   public ContainerSpec {
     Objects.requireNonNull(name, "name");
@@ -38,12 +40,19 @@ public record ContainerSpec(
     restartPolicy = restartPolicy == null ? RestartPolicy.NEVER : restartPolicy;
     mounts = List.copyOf(mounts == null ? List.of() : mounts);
     stdio = stdio == null ? Stdio.NONE : stdio;
+    lifecycle = lifecycle == null ? ContainerLifecycle.NONE : lifecycle;
+  }
+
+  /** A container without probes or hooks. */
+  public ContainerSpec(String name, ImageRootfs image, List<String> command, Map<String, String> env,
+      String workingDir, String user, RestartPolicy restartPolicy, List<VolumeMount> mounts, Stdio stdio) {
+    this(name, image, command, env, workingDir, user, restartPolicy, mounts, stdio, ContainerLifecycle.NONE);
   }
 
   /** A container whose main process has no stdin and no terminal. */
   public ContainerSpec(String name, ImageRootfs image, List<String> command, Map<String, String> env,
       String workingDir, String user, RestartPolicy restartPolicy, List<VolumeMount> mounts) {
-    this(name, image, command, env, workingDir, user, restartPolicy, mounts, Stdio.NONE);
+    this(name, image, command, env, workingDir, user, restartPolicy, mounts, Stdio.NONE, ContainerLifecycle.NONE);
   }
 
   /**
@@ -58,7 +67,7 @@ public record ContainerSpec(
   }
 
   public ContainerSpec withStdio(Stdio newStdio) {
-    return new ContainerSpec(name, image, command, env, workingDir, user, restartPolicy, mounts, newStdio);
+    return new ContainerSpec(name, image, command, env, workingDir, user, restartPolicy, mounts, newStdio, lifecycle);
   }
 
   /** A container with default env, cwd, user, no mounts, and restart policy Never. */
@@ -67,22 +76,26 @@ public record ContainerSpec(
   }
 
   public ContainerSpec withEnv(Map<String, String> newEnv) {
-    return new ContainerSpec(name, image, command, newEnv, workingDir, user, restartPolicy, mounts, stdio);
+    return new ContainerSpec(name, image, command, newEnv, workingDir, user, restartPolicy, mounts, stdio, lifecycle);
   }
 
   public ContainerSpec withWorkingDir(String dir) {
-    return new ContainerSpec(name, image, command, env, dir, user, restartPolicy, mounts, stdio);
+    return new ContainerSpec(name, image, command, env, dir, user, restartPolicy, mounts, stdio, lifecycle);
   }
 
   public ContainerSpec withUser(String newUser) {
-    return new ContainerSpec(name, image, command, env, workingDir, newUser, restartPolicy, mounts, stdio);
+    return new ContainerSpec(name, image, command, env, workingDir, newUser, restartPolicy, mounts, stdio, lifecycle);
   }
 
   public ContainerSpec withRestartPolicy(RestartPolicy policy) {
-    return new ContainerSpec(name, image, command, env, workingDir, user, policy, mounts, stdio);
+    return new ContainerSpec(name, image, command, env, workingDir, user, policy, mounts, stdio, lifecycle);
   }
 
   public ContainerSpec withMounts(List<VolumeMount> newMounts) {
-    return new ContainerSpec(name, image, command, env, workingDir, user, restartPolicy, newMounts, stdio);
+    return new ContainerSpec(name, image, command, env, workingDir, user, restartPolicy, newMounts, stdio, lifecycle);
+  }
+
+  public ContainerSpec withLifecycle(ContainerLifecycle newLifecycle) {
+    return new ContainerSpec(name, image, command, env, workingDir, user, restartPolicy, mounts, stdio, newLifecycle);
   }
 }

@@ -4,6 +4,7 @@ import dev.peapod.cli.output.HumanUnits;
 import dev.peapod.cli.output.Output;
 import dev.peapod.apply.AppliedRecordStore;
 import dev.peapod.cli.output.Table;
+import dev.peapod.engine.PodReadiness;
 import dev.peapod.engine.PodView;
 import dev.peapod.plan.AppliedRecord;
 import dev.peapod.provider.ContainerSpec;
@@ -58,9 +59,9 @@ public final class PodListCommand implements Runnable {
       return;
     }
     Instant now = root.environment().clock().instant();
-    Table table = new Table("NAME", "STATE", "CONTAINERS", "AGE", "PORTS", "BOOT", "OWNER");
+    Table table = new Table("NAME", "STATE", "READY", "CONTAINERS", "AGE", "PORTS", "BOOT", "OWNER");
     for (PodStatus pod : pods) {
-      table.row(pod.name(), stateText(pod.state()), containersText(pod), HumanUnits.age(pod.createdAt(), now),
+      table.row(pod.name(), stateText(pod.state()), PodReadiness.text(pod), containersText(pod), HumanUnits.age(pod.createdAt(), now),
           pod.spec().ports().stream().map(PodView::portText).collect(Collectors.joining(",")),
           pod.state() == PodState.RUNNING ? pod.vm().map(PodListCommand::bootText).orElse("") : "",
           Optional.ofNullable(owner.apply(pod.name())).orElse("-"));

@@ -42,9 +42,9 @@ class PodListCommandTest {
     CliRun ps = CliRun.run(home, "ps");
     assertEquals(0, ps.exitCode(), ps::toString);
     assertEquals(String.join("\n",
-        "NAME   STATE     CONTAINERS   AGE   PORTS                    BOOT   OWNER",
-        "db     Created   0/1          3d                                    -",
-        "web    Created   0/2          5m    127.0.0.1:8080->80/tcp          dir:/srv/pods",
+        "NAME   STATE     READY   CONTAINERS   AGE   PORTS                    BOOT   OWNER",
+        "db     Created   0/1     0/1          3d                                    -",
+        "web    Created   0/2     0/2          5m    127.0.0.1:8080->80/tcp          dir:/srv/pods",
         ""), ps.out());
 
     JsonNode json = new ObjectMapper().readTree(CliRun.run(home, "ps", "-o", "json").out());
@@ -67,7 +67,8 @@ class PodListCommandTest {
     state.pod("app").create(new PodRecord(spec, CliRun.NOW, "start failed: init container exited with code 3"));
 
     CliRun ps = CliRun.run(home, "ps");
-    assertEquals("app    Created   0/2          0s                   -", ps.out().lines().toList().get(1), ps::toString);
+    assertEquals("app    Created   0/2     0/2          0s                   -", ps.out().lines().toList().get(1),
+        ps::toString);
     JsonNode json = new ObjectMapper().readTree(CliRun.run(home, "ps", "-o", "json").out());
     assertEquals("start failed: init container exited with code 3", json.get(0).get("message").asText());
     JsonNode inspect = new ObjectMapper().readTree(CliRun.run(home, "inspect", "app").out());
@@ -79,6 +80,6 @@ class PodListCommandTest {
 
   @Test
   void noPodsIsJustTheHeader() {
-    assertEquals("NAME   STATE   CONTAINERS   AGE   PORTS   BOOT   OWNER\n", CliRun.run(home, "ps").out());
+    assertEquals("NAME   STATE   READY   CONTAINERS   AGE   PORTS   BOOT   OWNER\n", CliRun.run(home, "ps").out());
   }
 }

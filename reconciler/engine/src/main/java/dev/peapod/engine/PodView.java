@@ -22,6 +22,7 @@ public final class PodView {
     Map<String, Object> data = new LinkedHashMap<>();
     data.put("name", pod.name());
     data.put("state", pod.state().name());
+    data.put("ready", PodReadiness.ready(pod));
     if (owner != null) {
       data.put("owner", owner);
     }
@@ -46,9 +47,13 @@ public final class PodView {
     data.put("name", container.name());
     data.put("kind", kind(spec, container.name()));
     data.put("state", container.state().name());
+    data.put("ready", container.state() == ContainerStatus.ContainerState.RUNNING && container.ready());
+    data.put("started", container.state() == ContainerStatus.ContainerState.RUNNING && container.started());
     data.put("restarts", container.restarts());
     data.put("exitCode", container.exitCode().isPresent() ? container.exitCode().getAsInt() : null);
     data.put("image", container.imageId());
+    // The last probe or hook failure, as kubectl describe's events would tell it; null when none.
+    data.put("probeMessage", container.probeMessage().isEmpty() ? null : container.probeMessage());
     return data;
   }
 

@@ -63,7 +63,7 @@ final class StatusReport {
     status.podName = podName;
     status.phase = phase(deleting, pod, outcome);
     pod.ifPresent(p -> {
-      status.ready = running(p) + "/" + appContainers(p).size();
+      status.ready = ready(p) + "/" + appContainers(p).size();
       status.containerStatuses = p.containers().stream().map(StatusReport::container).toList();
       p.vm().filter(vm -> p.state() == PodState.RUNNING).ifPresent(vm -> {
         VmStatus v = new VmStatus();
@@ -185,10 +185,23 @@ final class StatusReport {
           + p.message()));
     }
     int running = running(p);
+    int ready = ready(p);
     int all = appContainers(p).size();
+    if (ready == all) {
+      return new State("True", "ReconciliationSucceeded", "running, " + ready + "/" + all + " containers ready");
+    }
     return running == all
-        ? new State("True", "ReconciliationSucceeded", "running, " + running + "/" + all + " containers ready")
+        ? new State("False", "ContainersNotReady", notReady(p, ready, all))
         : new State("False", "ContainersNotReady", running + "/" + all + " containers running");
+  }
+
+  /** All run, some fail their readiness probe: say which, with the probe's last failure. */
+  private static String notReady(PodStatus pod, int ready, int all) {
+    Set<String> apps = appContainers(pod);
+    return ready + "/" + all + " containers ready; not ready: " + pod.containers().stream()
+        .filter(c -> apps.contains(c.name()) && !c.ready())
+        .map(c -> c.name() + (c.probeMessage().isEmpty() ? "" : " (" + c.probeMessage() + ")"))
+        .collect(Collectors.joining(", "));
   }
 
   private static State reconciling(Outcome outcome, boolean deleting) {
@@ -231,9 +244,13 @@ final class StatusReport {
       return new State("False", "NoVM", "no VM runs the containers");
     }
     int running = running(pod.get());
+    int ready = ready(pod.get());
     int all = appContainers(pod.get()).size();
+    if (ready == all) {
+      return new State("True", "AllRunning", running + "/" + all + " containers running");
+    }
     return running == all
-        ? new State("True", "AllRunning", running + "/" + all + " containers running")
+        ? new State("False", "ContainersNotReady", notReady(pod.get(), ready, all))
         : new State("False", "ContainersNotReady", running + "/" + all + " containers running");
   }
 
@@ -247,10 +264,18 @@ final class StatusReport {
         .filter(c -> apps.contains(c.name()) && c.state() == ContainerStatus.ContainerState.RUNNING).count();
   }
 
+  /** Running and passing readiness (a container without a readiness probe is ready while it runs). */
+  private static int ready(PodStatus pod) {
+    Set<String> apps = appContainers(pod);
+    return (int) pod.containers().stream()
+        .filter(c -> apps.contains(c.name()) && c.state() == ContainerStatus.ContainerState.RUNNING && c.ready())
+        .count();
+  }
+
   private static PeaPodContainerStatus container(ContainerStatus c) {
     PeaPodContainerStatus s = new PeaPodContainerStatus();
     s.name = c.name();
-    s.ready = c.state() == ContainerStatus.ContainerState.RUNNING;
+    s.ready = c.state() == ContainerStatus.ContainerState.RUNNING && c.ready();
     s.restartCount = c.restarts();
     s.imageId = c.imageId();
     s.state = state(c);

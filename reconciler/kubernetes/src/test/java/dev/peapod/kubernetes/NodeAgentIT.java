@@ -266,9 +266,9 @@ class NodeAgentIT {
     String before = bootId("prod", "web");
     // A field Peapod does not support: the CRD keeps it, and the parser says why it is refused.
     peaPod("prod", "web").patch(PatchContext.of(PatchType.JSON),
-        "[{\"op\":\"add\",\"path\":\"/spec/containers/0/livenessProbe\",\"value\":{\"exec\":{}}}]");
+        "[{\"op\":\"add\",\"path\":\"/spec/containers/0/livenessProbe\",\"value\":{\"grpc\":{\"port\":9090}}}]");
     assertTrue(diagnostics("prod", "web", 2).stream().anyMatch(d -> d.startsWith(
-        "spec.containers[0].livenessProbe: field not supported by Peapod")), "the API server kept the field");
+        "spec.containers[0].livenessProbe.grpc: field not supported by Peapod")), "the API server kept the field");
     // A hostPath a PeaPod from the API may not reach: no manifest directory lends it one.
     peaPod("prod", "web").patch(PatchContext.of(PatchType.JSON), """
         [{"op":"remove","path":"/spec/containers/0/livenessProbe"},

@@ -74,25 +74,13 @@ class ValidationTest {
   @Test
   void unsupportedContainerFieldsAndVolumeTypes() {
     assertEquals(List.of(
-        "pods/web.yaml:9:5: spec.containers[0].livenessProbe: field not supported by Peapod"
-            + " (Peapod does not run health checks; a liveness probe that never restarts anything"
-            + " would be a silent change of behaviour)",
+        "pods/web.yaml:9:5: spec.containers[0].volumeDevices: field not supported by Peapod"
+            + " (raw block devices are not passed to containers)",
         "pods/web.yaml:13:5: spec.volumes[0].configMap: field not supported by Peapod (supported"
             + " volume types: emptyDir, hostPath, persistentVolumeClaim)"),
-        diagnostics(peapod(C, "- name: web", "  image: a:1", "  livenessProbe:",
-            "    exec: {command: [true]}",
+        diagnostics(peapod(C, "- name: web", "  image: a:1", "  volumeDevices:",
+            "    - {name: d, devicePath: /dev/xvda}",
             "volumes:", "- name: cfg", "  configMap: {name: cfg}")));
-  }
-
-  @Test
-  void readinessAndStartupProbesAreIgnoredWithAWarning() {
-    assertEquals(List.of(
-        "pods/web.yaml:9:5: warning: spec.containers[0].readinessProbe: ignored: nothing routes"
-            + " traffic by readiness in Peapod, so readiness has no effect",
-        "pods/web.yaml:10:5: warning: spec.containers[0].startupProbe: ignored: Peapod has no"
-            + " liveness checks for a startup probe to hold back"),
-        diagnostics(peapod(C, "- name: web", "  image: a:1", "  readinessProbe: {httpGet: {port: 80}}",
-            "  startupProbe: {httpGet: {port: 80}}")));
   }
 
   @Test

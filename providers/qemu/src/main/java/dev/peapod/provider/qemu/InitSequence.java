@@ -1,11 +1,13 @@
 package dev.peapod.provider.qemu;
 
 import dev.peapod.provider.ContainerSpec;
+import dev.peapod.provider.ContainerStatus;
 import dev.peapod.provider.LogQuery;
 import dev.peapod.provider.LogRecord;
 import dev.peapod.provider.PodSpec;
 import dev.peapod.provider.ProviderException;
 import dev.peapod.provider.RestartPolicy;
+import dev.peapod.provider.qemu.guest.Fields;
 import dev.peapod.provider.qemu.guest.GuestConnection;
 import dev.peapod.provider.qemu.guest.GuestEvent;
 import dev.peapod.provider.qemu.guest.GuestException;
@@ -24,7 +26,8 @@ import java.util.stream.Collectors;
 /**
  * Runs a pod's init containers in a booted VM, host-side and in order, with Kubernetes' meaning
  * (see {@link PodSpec#initContainers()}): each must exit 0 before the next starts; a sidecar
- * ({@code ALWAYS}) is started and left running, and the next one starts once its process runs.
+ * ({@code ALWAYS}) is started and left running, and the next one starts once its process runs
+ * and, as in Kubernetes, its postStart hook ended and its startup probe passed.
  *
  * <p>The guest runs an init container like any other container, with restart policy Never: retries
  * are decided here, so that a failing one ends the start after a bounded number of attempts with
@@ -45,6 +48,10 @@ final class InitSequence {
    */
   private static final Duration OUTPUT_SETTLE = Duration.ofMillis(150);
   private static final Duration OUTPUT_SETTLE_MAX = Duration.ofSeconds(1);
+  /** How often a sidecar's STARTED is asked for while the next container waits for it. */
+  private static final Duration STARTED_POLL = Duration.ofMillis(100);
+  /** Beyond what a sidecar's startup probe allows: the postStart hook and a slow VM. */
+  private static final Duration STARTED_MARGIN = Duration.ofSeconds(30);
 
   private final GuestConnection guest;
   private final GuestChannels channels;
@@ -74,10 +81,42 @@ final class InitSequence {
     for (ContainerSpec c : spec.initContainers()) {
       if (c.restartPolicy() == RestartPolicy.ALWAYS) {
         add.accept(c); // a sidecar: the guest restarts it as needed, and it runs once ADD_CONTAINER is answered
+        if (c.lifecycle().startup().isPresent() || c.lifecycle().postStart().isPresent()) {
+          awaitStarted(c);
+        }
       } else {
         runToCompletion(c);
       }
     }
+  }
+
+  /**
+   * Waits for the guest to report a sidecar started (postStart done, startup probe passed). The
+   * guest ends and restarts a sidecar whose startup probe fails, as the kubelet does, so the wait
+   * is bounded by what the probe allows one run, with a margin for a slow (TCG) VM.
+   */
+  private void awaitStarted(ContainerSpec c) {
+    Duration allowed = c.lifecycle().startup()
+        .map(p -> p.initialDelay().plus(p.period().plus(p.timeout()).multipliedBy(p.failureThreshold())))
+        .orElse(Duration.ZERO)
+        .plus(STARTED_MARGIN);
+    long deadline = System.nanoTime() + allowed.toNanos();
+    String last = "";
+    while (System.nanoTime() < deadline) {
+      for (ContainerStatus s : GuestMessages.containerStatuses(
+          guest.call(Wire.MSG_STATUS, Fields.empty(), PodVm.REQUEST_TIMEOUT), id -> id)) {
+        if (s.name().equals(c.name())) {
+          if (s.started()) {
+            return;
+          }
+          last = s.probeMessage();
+        }
+      }
+      sleep(STARTED_POLL);
+    }
+    throw new ProviderException(spec.name(), c.name(), "sidecar did not start within "
+        + allowed.toSeconds() + " s (its startup probe or postStart hook did not pass"
+        + (last.isEmpty() ? "" : ": " + last) + "); the containers after it were not started", null);
   }
 
   private void runToCompletion(ContainerSpec c) {

@@ -9,7 +9,8 @@ import java.util.Optional;
 
 /**
  * A change on probation, as a Deployment's rollout is: after a replace or recreate, the pod's
- * containers must all run, without a restart, for {@code minReady}, and that must happen before
+ * containers must all run (and be Ready, where they have a readiness probe), without a restart, for
+ * {@code minReady}, and that must happen before
  * {@code deadline}. Checked by polling the pod's status ({@link #observe}); nothing is decided
  * from one observation alone except a restart, which starts the clock again.
  */
@@ -73,6 +74,10 @@ final class HealthGate {
       if (s.isEmpty() || s.get().state() != ContainerStatus.ContainerState.RUNNING) {
         return Optional.of("container " + container.name() + " is not running"
             + s.filter(c -> c.exitCode().isPresent()).map(c -> " (exit code " + c.exitCode().getAsInt() + ")").orElse(""));
+      }
+      if (!s.get().ready()) {
+        return Optional.of("container " + container.name() + " is not ready"
+            + (s.get().probeMessage().isEmpty() ? "" : " (" + s.get().probeMessage() + ")"));
       }
       restarts += s.get().restarts();
     }

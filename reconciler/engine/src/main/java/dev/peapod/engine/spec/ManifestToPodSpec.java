@@ -281,7 +281,7 @@ public final class ManifestToPodSpec {
         .map(m -> mount(m, readOnlyClaims(manifest.spec().volumes()).contains(m.volume()))).toList();
     return new ContainerSpec(decl.name(), image.rootfs(), process.argv(), process.env(), process.workingDir(),
         user, restart, mounts).withStdio(new ContainerSpec.Stdio(decl.stdio().stdin(), decl.stdio().stdinOnce(),
-        decl.stdio().tty()));
+        decl.stdio().tty())).withLifecycle(LifecycleSpecs.of(decl.lifecycle()));
   }
 
   private static VolumeMount mount(MountDecl mount, boolean forcedReadOnly) {

@@ -2,7 +2,6 @@ package dev.peapod.kubernetes.crd;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
-import com.fasterxml.jackson.databind.JsonNode;
 import io.fabric8.crd.generator.annotation.PreserveUnknownFields;
 import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Required;
@@ -66,13 +65,17 @@ public final class Container {
   @JsonPropertyDescription("A terminal (peapod attach).")
   public Boolean tty;
 
-  @JsonPropertyDescription("Accepted with a warning and ignored: nothing routes traffic by readiness in Peapod.")
-  @PreserveUnknownFields
-  public JsonNode readinessProbe;
+  @JsonPropertyDescription("Restarts the container (per the pod's restartPolicy) when it fails.")
+  public Probe livenessProbe;
 
-  @JsonPropertyDescription("Accepted with a warning and ignored: there are no liveness checks for it to hold back.")
-  @PreserveUnknownFields
-  public JsonNode startupProbe;
+  @JsonPropertyDescription("Decides the container's and the pod's Ready.")
+  public Probe readinessProbe;
+
+  @JsonPropertyDescription("Holds liveness and readiness back until it passes; ends the container when it fails.")
+  public Probe startupProbe;
+
+  @JsonPropertyDescription("postStart and preStop hooks.")
+  public Lifecycle lifecycle;
 
   @JsonPropertyDescription("Accepted with a warning and ignored: termination messages are not collected.")
   public String terminationMessagePath;

@@ -15,7 +15,7 @@ public final class PeaPodContainerStatus {
   @JsonPropertyDescription("running, waiting or terminated (with the exit code).")
   public ContainerState state;
 
-  @JsonPropertyDescription("Whether it is running.")
+  @JsonPropertyDescription("Whether it is running and passing its readiness probe (if it has one).")
   public Boolean ready;
 
   @JsonPropertyDescription("How often its process was restarted in this VM.")

@@ -9,11 +9,14 @@ import dev.peapod.manifest.model.EnvFromDecl;
 import dev.peapod.manifest.model.EnvSource;
 import dev.peapod.manifest.model.EnvVar;
 import dev.peapod.manifest.model.DnsConfig;
+import dev.peapod.manifest.model.HandlerDecl;
 import dev.peapod.manifest.model.HostAlias;
+import dev.peapod.manifest.model.LifecycleDecl;
 import dev.peapod.manifest.model.ManifestSpec;
 import dev.peapod.manifest.model.MountDecl;
 import dev.peapod.manifest.model.PodManifest;
 import dev.peapod.manifest.model.PortDecl;
+import dev.peapod.manifest.model.ProbeDecl;
 import dev.peapod.manifest.model.Quantity;
 import dev.peapod.manifest.model.ResourceList;
 import dev.peapod.manifest.model.VmSettings;
@@ -126,6 +129,18 @@ public final class CanonicalForm {
     if (c.restartPolicy() != null) { // left out when the pod's, so such containers hash as before
       out.put("restartPolicy", c.restartPolicy().manifestName());
     }
+    // Only when declared: pods without probes or hooks keep the canonical form (and hash) they
+    // had before Peapod ran probes, so upgrading plans no change for them.
+    LifecycleDecl lc = c.lifecycle();
+    lc.liveness().ifPresent(p -> out.put("livenessProbe", probe(p)));
+    lc.readiness().ifPresent(p -> out.put("readinessProbe", probe(p)));
+    lc.startup().ifPresent(p -> out.put("startupProbe", probe(p)));
+    if (lc.postStart().isPresent() || lc.preStop().isPresent()) {
+      Map<String, Object> hooks = new TreeMap<>();
+      lc.postStart().ifPresent(h -> hooks.put("postStart", handler(h)));
+      lc.preStop().ifPresent(h -> hooks.put("preStop", handler(h)));
+      out.put("lifecycle", hooks);
+    }
     return out;
   }
 
@@ -160,6 +175,32 @@ public final class CanonicalForm {
     }
     out.put(e.kind() == ConfigObject.Kind.SECRET ? "secretRef" : "configMapRef",
         sorted("name", e.name(), "optional", e.optional()));
+    return out;
+  }
+
+  private static Map<String, Object> probe(ProbeDecl p) {
+    Map<String, Object> out = handler(p.handler());
+    out.put("initialDelaySeconds", p.initialDelaySeconds());
+    out.put("periodSeconds", p.periodSeconds());
+    out.put("timeoutSeconds", p.timeoutSeconds());
+    out.put("successThreshold", p.successThreshold());
+    out.put("failureThreshold", p.failureThreshold());
+    p.terminationGracePeriodSeconds().ifPresent(g -> out.put("terminationGracePeriodSeconds", g));
+    return out;
+  }
+
+  private static Map<String, Object> handler(HandlerDecl h) {
+    Map<String, Object> out = new TreeMap<>();
+    if (h instanceof HandlerDecl.Exec e) {
+      out.put("exec", sorted("command", e.command()));
+    } else if (h instanceof HandlerDecl.HttpGet g) {
+      out.put("httpGet", sorted("host", g.host(), "port", g.port(), "path", g.path(),
+          "httpHeaders", each(g.headers(), x -> sorted("name", x.name(), "value", x.value()))));
+    } else if (h instanceof HandlerDecl.TcpSocket t) {
+      out.put("tcpSocket", sorted("host", t.host(), "port", t.port()));
+    } else if (h instanceof HandlerDecl.Sleep s) {
+      out.put("sleep", sorted("seconds", s.seconds()));
+    }
     return out;
   }
 

@@ -105,6 +105,12 @@ public final class ManifestDocument {
           container.put(field, true);
         }
       }
+      // The canonical probes and hooks are already written in the manifest's own shape.
+      for (String field : List.of("livenessProbe", "readinessProbe", "startupProbe", "lifecycle")) {
+        if (c.get(field) != null) {
+          container.put(field, c.get(field));
+        }
+      }
       out.add(container);
     }
     return out;

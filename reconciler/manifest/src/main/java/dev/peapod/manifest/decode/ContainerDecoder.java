@@ -4,6 +4,7 @@ import dev.peapod.manifest.model.ContainerDecl;
 import dev.peapod.manifest.model.EnvFromDecl;
 import dev.peapod.manifest.model.EnvSource;
 import dev.peapod.manifest.model.EnvVar;
+import dev.peapod.manifest.model.LifecycleDecl;
 import dev.peapod.manifest.model.ManifestNamed;
 import dev.peapod.manifest.model.MountDecl;
 import dev.peapod.manifest.model.PortDecl;
@@ -65,9 +66,17 @@ final class ContainerDecoder {
     RunAs runAs = securityContext(r);
     boolean sidecar = restartPolicy(r, init);
     Stdio stdio = StdioDecoder.decode(r);
+    if (init && !sidecar) {
+      for (String field : List.of("livenessProbe", "readinessProbe", "startupProbe", "lifecycle")) {
+        r.peek(field).ifPresent(at -> r.problems().error(at.position(), r.path(field),
+            "an init container runs to completion, so it takes no probes or hooks (as in"
+                + " Kubernetes); a sidecar (restartPolicy: Always) may have them"));
+      }
+    }
+    LifecycleDecl lifecycle = new ProbeDecoder(ports).decode(r);
     r.finish();
     return new ContainerDecl(name, image, pullPolicy.orElse(null), command, args, env,
-        workingDir, ports, mounts, resources, runAs, sidecar, envFrom, stdio);
+        workingDir, ports, mounts, resources, runAs, sidecar, envFrom, stdio, null, lifecycle);
   }
 
   private String nameOf(MapReader r) {

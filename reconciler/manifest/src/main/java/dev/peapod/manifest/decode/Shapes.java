@@ -78,6 +78,51 @@ public final class Shapes {
           "procMount", "windowsOptions")
       .build();
 
+  static final Shape EXEC_ACTION = Shape.named("ExecAction")
+      .supported("command")
+      .build();
+
+  static final Shape HTTP_HEADER = Shape.named("HTTPHeader")
+      .supported("name", "value")
+      .build();
+
+  static final Shape HTTP_GET_ACTION = Shape.named("HTTPGetAction")
+      .supported("path", "port", "host", "scheme")
+      .object("httpHeaders", HTTP_HEADER)
+      .build();
+
+  static final Shape TCP_SOCKET_ACTION = Shape.named("TCPSocketAction")
+      .supported("port", "host")
+      .build();
+
+  static final Shape SLEEP_ACTION = Shape.named("SleepAction")
+      .supported("seconds")
+      .build();
+
+  static final Shape PROBE = Shape.named("Probe")
+      .object("exec", EXEC_ACTION)
+      .object("httpGet", HTTP_GET_ACTION)
+      .object("tcpSocket", TCP_SOCKET_ACTION)
+      .supported("initialDelaySeconds", "periodSeconds", "timeoutSeconds", "successThreshold",
+          "failureThreshold", "terminationGracePeriodSeconds")
+      .unsupported("guest-init, which runs probes, has no HTTP/2 client for the gRPC health"
+          + " protocol; use an exec probe (e.g. grpc_health_probe) or httpGet", "grpc")
+      .build();
+
+  static final Shape LIFECYCLE_HANDLER = Shape.named("LifecycleHandler")
+      .object("exec", EXEC_ACTION)
+      .object("httpGet", HTTP_GET_ACTION)
+      .object("sleep", SLEEP_ACTION)
+      .unsupported("Kubernetes accepts tcpSocket hooks but never runs them; use exec or httpGet",
+          "tcpSocket")
+      .build();
+
+  static final Shape LIFECYCLE = Shape.named("Lifecycle")
+      .object("postStart", LIFECYCLE_HANDLER)
+      .object("preStop", LIFECYCLE_HANDLER)
+      .unsupported("containers are stopped with SIGTERM", "stopSignal")
+      .build();
+
   static final Shape CONTAINER = Shape.named("Container")
       .supported("name", "image", "imagePullPolicy", "command", "args")
       .object("env", ENV_VAR)
@@ -88,15 +133,12 @@ public final class Shapes {
       .object("resources", RESOURCES)
       .object("securityContext", CONTAINER_SECURITY_CONTEXT)
       .supported("restartPolicy", "stdin", "stdinOnce", "tty")
-      .ignored("readinessProbe",
-          "nothing routes traffic by readiness in Peapod, so readiness has no effect")
-      .ignored("startupProbe",
-          "Peapod has no liveness checks for a startup probe to hold back")
+      .object("livenessProbe", PROBE)
+      .object("readinessProbe", PROBE)
+      .object("startupProbe", PROBE)
+      .object("lifecycle", LIFECYCLE)
       .ignored("terminationMessagePath", "Peapod does not collect termination messages")
       .ignored("terminationMessagePolicy", "Peapod does not collect termination messages")
-      .unsupported("Peapod does not run health checks; a liveness probe that never restarts"
-          + " anything would be a silent change of behaviour", "livenessProbe")
-      .unsupported("postStart and preStop hooks are not run", "lifecycle")
       .unsupported("raw block devices are not passed to containers", "volumeDevices")
       .object("resizePolicy", RESIZE_POLICY)
       .unsupported("guest-init restarts a container by its restartPolicy only; exit-code rules"

@@ -24,6 +24,7 @@ import java.util.Objects;
  * @param stdio the main process's stdin and terminal
  * @param restartPolicy this container's own policy, or null for the pod's (a HyperContainer file
  *     may set one per container; Kubernetes app containers always take the pod's)
+ * @param lifecycle probes and lifecycle hooks
  */
 public record ContainerDecl(
     String name,
@@ -40,7 +41,8 @@ public record ContainerDecl(
     boolean sidecar,
     List<EnvFromDecl> envFrom,
     Stdio stdio,
-    RestartPolicy restartPolicy) {
+    RestartPolicy restartPolicy,
+    LifecycleDecl lifecycle) {
 
   public ContainerDecl {
     Objects.requireNonNull(name, "name");
@@ -56,6 +58,16 @@ public record ContainerDecl(
     runAs = runAs == null ? RunAs.IMAGE_DEFAULT : runAs;
     envFrom = List.copyOf(envFrom == null ? List.of() : envFrom);
     stdio = stdio == null ? Stdio.NONE : stdio;
+    lifecycle = lifecycle == null ? LifecycleDecl.NONE : lifecycle;
+  }
+
+  /** A container without probes or hooks. */
+  public ContainerDecl(String name, String image, PullPolicy imagePullPolicy, List<String> command,
+      List<String> args, List<EnvVar> env, String workingDir, List<PortDecl> ports,
+      List<MountDecl> volumeMounts, Resources resources, RunAs runAs, boolean sidecar, List<EnvFromDecl> envFrom,
+      Stdio stdio, RestartPolicy restartPolicy) {
+    this(name, image, imagePullPolicy, command, args, env, workingDir, ports, volumeMounts, resources,
+        runAs, sidecar, envFrom, stdio, restartPolicy, LifecycleDecl.NONE);
   }
 
   /** A container with the pod's restart policy. */
@@ -64,7 +76,7 @@ public record ContainerDecl(
       List<MountDecl> volumeMounts, Resources resources, RunAs runAs, boolean sidecar, List<EnvFromDecl> envFrom,
       Stdio stdio) {
     this(name, image, imagePullPolicy, command, args, env, workingDir, ports, volumeMounts, resources,
-        runAs, sidecar, envFrom, stdio, null);
+        runAs, sidecar, envFrom, stdio, null, LifecycleDecl.NONE);
   }
 
   /** A container without stdin or a terminal. */
@@ -85,13 +97,18 @@ public record ContainerDecl(
 
   public ContainerDecl withStdio(Stdio newStdio) {
     return new ContainerDecl(name, image, imagePullPolicy, command, args, env, workingDir, ports, volumeMounts,
-        resources, runAs, sidecar, envFrom, newStdio, restartPolicy);
+        resources, runAs, sidecar, envFrom, newStdio, restartPolicy, lifecycle);
   }
 
   /** The same container with its own restart policy (null: the pod's). */
   public ContainerDecl withRestartPolicy(RestartPolicy policy) {
     return new ContainerDecl(name, image, imagePullPolicy, command, args, env, workingDir, ports, volumeMounts,
-        resources, runAs, sidecar, envFrom, stdio, policy);
+        resources, runAs, sidecar, envFrom, stdio, policy, lifecycle);
+  }
+
+  public ContainerDecl withLifecycle(LifecycleDecl newLifecycle) {
+    return new ContainerDecl(name, image, imagePullPolicy, command, args, env, workingDir, ports, volumeMounts,
+        resources, runAs, sidecar, envFrom, stdio, restartPolicy, newLifecycle);
   }
 
   /** A container that runs the image as it is. */

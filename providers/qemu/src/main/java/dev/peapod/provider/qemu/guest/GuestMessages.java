@@ -1,10 +1,13 @@
 package dev.peapod.provider.qemu.guest;
 
+import dev.peapod.provider.ContainerLifecycle;
 import dev.peapod.provider.ContainerSpec;
 import dev.peapod.provider.ContainerStatus;
 import dev.peapod.provider.ContainerStatus.ContainerState;
 import dev.peapod.provider.ExecSpec;
 import dev.peapod.provider.PodSpec;
+import dev.peapod.provider.Probe;
+import dev.peapod.provider.ProbeAction;
 import dev.peapod.provider.RestartPolicy;
 import dev.peapod.provider.VolumeMount;
 import dev.peapod.provider.VolumeSpec;
@@ -118,6 +121,14 @@ public final class GuestMessages {
     if (c.stdio().tty()) {
       b.u32(Wire.F_TTY, 1);
     }
+    ContainerLifecycle lc = c.lifecycle();
+    lc.liveness().ifPresent(p -> b.group(Wire.F_PROBE, probe(Wire.PROBE_LIVENESS, p)));
+    lc.readiness().ifPresent(p -> b.group(Wire.F_PROBE, probe(Wire.PROBE_READINESS, p)));
+    lc.startup().ifPresent(p -> b.group(Wire.F_PROBE, probe(Wire.PROBE_STARTUP, p)));
+    lc.postStart().ifPresent(a -> b.group(Wire.F_HOOK,
+        action(Fields.builder().u32(Wire.F_PROBE_KIND, Wire.HOOK_POST_START), a).build()));
+    lc.preStop().ifPresent(a -> b.group(Wire.F_HOOK,
+        action(Fields.builder().u32(Wire.F_PROBE_KIND, Wire.HOOK_PRE_STOP), a).build()));
     return b.build();
   }
 
@@ -125,6 +136,32 @@ public final class GuestMessages {
   public static Fields attach(String container, boolean stdin, boolean output) {
     return Fields.builder().str(Wire.F_CONTAINER, container)
         .u32(Wire.F_STDIN, stdin ? 1 : 0).u32(Wire.F_OUTPUT, output ? 1 : 0).build();
+  }
+
+  private static Fields probe(int kind, Probe p) {
+    Fields.Builder b = action(Fields.builder().u32(Wire.F_PROBE_KIND, kind), p.action())
+        .u32(Wire.F_INITIAL_DELAY_MS, millis(p.initialDelay()))
+        .u32(Wire.F_PERIOD_MS, millis(p.period()))
+        .u32(Wire.F_TIMEOUT_MS, millis(p.timeout()))
+        .u32(Wire.F_SUCCESS_THRESHOLD, p.successThreshold())
+        .u32(Wire.F_FAILURE_THRESHOLD, p.failureThreshold());
+    p.terminationGracePeriod().ifPresent(g -> b.u32(Wire.F_GRACE_MS, millis(g)));
+    return b.build();
+  }
+
+  private static Fields.Builder action(Fields.Builder b, ProbeAction action) {
+    if (action instanceof ProbeAction.Exec e) {
+      return b.u32(Wire.F_ACTION, Wire.ACTION_EXEC).strs(Wire.F_ARGV, e.command());
+    } else if (action instanceof ProbeAction.HttpGet h) {
+      return b.u32(Wire.F_ACTION, Wire.ACTION_HTTP).str(Wire.F_HOST, h.host()).u32(Wire.F_PORT, h.port())
+          .str(Wire.F_HTTP_PATH, h.path())
+          .strs(Wire.F_HTTP_HEADER, h.headers().stream().map(x -> x.name() + ": " + x.value()).toList());
+    } else if (action instanceof ProbeAction.TcpSocket t) {
+      return b.u32(Wire.F_ACTION, Wire.ACTION_TCP).str(Wire.F_HOST, t.host()).u32(Wire.F_PORT, t.port());
+    } else if (action instanceof ProbeAction.Sleep s) {
+      return b.u32(Wire.F_ACTION, Wire.ACTION_SLEEP).u32(Wire.F_SLEEP_MS, millis(s.duration()));
+    }
+    throw new IllegalArgumentException("unknown probe action " + action);
   }
 
   /** EXEC; an empty working directory or user means the container's, so the field is left out. */
@@ -176,7 +213,11 @@ public final class GuestMessages {
         state == ContainerState.RUNNING ? g.u32(Wire.F_PID).orElse(0) : 0,
         exitCode,
         g.u32(Wire.F_RESTARTS).orElse(0),
-        imageIds.apply(g.str(Wire.F_IMAGE).orElse("")));
+        imageIds.apply(g.str(Wire.F_IMAGE).orElse("")),
+        // A guest from before probes sends neither: then running means ready.
+        g.u32(Wire.F_READY).orElse(state == ContainerState.RUNNING ? 1 : 0) == 1,
+        g.u32(Wire.F_STARTED).orElse(state == ContainerState.RUNNING ? 1 : 0) == 1,
+        g.str(Wire.F_PROBE_MESSAGE).orElse(""));
   }
 
   /** Adds a string field only when it has a value: the guest treats a present field as set. */

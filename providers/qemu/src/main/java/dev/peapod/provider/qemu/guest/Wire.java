@@ -115,6 +115,36 @@ public final class Wire {
   public static final int F_STDIN_ONCE = 0x41;
   public static final int F_OUTPUT = 0x42;
 
+  // ---- Probes and lifecycle hooks (proto.h, "Probes and lifecycle hooks")
+  public static final int F_PROBE = 0x58;
+  public static final int F_HOOK = 0x59;
+  public static final int F_PROBE_KIND = 0x5A;
+  public static final int F_ACTION = 0x5B;
+  public static final int F_HTTP_PATH = 0x5C;
+  public static final int F_PORT = 0x5D;
+  public static final int F_HOST = 0x5E;
+  public static final int F_HTTP_HEADER = 0x5F;
+  public static final int F_INITIAL_DELAY_MS = 0x60;
+  public static final int F_PERIOD_MS = 0x61;
+  public static final int F_TIMEOUT_MS = 0x62;
+  public static final int F_SUCCESS_THRESHOLD = 0x63;
+  public static final int F_FAILURE_THRESHOLD = 0x64;
+  public static final int F_SLEEP_MS = 0x65;
+  public static final int F_READY = 0x66;
+  public static final int F_STARTED = 0x67;
+  public static final int F_PROBE_MESSAGE = 0x68;
+
+  public static final int PROBE_LIVENESS = 1;
+  public static final int PROBE_READINESS = 2;
+  public static final int PROBE_STARTUP = 3;
+  public static final int HOOK_POST_START = 1;
+  public static final int HOOK_PRE_STOP = 2;
+
+  public static final int ACTION_EXEC = 1;
+  public static final int ACTION_HTTP = 2;
+  public static final int ACTION_TCP = 3;
+  public static final int ACTION_SLEEP = 4;
+
   public static final int RESTART_NEVER = 0;
   public static final int RESTART_ON_FAILURE = 1;
   public static final int RESTART_ALWAYS = 2;
@@ -154,16 +184,20 @@ public final class Wire {
       case F_NO_NEW_PRIVS: case F_SECCOMP: case F_READONLY_ROOT: case F_RUN_AS_NON_ROOT:
       case F_GROUP_ID: case F_GROUPS_STRICT: case F_FS_GROUP:
       case F_STDIN: case F_STDIN_ONCE: case F_OUTPUT:
+      case F_PROBE_KIND: case F_ACTION: case F_PORT: case F_INITIAL_DELAY_MS: case F_PERIOD_MS:
+      case F_TIMEOUT_MS: case F_SUCCESS_THRESHOLD: case F_FAILURE_THRESHOLD: case F_SLEEP_MS:
+      case F_READY: case F_STARTED:
         return Kind.U32;
       case F_EVENT_SEQ: case F_TIME_NS: case F_SIZE_LIMIT: case F_CAPS: case F_PIDS_MAX:
         return Kind.U64;
-      case F_VOLUME: case F_MOUNT: case F_CONTAINER_STATUS:
+      case F_VOLUME: case F_MOUNT: case F_CONTAINER_STATUS: case F_PROBE: case F_HOOK:
         return Kind.GROUP;
       case F_BOOT_ID: case F_KERNEL: case F_MESSAGE: case F_CONTAINER: case F_PROCESS:
       case F_HOSTNAME: case F_DNS_SERVER: case F_DNS_SEARCH: case F_DNS_OPTION:
       case F_HOSTS_LINE: case F_NAME: case F_IMAGE: case F_ARGV: case F_ENV: case F_CWD:
       case F_USER: case F_PATH: case F_SUBPATH: case F_IMAGE_FILE: case F_HOST_TAG:
       case F_HOST_FILE: case F_SYSCTL: case F_POD:
+      case F_HTTP_PATH: case F_HOST: case F_HTTP_HEADER: case F_PROBE_MESSAGE:
         return Kind.STR;
       default:
         return Kind.BYTES;

@@ -1,11 +1,14 @@
 package dev.peapod.provider.qemu.runtime;
 
+import com.fasterxml.jackson.annotation.JsonSubTypes;
+import com.fasterxml.jackson.annotation.JsonTypeInfo;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.datatype.jdk8.Jdk8Module;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import dev.peapod.files.AtomicFiles;
+import dev.peapod.provider.ProbeAction;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -27,7 +30,17 @@ public final class JsonFiles {
       .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
       .disable(SerializationFeature.WRITE_DURATIONS_AS_TIMESTAMPS)
       .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-      .enable(SerializationFeature.INDENT_OUTPUT);
+      .enable(SerializationFeature.INDENT_OUTPUT)
+      .addMixIn(ProbeAction.class, ProbeActionJson.class);
+
+  /** A probe's or hook's action is recorded with its kind, as the manifest names it. */
+  @JsonTypeInfo(use = JsonTypeInfo.Id.NAME, property = "type")
+  @JsonSubTypes({
+      @JsonSubTypes.Type(value = ProbeAction.Exec.class, name = "exec"),
+      @JsonSubTypes.Type(value = ProbeAction.HttpGet.class, name = "httpGet"),
+      @JsonSubTypes.Type(value = ProbeAction.TcpSocket.class, name = "tcpSocket"),
+      @JsonSubTypes.Type(value = ProbeAction.Sleep.class, name = "sleep")})
+  private interface ProbeActionJson {}
 
   private JsonFiles() {}
 
