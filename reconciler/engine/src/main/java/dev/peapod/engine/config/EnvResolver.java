@@ -92,6 +92,9 @@ public final class EnvResolver {
   public List<EnvVar> resolve(ContainerDecl container) {
     Map<String, String> out = new LinkedHashMap<>();
     for (EnvFromDecl from : container.envFrom()) {
+      if (input(from.kind(), from.name()).isEmpty() && !from.optional()) {
+        errors.add(unresolved(container, "envFrom", from.kind().word() + " \"" + from.name() + "\""));
+      }
       input(from.kind(), from.name()).ifPresent(object -> {
         if (refuseSecret(object, container, "envFrom")) {
           return;
@@ -135,8 +138,19 @@ public final class EnvResolver {
     if (object.isPresent() && refuseSecret(object.get(), container, "variable \"" + env.name() + "\"")) {
       return Optional.empty();
     }
-    // A missing object or key that is not optional was refused when the source resolved it.
-    return object.flatMap(o -> o.text(key.key()));
+    Optional<String> value = object.flatMap(o -> o.text(key.key()));
+    if (value.isEmpty() && !key.optional()) {
+      // Sources refuse this when they resolve the pod; a path that did not resolve it must not drop it.
+      errors.add(unresolved(container, "variable \"" + env.name() + "\"",
+          "key \"" + key.key() + "\" of " + key.kind().word() + " \"" + key.name() + "\""));
+    }
+    return value;
+  }
+
+  private static String unresolved(ContainerDecl container, String what, String missing) {
+    return "container \"" + container.name() + "\": " + what + " needs " + missing + ", which was not found"
+        + " (ConfigMaps are looked up among the documents of the pod's source: apply the directory or file that"
+        + " declares it, or mark the reference optional: true)";
   }
 
   private boolean refuseSecret(ConfigObject object, ContainerDecl container, String what) {

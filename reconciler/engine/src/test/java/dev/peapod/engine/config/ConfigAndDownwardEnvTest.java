@@ -126,6 +126,20 @@ class ConfigAndDownwardEnvTest {
   }
 
   @Test
+  void aPodConvertedWithoutItsConfigMapsIsRefusedNotStrippedOfVariables() throws Exception {
+    Files.writeString(dir.resolve("web.yaml"), POD);
+    PodManifest unresolved = dev.peapod.manifest.ManifestParser.parse(dir.resolve("web.yaml")).manifests().get(0);
+    ManifestRejectedException e = assertThrows(ManifestRejectedException.class,
+        () -> new ManifestToPodSpec(IMAGES, HostPathAllowList.fromEnvironment(),
+            new PodEnvironment("default", "n", "h")).convert(unresolved));
+    String message = e.diagnostics().toString();
+    assertTrue(message.contains("container \"app\": envFrom needs configmap \"web-config\", which was not found"),
+        message);
+    assertTrue(message.contains("variable \"GREETING\" needs key \"greeting\" of configmap \"web-config\""), message);
+    assertTrue(!message.contains("MISSING"), "an optional reference is left out quietly: " + message);
+  }
+
+  @Test
   void aMissingConfigMapIsRefusedAtTheReference() throws Exception {
     Files.writeString(dir.resolve("web.yaml"), POD);
     ManifestRejectedException e = assertThrows(ManifestRejectedException.class,
