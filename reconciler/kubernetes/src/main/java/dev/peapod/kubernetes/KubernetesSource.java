@@ -3,6 +3,8 @@ package dev.peapod.kubernetes;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.peapod.engine.ManifestRejectedException;
+import dev.peapod.engine.config.ConfigReferences;
+import dev.peapod.engine.config.ConfigResolver;
 import dev.peapod.engine.source.DesiredSnapshot;
 import dev.peapod.engine.source.DesiredStateSource;
 import dev.peapod.engine.spec.ManifestToPodSpec;
@@ -10,7 +12,6 @@ import dev.peapod.manifest.ManifestParser;
 import dev.peapod.manifest.ParseResult;
 import dev.peapod.manifest.diag.Diagnostic;
 import dev.peapod.manifest.diag.Severity;
-import dev.peapod.manifest.model.PodManifest;
 import dev.peapod.plan.DesiredPod;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import java.util.ArrayList;
@@ -39,10 +40,21 @@ public final class KubernetesSource implements DesiredStateSource {
   // Placement.BOUND_BY, written by the agents when they bind it, is no more the pod's than that.
 
   private final GenericKubernetesResource peaPod;
+  private final ConfigResolver configs;
 
-  /** @param peaPod the object as the informer last saw it */
+  /** A PeaPod whose ConfigMap and Secret references find nothing (optional ones are left out). */
   public KubernetesSource(GenericKubernetesResource peaPod) {
+    this(peaPod, ConfigResolver.NONE);
+  }
+
+  /**
+   * @param peaPod the object as the informer last saw it
+   * @param configs where its ConfigMaps and Secrets are read, in the PeaPod's namespace (the node
+   *     agent's {@link ConfigWatches})
+   */
+  public KubernetesSource(GenericKubernetesResource peaPod, ConfigResolver configs) {
     this.peaPod = peaPod;
+    this.configs = configs;
   }
 
   @Override
@@ -72,8 +84,12 @@ public final class KubernetesSource implements DesiredStateSource {
     if (!problems.isEmpty() || parsed.manifests().size() != 1) {
       throw new ManifestRejectedException(problems, revision);
     }
-    PodManifest manifest = parsed.manifests().get(0);
-    return new DesiredSnapshot(revision, List.of(DesiredPod.of(manifest)), parsed.diagnostics().warnings());
+    ConfigReferences.Attached attached = ConfigReferences.attach(parsed.manifests().get(0),
+        peaPod.getMetadata().getNamespace(), configs);
+    if (!attached.errors().isEmpty()) {
+      throw new ManifestRejectedException(attached.errors(), revision);
+    }
+    return new DesiredSnapshot(revision, List.of(DesiredPod.of(attached.pod())), parsed.diagnostics().warnings());
   }
 
   /**

@@ -4,6 +4,7 @@ import dev.peapod.apply.ApplyListener;
 import dev.peapod.engine.Engine;
 import dev.peapod.engine.ManifestRejectedException;
 import dev.peapod.engine.PodReconciler;
+import dev.peapod.engine.ReconcileMetrics;
 import dev.peapod.engine.ReconcileResult;
 import dev.peapod.engine.source.DesiredSnapshot;
 import dev.peapod.kubernetes.StatusReport.Outcome;
@@ -28,6 +29,7 @@ import dev.peapod.engine.CrashLoopBackoff;
 import dev.peapod.engine.queue.WorkQueue;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -73,9 +75,13 @@ public final class NodeAgent implements AutoCloseable {
   private final WorkQueue queue;
   /** Holds back the restart of a VM that keeps ending, as the directory and git sources do. */
   private final CrashLoopBackoff crashLoops;
+  /** The ConfigMaps and Secrets the PeaPods refer to, watched one by one; a change queues their PeaPods. */
+  private final ConfigWatches configs;
   private final List<Thread> workers = new ArrayList<>();
   /** Puts PeaPods on nodes through placeholder Pods; every agent runs one. */
   private final Placement placement;
+  /** Where passes, changes and boots are reported (the controller's /q/metrics under peapod serve). */
+  private volatile ReconcileMetrics metrics = ReconcileMetrics.NONE;
   private ScheduledExecutorService timers;
   /** Each PeaPod's spec as last parsed, by key, valid for the resourceVersion it was parsed at. */
   private final Map<String, Parsed> parsed = new ConcurrentHashMap<>();
@@ -111,6 +117,12 @@ public final class NodeAgent implements AutoCloseable {
     this.writer = new PeaPodWriter(client);
     this.events = new AgentEvents(client, node, clock);
     this.placement = new Placement(client, node, events, clock, resync);
+    // A changed ConfigMap also drops the resync's parse of the PeaPods that use it (their
+    // resourceVersion did not move).
+    this.configs = new ConfigWatches(client, key -> {
+      parsed.remove(key);
+      queue.add(key);
+    });
   }
 
   /**
@@ -140,6 +152,17 @@ public final class NodeAgent implements AutoCloseable {
 
   public String node() {
     return node;
+  }
+
+  /** Reports every pass, change and boot to {@code metrics} from now on. */
+  public NodeAgent reportTo(ReconcileMetrics metrics) {
+    this.metrics = metrics;
+    return this;
+  }
+
+  /** PeaPods waiting for a pass (the controller's {@code peapod_queue_depth} counts them). */
+  public int queueDepth() {
+    return queue.depth();
   }
 
   /**
@@ -172,6 +195,7 @@ public final class NodeAgent implements AutoCloseable {
         parsed.remove(PeaPods.key(peaPod));
         seen.remove(PeaPods.key(peaPod));
         timers.execute(NodeAgent.this::removeOrphansQuietly);
+        configs.forget(PeaPods.key(peaPod));
       }
     });
     informer.exceptionHandler((started, e) -> {
@@ -229,6 +253,7 @@ public final class NodeAgent implements AutoCloseable {
     if (informer != null) {
       informer.close();
     }
+    configs.close();
     for (Thread worker : workers) {
       try {
         worker.join(Duration.ofSeconds(60).toMillis());
@@ -250,6 +275,7 @@ public final class NodeAgent implements AutoCloseable {
   void reconcile(String key) {
     GenericKubernetesResource peaPod = informer.getStore().getByKey(key);
     if (peaPod == null) {
+      configs.forget(key);
       return;
     }
     boolean deleting = PeaPods.deleting(peaPod);
@@ -259,7 +285,7 @@ public final class NodeAgent implements AutoCloseable {
     if (!deleting && !PeaPods.hasFinalizer(peaPod)) {
       peaPod = writer.addFinalizer(peaPod);
     }
-    KubernetesSource source = new KubernetesSource(peaPod);
+    KubernetesSource source = new KubernetesSource(peaPod, configs.forPass(key));
     String pod = source.podName();
     DesiredSnapshot snapshot;
     try {
@@ -278,10 +304,20 @@ public final class NodeAgent implements AutoCloseable {
       if (next.isPresent() && plan.conflicts().isEmpty() && plan.refusal().isEmpty()) {
         writeStatus(peaPod, pod, deleting, desired, engine.provider().inspect(pod), new Outcome.Pending(next.get()));
       }
+      Instant started = clock.instant();
       ReconcileResult result = new PodReconciler(engine).reconcile(pod, snapshot, options, crashLoops,
           ApplyListener.NONE);
+      Optional<ManifestRejectedException> rejected = rejection(result);
+      if (rejected.isPresent()) {
+        // The spec was refused when the engine turned it into a provider spec (a Secret in an
+        // environment variable, for one): trying again cannot help until the PeaPod or what it
+        // refers to changes, and either queues it again.
+        metrics.reconciled(Duration.between(started, clock.instant()), "stalled");
+        throw rejected.get();
+      }
       Optional<PodStatus> now = engine.provider().inspect(pod);
       Outcome outcome = outcome(peaPod, key, result);
+      report(result, Duration.between(started, clock.instant()), now);
       if (deleting && result instanceof ReconcileResult.Converged && now.isEmpty()) {
         writer.removeFinalizer(peaPod);
         return;
@@ -292,6 +328,45 @@ public final class NodeAgent implements AutoCloseable {
       } else {
         seen.remove(key);
       }
+    } catch (ManifestRejectedException e) {
+      // As invalid as a spec the parser refused, and reported the same way (once the engine is closed).
+      queue.forget(key);
+      invalid(peaPod, pod, e);
+    }
+  }
+
+  /** A change that failed because the spec itself was refused, not because of the node. */
+  private static Optional<ManifestRejectedException> rejection(ReconcileResult result) {
+    if (result instanceof ReconcileResult.Retry retry) {
+      for (Throwable e = retry.cause(); e != null; e = e.getCause()) {
+        if (e instanceof ManifestRejectedException rejected) {
+          return Optional.of(rejected);
+        }
+      }
+    }
+    return Optional.empty();
+  }
+
+  /** The ConfigMaps and Secrets watched now, as {@code configmap/NAMESPACE/NAME}. */
+  Set<String> watchedConfigs() {
+    return configs.watched();
+  }
+
+  /** The pass, the change it carried out or failed, and the boot of a VM it started, for the metrics. */
+  private void report(ReconcileResult result, Duration took, Optional<PodStatus> now) {
+    if (result instanceof ReconcileResult.Converged converged) {
+      metrics.reconciled(took, "converged");
+      converged.applied().ifPresent(change -> {
+        metrics.action(change.action().verb(), true);
+        if (change.action() == Action.CREATE || change.action() == Action.START || change.action() == Action.RECREATE) {
+          now.flatMap(PodStatus::vm).ifPresent(vm -> metrics.boot(vm.boot(), vm.bootTime()));
+        }
+      });
+    } else if (result instanceof ReconcileResult.Retry retry) {
+      metrics.reconciled(took, "retry");
+      metrics.action(retry.change().action().verb(), false);
+    } else {
+      metrics.reconciled(took, result instanceof ReconcileResult.Deferred ? "deferred" : "stalled");
     }
   }
 
@@ -406,7 +481,9 @@ public final class NodeAgent implements AutoCloseable {
     Parsed spec = parsed.get(key);
     if (spec == null || !spec.resourceVersion().equals(peaPod.getMetadata().getResourceVersion())) {
       try {
-        spec = new Parsed(peaPod.getMetadata().getResourceVersion(), source.read(), null);
+        // Read with the ConfigMaps it names, as a pass reads it (and they stay watched).
+        spec = new Parsed(peaPod.getMetadata().getResourceVersion(),
+            new KubernetesSource(peaPod, configs.forPass(key)).read(), null);
       } catch (ManifestRejectedException e) {
         spec = new Parsed(peaPod.getMetadata().getResourceVersion(), null, e);
       }

@@ -1,5 +1,6 @@
 package dev.peapod.controller.loop;
 
+import dev.peapod.engine.ReconcileMetrics;
 import dev.peapod.plan.ActualState;
 import dev.peapod.provider.PodState;
 import io.micrometer.core.instrument.Counter;
@@ -14,8 +15,12 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 
-/** The controller's Prometheus metrics ({@code /q/metrics}), named as Prometheus conventions want them. */
-public final class ControllerMetrics {
+/**
+ * The controller's Prometheus metrics ({@code /q/metrics}), named as Prometheus conventions want
+ * them; the node agents of {@code k8s:} sources report into the same ones. The chart's Grafana
+ * dashboard (charts/peapod/dashboards/peapod.json) queries them.
+ */
+public final class ControllerMetrics implements ReconcileMetrics {
 
   private final MeterRegistry registry;
   private final Map<PodState, AtomicLong> podsByState = new EnumMap<>(PodState.class);
@@ -34,18 +39,21 @@ public final class ControllerMetrics {
   }
 
   /** One pass over one pod: how long, and how it ended ({@code converged}, {@code retry}, ...). */
+  @Override
   public void reconciled(Duration took, String result) {
     Timer.builder("peapod.reconcile.duration").tag("result", result).publishPercentileHistogram()
         .description("One reconcile pass over one pod").register(registry).record(took);
   }
 
   /** A change carried out ({@code create}, {@code replace}, ...) and whether it succeeded. */
+  @Override
   public void action(String action, boolean succeeded) {
     Counter.builder("peapod.actions").tag("action", action).tag("result", succeeded ? "success" : "failure")
         .description("Changes the controller carried out").register(registry).increment();
   }
 
   /** A VM booted for a change, cold or from a template. */
+  @Override
   public void boot(String kind, Duration took) {
     Timer.builder("peapod.boot.duration").tag("boot", kind).publishPercentileHistogram()
         .description("VM boot to containers running").register(registry).record(took);

@@ -131,7 +131,9 @@ public class PeapodController {
     images = ImageStore.builder(home.resolve("images"))
         .registries(RegistryConfigFiles.load(home, Path.of(System.getProperty("user.home")), System.getenv()))
         .build();
-    metrics = new ControllerMetrics(registry, queue::depth);
+    // The node agents' PeaPods wait in queues of their own; the gauge counts them with the controller's pods.
+    metrics = new ControllerMetrics(registry, () -> queue.depth()
+        + agents.values().stream().mapToInt(NodeAgentSource::queueDepth).sum());
     config.sources().forEach((name, sourceConfig) -> {
       LOG.infof("source %s: %s, interval %s, retry %s, prune %s (at most %d), %s%s", name, sourceConfig.url(),
           sourceConfig.interval(), sourceConfig.retryInterval(), sourceConfig.prune(), sourceConfig.maxRemovals(),
@@ -140,7 +142,8 @@ public class PeapodController {
       SourceLocation location = SourceLocation.parse(sourceConfig.url());
       if (location instanceof SourceLocation.Kubernetes kubernetes) {
         agents.put(name, new NodeAgentSource(name, sourceConfig.url(),
-            SourceReaders.kubernetesAgent(kubernetes, sourceConfig, () -> openEngine("peapod serve")), clock.instant()));
+            SourceReaders.kubernetesAgent(kubernetes, sourceConfig, () -> openEngine("peapod serve"), metrics),
+            clock.instant()));
         return;
       }
       sources.put(name, new SourceRunner(name, sourceConfig, location,

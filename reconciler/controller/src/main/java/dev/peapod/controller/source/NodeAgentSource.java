@@ -17,6 +17,9 @@ public final class NodeAgentSource implements AutoCloseable {
 
     /** Its watch has listed the node's PeaPods once. */
     boolean synced();
+
+    /** PeaPods waiting for a pass, counted into {@code peapod_queue_depth}. */
+    int queueDepth();
   }
 
   private final String name;
@@ -35,6 +38,11 @@ public final class NodeAgentSource implements AutoCloseable {
 
   public String name() {
     return name;
+  }
+
+  /** PeaPods waiting for a pass in the agent's own queue. */
+  public int queueDepth() {
+    return agent.queueDepth();
   }
 
   /** Its watch has listed the node's PeaPods once: what readiness asks of it. */

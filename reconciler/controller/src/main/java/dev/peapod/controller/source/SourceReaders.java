@@ -2,6 +2,7 @@ package dev.peapod.controller.source;
 
 import dev.peapod.controller.config.ControllerConfig.SourceConfig;
 import dev.peapod.engine.Engine;
+import dev.peapod.engine.ReconcileMetrics;
 import dev.peapod.engine.source.DesiredStateSource;
 import dev.peapod.engine.source.DirectorySource;
 import dev.peapod.git.GitCredentials;
@@ -38,12 +39,13 @@ public final class SourceReaders {
    * here (NodeAgent is resolved when this first runs), so file and git sources never load it.
    *
    * @param engines an engine per pass, as the controller's workers open them
+   * @param metrics where the agent reports its passes, changes and boots
    * @return the running agent; closing it stops it (the VMs keep running)
    */
   public static NodeAgentSource.Agent kubernetesAgent(SourceLocation.Kubernetes location, SourceConfig config,
-      Supplier<Engine> engines) {
+      Supplier<Engine> engines, ReconcileMetrics metrics) {
     String node = location.node().isEmpty() ? NodeAgent.defaultNode() : location.node();
-    NodeAgent agent = NodeAgent.connect(node, engines, config.interval());
+    NodeAgent agent = NodeAgent.connect(node, engines, config.interval()).reportTo(metrics);
     agent.start();
     return new NodeAgentSource.Agent() {
       @Override
@@ -54,6 +56,11 @@ public final class SourceReaders {
       @Override
       public boolean synced() {
         return agent.synced();
+      }
+
+      @Override
+      public int queueDepth() {
+        return agent.queueDepth();
       }
 
       @Override

@@ -2,6 +2,7 @@ package dev.peapod.controller.it;
 
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
+import static io.restassured.RestAssured.given;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -77,6 +78,11 @@ class KubernetesSourceIT {
     KubernetesHome.client.genericKubernetesResources(PEAPODS).inNamespace("default").resource(peaPod).create();
     await("web is Ready", () -> "True".equals(ready()));
     assertEquals(PodState.RUNNING, inspect("default--web").orElseThrow().state());
+    // The agent's pass, change and boot are in the controller's metrics, which the chart's dashboard reads.
+    String metrics = given().get("/q/metrics").then().statusCode(200).extract().asString();
+    assertTrue(metrics.contains("peapod_actions_total{action=\"create\",result=\"success\"}"), metrics);
+    assertTrue(metrics.contains("peapod_reconcile_duration_seconds_count{result=\"converged\"}"), metrics);
+    assertTrue(metrics.contains("peapod_boot_duration_seconds_count{boot="), metrics);
 
     // The node agent is a source as the others are in the sources list, with what it can tell.
     Api.api(KubernetesHome.home).get("/v1/sources").then().statusCode(200)

@@ -155,7 +155,8 @@ class ChartTest {
    * and gets one to confirm an orphan; PeaPodWriter patches finalizers (JSON Patch on the
    * object) and status (on /status); AgentEvents creates Events; Placement lists and watches
    * placeholder Pods, gets one to confirm it is gone, creates and deletes them, and patches the
-   * PeaPods it binds. Nothing more is granted.
+   * PeaPods it binds; ConfigWatches lists and watches the ConfigMaps PeaPods refer to, each by name
+   * (no Secret is read while PeaPods naming one are refused). Nothing more is granted.
    */
   @Test
   void rbacGrantsExactlyTheCallsTheAgentMakes() {
@@ -170,7 +171,8 @@ class ChartTest {
     }
     assertEquals(new TreeSet<>(List.of("peapod.dev/peapods get", "peapod.dev/peapods list",
         "peapod.dev/peapods watch", "peapod.dev/peapods patch", "peapod.dev/peapods/status patch",
-        "/events create", "/pods get", "/pods list", "/pods watch", "/pods create", "/pods delete")), granted);
+        "/events create", "/pods get", "/pods list", "/pods watch", "/pods create", "/pods delete",
+        "/configmaps list", "/configmaps watch")), granted);
   }
 
   @Test
