@@ -35,6 +35,9 @@ public final class Container {
   @JsonPropertyDescription("Environment variables.")
   public List<EnvVar> env;
 
+  @JsonPropertyDescription("Every key of ConfigMaps as variables, before env (env wins on the same name).")
+  public List<EnvFromSource> envFrom;
+
   @JsonPropertyDescription("Absolute working directory.")
   public String workingDir;
 

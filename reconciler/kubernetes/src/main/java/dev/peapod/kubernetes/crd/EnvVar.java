@@ -16,4 +16,7 @@ public final class EnvVar {
 
   @JsonPropertyDescription("Value; $(VAR) references expand as in Kubernetes.")
   public String value;
+
+  @JsonPropertyDescription("Where the value comes from instead of value: the downward API or a ConfigMap's key.")
+  public EnvVarSource valueFrom;
 }

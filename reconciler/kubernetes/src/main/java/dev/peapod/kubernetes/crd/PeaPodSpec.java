@@ -74,6 +74,33 @@ public final class PeaPodSpec {
   @JsonPropertyDescription("Taints the PeaPod tolerates (copied to its placeholder Pod); ignored with a warning in a file.")
   public List<Toleration> tolerations;
 
+  @JsonPropertyDescription("As a Pod's; kept by the API server, not used by Peapod; ignored with a warning in a file.")
+  @PreserveUnknownFields
+  public List<java.util.Map<String, Object>> topologySpreadConstraints;
+
+  @JsonPropertyDescription("As a Pod's; not used by Peapod (its placeholder Pod goes to the default scheduler); ignored with a warning in a file.")
+  public String schedulerName;
+
+  @JsonPropertyDescription("As a Pod's; not used by Peapod; ignored with a warning in a file.")
+  public String priorityClassName;
+
+  @JsonPropertyDescription("As a Pod's; not used by Peapod; ignored with a warning in a file.")
+  public Integer priority;
+
+  @JsonPropertyDescription("As a Pod's; not used by Peapod; ignored with a warning in a file.")
+  public String preemptionPolicy;
+
+  @JsonPropertyDescription("As a Pod's; not used by Peapod (a PeaPod always runs in a Peapod micro-VM); ignored with a warning in a file.")
+  public String runtimeClassName;
+
+  @JsonPropertyDescription("As a Pod's; not used by Peapod; ignored with a warning in a file.")
+  @PreserveUnknownFields
+  public List<java.util.Map<String, Object>> schedulingGates;
+
+  @JsonPropertyDescription("As a Pod's; not used by Peapod (the VM's own overhead is added to the placeholder Pod's requests); ignored with a warning in a file.")
+  @PreserveUnknownFields
+  public java.util.Map<String, Object> overhead;
+
   @JsonPropertyDescription("The micro-VM.")
   public VmSpec vm;
 
