@@ -17,6 +17,8 @@ import java.util.Objects;
  * @param mounts pod volumes mounted into this container
  * @param stdio the main process's stdin and terminal ({@link Stdio#NONE}: stdin from /dev/null, no tty)
  * @param lifecycle probes and lifecycle hooks the guest runs
+ * @param security how the container is confined (capabilities, no_new_privs, seccomp, read-only
+ *     root, runAsNonRoot, groups); {@link ContainerSecurity#DEFAULT} when null
  */
 public record ContainerSpec(
     String name,
@@ -28,7 +30,8 @@ public record ContainerSpec(
     RestartPolicy restartPolicy,
     List<VolumeMount> mounts,
     Stdio stdio,
-    ContainerLifecycle lifecycle) {
+    ContainerLifecycle lifecycle,
+    ContainerSecurity security) {
 
   public ContainerSpec {
     Objects.requireNonNull(name, "name");
@@ -41,6 +44,14 @@ public record ContainerSpec(
     mounts = List.copyOf(mounts == null ? List.of() : mounts);
     stdio = stdio == null ? Stdio.NONE : stdio;
     lifecycle = lifecycle == null ? ContainerLifecycle.NONE : lifecycle;
+    security = security == null ? ContainerSecurity.DEFAULT : security;
+  }
+
+  /** A container confined by the runtimes' defaults. */
+  public ContainerSpec(String name, ImageRootfs image, List<String> command, Map<String, String> env,
+      String workingDir, String user, RestartPolicy restartPolicy, List<VolumeMount> mounts, Stdio stdio,
+      ContainerLifecycle lifecycle) {
+    this(name, image, command, env, workingDir, user, restartPolicy, mounts, stdio, lifecycle, null);
   }
 
   /** A container without probes or hooks. */
@@ -67,7 +78,7 @@ public record ContainerSpec(
   }
 
   public ContainerSpec withStdio(Stdio newStdio) {
-    return new ContainerSpec(name, image, command, env, workingDir, user, restartPolicy, mounts, newStdio, lifecycle);
+    return new ContainerSpec(name, image, command, env, workingDir, user, restartPolicy, mounts, newStdio, lifecycle, security);
   }
 
   /** A container with default env, cwd, user, no mounts, and restart policy Never. */
@@ -76,26 +87,31 @@ public record ContainerSpec(
   }
 
   public ContainerSpec withEnv(Map<String, String> newEnv) {
-    return new ContainerSpec(name, image, command, newEnv, workingDir, user, restartPolicy, mounts, stdio, lifecycle);
+    return new ContainerSpec(name, image, command, newEnv, workingDir, user, restartPolicy, mounts, stdio, lifecycle, security);
   }
 
   public ContainerSpec withWorkingDir(String dir) {
-    return new ContainerSpec(name, image, command, env, dir, user, restartPolicy, mounts, stdio, lifecycle);
+    return new ContainerSpec(name, image, command, env, dir, user, restartPolicy, mounts, stdio, lifecycle, security);
   }
 
   public ContainerSpec withUser(String newUser) {
-    return new ContainerSpec(name, image, command, env, workingDir, newUser, restartPolicy, mounts, stdio, lifecycle);
+    return new ContainerSpec(name, image, command, env, workingDir, newUser, restartPolicy, mounts, stdio, lifecycle, security);
   }
 
   public ContainerSpec withRestartPolicy(RestartPolicy policy) {
-    return new ContainerSpec(name, image, command, env, workingDir, user, policy, mounts, stdio, lifecycle);
+    return new ContainerSpec(name, image, command, env, workingDir, user, policy, mounts, stdio, lifecycle, security);
   }
 
   public ContainerSpec withMounts(List<VolumeMount> newMounts) {
-    return new ContainerSpec(name, image, command, env, workingDir, user, restartPolicy, newMounts, stdio, lifecycle);
+    return new ContainerSpec(name, image, command, env, workingDir, user, restartPolicy, newMounts, stdio, lifecycle, security);
+  }
+
+  public ContainerSpec withSecurity(ContainerSecurity newSecurity) {
+    return new ContainerSpec(name, image, command, env, workingDir, user, restartPolicy, mounts, stdio, lifecycle,
+        newSecurity);
   }
 
   public ContainerSpec withLifecycle(ContainerLifecycle newLifecycle) {
-    return new ContainerSpec(name, image, command, env, workingDir, user, restartPolicy, mounts, stdio, newLifecycle);
+    return new ContainerSpec(name, image, command, env, workingDir, user, restartPolicy, mounts, stdio, newLifecycle, security);
   }
 }

@@ -25,6 +25,8 @@ import java.util.stream.Stream;
  *     number of times with backoff first, and {@code ALWAYS} makes it a sidecar, which is started
  *     in its place in the order and keeps running (the next one starts once it runs). A
  *     {@link Provider#replace} runs the new spec's init containers again before its app containers.
+ * @param security the pod-wide securityContext settings the VM applies once (fsGroup's volume
+ *     ownership, sysctls); {@link PodSecurity#NONE} when null
  */
 public record PodSpec(
     String name,
@@ -36,7 +38,8 @@ public record PodSpec(
     List<VolumeSpec> volumes,
     List<PortForward> ports,
     Duration terminationGracePeriod,
-    List<ContainerSpec> initContainers) {
+    List<ContainerSpec> initContainers,
+    PodSecurity security) {
 
   public PodSpec {
     Objects.requireNonNull(name, "name");
@@ -50,6 +53,15 @@ public record PodSpec(
     terminationGracePeriod =
         terminationGracePeriod == null ? Duration.ofSeconds(30) : terminationGracePeriod;
     initContainers = List.copyOf(initContainers == null ? List.of() : initContainers);
+    security = security == null ? PodSecurity.NONE : security;
+  }
+
+  /** A pod without pod-wide security settings. */
+  public PodSpec(String name, String hostname, DnsSettings dns, List<String> extraHosts, VmResources vm,
+      List<ContainerSpec> containers, List<VolumeSpec> volumes, List<PortForward> ports,
+      Duration terminationGracePeriod, List<ContainerSpec> initContainers) {
+    this(name, hostname, dns, extraHosts, vm, containers, volumes, ports, terminationGracePeriod, initContainers,
+        null);
   }
 
   /** A pod without init containers. */
@@ -76,35 +88,41 @@ public record PodSpec(
 
   public PodSpec withContainers(List<ContainerSpec> newContainers) {
     return new PodSpec(name, hostname, dns, extraHosts, vm, newContainers, volumes, ports,
-        terminationGracePeriod, initContainers);
+        terminationGracePeriod, initContainers, security);
   }
 
   public PodSpec withVolumes(List<VolumeSpec> newVolumes) {
     return new PodSpec(name, hostname, dns, extraHosts, vm, containers, newVolumes, ports,
-        terminationGracePeriod, initContainers);
+        terminationGracePeriod, initContainers, security);
   }
 
   public PodSpec withPorts(List<PortForward> newPorts) {
     return new PodSpec(name, hostname, dns, extraHosts, vm, containers, volumes, newPorts,
-        terminationGracePeriod, initContainers);
+        terminationGracePeriod, initContainers, security);
   }
 
   public PodSpec withVm(VmResources newVm) {
     return new PodSpec(name, hostname, dns, extraHosts, newVm, containers, volumes, ports,
-        terminationGracePeriod, initContainers);
+        terminationGracePeriod, initContainers, security);
   }
 
   public PodSpec withHostname(String newHostname) {
     return new PodSpec(name, newHostname, dns, extraHosts, vm, containers, volumes, ports,
-        terminationGracePeriod, initContainers);
+        terminationGracePeriod, initContainers, security);
   }
 
   public PodSpec withInitContainers(List<ContainerSpec> newInitContainers) {
     return new PodSpec(name, hostname, dns, extraHosts, vm, containers, volumes, ports, terminationGracePeriod,
-        newInitContainers);
+        newInitContainers, security);
   }
 
   public PodSpec withTerminationGracePeriod(Duration grace) {
-    return new PodSpec(name, hostname, dns, extraHosts, vm, containers, volumes, ports, grace, initContainers);
+    return new PodSpec(name, hostname, dns, extraHosts, vm, containers, volumes, ports, grace, initContainers,
+        security);
+  }
+
+  public PodSpec withSecurity(PodSecurity newSecurity) {
+    return new PodSpec(name, hostname, dns, extraHosts, vm, containers, volumes, ports, terminationGracePeriod,
+        initContainers, newSecurity);
   }
 }

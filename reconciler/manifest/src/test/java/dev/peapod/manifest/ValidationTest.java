@@ -153,10 +153,10 @@ class ValidationTest {
   void securityAndInteractiveSettingsPeapodCannotHonour() {
     assertEquals(List.of(
         "pods/web.yaml:10:19: spec.containers[0].securityContext.privileged: privileged"
-            + " containers are not supported by Peapod",
-        "pods/web.yaml:11:7: spec.containers[0].securityContext.capabilities: field not"
-            + " supported by Peapod (not enforced inside the VM yet; the VM is the isolation"
-            + " boundary)"),
+            + " containers are not supported by Peapod: inside the VM it would give the container every"
+            + " device (the host channel's ports, the other containers' image disks), no seccomp and an"
+            + " unmasked /proc and /sys, so it could take over guest-init and the rest of the pod; add the"
+            + " capabilities it needs (capabilities.add) instead"),
         diagnostics(peapod(C, "- name: web", "  image: a:1", "  securityContext:",
             "    privileged: true", "    capabilities: {drop: [ALL]}", "  tty: true")));
   }

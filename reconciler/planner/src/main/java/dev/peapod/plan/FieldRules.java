@@ -16,9 +16,13 @@ import java.util.Map;
  *       new VM, because each host directory (a claim is one) is its own device, fixed at launch.
  *   <li>everything else under {@code spec} (images, command, args, env, working dir, user,
  *       mounts, ports including host port forwards, emptyDir volumes, hostname, DNS, host aliases,
- *       restart policy, grace period, init containers): new containers in the same VM ({@link
+ *       restart policy, grace period, init containers, pod and container {@code securityContext}):
+ *       new containers in the same VM ({@link
  *       Impact#CONTAINERS}). New images reach a running VM through its image share and host
- *       port forwards are changed over QMP, so neither needs a new VM.
+ *       port forwards are changed over QMP, so neither needs a new VM. A securityContext is applied
+ *       by guest-init each time it starts a container (capabilities, seccomp, no_new_privs, user,
+ *       groups, read-only root) or a pod (fsGroup, sysctls, which it puts back when the pod goes), so
+ *       nothing of it is fixed at the VM's launch.
  * </ul>
  */
 final class FieldRules {

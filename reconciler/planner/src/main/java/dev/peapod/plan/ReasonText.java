@@ -72,6 +72,10 @@ final class ReasonText {
       if (field == null) {
         return what + (change.before() == null ? " added" : change.after() == null ? " removed" : " changed");
       }
+      if (field.equals("securityContext")) {
+        return "securityContext of " + what + " changed (guest-init applies it when it starts the container,"
+            + " so the container is replaced in the same VM)";
+      }
       return field + " of " + what + " changed";
     }
     if (path.startsWith("spec.containers (order)")) {
@@ -96,6 +100,10 @@ final class ReasonText {
     }
     if (path.startsWith("spec.dns")) {
       return "DNS settings changed";
+    }
+    if (path.startsWith("spec.securityContext")) {
+      return "pod securityContext changed (fsGroup, supplementalGroups and sysctls are applied when the pod's"
+          + " containers start, so they are replaced in the same VM)";
     }
     if (path.startsWith("spec.hostAliases")) {
       return "host aliases changed";

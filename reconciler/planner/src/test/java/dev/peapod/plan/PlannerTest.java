@@ -93,6 +93,18 @@ class PlannerTest {
                 .replace("{name: X}", "{name: B, value: \"2\"}")), "replace",
             List.of("env of container \"web\" changed"),
             List.of("~ spec.containers[web].env (order): [\"A\",\"B\"] -> [\"B\",\"A\"]")),
+        row("a container's securityContext is applied by guest-init: replaced in the same VM", v1,
+            PodState.RUNNING, manifest("web", WEB_V1.replace("image: web:1\n", "image: web:1\n"
+                + "      securityContext: {readOnlyRootFilesystem: true, capabilities: {drop: [ALL]}}\n")), "replace",
+            List.of("securityContext of container \"web\" changed (guest-init applies it when it starts the"
+                + " container, so the container is replaced in the same VM)"),
+            List.of("+ spec.containers[web].securityContext: {\"capabilities\":{\"drop\":[\"ALL\"]},"
+                + "\"readOnlyRootFilesystem\":true}")),
+        row("a pod's sysctls and fsGroup replace in the same VM too", v1, PodState.RUNNING,
+            manifest("web", WEB_V1 + "  securityContext: {fsGroup: 2000}\n"), "replace",
+            List.of("pod securityContext changed (fsGroup, supplementalGroups and sysctls are applied when the"
+                + " pod's containers start, so they are replaced in the same VM)"),
+            List.of("+ spec.securityContext: {\"fsGroup\":2000}")),
         row("memory change needs a new VM", v1, PodState.RUNNING,
             manifest("web", WEB_V1 + "  vm: {memory: 256Mi}\n"), "recreate",
             List.of("VM memory changed (needs a new VM: CPUs and memory are not resized in place)"),

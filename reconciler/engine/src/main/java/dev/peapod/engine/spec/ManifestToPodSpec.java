@@ -235,7 +235,8 @@ public final class ManifestToPodSpec {
     }
     PodSpec pod = new PodSpec(manifest.name(), spec.hostname(), dns(spec.dns()), extraHosts(spec.hostAliases()),
         vm(spec.vm()), containers, volumes(manifest, spec.volumes()), ports,
-        Duration.ofSeconds(spec.terminationGracePeriodSeconds()), initContainers);
+        Duration.ofSeconds(spec.terminationGracePeriodSeconds()), initContainers,
+        SecurityContextSpec.pod(spec.security()));
     return new Result(pod, warnings);
   }
 
@@ -281,7 +282,8 @@ public final class ManifestToPodSpec {
         .map(m -> mount(m, readOnlyClaims(manifest.spec().volumes()).contains(m.volume()))).toList();
     return new ContainerSpec(decl.name(), image.rootfs(), process.argv(), process.env(), process.workingDir(),
         user, restart, mounts).withStdio(new ContainerSpec.Stdio(decl.stdio().stdin(), decl.stdio().stdinOnce(),
-        decl.stdio().tty())).withLifecycle(LifecycleSpecs.of(decl.lifecycle()));
+        decl.stdio().tty())).withLifecycle(LifecycleSpecs.of(decl.lifecycle()))
+        .withSecurity(SecurityContextSpec.container(decl.security(), manifest.spec().security()));
   }
 
   private static VolumeMount mount(MountDecl mount, boolean forcedReadOnly) {

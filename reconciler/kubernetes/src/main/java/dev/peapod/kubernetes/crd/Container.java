@@ -53,7 +53,7 @@ public final class Container {
   @JsonPropertyDescription("Accepted; a CPU or memory change needs a new VM (no in-place resize).")
   public List<ContainerResizePolicy> resizePolicy;
 
-  @JsonPropertyDescription("runAsUser and runAsGroup.")
+  @JsonPropertyDescription("User, capabilities, seccomp, read-only root and the rest of Kubernetes' securityContext.")
   public SecurityContext securityContext;
 
   @JsonPropertyDescription("Init containers only: Always makes a sidecar that keeps running beside the app containers.")

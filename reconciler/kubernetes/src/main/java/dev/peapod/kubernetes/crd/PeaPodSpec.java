@@ -43,7 +43,7 @@ public final class PeaPodSpec {
   @JsonPropertyDescription("For the app containers; Always by default.")
   public String restartPolicy;
 
-  @JsonPropertyDescription("Pod-wide user and group.")
+  @JsonPropertyDescription("Pod-wide security settings.")
   public PodSecurityContext securityContext;
 
   @JsonPropertyDescription("Containers always share the PID namespace; only true is meaningful.")
@@ -57,6 +57,9 @@ public final class PeaPodSpec {
 
   @JsonPropertyDescription("Only false is accepted.")
   public Boolean automountServiceAccountToken;
+
+  @JsonPropertyDescription("Accepted either way: a container's users are its VM's, never the host's.")
+  public Boolean hostUsers;
 
   @JsonPropertyDescription("Accepted and ignored: there are no Services.")
   public Boolean enableServiceLinks;

@@ -5,7 +5,7 @@ import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.crd.generator.annotation.PreserveUnknownFields;
 import io.fabric8.generator.annotation.Min;
 
-/** Container security settings Peapod honours. */
+/** The container's securityContext, over the pod's field by field. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @PreserveUnknownFields
 public final class SecurityContext {
@@ -18,6 +18,27 @@ public final class SecurityContext {
   @Min(0)
   public Integer runAsGroup;
 
+  @JsonPropertyDescription("Refuse to start the container if it would run as uid 0.")
+  public Boolean runAsNonRoot;
+
+  @JsonPropertyDescription("true turns no_new_privs off; unset or false keeps it on.")
+  public Boolean allowPrivilegeEscalation;
+
+  @JsonPropertyDescription("Capabilities added to or dropped from the default set.")
+  public Capabilities capabilities;
+
+  @JsonPropertyDescription("Mount the container's root filesystem read-only.")
+  public Boolean readOnlyRootFilesystem;
+
+  @JsonPropertyDescription("RuntimeDefault or Unconfined.")
+  public SeccompProfile seccompProfile;
+
+  @JsonPropertyDescription("RuntimeDefault or Unconfined (no effect).")
+  public AppArmorProfile appArmorProfile;
+
   @JsonPropertyDescription("Only false is accepted.")
   public Boolean privileged;
+
+  @JsonPropertyDescription("Only Default is accepted.")
+  public String procMount;
 }

@@ -15,10 +15,12 @@ import dev.peapod.manifest.model.LifecycleDecl;
 import dev.peapod.manifest.model.ManifestSpec;
 import dev.peapod.manifest.model.MountDecl;
 import dev.peapod.manifest.model.PodManifest;
+import dev.peapod.manifest.model.PodSecurityDecl;
 import dev.peapod.manifest.model.PortDecl;
 import dev.peapod.manifest.model.ProbeDecl;
 import dev.peapod.manifest.model.Quantity;
 import dev.peapod.manifest.model.ResourceList;
+import dev.peapod.manifest.model.SecurityDecl;
 import dev.peapod.manifest.model.VmSettings;
 import dev.peapod.manifest.model.VolumeDecl;
 import dev.peapod.manifest.model.VolumeSource;
@@ -94,6 +96,56 @@ public final class CanonicalForm {
     out.put("restartPolicy", spec.restartPolicy().manifestName());
     out.put("vm", vm(spec.vm()));
     out.put("state", spec.state().manifestName());
+    if (!spec.security().isNone()) {
+      out.put("securityContext", podSecurity(spec.security()));
+    }
+    return out;
+  }
+
+  /** Only what was written, so that a pod without these settings keeps the canonical form it had. */
+  private static Map<String, Object> podSecurity(PodSecurityDecl s) {
+    Map<String, Object> out = new TreeMap<>();
+    s.fsGroup().ifPresent(g -> out.put("fsGroup", g));
+    if (!s.fsGroupChangePolicy().isEmpty()) {
+      out.put("fsGroupChangePolicy", s.fsGroupChangePolicy());
+    }
+    if (!s.supplementalGroups().isEmpty()) {
+      out.put("supplementalGroups", s.supplementalGroups());
+    }
+    if (s.strictGroups()) {
+      out.put("supplementalGroupsPolicy", "Strict");
+    }
+    if (!s.sysctls().isEmpty()) {
+      List<Object> sysctls = new ArrayList<>();
+      s.sysctls().forEach((name, value) -> sysctls.add(sorted("name", name, "value", value)));
+      out.put("sysctls", sysctls);
+    }
+    return out;
+  }
+
+  /** A container's effective securityContext beyond its user, only what differs from the defaults. */
+  private static Map<String, Object> security(SecurityDecl s) {
+    Map<String, Object> out = new TreeMap<>();
+    if (s.runAsNonRoot()) {
+      out.put("runAsNonRoot", true);
+    }
+    s.allowPrivilegeEscalation().ifPresent(a -> out.put("allowPrivilegeEscalation", a));
+    Map<String, Object> caps = new TreeMap<>();
+    if (!s.capabilitiesAdd().isEmpty()) {
+      caps.put("add", s.capabilitiesAdd());
+    }
+    if (!s.capabilitiesDrop().isEmpty()) {
+      caps.put("drop", s.capabilitiesDrop());
+    }
+    if (!caps.isEmpty()) {
+      out.put("capabilities", caps);
+    }
+    if (s.readOnlyRootFilesystem()) {
+      out.put("readOnlyRootFilesystem", true);
+    }
+    if (s.seccomp() != SecurityDecl.SeccompType.RUNTIME_DEFAULT) {
+      out.put("seccompProfile", sorted("type", s.seccomp().manifestName()));
+    }
     return out;
   }
 
@@ -140,6 +192,9 @@ public final class CanonicalForm {
       lc.postStart().ifPresent(h -> hooks.put("postStart", handler(h)));
       lc.preStop().ifPresent(h -> hooks.put("preStop", handler(h)));
       out.put("lifecycle", hooks);
+    }
+    if (!c.security().isDefault()) {
+      out.put("securityContext", security(c.security()));
     }
     return out;
   }

@@ -39,6 +39,7 @@ public final class ManifestDocument {
     putIfNotEmpty(out, "hostAliases", spec.get("hostAliases"));
     out.put("terminationGracePeriodSeconds", spec.get("terminationGracePeriodSeconds"));
     out.put("restartPolicy", spec.get("restartPolicy"));
+    putIfNotEmpty(out, "securityContext", spec.get("securityContext"));
     out.put("vm", vm(map(spec.get("vm"))));
     if (created) {
       out.put("state", "Created");
@@ -96,7 +97,9 @@ public final class ManifestDocument {
       putIfNotEmpty(resources, "limits", r.get("limits"));
       putIfNotEmpty(resources, "requests", r.get("requests"));
       putIfNotEmpty(container, "resources", resources);
-      putIfNotEmpty(container, "securityContext", securityContext(String.valueOf(c.get("user"))));
+      Map<String, Object> security = securityContext(String.valueOf(c.get("user")));
+      security.putAll(map(c.get("securityContext")));
+      putIfNotEmpty(container, "securityContext", security);
       if (init && Boolean.TRUE.equals(c.get("sidecar"))) {
         container.put("restartPolicy", "Always");
       }

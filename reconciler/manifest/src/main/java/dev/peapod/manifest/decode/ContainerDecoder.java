@@ -11,7 +11,6 @@ import dev.peapod.manifest.model.PortDecl;
 import dev.peapod.manifest.model.Protocol;
 import dev.peapod.manifest.model.PullPolicy;
 import dev.peapod.manifest.model.Resources;
-import dev.peapod.manifest.model.RunAs;
 import dev.peapod.manifest.model.Stdio;
 import dev.peapod.manifest.source.SourceNode;
 import java.util.ArrayList;
@@ -34,15 +33,15 @@ final class ContainerDecoder {
   }
 
   private final PodSites sites;
-  private final RunAs podRunAs;
+  private final SecurityContexts.PodLevel podSecurity;
 
   /**
    * @param sites where names and ports go for the pod-wide checks
-   * @param podRunAs the pod's {@code securityContext} user, which containers may override
+   * @param podSecurity the pod's {@code securityContext}, which containers may override field by field
    */
-  ContainerDecoder(PodSites sites, RunAs podRunAs) {
+  ContainerDecoder(PodSites sites, SecurityContexts.PodLevel podSecurity) {
     this.sites = sites;
-    this.podRunAs = podRunAs;
+    this.podSecurity = podSecurity;
   }
 
   ContainerDecl decode(MapReader r, boolean init) {
@@ -63,7 +62,8 @@ final class ContainerDecoder {
     Resources resources =
         r.object("resources", Shapes.RESOURCES).map(ResourcesDecoder::decode).orElse(Resources.NONE);
     ResizePolicyDecoder.check(r);
-    RunAs runAs = securityContext(r);
+    SecurityContexts.ContainerLevel security = SecurityContexts.container(
+        r.object("securityContext", Shapes.CONTAINER_SECURITY_CONTEXT), podSecurity);
     boolean sidecar = restartPolicy(r, init);
     Stdio stdio = StdioDecoder.decode(r);
     if (init && !sidecar) {
@@ -76,7 +76,8 @@ final class ContainerDecoder {
     LifecycleDecl lifecycle = new ProbeDecoder(ports).decode(r);
     r.finish();
     return new ContainerDecl(name, image, pullPolicy.orElse(null), command, args, env,
-        workingDir, ports, mounts, resources, runAs, sidecar, envFrom, stdio, null, lifecycle);
+        workingDir, ports, mounts, resources, security.runAs(), sidecar, envFrom, stdio, null, lifecycle,
+        security.security());
   }
 
   private String nameOf(MapReader r) {
@@ -204,23 +205,6 @@ final class ContainerDecoder {
       mounts.add(new MountDecl(volume, mountPath, readOnly, subPath));
     }
     return mounts;
-  }
-
-  private RunAs securityContext(MapReader r) {
-    Optional<MapReader> context = r.object("securityContext", Shapes.CONTAINER_SECURITY_CONTEXT);
-    if (context.isEmpty()) {
-      return podRunAs;
-    }
-    MapReader c = context.get();
-    RunAs own = SecurityContexts.runAs(c);
-    if (c.bool("privileged").orElse(false)) {
-      c.problems().error(c.peek("privileged").orElseThrow(), c.path("privileged"),
-          "privileged containers are not supported by Peapod");
-    }
-    c.finish();
-    // As in Kubernetes, container settings win field by field over the pod's.
-    return new RunAs(own.user().isEmpty() ? podRunAs.user() : own.user(),
-        own.group().isEmpty() ? podRunAs.group() : own.group());
   }
 
   /** Whether this is a sidecar: an init container with {@code restartPolicy: Always}. */

@@ -42,6 +42,7 @@ final class MetadataDecoder {
       Located<String> value = entry.getValue();
       NameRules.qualifiedKey(entry.getKey()).ifPresent(
           m -> r.problems().error(value.position(), value.path(), m));
+      SecurityContexts.appArmorAnnotation(entry.getKey(), value, r.problems());
       bytes += (entry.getKey() + value.value()).getBytes(StandardCharsets.UTF_8).length;
       annotations.put(entry.getKey(), value.value());
     }

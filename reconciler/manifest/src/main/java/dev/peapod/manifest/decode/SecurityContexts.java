@@ -1,17 +1,275 @@
 package dev.peapod.manifest.decode;
 
+import dev.peapod.manifest.model.PodSecurityDecl;
 import dev.peapod.manifest.model.RunAs;
+import dev.peapod.manifest.model.SecurityDecl;
+import dev.peapod.manifest.model.SecurityDecl.SeccompType;
+import dev.peapod.manifest.source.SourceNode;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.Set;
+import java.util.regex.Pattern;
 
-/** {@code runAsUser} / {@code runAsGroup}, shared by pod and container security contexts. */
+/**
+ * Kubernetes' {@code securityContext}, pod- and container-level, with the container's settings
+ * over the pod's field by field, as in Kubernetes. What each field does inside the VM is in the
+ * README's security section; what cannot be honoured is refused here with the reason:
+ *
+ * <ul>
+ *   <li>{@code privileged: true}: it would hand the container the VM's root (every device, including
+ *       the host channel's ports and the other containers' image disks; no seccomp; /proc and /sys
+ *       unmasked), so one container could take guest-init and the rest of the pod over. Add the
+ *       capabilities it needs instead.
+ *   <li>{@code procMount: Unmasked}: the VM's /proc paths that runc masks stay masked.
+ *   <li>{@code seccompProfile} and {@code appArmorProfile} of type {@code Localhost}: the guest loads
+ *       one compiled seccomp profile and its kernel has no AppArmor; RuntimeDefault and Unconfined
+ *       are accepted (for AppArmor, both mean "no AppArmor profile": the guest kernel has none, and the
+ *       annotation form {@code container.apparmor.security.beta.kubernetes.io/NAME} follows the same
+ *       rule).
+ *   <li>sysctls outside the pod's own namespaces (Kubernetes' namespaced ones: {@code net.*},
+ *       {@code kernel.shm*}, {@code kernel.msg*}, {@code kernel.sem}, {@code fs.mqueue.*}): the
+ *       others would change the kernel guest-init runs on.
+ * </ul>
+ */
 final class SecurityContexts {
   private SecurityContexts() {}
 
   /** Kubernetes takes user and group ids in 0..2^31-1. */
   private static final long MAX_ID = Integer.MAX_VALUE;
 
+  private static final String LOCALHOST_SECCOMP = "seccompProfile type Localhost is not supported by"
+      + " Peapod: the guest runs one compiled profile, Docker's default; use RuntimeDefault, or Unconfined";
+  private static final String LOCALHOST_APPARMOR = "AppArmor profiles are not loaded: the guest kernel has"
+      + " no AppArmor (containers are confined by capabilities, seccomp and their VM); use RuntimeDefault"
+      + " or Unconfined";
+  private static final String APPARMOR_ANNOTATION = "container.apparmor.security.beta.kubernetes.io/";
+
+  private static final Map<String, String> PROFILE_TYPES = choices("RuntimeDefault", "Unconfined", "Localhost");
+  private static final Map<String, String> GROUP_POLICIES = choices("Merge", "Strict");
+  private static final Map<String, String> CHANGE_POLICIES = choices("OnRootMismatch", "Always");
+  private static final Map<String, String> PROC_MOUNTS = choices("Default", "Unmasked");
+
+  /** Kubernetes' sysctl name: dot- or slash-separated segments of [a-z0-9_-] (and dots in the slash form). */
+  private static final Pattern SYSCTL_NAME =
+      Pattern.compile("([a-z0-9]([-_a-z0-9]*[a-z0-9])?[./])*[a-z0-9]([-_a-z0-9]*[a-z0-9])?");
+  private static final List<String> NAMESPACED_PREFIXES = List.of("kernel.shm", "kernel.msg", "fs.mqueue.", "net.");
+
+  /** Linux capability names (linux/capability.h), as Kubernetes writes them, without CAP_. */
+  private static final Set<String> CAPABILITIES = Set.of(
+      "CHOWN", "DAC_OVERRIDE", "DAC_READ_SEARCH", "FOWNER", "FSETID", "KILL", "SETGID", "SETUID",
+      "SETPCAP", "LINUX_IMMUTABLE", "NET_BIND_SERVICE", "NET_BROADCAST", "NET_ADMIN", "NET_RAW",
+      "IPC_LOCK", "IPC_OWNER", "SYS_MODULE", "SYS_RAWIO", "SYS_CHROOT", "SYS_PTRACE", "SYS_PACCT",
+      "SYS_ADMIN", "SYS_BOOT", "SYS_NICE", "SYS_RESOURCE", "SYS_TIME", "SYS_TTY_CONFIG", "MKNOD",
+      "LEASE", "AUDIT_WRITE", "AUDIT_CONTROL", "SETFCAP", "MAC_OVERRIDE", "MAC_ADMIN", "SYSLOG",
+      "WAKE_ALARM", "BLOCK_SUSPEND", "AUDIT_READ", "PERFMON", "BPF", "CHECKPOINT_RESTORE", "ALL");
+
+  /** What a pod's securityContext gives each container before the container's own settings. */
+  record PodLevel(RunAs runAs, Optional<Boolean> runAsNonRoot, Optional<SeccompType> seccomp, PodSecurityDecl pod) {
+    static final PodLevel NONE =
+        new PodLevel(RunAs.IMAGE_DEFAULT, Optional.empty(), Optional.empty(), PodSecurityDecl.NONE);
+  }
+
+  /** One container's user and security settings, the pod's merged in. */
+  record ContainerLevel(RunAs runAs, SecurityDecl security) {}
+
   static RunAs runAs(MapReader context) {
     String user = context.integer("runAsUser", 0, MAX_ID).map(String::valueOf).orElse("");
     String group = context.integer("runAsGroup", 0, MAX_ID).map(String::valueOf).orElse("");
     return new RunAs(user, group);
+  }
+
+  /** {@code spec.securityContext}. */
+  static PodLevel pod(MapReader r) {
+    RunAs runAs = runAs(r);
+    Optional<Boolean> nonRoot = r.bool("runAsNonRoot");
+    List<Long> groups = ids(r, "supplementalGroups");
+    boolean strict = r.choice("supplementalGroupsPolicy", GROUP_POLICIES).filter("Strict"::equals).isPresent();
+    OptionalLong fsGroup = r.integer("fsGroup", 0, MAX_ID).map(OptionalLong::of).orElse(OptionalLong.empty());
+    String changePolicy = r.choice("fsGroupChangePolicy", CHANGE_POLICIES).orElse("");
+    Map<String, String> sysctls = sysctls(r);
+    Optional<SeccompType> seccomp = r.object("seccompProfile", Shapes.SECCOMP_PROFILE)
+        .flatMap(SecurityContexts::seccomp);
+    r.object("appArmorProfile", Shapes.APPARMOR_PROFILE).ifPresent(SecurityContexts::appArmor);
+    r.finish();
+    return new PodLevel(runAs, nonRoot, seccomp,
+        new PodSecurityDecl(fsGroup, changePolicy, groups, strict, sysctls));
+  }
+
+  /** A container's {@code securityContext} (absent: {@code c} empty), over {@code pod}'s. */
+  static ContainerLevel container(Optional<MapReader> context, PodLevel pod) {
+    if (context.isEmpty()) {
+      return new ContainerLevel(pod.runAs(), new SecurityDecl(pod.runAsNonRoot().orElse(false), Optional.empty(),
+          List.of(), List.of(), false, pod.seccomp().orElse(SeccompType.RUNTIME_DEFAULT)));
+    }
+    MapReader c = context.get();
+    RunAs own = runAs(c);
+    Optional<Boolean> nonRoot = c.bool("runAsNonRoot");
+    Optional<Boolean> escalation = c.bool("allowPrivilegeEscalation");
+    List<String> add = new ArrayList<>();
+    List<String> drop = new ArrayList<>();
+    c.object("capabilities", Shapes.CAPABILITIES).ifPresent(caps -> {
+      add.addAll(capabilities(caps, "add"));
+      drop.addAll(capabilities(caps, "drop"));
+      caps.finish();
+    });
+    boolean readOnly = c.bool("readOnlyRootFilesystem").orElse(false);
+    Optional<SeccompType> seccomp = c.object("seccompProfile", Shapes.SECCOMP_PROFILE)
+        .flatMap(SecurityContexts::seccomp);
+    c.object("appArmorProfile", Shapes.APPARMOR_PROFILE).ifPresent(SecurityContexts::appArmor);
+    if (c.bool("privileged").orElse(false)) {
+      c.problems().error(c.peek("privileged").orElseThrow(), c.path("privileged"),
+          "privileged containers are not supported by Peapod: inside the VM it would give the container"
+              + " every device (the host channel's ports, the other containers' image disks), no seccomp"
+              + " and an unmasked /proc and /sys, so it could take over guest-init and the rest of the pod;"
+              + " add the capabilities it needs (capabilities.add) instead");
+    }
+    if (c.choice("procMount", PROC_MOUNTS).filter("Unmasked"::equals).isPresent()) {
+      c.problems().error(c.peek("procMount").orElseThrow(), c.path("procMount"),
+          "procMount Unmasked is not supported by Peapod: the paths of the VM's /proc that runc masks"
+              + " (kcore, sysrq-trigger, ...) stay masked in every container; use Default");
+    }
+    if (escalation.equals(Optional.of(false)) && add.stream().map(SecurityContexts::bare).anyMatch("SYS_ADMIN"::equals)) {
+      c.problems().error(c.peek("allowPrivilegeEscalation").orElseThrow(), c.path("allowPrivilegeEscalation"),
+          "cannot set allowPrivilegeEscalation to false and capabilities.add CAP_SYS_ADMIN"
+              + " (as in Kubernetes: SYS_ADMIN always allows escalation)");
+    }
+    c.finish();
+    RunAs runAs = new RunAs(own.user().isEmpty() ? pod.runAs().user() : own.user(),
+        own.group().isEmpty() ? pod.runAs().group() : own.group());
+    return new ContainerLevel(runAs, new SecurityDecl(
+        nonRoot.or(pod::runAsNonRoot).orElse(false), escalation, add, drop, readOnly,
+        seccomp.or(pod::seccomp).orElse(SeccompType.RUNTIME_DEFAULT)));
+  }
+
+  /**
+   * The AppArmor annotation of one container, held to the {@code appArmorProfile} field's rule:
+   * {@code runtime/default} and {@code unconfined} are accepted, {@code localhost/NAME} is refused.
+   */
+  static void appArmorAnnotation(String key, Located<String> value, Problems problems) {
+    if (!key.startsWith(APPARMOR_ANNOTATION)) {
+      return;
+    }
+    String profile = value.value();
+    if (profile.startsWith("localhost/")) {
+      problems.error(value.position(), value.path(), LOCALHOST_APPARMOR);
+    } else if (!profile.equals("runtime/default") && !profile.equals("unconfined")) {
+      problems.error(value.position(), value.path(), "invalid AppArmor profile \"" + profile
+          + "\": must be runtime/default, unconfined or localhost/NAME");
+    }
+  }
+
+  private static Optional<SeccompType> seccomp(MapReader p) {
+    Optional<String> type = profileType(p, LOCALHOST_SECCOMP);
+    p.finish();
+    return type.filter(t -> !t.equals("Localhost"))
+        .map(t -> t.equals("Unconfined") ? SeccompType.UNCONFINED : SeccompType.RUNTIME_DEFAULT);
+  }
+
+  private static void appArmor(MapReader p) {
+    profileType(p, LOCALHOST_APPARMOR);
+    p.finish();
+  }
+
+  /** {@code type} (required) and {@code localhostProfile}, with Kubernetes' rules between them. */
+  private static Optional<String> profileType(MapReader p, String localhostRefusal) {
+    if (!p.has("type")) {
+      p.problems().error(p.position(), p.path("type"), "required field is missing");
+    }
+    Optional<String> type = p.choice("type", PROFILE_TYPES);
+    Optional<String> localhost = p.string("localhostProfile");
+    if (type.filter("Localhost"::equals).isPresent()) {
+      p.problems().error(p.peek("type").orElseThrow(), p.path("type"), localhostRefusal);
+    } else if (localhost.isPresent()) {
+      p.problems().error(p.peek("localhostProfile").orElseThrow(), p.path("localhostProfile"),
+          "can only be set when type is Localhost");
+    }
+    return type;
+  }
+
+  private static List<String> capabilities(MapReader caps, String field) {
+    List<String> names = caps.strings(field);
+    List<SourceNode> items = caps.peekList(field);
+    for (int i = 0; i < names.size() && i < items.size(); i++) {
+      if (!CAPABILITIES.contains(bare(names.get(i)))) {
+        caps.problems().error(items.get(i), caps.path(field).index(i), "unknown capability \"" + names.get(i)
+            + "\": Linux capabilities are named like NET_ADMIN or CAP_NET_ADMIN, or ALL");
+      }
+    }
+    return names;
+  }
+
+  /** {@code NET_ADMIN} for {@code cap_net_admin}, {@code CAP_NET_ADMIN} or {@code NET_ADMIN}. */
+  static String bare(String name) {
+    String upper = name.toUpperCase(Locale.ROOT);
+    return upper.startsWith("CAP_") ? upper.substring(4) : upper;
+  }
+
+  private static List<Long> ids(MapReader r, String field) {
+    List<Long> ids = new ArrayList<>();
+    List<SourceNode> items = r.list(field);
+    for (int i = 0; i < items.size(); i++) {
+      r.asInteger(items.get(i), r.path(field).index(i), 0, MAX_ID).ifPresent(ids::add);
+    }
+    return ids;
+  }
+
+  private static Map<String, String> sysctls(MapReader r) {
+    Map<String, String> out = new LinkedHashMap<>();
+    for (MapReader s : r.objects("sysctls", Shapes.SYSCTL)) {
+      String name = s.requiredString("name");
+      String value = s.string("value").orElse("");
+      if (!s.has("value")) {
+        s.problems().error(s.position(), s.path("value"), "required field is missing");
+      }
+      s.finish();
+      if (name.isEmpty()) {
+        continue;
+      }
+      SourceNode at = s.peek("name").orElseThrow();
+      String dotted = dotted(name);
+      if (!SYSCTL_NAME.matcher(name).matches()) {
+        s.problems().error(at, s.path("name"), "invalid sysctl name \"" + name
+            + "\": dot- or slash-separated lower-case segments, such as net.ipv4.ip_local_port_range");
+      } else if (!namespaced(dotted)) {
+        s.problems().error(at, s.path("name"), "sysctl \"" + name + "\" is not supported by Peapod: only"
+            + " namespaced sysctls (net.*, kernel.shm*, kernel.msg*, kernel.sem, fs.mqueue.*) are set, since"
+            + " the others would change the kernel guest-init and every container of the VM run on");
+      } else if (out.containsKey(name)) {
+        s.problems().error(at, s.path("name"), "duplicate sysctl \"" + name + "\"");
+      } else if (value.chars().anyMatch(ch -> ch < 0x20 && ch != '\t')) {
+        s.problems().error(s.peek("value").orElseThrow(), s.path("value"), "must not hold a control character");
+      }
+      out.put(name, value);
+    }
+    return out;
+  }
+
+  /** Kubernetes' slash form in dots ({@code net/ipv4/conf/eth0.100/forwarding} keeps its dot as a name part). */
+  private static String dotted(String name) {
+    if (!name.contains("/")) {
+      return name;
+    }
+    StringBuilder sb = new StringBuilder();
+    for (char ch : name.toCharArray()) {
+      sb.append(ch == '/' ? '.' : ch == '.' ? '/' : ch);
+    }
+    return sb.toString();
+  }
+
+  private static boolean namespaced(String dotted) {
+    return dotted.equals("kernel.sem") || NAMESPACED_PREFIXES.stream().anyMatch(dotted::startsWith);
+  }
+
+  private static Map<String, String> choices(String... values) {
+    Map<String, String> out = new LinkedHashMap<>();
+    for (String v : values) {
+      out.put(v, v);
+    }
+    return out;
   }
 }

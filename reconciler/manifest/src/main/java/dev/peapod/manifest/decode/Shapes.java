@@ -11,8 +11,6 @@ public final class Shapes {
   private static final String NO_CLUSTER = "pods run on this host, there is no scheduler";
   private static final String OWN_VM =
       "each pod has its own VM; there are no host namespaces to share";
-  private static final String HARDENING =
-      "not enforced inside the VM yet; the VM is the isolation boundary";
   private static final String VOLUME_TYPE =
       "supported volume types: emptyDir, hostPath, persistentVolumeClaim";
 
@@ -71,11 +69,35 @@ public final class Shapes {
       .supported("resourceName", "restartPolicy")
       .build();
 
+  private static final String NO_SELINUX = "the guest kernel has no SELinux; containers are confined by"
+      + " capabilities, seccomp and their VM";
+  private static final String LINUX_ONLY = "Peapod runs Linux guests only";
+
+  static final Shape CAPABILITIES = Shape.named("Capabilities")
+      .supported("add", "drop")
+      .build();
+
+  static final Shape SECCOMP_PROFILE = Shape.named("SeccompProfile")
+      .supported("type", "localhostProfile")
+      .build();
+
+  static final Shape APPARMOR_PROFILE = Shape.named("AppArmorProfile")
+      .supported("type", "localhostProfile")
+      .build();
+
+  static final Shape SYSCTL = Shape.named("Sysctl")
+      .supported("name", "value")
+      .build();
+
   static final Shape CONTAINER_SECURITY_CONTEXT = Shape.named("SecurityContext")
-      .supported("runAsUser", "runAsGroup", "privileged")
-      .unsupported(HARDENING, "runAsNonRoot", "allowPrivilegeEscalation", "capabilities",
-          "readOnlyRootFilesystem", "seccompProfile", "seLinuxOptions", "appArmorProfile",
-          "procMount", "windowsOptions")
+      .supported("runAsUser", "runAsGroup", "runAsNonRoot", "allowPrivilegeEscalation")
+      .object("capabilities", CAPABILITIES)
+      .supported("readOnlyRootFilesystem")
+      .object("seccompProfile", SECCOMP_PROFILE)
+      .object("appArmorProfile", APPARMOR_PROFILE)
+      .supported("privileged", "procMount")
+      .unsupported(NO_SELINUX, "seLinuxOptions")
+      .unsupported(LINUX_ONLY, "windowsOptions")
       .build();
 
   static final Shape EXEC_ACTION = Shape.named("ExecAction")
@@ -185,13 +207,13 @@ public final class Shapes {
       .build();
 
   static final Shape POD_SECURITY_CONTEXT = Shape.named("PodSecurityContext")
-      .supported("runAsUser", "runAsGroup")
-      .unsupported(HARDENING, "runAsNonRoot", "seccompProfile", "seLinuxOptions",
-          "appArmorProfile", "windowsOptions", "seLinuxChangePolicy")
-      .unsupported("volume ownership is not changed", "fsGroup", "fsGroupChangePolicy")
-      .unsupported("set runAsGroup; extra groups are not supported yet", "supplementalGroups",
-          "supplementalGroupsPolicy")
-      .unsupported("sysctls are not set in the guest", "sysctls")
+      .supported("runAsUser", "runAsGroup", "runAsNonRoot", "supplementalGroups",
+          "supplementalGroupsPolicy", "fsGroup", "fsGroupChangePolicy")
+      .object("sysctls", SYSCTL)
+      .object("seccompProfile", SECCOMP_PROFILE)
+      .object("appArmorProfile", APPARMOR_PROFILE)
+      .unsupported(NO_SELINUX, "seLinuxOptions", "seLinuxChangePolicy")
+      .unsupported(LINUX_ONLY, "windowsOptions")
       .build();
 
   static final Shape VM = Shape.named("VmSpec")
@@ -209,13 +231,13 @@ public final class Shapes {
       .supported("terminationGracePeriodSeconds", "restartPolicy")
       .object("securityContext", POD_SECURITY_CONTEXT)
       .supported("shareProcessNamespace", "serviceAccountName", "serviceAccount",
-          "automountServiceAccountToken")
+          "automountServiceAccountToken", "hostUsers")
       .tolerated("there are no Services whose variables could be injected", "enableServiceLinks")
       // Cluster-only: one warning per pod (ClusterFieldsDecoder), kept for the Kubernetes mode.
       .supported("nodeSelector", "affinity", "tolerations", "topologySpreadConstraints", "schedulerName",
           "priorityClassName", "priority", "preemptionPolicy", "runtimeClassName", "schedulingGates", "overhead")
       .unsupported(NO_CLUSTER, "nodeName", "readinessGates", "workloadRef")
-      .unsupported(OWN_VM, "hostNetwork", "hostPID", "hostIPC", "hostUsers")
+      .unsupported(OWN_VM, "hostNetwork", "hostPID", "hostIPC")
       .object("resources", RESOURCES)
       .unsupported("there are no dynamic resource claims", "resourceClaims")
       .unsupported("there is no cluster DNS", "subdomain", "setHostnameAsFQDN",

@@ -5,7 +5,6 @@ import dev.peapod.manifest.model.DesiredState;
 import dev.peapod.manifest.model.ManifestSpec;
 import dev.peapod.manifest.model.Placement;
 import dev.peapod.manifest.model.RestartPolicy;
-import dev.peapod.manifest.model.RunAs;
 import dev.peapod.manifest.model.VmSettings;
 import dev.peapod.manifest.model.VolumeDecl;
 import dev.peapod.manifest.source.SourceNode;
@@ -27,9 +26,9 @@ final class SpecDecoder {
     PodSites sites = new PodSites();
     List<VolumeDecl> volumes = new ArrayList<>();
     r.objects("volumes", Shapes.VOLUME).forEach(v -> volumes.add(VolumeDecoder.decode(v, sites)));
-    RunAs podRunAs = r.object("securityContext", Shapes.POD_SECURITY_CONTEXT)
-        .map(SpecDecoder::podSecurityContext).orElse(RunAs.IMAGE_DEFAULT);
-    ContainerDecoder containerDecoder = new ContainerDecoder(sites, podRunAs);
+    SecurityContexts.PodLevel podSecurity = r.object("securityContext", Shapes.POD_SECURITY_CONTEXT)
+        .map(SecurityContexts::pod).orElse(SecurityContexts.PodLevel.NONE);
+    ContainerDecoder containerDecoder = new ContainerDecoder(sites, podSecurity);
     List<ContainerDecl> init = new ArrayList<>();
     r.objects("initContainers", Shapes.CONTAINER).forEach(c -> init.add(containerDecoder.decode(c, true)));
     List<ContainerDecl> containers = new ArrayList<>();
@@ -52,7 +51,8 @@ final class SpecDecoder {
     r.finish();
     PodChecks.check(sites, r.problems());
     return new ManifestSpec(init, containers, volumes, network.hostname(), network.dns(),
-        network.hostAliases(), grace, restartPolicy, vm, state).withPlacement(placement);
+        network.hostAliases(), grace, restartPolicy, vm, state).withPlacement(placement)
+        .withSecurity(podSecurity.pod());
   }
 
   private static boolean isPeaPod(MapReader r) {
@@ -65,12 +65,6 @@ final class SpecDecoder {
     return VmDecoder.decode(vm, init, app, podResources);
   }
 
-  private static RunAs podSecurityContext(MapReader r) {
-    RunAs runAs = SecurityContexts.runAs(r);
-    r.finish();
-    return runAs;
-  }
-
   /**
    * PodSpec fields whose Kubernetes default is what Peapod always does: accepted at that value,
    * rejected otherwise.
@@ -80,5 +74,8 @@ final class SpecDecoder {
       r.problems().error(r.peek("shareProcessNamespace").orElseThrow(), r.path("shareProcessNamespace"),
           "Peapod containers always share the pod's PID namespace");
     }
+    // hostUsers: either value is what the VM gives: a container's users are the VM's, never the
+    // host's (false asks for exactly that), and the VM has no user namespace of the host to share.
+    r.bool("hostUsers");
   }
 }

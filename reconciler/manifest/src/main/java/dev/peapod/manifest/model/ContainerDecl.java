@@ -25,6 +25,7 @@ import java.util.Objects;
  * @param restartPolicy this container's own policy, or null for the pod's (a HyperContainer file
  *     may set one per container; Kubernetes app containers always take the pod's)
  * @param lifecycle probes and lifecycle hooks
+ * @param security the container's securityContext as it takes effect, pod settings merged in
  */
 public record ContainerDecl(
     String name,
@@ -42,7 +43,8 @@ public record ContainerDecl(
     List<EnvFromDecl> envFrom,
     Stdio stdio,
     RestartPolicy restartPolicy,
-    LifecycleDecl lifecycle) {
+    LifecycleDecl lifecycle,
+    SecurityDecl security) {
 
   public ContainerDecl {
     Objects.requireNonNull(name, "name");
@@ -59,6 +61,16 @@ public record ContainerDecl(
     envFrom = List.copyOf(envFrom == null ? List.of() : envFrom);
     stdio = stdio == null ? Stdio.NONE : stdio;
     lifecycle = lifecycle == null ? LifecycleDecl.NONE : lifecycle;
+    security = security == null ? SecurityDecl.DEFAULT : security;
+  }
+
+  /** A container without a securityContext beyond its user. */
+  public ContainerDecl(String name, String image, PullPolicy imagePullPolicy, List<String> command,
+      List<String> args, List<EnvVar> env, String workingDir, List<PortDecl> ports,
+      List<MountDecl> volumeMounts, Resources resources, RunAs runAs, boolean sidecar, List<EnvFromDecl> envFrom,
+      Stdio stdio, RestartPolicy restartPolicy, LifecycleDecl lifecycle) {
+    this(name, image, imagePullPolicy, command, args, env, workingDir, ports, volumeMounts, resources,
+        runAs, sidecar, envFrom, stdio, restartPolicy, lifecycle, null);
   }
 
   /** A container without probes or hooks. */
@@ -97,18 +109,18 @@ public record ContainerDecl(
 
   public ContainerDecl withStdio(Stdio newStdio) {
     return new ContainerDecl(name, image, imagePullPolicy, command, args, env, workingDir, ports, volumeMounts,
-        resources, runAs, sidecar, envFrom, newStdio, restartPolicy, lifecycle);
+        resources, runAs, sidecar, envFrom, newStdio, restartPolicy, lifecycle, security);
   }
 
   /** The same container with its own restart policy (null: the pod's). */
   public ContainerDecl withRestartPolicy(RestartPolicy policy) {
     return new ContainerDecl(name, image, imagePullPolicy, command, args, env, workingDir, ports, volumeMounts,
-        resources, runAs, sidecar, envFrom, stdio, policy, lifecycle);
+        resources, runAs, sidecar, envFrom, stdio, policy, lifecycle, security);
   }
 
   public ContainerDecl withLifecycle(LifecycleDecl newLifecycle) {
     return new ContainerDecl(name, image, imagePullPolicy, command, args, env, workingDir, ports, volumeMounts,
-        resources, runAs, sidecar, envFrom, stdio, restartPolicy, newLifecycle);
+        resources, runAs, sidecar, envFrom, stdio, restartPolicy, newLifecycle, security);
   }
 
   /** A container that runs the image as it is. */

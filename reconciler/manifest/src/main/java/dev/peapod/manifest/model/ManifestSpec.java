@@ -19,6 +19,7 @@ import java.util.stream.Stream;
  * @param state whether the pod should run; {@code Running} unless written
  * @param placement the cluster-only fields (nodeSelector, affinity, tolerations, ...), kept for
  *     the Kubernetes mode and compared by nothing
+ * @param security the pod-wide securityContext settings (fsGroup, supplementalGroups, sysctls)
  */
 public record ManifestSpec(
     List<ContainerDecl> initContainers,
@@ -31,7 +32,8 @@ public record ManifestSpec(
     RestartPolicy restartPolicy,
     VmSettings vm,
     DesiredState state,
-    Placement placement) {
+    Placement placement,
+    PodSecurityDecl security) {
 
   public static final long DEFAULT_TERMINATION_GRACE_PERIOD_SECONDS = 30;
 
@@ -46,6 +48,15 @@ public record ManifestSpec(
     Objects.requireNonNull(vm, "vm");
     Objects.requireNonNull(state, "state");
     placement = placement == null ? Placement.NONE : placement;
+    security = security == null ? PodSecurityDecl.NONE : security;
+  }
+
+  /** A spec without pod-wide security settings. */
+  public ManifestSpec(List<ContainerDecl> initContainers, List<ContainerDecl> containers, List<VolumeDecl> volumes,
+      String hostname, DnsConfig dns, List<HostAlias> hostAliases, long terminationGracePeriodSeconds,
+      RestartPolicy restartPolicy, VmSettings vm, DesiredState state, Placement placement) {
+    this(initContainers, containers, volumes, hostname, dns, hostAliases, terminationGracePeriodSeconds,
+        restartPolicy, vm, state, placement, null);
   }
 
   /** A spec without cluster-only fields. */
@@ -53,13 +64,19 @@ public record ManifestSpec(
       String hostname, DnsConfig dns, List<HostAlias> hostAliases, long terminationGracePeriodSeconds,
       RestartPolicy restartPolicy, VmSettings vm, DesiredState state) {
     this(initContainers, containers, volumes, hostname, dns, hostAliases, terminationGracePeriodSeconds,
-        restartPolicy, vm, state, Placement.NONE);
+        restartPolicy, vm, state, Placement.NONE, null);
   }
 
   /** This spec with the cluster-only fields as written. */
   public ManifestSpec withPlacement(Placement newPlacement) {
     return new ManifestSpec(initContainers, containers, volumes, hostname, dns, hostAliases,
-        terminationGracePeriodSeconds, restartPolicy, vm, state, newPlacement);
+        terminationGracePeriodSeconds, restartPolicy, vm, state, newPlacement, security);
+  }
+
+  /** This spec with the pod-wide securityContext settings as written. */
+  public ManifestSpec withSecurity(PodSecurityDecl newSecurity) {
+    return new ManifestSpec(initContainers, containers, volumes, hostname, dns, hostAliases,
+        terminationGracePeriodSeconds, restartPolicy, vm, state, placement, newSecurity);
   }
 
   /** This spec with other volumes (a claim's document bound to the volumes that name it). */

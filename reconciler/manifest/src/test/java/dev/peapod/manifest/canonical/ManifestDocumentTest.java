@@ -87,6 +87,38 @@ class ManifestDocumentTest {
   }
 
   @Test
+  void securityContextsRoundTripWithThePodsSettingsOnEachContainer() throws Exception {
+    PodManifest original = parse("secure.yaml", """
+        apiVersion: v1
+        kind: Pod
+        metadata: {name: secure}
+        spec:
+          securityContext:
+            runAsUser: 1000
+            runAsNonRoot: true
+            fsGroup: 2000
+            fsGroupChangePolicy: OnRootMismatch
+            supplementalGroups: [3000, 4000]
+            supplementalGroupsPolicy: Strict
+            sysctls: [{name: net.core.somaxconn, value: "1024"}, {name: kernel/shm_rmid_forced, value: "1"}]
+            seccompProfile: {type: RuntimeDefault}
+          containers:
+          - name: web
+            image: web:1
+            securityContext:
+              allowPrivilegeEscalation: false
+              capabilities: {drop: [ALL], add: [NET_BIND_SERVICE]}
+              readOnlyRootFilesystem: true
+          - name: debug
+            image: web:1
+            securityContext: {runAsNonRoot: false, seccompProfile: {type: Unconfined}, allowPrivilegeEscalation: true}
+        """);
+    PodManifest back = roundTrip(original, false);
+    assertEquals(CanonicalForm.json(original), CanonicalForm.json(back));
+    assertEquals(original, back);
+  }
+
+  @Test
   void theExamplesRoundTrip() throws Exception {
     for (String file : new String[] {"web/web.yaml", "init-containers/migrate.yaml", "shared-pid/shared-pid.yaml"}) {
       ParseResult parsed = ManifestParser.parse(Path.of("../../examples").resolve(file));

@@ -1,10 +1,13 @@
 package dev.peapod.provider.qemu.guest;
 
 import dev.peapod.provider.ContainerLifecycle;
+import dev.peapod.provider.ContainerSecurity;
 import dev.peapod.provider.ContainerSpec;
 import dev.peapod.provider.ContainerStatus;
 import dev.peapod.provider.ContainerStatus.ContainerState;
 import dev.peapod.provider.ExecSpec;
+import dev.peapod.provider.LinuxCapabilities;
+import dev.peapod.provider.PodSecurity;
 import dev.peapod.provider.PodSpec;
 import dev.peapod.provider.Probe;
 import dev.peapod.provider.ProbeAction;
@@ -76,7 +79,23 @@ public final class GuestMessages {
       }
       b.group(Wire.F_VOLUME, volume.build());
     }
-    return b.build();
+    return podSecurity(b, spec.name(), spec.security()).build();
+  }
+
+  /**
+   * POD, and FS_GROUP and SYSCTL when the pod has them. A sysctl goes as its path under /proc/sys:
+   * Kubernetes' {@code net.ipv4.ip_forward} is {@code net/ipv4/ip_forward}, and in the slash form
+   * it also accepts ({@code net/ipv4/conf/eth0.100/forwarding}) dots are parts of names.
+   */
+  private static Fields.Builder podSecurity(Fields.Builder b, String pod, PodSecurity security) {
+    b.str(Wire.F_POD, pod);
+    security.fsGroup().ifPresent(g -> b.u32(Wire.F_FS_GROUP, (int) g));
+    security.sysctls().forEach((name, value) -> b.str(Wire.F_SYSCTL, sysctlPath(name) + "=" + value));
+    return b;
+  }
+
+  static String sysctlPath(String name) {
+    return name.contains("/") ? name : name.replace('.', '/');
   }
 
   /**
@@ -129,7 +148,7 @@ public final class GuestMessages {
         action(Fields.builder().u32(Wire.F_PROBE_KIND, Wire.HOOK_POST_START), a).build()));
     lc.preStop().ifPresent(a -> b.group(Wire.F_HOOK,
         action(Fields.builder().u32(Wire.F_PROBE_KIND, Wire.HOOK_PRE_STOP), a).build()));
-    return b.build();
+    return security(b, c.security()).build();
   }
 
   /** ATTACH to a container's main process: its stdin from this host when {@code stdin}, its output when {@code output}. */
@@ -162,6 +181,24 @@ public final class GuestMessages {
       return b.u32(Wire.F_ACTION, Wire.ACTION_SLEEP).u32(Wire.F_SLEEP_MS, millis(s.duration()));
     }
     throw new IllegalArgumentException("unknown probe action " + action);
+  }
+
+  /**
+   * The securityContext fields of ADD_CONTAINER; none for the defaults, which is what a guest
+   * does without them (so a pod without a securityContext sends what it always sent).
+   */
+  private static Fields.Builder security(Fields.Builder b, ContainerSecurity s) {
+    if (s.equals(ContainerSecurity.DEFAULT)) {
+      return b;
+    }
+    b.u64(Wire.F_CAPS, LinuxCapabilities.mask(s.capabilities()))
+        .u32(Wire.F_NO_NEW_PRIVS, s.noNewPrivileges() ? 1 : 0)
+        .u32(Wire.F_SECCOMP, s.seccomp() == ContainerSecurity.Seccomp.UNCONFINED
+            ? Wire.SECCOMP_UNCONFINED : Wire.SECCOMP_RUNTIME_DEFAULT)
+        .u32(Wire.F_READONLY_ROOT, s.readOnlyRootFilesystem() ? 1 : 0)
+        .u32(Wire.F_RUN_AS_NON_ROOT, s.runAsNonRoot() ? 1 : 0);
+    s.groups().forEach(g -> b.u32(Wire.F_GROUP_ID, (int) (long) g));
+    return s.groupsStrict() ? b.u32(Wire.F_GROUPS_STRICT, 1) : b;
   }
 
   /** EXEC; an empty working directory or user means the container's, so the field is left out. */

@@ -3,6 +3,7 @@ package dev.peapod.provider.qemu.guest;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
+import dev.peapod.provider.ContainerSecurity;
 import dev.peapod.provider.ContainerSpec;
 import dev.peapod.provider.ContainerStatus;
 import dev.peapod.provider.ContainerStatus.ContainerState;
@@ -86,6 +87,59 @@ class GuestMessagesTest {
     assertFalse(mounts.get(0).str(Wire.F_SUBPATH).isPresent());
     assertEquals("sub/dir", mounts.get(1).str(Wire.F_SUBPATH).orElseThrow());
     assertEquals(1, mounts.get(1).u32(Wire.F_READONLY).getAsInt());
+  }
+
+  @Test
+  void aContainerWithoutSecurityContextSendsNoSecurityField() {
+    Fields f = GuestMessages.addContainer(WEB, "img0", Duration.ofSeconds(3));
+    for (int tag = Wire.F_CAPS; tag <= Wire.F_GROUPS_STRICT; tag++) {
+      assertFalse(f.has(tag), "field 0x" + Integer.toHexString(tag));
+    }
+  }
+
+  @Test
+  void aRestrictedContainerSendsItsCapabilitiesGroupsAndFlags() {
+    ContainerSecurity restricted = new ContainerSecurity(
+        dev.peapod.provider.LinuxCapabilities.resolve(List.of("NET_BIND_SERVICE"), List.of("ALL")), true,
+        ContainerSecurity.Seccomp.RUNTIME_DEFAULT, true, true, List.of(3000L, 2000L), true);
+    Fields f = GuestMessages.addContainer(WEB.withSecurity(restricted), "img0", Duration.ofSeconds(3));
+
+    assertEquals(1L << 10, f.u64(Wire.F_CAPS).getAsLong());
+    assertEquals(1, f.u32(Wire.F_NO_NEW_PRIVS).getAsInt());
+    assertEquals(Wire.SECCOMP_RUNTIME_DEFAULT, f.u32(Wire.F_SECCOMP).getAsInt());
+    assertEquals(1, f.u32(Wire.F_READONLY_ROOT).getAsInt());
+    assertEquals(1, f.u32(Wire.F_RUN_AS_NON_ROOT).getAsInt());
+    assertEquals(1, f.u32(Wire.F_GROUPS_STRICT).getAsInt());
+    assertEquals(2, f.all().stream().filter(x -> x.tag() == Wire.F_GROUP_ID).count());
+  }
+
+  @Test
+  void escalationAndUnconfinedAreSentAsAsked() {
+    ContainerSecurity loose = new ContainerSecurity(
+        dev.peapod.provider.LinuxCapabilities.resolve(List.of("ALL"), List.of()), false,
+        ContainerSecurity.Seccomp.UNCONFINED, false, false, List.of(), false);
+    Fields f = GuestMessages.addContainer(WEB.withSecurity(loose), "img0", Duration.ofSeconds(3));
+
+    assertEquals((1L << 41) - 1, f.u64(Wire.F_CAPS).getAsLong());
+    assertEquals(0, f.u32(Wire.F_NO_NEW_PRIVS).getAsInt());
+    assertEquals(Wire.SECCOMP_UNCONFINED, f.u32(Wire.F_SECCOMP).getAsInt());
+    assertFalse(f.u32(Wire.F_GROUPS_STRICT).isPresent());
+  }
+
+  @Test
+  void startPodCarriesFsGroupSysctlsAsProcPathsAndThePodName() {
+    java.util.Map<String, String> sysctls = new java.util.LinkedHashMap<>();
+    sysctls.put("net.ipv4.ip_local_port_range", "1024 65000");
+    sysctls.put("net/ipv4/conf/eth0.100/forwarding", "1");
+    PodSpec spec = PodSpec.of("web", List.of())
+        .withSecurity(new dev.peapod.provider.PodSecurity(java.util.OptionalLong.of(2000), sysctls));
+    Fields f = GuestMessages.startPod(spec, Instant.EPOCH);
+
+    assertEquals("web", f.str(Wire.F_POD).orElseThrow());
+    assertEquals(2000, f.u32(Wire.F_FS_GROUP).getAsInt());
+    assertEquals(List.of("net/ipv4/ip_local_port_range=1024 65000", "net/ipv4/conf/eth0.100/forwarding=1"),
+        f.strs(Wire.F_SYSCTL));
+    assertFalse(GuestMessages.startPod(PodSpec.of("p", List.of()), Instant.EPOCH).u32(Wire.F_FS_GROUP).isPresent());
   }
 
   @Test

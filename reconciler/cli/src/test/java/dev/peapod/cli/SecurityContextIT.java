@@ -1,0 +1,152 @@
+package dev.peapod.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.peapod.cli.testing.Peapod;
+import dev.peapod.cli.testing.Peapod.Result;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Kubernetes' securityContext honoured inside a real VM, asserted from inside the containers with
+ * the real {@code ./peapod}: a Pod meeting the "restricted" Pod Security Standard runs as written
+ * (uid, no capabilities, no_new_privs, seccomp), a read-only root refuses writes while an fsGroup
+ * owns the emptyDir, capabilities are added and dropped, a namespaced sysctl is set, and
+ * runAsNonRoot keeps a root image from starting with the kubelet's message, shown by {@code ps}.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@Timeout(value = 10, unit = TimeUnit.MINUTES)
+class SecurityContextIT {
+
+  /** As Kubernetes' Pod Security Standards page writes a restricted Pod, plus an fsGroup and a sysctl. */
+  private static final String RESTRICTED = """
+      apiVersion: v1
+      kind: Pod
+      metadata: {name: restricted}
+      spec:
+        securityContext:
+          runAsNonRoot: true
+          runAsUser: 1000
+          runAsGroup: 3000
+          fsGroup: 2000
+          seccompProfile: {type: RuntimeDefault}
+          sysctls: [{name: net.core.somaxconn, value: "1024"}]
+        volumes: [{name: data, emptyDir: {}}]
+        containers:
+        - name: app
+          image: it/busybox:1
+          command: [sleep, "100000"]
+          securityContext:
+            allowPrivilegeEscalation: false
+            capabilities: {drop: [ALL]}
+        - name: ro
+          image: it/busybox:1
+          command: [sleep, "100000"]
+          volumeMounts: [{name: data, mountPath: /data}]
+          securityContext:
+            allowPrivilegeEscalation: false
+            capabilities: {drop: [ALL]}
+            readOnlyRootFilesystem: true
+        - name: admin
+          image: it/busybox:1
+          command: [sleep, "100000"]
+          securityContext:
+            runAsUser: 0
+            runAsNonRoot: false
+            capabilities: {add: [CAP_NET_ADMIN], drop: [net_raw]}
+      """;
+
+  /** The image runs as root: runAsNonRoot must keep it from starting. */
+  private static final String ROOTFUL = """
+      apiVersion: peapod.dev/v1alpha1
+      kind: PeaPod
+      metadata: {name: rootful}
+      spec:
+        securityContext: {runAsNonRoot: true}
+        containers:
+        - name: main
+          image: it/busybox:1
+          command: [sleep, "100000"]
+      """;
+
+  @TempDir
+  static Path home;
+
+  private Peapod peapod;
+
+  @BeforeAll
+  void loadImage() throws Exception {
+    peapod = new Peapod(home);
+    Path layout = home.resolve("oci");
+    Result build = peapod.exec("", List.of(Peapod.REPO.resolve("scripts/busybox-oci.sh").toString(),
+        layout.toString(), "1", "secctx"), Map.of());
+    assertEquals(0, build.exitCode(), build::toString);
+    Result load = peapod.run("image", "load", layout.toString(), "--tag", "it/busybox:1");
+    assertEquals(0, load.exitCode(), load::toString);
+  }
+
+  @AfterAll
+  void killVms() {
+    peapod.killAllVms();
+  }
+
+  @Test
+  void aRestrictedPodRunsAsWrittenAndEachContainerIsConfinedAsItsContextSays() throws Exception {
+    Path file = home.resolve("restricted.yaml");
+    Files.writeString(file, RESTRICTED);
+    Result run = peapod.run("run", "-f", file.toString());
+    assertEquals(0, run.exitCode(), run::toString);
+    try {
+      assertEquals("1000\n3000\n3000 2000\nCapPrm:\t0000000000000000\nCapEff:\t0000000000000000\n"
+              + "CapBnd:\t0000000000000000\nNoNewPrivs:\t1\nSeccomp:\t2\n1024\n",
+          exec("app", "id -u; id -g; id -G; grep -E '^(CapPrm|CapEff|CapBnd|NoNewPrivs|Seccomp):' /proc/self/status;"
+              + " cat /proc/sys/net/core/somaxconn"));
+      assertEquals("read-only\n2000\n2777 2000\n",
+          exec("ro", "touch /x 2>/dev/null || echo read-only; touch /data/f && stat -c %g /data/f;"
+              + " stat -c '%a %g' /data"));
+      // Root with NET_ADMIN added to and NET_RAW dropped from the default set; no_new_privs stays on, since
+      // the container did not ask for escalation.
+      assertEquals("0\nCapEff:\t00000000a80415fb\nNoNewPrivs:\t1\nSeccomp:\t2\n",
+          exec("admin", "id -u; grep -E '^(CapEff|NoNewPrivs|Seccomp):' /proc/self/status"));
+    } finally {
+      Result rm = peapod.run("rm", "--force", "restricted");
+      assertEquals(0, rm.exitCode(), rm::toString);
+    }
+  }
+
+  @Test
+  void runAsNonRootKeepsARootImageFromStartingWithTheKubeletsMessage() throws Exception {
+    Path file = home.resolve("rootful.yaml");
+    Files.writeString(file, ROOTFUL);
+    Result run = peapod.run("run", "-f", file.toString());
+    String message = "container has runAsNonRoot and image will run as root (pod: \"rootful\", container: main)";
+    assertEquals(1, run.exitCode(), run::toString);
+    assertTrue(run.err().contains(message), run::toString);
+    Result create = peapod.run("create", "-f", file.toString());
+    Result start = peapod.run("start", "rootful");
+    assertEquals(1, start.exitCode(), create + "\n" + start);
+    assertTrue(start.err().contains(message), start::toString);
+    JsonNode ps = peapod.ps();
+    assertTrue(ps.toString().contains("rootful") && ps.toString().contains("container has runAsNonRoot"),
+        () -> "ps -o json: " + ps);
+    Result rm = peapod.run("rm", "--force", "rootful");
+    assertEquals(0, rm.exitCode(), rm::toString);
+  }
+
+  private String exec(String container, String script) throws Exception {
+    Result r = peapod.run("exec", "restricted", "-c", container, "--", "sh", "-c", script);
+    assertEquals(0, r.exitCode(), r::toString);
+    return r.out();
+  }
+}
