@@ -3,12 +3,15 @@
  *
  * Docker's default profile (moby profiles/seccomp/default.json, as of
  * Docker 25) is an allow-list: every system call not named fails with
- * EPERM. Its entries that depend on the architecture or on capabilities are
- * resolved here for x86_64 and for the default capability set, which holds
- * CAP_SYS_CHROOT (so chroot is allowed) and none of CAP_SYS_ADMIN,
- * CAP_SYS_BOOT, CAP_SYS_MODULE, CAP_SYS_PTRACE, CAP_SYS_TIME, ... (so
- * mount, unshare, setns, reboot, kexec_load, init_module, keyctl, bpf,
- * perf_event_open, clock_settime and the rest stay refused). Three calls
+ * EPERM. Its entries that depend on the architecture are resolved here for
+ * x86_64; those that depend on capabilities are the cap_calls table, opened
+ * for the capabilities the container holds (its bounding set, secctx.c), as
+ * Docker and containerd resolve the profile per container. With the default
+ * set, which holds CAP_SYS_CHROOT (so chroot is allowed) and none of
+ * CAP_SYS_ADMIN, CAP_SYS_BOOT, CAP_SYS_MODULE, CAP_SYS_PTRACE, CAP_SYS_TIME,
+ * ..., mount, unshare, setns, reboot, init_module, bpf, perf_event_open,
+ * clock_settime and the rest stay refused; kexec_load, keyctl and io_uring
+ * stay refused whatever the capabilities, as in Docker. Three calls
  * are allowed only for some arguments, as in Docker: clone without
  * namespace flags, socket of any family but AF_VSOCK, personality to one of
  * five harmless values. clone3 fails with ENOSYS, since its flags live in
@@ -46,6 +49,9 @@
 #endif
 
 /* Calls newer than the libc headers this may be built with (x86_64). */
+#ifndef SYS_quotactl_fd
+#define SYS_quotactl_fd 443
+#endif
 #ifndef SYS_memfd_secret
 #define SYS_memfd_secret 447
 #endif
@@ -93,7 +99,7 @@ struct rule {
 /* Docker's default profile for x86_64 and the default capabilities. */
 static const struct rule profile[] = {
 	A(accept), A(accept4), A(access), A(adjtimex), A(alarm), A(arch_prctl), A(bind), A(brk),
-	A(cachestat), A(capget), A(capset), A(chdir), A(chmod), A(chown), A(chroot),
+	A(cachestat), A(capget), A(capset), A(chdir), A(chmod), A(chown),
 	A(clock_adjtime), A(clock_getres), A(clock_gettime), A(clock_nanosleep), A(close),
 	A(close_range), A(connect), A(copy_file_range), A(creat), A(dup), A(dup2), A(dup3),
 	A(epoll_create), A(epoll_create1), A(epoll_ctl), A(epoll_ctl_old), A(epoll_pwait),
@@ -150,6 +156,39 @@ static const struct rule profile[] = {
 };
 
 #undef A
+
+/* Calls Docker's profile allows only to a holder of a capability
+ * (capability number, call); CAP_SYS_ADMIN also lifts clone's namespace
+ * check. */
+static const struct {
+	int cap;
+	int nr;
+} cap_calls[] = {
+	{ 2, SYS_open_by_handle_at },                           /* DAC_READ_SEARCH */
+	{ 16, SYS_delete_module }, { 16, SYS_init_module },     /* SYS_MODULE */
+	{ 16, SYS_finit_module },
+	{ 17, SYS_iopl }, { 17, SYS_ioperm },                   /* SYS_RAWIO */
+	{ 18, SYS_chroot },                                     /* SYS_CHROOT */
+	{ 19, SYS_kcmp }, { 19, SYS_pidfd_getfd },              /* SYS_PTRACE */
+	{ 19, SYS_process_madvise },
+	{ 20, SYS_acct },                                       /* SYS_PACCT */
+	{ 21, SYS_bpf }, { 21, SYS_fanotify_init },             /* SYS_ADMIN */
+	{ 21, SYS_fsconfig }, { 21, SYS_fsmount }, { 21, SYS_fsopen }, { 21, SYS_fspick },
+	{ 21, SYS_lookup_dcookie }, { 21, SYS_mount }, { 21, SYS_mount_setattr },
+	{ 21, SYS_move_mount }, { 21, SYS_open_tree }, { 21, SYS_perf_event_open },
+	{ 21, SYS_quotactl }, { 21, SYS_quotactl_fd }, { 21, SYS_setdomainname },
+	{ 21, SYS_sethostname }, { 21, SYS_setns }, { 21, SYS_syslog }, { 21, SYS_umount2 },
+	{ 21, SYS_unshare },
+	{ 22, SYS_reboot },                                     /* SYS_BOOT */
+	{ 23, SYS_get_mempolicy }, { 23, SYS_mbind },           /* SYS_NICE */
+	{ 23, SYS_set_mempolicy },
+	{ 25, SYS_settimeofday }, { 25, SYS_clock_settime },    /* SYS_TIME */
+	{ 26, SYS_vhangup },                                    /* SYS_TTY_CONFIG */
+	{ 34, SYS_syslog },                                     /* SYSLOG */
+	{ 38, SYS_perf_event_open },                            /* PERFMON */
+	{ 39, SYS_bpf },                                        /* BPF */
+};
+#define CAP_SYS_ADMIN_BIT (1ull << 21)
 
 /* CLONE_NEWNS | CLONE_NEWCGROUP | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWUSER |
  * CLONE_NEWPID | CLONE_NEWNET: Docker's mask (0x7E020000). */
@@ -267,7 +306,7 @@ static size_t tree_size(const struct range *r, size_t a, size_t b)
 	return count.n;
 }
 
-size_t seccomp_compile(struct bpf_op *out, size_t cap)
+size_t seccomp_compile(uint64_t caps, struct bpf_op *out, size_t cap)
 {
 	struct range ranges[MAP_SIZE + 1];
 	enum action map[MAP_SIZE];
@@ -284,6 +323,17 @@ size_t seccomp_compile(struct bpf_op *out, size_t cap)
 		if (profile[i].nr > top)
 			top = profile[i].nr;
 	}
+	for (i = 0; i < sizeof(cap_calls) / sizeof(cap_calls[0]); i++) {
+		if (!(caps & (1ull << cap_calls[i].cap)))
+			continue;
+		if (cap_calls[i].nr < 0 || cap_calls[i].nr >= MAP_SIZE)
+			return 0;
+		map[cap_calls[i].nr] = ALLOW;
+		if (cap_calls[i].nr > top)
+			top = cap_calls[i].nr;
+	}
+	if (caps & CAP_SYS_ADMIN_BIT)
+		map[SYS_clone] = ALLOW;
 	for (i = 0; i <= (size_t)top; i++) {
 		if (n == 0 || ranges[n - 1].action != map[i]) {
 			ranges[n].lo = (uint32_t)i;
@@ -303,14 +353,14 @@ size_t seccomp_compile(struct bpf_op *out, size_t cap)
 	return e.n <= cap ? e.n : 0;
 }
 
-int seccomp_install(void)
+int seccomp_install(uint64_t caps)
 {
 	static struct bpf_op prog[BPF_MAX_OPS];
 	struct {
 		unsigned short len;
 		struct bpf_op *filter;
 	} fprog;
-	size_t n = seccomp_compile(prog, BPF_MAX_OPS);
+	size_t n = seccomp_compile(caps, prog, BPF_MAX_OPS);
 
 	if (n == 0)
 		return E2BIG;

@@ -1,8 +1,9 @@
 /*
  * The default seccomp profile of every container process: Docker's default
- * profile resolved for x86_64 and for the default capability set
- * (privileges.c), as one table in seccomp.c, compiled to a classic BPF
- * program and installed last before execve().
+ * profile resolved for x86_64 and for the process's capabilities (the
+ * default set of privileges.c unless a securityContext changed it), as
+ * tables in seccomp.c, compiled to a classic BPF program and installed last
+ * before execve().
  */
 #ifndef PEAPOD_SECCOMP_H
 #define PEAPOD_SECCOMP_H
@@ -32,12 +33,13 @@ struct syscall_data {
 #define SECCOMP_RET_ALLOW 0x7fff0000u
 #define AUDIT_ARCH_X86_64 0xc000003eu
 
-/* The profile as a BPF program in out[]; returns its length, or 0 when it
- * does not fit in `cap` instructions. Pure. */
-size_t seccomp_compile(struct bpf_op *out, size_t cap);
+/* The profile for a holder of `caps` (bit N: capability N) as a BPF program
+ * in out[]; returns its length, or 0 when it does not fit in `cap`
+ * instructions. Pure. */
+size_t seccomp_compile(uint64_t caps, struct bpf_op *out, size_t cap);
 
-/* Installs the profile on the calling process. Needs no_new_privs (or
- * CAP_SYS_ADMIN). 0, or an errno. */
-int seccomp_install(void);
+/* Installs the profile for `caps` on the calling process. Needs
+ * no_new_privs (or CAP_SYS_ADMIN). 0, or an errno. */
+int seccomp_install(uint64_t caps);
 
 #endif

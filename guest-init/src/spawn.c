@@ -156,7 +156,7 @@ static void confine_syscalls(int rep, const struct pp_security *sec)
 
 	if (sec && sec->seccomp == PP_SECCOMP_UNCONFINED)
 		return;
-	if ((rc = seccomp_install()) != 0)
+	if ((rc = seccomp_install(secctx_caps(sec))) != 0)
 		child_fail(rep, rc, "cannot install the seccomp profile: %s", strerror(rc));
 }
 

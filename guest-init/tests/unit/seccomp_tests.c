@@ -2,13 +2,15 @@
  * Unit tests of the default seccomp profile (src/seccomp.c): the compiled
  * BPF program is run by a small classic-BPF interpreter over system calls
  * that Docker's default profile allows, refuses, or allows only for some
- * arguments. Built natively with ASan + UBSan (make test).
+ * arguments, for the default capabilities and for capabilities a
+ * securityContext adds or drops. Built natively with ASan + UBSan (make test).
  */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/syscall.h>
 
+#include "privileges.h"
 #include "seccomp.h"
 
 static int checks, failures;
@@ -76,15 +78,15 @@ static uint32_t call(long nr, uint64_t arg0)
 
 static void test_compiles(void)
 {
-	prog_len = seccomp_compile(prog, BPF_MAX_OPS);
+	prog_len = seccomp_compile(privileges_default_caps(), prog, BPF_MAX_OPS);
 	checks++;
 	if (prog_len == 0 || prog_len > BPF_MAX_OPS) {
 		failures++;
 		fprintf(stderr, "seccomp_compile gave %zu instructions\n", prog_len);
 	}
-	EXPECT_RET("compile into 10 slots", (uint32_t)seccomp_compile(prog + BPF_MAX_OPS - 10, 10), 0);
+	EXPECT_RET("compile into 10 slots", (uint32_t)seccomp_compile(privileges_default_caps(), prog + BPF_MAX_OPS - 10, 10), 0);
 	/* The tail was not written past: compile again in full. */
-	prog_len = seccomp_compile(prog, BPF_MAX_OPS);
+	prog_len = seccomp_compile(privileges_default_caps(), prog, BPF_MAX_OPS);
 }
 
 static void test_every_number_decided(void)
@@ -204,6 +206,34 @@ static void test_outside_the_table(void)
 	EXPECT_RET("i386 ABI", run(&d), SECCOMP_RET_KILL_PROCESS);
 }
 
+/* Docker's capability-gated entries: opened for the capabilities held. */
+static void test_capabilities(void)
+{
+	uint64_t def = privileges_default_caps();
+
+	prog_len = seccomp_compile(def | (1ull << 25) | (1ull << 21), prog, BPF_MAX_OPS);
+	EXPECT_RET("clock_settime with SYS_TIME", call(SYS_clock_settime, 0), ALLOWED);
+	EXPECT_RET("settimeofday with SYS_TIME", call(SYS_settimeofday, 0), ALLOWED);
+	EXPECT_RET("mount with SYS_ADMIN", call(SYS_mount, 0), ALLOWED);
+	EXPECT_RET("unshare with SYS_ADMIN", call(SYS_unshare, 0), ALLOWED);
+	EXPECT_RET("clone(CLONE_NEWNS) with SYS_ADMIN", call(SYS_clone, 0x00020000), ALLOWED);
+	EXPECT_RET("reboot without SYS_BOOT", call(SYS_reboot, 0), EPERM_RET);
+	EXPECT_RET("keyctl whatever the capabilities", call(SYS_keyctl, 0), EPERM_RET);
+	EXPECT_RET("kexec_load whatever the capabilities", call(SYS_kexec_load, 0), EPERM_RET);
+	EXPECT_RET("io_uring_setup whatever the capabilities", call(SYS_io_uring_setup, 0), EPERM_RET);
+	/* drop: [ALL]: not even chroot. */
+	prog_len = seccomp_compile(0, prog, BPF_MAX_OPS);
+	EXPECT_RET("chroot without SYS_CHROOT", call(SYS_chroot, 0), EPERM_RET);
+	EXPECT_RET("read without any capability", call(SYS_read, 0), ALLOWED);
+	/* Everything: still a filter, still no kexec. */
+	prog_len = seccomp_compile(~0ull, prog, BPF_MAX_OPS);
+	EXPECT_RET("reboot with SYS_BOOT", call(SYS_reboot, 0), ALLOWED);
+	EXPECT_RET("init_module with SYS_MODULE", call(SYS_init_module, 0), ALLOWED);
+	EXPECT_RET("kexec_load with every capability", call(SYS_kexec_load, 0), EPERM_RET);
+	EXPECT_RET("clone3 with every capability", call(SYS_clone3, 0), ENOSYS_RET);
+	prog_len = seccomp_compile(def, prog, BPF_MAX_OPS);
+}
+
 int main(void)
 {
 	test_compiles();
@@ -212,6 +242,7 @@ int main(void)
 	test_refused();
 	test_arguments();
 	test_outside_the_table();
+	test_capabilities();
 	printf("seccomp tests: %d checks, %d failed (program: %zu instructions)\n", checks, failures,
 	       prog_len);
 	return failures ? 1 : 0;

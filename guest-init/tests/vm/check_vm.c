@@ -1688,6 +1688,22 @@ static void check_security_context(struct vm *vm)
 	      "%s", describe(m));
 	free(m);
 
+	/* SYS_ADMIN added under the default profile: Docker's entries for it
+	 * (mount, unshare ...) open with it, as containerd resolves them. */
+	memset(&o, 0, sizeof(o));
+	o.has_caps = 1;
+	o.caps = 0xa80425fbull | (1ull << 21);
+	o.nnp = 0;
+	m = add_secure(vm, "sysadmin", &o);
+	check(is_ok(m), "a container adding SYS_ADMIN under RuntimeDefault starts", "%s", describe(m));
+	free(m);
+	out = sh(vm, "sysadmin",
+		 "grep -E '^(Seccomp):' /proc/self/status; mkdir -p /tmp/m && "
+		 "mount -t tmpfs none /tmp/m && echo mounted; /bin/sysprobe keyctl kexec_load", NULL);
+	check(strcmp(out, "Seccomp:\t2\nmounted\nkeyctl: EPERM\nkexec_load: EPERM\n") == 0,
+	      "RuntimeDefault with SYS_ADMIN: mount allowed, keyctl and kexec_load still refused",
+	      "got \"%s\"", out);
+
 	/* Escalation allowed with the default profile: the filter goes on
 	 * while the child is still root. */
 	memset(&o, 0, sizeof(o));
