@@ -75,8 +75,12 @@ class AttachIT {
     // peapod, which passes the new size on.
     Interactive tty = underATerminal("stty rows 33 cols 101; (while [ ! -e " + resize + " ]; do sleep 0.1; done;"
         + " stty rows 40 cols 120 < /dev/tty) & exec " + peapodLine("run", "-it", "--rm", "--name", "tty", IMAGE, "--",
-        "sh", "-c", "'stty size; tty; read x; stty size; echo got:$x; exit 5'"));
-    tty.awaitOutput("33 101\r\n/dev/pts/0");
+        "sh", "-c", "'tty; read w; stty size; read x; stty size; echo got:$x; exit 5'"));
+    // The size is asked once our input has arrived, i.e. once we are attached: until the attach
+    // sets it, the terminal is guest-init's 24x80 (the container starts before the client attaches).
+    tty.awaitOutput("/dev/pts/0");
+    tty.send("a\r");
+    tty.awaitOutput("33 101\r\n");
     Files.createFile(resize);
     Thread.sleep(3000); // the resize's round trip: stty in the background job, SIGWINCH, WINSIZE
     tty.send("go\r");
