@@ -72,6 +72,20 @@ public final class ControllerMetrics implements ReconcileMetrics {
     }
   }
 
+  /** An event the provider pushed ({@code vm_ended}, {@code changed}): what drift checks are made of. */
+  public void providerEvent(String kind) {
+    Counter.builder("peapod.provider.events").tag("kind", kind)
+        .description("Events the provider pushed: VMs that ended, pods another client changed").register(registry)
+        .increment();
+  }
+
+  /** A read of every pod's state: {@code event}, {@code interval} (nothing announced) or {@code sync} (a source read). */
+  public void actualRead(String why) {
+    Counter.builder("peapod.actual.reads").tag("trigger", why)
+        .description("Reads of every pod's state (no guest asked), by what asked for them").register(registry)
+        .increment();
+  }
+
   public void pods(ActualState actual) {
     Map<PodState, Long> counts = new EnumMap<>(PodState.class);
     actual.pods().values().forEach(p -> p.state().ifPresent(s -> counts.merge(s, 1L, Long::sum)));

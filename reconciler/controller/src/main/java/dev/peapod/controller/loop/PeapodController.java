@@ -166,7 +166,7 @@ public class PeapodController {
         }
       }
     }
-    timers.scheduleWithFixedDelay(this::checkDrift, config.driftInterval().toMillis(),
+    timers.scheduleWithFixedDelay(() -> checkDrift("interval"), config.driftInterval().toMillis(),
         config.driftInterval().toMillis(), TimeUnit.MILLISECONDS);
     watchingProvider = new QemuProvider(qemuConfig);
     try {
@@ -354,7 +354,8 @@ public class PeapodController {
   }
 
   /** The actual state read now, and kept as the cache that resyncs plan against. */
-  private ActualState freshActual() {
+  private ActualState freshActual(String why) {
+    metrics.actualRead(why);
     long generation = providerEvents.get();
     Instant readAt = clock.instant();
     try (Engine engine = openEngine("peapod serve")) {
@@ -375,13 +376,13 @@ public class PeapodController {
         && cached.readAt().plus(config.driftInterval()).isAfter(clock.instant())) {
       return cached.actual();
     }
-    return freshActual();
+    return freshActual("sync");
   }
 
-  private void checkDrift() {
+  private void checkDrift(String why) {
     try {
       lastDriftCheck = clock.instant();
-      ActualState actual = freshActual();
+      ActualState actual = freshActual(why);
       metrics.pods(actual);
       planSources(actual);
     } catch (RuntimeException e) {
@@ -395,6 +396,7 @@ public class PeapodController {
    */
   private void onProviderEvent(ProviderEvent event) {
     providerEvents.incrementAndGet();
+    metrics.providerEvent(event.kind().name().toLowerCase(java.util.Locale.ROOT));
     if (event.kind() == ProviderEvent.Kind.VM_ENDED) {
       LOG.debugf("pod %s: its VM ended", event.pod());
     }
@@ -406,7 +408,7 @@ public class PeapodController {
     try {
       timers.schedule(() -> {
         driftQueued.set(false);
-        checkDrift();
+        checkDrift("event");
       }, delay, TimeUnit.MILLISECONDS);
     } catch (java.util.concurrent.RejectedExecutionException e) {
       driftQueued.set(false); // shutting down
@@ -555,7 +557,7 @@ public class PeapodController {
             + source.config().progressDeadline().toSeconds() + " s: " + gate.problem();
         if (source.rollBack(why)) {
           events.warning("RolledBack", "source", source.name(), source.status().condition("Ready").message());
-          planSources(freshActual());
+          planSources(freshActual("rollback"));
         } else {
           events.warning("Unhealthy", "pod", pod, why + "; no earlier revision to go back to");
         }

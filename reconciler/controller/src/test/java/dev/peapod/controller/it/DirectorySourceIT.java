@@ -123,6 +123,12 @@ class DirectorySourceIT {
       String now = bootId("web");
       return now != null && !now.equals(before);
     });
+    // Found through the VM's lifeline, not by the periodic re-read (10 minutes apart in these tests).
+    String metrics = given().get("/q/metrics").then().statusCode(200).extract().asString();
+    assertTrue(metrics.lines().anyMatch(l -> l.startsWith("peapod_provider_events_total{kind=\"vm_ended\"}")),
+        "the controller heard the VM end");
+    assertTrue(metrics.lines().anyMatch(l -> l.startsWith("peapod_actual_reads_total{trigger=\"event\"}")),
+        "an event brought a drift check");
   }
 
   @Test
