@@ -87,7 +87,11 @@ class ConfigWatchesTest {
     // Missing at first: the watch is there all the same, and sees it come.
     assertTrue(watches.forPass("prod/web").find(Kind.CONFIG_MAP, "prod", "web-config").isEmpty());
     watches.forPass("prod/other").find(Kind.SECRET, "prod", "db");
-    queued.clear();
+    // The watches start asynchronously and may report their first list (queueing their own
+    // PeaPod) after find() returned: wait until they are quiet, so that what follows is ours.
+    while (queued.poll(500, TimeUnit.MILLISECONDS) != null) {
+      // settling
+    }
     client.configMaps().inNamespace("prod").resource(new ConfigMapBuilder().withNewMetadata().withName("web-config")
         .endMetadata().withData(Map.of("greeting", "hello")).build()).create();
     assertEquals("prod/web", queued.poll(10, TimeUnit.SECONDS));
