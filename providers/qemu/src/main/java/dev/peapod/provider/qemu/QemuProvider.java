@@ -47,7 +47,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
@@ -84,7 +83,6 @@ public final class QemuProvider implements Provider {
   private final VmHandOver handOvers;
   private final VmTemplates templates;
   private final Map<String, Object> locks = new ConcurrentHashMap<>();
-  private final AtomicLong execCounter = new AtomicLong();
 
   public QemuProvider(QemuConfig config) {
     this.config = config;
@@ -399,8 +397,7 @@ public final class QemuProvider implements Provider {
     PodDirectory dir = existing(pod);
     requireContainer(pod, readPod(dir).spec(), spec.container());
     runningVm(dir, "exec needs a running VM");
-    // '.' cannot occur in a container name, so an exec id never collides with a main process's id.
-    String process = "exec." + ProcessHandle.current().pid() + "." + execCounter.incrementAndGet();
+    String process = ExecIds.next();
     try {
       GuestConnection guest = channels.get(pod, dir.vmFiles(), PodVm.REQUEST_TIMEOUT);
       return GuestExecSession.start(guest, process, spec, PodVm.REQUEST_TIMEOUT);
