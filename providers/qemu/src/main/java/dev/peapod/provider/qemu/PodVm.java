@@ -49,7 +49,9 @@ final class PodVm {
   private final QemuCommandLine commandLine;
   private final AcceleratorProbe accelerators;
   private final GuestChannels channels;
-  private final VmTemplates templates;
+  private final TemplateCatalogue templates;
+  private final TemplateBuilds templateBuilds;
+  private final TemplateRestore restore;
   private final PasstNetwork network;
   private final LogWriters logWriters;
   /** How {@link VmRecord#boot()} starts for a VM restored from a template. */
@@ -63,7 +65,7 @@ final class PodVm {
   private static final Duration RESTORE_TIMEOUT = Duration.ofSeconds(15);
 
   PodVm(QemuConfig config, QemuCommandLine commandLine, AcceleratorProbe accelerators, GuestChannels channels,
-      VmTemplates templates) {
+      TemplateCatalogue templates, TemplateBuilds templateBuilds, TemplateRestore restore) {
     this.network = new PasstNetwork("passt");
     this.logWriters = new LogWriters("rotatelogs", dev.peapod.provider.qemu.logs.LogLimits.fromEnvironment());
     this.config = config;
@@ -71,6 +73,8 @@ final class PodVm {
     this.accelerators = accelerators;
     this.channels = channels;
     this.templates = templates;
+    this.templateBuilds = templateBuilds;
+    this.restore = restore;
   }
 
   /**
@@ -92,9 +96,9 @@ final class PodVm {
     } catch (IOException e) {
       throw new ProviderException(pod, null, "cannot prepare the image share " + share.dir() + ": " + e, e);
     }
-    VmTemplates.Shape shape = new VmTemplates.Shape(kernel, config.initrd(), spec.vm().vcpus(),
+    VmShape shape = new VmShape(kernel, config.initrd(), spec.vm().vcpus(),
         spec.vm().memoryMiB(), accelerator);
-    Optional<VmTemplates.Template> template = templates.find(pod, shape, !hostShares.isEmpty());
+    Optional<Template> template = templates.find(pod, shape, !hostShares.isEmpty());
     if (template.isPresent()) {
       // Every image through the share: the template has no block devices.
       VmDefinition definition = new VmDefinition(pod, kernel, config.initrd(), spec.vm().vcpus(),
@@ -109,7 +113,7 @@ final class PodVm {
         spec.vm().memoryMiB(), accelerator, files, images, spec.ports(), true, share.dir(), hostShares);
     VmRecord record = startIn(dir, spec, bootCold(dir, spec, definition));
     if (hostShares.isEmpty()) {
-      templates.prepareLater(shape);
+      templateBuilds.prepareLater(shape);
     }
     return record;
   }
@@ -153,15 +157,15 @@ final class PodVm {
    * restored guest did not answer, is discarded (the next cold boot makes it again).
    */
   private Optional<Started> restore(PodDirectory dir, PodSpec spec, VmDefinition definition,
-      VmTemplates.Template template) {
+      Template template) {
     String pod = definition.name();
     killOrphan(dir);
     prepareLogs(definition);
     Instant t0 = Instant.now();
-    VmTemplates.Restored restored;
+    TemplateRestore.Restored restored;
     try {
-      restored = templates.launchRestored(template, definition);
-    } catch (VmTemplates.RestoreException | VmLaunchException e) {
+      restored = restore.launch(template, definition);
+    } catch (TemplateRestore.RestoreException | VmLaunchException e) {
       LOG.log(System.Logger.Level.WARNING, "pod " + pod + ": booting cold: template " + template.key()
           + " could not be restored: " + e.getMessage());
       templates.discard(template, e.getMessage());

@@ -52,7 +52,7 @@ import java.util.OptionalLong;
  *       cannot rotate it (see {@link LogWriters}).
  *   <li>Template VMs and VMs restored from them back RAM with a shared file
  *       instead of a memfd, and a restored VM waits with {@code -incoming
- *       defer}: see {@link GuestRam} and {@link VmTemplates}.
+ *       defer}: see {@link GuestRam} and {@link TemplateCatalogue}.
  *   <li>virtio-9p rather than virtio-fs for the image share and hostPath
  *       volumes: virtio-fs needs a virtiofsd per share and guest RAM in shared
  *       memory; 9p is built into QEMU. hostPath shares use {@code security_model=mapped-xattr},
@@ -69,7 +69,7 @@ public final class QemuCommandLine {
    * start no other program. That needs QEMU in the foreground ({@link QemuProcess#launch}; QEMU 7.2
    * installs the filter before {@code -daemonize} would fork) and template state migrated through
    * a socket the host reads and writes rather than {@code exec:}, a shell QEMU spawns ({@link
-   * VmTemplates}).
+   * TemplateCatalogue}).
    */
   static final String SANDBOX = "on,obsolete=deny,resourcecontrol=deny,elevateprivileges=deny,spawn=deny";
 
@@ -89,6 +89,18 @@ public final class QemuCommandLine {
     this.qemuBinary = qemuBinary;
     this.tbSizeMiB = tbSizeMiB;
     this.tscKhz = tscKhz;
+  }
+
+  public String qemuBinary() {
+    return qemuBinary;
+  }
+
+  public int tbSizeMiB() {
+    return tbSizeMiB;
+  }
+
+  public OptionalLong tscKhz() {
+    return tscKhz;
   }
 
   public List<String> argv(VmDefinition vm) {

@@ -23,7 +23,7 @@ import java.util.Properties;
  * @param bootTimeout how long a boot may take until the guest answers HELLO
  * @param probeTimeout how long the KVM probe boot may take before KVM counts as unusable
  * @param templates whether pod VMs start from a template VM when they can (see
- *     {@link VmTemplates}); off: every VM boots cold
+ *     {@link TemplateCatalogue}); off: every VM boots cold
  * @param kvmDevice where the accelerator probe looks for KVM ({@link #DEFAULT_KVM_DEVICE});
  *     tests name a path that does not exist to be a host without KVM
  */

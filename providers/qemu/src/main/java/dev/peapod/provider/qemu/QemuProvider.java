@@ -81,7 +81,7 @@ public final class QemuProvider implements Provider {
   private final GuestChannels channels = new GuestChannels();
   private final PodVm vms;
   private final VmHandOver handOvers;
-  private final VmTemplates templates;
+  private final TemplateBuilds templateBuilds;
   private final Map<String, Object> locks = new ConcurrentHashMap<>();
 
   public QemuProvider(QemuConfig config) {
@@ -97,10 +97,12 @@ public final class QemuProvider implements Provider {
         state.acceleratorCache(),
         AcceleratorProbe.keyFor(HostInfo.bootId(), config.qemuBinary(), config.kernel(), config.initrd()),
         config.probeTimeout());
-    this.templates = new VmTemplates(config.templates(), config.qemuBinary(), config.tbSizeMiB(), tscKhz,
-        state.root().resolve("templates"), new TemplateRam(TEMPLATE_RAMFS, Path.of("/dev/shm")),
-        config.bootTimeout());
-    this.vms = new PodVm(config, commandLine, probe, channels, templates);
+    TemplateRam ram = new TemplateRam(TEMPLATE_RAMFS, Path.of("/dev/shm"));
+    TemplateCatalogue templates = new TemplateCatalogue(config.templates(), commandLine,
+        state.root().resolve("templates"), ram);
+    this.templateBuilds = new TemplateBuilds(templates, commandLine, config.bootTimeout());
+    this.vms = new PodVm(config, commandLine, probe, channels, templates, templateBuilds,
+        new TemplateRestore(commandLine, ram));
     this.handOvers = new VmHandOver(state, channels);
   }
 
@@ -438,7 +440,7 @@ public final class QemuProvider implements Provider {
 
   /**
    * Closes this instance's guest connections; the VMs keep running, and so do template VM
-   * builders (separate processes, see {@link VmTemplates}): closing never waits for them.
+   * builders (separate processes, see {@link TemplateBuilds}): closing never waits for them.
    */
   @Override
   public void close() {
@@ -451,7 +453,7 @@ public final class QemuProvider implements Provider {
    * For benchmarks and tests that want the next start restored; nothing in a start waits.
    */
   public boolean awaitTemplates(Duration timeout) throws InterruptedException {
-    return templates.awaitBuilds(timeout);
+    return templateBuilds.awaitBuilds(timeout);
   }
 
   // ---- status

@@ -26,7 +26,7 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The template builder process: {@code main} makes one template VM (see {@link
- * VmTemplates#build}) and exits, so that the process whose cold boot asked for the
+ * TemplateMaker#build}) and exits, so that the process whose cold boot asked for the
  * template (the CLI, typically) can exit at once instead of waiting 4-7 s for it.
  *
  * <p>{@link #launch} starts it detached: the same java binary, the jars this class and its
@@ -74,7 +74,7 @@ final class TemplateBuilder {
    * @param shape the VM shape
    */
   record Request(Path root, String key, String qemuBinary, int tbSizeMiB, OptionalLong tscKhz,
-      Duration bootTimeout, VmTemplates.Shape shape) {
+      Duration bootTimeout, VmShape shape) {
 
     /** The arguments of {@link #main}: {@code name=value}, readable in {@code ps}. */
     List<String> toArgs() {
@@ -110,7 +110,7 @@ final class TemplateBuilder {
       OptionalLong tsc = required(args, "tsc-khz").equals("unknown") ? OptionalLong.empty()
           : OptionalLong.of(number(args, "tsc-khz"));
       return new Request(root, key, qemu, tbSize, tsc, Duration.ofMillis(number(args, "boot-timeout-ms")),
-          new VmTemplates.Shape(Path.of(required(args, "kernel")), Path.of(required(args, "initrd")),
+          new VmShape(Path.of(required(args, "kernel")), Path.of(required(args, "initrd")),
               number(args, "vcpus"), number(args, "memory-mib"), Accelerator.parse(required(args, "accelerator"))));
     }
 
@@ -141,14 +141,15 @@ final class TemplateBuilder {
     try {
       Request request = Request.parse(args);
       // The builder restores nothing, so the RAM that restores share is never touched here.
-      VmTemplates templates = new VmTemplates(true, request.qemuBinary(), request.tbSizeMiB(), request.tscKhz(),
-          request.root(), new TemplateRam(QemuProvider.TEMPLATE_RAMFS, Path.of("/dev/shm")), request.bootTimeout());
+      QemuCommandLine commandLine = new QemuCommandLine(request.qemuBinary(), request.tbSizeMiB(), request.tscKhz());
+      TemplateCatalogue templates = new TemplateCatalogue(true, commandLine, request.root(),
+          new TemplateRam(QemuProvider.TEMPLATE_RAMFS, Path.of("/dev/shm")));
       String key = templates.key(request.shape());
       if (!key.equals(request.key())) {
         throw new IllegalArgumentException("these inputs give template key " + key + ", not " + request.key()
             + " (kernel or initrd changed since the build was asked for?)");
       }
-      templates.build(request.shape(), TemplateBuilder::say);
+      new TemplateMaker(templates, commandLine, request.bootTimeout()).build(request.shape(), TemplateBuilder::say);
       status = 0;
     } catch (IllegalArgumentException e) {
       say("template builder: " + e.getMessage());

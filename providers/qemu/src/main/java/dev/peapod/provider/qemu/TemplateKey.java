@@ -15,7 +15,7 @@ import java.util.List;
  * initramfs (resolved path, size, mtime, inode: a rebuild changes them without hashing
  * megabytes on every start), and the template's whole QEMU command line with per-VM paths
  * replaced by placeholders (machine, devices, kernel command line, TCG buffer, vcpus, memory,
- * accelerator: KVM state is not TCG state), plus {@link VmTemplates#FORMAT}.
+ * accelerator: KVM state is not TCG state), plus {@link TemplateCatalogue#FORMAT}.
  */
 final class TemplateKey {
 
@@ -23,7 +23,7 @@ final class TemplateKey {
 
   /** 16 hex digits of a SHA-256 over the inputs. */
   static String of(String qemuBinary, Path kernel, Path initrd, List<String> templateArgv) {
-    StringBuilder in = new StringBuilder(VmTemplates.FORMAT).append('\n');
+    StringBuilder in = new StringBuilder(TemplateCatalogue.FORMAT).append('\n');
     in.append("qemu ").append(identity(resolveBinary(qemuBinary))).append('\n');
     in.append("kernel ").append(identity(kernel)).append('\n');
     in.append("initrd ").append(identity(initrd)).append('\n');

@@ -95,7 +95,7 @@ final class TemplateRam {
    * The RAM for a VM restored from {@code template}: the shared ramfs file when there is a
    * ramfs, else a fresh copy. Call {@link #launched} once QEMU has mapped it.
    */
-  GuestRam prepare(VmTemplates.Template template) throws IOException {
+  GuestRam prepare(Template template) throws IOException {
     if (sharedAvailable()) {
       try (Exclusive held = exclusive()) {
         Path shared = sharedFile(template);
@@ -187,14 +187,14 @@ final class TemplateRam {
   private static boolean stillCurrent(String base, Path origin) {
     try {
       Path templateDir = Path.of(Files.readString(origin, StandardCharsets.UTF_8).trim());
-      return base.equals(name(new VmTemplates.Template(templateDir.getFileName().toString(), templateDir)));
+      return base.equals(name(new Template(templateDir.getFileName().toString(), templateDir)));
     } catch (IOException | RuntimeException e) {
       return false; // unreadable, or its template is gone: nothing can use it any more
     }
   }
 
   /** The template's RAM on the ramfs, copied there by the first restore that needs it. */
-  private Path sharedFile(VmTemplates.Template template) throws IOException {
+  private Path sharedFile(Template template) throws IOException {
     String base = name(template);
     Path ram = sharedDir.resolve(base + RAM);
     if (Files.isRegularFile(ram)) {
@@ -238,7 +238,7 @@ final class TemplateRam {
   }
 
   /** A name that changes whenever the template's directory, its state or its RAM file does. */
-  private static String name(VmTemplates.Template template) throws IOException {
+  private static String name(Template template) throws IOException {
     String identity = template.dir().toAbsolutePath() + "\n" + identity(template.state()) + identity(template.ram());
     try {
       byte[] digest = MessageDigest.getInstance("SHA-256").digest(identity.getBytes(StandardCharsets.UTF_8));

@@ -29,7 +29,7 @@ class TemplateRamTest {
   Path dir;
   private Path ramfs;
   private Path shm;
-  private VmTemplates.Template template;
+  private Template template;
 
   @BeforeEach
   void setUp() throws Exception {
@@ -47,7 +47,7 @@ class TemplateRamTest {
   }
 
   /** A template directory with a sparse 64 MiB RAM file holding {@code marker} at two offsets. */
-  private VmTemplates.Template template(String key, int marker) throws IOException {
+  private Template template(String key, int marker) throws IOException {
     Path t = Files.createDirectories(dir.resolve("templates").resolve(key));
     try (RandomAccessFile ram = new RandomAccessFile(t.resolve("ram").toFile(), "rw")) {
       ram.setLength(64L << 20);
@@ -57,7 +57,7 @@ class TemplateRamTest {
       ram.write(("page two " + marker).getBytes(StandardCharsets.UTF_8));
     }
     Files.writeString(t.resolve("state"), "QEVM " + marker);
-    return new VmTemplates.Template(key, t);
+    return new Template(key, t);
   }
 
   private List<String> ramfsFiles() throws IOException {
@@ -99,7 +99,7 @@ class TemplateRamTest {
   void aRebuiltTemplateGetsANewFileAndTheOldOneIsSwept() throws Exception {
     TemplateRam ram = new TemplateRam(ramfs, shm);
     Path old = ram.prepare(template).file();
-    VmTemplates.Template rebuilt = template("t1", 2);
+    Template rebuilt = template("t1", 2);
     Files.setLastModifiedTime(rebuilt.state(), FileTime.fromMillis(Files.getLastModifiedTime(rebuilt.state())
         .toMillis() + 5_000));
     Path fresh = ram.prepare(rebuilt).file();
@@ -112,7 +112,7 @@ class TemplateRamTest {
   void filesOfDeletedTemplatesAndHalfMadeCopiesAreSwept() throws Exception {
     TemplateRam ram = new TemplateRam(ramfs, shm);
     ram.prepare(template);
-    VmTemplates.Template other = template("t2", 3);
+    Template other = template("t2", 3);
     ram.prepare(other);
     Files.writeString(ramfs.resolve("t9-0011223344556677.partial"), "killed half way");
     Files.writeString(ramfs.resolve("t8-0011223344556677.origin"), dir.resolve("templates/t8") + "\n");
@@ -136,7 +136,7 @@ class TemplateRamTest {
     }
     Path reused = ram.prepare(template).file(); // t1 (setUp), then k0 used again:
     Thread.sleep(20);
-    assertEquals(files.get(0), ram.prepare(new VmTemplates.Template("k0", dir.resolve("templates/k0"))).file());
+    assertEquals(files.get(0), ram.prepare(new Template("k0", dir.resolve("templates/k0"))).file());
     Thread.sleep(20);
     Path newest = ram.prepare(template("k9", 9)).file();
 

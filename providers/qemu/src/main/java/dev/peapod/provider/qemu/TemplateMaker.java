@@ -1,0 +1,151 @@
+package dev.peapod.provider.qemu;
+
+import dev.peapod.provider.qemu.guest.GuestConnection;
+import dev.peapod.provider.qemu.guest.GuestListener;
+import dev.peapod.provider.qemu.qmp.QmpClient;
+import dev.peapod.provider.qemu.runtime.HostProcess;
+import dev.peapod.provider.qemu.runtime.VmFiles;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.function.Consumer;
+
+/**
+ * Makes one template VM in this process (the {@link TemplateBuilder} process runs it): a cold
+ * boot to READY, {@link #SETTLE}, the device state saved ({@link MigrationStream}), the directory
+ * published.
+ *
+ * <p>Makers of the same key exclude each other with a {@link FileLock} on {@code <key>.lock},
+ * held for the whole build: the second one finds it taken and returns. It is a kernel record
+ * lock (fcntl), released when its holder dies however it dies, so a builder killed half way
+ * leaves no stale lock: the next one gets it at once. The file holds the holder's pid, for
+ * people and tests; only the lock says whether a builder runs. A maker works in {@code
+ * <key>.new/} and renames it to {@code <key>/} only once {@code state} and {@code ram} are
+ * complete, so a killed builder leaves nothing a restore would use; the next maker kills the
+ * template QEMU it left running and deletes the directory. A failed build leaves {@code
+ * <key>.failed} (see {@link TemplateBuilds#FAILED_BACKOFF}).
+ */
+final class TemplateMaker {
+
+  /**
+   * How long the template guest idles after READY before it is saved: free page reporting
+   * runs 2 s after pages are freed, and what it returns is not in the template's RAM file.
+   */
+  private static final Duration SETTLE = Duration.ofMillis(2500);
+
+  private final TemplateCatalogue catalogue;
+  private final QemuCommandLine commandLine;
+  private final Duration bootTimeout;
+
+  TemplateMaker(TemplateCatalogue catalogue, QemuCommandLine commandLine, Duration bootTimeout) {
+    this.catalogue = catalogue;
+    this.commandLine = commandLine;
+    this.bootTimeout = bootTimeout;
+  }
+
+  /**
+   * Makes the template for {@code shape} now, in this process, unless it exists or another
+   * builder holds its lock; returns whether it made it. A failure leaves {@code <key>.failed}.
+   * What it does goes to {@code say}, one line each, not to a logger: the builder's output is
+   * its log file whatever logging backend its classpath brings (the CLI's jar brings JBoss
+   * LogManager, which would swallow it).
+   */
+  boolean build(VmShape shape, Consumer<String> say) throws IOException {
+    String key = catalogue.key(shape);
+    Path root = catalogue.root();
+    Path dir = root.resolve(key);
+    Files.createDirectories(root);
+    try (FileChannel lockFile = FileChannel.open(catalogue.lockFile(key), StandardOpenOption.CREATE,
+        StandardOpenOption.WRITE); FileLock lock = TemplateCatalogue.tryLock(lockFile)) {
+      if (lock == null) {
+        say.accept("template VM " + key + " is being made by another builder");
+        return false;
+      }
+      if (TemplateCatalogue.complete(dir)) {
+        say.accept("template VM " + key + " exists");
+        return false;
+      }
+      lockFile.truncate(0).write(ByteBuffer.wrap((ProcessHandle.current().pid() + "\n")
+          .getBytes(StandardCharsets.US_ASCII)));
+      try {
+        make(shape, key, dir, say);
+        Files.deleteIfExists(catalogue.failedFile(key));
+        return true;
+      } catch (IOException | RuntimeException e) {
+        Files.writeString(catalogue.failedFile(key), Instant.now() + " " + e + "\n", StandardCharsets.UTF_8);
+        throw e;
+      }
+    }
+  }
+
+  private void make(VmShape shape, String key, Path dir, Consumer<String> say) throws IOException {
+    Instant t0 = Instant.now();
+    Path root = catalogue.root();
+    Path work = root.resolve(key + ".new");
+    killLeftover(work, say);
+    TemplateCatalogue.deleteTree(work);
+    TemplateCatalogue.deleteTree(dir); // incomplete: a discard that did not finish
+    VmFiles files = new VmFiles(work);
+    Files.createDirectories(files.imageShare());
+    // QEMU would create the RAM file 0644; it keeps the mode of one that exists.
+    TemplateRam.createPrivateFile(work.resolve("ram"));
+    TemplateRam.createPrivateFile(work.resolve("state")); // written through the migration socket: kept 0600
+    VmDefinition vm = TemplateCatalogue.definition(shape, "template", files, GuestRam.template(work.resolve("ram")));
+    String marker = VmDefinition.commandLineMarker(vm.name());
+    QemuProcess process = null;
+    try {
+      process = QemuProcess.launch(commandLine.argv(vm), files);
+      GuestConnection.open(files.ctlSocket(), "template", GuestListener.NONE, bootTimeout).close();
+      Thread.sleep(SETTLE.toMillis());
+      try (QmpClient qmp = QmpClient.connect(files.qmpSocket(), MigrationStream.TIMEOUT)) {
+        MigrationStream.ignoreSharedRam(qmp);
+        MigrationStream.save(qmp, work.resolve("migrate.sock"), work.resolve("state"));
+        qmp.quit();
+      }
+      process.awaitExit(marker, Duration.ofSeconds(5));
+      Files.writeString(work.resolve("template.txt"), describe(shape), StandardCharsets.UTF_8);
+      TemplateCatalogue.move(work, dir);
+      TemplateCatalogue.prune(root, TemplateCatalogue.KEEP, say); // RAM restores share of what it deletes goes at the next restore
+      say.accept("made template VM " + key + " in "
+          + Duration.between(t0, Instant.now()).toMillis() + " ms (" + describe(shape).replace('\n', ' ') + ")");
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted while making template " + key, e);
+    } finally {
+      if (process != null) {
+        process.kill(marker, Duration.ofSeconds(5));
+      }
+      TemplateCatalogue.deleteTree(work);
+    }
+  }
+
+  /**
+   * Kills the template QEMU a builder left running when it was killed half way: a process whose
+   * command line has the template VM's marker and names that work directory.
+   */
+  private static void killLeftover(Path work, Consumer<String> say) {
+    // By command line rather than by pid file: a builder killed while QEMU was starting may
+    // leave the pid file empty or missing.
+    String marker = VmDefinition.commandLineMarker("template");
+    String dir = work + "/";
+    ProcessHandle.allProcesses()
+        .filter(p -> HostProcess.commandLine(p.pid()).map(cmd -> cmd.contains(marker) && cmd.contains(dir))
+            .orElse(false))
+        .forEach(p -> {
+          say.accept("killing template QEMU " + p.pid() + " left by an interrupted build");
+          p.destroyForcibly();
+        });
+  }
+
+  private static String describe(VmShape shape) {
+    return "kernel " + shape.kernel() + "\ninitrd " + shape.initrd() + "\nvcpus " + shape.vcpus()
+        + "\nmemory " + shape.memoryMiB() + " MiB\naccelerator " + shape.accelerator().id() + "\n";
+  }
+}

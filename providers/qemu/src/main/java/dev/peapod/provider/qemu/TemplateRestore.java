@@ -1,0 +1,81 @@
+package dev.peapod.provider.qemu;
+
+import dev.peapod.provider.qemu.qmp.QmpClient;
+import java.io.IOException;
+import java.time.Duration;
+
+/**
+ * Launches a VM from a template: maps the template's RAM (see {@link TemplateRam}: copy on write
+ * from one ramfs copy shared by all VMs of the template, or a copy of its own where there is no
+ * ramfs) and feeds QEMU the saved device state with {@code migrate-incoming}.
+ */
+final class TemplateRestore {
+
+  private static final System.Logger LOG = System.getLogger(TemplateRestore.class.getName());
+
+  /**
+   * A VM restored from a template and running.
+   *
+   * @param ram how its RAM is backed: a guest whose RAM maps the template's privately is told to
+   *     stop reporting free pages (see {@link TemplateRam})
+   */
+  record Restored(QemuProcess process, GuestRam ram) {}
+
+  /** Why a restore did not give a running VM; the caller boots cold instead. */
+  static final class RestoreException extends RuntimeException {
+    RestoreException(String message, Throwable cause) {
+      super(message, cause);
+    }
+  }
+
+  private final QemuCommandLine commandLine;
+  private final TemplateRam ram;
+
+  TemplateRestore(QemuCommandLine commandLine, TemplateRam ram) {
+    this.commandLine = commandLine;
+    this.ram = ram;
+  }
+
+  /**
+   * Launches QEMU for {@code vm} from {@code template} and waits until the restored guest
+   * runs. The caller connects, sends RESTORED and kills the VM if that fails.
+   *
+   * @throws RestoreException when the template cannot be used; the VM is gone then
+   */
+  Restored launch(Template template, VmDefinition vm) {
+    QemuProcess process = null;
+    String marker = VmDefinition.commandLineMarker(vm.name());
+    try {
+      long t0 = System.nanoTime();
+      GuestRam guestRam = ram.prepare(template);
+      long t1 = System.nanoTime();
+      try {
+        process = QemuProcess.launch(commandLine.argv(vm.withRam(guestRam)), vm.files());
+      } finally {
+        ram.launched(guestRam);
+      }
+      try (QmpClient qmp = QmpClient.connect(vm.files().qmpSocket(), MigrationStream.TIMEOUT)) {
+        MigrationStream.ignoreSharedRam(qmp);
+        MigrationStream.load(qmp, vm.files().dir().resolve("migrate.sock"), template.state());
+        String status = qmp.status();
+        if (!"running".equals(status)) {
+          throw new RestoreException("the restored VM is " + status + ", not running", null);
+        }
+      }
+      String took = String.format("VM %s: RAM (%s) ready in %d ms, QEMU set up in %d ms, running after %d ms",
+          vm.name(), guestRam.privateMapping() ? "shared, copy on write" : "copied", (t1 - t0) / 1_000_000,
+          Duration.between(process.launchedAt(), process.daemonizedAt()).toMillis(),
+          (System.nanoTime() - t0) / 1_000_000);
+      LOG.log(System.Logger.Level.DEBUG, took);
+      return new Restored(process, guestRam);
+    } catch (IOException | RuntimeException e) {
+      if (process != null) {
+        process.kill(marker, Duration.ofSeconds(5));
+      }
+      if (e instanceof RestoreException r) {
+        throw r;
+      }
+      throw new RestoreException(e.getMessage(), e);
+    }
+  }
+}
