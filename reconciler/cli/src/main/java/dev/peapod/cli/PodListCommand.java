@@ -107,8 +107,8 @@ public final class PodListCommand implements Runnable {
     return PodView.data(pod, null);
   }
 
-  /** How long the VM took to come up, and whether it booted cold or from a template VM. */
+  /** How long the VM took to come up, and whether it booted cold, from a template VM or came from the warm pool. */
   static String bootText(VmInfo vm) {
-    return HumanUnits.duration(vm.bootTime()) + (vm.boot().startsWith("restored") ? " template" : " cold");
+    return HumanUnits.duration(vm.bootTime()) + " " + vm.kind();
   }
 }

@@ -54,8 +54,6 @@ final class PodVm {
   private final TemplateRestore restore;
   private final PasstNetwork network;
   private final LogWriters logWriters;
-  /** How {@link VmRecord#boot()} starts for a VM restored from a template. */
-  static final String RESTORED = "restored from template";
   private static final java.security.SecureRandom RANDOM = new java.security.SecureRandom();
   /**
    * How long a restored guest may take to answer HELLO: it is running already (~0.1 s under
@@ -173,7 +171,7 @@ final class PodVm {
     }
     CrashPoint.reach("after-launch");
     QemuProcess process = restored.process();
-    VmRecord record = newRecord(process, definition, spec).withBoot(RESTORED + " " + template.key());
+    VmRecord record = newRecord(process, definition, spec).withBoot(dev.peapod.provider.VmInfo.RESTORED + " " + template.key());
     try {
       dir.writeVm(record);
       CrashPoint.reach("after-vm-record");

@@ -26,6 +26,8 @@ import java.util.Properties;
  *     {@link TemplateCatalogue}); off: every VM boots cold
  * @param kvmDevice where the accelerator probe looks for KVM ({@link #DEFAULT_KVM_DEVICE});
  *     tests name a path that does not exist to be a host without KVM
+ * @param warmPool how many VMs wait restored with no pod, per recently used shape (see {@link
+ *     WarmPool}); needs templates
  */
 public record QemuConfig(
     String qemuBinary,
@@ -37,7 +39,8 @@ public record QemuConfig(
     Duration bootTimeout,
     Duration probeTimeout,
     boolean templates,
-    Path kvmDevice) {
+    Path kvmDevice,
+    WarmPoolConfig warmPool) {
 
   public static final String DEFAULT_QEMU = "qemu-system-x86_64";
   /**
@@ -61,6 +64,7 @@ public record QemuConfig(
     stateDir = stateDir.toAbsolutePath().normalize();
     accelerator = accelerator == null ? Optional.empty() : accelerator;
     kvmDevice = kvmDevice == null ? DEFAULT_KVM_DEVICE : kvmDevice;
+    warmPool = warmPool == null ? WarmPoolConfig.DEFAULT : warmPool;
     if (tbSizeMiB < 1) {
       throw new IllegalArgumentException("tb-size must be at least 1 MiB, got " + tbSizeMiB);
     }
@@ -76,7 +80,10 @@ public record QemuConfig(
    * environment: {@code peapod.qemu}/PEAPOD_QEMU, {@code peapod.kernel}/PEAPOD_KERNEL,
    * {@code peapod.initrd}/PEAPOD_INITRD, {@code peapod.home}/PEAPOD_HOME,
    * {@code peapod.accel}/PEAPOD_ACCEL, {@code peapod.tbSize}/PEAPOD_TB_SIZE,
-   * {@code peapod.templates}/PEAPOD_TEMPLATES ({@code on}, the default, or {@code off}).
+   * {@code peapod.templates}/PEAPOD_TEMPLATES ({@code on}, the default, or {@code off}),
+   * {@code peapod.warmPool}/PEAPOD_WARM_POOL (VMs per shape, 0 = off),
+   * {@code peapod.warmPoolMemory}/PEAPOD_WARM_POOL_MEMORY (MiB of guest RAM in all pool VMs),
+   * {@code peapod.warmPoolIdle}/PEAPOD_WARM_POOL_IDLE (seconds a shape's pool waits after its last start).
    * Without PEAPOD_HOME the state lives in /var/lib/peapod for root, else in
    * ~/.local/share/peapod.
    */
@@ -95,7 +102,22 @@ public record QemuConfig(
         Duration.ofSeconds(60),
         Duration.ofSeconds(3),
         s.get("peapod.templates", "PEAPOD_TEMPLATES").map(QemuConfig::onOff).orElse(true),
-        DEFAULT_KVM_DEVICE);
+        DEFAULT_KVM_DEVICE,
+        new WarmPoolConfig(
+            s.get("peapod.warmPool", "PEAPOD_WARM_POOL").map(v -> number("PEAPOD_WARM_POOL", v))
+                .orElse(WarmPoolConfig.DEFAULT_PER_SHAPE),
+            s.get("peapod.warmPoolMemory", "PEAPOD_WARM_POOL_MEMORY").map(v -> number("PEAPOD_WARM_POOL_MEMORY", v))
+                .orElse(WarmPoolConfig.DEFAULT_MEMORY_MIB),
+            s.get("peapod.warmPoolIdle", "PEAPOD_WARM_POOL_IDLE")
+                .map(v -> Duration.ofSeconds(number("PEAPOD_WARM_POOL_IDLE", v))).orElse(WarmPoolConfig.DEFAULT_IDLE)));
+  }
+
+  private static int number(String name, String value) {
+    try {
+      return Integer.parseInt(value);
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException(name + " must be a whole number, got \"" + value + "\"");
+    }
   }
 
   private static boolean onOff(String value) {
@@ -108,32 +130,37 @@ public record QemuConfig(
 
   public QemuConfig withStateDir(Path dir) {
     return new QemuConfig(qemuBinary, kernel, initrd, dir, accelerator, tbSizeMiB, bootTimeout,
-        probeTimeout, templates, kvmDevice);
+        probeTimeout, templates, kvmDevice, warmPool);
   }
 
   public QemuConfig withKernel(Path newKernel) {
     return new QemuConfig(qemuBinary, newKernel, initrd, stateDir, accelerator, tbSizeMiB,
-        bootTimeout, probeTimeout, templates, kvmDevice);
+        bootTimeout, probeTimeout, templates, kvmDevice, warmPool);
   }
 
   public QemuConfig withAccelerator(Optional<Accelerator> accel) {
     return new QemuConfig(qemuBinary, kernel, initrd, stateDir, accel, tbSizeMiB, bootTimeout,
-        probeTimeout, templates, kvmDevice);
+        probeTimeout, templates, kvmDevice, warmPool);
   }
 
   public QemuConfig withBootTimeout(Duration timeout) {
     return new QemuConfig(qemuBinary, kernel, initrd, stateDir, accelerator, tbSizeMiB, timeout,
-        probeTimeout, templates, kvmDevice);
+        probeTimeout, templates, kvmDevice, warmPool);
   }
 
   public QemuConfig withKvmDevice(Path device) {
     return new QemuConfig(qemuBinary, kernel, initrd, stateDir, accelerator, tbSizeMiB, bootTimeout,
-        probeTimeout, templates, device);
+        probeTimeout, templates, device, warmPool);
   }
 
   public QemuConfig withTemplates(boolean on) {
     return new QemuConfig(qemuBinary, kernel, initrd, stateDir, accelerator, tbSizeMiB, bootTimeout,
-        probeTimeout, on, kvmDevice);
+        probeTimeout, on, kvmDevice, warmPool);
+  }
+
+  public QemuConfig withWarmPool(WarmPoolConfig pool) {
+    return new QemuConfig(qemuBinary, kernel, initrd, stateDir, accelerator, tbSizeMiB, bootTimeout,
+        probeTimeout, templates, kvmDevice, pool);
   }
 
   private static boolean isRoot() {

@@ -20,6 +20,21 @@ class QemuConfigTest {
     assertEquals(QemuConfig.DEFAULT_KERNEL, c.kernel());
     assertEquals(Optional.empty(), c.accelerator());
     assertEquals(32, c.tbSizeMiB());
+    assertEquals(WarmPoolConfig.DEFAULT, c.warmPool());
+    assertEquals(1, c.warmPool().perShape(), "an idle machine pays for one VM per shape");
+  }
+
+  @Test
+  void theWarmPoolIsSizedOrTurnedOff() {
+    QemuConfig c = QemuConfig.fromEnvironment(new Properties(), Map.of("PEAPOD_WARM_POOL", "3",
+        "PEAPOD_WARM_POOL_MEMORY", "512", "PEAPOD_WARM_POOL_IDLE", "60"), false);
+    assertEquals(new WarmPoolConfig(3, 512, java.time.Duration.ofSeconds(60)), c.warmPool());
+    Properties off = new Properties();
+    off.setProperty("peapod.warmPool", "0");
+    assertEquals(false, QemuConfig.fromEnvironment(off, Map.of("PEAPOD_WARM_POOL", "3"), false).warmPool().enabled());
+    IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+        () -> QemuConfig.fromEnvironment(new Properties(), Map.of("PEAPOD_WARM_POOL", "two"), false));
+    assertEquals("PEAPOD_WARM_POOL must be a whole number, got \"two\"", e.getMessage());
   }
 
   @Test

@@ -17,6 +17,16 @@ public interface ControllerConfig {
   /** {@code $PEAPOD_HOME}; default as for the CLI (/var/lib/peapod for root). */
   Optional<String> home();
 
+  /**
+   * Warm pool VMs per recently used VM shape ({@code peapod.warm-pool}, as {@code PEAPOD_WARM_POOL});
+   * 0 turns the pool off. While the controller runs it keeps the pool (see the QEMU provider's
+   * WarmPool).
+   */
+  Optional<Integer> warmPool();
+
+  /** MiB of guest RAM all warm pool VMs together may have ({@code PEAPOD_WARM_POOL_MEMORY}). */
+  Optional<Integer> warmPoolMemory();
+
   /** How many pods change at once. */
   @WithDefault("2")
   int workers();

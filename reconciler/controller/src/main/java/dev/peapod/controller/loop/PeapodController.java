@@ -125,6 +125,8 @@ public class PeapodController {
     Properties properties = new Properties();
     properties.putAll(System.getProperties());
     config.home().ifPresent(h -> properties.setProperty("peapod.home", h));
+    config.warmPool().ifPresent(n -> properties.setProperty("peapod.warmPool", Integer.toString(n)));
+    config.warmPoolMemory().ifPresent(m -> properties.setProperty("peapod.warmPoolMemory", Integer.toString(m)));
     qemuConfig = QemuConfig.fromEnvironment(properties, System.getenv(), isRoot());
     home = qemuConfig.stateDir();
     apiToken = ApiToken.loadOrCreate(home.resolve("api-token"));
