@@ -406,6 +406,7 @@ const char *pp_tag_name(uint16_t tag)
 	case PP_F_CAPS: return "CAPS";
 	case PP_F_NO_NEW_PRIVS: return "NO_NEW_PRIVS";
 	case PP_F_SECCOMP: return "SECCOMP";
+	case PP_F_SECCOMP_FILTER: return "SECCOMP_FILTER";
 	case PP_F_READONLY_ROOT: return "READONLY_ROOT";
 	case PP_F_RUN_AS_NON_ROOT: return "RUN_AS_NON_ROOT";
 	case PP_F_GROUP_ID: return "GROUP_ID";

@@ -24,6 +24,7 @@
 #include "loop.h"
 #include "mounts.h"
 #include "pod.h"
+#include "seccomp.h"
 #include "probe.h"
 #include "process.h"
 #include "util.h"
@@ -290,6 +291,7 @@ static void container_free(struct container *c)
 	strv_free(c->env);
 	free(c->cwd);
 	free(c->user);
+	free((void *)c->security.filter);
 	for (i = 0; i < c->n_mounts; i++) {
 		free(c->mounts[i].volume);
 		free(c->mounts[i].path);
@@ -346,8 +348,13 @@ static int check_add(const struct pp_request *r, struct result *res)
 		    r->cwd);
 	if (r->restart > PP_RESTART_ALWAYS)
 		BAD(EINVAL, "unknown restart policy %u", n, r->restart);
-	if (r->security.seccomp > PP_SECCOMP_UNCONFINED)
+	if (r->security.seccomp > PP_SECCOMP_FILTER)
 		BAD(EINVAL, "unknown seccomp profile %u", n, r->security.seccomp);
+	if ((r->security.seccomp == PP_SECCOMP_FILTER) != (r->security.filter != NULL))
+		BAD(EINVAL, "a seccomp program (SECCOMP_FILTER) goes with SECCOMP FILTER, and only with it", n);
+	if (r->security.filter && !seccomp_program_valid(r->security.filter_len))
+		BAD(EINVAL, "seccomp program of %u bytes: must be 1 to %u instructions of 8 bytes", n,
+		    r->security.filter_len, PP_MAX_FILTER_OPS);
 	if (r->n_mounts > MAX_MOUNTS)
 		BAD(EINVAL, "too many mounts (at most %d)", n, MAX_MOUNTS);
 	for (i = 0; i < r->n_mounts; i++) {
@@ -385,6 +392,12 @@ void container_add(const struct pp_request *r, struct result *res)
 	c->cwd = r->cwd ? xstrdup(r->cwd) : NULL;
 	c->user = r->user && *r->user ? xstrdup(r->user) : NULL;
 	c->security = r->security;
+	if (r->security.filter) { /* the request's payload goes away after this handler */
+		uint8_t *copy = xmalloc(r->security.filter_len);
+
+		memcpy(copy, r->security.filter, r->security.filter_len);
+		c->security.filter = copy;
+	}
 	c->mounts = xcalloc(r->n_mounts, sizeof(*c->mounts));
 	c->n_mounts = r->n_mounts;
 	for (i = 0; i < r->n_mounts; i++) {

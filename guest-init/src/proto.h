@@ -240,8 +240,16 @@
                                     together (pids.max of the pod cgroup, Kubernetes' pod-level
                                     limits.pids); absent or 0: no limit */
 
+/* Hardening (0x98-0x9F). ADD_CONTAINER: */
+#define PP_F_SECCOMP_FILTER 0x98 /* bytes: with SECCOMP = FILTER, the container's seccomp program
+                                    (a Localhost profile the host compiled): 1..PP_MAX_FILTER_OPS
+                                    classic BPF instructions of 8 bytes each, little-endian
+                                    struct sock_filter (u16 code, u8 jt, u8 jf, u32 k) */
+
 #define PP_SECCOMP_RUNTIME_DEFAULT 0u /* Docker's default profile (seccomp.c) */
 #define PP_SECCOMP_UNCONFINED 1u
+#define PP_SECCOMP_FILTER 2u /* the program in SECCOMP_FILTER; the kernel checks it as it loads */
+#define PP_MAX_FILTER_OPS 4096u /* the kernel's BPF_MAXINSNS */
 
 #define PP_F_CONTAINER_STATUS 0x30 /* group*: CONTAINER, STATE, PID, EXIT_CODE, SIGNAL, RESTARTS,
                                       IMAGE (the serial, or the IMAGE_FILE name) */

@@ -30,7 +30,7 @@ static enum kind tag_kind(uint16_t tag)
 	case PP_F_EVENT_SEQ: case PP_F_TIME_NS: case PP_F_SIZE_LIMIT: case PP_F_CAPS:
 	case PP_F_PIDS_MAX:
 		return K_U64;
-	case PP_F_DATA: case PP_F_ENTROPY:
+	case PP_F_DATA: case PP_F_ENTROPY: case PP_F_SECCOMP_FILTER:
 		return K_BYTES;
 	case PP_F_VOLUME: case PP_F_MOUNT: case PP_F_CONTAINER_STATUS:
 	case PP_F_PROBE: case PP_F_HOOK:
@@ -267,6 +267,10 @@ static void fill_scalar(struct pp_request *r, struct arena *a, const struct pp_f
 		r->entropy = f->value;
 		r->entropy_len = f->len;
 		break;
+	case PP_F_SECCOMP_FILTER:
+		r->security.filter = f->value;
+		r->security.filter_len = f->len;
+		return;
 	default:
 		return; /* a group-only tag (NAME, PATH ...) at the top level: ignored */
 	}

@@ -42,6 +42,10 @@ struct pp_security {
 	int has_caps, has_no_new_privs;
 	uint32_t group_ids[PP_MAX_GROUP_IDS];
 	size_t n_group_ids;
+	/* SECCOMP_FILTER: points into the payload while the request is
+	 * handled; container.c keeps its own copy. */
+	const uint8_t *filter;
+	uint32_t filter_len;
 };
 
 /* Every field any message may carry; which ones a message uses is up to its

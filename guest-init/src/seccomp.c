@@ -42,6 +42,7 @@
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 
+#include "proto.h"
 #include "seccomp.h"
 
 #if !defined(__x86_64__)
@@ -364,6 +365,41 @@ int seccomp_install(uint64_t caps)
 
 	if (n == 0)
 		return E2BIG;
+	fprog.len = (unsigned short)n;
+	fprog.filter = prog;
+	if (prctl(PR_SET_SECCOMP, 2 /* SECCOMP_MODE_FILTER */, &fprog, 0, 0) < 0)
+		return errno;
+	return 0;
+}
+
+int seccomp_program_valid(size_t len)
+{
+	return len > 0 && len % sizeof(struct bpf_op) == 0 &&
+	       len / sizeof(struct bpf_op) <= PP_MAX_FILTER_OPS;
+}
+
+/* The host's program is little-endian struct sock_filter, as x86_64 lays it
+ * out; it is copied field by field so no alignment is assumed. */
+int seccomp_install_program(const uint8_t *program, size_t len)
+{
+	static struct bpf_op prog[BPF_MAX_OPS];
+	struct {
+		unsigned short len;
+		struct bpf_op *filter;
+	} fprog;
+	size_t i, n = len / sizeof(struct bpf_op);
+
+	if (!seccomp_program_valid(len))
+		return EINVAL;
+	for (i = 0; i < n; i++) {
+		const uint8_t *p = program + i * 8;
+
+		prog[i].code = (uint16_t)(p[0] | p[1] << 8);
+		prog[i].jt = p[2];
+		prog[i].jf = p[3];
+		prog[i].k = (uint32_t)p[4] | (uint32_t)p[5] << 8 | (uint32_t)p[6] << 16 |
+			    (uint32_t)p[7] << 24;
+	}
 	fprog.len = (unsigned short)n;
 	fprog.filter = prog;
 	if (prctl(PR_SET_SECCOMP, 2 /* SECCOMP_MODE_FILTER */, &fprog, 0, 0) < 0)

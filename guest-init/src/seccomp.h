@@ -42,4 +42,13 @@ size_t seccomp_compile(uint64_t caps, struct bpf_op *out, size_t cap);
  * no_new_privs (or CAP_SYS_ADMIN). 0, or an errno. */
 int seccomp_install(uint64_t caps);
 
+/* A Localhost profile, compiled by the host (PP_F_SECCOMP_FILTER): whether
+ * `len` bytes can be such a program (whole instructions, 1 to
+ * PP_MAX_FILTER_OPS of them). The kernel checks the instructions. */
+int seccomp_program_valid(size_t len);
+
+/* Installs that program on the calling process, as seccomp_install does
+ * the default profile. 0, or an errno (EINVAL: the kernel refused it). */
+int seccomp_install_program(const uint8_t *program, size_t len);
+
 #endif

@@ -149,14 +149,19 @@ static void check_non_root(int rep, const struct proc_spec *s, const struct user
 		   podsec_pod_name(), s->container);
 }
 
-/* Installs the seccomp profile unless the container is Unconfined. */
+/* Installs the seccomp profile unless the container is Unconfined: its
+ * Localhost program, or the default profile for its capabilities. */
 static void confine_syscalls(int rep, const struct pp_security *sec)
 {
 	int rc;
 
 	if (sec && sec->seccomp == PP_SECCOMP_UNCONFINED)
 		return;
-	if ((rc = seccomp_install(secctx_caps(sec))) != 0)
+	if (sec && sec->seccomp == PP_SECCOMP_FILTER)
+		rc = seccomp_install_program(sec->filter, sec->filter_len);
+	else
+		rc = seccomp_install(secctx_caps(sec));
+	if (rc != 0)
 		child_fail(rep, rc, "cannot install the seccomp profile: %s", strerror(rc));
 }
 

@@ -8,7 +8,12 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <stdlib.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "privileges.h"
 #include "seccomp.h"
@@ -234,6 +239,61 @@ static void test_capabilities(void)
 	prog_len = seccomp_compile(def, prog, BPF_MAX_OPS);
 }
 
+/* One instruction in the host's wire layout (PP_F_SECCOMP_FILTER). */
+static void put_op(uint8_t *p, uint16_t code, uint8_t jt, uint8_t jf, uint32_t k)
+{
+	p[0] = (uint8_t)code;
+	p[1] = (uint8_t)(code >> 8);
+	p[2] = jt;
+	p[3] = jf;
+	p[4] = (uint8_t)k;
+	p[5] = (uint8_t)(k >> 8);
+	p[6] = (uint8_t)(k >> 16);
+	p[7] = (uint8_t)(k >> 24);
+}
+
+/* A Localhost program as the host sends it: its length is checked, and once
+ * installed (in a child) mkdir fails with EPERM while the rest works; a
+ * program the kernel refuses gives EINVAL instead of running unconfined. */
+static void test_host_program(void)
+{
+	uint8_t deny_mkdir[4 * 8], bad[1 * 8];
+	int status;
+	pid_t pid;
+
+	checks += 4;
+	if (seccomp_program_valid(0) || seccomp_program_valid(12) ||
+	    seccomp_program_valid((BPF_MAX_OPS + 1) * 8) || !seccomp_program_valid(BPF_MAX_OPS * 8)) {
+		failures++;
+		fprintf(stderr, "%s:%d: program lengths misjudged\n", __FILE__, __LINE__);
+	}
+	put_op(deny_mkdir, 0x20, 0, 0, 0);                      /* ld nr */
+	put_op(deny_mkdir + 8, 0x15, 0, 1, SYS_mkdir);          /* jeq mkdir */
+	put_op(deny_mkdir + 16, 0x06, 0, 0, SECCOMP_RET_ERRNO | EPERM);
+	put_op(deny_mkdir + 24, 0x06, 0, 0, SECCOMP_RET_ALLOW);
+	put_op(bad, 0x15, 9, 9, 0); /* jumps past the end, and no return */
+	pid = fork();
+	if (pid == 0) {
+		if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+			_exit(10);
+		if (seccomp_install_program(bad, sizeof(bad)) != EINVAL)
+			_exit(11);
+		if (seccomp_install_program(deny_mkdir, sizeof(deny_mkdir)) != 0)
+			_exit(12);
+		if (mkdir("/tmp/peapod-seccomp-test-never", 0700) == 0 || errno != EPERM)
+			_exit(13);
+		if (getpid() <= 0 || access("/", F_OK) != 0)
+			_exit(14);
+		_exit(0);
+	}
+	checks++;
+	if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		failures++;
+		fprintf(stderr, "%s:%d: host program child ended with status 0x%x\n", __FILE__, __LINE__,
+			status);
+	}
+}
+
 int main(void)
 {
 	test_compiles();
@@ -243,6 +303,7 @@ int main(void)
 	test_arguments();
 	test_outside_the_table();
 	test_capabilities();
+	test_host_program();
 	printf("seccomp tests: %d checks, %d failed (program: %zu instructions)\n", checks, failures,
 	       prog_len);
 	return failures ? 1 : 0;

@@ -92,6 +92,17 @@ static void test_restricted_container(void)
 	EXPECT_INT(secctx_no_new_privs(&r.security), 0);
 	EXPECT_INT(r.security.seccomp, PP_SECCOMP_UNCONFINED);
 	pp_request_free(&r);
+
+	/* A Localhost profile: the host's program travels as bytes. */
+	pp_buf_init(&b, buf, sizeof(buf));
+	pp_frame_begin(&b, PP_MSG_ADD_CONTAINER, 4);
+	pp_put_u32(&b, PP_F_SECCOMP, PP_SECCOMP_FILTER);
+	pp_put_bytes(&b, PP_F_SECCOMP_FILTER, "\x06\0\0\0\0\0\xff\x7f", 8); /* ret ALLOW */
+	EXPECT_INT(decode(&r, &b), 0);
+	EXPECT_INT(r.security.seccomp, PP_SECCOMP_FILTER);
+	EXPECT_INT(r.security.filter_len, 8);
+	EXPECT(r.security.filter && r.security.filter[0] == 0x06 && r.security.filter[7] == 0x7f);
+	pp_request_free(&r);
 }
 
 static void test_malformed(void)

@@ -1,5 +1,6 @@
 package dev.peapod.provider;
 
+import dev.peapod.provider.seccomp.SeccompProfile;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
@@ -21,6 +22,8 @@ import java.util.Set;
  *     {@code fsGroup})
  * @param groupsStrict only {@code groups}, not those /etc/group gives the user
  *     ({@code supplementalGroupsPolicy: Strict})
+ * @param localhostProfile with {@link Seccomp#LOCALHOST}: the profile the container runs under,
+ *     resolved for its capabilities; null otherwise
  */
 public record ContainerSecurity(
     Set<String> capabilities,
@@ -29,18 +32,27 @@ public record ContainerSecurity(
     boolean readOnlyRootFilesystem,
     boolean runAsNonRoot,
     List<Long> groups,
-    boolean groupsStrict) {
+    boolean groupsStrict,
+    SeccompProfile localhostProfile) {
 
   /** The runtimes' defaults, as guest-init applies them without a securityContext. */
   public static final ContainerSecurity DEFAULT = new ContainerSecurity(LinuxCapabilities.DEFAULT, true,
       Seccomp.RUNTIME_DEFAULT, false, false, List.of(), false);
+
+  /** Without a Localhost profile. */
+  public ContainerSecurity(Set<String> capabilities, boolean noNewPrivileges, Seccomp seccomp,
+      boolean readOnlyRootFilesystem, boolean runAsNonRoot, List<Long> groups, boolean groupsStrict) {
+    this(capabilities, noNewPrivileges, seccomp, readOnlyRootFilesystem, runAsNonRoot, groups, groupsStrict, null);
+  }
 
   /** Which system call filter a container runs under. */
   public enum Seccomp {
     /** Docker's default profile (what Kubernetes' RuntimeDefault names). */
     RUNTIME_DEFAULT,
     /** No filter. */
-    UNCONFINED
+    UNCONFINED,
+    /** A profile file from the host ({@link ContainerSecurity#localhostProfile}). */
+    LOCALHOST
   }
 
   public ContainerSecurity {
@@ -50,5 +62,8 @@ public record ContainerSecurity(
         .toList());
     Objects.requireNonNull(seccomp, "seccomp");
     groups = List.copyOf(groups == null ? List.of() : groups);
+    if ((seccomp == Seccomp.LOCALHOST) != (localhostProfile != null)) {
+      throw new IllegalArgumentException("a Localhost seccomp profile goes with seccomp LOCALHOST, and only with it");
+    }
   }
 }

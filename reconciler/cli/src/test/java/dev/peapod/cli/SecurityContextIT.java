@@ -144,8 +144,70 @@ class SecurityContextIT {
     assertEquals(0, rm.exitCode(), rm::toString);
   }
 
+  /**
+   * A Localhost profile from $PEAPOD_HOME/seccomp: the container whose profile denies mkdir with
+   * EPERM cannot make a directory (the main process and an exec alike), while everything else works
+   * and the other container, under RuntimeDefault, makes one; a malformed profile keeps the pod from
+   * running, with the profile's file:line:col.
+   */
+  @Test
+  void aLocalhostProfileThatDeniesMkdirMakesMkdirFailInsideWhileTheRestWorks() throws Exception {
+    Path profiles = Files.createDirectories(home.resolve("seccomp/profiles"));
+    Files.writeString(profiles.resolve("deny-mkdir.json"), """
+        {
+          "defaultAction": "SCMP_ACT_ALLOW",
+          "syscalls": [
+            {"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO", "errnoRet": 1}
+          ]
+        }
+        """);
+    Path file = home.resolve("localhost.yaml");
+    Files.writeString(file, """
+        apiVersion: v1
+        kind: Pod
+        metadata: {name: seccomp-local}
+        spec:
+          containers:
+          - name: denied
+            image: it/busybox:1
+            command: [sh, -c, "mkdir /tmp/from-main 2>/tmp/main.err; echo $? > /tmp/main.rc; exec sleep 100000"]
+            securityContext:
+              seccompProfile: {type: Localhost, localhostProfile: profiles/deny-mkdir.json}
+          - name: default
+            image: it/busybox:1
+            command: [sleep, "100000"]
+        """);
+    Result run = peapod.run("run", "-f", file.toString());
+    assertEquals(0, run.exitCode(), run::toString);
+    try {
+      assertEquals("1\nmkdir: can't create directory '/tmp/from-main': Operation not permitted\n",
+          exec("seccomp-local", "denied", "cat /tmp/main.rc /tmp/main.err"));
+      assertEquals("mkdir: can't create directory '/tmp/d': Operation not permitted\n1\nwritten\nSeccomp:\t2\n",
+          exec("seccomp-local", "denied", "mkdir /tmp/d 2>&1; echo $?; echo x > /tmp/f && rm /tmp/f && echo written;"
+              + " grep '^Seccomp:' /proc/self/status"));
+      assertEquals("made\n", exec("seccomp-local", "default", "mkdir /tmp/d && echo made"));
+    } finally {
+      Result rm = peapod.run("rm", "--force", "seccomp-local");
+      assertEquals(0, rm.exitCode(), rm::toString);
+    }
+
+    Files.writeString(profiles.resolve("deny-mkdir.json"), "{\"defaultAction\": \"SCMP_ACT_ALLOW\",\n"
+        + " \"syscalls\": [{\"names\": [\"mkdir\"], \"action\": \"SCMP_ACT_DENY\"}]}\n");
+    Result refused = peapod.run("run", "-f", file.toString());
+    assertEquals(1, refused.exitCode(), refused::toString);
+    assertTrue(refused.err().contains(profiles.resolve("deny-mkdir.json") + ":2:46: syscalls[0].action: unknown"
+        + " action \"SCMP_ACT_DENY\""), refused::toString);
+    assertTrue(refused.err().contains(file + ":"), refused::toString);
+    JsonNode ps = peapod.ps();
+    assertTrue(!ps.toString().contains("seccomp-local"), () -> "nothing was created: " + ps);
+  }
+
   private String exec(String container, String script) throws Exception {
-    Result r = peapod.run("exec", "restricted", "-c", container, "--", "sh", "-c", script);
+    return exec("restricted", container, script);
+  }
+
+  private String exec(String pod, String container, String script) throws Exception {
+    Result r = peapod.run("exec", pod, "-c", container, "--", "sh", "-c", script);
     assertEquals(0, r.exitCode(), r::toString);
     return r.out();
   }

@@ -104,9 +104,7 @@ class SecurityContextTest {
   @Test
   void whatAVmCannotHonourIsRefusedWithTheReason() {
     assertEquals(List.of(
-        "pods/web.yaml:7:28: spec.securityContext.seccompProfile.type: seccompProfile type Localhost is not"
-            + " supported by Peapod: the guest runs one compiled profile, Docker's default; use RuntimeDefault,"
-            + " or Unconfined",
+        "pods/web.yaml:7:57: spec.securityContext.seccompProfile.localhostProfile: must not contain '..'",
         "pods/web.yaml:8:22: spec.securityContext.sysctls[0].name: sysctl \"kernel.core_pattern\" is not"
             + " supported by Peapod: only namespaced sysctls (net.*, kernel.shm*, kernel.msg*, kernel.sem,"
             + " fs.mqueue.*) are set, since the others would change the kernel guest-init and every container"
@@ -123,13 +121,49 @@ class SecurityContextTest {
             + " Peapod (the guest kernel has no SELinux; containers are confined by capabilities, seccomp and"
             + " their VM)"),
         diagnostics(peapod(
-            "securityContext:", "  seccompProfile: {type: Localhost, localhostProfile: my.json}",
+            "securityContext:", "  seccompProfile: {type: Localhost, localhostProfile: ../my.json}",
             "  sysctls: [{name: kernel.core_pattern, value: \"|/bin/sh\"}]",
             C, "- name: a", "  image: a:1", "  securityContext:",
             "    procMount: Unmasked",
             "    appArmorProfile: {type: Localhost, localhostProfile: k8s-deny-write}",
             "    capabilities: {add: [NET_ADMIN, NET_FLY, cap_sys_time]}",
             "    seLinuxOptions: {level: \"s0:c123,c456\"}")));
+  }
+
+  @Test
+  void aLocalhostSeccompProfileIsKeptWithItsPathAndInheritedFromThePod() {
+    ParseResult parsed = ManifestParser.parse(Manifests.FILE, peapod(
+        "securityContext: {seccompProfile: {type: Localhost, localhostProfile: profiles/deny-mkdir.json}}",
+        C, "- name: a", "  image: a:1", "- name: b", "  image: b:1",
+        "  securityContext: {seccompProfile: {type: RuntimeDefault}}"));
+    assertTrue(parsed.isValid(), parsed.diagnostics().all()::toString);
+    PodManifest pod = parsed.manifests().get(0);
+    SecurityDecl a = pod.spec().containers().get(0).security();
+    assertEquals(SeccompType.LOCALHOST, a.seccomp());
+    assertEquals("profiles/deny-mkdir.json", a.localhostProfile());
+    assertEquals(SeccompType.RUNTIME_DEFAULT, pod.spec().containers().get(1).security().seccomp());
+    assertEquals("", pod.spec().containers().get(1).security().localhostProfile());
+  }
+
+  @Test
+  void aLocalhostProfileMustNameAPathBelowTheProfilesDirectory() {
+    assertEquals(List.of(
+        "pods/web.yaml:10:30: spec.containers[0].securityContext.seccompProfile.localhostProfile: must be set when"
+            + " seccomp type is Localhost",
+        "pods/web.yaml:14:59: spec.containers[1].securityContext.seccompProfile.localhostProfile: must be a"
+            + " relative path (to the host's seccomp profiles directory), not an absolute one",
+        "pods/web.yaml:18:59: spec.containers[2].securityContext.seccompProfile.localhostProfile: must not"
+            + " contain '..'",
+        "pods/web.yaml:22:60: spec.containers[3].securityContext.seccompProfile.localhostProfile: can only be"
+            + " set when type is Localhost"),
+        diagnostics(peapod(C, "- name: a", "  image: a:1", "  securityContext:",
+            "    seccompProfile: {type: Localhost}",
+            "- name: b", "  image: a:1", "  securityContext:",
+            "    seccompProfile: {type: Localhost, localhostProfile: /etc/shadow}",
+            "- name: c", "  image: a:1", "  securityContext:",
+            "    seccompProfile: {type: Localhost, localhostProfile: a/../../x.json}",
+            "- name: d", "  image: a:1", "  securityContext:",
+            "    seccompProfile: {type: Unconfined, localhostProfile: x.json}")));
   }
 
   @Test

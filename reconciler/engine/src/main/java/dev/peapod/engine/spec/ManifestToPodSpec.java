@@ -22,6 +22,7 @@ import dev.peapod.manifest.model.PodManifest;
 import dev.peapod.manifest.model.PortDecl;
 import dev.peapod.manifest.model.Quantity;
 import dev.peapod.manifest.model.RunAs;
+import dev.peapod.manifest.model.SecurityDecl;
 import dev.peapod.manifest.model.VmSettings;
 import dev.peapod.manifest.model.VolumeDecl;
 import dev.peapod.manifest.model.VolumeSource;
@@ -35,6 +36,7 @@ import dev.peapod.provider.RestartPolicy;
 import dev.peapod.provider.VmResources;
 import dev.peapod.provider.VolumeMount;
 import dev.peapod.provider.VolumeSpec;
+import dev.peapod.provider.seccomp.SeccompProfile;
 import java.math.RoundingMode;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -117,7 +119,43 @@ public final class ManifestToPodSpec {
     }
     HostCapacity.HOST.problem(spec.vm()).ifPresent(message ->
         problems.add(error(manifest, sizedAt(manifest), message)));
+    LocalhostSeccompProfiles profiles = seccompProfiles(hostPaths);
+    for (int i = 0; i < spec.initContainers().size(); i++) {
+      localhostProfile(manifest, "spec.initContainers[" + i + "]", spec.initContainers().get(i), profiles, problems);
+    }
+    for (int i = 0; i < spec.containers().size(); i++) {
+      localhostProfile(manifest, "spec.containers[" + i + "]", spec.containers().get(i), profiles, problems);
+    }
     return problems;
+  }
+
+  /** The host's seccomp profiles directory: $PEAPOD_HOME's (the parent of its volumes) or PEAPOD_SECCOMP_DIR. */
+  private static LocalhostSeccompProfiles seccompProfiles(HostPathAllowList hostPaths) {
+    return LocalhostSeccompProfiles.of(hostPaths.volumesRoot().getParent(), System.getenv());
+  }
+
+  /**
+   * The container's Localhost seccomp profile, loaded for its capabilities; null (and problems
+   * added: one at the manifest's field, then the profile file's own) when it has none or cannot run.
+   */
+  private static SeccompProfile localhostProfile(PodManifest manifest, String path, ContainerDecl decl,
+      LocalhostSeccompProfiles profiles, List<Diagnostic> problems) {
+    if (decl.security().seccomp() != SecurityDecl.SeccompType.LOCALHOST) {
+      return null;
+    }
+    LocalhostSeccompProfiles.Loaded loaded = profiles.load(decl.security().localhostProfile(),
+        SecurityContextSpec.capabilities(decl.security()));
+    if (loaded.profile().isPresent()) {
+      return loaded.profile().get();
+    }
+    String own = path + ".securityContext.seccompProfile";
+    String at = manifest.origin().positionOf(own).equals(manifest.origin().positionOf(path))
+        ? "spec.securityContext.seccompProfile.localhostProfile" : own + ".localhostProfile";
+    problems.add(error(manifest, at, "seccomp profile \"" + decl.security().localhostProfile() + "\" of container \""
+        + decl.name() + "\" cannot be used (" + profiles.directory().resolve(decl.security().localhostProfile())
+        .normalize() + "; see below)"));
+    problems.addAll(loaded.problems().errors());
+    return null;
   }
 
   /**
@@ -283,7 +321,8 @@ public final class ManifestToPodSpec {
     return new ContainerSpec(decl.name(), image.rootfs(), process.argv(), process.env(), process.workingDir(),
         user, restart, mounts).withStdio(new ContainerSpec.Stdio(decl.stdio().stdin(), decl.stdio().stdinOnce(),
         decl.stdio().tty())).withLifecycle(LifecycleSpecs.of(decl.lifecycle()))
-        .withSecurity(SecurityContextSpec.container(decl.security(), manifest.spec().security()));
+        .withSecurity(SecurityContextSpec.container(decl.security(), manifest.spec().security(),
+            localhostProfile(manifest, path, decl, seccompProfiles(hostPaths), problems)));
   }
 
   private static VolumeMount mount(MountDecl mount, boolean forcedReadOnly) {

@@ -5,6 +5,7 @@ import dev.peapod.manifest.model.SecurityDecl;
 import dev.peapod.provider.ContainerSecurity;
 import dev.peapod.provider.LinuxCapabilities;
 import dev.peapod.provider.PodSecurity;
+import dev.peapod.provider.seccomp.SeccompProfile;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -24,17 +25,29 @@ import java.util.Set;
 final class SecurityContextSpec {
   private SecurityContextSpec() {}
 
-  static ContainerSecurity container(SecurityDecl s, PodSecurityDecl pod) {
-    Set<String> caps = LinuxCapabilities.resolve(s.capabilitiesAdd(), s.capabilitiesDrop());
+  /** The capabilities root in the container holds (names without {@code CAP_}). */
+  static Set<String> capabilities(SecurityDecl s) {
+    return LinuxCapabilities.resolve(s.capabilitiesAdd(), s.capabilitiesDrop());
+  }
+
+  /**
+   * @param localhostProfile with seccomp type Localhost, the profile loaded for this container
+   *     ({@link LocalhostSeccompProfiles}); else null
+   */
+  static ContainerSecurity container(SecurityDecl s, PodSecurityDecl pod, SeccompProfile localhostProfile) {
+    Set<String> caps = capabilities(s);
     boolean sysAdminAdded = s.capabilitiesAdd().stream().anyMatch(
         c -> !LinuxCapabilities.isAll(c) && LinuxCapabilities.canonical(c).filter("SYS_ADMIN"::equals).isPresent());
     boolean noNewPrivileges = s.allowPrivilegeEscalation().map(allow -> !allow).orElse(!sysAdminAdded);
     List<Long> groups = new ArrayList<>(pod.supplementalGroups());
     pod.fsGroup().ifPresent(groups::add);
-    ContainerSecurity.Seccomp seccomp = s.seccomp() == SecurityDecl.SeccompType.UNCONFINED
-        ? ContainerSecurity.Seccomp.UNCONFINED : ContainerSecurity.Seccomp.RUNTIME_DEFAULT;
+    ContainerSecurity.Seccomp seccomp = switch (s.seccomp()) {
+      case UNCONFINED -> ContainerSecurity.Seccomp.UNCONFINED;
+      case LOCALHOST -> ContainerSecurity.Seccomp.LOCALHOST;
+      default -> ContainerSecurity.Seccomp.RUNTIME_DEFAULT;
+    };
     return new ContainerSecurity(caps, noNewPrivileges, seccomp, s.readOnlyRootFilesystem(), s.runAsNonRoot(),
-        groups, pod.strictGroups());
+        groups, pod.strictGroups(), seccomp == ContainerSecurity.Seccomp.LOCALHOST ? localhostProfile : null);
   }
 
   static PodSecurity pod(PodSecurityDecl pod) {

@@ -144,7 +144,9 @@ public final class CanonicalForm {
       out.put("readOnlyRootFilesystem", true);
     }
     if (s.seccomp() != SecurityDecl.SeccompType.RUNTIME_DEFAULT) {
-      out.put("seccompProfile", sorted("type", s.seccomp().manifestName()));
+      out.put("seccompProfile", s.seccomp() == SecurityDecl.SeccompType.LOCALHOST
+          ? sorted("type", s.seccomp().manifestName(), "localhostProfile", s.localhostProfile())
+          : sorted("type", s.seccomp().manifestName()));
     }
     return out;
   }

@@ -26,11 +26,12 @@ import java.util.regex.Pattern;
  *       unmasked), so one container could take guest-init and the rest of the pod over. Add the
  *       capabilities it needs instead.
  *   <li>{@code procMount: Unmasked}: the VM's /proc paths that runc masks stay masked.
- *   <li>{@code seccompProfile} and {@code appArmorProfile} of type {@code Localhost}: the guest loads
- *       one compiled seccomp profile and its kernel has no AppArmor; RuntimeDefault and Unconfined
- *       are accepted (for AppArmor, both mean "no AppArmor profile": the guest kernel has none, and the
+ *   <li>{@code appArmorProfile} of type {@code Localhost}: the guest kernel has no AppArmor;
+ *       RuntimeDefault and Unconfined are accepted (both mean "no AppArmor profile", and the
  *       annotation form {@code container.apparmor.security.beta.kubernetes.io/NAME} follows the same
- *       rule).
+ *       rule). A {@code seccompProfile} of type {@code Localhost} is accepted with Kubernetes' rule for
+ *       its {@code localhostProfile} (a relative path without {@code ..}); the engine reads the file
+ *       from the host's profiles directory.
  *   <li>sysctls outside the pod's own namespaces (Kubernetes' namespaced ones: {@code net.*},
  *       {@code kernel.shm*}, {@code kernel.msg*}, {@code kernel.sem}, {@code fs.mqueue.*}): the
  *       others would change the kernel guest-init runs on.
@@ -42,8 +43,6 @@ final class SecurityContexts {
   /** Kubernetes takes user and group ids in 0..2^31-1. */
   private static final long MAX_ID = Integer.MAX_VALUE;
 
-  private static final String LOCALHOST_SECCOMP = "seccompProfile type Localhost is not supported by"
-      + " Peapod: the guest runs one compiled profile, Docker's default; use RuntimeDefault, or Unconfined";
   private static final String LOCALHOST_APPARMOR = "AppArmor profiles are not loaded: the guest kernel has"
       + " no AppArmor (containers are confined by capabilities, seccomp and their VM); use RuntimeDefault"
       + " or Unconfined";
@@ -69,9 +68,14 @@ final class SecurityContexts {
       "WAKE_ALARM", "BLOCK_SUSPEND", "AUDIT_READ", "PERFMON", "BPF", "CHECKPOINT_RESTORE", "ALL");
 
   /** What a pod's securityContext gives each container before the container's own settings. */
-  record PodLevel(RunAs runAs, Optional<Boolean> runAsNonRoot, Optional<SeccompType> seccomp, PodSecurityDecl pod) {
+  record PodLevel(RunAs runAs, Optional<Boolean> runAsNonRoot, Optional<Seccomp> seccomp, PodSecurityDecl pod) {
     static final PodLevel NONE =
         new PodLevel(RunAs.IMAGE_DEFAULT, Optional.empty(), Optional.empty(), PodSecurityDecl.NONE);
+  }
+
+  /** A {@code seccompProfile}: its type, and with Localhost the profile's relative path. */
+  record Seccomp(SeccompType type, String localhostProfile) {
+    static final Seccomp RUNTIME_DEFAULT = new Seccomp(SeccompType.RUNTIME_DEFAULT, "");
   }
 
   /** One container's user and security settings, the pod's merged in. */
@@ -92,7 +96,7 @@ final class SecurityContexts {
     OptionalLong fsGroup = r.integer("fsGroup", 0, MAX_ID).map(OptionalLong::of).orElse(OptionalLong.empty());
     String changePolicy = r.choice("fsGroupChangePolicy", CHANGE_POLICIES).orElse("");
     Map<String, String> sysctls = sysctls(r);
-    Optional<SeccompType> seccomp = r.object("seccompProfile", Shapes.SECCOMP_PROFILE)
+    Optional<Seccomp> seccomp = r.object("seccompProfile", Shapes.SECCOMP_PROFILE)
         .flatMap(SecurityContexts::seccomp);
     r.object("appArmorProfile", Shapes.APPARMOR_PROFILE).ifPresent(SecurityContexts::appArmor);
     r.finish();
@@ -103,8 +107,9 @@ final class SecurityContexts {
   /** A container's {@code securityContext} (absent: {@code c} empty), over {@code pod}'s. */
   static ContainerLevel container(Optional<MapReader> context, PodLevel pod) {
     if (context.isEmpty()) {
+      Seccomp seccomp = pod.seccomp().orElse(Seccomp.RUNTIME_DEFAULT);
       return new ContainerLevel(pod.runAs(), new SecurityDecl(pod.runAsNonRoot().orElse(false), Optional.empty(),
-          List.of(), List.of(), false, pod.seccomp().orElse(SeccompType.RUNTIME_DEFAULT)));
+          List.of(), List.of(), false, seccomp.type(), seccomp.localhostProfile()));
     }
     MapReader c = context.get();
     RunAs own = runAs(c);
@@ -118,7 +123,7 @@ final class SecurityContexts {
       caps.finish();
     });
     boolean readOnly = c.bool("readOnlyRootFilesystem").orElse(false);
-    Optional<SeccompType> seccomp = c.object("seccompProfile", Shapes.SECCOMP_PROFILE)
+    Optional<Seccomp> seccomp = c.object("seccompProfile", Shapes.SECCOMP_PROFILE)
         .flatMap(SecurityContexts::seccomp);
     c.object("appArmorProfile", Shapes.APPARMOR_PROFILE).ifPresent(SecurityContexts::appArmor);
     if (c.bool("privileged").orElse(false)) {
@@ -141,9 +146,10 @@ final class SecurityContexts {
     c.finish();
     RunAs runAs = new RunAs(own.user().isEmpty() ? pod.runAs().user() : own.user(),
         own.group().isEmpty() ? pod.runAs().group() : own.group());
+    Seccomp profile = seccomp.or(pod::seccomp).orElse(Seccomp.RUNTIME_DEFAULT);
     return new ContainerLevel(runAs, new SecurityDecl(
         nonRoot.or(pod::runAsNonRoot).orElse(false), escalation, add, drop, readOnly,
-        seccomp.or(pod::seccomp).orElse(SeccompType.RUNTIME_DEFAULT)));
+        profile.type(), profile.localhostProfile()));
   }
 
   /**
@@ -163,11 +169,58 @@ final class SecurityContexts {
     }
   }
 
-  private static Optional<SeccompType> seccomp(MapReader p) {
-    Optional<String> type = profileType(p, LOCALHOST_SECCOMP);
+  /**
+   * A seccompProfile; with Localhost, {@code localhostProfile} is required and held to Kubernetes'
+   * rule (a path below the profiles directory: relative, no {@code ..} component), and to no control
+   * characters or backslashes, since it becomes a host path.
+   */
+  private static Optional<Seccomp> seccomp(MapReader p) {
+    Optional<String> type = profileType(p, null);
+    Optional<String> localhost = p.string("localhostProfile");
     p.finish();
-    return type.filter(t -> !t.equals("Localhost"))
-        .map(t -> t.equals("Unconfined") ? SeccompType.UNCONFINED : SeccompType.RUNTIME_DEFAULT);
+    if (type.isEmpty()) {
+      return Optional.empty();
+    }
+    switch (type.get()) {
+      case "Unconfined":
+        return Optional.of(new Seccomp(SeccompType.UNCONFINED, ""));
+      case "Localhost":
+        if (localhost.isEmpty() || localhost.get().isEmpty()) {
+          p.problems().error(p.peek("type").orElseThrow(), p.path("localhostProfile"),
+              "must be set when seccomp type is Localhost");
+          return Optional.empty();
+        }
+        Optional<String> problem = localProfileProblem(localhost.get());
+        if (problem.isPresent()) {
+          p.problems().error(p.peek("localhostProfile").orElseThrow(), p.path("localhostProfile"), problem.get());
+          return Optional.empty();
+        }
+        return Optional.of(new Seccomp(SeccompType.LOCALHOST, localhost.get()));
+      default:
+        return Optional.of(Seccomp.RUNTIME_DEFAULT);
+    }
+  }
+
+  /** Why {@code path} cannot name a profile below the profiles directory, if it cannot. */
+  static Optional<String> localProfileProblem(String path) {
+    if (path.startsWith("/")) {
+      return Optional.of("must be a relative path (to the host's seccomp profiles directory), not an absolute one");
+    }
+    if (path.chars().anyMatch(ch -> ch < 0x20 || ch == 0x7f)) {
+      return Optional.of("must not hold a control character");
+    }
+    if (path.contains("\\")) {
+      return Optional.of("must not contain a backslash");
+    }
+    if (path.length() > 4096) {
+      return Optional.of("is longer than 4096 characters");
+    }
+    for (String part : path.split("/", -1)) {
+      if (part.equals("..")) {
+        return Optional.of("must not contain '..'");
+      }
+    }
+    return Optional.empty();
   }
 
   private static void appArmor(MapReader p) {
@@ -175,15 +228,21 @@ final class SecurityContexts {
     p.finish();
   }
 
-  /** {@code type} (required) and {@code localhostProfile}, with Kubernetes' rules between them. */
+  /**
+   * {@code type} (required) and {@code localhostProfile}, with Kubernetes' rules between them;
+   * {@code localhostRefusal}, when given, refuses type Localhost.
+   */
   private static Optional<String> profileType(MapReader p, String localhostRefusal) {
     if (!p.has("type")) {
       p.problems().error(p.position(), p.path("type"), "required field is missing");
     }
     Optional<String> type = p.choice("type", PROFILE_TYPES);
-    Optional<String> localhost = p.string("localhostProfile");
-    if (type.filter("Localhost"::equals).isPresent()) {
+    Optional<String> localhost = localhostRefusal == null ? Optional.empty() : p.string("localhostProfile");
+    if (localhostRefusal != null && type.filter("Localhost"::equals).isPresent()) {
       p.problems().error(p.peek("type").orElseThrow(), p.path("type"), localhostRefusal);
+    } else if (localhostRefusal == null && !type.filter("Localhost"::equals).isPresent() && p.has("localhostProfile")) {
+      p.problems().error(p.peek("localhostProfile").orElseThrow(), p.path("localhostProfile"),
+          "can only be set when type is Localhost");
     } else if (localhost.isPresent()) {
       p.problems().error(p.peek("localhostProfile").orElseThrow(), p.path("localhostProfile"),
           "can only be set when type is Localhost");

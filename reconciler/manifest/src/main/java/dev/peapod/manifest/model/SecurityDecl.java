@@ -19,6 +19,8 @@ import java.util.Optional;
  * @param capabilitiesDrop {@code capabilities.drop}, likewise
  * @param readOnlyRootFilesystem the root filesystem is mounted read-only
  * @param seccomp the seccomp profile; {@code RuntimeDefault} unless written
+ * @param localhostProfile with {@code Localhost}: the profile's path relative to the host's profiles
+ *     directory, as written ({@code localhostProfile}); empty otherwise
  */
 public record SecurityDecl(
     boolean runAsNonRoot,
@@ -26,27 +28,40 @@ public record SecurityDecl(
     List<String> capabilitiesAdd,
     List<String> capabilitiesDrop,
     boolean readOnlyRootFilesystem,
-    SeccompType seccomp) {
+    SeccompType seccomp,
+    String localhostProfile) {
 
   /** Nothing written: the runtimes' defaults. */
   public static final SecurityDecl DEFAULT =
       new SecurityDecl(false, Optional.empty(), List.of(), List.of(), false, SeccompType.RUNTIME_DEFAULT);
+
+  /** Without a Localhost profile. */
+  public SecurityDecl(boolean runAsNonRoot, Optional<Boolean> allowPrivilegeEscalation, List<String> capabilitiesAdd,
+      List<String> capabilitiesDrop, boolean readOnlyRootFilesystem, SeccompType seccomp) {
+    this(runAsNonRoot, allowPrivilegeEscalation, capabilitiesAdd, capabilitiesDrop, readOnlyRootFilesystem, seccomp, "");
+  }
 
   public SecurityDecl {
     allowPrivilegeEscalation = allowPrivilegeEscalation == null ? Optional.empty() : allowPrivilegeEscalation;
     capabilitiesAdd = List.copyOf(capabilitiesAdd == null ? List.of() : capabilitiesAdd);
     capabilitiesDrop = List.copyOf(capabilitiesDrop == null ? List.of() : capabilitiesDrop);
     Objects.requireNonNull(seccomp, "seccomp");
+    localhostProfile = localhostProfile == null ? "" : localhostProfile;
+    if (localhostProfile.isEmpty() != (seccomp != SeccompType.LOCALHOST)) {
+      throw new IllegalArgumentException("a localhostProfile goes with seccomp type Localhost, and only with it");
+    }
   }
 
   public boolean isDefault() {
     return equals(DEFAULT);
   }
 
-  /** {@code seccompProfile.type} values Peapod runs ({@code Localhost} is refused when parsed). */
+  /** {@code seccompProfile.type} values. */
   public enum SeccompType implements ManifestNamed {
     RUNTIME_DEFAULT("RuntimeDefault"),
-    UNCONFINED("Unconfined");
+    UNCONFINED("Unconfined"),
+    /** A profile file from the host's profiles directory ({@code localhostProfile}). */
+    LOCALHOST("Localhost");
 
     private final String manifestName;
 

@@ -8,6 +8,7 @@ import dev.peapod.provider.ContainerStatus.ContainerState;
 import dev.peapod.provider.ExecSpec;
 import dev.peapod.provider.LinuxCapabilities;
 import dev.peapod.provider.PodSecurity;
+import dev.peapod.provider.seccomp.SeccompCompiler;
 import dev.peapod.provider.PodSpec;
 import dev.peapod.provider.Probe;
 import dev.peapod.provider.ProbeAction;
@@ -193,10 +194,16 @@ public final class GuestMessages {
     }
     b.u64(Wire.F_CAPS, LinuxCapabilities.mask(s.capabilities()))
         .u32(Wire.F_NO_NEW_PRIVS, s.noNewPrivileges() ? 1 : 0)
-        .u32(Wire.F_SECCOMP, s.seccomp() == ContainerSecurity.Seccomp.UNCONFINED
-            ? Wire.SECCOMP_UNCONFINED : Wire.SECCOMP_RUNTIME_DEFAULT)
+        .u32(Wire.F_SECCOMP, switch (s.seccomp()) {
+          case UNCONFINED -> Wire.SECCOMP_UNCONFINED;
+          case LOCALHOST -> Wire.SECCOMP_FILTER;
+          default -> Wire.SECCOMP_RUNTIME_DEFAULT;
+        })
         .u32(Wire.F_READONLY_ROOT, s.readOnlyRootFilesystem() ? 1 : 0)
         .u32(Wire.F_RUN_AS_NON_ROOT, s.runAsNonRoot() ? 1 : 0);
+    if (s.localhostProfile() != null) {
+      b.bytes(Wire.F_SECCOMP_FILTER, SeccompCompiler.compile(s.localhostProfile()));
+    }
     s.groups().forEach(g -> b.u32(Wire.F_GROUP_ID, (int) (long) g));
     return s.groupsStrict() ? b.u32(Wire.F_GROUPS_STRICT, 1) : b;
   }

@@ -103,6 +103,8 @@ public final class Wire {
   public static final int F_RUN_AS_NON_ROOT = 0x4C;
   public static final int F_GROUP_ID = 0x4D;
   public static final int F_GROUPS_STRICT = 0x4E;
+  /** Hardening (0x98-0x9F). ADD_CONTAINER: the seccomp program, with {@link #SECCOMP_FILTER}. */
+  public static final int F_SECCOMP_FILTER = 0x98;
   /** START_POD: */
   public static final int F_FS_GROUP = 0x50;
   public static final int F_SYSCTL = 0x51;
@@ -155,6 +157,8 @@ public final class Wire {
 
   public static final int SECCOMP_RUNTIME_DEFAULT = 0;
   public static final int SECCOMP_UNCONFINED = 1;
+  /** The program in {@link #F_SECCOMP_FILTER} (a Localhost profile compiled here). */
+  public static final int SECCOMP_FILTER = 2;
 
   public static final int STREAM_STDOUT = 1;
   public static final int STREAM_STDERR = 2;

@@ -1,5 +1,6 @@
 package dev.peapod.provider.qemu.guest;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
@@ -14,6 +15,8 @@ import dev.peapod.provider.PodSpec;
 import dev.peapod.provider.RestartPolicy;
 import dev.peapod.provider.VolumeMount;
 import dev.peapod.provider.VolumeSpec;
+import dev.peapod.provider.seccomp.SeccompCompiler;
+import dev.peapod.provider.seccomp.SeccompProfile;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -124,6 +127,22 @@ class GuestMessagesTest {
     assertEquals(0, f.u32(Wire.F_NO_NEW_PRIVS).getAsInt());
     assertEquals(Wire.SECCOMP_UNCONFINED, f.u32(Wire.F_SECCOMP).getAsInt());
     assertFalse(f.u32(Wire.F_GROUPS_STRICT).isPresent());
+  }
+
+  @Test
+  void aLocalhostProfileIsSentCompiledForTheGuestToInstall() {
+    SeccompProfile denyMkdir = new SeccompProfile("deny-mkdir.json", new SeccompProfile.Action(
+        SeccompProfile.Kind.ALLOW, 0), List.of(new SeccompProfile.Rule("mkdir",
+            new SeccompProfile.Action(SeccompProfile.Kind.ERRNO, 1), List.of())));
+    ContainerSecurity localhost = new ContainerSecurity(dev.peapod.provider.LinuxCapabilities.DEFAULT, true,
+        ContainerSecurity.Seccomp.LOCALHOST, false, false, List.of(), false, denyMkdir);
+    Fields f = GuestMessages.addContainer(WEB.withSecurity(localhost), "img0", Duration.ofSeconds(3));
+
+    assertEquals(Wire.SECCOMP_FILTER, f.u32(Wire.F_SECCOMP).getAsInt());
+    byte[] program = f.all().stream().filter(x -> x.tag() == Wire.F_SECCOMP_FILTER).findFirst().orElseThrow().value();
+    assertArrayEquals(SeccompCompiler.compile(denyMkdir), program);
+    assertFalse(GuestMessages.addContainer(WEB, "img0", Duration.ofSeconds(3)).all().stream()
+        .anyMatch(x -> x.tag() == Wire.F_SECCOMP_FILTER), "no program without a Localhost profile");
   }
 
   @Test
