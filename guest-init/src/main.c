@@ -344,6 +344,7 @@ int main(int argc, char **argv)
 	boot_filesystems();
 	network_up();
 	host_init();
+	proc_set_output(&(const struct proc_output){ host_stream, host_stream_room });
 
 	/* virtio-serial ports are announced by the host over the control
 	 * queue and may show up a moment after we start. */

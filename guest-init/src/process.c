@@ -24,7 +24,6 @@
 #include "attach.h"
 #include "container.h"
 #include "events.h"
-#include "host.h"
 #include "log.h"
 #include "loop.h"
 #include "pidns.h"
@@ -36,6 +35,20 @@
 #endif
 
 #define STDIN_MAX (1u << 20)
+
+static struct proc_output output;
+
+void proc_set_output(const struct proc_output *out)
+{
+	output = *out;
+}
+
+/* Output is dropped until main.c gives a sink (never, outside tests). */
+static void stream_out(uint32_t stream, const char *id, const void *data, size_t len)
+{
+	if (output.stream)
+		output.stream(stream == PP_STREAM_STDOUT ? PP_MSG_STDOUT : PP_MSG_STDERR, id, data, len);
+}
 #define SPAWN_TIMEOUT_MS 30000
 #define EXEC_DRAIN_MS 1000
 
@@ -316,13 +329,11 @@ static int pump_output(struct proc *p, int *fdp, uint32_t stream)
 		if (p->kind == PROC_MAIN) {
 			log_record(p->container, stream, buf, (size_t)n);
 			if (p->to_host)
-				host_stream(stream == PP_STREAM_STDOUT ? PP_MSG_STDOUT : PP_MSG_STDERR,
-					    p->id, buf, (size_t)n);
+				stream_out(stream, p->id, buf, (size_t)n);
 		} else if (p->kind == PROC_PROBE) {
 			/* A probe's output is not kept: its exit code is the result. */
 		} else
-			host_stream(stream == PP_STREAM_STDOUT ? PP_MSG_STDOUT : PP_MSG_STDERR,
-				    p->id, buf, (size_t)n);
+			stream_out(stream, p->id, buf, (size_t)n);
 		return 1;
 	}
 	if (n < 0 && errno == EAGAIN)
@@ -468,7 +479,7 @@ int proc_winsize(struct proc *p, uint16_t rows, uint16_t cols)
 void proc_poll(void)
 {
 	struct proc *p;
-	int room = host_stream_room();
+	int room = output.room ? output.room() : 0;
 
 	for (p = procs; p; p = p->next) {
 		/* Exec output waits while the host channel is backed up, so a

@@ -77,6 +77,19 @@ struct proc *proc_find_pid(pid_t pid);
 /* SIGCHLD: reap everything that exited, dispatching to its owner. */
 void proc_reap_all(void);
 
+/*
+ * Where an exec's output, and an attached main process's, goes: the host
+ * channel's stream (host.c), given once by main.c, so this file never calls
+ * into the host channel that calls it (requests -> process -> host).
+ * `stream` sends one STDOUT/STDERR chunk; `room` says whether the channel
+ * takes more now.
+ */
+struct proc_output {
+	void (*stream)(uint16_t type, const char *process, const void *data, size_t len);
+	int (*room)(void);
+};
+void proc_set_output(const struct proc_output *out);
+
 /* Adds the processes' stdio fds to the poll set. */
 void proc_poll(void);
 /* Frees processes that are reaped and have nothing left to drain. */
