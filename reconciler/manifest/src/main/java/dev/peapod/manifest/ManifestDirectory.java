@@ -65,7 +65,7 @@ public final class ManifestDirectory {
   }
 
   /** Manifest files under {@code dir}, sorted by their path relative to it. */
-  static List<Path> manifestFiles(Path dir) throws IOException {
+  public static List<Path> manifestFiles(Path dir) throws IOException {
     try (Stream<Path> walk = Files.walk(dir)) {
       return walk
           .filter(p -> !isHidden(dir.relativize(p)))

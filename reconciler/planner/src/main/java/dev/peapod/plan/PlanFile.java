@@ -141,7 +141,7 @@ public final class PlanFile {
         throw new InvalidPlanFileException(file, "no saved manifest declares pod \"" + pod + "\"");
       }
       DesiredPod d = DesiredPod.of(manifest);
-      if (!d.normalized().hash().equals(c.path("desiredHash").asText())) {
+      if (!d.hash().equals(c.path("desiredHash").asText())) {
         throw new InvalidPlanFileException(file, "the saved manifest of pod \"" + pod + "\" does not match the plan");
       }
       desired = Optional.of(d);

@@ -75,7 +75,7 @@ public final class PlanJson {
       out.putNull("targetState");
     }
     out.put("source", change.source());
-    out.put("desiredHash", change.desired().map(d -> d.normalized().hash()).orElse(""));
+    out.put("desiredHash", change.desired().map(DesiredPod::hash).orElse(""));
     ArrayNode reasons = out.putArray("reasons");
     change.reasons().forEach(r -> reasons.addObject().put("kind", r.kind().name()).put("text", r.text()));
     ArrayNode diff = out.putArray("diff");

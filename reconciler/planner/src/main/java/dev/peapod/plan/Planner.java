@@ -115,7 +115,7 @@ public final class Planner {
     }
     AppliedRecord record = have.record().get();
     List<FieldChange> diff = List.of();
-    if (!record.hash().equals(want.normalized().hash())) {
+    if (!record.hash().equals(want.hash())) {
       // Only now is the record's tree normalised: for an unchanged pod the hashes suffice.
       Optional<NormalizedPod> applied = record.normalized();
       if (applied.isEmpty()) {

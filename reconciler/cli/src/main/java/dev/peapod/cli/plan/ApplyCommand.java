@@ -139,7 +139,7 @@ public class ApplyCommand implements Callable<Integer> {
   }
 
   private Plan freshPlan(Engine engine, Output output) {
-    Plan plan = engine.plan(Reconciliation.read(options.source(), output), options.planOptions());
+    Plan plan = engine.plan(Reconciliation.read(PeapodCommand.of(spec), options.source(), output), options.planOptions());
     output.line(new PlanRenderer(output.color()).render(plan).stripTrailing());
     return plan;
   }

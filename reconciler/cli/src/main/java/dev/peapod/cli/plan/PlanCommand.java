@@ -61,7 +61,7 @@ public class PlanCommand implements Callable<Integer> {
     if (options.paths.isEmpty()) {
       throw new CliException(ExitCodes.USAGE, "plan needs the manifests: -f DIR or -f FILE");
     }
-    DesiredSnapshot desired = Reconciliation.read(options.source(), output);
+    DesiredSnapshot desired = Reconciliation.read(root, options.source(), output);
     Plan plan;
     try (Engine engine = Reconciliation.engine(root, PodCommands.commandText(spec))) {
       plan = engine.plan(desired, options.planOptions());

@@ -19,9 +19,15 @@ final class Reconciliation {
         () -> LocalImages.open(environment), Engine.fileLocks(environment.home(), command), environment.clock());
   }
 
-  /** The declared pods; warnings go to stderr. */
-  static DesiredSnapshot read(DirectorySource source, Output output) {
-    DesiredSnapshot snapshot = source.read();
+  /**
+   * The declared pods; warnings go to stderr. Unchanged files come from the manifest cache in
+   * {@code $PEAPOD_HOME/cache} ({@link dev.peapod.engine.source.ManifestCache}) unless
+   * {@code PEAPOD_MANIFEST_CACHE=off}.
+   */
+  static DesiredSnapshot read(PeapodCommand root, DirectorySource source, Output output) {
+    var environment = root.environment();
+    boolean cached = !"off".equals(environment.env().get("PEAPOD_MANIFEST_CACHE"));
+    DesiredSnapshot snapshot = (cached ? source.cachedIn(environment.home()) : source).read();
     snapshot.warnings().forEach(w -> output.err().println(w));
     output.err().flush();
     return snapshot;

@@ -23,6 +23,7 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * The desired state of manifest paths ({@code apply -f}, a directory source of the controller, a
@@ -41,13 +42,27 @@ public final class DirectorySource implements DesiredStateSource {
 
   private final List<Path> paths;
   private final String owner;
+  private final Path cacheHome;
 
   public DirectorySource(List<Path> paths, String owner) {
+    this(paths, owner, null);
+  }
+
+  private DirectorySource(List<Path> paths, String owner, Path cacheHome) {
     if (paths.isEmpty()) {
       throw new IllegalArgumentException("a directory source needs at least one path");
     }
     this.paths = List.copyOf(paths);
     this.owner = owner;
+    this.cacheHome = cacheHome;
+  }
+
+  /**
+   * The same source, read through the {@link ManifestCache} of {@code peapodHome}: unchanged files
+   * are not parsed again (the CLI's plan and apply of many pods).
+   */
+  public DirectorySource cachedIn(Path peapodHome) {
+    return new DirectorySource(paths, owner, peapodHome);
   }
 
   /** The source of {@code peapod apply -f PATH...}, owned by {@code dir:PATHS}. */
@@ -66,6 +81,12 @@ public final class DirectorySource implements DesiredStateSource {
 
   @Override
   public DesiredSnapshot read() {
+    if (cacheHome != null) {
+      Optional<DesiredSnapshot> cached = CachedManifestRead.read(paths, ManifestCache.open(cacheHome, paths));
+      if (cached.isPresent()) {
+        return cached.get();
+      }
+    }
     List<Diagnostic> problems = new ArrayList<>();
     List<Diagnostic> warnings = new ArrayList<>();
     Map<String, PodManifest> byName = new LinkedHashMap<>();
@@ -112,7 +133,7 @@ public final class DirectorySource implements DesiredStateSource {
     try {
       MessageDigest sha = MessageDigest.getInstance("SHA-256");
       for (DesiredPod pod : pods) {
-        sha.update((pod.name() + " " + pod.state() + " " + pod.normalized().hash() + "\n")
+        sha.update((pod.name() + " " + pod.state() + " " + pod.hash() + "\n")
             .getBytes(StandardCharsets.UTF_8));
       }
       return "sha256:" + HexFormat.of().formatHex(sha.digest()).substring(0, 12);
