@@ -19,6 +19,9 @@ import java.util.Objects;
  * @param lifecycle probes and lifecycle hooks the guest runs
  * @param security how the container is confined (capabilities, no_new_privs, seccomp, read-only
  *     root, runAsNonRoot, groups); {@link ContainerSecurity#DEFAULT} when null
+ * @param secretEnv variables whose values come from a Secret, by name (they win over {@code env});
+ *     only the reference is here, the value is given with each start or replace ({@link
+ *     SecretValues}), so a recorded spec holds no Secret
  */
 public record ContainerSpec(
     String name,
@@ -31,7 +34,8 @@ public record ContainerSpec(
     List<VolumeMount> mounts,
     Stdio stdio,
     ContainerLifecycle lifecycle,
-    ContainerSecurity security) {
+    ContainerSecurity security,
+    Map<String, SecretKey> secretEnv) {
 
   public ContainerSpec {
     Objects.requireNonNull(name, "name");
@@ -45,6 +49,15 @@ public record ContainerSpec(
     stdio = stdio == null ? Stdio.NONE : stdio;
     lifecycle = lifecycle == null ? ContainerLifecycle.NONE : lifecycle;
     security = security == null ? ContainerSecurity.DEFAULT : security;
+    secretEnv = secretEnv == null ? Map.of()
+        : java.util.Collections.unmodifiableMap(new java.util.TreeMap<>(secretEnv));
+  }
+
+  /** A container without Secret-backed variables. */
+  public ContainerSpec(String name, ImageRootfs image, List<String> command, Map<String, String> env,
+      String workingDir, String user, RestartPolicy restartPolicy, List<VolumeMount> mounts, Stdio stdio,
+      ContainerLifecycle lifecycle, ContainerSecurity security) {
+    this(name, image, command, env, workingDir, user, restartPolicy, mounts, stdio, lifecycle, security, null);
   }
 
   /** A container confined by the runtimes' defaults. */
@@ -78,7 +91,7 @@ public record ContainerSpec(
   }
 
   public ContainerSpec withStdio(Stdio newStdio) {
-    return new ContainerSpec(name, image, command, env, workingDir, user, restartPolicy, mounts, newStdio, lifecycle, security);
+    return new ContainerSpec(name, image, command, env, workingDir, user, restartPolicy, mounts, newStdio, lifecycle, security, secretEnv);
   }
 
   /** A container with default env, cwd, user, no mounts, and restart policy Never. */
@@ -87,31 +100,36 @@ public record ContainerSpec(
   }
 
   public ContainerSpec withEnv(Map<String, String> newEnv) {
-    return new ContainerSpec(name, image, command, newEnv, workingDir, user, restartPolicy, mounts, stdio, lifecycle, security);
+    return new ContainerSpec(name, image, command, newEnv, workingDir, user, restartPolicy, mounts, stdio, lifecycle, security, secretEnv);
   }
 
   public ContainerSpec withWorkingDir(String dir) {
-    return new ContainerSpec(name, image, command, env, dir, user, restartPolicy, mounts, stdio, lifecycle, security);
+    return new ContainerSpec(name, image, command, env, dir, user, restartPolicy, mounts, stdio, lifecycle, security, secretEnv);
   }
 
   public ContainerSpec withUser(String newUser) {
-    return new ContainerSpec(name, image, command, env, workingDir, newUser, restartPolicy, mounts, stdio, lifecycle, security);
+    return new ContainerSpec(name, image, command, env, workingDir, newUser, restartPolicy, mounts, stdio, lifecycle, security, secretEnv);
   }
 
   public ContainerSpec withRestartPolicy(RestartPolicy policy) {
-    return new ContainerSpec(name, image, command, env, workingDir, user, policy, mounts, stdio, lifecycle, security);
+    return new ContainerSpec(name, image, command, env, workingDir, user, policy, mounts, stdio, lifecycle, security, secretEnv);
   }
 
   public ContainerSpec withMounts(List<VolumeMount> newMounts) {
-    return new ContainerSpec(name, image, command, env, workingDir, user, restartPolicy, newMounts, stdio, lifecycle, security);
+    return new ContainerSpec(name, image, command, env, workingDir, user, restartPolicy, newMounts, stdio, lifecycle, security, secretEnv);
   }
 
   public ContainerSpec withSecurity(ContainerSecurity newSecurity) {
     return new ContainerSpec(name, image, command, env, workingDir, user, restartPolicy, mounts, stdio, lifecycle,
-        newSecurity);
+        newSecurity, secretEnv);
+  }
+
+  public ContainerSpec withSecretEnv(Map<String, SecretKey> newSecretEnv) {
+    return new ContainerSpec(name, image, command, env, workingDir, user, restartPolicy, mounts, stdio, lifecycle,
+        security, newSecretEnv);
   }
 
   public ContainerSpec withLifecycle(ContainerLifecycle newLifecycle) {
-    return new ContainerSpec(name, image, command, env, workingDir, user, restartPolicy, mounts, stdio, newLifecycle, security);
+    return new ContainerSpec(name, image, command, env, workingDir, user, restartPolicy, mounts, stdio, newLifecycle, security, secretEnv);
   }
 }

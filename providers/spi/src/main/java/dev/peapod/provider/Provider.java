@@ -45,6 +45,20 @@ public interface Provider extends AutoCloseable {
   PodStatus start(String pod);
 
   /**
+   * {@link #start(String)} with the values of the Secrets the pod's spec refers to ({@link
+   * ContainerSpec#secretEnv()}): given to the guest, never recorded. A pod that refers to a Secret
+   * whose value is not in {@code secrets} is not started ({@link ProviderException} naming it).
+   *
+   * @throws UnsupportedOperationException if this provider cannot keep Secret values off its records
+   */
+  default PodStatus start(String pod, SecretValues secrets) {
+    if (!secrets.isEmpty()) {
+      throw new UnsupportedOperationException(name() + " cannot give Secret values to a guest");
+    }
+    return start(pod);
+  }
+
+  /**
    * Puts a new container set into the running VM of {@code pod}: the old
    * containers get {@code spec.terminationGracePeriod()} to exit, then the new
    * spec's init containers run again, in order and to completion, before its app
@@ -59,6 +73,14 @@ public interface Provider extends AutoCloseable {
    *     kernel, hostPath volumes)
    */
   PodStatus replace(String pod, PodSpec spec);
+
+  /** {@link #replace(String, PodSpec)} with the values of the Secrets {@code spec} refers to, as for {@link #start(String, SecretValues)}. */
+  default PodStatus replace(String pod, PodSpec spec, SecretValues secrets) {
+    if (!secrets.isEmpty()) {
+      throw new UnsupportedOperationException(name() + " cannot give Secret values to a guest");
+    }
+    return replace(pod, spec);
+  }
 
   /**
    * Gives the running VM of pod {@code from} to the Created pod {@code to}, whose containers then
@@ -87,6 +109,14 @@ public interface Provider extends AutoCloseable {
    */
   default PodStatus handOver(String from, String to) {
     throw new UnsupportedOperationException(name() + " cannot hand a running VM over to another pod");
+  }
+
+  /** {@link #handOver(String, String)} with the values of the Secrets {@code to}'s spec refers to. */
+  default PodStatus handOver(String from, String to, SecretValues secrets) {
+    if (!secrets.isEmpty()) {
+      throw new UnsupportedOperationException(name() + " cannot give Secret values to a guest");
+    }
+    return handOver(from, to);
   }
 
   /** Ends the VM after giving processes {@code grace} to exit. The pod ends Created. */

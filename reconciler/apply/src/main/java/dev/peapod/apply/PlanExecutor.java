@@ -158,7 +158,7 @@ public final class PlanExecutor {
       case START -> {
         begin(change, owner);
         step(change, "booting");
-        provider.start(pod);
+        provider.start(pod, SecretInputs.of(desired(change).manifest()));
         done(change, owner);
       }
       case REPLACE -> {
@@ -166,7 +166,7 @@ public final class PlanExecutor {
         PodSpec spec = spec(change);
         step(change, "replacing containers");
         try {
-          provider.replace(pod, spec);
+          provider.replace(pod, spec, SecretInputs.of(desired(change).manifest()));
         } catch (RecreateRequiredException e) {
           // Nothing changed in the VM; the marker makes the next plan recreate the pod.
           records.begin(pod, Action.RECREATE, owner, change.source());
@@ -207,7 +207,7 @@ public final class PlanExecutor {
     provider.create(spec);
     if (change.targetState().orElse(DesiredState.RUNNING) == DesiredState.RUNNING) {
       step(change, "booting");
-      provider.start(change.pod());
+      provider.start(change.pod(), SecretInputs.of(desired(change).manifest()));
     }
   }
 

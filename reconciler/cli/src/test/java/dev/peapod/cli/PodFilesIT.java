@@ -30,13 +30,16 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Pod files as people already write them, end to end with the real {@code ./peapod} and real VMs:
  * a ConfigMap next to a pod and the downward API seen by the container, a changed ConfigMap planned
- * and applied as a replace in the same VM, a Secret refused without leaving its value anywhere, and
+ * and applied as a replace in the same VM, a Secret's values in the container and in no file,
+ * output or record of the host (and a changed Secret replaced in the same VM), and
  * a HyperContainer pod file (tabs, keys in other cases, a port range) whose ports answer HTTP.
  * The pod files are this test's own corpus under {@code src/test/resources/podfiles/}.
  */
 class PodFilesIT {
 
   private static final String SECRET_VALUE = "s3cr3t-never-on-disk-4711";
+  private static final String SECRET_VALUE_2 = "s3cr3t-changed-0815";
+  private static final String USER_VALUE = "app-user-b64-9931";
 
   @TempDir
   Path home;
@@ -98,23 +101,90 @@ class PodFilesIT {
   }
 
   @Test
-  void aSecretInTheEnvironmentIsRefusedAndItsValueIsNowhere() throws Exception {
+  void secretsReachTheContainerOnlyAndAChangedOneReplacesIt() throws Exception {
     copy("podfiles/with-secret.yaml", pods.resolve("with-secret.yaml"));
-    Files.writeString(pods.resolve("secret.yaml"), """
+    writeSecret(SECRET_VALUE);
+    List<Result> outputs = new java.util.ArrayList<>();
+    Result plan = peapod.run("plan", "-f", pods.toString(), "--detailed-exitcode");
+    assertEquals(2, plan.exitCode(), plan::toString);
+    outputs.add(plan);
+    outputs.add(applied(pods));
+
+    Map<String, String> env = env("with-secret");
+    assertEquals(SECRET_VALUE, env.get("DB_PASSWORD"));
+    assertEquals(SECRET_VALUE, env.get("S_password"));
+    assertEquals(USER_VALUE, env.get("S_username"), "data is base64, decoded");
+    String boot = bootId("with-secret");
+
+    writeSecret(SECRET_VALUE_2);
+    Result changed = peapod.run("plan", "-f", pods.toString(), "--detailed-exitcode");
+    assertEquals(2, changed.exitCode(), changed::toString);
+    assertTrue(changed.out().contains("~ with-secret: replace (same VM)"), changed::toString);
+    assertTrue(changed.out().contains("because secret \"db-creds\" changed"), changed::toString);
+    assertTrue(changed.out().contains("(sensitive value)"), changed::toString);
+    outputs.add(changed);
+    outputs.add(peapod.run("plan", "-f", pods.toString(), "-o", "json"));
+    outputs.add(applied(pods));
+    assertEquals(boot, bootId("with-secret"), "a Secret change keeps the VM");
+    assertEquals(SECRET_VALUE_2, env("with-secret").get("DB_PASSWORD"));
+
+    // A stopped pod is started again by apply, which reads the Secret from the source again.
+    Result stop = peapod.run("stop", "with-secret");
+    assertEquals(0, stop.exitCode(), stop::toString);
+    Result start = peapod.run("start", "with-secret");
+    assertEquals(1, start.exitCode(), "start alone has no source to read the Secret from: " + start);
+    assertTrue(start.err().contains("takes its value from key \"password\" of secret default/db-creds, which was"
+        + " not given"), start::toString);
+    outputs.add(start);
+    outputs.add(applied(pods));
+    assertEquals(SECRET_VALUE_2, env("with-secret").get("DB_PASSWORD"));
+
+    // run -f takes the Secret from the same file.
+    Path single = home.resolve("single.yaml");
+    Files.writeString(single, """
         apiVersion: v1
         kind: Secret
-        metadata: {name: db-creds}
-        stringData:
-          password: %s
+        metadata: {name: token}
+        stringData: {token: %s}
+        ---
+        apiVersion: v1
+        kind: Pod
+        metadata: {name: single}
+        spec:
+          containers:
+            - name: app
+              image: it/bb:1
+              command: [sleep, '100000']
+              env:
+                - name: TOKEN
+                  valueFrom: {secretKeyRef: {name: token, key: token}}
         """.formatted(SECRET_VALUE));
-    Result plan = peapod.run("plan", "-f", pods.toString(), "-out", home.resolve("saved.plan").toString());
-    assertEquals(1, plan.exitCode(), plan::toString);
-    assertTrue(plan.err().contains("secret \"db-creds\" in environment variables is not supported yet"), plan::toString);
-    Result apply = peapod.run("apply", "-f", pods.toString(), "-auto-approve");
-    assertEquals(1, apply.exitCode(), apply::toString);
-    assertFalse((plan.out() + plan.err() + apply.out() + apply.err()).contains(SECRET_VALUE));
-    // A plan file keeps the text of the manifests it needs: one with a Secret beside a pod is not written.
-    Files.delete(pods.resolve("with-secret.yaml"));
+    Result run = peapod.run("run", "-f", single.toString());
+    assertEquals(0, run.exitCode(), run::toString);
+    outputs.add(run);
+    assertEquals(SECRET_VALUE, env("single").get("TOKEN"));
+    Files.delete(single);
+
+    for (String what : new String[] {"ps", "inspect", "logs"}) {
+      Result shown = what.equals("logs") ? peapod.run("logs", "with-secret")
+          : what.equals("ps") ? peapod.run("ps", "-o", "json") : peapod.run("inspect", "with-secret", "-o", "json");
+      assertEquals(0, shown.exitCode(), shown::toString);
+      outputs.add(shown);
+    }
+    JsonNode inspected = peapod.inspect("with-secret");
+    assertTrue(inspected.toString().contains("\"secretEnv\""), "inspect shows where the value comes from: "
+        + inspected);
+    for (Result output : outputs) {
+      for (String value : List.of(SECRET_VALUE, SECRET_VALUE_2, USER_VALUE)) {
+        assertFalse(output.out().contains(value) || output.err().contains(value), output::toString);
+      }
+    }
+    assertNowhereOnTheHost(SECRET_VALUE, SECRET_VALUE_2, USER_VALUE);
+  }
+
+  @Test
+  void aPlanFileIsNotWrittenBesideASecret() throws Exception {
+    writeSecret(SECRET_VALUE);
     Files.writeString(pods.resolve("secret.yaml"), Files.readString(pods.resolve("secret.yaml")) + """
         ---
         apiVersion: v1
@@ -129,11 +199,42 @@ class PodFilesIT {
     assertTrue(planOut.err().contains("holds secret \"db-creds\": a saved plan keeps the text of the manifests it"
         + " needs, and a Secret is never written to disk"), planOut::toString);
     assertFalse(Files.exists(saved));
-    try (Stream<Path> files = Files.walk(home)) {
-      for (Path file : files.filter(Files::isRegularFile).filter(f -> !f.startsWith(pods)).toList()) {
-        assertFalse(Files.readString(file, StandardCharsets.ISO_8859_1).contains(SECRET_VALUE), file::toString);
+    assertNowhereOnTheHost(SECRET_VALUE);
+  }
+
+  /** No file under PEAPOD_HOME but the source's own holds any of {@code values}. */
+  private void assertNowhereOnTheHost(String... values) throws IOException {
+    int files = 0;
+    try (Stream<Path> walk = Files.walk(home)) {
+      for (Path file : walk.filter(Files::isRegularFile).filter(f -> !f.startsWith(pods)).toList()) {
+        String text = Files.readString(file, StandardCharsets.ISO_8859_1);
+        files++;
+        for (String value : values) {
+          assertFalse(text.contains(value), file::toString);
+        }
       }
     }
+    assertTrue(files > 5, "the walk saw the home's files: " + files);
+  }
+
+  private void writeSecret(String password) throws IOException {
+    Files.writeString(pods.resolve("secret.yaml"), """
+        apiVersion: v1
+        kind: Secret
+        metadata: {name: db-creds}
+        type: kubernetes.io/basic-auth
+        data:
+          username: %s
+        stringData:
+          password: %s
+        """.formatted(java.util.Base64.getEncoder().encodeToString(USER_VALUE.getBytes(StandardCharsets.UTF_8)),
+        password));
+  }
+
+  private Result applied(Path dir) throws Exception {
+    Result apply = peapod.run("apply", "-f", dir.toString(), "-auto-approve");
+    assertEquals(0, apply.exitCode(), apply::toString);
+    return apply;
   }
 
   @Test

@@ -9,6 +9,7 @@ import dev.peapod.images.oci.Platform;
 import dev.peapod.images.reference.ImageReference;
 import dev.peapod.images.registry.ImagePuller;
 import dev.peapod.images.registry.RegistryClient;
+import dev.peapod.images.registry.PullSecretKeyring;
 import dev.peapod.images.registry.RegistryConfig;
 import dev.peapod.images.registry.RetryPolicy;
 import dev.peapod.images.store.BlobStore;
@@ -63,6 +64,7 @@ public final class ImageStore implements AutoCloseable {
   private final RefsFile refs;
   private final ImageAssembler assembler;
   private final ImagePuller puller;
+  private final Builder builder;
   private final ArchiveLoader loader;
   private final ExecutorService downloads;
   private final SingleFlight<Digest, ImageRecord> builds = new SingleFlight<>();
@@ -86,6 +88,7 @@ public final class ImageStore implements AutoCloseable {
     RegistryClient client = new RegistryClient(builder.registries, builder.http, builder.retry,
         builder.limits.maxManifestBytes());
     puller = new ImagePuller(client, blobs, builder.platform, builder.retry, downloads, builder.limits);
+    this.builder = builder;
     loader = new ArchiveLoader(blobs, builder.platform, builder.limits);
     try {
       temp.removeAbandoned();
@@ -116,6 +119,18 @@ public final class ImageStore implements AutoCloseable {
 
   /** Resolves the reference at its registry (always, like {@code docker pull}) and builds the image if new. */
   public StoredImage pull(String reference, PullListener listener) {
+    return pull(reference, listener, PullSecretKeyring.EMPTY);
+  }
+
+  /**
+   * {@link #pull(String, PullListener)} with a pod's pull secrets, which its registry gets before
+   * the host's own credentials. The image is then in the store for every pod, as a kubelet's
+   * image cache is (Kubernetes' default without the AlwaysPullImages admission plugin).
+   */
+  public StoredImage pull(String reference, PullListener listener, PullSecretKeyring keyring) {
+    ImagePuller puller = keyring.isEmpty() ? this.puller : new ImagePuller(
+        new RegistryClient(builder.registries.withKeyring(keyring), builder.http, builder.retry,
+            builder.limits.maxManifestBytes()), blobs, builder.platform, builder.retry, downloads, builder.limits);
     ImageReference ref = ImageReference.parse(reference);
     try (StoreLocks.Held shared = locks.shared()) {
       ImagePuller.Resolved resolved = puller.resolve(ref, reference, listener);
@@ -133,6 +148,11 @@ public final class ImageStore implements AutoCloseable {
    * when it does. What pod creation calls.
    */
   public StoredImage ensure(String reference, PullListener listener) {
+    return ensure(reference, listener, PullSecretKeyring.EMPTY);
+  }
+
+  /** {@link #ensure(String, PullListener)}, pulling with a pod's pull secrets when it pulls. */
+  public StoredImage ensure(String reference, PullListener listener, PullSecretKeyring keyring) {
     ImageReference ref = ImageReference.parse(reference);
     try {
       RefRecord known = refs.read().get(ref.toString());
@@ -147,7 +167,7 @@ public final class ImageStore implements AutoCloseable {
     } catch (IOException e) {
       throw storeFailure(reference, e);
     }
-    return pull(reference, listener);
+    return pull(reference, listener, keyring);
   }
 
   /**

@@ -341,9 +341,10 @@ class NodeAgentIT {
   /**
    * A PeaPod's environment from a ConfigMap of its namespace, read from the API: a change to the
    * ConfigMap re-plans the PeaPod (a replace in the same VM, whose container then sees the new
-   * value) and nothing else. A Secret in an environment variable is refused for now (see
-   * EnvResolver), and its value appears nowhere the agent writes: not in the PeaPod's status, not
-   * in an Event, not in any file of the node's state directory.
+   * value) and nothing else. A Secret's value reaches the container's environment, a rotated
+   * Secret replaces the container in the same VM, and neither value appears anywhere the agent
+   * writes: not in the PeaPod's status, not in an Event, not in any file of the node's state
+   * directory (container logs included: the container prints a digest).
    */
   @Test
   @Order(8)
@@ -392,22 +393,37 @@ class NodeAgentIT {
               containers:
                 - name: main
                   image: it/bb:1
-                  command: [sh, -c, 'exec sleep 100000']
+                  command: [sh, -c, 'echo "md5=$(printf %s "$PASSWORD" | md5sum)"; exec sleep 100000']
                   env:
                     - name: PASSWORD
                       valueFrom: {secretKeyRef: {name: db, key: password}}
             """, GenericKubernetesResource.class)).create();
-    List<String> diagnostics = diagnostics("default", "sec", 1);
-    assertTrue(diagnostics.stream().anyMatch(d -> d.contains("secret \"db\"")), diagnostics.toString());
-    assertTrue(inspect("default--sec").isEmpty(), "nothing runs with it");
-    assertFalse(client.getKubernetesSerialization().asJson(peaPod("default", "sec").get()).contains(secretValue));
-    assertFalse(client.v1().events().inAnyNamespace().list().getItems().stream()
-        .anyMatch(e -> String.valueOf(e.getMessage()).contains(secretValue)), "no Event holds the value");
-    byte[] needle = secretValue.getBytes();
-    try (var files = java.nio.file.Files.walk(home.home)) {
-      List<java.nio.file.Path> holding = files.filter(java.nio.file.Files::isRegularFile)
-          .filter(f -> contains(f, needle)).toList();
-      assertEquals(List.of(), holding, "files of the node's state that hold the Secret's value");
+    await("default/sec is Ready", Duration.ofSeconds(60), () -> ready("default", "sec", 1));
+    // The container prints a digest of what it got: its log (a file of the node) never holds the value.
+    await("the container got the Secret's value", Duration.ofSeconds(30),
+        () -> logOf("default--sec").contains("md5=" + md5(secretValue)));
+    String secBoot = bootId("default", "sec");
+    String changedValue = "s3cret-rotated-43";
+    client.secrets().inNamespace("default").withName("db").edit(s -> new io.fabric8.kubernetes.api.model.SecretBuilder(s)
+        .withData(Map.of("password", java.util.Base64.getEncoder().encodeToString(changedValue.getBytes()))).build());
+    await("the rotated value reached the container", Duration.ofSeconds(60),
+        () -> logOf("default--sec").contains("md5=" + md5(changedValue)));
+    assertEquals(secBoot, inspect("default--sec").orElseThrow().vm().orElseThrow().bootId(), "replaced in the same VM");
+    assertTrue(events("default", "sec").stream().anyMatch(e -> e.startsWith("Normal Replaced: ")
+        && e.contains("secret \"db\" changed")), events("default", "sec").toString());
+    assertTrue(agent.watchedConfigs().contains("secret/default/db"), agent.watchedConfigs().toString());
+    for (String value : List.of(secretValue, changedValue)) {
+      String encoded = java.util.Base64.getEncoder().encodeToString(value.getBytes());
+      String status = client.getKubernetesSerialization().asJson(peaPod("default", "sec").get());
+      assertFalse(status.contains(value) || status.contains(encoded), status);
+      assertFalse(client.v1().events().inAnyNamespace().list().getItems().stream()
+          .anyMatch(e -> String.valueOf(e.getMessage()).contains(value)), "no Event holds the value");
+      byte[] needle = value.getBytes();
+      try (var files = java.nio.file.Files.walk(home.home)) {
+        List<java.nio.file.Path> holding = files.filter(java.nio.file.Files::isRegularFile)
+            .filter(f -> contains(f, needle) || contains(f, encoded.getBytes())).toList();
+        assertEquals(List.of(), holding, "files of the node's state that hold the Secret's value");
+      }
     }
 
     peaPod("default", "cfg").delete();
@@ -415,6 +431,15 @@ class NodeAgentIT {
     await("cfg and sec are gone", Duration.ofSeconds(60),
         () -> peaPod("default", "cfg").get() == null && peaPod("default", "sec").get() == null);
     await("their objects are no longer watched", Duration.ofSeconds(10), () -> agent.watchedConfigs().isEmpty());
+  }
+
+  private static String md5(String value) {
+    try {
+      return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("MD5")
+          .digest(value.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   private static boolean contains(java.nio.file.Path file, byte[] needle) {

@@ -53,15 +53,100 @@ class ConfigObjectDocumentsTest {
   void errorsAtTheirPlaceWithoutSecretValues() {
     assertEquals(List.of(
         "pods/web.yaml:1:13: apiVersion: unsupported apiVersion \"v2\": expected v1",
-        "pods/web.yaml:6:3: data[\"pw\"]: invalid base64 (value not shown); write plain text under stringData",
+        "pods/web.yaml:6:3: data[\"pw\"]: invalid base64: it has characters base64 does not use (spaces, '-' or"
+            + " '_' of the URL-safe alphabet?) (value not shown); write plain text under stringData",
         "pods/web.yaml:7:3: data[\"bad key\"]: invalid key \"bad key\": keys are letters, digits, '-', '_' and '.',"
             + " at most 253 characters"),
         Manifests.diagnostics("apiVersion: v2\nkind: Secret\nmetadata:\n  name: s\ndata:\n  pw: not*base64!\n"
             + "  bad key: YQ==\n"));
-    assertEquals(List.of("pods/web.yaml:1:1: data: a Secret of type kubernetes.io/dockerconfigjson needs the key"
-            + " .dockerconfigjson"),
-        Manifests.diagnostics("apiVersion: v1\nkind: Secret\nmetadata:\n  name: s\n"
-            + "type: kubernetes.io/dockerconfigjson\n"));
+  }
+
+  private static final String SECRET = "apiVersion: v1\nkind: Secret\nmetadata:\n  name: s\n";
+
+  @Test
+  void base64AsTheApiServerDecodesIt() {
+    assertEquals(List.of("pods/web.yaml:6:3: data[\"pw\"]: invalid base64: its length is not a multiple of 4 (is"
+            + " the = padding missing?) (value not shown); write plain text under stringData"),
+        Manifests.diagnostics(SECRET + "data:\n  pw: YQ\n"));
+    assertEquals(List.of("pods/web.yaml:6:3: data[\"pw\"]: invalid base64: it has characters base64 does not use"
+            + " (spaces, '-' or '_' of the URL-safe alphabet?) (value not shown); write plain text under stringData"),
+        Manifests.diagnostics(SECRET + "data:\n  pw: a-b_\n"));
+    assertEquals(List.of("pods/web.yaml:6:3: data[\"pw\"]: invalid base64: it has characters base64 does not use"
+            + " (spaces, '-' or '_' of the URL-safe alphabet?) (value not shown); write plain text under stringData"),
+        Manifests.diagnostics(SECRET + "data:\n  pw: \"aGk gaGk=\"\n"));
+    assertEquals("hi", only(SECRET + "data:\n  pw: |\n    aG\n    k=\n").text("pw").orElseThrow(),
+        "line breaks are ignored, as Go's decoder ignores them");
+  }
+
+  @Test
+  void stringDataWinsOverData() {
+    assertEquals("plain", only(SECRET + "data:\n  pw: aGk=\nstringData:\n  pw: plain\n").text("pw").orElseThrow());
+  }
+
+  @Test
+  void dockerConfigJsonNeedsItsKey() {
+    assertEquals(List.of("pods/web.yaml:5:7: type: a Secret of type kubernetes.io/dockerconfigjson needs the key"
+            + " .dockerconfigjson (under data or stringData)"),
+        Manifests.diagnostics(SECRET + "type: kubernetes.io/dockerconfigjson\n"));
+  }
+
+  @Test
+  void dockerConfigJsonMustBeJsonWithoutQuotingIt() {
+    List<String> errors = Manifests.diagnostics(SECRET + "type: kubernetes.io/dockerconfigjson\n"
+        + "stringData:\n  .dockerconfigjson: '{\"auths\": hunter2'\n");
+    assertEquals(1, errors.size(), errors::toString);
+    assertTrue(errors.get(0).startsWith("pods/web.yaml:7:3: stringData[\".dockerconfigjson\"]: .dockerconfigjson is"
+        + " not JSON (line 1, column "), errors.get(0));
+    assertFalse(errors.get(0).contains("hunter2"), errors.get(0));
+  }
+
+  @Test
+  void dockerConfigJsonAuthIsBase64OfUserColonPassword() {
+    assertEquals(List.of("pods/web.yaml:7:3: stringData[\".dockerconfigjson\"]: .dockerconfigjson: the auth of"
+            + " registry \"r.example:5000\" must be base64 of user:password (value not shown)"),
+        Manifests.diagnostics(SECRET + "type: kubernetes.io/dockerconfigjson\n"
+            + "stringData:\n  .dockerconfigjson: '{\"auths\": {\"r.example:5000\": {\"auth\": \"aHVudGVyMg==\"}}}'\n"));
+    assertEquals(List.of("pods/web.yaml:7:3: stringData[\".dockerconfigjson\"]: .dockerconfigjson: auths must be an"
+            + " object of registry hosts"),
+        Manifests.diagnostics(SECRET + "type: kubernetes.io/dockerconfigjson\n"
+            + "stringData:\n  .dockerconfigjson: '{\"auths\": []}'\n"));
+    assertEquals(List.of("pods/web.yaml:7:3: data[\".dockerconfigjson\"]: .dockerconfigjson must be a JSON object"),
+        Manifests.diagnostics(SECRET + "type: kubernetes.io/dockerconfigjson\n"
+            + "data:\n  .dockerconfigjson: WzFd\n"));
+    assertEquals(List.of(), Manifests.diagnostics(SECRET + "type: kubernetes.io/dockerconfigjson\n"
+        + "stringData:\n  .dockerconfigjson: '{\"auths\": {\"r:5000\": {\"auth\": \"dTpw\"}}}'\n"));
+  }
+
+  @Test
+  void dockerCfgIsTheOldFormat() {
+    assertEquals(List.of("pods/web.yaml:7:3: stringData[\".dockercfg\"]: .dockercfg: registry \"r\" must be an"
+            + " object (auth, or username and password)"),
+        Manifests.diagnostics(SECRET + "type: kubernetes.io/dockercfg\n"
+            + "stringData:\n  .dockercfg: '{\"r\": 1}'\n"));
+  }
+
+  @Test
+  void basicAuthNeedsAUsernameOrAPassword() {
+    assertEquals(List.of("pods/web.yaml:5:7: type: a Secret of type kubernetes.io/basic-auth needs the key username"
+            + " or password (under data or stringData)"),
+        Manifests.diagnostics(SECRET + "type: kubernetes.io/basic-auth\nstringData:\n  user: a\n"));
+    assertEquals(List.of(), Manifests.diagnostics(SECRET + "type: kubernetes.io/basic-auth\nstringData:\n"
+        + "  password: a\n"));
+  }
+
+  @Test
+  void sshAuthAndTlsNeedTheirKeys() {
+    assertEquals(List.of("pods/web.yaml:5:7: type: a Secret of type kubernetes.io/ssh-auth needs the key"
+            + " ssh-privatekey (under data or stringData)"),
+        Manifests.diagnostics(SECRET + "type: kubernetes.io/ssh-auth\n"));
+    assertEquals(List.of("pods/web.yaml:5:7: type: a Secret of type kubernetes.io/tls needs the key tls.key (under"
+            + " data or stringData)"),
+        Manifests.diagnostics(SECRET + "type: kubernetes.io/tls\nstringData:\n  tls.crt: c\n"));
+  }
+
+  @Test
+  void customTypesTakeAnyKeys() {
+    assertEquals("example.com/token", only(SECRET + "type: example.com/token\nstringData:\n  x: y\n").type());
   }
 
   @Test

@@ -29,8 +29,8 @@ final class FieldRules {
   private FieldRules() {}
 
   static Impact impactOf(String path, Object before, Object after) {
-    if (path.startsWith("metadata.")) {
-      return Impact.RECORD;
+    if (path.startsWith("metadata.") || path.startsWith("spec.imagePullSecrets")) {
+      return Impact.RECORD; // pull secrets matter to the next pull only, as in Kubernetes
     }
     if (path.startsWith("spec.vm")) {
       return Impact.VM;

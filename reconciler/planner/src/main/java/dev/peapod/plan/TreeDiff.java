@@ -31,7 +31,8 @@ final class TreeDiff {
       compareMaps(path, (Map<String, Object>) b, (Map<String, Object>) a, out);
       return;
     }
-    out.add(new FieldChange(path, before, after, FieldRules.impactOf(path, before, after)));
+    out.add(new FieldChange(path, SensitiveFields.mask(path, before), SensitiveFields.mask(path, after),
+        FieldRules.impactOf(path, before, after)));
   }
 
   private static boolean sameKind(Map<?, ?> a, Map<?, ?> b) {

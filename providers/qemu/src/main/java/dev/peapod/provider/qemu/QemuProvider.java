@@ -17,6 +17,7 @@ import dev.peapod.provider.Provider;
 import dev.peapod.provider.ProviderEvent;
 import dev.peapod.provider.ProviderException;
 import dev.peapod.provider.RecreateRequiredException;
+import dev.peapod.provider.SecretValues;
 import dev.peapod.provider.qemu.guest.Fields;
 import dev.peapod.provider.qemu.guest.GuestAttachSession;
 import dev.peapod.provider.qemu.guest.GuestConnection;
@@ -141,6 +142,12 @@ public final class QemuProvider implements Provider {
 
   @Override
   public PodStatus start(String pod) {
+    return start(pod, SecretValues.NONE);
+  }
+
+  /** Secret values reach the guest in START_POD's containers only: pod.json keeps their references. */
+  @Override
+  public PodStatus start(String pod, SecretValues secrets) {
     finishInterruptedHandOvers(pod);
     return locked(pod, () -> {
       PodDirectory dir = existing(pod);
@@ -159,8 +166,9 @@ public final class QemuProvider implements Provider {
       }
       PodSpec spec = record.spec();
       PodSpecValidator.validate(spec, kernelFor(spec), config.initrd());
+      PodSpec withValues = secrets.fill(spec); // before a VM boots: a missing value starts nothing
       try {
-        vms.boot(dir, spec, kernelFor(spec));
+        vms.boot(dir, withValues, kernelFor(spec));
       } catch (ProviderException e) {
         recordStartFailure(dir, e);
         throw e;
@@ -174,6 +182,11 @@ public final class QemuProvider implements Provider {
 
   @Override
   public PodStatus replace(String pod, PodSpec spec) {
+    return replace(pod, spec, SecretValues.NONE);
+  }
+
+  @Override
+  public PodStatus replace(String pod, PodSpec spec, SecretValues secrets) {
     if (!spec.name().equals(pod)) {
       throw new ProviderException(pod, "replace got a spec for pod \"" + spec.name() + "\"");
     }
@@ -183,6 +196,7 @@ public final class QemuProvider implements Provider {
       PodRecord record = readPod(dir);
       VmRecord vm = runningVm(dir, "replace needs a running VM");
       PodSpecValidator.validate(spec, kernelFor(spec), config.initrd());
+      PodSpec withValues = secrets.fill(spec);
       Optional<String> reason = VmCompatibility.recreateReason(vm, spec, kernelFor(spec), dir.vmFiles().hostFiles());
       if (reason.isPresent()) {
         throw new RecreateRequiredException(pod, reason.get());
@@ -193,7 +207,7 @@ public final class QemuProvider implements Provider {
       }
       io(pod, () -> dir.writePod(record.withSpec(spec).withStartFailure("")));
       try {
-        vms.replaceContainers(dir, current, spec);
+        vms.replaceContainers(dir, current, withValues);
       } catch (ProviderException e) {
         recordStartFailure(dir, e);
         throw e;
@@ -233,6 +247,11 @@ public final class QemuProvider implements Provider {
    */
   @Override
   public PodStatus handOver(String from, String to) {
+    return handOver(from, to, SecretValues.NONE);
+  }
+
+  @Override
+  public PodStatus handOver(String from, String to, SecretValues secrets) {
     if (from.equals(to)) {
       throw new ProviderException(to, "a pod cannot take over its own VM");
     }
@@ -263,6 +282,7 @@ public final class QemuProvider implements Provider {
       PodRecord record = readPod(toDir);
       PodSpec spec = record.spec();
       PodSpecValidator.validate(spec, kernelFor(spec), config.initrd());
+      PodSpec withValues = secrets.fill(spec);
       // One-file shares are compared by the file they name; their directories move with the VM (VmHandOver).
       Optional<String> reason = VmCompatibility.recreateReason(vm, spec, kernelFor(spec),
           fromDir.vmFiles().hostFiles());
@@ -284,7 +304,7 @@ public final class QemuProvider implements Provider {
       }
       io(to, () -> toDir.writePod(record.withStartFailure("")));
       try {
-        vms.replaceContainers(toDir, moved, spec);
+        vms.replaceContainers(toDir, moved, withValues);
       } catch (ProviderException e) {
         recordStartFailure(toDir, e);
         throw e;

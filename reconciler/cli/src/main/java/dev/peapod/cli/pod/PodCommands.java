@@ -1,10 +1,5 @@
 package dev.peapod.cli.pod;
 
-import dev.peapod.engine.spec.HostPathAllowList;
-import dev.peapod.engine.spec.ManifestToPodSpec;
-import dev.peapod.engine.spec.StoreImageSource;
-import dev.peapod.engine.lock.PodLock;
-import dev.peapod.engine.ManifestRejectedException;
 import dev.peapod.cli.CliException;
 import dev.peapod.cli.ExitCodes;
 import dev.peapod.cli.PeapodCommand;
@@ -13,15 +8,24 @@ import dev.peapod.cli.image.LocalImages;
 import dev.peapod.cli.image.PullProgress;
 import dev.peapod.cli.output.HumanUnits;
 import dev.peapod.cli.output.Output;
+import dev.peapod.engine.ManifestRejectedException;
+import dev.peapod.engine.config.ConfigReferences;
+import dev.peapod.engine.config.ConfigResolver;
+import dev.peapod.engine.lock.PodLock;
+import dev.peapod.engine.spec.HostPathAllowList;
+import dev.peapod.engine.spec.ManifestToPodSpec;
+import dev.peapod.engine.spec.StoreImageSource;
 import dev.peapod.images.ImageStore;
 import dev.peapod.manifest.ManifestParser;
 import dev.peapod.manifest.ParseResult;
 import dev.peapod.manifest.diag.Diagnostic;
+import dev.peapod.manifest.model.ConfigObject;
 import dev.peapod.manifest.model.PodManifest;
 import dev.peapod.provider.PodNotFoundException;
 import dev.peapod.provider.PodSpec;
 import dev.peapod.provider.PodStatus;
 import dev.peapod.provider.Provider;
+import dev.peapod.provider.SecretValues;
 import dev.peapod.provider.VmInfo;
 import dev.peapod.provider.qemu.QemuProvider;
 import java.nio.file.Files;
@@ -73,7 +77,26 @@ public final class PodCommands {
     if (parsed.manifests().isEmpty()) {
       throw new CliException(ExitCodes.ERROR, file + ": declares no pod");
     }
-    return parsed.manifests();
+    return withInputs(parsed);
+  }
+
+  /**
+   * The file's pods with the ConfigMaps and Secrets they use, from the documents of the same file
+   * (namespace {@code default} unless a document names another), as {@code apply -f} resolves them.
+   */
+  private static List<PodManifest> withInputs(ParseResult parsed) {
+    ConfigResolver resolver = ConfigResolver.of(parsed.configObjects());
+    List<PodManifest> out = new ArrayList<>();
+    List<Diagnostic> errors = new ArrayList<>();
+    for (PodManifest pod : parsed.manifests()) {
+      ConfigReferences.Attached attached = ConfigReferences.attach(pod, ConfigObject.DEFAULT_NAMESPACE, resolver);
+      errors.addAll(attached.errors());
+      out.add(attached.pod());
+    }
+    if (!errors.isEmpty()) {
+      throw new ManifestRejectedException(errors);
+    }
+    return out;
   }
 
   /** Every pod of the file checked for what the provider cannot run, before any image is pulled. */
@@ -119,8 +142,13 @@ public final class PodCommands {
 
   /** Boots the pod, with {@code Booting NAME ... 0.8s} on stderr meanwhile when that is a terminal. */
   static PodStatus startWithProgress(Output output, Provider provider, String pod) {
+    return startWithProgress(output, provider, pod, SecretValues.NONE);
+  }
+
+  /** Like {@link #startWithProgress(Output, Provider, String)}, giving the guest the values of the pod's Secrets. */
+  static PodStatus startWithProgress(Output output, Provider provider, String pod, SecretValues secrets) {
     try (BootProgress progress = BootProgress.show(output, pod)) {
-      return provider.start(pod);
+      return provider.start(pod, secrets);
     }
   }
 

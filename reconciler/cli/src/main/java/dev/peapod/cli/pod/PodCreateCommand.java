@@ -1,11 +1,12 @@
 package dev.peapod.cli.pod;
 
-import dev.peapod.engine.lock.PodLock;
+import dev.peapod.apply.SecretInputs;
 import dev.peapod.cli.CliException;
 import dev.peapod.cli.ExitCodes;
 import dev.peapod.cli.PeapodCommand;
 import dev.peapod.cli.PodListCommand;
 import dev.peapod.cli.output.Output;
+import dev.peapod.engine.lock.PodLock;
 import dev.peapod.manifest.model.DesiredState;
 import dev.peapod.manifest.model.PodManifest;
 import dev.peapod.plan.Action;
@@ -13,6 +14,7 @@ import dev.peapod.provider.InvalidStateException;
 import dev.peapod.provider.PodSpec;
 import dev.peapod.provider.PodState;
 import dev.peapod.provider.PodStatus;
+import dev.peapod.provider.SecretValues;
 import dev.peapod.provider.qemu.QemuProvider;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -114,15 +116,15 @@ public class PodCreateCommand implements Runnable {
         PodCommands.say(output, created + " (not started: its spec.state is Created)");
       } else {
         PodCommands.say(output, created);
-        status = start(output, provider, status);
+        status = start(output, provider, status, SecretInputs.of(manifest));
       }
       return status;
     }
   }
 
-  private static PodStatus start(Output output, QemuProvider provider, PodStatus status) {
+  private static PodStatus start(Output output, QemuProvider provider, PodStatus status, SecretValues secrets) {
     try {
-      PodStatus started = PodCommands.startWithProgress(output, provider, status.name());
+      PodStatus started = PodCommands.startWithProgress(output, provider, status.name(), secrets);
       PodCommands.say(output, "Started " + started.name() + " " + PodCommands.bootText(started));
       return started;
     } catch (InvalidStateException e) {

@@ -103,6 +103,13 @@ public final class PodInspectCommand implements Runnable {
     data.put("rootfs", container.image().path().toString());
     data.put("command", container.command());
     data.put("env", container.env());
+    if (!container.secretEnv().isEmpty()) {
+      // Where each value comes from; the values themselves are only inside the VM.
+      Map<String, Object> secrets = new LinkedHashMap<>();
+      container.secretEnv().forEach((variable, key) -> secrets.put(variable,
+          Map.of("namespace", key.namespace(), "name", key.name(), "key", key.key())));
+      data.put("secretEnv", secrets);
+    }
     data.put("workingDir", container.workingDir());
     data.put("user", container.user());
     data.put("restartPolicy", container.restartPolicy().name());

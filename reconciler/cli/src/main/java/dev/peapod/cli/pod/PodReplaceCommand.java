@@ -1,10 +1,11 @@
 package dev.peapod.cli.pod;
 
-import dev.peapod.engine.lock.PodLock;
+import dev.peapod.apply.SecretInputs;
 import dev.peapod.cli.CliException;
 import dev.peapod.cli.ExitCodes;
 import dev.peapod.cli.PeapodCommand;
 import dev.peapod.cli.output.Output;
+import dev.peapod.engine.lock.PodLock;
 import dev.peapod.manifest.model.PodManifest;
 import dev.peapod.plan.Action;
 import dev.peapod.provider.PodSpec;
@@ -77,7 +78,7 @@ public final class PodReplaceCommand implements Runnable {
       PodSpec podSpec = PodCommands.convert(root, output, manifest);
       PodStatus status;
       try (ManifestRecords.Change change = ManifestRecords.change(root, manifest, Action.REPLACE)) {
-        status = provider.replace(name, podSpec);
+        status = provider.replace(name, podSpec, SecretInputs.of(manifest));
         change.succeeded();
       }
       String bootId = status.vm().map(vm -> vm.bootId()).orElse("?");

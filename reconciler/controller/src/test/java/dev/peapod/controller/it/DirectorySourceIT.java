@@ -248,6 +248,81 @@ class DirectorySourceIT {
     assertTrue(ps.lines().anyMatch(l -> l.startsWith("web ") && l.endsWith("dir:" + ControllerHome.pods)), ps);
   }
 
+  /**
+   * A pod that takes a variable from a Secret beside it: the container gets the value (it prints
+   * its MD5, so its log holds no value), a VM that dies is started again by the controller with
+   * the value read from the source again, a rotated Secret replaces the container in the same VM,
+   * and no answer of the API (pods, sources, logs) nor any file of the home holds a value.
+   */
+  @Test
+  @Order(12)
+  void aSecretReachesItsPodAcrossARestartAndNoAnswerHoldsIt() throws Exception {
+    String value = "ctl-s3cret-1234";
+    String rotated = "ctl-s3cret-rotated-5678";
+    writeSecret(value);
+    Files.writeString(ControllerHome.pods.resolve("vault.yaml"), """
+        apiVersion: v1
+        kind: Pod
+        metadata: {name: vault}
+        spec:
+          containers:
+            - name: main
+              image: it/bb:1
+              command: [sh, -c, 'echo "md5=$(printf %s "$TOKEN" | md5sum)"; exec sleep 100000']
+              envFrom: [{secretRef: {name: vault-token}}]
+        """);
+    await("vault running", () -> bootId("vault") != null);
+    await("vault's container got the value", () -> logs("vault").contains("md5=" + md5(value)));
+
+    String before = bootId("vault");
+    ProcessHandle.of(pod("vault").getLong("vm.pid")).orElseThrow().destroyForcibly();
+    await("vault restarted with its Secret", () -> {
+      String now = bootId("vault");
+      return now != null && !now.equals(before) && logs("vault").contains("md5=" + md5(value));
+    });
+
+    String booted = bootId("vault");
+    writeSecret(rotated);
+    await("the rotated value reached the container", () -> logs("vault").contains("md5=" + md5(rotated)));
+    assertEquals(booted, bootId("vault"), "a rotated Secret keeps the VM");
+
+    List<String> answers = List.of(api().get("/v1/pods").asString(), api().get("/v1/pods/vault").asString(),
+        api().get("/v1/sources").asString(), api().get("/v1/sources/pods").asString(),
+        logs("vault"));
+    for (String answer : answers) {
+      assertTrue(!answer.contains(value) && !answer.contains(rotated), answer);
+    }
+    assertTrue(api().get("/v1/pods/vault").asString().contains("secretEnv")
+        || api().get("/v1/pods/vault").asString().contains("vault-token"), "the API says where TOKEN comes from");
+    try (var files = Files.walk(ControllerHome.home)) {
+      for (Path file : files.filter(Files::isRegularFile).filter(f -> !f.startsWith(ControllerHome.pods)).toList()) {
+        String text;
+        try {
+          text = Files.readString(file, StandardCharsets.ISO_8859_1);
+        } catch (IOException gone) {
+          continue; // a socket, or a file removed meanwhile
+        }
+        assertTrue(!text.contains(value) && !text.contains(rotated), file::toString);
+      }
+    }
+    Files.delete(ControllerHome.pods.resolve("vault.yaml"));
+    await("vault removed", () -> api().get("/v1/pods/vault").statusCode() == 404);
+  }
+
+  private static void writeSecret(String token) throws IOException {
+    Files.writeString(ControllerHome.pods.resolve("vault-token.yaml"), """
+        apiVersion: v1
+        kind: Secret
+        metadata: {name: vault-token}
+        stringData: {TOKEN: %s}
+        """.formatted(token));
+  }
+
+  private static String md5(String value) throws Exception {
+    return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("MD5")
+        .digest(value.getBytes(StandardCharsets.UTF_8)));
+  }
+
   /** {@code ./peapod ARGS} against the test's home; its stdout, after asserting it exited 0. */
   private static String peapod(String... args) throws Exception {
     List<String> command = new java.util.ArrayList<>(List.of(ControllerHome.REPO.resolve("peapod").toString()));

@@ -7,6 +7,7 @@ import dev.peapod.manifest.model.EnvSource;
 import dev.peapod.manifest.model.EnvVar;
 import dev.peapod.manifest.model.PodManifest;
 import dev.peapod.manifest.model.Quantity;
+import dev.peapod.provider.SecretKey;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
 import java.util.ArrayList;
@@ -25,9 +26,10 @@ import java.util.stream.Stream;
  * {@link PodManifest#inputs() inputs}, downward API values from the manifest and the {@link
  * PodEnvironment}.
  *
- * <p>A Secret's value is refused for now: the provider records each container's environment on
- * disk, and a Secret must stay in the VM only. Until secret-backed values travel apart from the
- * record, a pod that asks for one gets an error saying so rather than a Secret written to disk.
+ * <p>A variable whose value comes from a Secret is not given its value here: it is resolved to
+ * the {@link SecretKey} it comes from ({@link Resolved#secret()}), so that the provider spec and
+ * everything recorded from it hold the reference only; the value travels with each start or
+ * replace ({@code SecretInputs}).
  */
 public final class EnvResolver {
 
@@ -46,38 +48,6 @@ public final class EnvResolver {
     this.environment = environment;
   }
 
-  /**
-   * Every place the pod takes an environment variable from a Secret, with why that is refused
-   * (keyed by field path): checked before planning, so neither a plan nor an apply goes ahead.
-   */
-  public static Map<String, String> secretReferences(PodManifest pod) {
-    Map<String, String> out = new LinkedHashMap<>();
-    String[] lists = {"spec.initContainers", "spec.containers"};
-    List<List<ContainerDecl>> containers = List.of(pod.spec().initContainers(), pod.spec().containers());
-    for (int l = 0; l < 2; l++) {
-      for (int i = 0; i < containers.get(l).size(); i++) {
-        ContainerDecl c = containers.get(l).get(i);
-        String at = lists[l] + "[" + i + "]";
-        for (int j = 0; j < c.envFrom().size(); j++) {
-          if (c.envFrom().get(j).kind() == ConfigObject.Kind.SECRET) {
-            out.put(at + ".envFrom[" + j + "]", secretMessage(c.envFrom().get(j).name()));
-          }
-        }
-        for (int j = 0; j < c.env().size(); j++) {
-          if (c.env().get(j).valueFrom() instanceof EnvSource.KeyRef key && key.kind() == ConfigObject.Kind.SECRET) {
-            out.put(at + ".env[" + j + "].valueFrom", secretMessage(key.name()));
-          }
-        }
-      }
-    }
-    return out;
-  }
-
-  private static String secretMessage(String name) {
-    return "secret \"" + name + "\" in environment variables is not supported yet: the provider records a"
-        + " container's environment on disk, and a Secret's value must stay inside the VM";
-  }
-
   /** Why values could not be given, each naming the variable and container; empty when all resolved. */
   public List<String> errors() {
     return errors;
@@ -88,22 +58,32 @@ public final class EnvResolver {
     return warnings;
   }
 
-  /** The container's variables as plain values, in the order the container gets them. */
-  public List<EnvVar> resolve(ContainerDecl container) {
-    Map<String, String> out = new LinkedHashMap<>();
+  /**
+   * A container's variables: those with plain values in the order the container gets them, and
+   * those whose values come from a Secret, by name. A name is in one of the two only (the last
+   * source to set it wins, as in Kubernetes).
+   */
+  public record Resolved(List<EnvVar> plain, Map<String, SecretKey> secret) {
+    public Resolved {
+      plain = List.copyOf(plain);
+      secret = Map.copyOf(secret);
+    }
+  }
+
+  /** The container's variables, in the order the container gets them. */
+  public Resolved resolve(ContainerDecl container) {
+    Map<String, Object> out = new LinkedHashMap<>(); // a String, or the SecretKey of a Secret's value
     for (EnvFromDecl from : container.envFrom()) {
       if (input(from.kind(), from.name()).isEmpty() && !from.optional()) {
         errors.add(unresolved(container, "envFrom", from.kind().word() + " \"" + from.name() + "\""));
       }
       input(from.kind(), from.name()).ifPresent(object -> {
-        if (refuseSecret(object, container, "envFrom")) {
-          return;
-        }
         for (String key : object.keys()) {
           String name = from.prefix() + key;
           if (ENV_NAME.matcher(name).matches()) {
             out.remove(name);
-            out.put(name, object.text(key).orElseThrow());
+            out.put(name, object.sensitive() ? new SecretKey(object.namespace(), object.name(), key)
+                : object.text(key).orElseThrow());
           } else {
             warnings.add("container \"" + container.name() + "\": key \"" + key + "\" of " + object.describe()
                 + " is not a valid variable name; skipped, as Kubernetes does");
@@ -117,28 +97,34 @@ public final class EnvResolver {
         out.put(env.name(), value);
       });
     }
-    List<EnvVar> resolved = new ArrayList<>();
-    out.forEach((name, value) -> resolved.add(new EnvVar(name, value)));
-    return resolved;
+    List<EnvVar> plain = new ArrayList<>();
+    Map<String, SecretKey> secret = new LinkedHashMap<>();
+    out.forEach((name, value) -> {
+      if (value instanceof SecretKey key) {
+        secret.put(name, key);
+      } else {
+        plain.add(new EnvVar(name, (String) value));
+      }
+    });
+    return new Resolved(plain, secret);
   }
 
-  private Optional<String> value(EnvVar env, ContainerDecl container) {
+  /** A plain value, or the {@link SecretKey} a Secret-backed value comes from. */
+  private Optional<Object> value(EnvVar env, ContainerDecl container) {
     EnvSource source = env.valueFrom();
     if (source == null) {
       return Optional.of(env.value());
     }
     if (source instanceof EnvSource.FieldRef field) {
-      return field(field.fieldPath());
+      return field(field.fieldPath()).map(v -> v);
     }
     if (source instanceof EnvSource.ResourceFieldRef resource) {
-      return resource(resource, container, env.name());
+      return resource(resource, container, env.name()).map(v -> v);
     }
     EnvSource.KeyRef key = (EnvSource.KeyRef) source;
     Optional<ConfigObject> object = input(key.kind(), key.name());
-    if (object.isPresent() && refuseSecret(object.get(), container, "variable \"" + env.name() + "\"")) {
-      return Optional.empty();
-    }
-    Optional<String> value = object.flatMap(o -> o.text(key.key()));
+    Optional<Object> value = object.filter(o -> o.keys().contains(key.key()))
+        .map(o -> o.sensitive() ? new SecretKey(o.namespace(), o.name(), key.key()) : o.text(key.key()).orElseThrow());
     if (value.isEmpty() && !key.optional()) {
       // Sources refuse this when they resolve the pod; a path that did not resolve it must not drop it.
       errors.add(unresolved(container, "variable \"" + env.name() + "\"",
@@ -149,18 +135,8 @@ public final class EnvResolver {
 
   private static String unresolved(ContainerDecl container, String what, String missing) {
     return "container \"" + container.name() + "\": " + what + " needs " + missing + ", which was not found"
-        + " (ConfigMaps are looked up among the documents of the pod's source: apply the directory or file that"
-        + " declares it, or mark the reference optional: true)";
-  }
-
-  private boolean refuseSecret(ConfigObject object, ContainerDecl container, String what) {
-    if (!object.sensitive()) {
-      return false;
-    }
-    errors.add("container \"" + container.name() + "\": " + what + " takes its value from " + object.describe()
-        + ": Secrets in environment variables are not supported yet (the provider records a container's"
-        + " environment on disk, and a Secret's value must stay inside the VM)");
-    return true;
+        + " (ConfigMaps and Secrets are looked up among the documents of the pod's source: apply the directory or"
+        + " file that declares it, or mark the reference optional: true)";
   }
 
   private Optional<ConfigObject> input(ConfigObject.Kind kind, String name) {

@@ -8,6 +8,7 @@ import dev.peapod.images.config.ContainerOverrides;
 import dev.peapod.images.config.EnvVar;
 import dev.peapod.images.config.InvalidContainerException;
 import dev.peapod.images.config.ProcessDefaults;
+import dev.peapod.images.registry.PullSecretKeyring;
 import dev.peapod.manifest.ClaimBinding;
 import dev.peapod.manifest.diag.Diagnostic;
 import dev.peapod.manifest.diag.Severity;
@@ -105,7 +106,6 @@ public final class ManifestToPodSpec {
   public static List<Diagnostic> unsupported(PodManifest manifest, HostPathAllowList hostPaths) {
     ManifestSpec spec = manifest.spec();
     List<Diagnostic> problems = new ArrayList<>();
-    EnvResolver.secretReferences(manifest).forEach((path, message) -> problems.add(error(manifest, path, message)));
     for (int i = 0; i < spec.volumes().size(); i++) {
       VolumeDecl volume = spec.volumes().get(i);
       if (volume.source() instanceof VolumeSource.HostPath host) {
@@ -248,16 +248,19 @@ public final class ManifestToPodSpec {
     List<ContainerSpec> containers = new ArrayList<>();
     List<PortForward> ports = new ArrayList<>();
     EnvResolver env = new EnvResolver(manifest, environment);
+    PullSecretKeyring keyring = PullSecrets.keyring(manifest, warning -> warnings.add(new Diagnostic(Severity.WARNING,
+        manifest.origin().file(), manifest.origin().positionOf("spec.imagePullSecrets").line(),
+        manifest.origin().positionOf("spec.imagePullSecrets").column(), "spec.imagePullSecrets", warning)));
     for (int i = 0; i < spec.initContainers().size(); i++) {
       ContainerDecl decl = spec.initContainers().get(i);
       initContainers.add(container(manifest, "spec.initContainers[" + i + "]", decl, initRestart(decl, restart),
-          env, problems));
+          env, keyring, problems));
       ports.addAll(forwards(decl));
     }
     for (int i = 0; i < spec.containers().size(); i++) {
       ContainerDecl decl = spec.containers().get(i);
       RestartPolicy own = decl.restartPolicy() == null ? restart : RestartPolicy.valueOf(decl.restartPolicy().name());
-      containers.add(container(manifest, "spec.containers[" + i + "]", decl, own, env, problems));
+      containers.add(container(manifest, "spec.containers[" + i + "]", decl, own, env, keyring, problems));
       ports.addAll(forwards(decl));
     }
     env.warnings().forEach(w -> warnings.add(new Diagnostic(Severity.WARNING, manifest.origin().file(),
@@ -294,17 +297,19 @@ public final class ManifestToPodSpec {
   }
 
   private ContainerSpec container(PodManifest manifest, String path, ContainerDecl decl, RestartPolicy restart,
-      EnvResolver env, List<Diagnostic> problems) {
+      EnvResolver env, PullSecretKeyring keyring, List<Diagnostic> problems) {
     int errorsBefore = env.errors().size();
-    List<dev.peapod.manifest.model.EnvVar> resolvedEnv = env.resolve(decl);
+    EnvResolver.Resolved resolvedEnv = env.resolve(decl);
     env.errors().subList(errorsBefore, env.errors().size())
         .forEach(message -> problems.add(error(manifest, path + ".env", message)));
-    ImageSource.Resolved image = images.resolve(decl.image(), decl.imagePullPolicy());
+    SecretExpansion.problems(decl, resolvedEnv.secret().keySet())
+        .forEach(message -> problems.add(error(manifest, path, message)));
+    ImageSource.Resolved image = images.resolve(decl.image(), decl.imagePullPolicy(), keyring);
     RunAs runAs = decl.runAs();
     boolean numeric = (runAs.user().isEmpty() || NUMERIC.matcher(runAs.user()).matches())
         && (runAs.group().isEmpty() || NUMERIC.matcher(runAs.group()).matches());
     ContainerOverrides overrides = new ContainerOverrides(decl.command(), decl.args(),
-        resolvedEnv.stream().map(e -> new EnvVar(e.name(), e.value())).toList(), decl.workingDir(),
+        resolvedEnv.plain().stream().map(e -> new EnvVar(e.name(), e.value())).toList(), decl.workingDir(),
         numeric && !runAs.user().isEmpty() ? Long.valueOf(runAs.user()) : null,
         numeric && !runAs.group().isEmpty() ? Long.valueOf(runAs.group()) : null);
     ProcessDefaults process;
@@ -318,8 +323,11 @@ public final class ManifestToPodSpec {
     String user = numeric || runAs.isImageDefault() ? process.user() : runAs.toString();
     List<VolumeMount> mounts = decl.volumeMounts().stream()
         .map(m -> mount(m, readOnlyClaims(manifest.spec().volumes()).contains(m.volume()))).toList();
-    return new ContainerSpec(decl.name(), image.rootfs(), process.argv(), process.env(), process.workingDir(),
-        user, restart, mounts).withStdio(new ContainerSpec.Stdio(decl.stdio().stdin(), decl.stdio().stdinOnce(),
+    // A Secret's variable wins over the image's of the same name, as an env entry would.
+    java.util.Map<String, String> plainEnv = new java.util.LinkedHashMap<>(process.env());
+    plainEnv.keySet().removeAll(resolvedEnv.secret().keySet());
+    return new ContainerSpec(decl.name(), image.rootfs(), process.argv(), plainEnv, process.workingDir(),
+        user, restart, mounts).withSecretEnv(resolvedEnv.secret()).withStdio(new ContainerSpec.Stdio(decl.stdio().stdin(), decl.stdio().stdinOnce(),
         decl.stdio().tty())).withLifecycle(LifecycleSpecs.of(decl.lifecycle()))
         .withSecurity(SecurityContextSpec.container(decl.security(), manifest.spec().security(),
             localhostProfile(manifest, path, decl, seccompProfiles(hostPaths), problems)));

@@ -1,5 +1,6 @@
 package dev.peapod.engine.spec;
 
+import dev.peapod.images.registry.PullSecretKeyring;
 import dev.peapod.images.ImageStore;
 import dev.peapod.images.PullListener;
 import dev.peapod.images.StoredImage;
@@ -35,13 +36,18 @@ public final class StoreImageSource implements ImageSource {
 
   @Override
   public Resolved resolve(String reference, PullPolicy policy) {
+    return resolve(reference, policy, PullSecretKeyring.EMPTY);
+  }
+
+  @Override
+  public Resolved resolve(String reference, PullPolicy policy, PullSecretKeyring keyring) {
     StoredImage image;
     if (policy == PullPolicy.NEVER) {
       image = store.inspect(reference);
     } else {
       Progress progress = progressFor.apply(reference);
       try {
-        image = store.ensure(reference, progress);
+        image = store.ensure(reference, progress, keyring);
       } finally {
         progress.finish();
       }

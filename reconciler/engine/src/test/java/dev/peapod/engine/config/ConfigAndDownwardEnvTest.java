@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+
+
 import dev.peapod.engine.ManifestRejectedException;
 import dev.peapod.engine.source.DesiredSnapshot;
 import dev.peapod.engine.source.DirectorySource;
@@ -17,7 +19,14 @@ import dev.peapod.plan.DesiredPod;
 import dev.peapod.provider.ImageRootfs;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import dev.peapod.apply.SecretInputs;
+import dev.peapod.provider.ContainerSpec;
+import dev.peapod.provider.PodSpec;
+import dev.peapod.provider.ProviderException;
+import dev.peapod.provider.SecretKey;
+import dev.peapod.provider.SecretValues;
 import java.util.List;
+import java.util.Optional;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -152,30 +161,88 @@ class ConfigAndDownwardEnvTest {
         e.diagnostics().stream().map(Object::toString).toList());
   }
 
+  private static final String SECRET_POD = """
+      apiVersion: v1
+      kind: Pod
+      metadata: {name: web}
+      spec:
+        containers:
+          - name: app
+            image: busybox:1
+            envFrom:
+              - secretRef: {name: creds}
+                prefix: S_
+              - secretRef: {name: absent, optional: true}
+            env:
+              - name: PW
+                valueFrom: {secretKeyRef: {name: creds, key: pw}}
+              - name: S_user
+                value: plain-wins
+              - name: PATH
+                valueFrom: {secretKeyRef: {name: creds, key: pw}}
+      ---
+      apiVersion: v1
+      kind: Secret
+      metadata: {name: creds}
+      stringData: {pw: hunter2, user: alice}
+      """;
+
   @Test
-  void aSecretInTheEnvironmentIsRefusedWithTheReason() throws Exception {
-    Files.writeString(dir.resolve("web.yaml"), """
-        apiVersion: v1
-        kind: Pod
-        metadata: {name: web}
-        spec:
-          containers:
-            - name: app
-              image: busybox:1
-              env:
-                - name: PW
-                  valueFrom: {secretKeyRef: {name: creds, key: pw}}
-        ---
-        apiVersion: v1
-        kind: Secret
-        metadata: {name: creds}
-        stringData: {pw: hunter2}
-        """);
+  void secretVariablesAreReferencesInTheSpecAndTheirValuesComeApart() throws Exception {
+    Files.writeString(dir.resolve("web.yaml"), SECRET_POD);
+    PodManifest pod = DirectorySource.of(List.of(dir)).read().pods().get(0).manifest();
+    ContainerSpec app = new ManifestToPodSpec(IMAGES, HostPathAllowList.fromEnvironment(),
+        new PodEnvironment("default", "n", "h")).convert(pod).spec().containers().get(0);
+    SecretKey pw = new SecretKey("default", "creds", "pw");
+    assertEquals(Map.of("PW", pw, "S_pw", pw, "PATH", pw), app.secretEnv());
+    assertEquals("plain-wins", app.env().get("S_user"), "a later plain value wins over envFrom's Secret");
+    assertTrue(!app.env().containsKey("PATH"), "the Secret's PATH wins over the image's: " + app.env());
+    assertTrue(!app.toString().contains("hunter2") && !app.toString().contains("alice"), app::toString);
+
+    SecretValues values = SecretInputs.of(pod);
+    assertEquals(Optional.of("hunter2"), values.text(pw));
+    assertEquals(Optional.of("alice"), values.text(new SecretKey("default", "creds", "user")));
+    assertEquals("SecretValues(2 values)", values.toString());
+    PodSpec filled = values.fill(PodSpec.of("web", List.of(app)));
+    assertEquals("hunter2", filled.containers().get(0).env().get("PW"));
+    assertEquals("hunter2", filled.containers().get(0).env().get("PATH"));
+    assertEquals(Map.of(), filled.containers().get(0).secretEnv());
+  }
+
+  @Test
+  void aSpecWhoseSecretValueWasNotGivenIsNotStarted() throws Exception {
+    Files.writeString(dir.resolve("web.yaml"), SECRET_POD);
+    PodManifest pod = DirectorySource.of(List.of(dir)).read().pods().get(0).manifest();
+    PodSpec spec = new ManifestToPodSpec(IMAGES, HostPathAllowList.fromEnvironment(),
+        new PodEnvironment("default", "n", "h")).convert(pod).spec();
+    ProviderException e = assertThrows(ProviderException.class, () -> SecretValues.NONE.fill(spec));
+    assertTrue(e.getMessage().contains("takes its value from key \"pw\" of secret default/creds, which was not given"),
+        e.getMessage());
+  }
+
+  @Test
+  void aMissingSecretIsRefusedAtTheReferenceWithoutItsValues() throws Exception {
+    Files.writeString(dir.resolve("web.yaml"), SECRET_POD.replace("key: pw}}\n        - name: S_user",
+        "key: nope}}\n        - name: S_user"));
     ManifestRejectedException e = assertThrows(ManifestRejectedException.class,
         () -> DirectorySource.of(List.of(dir)).read());
     String message = e.diagnostics().toString();
-    assertTrue(message.contains("spec.containers[0].env[0].valueFrom: secret \"creds\" in environment variables is"
-        + " not supported yet"), message);
+    assertTrue(message.contains("spec.containers[0].env[0].valueFrom: secret \"creds\" has no key \"nope\""),
+        message);
     assertTrue(!message.contains("hunter2"), message);
+  }
+
+  @Test
+  void expandingASecretVariableIntoTheCommandIsRefusedWithTheWayAround() throws Exception {
+    Files.writeString(dir.resolve("web.yaml"), SECRET_POD.replace("image: busybox:1",
+        "image: busybox:1\n      args: [\"--password=$(PW)\", \"$$(PW) is literal\"]"));
+    PodManifest pod = DirectorySource.of(List.of(dir)).read().pods().get(0).manifest();
+    ManifestRejectedException e = assertThrows(ManifestRejectedException.class,
+        () -> new ManifestToPodSpec(IMAGES, HostPathAllowList.fromEnvironment(),
+            new PodEnvironment("default", "n", "h")).convert(pod));
+    String message = e.diagnostics().toString();
+    assertTrue(message.contains("spec.containers[0]: container \"app\": args expand $(PW), whose value comes from a"
+        + " Secret"), message);
+    assertTrue(message.contains("sh -c '... $PW'"), message);
   }
 }

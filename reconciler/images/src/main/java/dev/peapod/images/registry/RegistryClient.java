@@ -144,7 +144,7 @@ public final class RegistryClient {
 
   /** Tries each mirror, then the registry itself; the registry's error is the one reported. */
   private <T> T onEachEndpoint(ImageReference ref, String image, EndpointCall<T> call) {
-    List<Endpoint> endpoints = endpoints(ref.registry());
+    List<Endpoint> endpoints = endpoints(ref.registry(), ref.repository());
     for (int i = 0; ; i++) {
       Endpoint endpoint = endpoints.get(i);
       try {
@@ -166,18 +166,23 @@ public final class RegistryClient {
   record Endpoint(String host, URI base, Optional<Credentials> credentials, String configName) {}
 
   List<Endpoint> endpoints(String registry) {
+    return endpoints(registry, "");
+  }
+
+  List<Endpoint> endpoints(String registry, String repository) {
     List<Endpoint> endpoints = new ArrayList<>();
     for (String mirror : config.mirrors(registry)) {
-      endpoints.add(endpoint(mirror, mirror));
+      endpoints.add(endpoint(mirror, mirror, repository));
     }
     String host = registry.equals(ImageReference.DOCKER_HUB) ? "registry-1.docker.io" : registry;
-    endpoints.add(endpoint(host, registry));
+    endpoints.add(endpoint(host, registry, repository));
     return endpoints;
   }
 
-  private Endpoint endpoint(String host, String configName) {
+  private Endpoint endpoint(String host, String configName, String repository) {
     String scheme = config.isInsecure(configName) ? "http" : "https";
-    return new Endpoint(host, URI.create(scheme + "://" + host), config.credentials(configName), configName);
+    return new Endpoint(host, URI.create(scheme + "://" + host), config.credentials(configName, repository),
+        configName);
   }
 
   /** GET with auth, retries and status mapping; returns a 200 response with its body unread. */

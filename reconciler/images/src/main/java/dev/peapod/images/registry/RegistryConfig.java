@@ -48,6 +48,8 @@ public final class RegistryConfig {
   private final Duration idleTimeout;
   /** Per registry: the other hosts whose token services may receive its credentials. */
   private final Map<String, List<String>> tokenRealms;
+  /** A pod's imagePullSecrets, consulted first; {@link PullSecretKeyring#EMPTY} for the host's own pulls. */
+  private final PullSecretKeyring keyring;
 
   /**
    * Token services known to belong to their registry though on another host: Docker Hub's
@@ -65,6 +67,13 @@ public final class RegistryConfig {
   private RegistryConfig(Map<String, Credentials> credentials, Map<String, Credentials> dockerCredentials,
       Map<String, List<String>> mirrors, Map<String, Boolean> insecure, Duration idleTimeout,
       Map<String, List<String>> tokenRealms) {
+    this(credentials, dockerCredentials, mirrors, insecure, idleTimeout, tokenRealms, PullSecretKeyring.EMPTY);
+  }
+
+  private RegistryConfig(Map<String, Credentials> credentials, Map<String, Credentials> dockerCredentials,
+      Map<String, List<String>> mirrors, Map<String, Boolean> insecure, Duration idleTimeout,
+      Map<String, List<String>> tokenRealms, PullSecretKeyring keyring) {
+    this.keyring = keyring;
     this.credentials = Map.copyOf(credentials);
     this.dockerCredentials = Map.copyOf(dockerCredentials);
     this.mirrors = Map.copyOf(mirrors);
@@ -206,6 +215,19 @@ public final class RegistryConfig {
 
   public Duration idleTimeout() {
     return idleTimeout;
+  }
+
+  /**
+   * This configuration with a pod's pull secrets in front: {@link #credentials(String, String)}
+   * asks them first, as the kubelet tries a pod's imagePullSecrets before the node's credentials.
+   */
+  public RegistryConfig withKeyring(PullSecretKeyring podKeyring) {
+    return new RegistryConfig(credentials, dockerCredentials, mirrors, insecure, idleTimeout, tokenRealms, podKeyring);
+  }
+
+  /** The credentials for {@code repository} at {@code host}: the pod's pull secrets', else the host's own. */
+  public Optional<Credentials> credentials(String host, String repository) {
+    return keyring.lookup(host, repository).or(() -> credentials(host));
   }
 
   public Optional<Credentials> credentials(String host) {

@@ -36,6 +36,10 @@ public final class PeaPodSpec {
   @JsonPropertyDescription("Extra /etc/hosts entries.")
   public List<HostAlias> hostAliases;
 
+  @JsonPropertyDescription("Secrets of type kubernetes.io/dockerconfigjson (or dockercfg) whose registry credentials"
+      + " pull this PeaPod's images, matched to each image by registry host as the kubelet does.")
+  public List<LocalObjectReference> imagePullSecrets;
+
   @JsonPropertyDescription("Seconds between SIGTERM and SIGKILL; 30 by default.")
   @Min(0)
   public Integer terminationGracePeriodSeconds;

@@ -155,8 +155,9 @@ class ChartTest {
    * and gets one to confirm an orphan; PeaPodWriter patches finalizers (JSON Patch on the
    * object) and status (on /status); AgentEvents creates Events; Placement lists and watches
    * placeholder Pods, gets one to confirm it is gone, creates and deletes them, and patches the
-   * PeaPods it binds; ConfigWatches lists and watches the ConfigMaps PeaPods refer to, each by name
-   * (no Secret is read while PeaPods naming one are refused). Nothing more is granted.
+   * PeaPods it binds; ConfigWatches lists and watches the ConfigMaps and Secrets PeaPods refer to,
+   * each by name (never a get, and never all of a namespace). Nothing more is granted; NodeAgentIT
+   * compares the same rules with the requests a real agent made.
    */
   @Test
   void rbacGrantsExactlyTheCallsTheAgentMakes() {
@@ -172,7 +173,7 @@ class ChartTest {
     assertEquals(new TreeSet<>(List.of("peapod.dev/peapods get", "peapod.dev/peapods list",
         "peapod.dev/peapods watch", "peapod.dev/peapods patch", "peapod.dev/peapods/status patch",
         "/events create", "/pods get", "/pods list", "/pods watch", "/pods create", "/pods delete",
-        "/configmaps list", "/configmaps watch")), granted);
+        "/configmaps list", "/configmaps watch", "/secrets list", "/secrets watch")), granted);
   }
 
   @Test

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.peapod.manifest.model.ConfigObject;
+import dev.peapod.manifest.model.ConfigReference;
 import dev.peapod.manifest.model.ContainerDecl;
 import dev.peapod.manifest.model.EnvFromDecl;
 import dev.peapod.manifest.model.EnvSource;
@@ -71,16 +72,25 @@ public final class CanonicalForm {
     Map<String, Object> root = new TreeMap<>();
     root.put("metadata", metadata);
     Map<String, Object> spec = spec(pod.spec());
-    if (!pod.inputs().isEmpty()) {
-      spec.put(INPUTS, inputs(pod));
+    Map<String, Object> inputs = inputs(pod);
+    if (!inputs.isEmpty()) {
+      spec.put(INPUTS, inputs);
     }
     root.put("spec", spec);
     return root;
   }
 
+  /**
+   * The hashes of the objects the containers take values from. A Secret that only pulls images is
+   * left out: rotating registry credentials restarts nothing, as in Kubernetes.
+   */
   private static Map<String, Object> inputs(PodManifest pod) {
+    java.util.Set<String> used = new java.util.HashSet<>();
+    ConfigReference.of(pod).stream().filter(r -> !r.path().startsWith("spec.imagePullSecrets"))
+        .forEach(r -> used.add(r.kind() + "/" + r.name()));
     Map<String, Object> out = new TreeMap<>();
-    pod.inputs().forEach(input -> out.put(input.reference(), input.hash()));
+    pod.inputs().stream().filter(input -> used.contains(input.kind() + "/" + input.name()))
+        .forEach(input -> out.put(input.reference(), input.hash()));
     return out;
   }
 
@@ -98,6 +108,9 @@ public final class CanonicalForm {
     out.put("state", spec.state().manifestName());
     if (!spec.security().isNone()) {
       out.put("securityContext", podSecurity(spec.security()));
+    }
+    if (!spec.imagePullSecrets().isEmpty()) {
+      out.put("imagePullSecrets", spec.imagePullSecrets().stream().map(n -> (Object) Map.of("name", n)).toList());
     }
     return out;
   }

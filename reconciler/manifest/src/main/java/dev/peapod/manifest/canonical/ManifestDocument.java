@@ -40,6 +40,7 @@ public final class ManifestDocument {
     out.put("terminationGracePeriodSeconds", spec.get("terminationGracePeriodSeconds"));
     out.put("restartPolicy", spec.get("restartPolicy"));
     putIfNotEmpty(out, "securityContext", spec.get("securityContext"));
+    putIfNotEmpty(out, "imagePullSecrets", spec.get("imagePullSecrets"));
     out.put("vm", vm(map(spec.get("vm"))));
     if (created) {
       out.put("state", "Created");

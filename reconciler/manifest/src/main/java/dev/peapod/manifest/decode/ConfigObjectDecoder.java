@@ -1,7 +1,9 @@
 package dev.peapod.manifest.decode;
 
 import dev.peapod.manifest.model.ConfigObject;
+import dev.peapod.manifest.source.Position;
 import dev.peapod.manifest.source.SourceDocument;
+import dev.peapod.manifest.source.SourceNode;
 import dev.peapod.manifest.source.SourceMap;
 import dev.peapod.manifest.source.SourceScalar;
 import java.nio.charset.StandardCharsets;
@@ -24,6 +26,7 @@ public final class ConfigObjectDecoder {
   /** Kubernetes' limit on the data of one ConfigMap or Secret. */
   public static final int MAX_DATA_BYTES = 1024 * 1024;
   private static final Pattern KEY = Pattern.compile("[-._a-zA-Z0-9]+");
+  private static final Pattern BASE64 = Pattern.compile("[A-Za-z0-9+/]*={0,2}");
 
   private final Problems problems;
 
@@ -75,21 +78,22 @@ public final class ConfigObjectDecoder {
     r.string("kind");
     Optional<String[]> meta = metadata(r);
     Map<String, byte[]> data = new LinkedHashMap<>();
+    Map<String, Located<String>> where = new LinkedHashMap<>();
     r.stringMap("data").forEach((key, value) -> {
       checkKey(key, value);
+      where.put(key, value);
       base64(value, true).ifPresent(bytes -> data.put(key, bytes));
     });
     r.stringMap("stringData").forEach((key, value) -> {
       checkKey(key, value);
+      where.put(key, value);
       data.put(key, value.value().getBytes(StandardCharsets.UTF_8));
     });
     String type = r.string("type").orElse("Opaque");
+    Position typeAt = r.peek("type").map(SourceNode::position).orElse(r.position());
     r.bool("immutable");
     r.finish();
-    if (type.equals(ConfigObject.DOCKER_CONFIG_JSON_TYPE) && !data.containsKey(".dockerconfigjson")) {
-      problems.error(r.position(), r.path("data"),
-          "a Secret of type " + type + " needs the key .dockerconfigjson");
-    }
+    SecretTypes.check(type, typeAt, r.path("type"), data, where, problems);
     return finish(r, ConfigObject.Kind.SECRET, meta, type, data);
   }
 
@@ -145,14 +149,28 @@ public final class ConfigObjectDecoder {
     }
   }
 
-  /** The decoded bytes; the error never quotes a Secret's text. */
+  /**
+   * The decoded bytes, by the rule the API server decodes with (Go's standard base64: padding
+   * required, line breaks ignored, no spaces, no URL-safe letters), so that what is accepted here
+   * is accepted by kubectl. The error never quotes a Secret's text.
+   */
   private Optional<byte[]> base64(Located<String> value, boolean secret) {
-    try {
-      return Optional.of(Base64.getDecoder().decode(value.value().replaceAll("\\s", "")));
-    } catch (IllegalArgumentException e) {
-      problems.error(value.position(), value.path(), "invalid base64" + (secret ? " (value not shown)"
-          : ": " + e.getMessage()) + "; write plain text under " + (secret ? "stringData" : "data"));
-      return Optional.empty();
+    String text = value.value().replace("\r", "").replace("\n", "");
+    String why = null;
+    if (!BASE64.matcher(text).matches()) {
+      why = "it has characters base64 does not use (spaces, '-' or '_' of the URL-safe alphabet?)";
+    } else if (text.length() % 4 != 0) {
+      why = "its length is not a multiple of 4 (is the = padding missing?)";
     }
+    if (why == null) {
+      try {
+        return Optional.of(Base64.getDecoder().decode(text));
+      } catch (IllegalArgumentException e) {
+        why = secret ? "it does not decode" : e.getMessage();
+      }
+    }
+    problems.error(value.position(), value.path(), "invalid base64: " + why + (secret ? " (value not shown)" : "")
+        + "; write plain text under " + (secret ? "stringData" : "data"));
+    return Optional.empty();
   }
 }

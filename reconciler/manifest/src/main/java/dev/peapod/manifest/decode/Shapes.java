@@ -39,6 +39,11 @@ public final class Shapes {
       .object("valueFrom", ENV_VAR_SOURCE)
       .build();
 
+  /** Kubernetes' LocalObjectReference: {@code imagePullSecrets[]}. */
+  static final Shape LOCAL_OBJECT_REFERENCE = Shape.named("LocalObjectReference")
+      .supported("name")
+      .build();
+
   static final Shape OBJECT_REFERENCE = Shape.named("EnvFromReference")
       .supported("name", "optional")
       .build();
@@ -245,7 +250,7 @@ public final class Shapes {
       .unsupported("Peapod runs Linux guests only", "os")
       .unsupported("use peapod exec to debug a pod", "ephemeralContainers")
       .unsupported("pods run until stopped", "activeDeadlineSeconds")
-      .unsupported("registry credentials are configured on the host", "imagePullSecrets")
+      .object("imagePullSecrets", LOCAL_OBJECT_REFERENCE)
       .unsupported("a PeaPod field; use apiVersion: peapod.dev/v1alpha1, kind: PeaPod",
           "vm", "state")
       .build();

@@ -44,6 +44,16 @@ final class SpecDecoder {
     RestartPolicy restartPolicy = r.choice("restartPolicy", RESTART_POLICIES).orElse(RestartPolicy.ALWAYS);
     checkKubernetesDefaults(r);
     Placement placement = ClusterFieldsDecoder.decode(r);
+    List<String> pullSecrets = new ArrayList<>();
+    r.objects("imagePullSecrets", Shapes.LOCAL_OBJECT_REFERENCE).forEach(ref -> {
+      String name = ref.requiredString("name");
+      if (!name.isEmpty()) {
+        NameRules.dns1123Subdomain(name).ifPresent(msg -> ref.problems().error(ref.peek("name").orElseThrow(),
+            ref.path("name"), msg));
+        pullSecrets.add(name);
+      }
+      ref.finish();
+    });
     PodResources.Decoded podResources = PodResources.decode(r, init, containers);
     VmSettings vm = vm(r, init, containers, podResources);
     DesiredState state = isPeaPod(r) ? r.choice("state", STATES).orElse(DesiredState.RUNNING)
@@ -52,7 +62,7 @@ final class SpecDecoder {
     PodChecks.check(sites, r.problems());
     return new ManifestSpec(init, containers, volumes, network.hostname(), network.dns(),
         network.hostAliases(), grace, restartPolicy, vm, state).withPlacement(placement)
-        .withSecurity(podSecurity.pod());
+        .withSecurity(podSecurity.pod()).withImagePullSecrets(pullSecrets);
   }
 
   private static boolean isPeaPod(MapReader r) {

@@ -6,7 +6,7 @@ import java.util.Objects;
 
 /**
  * One place a pod names a ConfigMap or Secret ({@code env[].valueFrom} key references, {@code
- * envFrom}), with the field path diagnostics point at.
+ * envFrom}, {@code imagePullSecrets}), with the field path diagnostics point at.
  *
  * @param key the key for a key reference; empty for a whole object ({@code envFrom})
  */
@@ -23,6 +23,12 @@ public record ConfigReference(ConfigObject.Kind kind, String name, String key, b
     List<ConfigReference> out = new ArrayList<>();
     containers(pod.spec().initContainers(), "spec.initContainers", out);
     containers(pod.spec().containers(), "spec.containers", out);
+    // The kubelet pulls without a pull secret it cannot find (and says so): optional.
+    List<String> pullSecrets = pod.spec().imagePullSecrets();
+    for (int i = 0; i < pullSecrets.size(); i++) {
+      out.add(new ConfigReference(ConfigObject.Kind.SECRET, pullSecrets.get(i), "", true,
+          "spec.imagePullSecrets[" + i + "]"));
+    }
     return out;
   }
 

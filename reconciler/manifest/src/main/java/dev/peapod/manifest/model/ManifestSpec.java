@@ -20,6 +20,8 @@ import java.util.stream.Stream;
  * @param placement the cluster-only fields (nodeSelector, affinity, tolerations, ...), kept for
  *     the Kubernetes mode and compared by nothing
  * @param security the pod-wide securityContext settings (fsGroup, supplementalGroups, sysctls)
+ * @param imagePullSecrets names of the Secrets ({@code kubernetes.io/dockerconfigjson} or {@code
+ *     dockercfg}) whose registry credentials pull this pod's images, in the pod's namespace
  */
 public record ManifestSpec(
     List<ContainerDecl> initContainers,
@@ -33,7 +35,8 @@ public record ManifestSpec(
     VmSettings vm,
     DesiredState state,
     Placement placement,
-    PodSecurityDecl security) {
+    PodSecurityDecl security,
+    List<String> imagePullSecrets) {
 
   public static final long DEFAULT_TERMINATION_GRACE_PERIOD_SECONDS = 30;
 
@@ -49,6 +52,16 @@ public record ManifestSpec(
     Objects.requireNonNull(state, "state");
     placement = placement == null ? Placement.NONE : placement;
     security = security == null ? PodSecurityDecl.NONE : security;
+    imagePullSecrets = List.copyOf(imagePullSecrets == null ? List.of() : imagePullSecrets);
+  }
+
+  /** A spec without image pull secrets. */
+  public ManifestSpec(List<ContainerDecl> initContainers, List<ContainerDecl> containers, List<VolumeDecl> volumes,
+      String hostname, DnsConfig dns, List<HostAlias> hostAliases, long terminationGracePeriodSeconds,
+      RestartPolicy restartPolicy, VmSettings vm, DesiredState state, Placement placement,
+      PodSecurityDecl security) {
+    this(initContainers, containers, volumes, hostname, dns, hostAliases, terminationGracePeriodSeconds,
+        restartPolicy, vm, state, placement, security, null);
   }
 
   /** A spec without pod-wide security settings. */
@@ -70,19 +83,25 @@ public record ManifestSpec(
   /** This spec with the cluster-only fields as written. */
   public ManifestSpec withPlacement(Placement newPlacement) {
     return new ManifestSpec(initContainers, containers, volumes, hostname, dns, hostAliases,
-        terminationGracePeriodSeconds, restartPolicy, vm, state, newPlacement, security);
+        terminationGracePeriodSeconds, restartPolicy, vm, state, newPlacement, security, imagePullSecrets);
   }
 
   /** This spec with the pod-wide securityContext settings as written. */
   public ManifestSpec withSecurity(PodSecurityDecl newSecurity) {
     return new ManifestSpec(initContainers, containers, volumes, hostname, dns, hostAliases,
-        terminationGracePeriodSeconds, restartPolicy, vm, state, placement, newSecurity);
+        terminationGracePeriodSeconds, restartPolicy, vm, state, placement, newSecurity, imagePullSecrets);
   }
 
   /** This spec with other volumes (a claim's document bound to the volumes that name it). */
   public ManifestSpec withVolumes(List<VolumeDecl> newVolumes) {
     return new ManifestSpec(initContainers, containers, newVolumes, hostname, dns, hostAliases,
-        terminationGracePeriodSeconds, restartPolicy, vm, state, placement);
+        terminationGracePeriodSeconds, restartPolicy, vm, state, placement, security, imagePullSecrets);
+  }
+
+  /** This spec with the image pull secrets as written. */
+  public ManifestSpec withImagePullSecrets(List<String> names) {
+    return new ManifestSpec(initContainers, containers, volumes, hostname, dns, hostAliases,
+        terminationGracePeriodSeconds, restartPolicy, vm, state, placement, security, names);
   }
 
   /** Init containers then app containers, in start order. */

@@ -89,7 +89,9 @@ class K8sDocsShapesTest {
       "qos-best-effort.yaml", "cpu-request-limit.yaml", "memory-request-limit.yaml",
       "simple-pod.yaml", "command-and-args.yaml", "two-containers-shared-emptydir.yaml",
       "init-containers.yaml", "sidecar-log-shipper.yaml", "adapter-and-ambassador.yaml",
-      "redis-emptydir.yaml", "dns-config.yaml", "host-aliases.yaml");
+      "redis-emptydir.yaml", "dns-config.yaml", "host-aliases.yaml",
+      // Secrets (helper secrets): imagePullSecrets resolve to registry credentials
+      "private-registry.yaml");
 
   /** What the README must say for a refusal: the reason in parentheses, or the whole message. */
   static String reasonOf(String message) {
