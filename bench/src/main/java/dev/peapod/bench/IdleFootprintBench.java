@@ -38,7 +38,7 @@ public final class IdleFootprintBench {
     int vms = Integer.parseInt(args[1]);
     int settleSeconds = Integer.parseInt(args[2]);
     int sampleSeconds = Integer.parseInt(args[3]);
-    QemuConfig base = QemuConfig.fromEnvironment();
+    QemuConfig base = QemuConfig.fromEnvironment().withWarmPool(dev.peapod.provider.qemu.WarmPoolConfig.OFF); // templates vs cold boots
     ImageRootfs rootfs = new ImageRootfs("busybox", image);
 
     // Cold boots first, then VMs restored from a template VM (made after a warm-up start, which

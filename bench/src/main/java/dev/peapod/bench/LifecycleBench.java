@@ -38,7 +38,7 @@ public final class LifecycleBench {
     Path image = Path.of(args[0]);
     Path poweroffInitrd = Path.of(args[1]);
     int runs = Integer.parseInt(args[2]);
-    QemuConfig base = QemuConfig.fromEnvironment();
+    QemuConfig base = QemuConfig.fromEnvironment().withWarmPool(dev.peapod.provider.qemu.WarmPoolConfig.OFF); // templates vs cold boots
     ImageRootfs rootfs = new ImageRootfs("busybox", image);
 
     Path coldState = Files.createTempDirectory("peapod-bench-cold-");

@@ -133,7 +133,7 @@ class TemplateBuildIT {
               command: [sleep, "100000"]
         """.formatted(pod, memoryMiB));
     Peapod.Result result = peapod.exec("", List.of(Peapod.REPO.resolve("peapod").toString(), "run", "-f",
-        manifest.toString()), Map.of("PEAPOD_TEMPLATES", "on"));
+        manifest.toString()), Map.of("PEAPOD_TEMPLATES", "on", "PEAPOD_WARM_POOL", "0"));
     assertEquals(0, result.exitCode(), result::toString);
     return result;
   }

@@ -52,6 +52,8 @@ final class PodVm {
   private final TemplateCatalogue templates;
   private final TemplateBuilds templateBuilds;
   private final TemplateRestore restore;
+  private final WarmPool pool;
+  private final WarmPoolKeepers keepers;
   private final PasstNetwork network;
   private final LogWriters logWriters;
   private static final java.security.SecureRandom RANDOM = new java.security.SecureRandom();
@@ -63,7 +65,8 @@ final class PodVm {
   private static final Duration RESTORE_TIMEOUT = Duration.ofSeconds(15);
 
   PodVm(QemuConfig config, QemuCommandLine commandLine, AcceleratorProbe accelerators, GuestChannels channels,
-      TemplateCatalogue templates, TemplateBuilds templateBuilds, TemplateRestore restore) {
+      TemplateCatalogue templates, TemplateBuilds templateBuilds, TemplateRestore restore, WarmPool pool,
+      WarmPoolKeepers keepers) {
     this.network = new PasstNetwork("passt");
     this.logWriters = new LogWriters("rotatelogs", dev.peapod.provider.qemu.logs.LogLimits.fromEnvironment());
     this.config = config;
@@ -73,6 +76,8 @@ final class PodVm {
     this.templates = templates;
     this.templateBuilds = templateBuilds;
     this.restore = restore;
+    this.pool = pool;
+    this.keepers = keepers;
   }
 
   /**
@@ -96,6 +101,14 @@ final class PodVm {
     }
     VmShape shape = new VmShape(kernel, config.initrd(), spec.vm().vcpus(),
         spec.vm().memoryMiB(), accelerator);
+    if (hostShares.isEmpty()) {
+      Optional<Started> warm = takeWarm(dir, spec, shape, kernel);
+      if (warm.isPresent()) {
+        VmRecord record = startIn(dir, spec, warm.get());
+        keepers.ensure(shape); // its keeper restores the next one meanwhile
+        return record;
+      }
+    }
     Optional<Template> template = templates.find(pod, shape, !hostShares.isEmpty());
     if (template.isPresent()) {
       // Every image through the share: the template has no block devices.
@@ -103,7 +116,9 @@ final class PodVm {
           spec.vm().memoryMiB(), accelerator, files, List.of(), spec.ports(), true, share.dir(), List.of());
       Optional<Started> restored = restore(dir, spec, definition, template.get());
       if (restored.isPresent()) {
-        return startIn(dir, spec, restored.get());
+        VmRecord record = startIn(dir, spec, restored.get());
+        keepers.ensure(shape);
+        return record;
       }
     }
     List<ImageDevice> images = ImageDevices.assign(spec, PodSpecValidator.blockDeviceSlots(hostShares.size()));
@@ -112,6 +127,7 @@ final class PodVm {
     VmRecord record = startIn(dir, spec, bootCold(dir, spec, definition));
     if (hostShares.isEmpty()) {
       templateBuilds.prepareLater(shape);
+      keepers.ensure(shape); // the keeper fills the pool once the template is made
     }
     return record;
   }
@@ -201,6 +217,106 @@ final class PodVm {
       templates.discard(template, "a VM restored from it did not answer: " + e.getMessage());
       return Optional.empty();
     }
+  }
+
+  /**
+   * Takes a VM of {@code shape} from the warm pool (see {@link WarmPool}) and makes it the pod's:
+   * vm.json first (the pod owns it from then on), its files moved into the pod directory, log
+   * writers and passt started for it. Empty when none waits, or when the one taken failed (it is
+   * killed then, and the caller restores or boots as without a pool). The guest has answered
+   * RESTORED with its own boot id and entropy when it entered the pool and has never had a pod.
+   */
+  private Optional<Started> takeWarm(PodDirectory dir, PodSpec spec, VmShape shape, Path kernel) {
+    if (!pool.config().enabled() || templates.ineligible(false).isPresent()) {
+      return Optional.empty();
+    }
+    String pod = spec.name();
+    String key = templates.key(shape);
+    Optional<WarmPool.Taken> taken = pool.take(key);
+    if (taken.isEmpty()) {
+      LOG.log(System.Logger.Level.DEBUG, () -> "pod " + pod + ": no warm pool VM of " + key + " waits");
+      return Optional.empty();
+    }
+    long t0 = System.nanoTime();
+    long tMoved;
+    killOrphan(dir);
+    dev.peapod.provider.qemu.runtime.PoolVmRecord warm = taken.get().record();
+    VmFiles files = dir.vmFiles();
+    VmRecord record = new VmRecord(warm.pid(), warm.processStartTime(), warm.hostBootId(), warm.guestBootId(),
+        shape.accelerator().id(), kernel, spec.vm(), List.of(), spec.ports(), warm.startedAt(), warm.bootTime(),
+        false, files.imageShare(), List.of(), dev.peapod.provider.VmInfo.WARM + " " + key, warm.name());
+    try {
+      dir.writeVm(record);
+      Files.delete(taken.get().files().dir().resolve(dev.peapod.provider.qemu.runtime.PoolVmRecord.FILE));
+      CrashPoint.reach("after-vm-record");
+      WarmPool.moveInto(taken.get().files(), files);
+      logWriters.prepare(files);
+      tMoved = System.nanoTime();
+    } catch (IOException | RuntimeException e) {
+      LOG.log(System.Logger.Level.WARNING, "pod " + pod + ": the warm pool VM " + warm.name()
+          + " could not be taken over: " + e);
+      kill(dir, record);
+      WarmPool.discard(taken.get().files().dir(), Optional.empty());
+      return Optional.empty();
+    }
+    VmDefinition definition = new VmDefinition(pod, kernel, config.initrd(), shape.vcpus(), shape.memoryMiB(),
+        shape.accelerator(), files, List.of(), spec.ports(), true, files.imageShare(), List.of());
+    // passt and the log writers are separate processes that each take tens of ms to come up: side by side.
+    long tLogs = 0;
+    java.util.concurrent.CompletableFuture<Void> network = java.util.concurrent.CompletableFuture.runAsync(() -> {
+      startNetwork(definition);
+      if (!spec.ports().isEmpty()) {
+        announce(dir); // a new passt learns the guest's MAC from a frame, and this guest has been idle
+      }
+    });
+    try {
+      try {
+        startLogs(definition);
+      } finally {
+        tLogs = System.nanoTime();
+        awaitQuietly(network);
+      }
+      network.join();
+      long tNet = System.nanoTime();
+      GuestConnection guest = channels.get(pod, files, REQUEST_TIMEOUT);
+      // Written once its containers run (startIn): vm.json already names this VM, and a write costs an fsync.
+      VmRecord taken2 = record.booted(warm.guestBootId(), Duration.ofNanos(System.nanoTime() - t0));
+      long moved = tMoved - t0;
+      long logs = tLogs - tMoved;
+      long net = tNet - tMoved;
+      LOG.log(System.Logger.Level.DEBUG, () -> "pod " + pod + ": took warm pool VM " + warm.name() + " in "
+          + taken2.bootTime().toMillis() + " ms (files " + moved / 1_000_000 + " ms, log writers " + logs / 1_000_000
+          + " ms, passt " + net / 1_000_000 + " ms)");
+      return Optional.of(new Started(taken2, guest, WarmPool.process(warm)));
+    } catch (java.util.concurrent.CompletionException e) {
+      kill(dir, record);
+      throw e.getCause() instanceof ProviderException p ? p : failure(pod, e);
+    } catch (ProviderException e) {
+      kill(dir, record);
+      throw e; // a host port in use: no other VM would do better
+    } catch (RuntimeException e) {
+      LOG.log(System.Logger.Level.WARNING, "pod " + pod + ": the warm pool VM " + warm.name() + " did not answer ("
+          + e.getMessage() + "); restoring instead");
+      kill(dir, record);
+      return Optional.empty();
+    }
+  }
+
+  /** Waits for {@code task} to end, however it ends (its outcome is the caller's to look at). */
+  private static void awaitQuietly(java.util.concurrent.CompletableFuture<?> task) {
+    try {
+      task.get();
+    } catch (java.util.concurrent.ExecutionException e) {
+      // looked at by the caller
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /** The template key of the VM {@code spec} would get: what its warm pool VMs are filed under. */
+  String templateKey(PodSpec spec, Path kernel) {
+    return templates.key(new VmShape(kernel, config.initrd(), spec.vm().vcpus(), spec.vm().memoryMiB(),
+        accelerators.choose()));
   }
 
   /**

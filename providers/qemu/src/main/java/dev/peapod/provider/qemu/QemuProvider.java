@@ -83,6 +83,7 @@ public final class QemuProvider implements Provider {
   private final PodVm vms;
   private final VmHandOver handOvers;
   private final TemplateBuilds templateBuilds;
+  private final WarmPool pool;
   private final Map<String, Object> locks = new ConcurrentHashMap<>();
 
   public QemuProvider(QemuConfig config) {
@@ -102,8 +103,10 @@ public final class QemuProvider implements Provider {
     TemplateCatalogue templates = new TemplateCatalogue(config.templates(), commandLine,
         state.root().resolve("templates"), ram);
     this.templateBuilds = new TemplateBuilds(templates, commandLine, config.bootTimeout());
-    this.vms = new PodVm(config, commandLine, probe, channels, templates, templateBuilds,
-        new TemplateRestore(commandLine, ram));
+    TemplateRestore restore = new TemplateRestore(commandLine, ram);
+    this.pool = new WarmPool(state.root().resolve("pool"), config.warmPool());
+    this.vms = new PodVm(config, commandLine, probe, channels, templates, templateBuilds, restore, pool,
+        new WarmPoolKeepers(pool, templates, restore, commandLine, config.bootTimeout()));
     this.handOvers = new VmHandOver(state, channels);
   }
 
@@ -474,6 +477,29 @@ public final class QemuProvider implements Provider {
    */
   public boolean awaitTemplates(Duration timeout) throws InterruptedException {
     return templateBuilds.awaitBuilds(timeout);
+  }
+
+  /**
+   * From now on this process keeps the warm pools of this state directory itself, in threads (for a
+   * long-lived process: {@code peapod serve}); otherwise the first start of a shape starts a keeper
+   * process (see {@link WarmPoolKeeper}). Process-wide: every provider instance on the same state
+   * directory hands its shapes to these threads.
+   */
+  public void keepWarmPoolsInThisProcess() {
+    WarmPoolKeepers.keepInThisProcess(pool.root());
+  }
+
+  /** Stops this process's warm pool keepers; their VMs wait for the next keeper. */
+  public void stopKeepingWarmPools() throws InterruptedException {
+    WarmPoolKeepers.stopKeepingInThisProcess(pool.root());
+  }
+
+  /**
+   * How many warm pool VMs wait for pods of {@code spec}'s VM shape now: for tests and benchmarks
+   * that want the next start to find one.
+   */
+  public int warmPoolVms(PodSpec spec) {
+    return WarmPool.waiting(pool.shapeDir(vms.templateKey(spec, kernelFor(spec)))).size();
   }
 
   // ---- status

@@ -171,6 +171,8 @@ public class PeapodController {
     timers.scheduleWithFixedDelay(() -> checkDrift("interval"), config.driftInterval().toMillis(),
         config.driftInterval().toMillis(), TimeUnit.MILLISECONDS);
     watchingProvider = new QemuProvider(qemuConfig);
+    // While it runs, the controller keeps the warm pools in threads: no keeper processes, no JVM start per shape.
+    watchingProvider.keepWarmPoolsInThisProcess();
     try {
       providerWatch = watchingProvider.watch(this::onProviderEvent);
     } catch (RuntimeException e) {
@@ -196,6 +198,11 @@ public class PeapodController {
       }
     }
     if (watchingProvider != null) {
+      try {
+        watchingProvider.stopKeepingWarmPools(); // the pool VMs wait for the next keeper
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
       watchingProvider.close();
     }
     if (timers != null) {

@@ -31,9 +31,13 @@ final class VmTestSupport {
 
   private VmTestSupport() {}
 
-  /** Provider config for the tests; the kernel and initrd must exist (no skipping). */
+  /**
+   * Provider config for the tests; the kernel and initrd must exist (no skipping). No warm pool:
+   * these tests are about cold boots and template restores (WarmPoolIT turns it on).
+   */
   static QemuConfig config() {
-    QemuConfig c = QemuConfig.fromEnvironment().withStateDir(STATE).withBootTimeout(Duration.ofSeconds(90));
+    QemuConfig c = QemuConfig.fromEnvironment().withStateDir(STATE).withBootTimeout(Duration.ofSeconds(90))
+        .withWarmPool(dev.peapod.provider.qemu.WarmPoolConfig.OFF);
     assertTrue(Files.isRegularFile(c.kernel()), "guest kernel missing: " + c.kernel() + " (run kernel/build.sh)");
     assertTrue(Files.isRegularFile(c.initrd()), "initrd missing: " + c.initrd() + " (run make -C guest-init)");
     return c;

@@ -1,0 +1,139 @@
+package dev.peapod.provider.qemu;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.peapod.provider.qemu.runtime.HostInfo;
+import dev.peapod.provider.qemu.runtime.HostProcess;
+import dev.peapod.provider.qemu.runtime.JsonFiles;
+import dev.peapod.provider.qemu.runtime.PoolVmRecord;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Taking a VM from the warm pool, with real processes standing in for pool QEMUs (a process whose
+ * command line carries the pool VM's marker): two clients racing for one VM, many times over, and
+ * what is never taken. Pool VMs of real QEMU are in WarmPoolIT.
+ */
+class WarmPoolTest {
+
+  private static final String KEY = "0123456789abcdef";
+
+  @TempDir
+  Path dir;
+
+  private final List<Process> processes = new ArrayList<>();
+
+  @AfterEach
+  void tearDown() {
+    processes.forEach(Process::destroyForcibly);
+  }
+
+  /** A waiting pool VM: a live process with the VM's marker, its directory and pool.json. */
+  private PoolVmRecord waitingVm(WarmPool pool, String id) throws Exception {
+    String name = "pool." + id;
+    // "; :" keeps sh from exec'ing sleep, which would drop the marker from the command line.
+    Process p = new ProcessBuilder("sh", "-c", "sleep 600; :", "sh", "-name", "peapod-" + name, "end").start();
+    processes.add(p);
+    long start = HostProcess.startTime(p.pid()).orElseThrow();
+    PoolVmRecord record = new PoolVmRecord(name, KEY, 128, p.pid(), start, HostInfo.bootId(), "boot-" + id, false,
+        Instant.now(), Duration.ofMillis(100));
+    Path vm = Files.createDirectories(pool.shapeDir(KEY).resolve(id));
+    JsonFiles.write(vm.resolve(PoolVmRecord.FILE), record);
+    return record;
+  }
+
+  @Test
+  void twoClientsRacingForOneVmNeverBothGetIt() throws Exception {
+    // Two pool instances are two clients: the only thing they share is the directory, as two processes do.
+    WarmPool one = new WarmPool(dir.resolve("pool"), WarmPoolConfig.DEFAULT);
+    WarmPool two = new WarmPool(dir.resolve("pool"), WarmPoolConfig.DEFAULT);
+    ExecutorService threads = Executors.newFixedThreadPool(8);
+    try {
+      for (int round = 0; round < 30; round++) {
+        PoolVmRecord only = waitingVm(one, String.format("%08x", round));
+        CyclicBarrier start = new CyclicBarrier(8);
+        List<Future<Optional<WarmPool.Taken>>> takes = new ArrayList<>();
+        for (int t = 0; t < 8; t++) {
+          WarmPool client = t % 2 == 0 ? one : two;
+          takes.add(threads.submit(() -> {
+            start.await();
+            return client.take(KEY);
+          }));
+        }
+        List<WarmPool.Taken> winners = new ArrayList<>();
+        for (Future<Optional<WarmPool.Taken>> f : takes) {
+          f.get().ifPresent(winners::add);
+        }
+        assertEquals(1, winners.size(), "round " + round + ": exactly one client takes the VM: " + winners);
+        assertEquals(only, winners.get(0).record());
+        assertTrue(Files.isDirectory(winners.get(0).files().dir()), "the winner has its files");
+        assertEquals(List.of(), WarmPool.waiting(one.shapeDir(KEY)), "nothing is left to take");
+      }
+    } finally {
+      threads.shutdownNow();
+    }
+  }
+
+  @Test
+  void aVmWhoseProcessIsGoneOrOfAnotherTemplateIsNotTaken() throws Exception {
+    WarmPool pool = new WarmPool(dir.resolve("pool"), WarmPoolConfig.DEFAULT);
+    PoolVmRecord dead = waitingVm(pool, "00000001");
+    processes.get(0).destroyForcibly().waitFor();
+    Path other = Files.createDirectories(pool.shapeDir(KEY).resolve("00000002"));
+    PoolVmRecord live = waitingVm(pool, "00000003");
+    JsonFiles.write(other.resolve(PoolVmRecord.FILE), new PoolVmRecord("pool.00000002", "fedcba9876543210", 128,
+        live.pid(), live.processStartTime(), HostInfo.bootId(), "b", false, Instant.now(), Duration.ZERO));
+    Optional<WarmPool.Taken> taken = pool.take(KEY);
+    assertEquals(Optional.of(live), taken.map(WarmPool.Taken::record), "the live VM of this template");
+    assertFalse(Files.exists(pool.shapeDir(KEY).resolve("00000001")), "the dead one is deleted: " + dead);
+    assertFalse(Files.exists(pool.shapeDir(KEY).resolve("00000002")), "the other template's is discarded");
+    assertEquals(Optional.empty(), pool.take(KEY));
+  }
+
+  @Test
+  void aVmBeingRestoredIsNeverTaken() throws Exception {
+    WarmPool pool = new WarmPool(dir.resolve("pool"), WarmPoolConfig.DEFAULT);
+    PoolVmRecord vm = waitingVm(pool, "0000000a");
+    Files.move(pool.shapeDir(KEY).resolve("0000000a"), pool.shapeDir(KEY).resolve(".0000000a.new"));
+    assertEquals(Optional.empty(), pool.take(KEY), "a .new VM has not answered RESTORED yet: " + vm);
+  }
+
+  /** The warm-up container's program is a real static executable that exits 0 (run here on the host). */
+  @Test
+  void theWarmUpProgramExitsAtOnce() throws Exception {
+    Path program = dir.resolve("exit");
+    Files.write(program, PoolWarmUp.EXIT_PROGRAM);
+    Files.setPosixFilePermissions(program, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+    Process run = new ProcessBuilder(program.toString()).redirectErrorStream(true).start();
+    assertTrue(run.waitFor(10, java.util.concurrent.TimeUnit.SECONDS));
+    assertEquals(0, run.exitValue(), new String(run.getInputStream().readAllBytes()));
+    assertEquals(129, PoolWarmUp.EXIT_PROGRAM.length);
+    Path image = PoolWarmUp.image(dir.resolve("pool"));
+    assertTrue(Files.size(image) > 0, "mkfs.erofs made the warm-up image");
+    assertEquals(image, PoolWarmUp.image(dir.resolve("pool")), "made once");
+  }
+
+  @Test
+  void aKeeperRequestSurvivesItsCommandLine() {
+    TemplateBuilder.Request template = new TemplateBuilder.Request(dir.resolve("templates"), KEY, "qemu", 32,
+        java.util.OptionalLong.of(2596150), Duration.ofSeconds(60),
+        new VmShape(dir.resolve("vmlinux"), dir.resolve("initrd"), 1, 128, Accelerator.TCG));
+    WarmPoolKeeper.Request request = new WarmPoolKeeper.Request(template, dir.resolve("pool"),
+        new WarmPoolConfig(2, 512, Duration.ofSeconds(90)));
+    assertEquals(request, WarmPoolKeeper.Request.parse(request.toArgs().toArray(String[]::new)));
+  }
+}

@@ -1,0 +1,337 @@
+package dev.peapod.provider.qemu.it;
+
+import static dev.peapod.provider.qemu.it.VmTestSupport.exec;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.peapod.provider.ContainerSpec;
+import dev.peapod.provider.ImageRootfs;
+import dev.peapod.provider.PodSpec;
+import dev.peapod.provider.PortForward;
+import dev.peapod.provider.VmInfo;
+import dev.peapod.provider.qemu.QemuConfig;
+import dev.peapod.provider.qemu.QemuProvider;
+import dev.peapod.provider.qemu.WarmPoolConfig;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * The warm pool with real VMs and a real keeper process (as the CLI has it): the first start of a
+ * shape boots cold, a builder makes the template and a keeper restores one VM into the pool; the
+ * next start takes it (START_POD and ADD_CONTAINER only) and the keeper restores another; a VM
+ * that ran a pod is never seen in the pool again and the next pod finds none of its data; two
+ * clients racing for the one waiting VM never both get it; a killed keeper's VM is taken by the
+ * next start and a new keeper refills; a pool VM whose QEMU died is skipped.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+@Timeout(value = 10, unit = TimeUnit.MINUTES)
+class WarmPoolIT {
+
+  private static final Path STATE = VmTestSupport.TARGET.resolve("it-pool");
+  private static final String[] PODS = {"pool-cold", "pool-a", "pool-b", "pool-c", "pool-x", "pool-y",
+      "pool-d", "pool-e", "pool-f"};
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private ImageRootfs image;
+  private QemuProvider provider;
+  /** Pids of every QEMU that has had a pod in this test. */
+  private final Set<Long> podVms = new HashSet<>();
+
+  @BeforeAll
+  void setUp() throws Exception {
+    image = BusyboxImages.build(VmTestSupport.IMAGES, "busybox-pool", Map.of("www/index.html", "warm\n"));
+    killEverythingOfThisState();
+    deleteTree(STATE);
+    provider = new QemuProvider(config());
+  }
+
+  @AfterAll
+  void tearDown() throws Exception {
+    provider.awaitTemplates(Duration.ofMinutes(2));
+    VmTestSupport.cleanUp(provider, PODS);
+    killEverythingOfThisState(); // the keeper process and its pool VM
+  }
+
+  private static QemuConfig config() {
+    return VmTestSupport.config().withStateDir(STATE).withTemplates(true)
+        .withWarmPool(new WarmPoolConfig(1, 1024, Duration.ofMinutes(5)));
+  }
+
+  private PodSpec pod(String name, List<PortForward> ports) {
+    return PodSpec.of(name, List.of(ContainerSpec.of("web", image, List.of("httpd", "-f", "-p", "8080", "-h", "/www"))))
+        .withPorts(ports)
+        .withTerminationGracePeriod(Duration.ZERO);
+  }
+
+  private VmInfo start(QemuProvider p, PodSpec spec) {
+    p.create(spec);
+    VmInfo vm = p.start(spec.name()).vm().orElseThrow();
+    podVms.add(vm.pid());
+    return vm;
+  }
+
+  /** The records of the VMs waiting in the pool now. */
+  private static List<JsonNode> waiting() throws Exception {
+    List<JsonNode> records = new ArrayList<>();
+    Path pool = STATE.resolve("pool");
+    if (!Files.isDirectory(pool)) {
+      return records;
+    }
+    try (Stream<Path> shapes = Files.list(pool)) {
+      for (Path shape : shapes.filter(Files::isDirectory).filter(p -> !p.getFileName().toString().equals("claimed"))
+          .toList()) {
+        try (Stream<Path> vms = Files.list(shape)) {
+          for (Path vm : vms.filter(p -> !p.getFileName().toString().startsWith(".")).toList()) {
+            Path file = vm.resolve("pool.json");
+            if (Files.isRegularFile(file)) {
+              records.add(JSON.readTree(file.toFile()));
+            }
+          }
+        }
+      }
+    }
+    return records;
+  }
+
+  private JsonNode awaitOneWaiting() throws Exception {
+    long deadline = System.nanoTime() + Duration.ofMinutes(4).toNanos();
+    while (System.nanoTime() < deadline) {
+      List<JsonNode> now = waiting();
+      if (!now.isEmpty()) {
+        assertEquals(1, now.size(), "one VM per shape: " + now);
+        return now.get(0);
+      }
+      Thread.sleep(200);
+    }
+    throw new AssertionError("no VM entered the pool within 4 minutes; keeper log:\n" + keeperLogs());
+  }
+
+  private static String keeperLogs() throws Exception {
+    Path pool = STATE.resolve("pool");
+    StringBuilder all = new StringBuilder();
+    if (Files.isDirectory(pool)) {
+      try (Stream<Path> files = Files.list(pool)) {
+        for (Path log : files.filter(p -> p.toString().endsWith(".log")).toList()) {
+          all.append(log).append(":\n").append(Files.readString(log));
+        }
+      }
+    }
+    return all.toString();
+  }
+
+  @Test
+  @Order(1)
+  void theFirstStartBootsColdThenTheKeeperFillsThePool() throws Exception {
+    VmInfo vm = start(provider, pod("pool-cold", List.of()));
+    assertEquals("cold", vm.kind());
+    JsonNode first = awaitOneWaiting();
+    assertFalse(podVms.contains(first.path("pid").asLong()), "a pool VM is not a pod's VM");
+    assertEquals(1, provider.warmPoolVms(pod("pool-a", List.of())));
+  }
+
+  @Test
+  @Order(2)
+  void aStartTakesTheWaitingVmAndTheKeeperRestoresAnother() throws Exception {
+    JsonNode waitingVm = awaitOneWaiting();
+    int port = VmTestSupport.freePort();
+    VmInfo vm = start(provider, pod("pool-a", List.of(PortForward.tcp(port, 8080))));
+    assertEquals("warm", vm.kind(), vm.boot());
+    assertTrue(vm.boot().startsWith(VmInfo.WARM + " "), vm.boot());
+    assertEquals(waitingVm.path("pid").asLong(), vm.pid(), "the pod runs in the VM that waited");
+    assertEquals(waitingVm.path("guestBootId").asText(), vm.bootId());
+    assertEquals("warm\n", exec(provider, "pool-a", "web", "cat", "/www/index.html").stdout());
+    HttpResponse<String> page = HttpClient.newHttpClient().send(
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/index.html")).timeout(Duration.ofSeconds(20))
+            .build(), HttpResponse.BodyHandlers.ofString());
+    assertEquals("warm\n", page.body(), "its port forward reaches it");
+
+    JsonNode next = awaitOneWaiting();
+    assertNotEquals(vm.pid(), next.path("pid").asLong(), "a new VM waits");
+    assertNotEquals(vm.bootId(), next.path("guestBootId").asText(), "with its own boot id");
+    assertEquals("warm", provider.inspect("pool-a").orElseThrow().vm().orElseThrow().kind(), "inspect says warm");
+  }
+
+  /** A pod writes a secret, stops; no VM that ran a pod is ever in the pool, and the next pod sees nothing of it. */
+  @Test
+  @Order(3)
+  void aVmThatRanAPodIsNeverPooledAndTheNextPodFindsNoneOfItsData() throws Exception {
+    awaitOneWaiting();
+    VmInfo b = start(provider, pod("pool-b", List.of()));
+    assertEquals("warm", b.kind());
+    assertEquals(0, exec(provider, "pool-b", "web", "sh", "-c",
+        "echo s3cret-of-b > /tmp/secret && echo s3cret-of-b > /dev/shm/secret").exitCode());
+    provider.stop("pool-b", Duration.ZERO);
+    assertFalse(runs(b.pid()), "its VM ended with the stop");
+    JsonNode next = awaitOneWaiting();
+    for (JsonNode w : waiting()) {
+      assertFalse(podVms.contains(w.path("pid").asLong()), "a VM that ran a pod waits in the pool: " + w);
+    }
+    VmInfo c = start(provider, pod("pool-c", List.of()));
+    assertEquals("warm", c.kind());
+    assertEquals(next.path("pid").asLong(), c.pid());
+    assertNotEquals(b.pid(), c.pid());
+    assertNotEquals(b.bootId(), c.bootId());
+    VmTestSupport.Result look = exec(provider, "pool-c", "web", "sh", "-c",
+        "cat /tmp/secret /dev/shm/secret 2>&1; grep -rl s3cret-of-b /tmp /dev/shm /run 2>/dev/null; true");
+    assertFalse(look.stdout().contains("s3cret-of-b"), look.stdout());
+    provider.remove("pool-b", Duration.ZERO);
+    provider.remove("pool-c", Duration.ZERO);
+  }
+
+  /** Two clients (two providers, as two processes would be) start two pods at once with one VM waiting. */
+  @Test
+  @Order(4)
+  void twoClientsRacingForTheOneWaitingVmNeverBothGetIt() throws Exception {
+    JsonNode only = awaitOneWaiting();
+    try (QemuProvider other = new QemuProvider(config())) {
+      provider.create(pod("pool-x", List.of()));
+      other.create(pod("pool-y", List.of()));
+      CyclicBarrier together = new CyclicBarrier(2);
+      CompletableFuture<VmInfo> x = CompletableFuture.supplyAsync(() -> {
+        await(together);
+        return provider.start("pool-x").vm().orElseThrow();
+      });
+      CompletableFuture<VmInfo> y = CompletableFuture.supplyAsync(() -> {
+        await(together);
+        return other.start("pool-y").vm().orElseThrow();
+      });
+      VmInfo vx = x.get(5, TimeUnit.MINUTES);
+      VmInfo vy = y.get(5, TimeUnit.MINUTES);
+      podVms.add(vx.pid());
+      podVms.add(vy.pid());
+      long warm = Stream.of(vx, vy).filter(v -> v.kind().equals("warm")).count();
+      assertEquals(1, warm, "exactly one start took the waiting VM: " + vx.boot() + " / " + vy.boot());
+      assertNotEquals(vx.pid(), vy.pid());
+      assertTrue(vx.pid() == only.path("pid").asLong() || vy.pid() == only.path("pid").asLong());
+      assertEquals("warm\n", exec(provider, "pool-x", "web", "cat", "/www/index.html").stdout());
+      assertEquals("warm\n", exec(other, "pool-y", "web", "cat", "/www/index.html").stdout());
+      other.remove("pool-y", Duration.ZERO);
+    }
+    provider.remove("pool-x", Duration.ZERO);
+  }
+
+  /** The keeper is killed: its waiting VM is still taken, and the start brings up a new keeper that refills. */
+  @Test
+  @Order(5)
+  void aKilledKeepersVmIsTakenAndANewKeeperRefills() throws Exception {
+    JsonNode orphaned = awaitOneWaiting();
+    List<ProcessHandle> keepers = keepers();
+    assertEquals(1, keepers.size(), "one keeper process: " + keepers);
+    keepers.get(0).destroyForcibly();
+    keepers.get(0).onExit().get(30, TimeUnit.SECONDS);
+    VmInfo d = start(provider, pod("pool-d", List.of()));
+    assertEquals("warm", d.kind(), "the killed keeper's VM was taken");
+    assertEquals(orphaned.path("pid").asLong(), d.pid());
+    JsonNode refilled = awaitOneWaiting();
+    assertNotEquals(d.pid(), refilled.path("pid").asLong());
+    assertEquals(1, keepers().size(), "a new keeper");
+    provider.remove("pool-d", Duration.ZERO);
+  }
+
+  @Test
+  @Order(6)
+  void aPoolVmWhoseQemuDiedIsSkipped() throws Exception {
+    JsonNode dead = awaitOneWaiting();
+    ProcessHandle qemu = ProcessHandle.of(dead.path("pid").asLong()).orElseThrow();
+    qemu.destroyForcibly();
+    qemu.onExit().get(30, TimeUnit.SECONDS);
+    VmInfo e = start(provider, pod("pool-e", List.of()));
+    assertNotEquals(dead.path("pid").asLong(), e.pid());
+    assertTrue(Set.of("warm", "template").contains(e.kind()),
+        "restored, or a VM the keeper made after it saw the dead one: " + e.boot());
+    assertEquals("warm\n", exec(provider, "pool-e", "web", "cat", "/www/index.html").stdout());
+    provider.remove("pool-e", Duration.ZERO);
+  }
+
+  /** As in {@code peapod serve}: this process keeps the pool in a thread, and no keeper process is started. */
+  @Test
+  @Order(7)
+  void aLongLivedProcessKeepsThePoolItself() throws Exception {
+    awaitOneWaiting();
+    for (ProcessHandle keeper : keepers()) {
+      keeper.destroyForcibly();
+      keeper.onExit().get(30, TimeUnit.SECONDS);
+    }
+    provider.keepWarmPoolsInThisProcess();
+    try {
+      VmInfo f = start(provider, pod("pool-f", List.of()));
+      assertEquals("warm", f.kind(), f.boot());
+      JsonNode refilled = awaitOneWaiting();
+      assertNotEquals(f.pid(), refilled.path("pid").asLong());
+      assertEquals(List.of(), keepers(), "no keeper process: a thread of this JVM refilled");
+      provider.remove("pool-f", Duration.ZERO);
+    } finally {
+      provider.stopKeepingWarmPools();
+    }
+  }
+
+  /** Whether a process runs (a zombie does not: nothing here reaps daemonized QEMUs at once). */
+  private static boolean runs(long pid) {
+    try {
+      return Files.readAllBytes(Path.of("/proc/" + pid + "/cmdline")).length > 0;
+    } catch (java.io.IOException e) {
+      return false;
+    }
+  }
+
+  private static List<ProcessHandle> keepers() {
+    String marker = "pool=" + STATE.resolve("pool");
+    return ProcessHandle.allProcesses()
+        .filter(p -> p.info().commandLine().map(c -> c.contains("WarmPoolKeeper") && c.contains(marker)).orElse(false))
+        .toList();
+  }
+
+  private static void await(CyclicBarrier barrier) {
+    try {
+      barrier.await(1, TimeUnit.MINUTES);
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** Keeper processes, pool VMs and template builders of this state directory. */
+  private static void killEverythingOfThisState() {
+    String state = STATE.toString() + "/";
+    ProcessHandle.allProcesses()
+        .filter(p -> p.pid() != ProcessHandle.current().pid())
+        .filter(p -> p.info().commandLine().map(c -> c.contains(state)).orElse(false))
+        .forEach(ProcessHandle::destroyForcibly);
+  }
+
+  private static void deleteTree(Path dir) throws Exception {
+    if (Files.exists(dir)) {
+      try (Stream<Path> walk = Files.walk(dir)) {
+        for (Path p : walk.sorted((x, y) -> y.getNameCount() - x.getNameCount()).toList()) {
+          Files.delete(p);
+        }
+      }
+    }
+  }
+}
