@@ -26,8 +26,9 @@ public final class PodStartCommand implements Runnable {
     Output output = root.output(spec);
     try (QemuProvider provider = PodCommands.provider(root);
         PodLock lock = PodCommands.lock(root, spec, name)) {
-      PodCommands.require(provider, name);
-      PodStatus status = PodCommands.startWithProgress(output, provider, name);
+      PodStatus created = PodCommands.require(provider, name);
+      PodStatus status = PodCommands.startWithProgress(output, provider, name,
+          SourceSecrets.forPod(root.environment().home(), created.spec(), output));
       PodCommands.print(output, status, "Started " + name + " " + PodCommands.bootText(status));
     }
   }
