@@ -142,6 +142,15 @@ public interface Provider extends AutoCloseable {
   }
 
   /**
+   * One pod as {@link #inventory()} tells it (no guest asked), or empty if this provider has no such
+   * pod: what a pass over one pod reads, so that converging N pods does not read every pod's state
+   * N times. Providers that can look at one pod alone override this.
+   */
+  default Optional<PodStatus> inventoryOf(String pod) {
+    return inventory().stream().filter(p -> p.name().equals(pod)).findFirst();
+  }
+
+  /**
    * Tells {@code listener} about pods whose VM ended or whose state another client changed, from
    * now until the returned handle is closed, without holding anything other clients need (no guest
    * connection, no lock). Events come on the provider's own thread and must be handled quickly;

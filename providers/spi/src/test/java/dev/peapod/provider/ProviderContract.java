@@ -130,6 +130,8 @@ public abstract class ProviderContract {
     assertEquals(PodState.CREATED, inspect(pod).state());
     assertTrue(provider.list().stream().anyMatch(p -> p.name().equals(pod) && p.state() == PodState.CREATED));
     assertTrue(provider.inventory().stream().anyMatch(p -> p.name().equals(pod) && p.state() == PodState.CREATED));
+    assertEquals(PodState.CREATED, provider.inventoryOf(pod).orElseThrow().state());
+    assertEquals(Optional.empty(), provider.inventoryOf(name()), "a pod that was never made");
   }
 
   @Test
@@ -151,6 +153,7 @@ public abstract class ProviderContract {
     assertTrue(status.vm().isPresent(), "a running pod has a VM");
     assertEquals(PodState.RUNNING, inspect(status.name()).state());
     assertEquals(status.vm().get().bootId(), inspect(status.name()).vm().orElseThrow().bootId());
+    assertEquals(status.vm().get().bootId(), provider.inventoryOf(status.name()).orElseThrow().vm().orElseThrow().bootId());
     InvalidStateException e = assertThrows(InvalidStateException.class, () -> provider.start(status.name()));
     assertEquals(PodState.RUNNING, e.actual());
     assertEquals(status.vm().get().bootId(), inspect(status.name()).vm().orElseThrow().bootId(), "the VM stays");
@@ -218,6 +221,7 @@ public abstract class ProviderContract {
     assertEquals(Optional.empty(), provider.inspect(pod.name()));
     assertTrue(provider.list().stream().noneMatch(p -> p.name().equals(pod.name())));
     assertTrue(provider.inventory().stream().noneMatch(p -> p.name().equals(pod.name())));
+    assertEquals(Optional.empty(), provider.inventoryOf(pod.name()));
     assertEquals(PodState.CREATED, provider.create(pod.spec()).state(), "the name is free again");
   }
 

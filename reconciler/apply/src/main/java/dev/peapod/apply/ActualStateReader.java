@@ -45,6 +45,25 @@ public final class ActualStateReader {
     return ActualState.of(new ArrayList<>(all.values()), revision(pods, applied));
   }
 
+  /**
+   * Only {@code pod}: its inventory entry and its record, and a revision over those alone. What a
+   * pass over one pod plans against; a plan that needs to count other pods (the prune guards) is
+   * made against {@link #read()}.
+   */
+  public ActualState readOne(String pod) {
+    Map<String, PodStatus> pods = new TreeMap<>();
+    provider.inventoryOf(pod).ifPresent(p -> pods.put(p.name(), p));
+    Map<String, AppliedRecord> applied = new TreeMap<>();
+    records.read(pod).ifPresent(r -> applied.put(r.name(), r));
+    PodStatus status = pods.get(pod);
+    AppliedRecord record = applied.get(pod);
+    if (status == null && record == null) {
+      return ActualState.of(List.of(), revision(pods, applied));
+    }
+    return ActualState.of(List.of(new ActualPod(pod, Optional.ofNullable(status).map(PodStatus::state),
+        status == null ? "" : status.message(), Optional.ofNullable(record))), revision(pods, applied));
+  }
+
   static String revision(Map<String, PodStatus> pods, Map<String, AppliedRecord> applied) {
     List<String> lines = new ArrayList<>();
     pods.forEach((name, status) -> lines.add("pod " + name + " " + status.state() + " "

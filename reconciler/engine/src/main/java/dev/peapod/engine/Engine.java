@@ -14,6 +14,7 @@ import dev.peapod.engine.spec.HostPathAllowList;
 import dev.peapod.engine.spec.ManifestToPodSpec;
 import dev.peapod.engine.spec.StoreImageSource;
 import dev.peapod.images.ImageStore;
+import dev.peapod.plan.Action;
 import dev.peapod.plan.ActualState;
 import dev.peapod.plan.Plan;
 import dev.peapod.plan.PlanOptions;
@@ -107,9 +108,22 @@ public final class Engine implements AutoCloseable {
     return planner.plan(snapshot.pods(), actual(), options);
   }
 
-  /** Only {@code pod}, as the controller plans each key of its work queue. */
+  /** Only {@code pod}: its provider state and record, as a pass over one pod reads them. */
+  public ActualState actualOf(String pod) {
+    return new ActualStateReader(provider, records).readOne(pod);
+  }
+
+  /**
+   * Only {@code pod}, as the controller plans each key of its work queue: against that pod's state
+   * alone, so that converging N pods reads N pods' states, not N times N. A removal is planned again
+   * against every pod when the prune guards must count how many its owner has.
+   */
   public Plan planOne(DesiredSnapshot snapshot, String pod, PlanOptions options) {
-    return planner.plan(snapshot.pods(), actual(), options.withTargets(Set.of(pod)));
+    PlanOptions one = options.withTargets(Set.of(pod));
+    Plan plan = planner.plan(snapshot.pods(), actualOf(pod), one);
+    boolean countsOthers = !options.allowMassRemoval()
+        && plan.changes().stream().anyMatch(c -> c.action() == Action.REMOVE);
+    return countsOthers ? planner.plan(snapshot.pods(), actual(), one) : plan;
   }
 
   /**

@@ -49,17 +49,20 @@ public final class Planner {
   public Plan plan(List<DesiredPod> desired, ActualState actual, PlanOptions options) {
     Map<String, DesiredPod> byName = new TreeMap<>();
     desired.forEach(d -> byName.put(d.name(), d));
-    TreeSet<String> names = new TreeSet<>(byName.keySet());
-    names.addAll(actual.pods().keySet());
+    TreeSet<String> names = new TreeSet<>();
+    if (options.targets().isEmpty()) {
+      names.addAll(byName.keySet());
+      names.addAll(actual.pods().keySet());
+    } else {
+      // Only the targets: a pass over one pod of a thousand looks at that one, not at every name.
+      options.targets().stream().filter(t -> byName.containsKey(t) || actual.pods().containsKey(t)).forEach(names::add);
+    }
 
     List<Change> changes = new ArrayList<>();
     List<Conflict> conflicts = new ArrayList<>();
     List<String> warnings = new ArrayList<>();
     int unchanged = 0;
     for (String name : names) {
-      if (!options.targeted(name)) {
-        continue;
-      }
       DesiredPod want = byName.get(name);
       ActualPod have = actual.pods().getOrDefault(name, new ActualPod(name, null, null, null));
       Optional<String> otherOwner = want == null ? Optional.empty() : otherOwner(have, options);

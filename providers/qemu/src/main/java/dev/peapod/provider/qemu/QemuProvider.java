@@ -376,6 +376,16 @@ public final class QemuProvider implements Provider {
     return podDirectories().parallelStream().filter(PodDirectory::exists).map(dir -> statusOf(dir, false)).toList();
   }
 
+  /** One pod from its files and its QEMU process alone, as {@link #inventory()} reads each. */
+  @Override
+  public Optional<PodStatus> inventoryOf(String pod) {
+    if (!DnsLabel.isValid(pod)) {
+      return Optional.empty();
+    }
+    PodDirectory dir = state.pod(pod);
+    return dir.exists() ? Optional.of(statusOf(dir, false)) : Optional.empty();
+  }
+
   /** VM ends and other clients' changes, pushed: see {@link PodWatch}. */
   @Override
   public AutoCloseable watch(Consumer<ProviderEvent> listener) {

@@ -518,8 +518,7 @@ public class PeapodController {
         }
         events.normal(eventReason(change.action()), "pod", pod, describe(change));
         if (change.action() != Action.REMOVE && change.action() != Action.STOP) {
-          engine.provider().inventory().stream().filter(p -> p.name().equals(pod)).findFirst()
-              .flatMap(p -> p.vm()).ifPresent(vm -> metrics.boot(vm.boot(), vm.bootTime()));
+          engine.provider().inventoryOf(pod).flatMap(p -> p.vm()).ifPresent(vm -> metrics.boot(vm.boot(), vm.bootTime()));
         }
       });
       return "converged";
