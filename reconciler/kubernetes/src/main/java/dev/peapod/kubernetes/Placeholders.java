@@ -88,9 +88,7 @@ final class Placeholders {
   static Pod of(GenericKubernetesResource peaPod, VmSettings vm, Optional<String> pinned,
       KubernetesSerialization json) {
     Map<String, Object> spec = spec(peaPod);
-    Map<String, Quantity> requests = Map.of(
-        "cpu", new Quantity(Integer.toString(vm.vcpus())),
-        "memory", new Quantity((vm.memoryMiB() + VM_OVERHEAD_MIB) + "Mi"));
+    Map<String, Quantity> requests = requests(vm);
     return new PodBuilder()
         .withNewMetadata()
           .withName(name(peaPod))
@@ -125,6 +123,42 @@ final class Placeholders {
           .endContainer()
         .endSpec()
         .build();
+  }
+
+  /** What a VM takes on its node: one CPU per vCPU, its memory and {@link #VM_OVERHEAD_MIB}. */
+  static Map<String, Quantity> requests(VmSettings vm) {
+    return Map.of(
+        "cpu", new Quantity(Integer.toString(vm.vcpus())),
+        "memory", new Quantity((vm.memoryMiB() + VM_OVERHEAD_MIB) + "Mi"));
+  }
+
+  /** What a placeholder asks for (its one container's requests); empty if it asks for nothing. */
+  static Map<String, Quantity> requests(Pod placeholder) {
+    if (placeholder.getSpec() == null || placeholder.getSpec().getContainers() == null
+        || placeholder.getSpec().getContainers().isEmpty()
+        || placeholder.getSpec().getContainers().get(0).getResources() == null
+        || placeholder.getSpec().getContainers().get(0).getResources().getRequests() == null) {
+      return Map.of();
+    }
+    return placeholder.getSpec().getContainers().get(0).getResources().getRequests();
+  }
+
+  /**
+   * The same amounts, however written: an API server may give {@code 1} back as {@code 1000m}
+   * or {@code 176Mi} in another unit.
+   */
+  static boolean sameRequests(Map<String, Quantity> a, Map<String, Quantity> b) {
+    if (!a.keySet().equals(b.keySet())) {
+      return false;
+    }
+    return a.entrySet().stream().allMatch(e ->
+        e.getValue().getNumericalAmount().compareTo(b.get(e.getKey()).getNumericalAmount()) == 0);
+  }
+
+  /** {@code cpu 2, memory 304Mi}, for Events. */
+  static String describe(Map<String, Quantity> requests) {
+    return "cpu " + (requests.containsKey("cpu") ? requests.get("cpu").toString() : "-") + ", memory "
+        + (requests.containsKey("memory") ? requests.get("memory").toString() : "-");
   }
 
   @SuppressWarnings("unchecked")

@@ -7,6 +7,7 @@ import dev.peapod.engine.queue.WorkQueue;
 import dev.peapod.manifest.model.VmSettings;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
@@ -16,7 +17,9 @@ import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Puts PeaPods on nodes the way the Kubernetes scheduler puts Pods there, by letting it place a
@@ -56,9 +59,14 @@ final class Placement implements AutoCloseable {
   private final AgentEvents events;
   private final Duration resync;
   private final WorkQueue queue;
+  /** Each PeaPod's VM as last parsed, by key, valid for the resourceVersion it was parsed at. */
+  private final Map<String, Sized> sized = new ConcurrentHashMap<>();
   private SharedIndexInformer<GenericKubernetesResource> peaPods;
   private SharedIndexInformer<Pod> placeholders;
   private Thread worker;
+
+  /** A PeaPod's VM as parsed at one resourceVersion, or why its spec is refused. */
+  private record Sized(String resourceVersion, Optional<VmSettings> vm, ManifestRejectedException rejected) {}
 
   Placement(KubernetesClient client, String node, AgentEvents events, Clock clock, Duration resync) {
     this.client = client;
@@ -148,6 +156,7 @@ final class Placement implements AutoCloseable {
     GenericKubernetesResource peaPod = peaPods.getStore().getByKey(key);
     Pod placeholder = placeholders.getStore().getByKey(parts[0] + "/" + Placeholders.name(parts[1]));
     if (peaPod == null) {
+      sized.remove(key);
       if (placeholder != null) {
         removePlaceholder(placeholder);
       }
@@ -175,6 +184,10 @@ final class Placement implements AutoCloseable {
       queue.forget(key);
       return;
     }
+    if (!sizedFor(placeholder, peaPod)) {
+      resize(peaPod, placeholder);
+      return;
+    }
     Optional<String> scheduled = Placeholders.node(placeholder);
     if (scheduled.isPresent() && scheduled.get().equals(node) && bound.isEmpty()) {
       bind(peaPod, placeholder);
@@ -182,18 +195,80 @@ final class Placement implements AutoCloseable {
     queue.forget(key);
   }
 
-  private void createPlaceholder(GenericKubernetesResource peaPod, Optional<String> pinned) {
-    VmSettings vm;
+  /**
+   * The PeaPod's VM, from its spec as the node's agent reads it; parsed once per resourceVersion,
+   * since every change of a PeaPod or its placeholder brings it here. Empty when the spec is
+   * invalid: nothing to size a VM by.
+   */
+  private Optional<VmSettings> vm(GenericKubernetesResource peaPod) {
+    return sized(peaPod).vm();
+  }
+
+  private Sized sized(GenericKubernetesResource peaPod) {
+    String key = PeaPods.key(peaPod);
+    String version = peaPod.getMetadata().getResourceVersion();
+    Sized last = sized.get(key);
+    if (last != null && Objects.equals(last.resourceVersion(), version)) {
+      return last;
+    }
+    Sized now;
     try {
-      vm = new KubernetesSource(peaPod).read().pods().get(0).manifest().spec().vm();
+      now = new Sized(version, Optional.of(new KubernetesSource(peaPod).read().pods().get(0).manifest().spec().vm()),
+          null);
     } catch (ManifestRejectedException e) {
+      now = new Sized(version, Optional.empty(), e);
+    }
+    sized.put(key, now);
+    return now;
+  }
+
+  /**
+   * Whether the placeholder asks for what the PeaPod's VM takes now. An invalid spec sizes no VM:
+   * its placeholder stays as it is until the spec is mended.
+   */
+  private boolean sizedFor(Pod placeholder, GenericKubernetesResource peaPod) {
+    return vm(peaPod).map(vm -> Placeholders.sameRequests(Placeholders.requests(placeholder),
+        Placeholders.requests(vm))).orElse(true);
+  }
+
+  /**
+   * The PeaPod's VM changed size (its {@code spec.vm} or its pod's resources): a Pod's requests
+   * cannot be changed in place, so its placeholder is deleted (only the one judged: its
+   * resourceVersion is the delete's precondition) and the next pass makes one of the new size, as
+   * after a lost node: a PeaPod the scheduler placed is placed again (a new size is a new VM,
+   * which the scheduler may put elsewhere), one bound by hand gets its placeholder back on its
+   * node, an unbound one waits for the scheduler with the new requests.
+   */
+  private void resize(GenericKubernetesResource peaPod, Pod placeholder) {
+    Map<String, Quantity> from = Placeholders.requests(placeholder);
+    try {
+      client.pods().inNamespace(placeholder.getMetadata().getNamespace()).withName(placeholder.getMetadata().getName())
+          .lockResourceVersion(placeholder.getMetadata().getResourceVersion()).delete();
+    } catch (KubernetesClientException e) {
+      if (e.getCode() != 404 && e.getCode() != 409) {
+        throw e;
+      }
+      queue.addAfter(PeaPods.key(peaPod), Duration.ofMillis(100));
+      return;
+    }
+    events.normal(peaPod, "Resized", "its VM's size changed: placeholder Pod " + placeholder.getMetadata().getName()
+        + " asked for " + Placeholders.describe(from) + ", is made again with "
+        + vm(peaPod).map(vm -> Placeholders.describe(Placeholders.requests(vm))).orElse("?")
+        + (Placeholders.node(placeholder).isPresent() && annotation(peaPod, BOUND_BY).isPresent()
+            ? "; the scheduler places the PeaPod again" : ""));
+  }
+
+  private void createPlaceholder(GenericKubernetesResource peaPod, Optional<String> pinned) {
+    Sized sizedVm = sized(peaPod);
+    if (sizedVm.vm().isEmpty()) {
+      ManifestRejectedException e = sizedVm.rejected();
       // Nothing to size a VM by: no node gets it. Its status says why once it is bound; an
       // unbound one is told by the Event.
       events.warning(peaPod, "FailedPlacement", "not placed: its spec is invalid ("
           + e.diagnostics().get(0).path() + ": " + e.diagnostics().get(0).message() + ")");
       return;
     }
-    Pod pod = Placeholders.of(peaPod, vm, pinned, client.getKubernetesSerialization());
+    Pod pod = Placeholders.of(peaPod, sizedVm.vm().get(), pinned, client.getKubernetesSerialization());
     try {
       client.pods().inNamespace(peaPod.getMetadata().getNamespace()).resource(pod).create();
       LOG.log(System.Logger.Level.INFO, "PeaPod " + PeaPods.key(peaPod) + ": placeholder Pod "

@@ -174,6 +174,65 @@ class PlacementTest {
     await("pinned's placeholder is gone", () -> placeholder("pinned").get() == null);
   }
 
+  private static void limits(String name, String memory, String cpu) {
+    peaPod(name).patch(PatchContext.of(PatchType.JSON), """
+        [{"op": "replace", "path": "/spec/containers/0/resources/limits", "value": {"memory": "%s", "cpu": "%s"}}]
+        """.formatted(memory, cpu));
+  }
+
+  private static Map<String, Quantity> requests(String name) {
+    Pod pod = placeholder(name).get();
+    return pod == null ? Map.of() : pod.getSpec().getContainers().get(0).getResources().getRequests();
+  }
+
+  @Test
+  void aPlaceholderFollowsItsPeaPodsSizeAndAPlacedPeaPodIsPlacedAgain() throws Exception {
+    create("grow", "", "");
+    await("grow has a placeholder", () -> placeholder("grow").get() != null);
+    assertEquals(Map.of("cpu", new Quantity("2"), "memory", new Quantity("280Mi")), requests("grow"));
+
+    // Unscheduled: the placeholder the scheduler sees asks for the new size at once.
+    limits("grow", "400Mi", "1500m");
+    await("grow's placeholder asks for 480Mi", () -> Map.of("cpu", new Quantity("2"), "memory",
+        new Quantity("480Mi")).equals(requests("grow")));
+    assertNull(placeholder("grow").get().getSpec().getNodeName());
+
+    // Placed by the scheduler: a new size is a new VM, which the scheduler places again.
+    schedule("grow", "node-b");
+    await("grow is bound to node-b", () -> "node-b".equals(node("grow")));
+    String placedUid = placeholder("grow").get().getMetadata().getUid();
+    limits("grow", "400Mi", "1");
+    await("grow is unbound and its new placeholder asks for 1 CPU", () -> node("grow") == null
+        && placeholder("grow").get() != null && !placedUid.equals(placeholder("grow").get().getMetadata().getUid())
+        && Map.of("cpu", new Quantity("1"), "memory", new Quantity("480Mi")).equals(requests("grow")));
+    assertNull(placeholder("grow").get().getSpec().getNodeName(), "the scheduler picks the node again");
+    assertTrue(events("grow").stream().anyMatch(e -> e.contains("Resized: its VM's size changed: placeholder Pod"
+        + " peapod-grow asked for cpu 2, memory 480Mi, is made again with cpu 1, memory 480Mi; the scheduler places"
+        + " the PeaPod again")), events("grow").toString());
+    schedule("grow", "node-a");
+    await("grow is bound to node-a", () -> "node-a".equals(node("grow")));
+    assertEquals(Map.of("cpu", new Quantity("1"), "memory", new Quantity("480Mi")), requests("grow"));
+
+    // Unchanged size (a change of something else): the placeholder stays.
+    String uid = placeholder("grow").get().getMetadata().getUid();
+    peaPod("grow").patch(PatchContext.of(PatchType.JSON),
+        "[{\"op\": \"add\", \"path\": \"/spec/containers/0/image\", \"value\": \"it/bb:2\"}]");
+    Thread.sleep(500);
+    assertEquals(uid, placeholder("grow").get().getMetadata().getUid());
+    assertEquals("node-a", node("grow"));
+  }
+
+  @Test
+  void aPinnedPeaPodsPlaceholderFollowsItsSizeOnItsNode() throws Exception {
+    create("pinsize", "labels: {peapod.dev/node: node-a}", "");
+    await("pinsize has a placeholder", () -> placeholder("pinsize").get() != null);
+    limits("pinsize", "100Mi", "1");
+    await("pinsize's placeholder asks for 1 CPU and 180Mi", () -> Map.of("cpu", new Quantity("1"), "memory",
+        new Quantity("180Mi")).equals(requests("pinsize")));
+    assertEquals("node-a", placeholder("pinsize").get().getSpec().getNodeName(), "still counted where it runs");
+    assertEquals("node-a", node("pinsize"), "never moved");
+  }
+
   @Test
   void anInvalidPeaPodIsNotPlacedAndSaysWhy() throws Exception {
     create("broken", "", "hostNetwork: true");
