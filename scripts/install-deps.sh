@@ -28,6 +28,9 @@ packages=(
   # git sources (reconciler/git): git daemon and git http-backend come with git; the tests serve
   # smart HTTP through lighttpd and ssh:// through a private sshd
   git lighttpd openssh-server
+  # a real-world seccomp profile (containers/common's, as podman and CRI-O ship it) that the Localhost
+  # profile tests load (LocalhostSeccompProfilesTest, SecurityContextIT)
+  golang-github-containers-common
   # bench/controller-webhook signs its webhooks with openssl dgst -hmac
   openssl
   # the controller's systemd unit is checked with systemd-analyze verify

@@ -147,8 +147,9 @@ class SecurityContextIT {
   /**
    * A Localhost profile from $PEAPOD_HOME/seccomp: the container whose profile denies mkdir with
    * EPERM cannot make a directory (the main process and an exec alike), while everything else works
-   * and the other container, under RuntimeDefault, makes one; a malformed profile keeps the pod from
-   * running, with the profile's file:line:col.
+   * and the other container, under RuntimeDefault, makes one; a third runs under containers/common's
+   * real profile, which lets it read the kernel log that RuntimeDefault keeps from it; a malformed
+   * profile keeps the pod from running, with the profile's file:line:col.
    */
   @Test
   void aLocalhostProfileThatDeniesMkdirMakesMkdirFailInsideWhileTheRestWorks() throws Exception {
@@ -161,6 +162,10 @@ class SecurityContextIT {
           ]
         }
         """);
+    // containers/common's profile as podman and CRI-O ship it: it allows syslog(2), which Docker's
+    // default profile (RuntimeDefault) keeps from a container without CAP_SYSLOG.
+    Files.copy(Path.of("/usr/share/containers/seccomp.json"), home.resolve("seccomp/containers-common.json"),
+        java.nio.file.StandardCopyOption.REPLACE_EXISTING);
     Path file = home.resolve("localhost.yaml");
     Files.writeString(file, """
         apiVersion: v1
@@ -176,6 +181,11 @@ class SecurityContextIT {
           - name: default
             image: it/busybox:1
             command: [sleep, "100000"]
+          - name: common
+            image: it/busybox:1
+            command: [sleep, "100000"]
+            securityContext:
+              seccompProfile: {type: Localhost, localhostProfile: containers-common.json}
         """);
     Result run = peapod.run("run", "-f", file.toString());
     assertEquals(0, run.exitCode(), run::toString);
@@ -185,7 +195,10 @@ class SecurityContextIT {
       assertEquals("mkdir: can't create directory '/tmp/d': Operation not permitted\n1\nwritten\nSeccomp:\t2\n",
           exec("seccomp-local", "denied", "mkdir /tmp/d 2>&1; echo $?; echo x > /tmp/f && rm /tmp/f && echo written;"
               + " grep '^Seccomp:' /proc/self/status"));
-      assertEquals("made\n", exec("seccomp-local", "default", "mkdir /tmp/d && echo made"));
+      assertEquals("made\ndmesg refused\n", exec("seccomp-local", "default",
+          "mkdir /tmp/d && echo made; dmesg > /dev/null 2>&1 || echo dmesg refused"));
+      assertEquals("made\ndmesg read\nSeccomp:\t2\n", exec("seccomp-local", "common",
+          "mkdir /tmp/d && echo made; dmesg > /dev/null && echo dmesg read; grep '^Seccomp:' /proc/self/status"));
     } finally {
       Result rm = peapod.run("rm", "--force", "seccomp-local");
       assertEquals(0, rm.exitCode(), rm::toString);

@@ -64,6 +64,19 @@ final class SeccompProfileDecoder {
       "SCMP_CMP_LE", SeccompProfile.Op.LE, "SCMP_CMP_EQ", SeccompProfile.Op.EQ,
       "SCMP_CMP_GE", SeccompProfile.Op.GE, "SCMP_CMP_GT", SeccompProfile.Op.GT,
       "SCMP_CMP_MASKED_EQ", SeccompProfile.Op.MASKED_EQ);
+  /** Errno names containers/common's {@code errno} fields use, with their x86_64 numbers. */
+  private static final Map<String, Integer> ERRNOS = Map.ofEntries(
+      Map.entry("EPERM", 1), Map.entry("ENOENT", 2), Map.entry("ESRCH", 3), Map.entry("EINTR", 4),
+      Map.entry("EIO", 5), Map.entry("ENXIO", 6), Map.entry("E2BIG", 7), Map.entry("ENOEXEC", 8),
+      Map.entry("EBADF", 9), Map.entry("ECHILD", 10), Map.entry("EAGAIN", 11), Map.entry("ENOMEM", 12),
+      Map.entry("EACCES", 13), Map.entry("EFAULT", 14), Map.entry("EBUSY", 16), Map.entry("EEXIST", 17),
+      Map.entry("EXDEV", 18), Map.entry("ENODEV", 19), Map.entry("ENOTDIR", 20), Map.entry("EISDIR", 21),
+      Map.entry("EINVAL", 22), Map.entry("ENFILE", 23), Map.entry("EMFILE", 24), Map.entry("ENOTTY", 25),
+      Map.entry("ETXTBSY", 26), Map.entry("EFBIG", 27), Map.entry("ENOSPC", 28), Map.entry("ESPIPE", 29),
+      Map.entry("EROFS", 30), Map.entry("EMLINK", 31), Map.entry("EPIPE", 32), Map.entry("ENOSYS", 38),
+      Map.entry("EPROTONOSUPPORT", 93), Map.entry("EOPNOTSUPP", 95), Map.entry("ENOTSUP", 95),
+      Map.entry("EAFNOSUPPORT", 97), Map.entry("EADDRINUSE", 98), Map.entry("ECONNREFUSED", 111));
+
   /** Docker's names for this architecture in {@code includes.arches}/{@code excludes.arches}. */
   private static final Set<String> OUR_ARCH = Set.of("amd64", "x86_64", "SCMP_ARCH_X86_64");
 
@@ -143,14 +156,15 @@ final class SeccompProfileDecoder {
     if (top == null) {
       return Optional.empty();
     }
-    known(top, "", Set.of("defaultAction", "defaultErrnoRet", "architectures", "archMap", "flags", "syscalls",
-        "listenerPath", "listenerMetadata"));
+    known(top, "", Set.of("defaultAction", "defaultErrnoRet", "defaultErrno", "architectures", "archMap", "flags",
+        "syscalls", "listenerPath", "listenerMetadata"));
     SeccompProfile.Action defaultAction = null;
     Optional<SourceNode> defaultNode = top.get("defaultAction");
     if (defaultNode.isEmpty()) {
       error(top, "defaultAction", "required field is missing");
     } else {
-      defaultAction = action(defaultNode.get(), "defaultAction", top.get("defaultErrnoRet"), "defaultErrnoRet");
+      defaultAction = action(defaultNode.get(), "defaultAction", top.get("defaultErrnoRet"), "defaultErrnoRet",
+          top.get("defaultErrno"), "defaultErrno");
     }
     top.get("architectures").ifPresent(list -> strings(list, "architectures").forEach((at, arch) ->
         checkArch(at, arch)));
@@ -189,7 +203,7 @@ final class SeccompProfileDecoder {
     if (m == null) {
       return Optional.empty();
     }
-    known(m, path, Set.of("names", "name", "action", "errnoRet", "args", "comment", "includes", "excludes"));
+    known(m, path, Set.of("names", "name", "action", "errnoRet", "errno", "args", "comment", "includes", "excludes"));
     List<String> callNames = new ArrayList<>();
     m.get("names").ifPresent(list -> strings(list, path + ".names").forEach((at, name) ->
         callName(at, path + ".names", name).ifPresent(callNames::add)));
@@ -203,7 +217,8 @@ final class SeccompProfileDecoder {
     if (m.get("action").isEmpty()) {
       error(m, path + ".action", "required field is missing");
     } else {
-      action = action(m.get("action").get(), path + ".action", m.get("errnoRet"), path + ".errnoRet");
+      action = action(m.get("action").get(), path + ".action", m.get("errnoRet"), path + ".errnoRet",
+          m.get("errno"), path + ".errno");
     }
     List<SeccompProfile.Arg> args = new ArrayList<>();
     m.get("args").ifPresent(n -> {
@@ -241,8 +256,13 @@ final class SeccompProfileDecoder {
     return Optional.of(name);
   }
 
+  /**
+   * An action; its errno as {@code errnoRet} (a number, the OCI field) or {@code errno} (a name,
+   * containers/common's field, as podman's and CRI-O's profiles write it), which must agree when
+   * both are given.
+   */
   private SeccompProfile.Action action(SourceNode node, String path, Optional<SourceNode> errnoRet,
-      String errnoPath) {
+      String errnoPath, Optional<SourceNode> errnoName, String errnoNamePath) {
     Optional<String> name = string(node, path);
     if (name.isEmpty()) {
       return null;
@@ -258,7 +278,25 @@ final class SeccompProfileDecoder {
       return null;
     }
     int data = kind == SeccompProfile.Kind.ERRNO ? 1 /* EPERM, as runc */ : 0;
+    if (errnoName.isPresent()) {
+      if (kind != SeccompProfile.Kind.ERRNO) {
+        error(errnoName.get(), errnoNamePath, "an errno name is only supported with SCMP_ACT_ERRNO");
+        return null;
+      }
+      Optional<String> name2 = string(errnoName.get(), errnoNamePath);
+      if (name2.isEmpty()) {
+        return null;
+      }
+      Integer number = ERRNOS.get(name2.get());
+      if (number == null) {
+        error(errnoName.get(), errnoNamePath, "unknown errno \"" + clip(name2.get()) + "\": one of "
+            + String.join(", ", new java.util.TreeSet<>(ERRNOS.keySet())) + ", or give the number as errnoRet");
+        return null;
+      }
+      data = number;
+    }
     if (errnoRet.isPresent()) {
+      int named = data;
       if (kind != SeccompProfile.Kind.ERRNO && kind != SeccompProfile.Kind.TRACE) {
         error(errnoRet.get(), errnoPath, "errnoRet is only supported with SCMP_ACT_ERRNO and SCMP_ACT_TRACE");
         return null;
@@ -269,6 +307,10 @@ final class SeccompProfileDecoder {
         return null;
       }
       data = value.get().intValue();
+      if (errnoName.isPresent() && named != data) {
+        error(errnoRet.get(), errnoPath, "is " + data + ", but " + errnoNamePath + " names errno " + named);
+        return null;
+      }
     }
     return new SeccompProfile.Action(kind, data);
   }

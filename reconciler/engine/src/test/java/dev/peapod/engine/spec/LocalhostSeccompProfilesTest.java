@@ -11,6 +11,7 @@ import dev.peapod.manifest.ParseResult;
 import dev.peapod.manifest.model.PodManifest;
 import dev.peapod.provider.ContainerSecurity;
 import dev.peapod.provider.LinuxCapabilities;
+import dev.peapod.provider.seccomp.SeccompCompiler;
 import dev.peapod.provider.seccomp.SeccompProfile;
 import dev.peapod.provider.seccomp.SeccompProfile.Action;
 import dev.peapod.provider.seccomp.SeccompProfile.Arg;
@@ -77,6 +78,45 @@ class LocalhostSeccompProfilesTest {
         .map(Rule::syscall).toList();
     assertEquals(List.of("read", "write", "exit_group", "arm_fadvise64_64", "personality", "mount", "umount2", "mkdir"),
         admin, "SYS_ADMIN includes mount and excludes the clone rule, as Docker resolves its profile");
+  }
+
+  /**
+   * A real profile as podman and CRI-O ship it (containers/common's seccomp.json, from Debian's
+   * golang-github-containers-common): its errno names, archMap, includes and excludes load, and it
+   * compiles well inside the kernel's limit.
+   */
+  @Test
+  void containersCommonsProfileLoadsAsShipped(@TempDir Path home) throws Exception {
+    Path dir = Files.createDirectories(home.resolve("seccomp"));
+    Files.copy(Path.of("/usr/share/containers/seccomp.json"), dir.resolve("containers-common.json"));
+    LocalhostSeccompProfiles.Loaded loaded = LocalhostSeccompProfiles.of(home, Map.of())
+        .load("containers-common.json", LinuxCapabilities.DEFAULT);
+    assertTrue(loaded.problems().isEmpty(), loaded.problems()::toString);
+    SeccompProfile p = loaded.profile().orElseThrow();
+    assertEquals(new Action(Kind.ERRNO, 38), p.defaultAction(), "defaultErrno ENOSYS, defaultErrnoRet 38");
+    assertTrue(p.rules().size() > 300, () -> p.rules().size() + " rules");
+    assertTrue(p.rules().contains(new Rule("acct", new Action(Kind.ERRNO, 1), List.of())),
+        "errno EPERM of a rule that excludes a capability the container lacks");
+    int instructions = SeccompCompiler.compile(p).length / 8;
+    assertTrue(instructions < SeccompCompiler.MAX_INSTRUCTIONS / 4, () -> instructions + " instructions");
+  }
+
+  @Test
+  void anErrnoNameMustBeKnownAndAgreeWithErrnoRet(@TempDir Path home) throws Exception {
+    Path dir = Files.createDirectories(home.resolve("seccomp"));
+    Files.writeString(dir.resolve("errno.json"), """
+        {"defaultAction": "SCMP_ACT_ERRNO", "defaultErrno": "ENOSYS",
+         "syscalls": [{"names": ["mkdir"], "action": "SCMP_ACT_ERRNO", "errno": "EACCES", "errnoRet": 1},
+                      {"names": ["rmdir"], "action": "SCMP_ACT_ERRNO", "errno": "EWHATEVER"},
+                      {"names": ["chdir"], "action": "SCMP_ACT_ALLOW", "errno": "EPERM"}]}
+        """);
+    String f = dir.resolve("errno.json").toString();
+    List<String> problems = messages(LocalhostSeccompProfiles.of(home, Map.of()), "errno.json");
+    assertEquals(3, problems.size(), problems::toString);
+    assertEquals(f + ":2:95: syscalls[0].errnoRet: is 1, but syscalls[0].errno names errno 13", problems.get(0));
+    assertTrue(problems.get(1).startsWith(f + ":3:73: syscalls[1].errno: unknown errno \"EWHATEVER\": one of E2BIG,"),
+        problems.get(1));
+    assertEquals(f + ":4:73: syscalls[2].errno: an errno name is only supported with SCMP_ACT_ERRNO", problems.get(2));
   }
 
   @Test
