@@ -40,14 +40,24 @@ public final class ErrorReporter implements IExecutionExceptionHandler {
     if (e instanceof CliException cli) {
       return cli.exitCode();
     }
-    if (e instanceof ImageNotFoundException || e instanceof PodNotFoundException
-        || e instanceof SourceUnavailableException unavailable && unavailable.missing()) {
+    if (e instanceof SourceUnavailableException unavailable && unavailable.missing()) {
       return ExitCodes.NOT_FOUND;
     }
-    if (e instanceof ImageInUseException || e instanceof PodLockedException) {
+    return exitCode(e.getClass());
+  }
+
+  /**
+   * The exit code for an exception of this type, where the type alone decides: also for one
+   * raised in a controller the command was handed to ({@link dev.peapod.cli.pod.ControllerBoot}).
+   */
+  public static int exitCode(Class<?> type) {
+    if (ImageNotFoundException.class.isAssignableFrom(type) || PodNotFoundException.class.isAssignableFrom(type)) {
+      return ExitCodes.NOT_FOUND;
+    }
+    if (ImageInUseException.class.isAssignableFrom(type) || PodLockedException.class.isAssignableFrom(type)) {
       return ExitCodes.IN_USE;
     }
-    if (e instanceof InvalidReferenceException) {
+    if (InvalidReferenceException.class.isAssignableFrom(type)) {
       return ExitCodes.USAGE;
     }
     return ExitCodes.ERROR;
@@ -63,11 +73,20 @@ public final class ErrorReporter implements IExecutionExceptionHandler {
     if (e instanceof java.io.UncheckedIOException io) {
       return text + ": " + io.getCause().getMessage();
     }
-    if (!(e instanceof CliException) && !(e instanceof ImageException) && !(e instanceof ProviderException)
-        && !(e instanceof EngineException)) {
+    return message(e.getClass(), text);
+  }
+
+  /** A message as {@link #message(Throwable)} words it, from the exception's type and its own text. */
+  public static String message(Class<?> type, String text) {
+    if (!expected(type)) {
       // An unexpected exception: its type says more than a bare message such as "null".
-      return e.getClass().getName() + ": " + text;
+      return type.getName() + ": " + text;
     }
     return text;
+  }
+
+  private static boolean expected(Class<?> type) {
+    return CliException.class.isAssignableFrom(type) || ImageException.class.isAssignableFrom(type)
+        || ProviderException.class.isAssignableFrom(type) || EngineException.class.isAssignableFrom(type);
   }
 }

@@ -11,6 +11,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
+import java.util.Optional;
 
 /**
  * Talks to a running {@code peapod serve} over its unix socket, {@code $PEAPOD_HOME/peapod.sock}:
@@ -36,12 +37,48 @@ public final class ControllerClient {
     return send("POST", path);
   }
 
+  /**
+   * The request, when a controller listens on the socket; empty when none does (no socket, or
+   * one a controller that ended left behind: the connection is refused), so the caller can do the
+   * work itself. Nothing has reached a controller when this is empty; once connected, a failure
+   * is an error, since the controller may have acted on the request.
+   *
+   * @param connected run once connected, before the request is sent (e.g. to let go of a lock
+   *     the controller will take)
+   */
+  public Optional<Response> postIfServed(String path, Runnable connected) {
+    if (!Files.exists(socket)) {
+      return Optional.empty();
+    }
+    SocketChannel channel;
+    try {
+      channel = SocketChannel.open(UnixDomainSocketAddress.of(socket));
+    } catch (IOException e) {
+      return Optional.empty();
+    }
+    try {
+      connected.run();
+    } catch (RuntimeException e) {
+      closeQuietly(channel);
+      throw e;
+    }
+    return Optional.of(exchange(channel, "POST", path));
+  }
+
   private Response send(String method, String path) {
     if (!Files.exists(socket)) {
       throw new CliException(ExitCodes.ERROR, "no controller runs for this Peapod home (" + socket
           + " is missing); start one with: peapod serve --source ...");
     }
-    try (SocketChannel channel = SocketChannel.open(UnixDomainSocketAddress.of(socket))) {
+    try {
+      return exchange(SocketChannel.open(UnixDomainSocketAddress.of(socket)), method, path);
+    } catch (IOException e) {
+      throw failed(e);
+    }
+  }
+
+  private Response exchange(SocketChannel connected, String method, String path) {
+    try (SocketChannel channel = connected) {
       String request = method + " " + path + " HTTP/1.1\r\nHost: peapod\r\nAccept: application/json\r\n"
           + "Content-Length: 0\r\nConnection: close\r\n\r\n";
       channel.write(ByteBuffer.wrap(request.getBytes(StandardCharsets.US_ASCII)));
@@ -53,9 +90,21 @@ public final class ControllerClient {
       }
       return parse(raw.toByteArray());
     } catch (IOException e) {
-      throw new CliException(ExitCodes.ERROR, "cannot talk to the controller on " + socket + ": " + e.getMessage()
-          + " (is peapod serve running?)", e);
+      throw failed(e);
     }
+  }
+
+  private static void closeQuietly(SocketChannel channel) {
+    try {
+      channel.close();
+    } catch (IOException ignored) {
+      // nothing was sent on it
+    }
+  }
+
+  private CliException failed(IOException e) {
+    return new CliException(ExitCodes.ERROR, "cannot talk to the controller on " + socket + ": " + e.getMessage()
+        + " (is peapod serve running?)", e);
   }
 
   static Response parse(byte[] raw) {

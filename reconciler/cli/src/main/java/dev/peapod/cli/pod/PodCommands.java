@@ -33,6 +33,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import picocli.CommandLine.Model.CommandSpec;
 
 /** What the pod commands share: the provider, the lock, manifests read and converted, results printed. */
@@ -140,15 +142,33 @@ public final class PodCommands {
     }
   }
 
-  /** Boots the pod, with {@code Booting NAME ... 0.8s} on stderr meanwhile when that is a terminal. */
-  static PodStatus startWithProgress(Output output, Provider provider, String pod) {
-    return startWithProgress(output, provider, pod, SecretValues.NONE);
+  /**
+   * A pod this command started: its data as {@code -o json|yaml} prints it, and how its VM came up
+   * ({@code in 1.1s (boot id ...)}); the same whether this process booted it or a controller did.
+   */
+  record Started(String name, Map<String, Object> data, String bootText) {
+    static Started of(PodStatus status) {
+      return new Started(status.name(), PodListCommand.data(status), PodCommands.bootText(status));
+    }
   }
 
-  /** Like {@link #startWithProgress(Output, Provider, String)}, giving the guest the values of the pod's Secrets. */
-  static PodStatus startWithProgress(Output output, Provider provider, String pod, SecretValues secrets) {
+  /**
+   * Boots the pod: handed to the controller serving this Peapod home when one does ({@link
+   * ControllerBoot}, which lets go of {@code lock} once connected) unless it needs the values of
+   * Secrets this command read, else here; with {@code Booting NAME ... 0.8s} on stderr meanwhile
+   * when that is a terminal.
+   */
+  static Started boot(PeapodCommand root, Output output, Provider provider, String pod, PodLock lock,
+      SecretValues secrets) {
     try (BootProgress progress = BootProgress.show(output, pod)) {
-      return provider.start(pod, secrets);
+      // A pod whose Secrets this command read from its source boots here: the values are never
+      // written down, so no other process could give them to the guest.
+      Optional<Started> handed = secrets.isEmpty() ? ControllerBoot.start(root.environment().home(), pod, lock)
+          : Optional.empty();
+      if (handed.isPresent()) {
+        return handed.get();
+      }
+      return Started.of(provider.start(pod, secrets));
     }
   }
 
@@ -165,6 +185,14 @@ public final class PodCommands {
   }
 
   /** {@code Started web in 1.1s (boot 3f2a..., tcg)}, or the pod as JSON/YAML with {@code -o}. */
+  static void print(Output output, Started started, String text) {
+    if (output.structured()) {
+      output.data(started.data());
+    } else {
+      output.line(text);
+    }
+  }
+
   static void print(Output output, PodStatus status, String text) {
     if (output.structured()) {
       output.data(PodListCommand.data(status));
@@ -178,6 +206,10 @@ public final class PodCommands {
   }
 
   static String bootText(VmInfo vm) {
-    return "in " + HumanUnits.duration(vm.bootTime()) + " (boot id " + vm.bootId() + ", " + vm.accelerator() + ", " + vm.boot() + ")";
+    return bootText(vm.bootTime(), vm.bootId(), vm.accelerator(), vm.boot());
+  }
+
+  static String bootText(Duration bootTime, String bootId, String accelerator, String boot) {
+    return "in " + HumanUnits.duration(bootTime) + " (boot id " + bootId + ", " + accelerator + ", " + boot + ")";
   }
 }

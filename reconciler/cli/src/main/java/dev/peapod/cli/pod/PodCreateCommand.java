@@ -19,6 +19,7 @@ import dev.peapod.provider.qemu.QemuProvider;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -70,7 +71,7 @@ public class PodCreateCommand implements Runnable {
     Output output = root.output(spec);
     List<PodManifest> manifests = PodCommands.read(file, output);
     PodCommands.checkSupported(root, manifests);
-    List<PodStatus> results = new ArrayList<>();
+    List<Map<String, Object>> results = new ArrayList<>();
     List<String> createdHere = new ArrayList<>();
     try (QemuProvider provider = PodCommands.provider(root)) {
       for (PodManifest manifest : manifests) {
@@ -86,12 +87,12 @@ public class PodCreateCommand implements Runnable {
       }
     }
     if (output.structured()) {
-      output.data(results.size() == 1 ? PodListCommand.data(results.get(0))
-          : results.stream().map(PodListCommand::data).toList());
+      output.data(results.size() == 1 ? results.get(0) : results);
     }
   }
 
-  private PodStatus createAndStart(PeapodCommand root, Output output, QemuProvider provider, PodManifest manifest,
+  /** The pod's data as {@code -o json|yaml} prints it. */
+  private Map<String, Object> createAndStart(PeapodCommand root, Output output, QemuProvider provider, PodManifest manifest,
       List<String> createdHere) {
     try (PodLock lock = PodCommands.lock(root, spec, manifest.name())) {
       PodSpec podSpec = PodCommands.convert(root, output, manifest);
@@ -116,23 +117,24 @@ public class PodCreateCommand implements Runnable {
         PodCommands.say(output, created + " (not started: its spec.state is Created)");
       } else {
         PodCommands.say(output, created);
-        status = start(output, provider, status, SecretInputs.of(manifest));
+        return start(root, output, provider, status, lock, SecretInputs.of(manifest));
       }
-      return status;
+      return PodListCommand.data(status);
     }
   }
 
-  private static PodStatus start(Output output, QemuProvider provider, PodStatus status, SecretValues secrets) {
+  private static Map<String, Object> start(PeapodCommand root, Output output, QemuProvider provider, PodStatus status,
+      PodLock lock, SecretValues secrets) {
     try {
-      PodStatus started = PodCommands.startWithProgress(output, provider, status.name(), secrets);
-      PodCommands.say(output, "Started " + started.name() + " " + PodCommands.bootText(started));
-      return started;
+      PodCommands.Started started = PodCommands.boot(root, output, provider, status.name(), lock, secrets);
+      PodCommands.say(output, "Started " + started.name() + " " + started.bootText());
+      return started.data();
     } catch (InvalidStateException e) {
       if (e.actual() != PodState.RUNNING) {
         throw e;
       }
       PodCommands.say(output, "Already running " + status.name());
-      return provider.inspect(status.name()).orElse(status);
+      return PodListCommand.data(provider.inspect(status.name()).orElse(status));
     }
   }
 }

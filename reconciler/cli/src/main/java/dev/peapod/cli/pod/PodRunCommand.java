@@ -21,6 +21,7 @@ import dev.peapod.provider.LogRecord;
 import dev.peapod.provider.PodSpec;
 import dev.peapod.provider.PodState;
 import dev.peapod.provider.PodStatus;
+import dev.peapod.provider.SecretValues;
 import dev.peapod.provider.qemu.QemuProvider;
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
@@ -190,11 +191,11 @@ public final class PodRunCommand extends PodCreateCommand implements IExitCodeGe
         provider.create(podSpec);
         ManifestRecords.applied(root, manifest);
         try {
-          PodCommands.startWithProgress(output, provider, pod);
+          PodCommands.boot(root, output, provider, pod, lock, SecretValues.NONE);
         } catch (RuntimeException e) {
           if (remove) {
-            provider.remove(pod, Duration.ZERO);
-            ManifestRecords.removed(root, pod);
+            lock.close(); // it may have gone to a controller for the boot: taken again for the removal
+            PodCommands.removeCreated(root, spec, provider, pod);
           }
           throw e;
         }

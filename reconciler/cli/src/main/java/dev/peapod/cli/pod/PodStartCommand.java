@@ -10,7 +10,11 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-/** {@code peapod start NAME}: boots a Created pod's VM and its containers; the pod ends Running. */
+/**
+ * {@code peapod start NAME}: boots a Created pod's VM and its containers; the pod ends Running. The
+ * boot is handed to the controller of this Peapod home when one runs ({@link ControllerBoot}),
+ * unless the pod uses Secrets, whose values only this command reads.
+ */
 @Command(name = "start", description = "Boot a created (or stopped) pod.")
 public final class PodStartCommand implements Runnable {
 
@@ -27,9 +31,9 @@ public final class PodStartCommand implements Runnable {
     try (QemuProvider provider = PodCommands.provider(root);
         PodLock lock = PodCommands.lock(root, spec, name)) {
       PodStatus created = PodCommands.require(provider, name);
-      PodStatus status = PodCommands.startWithProgress(output, provider, name,
+      PodCommands.Started started = PodCommands.boot(root, output, provider, name, lock,
           SourceSecrets.forPod(root.environment().home(), created.spec(), output));
-      PodCommands.print(output, status, "Started " + name + " " + PodCommands.bootText(status));
+      PodCommands.print(output, started, "Started " + name + " " + started.bootText());
     }
   }
 }

@@ -12,6 +12,7 @@ import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.ext.ExceptionMapper;
 import jakarta.ws.rs.ext.Provider;
 import java.util.List;
+import java.util.Map;
 import org.jboss.logging.Logger;
 
 /** Every error of the API as problem+json, with the status its kind deserves and the CLI's message. */
@@ -31,24 +32,38 @@ public class ProblemMapper implements ExceptionMapper<Exception> {
     }
     if (e instanceof ManifestRejectedException rejected) {
       return problem(422, "Invalid manifest", "the manifests are invalid",
-          rejected.diagnostics().stream().map(Diagnostic::toString).toList());
+          rejected.diagnostics().stream().map(Diagnostic::toString).toList(), e);
     }
     if (e instanceof PodNotFoundException || e instanceof ImageNotFoundException) {
-      return problem(404, "Not Found", message(e), List.of());
+      return problem(404, "Not Found", message(e), List.of(), e);
     }
     if (e instanceof InvalidStateException || e instanceof PodLockedException || e instanceof RecreateRequiredException) {
-      return problem(409, "Conflict", message(e), List.of());
+      return problem(409, "Conflict", message(e), List.of(), e);
     }
     if (e instanceof IllegalArgumentException) {
-      return problem(400, "Bad Request", message(e), List.of());
+      return problem(400, "Bad Request", message(e), List.of(), e);
     }
     LOG.warnf(e, "request failed");
-    return problem(500, "Internal Server Error", message(e), List.of());
+    return problem(500, "Internal Server Error", message(e), List.of(), e);
   }
 
   private static Response problem(int status, String title, String detail, List<String> diagnostics) {
     return Response.status(status).type(Problem.MEDIA_TYPE).entity(Problem.body(status, title, detail, diagnostics))
         .build();
+  }
+
+  /**
+   * With {@code exception}, the class of what failed: the CLI, when it hands a command to this
+   * controller, turns it into the exit code and message it would have given had it done the work
+   * itself; an {@link InvalidStateException} adds the pod's {@code state}.
+   */
+  private static Response problem(int status, String title, String detail, List<String> diagnostics, Exception e) {
+    Map<String, Object> body = Problem.body(status, title, detail, diagnostics);
+    body.put("exception", e.getClass().getName());
+    if (e instanceof InvalidStateException invalid) {
+      body.put("state", invalid.actual().name());
+    }
+    return Response.status(status).type(Problem.MEDIA_TYPE).entity(body).build();
   }
 
   private static String message(Throwable e) {

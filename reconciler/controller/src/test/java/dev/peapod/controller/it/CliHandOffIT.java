@@ -1,0 +1,190 @@
+package dev.peapod.controller.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@code peapod run} and {@code peapod start} hand the boot to the controller serving their Peapod
+ * home and boot the pod themselves when none does, with the same output and exit codes either
+ * way. Everything runs as users run it: the repo's {@code ./peapod} launcher (the CLI's packaged
+ * jar, built before this module) for the commands and for {@code peapod serve}, real VMs. That
+ * the controller booted a pod shows in the CLI's own class loading: with a controller it never
+ * loads the QMP client that every VM launch talks to QEMU with.
+ */
+class CliHandOffIT {
+
+  private static final Path LAUNCHER = ControllerHome.REPO.resolve("peapod");
+  private static final String LAUNCH_CLASS = "dev.peapod.provider.qemu.qmp.QmpClient";
+
+  private Path home;
+  private Path manifest;
+  private Process serve;
+
+  private record Result(int exitCode, String out, String err, List<String> classes) {
+    /** The output with what differs from boot to boot (time, boot id, pid, times of day) made constant. */
+    String normalized() {
+      return (out + "\n--stderr--\n" + err)
+          .replaceAll("in [0-9.]+m?s \\(boot id [0-9a-f-]+", "in T (boot id B")
+          .replaceAll("\"(bootId|startedAt|createdAt)\" : \"[^\"]*\"", "\"$1\" : \"X\"")
+          .replaceAll("\"(pid|bootMillis)\" : [0-9]+", "\"$1\" : 0");
+    }
+
+    boolean launchedQemu() {
+      return classes.stream().anyMatch(l -> l.contains(" " + LAUNCH_CLASS + " "));
+    }
+
+    @Override
+    public String toString() {
+      return "exit " + exitCode + "\n" + out + "\n--stderr--\n" + err;
+    }
+  }
+
+  @BeforeEach
+  void home() throws Exception {
+    home = Files.createTempDirectory("peapod-handoff-it");
+    ControllerHome.loadBusybox(home, "1");
+    manifest = home.resolve("handed.yaml");
+    Files.writeString(manifest, """
+        apiVersion: peapod.dev/v1alpha1
+        kind: PeaPod
+        metadata: {name: handed}
+        spec:
+          containers:
+            - name: main
+              image: it/bb:1
+              command: [sleep, "3600"]
+        """);
+  }
+
+  @AfterEach
+  void cleanUp() throws Exception {
+    stopController(false);
+    peapod("rm", "--force", "handed", "--grace", "0");
+    ControllerHome.removeAll(home);
+  }
+
+  private Result peapod(String... args) throws IOException, InterruptedException {
+    Path classes = Files.createTempFile(home, "classes", ".log");
+    List<String> command = new ArrayList<>(List.of(LAUNCHER.toString()));
+    command.addAll(List.of(args));
+    ProcessBuilder builder = new ProcessBuilder(command);
+    builder.environment().put("PEAPOD_HOME", home.toString());
+    builder.environment().put("PEAPOD_JAVA_OPTS", "-Xlog:class+load=info:file=" + classes);
+    Path out = home.resolve("out.txt");
+    Path err = home.resolve("err.txt");
+    Process p = builder.redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+    if (!p.waitFor(Duration.ofMinutes(3).toSeconds(), java.util.concurrent.TimeUnit.SECONDS)) {
+      p.destroyForcibly();
+      throw new AssertionError("peapod " + String.join(" ", args) + " did not end in 3 minutes");
+    }
+    Result result = new Result(p.exitValue(), Files.readString(out), Files.readString(err),
+        Files.readAllLines(classes, StandardCharsets.UTF_8));
+    Files.delete(classes);
+    return result;
+  }
+
+  private void startController() throws Exception {
+    ProcessBuilder builder = new ProcessBuilder(LAUNCHER.toString(), "serve");
+    builder.environment().put("PEAPOD_HOME", home.toString());
+    Path log = home.resolve("serve.log");
+    serve = builder.redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
+    while (!Files.readString(log).contains("controller started") || !Files.exists(home.resolve("peapod.sock"))) {
+      if (System.nanoTime() > deadline || !serve.isAlive()) {
+        throw new AssertionError("peapod serve did not start: " + Files.readString(log));
+      }
+      Thread.sleep(100);
+    }
+  }
+
+  /** @param kill SIGKILL, so the socket file stays behind as after a crash; else SIGTERM */
+  private void stopController(boolean kill) throws InterruptedException {
+    if (serve == null) {
+      return;
+    }
+    if (kill) {
+      serve.destroyForcibly();
+    } else {
+      serve.destroy();
+    }
+    serve.waitFor();
+    serve = null;
+  }
+
+  /** The three commands whose boot may be handed over, on a fresh pod: run, run again, start of a running pod. */
+  private List<Result> scenario() throws Exception {
+    List<Result> results = new ArrayList<>();
+    results.add(peapod("run", "-f", manifest.toString()));
+    results.add(peapod("run", "-f", manifest.toString()));
+    results.add(peapod("start", "handed"));
+    results.add(peapod("stop", "handed", "--grace", "0"));
+    results.add(peapod("start", "handed", "-o", "json"));
+    Result removed = peapod("rm", "--force", "handed", "--grace", "0");
+    assertEquals(0, removed.exitCode(), removed::toString);
+    return results;
+  }
+
+  @Test
+  void runAndStartGiveTheSameOutputAndExitCodesWithAndWithoutAController() throws Exception {
+    List<Result> alone = scenario();
+    assertEquals(List.of(0, 0, 1, 0, 0), alone.stream().map(Result::exitCode).toList(), alone::toString);
+    assertTrue(alone.get(0).out().matches("Created handed\nStarted handed in \\S+ \\(boot id [0-9a-f-]+, \\w+, .*\\)\n"),
+        alone.get(0)::toString);
+    assertEquals("Exists handed (same spec)\nAlready running handed\n", alone.get(1).out());
+    assertEquals("peapod: pod \"handed\": is already running\n", alone.get(2).err());
+    assertTrue(alone.get(0).launchedQemu(), "without a controller the CLI boots the VM");
+
+    startController();
+    List<Result> handed = scenario();
+    for (int i = 0; i < alone.size(); i++) {
+      assertEquals(alone.get(i).exitCode(), handed.get(i).exitCode(), handed.get(i)::toString);
+      assertEquals(alone.get(i).normalized(), handed.get(i).normalized());
+    }
+    assertFalse(handed.get(0).launchedQemu(), "run handed its boot to the controller");
+    assertFalse(handed.get(4).launchedQemu(), "start handed its boot to the controller");
+    JsonNode started = new ObjectMapper().readTree(handed.get(4).out());
+    assertEquals("RUNNING", started.path("state").asText(), handed.get(4)::toString);
+    assertFalse(started.has("owner"), "the CLI's -o json has no owner, handed over or not");
+    List<String> fields = new ArrayList<>();
+    for (Iterator<Map.Entry<String, JsonNode>> it = new ObjectMapper().readTree(alone.get(4).out()).fields(); it.hasNext(); ) {
+      fields.add(it.next().getKey());
+    }
+    List<String> handedFields = new ArrayList<>();
+    started.fieldNames().forEachRemaining(handedFields::add);
+    assertEquals(fields, handedFields);
+  }
+
+  @Test
+  void aSocketLeftByAControllerThatDiedIsPassedBy() throws Exception {
+    startController();
+    stopController(true);
+    assertTrue(Files.exists(home.resolve("peapod.sock")), "SIGKILL leaves the socket file");
+    try (SocketChannel ignored = SocketChannel.open(UnixDomainSocketAddress.of(home.resolve("peapod.sock")))) {
+      throw new AssertionError("nobody should accept on the socket of a killed controller");
+    } catch (IOException expected) {
+      // connection refused: what the CLI sees too
+    }
+    Result run = peapod("run", "-f", manifest.toString());
+    assertEquals(0, run.exitCode(), run::toString);
+    assertTrue(run.out().startsWith("Created handed\nStarted handed in "), run::toString);
+    assertTrue(run.launchedQemu(), "with no controller listening the CLI boots the VM itself");
+  }
+}
