@@ -1552,6 +1552,8 @@ struct sec_opts {
 	uint32_t seccomp, readonly_root, run_as_non_root;
 	uint32_t group; /* 0: none */
 	const char *mount; /* the "vol" volume at this path, or NULL */
+	const uint8_t *filter; /* SECCOMP_FILTER's bytes, or NULL */
+	size_t filter_len;
 };
 
 static struct msg *add_secure(struct vm *vm, const char *name, const struct sec_opts *o)
@@ -1572,6 +1574,8 @@ static struct msg *add_secure(struct vm *vm, const char *name, const struct sec_
 	pp_put_u32(b, PP_F_RUN_AS_NON_ROOT, o->run_as_non_root);
 	if (o->group)
 		pp_put_u32(b, PP_F_GROUP_ID, o->group);
+	if (o->filter)
+		pp_put_bytes(b, PP_F_SECCOMP_FILTER, o->filter, o->filter_len);
 	if (o->mount) {
 		size_t g = pp_group_begin(b, PP_F_MOUNT);
 
@@ -1596,6 +1600,77 @@ static struct msg *start_secure_pod(struct vm *vm, const char *sysctl)
 	pp_put_str(b, PP_F_NAME, "vol");
 	pp_group_end(b, g);
 	return vm_call(vm, b, T_REPLY);
+}
+
+/* One classic BPF instruction in SECCOMP_FILTER's layout (little-endian). */
+static void put_bpf(uint8_t *p, uint16_t code, uint8_t jt, uint8_t jf, uint32_t k)
+{
+	p[0] = (uint8_t)code;
+	p[1] = (uint8_t)(code >> 8);
+	p[2] = jt;
+	p[3] = jf;
+	p[4] = (uint8_t)k;
+	p[5] = (uint8_t)(k >> 8);
+	p[6] = (uint8_t)(k >> 16);
+	p[7] = (uint8_t)(k >> 24);
+}
+
+/*
+ * A Localhost profile as the host compiles it (SECCOMP_FILTER, 0x98): a
+ * program that denies mkdir(2) and mkdirat(2) with EPERM confines the
+ * container and its execs; SECCOMP FILTER without a program, a program that
+ * is not whole instructions, and one the kernel refuses are errors, and
+ * guest-init answers after each.
+ */
+static void check_localhost_program(struct vm *vm)
+{
+	uint8_t deny[6 * 8], bad[8];
+	struct sec_opts o;
+	struct msg *m;
+	const char *out;
+
+	put_bpf(deny, 0x20, 0, 0, 0);                     /* ld nr */
+	put_bpf(deny + 8, 0x15, 2, 0, 83);                /* mkdir */
+	put_bpf(deny + 16, 0x15, 1, 0, 258);              /* mkdirat */
+	put_bpf(deny + 24, 0x05, 0, 0, 1);                /* ja allow */
+	put_bpf(deny + 32, 0x06, 0, 0, 0x00050000u | 1);  /* EPERM */
+	put_bpf(deny + 40, 0x06, 0, 0, 0x7fff0000u);      /* ALLOW */
+	memset(&o, 0, sizeof(o));
+	o.nnp = -1;
+	o.seccomp = PP_SECCOMP_FILTER;
+	o.filter = deny;
+	o.filter_len = sizeof(deny);
+	m = add_secure(vm, "localhost", &o);
+	check(is_ok(m), "a container with a Localhost program starts", "%s", describe(m));
+	free(m);
+	out = sh(vm, "localhost", "mkdir /tmp/d 2>&1; echo x > /tmp/f && cat /tmp/f; "
+		 "grep '^Seccomp:' /proc/self/status", NULL);
+	check(strcmp(out, "mkdir: can't create directory '/tmp/d': Operation not permitted\nx\n"
+			  "Seccomp:\t2\n") == 0,
+	      "the Localhost program refuses mkdir, the rest works", "got \"%s\"", out);
+
+	o.filter = NULL;
+	m = add_secure(vm, "noprogram", &o);
+	check(m && m->type == PP_MSG_ERROR && msg_u32(m, PP_F_CODE) == EINVAL,
+	      "SECCOMP FILTER without a program is refused", "%s", describe(m));
+	free(m);
+	o.filter = deny;
+	o.filter_len = 12;
+	m = add_secure(vm, "halfop", &o);
+	check(m && m->type == PP_MSG_ERROR && msg_u32(m, PP_F_CODE) == EINVAL &&
+		      strstr(mstr(m, PP_F_MESSAGE), "seccomp program of 12 bytes"),
+	      "a program of 12 bytes is refused", "%s", describe(m));
+	free(m);
+	put_bpf(bad, 0x15, 9, 9, 0); /* jumps past the end, no return */
+	o.filter = bad;
+	o.filter_len = sizeof(bad);
+	m = add_secure(vm, "badprogram", &o);
+	check(m && m->type == PP_MSG_ERROR && strstr(mstr(m, PP_F_MESSAGE), "cannot install the seccomp profile"),
+	      "a program the kernel refuses keeps the container from starting", "%s", describe(m));
+	free(m);
+	m = vm_call(vm, vm_req(vm, PP_MSG_PING), T_REPLY);
+	check(is_ok(m), "guest-init answers after the refused programs", "%s", describe(m));
+	free(m);
 }
 
 /*
@@ -1717,6 +1792,8 @@ static void check_security_context(struct vm *vm)
 	check(strcmp(out, "CapEff:\t00000000a80425fb\nNoNewPrivs:\t0\nSeccomp:\t2\nno-mount\n") == 0,
 	      "allowPrivilegeEscalation: no_new_privs off, default capabilities and seccomp",
 	      "got \"%s\"", out);
+
+	check_localhost_program(vm);
 
 	b = vm_req(vm, PP_MSG_DESTROY_POD);
 	pp_put_u32(b, PP_F_GRACE_MS, 3000);
