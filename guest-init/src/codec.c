@@ -334,6 +334,9 @@ const char *pp_type_name(uint16_t type)
 	case PP_MSG_RESTORED: return "RESTORED";
 	case PP_MSG_ATTACH: return "ATTACH";
 	case PP_MSG_DETACH: return "DETACH";
+	case PP_MSG_FILES_BEGIN: return "FILES_BEGIN";
+	case PP_MSG_FILES_WRITE: return "FILES_WRITE";
+	case PP_MSG_FILES_COMMIT: return "FILES_COMMIT";
 	}
 	return NULL;
 }
@@ -413,6 +416,15 @@ const char *pp_tag_name(uint16_t tag)
 	case PP_F_GROUPS_STRICT: return "GROUPS_STRICT";
 	case PP_F_FS_GROUP: return "FS_GROUP";
 	case PP_F_PIDS_MAX: return "PIDS_MAX";
+	case PP_F_FILES: return "FILES";
+	case PP_F_FILE: return "FILE";
+	case PP_F_FILE_PATH: return "FILE_PATH";
+	case PP_F_FILE_MODE: return "FILE_MODE";
+	case PP_F_FILE_OFFSET: return "FILE_OFFSET";
+	case PP_F_FILE_UID: return "FILE_UID";
+	case PP_F_FILE_GID: return "FILE_GID";
+	case PP_F_FILE_COUNT: return "FILE_COUNT";
+	case PP_F_FILE_BYTES: return "FILE_BYTES";
 	case PP_F_SYSCTL: return "SYSCTL";
 	case PP_F_POD: return "POD";
 	case PP_F_STDIN: return "STDIN";

@@ -22,6 +22,7 @@
 #include "trace.h"
 #include "events.h"
 #include "loop.h"
+#include "files.h"
 #include "mounts.h"
 #include "pod.h"
 #include "seccomp.h"
@@ -404,7 +405,8 @@ void container_add(const struct pp_request *r, struct result *res)
 		c->mounts[i].volume = xstrdup(r->mounts[i].name);
 		c->mounts[i].path = xstrdup(r->mounts[i].path);
 		c->mounts[i].subpath = r->mounts[i].subpath ? xstrdup(r->mounts[i].subpath) : NULL;
-		c->mounts[i].readonly = r->mounts[i].readonly != 0;
+		/* Only guest-init writes a volume of files, as only the kubelet writes Kubernetes'. */
+		c->mounts[i].readonly = r->mounts[i].readonly != 0 || files_is_volume(r->mounts[i].name);
 	}
 	c->policy = r->restart;
 	/* 0 would restart in a tight loop; treat it as "not given". */

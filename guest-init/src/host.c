@@ -22,6 +22,7 @@
 #include "attach.h"
 #include "container.h"
 #include "events.h"
+#include "files.h"
 #include "exec.h"
 #include "host.h"
 #include "identity.h"
@@ -338,6 +339,15 @@ static void run(const struct pp_request *r, struct result *res)
 		break;
 	case PP_MSG_DETACH:
 		attach_stop(r, res);
+		break;
+	case PP_MSG_FILES_BEGIN:
+		files_begin(r, res);
+		break;
+	case PP_MSG_FILES_WRITE:
+		files_write(r, res);
+		break;
+	case PP_MSG_FILES_COMMIT:
+		files_commit(r, res);
 		break;
 	case PP_MSG_REMOVE_CONTAINER:
 		container_remove(r->container, r->grace_ms, PP_HAS(r, PP_F_GRACE_MS), res);

@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "devices.h"
+#include "files.h"
 #include "masks.h"
 #include "mounts.h"
 #include "pod.h"
@@ -284,8 +285,12 @@ static int setup_volume(int rootfd, const struct volume_mount *m, char *err, siz
 	if (!m->subpath) {
 		src = volfd; /* the volume itself, which may be a file */
 	} else {
+		/* In a volume of files SUBPATH follows KEY -> ..data/KEY inside the
+		 * volume to the file of the current revision, which the bind then
+		 * holds: later revisions do not reach it, as in Kubernetes. What the
+		 * volume does not have is not made there. */
 		src = open_in(volfd, m->subpath, O_PATH);
-		if (src < 0 && errno == ENOENT)
+		if (src < 0 && errno == ENOENT && !files_is_volume(m->volume))
 			src = ensure_dir(volfd, m->subpath);
 		close(volfd);
 	}

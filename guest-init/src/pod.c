@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "container.h"
+#include "files.h"
 #include "pidns.h"
 #include "pod.h"
 #include "podsec.h"
@@ -186,6 +187,7 @@ static void unmount_volumes(void)
 {
 	size_t i;
 
+	files_volumes_end();
 	for (i = 0; i < pod.n_volumes; i++) {
 		char path[300];
 
@@ -266,6 +268,17 @@ static int mount_volumes(const struct pp_request *r, int *code, char *err, size_
 			}
 		}
 		snprintf(path, sizeof(path), VOLUMES_DIR "/%s", v->name);
+		if (v->files) {
+			if (v->host_tag) {
+				*code = EINVAL;
+				snprintf(err, errlen, "volume \"%s\": FILES with HOST_TAG", v->name);
+				return -1;
+			}
+			if ((*code = files_volume_create(v->name, path, err, errlen)) != 0)
+				return -1;
+			pod.volumes[pod.n_volumes++] = xstrdup(v->name);
+			continue;
+		}
 		if (v->host_tag) {
 			if (!v->host_file && mkdir_p(path, 0755) < 0) {
 				*code = errno;

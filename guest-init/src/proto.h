@@ -42,7 +42,8 @@
  *     str   UTF-8 bytes, no terminator, no NUL inside
  *     u32   4 bytes;  u64  8 bytes
  *     bytes raw
- *     group a nested field sequence (used for VOLUME, MOUNT, CONTAINER_STATUS)
+ *     group a nested field sequence (used for VOLUME, MOUNT, CONTAINER_STATUS,
+ *           PROBE, HOOK, FILE)
  *   A tag may repeat where the message description says "*" (argv, env ...).
  *   Unknown tags are ignored (forward compatibility within one version); a
  *   known tag with a wrong length, or a field running past the payload, makes
@@ -116,6 +117,54 @@
  *   - An older guest answers RESTORED with ERROR (unknown message type); the
  *     host then kills that VM and boots cold. Templates are keyed by the
  *     initramfs, so this only happens with a hand-made initramfs.
+ *
+ * Volumes of files (added within version 1; fields 0x70-0x7F, messages
+ * 0x0118-0x011B): ConfigMap, Secret, downward API and HyperContainer files,
+ * given by the host and kept in guest memory, never in a host directory.
+ *   - A VOLUME group of START_POD with FILES 1 is a volume of files:
+ *     guest-init mounts a tmpfs of its own at it (0755, root's), which only
+ *     guest-init writes; a container's MOUNT of it is read-only whatever
+ *     READONLY says. It is empty until its first revision is committed.
+ *   - Files come in revisions, each three steps on the volume NAME:
+ *
+ *       FILES_BEGIN   NAME, FILE_COUNT, FILE_BYTES
+ *       FILES_WRITE*  NAME, FILE*           (as many as the data needs)
+ *       FILES_COMMIT  NAME
+ *
+ *     FILES_BEGIN announces how many files and bytes the revision holds and
+ *     makes its directory; one begun before and not committed is dropped.
+ *     It is refused (E2BIG) when the pod's volumes of files would then hold
+ *     more than PP_MAX_POD_FILE_BYTES or PP_MAX_POD_FILES together (the
+ *     volume's current revision not counted: it goes at the commit).
+ *     A FILE group of FILES_WRITE is one chunk of one file:
+ *
+ *        FILE { FILE_PATH, FILE_MODE, FILE_OFFSET, DATA, [FILE_UID, FILE_GID] }
+ *
+ *     FILE_OFFSET 0 creates the file (and its directories, 0755), which must
+ *     not exist yet in the revision; a later chunk has FILE_OFFSET = the
+ *     bytes written so far. More files or bytes than announced: E2BIG.
+ *     FILES_COMMIT checks every announced file arrived, then publishes.
+ *   - A volume laid out as the kubelet's atomic writer lays it out, so
+ *     programs that watch such volumes work unchanged:
+ *
+ *        ..2026_12_07_01_02_03.123456789/   a revision: the files
+ *        ..data -> ..2026_12_07_01_02_03.123456789
+ *        KEY -> ..data/KEY                  one per top-level name
+ *
+ *     The commit points a new link at the revision and renames it over
+ *     ..data (rename(2) is atomic: a reader opening KEY sees the old files
+ *     or the new ones, never a mix), adds and removes the top-level links,
+ *     then deletes the old revision. A container that mounted a file of the
+ *     volume with SUBPATH keeps the file of the revision it started with
+ *     (a bind mount holds the inode), as in Kubernetes.
+ *   - FILE_PATH: relative, '/'-separated, no empty or "." component and no
+ *     component starting with ".." (so neither ".." nor the volume's own
+ *     names), at most 4095 bytes, components at most 255. FILE_MODE: 0 to
+ *     0777. guest-init resolves every path under directory fds it opened
+ *     itself, with openat2(RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS) and
+ *     O_NOFOLLOW | O_EXCL: a container that remounted its view of the volume
+ *     writable (it needs CAP_SYS_ADMIN) and planted symlinks there makes an
+ *     update fail (ELOOP, EEXIST), never makes guest-init write elsewhere.
  */
 #ifndef PEAPOD_PROTO_H
 #define PEAPOD_PROTO_H
@@ -135,6 +184,8 @@
 #define PP_IMAGE_SHARE_TAG "peapod.images"
 #define PP_MAX_IMAGE_FILE 128 /* bytes of an IMAGE_FILE name */
 #define PP_MIN_ENTROPY 32u  /* bytes of ENTROPY in RESTORED */
+#define PP_MAX_POD_FILE_BYTES (8u * 1024u * 1024u) /* all volumes of files of a pod together */
+#define PP_MAX_POD_FILES 1024u
 #define PP_MAX_ENTROPY 512u
 
 /* ---- Message types --------------------------------------------------- */
@@ -171,6 +222,10 @@
 #define PP_MSG_RESTORED 0x010D         /* ENTROPY, TIME_NS; OK with BOOT_ID (see above) */
 #define PP_MSG_ATTACH 0x0110           /* CONTAINER, STDIN, OUTPUT (see above) */
 #define PP_MSG_DETACH 0x0111           /* CONTAINER */
+#define PP_MSG_FILES_BEGIN 0x0118      /* NAME, FILE_COUNT, FILE_BYTES (see "Volumes of files") */
+#define PP_MSG_FILES_WRITE 0x0119      /* NAME, FILE* */
+#define PP_MSG_FILES_COMMIT 0x011A     /* NAME */
+/* 0x011B: kept for volumes of files */
 
 /* ---- Field tags ------------------------------------------------------ */
 
@@ -193,7 +248,7 @@
 #define PP_F_DNS_SEARCH 0x12  /* str* */
 #define PP_F_DNS_OPTION 0x13  /* str*, e.g. "ndots:2" */
 #define PP_F_HOSTS_LINE 0x14  /* str*, one /etc/hosts line "ip name [alias...]" */
-#define PP_F_VOLUME 0x15      /* group*: NAME, SIZE_LIMIT, [HOST_TAG, READONLY, HOST_FILE] */
+#define PP_F_VOLUME 0x15      /* group*: NAME, SIZE_LIMIT, [HOST_TAG, READONLY, HOST_FILE, FILES] */
 #define PP_F_NAME 0x16        /* str */
 #define PP_F_SIZE_LIMIT 0x17  /* u64 bytes, 0 = no limit */
 #define PP_F_IMAGE 0x20       /* str: virtio-blk serial of the image device (<= 20 bytes) */
@@ -236,6 +291,16 @@
                                     fs/mqueue/), restored when the pod is destroyed */
 #define PP_F_POD 0x52            /* str: the pod's name, for messages */
 /* Pod-level resources (0x80 up; k8sdocs). START_POD: */
+/* Volumes of files (0x70-0x7F; see "Volumes of files"): */
+#define PP_F_FILES 0x70          /* u32 in VOLUME: 1 = a volume of files */
+#define PP_F_FILE 0x71           /* group*: FILE_PATH, FILE_MODE, FILE_OFFSET, DATA, [FILE_UID, FILE_GID] */
+#define PP_F_FILE_PATH 0x72      /* str: relative to the volume (rules above) */
+#define PP_F_FILE_MODE 0x73      /* u32: 0..0777 */
+#define PP_F_FILE_OFFSET 0x74    /* u64: where DATA goes; 0 creates the file */
+#define PP_F_FILE_UID 0x75       /* u32: owner; absent: root */
+#define PP_F_FILE_GID 0x76       /* u32: group; absent: root */
+#define PP_F_FILE_COUNT 0x77     /* u32: files of the revision (FILES_BEGIN) */
+#define PP_F_FILE_BYTES 0x78     /* u64: bytes of the revision (FILES_BEGIN) */
 #define PP_F_PIDS_MAX 0x80       /* u64: at most this many tasks in all the pod's containers
                                     together (pids.max of the pod cgroup, Kubernetes' pod-level
                                     limits.pids); absent or 0: no limit */

@@ -26,14 +26,16 @@ static enum kind tag_kind(uint16_t tag)
 	case PP_F_PROBE_KIND: case PP_F_ACTION: case PP_F_PORT: case PP_F_INITIAL_DELAY_MS:
 	case PP_F_PERIOD_MS: case PP_F_TIMEOUT_MS: case PP_F_SUCCESS_THRESHOLD:
 	case PP_F_FAILURE_THRESHOLD: case PP_F_SLEEP_MS: case PP_F_READY: case PP_F_STARTED:
+	case PP_F_FILES: case PP_F_FILE_MODE: case PP_F_FILE_UID: case PP_F_FILE_GID:
+	case PP_F_FILE_COUNT:
 		return K_U32;
 	case PP_F_EVENT_SEQ: case PP_F_TIME_NS: case PP_F_SIZE_LIMIT: case PP_F_CAPS:
-	case PP_F_PIDS_MAX:
+	case PP_F_PIDS_MAX: case PP_F_FILE_OFFSET: case PP_F_FILE_BYTES:
 		return K_U64;
 	case PP_F_DATA: case PP_F_ENTROPY: case PP_F_SECCOMP_FILTER:
 		return K_BYTES;
 	case PP_F_VOLUME: case PP_F_MOUNT: case PP_F_CONTAINER_STATUS:
-	case PP_F_PROBE: case PP_F_HOOK:
+	case PP_F_PROBE: case PP_F_HOOK: case PP_F_FILE:
 		return K_GROUP;
 	case PP_F_BOOT_ID: case PP_F_KERNEL: case PP_F_MESSAGE: case PP_F_CONTAINER:
 	case PP_F_PROCESS: case PP_F_HOSTNAME: case PP_F_DNS_SERVER: case PP_F_DNS_SEARCH:
@@ -42,6 +44,7 @@ static enum kind tag_kind(uint16_t tag)
 	case PP_F_SUBPATH: case PP_F_IMAGE_FILE: case PP_F_HOST_TAG: case PP_F_HOST_FILE:
 	case PP_F_SYSCTL: case PP_F_POD:
 	case PP_F_HTTP_PATH: case PP_F_HOST: case PP_F_HTTP_HEADER: case PP_F_PROBE_MESSAGE:
+	case PP_F_FILE_PATH:
 		return K_STR;
 	}
 	return K_UNKNOWN;
@@ -141,7 +144,7 @@ static const char *copy_str(struct arena *a, const struct pp_field *f)
 struct counts {
 	size_t argv, env, dns_server, dns_search, dns_option, hosts_line, volumes, mounts;
 	size_t sysctl, group_ids;
-	size_t probes, hooks;
+	size_t probes, hooks, files;
 	size_t bytes;
 };
 
@@ -160,6 +163,7 @@ static size_t *counter(struct counts *c, uint16_t tag)
 	case PP_F_GROUP_ID: return &c->group_ids;
 	case PP_F_PROBE: return &c->probes;
 	case PP_F_HOOK: return &c->hooks;
+	case PP_F_FILE: return &c->files;
 	}
 	return NULL;
 }
@@ -182,6 +186,36 @@ static void fill_volume(struct arena *a, struct pp_volume *v, const struct pp_fi
 			v->host_file = copy_str(a, &f);
 		else if (f.tag == PP_F_READONLY)
 			v->readonly = pp_get_u32(f.value);
+		else if (f.tag == PP_F_FILES)
+			v->files = pp_get_u32(f.value);
+	}
+}
+
+static void fill_file(struct arena *a, struct pp_file *file, const struct pp_field *g)
+{
+	struct pp_iter it;
+	struct pp_field f;
+
+	memset(file, 0, sizeof(*file));
+	pp_iter_init(&it, g->value, g->len);
+	while (pp_iter_next(&it, &f) == PP_IT_FIELD) {
+		if (f.tag == PP_F_FILE_PATH) {
+			file->path = copy_str(a, &f);
+		} else if (f.tag == PP_F_FILE_MODE) {
+			file->mode = pp_get_u32(f.value);
+			file->has_mode = 1;
+		} else if (f.tag == PP_F_FILE_OFFSET) {
+			file->offset = pp_get_u64(f.value);
+		} else if (f.tag == PP_F_FILE_UID) {
+			file->uid = pp_get_u32(f.value);
+			file->has_uid = 1;
+		} else if (f.tag == PP_F_FILE_GID) {
+			file->gid = pp_get_u32(f.value);
+			file->has_gid = 1;
+		} else if (f.tag == PP_F_DATA) {
+			file->data = f.value;
+			file->data_len = f.len;
+		}
 	}
 }
 
@@ -246,6 +280,9 @@ static void fill_scalar(struct pp_request *r, struct arena *a, const struct pp_f
 	case PP_F_STDIN: u32 = &r->stdin_open; break;
 	case PP_F_STDIN_ONCE: u32 = &r->stdin_once; break;
 	case PP_F_OUTPUT: u32 = &r->output; break;
+	case PP_F_FILE_COUNT: u32 = &r->file_count; break;
+	case PP_F_FILE_BYTES: u64 = &r->file_bytes; break;
+	case PP_F_NAME: str = &r->name; break;
 	case PP_F_EVENT_SEQ: u64 = &r->event_seq; break;
 	case PP_F_TIME_NS: u64 = &r->time_ns; break;
 	case PP_F_PIDS_MAX: u64 = &r->pids_max; break;
@@ -323,7 +360,7 @@ int pp_request_decode(struct pp_request *r, uint16_t type, uint32_t seq,
 	nptr = c.argv + c.env + c.dns_server + c.dns_search + c.dns_option + c.hosts_line +
 	       c.sysctl + 7;
 	a.cap = nptr * sizeof(char *) + c.volumes * sizeof(struct pp_volume) +
-		c.mounts * sizeof(struct pp_mount) +
+		c.mounts * sizeof(struct pp_mount) + c.files * sizeof(struct pp_file) +
 		(c.probes + c.hooks) * sizeof(struct pp_field) + c.bytes + 80;
 	a.used = 0;
 	a.p = malloc(a.cap);
@@ -344,6 +381,7 @@ int pp_request_decode(struct pp_request *r, uint16_t type, uint32_t seq,
 	r->mounts = take(&a, c.mounts * sizeof(struct pp_mount) + 1);
 	r->probes = take(&a, c.probes * sizeof(struct pp_field) + 1);
 	r->hooks = take(&a, c.hooks * sizeof(struct pp_field) + 1);
+	r->files = take(&a, c.files * sizeof(struct pp_file) + 1);
 
 	/* Pass 2: fill. Lengths are known good now. */
 	pp_iter_init(&it, payload, len);
@@ -363,6 +401,7 @@ int pp_request_decode(struct pp_request *r, uint16_t type, uint32_t seq,
 			break;
 		case PP_F_PROBE: r->probes[r->n_probes++] = f; break;
 		case PP_F_HOOK: r->hooks[r->n_hooks++] = f; break;
+		case PP_F_FILE: fill_file(&a, &r->files[r->n_files++], &f); break;
 		default: fill_scalar(r, &a, &f); break;
 		}
 	}
@@ -481,6 +520,26 @@ int pp_valid_file_name(const char *s, size_t max)
 			return 0;
 	}
 	return 1;
+}
+
+int pp_valid_volume_file_path(const char *s)
+{
+	size_t n = strlen(s);
+	const char *p = s;
+
+	if (n == 0 || n > 4095 || s[0] == '/')
+		return 0;
+	for (;;) {
+		const char *e = strchr(p, '/');
+		size_t len = e ? (size_t)(e - p) : strlen(p);
+
+		if (len == 0 || len > 255 || (len == 1 && p[0] == '.') ||
+		    (len >= 2 && p[0] == '.' && p[1] == '.'))
+			return 0;
+		if (!e)
+			return 1;
+		p = e + 1;
+	}
 }
 
 int pp_valid_hostname(const char *s)

@@ -22,6 +22,18 @@ struct pp_volume {
 	const char *host_tag;  /* hostPath: 9p mount tag, NULL for emptyDir */
 	const char *host_file; /* hostPath of one file: its name in the share, or NULL */
 	uint32_t readonly;     /* hostPath: mount the share read-only */
+	uint32_t files;        /* 1: a volume of files (FILES_BEGIN/WRITE/COMMIT fill it) */
+};
+
+/* One FILE group of FILES_WRITE: a chunk of one file. */
+struct pp_file {
+	const char *path;    /* FILE_PATH, NULL when absent */
+	uint32_t mode;
+	uint64_t offset;
+	uint32_t uid, gid;
+	int has_mode, has_uid, has_gid;
+	const uint8_t *data; /* points into the payload */
+	uint32_t data_len;
 };
 
 struct pp_mount {
@@ -84,6 +96,11 @@ struct pp_request {
 	size_t n_volumes;
 	struct pp_mount *mounts;
 	size_t n_mounts;
+	struct pp_file *files; /* FILES_WRITE */
+	size_t n_files;
+	uint32_t file_count;   /* FILES_BEGIN's FILE_COUNT and FILE_BYTES, 0 when absent */
+	uint64_t file_bytes;
+	const char *name;      /* NAME at the top level (the volume of FILES_*) */
 	struct pp_security security; /* ADD_CONTAINER */
 	const char *pod;             /* START_POD: POD, FS_GROUP, SYSCTL* */
 	uint32_t fs_group;
@@ -124,6 +141,10 @@ int pp_valid_rel_path(const char *s);
 /* One file name: [A-Za-z0-9._-], not "." or "..", at most `max` bytes. What
  * IMAGE_FILE and HOST_FILE must be, so no name can leave its share. */
 int pp_valid_file_name(const char *s, size_t max);
+/* A path inside a volume of files: relative, no empty or "." component, no
+ * component starting with ".." (those names are the volume's own), at most
+ * 4095 bytes, components at most 255. */
+int pp_valid_volume_file_path(const char *s);
 /* A hostname: dot-separated labels of pp_valid_name style, <= 253 bytes
  * (upper case accepted). */
 int pp_valid_hostname(const char *s);

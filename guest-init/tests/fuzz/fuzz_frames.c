@@ -52,6 +52,8 @@ static void round_trip(const struct pp_request *r)
 	pp_request_free(&again);
 }
 
+static volatile unsigned checksum;
+
 static void use(const struct pp_request *r)
 {
 	struct user_ids ids;
@@ -71,6 +73,12 @@ static void use(const struct pp_request *r)
 			(void)pp_valid_abs_path(r->mounts[i].path);
 		if (r->mounts[i].subpath)
 			(void)pp_valid_rel_path(r->mounts[i].subpath);
+	}
+	for (i = 0; i < r->n_files; i++) {
+		if (r->files[i].path)
+			(void)pp_valid_volume_file_path(r->files[i].path);
+		if (r->files[i].data_len && r->files[i].data[r->files[i].data_len - 1] == 0xff)
+			checksum++; /* every byte DATA points at must be readable */
 	}
 	if (r->user)
 		(void)user_resolve(r->user, r->n_hosts_line ? r->hosts_line[0] : NULL,

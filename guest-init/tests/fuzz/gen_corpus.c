@@ -125,6 +125,33 @@ int main(int argc, char **argv)
 	begin(PP_MSG_ACK_EVENTS);
 	pp_put_u64(&b, PP_F_EVENT_SEQ, 12);
 	end();
+
+	/* A revision of a volume of files. */
+	begin(PP_MSG_FILES_BEGIN);
+	pp_put_str(&b, PP_F_NAME, "config");
+	pp_put_u32(&b, PP_F_FILE_COUNT, 2);
+	pp_put_u64(&b, PP_F_FILE_BYTES, 9);
+	end();
+	begin(PP_MSG_FILES_WRITE);
+	pp_put_str(&b, PP_F_NAME, "config");
+	g = pp_group_begin(&b, PP_F_FILE);
+	pp_put_str(&b, PP_F_FILE_PATH, "dir/game.properties");
+	pp_put_u32(&b, PP_F_FILE_MODE, 0644);
+	pp_put_u64(&b, PP_F_FILE_OFFSET, 0);
+	pp_put_bytes(&b, PP_F_DATA, "lives=3\n", 8);
+	pp_put_u32(&b, PP_F_FILE_UID, 1000);
+	pp_put_u32(&b, PP_F_FILE_GID, 1000);
+	pp_group_end(&b, g);
+	g = pp_group_begin(&b, PP_F_FILE);
+	pp_put_str(&b, PP_F_FILE_PATH, "../escape");
+	pp_put_u32(&b, PP_F_FILE_MODE, 0777);
+	pp_put_u64(&b, PP_F_FILE_OFFSET, 0);
+	pp_put_bytes(&b, PP_F_DATA, "x", 1);
+	pp_group_end(&b, g);
+	end();
+	begin(PP_MSG_FILES_COMMIT);
+	pp_put_str(&b, PP_F_NAME, "config");
+	end();
 	begin(PP_MSG_DESTROY_POD);
 	pp_put_u32(&b, PP_F_GRACE_MS, 1000);
 	end();

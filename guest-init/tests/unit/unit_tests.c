@@ -448,6 +448,124 @@ static void test_decode_malformed(void)
 	EXPECT_INT(decode_raw(&r, p, n), 0);
 }
 
+/* FILES_WRITE with FILE groups (volumes of files), and the path rule
+ * guest-init applies to them. */
+static void test_files_write(void)
+{
+	struct pp_buf b;
+	struct pp_request r;
+	struct pp_header h;
+	uint8_t p[256], inner[128];
+	size_t mark, n, m;
+	static const uint8_t chunk[5] = { 'h', 'e', 'l', 'l', 'o' };
+
+	pp_buf_init(&b, buf, sizeof(buf));
+	pp_frame_begin(&b, PP_MSG_FILES_WRITE, 7);
+	pp_put_str(&b, PP_F_NAME, "config");
+	mark = pp_group_begin(&b, PP_F_FILE);
+	pp_put_str(&b, PP_F_FILE_PATH, "dir/game.properties");
+	pp_put_u32(&b, PP_F_FILE_MODE, 0440);
+	pp_put_u64(&b, PP_F_FILE_OFFSET, 0);
+	pp_put_bytes(&b, PP_F_DATA, chunk, sizeof(chunk));
+	pp_put_u32(&b, PP_F_FILE_GID, 2000);
+	pp_group_end(&b, mark);
+	mark = pp_group_begin(&b, PP_F_FILE);
+	pp_put_str(&b, PP_F_FILE_PATH, "b");
+	pp_put_u64(&b, PP_F_FILE_OFFSET, 32768);
+	pp_group_end(&b, mark);
+	EXPECT(pp_frame_end(&b) > 0);
+	pp_header_decode(buf, &h);
+	EXPECT_INT(pp_request_decode(&r, h.type, h.seq, buf + PP_HEADER_SIZE, h.length), 0);
+	EXPECT_STR(r.name, "config");
+	EXPECT_INT(r.n_files, 2);
+	EXPECT_STR(r.files[0].path, "dir/game.properties");
+	EXPECT_INT(r.files[0].mode, 0440);
+	EXPECT_INT(r.files[0].has_mode, 1);
+	EXPECT_INT(r.files[0].data_len, 5);
+	EXPECT(memcmp(r.files[0].data, "hello", 5) == 0);
+	EXPECT_INT(r.files[0].has_uid, 0);
+	EXPECT_INT(r.files[0].has_gid, 1);
+	EXPECT_INT(r.files[0].gid, 2000);
+	EXPECT_STR(r.files[1].path, "b");
+	EXPECT_INT(r.files[1].has_mode, 0);
+	EXPECT(r.files[1].offset == 32768);
+	EXPECT(r.files[1].data == NULL);
+	pp_request_free(&r);
+
+	/* FILES_BEGIN's totals, and FILES in a VOLUME group. */
+	pp_buf_init(&b, buf, sizeof(buf));
+	pp_frame_begin(&b, PP_MSG_FILES_BEGIN, 8);
+	pp_put_str(&b, PP_F_NAME, "config");
+	pp_put_u32(&b, PP_F_FILE_COUNT, 3);
+	pp_put_u64(&b, PP_F_FILE_BYTES, 1u << 20);
+	mark = pp_group_begin(&b, PP_F_VOLUME);
+	pp_put_str(&b, PP_F_NAME, "config");
+	pp_put_u32(&b, PP_F_FILES, 1);
+	pp_group_end(&b, mark);
+	EXPECT(pp_frame_end(&b) > 0);
+	pp_header_decode(buf, &h);
+	EXPECT_INT(pp_request_decode(&r, h.type, h.seq, buf + PP_HEADER_SIZE, h.length), 0);
+	EXPECT_INT(r.file_count, 3);
+	EXPECT(r.file_bytes == 1u << 20);
+	EXPECT_INT(r.n_volumes, 1);
+	EXPECT_INT(r.volumes[0].files, 1);
+	pp_request_free(&r);
+
+	/* Malformed FILE groups are refused whole. */
+	m = raw_field(inner, PP_F_FILE_MODE, 2, "\1\0", 2);
+	n = raw_field(p, PP_F_FILE, (uint32_t)m, inner, m);
+	EXPECT_INT(decode_raw(&r, p, n), -1);
+	EXPECT_STR(r.error, "field FILE_MODE (0x73): u32 must be 4 bytes");
+	m = raw_field(inner, PP_F_FILE_OFFSET, 4, "\0\0\0\0", 4);
+	n = raw_field(p, PP_F_FILE, (uint32_t)m, inner, m);
+	EXPECT_INT(decode_raw(&r, p, n), -1);
+	EXPECT_STR(r.error, "field FILE_OFFSET (0x74): u64 must be 8 bytes");
+	m = raw_field(inner, PP_F_FILE_PATH, 3, "a\0b", 3);
+	n = raw_field(p, PP_F_FILE, (uint32_t)m, inner, m);
+	EXPECT_INT(decode_raw(&r, p, n), -1);
+	EXPECT_STR(r.error, "field FILE_PATH (0x72): string contains NUL");
+	m = raw_field(inner, PP_F_FILE_PATH, 9, "a", 1);
+	n = raw_field(p, PP_F_FILE, (uint32_t)m, inner, m);
+	EXPECT_INT(decode_raw(&r, p, n), -1);
+	EXPECT_STR(r.error, "field FILE (0x71): inner field runs past the end of the group");
+
+	/* The path rule: what a hostile host or manifest might send. */
+	EXPECT(pp_valid_volume_file_path("game.properties"));
+	EXPECT(pp_valid_volume_file_path("my-group/my-config"));
+	EXPECT(pp_valid_volume_file_path(".hidden"));
+	EXPECT(pp_valid_volume_file_path("a.."));
+	EXPECT(!pp_valid_volume_file_path(""));
+	EXPECT(!pp_valid_volume_file_path("/etc/passwd"));
+	EXPECT(!pp_valid_volume_file_path(".."));
+	EXPECT(!pp_valid_volume_file_path("../x"));
+	EXPECT(!pp_valid_volume_file_path("a/../../x"));
+	EXPECT(!pp_valid_volume_file_path("a/.."));
+	EXPECT(!pp_valid_volume_file_path("..data"));
+	EXPECT(!pp_valid_volume_file_path("..data/x"));
+	EXPECT(!pp_valid_volume_file_path("x/..2026_12_07"));
+	EXPECT(!pp_valid_volume_file_path("."));
+	EXPECT(!pp_valid_volume_file_path("a/./b"));
+	EXPECT(!pp_valid_volume_file_path("a//b"));
+	EXPECT(!pp_valid_volume_file_path("a/"));
+	{
+		char longpart[300], longpath[4200];
+
+		memset(longpart, 'x', 256);
+		longpart[256] = 0;
+		EXPECT(!pp_valid_volume_file_path(longpart));
+		longpart[255] = 0;
+		EXPECT(pp_valid_volume_file_path(longpart));
+		memset(longpath, 'a', sizeof(longpath));
+		for (n = 1; n < 4100; n += 2)
+			longpath[n] = '/';
+		longpath[4095] = 0;
+		EXPECT(pp_valid_volume_file_path(longpath));
+		longpath[4095] = 'a';
+		longpath[4096] = 0;
+		EXPECT(!pp_valid_volume_file_path(longpath));
+	}
+}
+
 static void test_encoder_overflow(void)
 {
 	uint8_t small[30];
@@ -643,6 +761,7 @@ int main(void)
 	test_user();
 	test_names();
 	test_attach_fields();
+	test_files_write();
 	printf("unit tests: %d checks, %d failed\n", checks, failures);
 	return failures ? 1 : 0;
 }

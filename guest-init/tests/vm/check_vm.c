@@ -1807,6 +1807,228 @@ static void check_security_context(struct vm *vm)
 	      "got \"%s\", before \"%s\"", out, before);
 }
 
+/* ---- Volumes of files ------------------------------------------------------------ */
+
+struct vfile {
+	const char *path;
+	uint32_t mode;
+	const char *content;
+	int gid; /* -1: none */
+};
+
+/* FILES_BEGIN, one FILES_WRITE with every file, FILES_COMMIT; the first
+ * reply that is not OK (or the commit's). `bytes`/`count` < 0: the real totals. */
+static struct msg *put_files(struct vm *vm, const char *volume, const struct vfile *files, long bytes,
+			     long count)
+{
+	struct pp_buf *b;
+	struct msg *m;
+	const struct vfile *f;
+	long total = 0, n = 0;
+
+	for (f = files; f && f->path; f++) {
+		total += (long)strlen(f->content);
+		n++;
+	}
+	b = vm_req(vm, PP_MSG_FILES_BEGIN);
+	pp_put_str(b, PP_F_NAME, volume);
+	pp_put_u32(b, PP_F_FILE_COUNT, (uint32_t)(count < 0 ? n : count));
+	pp_put_u64(b, PP_F_FILE_BYTES, (uint64_t)(bytes < 0 ? total : bytes));
+	m = vm_call(vm, b, T_REPLY);
+	if (!is_ok(m))
+		return m;
+	free(m);
+	b = vm_req(vm, PP_MSG_FILES_WRITE);
+	pp_put_str(b, PP_F_NAME, volume);
+	for (f = files; f && f->path; f++) {
+		size_t g = pp_group_begin(b, PP_F_FILE);
+
+		pp_put_str(b, PP_F_FILE_PATH, f->path);
+		pp_put_u32(b, PP_F_FILE_MODE, f->mode);
+		pp_put_u64(b, PP_F_FILE_OFFSET, 0);
+		pp_put_bytes(b, PP_F_DATA, f->content, strlen(f->content));
+		if (f->gid >= 0)
+			pp_put_u32(b, PP_F_FILE_GID, (uint32_t)f->gid);
+		pp_group_end(b, g);
+	}
+	m = vm_call(vm, b, T_REPLY);
+	if (!is_ok(m))
+		return m;
+	free(m);
+	b = vm_req(vm, PP_MSG_FILES_COMMIT);
+	pp_put_str(b, PP_F_NAME, volume);
+	return vm_call(vm, b, T_REPLY);
+}
+
+static int is_error(const struct msg *m, int code, const char *needle)
+{
+	return m && m->type == PP_MSG_ERROR && msg_u32(m, PP_F_CODE) == code &&
+	       (!needle || strstr(mstr(m, PP_F_MESSAGE), needle));
+}
+
+/*
+ * Volumes of files (FILES_BEGIN/WRITE/COMMIT): files with their modes and
+ * group, a read-only mount whatever READONLY says, a new revision seen in
+ * place by a running container while its subPath mount keeps the old file,
+ * and what a hostile host or container tries: paths out of the volume, more
+ * than announced or than a pod may hold, a container with CAP_SYS_ADMIN that
+ * remounts its view writable and plants a symlink and a directory where
+ * guest-init writes next.
+ */
+static void check_files(struct vm *vm)
+{
+	static const struct mnt reader_mounts[] = {
+		{ "cfg", "/etc/cfg", NULL, 0 },
+		{ "cfg", "/etc/game.properties", "game.properties", 0 },
+		{ NULL, NULL, NULL, 0 },
+	};
+	static const struct vfile first[] = {
+		{ "game.properties", 0440, "lives=3\n", -1 },
+		{ "dir/ui", 0644, "color=purple\n", 2000 },
+		{ NULL, 0, NULL, 0 },
+	};
+	static const struct vfile second[] = {
+		{ "game.properties", 0440, "lives=4\n", -1 },
+		{ NULL, 0, NULL, 0 },
+	};
+	static const struct vfile planted[] = {
+		{ "game.properties", 0440, "lives=5\n", -1 },
+		{ "dir/pwned", 0644, "inside\n", -1 },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct ct_opts o = { .mounts = reader_mounts };
+	struct pp_buf *b;
+	struct msg *m;
+	const char *out;
+	char pid_before[32], rev[128];
+	int code;
+	size_t g;
+
+	b = vm_req(vm, PP_MSG_DESTROY_POD);
+	pp_put_u32(b, PP_F_GRACE_MS, 3000);
+	free(vm_call(vm, b, T_REPLY));
+	b = vm_req(vm, PP_MSG_START_POD);
+	pp_put_str(b, PP_F_HOSTNAME, "files");
+	g = pp_group_begin(b, PP_F_VOLUME);
+	pp_put_str(b, PP_F_NAME, "cfg");
+	pp_put_u32(b, PP_F_FILES, 1);
+	pp_group_end(b, g);
+	g = pp_group_begin(b, PP_F_VOLUME);
+	pp_put_str(b, PP_F_NAME, "scratch");
+	pp_group_end(b, g);
+	m = vm_call(vm, b, T_REPLY);
+	check(is_ok(m), "START_POD with a volume of files", "%s", describe(m));
+	free(m);
+
+	m = put_files(vm, "cfg", first, -1, -1);
+	check(is_ok(m), "a revision of two files is committed", "%s", describe(m));
+	free(m);
+	m = add_container(vm, "reader", ARGV("sleep", "100000"), &o);
+	check(is_ok(m), "a container mounts the volume and a file of it by subPath", "%s", describe(m));
+	free(m);
+	out = sh(vm, "reader", "cat /etc/cfg/game.properties /etc/cfg/dir/ui /etc/game.properties;"
+		 " stat -c '%a %g' /etc/cfg/..data/game.properties /etc/cfg/..data/dir/ui;"
+		 " readlink /etc/cfg/game.properties; touch /etc/cfg/new 2>&1 | grep -c 'Read-only'", NULL);
+	check(strcmp(out, "lives=3\ncolor=purple\nlives=3\n440 0\n644 2000\n..data/game.properties\n1\n") == 0,
+	      "files, modes, group, ..data links, and a read-only mount", "got \"%s\"", out);
+	snprintf(rev, sizeof(rev), "%s", sh(vm, "reader", "readlink /etc/cfg/..data", NULL));
+	check(strncmp(rev, "..20", 4) == 0, "..data names a timestamped revision", "got \"%s\"", rev);
+	snprintf(pid_before, sizeof(pid_before), "%s", sh(vm, "reader", "pidof sleep", NULL));
+
+	m = put_files(vm, "cfg", second, -1, -1);
+	check(is_ok(m), "a second revision is committed", "%s", describe(m));
+	free(m);
+	out = sh(vm, "reader", "cat /etc/cfg/game.properties; ls /etc/cfg/dir 2>&1 | grep -c 'No such';"
+		 " cat /etc/game.properties; ls -a /etc/cfg | grep -c '^\\.\\.20'", NULL);
+	check(strcmp(out, "lives=4\n1\nlives=3\n1\n") == 0,
+	      "the running container sees the new files, the subPath mount the old one, one revision left",
+	      "got \"%s\"", out);
+	check(strcmp(pid_before, sh(vm, "reader", "pidof sleep", NULL)) == 0 && pid_before[0], "no container restarted", "%s",
+	      pid_before);
+
+	/* A hostile host: paths out of the volume, the volume's own names. */
+	{
+		static const struct vfile up[] = { { "../escape", 0644, "x", -1 }, { NULL, 0, NULL, 0 } };
+		static const struct vfile data[] = { { "..data", 0644, "x", -1 }, { NULL, 0, NULL, 0 } };
+		static const struct vfile abs[] = { { "/etc/passwd", 0644, "x", -1 }, { NULL, 0, NULL, 0 } };
+		static const struct vfile deep[] = { { "a/../../x", 0644, "x", -1 }, { NULL, 0, NULL, 0 } };
+		static const struct vfile setuid[] = { { "s", 04755, "x", -1 }, { NULL, 0, NULL, 0 } };
+
+		m = put_files(vm, "cfg", up, -1, -1);
+		check(is_error(m, EINVAL, "invalid file path \"../escape\""), "FILE_PATH ../escape is refused", "%s",
+		      describe(m));
+		free(m);
+		m = put_files(vm, "cfg", data, -1, -1);
+		check(is_error(m, EINVAL, "invalid file path"), "FILE_PATH ..data is refused", "%s", describe(m));
+		free(m);
+		m = put_files(vm, "cfg", abs, -1, -1);
+		check(is_error(m, EINVAL, "invalid file path"), "an absolute FILE_PATH is refused", "%s", describe(m));
+		free(m);
+		m = put_files(vm, "cfg", deep, -1, -1);
+		check(is_error(m, EINVAL, "invalid file path"), "FILE_PATH a/../../x is refused", "%s", describe(m));
+		free(m);
+		m = put_files(vm, "cfg", setuid, -1, -1);
+		check(is_error(m, EINVAL, "FILE_MODE"), "a setuid FILE_MODE is refused", "%s", describe(m));
+		free(m);
+		m = put_files(vm, "scratch", second, -1, -1);
+		check(is_error(m, ENOENT, "no volume of files"), "an emptyDir takes no files", "%s", describe(m));
+		free(m);
+	}
+	/* Bounds: more than a pod may hold, more than announced. */
+	m = put_files(vm, "cfg", second, (long)PP_MAX_POD_FILE_BYTES + 1, -1);
+	check(is_error(m, E2BIG, "more than 8388608 bytes"), "more bytes than a pod may hold are refused",
+	      "%s", describe(m));
+	free(m);
+	m = put_files(vm, "cfg", second, -1, (long)PP_MAX_POD_FILES + 1);
+	check(is_error(m, E2BIG, "more than 1024 files"), "more files than a pod may hold are refused", "%s",
+	      describe(m));
+	free(m);
+	m = put_files(vm, "cfg", first, 3, -1);
+	check(is_error(m, E2BIG, "more bytes than the 3"), "more bytes than announced are refused", "%s",
+	      describe(m));
+	free(m);
+	m = put_files(vm, "cfg", first, -1, 1);
+	check(is_error(m, E2BIG, "more files than the 1"), "more files than announced are refused", "%s",
+	      describe(m));
+	free(m);
+	out = sh(vm, "reader", "cat /etc/cfg/game.properties; ls -a /etc/cfg | grep -c '^\\.\\.20'", NULL);
+	check(strcmp(out, "lives=4\n1\n") == 0, "refused revisions leave the files as they were", "got \"%s\"", out);
+
+	/* A container with CAP_SYS_ADMIN makes its view writable and plants links. */
+	b = vm_req(vm, PP_MSG_ADD_CONTAINER);
+	pp_put_str(b, PP_F_CONTAINER, "attacker");
+	pp_put_str(b, PP_F_IMAGE, "img0");
+	put_strv(b, PP_F_ARGV, ARGV("sleep", "100000"));
+	pp_put_u64(b, PP_F_CAPS, (1ull << 21) | (1ull << 0) | (1ull << 1)); /* SYS_ADMIN, CHOWN, DAC_OVERRIDE */
+	g = pp_group_begin(b, PP_F_MOUNT);
+	pp_put_str(b, PP_F_NAME, "cfg");
+	pp_put_str(b, PP_F_PATH, "/cfg");
+	pp_put_u32(b, PP_F_READONLY, 0);
+	pp_group_end(b, g);
+	m = vm_call(vm, b, T_REPLY);
+	check(is_ok(m), "a container with CAP_SYS_ADMIN mounts the volume", "%s", describe(m));
+	free(m);
+	out = sh(vm, "attacker", "mount -o remount,bind,rw /cfg && ln -s / /cfg/dir && rm /cfg/game.properties &&"
+		 " echo evil > /cfg/game.properties && echo planted", &code);
+	check(strcmp(out, "planted\n") == 0, "the attacker remounts its view writable and plants a link to /",
+	      "got \"%s\" (%d)", out, code);
+	m = put_files(vm, "cfg", planted, -1, -1);
+	check(is_ok(m), "the next revision is committed over what was planted", "%s", describe(m));
+	free(m);
+	out = sh(vm, "reader", "readlink /etc/cfg/dir; readlink /etc/cfg/game.properties; cat /etc/cfg/dir/pwned"
+		 " /etc/cfg/game.properties", NULL);
+	check(strcmp(out, "..data/dir\n..data/game.properties\ninside\nlives=5\n") == 0,
+	      "the planted link and file are replaced, nothing was written through them", "got \"%s\"", out);
+	out = sh(vm, "attacker", "ls /pwned 2>&1 | grep -c 'No such'; mkdir /cfg/..data_tmp && echo planted", NULL);
+	check(strcmp(out, "1\nplanted\n") == 0, "nothing reached the attacker's root; it plants a directory",
+	      "got \"%s\"", out);
+	m = put_files(vm, "cfg", second, -1, -1);
+	check(m && m->type == PP_MSG_ERROR, "a revision that cannot be published is refused", "%s", describe(m));
+	free(m);
+	out = sh(vm, "reader", "cat /etc/cfg/game.properties", NULL);
+	check(strcmp(out, "lives=5\n") == 0, "the last good revision is still served", "got \"%s\"", out);
+}
+
 static void check_shutdown(struct vm *vm)
 {
 	struct pp_buf *b = vm_req(vm, PP_MSG_SHUTDOWN);
@@ -1904,6 +2126,7 @@ int main(int argc, char **argv)
 		check_reconnect(&vm_a);
 		check_destroy_and_new_pod(&vm_a);
 		check_security_context(&vm_a);
+		check_files(&vm_a);
 		check_shutdown(&vm_a);
 	}
 	vm_kill(&vm_a);
