@@ -83,6 +83,22 @@ public interface Provider extends AutoCloseable {
   }
 
   /**
+   * Writes the files of {@code spec}'s volumes of files ({@link VolumeSpec#files()}) into the running
+   * VM of {@code pod} in place, as the kubelet updates a running pod's configMap volume: each volume
+   * whose files differ from the recorded spec's gets a new revision, published atomically; no
+   * container is touched, the boot id stays, and the spec is recorded. A container that mounted a
+   * file of such a volume with a {@code subPath} keeps the file it started with, as in Kubernetes.
+   *
+   * @throws InvalidStateException if the pod is not Running
+   * @throws ProviderException if {@code spec} differs from the recorded spec in anything but the
+   *     files of its volumes of files (those changes are a {@link #replace})
+   * @throws UnsupportedOperationException if this provider cannot (its callers then replace)
+   */
+  default PodStatus updateFiles(String pod, PodSpec spec) {
+    throw new UnsupportedOperationException(name() + " cannot update a running pod's files in place");
+  }
+
+  /**
    * Gives the running VM of pod {@code from} to the Created pod {@code to}, whose containers then
    * replace {@code from}'s in it as {@link #replace} would put them: the VM and its boot id stay,
    * {@code from} ends Created (as after {@link #stop}, its spec and logs kept) and {@code to} ends

@@ -37,6 +37,9 @@ public record ApplyResult(List<Outcome> outcomes) {
         .forEach(o -> done.merge(o.change().action(), 1, Integer::sum));
     StringBuilder counts = new StringBuilder();
     for (Action a : Action.values()) {
+      if (a == Action.REFRESH && done.get(a) == 0) {
+        continue; // as in the plan's summary line: only when there is one
+      }
       if (counts.length() > 0) {
         counts.append(", ");
       }
@@ -60,6 +63,7 @@ public record ApplyResult(List<Outcome> outcomes) {
       case START -> "started";
       case REPLACE -> "replaced";
       case UPDATE -> "updated";
+      case REFRESH -> "refreshed";
       case RECREATE -> "recreated";
       case STOP -> "stopped";
       case REMOVE -> "removed";

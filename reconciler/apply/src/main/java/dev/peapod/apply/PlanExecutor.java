@@ -175,6 +175,18 @@ public final class PlanExecutor {
         done(change, owner);
       }
       case UPDATE -> done(change, owner);
+      case REFRESH -> {
+        begin(change, owner);
+        PodSpec spec = spec(change);
+        step(change, "writing files in place");
+        try {
+          provider.updateFiles(pod, spec);
+        } catch (UnsupportedOperationException e) {
+          step(change, "replacing containers (" + e.getMessage() + ")");
+          provider.replace(pod, spec, SecretInputs.of(desired(change).manifest()));
+        }
+        done(change, owner);
+      }
       case RECREATE -> {
         begin(change, owner);
         if (provider.inspect(pod).isPresent()) {

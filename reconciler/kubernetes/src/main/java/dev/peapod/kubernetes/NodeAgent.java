@@ -546,6 +546,7 @@ public final class NodeAgent implements AutoCloseable {
       case START -> "Started";
       case REPLACE -> "Replaced";
       case UPDATE -> "Updated";
+      case REFRESH -> "FilesUpdated";
       case RECREATE -> "Recreated";
       case STOP -> "Stopped";
       case REMOVE -> "Removed";

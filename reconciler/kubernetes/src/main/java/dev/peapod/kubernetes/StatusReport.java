@@ -142,7 +142,7 @@ final class StatusReport {
       return switch (pending.change().action()) {
         case CREATE, RECREATE -> "Creating";
         case START -> "Starting";
-        case REPLACE, UPDATE -> "Updating";
+        case REPLACE, UPDATE, REFRESH -> "Updating";
         case STOP -> "Stopping";
         case REMOVE -> "Terminating";
       };

@@ -92,12 +92,13 @@ class ConversionTest {
     assertEquals(List.of(), result.manifests());
     String f = "src/test/resources/hyper/bad.json";
     assertEquals(List.of(
-        f + ":5:50: containers[0].files: files are not supported by Peapod: Peapod does not"
-            + " inject files into containers; build them into the image or mount a hostPath volume",
+        f + ":5:105: containers[0].files[0].perm: invalid perm \"0999\": an octal file mode from 0 to 0777,"
+            + " e.g. \"0644\"",
         f + ":8:69: volumes[0].format: volume format \"raw\" is not supported by Peapod: only host"
             + " directories (vfs) and empty volumes (no source)",
-        f + ":9:12: files: files are not supported by Peapod: Peapod does not inject files into"
-            + " containers; build them into the image or mount a hostPath volume",
+        f + ":9:37: files[0].uri: uri \"http://example.com/app.conf\" is not supported by Peapod: only file://"
+            + " URIs (a file of this host, under the manifest's directory or the hostPath allow-list); Peapod"
+            + " fetches nothing from the network for a pod",
         f + ":11:3: interfaces: field not supported by Peapod (pods use the VM's user-mode"
             + " network)"),
         result.diagnostics().all().stream().map(Object::toString).toList());

@@ -40,6 +40,25 @@ class HyperFilesTest {
   }
 
   @Test
+  void podFilesBecomeAVolumeOfFilesMountedAtTheirPaths() {
+    ParseResult result = ManifestParser.parse(RESOURCES.resolve("hyper/files.pod"));
+    assertEquals(List.of(), result.diagnostics().all());
+    PodManifest pod = result.manifests().get(0);
+    dev.peapod.manifest.model.VolumeDecl volume = pod.spec().volumes().get(0);
+    assertEquals("hyperd-files", volume.name());
+    var files = (dev.peapod.manifest.model.VolumeSource.Files) volume.source();
+    var inline = (dev.peapod.manifest.model.FileProjection.Inline) files.sources().get(0);
+    assertEquals(List.of(
+        new dev.peapod.manifest.model.FileProjection.InlineFile("app/0", "greeting=hello\n".getBytes(
+            java.nio.charset.StandardCharsets.UTF_8), "", java.util.Optional.of(0640), 1000, 0),
+        new dev.peapod.manifest.model.FileProjection.InlineFile("app/1", "#!/bin/sh\necho hello\n".getBytes(
+            java.nio.charset.StandardCharsets.UTF_8), "", java.util.Optional.of(0755), -1, -1)), inline.files());
+    assertEquals(List.of(new dev.peapod.manifest.model.MountDecl("hyperd-files", "/etc/app.conf", true, "app/0"),
+        new dev.peapod.manifest.model.MountDecl("hyperd-files", "/usr/local/bin/hello", true, "app/1")),
+        pod.spec().containers().get(0).volumeMounts());
+  }
+
+  @Test
   void errorsInATabbedFileKeepTheirPositions() {
     String file = "{\n\t\"id\": \"p\",\n\t\"containers\": [{\"name\": \"c\", \"image\": \"i:1\"}],\n"
         + "\t\"portmappings\": [\n\t\t{\"containerPort\": \"1300-1310\", \"hostPort\": \"8000-8001\"},\n"

@@ -76,11 +76,11 @@ class ValidationTest {
     assertEquals(List.of(
         "pods/web.yaml:9:5: spec.containers[0].volumeDevices: field not supported by Peapod"
             + " (raw block devices are not passed to containers)",
-        "pods/web.yaml:13:5: spec.volumes[0].configMap: field not supported by Peapod (supported"
-            + " volume types: emptyDir, hostPath, persistentVolumeClaim)"),
+        "pods/web.yaml:13:5: spec.volumes[0].nfs: field not supported by Peapod (supported"
+            + " volume types: emptyDir, hostPath, persistentVolumeClaim, configMap, downwardAPI, projected)"),
         diagnostics(peapod(C, "- name: web", "  image: a:1", "  volumeDevices:",
             "    - {name: d, devicePath: /dev/xvda}",
-            "volumes:", "- name: cfg", "  configMap: {name: cfg}")));
+            "volumes:", "- name: cfg", "  nfs: {server: s, path: /x}")));
   }
 
   @Test

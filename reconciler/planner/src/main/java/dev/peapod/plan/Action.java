@@ -13,6 +13,12 @@ public enum Action {
   REPLACE("~", "replace", "(same VM)"),
   /** Only labels or annotations changed: the record is rewritten, nothing restarts. */
   UPDATE("~", "update", "(metadata only)"),
+  /**
+   * Only what volumes of files show changed (a ConfigMap no variable uses, labels a downwardAPI
+   * file shows): the files are written into the running VM in place, nothing restarts, as the
+   * kubelet updates such volumes. Left out of the summary line when there is none.
+   */
+  REFRESH("~", "refresh", "(files in place)"),
   /** The pod is removed and created again; it gets a new VM. */
   RECREATE("-/+", "recreate", "(new VM)"),
   /** The VM ends; the pod stays Created. */

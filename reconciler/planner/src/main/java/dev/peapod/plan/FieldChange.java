@@ -16,6 +16,8 @@ public record FieldChange(String path, Object before, Object after, Impact impac
   public enum Impact {
     /** Only the recorded manifest changes (labels, annotations). */
     RECORD,
+    /** New files in the running VM's volumes of files; nothing restarts. */
+    FILES,
     /** New containers in the running VM. */
     CONTAINERS,
     /** A new VM. */

@@ -10,6 +10,9 @@ import java.util.Map;
  * <ul>
  *   <li>{@code metadata.labels}, {@code metadata.annotations}: the record only ({@link
  *       Impact#RECORD}); nothing restarts.
+ *   <li>{@code spec.fileInputs} (what only volumes of files show: a ConfigMap no variable uses,
+ *       labels and annotations a downwardAPI file shows): new files in the running VM ({@link
+ *       Impact#FILES}), written in place as the kubelet does; nothing restarts.
  *   <li>{@code spec.vm.*} (vcpus, memory, kernel, accel; also when sized from {@code
  *       resources.limits}): a new VM ({@link Impact#VM}). QEMU fixes them at launch.
  *   <li>a {@code hostPath} or {@code persistentVolumeClaim} volume added, removed or changed: a
@@ -31,6 +34,9 @@ final class FieldRules {
   static Impact impactOf(String path, Object before, Object after) {
     if (path.startsWith("metadata.") || path.startsWith("spec.imagePullSecrets")) {
       return Impact.RECORD; // pull secrets matter to the next pull only, as in Kubernetes
+    }
+    if (path.startsWith("spec.fileInputs")) {
+      return Impact.FILES;
     }
     if (path.startsWith("spec.vm")) {
       return Impact.VM;

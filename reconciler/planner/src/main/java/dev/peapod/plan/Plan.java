@@ -67,6 +67,9 @@ public record Plan(
     Map<Action, Integer> counts = counts();
     StringBuilder out = new StringBuilder("Plan: ");
     for (Action action : Action.values()) {
+      if (action == Action.REFRESH && counts.get(action) == 0) {
+        continue; // newer than the line people (and scripts) know: only when there is one
+      }
       if (action != Action.CREATE) {
         out.append(", ");
       }

@@ -110,7 +110,7 @@ public final class PlanRenderer {
   private static String colourOf(Action action) {
     return switch (action) {
       case CREATE, START -> "\u001b[32m";
-      case REPLACE, UPDATE -> "\u001b[33m";
+      case REPLACE, UPDATE, REFRESH -> "\u001b[33m";
       case STOP -> "\u001b[36m";
       case RECREATE, REMOVE -> "\u001b[31m";
     };

@@ -29,7 +29,8 @@ import java.util.TreeSet;
  *       again in the running VM, an interrupted start or stop is judged by the lifecycle below;
  *   <li>spec differs: the most disruptive {@link FieldChange.Impact} of the field changes decides
  *       ({@link FieldRules}): a new VM, new containers in the running VM (a pod without a
- *       running VM is recreated instead), or only the record;
+ *       running VM is recreated instead), new files in the running VM ({@link Action#REFRESH}),
+ *       or only the record;
  *   <li>spec equal: the lifecycle decides: {@link Action#START} when desired Running but Created
  *       or its VM ended, {@link Action#STOP} when desired Created but running.
  * </ol>
@@ -133,7 +134,8 @@ public final class Planner {
     boolean wantRunning = want.state() == DesiredState.RUNNING;
 
     boolean interruptedOutsideVm = record.pending()
-        .filter(p -> p.action() != Action.START && p.action() != Action.STOP && p.action() != Action.REPLACE)
+        .filter(p -> p.action() != Action.START && p.action() != Action.STOP && p.action() != Action.REPLACE
+            && p.action() != Action.REFRESH) // an interrupted refresh is done again in the VM (as a replace)
         .isPresent();
     if (impact == Impact.VM || interruptedOutsideVm) {
       return Optional.of(recreate(want, reasons, diff));
@@ -146,6 +148,16 @@ public final class Planner {
       reasons.add(have.running()
           ? Reason.of(Kind.RecreateBecauseSpecChangedWithoutVm, "its manifest wants it Created with a new spec")
           : Reason.of(Kind.RecreateBecauseSpecChangedWithoutVm, "it has no running VM to replace containers in"));
+      return Optional.of(recreate(want, reasons, diff));
+    }
+    if (impact == Impact.FILES) {
+      if (have.running() && wantRunning) {
+        return Optional.of(new Change(want.name(), Action.REFRESH, reasons, diff, Optional.of(want), target));
+      }
+      // The provider's recorded spec holds the files a start gives: without a running VM, a new record.
+      reasons.add(have.running()
+          ? Reason.of(Kind.RecreateBecauseSpecChangedWithoutVm, "its manifest wants it Created with new files")
+          : Reason.of(Kind.RecreateBecauseSpecChangedWithoutVm, "it has no running VM to update the files in"));
       return Optional.of(recreate(want, reasons, diff));
     }
     Optional<Reason> lifecycle = lifecycle(want, have);

@@ -23,6 +23,7 @@ public record Reason(Kind kind, String text) {
     ReplaceBecausePodSettingsChanged,
     ReplaceBecauseConfigChanged,
     UpdateBecauseMetadataChanged,
+    RefreshBecauseFilesChanged,
     RecreateBecauseVmSettingsChanged,
     RecreateBecauseSpecChangedWithoutVm,
     RecreateBecauseNoRecordedManifest,

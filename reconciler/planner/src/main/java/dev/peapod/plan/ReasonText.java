@@ -24,12 +24,14 @@ final class ReasonText {
       Pattern.compile("spec\\.(containers|initContainers)\\[([^]]+)](?:\\.([A-Za-z]+))?.*");
   private static final Pattern VOLUME = Pattern.compile("spec\\.volumes\\[([^]]+)].*");
   /** {@code spec.configInputs.configmap/NAMESPACE/NAME}, see {@code CanonicalForm.INPUTS}. */
-  private static final Pattern INPUT = Pattern.compile("spec\\.configInputs\\.([a-z]+)/([^/]+)/(.+)");
+  private static final Pattern INPUT = Pattern.compile("spec\\.(?:configInputs|fileInputs)\\.([a-z]+)/([^/]+)/(.+)");
+  /** {@code spec.fileInputs.downwardAPI/VOLUME}: labels or annotations a downwardAPI file shows. */
+  private static final Pattern DOWNWARD = Pattern.compile("spec\\.fileInputs\\.downwardAPI/(.+)");
 
   /** Reasons for the diff, VM-level first, then containers, then metadata; no duplicates. */
   static List<Reason> of(List<FieldChange> diff) {
     Map<String, Reason> byText = new LinkedHashMap<>();
-    for (Impact impact : new Impact[] {Impact.VM, Impact.CONTAINERS, Impact.RECORD}) {
+    for (Impact impact : new Impact[] {Impact.VM, Impact.CONTAINERS, Impact.FILES, Impact.RECORD}) {
       for (FieldChange change : diff) {
         if (change.impact() == impact) {
           Reason reason = of(change);
@@ -50,6 +52,8 @@ final class ReasonText {
           : Reason.of(change.path().startsWith("spec.containers")
               || change.path().startsWith("spec.initContainers")
           ? Kind.ReplaceBecauseContainersChanged : Kind.ReplaceBecausePodSettingsChanged, text);
+      case FILES -> Reason.of(Kind.RefreshBecauseFilesChanged, text + " (its files are written into the running"
+          + " VM in place, as the kubelet updates them; nothing restarts)");
       case RECORD -> Reason.of(Kind.UpdateBecauseMetadataChanged, text);
     };
   }
@@ -83,6 +87,10 @@ final class ReasonText {
     }
     if (path.startsWith("spec.initContainers (order)")) {
       return "the order of init containers changed";
+    }
+    Matcher downward = DOWNWARD.matcher(path);
+    if (downward.matches()) {
+      return "labels or annotations shown in volume \"" + downward.group(1) + "\" changed";
     }
     Matcher input = INPUT.matcher(path);
     if (input.matches()) {

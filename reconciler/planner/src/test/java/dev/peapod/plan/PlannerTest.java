@@ -207,6 +207,46 @@ class PlannerTest {
     return o instanceof java.util.Map<?, ?> m ? new java.util.TreeMap<>(m) : o;
   }
 
+  /** A pod whose volume shows ConfigMap {@code cfg} (and env takes ConfigMap {@code env} when {@code inEnv}). */
+  private static PodManifest withConfigFiles(String value, boolean inEnv) {
+    PodManifest m = manifest("web", """
+          containers:
+            - name: web
+              image: web:1
+              volumeMounts: [{name: cfg, mountPath: /etc/cfg}]
+        %s
+          volumes:
+            - {name: cfg, configMap: {name: cfg}}
+        """.formatted(inEnv ? "      envFrom: [{configMapRef: {name: cfg}}]" : ""));
+    return m.withInputs(List.of(new dev.peapod.manifest.model.ConfigObject(
+        dev.peapod.manifest.model.ConfigObject.Kind.CONFIG_MAP, "default", "cfg", "",
+        java.util.Map.of("k", value.getBytes(java.nio.charset.StandardCharsets.UTF_8)), "c.yaml", 1, 1)));
+  }
+
+  @Test
+  void aConfigMapOnlyAVolumeShowsIsRefreshedInPlaceAndOneInEnvReplaces() {
+    ActualPod running = actual(withConfigFiles("a", false), PodState.RUNNING);
+    Plan plan = PLANNER.plan(List.of(desired(withConfigFiles("b", false))), ActualState.of(List.of(running), "r"),
+        PlanOptions.DEFAULT);
+    Change change = plan.changes().get(0);
+    assertEquals(Action.REFRESH, change.action());
+    assertEquals(List.of("configmap \"cfg\" changed (its files are written into the running VM in place, as the"
+        + " kubelet updates them; nothing restarts)"), change.reasons().stream().map(Reason::text).toList());
+    assertEquals(Reason.Kind.RefreshBecauseFilesChanged, change.reasons().get(0).kind());
+    assertEquals("Plan: 0 to create, 0 to start, 0 to replace, 0 to update, 1 to refresh, 0 to recreate, 0 to stop,"
+        + " 0 to remove.", plan.summary());
+
+    ActualPod created = actual(withConfigFiles("a", false), PodState.CREATED);
+    assertEquals(Action.RECREATE, PLANNER.plan(List.of(desired(withConfigFiles("b", false))),
+        ActualState.of(List.of(created), "r"), PlanOptions.DEFAULT).changes().get(0).action(),
+        "without a VM the recorded files are replaced with the record");
+
+    ActualPod inEnv = actual(withConfigFiles("a", true), PodState.RUNNING);
+    assertEquals(Action.REPLACE, PLANNER.plan(List.of(desired(withConfigFiles("b", true))),
+        ActualState.of(List.of(inEnv), "r"), PlanOptions.DEFAULT).changes().get(0).action(),
+        "a variable takes its value when the container starts: as in Kubernetes, it needs new containers");
+  }
+
   @Test
   void newPodIsCreatedAndStarted() {
     Plan plan = PLANNER.plan(List.of(desired(web("web:1"))), ActualState.empty(), PlanOptions.DEFAULT);

@@ -47,6 +47,7 @@ final class PodSpecValidator {
         fail(pod, null, "volume \"" + v.name() + "\" is declared twice");
       }
     }
+    dev.peapod.provider.FileSet.problem(spec.volumes()).ifPresent(problem -> fail(pod, null, problem));
     int hostPaths = HostShares.of(spec, Path.of("host-files")).size(); // checks each hostPath's type against the host
     if (hostPaths > MAX_HOST_PATHS) {
       fail(pod, null, "has " + hostPaths + " hostPath volumes; a VM takes at most " + MAX_HOST_PATHS);

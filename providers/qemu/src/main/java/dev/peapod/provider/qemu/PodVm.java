@@ -1,10 +1,13 @@
 package dev.peapod.provider.qemu;
 
 import dev.peapod.provider.ContainerSpec;
+import dev.peapod.provider.FileSet;
 import dev.peapod.provider.PodSpec;
 import dev.peapod.provider.PortForward;
 import dev.peapod.provider.ProviderException;
+import dev.peapod.provider.VolumeSpec;
 import dev.peapod.provider.qemu.guest.Fields;
+import dev.peapod.provider.qemu.guest.FileRevision;
 import dev.peapod.provider.qemu.guest.GuestConnection;
 import dev.peapod.provider.qemu.guest.GuestErrorException;
 import dev.peapod.provider.qemu.guest.GuestException;
@@ -522,10 +525,36 @@ final class PodVm {
     guest.call(Wire.MSG_START_POD, GuestMessages.startPod(spec, Instant.now(), hostVolumes::get), REQUEST_TIMEOUT);
     LOG.log(System.Logger.Level.DEBUG, () -> "pod " + spec.name() + ": START_POD took "
         + (System.nanoTime() - started) / 1_000_000 + " ms");
+    for (VolumeSpec v : spec.volumes()) {
+      v.files().ifPresent(files -> writeFiles(guest, spec.name(), v.name(), files));
+    }
     new InitSequence(guest, channels, spec, dir.vmFiles().containersLog(), c -> addContainer(guest, spec, vm, c))
         .run();
     for (ContainerSpec c : spec.containers()) {
       addContainer(guest, spec, vm, c);
+    }
+  }
+
+  /** {@link #writeFiles(GuestConnection, String, String, FileSet)} in the running VM of {@code dir}'s pod. */
+  void writeFiles(PodDirectory dir, String pod, String volume, FileSet files) {
+    writeFiles(channels.get(pod, dir.vmFiles(), REQUEST_TIMEOUT), pod, volume, files);
+  }
+
+  /**
+   * Makes {@code files} the content of volume of files {@code volume} in the running guest, atomically
+   * (one revision: containers see the old files or the new ones, see {@link FileRevision}).
+   */
+  static void writeFiles(GuestConnection guest, String pod, String volume, FileSet files) {
+    FileRevision revision = FileRevision.of(volume, files);
+    try {
+      guest.call(Wire.MSG_FILES_BEGIN, revision.begin(), REQUEST_TIMEOUT);
+      for (Fields write : revision.writes()) {
+        guest.call(Wire.MSG_FILES_WRITE, write, REQUEST_TIMEOUT);
+      }
+      guest.call(Wire.MSG_FILES_COMMIT, revision.commit(), REQUEST_TIMEOUT);
+    } catch (GuestErrorException e) {
+      throw new ProviderException(pod, null, "cannot write the files of volume \"" + volume + "\": " + e.detail(),
+          e);
     }
   }
 

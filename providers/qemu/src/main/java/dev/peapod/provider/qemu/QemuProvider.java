@@ -11,6 +11,7 @@ import dev.peapod.provider.LogQuery;
 import dev.peapod.provider.LogRecord;
 import dev.peapod.provider.PodNotFoundException;
 import dev.peapod.provider.PodSpec;
+import dev.peapod.provider.VolumeSpec;
 import dev.peapod.provider.PodState;
 import dev.peapod.provider.PodStatus;
 import dev.peapod.provider.Provider;
@@ -217,6 +218,39 @@ public final class QemuProvider implements Provider {
       }
       return statusOf(dir, true);
     });
+  }
+
+  @Override
+  public PodStatus updateFiles(String pod, PodSpec spec) {
+    if (!spec.name().equals(pod)) {
+      throw new ProviderException(pod, "updateFiles got a spec for pod \"" + spec.name() + "\"");
+    }
+    finishInterruptedHandOvers(pod);
+    return locked(pod, () -> {
+      PodDirectory dir = existing(pod);
+      PodRecord record = readPod(dir);
+      runningVm(dir, "an update of files needs a running VM");
+      PodSpecValidator.validate(spec, kernelFor(spec), config.initrd());
+      if (!withoutFiles(record.spec()).equals(withoutFiles(spec))) {
+        throw new ProviderException(pod, "updateFiles got a spec that differs in more than files; replace it");
+      }
+      java.util.Map<String, VolumeSpec> before = new java.util.HashMap<>();
+      record.spec().volumes().forEach(v -> before.put(v.name(), v));
+      for (VolumeSpec v : spec.volumes()) {
+        if (v.files().isPresent() && !v.equals(before.get(v.name()))) {
+          vms.writeFiles(dir, spec.name(), v.name(), v.files().get());
+        }
+      }
+      io(pod, () -> dir.writePod(record.withSpec(spec)));
+      return statusOf(dir, true);
+    });
+  }
+
+  /** The spec with every volume of files emptied: what must stay equal for an update of files. */
+  private static PodSpec withoutFiles(PodSpec spec) {
+    return spec.withVolumes(spec.volumes().stream()
+        .map(v -> v.files().isPresent() ? VolumeSpec.files(v.name(), dev.peapod.provider.FileSet.EMPTY) : v)
+        .toList());
   }
 
   @Override

@@ -14,6 +14,7 @@ final class PlanTexts {
       case START -> "started";
       case REPLACE -> "replaced";
       case UPDATE -> "updated";
+      case REFRESH -> "files updated in place";
       case RECREATE -> running ? "recreated and started" : "recreated";
       case STOP -> "stopped";
       case REMOVE -> "removed";

@@ -580,6 +580,7 @@ public class PeapodController {
       case START -> "Started";
       case REPLACE -> "Replaced";
       case UPDATE -> "Updated";
+      case REFRESH -> "FilesUpdated";
       case RECREATE -> "Recreated";
       case STOP -> "Stopped";
       case REMOVE -> "Removed";

@@ -143,6 +143,59 @@ public final class EnvResolver {
     return pod.inputs().stream().filter(o -> o.kind() == kind && o.name().equals(name)).findFirst();
   }
 
+  /**
+   * The value of a downward API source as a downwardAPI volume's file holds it: a field ({@code
+   * metadata.labels} and {@code metadata.annotations} whole, as {@code key="value"} lines sorted by key,
+   * the value quoted as Go quotes it) or a resource of the container {@code containerName} names.
+   * Empty (with an error noted) when the container does not exist.
+   */
+  public Optional<String> fileValue(EnvSource source, String what) {
+    if (source instanceof EnvSource.FieldRef field) {
+      return switch (field.fieldPath()) {
+        case "metadata.labels" -> Optional.of(lines(pod.metadata().labels()));
+        case "metadata.annotations" -> Optional.of(lines(pod.metadata().annotations()));
+        default -> field(field.fieldPath());
+      };
+    }
+    EnvSource.ResourceFieldRef ref = (EnvSource.ResourceFieldRef) source;
+    Optional<ContainerDecl> named = Stream.concat(pod.spec().initContainers().stream(), pod.spec().containers().stream())
+        .filter(c -> c.name().equals(ref.containerName())).findFirst();
+    if (named.isEmpty()) {
+      errors.add(what + " refers to container \"" + ref.containerName() + "\", which the pod does not have");
+      return Optional.empty();
+    }
+    return resource(ref, named.get(), what);
+  }
+
+  private static String lines(Map<String, String> map) {
+    StringBuilder out = new StringBuilder();
+    new java.util.TreeMap<>(map).forEach((key, value) -> out.append(out.length() == 0 ? "" : "\n").append(key)
+        .append('=').append(goQuote(value)));
+    return out.toString();
+  }
+
+  /** A string as Go's strconv.Quote writes it, which is how the kubelet writes label values to files. */
+  static String goQuote(String value) {
+    StringBuilder out = new StringBuilder("\"");
+    value.codePoints().forEach(cp -> {
+      switch (cp) {
+        case '"' -> out.append("\\\"");
+        case '\\' -> out.append("\\\\");
+        case '\n' -> out.append("\\n");
+        case '\t' -> out.append("\\t");
+        case '\r' -> out.append("\\r");
+        default -> {
+          if (cp < 0x20 || cp == 0x7f) {
+            out.append(String.format("\\x%02x", cp));
+          } else {
+            out.appendCodePoint(cp);
+          }
+        }
+      }
+    });
+    return out.append('"').toString();
+  }
+
   /** A downward API field; every path the decoder accepts has a value here. */
   Optional<String> field(String path) {
     Matcher labelOrAnnotation = LABEL_OR_ANNOTATION.matcher(path);

@@ -115,6 +115,9 @@ public final class ManifestToPodSpec {
       } else if (volume.source() instanceof VolumeSource.PersistentVolumeClaim claim) {
         String path = "spec.volumes[" + i + "].persistentVolumeClaim";
         claimProblem(manifest, claim).ifPresent(message -> problems.add(error(manifest, path, message)));
+      } else {
+        String path = "spec.volumes[" + i + "]";
+        hostFileProblems(manifest, volume, hostPaths).forEach(message -> problems.add(error(manifest, path, message)));
       }
     }
     HostCapacity.HOST.problem(spec.vm()).ifPresent(message ->
@@ -209,6 +212,75 @@ public final class ManifestToPodSpec {
     return Optional.empty();
   }
 
+  /** Largest file a {@code file://} URI may name: what a pod's volumes of files may hold. */
+  private static final long MAX_HOST_FILE = dev.peapod.provider.FileSet.MAX_POD_BYTES;
+
+  /**
+   * A HyperContainer file's {@code file://} URI read from the host, under the hostPath rules: only
+   * under the manifest's directory or the allow-list (symlinks resolved), a regular file of at most
+   * {@link #MAX_HOST_FILE} bytes. A manifest from someone else's repository names no file of this
+   * host it was not given.
+   */
+  private byte[] hostFile(PodManifest manifest, String uri) {
+    Path path = hostFilePath(manifest, uri, hostPaths);
+    try {
+      Path real = path.toRealPath();
+      if (!Files.isRegularFile(real)) {
+        throw new IllegalArgumentException(path + " is not a regular file");
+      }
+      if (Files.size(real) > MAX_HOST_FILE) {
+        throw new IllegalArgumentException(path + " has " + Files.size(real) + " bytes, more than a pod's files may"
+            + " hold (" + MAX_HOST_FILE + ")");
+      }
+      return Files.readAllBytes(real);
+    } catch (java.io.IOException e) {
+      throw new IllegalArgumentException("cannot read " + path + ": " + e.getMessage());
+    }
+  }
+
+  /** The host path a {@code file://} URI names, if a manifest may name it; else why not. */
+  private static Path hostFilePath(PodManifest manifest, String uri, HostPathAllowList hostPaths) {
+    if (!uri.startsWith("file://")) {
+      throw new IllegalArgumentException("uri \"" + uri + "\" is not supported by Peapod: only file:// URIs"
+          + " (a file of this host, under the manifest's directory or the hostPath allow-list)");
+    }
+    Path path = Path.of(uri.substring("file://".length()));
+    if (!path.isAbsolute()) {
+      Path dir = manifestDirectory(manifest);
+      if (dir == null) {
+        throw new IllegalArgumentException("uri \"" + uri + "\" is relative, and the manifest has no directory");
+      }
+      path = dir.resolve(path);
+    }
+    path = path.toAbsolutePath().normalize();
+    Optional<String> outside = hostPaths.problem(manifestDirectory(manifest), path);
+    if (outside.isPresent()) {
+      throw new IllegalArgumentException(outside.get());
+    }
+    return path;
+  }
+
+  /** Why the host files of a volume of files may not be read, each with the volume and file. */
+  private static List<String> hostFileProblems(PodManifest manifest, VolumeDecl volume, HostPathAllowList hostPaths) {
+    List<String> out = new ArrayList<>();
+    if (volume.source() instanceof VolumeSource.Files files) {
+      for (dev.peapod.manifest.model.FileProjection source : files.sources()) {
+        if (source instanceof dev.peapod.manifest.model.FileProjection.Inline inline) {
+          for (dev.peapod.manifest.model.FileProjection.InlineFile f : inline.files()) {
+            if (!f.uri().isEmpty()) {
+              try {
+                hostFilePath(manifest, f.uri(), hostPaths);
+              } catch (IllegalArgumentException e) {
+                out.add("volume \"" + volume.name() + "\": file \"" + f.path() + "\": " + e.getMessage());
+              }
+            }
+          }
+        }
+      }
+    }
+    return out;
+  }
+
   /** The directory of the manifest's file, null when it was not read from one. */
   private static Path manifestDirectory(PodManifest manifest) {
     String file = manifest.origin().file();
@@ -274,10 +346,16 @@ public final class ManifestToPodSpec {
           "ignored: the accelerator is chosen per host (set PEAPOD_ACCEL=" + spec.vm().accel().manifestName()
               + " to force it)"));
     }
+    dev.peapod.provider.PodSecurity podSecurity = SecurityContextSpec.pod(spec.security());
+    List<VolumeSpec> volumes = volumes(manifest, spec.volumes(), new VolumeFiles(manifest, env, podSecurity.fsGroup(),
+        uri -> hostFile(manifest, uri)),
+        problems);
+    if (!problems.isEmpty()) {
+      throw new ManifestRejectedException(problems);
+    }
     PodSpec pod = new PodSpec(manifest.name(), spec.hostname(), dns(spec.dns()), extraHosts(spec.hostAliases()),
-        vm(spec.vm()), containers, volumes(manifest, spec.volumes()), ports,
-        Duration.ofSeconds(spec.terminationGracePeriodSeconds()), initContainers,
-        SecurityContextSpec.pod(spec.security()));
+        vm(spec.vm()), containers, volumes, ports,
+        Duration.ofSeconds(spec.terminationGracePeriodSeconds()), initContainers, podSecurity);
     return new Result(pod, warnings);
   }
 
@@ -321,8 +399,8 @@ public final class ManifestToPodSpec {
     }
     // Names (a HyperContainer "user: www-data") are resolved by the guest, as an image's User is.
     String user = numeric || runAs.isImageDefault() ? process.user() : runAs.toString();
-    List<VolumeMount> mounts = decl.volumeMounts().stream()
-        .map(m -> mount(m, readOnlyClaims(manifest.spec().volumes()).contains(m.volume()))).toList();
+    java.util.Set<String> readOnly = readOnlyVolumes(manifest.spec().volumes());
+    List<VolumeMount> mounts = decl.volumeMounts().stream().map(m -> mount(m, readOnly.contains(m.volume()))).toList();
     // A Secret's variable wins over the image's of the same name, as an env entry would.
     java.util.Map<String, String> plainEnv = new java.util.LinkedHashMap<>(process.env());
     plainEnv.keySet().removeAll(resolvedEnv.secret().keySet());
@@ -339,14 +417,16 @@ public final class ManifestToPodSpec {
   }
 
   /**
-   * Claims every mount of which is read-only, as Kubernetes makes them: {@code readOnly: true} on
-   * the volume, or a claim that asks only for {@code ReadOnlyMany}. Read-only everywhere, the
-   * provider exports them read-only too.
+   * Volumes every mount of which is read-only, as Kubernetes makes them: claims with {@code
+   * readOnly: true} on the volume, or that ask only for {@code ReadOnlyMany} (read-only everywhere,
+   * the provider exports them read-only too), and the volumes of files, which only guest-init writes.
    */
-  private static java.util.Set<String> readOnlyClaims(List<VolumeDecl> volumes) {
+  private static java.util.Set<String> readOnlyVolumes(List<VolumeDecl> volumes) {
     java.util.Set<String> names = new java.util.HashSet<>();
     for (VolumeDecl volume : volumes) {
-      if (volume.source() instanceof VolumeSource.PersistentVolumeClaim claim
+      if (volume.source() instanceof VolumeSource.Files) {
+        names.add(volume.name());
+      } else if (volume.source() instanceof VolumeSource.PersistentVolumeClaim claim
           && (claim.readOnly() || claim.declared().map(d -> d.readOnlyMany()).orElse(false))) {
         names.add(volume.name());
       }
@@ -354,9 +434,18 @@ public final class ManifestToPodSpec {
     return names;
   }
 
-  private List<VolumeSpec> volumes(PodManifest manifest, List<VolumeDecl> volumes) {
+  private List<VolumeSpec> volumes(PodManifest manifest, List<VolumeDecl> volumes, VolumeFiles files,
+      List<Diagnostic> problems) {
     List<VolumeSpec> out = new ArrayList<>();
-    for (VolumeDecl volume : volumes) {
+    for (int i = 0; i < volumes.size(); i++) {
+      VolumeDecl volume = volumes.get(i);
+      if (volume.source() instanceof VolumeSource.Files declared) {
+        int before = files.errors().size();
+        out.add(VolumeSpec.files(volume.name(), files.of(volume.name(), declared)));
+        String at = "spec.volumes[" + i + "]";
+        files.errors().subList(before, files.errors().size()).forEach(m -> problems.add(error(manifest, at, m)));
+        continue;
+      }
       if (volume.source() instanceof VolumeSource.HostPath host) { // unsupported types refused above
         out.add(VolumeSpec.hostPath(volume.name(),
             new HostPath(hostPath(manifest, host), HostPath.Type.fromManifest(host.type()))));
@@ -369,6 +458,7 @@ public final class ManifestToPodSpec {
         out.add(new VolumeSpec(volume.name(), emptyDir.sizeLimit().map(ManifestToPodSpec::bytes).orElse(0L)));
       }
     }
+    dev.peapod.provider.FileSet.problem(out).ifPresent(m -> problems.add(error(manifest, "spec.volumes", m)));
     return out;
   }
 

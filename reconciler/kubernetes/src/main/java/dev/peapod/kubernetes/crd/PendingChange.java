@@ -8,7 +8,7 @@ import java.util.List;
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public final class PendingChange {
 
-  @JsonPropertyDescription("create, start, replace, update, recreate, stop or remove.")
+  @JsonPropertyDescription("create, start, replace, update, refresh, recreate, stop or remove.")
   public String action;
 
   @JsonPropertyDescription("One line: replace (same VM) because image of container \"web\" changed.")

@@ -7,7 +7,7 @@ import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Required;
 import io.fabric8.generator.annotation.Size;
 
-/** A pod volume: emptyDir (the default), hostPath or persistentVolumeClaim. */
+/** A pod volume: emptyDir (the default), hostPath, persistentVolumeClaim, configMap, downwardAPI or projected. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @PreserveUnknownFields
 public final class Volume {
@@ -26,4 +26,13 @@ public final class Volume {
 
   @JsonPropertyDescription("A claim: in file and git mode a directory of this host, $PEAPOD_HOME/volumes/NAMESPACE/CLAIM, kept until peapod volume rm.")
   public PersistentVolumeClaimVolumeSource persistentVolumeClaim;
+
+  @JsonPropertyDescription("The keys of a ConfigMap as files (read-only; updated in place when it changes).")
+  public ConfigMapVolumeSource configMap;
+
+  @JsonPropertyDescription("Fields of the PeaPod as files.")
+  public DownwardAPIVolumeSource downwardAPI;
+
+  @JsonPropertyDescription("ConfigMaps and fields of the PeaPod in one volume.")
+  public ProjectedVolumeSource projected;
 }

@@ -9,6 +9,7 @@ import dev.peapod.manifest.model.ContainerDecl;
 import dev.peapod.manifest.model.EnvFromDecl;
 import dev.peapod.manifest.model.EnvSource;
 import dev.peapod.manifest.model.EnvVar;
+import dev.peapod.manifest.model.FileProjection;
 import dev.peapod.manifest.model.DnsConfig;
 import dev.peapod.manifest.model.HandlerDecl;
 import dev.peapod.manifest.model.HostAlias;
@@ -54,6 +55,15 @@ public final class CanonicalForm {
    */
   public static final String INPUTS = "configInputs";
 
+  /**
+   * Where the tree keeps what only the pod's volumes of files show: the ConfigMaps and Secrets no
+   * environment variable uses ({@code configmap/NAMESPACE/NAME} to its hash), and for a volume with
+   * downward API files of labels or annotations, {@code downwardAPI/VOLUME} to a hash of those
+   * values. A change here is written into the running VM's files, without restarting anything, as
+   * the kubelet updates such volumes; left out when empty.
+   */
+  public static final String FILE_INPUTS = "fileInputs";
+
   /** Pretty-printed, two-space-indented JSON. */
   public static String json(PodManifest pod) {
     try {
@@ -72,26 +82,28 @@ public final class CanonicalForm {
     Map<String, Object> root = new TreeMap<>();
     root.put("metadata", metadata);
     Map<String, Object> spec = spec(pod.spec());
-    Map<String, Object> inputs = inputs(pod);
+    Map<String, Object> inputs = new TreeMap<>();
+    Map<String, Object> fileInputs = new TreeMap<>();
+    List<ConfigReference> references = ConfigReference.of(pod);
+    for (ConfigObject input : pod.inputs()) {
+      // A Secret that only pulls images is left out: rotating registry credentials restarts nothing,
+      // as in Kubernetes. One only volumes show is a file input: its change is written in place.
+      boolean env = references.stream().anyMatch(r -> !r.inVolume() && !r.path().startsWith("spec.imagePullSecrets")
+          && r.names(input));
+      boolean volume = references.stream().anyMatch(r -> r.inVolume() && r.names(input));
+      if (env || volume) {
+        (env ? inputs : fileInputs).put(input.reference(), input.hash());
+      }
+    }
+    fileInputs.putAll(DownwardValues.hashes(pod));
     if (!inputs.isEmpty()) {
       spec.put(INPUTS, inputs);
     }
+    if (!fileInputs.isEmpty()) {
+      spec.put(FILE_INPUTS, fileInputs);
+    }
     root.put("spec", spec);
     return root;
-  }
-
-  /**
-   * The hashes of the objects the containers take values from. A Secret that only pulls images is
-   * left out: rotating registry credentials restarts nothing, as in Kubernetes.
-   */
-  private static Map<String, Object> inputs(PodManifest pod) {
-    java.util.Set<String> used = new java.util.HashSet<>();
-    ConfigReference.of(pod).stream().filter(r -> !r.path().startsWith("spec.imagePullSecrets"))
-        .forEach(r -> used.add(r.kind() + "/" + r.name()));
-    Map<String, Object> out = new TreeMap<>();
-    pod.inputs().stream().filter(input -> used.contains(input.kind() + "/" + input.name()))
-        .forEach(input -> out.put(input.reference(), input.hash()));
-    return out;
   }
 
   private static Map<String, Object> spec(ManifestSpec spec) {
@@ -307,6 +319,9 @@ public final class CanonicalForm {
       type = "emptyDir";
       source.put("medium", emptyDir.medium());
       emptyDir.sizeLimit().ifPresent(q -> source.put("sizeLimit", q.toNormalizedString()));
+    } else if (v.source() instanceof VolumeSource.Files files) {
+      type = files.type();
+      source.putAll(files(files));
     } else if (v.source() instanceof VolumeSource.PersistentVolumeClaim claim) {
       type = "persistentVolumeClaim";
       source.put("claimName", claim.claimName());
@@ -318,6 +333,53 @@ public final class CanonicalForm {
       source.put("type", hostPath.type());
     }
     return sorted("name", v.name(), type, source);
+  }
+
+  /**
+   * A volume of files as Kubernetes writes it ({@code configMap}, {@code downwardAPI}, {@code projected}),
+   * so that {@code inspect -o yaml} gives it back; HyperContainer's files by their SHA-256 only.
+   */
+  private static Map<String, Object> files(VolumeSource.Files files) {
+    Map<String, Object> out = new TreeMap<>();
+    out.put("defaultMode", files.defaultMode());
+    if (files.type().equals("projected")) {
+      out.put("sources", each(files.sources(), p -> {
+        Map<String, Object> one = projection(p);
+        if (one.containsKey("secretName")) {
+          one.put("name", one.remove("secretName")); // a projection's Secret is "name", a volume's "secretName"
+        }
+        return sorted(p instanceof FileProjection.ObjectKeys k && k.kind() == ConfigObject.Kind.SECRET ? "secret"
+            : p instanceof FileProjection.ObjectKeys ? "configMap" : "downwardAPI", one);
+      }));
+    } else if (!files.sources().isEmpty()) {
+      out.putAll(projection(files.sources().get(0)));
+    }
+    return out;
+  }
+
+  private static Map<String, Object> projection(FileProjection p) {
+    Map<String, Object> out = new TreeMap<>();
+    if (p instanceof FileProjection.ObjectKeys keys) {
+      out.put(keys.kind() == ConfigObject.Kind.SECRET ? "secretName" : "name", keys.name());
+      out.put("optional", keys.optional());
+      out.put("items", each(keys.items(), i -> optional(sorted("key", i.key(), "path", i.path()), "mode", i.mode())));
+    } else if (p instanceof FileProjection.DownwardItems downward) {
+      out.put("items", each(downward.items(), i -> {
+        Map<String, Object> item = optional(sorted("path", i.path()), "mode", i.mode());
+        item.putAll(map(env(new EnvVar("", "", i.source())).get("valueFrom")));
+        return item;
+      }));
+    } else {
+      out.put("files", each(((FileProjection.Inline) p).files(), f -> optional(sorted("path", f.path(),
+          f.uri().isEmpty() ? "sha256" : "uri", f.uri().isEmpty() ? DownwardValues.sha256(f.content()) : f.uri(),
+          "uid", f.uid(), "gid", f.gid()), "mode", f.mode())));
+    }
+    return out;
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Map<String, Object> map(Object value) {
+    return (Map<String, Object>) value;
   }
 
   private static Map<String, Object> dns(DnsConfig dns) {

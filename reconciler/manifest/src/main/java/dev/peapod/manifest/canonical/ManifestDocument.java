@@ -142,7 +142,8 @@ public final class ManifestDocument {
       Map<String, ?> v = map(item);
       Map<String, Object> volume = new LinkedHashMap<>();
       volume.put("name", v.get("name"));
-      for (String type : List.of("emptyDir", "hostPath", "persistentVolumeClaim")) {
+      for (String type : List.of("emptyDir", "hostPath", "persistentVolumeClaim", "configMap", "downwardAPI",
+          "projected")) {
         if (v.get(type) instanceof Map<?, ?> source) {
           Map<String, Object> written = new LinkedHashMap<>();
           source.forEach((key, value) -> putIfNotEmpty(written, (String) key, value));

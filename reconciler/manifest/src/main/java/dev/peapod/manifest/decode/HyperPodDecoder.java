@@ -4,6 +4,7 @@ import dev.peapod.manifest.model.ContainerDecl;
 import dev.peapod.manifest.model.DesiredState;
 import dev.peapod.manifest.model.DnsConfig;
 import dev.peapod.manifest.model.EnvVar;
+import dev.peapod.manifest.model.FileProjection;
 import dev.peapod.manifest.model.ManifestSpec;
 import dev.peapod.manifest.model.MountDecl;
 import dev.peapod.manifest.model.PodMetadata;
@@ -60,7 +61,7 @@ final class HyperPodDecoder {
     }
     RestartPolicy restart = podRestartPolicy(r);
     boolean podTty = r.bool("tty").orElse(false);
-    refuseFiles(r);
+    Map<String, Located<HyperFile>> podFiles = podFiles(r);
     List<String> dns = r.strings("dns");
     for (int i = 0; i < dns.size(); i++) {
       int index = i;
@@ -71,8 +72,18 @@ final class HyperPodDecoder {
     List<VolumeDecl> volumes = new ArrayList<>();
     r.objects("volumes", Shapes.HYPER_VOLUME).forEach(v -> volumes.add(volume(v, sites)));
     // hyperd's pod-level tty is every container's default.
-    List<ContainerDecl> containers = containers(r, restart, sites).stream()
+    List<FileProjection.InlineFile> injected = new ArrayList<>();
+    List<ContainerDecl> containers = containers(r, restart, sites, podFiles, injected).stream()
         .map(c -> podTty ? c.withStdio(HYPER_TTY) : c).toList();
+    if (!injected.isEmpty()) {
+      // One volume of files holds every container's files; each is mounted at its path (subPath).
+      if (volumes.stream().anyMatch(v -> v.name().equals(FILES_VOLUME))) {
+        r.problems().error(r.peek("volumes").orElseThrow(), r.path("volumes"), "the volume name \"" + FILES_VOLUME
+            + "\" is Peapod's for the pod's files; rename this volume");
+      }
+      volumes.add(new VolumeDecl(FILES_VOLUME, new VolumeSource.Files("files",
+          List.of(new FileProjection.Inline(injected)), DEFAULT_PERM)));
+    }
     Optional<MapReader> resource = r.object("resource", Shapes.HYPER_RESOURCE);
     VmSettings vm = resource.map(res -> vm(res, containers)).orElseGet(() -> sized(containers));
     r.finish();
@@ -117,12 +128,112 @@ final class HyperPodDecoder {
     });
   }
 
-  /** hyperd copied {@code files} into containers; Peapod cannot, so any file is an error. */
-  private static void refuseFiles(MapReader r) {
-    if (!r.list("files").isEmpty()) {
-      r.problems().error(r.peek("files").orElseThrow(), r.path("files"),
-          "files are not supported by Peapod: " + Shapes.NO_FILES_MESSAGE);
+  /** The volume of files that carries hyperd's files: its containers mount each file by subPath. */
+  static final String FILES_VOLUME = "hyperd-files";
+  /** A file's mode when its reference gives no {@code perm}. */
+  static final int DEFAULT_PERM = 0644;
+
+  /** A pod-level file of hyperd ({@code files[]}): its bytes, or a {@code file://} URI read on conversion. */
+  record HyperFile(byte[] content, String uri) {}
+
+  /** {@code files[]} by name: {@code content} (raw, or base64 with {@code encoding: base64}) or {@code uri}. */
+  private static Map<String, Located<HyperFile>> podFiles(MapReader r) {
+    Map<String, Located<HyperFile>> out = new LinkedHashMap<>();
+    for (MapReader f : r.objects("files", Shapes.HYPER_FILE)) {
+      String name = f.requiredString("name");
+      String encoding = f.string("encoding").orElse("raw");
+      String uri = f.string("uri").orElse("");
+      String content = f.string("content").orElse("");
+      f.finish();
+      byte[] bytes = content.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+      if (encoding.equalsIgnoreCase("base64")) {
+        try {
+          bytes = java.util.Base64.getMimeDecoder().decode(content);
+        } catch (IllegalArgumentException e) {
+          f.problems().error(f.peek("content").map(SourceNode::position).orElse(f.position()), f.path("content"), "invalid base64: "
+              + e.getMessage());
+        }
+      } else if (!encoding.equalsIgnoreCase("raw")) {
+        f.problems().error(f.peek("encoding").orElseThrow(), f.path("encoding"), "invalid value \"" + encoding
+            + "\": must be one of raw, base64");
+      }
+      if (!uri.isEmpty() && f.has("content")) {
+        f.problems().error(f.peek("uri").orElseThrow(), f.path("uri"), "a file has content or uri, not both");
+      }
+      if (!uri.isEmpty() && !uri.startsWith("file://")) {
+        f.problems().error(f.peek("uri").orElseThrow(), f.path("uri"), "uri \"" + uri + "\" is not supported by"
+            + " Peapod: only file:// URIs (a file of this host, under the manifest's directory or the hostPath"
+            + " allow-list); Peapod fetches nothing from the network for a pod");
+      }
+      if (!name.isEmpty() && out.putIfAbsent(name, new Located<>(new HyperFile(bytes, uri),
+          f.peek("name").orElseThrow().position(), f.path("name"))) != null) {
+        f.problems().error(f.peek("name").orElseThrow(), f.path("name"), "file \"" + name + "\" is declared twice");
+      }
     }
+    return out;
+  }
+
+  /**
+   * A container's {@code files[]}: each names a pod file ({@code filename}) to put at {@code path},
+   * with {@code perm} (octal, as hyperd read it) and {@code user}/{@code group} (numeric ids, or root).
+   * The file goes into the pod's volume of files as {@code CONTAINER/INDEX} and is mounted at its path.
+   */
+  private static List<MountDecl> containerFiles(MapReader r, String container,
+      Map<String, Located<HyperFile>> podFiles, List<FileProjection.InlineFile> injected) {
+    List<MountDecl> mounts = new ArrayList<>();
+    List<MapReader> refs = r.objects("files", Shapes.HYPER_FILE_REF);
+    for (int i = 0; i < refs.size(); i++) {
+      MapReader f = refs.get(i);
+      String path = f.requiredString("path");
+      String filename = f.requiredString("filename");
+      Optional<Integer> perm = f.string("perm").flatMap(p -> {
+        try {
+          int mode = Integer.parseInt(p, 8);
+          if (mode >= 0 && mode <= 0777) {
+            return Optional.of(mode);
+          }
+        } catch (NumberFormatException e) {
+          // reported below
+        }
+        f.problems().error(f.peek("perm").orElseThrow(), f.path("perm"), "invalid perm \"" + p
+            + "\": an octal file mode from 0 to 0777, e.g. \"0644\"");
+        return Optional.empty();
+      });
+      long uid = id(f, "user");
+      long gid = id(f, "group");
+      f.finish();
+      if (!path.isEmpty()) {
+        NameRules.absolutePath(path).ifPresent(m -> f.problems().error(f.peek("path").orElseThrow(), f.path("path"), m));
+      }
+      Located<HyperFile> file = podFiles.get(filename);
+      if (!filename.isEmpty() && file == null) {
+        f.problems().error(f.peek("filename").orElseThrow(), f.path("filename"), "no file \"" + filename
+            + "\" in the pod's files" + (podFiles.isEmpty() ? "" : " (it has " + String.join(", ", podFiles.keySet())
+            + ")"));
+      }
+      if (file == null || path.isEmpty() || container.isEmpty()) {
+        continue;
+      }
+      String at = container + "/" + i;
+      injected.add(new FileProjection.InlineFile(at, file.value().content(), file.value().uri(), perm, uid, gid));
+      mounts.add(new MountDecl(FILES_VOLUME, path, true, at));
+    }
+    return mounts;
+  }
+
+  /** A file's owner or group: a number, or root (0); empty means root, as hyperd defaulted it. */
+  private static long id(MapReader f, String field) {
+    String text = f.string(field).orElse("");
+    if (text.isEmpty() || text.equals("root")) {
+      return text.isEmpty() ? -1 : 0;
+    }
+    if (text.matches("[0-9]{1,9}")) {
+      return Long.parseLong(text);
+    }
+    f.problems().error(f.peek(field).orElseThrow(), f.path(field), field + " \"" + text + "\" is not supported by"
+        + " Peapod: give the numeric id (names are looked up in the container's /etc/passwd, which the host does not"
+        + " read for files)");
+    return -1;
   }
 
   private static VolumeDecl volume(MapReader r, PodSites sites) {
@@ -150,7 +261,8 @@ final class HyperPodDecoder {
     return new VolumeDecl(name, new VolumeSource.HostPath(source, ""));
   }
 
-  private static List<ContainerDecl> containers(MapReader r, RestartPolicy podPolicy, PodSites sites) {
+  private static List<ContainerDecl> containers(MapReader r, RestartPolicy podPolicy, PodSites sites,
+      Map<String, Located<HyperFile>> podFiles, List<FileProjection.InlineFile> injected) {
     List<MapReader> readers = r.objects("containers", Shapes.HYPER_CONTAINER);
     if (readers.isEmpty()) {
       r.problems().error(r.peek("containers").map(SourceNode::position).orElse(r.position()),
@@ -159,13 +271,13 @@ final class HyperPodDecoder {
     List<PortDecl> mapped = portMappings(r, sites);
     List<ContainerDecl> containers = new ArrayList<>();
     for (int i = 0; i < readers.size(); i++) {
-      containers.add(container(readers.get(i), podPolicy, sites, i == 0 ? mapped : List.of()));
+      containers.add(container(readers.get(i), podPolicy, sites, i == 0 ? mapped : List.of(), podFiles, injected));
     }
     return containers;
   }
 
-  private static ContainerDecl container(
-      MapReader r, RestartPolicy podPolicy, PodSites sites, List<PortDecl> extraPorts) {
+  private static ContainerDecl container(MapReader r, RestartPolicy podPolicy, PodSites sites,
+      List<PortDecl> extraPorts, Map<String, Located<HyperFile>> podFiles, List<FileProjection.InlineFile> injected) {
     String name = r.requiredString("name");
     if (!name.isEmpty()) {
       SourceNode at = r.peek("name").orElseThrow();
@@ -195,7 +307,7 @@ final class HyperPodDecoder {
     // The guest restarts each container by its own policy, so hyperd's per-container one is kept.
     RestartPolicy restart = restartPolicy(r, "restartPolicy").filter(p -> p != podPolicy).orElse(null);
     boolean tty = r.bool("tty").orElse(false);
-    refuseFiles(r);
+    mounts.addAll(containerFiles(r, name, podFiles, injected));
     r.finish();
     return new ContainerDecl(name, image, null, entrypoint, command, env, workdir, ports, mounts,
         null, runAs, false).withStdio(tty ? HYPER_TTY : Stdio.NONE).withRestartPolicy(restart);

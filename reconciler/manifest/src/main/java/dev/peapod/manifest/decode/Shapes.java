@@ -11,8 +11,8 @@ public final class Shapes {
   private static final String NO_CLUSTER = "pods run on this host, there is no scheduler";
   private static final String OWN_VM =
       "each pod has its own VM; there are no host namespaces to share";
-  private static final String VOLUME_TYPE =
-      "supported volume types: emptyDir, hostPath, persistentVolumeClaim";
+  private static final String VOLUME_TYPE = "supported volume types: emptyDir, hostPath,"
+      + " persistentVolumeClaim, configMap, downwardAPI, projected";
 
   static final Shape OBJECT_FIELD_SELECTOR = Shape.named("ObjectFieldSelector")
       .supported("apiVersion", "fieldPath")
@@ -186,13 +186,64 @@ public final class Shapes {
       .supported("claimName", "readOnly")
       .build();
 
+  static final Shape KEY_TO_PATH = Shape.named("KeyToPath")
+      .supported("key", "path", "mode")
+      .build();
+
+  static final Shape CONFIG_MAP_VOLUME = Shape.named("ConfigMapVolumeSource")
+      .supported("name")
+      .object("items", KEY_TO_PATH)
+      .supported("defaultMode", "optional")
+      .build();
+
+  static final Shape DOWNWARD_API_FILE = Shape.named("DownwardAPIVolumeFile")
+      .supported("path")
+      .object("fieldRef", OBJECT_FIELD_SELECTOR)
+      .object("resourceFieldRef", RESOURCE_FIELD_SELECTOR)
+      .supported("mode")
+      .build();
+
+  static final Shape DOWNWARD_API_VOLUME = Shape.named("DownwardAPIVolumeSource")
+      .object("items", DOWNWARD_API_FILE)
+      .supported("defaultMode")
+      .build();
+
+  static final Shape CONFIG_MAP_PROJECTION = Shape.named("ConfigMapProjection")
+      .supported("name")
+      .object("items", KEY_TO_PATH)
+      .supported("optional")
+      .build();
+
+  static final Shape DOWNWARD_API_PROJECTION = Shape.named("DownwardAPIProjection")
+      .object("items", DOWNWARD_API_FILE)
+      .build();
+
+  static final Shape VOLUME_PROJECTION = Shape.named("VolumeProjection")
+      .object("configMap", CONFIG_MAP_PROJECTION)
+      .object("downwardAPI", DOWNWARD_API_PROJECTION)
+      .unsupported(FileVolumeDecoder.SECRET_SOURCE, "secret")
+      .unsupported(FileVolumeDecoder.SERVICE_ACCOUNT_TOKEN, "serviceAccountToken")
+      .unsupported("cluster trust bundles are a cluster's (certificates.k8s.io); pods read from files have none",
+          "clusterTrustBundle")
+      .unsupported("pod certificates are issued by a cluster's signers; pods read from files have none",
+          "podCertificate")
+      .build();
+
+  static final Shape PROJECTED_VOLUME = Shape.named("ProjectedVolumeSource")
+      .object("sources", VOLUME_PROJECTION)
+      .supported("defaultMode")
+      .build();
+
   static final Shape VOLUME = Shape.named("Volume")
       .supported("name")
       .object("emptyDir", EMPTY_DIR)
       .object("hostPath", HOST_PATH)
       .object("persistentVolumeClaim", PERSISTENT_VOLUME_CLAIM)
-      .unsupported(VOLUME_TYPE, "configMap", "secret", "projected",
-          "downwardAPI", "ephemeral", "csi", "image", "nfs", "iscsi", "rbd", "cephfs", "cinder",
+      .object("configMap", CONFIG_MAP_VOLUME)
+      .object("downwardAPI", DOWNWARD_API_VOLUME)
+      .object("projected", PROJECTED_VOLUME)
+      .unsupported(FileVolumeDecoder.SECRET_SOURCE, "secret")
+      .unsupported(VOLUME_TYPE, "ephemeral", "csi", "image", "nfs", "iscsi", "rbd", "cephfs", "cinder",
           "fc", "flexVolume", "flocker", "gitRepo", "glusterfs", "awsElasticBlockStore",
           "gcePersistentDisk", "azureDisk", "azureFile", "photonPersistentDisk",
           "portworxVolume", "quobyte", "scaleIO", "storageos", "vsphereVolume")
@@ -341,8 +392,14 @@ public final class Shapes {
 
   // ---- HyperContainer (hyperd UserPod) ----
 
-  private static final String NO_FILES = "Peapod does not inject files into containers;"
-      + " build them into the image or mount a hostPath volume";
+  static final Shape HYPER_FILE = Shape.named("UserFile")
+      .supported("name", "encoding", "uri", "content")
+      .build();
+
+  static final Shape HYPER_FILE_REF = Shape.named("UserFileReference")
+      .supported("path", "filename", "perm", "user", "group")
+      .unsupported("declare the file in the pod's files", "detail")
+      .build();
 
   static final Shape HYPER_ENV = Shape.named("UserEnvironmentVar").supported("env", "value").build();
 
@@ -366,7 +423,8 @@ public final class Shapes {
       .object("envs", HYPER_ENV)
       .object("ports", HYPER_PORT)
       .object("volumes", HYPER_VOLUME_REF)
-      .supported("files", "tty", "restartPolicy")
+      .object("files", HYPER_FILE_REF)
+      .supported("tty", "restartPolicy")
       .object("user", HYPER_USER)
       .unsupported("sysctls are not set in the guest", "sysctl")
       .unsupported("containers stop with SIGTERM then SIGKILL", "stopSignal")
@@ -389,7 +447,7 @@ public final class Shapes {
       .object("containers", HYPER_CONTAINER)
       .object("resource", HYPER_RESOURCE)
       .object("volumes", HYPER_VOLUME)
-      .supported("files")
+      .object("files", HYPER_FILE)
       .object("portmappings", HYPER_PORT_MAPPING)
       .supported("dns", "tty", "labels", "restartPolicy", "restart")
       .unsupported("pods use the VM's user-mode network", "interfaces")
@@ -398,7 +456,6 @@ public final class Shapes {
       .unsupported("Peapod has one pod type", "type")
       .build();
 
-  static final String NO_FILES_MESSAGE = NO_FILES;
 
   /** The root of the PeaPod schema, for the schema test. */
   public static Shape peaPod() {

@@ -9,7 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
-/** Decodes {@code spec.volumes[]}: emptyDir, hostPath and persistentVolumeClaim. */
+/** Decodes {@code spec.volumes[]}: emptyDir, hostPath, persistentVolumeClaim and the volumes of files. */
 final class VolumeDecoder {
   private VolumeDecoder() {}
 
@@ -24,22 +24,25 @@ final class VolumeDecoder {
       NameRules.dns1123Label(name).ifPresent(m -> r.problems().error(at, r.path("name"), m));
       sites.volumeNames.add(new Located<>(name, at.position(), r.path("name")));
     }
-    Optional<VolumeSource> emptyDir = r.object("emptyDir", Shapes.EMPTY_DIR).map(VolumeDecoder::emptyDir);
-    Optional<VolumeSource> hostPath = r.object("hostPath", Shapes.HOST_PATH).map(VolumeDecoder::hostPath);
-    Optional<VolumeSource> claim = r.object("persistentVolumeClaim", Shapes.PERSISTENT_VOLUME_CLAIM)
-        .map(ClaimVolumeDecoder::decode);
+    Map<String, VolumeSource> types = new LinkedHashMap<>();
+    r.object("emptyDir", Shapes.EMPTY_DIR).map(VolumeDecoder::emptyDir).ifPresent(v -> types.put("emptyDir", v));
+    r.object("hostPath", Shapes.HOST_PATH).map(VolumeDecoder::hostPath).ifPresent(v -> types.put("hostPath", v));
+    r.object("persistentVolumeClaim", Shapes.PERSISTENT_VOLUME_CLAIM).map(ClaimVolumeDecoder::decode)
+        .ifPresent(v -> types.put("persistentVolumeClaim", v));
+    r.object("configMap", Shapes.CONFIG_MAP_VOLUME).map(FileVolumeDecoder::configMap)
+        .ifPresent(v -> types.put("configMap", v));
+    r.object("downwardAPI", Shapes.DOWNWARD_API_VOLUME).map(FileVolumeDecoder::downwardApi)
+        .ifPresent(v -> types.put("downwardAPI", v));
+    r.object("projected", Shapes.PROJECTED_VOLUME).map(FileVolumeDecoder::projected)
+        .ifPresent(v -> types.put("projected", v));
     r.finish();
-    if (emptyDir.isPresent() && hostPath.isPresent()) {
-      r.problems().error(r.peek("hostPath").orElseThrow(), r.path("hostPath"),
-          "a volume may have only one type; this one also has emptyDir");
-    }
-    if (claim.isPresent() && (emptyDir.isPresent() || hostPath.isPresent())) {
-      r.problems().error(r.peek("persistentVolumeClaim").orElseThrow(), r.path("persistentVolumeClaim"),
-          "a volume may have only one type; this one also has "
-              + (emptyDir.isPresent() ? "emptyDir" : "hostPath"));
+    List<String> written = new java.util.ArrayList<>(types.keySet());
+    for (int i = 1; i < written.size(); i++) {
+      r.problems().error(r.peek(written.get(i)).orElseThrow(), r.path(written.get(i)),
+          "a volume may have only one type; this one also has " + written.get(0));
     }
     // As Kubernetes defaults it: a volume without a type is an emptyDir.
-    VolumeSource source = emptyDir.or(() -> hostPath).or(() -> claim)
+    VolumeSource source = types.values().stream().findFirst()
         .orElseGet(() -> new VolumeSource.EmptyDir("", Optional.empty()));
     return new VolumeDecl(name, source);
   }

@@ -6,7 +6,7 @@ import java.util.Objects;
 
 /**
  * One place a pod names a ConfigMap or Secret ({@code env[].valueFrom} key references, {@code
- * envFrom}, {@code imagePullSecrets}), with the field path diagnostics point at.
+ * envFrom}, {@code imagePullSecrets}, the sources of volumes of files), with the field path diagnostics point at.
  *
  * @param key the key for a key reference; empty for a whole object ({@code envFrom})
  */
@@ -18,7 +18,17 @@ public record ConfigReference(ConfigObject.Kind kind, String name, String key, b
     key = key == null ? "" : key;
   }
 
-  /** Every reference of {@code pod}, init containers first, in declaration order. */
+  /** Whether a volume makes this reference (its path is under {@code spec.volumes}). */
+  public boolean inVolume() {
+    return path.startsWith("spec.volumes[");
+  }
+
+  /** Whether this reference names {@code object} (namespaces aside: a pod's references are all in its own). */
+  public boolean names(ConfigObject object) {
+    return kind == object.kind() && name.equals(object.name());
+  }
+
+  /** Every reference of {@code pod}, init containers first, then volumes, in declaration order. */
   public static List<ConfigReference> of(PodManifest pod) {
     List<ConfigReference> out = new ArrayList<>();
     containers(pod.spec().initContainers(), "spec.initContainers", out);
@@ -29,7 +39,36 @@ public record ConfigReference(ConfigObject.Kind kind, String name, String key, b
       out.add(new ConfigReference(ConfigObject.Kind.SECRET, pullSecrets.get(i), "", true,
           "spec.imagePullSecrets[" + i + "]"));
     }
+    volumes(pod.spec().volumes(), out);
     return out;
+  }
+
+  /**
+   * The objects of volumes of files: a whole object when it has no {@code items}, else one
+   * reference per listed key (a listed key that is missing is an error unless optional, as the
+   * kubelet refuses such a volume).
+   */
+  private static void volumes(List<VolumeDecl> volumes, List<ConfigReference> out) {
+    for (int i = 0; i < volumes.size(); i++) {
+      if (!(volumes.get(i).source() instanceof VolumeSource.Files files)) {
+        continue;
+      }
+      boolean projected = files.type().equals("projected");
+      for (int j = 0; j < files.sources().size(); j++) {
+        if (!(files.sources().get(j) instanceof FileProjection.ObjectKeys keys)) {
+          continue;
+        }
+        String at = "spec.volumes[" + i + "]." + (projected ? "projected.sources[" + j + "]." : "")
+            + (keys.kind() == ConfigObject.Kind.SECRET ? "secret" : "configMap");
+        if (keys.items().isEmpty()) {
+          out.add(new ConfigReference(keys.kind(), keys.name(), "", keys.optional(), at));
+        }
+        for (int k = 0; k < keys.items().size(); k++) {
+          out.add(new ConfigReference(keys.kind(), keys.name(), keys.items().get(k).key(), keys.optional(),
+              at + ".items[" + k + "]"));
+        }
+      }
+    }
   }
 
   private static void containers(List<ContainerDecl> containers, String path, List<ConfigReference> out) {

@@ -1,5 +1,6 @@
 package dev.peapod.manifest.model;
 
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -48,6 +49,27 @@ public sealed interface VolumeSource {
     public PersistentVolumeClaim {
       Objects.requireNonNull(claimName, "claimName");
       declared = declared == null ? Optional.empty() : declared;
+    }
+  }
+
+  /**
+   * A volume of files the host gives and guest-init keeps in guest memory: Kubernetes' {@code
+   * configMap}, {@code secret}, {@code downwardAPI} and {@code projected} volumes, and
+   * HyperContainer's {@code files}. Containers mount it read-only; a subPath mount of it takes the
+   * file as it is when the container starts and sees no later update, as in Kubernetes.
+   *
+   * @param type the manifest's word for it ({@code configMap}, {@code secret}, {@code downwardAPI},
+   *     {@code projected}, {@code files}), for messages and the canonical form
+   * @param sources where the files come from, in order (a later file at the same path is an error)
+   * @param defaultMode the mode of files without their own, {@code 0644} when not written
+   */
+  record Files(String type, List<FileProjection> sources, int defaultMode) implements VolumeSource {
+    /** Kubernetes' default mode for the files of these volumes. */
+    public static final int DEFAULT_MODE = 0644;
+
+    public Files {
+      Objects.requireNonNull(type, "type");
+      sources = List.copyOf(sources);
     }
   }
 }

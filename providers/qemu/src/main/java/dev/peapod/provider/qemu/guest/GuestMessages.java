@@ -71,6 +71,9 @@ public final class GuestMessages {
     for (VolumeSpec v : spec.volumes()) {
       Fields.Builder volume = Fields.builder().str(Wire.F_NAME, v.name())
           .u64(Wire.F_SIZE_LIMIT, v.sizeLimitBytes());
+      if (v.files().isPresent()) {
+        volume.u32(Wire.F_FILES, 1); // filled by a FileRevision after START_POD
+      }
       HostVolume host = hostVolumes.apply(v.name());
       if (host != null) {
         volume.str(Wire.F_HOST_TAG, host.tag());

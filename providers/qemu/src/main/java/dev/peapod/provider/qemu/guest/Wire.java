@@ -51,6 +51,10 @@ public final class Wire {
   public static final int MSG_RESTORED = 0x010D;
   public static final int MSG_ATTACH = 0x0110;
   public static final int MSG_DETACH = 0x0111;
+  /** Volumes of files (proto.h, "Volumes of files"): a revision begun, written, published. */
+  public static final int MSG_FILES_BEGIN = 0x0118;
+  public static final int MSG_FILES_WRITE = 0x0119;
+  public static final int MSG_FILES_COMMIT = 0x011A;
 
   // ---- Field tags
   public static final int F_VERSION = 0x01;
@@ -110,6 +114,16 @@ public final class Wire {
   public static final int F_SYSCTL = 0x51;
   public static final int F_POD = 0x52;
   public static final int F_PIDS_MAX = 0x80;
+  /** Volumes of files (0x70-0x7F): */
+  public static final int F_FILES = 0x70;
+  public static final int F_FILE = 0x71;
+  public static final int F_FILE_PATH = 0x72;
+  public static final int F_FILE_MODE = 0x73;
+  public static final int F_FILE_OFFSET = 0x74;
+  public static final int F_FILE_UID = 0x75;
+  public static final int F_FILE_GID = 0x76;
+  public static final int F_FILE_COUNT = 0x77;
+  public static final int F_FILE_BYTES = 0x78;
   public static final int F_CONTAINER_STATUS = 0x30;
   public static final int F_STATE = 0x31;
   public static final int F_RESTARTS = 0x32;
@@ -168,6 +182,10 @@ public final class Wire {
   /** Longest name the guest accepts in {@link #F_IMAGE_FILE}. */
   public static final int MAX_IMAGE_FILE = 128;
 
+  /** What all volumes of files of one pod may hold together (the guest refuses more with E2BIG). */
+  public static final long MAX_POD_FILE_BYTES = 8L * 1024 * 1024;
+  public static final int MAX_POD_FILES = 1024;
+
   /** Random bytes RESTORED carries (the guest accepts 32 to 512). */
   public static final int RESTORED_ENTROPY_BYTES = 64;
 
@@ -191,17 +209,19 @@ public final class Wire {
       case F_PROBE_KIND: case F_ACTION: case F_PORT: case F_INITIAL_DELAY_MS: case F_PERIOD_MS:
       case F_TIMEOUT_MS: case F_SUCCESS_THRESHOLD: case F_FAILURE_THRESHOLD: case F_SLEEP_MS:
       case F_READY: case F_STARTED:
+      case F_FILES: case F_FILE_MODE: case F_FILE_UID: case F_FILE_GID: case F_FILE_COUNT:
         return Kind.U32;
       case F_EVENT_SEQ: case F_TIME_NS: case F_SIZE_LIMIT: case F_CAPS: case F_PIDS_MAX:
+      case F_FILE_OFFSET: case F_FILE_BYTES:
         return Kind.U64;
-      case F_VOLUME: case F_MOUNT: case F_CONTAINER_STATUS: case F_PROBE: case F_HOOK:
+      case F_VOLUME: case F_MOUNT: case F_CONTAINER_STATUS: case F_PROBE: case F_HOOK: case F_FILE:
         return Kind.GROUP;
       case F_BOOT_ID: case F_KERNEL: case F_MESSAGE: case F_CONTAINER: case F_PROCESS:
       case F_HOSTNAME: case F_DNS_SERVER: case F_DNS_SEARCH: case F_DNS_OPTION:
       case F_HOSTS_LINE: case F_NAME: case F_IMAGE: case F_ARGV: case F_ENV: case F_CWD:
       case F_USER: case F_PATH: case F_SUBPATH: case F_IMAGE_FILE: case F_HOST_TAG:
       case F_HOST_FILE: case F_SYSCTL: case F_POD:
-      case F_HTTP_PATH: case F_HOST: case F_HTTP_HEADER: case F_PROBE_MESSAGE:
+      case F_HTTP_PATH: case F_HOST: case F_HTTP_HEADER: case F_PROBE_MESSAGE: case F_FILE_PATH:
         return Kind.STR;
       default:
         return Kind.BYTES;
@@ -235,6 +255,9 @@ public final class Wire {
       case MSG_RESTORED: return "RESTORED";
       case MSG_ATTACH: return "ATTACH";
       case MSG_DETACH: return "DETACH";
+      case MSG_FILES_BEGIN: return "FILES_BEGIN";
+      case MSG_FILES_WRITE: return "FILES_WRITE";
+      case MSG_FILES_COMMIT: return "FILES_COMMIT";
       default: return String.format("0x%04x", type);
     }
   }

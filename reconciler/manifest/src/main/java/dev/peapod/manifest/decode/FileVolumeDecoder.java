@@ -1,0 +1,216 @@
+package dev.peapod.manifest.decode;
+
+import dev.peapod.manifest.model.ConfigObject;
+import dev.peapod.manifest.model.EnvSource;
+import dev.peapod.manifest.model.FileProjection;
+import dev.peapod.manifest.model.Quantity;
+import dev.peapod.manifest.model.VolumeSource;
+import dev.peapod.manifest.source.SourceNode;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * Kubernetes' volumes of files: {@code configMap}, {@code downwardAPI} and {@code projected}
+ * (with configMap and downwardAPI sources), each into a {@link VolumeSource.Files}, with
+ * Kubernetes' rules for paths (relative, no {@code ..} component, none starting with {@code ..}),
+ * modes (0 to 0777) and the downward API's fields for files.
+ */
+final class FileVolumeDecoder {
+  private FileVolumeDecoder() {}
+
+  private static final Pattern LABEL_OR_ANNOTATION =
+      Pattern.compile("metadata\\.(labels|annotations)\\['([^']+)'\\]");
+  /** What a downwardAPI file may show (Kubernetes' list for volumes: no node or status fields). */
+  static final Set<String> FIELD_PATHS = Set.of("metadata.name", "metadata.namespace", "metadata.uid",
+      "metadata.labels", "metadata.annotations");
+
+  static final String SERVICE_ACCOUNT_TOKEN = "a service account token is issued by a cluster's API server;"
+      + " pods read from files have no service account";
+  static final String SECRET_SOURCE = "secret volumes are not supported yet: their files must reach the VM"
+      + " without being recorded on the host";
+
+  static VolumeSource configMap(MapReader r) {
+    Optional<FileProjection> keys = objectKeys(r, ConfigObject.Kind.CONFIG_MAP);
+    int mode = defaultMode(r);
+    r.finish();
+    return new VolumeSource.Files("configMap", keys.map(List::of).orElse(List.of()), mode);
+  }
+
+  static VolumeSource downwardApi(MapReader r) {
+    FileProjection items = downwardItems(r);
+    int mode = defaultMode(r);
+    r.finish();
+    return new VolumeSource.Files("downwardAPI", List.of(items), mode);
+  }
+
+  static VolumeSource projected(MapReader r) {
+    List<FileProjection> sources = new ArrayList<>();
+    for (MapReader source : r.objects("sources", Shapes.VOLUME_PROJECTION)) {
+      Optional<FileProjection> configMap = source.object("configMap", Shapes.CONFIG_MAP_PROJECTION)
+          .flatMap(c -> {
+            Optional<FileProjection> keys = objectKeys(c, ConfigObject.Kind.CONFIG_MAP);
+            c.finish();
+            return keys;
+          });
+      Optional<FileProjection> downward = source.object("downwardAPI", Shapes.DOWNWARD_API_PROJECTION)
+          .map(d -> {
+            FileProjection items = downwardItems(d);
+            d.finish();
+            return items;
+          });
+      source.finish();
+      if (source.peekFieldCount(Shapes.VOLUME_PROJECTION.fieldNames().toArray(String[]::new)) != 1) {
+        source.problems().error(source.position(), source.path(),
+            "a projected source needs exactly one of configMap, downwardAPI, secret, serviceAccountToken");
+        continue;
+      }
+      configMap.or(() -> downward).ifPresent(sources::add);
+    }
+    int mode = defaultMode(r);
+    r.finish();
+    return new VolumeSource.Files("projected", sources, mode);
+  }
+
+  /** {@code name}, {@code items}, {@code optional} of a configMap (or secret) volume or projection. */
+  private static Optional<FileProjection> objectKeys(MapReader r, ConfigObject.Kind kind) {
+    String name = r.requiredString("name");
+    boolean optional = r.bool("optional").orElse(false);
+    List<FileProjection.KeyToPath> items = new ArrayList<>();
+    Set<String> paths = new HashSet<>();
+    for (MapReader item : r.objects("items", Shapes.KEY_TO_PATH)) {
+      String key = item.requiredString("key");
+      String path = item.requiredString("path");
+      Optional<Integer> mode = mode(item, "mode");
+      item.finish();
+      if (!key.isEmpty() && !path.isEmpty() && validPath(item, path) && unique(item, path, paths)) {
+        items.add(new FileProjection.KeyToPath(key, path, mode));
+      }
+    }
+    return name.isEmpty() ? Optional.empty() : Optional.of(new FileProjection.ObjectKeys(kind, name, items, optional));
+  }
+
+  private static FileProjection downwardItems(MapReader r) {
+    List<FileProjection.DownwardFile> items = new ArrayList<>();
+    Set<String> paths = new HashSet<>();
+    for (MapReader item : r.objects("items", Shapes.DOWNWARD_API_FILE)) {
+      String path = item.requiredString("path");
+      Optional<EnvSource> field = item.object("fieldRef", Shapes.OBJECT_FIELD_SELECTOR)
+          .flatMap(FileVolumeDecoder::fieldRef);
+      Optional<EnvSource> resource = item.object("resourceFieldRef", Shapes.RESOURCE_FIELD_SELECTOR)
+          .flatMap(FileVolumeDecoder::resourceFieldRef);
+      Optional<Integer> mode = mode(item, "mode");
+      item.finish();
+      if (item.peekFieldCount("fieldRef", "resourceFieldRef") != 1) {
+        item.problems().error(item.position(), item.path(), "a downwardAPI item needs exactly one of fieldRef,"
+            + " resourceFieldRef");
+        continue;
+      }
+      Optional<EnvSource> source = field.or(() -> resource);
+      if (!path.isEmpty() && validPath(item, path) && unique(item, path, paths) && source.isPresent()) {
+        items.add(new FileProjection.DownwardFile(path, source.get(), mode));
+      }
+    }
+    return new FileProjection.DownwardItems(items);
+  }
+
+  private static Optional<EnvSource> fieldRef(MapReader r) {
+    r.string("apiVersion").filter(v -> !v.equals("v1")).ifPresent(v -> r.problems().error(
+        r.peek("apiVersion").orElseThrow(), r.path("apiVersion"), "unsupported apiVersion \"" + v + "\": expected v1"));
+    String path = r.requiredString("fieldPath");
+    r.finish();
+    if (path.isEmpty()) {
+      return Optional.empty();
+    }
+    if (!FIELD_PATHS.contains(path) && !LABEL_OR_ANNOTATION.matcher(path).matches()) {
+      r.problems().error(r.peek("fieldPath").orElseThrow(), r.path("fieldPath"), "unsupported fieldPath \"" + path
+          + "\" in a downwardAPI volume: must be one of " + String.join(", ", new java.util.TreeSet<>(FIELD_PATHS))
+          + ", metadata.labels['KEY'], metadata.annotations['KEY'] (node and status fields are for env only,"
+          + " as in Kubernetes)");
+      return Optional.empty();
+    }
+    return Optional.of(new EnvSource.FieldRef(path));
+  }
+
+  private static Optional<EnvSource> resourceFieldRef(MapReader r) {
+    String container = r.requiredString("containerName"); // a volume belongs to no container: Kubernetes requires it
+    String resource = r.requiredString("resource");
+    Optional<Quantity> divisor = r.quantity("divisor");
+    r.finish();
+    if (divisor.isPresent() && divisor.get().signum() <= 0) {
+      r.problems().error(r.peek("divisor").orElseThrow(), r.path("divisor"), "must be greater than 0");
+      return Optional.empty();
+    }
+    if (resource.isEmpty() || container.isEmpty()) {
+      return Optional.empty();
+    }
+    if (!EnvSourceDecoder.RESOURCES.contains(resource)) {
+      r.problems().error(r.peek("resource").orElseThrow(), r.path("resource"), "unsupported resource \""
+          + resource + "\": must be one of " + String.join(", ", new java.util.TreeSet<>(EnvSourceDecoder.RESOURCES)));
+      return Optional.empty();
+    }
+    return Optional.of(new EnvSource.ResourceFieldRef(container, resource, divisor));
+  }
+
+  private static int defaultMode(MapReader r) {
+    return mode(r, "defaultMode").orElse(VolumeSource.Files.DEFAULT_MODE);
+  }
+
+  /** A file mode as Kubernetes takes it: 0 to 0777 (YAML's 0644 is octal, JSON's 420 decimal). */
+  private static Optional<Integer> mode(MapReader r, String field) {
+    Optional<Long> value = r.node(field).flatMap(n -> r.asInteger(n, r.path(field), Long.MIN_VALUE, Long.MAX_VALUE));
+    if (value.isPresent() && (value.get() < 0 || value.get() > 0777)) {
+      r.problems().error(r.peek(field).orElseThrow(), r.path(field), "must be a file mode between 0 and 0777 (511),"
+          + " got " + value.get() + " (0" + Long.toOctalString(value.get()) + ")");
+      return Optional.empty();
+    }
+    return value.map(Long::intValue);
+  }
+
+  /** Kubernetes' rule for a projected path; the same rule guest-init applies again. */
+  private static boolean validPath(MapReader item, String path) {
+    String why = null;
+    if (path.startsWith("/")) {
+      why = "must be a relative path";
+    } else if (path.length() > 4095) {
+      why = "must be at most 4095 bytes";
+    } else {
+      for (String part : path.split("/", -1)) {
+        if (part.equals("..")) {
+          why = "must not contain '..'";
+          break;
+        }
+        if (part.startsWith("..")) {
+          why = "must not start with '..'";
+          break;
+        }
+        if (part.isEmpty() || part.equals(".")) {
+          why = "must not have an empty or '.' component";
+          break;
+        }
+        if (part.length() > 255) {
+          why = "has a component longer than 255 bytes";
+          break;
+        }
+      }
+    }
+    if (why != null) {
+      SourceNode at = item.peek("path").orElseThrow();
+      item.problems().error(at, item.path("path"), "invalid path \"" + path + "\": " + why);
+      return false;
+    }
+    return true;
+  }
+
+  private static boolean unique(MapReader item, String path, Set<String> paths) {
+    if (!paths.add(path)) {
+      item.problems().error(item.peek("path").orElseThrow(), item.path("path"), "path \"" + path
+          + "\" is listed twice");
+      return false;
+    }
+    return true;
+  }
+}
