@@ -4,16 +4,19 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.peapod.provider.ContainerSecurity;
 import dev.peapod.provider.ContainerSpec;
 import dev.peapod.provider.DnsSettings;
 import dev.peapod.provider.HostPath;
 import dev.peapod.provider.ImageRootfs;
+import dev.peapod.provider.LinuxCapabilities;
 import dev.peapod.provider.PodSpec;
 import dev.peapod.provider.PortForward;
 import dev.peapod.provider.RestartPolicy;
 import dev.peapod.provider.VmResources;
 import dev.peapod.provider.VolumeMount;
 import dev.peapod.provider.VolumeSpec;
+import dev.peapod.provider.seccomp.SeccompProfile;
 import dev.peapod.provider.qemu.HostShare;
 import dev.peapod.provider.qemu.ImageDevice;
 import java.nio.file.Files;
@@ -58,6 +61,25 @@ class PodDirectoryTest {
     assertEquals(Optional.of(record), dir.readPod());
     assertEquals(List.of("Z", "A"), List.copyOf(dir.readPod().orElseThrow().spec().containers().get(0).env().keySet()));
     assertEquals(List.of("web"), state.pods().stream().map(PodDirectory::name).toList());
+  }
+
+  @Test
+  void aLocalhostSeccompProfileRoundTripsInThePodRecord() throws Exception {
+    SeccompProfile profile = new SeccompProfile("/var/lib/peapod/seccomp/p.json",
+        new SeccompProfile.Action(SeccompProfile.Kind.ERRNO, 38), List.of(
+            new SeccompProfile.Rule("mkdir", new SeccompProfile.Action(SeccompProfile.Kind.ALLOW, 0), List.of()),
+            new SeccompProfile.Rule("socket", new SeccompProfile.Action(SeccompProfile.Kind.ERRNO, 22),
+                List.of(new SeccompProfile.Arg(0, SeccompProfile.Op.MASKED_EQ, -1L, 0x1_0000_0010L)))));
+    ContainerSecurity security = new ContainerSecurity(LinuxCapabilities.DEFAULT, true,
+        ContainerSecurity.Seccomp.LOCALHOST, false, false, List.of(), false, profile);
+    PodSpec spec = fullSpec();
+    spec = spec.withContainers(List.of(spec.containers().get(0).withSecurity(security)));
+    PodDirectory dir = new StateDirectory(tmp).pod("web");
+    PodRecord record = new PodRecord(spec, Instant.parse("2024-01-02T03:04:05.123Z"));
+
+    dir.create(record);
+
+    assertEquals(Optional.of(record), dir.readPod());
   }
 
   @Test
