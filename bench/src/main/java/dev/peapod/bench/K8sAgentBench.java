@@ -41,7 +41,8 @@ import java.util.concurrent.ConcurrentHashMap;
  *       status written).
  *   <li>{@code resync PODS RESYNCS}: PODS PeaPods with {@code state: Created} (storage prepared, no
  *       VM) all reconciled, then RESYNCS resyncs of the unchanged set, each timed as the CPU of
- *       the thread that runs it and of the whole process.
+ *       the thread that runs it and of the whole process, alternating with as many resyncs that
+ *       read every pod's state afresh (the baseline: what each resync did before).
  * </ul>
  */
 public final class K8sAgentBench {
@@ -194,32 +195,62 @@ public final class K8sAgentBench {
       Thread.sleep(1000);
     }
     System.out.printf("%d PeaPods Created in %.1f s%n", pods, (System.nanoTime() - t0) / 1e9);
-    Thread.sleep(2000); // the last status writes come back through the informer
+    // The last status writes come back through the informer, and the passes they queued (a
+    // finalizer's update is one) are done: the resyncs are timed on a quiet agent.
+    long quietBy = System.nanoTime() + Duration.ofSeconds(120).toNanos();
+    for (int quiet = 0; quiet < 3 && System.nanoTime() < quietBy; ) {
+      Thread.sleep(1000);
+      quiet = agent.queueDepth() == 0 ? quiet + 1 : 0;
+    }
+    System.out.println("PeaPods waiting for a pass when the resyncs begin: " + agent.queueDepth());
     ThreadMXBean threads = ManagementFactory.getThreadMXBean();
     com.sun.management.OperatingSystemMXBean os =
         (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
     Stats thread = new Stats("k8s_resync_" + pods + "_cpu_thread", "ms");
     Stats process = new Stats("k8s_resync_" + pods + "_cpu_process", "ms");
     Stats wall = new Stats("k8s_resync_" + pods + "_wall", "ms");
+    Stats freshThread = new Stats("k8s_resync_fresh_read_" + pods + "_cpu_thread", "ms");
+    Stats freshProcess = new Stats("k8s_resync_fresh_read_" + pods + "_cpu_process", "ms");
+    Stats freshWall = new Stats("k8s_resync_fresh_read_" + pods + "_wall", "ms");
     int queuedTotal = 0;
-    for (int i = 0; i < resyncs; i++) {
+    // BENCH_JFR=FILE: a flight recording of the resyncs alone (where their CPU goes), not of the creations.
+    String jfr = System.getenv("BENCH_JFR");
+    jdk.jfr.Recording recording = null;
+    if (jfr != null && !jfr.isEmpty()) {
+      recording = new jdk.jfr.Recording(jdk.jfr.Configuration.getConfiguration("profile"));
+      recording.setDestination(Path.of(jfr));
+      recording.start();
+    }
+    // Alternately: the baseline, a resync that reads every pod's state afresh (what each resync did
+    // before it planned against the last read), and the resync as it runs now.
+    for (int i = 0; i < 2 * resyncs; i++) {
+      boolean fresh = i % 2 == 0;
       long c0 = threads.getCurrentThreadCpuTime();
       long p0 = os.getProcessCpuTime();
       long w0 = System.nanoTime();
-      int queued = agent.resync();
+      int queued = fresh ? agent.resyncFromAFreshRead() : agent.resync();
       long w1 = System.nanoTime();
       long p1 = os.getProcessCpuTime();
       long c1 = threads.getCurrentThreadCpuTime();
       queuedTotal += queued;
-      thread.add((c1 - c0) / 1e6);
-      process.add((p1 - p0) / 1e6);
-      wall.add((w1 - w0) / 1e6);
+      (fresh ? freshThread : thread).add((c1 - c0) / 1e6);
+      (fresh ? freshProcess : process).add((p1 - p0) / 1e6);
+      (fresh ? freshWall : wall).add((w1 - w0) / 1e6);
       Thread.sleep(500);
     }
-    System.out.println("PeaPods queued by the " + resyncs + " resyncs: " + queuedTotal);
+    if (recording != null) {
+      recording.stop();
+      recording.close();
+    }
+    System.out.println("PeaPods queued by the " + 2 * resyncs + " resyncs: " + queuedTotal);
+    System.out.println(freshWall.line());
+    System.out.println(freshProcess.line());
+    System.out.println(freshThread.line());
     System.out.println(wall.line());
     System.out.println(process.line());
     System.out.println(thread.line());
+    System.out.printf(java.util.Locale.ROOT, "k8s_resync_%d_cpu_process_ratio: %.2f x (fresh read / resync)%n", pods,
+        freshProcess.median() / process.median());
   }
 
   @SuppressWarnings("unchecked")

@@ -31,4 +31,10 @@ public interface ReconcileMetrics {
 
   /** A VM booted for a change, cold or from a template, and how long it took to be ready. */
   void boot(String kind, Duration took);
+
+  /**
+   * A read of every pod's state, and what asked for it ({@code peapod_actual_reads_total{trigger}}):
+   * what a loop that plans against a cached read still pays.
+   */
+  default void actualRead(String trigger) {}
 }

@@ -19,6 +19,7 @@ import dev.peapod.plan.Plan;
 import dev.peapod.plan.PlanOptions;
 import dev.peapod.provider.PodState;
 import dev.peapod.provider.PodStatus;
+import dev.peapod.provider.ProviderEvent;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
@@ -40,6 +41,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 
 /**
@@ -83,12 +86,42 @@ public final class NodeAgent implements AutoCloseable {
   /** Where passes, changes and boots are reported (the controller's /q/metrics under peapod serve). */
   private volatile ReconcileMetrics metrics = ReconcileMetrics.NONE;
   private ScheduledExecutorService timers;
-  /** Each PeaPod's spec as last parsed, by key, valid for the resourceVersion it was parsed at. */
+  /** Each PeaPod's spec as last parsed, by key, valid while its {@link SpecVersion} holds. */
   private final Map<String, Parsed> parsed = new ConcurrentHashMap<>();
   /** What each PeaPod's status last reported, by key: a resync passes over what still holds. */
   private final Map<String, Seen> seen = new ConcurrentHashMap<>();
+  /**
+   * Bumped by every provider event and every pass that may have changed a pod: an actual state read
+   * before the last bump is stale.
+   */
+  private final AtomicLong actualChanges = new AtomicLong();
+  private final AtomicInteger passesUnderWay = new AtomicInteger();
+  /** The actual state the last resync read, which the next plans against while nothing changed it. */
+  private volatile CachedActual cachedActual;
+  /** The longest a resync trusts a cached read: what the provider's events may have missed is found then. */
+  private volatile Duration driftInterval;
+  private Engine watchingEngine;
+  private AutoCloseable providerWatch;
+  private volatile boolean watching;
 
-  private record Parsed(String resourceVersion, DesiredSnapshot snapshot, ManifestRejectedException rejected) {}
+  /** The keys of PeaPods whose pod exists on this node, as their last pass or resync found it. */
+  private final Set<String> withPod = ConcurrentHashMap.newKeySet();
+
+  private record CachedActual(ActualState actual, Instant readAt, long changes) {}
+
+  private record Parsed(SpecVersion version, DesiredSnapshot snapshot, ManifestRejectedException rejected) {}
+
+  /**
+   * What a PeaPod's parse depends on: its spec (the generation moves with it) and the labels and
+   * annotations that go into the manifest. Not its resourceVersion, which every status write moves:
+   * the resync after a burst of passes would parse every spec again.
+   */
+  private record SpecVersion(long generation, Map<String, String> labels, Map<String, String> annotations) {
+    static SpecVersion of(GenericKubernetesResource peaPod) {
+      return new SpecVersion(PeaPods.generation(peaPod), peaPod.getMetadata().getLabels(),
+          peaPod.getMetadata().getAnnotations());
+    }
+  }
 
   /** The generation a status was written for and the pod's lifecycle state it gave. */
   private record Seen(long generation, Optional<PodState> state) {}
@@ -114,11 +147,12 @@ public final class NodeAgent implements AutoCloseable {
     this.queue = new WorkQueue(Duration.ofSeconds(1), Duration.ofMinutes(5), clock);
     this.crashLoops = new CrashLoopBackoff(clock);
     this.resync = resync;
+    this.driftInterval = resync;
     this.writer = new PeaPodWriter(client);
     this.events = new AgentEvents(client, node, clock);
     this.placement = new Placement(client, node, events, clock, resync);
     // A changed ConfigMap also drops the resync's parse of the PeaPods that use it (their
-    // resourceVersion did not move).
+    // generation did not move).
     this.configs = new ConfigWatches(client, key -> {
       parsed.remove(key);
       queue.add(key);
@@ -160,6 +194,23 @@ public final class NodeAgent implements AutoCloseable {
     return this;
   }
 
+  /**
+   * Reads every pod's state afresh at least this often, whatever the provider's events said (the
+   * resync interval unless told; {@code peapod serve} passes its {@code drift-interval}).
+   */
+  public NodeAgent driftInterval(Duration interval) {
+    this.driftInterval = interval;
+    return this;
+  }
+
+  /**
+   * How many of this node's PeaPods have a pod here, as their last pass or resync found them: what
+   * the sources list shows, without a read of its own.
+   */
+  public int podsOwned() {
+    return withPod.size();
+  }
+
   /** PeaPods waiting for a pass (the controller's {@code peapod_queue_depth} counts them). */
   public int queueDepth() {
     return queue.depth();
@@ -194,6 +245,7 @@ public final class NodeAgent implements AutoCloseable {
         // pod, if any, is an orphan now.
         parsed.remove(PeaPods.key(peaPod));
         seen.remove(PeaPods.key(peaPod));
+        withPod.remove(PeaPods.key(peaPod));
         timers.execute(NodeAgent.this::removeOrphansQuietly);
         configs.forget(PeaPods.key(peaPod));
       }
@@ -205,6 +257,7 @@ public final class NodeAgent implements AutoCloseable {
     });
     informer.start();
     placement.start();
+    watchProvider();
     Thread worker = daemon(this::work, "peapod-agent-worker");
     workers.add(worker);
     worker.start();
@@ -238,6 +291,38 @@ public final class NodeAgent implements AutoCloseable {
         || !Objects.equals(before.getMetadata().getAnnotations(), after.getMetadata().getAnnotations());
   }
 
+  /**
+   * Listens to the provider's events, so that a resync can plan against the state it last read
+   * while nothing announced a change: any event makes that read stale, and a VM that ended queues
+   * its PeaPod at once (its restart policy decides). Without events every resync reads afresh.
+   */
+  private void watchProvider() {
+    try {
+      watchingEngine = engines.get();
+      providerWatch = watchingEngine.provider().watch(event -> {
+        actualChanges.incrementAndGet();
+        if (event.kind() == ProviderEvent.Kind.VM_ENDED && !event.isAnything()) {
+          peaPodOf(event.pod()).ifPresent(queue::add);
+        }
+      });
+      watching = true;
+    } catch (RuntimeException e) {
+      LOG.log(System.Logger.Level.WARNING, "cannot watch the pods of node " + node + " (" + e.getMessage()
+          + "): every resync reads them afresh");
+    }
+  }
+
+  /** The key of the PeaPod whose pod is {@code pod} ({@code NAMESPACE--NAME}; either may hold {@code --}). */
+  private Optional<String> peaPodOf(String pod) {
+    for (int at = pod.indexOf("--"); at > 0; at = pod.indexOf("--", at + 1)) {
+      String key = pod.substring(0, at) + "/" + pod.substring(at + 2);
+      if (informer != null && informer.getStore().getByKey(key) != null) {
+        return Optional.of(key);
+      }
+    }
+    return Optional.empty();
+  }
+
   /** Whether the informer has listed every PeaPod of this node once. */
   public boolean synced() {
     return informer != null && informer.hasSynced();
@@ -254,6 +339,16 @@ public final class NodeAgent implements AutoCloseable {
       informer.close();
     }
     configs.close();
+    if (providerWatch != null) {
+      try {
+        providerWatch.close();
+      } catch (Exception e) {
+        LOG.log(System.Logger.Level.DEBUG, "closing the pod watch: " + e.getMessage());
+      }
+    }
+    if (watchingEngine != null) {
+      watchingEngine.close();
+    }
     for (Thread worker : workers) {
       try {
         worker.join(Duration.ofSeconds(60).toMillis());
@@ -271,8 +366,18 @@ public final class NodeAgent implements AutoCloseable {
         "PeaPod " + key + ": pass failed: " + e.getMessage(), e));
   }
 
-  /** One pass over one PeaPod, as it is in the cache now. */
+  /** One pass over one PeaPod, as it is in the cache now; any pass may change a pod, so a cached read is stale after it. */
   void reconcile(String key) {
+    passesUnderWay.incrementAndGet();
+    try {
+      pass(key);
+    } finally {
+      actualChanges.incrementAndGet();
+      passesUnderWay.decrementAndGet();
+    }
+  }
+
+  private void pass(String key) {
     GenericKubernetesResource peaPod = informer.getStore().getByKey(key);
     if (peaPod == null) {
       configs.forget(key);
@@ -291,8 +396,15 @@ public final class NodeAgent implements AutoCloseable {
     try {
       snapshot = source.read();
     } catch (ManifestRejectedException e) {
+      if (!deleting) {
+        parsed.put(key, new Parsed(SpecVersion.of(peaPod), null, e));
+      }
       invalid(peaPod, pod, e);
       return;
+    }
+    if (!deleting) {
+      // The resync plans against this parse too, until the spec, labels or annotations change.
+      parsed.put(key, new Parsed(SpecVersion.of(peaPod), snapshot, null));
     }
     Optional<DesiredState> desired = snapshot.pods().stream().findFirst().map(p -> p.state());
     // A PeaPod being deleted is its owner's explicit removal: the mass-removal guard, which is
@@ -316,6 +428,7 @@ public final class NodeAgent implements AutoCloseable {
         throw rejected.get();
       }
       Optional<PodStatus> now = engine.provider().inspect(pod);
+      sawPod(key, now.isPresent());
       Outcome outcome = outcome(peaPod, key, result);
       report(result, Duration.between(started, clock.instant()), now);
       if (deleting && result instanceof ReconcileResult.Converged && now.isEmpty()) {
@@ -332,6 +445,14 @@ public final class NodeAgent implements AutoCloseable {
       // As invalid as a spec the parser refused, and reported the same way (once the engine is closed).
       queue.forget(key);
       invalid(peaPod, pod, e);
+    }
+  }
+
+  private void sawPod(String key, boolean exists) {
+    if (exists) {
+      withPod.add(key);
+    } else {
+      withPod.remove(key);
     }
   }
 
@@ -402,6 +523,7 @@ public final class NodeAgent implements AutoCloseable {
     events.warning(peaPod, "InvalidSpec", message);
     try (Engine engine = engines.get()) {
       Optional<PodStatus> now = engine.provider().inspect(pod);
+      sawPod(PeaPods.key(peaPod), now.isPresent());
       writeStatus(peaPod, pod, false, Optional.empty(), now, new Outcome.Stalled("InvalidSpec", message, diagnostics));
       seen.put(PeaPods.key(peaPod), new Seen(PeaPods.generation(peaPod), now.map(PodStatus::state)));
     }
@@ -438,8 +560,10 @@ public final class NodeAgent implements AutoCloseable {
 
   /**
    * Looks at every PeaPod of this node and every pod of the home at once, as the controller's
-   * drift check does for its sources: the actual state is read once, each PeaPod's spec is parsed
-   * only when its resourceVersion moved, each is planned against that one actual state, and only
+   * drift check does for its sources: the actual state is read once (or the last read is used,
+   * while the provider announced no change, no pass ran since and the drift interval has not gone
+   * by: a resync of unchanged PeaPods then reads no file), each PeaPod's spec is parsed only when
+   * its spec, labels or annotations changed, each is planned against that one actual state, and only
    * PeaPods that need a pass are queued: a planned change, a generation or pod state their status
    * does not show yet, a deletion, or no pass yet. Then orphans are removed. (An informer's own
    * resync would queue every PeaPod for a pass of its own: an engine, a parse, a read of the whole
@@ -448,12 +572,24 @@ public final class NodeAgent implements AutoCloseable {
    * @return how many PeaPods were queued
    */
   public int resync() {
+    return resync(false);
+  }
+
+  /**
+   * A resync that reads every pod's state afresh, as every resync did before they planned against
+   * the last read (the benchmark's baseline; the drift interval makes one of these now and then).
+   */
+  public int resyncFromAFreshRead() {
+    return resync(true);
+  }
+
+  private int resync(boolean fresh) {
     if (!synced()) {
       return 0;
     }
     int queued = 0;
     try (Engine engine = engines.get()) {
-      ActualState actual = engine.actual();
+      ActualState actual = actual(engine, fresh);
       for (GenericKubernetesResource peaPod : informer.getStore().list()) {
         if (needsAPass(engine, actual, peaPod)) {
           queue.add(PeaPods.key(peaPod));
@@ -463,6 +599,25 @@ public final class NodeAgent implements AutoCloseable {
       removeOrphans(engine, actual);
     }
     return queued;
+  }
+
+  /**
+   * The state the last resync read while nothing can have changed it unseen: the provider's events
+   * are heard, none came and no pass ran since, no pass is under way, and the read is younger than
+   * the drift interval. Otherwise a fresh read, which becomes the cache.
+   */
+  private ActualState actual(Engine engine, boolean fresh) {
+    CachedActual cached = cachedActual;
+    if (!fresh && watching && cached != null && cached.changes() == actualChanges.get() && passesUnderWay.get() == 0
+        && cached.readAt().plus(driftInterval).isAfter(clock.instant())) {
+      return cached.actual();
+    }
+    long changes = actualChanges.get();
+    Instant readAt = clock.instant();
+    metrics.actualRead("resync");
+    ActualState actual = engine.actual();
+    cachedActual = new CachedActual(actual, readAt, changes);
+    return actual;
   }
 
   private boolean needsAPass(Engine engine, ActualState actual, GenericKubernetesResource peaPod) {
@@ -475,17 +630,18 @@ public final class NodeAgent implements AutoCloseable {
     KubernetesSource source = new KubernetesSource(peaPod);
     String pod = source.podName();
     Optional<PodState> state = Optional.ofNullable(actual.pods().get(pod)).flatMap(ActualPod::state);
+    sawPod(key, state.isPresent());
     if (!state.equals(last.state())) {
       return true;
     }
     Parsed spec = parsed.get(key);
-    if (spec == null || !spec.resourceVersion().equals(peaPod.getMetadata().getResourceVersion())) {
+    SpecVersion version = SpecVersion.of(peaPod);
+    if (spec == null || !spec.version().equals(version)) {
       try {
         // Read with the ConfigMaps it names, as a pass reads it (and they stay watched).
-        spec = new Parsed(peaPod.getMetadata().getResourceVersion(),
-            new KubernetesSource(peaPod, configs.forPass(key)).read(), null);
+        spec = new Parsed(version, new KubernetesSource(peaPod, configs.forPass(key)).read(), null);
       } catch (ManifestRejectedException e) {
-        spec = new Parsed(peaPod.getMetadata().getResourceVersion(), null, e);
+        spec = new Parsed(version, null, e);
       }
       parsed.put(key, spec);
     }
@@ -502,6 +658,7 @@ public final class NodeAgent implements AutoCloseable {
       return;
     }
     try (Engine engine = engines.get()) {
+      metrics.actualRead("orphans");
       removeOrphans(engine, engine.actual());
     } catch (RuntimeException e) {
       LOG.log(System.Logger.Level.WARNING, "looking for orphaned pods failed: " + e.getMessage(), e);
@@ -532,6 +689,7 @@ public final class NodeAgent implements AutoCloseable {
       ReconcileResult result = new PodReconciler(engine).reconcile(pod.name(),
           new DesiredSnapshot("orphan", List.of(), List.of()), options, PodReconciler.ChangeGate.OPEN,
           ApplyListener.NONE);
+      actualChanges.incrementAndGet();
       LOG.log(System.Logger.Level.INFO, "pod " + pod.name() + " of " + owner.get() + ", which "
           + (live == null ? "no longer exists" : "is bound to another node") + ": " + result);
       if (live != null && result instanceof ReconcileResult.Converged c && c.applied().isPresent()) {

@@ -80,6 +80,7 @@ public final class ControllerMetrics implements ReconcileMetrics {
   }
 
   /** A read of every pod's state: {@code event}, {@code interval} (nothing announced) or {@code sync} (a source read). */
+  @Override
   public void actualRead(String why) {
     Counter.builder("peapod.actual.reads").tag("trigger", why)
         .description("Reads of every pod's state (no guest asked), by what asked for them").register(registry)

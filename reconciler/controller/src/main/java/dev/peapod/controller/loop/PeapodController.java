@@ -144,7 +144,8 @@ public class PeapodController {
       SourceLocation location = SourceLocation.parse(sourceConfig.url());
       if (location instanceof SourceLocation.Kubernetes kubernetes) {
         agents.put(name, new NodeAgentSource(name, sourceConfig.url(),
-            SourceReaders.kubernetesAgent(kubernetes, sourceConfig, () -> openEngine("peapod serve"), metrics),
+            SourceReaders.kubernetesAgent(kubernetes, sourceConfig, () -> openEngine("peapod serve"), metrics,
+                config.driftInterval()),
             clock.instant()));
         return;
       }
@@ -247,10 +248,7 @@ public class PeapodController {
   public List<SourceStatus> sourceStatuses() {
     List<SourceStatus> all = new ArrayList<>();
     sources.values().forEach(s -> all.add(s.status()));
-    if (!agents.isEmpty()) {
-      int pods = nodeAgentPods();
-      agents.values().forEach(a -> all.add(a.status(pods, clock.instant())));
-    }
+    agents.values().forEach(a -> all.add(a.status(clock.instant())));
     return all;
   }
 
@@ -260,14 +258,7 @@ public class PeapodController {
       return Optional.of(source.status());
     }
     NodeAgentSource agent = agents.get(name);
-    return agent == null ? Optional.empty() : Optional.of(agent.status(nodeAgentPods(), clock.instant()));
-  }
-
-  /** Pods owned by PeaPods ({@code k8s:NS/NAME}): one node, so every agent of this controller shares them. */
-  private int nodeAgentPods() {
-    return (int) cachedOrFreshActual().pods().values().stream()
-        .filter(p -> p.record().map(r -> r.managedBy().startsWith(NodeAgentSource.ownerPrefix())).orElse(false))
-        .count();
+    return agent == null ? Optional.empty() : Optional.of(agent.status(clock.instant()));
   }
 
   public EventLog events() {

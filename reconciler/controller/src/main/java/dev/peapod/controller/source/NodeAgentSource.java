@@ -20,6 +20,12 @@ public final class NodeAgentSource implements AutoCloseable {
 
     /** PeaPods waiting for a pass, counted into {@code peapod_queue_depth}. */
     int queueDepth();
+
+    /**
+     * Pods PeaPods own on this node, as the agent's last read of the actual state found them: the
+     * sources list asks often and must not read every pod's state for it.
+     */
+    int pods();
   }
 
   private final String name;
@@ -55,12 +61,9 @@ public final class NodeAgentSource implements AutoCloseable {
     return "k8s:";
   }
 
-  /**
-   * Its status now.
-   *
-   * @param pods how many pods PeaPods own on this node (their records say so)
-   */
-  public synchronized SourceStatus status(int pods, Instant now) {
+  /** Its status now, with the pods PeaPods own on this node as its agent last read them. */
+  public synchronized SourceStatus status(Instant now) {
+    int pods = agent.pods();
     ready = agent.synced()
         ? ready.update("True", "Watching", "following the PeaPods bound to node " + agent.node() + " (" + pods
             + " pods)", now)

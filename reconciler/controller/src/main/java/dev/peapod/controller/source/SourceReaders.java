@@ -11,6 +11,7 @@ import dev.peapod.git.GitRef;
 import dev.peapod.git.GitSourceSpec;
 import dev.peapod.kubernetes.NodeAgent;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.function.Supplier;
 
@@ -39,13 +40,15 @@ public final class SourceReaders {
    * here (NodeAgent is resolved when this first runs), so file and git sources never load it.
    *
    * @param engines an engine per pass, as the controller's workers open them
-   * @param metrics where the agent reports its passes, changes and boots
+   * @param metrics where the agent reports its passes, changes, boots and reads of the actual state
+   * @param driftInterval how long the agent's resyncs may plan against the state they last read
    * @return the running agent; closing it stops it (the VMs keep running)
    */
   public static NodeAgentSource.Agent kubernetesAgent(SourceLocation.Kubernetes location, SourceConfig config,
-      Supplier<Engine> engines, ReconcileMetrics metrics) {
+      Supplier<Engine> engines, ReconcileMetrics metrics, Duration driftInterval) {
     String node = location.node().isEmpty() ? NodeAgent.defaultNode() : location.node();
-    NodeAgent agent = NodeAgent.connect(node, engines, config.interval()).reportTo(metrics);
+    NodeAgent agent = NodeAgent.connect(node, engines, config.interval()).reportTo(metrics)
+        .driftInterval(driftInterval);
     agent.start();
     return new NodeAgentSource.Agent() {
       @Override
@@ -61,6 +64,11 @@ public final class SourceReaders {
       @Override
       public int queueDepth() {
         return agent.queueDepth();
+      }
+
+      @Override
+      public int pods() {
+        return agent.podsOwned();
       }
 
       @Override

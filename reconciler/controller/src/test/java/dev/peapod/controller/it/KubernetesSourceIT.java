@@ -65,6 +65,14 @@ class KubernetesSourceIT {
     }
   }
 
+  /** {@code peapod_actual_reads_total{trigger}} now; 0 before the first such read. */
+  private static double actualReads(String trigger) {
+    String metrics = given().get("/q/metrics").then().statusCode(200).extract().asString();
+    String prefix = "peapod_actual_reads_total{trigger=\"" + trigger + "\"} ";
+    return metrics.lines().filter(l -> l.startsWith(prefix)).mapToDouble(l -> Double.parseDouble(
+        l.substring(prefix.length()).trim())).findFirst().orElse(0);
+  }
+
   @Test
   void aPeaPodBoundToTheNodeRunsUntilItIsDeleted() throws Exception {
     GenericKubernetesResource peaPod = KubernetesHome.client.getKubernetesSerialization().unmarshal("""
@@ -84,12 +92,16 @@ class KubernetesSourceIT {
     assertTrue(metrics.contains("peapod_reconcile_duration_seconds_count{result=\"converged\"}"), metrics);
     assertTrue(metrics.contains("peapod_boot_duration_seconds_count{boot="), metrics);
 
-    // The node agent is a source as the others are in the sources list, with what it can tell.
+    // The node agent is a source as the others are in the sources list, with what it can tell,
+    // and telling it reads no pod's state: the agent counts its pods as its passes saw them.
+    double syncReads = actualReads("sync");
     Api.api(KubernetesHome.home).get("/v1/sources").then().statusCode(200)
         .body("find { it.name == 'k8s' }.location", equalTo("k8s:node-a"))
         .body("find { it.name == 'k8s' }.conditions[0].status", equalTo("True"))
         .body("find { it.name == 'k8s' }.pods", equalTo(1));
-    Api.api(KubernetesHome.home).get("/v1/sources/k8s").then().statusCode(200).body("owner", equalTo("k8s:*"));
+    Api.api(KubernetesHome.home).get("/v1/sources/k8s").then().statusCode(200).body("owner", equalTo("k8s:*"))
+        .body("pods", equalTo(1));
+    assertEquals(syncReads, actualReads("sync"), "GET /v1/sources read the actual state");
     Api.api(KubernetesHome.home).post("/v1/sources/k8s/sync").then().statusCode(409)
         .body("detail", containsString("follows the API server's watch"));
 
