@@ -35,6 +35,10 @@ packages=(
   openssl
   # the controller's systemd unit is checked with systemd-analyze verify
   systemd
+  # bench/vs-podman: podman with runc (crun refuses these machines' hybrid cgroups), conmon, the CNI
+  # plugins and iptables for a pod's host port, catatonit for the pod's infra container; uidmap,
+  # slirp4netns and fuse-overlayfs for podman run by a user other than root; gnuplot draws the plots
+  podman runc conmon containernetworking-plugins iptables catatonit uidmap slirp4netns fuse-overlayfs gnuplot-nox
   # the node agent's container image (scripts/agent-image) is a Debian root made by mmdebstrap
   # (gpg: it reads the archive keyring with it)
   mmdebstrap gpg
