@@ -62,6 +62,26 @@ class KubernetesSourceTest {
   }
 
   @Test
+  void aConfigMapVolumeIsResolvedFromTheApiAndItsChangeIsAFileInput() {
+    String withVolume = WEB.replace("    - {name: main, image: busybox, command: [sleep, \"1000\"]}",
+        "    - name: main\n      image: busybox\n      volumeMounts: [{name: cfg, mountPath: /etc/cfg}]\n"
+            + "  volumes: [{name: cfg, configMap: {name: web-config, items: [{key: a, path: a.conf}]}}]");
+    assertTrue(withVolume.contains("volumes:"), withVolume);
+    java.util.List<String> asked = new java.util.ArrayList<>();
+    java.util.function.Function<String, dev.peapod.engine.config.ConfigResolver> resolver = value -> (kind, ns, name) -> {
+      asked.add(kind.word() + " " + ns + "/" + name);
+      return java.util.Optional.of(new dev.peapod.manifest.model.ConfigObject(kind, ns, name, "",
+          java.util.Map.of("a", value.getBytes(java.nio.charset.StandardCharsets.UTF_8)), "k8s:" + ns + "/" + name, 0, 0));
+    };
+    var before = new KubernetesSource(peaPod(withVolume), resolver.apply("1")).read().pods().get(0);
+    var after = new KubernetesSource(peaPod(withVolume), resolver.apply("2")).read().pods().get(0);
+    assertEquals(List.of("configmap prod/web-config", "configmap prod/web-config"), asked,
+        "the agent's resolver (ConfigWatches) is asked for, and so watches, the volume's ConfigMap");
+    assertTrue(before.normalized().tree().toString().contains("fileInputs"), before.normalized().tree()::toString);
+    assertFalse(before.normalized().hash().equals(after.normalized().hash()), "a change of it changes the pod");
+  }
+
+  @Test
   void aPeaPodBeingDeletedDeclaresNoPod() {
     GenericKubernetesResource deleting = peaPod(WEB);
     deleting.getMetadata().setDeletionTimestamp("2026-01-01T00:00:00Z");
