@@ -99,6 +99,19 @@ public interface Provider extends AutoCloseable {
   }
 
   /**
+   * {@link #updateFiles(String, PodSpec)} with the values of the Secrets whose files {@code spec}'s
+   * volumes hold ({@link VolumeFile#secret()}): given to the guest, never recorded. A volume of a
+   * Secret's files is written again whenever this is called, since its recorded spec holds no bytes
+   * to compare.
+   */
+  default PodStatus updateFiles(String pod, PodSpec spec, SecretValues secrets) {
+    if (!secrets.isEmpty()) {
+      throw new UnsupportedOperationException(name() + " cannot give Secret values to a guest");
+    }
+    return updateFiles(pod, spec);
+  }
+
+  /**
    * Gives the running VM of pod {@code from} to the Created pod {@code to}, whose containers then
    * replace {@code from}'s in it as {@link #replace} would put them: the VM and its boot id stay,
    * {@code from} ends Created (as after {@link #stop}, its spec and logs kept) and {@code to} ends

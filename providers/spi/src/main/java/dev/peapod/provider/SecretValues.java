@@ -50,11 +50,51 @@ public final class SecretValues {
    * @throws ProviderException naming the variable when a value is not here
    */
   public PodSpec fill(PodSpec spec) {
-    if (spec.allContainers().stream().allMatch(c -> c.secretEnv().isEmpty())) {
+    if (!refersToSecrets(spec)) {
       return spec;
     }
     return spec.withContainers(fill(spec.name(), spec.containers()))
-        .withInitContainers(fill(spec.name(), spec.initContainers()));
+        .withInitContainers(fill(spec.name(), spec.initContainers()))
+        .withVolumes(spec.volumes().stream().map(v -> fill(spec.name(), v)).toList());
+  }
+
+  /**
+   * {@code spec} as it may be recorded: every Secret's file of its volumes of files emptied, the
+   * reference kept ({@link VolumeFile#secret()}). A spec converted from a manifest has the bytes
+   * (to check the pod's bounds on file volumes); a provider gets this.
+   */
+  public static PodSpec withoutValues(PodSpec spec) {
+    return spec.withVolumes(spec.volumes().stream().map(v -> v.files().isEmpty() || !v.files().get().sensitive() ? v
+        : VolumeSpec.files(v.name(), new FileSet(v.files().get().files().stream()
+            .map(f -> f.secret() == null ? f : f.withContent(new byte[0])).toList(), true))).toList());
+  }
+
+  /** Whether any variable or file of {@code spec} takes its value from a Secret. */
+  public static boolean refersToSecrets(PodSpec spec) {
+    return spec.allContainers().stream().anyMatch(c -> !c.secretEnv().isEmpty())
+        || spec.volumes().stream().anyMatch(v -> v.files().map(FileSet::sensitive).orElse(false));
+  }
+
+  private VolumeSpec fill(String pod, VolumeSpec volume) {
+    if (volume.files().isEmpty() || !volume.files().get().sensitive()) {
+      return volume;
+    }
+    List<VolumeFile> files = new ArrayList<>();
+    for (VolumeFile f : volume.files().get().files()) {
+      if (f.secret() == null) {
+        files.add(f);
+        continue;
+      }
+      byte[] value = values.get(f.secret());
+      if (value == null) {
+        throw new ProviderException(pod, null, "file " + f.path() + " of volume " + volume.name() + " holds "
+            + f.secret().describe() + ", which was not given with this call: Peapod keeps Secret values only inside"
+            + " the VM, so a pod that uses them is started by whoever reads its source (peapod apply, peapod start,"
+            + " the controller or the node agent)", null);
+      }
+      files.add(f.withContent(value));
+    }
+    return VolumeSpec.files(volume.name(), new FileSet(files, true));
   }
 
   private List<ContainerSpec> fill(String pod, List<ContainerSpec> containers) {

@@ -12,9 +12,12 @@ import java.util.Objects;
  * @param mode permission bits, {@code 0} to {@code 0777} (no setuid, setgid or sticky bit)
  * @param uid owner in the guest, or -1 for root
  * @param gid group in the guest, or -1 for root
- * @param content the bytes
+ * @param content the bytes; empty for a Secret's file in a spec as it is recorded (see {@code secret})
+ * @param secret for a Secret's file, the key whose value it holds, or null: a provider spec carries
+ *     the reference, and the bytes come with each start, replace or update of files ({@link
+ *     SecretValues#fill}), as for a Secret's environment variables
  */
-public record VolumeFile(String path, int mode, long uid, long gid, byte[] content) {
+public record VolumeFile(String path, int mode, long uid, long gid, byte[] content, SecretKey secret) {
 
   /** Kubernetes' limit on a projected path, the same as a file system's on a path. */
   public static final int MAX_PATH = 4095;
@@ -30,6 +33,16 @@ public record VolumeFile(String path, int mode, long uid, long gid, byte[] conte
           + "\" must be between 0 and 0777");
     }
     content = content.clone();
+  }
+
+  /** A file whose bytes are its own (not a Secret's). */
+  public VolumeFile(String path, int mode, long uid, long gid, byte[] content) {
+    this(path, mode, uid, gid, content, null);
+  }
+
+  /** This file with {@code bytes} as its content (a Secret's value filled in, or emptied with {@code new byte[0]}). */
+  public VolumeFile withContent(byte[] bytes) {
+    return new VolumeFile(path, mode, uid, gid, bytes, secret);
   }
 
   /** A file owned by root. */
@@ -82,12 +95,12 @@ public record VolumeFile(String path, int mode, long uid, long gid, byte[] conte
   @Override
   public boolean equals(Object o) {
     return o instanceof VolumeFile f && path.equals(f.path) && mode == f.mode && uid == f.uid && gid == f.gid
-        && Arrays.equals(content, f.content);
+        && Arrays.equals(content, f.content) && Objects.equals(secret, f.secret);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(path, mode, uid, gid, Arrays.hashCode(content));
+    return Objects.hash(path, mode, uid, gid, Arrays.hashCode(content), secret);
   }
 
   /** Never the bytes: a file may be a Secret's. */

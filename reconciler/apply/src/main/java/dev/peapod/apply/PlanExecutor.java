@@ -180,7 +180,7 @@ public final class PlanExecutor {
         PodSpec spec = spec(change);
         step(change, "writing files in place");
         try {
-          provider.updateFiles(pod, spec);
+          provider.updateFiles(pod, spec, SecretInputs.of(desired(change).manifest()));
         } catch (UnsupportedOperationException e) {
           step(change, "replacing containers (" + e.getMessage() + ")");
           provider.replace(pod, spec, SecretInputs.of(desired(change).manifest()));

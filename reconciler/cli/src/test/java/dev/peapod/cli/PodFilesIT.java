@@ -40,6 +40,8 @@ class PodFilesIT {
   private static final String SECRET_VALUE = "s3cr3t-never-on-disk-4711";
   private static final String SECRET_VALUE_2 = "s3cr3t-changed-0815";
   private static final String USER_VALUE = "app-user-b64-9931";
+  private static final String TLS_VALUE = "tls-key-never-on-disk-2718";
+  private static final String TLS_VALUE_2 = "tls-key-rotated-3141";
 
   @TempDir
   Path home;
@@ -104,6 +106,7 @@ class PodFilesIT {
   void secretsReachTheContainerOnlyAndAChangedOneReplacesIt() throws Exception {
     copy("podfiles/with-secret.yaml", pods.resolve("with-secret.yaml"));
     writeSecret(SECRET_VALUE);
+    writeTls(TLS_VALUE);
     List<Result> outputs = new java.util.ArrayList<>();
     Result plan = peapod.run("plan", "-f", pods.toString(), "--detailed-exitcode");
     assertEquals(2, plan.exitCode(), plan::toString);
@@ -114,6 +117,7 @@ class PodFilesIT {
     assertEquals(SECRET_VALUE, env.get("DB_PASSWORD"));
     assertEquals(SECRET_VALUE, env.get("S_password"));
     assertEquals(USER_VALUE, env.get("S_username"), "data is base64, decoded");
+    assertEquals(List.of(SECRET_VALUE, "440", TLS_VALUE, "400"), secretFiles());
     String boot = bootId("with-secret");
 
     writeSecret(SECRET_VALUE_2);
@@ -127,6 +131,18 @@ class PodFilesIT {
     outputs.add(applied(pods));
     assertEquals(boot, bootId("with-secret"), "a Secret change keeps the VM");
     assertEquals(SECRET_VALUE_2, env("with-secret").get("DB_PASSWORD"));
+    assertEquals(List.of(SECRET_VALUE_2, "440", TLS_VALUE, "400"), secretFiles());
+
+    // A Secret only a volume shows is written again in place: no container restarts.
+    writeTls(TLS_VALUE_2);
+    Result refresh = peapod.run("plan", "-f", pods.toString(), "--detailed-exitcode");
+    assertEquals(2, refresh.exitCode(), refresh::toString);
+    assertTrue(refresh.out().contains("with-secret: refresh (files in place)"), refresh::toString);
+    assertTrue(refresh.out().contains("because secret \"tls-files\" changed"), refresh::toString);
+    outputs.add(refresh);
+    outputs.add(applied(pods));
+    assertEquals(boot, bootId("with-secret"));
+    assertEquals(List.of(SECRET_VALUE_2, "440", TLS_VALUE_2, "400"), secretFiles());
 
     // A stopped pod is started again by start (or apply), which reads the Secret from its source again.
     Result stop = peapod.run("stop", "with-secret");
@@ -184,11 +200,11 @@ class PodFilesIT {
     assertTrue(inspected.toString().contains("\"secretEnv\""), "inspect shows where the value comes from: "
         + inspected);
     for (Result output : outputs) {
-      for (String value : List.of(SECRET_VALUE, SECRET_VALUE_2, USER_VALUE)) {
+      for (String value : List.of(SECRET_VALUE, SECRET_VALUE_2, USER_VALUE, TLS_VALUE, TLS_VALUE_2)) {
         assertFalse(output.out().contains(value) || output.err().contains(value), output::toString);
       }
     }
-    assertNowhereOnTheHost(SECRET_VALUE, SECRET_VALUE_2, USER_VALUE);
+    assertNowhereOnTheHost(SECRET_VALUE, SECRET_VALUE_2, USER_VALUE, TLS_VALUE, TLS_VALUE_2);
   }
 
   @Test
@@ -224,6 +240,24 @@ class PodFilesIT {
       }
     }
     assertTrue(files > 5, "the walk saw the home's files: " + files);
+  }
+
+  /** The password file of the secret volume and the key of the projected one, each with its mode. */
+  private List<String> secretFiles() throws Exception {
+    Result r = peapod.run("exec", "with-secret", "--", "sh", "-c", "cat /etc/creds/password; echo;"
+        + " stat -L -c %a /etc/creds/password; cat /etc/tls/private/key.pem; echo; stat -L -c %a /etc/tls/private/key.pem");
+    assertEquals(0, r.exitCode(), r::toString);
+    return r.out().lines().toList();
+  }
+
+  private void writeTls(String key) throws IOException {
+    Files.writeString(pods.resolve("tls.yaml"), """
+        apiVersion: v1
+        kind: Secret
+        metadata: {name: tls-files}
+        type: kubernetes.io/tls
+        stringData: {tls.crt: not-secret-cert, tls.key: %s}
+        """.formatted(key));
   }
 
   private void writeSecret(String password) throws IOException {

@@ -65,6 +65,28 @@ class FileVolumesTest {
   }
 
   @Test
+  void secretVolumesAndProjectedSecretsDecodeAsTheSecretsKeys() {
+    PodManifest pod = parse("- name: cfg", "  secret:", "    secretName: tls", "    defaultMode: 0400",
+        "    items:", "    - {key: tls.key, path: private/key.pem, mode: 0440}",
+        "- name: both", "  projected:", "    sources:", "    - secret: {name: db, optional: true}",
+        "    - configMap: {name: app}");
+    VolumeSource.Files secret = (VolumeSource.Files) pod.spec().volumes().get(0).source();
+    assertEquals("secret", secret.type());
+    assertEquals(0400, secret.defaultMode());
+    assertEquals(List.of(new FileProjection.ObjectKeys(ConfigObject.Kind.SECRET, "tls", List.of(
+        new FileProjection.KeyToPath("tls.key", "private/key.pem", Optional.of(0440))), false)), secret.sources());
+    VolumeSource.Files projected = (VolumeSource.Files) pod.spec().volumes().get(1).source();
+    assertEquals(new FileProjection.ObjectKeys(ConfigObject.Kind.SECRET, "db", List.of(), true),
+        projected.sources().get(0));
+    assertTrue(ConfigReference.of(pod).stream().allMatch(ConfigReference::inVolume));
+    assertEquals(List.of(ConfigObject.Kind.SECRET, ConfigObject.Kind.SECRET, ConfigObject.Kind.CONFIG_MAP),
+        ConfigReference.of(pod).stream().map(ConfigReference::kind).toList());
+    roundTrip(pod);
+    assertEquals(List.of("pods/web.yaml:14:7: spec.volumes[0].secret.secretName: required field is missing"),
+        Manifests.diagnostics(Manifests.peapod(with("- name: cfg", "  secret:", "    defaultMode: 0400"))));
+  }
+
+  @Test
   void downwardAndProjectedVolumesDecode() {
     PodManifest pod = parse("- name: cfg", "  projected:", "    defaultMode: 0444", "    sources:",
         "    - downwardAPI:", "        items:", "        - {path: labels, fieldRef: {fieldPath: metadata.labels}}",

@@ -81,4 +81,29 @@ class SensitivePlanTest {
     assertFalse(text.contains(secret.hash().substring(7)), text);
     assertTrue(text.contains("(sensitive value)"), text);
   }
+
+  @Test
+  void aSecretOnlyAVolumeShowsIsARefreshShownAsSensitive() {
+    PodManifest volume = manifest("app", """
+          containers:
+            - name: app
+              image: app:1
+              volumeMounts: [{name: creds, mountPath: /etc/creds}]
+          volumes:
+            - name: creds
+              secret: {secretName: db}
+        """);
+    ConfigObject before = secret("volume-password-1");
+    ConfigObject after = secret("volume-password-2");
+    ActualState actual = ActualState.of(List.of(actual(volume.withInputs(List.of(before)), PodState.RUNNING)),
+        "rev-1");
+    Plan plan = PLANNER.plan(List.of(desired(volume.withInputs(List.of(after)))), actual, PlanOptions.DEFAULT);
+    Change change = plan.changes().get(0);
+    assertEquals(Action.REFRESH, change.action());
+    assertEquals("spec.fileInputs.secret/default/db", change.diff().get(0).path());
+    String text = new PlanRenderer(false).render(plan) + PlanJson.toJson(plan);
+    assertTrue(text.contains("(sensitive value)"), text);
+    assertTrue(text.contains("secret \"db\" changed"), text);
+    assertFalse(text.contains(before.hash().substring(7)) || text.contains(after.hash().substring(7)), text);
+  }
 }

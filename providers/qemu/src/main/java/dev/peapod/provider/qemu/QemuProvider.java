@@ -138,7 +138,7 @@ public final class QemuProvider implements Provider {
       dir.vmFiles().socketPathProblem().ifPresent(problem -> {
         throw new ProviderException(pod, problem);
       });
-      io(pod, () -> dir.create(new PodRecord(spec, Instant.now())));
+      io(pod, () -> dir.create(new PodRecord(SecretValues.withoutValues(spec), Instant.now())));
       CrashPoint.reach("after-create-record");
       return statusOf(dir, true);
     });
@@ -209,7 +209,7 @@ public final class QemuProvider implements Provider {
       if (!new HashSet<>(vm.ports()).equals(new HashSet<>(spec.ports()))) {
         current = vms.changePorts(dir, vm, spec.ports()); // first: if a port is taken, nothing has changed yet
       }
-      io(pod, () -> dir.writePod(record.withSpec(spec).withStartFailure("")));
+      io(pod, () -> dir.writePod(record.withSpec(SecretValues.withoutValues(spec)).withStartFailure("")));
       try {
         vms.replaceContainers(dir, current, withValues);
       } catch (ProviderException e) {
@@ -222,6 +222,11 @@ public final class QemuProvider implements Provider {
 
   @Override
   public PodStatus updateFiles(String pod, PodSpec spec) {
+    return updateFiles(pod, spec, SecretValues.NONE);
+  }
+
+  @Override
+  public PodStatus updateFiles(String pod, PodSpec spec, SecretValues secrets) {
     if (!spec.name().equals(pod)) {
       throw new ProviderException(pod, "updateFiles got a spec for pod \"" + spec.name() + "\"");
     }
@@ -236,12 +241,15 @@ public final class QemuProvider implements Provider {
       }
       java.util.Map<String, VolumeSpec> before = new java.util.HashMap<>();
       record.spec().volumes().forEach(v -> before.put(v.name(), v));
-      for (VolumeSpec v : spec.volumes()) {
-        if (v.files().isPresent() && !v.equals(before.get(v.name()))) {
+      PodSpec withValues = secrets.fill(spec); // before anything is written: a missing value changes nothing
+      for (VolumeSpec v : withValues.volumes()) {
+        // A Secret's files are recorded without their bytes: nothing to compare, so they are written again.
+        boolean secret = v.files().map(dev.peapod.provider.FileSet::sensitive).orElse(false);
+        if (v.files().isPresent() && (secret || !v.equals(before.get(v.name())))) {
           vms.writeFiles(dir, spec.name(), v.name(), v.files().get());
         }
       }
-      io(pod, () -> dir.writePod(record.withSpec(spec)));
+      io(pod, () -> dir.writePod(record.withSpec(SecretValues.withoutValues(spec))));
       return statusOf(dir, true);
     });
   }

@@ -29,7 +29,7 @@ final class SourceSecrets {
   private SourceSecrets() {}
 
   static SecretValues forPod(Path home, PodSpec spec, Output output) {
-    if (spec.allContainers().stream().allMatch(c -> c.secretEnv().isEmpty())) {
+    if (!SecretValues.refersToSecrets(spec)) {
       return SecretValues.NONE;
     }
     Optional<AppliedRecord> record = AppliedRecordStore.in(home).read(spec.name());

@@ -34,6 +34,7 @@ import dev.peapod.provider.HostPath;
 import dev.peapod.provider.PodSpec;
 import dev.peapod.provider.PortForward;
 import dev.peapod.provider.RestartPolicy;
+import dev.peapod.provider.SecretValues;
 import dev.peapod.provider.VmResources;
 import dev.peapod.provider.VolumeMount;
 import dev.peapod.provider.VolumeSpec;
@@ -356,7 +357,8 @@ public final class ManifestToPodSpec {
     PodSpec pod = new PodSpec(manifest.name(), spec.hostname(), dns(spec.dns()), extraHosts(spec.hostAliases()),
         vm(spec.vm()), containers, volumes, ports,
         Duration.ofSeconds(spec.terminationGracePeriodSeconds()), initContainers, podSecurity);
-    return new Result(pod, warnings);
+    // The bytes of a Secret's files counted toward the pod's bounds above; the spec keeps references.
+    return new Result(SecretValues.withoutValues(pod), warnings);
   }
 
   /** Kubernetes: a sidecar always restarts; other init containers are retried unless the pod says Never. */

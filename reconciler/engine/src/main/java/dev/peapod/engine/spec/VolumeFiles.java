@@ -6,6 +6,7 @@ import dev.peapod.manifest.model.FileProjection;
 import dev.peapod.manifest.model.PodManifest;
 import dev.peapod.manifest.model.VolumeSource;
 import dev.peapod.provider.FileSet;
+import dev.peapod.provider.SecretKey;
 import dev.peapod.provider.VolumeFile;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -71,7 +72,7 @@ public final class VolumeFiles {
           if (!keys.optional()) {
             // Sources refuse this when they resolve the pod; a path that did not resolve it must not drop it.
             errors.add("volume \"" + name + "\" needs " + keys.kind().word() + " \"" + keys.name() + "\", which was"
-                + " not found (ConfigMaps are looked up among the documents of the pod's source: apply the directory"
+                + " not found (ConfigMaps and Secrets are looked up among the documents of the pod's source: apply the directory"
                 + " or file that declares it, or mark it optional: true)");
           }
           continue;
@@ -79,13 +80,15 @@ public final class VolumeFiles {
         sensitive |= object.get().sensitive();
         if (keys.items().isEmpty()) {
           for (String key : object.get().keys()) {
-            add(name, files, key, volume.defaultMode(), object.get().value(key).orElseThrow(), -1);
+            add(name, files, key, volume.defaultMode(), object.get().value(key).orElseThrow(), -1, -1,
+                secretKey(object.get(), key));
           }
         }
         for (FileProjection.KeyToPath item : keys.items()) {
           Optional<byte[]> value = object.get().value(item.key());
           if (value.isPresent()) {
-            add(name, files, item.path(), item.mode().orElse(volume.defaultMode()), value.get(), -1);
+            add(name, files, item.path(), item.mode().orElse(volume.defaultMode()), value.get(), -1, -1,
+                secretKey(object.get(), item.key()));
           } else if (!keys.optional()) {
             errors.add("volume \"" + name + "\": " + object.get().describe() + " has no key \"" + item.key() + "\"");
           }
@@ -120,8 +123,18 @@ public final class VolumeFiles {
     add(volume, files, path, mode, content, uid, -1);
   }
 
+  /** The key a Secret's file holds: the file is then recorded by this reference, its bytes given at start. */
+  private static SecretKey secretKey(ConfigObject object, String key) {
+    return object.sensitive() ? new SecretKey(object.namespace(), object.name(), key) : null;
+  }
+
   private void add(String volume, Map<String, VolumeFile> files, String path, int mode, byte[] content, long uid,
       long gid) {
+    add(volume, files, path, mode, content, uid, gid, null);
+  }
+
+  private void add(String volume, Map<String, VolumeFile> files, String path, int mode, byte[] content, long uid,
+      long gid, SecretKey secret) {
     Optional<String> invalid = VolumeFile.invalidPath(path);
     if (invalid.isPresent()) {
       errors.add("volume \"" + volume + "\": file path \"" + path + "\" " + invalid.get());
@@ -142,6 +155,6 @@ public final class VolumeFiles {
       gid = fsGroup.getAsLong();
       mode |= 0040; // the kubelet gives fsGroup the files of these volumes, readable
     }
-    files.put(path, new VolumeFile(path, mode, uid, gid, content));
+    files.put(path, new VolumeFile(path, mode, uid, gid, content, secret));
   }
 }

@@ -245,4 +245,60 @@ class ConfigAndDownwardEnvTest {
         + " Secret"), message);
     assertTrue(message.contains("sh -c '... $PW'"), message);
   }
+
+  @Test
+  void aSecretVolumesFilesAreReferencesInTheSpecAndTheirBytesComeApart() throws Exception {
+    Files.writeString(dir.resolve("web.yaml"), """
+        apiVersion: v1
+        kind: Pod
+        metadata: {name: web}
+        spec:
+          containers:
+            - name: app
+              image: busybox:1
+              volumeMounts: [{name: tls, mountPath: /etc/tls}]
+          volumes:
+            - name: tls
+              projected:
+                sources:
+                  - secret: {name: tls, items: [{key: tls.key, path: private/key.pem, mode: 0400}]}
+                  - configMap: {name: plain}
+        ---
+        apiVersion: v1
+        kind: Secret
+        metadata: {name: tls}
+        type: kubernetes.io/tls
+        stringData: {tls.key: hunter2-key, tls.crt: cert}
+        ---
+        apiVersion: v1
+        kind: ConfigMap
+        metadata: {name: plain}
+        data: {motd: hello}
+        """);
+    PodManifest pod = DirectorySource.of(List.of(dir)).read().pods().get(0).manifest();
+    PodSpec spec = new ManifestToPodSpec(IMAGES, HostPathAllowList.fromEnvironment(),
+        new PodEnvironment("default", "n", "h")).convert(pod).spec();
+    dev.peapod.provider.FileSet files = spec.volumes().get(0).files().orElseThrow();
+    assertTrue(files.sensitive());
+    dev.peapod.provider.VolumeFile key = files.files().stream().filter(f -> f.path().equals("private/key.pem"))
+        .findFirst().orElseThrow();
+    assertEquals(new SecretKey("default", "tls", "tls.key"), key.secret());
+    assertEquals(0, key.size(), "the spec holds the reference, not the bytes");
+    assertEquals(0400, key.mode());
+    dev.peapod.provider.VolumeFile motd = files.files().stream().filter(f -> f.path().equals("motd"))
+        .findFirst().orElseThrow();
+    assertEquals("hello", new String(motd.content(), java.nio.charset.StandardCharsets.UTF_8));
+    String json = new com.fasterxml.jackson.databind.ObjectMapper().findAndRegisterModules().writeValueAsString(spec);
+    assertTrue(!json.contains("hunter2") && !json.contains(java.util.Base64.getEncoder().encodeToString(
+        "hunter2-key".getBytes())), json);
+
+    PodSpec filled = SecretInputs.of(pod).fill(spec);
+    dev.peapod.provider.VolumeFile given = filled.volumes().get(0).files().orElseThrow().files().stream()
+        .filter(f -> f.path().equals("private/key.pem")).findFirst().orElseThrow();
+    assertEquals("hunter2-key", new String(given.content(), java.nio.charset.StandardCharsets.UTF_8));
+    assertEquals(spec, SecretValues.withoutValues(filled), "what a provider records is the spec again");
+    ProviderException e = assertThrows(ProviderException.class, () -> SecretValues.NONE.fill(spec));
+    assertTrue(e.getMessage().contains("file private/key.pem of volume tls holds key \"tls.key\" of secret"
+        + " default/tls, which was not given"), e.getMessage());
+  }
 }

@@ -7,7 +7,7 @@ import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Required;
 import io.fabric8.generator.annotation.Size;
 
-/** A pod volume: emptyDir (the default), hostPath, persistentVolumeClaim, configMap, downwardAPI or projected. */
+/** A pod volume: emptyDir (the default), hostPath, persistentVolumeClaim, configMap, secret, downwardAPI or projected. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @PreserveUnknownFields
 public final class Volume {
@@ -30,9 +30,12 @@ public final class Volume {
   @JsonPropertyDescription("The keys of a ConfigMap as files (read-only; updated in place when it changes).")
   public ConfigMapVolumeSource configMap;
 
+  @JsonPropertyDescription("The keys of a Secret as files (read-only; in guest memory only; updated in place when it changes).")
+  public SecretVolumeSource secret;
+
   @JsonPropertyDescription("Fields of the PeaPod as files.")
   public DownwardAPIVolumeSource downwardAPI;
 
-  @JsonPropertyDescription("ConfigMaps and fields of the PeaPod in one volume.")
+  @JsonPropertyDescription("ConfigMaps, Secrets and fields of the PeaPod in one volume.")
   public ProjectedVolumeSource projected;
 }

@@ -12,6 +12,9 @@ public final class VolumeProjection {
   @JsonPropertyDescription("The keys of a ConfigMap.")
   public ConfigMapProjection configMap;
 
+  @JsonPropertyDescription("The keys of a Secret.")
+  public SecretProjection secret;
+
   @JsonPropertyDescription("Fields of the pod.")
   public DownwardAPIProjection downwardAPI;
 }

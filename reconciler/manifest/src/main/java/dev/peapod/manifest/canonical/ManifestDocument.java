@@ -142,7 +142,7 @@ public final class ManifestDocument {
       Map<String, ?> v = map(item);
       Map<String, Object> volume = new LinkedHashMap<>();
       volume.put("name", v.get("name"));
-      for (String type : List.of("emptyDir", "hostPath", "persistentVolumeClaim", "configMap", "downwardAPI",
+      for (String type : List.of("emptyDir", "hostPath", "persistentVolumeClaim", "configMap", "secret", "downwardAPI",
           "projected")) {
         if (v.get(type) instanceof Map<?, ?> source) {
           Map<String, Object> written = new LinkedHashMap<>();

@@ -30,14 +30,23 @@ final class FileVolumeDecoder {
 
   static final String SERVICE_ACCOUNT_TOKEN = "a service account token is issued by a cluster's API server;"
       + " pods read from files have no service account";
-  static final String SECRET_SOURCE = "secret volumes are not supported yet: their files must reach the VM"
-      + " without being recorded on the host";
-
   static VolumeSource configMap(MapReader r) {
-    Optional<FileProjection> keys = objectKeys(r, ConfigObject.Kind.CONFIG_MAP);
+    Optional<FileProjection> keys = objectKeys(r, ConfigObject.Kind.CONFIG_MAP, "name");
     int mode = defaultMode(r);
     r.finish();
     return new VolumeSource.Files("configMap", keys.map(List::of).orElse(List.of()), mode);
+  }
+
+  /**
+   * A Secret's keys as files, as a configMap volume gives a ConfigMap's ({@code secretName} for
+   * {@code name}; Kubernetes' defaultMode 0644 here too). The files hold references in the provider
+   * spec, and their bytes reach the VM only (see the README's Secrets).
+   */
+  static VolumeSource secret(MapReader r) {
+    Optional<FileProjection> keys = objectKeys(r, ConfigObject.Kind.SECRET, "secretName");
+    int mode = defaultMode(r);
+    r.finish();
+    return new VolumeSource.Files("secret", keys.map(List::of).orElse(List.of()), mode);
   }
 
   static VolumeSource downwardApi(MapReader r) {
@@ -52,7 +61,13 @@ final class FileVolumeDecoder {
     for (MapReader source : r.objects("sources", Shapes.VOLUME_PROJECTION)) {
       Optional<FileProjection> configMap = source.object("configMap", Shapes.CONFIG_MAP_PROJECTION)
           .flatMap(c -> {
-            Optional<FileProjection> keys = objectKeys(c, ConfigObject.Kind.CONFIG_MAP);
+            Optional<FileProjection> keys = objectKeys(c, ConfigObject.Kind.CONFIG_MAP, "name");
+            c.finish();
+            return keys;
+          });
+      Optional<FileProjection> secret = source.object("secret", Shapes.SECRET_PROJECTION)
+          .flatMap(c -> {
+            Optional<FileProjection> keys = objectKeys(c, ConfigObject.Kind.SECRET, "name");
             c.finish();
             return keys;
           });
@@ -68,7 +83,7 @@ final class FileVolumeDecoder {
             "a projected source needs exactly one of configMap, downwardAPI, secret, serviceAccountToken");
         continue;
       }
-      configMap.or(() -> downward).ifPresent(sources::add);
+      configMap.or(() -> downward).or(() -> secret).ifPresent(sources::add);
     }
     int mode = defaultMode(r);
     r.finish();
@@ -76,8 +91,8 @@ final class FileVolumeDecoder {
   }
 
   /** {@code name}, {@code items}, {@code optional} of a configMap (or secret) volume or projection. */
-  private static Optional<FileProjection> objectKeys(MapReader r, ConfigObject.Kind kind) {
-    String name = r.requiredString("name");
+  private static Optional<FileProjection> objectKeys(MapReader r, ConfigObject.Kind kind, String nameField) {
+    String name = r.requiredString(nameField);
     boolean optional = r.bool("optional").orElse(false);
     List<FileProjection.KeyToPath> items = new ArrayList<>();
     Set<String> paths = new HashSet<>();

@@ -208,6 +208,18 @@ public final class Shapes {
       .supported("defaultMode")
       .build();
 
+  static final Shape SECRET_VOLUME = Shape.named("SecretVolumeSource")
+      .supported("secretName")
+      .object("items", KEY_TO_PATH)
+      .supported("defaultMode", "optional")
+      .build();
+
+  static final Shape SECRET_PROJECTION = Shape.named("SecretProjection")
+      .supported("name")
+      .object("items", KEY_TO_PATH)
+      .supported("optional")
+      .build();
+
   static final Shape CONFIG_MAP_PROJECTION = Shape.named("ConfigMapProjection")
       .supported("name")
       .object("items", KEY_TO_PATH)
@@ -221,7 +233,7 @@ public final class Shapes {
   static final Shape VOLUME_PROJECTION = Shape.named("VolumeProjection")
       .object("configMap", CONFIG_MAP_PROJECTION)
       .object("downwardAPI", DOWNWARD_API_PROJECTION)
-      .unsupported(FileVolumeDecoder.SECRET_SOURCE, "secret")
+      .object("secret", SECRET_PROJECTION)
       .unsupported(FileVolumeDecoder.SERVICE_ACCOUNT_TOKEN, "serviceAccountToken")
       .unsupported("cluster trust bundles are a cluster's (certificates.k8s.io); pods read from files have none",
           "clusterTrustBundle")
@@ -242,7 +254,7 @@ public final class Shapes {
       .object("configMap", CONFIG_MAP_VOLUME)
       .object("downwardAPI", DOWNWARD_API_VOLUME)
       .object("projected", PROJECTED_VOLUME)
-      .unsupported(FileVolumeDecoder.SECRET_SOURCE, "secret")
+      .object("secret", SECRET_VOLUME)
       .unsupported(VOLUME_TYPE, "ephemeral", "csi", "image", "nfs", "iscsi", "rbd", "cephfs", "cinder",
           "fc", "flexVolume", "flocker", "gitRepo", "glusterfs", "awsElasticBlockStore",
           "gcePersistentDisk", "azureDisk", "azureFile", "photonPersistentDisk",

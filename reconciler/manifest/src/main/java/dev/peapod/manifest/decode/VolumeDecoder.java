@@ -35,6 +35,8 @@ final class VolumeDecoder {
         .ifPresent(v -> types.put("downwardAPI", v));
     r.object("projected", Shapes.PROJECTED_VOLUME).map(FileVolumeDecoder::projected)
         .ifPresent(v -> types.put("projected", v));
+    r.object("secret", Shapes.SECRET_VOLUME).map(FileVolumeDecoder::secret)
+        .ifPresent(v -> types.put("secret", v));
     r.finish();
     List<String> written = new java.util.ArrayList<>(types.keySet());
     for (int i = 1; i < written.size(); i++) {

@@ -98,8 +98,8 @@ class K8sDocsShapesTest {
       "simple-pod.yaml", "command-and-args.yaml", "two-containers-shared-emptydir.yaml",
       "init-containers.yaml", "sidecar-log-shipper.yaml", "adapter-and-ambassador.yaml",
       "redis-emptydir.yaml", "dns-config.yaml", "host-aliases.yaml",
-      // Secrets (helper secrets): imagePullSecrets resolve to registry credentials
-      "private-registry.yaml");
+      // Secrets (helper secrets): imagePullSecrets resolve to registry credentials, secret volumes are files
+      "private-registry.yaml", "secret-volume.yaml");
 
   /** What the README must say for a refusal: the reason in parentheses, or the whole message. */
   static String reasonOf(String message) {
