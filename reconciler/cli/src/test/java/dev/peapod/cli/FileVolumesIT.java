@@ -69,6 +69,10 @@ class FileVolumesIT {
     assertTrue(sh("files", "touch /etc/game/x 2>&1; echo $?").contains("Read-only file system"),
         "a volume of files is read-only in the container");
 
+    String inspect = peapod.inspect("files").toString();
+    assertTrue(inspect.contains("\"path\":\"game.properties\",\"mode\":\"0440\",\"bytes\":8"), inspect);
+    assertFalse(inspect.contains("lives=3") || inspect.contains("bGl2ZXM9Mw"), "inspect shows a volume's files by path, mode and size, not their bytes");
+
     String boot = bootId("files");
     String process = sh("files", "pidof sleep");
     writeConfig("lives=4");

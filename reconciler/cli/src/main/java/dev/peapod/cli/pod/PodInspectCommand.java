@@ -90,6 +90,17 @@ public final class PodInspectCommand implements Runnable {
       Map<String, Object> volume = new LinkedHashMap<>();
       volume.put("name", v.name());
       volume.put("sizeLimitBytes", v.sizeLimitBytes());
+      // A volume of files by path, mode and size, never its bytes (they may be a Secret's).
+      v.files().ifPresent(files -> {
+        volume.put("files", files.files().stream().map(f -> {
+          Map<String, Object> file = new LinkedHashMap<>();
+          file.put("path", f.path());
+          file.put("mode", String.format("%04o", f.mode()));
+          file.put("bytes", f.size());
+          return file;
+        }).toList());
+        volume.put("digest", files.digest());
+      });
       return volume;
     }).toList());
     data.put("terminationGracePeriodSeconds", spec.terminationGracePeriod().toSeconds());
