@@ -341,7 +341,8 @@ class NodeAgentIT {
   /**
    * A PeaPod's environment from a ConfigMap of its namespace, read from the API: a change to the
    * ConfigMap re-plans the PeaPod (a replace in the same VM, whose container then sees the new
-   * value) and nothing else. A Secret's value reaches the container's environment, a rotated
+   * value) and nothing else. A Secret's value reaches the container's environment and a secret
+   * volume's file, a rotated
    * Secret replaces the container in the same VM, and neither value appears anywhere the agent
    * writes: not in the PeaPod's status, not in an Event, not in any file of the node's state
    * directory (container logs included: the container prints a digest).
@@ -393,21 +394,26 @@ class NodeAgentIT {
               containers:
                 - name: main
                   image: it/bb:1
-                  command: [sh, -c, 'echo "md5=$(printf %s "$PASSWORD" | md5sum)"; exec sleep 100000']
+                  command: [sh, -c, 'echo "md5=$(printf %s "$PASSWORD" | md5sum) file=$(md5sum < /etc/db/password)";
+                    exec sleep 100000']
                   env:
                     - name: PASSWORD
                       valueFrom: {secretKeyRef: {name: db, key: password}}
+                  volumeMounts: [{name: db, mountPath: /etc/db}]
+              volumes:
+                - name: db
+                  secret: {secretName: db, defaultMode: 256}  # 0400, as kubectl sends it (JSON has no octal)
             """, GenericKubernetesResource.class)).create();
     await("default/sec is Ready", Duration.ofSeconds(60), () -> ready("default", "sec", 1));
     // The container prints a digest of what it got: its log (a file of the node) never holds the value.
-    await("the container got the Secret's value", Duration.ofSeconds(30),
-        () -> logOf("default--sec").contains("md5=" + md5(secretValue)));
+    await("the container got the Secret's value, in its environment and as a file", Duration.ofSeconds(30),
+        () -> logOf("default--sec").contains("md5=" + md5(secretValue) + "  - file=" + md5(secretValue)));
     String secBoot = bootId("default", "sec");
     String changedValue = "s3cret-rotated-43";
     client.secrets().inNamespace("default").withName("db").edit(s -> new io.fabric8.kubernetes.api.model.SecretBuilder(s)
         .withData(Map.of("password", java.util.Base64.getEncoder().encodeToString(changedValue.getBytes()))).build());
     await("the rotated value reached the container", Duration.ofSeconds(60),
-        () -> logOf("default--sec").contains("md5=" + md5(changedValue)));
+        () -> logOf("default--sec").contains("md5=" + md5(changedValue) + "  - file=" + md5(changedValue)));
     assertEquals(secBoot, inspect("default--sec").orElseThrow().vm().orElseThrow().bootId(), "replaced in the same VM");
     assertTrue(events("default", "sec").stream().anyMatch(e -> e.startsWith("Normal Replaced: ")
         && e.contains("secret \"db\" changed")), events("default", "sec").toString());
