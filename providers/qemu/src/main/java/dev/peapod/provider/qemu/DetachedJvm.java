@@ -30,9 +30,14 @@ import java.util.concurrent.TimeUnit;
  */
 final class DetachedJvm {
 
-  /** JVM options: these processes mostly wait for QEMU, so C1 only and a small serial heap. */
-  private static final List<String> JVM_OPTIONS = List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC",
-      "-Xmx64m", "-Xss512k", "-Xshare:auto");
+  /**
+   * JVM options: these processes mostly wait for QEMU, so C1 only with one compiler thread, a small
+   * serial heap, a small code cache and no perf data file. A keeper lives as long as its pool: these
+   * bring an idle one from ~58 to ~47 MiB resident (~40 to ~29 MiB PSS).
+   */
+  private static final List<String> JVM_OPTIONS = List.of("-XX:TieredStopAtLevel=1", "-XX:CICompilerCount=1",
+      "-XX:+UseSerialGC", "-Xms4m", "-Xmx64m", "-Xss512k", "-XX:ReservedCodeCacheSize=8m",
+      "-XX:MaxMetaspaceSize=48m", "-XX:-UsePerfData", "-Xshare:auto");
   /** Classes from each jar the processes need: this module, the SPI, Jackson (QMP, records). */
   private static final List<Class<?>> CLASSPATH_ANCHORS = List.of(DetachedJvm.class, PortForward.class,
       ObjectMapper.class, JsonFactory.class, JsonAutoDetect.class, Jdk8Module.class, JavaTimeModule.class,
