@@ -107,7 +107,7 @@ public final class QemuProvider implements Provider {
     TemplateRestore restore = new TemplateRestore(commandLine, ram);
     this.pool = new WarmPool(state.root().resolve("pool"), config.warmPool());
     this.vms = new PodVm(config, commandLine, probe, channels, templates, templateBuilds, restore, pool,
-        new WarmPoolKeepers(pool, templates, restore, commandLine, config.bootTimeout()));
+        new WarmPoolKeepers(pool, templates, templateBuilds, restore, commandLine, config.bootTimeout()));
     this.handOvers = new VmHandOver(state, channels);
   }
 

@@ -71,6 +71,8 @@ final class WarmPoolKeeper {
 
   private final WarmPool pool;
   private final TemplateCatalogue templates;
+  /** Starts a template builder when the shape has no template (none yet, or a pod's restore discarded it). */
+  private final TemplateBuilds builds;
   private final TemplateRestore restore;
   private final VmShape shape;
   private final String key;
@@ -78,8 +80,9 @@ final class WarmPoolKeeper {
   /** The VMs that waited at the last look. */
   private List<PoolVmRecord> lastSeen = List.of();
 
-  WarmPoolKeeper(WarmPool pool, TemplateCatalogue templates, TemplateRestore restore, VmShape shape,
-      Consumer<String> say) {
+  WarmPoolKeeper(WarmPool pool, TemplateCatalogue templates, TemplateBuilds builds, TemplateRestore restore,
+      VmShape shape, Consumer<String> say) {
+    this.builds = builds;
     this.pool = pool;
     this.templates = templates;
     this.restore = restore;
@@ -134,6 +137,9 @@ final class WarmPoolKeeper {
               nextFill = Instant.now().plus(FAILED_FILL_PAUSE);
             }
             continue;
+          }
+          if (builds != null) {
+            builds.prepareLater(shape); // none yet, or discarded: a builder makes it (one at a time, with back-off)
           }
         }
         try {
@@ -194,8 +200,11 @@ final class WarmPoolKeeper {
       say.accept("pool VM " + id + " waits (QEMU " + process.pid() + ", restored in " + took.toMillis() + " ms)");
       return true;
     } catch (TemplateRestore.RestoreException | VmLaunchException e) {
-      say.accept("cannot restore template " + template.key() + " for the pool: " + e.getMessage());
-      templates.discard(template, "a pool VM restored from it failed: " + e.getMessage());
+      // Not discarded here: under load a restore can fail for reasons of the moment, and a pool without
+      // its template stays empty. A pod's own restore judges the template (PodVm discards a broken one,
+      // boots cold, and that cold boot makes it again); this keeper tries again after a pause.
+      say.accept("cannot restore template " + template.key() + " for the pool (trying again in "
+          + FAILED_FILL_PAUSE.toSeconds() + " s): " + e.getMessage());
       discardWork(work, restored, name);
       return false;
     } catch (IOException | RuntimeException e) {
@@ -375,7 +384,8 @@ final class WarmPoolKeeper {
             + t.key() + " (kernel or initrd changed since the pool was asked for?)");
       }
       WarmPoolKeeper keeper = new WarmPoolKeeper(new WarmPool(request.poolRoot(), request.config()), templates,
-          new TemplateRestore(commandLine, ram), t.shape(), WarmPoolKeeper::say);
+          new TemplateBuilds(templates, commandLine, t.bootTimeout()), new TemplateRestore(commandLine, ram), t.shape(),
+          WarmPoolKeeper::say);
       if (!keeper.keep()) {
         say("another keeper keeps the warm pool of " + t.key());
       }

@@ -28,11 +28,13 @@ final class WarmPoolKeepers {
   private final WarmPool pool;
   private final TemplateCatalogue templates;
   private final TemplateRestore restore;
+  private final TemplateBuilds builds;
   private final QemuCommandLine commandLine;
   private final Duration bootTimeout;
 
-  WarmPoolKeepers(WarmPool pool, TemplateCatalogue templates, TemplateRestore restore, QemuCommandLine commandLine,
-      Duration bootTimeout) {
+  WarmPoolKeepers(WarmPool pool, TemplateCatalogue templates, TemplateBuilds builds, TemplateRestore restore,
+      QemuCommandLine commandLine, Duration bootTimeout) {
+    this.builds = builds;
     this.pool = pool;
     this.templates = templates;
     this.restore = restore;
@@ -77,7 +79,7 @@ final class WarmPoolKeepers {
   }
 
   private Thread startThread(String key, VmShape shape) {
-    WarmPoolKeeper keeper = new WarmPoolKeeper(pool, templates, restore, shape,
+    WarmPoolKeeper keeper = new WarmPoolKeeper(pool, templates, builds, restore, shape,
         line -> LOG.log(System.Logger.Level.INFO, line));
     Thread thread = new Thread(() -> {
       try {
