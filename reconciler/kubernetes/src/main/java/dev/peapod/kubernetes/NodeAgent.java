@@ -90,6 +90,8 @@ public final class NodeAgent implements AutoCloseable {
   private final Map<String, Parsed> parsed = new ConcurrentHashMap<>();
   /** What each PeaPod's status last reported, by key: a resync passes over what still holds. */
   private final Map<String, Seen> seen = new ConcurrentHashMap<>();
+  /** Writes readiness changes of converged PeaPods between passes. */
+  private final ReadinessWatch readiness;
   /**
    * Bumped by every provider event and every pass that may have changed a pod: an actual state read
    * before the last bump is stale.
@@ -153,6 +155,8 @@ public final class NodeAgent implements AutoCloseable {
     this.placement = new Placement(client, node, events, clock, resync);
     // A changed ConfigMap also drops the resync's parse of the PeaPods that use it (their
     // generation did not move).
+    this.readiness = new ReadinessWatch(engines, key -> informer.getStore().getByKey(key), (peaPod, pod, desired,
+        now) -> writeStatus(peaPod, pod, false, desired, Optional.of(now), new Outcome.Converged()), clock);
     this.configs = new ConfigWatches(client, key -> {
       parsed.remove(key);
       queue.add(key);
@@ -245,6 +249,7 @@ public final class NodeAgent implements AutoCloseable {
         // pod, if any, is an orphan now.
         parsed.remove(PeaPods.key(peaPod));
         seen.remove(PeaPods.key(peaPod));
+        readiness.forget(PeaPods.key(peaPod));
         withPod.remove(PeaPods.key(peaPod));
         timers.execute(NodeAgent.this::removeOrphansQuietly);
         configs.forget(PeaPods.key(peaPod));
@@ -257,6 +262,7 @@ public final class NodeAgent implements AutoCloseable {
     });
     informer.start();
     placement.start();
+    readiness.start();
     watchProvider();
     Thread worker = daemon(this::work, "peapod-agent-worker");
     workers.add(worker);
@@ -332,6 +338,7 @@ public final class NodeAgent implements AutoCloseable {
   public synchronized void close() {
     queue.shutDown();
     placement.close();
+    readiness.close();
     if (timers != null) {
       timers.shutdownNow();
     }
@@ -370,7 +377,7 @@ public final class NodeAgent implements AutoCloseable {
   void reconcile(String key) {
     passesUnderWay.incrementAndGet();
     try {
-      pass(key);
+      readiness.alone(key, () -> pass(key));
     } finally {
       actualChanges.incrementAndGet();
       passesUnderWay.decrementAndGet();
@@ -378,6 +385,7 @@ public final class NodeAgent implements AutoCloseable {
   }
 
   private void pass(String key) {
+    readiness.forget(key);
     GenericKubernetesResource peaPod = informer.getStore().getByKey(key);
     if (peaPod == null) {
       configs.forget(key);
@@ -438,6 +446,7 @@ public final class NodeAgent implements AutoCloseable {
       writeStatus(peaPod, pod, deleting, desired, now, outcome);
       if (outcome instanceof Outcome.Converged) {
         seen.put(key, new Seen(PeaPods.generation(peaPod), now.map(PodStatus::state)));
+        readiness.converged(key, pod, PeaPods.generation(peaPod), desired, now);
       } else {
         seen.remove(key);
       }

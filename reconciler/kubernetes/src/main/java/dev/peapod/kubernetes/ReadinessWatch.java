@@ -1,0 +1,245 @@
+package dev.peapod.kubernetes;
+
+import dev.peapod.engine.Engine;
+import dev.peapod.manifest.model.DesiredState;
+import dev.peapod.provider.ContainerSpec;
+import dev.peapod.provider.ContainerStatus;
+import dev.peapod.provider.PodState;
+import dev.peapod.provider.PodStatus;
+import dev.peapod.provider.Probe;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Function;
+import java.util.function.Supplier;
+import java.util.stream.Collectors;
+
+/**
+ * Carries readiness changes into PeaPod status between passes, as the kubelet's status manager
+ * does for a Pod: the guest runs the probes, but a pass reads the pod only when something else
+ * made one due, so a container that turns ready (or stops being ready) without any change of spec
+ * or VM would otherwise leave {@code Ready}, {@code ContainersReady} and the READY column as they
+ * were, and kstatus health checks (Flux, Argo CD) waiting.
+ *
+ * <p>After a pass that converged with the pod running, a PeaPod whose app containers have a
+ * readiness or startup probe is looked at again after the shortest such probe's period (1 to 10
+ * s): its pod is inspected (one round trip to its guest, no plan, no engine pass), and its status
+ * is written only when a container's readiness changed. While nothing changes the wait doubles up
+ * to {@link #LONGEST}, the kubelet's own status sync period; a change starts again from the
+ * probe's period. PeaPods without such probes cost nothing here.
+ *
+ * <p>A look at a PeaPod never runs during a pass over it ({@link #alone}), so it cannot write a
+ * status older than the one the pass writes; a look that would wait for a pass is put off to the
+ * next round instead, so a long pass (a boot, a pull) holds back no other PeaPod's. A pass forgets what the watch knew and tells it afresh when it converges. A
+ * PeaPod whose generation moved, that is being deleted, or whose pod no longer runs is dropped:
+ * a pass is due for it anyway (the informer's or the resync's), and that pass decides.
+ */
+final class ReadinessWatch implements AutoCloseable {
+
+  private static final System.Logger LOG = System.getLogger(ReadinessWatch.class.getName());
+
+  /** The longest wait between two looks at one PeaPod (the kubelet syncs pod status every 10 s). */
+  static final Duration LONGEST = Duration.ofSeconds(10);
+  /** The shortest wait: probes run at most once a second. */
+  static final Duration SHORTEST = Duration.ofSeconds(1);
+  /** How often the watch wakes up to see which PeaPods are due. */
+  private static final Duration TICK = Duration.ofMillis(250);
+
+  /** Writes a converged PeaPod's status from its pod as inspected now. */
+  interface StatusWriter {
+    void write(GenericKubernetesResource peaPod, String pod, Optional<DesiredState> desired, PodStatus now);
+  }
+
+  /**
+   * What the watch knows of one PeaPod.
+   *
+   * @param readiness what {@link #readiness} gave when its status was last written
+   * @param interval the wait before the next look
+   * @param due when the next look is
+   */
+  private record Watched(String pod, long generation, Optional<DesiredState> desired, String readiness,
+      Duration interval, Instant due) {}
+
+  private final Supplier<Engine> engines;
+  private final Function<String, GenericKubernetesResource> cache;
+  private final StatusWriter writer;
+  private final Clock clock;
+  private final Map<String, Watched> watched = new ConcurrentHashMap<>();
+  /**
+   * Held by a pass over a PeaPod and by a look at it, by the key's hash: the two never write one
+   * PeaPod's status at once. Striped, so that the locks of PeaPods long gone need no clean-up.
+   */
+  private final ReentrantLock[] stripes = new ReentrantLock[64];
+  private ScheduledExecutorService timer;
+
+  /**
+   * @param cache the PeaPod of a key as the informer has it now, or null
+   * @param writer writes a status as a converged pass would
+   */
+  ReadinessWatch(Supplier<Engine> engines, Function<String, GenericKubernetesResource> cache, StatusWriter writer,
+      Clock clock) {
+    this.engines = engines;
+    this.cache = cache;
+    this.writer = writer;
+    this.clock = clock;
+    for (int i = 0; i < stripes.length; i++) {
+      stripes[i] = new ReentrantLock();
+    }
+  }
+
+  synchronized void start() {
+    timer = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "peapod-agent-readiness");
+      t.setDaemon(true);
+      return t;
+    });
+    timer.scheduleWithFixedDelay(this::lookQuietly, TICK.toMillis(), TICK.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  @Override
+  public synchronized void close() {
+    if (timer != null) {
+      timer.shutdownNow();
+    }
+  }
+
+  /** Runs one pass over {@code key} with no look at its readiness meanwhile. */
+  void alone(String key, Runnable pass) {
+    ReentrantLock lock = stripe(key);
+    lock.lock();
+    try {
+      pass.run();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private ReentrantLock stripe(String key) {
+    return stripes[Math.floorMod(key.hashCode(), stripes.length)];
+  }
+
+  /** Stops looking at {@code key} (a pass begins, or the PeaPod is gone). */
+  void forget(String key) {
+    watched.remove(key);
+  }
+
+  /**
+   * After a pass that converged and wrote {@code key}'s status from {@code now}: looks again after
+   * the probe's period if the pod runs as asked and has containers whose readiness a probe decides.
+   */
+  void converged(String key, String pod, long generation, Optional<DesiredState> desired, Optional<PodStatus> now) {
+    Optional<Duration> period = now.filter(p -> p.state() == PodState.RUNNING)
+        .filter(p -> desired.equals(Optional.of(DesiredState.RUNNING))).flatMap(ReadinessWatch::period);
+    if (period.isEmpty()) {
+      watched.remove(key);
+      return;
+    }
+    watched.put(key, new Watched(pod, generation, desired, readiness(now.get()), period.get(),
+        clock.instant().plus(period.get())));
+  }
+
+  /** The PeaPods looked at now, by key (for tests). */
+  Map<String, Duration> waits() {
+    return watched.entrySet().stream().collect(Collectors.toMap(Map.Entry::getKey, e -> e.getValue().interval()));
+  }
+
+  /**
+   * The shortest period of the readiness and startup probes of the pod's app containers, within
+   * {@link #SHORTEST} and {@link #LONGEST}; empty when none has such a probe (its readiness then
+   * changes only with its running state, which the resync watches).
+   */
+  static Optional<Duration> period(PodStatus pod) {
+    return pod.spec().containers().stream().map(ContainerSpec::lifecycle)
+        .flatMap(l -> java.util.stream.Stream.of(l.readiness(), l.startup()))
+        .flatMap(Optional::stream).map(Probe::period).min(Duration::compareTo)
+        .map(p -> p.compareTo(SHORTEST) < 0 ? SHORTEST : p.compareTo(LONGEST) > 0 ? LONGEST : p);
+  }
+
+  /** The wait after a look that found nothing changed: twice the last, at most {@link #LONGEST}. */
+  static Duration backedOff(Duration wait) {
+    Duration twice = wait.multipliedBy(2);
+    return twice.compareTo(LONGEST) > 0 ? LONGEST : twice;
+  }
+
+  /** What the status shows of the pod's readiness: each app container, ready or not. */
+  static String readiness(PodStatus pod) {
+    List<String> apps = pod.spec().containers().stream().map(ContainerSpec::name).toList();
+    return apps.stream().map(name -> name + "=" + pod.container(name)
+        .map(c -> c.state() == ContainerStatus.ContainerState.RUNNING && c.ready()).orElse(false))
+        .collect(Collectors.joining(","));
+  }
+
+  private void lookQuietly() {
+    try {
+      look();
+    } catch (RuntimeException e) {
+      LOG.log(System.Logger.Level.WARNING, "looking at readiness failed: " + e.getMessage(), e);
+    }
+  }
+
+  /** One round: every PeaPod that is due and has no pass under way, with one engine. */
+  void look() {
+    Instant now = clock.instant();
+    List<String> due = watched.entrySet().stream().filter(e -> !e.getValue().due().isAfter(now))
+        .map(Map.Entry::getKey).toList();
+    if (due.isEmpty()) {
+      return;
+    }
+    try (Engine engine = engines.get()) {
+      for (String key : due) {
+        ReentrantLock lock = stripe(key);
+        if (!lock.tryLock()) {
+          continue; // a pass is under way: still due, looked at in a later round
+        }
+        try {
+          look(engine, key);
+        } catch (RuntimeException e) {
+          // The guest or the API server did not answer: try again later, as if nothing changed.
+          watched.computeIfPresent(key, (k, w) -> later(w, w.readiness()));
+          LOG.log(System.Logger.Level.WARNING, "PeaPod " + key + ": looking at readiness failed: " + e.getMessage());
+        } finally {
+          lock.unlock();
+        }
+      }
+    }
+  }
+
+  private void look(Engine engine, String key) {
+    Watched w = watched.get(key);
+    if (w == null) {
+      return; // a pass forgot it meanwhile
+    }
+    GenericKubernetesResource peaPod = cache.apply(key);
+    if (peaPod == null || PeaPods.deleting(peaPod) || PeaPods.generation(peaPod) != w.generation()) {
+      watched.remove(key); // a pass is due, and tells the watch again if it should look
+      return;
+    }
+    Optional<PodStatus> now = engine.provider().inspect(w.pod()).filter(p -> p.state() == PodState.RUNNING);
+    if (now.isEmpty()) {
+      watched.remove(key); // its VM ended or was stopped: the resync sees the state changed
+      return;
+    }
+    String readiness = readiness(now.get());
+    if (!readiness.equals(w.readiness())) {
+      writer.write(peaPod, w.pod(), w.desired(), now.get());
+      watched.put(key, new Watched(w.pod(), w.generation(), w.desired(), readiness, period(now.get()).orElse(LONGEST),
+          clock.instant().plus(period(now.get()).orElse(LONGEST))));
+      return;
+    }
+    watched.put(key, later(w, readiness));
+  }
+
+  private Watched later(Watched w, String readiness) {
+    Duration wait = backedOff(w.interval());
+    return new Watched(w.pod(), w.generation(), w.desired(), readiness, wait, clock.instant().plus(wait));
+  }
+}

@@ -1,0 +1,93 @@
+package dev.peapod.kubernetes;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+
+import dev.peapod.provider.ContainerLifecycle;
+import dev.peapod.provider.ContainerSpec;
+import dev.peapod.provider.ContainerStatus;
+import dev.peapod.provider.ContainerStatus.ContainerState;
+import dev.peapod.provider.ImageRootfs;
+import dev.peapod.provider.PodSpec;
+import dev.peapod.provider.PodState;
+import dev.peapod.provider.PodStatus;
+import dev.peapod.provider.Probe;
+import dev.peapod.provider.ProbeAction;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalInt;
+import org.junit.jupiter.api.Test;
+
+/** The rules of {@link ReadinessWatch} that need no VM: which pods it looks at, how often, and what counts as a change. */
+class ReadinessWatchTest {
+
+  private static final ImageRootfs IMAGE = new ImageRootfs("sha256:1", Path.of("/images/1"));
+
+  private static ContainerSpec container(String name, Optional<Probe> readiness, Optional<Probe> startup) {
+    return ContainerSpec.of(name, IMAGE, List.of("sleep", "1000")).withLifecycle(new ContainerLifecycle(
+        Optional.empty(), readiness, startup, Optional.empty(), Optional.empty()));
+  }
+
+  private static Optional<Probe> every(int seconds) {
+    return Optional.of(new Probe(new ProbeAction.Exec(List.of("true")), Duration.ZERO, Duration.ofSeconds(seconds),
+        Duration.ofSeconds(1), 1, 3, Optional.empty()));
+  }
+
+  private static PodStatus pod(List<ContainerSpec> containers, List<ContainerStatus> statuses) {
+    return new PodStatus("p", PodState.RUNNING, PodSpec.of("p", containers), Instant.EPOCH, Optional.empty(),
+        statuses, "");
+  }
+
+  private static ContainerStatus status(String name, ContainerState state, boolean ready) {
+    return new ContainerStatus(name, state, 7, OptionalInt.empty(), 0, "sha256:1", ready, true, "");
+  }
+
+  @Test
+  void thePeriodIsTheShortestReadinessOrStartupProbesWithinOneToTenSeconds() {
+    PodStatus p = pod(List.of(container("a", every(4), Optional.empty()), container("b", every(6), every(3))),
+        List.of());
+    assertEquals(Optional.of(Duration.ofSeconds(3)), ReadinessWatch.period(p));
+    assertEquals(Optional.of(Duration.ofSeconds(10)),
+        ReadinessWatch.period(pod(List.of(container("a", every(60), Optional.empty())), List.of())));
+    assertEquals(Optional.of(Duration.ofSeconds(1)), ReadinessWatch.period(pod(List.of(container("a",
+        Optional.of(new Probe(new ProbeAction.Exec(List.of("true")), Duration.ZERO, Duration.ofMillis(100),
+            Duration.ofSeconds(1), 1, 3, Optional.empty())), Optional.empty())), List.of())));
+  }
+
+  @Test
+  void aPodWhoseReadinessNoProbeDecidesIsNotLookedAt() {
+    assertEquals(Optional.empty(), ReadinessWatch.period(pod(List.of(container("a", Optional.empty(),
+        Optional.empty())), List.of())));
+  }
+
+  @Test
+  void whileNothingChangesTheWaitDoublesUpToTenSeconds() {
+    assertEquals(Duration.ofSeconds(2), ReadinessWatch.backedOff(Duration.ofSeconds(1)));
+    assertEquals(Duration.ofSeconds(8), ReadinessWatch.backedOff(Duration.ofSeconds(4)));
+    assertEquals(Duration.ofSeconds(10), ReadinessWatch.backedOff(Duration.ofSeconds(8)));
+    assertEquals(Duration.ofSeconds(10), ReadinessWatch.backedOff(Duration.ofSeconds(10)));
+  }
+
+  @Test
+  void readinessIsEachAppContainersReadyWhileRunningAndNothingElse() {
+    List<ContainerSpec> specs = List.of(container("web", every(1), Optional.empty()),
+        container("side", Optional.empty(), Optional.empty()));
+    PodStatus notReady = pod(specs, List.of(status("web", ContainerState.RUNNING, false),
+        status("side", ContainerState.RUNNING, true)));
+    assertEquals("web=false,side=true", ReadinessWatch.readiness(notReady));
+    PodStatus ready = pod(specs, List.of(status("web", ContainerState.RUNNING, true),
+        status("side", ContainerState.RUNNING, true)));
+    assertNotEquals(ReadinessWatch.readiness(notReady), ReadinessWatch.readiness(ready));
+    // A restart that leaves the container ready again is no change of readiness: no status write.
+    PodStatus restarted = pod(specs, List.of(
+        new ContainerStatus("web", ContainerState.RUNNING, 9, OptionalInt.of(1), 1, "sha256:1", true, true, ""),
+        status("side", ContainerState.RUNNING, true)));
+    assertEquals(ReadinessWatch.readiness(ready), ReadinessWatch.readiness(restarted));
+    PodStatus waiting = pod(specs, List.of(status("web", ContainerState.WAITING, true),
+        status("side", ContainerState.RUNNING, true)));
+    assertEquals("web=false,side=true", ReadinessWatch.readiness(waiting), "ready only while running");
+  }
+}
