@@ -56,7 +56,7 @@ class WarmPoolIT {
 
   private static final Path STATE = VmTestSupport.TARGET.resolve("it-pool");
   private static final String[] PODS = {"pool-cold", "pool-a", "pool-b", "pool-c", "pool-x", "pool-y",
-      "pool-d", "pool-e", "pool-f"};
+      "pool-d", "pool-e", "pool-f", "pool-g"};
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private ImageRootfs image;
@@ -298,6 +298,29 @@ class WarmPoolIT {
       return Files.readAllBytes(Path.of("/proc/" + pid + "/cmdline")).length > 0;
     } catch (java.io.IOException e) {
       return false;
+    }
+  }
+
+  /** A shape not started for the idle time: its keeper stops the pool's VMs and ends; nothing stays behind. */
+  @Test
+  @Order(8)
+  void anIdleShapesKeeperStopsItsVmsAndEnds() throws Exception {
+    awaitOneWaiting();
+    try (QemuProvider shortIdle = new QemuProvider(VmTestSupport.config().withStateDir(STATE).withTemplates(true)
+        .withWarmPool(new WarmPoolConfig(1, 1024, Duration.ofSeconds(15))))) {
+      VmInfo g = start(shortIdle, pod("pool-g", List.of()));
+      assertEquals("warm", g.kind());
+      JsonNode refilled = awaitOneWaiting();
+      assertEquals(1, keepers().size(), "the start brought up a keeper with the short idle time");
+      shortIdle.remove("pool-g", Duration.ZERO);
+      long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+      while ((!keepers().isEmpty() || !waiting().isEmpty()) && System.nanoTime() < deadline) {
+        Thread.sleep(500);
+      }
+      assertEquals(List.of(), keepers(), "the keeper ended\n" + keeperLogs());
+      assertEquals(List.of(), waiting(), "its VMs went with it");
+      assertFalse(runs(refilled.path("pid").asLong()), "the waiting VM's QEMU is gone");
+      assertTrue(keeperLogs().contains("not started for 15 s: stopped 1 pool VMs; ending"), keeperLogs());
     }
   }
 
