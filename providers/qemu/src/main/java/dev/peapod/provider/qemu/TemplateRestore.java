@@ -55,6 +55,9 @@ final class TemplateRestore {
         ram.launched(guestRam);
       }
       try (QmpClient qmp = QmpClient.connect(vm.files().qmpSocket(), MigrationStream.TIMEOUT)) {
+        if (vm.network()) {
+          holdBackPackets(qmp);
+        }
         MigrationStream.ignoreSharedRam(qmp);
         MigrationStream.load(qmp, vm.files().dir().resolve("migrate.sock"), template.state());
         String status = qmp.status();
@@ -77,5 +80,21 @@ final class TemplateRestore {
       }
       throw new RestoreException(e.getMessage(), e);
     }
+  }
+
+  /**
+   * Has QEMU drop what the NIC sends until passt connects. QEMU 7.2's stream netdev marks its
+   * link down only once its listening socket is set up, a step it finishes asynchronously; until
+   * then a packet is written to a connection that does not exist, and QEMU dies on a null
+   * channel ({@code object_get_class} in {@code qio_channel_writev}). A restore sends packets at
+   * once: the self-announcement QEMU queues when an incoming migration completes is flushed as the
+   * VM starts, which under load came before the listener was ready (seen as "QEMU closed the QMP
+   * connection" and a cold boot instead, a few restores in ten). Marking the backend's link down
+   * first closes that window; passt's connection brings it up (QEMU sets it on accept). The NIC's
+   * own link, which this also takes down, comes back with the migrated device state.
+   */
+  private static void holdBackPackets(QmpClient qmp) {
+    qmp.execute("set_link", com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode()
+        .put("name", PodVm.NETDEV).put("up", false));
   }
 }
