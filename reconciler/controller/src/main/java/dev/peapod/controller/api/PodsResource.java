@@ -60,13 +60,17 @@ public class PodsResource {
   @Inject
   PeapodController controller;
 
-  /** Every pod, from the inventory: no guest is asked, so this stays fast with many pods. */
+  /**
+   * Every pod with its containers, as {@code peapod ps -o json} shows them: each running guest is
+   * asked (one status round trip each, as ps does). Not the inventory: it has no container
+   * statuses, so every running pod came out not ready with no containers.
+   */
   @GET
   public List<Map<String, Object>> list() {
     try (Engine engine = controller.openEngine(COMMAND)) {
       PodRecords records = engine.records();
       Map<String, AppliedRecord> all = records.store().readAll();
-      return engine.provider().inventory().stream()
+      return engine.provider().list().stream()
           .map(p -> PodView.data(p, Optional.ofNullable(all.get(p.name())).map(AppliedRecord::managedBy).orElse(null)))
           .toList();
     }

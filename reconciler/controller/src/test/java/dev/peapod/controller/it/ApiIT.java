@@ -81,6 +81,10 @@ class ApiIT {
     assertTrue(events.get(60, TimeUnit.SECONDS).contains("\"name\":\"handmade\""));
     Thread.sleep(3000); // the drift check its creation announces, a source interval: nothing removes it
     api().get("/v1/pods/handmade").then().statusCode(200).body("state", equalTo("RUNNING"));
+    // The list shows what ps -o json shows: its containers, and ready since its one container runs.
+    api().get("/v1/pods").then().statusCode(200)
+        .body("find { it.name == 'handmade' }.ready", equalTo(true))
+        .body("find { it.name == 'handmade' }.containers[0].name", equalTo("main"));
   }
 
   @Test
