@@ -425,6 +425,7 @@ const char *pp_tag_name(uint16_t tag)
 	case PP_F_FILE_GID: return "FILE_GID";
 	case PP_F_FILE_COUNT: return "FILE_COUNT";
 	case PP_F_FILE_BYTES: return "FILE_BYTES";
+	case PP_F_VOLUME_MODE: return "VOLUME_MODE";
 	case PP_F_SYSCTL: return "SYSCTL";
 	case PP_F_POD: return "POD";
 	case PP_F_STDIN: return "STDIN";

@@ -302,20 +302,6 @@ static void container_free(struct container *c)
 	free(c);
 }
 
-static int valid_serial(const char *s)
-{
-	size_t n = strlen(s);
-
-	if (n == 0 || n > PP_MAX_IMAGE_SERIAL)
-		return 0;
-	for (; *s; s++) {
-		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
-		      (*s >= '0' && *s <= '9') || *s == '-' || *s == '_' || *s == '.'))
-			return 0;
-	}
-	return 1;
-}
-
 /* Checks a request's ADD_CONTAINER fields; -1 with an ERROR result. */
 static int check_add(const struct pp_request *r, struct result *res)
 {
@@ -340,7 +326,7 @@ static int check_add(const struct pp_request *r, struct result *res)
 	if (r->image_file && !pp_valid_file_name(r->image_file, PP_MAX_IMAGE_FILE))
 		BAD(EINVAL, "invalid image file name \"%s\" (one file name of [A-Za-z0-9._-])", n,
 		    r->image_file);
-	if (!r->image_file && (!r->image || !valid_serial(r->image)))
+	if (!r->image_file && (!r->image || !image_serial_valid(r->image)))
 		BAD(EINVAL, "invalid image serial \"%s\"", n, r->image ? r->image : "");
 	if (r->argc == 0 || !*r->argv[0])
 		BAD(EINVAL, "no command given (ARGV is empty)", n);

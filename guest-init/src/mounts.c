@@ -29,6 +29,7 @@
 #include "mounts.h"
 #include "pod.h"
 #include "proto.h"
+#include "request.h"
 #include "rootpath.h"
 #include "share.h"
 #include "trace.h"
@@ -198,6 +199,25 @@ struct image *image_get(const char *serial, const char *file, int *code, char *e
 	img->next = images;
 	images = img;
 	return img;
+}
+
+const char *image_dir(const struct image *img)
+{
+	return img->dir;
+}
+
+int image_serial_valid(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > PP_MAX_IMAGE_SERIAL)
+		return 0;
+	for (; *s; s++) {
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+		      (*s >= '0' && *s <= '9') || *s == '-' || *s == '_' || *s == '.'))
+			return 0;
+	}
+	return 1;
 }
 
 void image_put(struct image *img)

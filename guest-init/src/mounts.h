@@ -20,6 +20,12 @@ struct image;
 struct image *image_get(const char *serial, const char *file, int *code, char *err, size_t errlen);
 void image_put(struct image *img);
 
+/* Where the image is mounted (read-only), for binding it elsewhere. */
+const char *image_dir(const struct image *img);
+
+/* Whether `s` is a device serial the host may name (1..PP_MAX_IMAGE_SERIAL of [A-Za-z0-9._-]). */
+int image_serial_valid(const char *s);
+
 /* The writable root of container `name` at CONTAINERS_DIR/<name>/rootfs. */
 int rootfs_create(const char *name, const struct image *img, char *err, size_t errlen);
 void rootfs_destroy(const char *name);

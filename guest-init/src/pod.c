@@ -9,6 +9,11 @@
  * of it) the same way. A hostPath of one file is shared as its directory,
  * mounted under HOSTFS_DIR, and only the file is bound at VOLUMES_DIR/<name>:
  * containers never see its neighbours.
+ *
+ * An image volume is an erofs image mounted as container images are (once per
+ * image, shared, mounts.c), bound read-only, nodev, nosuid and noexec at
+ * VOLUMES_DIR/<name>; the volume holds a reference to the image until the
+ * pod is destroyed.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -23,6 +28,7 @@
 
 #include "container.h"
 #include "files.h"
+#include "mounts.h"
 #include "pidns.h"
 #include "pod.h"
 #include "podsec.h"
@@ -43,12 +49,13 @@ static struct {
 	int started;
 	char hostname[254];
 	char *volumes[MAX_VOLUMES];
+	struct image *volume_images[MAX_VOLUMES]; /* an image volume's image, else NULL */
 	size_t n_volumes;
 
 	int destroying;
 	int power_off;     /* power off once destroyed */
 	int power_off_due; /* destroyed: main.c powers off after the replies */
-} pod = { 0, DEFAULT_HOSTNAME, { 0 }, 0, 0, 0, 0 };
+} pod = { 0, DEFAULT_HOSTNAME, { 0 }, { 0 }, 0, 0, 0, 0 };
 
 int pod_started(void)
 {
@@ -199,6 +206,9 @@ static void unmount_volumes(void)
 		if (fmt(path, sizeof(path), HOSTFS_DIR "/%s", pod.volumes[i]) >= 0 &&
 		    umount2(path, MNT_DETACH) == 0)
 			rmdir(path);
+		if (pod.volume_images[i])
+			image_put(pod.volume_images[i]);
+		pod.volume_images[i] = NULL;
 		free(pod.volumes[i]);
 	}
 	pod.n_volumes = 0;
@@ -242,6 +252,45 @@ static int mount_host_volume(const struct pp_volume *v, const char *path, int *c
 	return 0;
 }
 
+/* An image volume: the image mounted (or shared) as a container's, bound
+ * read-only at `path`. The image, or NULL with *code/err. */
+static struct image *mount_image_volume(const struct pp_volume *v, const char *path, int *code,
+					char *err, size_t errlen)
+{
+	struct image *img;
+
+	if (v->image && v->image_file) {
+		*code = EINVAL;
+		snprintf(err, errlen, "volume \"%s\": IMAGE and IMAGE_FILE both given", v->name);
+		return NULL;
+	}
+	if ((v->image && !image_serial_valid(v->image)) ||
+	    (v->image_file && !pp_valid_file_name(v->image_file, PP_MAX_IMAGE_FILE))) {
+		*code = EINVAL;
+		snprintf(err, errlen, "volume \"%s\": invalid image \"%s\"", v->name,
+			 v->image ? v->image : v->image_file);
+		return NULL;
+	}
+	img = image_get(v->image, v->image_file, code, err, errlen);
+	if (!img)
+		return NULL;
+	/* A bind takes the flags of its source until remounted: read-only,
+	 * and no device nodes, setuid bits or programs from the image, as
+	 * Kubernetes mounts an image volume (ro, noexec). */
+	if (mkdir_p(path, 0755) < 0 || mount(image_dir(img), path, NULL, MS_BIND, NULL) < 0 ||
+	    mount(NULL, path, NULL,
+		  MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NODEV | MS_NOSUID | MS_NOEXEC, NULL) < 0) {
+		*code = errno;
+		snprintf(err, errlen, "volume \"%s\": cannot mount its image: %s", v->name,
+			 strerror(errno));
+		umount2(path, MNT_DETACH);
+		rmdir(path);
+		image_put(img);
+		return NULL;
+	}
+	return img;
+}
+
 static int mount_volumes(const struct pp_request *r, int *code, char *err, size_t errlen)
 {
 	size_t i, j;
@@ -279,6 +328,15 @@ static int mount_volumes(const struct pp_request *r, int *code, char *err, size_
 			pod.volumes[pod.n_volumes++] = xstrdup(v->name);
 			continue;
 		}
+		if (v->image || v->image_file) {
+			struct image *img = mount_image_volume(v, path, code, err, errlen);
+
+			if (!img)
+				return -1;
+			pod.volume_images[pod.n_volumes] = img;
+			pod.volumes[pod.n_volumes++] = xstrdup(v->name);
+			continue;
+		}
 		if (v->host_tag) {
 			if (!v->host_file && mkdir_p(path, 0755) < 0) {
 				*code = errno;
@@ -291,8 +349,15 @@ static int mount_volumes(const struct pp_request *r, int *code, char *err, size_
 			pod.volumes[pod.n_volumes++] = xstrdup(v->name);
 			continue;
 		}
+		if (v->has_mode && v->mode > 01777) {
+			*code = EINVAL;
+			snprintf(err, errlen, "volume \"%s\": mode %#o is not in 0-01777", v->name,
+				 v->mode);
+			return -1;
+		}
+		snprintf(opts, sizeof(opts), "mode=%04o", v->has_mode ? v->mode : 0777u);
 		if (v->size_limit)
-			snprintf(opts, sizeof(opts), "mode=0777,size=%llu",
+			snprintf(opts, sizeof(opts), "mode=%04o,size=%llu", v->has_mode ? v->mode : 0777u,
 				 (unsigned long long)v->size_limit);
 		if (mkdir_p(path, 0755) < 0 ||
 		    mount("tmpfs", path, "tmpfs", MS_NODEV | MS_NOSUID, opts) < 0) {
@@ -301,7 +366,7 @@ static int mount_volumes(const struct pp_request *r, int *code, char *err, size_
 			return -1;
 		}
 		pod.volumes[pod.n_volumes++] = xstrdup(v->name);
-		if ((*code = podsec_volume(path, err, errlen)) != 0)
+		if ((*code = podsec_volume(path, v->has_mode ? v->mode : 0777u, err, errlen)) != 0)
 			return -1;
 	}
 	return 0;

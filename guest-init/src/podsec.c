@@ -88,11 +88,13 @@ int podsec_start(const struct pp_request *r, char *err, size_t errlen)
 	return 0;
 }
 
-int podsec_volume(const char *path, char *err, size_t errlen)
+int podsec_volume(const char *path, unsigned mode, char *err, size_t errlen)
 {
 	if (!ps.has_fs_group)
 		return 0;
-	if (chown(path, (uid_t)-1, (gid_t)ps.fs_group) < 0 || chmod(path, 02777) < 0) {
+	/* The kubelet's SetVolumeOwnership: the group may read, write and
+	 * enter, and new files take the group (setgid), over the volume's mode. */
+	if (chown(path, (uid_t)-1, (gid_t)ps.fs_group) < 0 || chmod(path, mode | 02770) < 0) {
 		int e = errno;
 
 		snprintf(err, errlen, "cannot give %s to fsGroup %u: %s", path, ps.fs_group,

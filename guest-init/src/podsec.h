@@ -14,9 +14,10 @@
 /* START_POD: checks and writes SYSCTL*, keeps POD and FS_GROUP. 0, or an
  * errno with err set (nothing left changed). */
 int podsec_start(const struct pp_request *r, char *err, size_t errlen);
-/* An emptyDir just mounted at `path`: with an fsGroup, owned by that group
- * with the setgid bit (2777), as the kubelet leaves one. 0 or an errno. */
-int podsec_volume(const char *path, char *err, size_t errlen);
+/* An emptyDir just mounted at `path` with permission bits `mode`: with an
+ * fsGroup, owned by that group, and mode | 02770 (group rwx and setgid), as
+ * the kubelet leaves one. 0 or an errno. */
+int podsec_volume(const char *path, unsigned mode, char *err, size_t errlen);
 /* DESTROY_POD: the sysctls back to what they were. */
 void podsec_end(void);
 /* The pod's name for messages: POD, else the hostname's stand-in "". */

@@ -248,7 +248,8 @@
 #define PP_F_DNS_SEARCH 0x12  /* str* */
 #define PP_F_DNS_OPTION 0x13  /* str*, e.g. "ndots:2" */
 #define PP_F_HOSTS_LINE 0x14  /* str*, one /etc/hosts line "ip name [alias...]" */
-#define PP_F_VOLUME 0x15      /* group*: NAME, SIZE_LIMIT, [HOST_TAG, READONLY, HOST_FILE, FILES] */
+#define PP_F_VOLUME 0x15      /* group*: NAME, SIZE_LIMIT, [HOST_TAG, READONLY, HOST_FILE, FILES],
+                                 [IMAGE or IMAGE_FILE: an image volume], [VOLUME_MODE] */
 #define PP_F_NAME 0x16        /* str */
 #define PP_F_SIZE_LIMIT 0x17  /* u64 bytes, 0 = no limit */
 #define PP_F_IMAGE 0x20       /* str: virtio-blk serial of the image device (<= 20 bytes) */
@@ -304,6 +305,12 @@
 #define PP_F_PIDS_MAX 0x80       /* u64: at most this many tasks in all the pod's containers
                                     together (pids.max of the pod cgroup, Kubernetes' pod-level
                                     limits.pids); absent or 0: no limit */
+/* Volumes of the Kubernetes docs' shapes (0x88-0x8F; k8sdocs2). In START_POD's VOLUME group: */
+#define PP_F_VOLUME_MODE 0x88    /* u32: an emptyDir's permission bits, 0-01777 (emptyDir.mode);
+                                    absent: 0777. fsGroup adds 02770 over it, as the kubelet does */
+/* A VOLUME group with IMAGE (a device serial) or IMAGE_FILE (a file of the image share), with
+ * the same rules as ADD_CONTAINER's, is an image volume: that erofs image, mounted once per image
+ * as container images are, bound read-only, nodev, nosuid and noexec at the volume's place. */
 
 /* Hardening (0x98-0x9F). ADD_CONTAINER: */
 #define PP_F_SECCOMP_FILTER 0x98 /* bytes: with SECCOMP = FILTER, the container's seccomp program

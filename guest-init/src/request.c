@@ -28,6 +28,7 @@ static enum kind tag_kind(uint16_t tag)
 	case PP_F_FAILURE_THRESHOLD: case PP_F_SLEEP_MS: case PP_F_READY: case PP_F_STARTED:
 	case PP_F_FILES: case PP_F_FILE_MODE: case PP_F_FILE_UID: case PP_F_FILE_GID:
 	case PP_F_FILE_COUNT:
+	case PP_F_VOLUME_MODE:
 		return K_U32;
 	case PP_F_EVENT_SEQ: case PP_F_TIME_NS: case PP_F_SIZE_LIMIT: case PP_F_CAPS:
 	case PP_F_PIDS_MAX: case PP_F_FILE_OFFSET: case PP_F_FILE_BYTES:
@@ -186,7 +187,14 @@ static void fill_volume(struct arena *a, struct pp_volume *v, const struct pp_fi
 			v->host_file = copy_str(a, &f);
 		else if (f.tag == PP_F_READONLY)
 			v->readonly = pp_get_u32(f.value);
-		else if (f.tag == PP_F_FILES)
+		else if (f.tag == PP_F_IMAGE)
+			v->image = copy_str(a, &f);
+		else if (f.tag == PP_F_IMAGE_FILE)
+			v->image_file = copy_str(a, &f);
+		else if (f.tag == PP_F_VOLUME_MODE) {
+			v->mode = pp_get_u32(f.value);
+			v->has_mode = 1;
+		} else if (f.tag == PP_F_FILES)
 			v->files = pp_get_u32(f.value);
 	}
 }

@@ -23,6 +23,10 @@ struct pp_volume {
 	const char *host_file; /* hostPath of one file: its name in the share, or NULL */
 	uint32_t readonly;     /* hostPath: mount the share read-only */
 	uint32_t files;        /* 1: a volume of files (FILES_BEGIN/WRITE/COMMIT fill it) */
+	const char *image;      /* image volume: device serial, or NULL */
+	const char *image_file; /* image volume: file of the image share, or NULL */
+	uint32_t mode;          /* emptyDir: permission bits, when has_mode */
+	int has_mode;
 };
 
 /* One FILE group of FILES_WRITE: a chunk of one file. */

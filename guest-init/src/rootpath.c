@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/statvfs.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -134,10 +135,21 @@ int remount_ro(int rootfd, const char *rel, unsigned long extra)
 {
 	char p[64];
 	int fd = open_in(rootfd, rel, O_PATH);
+	struct statvfs sv;
 	int rc;
 
 	if (fd < 0)
 		return -1;
+	/* A remount replaces the mount's flags: keep what it already forbids
+	 * (an image volume is noexec, and a read-only bind must not lift it). */
+	if (fstatvfs(fd, &sv) == 0) {
+		if (sv.f_flag & ST_NOSUID)
+			extra |= MS_NOSUID;
+		if (sv.f_flag & ST_NODEV)
+			extra |= MS_NODEV;
+		if (sv.f_flag & ST_NOEXEC)
+			extra |= MS_NOEXEC;
+	}
 	rc = mount(NULL, fdpath(fd, p, sizeof(p)), NULL,
 		   MS_REMOUNT | MS_BIND | MS_RDONLY | extra, NULL);
 	close(fd);

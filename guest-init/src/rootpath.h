@@ -24,7 +24,8 @@ const char *fdpath(int fd, char *buf, size_t cap);
 /* mount(2) onto `rel`, created as a directory or (is_file) a file. */
 int mount_at(int rootfd, const char *rel, int is_file, const char *src, const char *type,
 	     unsigned long flags, const char *data);
-/* Remounts the bind mount now at `rel` read-only, with `extra` flags. */
+/* Remounts the bind mount now at `rel` read-only, with `extra` flags and the
+ * nosuid, nodev and noexec it already has. */
 int remount_ro(int rootfd, const char *rel, unsigned long extra);
 
 #endif

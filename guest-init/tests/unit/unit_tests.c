@@ -150,6 +150,14 @@ static void test_request_round_trip(void)
 		pp_put_str(&b, PP_F_HOST_FILE, "app.conf");
 		pp_put_u32(&b, PP_F_READONLY, 1);
 		pp_group_end(&b, g);
+		g = pp_group_begin(&b, PP_F_VOLUME);
+		pp_put_str(&b, PP_F_NAME, "data");
+		pp_put_str(&b, PP_F_IMAGE_FILE, "sha256_cd34.erofs");
+		pp_group_end(&b, g);
+		g = pp_group_begin(&b, PP_F_VOLUME);
+		pp_put_str(&b, PP_F_NAME, "tmp");
+		pp_put_u32(&b, PP_F_VOLUME_MODE, 01777);
+		pp_group_end(&b, g);
 		n = pp_frame_end(&b);
 		EXPECT_INT(pp_request_decode(&r, PP_MSG_START_POD, 7, buf + PP_HEADER_SIZE,
 					     n - PP_HEADER_SIZE), 0);
@@ -159,7 +167,7 @@ static void test_request_round_trip(void)
 		EXPECT_INT(r.n_dns_option, 1);
 		EXPECT_INT(r.n_hosts_line, 2);
 		EXPECT_STR(r.hosts_line[1], "1.2.3.5 y");
-		EXPECT_INT(r.n_volumes, 2);
+		EXPECT_INT(r.n_volumes, 4);
 		EXPECT_STR(r.volumes[0].name, "v");
 		EXPECT(r.volumes[0].size_limit == 1ull << 40);
 		EXPECT(r.volumes[0].host_tag == NULL);
@@ -167,6 +175,12 @@ static void test_request_round_trip(void)
 		EXPECT_STR(r.volumes[1].host_tag, "peapod.vol.host");
 		EXPECT_STR(r.volumes[1].host_file, "app.conf");
 		EXPECT_INT(r.volumes[1].readonly, 1);
+		EXPECT(r.volumes[1].image == NULL && r.volumes[1].image_file == NULL);
+		EXPECT_INT(r.volumes[1].has_mode, 0);
+		EXPECT_STR(r.volumes[2].image_file, "sha256_cd34.erofs");
+		EXPECT(r.volumes[2].image == NULL);
+		EXPECT_INT(r.volumes[3].has_mode, 1);
+		EXPECT_INT(r.volumes[3].mode, 01777);
 		pp_request_free(&r);
 	}
 	/* ADD_CONTAINER naming an image file of the share instead of a device. */

@@ -4,8 +4,6 @@ import dev.peapod.manifest.model.ClaimDecl;
 import dev.peapod.manifest.model.PodManifest;
 import dev.peapod.manifest.model.VolumeDecl;
 import dev.peapod.manifest.model.VolumeSource;
-import dev.peapod.manifest.source.SourceMap;
-import dev.peapod.manifest.source.SourceScalar;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -53,12 +51,6 @@ public final class ClaimBinding {
    * names none: claims are looked up, and their directories kept, per namespace.
    */
   public static String namespaceOf(PodManifest pod) {
-    if (pod.origin().source() instanceof SourceMap root
-        && root.get("metadata").orElse(null) instanceof SourceMap metadata
-        && metadata.get("namespace").orElse(null) instanceof SourceScalar namespace
-        && namespace.type() == SourceScalar.ScalarType.STRING && !namespace.text().isEmpty()) {
-      return namespace.text();
-    }
-    return ClaimDecl.DEFAULT_NAMESPACE;
+    return pod.metadata().effectiveNamespace();
   }
 }

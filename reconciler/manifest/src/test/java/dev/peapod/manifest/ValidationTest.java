@@ -77,7 +77,7 @@ class ValidationTest {
         "pods/web.yaml:9:5: spec.containers[0].volumeDevices: field not supported by Peapod"
             + " (raw block devices are not passed to containers)",
         "pods/web.yaml:13:5: spec.volumes[0].nfs: field not supported by Peapod (supported"
-            + " volume types: emptyDir, hostPath, persistentVolumeClaim, configMap, downwardAPI, projected)"),
+            + " volume types: emptyDir, hostPath, persistentVolumeClaim, configMap, secret, downwardAPI, projected, image)"),
         diagnostics(peapod(C, "- name: web", "  image: a:1", "  volumeDevices:",
             "    - {name: d, devicePath: /dev/xvda}",
             "volumes:", "- name: cfg", "  nfs: {server: s, path: /x}")));

@@ -13,6 +13,8 @@ import java.util.Map;
  *   <li>{@code spec.fileInputs} (what only volumes of files show: a ConfigMap no variable uses,
  *       labels and annotations a downwardAPI file shows): new files in the running VM ({@link
  *       Impact#FILES}), written in place as the kubelet does; nothing restarts.
+ *   <li>{@code metadata.namespace}: a new VM, as Kubernetes makes a new pod; the claims (host
+ *       directories per namespace) and ConfigMaps it reads are others.
  *   <li>{@code spec.vm.*} (vcpus, memory, kernel, accel; also when sized from {@code
  *       resources.limits}): a new VM ({@link Impact#VM}). QEMU fixes them at launch.
  *   <li>a {@code hostPath} or {@code persistentVolumeClaim} volume added, removed or changed: a
@@ -32,6 +34,11 @@ final class FieldRules {
   private FieldRules() {}
 
   static Impact impactOf(String path, Object before, Object after) {
+    if (path.equals("metadata.namespace")) {
+      // Kubernetes never moves a pod to another namespace; here the claims it mounts (host
+      // directories per namespace, fixed at launch) change with it.
+      return Impact.VM;
+    }
     if (path.startsWith("metadata.") || path.startsWith("spec.imagePullSecrets")) {
       return Impact.RECORD; // pull secrets matter to the next pull only, as in Kubernetes
     }

@@ -124,9 +124,9 @@ public final class PlanFile {
       parsed.manifests().forEach(m -> byName.put(m.name(), m));
       parsed.configObjects().forEach(c -> configs.put(c.reference(), c));
     }
-    // The pods' ConfigMaps as saved beside them (pods read from files look in namespace default).
+    // The pods' ConfigMaps as saved beside them, in each pod's namespace (default unless it names one).
     byName.replaceAll((name, pod) -> pod.withInputs(ConfigReference.of(pod).stream()
-        .map(r -> configs.get(ConfigObject.reference(r.kind(), ConfigObject.DEFAULT_NAMESPACE, r.name())))
+        .map(r -> configs.get(ConfigObject.reference(r.kind(), pod.metadata().effectiveNamespace(), r.name())))
         .filter(java.util.Objects::nonNull).distinct().toList()));
     return byName;
   }

@@ -119,6 +119,12 @@ class PlannerTest {
         row("hostPath volume added needs a new VM", v1, PodState.RUNNING,
             manifest("web", WEB_V1.replace("  volumes:", "  volumes:\n    - {name: data, hostPath: {path: /srv/a}}")),
             "recreate", List.of("volume \"data\" added (needs a new VM)"), null),
+        row("an image volume's new reference is replaced in the same VM (through its image share)",
+            withImageVolume("data:1"), PodState.RUNNING, withImageVolume("data:2"), "replace",
+            List.of("volume \"data\" changed"),
+            List.of("~ spec.volumes[data].image.reference: \"data:1\" -> \"data:2\"")),
+        row("another namespace is another pod: a new VM", v1, PodState.RUNNING, inNamespace("shop"), "recreate",
+            List.of("namespace changed (needs a new VM)"), List.of("+ metadata.namespace: \"shop\"")),
         row("a port without host port is a container change", v1, PodState.RUNNING,
             manifest("web", WEB_V1.replace("containerPort: 9000", "containerPort: 9001")), "replace",
             List.of("ports of container \"sidecar\" changed"),
@@ -160,6 +166,16 @@ class PlannerTest {
 
   private static PodManifest withHostPath(String path) {
     return manifest("web", WEB_V1.replace("  volumes:", "  volumes:\n    - {name: data, hostPath: {path: " + path + "}}"));
+  }
+
+  private static PodManifest withImageVolume(String reference) {
+    return manifest("web", WEB_V1.replace("  volumes:", "  volumes:\n    - {name: data, image: {reference: \""
+        + reference + "\", pullPolicy: IfNotPresent}}"));
+  }
+
+  private static PodManifest inNamespace(String namespace) {
+    return dev.peapod.manifest.ManifestParser.parse("pods/web.yaml", "apiVersion: peapod.dev/v1alpha1\nkind: PeaPod\n"
+        + "metadata:\n  name: web\n  namespace: " + namespace + "\nspec:\n" + WEB_V1).manifests().get(0);
   }
 
   private static PodManifest labelled(PodManifest m) {

@@ -46,6 +46,9 @@ final class PodSpecValidator {
       if (!volumes.add(v.name())) {
         fail(pod, null, "volume \"" + v.name() + "\" is declared twice");
       }
+      if (v.image() != null && !Files.isRegularFile(v.image().path())) {
+        fail(pod, null, "image file " + v.image().path() + " of volume \"" + v.name() + "\" does not exist");
+      }
     }
     dev.peapod.provider.FileSet.problem(spec.volumes()).ifPresent(problem -> fail(pod, null, problem));
     int hostPaths = HostShares.of(spec, Path.of("host-files")).size(); // checks each hostPath's type against the host

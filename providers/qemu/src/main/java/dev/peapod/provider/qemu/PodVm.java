@@ -2,6 +2,7 @@ package dev.peapod.provider.qemu;
 
 import dev.peapod.provider.ContainerSpec;
 import dev.peapod.provider.FileSet;
+import dev.peapod.provider.ImageRootfs;
 import dev.peapod.provider.PodSpec;
 import dev.peapod.provider.PortForward;
 import dev.peapod.provider.ProviderException;
@@ -454,8 +455,7 @@ final class PodVm {
       startContainers(guest, dir, spec, vm);
       if (vm.imageShare() != null) {
         // The old containers are gone; links of images nobody uses any more go too.
-        new ImageShare(vm.imageShare()).retain(
-            spec.allContainers().stream().map(c -> c.image().id()).collect(java.util.stream.Collectors.toSet()));
+        new ImageShare(vm.imageShare()).retain(ImageDevices.imageIds(spec));
       }
     } catch (RuntimeException | IOException e) {
       kill(dir, vm);
@@ -522,7 +522,14 @@ final class PodVm {
       hostVolumes.put(s.volume(), new GuestMessages.HostVolume(s.tag(), s.file()));
     }
     long started = System.nanoTime();
-    guest.call(Wire.MSG_START_POD, GuestMessages.startPod(spec, Instant.now(), hostVolumes::get), REQUEST_TIMEOUT);
+    Map<String, GuestImage> volumeImages = new HashMap<>();
+    for (VolumeSpec v : spec.volumes()) {
+      if (v.image() != null) {
+        volumeImages.put(v.name(), guestImage(spec.name(), "volume " + v.name(), v.image(), vm));
+      }
+    }
+    guest.call(Wire.MSG_START_POD, GuestMessages.startPod(spec, Instant.now(), hostVolumes::get, volumeImages::get),
+        REQUEST_TIMEOUT);
     LOG.log(System.Logger.Level.DEBUG, () -> "pod " + spec.name() + ": START_POD took "
         + (System.nanoTime() - started) / 1_000_000 + " ms");
     for (VolumeSpec v : spec.volumes()) {
@@ -559,7 +566,7 @@ final class PodVm {
   }
 
   private static void addContainer(GuestConnection guest, PodSpec spec, VmRecord vm, ContainerSpec c) {
-    GuestImage image = guestImage(spec, c, vm);
+    GuestImage image = guestImage(spec.name(), c.name(), c.image(), vm);
     try {
       long started = System.nanoTime();
       guest.call(Wire.MSG_ADD_CONTAINER, GuestMessages.addContainer(c, image, spec.terminationGracePeriod()),
@@ -571,20 +578,23 @@ final class PodVm {
     }
   }
 
-  /** The VM's block device for the image if it booted with one, else the image linked into its share. */
-  private static GuestImage guestImage(PodSpec spec, ContainerSpec c, VmRecord vm) {
-    Optional<String> serial = vm.serialOf(c.image().id());
+  /**
+   * The VM's block device for the image if it booted with one, else the image linked into its share;
+   * {@code user} (a container's name, or "volume NAME") is who needs it, for the error.
+   */
+  private static GuestImage guestImage(String pod, String user, ImageRootfs image, VmRecord vm) {
+    Optional<String> serial = vm.serialOf(image.id());
     if (serial.isPresent()) {
       return GuestImage.device(serial.get());
     }
     if (vm.imageShare() == null) {
-      throw new ProviderException(spec.name(), c.name(), "image " + c.image().id() + " has no device in the VM"
+      throw new ProviderException(pod, user, "image " + image.id() + " has no device in the VM"
           + " and the VM has no image share", null);
     }
     try {
-      return GuestImage.sharedFile(new ImageShare(vm.imageShare()).add(c.image()));
+      return GuestImage.sharedFile(new ImageShare(vm.imageShare()).add(image));
     } catch (IOException e) {
-      throw new ProviderException(spec.name(), c.name(), "cannot put image " + c.image().id() + " into the VM's"
+      throw new ProviderException(pod, user, "cannot put image " + image.id() + " into the VM's"
           + " image share " + vm.imageShare() + ": " + e, e);
     }
   }

@@ -623,7 +623,7 @@ public final class QemuProvider implements Provider {
     GuestConnection guest = channels.get(dir.name(), dir.vmFiles(), STATUS_TIMEOUT);
     // The guest names an image by device serial, or by its file in the image share.
     Map<String, String> shareNames = new HashMap<>();
-    spec.allContainers().forEach(c -> shareNames.put(ImageShare.fileName(c.image().id()), c.image().id()));
+    ImageDevices.images(spec).forEach(i -> shareNames.put(ImageShare.fileName(i.id()), i.id()));
     List<ContainerStatus> statuses = new ArrayList<>(GuestMessages.containerStatuses(
         guest.call(Wire.MSG_STATUS, Fields.empty(), STATUS_TIMEOUT),
         name -> shareNames.getOrDefault(name, vm.imageIdOf(name))));

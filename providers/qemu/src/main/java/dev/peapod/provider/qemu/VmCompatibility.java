@@ -2,6 +2,7 @@ package dev.peapod.provider.qemu;
 
 import dev.peapod.provider.ContainerSpec;
 import dev.peapod.provider.PodSpec;
+import dev.peapod.provider.VolumeSpec;
 import dev.peapod.provider.qemu.runtime.VmRecord;
 import java.nio.file.Path;
 import java.util.List;
@@ -45,6 +46,12 @@ final class VmCompatibility {
       for (ContainerSpec c : spec.allContainers()) {
         if (vm.serialOf(c.image().id()).isEmpty()) {
           return Optional.of("image " + c.image().id() + " of container \"" + c.name()
+              + "\" is not attached to the running VM, which has no image share (started by an older Peapod)");
+        }
+      }
+      for (VolumeSpec v : spec.volumes()) {
+        if (v.image() != null && vm.serialOf(v.image().id()).isEmpty()) {
+          return Optional.of("image " + v.image().id() + " of volume \"" + v.name()
               + "\" is not attached to the running VM, which has no image share (started by an older Peapod)");
         }
       }

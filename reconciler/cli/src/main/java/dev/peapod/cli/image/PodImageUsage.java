@@ -3,7 +3,7 @@ package dev.peapod.cli.image;
 import dev.peapod.images.ImageException;
 import dev.peapod.images.ImageUsage;
 import dev.peapod.images.StoredImage;
-import dev.peapod.provider.ContainerSpec;
+import dev.peapod.provider.ImageRootfs;
 import dev.peapod.provider.qemu.runtime.PodDirectory;
 import dev.peapod.provider.qemu.runtime.PodRecord;
 import dev.peapod.provider.qemu.runtime.StateDirectory;
@@ -39,9 +39,12 @@ public final class PodImageUsage implements ImageUsage {
         if (record.isEmpty()) {
           continue; // removed while we looked
         }
-        for (ContainerSpec container : record.get().spec().allContainers()) {
-          if (container.image().id().equals(id)
-              || container.image().path().toAbsolutePath().normalize().equals(rootfs)) {
+        // Its containers' images and its image volumes'.
+        List<ImageRootfs> used = new ArrayList<>();
+        record.get().spec().allContainers().forEach(c -> used.add(c.image()));
+        record.get().spec().volumes().forEach(v -> v.imageRootfs().ifPresent(used::add));
+        for (ImageRootfs candidate : used) {
+          if (candidate.id().equals(id) || candidate.path().toAbsolutePath().normalize().equals(rootfs)) {
             pods.add(pod.name());
             break;
           }

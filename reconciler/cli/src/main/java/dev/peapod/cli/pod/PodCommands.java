@@ -19,7 +19,6 @@ import dev.peapod.images.ImageStore;
 import dev.peapod.manifest.ManifestParser;
 import dev.peapod.manifest.ParseResult;
 import dev.peapod.manifest.diag.Diagnostic;
-import dev.peapod.manifest.model.ConfigObject;
 import dev.peapod.manifest.model.PodManifest;
 import dev.peapod.provider.PodNotFoundException;
 import dev.peapod.provider.PodSpec;
@@ -84,14 +83,14 @@ public final class PodCommands {
 
   /**
    * The file's pods with the ConfigMaps and Secrets they use, from the documents of the same file
-   * (namespace {@code default} unless a document names another), as {@code apply -f} resolves them.
+   * in each pod's namespace ({@code default} unless it names another), as {@code apply -f} resolves them.
    */
   private static List<PodManifest> withInputs(ParseResult parsed) {
     ConfigResolver resolver = ConfigResolver.of(parsed.configObjects());
     List<PodManifest> out = new ArrayList<>();
     List<Diagnostic> errors = new ArrayList<>();
     for (PodManifest pod : parsed.manifests()) {
-      ConfigReferences.Attached attached = ConfigReferences.attach(pod, ConfigObject.DEFAULT_NAMESPACE, resolver);
+      ConfigReferences.Attached attached = ConfigReferences.attach(pod, pod.metadata().effectiveNamespace(), resolver);
       errors.addAll(attached.errors());
       out.add(attached.pod());
     }

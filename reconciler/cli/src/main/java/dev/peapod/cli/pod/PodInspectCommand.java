@@ -101,6 +101,13 @@ public final class PodInspectCommand implements Runnable {
         }).toList());
         volume.put("digest", files.digest());
       });
+      if (v.mode() != null) {
+        volume.put("mode", String.format("%04o", v.mode()));
+      }
+      v.imageRootfs().ifPresent(image -> {
+        volume.put("image", image.id());
+        volume.put("rootfs", image.path().toString());
+      });
       return volume;
     }).toList());
     data.put("terminationGracePeriodSeconds", spec.terminationGracePeriod().toSeconds());

@@ -196,6 +196,15 @@ public final class EnvResolver {
     return out.append('"').toString();
   }
 
+  /**
+   * Where this pod runs: a file pod's own {@code metadata.namespace} when its document names one
+   * (a PeaPod's is its custom resource's, which the environment already has).
+   */
+  private PodEnvironment podEnvironment() {
+    String namespace = pod.metadata().namespace();
+    return namespace.isEmpty() ? environment : environment.withNamespace(namespace);
+  }
+
   /** A downward API field; every path the decoder accepts has a value here. */
   Optional<String> field(String path) {
     Matcher labelOrAnnotation = LABEL_OR_ANNOTATION.matcher(path);
@@ -206,8 +215,8 @@ public final class EnvResolver {
     }
     return Optional.of(switch (path) {
       case "metadata.name" -> pod.name();
-      case "metadata.namespace" -> environment.namespace();
-      case "metadata.uid" -> environment.uid(pod.name());
+      case "metadata.namespace" -> podEnvironment().namespace();
+      case "metadata.uid" -> podEnvironment().uid(pod.name());
       case "spec.nodeName" -> environment.nodeName();
       case "spec.serviceAccountName" -> pod.spec().placement().serviceAccountName();
       case "status.podIP", "status.podIPs" -> PodEnvironment.POD_IP;

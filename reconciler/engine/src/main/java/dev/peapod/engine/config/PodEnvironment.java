@@ -12,7 +12,7 @@ import java.util.UUID;
 
 /**
  * What the downward API tells a pod about where it runs, beyond its own manifest. A pod read from
- * files lives in the namespace {@code default} on the node named after this host ({@code NODE_NAME}
+ * files lives in the namespace its document names, else {@code default}, on the node named after this host ({@code NODE_NAME}
  * when set, as the Kubernetes agent's DaemonSet sets it, else the host name), and its host IP is
  * the host's first non-loopback IPv4 address.
  *
@@ -33,6 +33,11 @@ public record PodEnvironment(String namespace, String nodeName, String hostIp) {
   public String uid(String pod) {
     return UUID.nameUUIDFromBytes(("peapod:" + nodeName + "/" + namespace + "/" + pod).getBytes(StandardCharsets.UTF_8))
         .toString();
+  }
+
+  /** The same node and host in another namespace. */
+  public PodEnvironment withNamespace(String other) {
+    return new PodEnvironment(other, nodeName, hostIp);
   }
 
   /** File mode on this host, from the process environment. */

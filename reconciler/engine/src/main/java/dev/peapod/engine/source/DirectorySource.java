@@ -118,7 +118,7 @@ public final class DirectorySource implements DesiredStateSource {
     ConfigResolver resolver = ConfigResolver.of(configs.values());
     List<DesiredPod> pods = new ArrayList<>();
     for (PodManifest pod : byName.values()) {
-      ConfigReferences.Attached attached = ConfigReferences.attach(pod, ConfigObject.DEFAULT_NAMESPACE, resolver);
+      ConfigReferences.Attached attached = ConfigReferences.attach(pod, pod.metadata().effectiveNamespace(), resolver);
       problems.addAll(attached.errors());
       pods.add(DesiredPod.of(attached.pod()));
     }

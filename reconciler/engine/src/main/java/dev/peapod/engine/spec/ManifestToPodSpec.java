@@ -350,7 +350,7 @@ public final class ManifestToPodSpec {
     dev.peapod.provider.PodSecurity podSecurity = SecurityContextSpec.pod(spec.security());
     List<VolumeSpec> volumes = volumes(manifest, spec.volumes(), new VolumeFiles(manifest, env, podSecurity.fsGroup(),
         uri -> hostFile(manifest, uri)),
-        problems);
+        keyring, problems);
     if (!problems.isEmpty()) {
       throw new ManifestRejectedException(problems);
     }
@@ -421,12 +421,13 @@ public final class ManifestToPodSpec {
   /**
    * Volumes every mount of which is read-only, as Kubernetes makes them: claims with {@code
    * readOnly: true} on the volume, or that ask only for {@code ReadOnlyMany} (read-only everywhere,
-   * the provider exports them read-only too), and the volumes of files, which only guest-init writes.
+   * the provider exports them read-only too), the volumes of files, which only guest-init writes,
+   * and image volumes.
    */
   private static java.util.Set<String> readOnlyVolumes(List<VolumeDecl> volumes) {
     java.util.Set<String> names = new java.util.HashSet<>();
     for (VolumeDecl volume : volumes) {
-      if (volume.source() instanceof VolumeSource.Files) {
+      if (volume.source() instanceof VolumeSource.Files || volume.source() instanceof VolumeSource.Image) {
         names.add(volume.name());
       } else if (volume.source() instanceof VolumeSource.PersistentVolumeClaim claim
           && (claim.readOnly() || claim.declared().map(d -> d.readOnlyMany()).orElse(false))) {
@@ -437,7 +438,7 @@ public final class ManifestToPodSpec {
   }
 
   private List<VolumeSpec> volumes(PodManifest manifest, List<VolumeDecl> volumes, VolumeFiles files,
-      List<Diagnostic> problems) {
+      PullSecretKeyring keyring, List<Diagnostic> problems) {
     List<VolumeSpec> out = new ArrayList<>();
     for (int i = 0; i < volumes.size(); i++) {
       VolumeDecl volume = volumes.get(i);
@@ -455,9 +456,14 @@ public final class ManifestToPodSpec {
         Path dir = new PersistentVolumes(hostPaths.volumesRoot().getParent())
             .ensure(ClaimBinding.namespaceOf(manifest), claim.claimName(), claim.declared());
         out.add(VolumeSpec.hostPath(volume.name(), new HostPath(dir, HostPath.Type.DIRECTORY)));
+      } else if (volume.source() instanceof VolumeSource.Image image) {
+        // Pulled and cached as a container's image is (the same store, pull policy and pull secrets).
+        out.add(VolumeSpec.image(volume.name(),
+            images.resolve(image.reference(), image.pullPolicy(), keyring).rootfs()));
       } else {
         VolumeSource.EmptyDir emptyDir = (VolumeSource.EmptyDir) volume.source();
-        out.add(new VolumeSpec(volume.name(), emptyDir.sizeLimit().map(ManifestToPodSpec::bytes).orElse(0L)));
+        out.add(VolumeSpec.emptyDir(volume.name(), emptyDir.sizeLimit().map(ManifestToPodSpec::bytes).orElse(0L),
+            emptyDir.mode().isPresent() ? emptyDir.mode().getAsInt() : null));
       }
     }
     dev.peapod.provider.FileSet.problem(out).ifPresent(m -> problems.add(error(manifest, "spec.volumes", m)));

@@ -123,6 +123,30 @@ class ConfigAndDownwardEnvTest {
   }
 
   @Test
+  void aPodFilesNamespaceIsWhereItsConfigMapsAreAndWhatTheDownwardApiSays() throws Exception {
+    Files.writeString(dir.resolve("web.yaml"), POD.replace("  name: web\n", "  name: web\n  namespace: shop\n"));
+    // The same ConfigMap in two namespaces: the pod takes its own namespace's, as Kubernetes does.
+    Files.writeString(dir.resolve("config.yaml"), configMap("hello") + "---\n"
+        + configMap("bonjour").replace("  name: web-config\n", "  name: web-config\n  namespace: shop\n"));
+    PodManifest pod = DirectorySource.of(List.of(dir)).read().pods().get(0).manifest();
+    assertEquals(List.of("configmap/shop/web-config"), pod.inputs().stream().map(o -> o.reference()).toList());
+    PodEnvironment env = new PodEnvironment("default", "node-1", "192.0.2.7");
+    Map<String, String> values = new ManifestToPodSpec(IMAGES, HostPathAllowList.fromEnvironment(), env)
+        .convert(pod).spec().containers().get(0).env();
+    assertEquals("bonjour", values.get("GREETING"));
+    assertEquals("shop", values.get("POD_NAMESPACE"));
+    assertEquals(env.withNamespace("shop").uid("web"), values.get("POD_UID"));
+    assertNotEquals(env.uid("web"), values.get("POD_UID"), "another namespace, another pod");
+
+    // Only the other namespace has it: not found, naming the pod's namespace.
+    Files.writeString(dir.resolve("config.yaml"), configMap("hello"));
+    ManifestRejectedException e = assertThrows(ManifestRejectedException.class,
+        () -> DirectorySource.of(List.of(dir)).read());
+    assertTrue(e.diagnostics().toString().contains("configmap \"web-config\" not found in namespace shop"),
+        e.diagnostics()::toString);
+  }
+
+  @Test
   void aChangedConfigMapChangesThePodButNotItsRecordedSecrets() throws Exception {
     Files.writeString(dir.resolve("web.yaml"), POD);
     Files.writeString(dir.resolve("config.yaml"), configMap("hello"));

@@ -9,6 +9,7 @@ import dev.peapod.manifest.ManifestDirectory;
 import dev.peapod.manifest.ManifestParser;
 import dev.peapod.manifest.ParseResult;
 import dev.peapod.manifest.model.PodManifest;
+import dev.peapod.manifest.model.PodMetadata;
 import dev.peapod.manifest.model.Quantity;
 import dev.peapod.manifest.model.VmSettings;
 import dev.peapod.provider.HostPath;
@@ -100,16 +101,24 @@ class ClaimsAndCapacityTest {
 
   @Test
   void aNamespaceThatWouldLeaveTheVolumesDirectoryIsRefused(@TempDir Path home) throws Exception {
-    // Attack: metadata.namespace is free text to the parser (it is tolerated as server-set
-    // metadata); as a path component "../../etc" would put the claim's directory outside.
-    PodManifest manifest = only(ManifestParser.parse(home.resolve("pod.yaml").toString(), """
+    // Attack: as a path component, a namespace "../../etc" would put the claim's directory outside.
+    String pod = """
         apiVersion: v1
         kind: Pod
         metadata: {name: web, namespace: ../../etc}
         spec:
           containers: [{name: web, image: web:1, volumeMounts: [{name: d, mountPath: /d}]}]
           volumes: [{name: d, persistentVolumeClaim: {claimName: passwd}}]
-        """));
+        """;
+    // The parser refuses it where it is written ...
+    assertEquals(List.of(home.resolve("pod.yaml") + ":3:34: metadata.namespace: invalid name \"../../etc\": must be a"
+        + " DNS-1123 label (at most 63 lowercase letters, digits and '-', starting and ending with a letter or digit)"),
+        ManifestParser.parse(home.resolve("pod.yaml").toString(), pod).diagnostics().all().stream()
+            .map(Object::toString).toList());
+    // ... and a manifest that reached the engine some other way is refused there too.
+    PodManifest valid = only(ManifestParser.parse(home.resolve("pod.yaml").toString(), pod.replace("../../etc", "shop")));
+    PodManifest manifest = new PodManifest(valid.origin(), new PodMetadata("web", Map.of(), Map.of(), "../../etc"),
+        valid.spec());
     List<String> problems = ManifestToPodSpec.unsupported(manifest, HostPathAllowList.load(home, Map.of()))
         .stream().map(Object::toString).toList();
     assertEquals(List.of(home.resolve("pod.yaml") + ":6:23: spec.volumes[0].persistentVolumeClaim: namespace"

@@ -15,4 +15,7 @@ public final class EmptyDirVolumeSource {
 
   @JsonPropertyDescription("Upper bound on its size.")
   public Quantity sizeLimit;
+
+  @JsonPropertyDescription("Permission bits of the directory, 0-01777 (Kubernetes 1.37's emptyDir.mode); default 0777.")
+  public Integer mode;
 }

@@ -7,7 +7,7 @@ import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Required;
 import io.fabric8.generator.annotation.Size;
 
-/** A pod volume: emptyDir (the default), hostPath, persistentVolumeClaim, configMap, secret, downwardAPI or projected. */
+/** A pod volume: emptyDir (the default), hostPath, persistentVolumeClaim, configMap, secret, downwardAPI, projected or image. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @PreserveUnknownFields
 public final class Volume {
@@ -38,4 +38,7 @@ public final class Volume {
 
   @JsonPropertyDescription("ConfigMaps, Secrets and fields of the PeaPod in one volume.")
   public ProjectedVolumeSource projected;
+
+  @JsonPropertyDescription("An OCI image mounted read-only, attached to the VM as another disk.")
+  public ImageVolumeSource image;
 }

@@ -17,6 +17,7 @@ import dev.peapod.manifest.model.LifecycleDecl;
 import dev.peapod.manifest.model.ManifestSpec;
 import dev.peapod.manifest.model.MountDecl;
 import dev.peapod.manifest.model.PodManifest;
+import dev.peapod.manifest.model.PodMetadata;
 import dev.peapod.manifest.model.PodSecurityDecl;
 import dev.peapod.manifest.model.PortDecl;
 import dev.peapod.manifest.model.ProbeDecl;
@@ -79,6 +80,11 @@ public final class CanonicalForm {
     metadata.put("name", pod.name());
     metadata.put("labels", new TreeMap<>(pod.metadata().labels()));
     metadata.put("annotations", new TreeMap<>(pod.metadata().annotations()));
+    // Only another than default (which an absent one means, as in Kubernetes), so that the pods
+    // of files without a namespace keep their hashes and "namespace: default" changes nothing.
+    if (!pod.metadata().effectiveNamespace().equals(PodMetadata.DEFAULT_NAMESPACE)) {
+      metadata.put("namespace", pod.metadata().namespace());
+    }
     Map<String, Object> root = new TreeMap<>();
     root.put("metadata", metadata);
     Map<String, Object> spec = spec(pod.spec());
@@ -319,6 +325,11 @@ public final class CanonicalForm {
       type = "emptyDir";
       source.put("medium", emptyDir.medium());
       emptyDir.sizeLimit().ifPresent(q -> source.put("sizeLimit", q.toNormalizedString()));
+      emptyDir.mode().ifPresent(m -> source.put("mode", m));
+    } else if (v.source() instanceof VolumeSource.Image image) {
+      type = "image";
+      source.put("reference", image.reference());
+      source.put("pullPolicy", image.pullPolicy().manifestName());
     } else if (v.source() instanceof VolumeSource.Files files) {
       type = files.type();
       source.putAll(files(files));

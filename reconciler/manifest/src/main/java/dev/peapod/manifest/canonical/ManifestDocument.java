@@ -27,6 +27,9 @@ public final class ManifestDocument {
     Map<String, ?> spec = map(canonical.get("spec"));
     Map<String, Object> meta = new LinkedHashMap<>();
     meta.put("name", metadata.get("name"));
+    if (metadata.get("namespace") != null) {
+      meta.put("namespace", metadata.get("namespace"));
+    }
     putIfNotEmpty(meta, "labels", metadata.get("labels"));
     putIfNotEmpty(meta, "annotations", metadata.get("annotations"));
 
@@ -143,7 +146,7 @@ public final class ManifestDocument {
       Map<String, Object> volume = new LinkedHashMap<>();
       volume.put("name", v.get("name"));
       for (String type : List.of("emptyDir", "hostPath", "persistentVolumeClaim", "configMap", "secret", "downwardAPI",
-          "projected")) {
+          "projected", "image")) {
         if (v.get(type) instanceof Map<?, ?> source) {
           Map<String, Object> written = new LinkedHashMap<>();
           source.forEach((key, value) -> putIfNotEmpty(written, (String) key, value));

@@ -8,6 +8,7 @@ import dev.peapod.manifest.model.FileProjection;
 import dev.peapod.manifest.model.ManifestSpec;
 import dev.peapod.manifest.model.MountDecl;
 import dev.peapod.manifest.model.PodMetadata;
+import dev.peapod.manifest.model.PodSecurityDecl;
 import dev.peapod.manifest.model.PortDecl;
 import dev.peapod.manifest.model.Protocol;
 import dev.peapod.manifest.model.Quantity;
@@ -26,6 +27,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 
 /**
  * A HyperContainer pod file (hyperd's {@code UserPod}, JSON or YAML) converted to the Peapod
@@ -73,7 +75,8 @@ final class HyperPodDecoder {
     r.objects("volumes", Shapes.HYPER_VOLUME).forEach(v -> volumes.add(volume(v, sites)));
     // hyperd's pod-level tty is every container's default.
     List<FileProjection.InlineFile> injected = new ArrayList<>();
-    List<ContainerDecl> containers = containers(r, restart, sites, podFiles, injected).stream()
+    Map<String, String> sysctls = new LinkedHashMap<>();
+    List<ContainerDecl> containers = containers(r, restart, sites, podFiles, injected, sysctls).stream()
         .map(c -> podTty ? c.withStdio(HYPER_TTY) : c).toList();
     if (!injected.isEmpty()) {
       // One volume of files holds every container's files; each is mounted at its path (subPath).
@@ -92,6 +95,9 @@ final class HyperPodDecoder {
         hostname.isEmpty() ? name : hostname, new DnsConfig(false, dns, List.of(), List.of()),
         List.of(), ManifestSpec.DEFAULT_TERMINATION_GRACE_PERIOD_SECONDS, restart, vm,
         DesiredState.RUNNING);
+    if (!sysctls.isEmpty()) {
+      spec = spec.withSecurity(new PodSecurityDecl(OptionalLong.empty(), "", List.of(), false, sysctls));
+    }
     return new Decoded(new PodMetadata(name, labels, Map.of()), spec);
   }
 
@@ -262,7 +268,7 @@ final class HyperPodDecoder {
   }
 
   private static List<ContainerDecl> containers(MapReader r, RestartPolicy podPolicy, PodSites sites,
-      Map<String, Located<HyperFile>> podFiles, List<FileProjection.InlineFile> injected) {
+      Map<String, Located<HyperFile>> podFiles, List<FileProjection.InlineFile> injected, Map<String, String> sysctls) {
     List<MapReader> readers = r.objects("containers", Shapes.HYPER_CONTAINER);
     if (readers.isEmpty()) {
       r.problems().error(r.peek("containers").map(SourceNode::position).orElse(r.position()),
@@ -271,13 +277,15 @@ final class HyperPodDecoder {
     List<PortDecl> mapped = portMappings(r, sites);
     List<ContainerDecl> containers = new ArrayList<>();
     for (int i = 0; i < readers.size(); i++) {
-      containers.add(container(readers.get(i), podPolicy, sites, i == 0 ? mapped : List.of(), podFiles, injected));
+      containers.add(container(readers.get(i), podPolicy, sites, i == 0 ? mapped : List.of(), podFiles, injected,
+          sysctls));
     }
     return containers;
   }
 
   private static ContainerDecl container(MapReader r, RestartPolicy podPolicy, PodSites sites,
-      List<PortDecl> extraPorts, Map<String, Located<HyperFile>> podFiles, List<FileProjection.InlineFile> injected) {
+      List<PortDecl> extraPorts, Map<String, Located<HyperFile>> podFiles, List<FileProjection.InlineFile> injected,
+      Map<String, String> sysctls) {
     String name = r.requiredString("name");
     if (!name.isEmpty()) {
       SourceNode at = r.peek("name").orElseThrow();
@@ -308,9 +316,36 @@ final class HyperPodDecoder {
     RestartPolicy restart = restartPolicy(r, "restartPolicy").filter(p -> p != podPolicy).orElse(null);
     boolean tty = r.bool("tty").orElse(false);
     mounts.addAll(containerFiles(r, name, podFiles, injected));
+    sysctls(r, sysctls);
     r.finish();
     return new ContainerDecl(name, image, null, entrypoint, command, env, workdir, ports, mounts,
         null, runAs, false).withStdio(tty ? HYPER_TTY : Stdio.NONE).withRestartPolicy(restart);
+  }
+
+  /**
+   * A container's {@code sysctl} map, as hyperd set it in the VM before the container started. The
+   * containers of a pod share its network and IPC namespaces, where every sysctl Peapod sets lives,
+   * so they are the pod's (as Kubernetes' securityContext.sysctls are): the same rules, and two
+   * containers that disagree on one are an error.
+   */
+  private static void sysctls(MapReader r, Map<String, String> pod) {
+    Map<String, String> own = new LinkedHashMap<>();
+    r.stringMap("sysctl").forEach((key, value) -> {
+      boolean ok = SecurityContexts.sysctlAllowed(key, own, value.position(), value.path(), r.problems());
+      own.put(key, value.value());
+      if (!ok) {
+        return;
+      }
+      if (SecurityContexts.hasControlCharacter(value.value())) {
+        r.problems().error(value.position(), value.path(), "must not hold a control character");
+      } else if (pod.containsKey(key) && !pod.get(key).equals(value.value())) {
+        r.problems().error(value.position(), value.path(), "sysctl \"" + key + "\" is \"" + pod.get(key)
+            + "\" for another container: the containers of a pod share its kernel"
+            + " namespaces, so a sysctl has one value for all of them");
+      } else {
+        pod.put(key, value.value());
+      }
+    });
   }
 
   private static PortDecl port(MapReader p, PodSites sites) {

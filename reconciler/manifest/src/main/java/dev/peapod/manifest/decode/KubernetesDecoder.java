@@ -22,6 +22,7 @@ final class KubernetesDecoder {
     if (!doc.has("spec")) {
       doc.problems().error(doc.position(), doc.path("spec"), "required field is missing");
     }
+    AppArmorRule.check(doc.peek("metadata").orElse(null), doc.peek("spec").orElse(null), doc.problems());
     doc.finish();
     if (metadata.isEmpty() || spec.isEmpty()) {
       return Optional.empty();

@@ -5,7 +5,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-/** {@code metadata}: the pod name, labels and annotations, with Kubernetes' format rules. */
+/** {@code metadata}: the pod name, namespace, labels and annotations, with Kubernetes' format rules. */
 final class MetadataDecoder {
   private MetadataDecoder() {}
 
@@ -18,10 +18,15 @@ final class MetadataDecoder {
       NameRules.dns1123Label(name).ifPresent(
           m -> r.problems().error(r.peek("name").orElseThrow(), r.path("name"), m));
     }
+    String namespace = r.string("namespace").orElse("");
+    if (!namespace.isEmpty()) {
+      NameRules.dns1123Label(namespace).ifPresent(
+          m -> r.problems().error(r.peek("namespace").orElseThrow(), r.path("namespace"), m));
+    }
     Map<String, String> labels = labels(r);
     Map<String, String> annotations = annotations(r);
     r.finish();
-    return new PodMetadata(name, labels, annotations);
+    return new PodMetadata(name, labels, annotations, namespace);
   }
 
   private static Map<String, String> labels(MapReader r) {

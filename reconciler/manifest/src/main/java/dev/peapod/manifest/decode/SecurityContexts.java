@@ -46,7 +46,6 @@ final class SecurityContexts {
   private static final String LOCALHOST_APPARMOR = "AppArmor profiles are not loaded: the guest kernel has"
       + " no AppArmor (containers are confined by capabilities, seccomp and their VM); use RuntimeDefault"
       + " or Unconfined";
-  private static final String APPARMOR_ANNOTATION = "container.apparmor.security.beta.kubernetes.io/";
 
   private static final Map<String, String> PROFILE_TYPES = choices("RuntimeDefault", "Unconfined", "Localhost");
   private static final Map<String, String> GROUP_POLICIES = choices("Merge", "Strict");
@@ -154,10 +153,11 @@ final class SecurityContexts {
 
   /**
    * The AppArmor annotation of one container, held to the {@code appArmorProfile} field's rule:
-   * {@code runtime/default} and {@code unconfined} are accepted, {@code localhost/NAME} is refused.
+   * {@code runtime/default} and {@code unconfined} are accepted, {@code localhost/NAME} is refused
+   * with the field's reason ({@link AppArmorRule} checks the two forms against each other).
    */
   static void appArmorAnnotation(String key, Located<String> value, Problems problems) {
-    if (!key.startsWith(APPARMOR_ANNOTATION)) {
+    if (!key.startsWith(AppArmorRule.ANNOTATION)) {
       return;
     }
     String profile = value.value();
@@ -290,22 +290,45 @@ final class SecurityContexts {
         continue;
       }
       SourceNode at = s.peek("name").orElseThrow();
-      String dotted = dotted(name);
-      if (!SYSCTL_NAME.matcher(name).matches()) {
-        s.problems().error(at, s.path("name"), "invalid sysctl name \"" + name
-            + "\": dot- or slash-separated lower-case segments, such as net.ipv4.ip_local_port_range");
-      } else if (!namespaced(dotted)) {
-        s.problems().error(at, s.path("name"), "sysctl \"" + name + "\" is not supported by Peapod: only"
-            + " namespaced sysctls (net.*, kernel.shm*, kernel.msg*, kernel.sem, fs.mqueue.*) are set, since"
-            + " the others would change the kernel guest-init and every container of the VM run on");
-      } else if (out.containsKey(name)) {
-        s.problems().error(at, s.path("name"), "duplicate sysctl \"" + name + "\"");
-      } else if (value.chars().anyMatch(ch -> ch < 0x20 && ch != '\t')) {
+      if (sysctlAllowed(name, out, at, s.path("name"), s.problems())
+          && hasControlCharacter(value)) {
         s.problems().error(s.peek("value").orElseThrow(), s.path("value"), "must not hold a control character");
       }
       out.put(name, value);
     }
     return out;
+  }
+
+  /**
+   * Checks one sysctl's name (at {@code at}) against Kubernetes' rules, the namespaced ones the
+   * guest sets, and the names already in {@code seen}; true when the name passed (the caller then
+   * checks the value with {@link #hasControlCharacter}).
+   */
+  static boolean sysctlAllowed(String name, Map<String, String> seen, SourceNode at, FieldPath path,
+      Problems problems) {
+    return sysctlAllowed(name, seen, at.position(), path, problems);
+  }
+
+  static boolean sysctlAllowed(String name, Map<String, String> seen, dev.peapod.manifest.source.Position at,
+      FieldPath path, Problems problems) {
+    if (!SYSCTL_NAME.matcher(name).matches()) {
+      problems.error(at, path, "invalid sysctl name \"" + name
+          + "\": dot- or slash-separated lower-case segments, such as net.ipv4.ip_local_port_range");
+    } else if (!namespaced(dotted(name))) {
+      problems.error(at, path, "sysctl \"" + name + "\" is not supported by Peapod: only"
+          + " namespaced sysctls (net.*, kernel.shm*, kernel.msg*, kernel.sem, fs.mqueue.*) are set, since"
+          + " the others would change the kernel guest-init and every container of the VM run on");
+    } else if (seen.containsKey(name)) {
+      problems.error(at, path, "duplicate sysctl \"" + name + "\"");
+    } else {
+      return true;
+    }
+    return false;
+  }
+
+  /** A sysctl value goes into /proc/sys as one line. */
+  static boolean hasControlCharacter(String value) {
+    return value.chars().anyMatch(ch -> ch < 0x20 && ch != '\t');
   }
 
   /** Kubernetes' slash form in dots ({@code net/ipv4/conf/eth0.100/forwarding} keeps its dot as a name part). */

@@ -12,7 +12,7 @@ public final class Shapes {
   private static final String OWN_VM =
       "each pod has its own VM; there are no host namespaces to share";
   private static final String VOLUME_TYPE = "supported volume types: emptyDir, hostPath,"
-      + " persistentVolumeClaim, configMap, downwardAPI, projected";
+      + " persistentVolumeClaim, configMap, secret, downwardAPI, projected, image";
 
   static final Shape OBJECT_FIELD_SELECTOR = Shape.named("ObjectFieldSelector")
       .supported("apiVersion", "fieldPath")
@@ -101,6 +101,8 @@ public final class Shapes {
       .object("seccompProfile", SECCOMP_PROFILE)
       .object("appArmorProfile", APPARMOR_PROFILE)
       .supported("privileged", "procMount")
+      .unsupported("a container's cgroup is mounted read-only in it; writable cgroups (Kubernetes 1.37"
+          + " CgroupOptions) are not given", "cgroupOptions")
       .unsupported(NO_SELINUX, "seLinuxOptions")
       .unsupported(LINUX_ONLY, "windowsOptions")
       .build();
@@ -173,9 +175,11 @@ public final class Shapes {
       .build();
 
   static final Shape EMPTY_DIR = Shape.named("EmptyDirVolumeSource")
-      .supported("medium", "sizeLimit")
-      .unsupported("guest-init makes every emptyDir mode 0777, Kubernetes' default; another mode"
-          + " is not set yet", "mode")
+      .supported("medium", "sizeLimit", "mode")
+      .build();
+
+  static final Shape IMAGE_VOLUME = Shape.named("ImageVolumeSource")
+      .supported("reference", "pullPolicy")
       .build();
 
   static final Shape HOST_PATH = Shape.named("HostPathVolumeSource")
@@ -255,7 +259,8 @@ public final class Shapes {
       .object("downwardAPI", DOWNWARD_API_VOLUME)
       .object("projected", PROJECTED_VOLUME)
       .object("secret", SECRET_VOLUME)
-      .unsupported(VOLUME_TYPE, "ephemeral", "csi", "image", "nfs", "iscsi", "rbd", "cephfs", "cinder",
+      .object("image", IMAGE_VOLUME)
+      .unsupported(VOLUME_TYPE, "ephemeral", "csi", "nfs", "iscsi", "rbd", "cephfs", "cinder",
           "fc", "flexVolume", "flocker", "gitRepo", "glusterfs", "awsElasticBlockStore",
           "gcePersistentDisk", "azureDisk", "azureFile", "photonPersistentDisk",
           "portworxVolume", "quobyte", "scaleIO", "storageos", "vsphereVolume")
@@ -329,8 +334,7 @@ public final class Shapes {
       "set by the Kubernetes API server; says nothing about what to run";
 
   static final Shape METADATA = Shape.named("ObjectMeta")
-      .supported("name", "labels", "annotations")
-      .tolerated("pod names are unique per host, not per namespace", "namespace")
+      .supported("name", "namespace", "labels", "annotations")
       .tolerated(SERVER_SET, "uid", "resourceVersion", "generation", "creationTimestamp",
           "deletionTimestamp", "deletionGracePeriodSeconds", "managedFields", "selfLink",
           "ownerReferences", "finalizers")
@@ -438,7 +442,7 @@ public final class Shapes {
       .object("files", HYPER_FILE_REF)
       .supported("tty", "restartPolicy")
       .object("user", HYPER_USER)
-      .unsupported("sysctls are not set in the guest", "sysctl")
+      .supported("sysctl")
       .unsupported("containers stop with SIGTERM then SIGKILL", "stopSignal")
       .build();
 

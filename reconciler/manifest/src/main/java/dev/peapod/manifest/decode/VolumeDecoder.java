@@ -1,5 +1,6 @@
 package dev.peapod.manifest.decode;
 
+import dev.peapod.manifest.model.PullPolicy;
 import dev.peapod.manifest.model.Quantity;
 import dev.peapod.manifest.model.VolumeDecl;
 import dev.peapod.manifest.model.VolumeSource;
@@ -8,8 +9,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 
-/** Decodes {@code spec.volumes[]}: emptyDir, hostPath, persistentVolumeClaim and the volumes of files. */
+/** Decodes {@code spec.volumes[]}: emptyDir, hostPath, persistentVolumeClaim, image and the volumes of files. */
 final class VolumeDecoder {
   private VolumeDecoder() {}
 
@@ -37,6 +39,7 @@ final class VolumeDecoder {
         .ifPresent(v -> types.put("projected", v));
     r.object("secret", Shapes.SECRET_VOLUME).map(FileVolumeDecoder::secret)
         .ifPresent(v -> types.put("secret", v));
+    r.object("image", Shapes.IMAGE_VOLUME).map(VolumeDecoder::image).ifPresent(v -> types.put("image", v));
     r.finish();
     List<String> written = new java.util.ArrayList<>(types.keySet());
     for (int i = 1; i < written.size(); i++) {
@@ -56,8 +59,22 @@ final class VolumeDecoder {
       r.problems().error(r.peek("sizeLimit").orElseThrow(), r.path("sizeLimit"),
           "must not be negative, got " + sizeLimit.get());
     }
+    // Kubernetes 1.37 (alpha, EmptyDirVolumeMode): permission bits 0000-01777; YAML's 01777 is octal.
+    OptionalInt mode = r.integer("mode", 0, 01777).map(m -> OptionalInt.of(m.intValue())).orElse(OptionalInt.empty());
     r.finish();
-    return new VolumeSource.EmptyDir(medium, sizeLimit);
+    return new VolumeSource.EmptyDir(medium, sizeLimit, mode);
+  }
+
+  /** {@code image}: {@code reference} (required) and {@code pullPolicy}, checked as a container's image. */
+  private static VolumeSource image(MapReader r) {
+    String reference = r.requiredString("reference");
+    if (!reference.isEmpty()) {
+      ImageReferenceRule.check(reference).ifPresent(
+          m -> r.problems().error(r.peek("reference").orElseThrow(), r.path("reference"), m));
+    }
+    Optional<PullPolicy> pullPolicy = r.choice("pullPolicy", ContainerDecoder.PULL_POLICIES);
+    r.finish();
+    return new VolumeSource.Image(reference, pullPolicy.orElse(null));
   }
 
   private static VolumeSource hostPath(MapReader r) {

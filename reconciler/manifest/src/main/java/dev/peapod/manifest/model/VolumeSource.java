@@ -3,6 +3,7 @@ package dev.peapod.manifest.model;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.OptionalInt;
 
 /** Where a pod volume's files come from: the Kubernetes volume types Peapod supports. */
 public sealed interface VolumeSource {
@@ -10,14 +11,39 @@ public sealed interface VolumeSource {
   /**
    * A fresh empty directory that lives as long as the pod.
    *
-   * @param medium {@code ""} (the default) or {@code Memory}; both are in guest memory today,
-   *     but the choice is kept so the provider can back the default with disk later
+   * @param medium {@code ""} (the default) or {@code Memory}; both are in guest memory (a tmpfs of
+   *     the VM, whose memory is the pod's), but the choice is kept so the provider can back the
+   *     default with disk later
    * @param sizeLimit upper bound on its size, if any
+   * @param mode the directory's permission bits ({@code 0}-{@code 01777}, Kubernetes 1.37's {@code
+   *     emptyDir.mode}); empty for Kubernetes' default, 0777
    */
-  record EmptyDir(String medium, Optional<Quantity> sizeLimit) implements VolumeSource {
+  record EmptyDir(String medium, Optional<Quantity> sizeLimit, OptionalInt mode) implements VolumeSource {
+    /** Kubernetes' mode of an emptyDir that names none. */
+    public static final int DEFAULT_MODE = 0777;
+
     public EmptyDir {
       medium = medium == null ? "" : medium;
       sizeLimit = sizeLimit == null ? Optional.empty() : sizeLimit;
+      mode = mode == null ? OptionalInt.empty() : mode;
+    }
+
+    public EmptyDir(String medium, Optional<Quantity> sizeLimit) {
+      this(medium, sizeLimit, OptionalInt.empty());
+    }
+  }
+
+  /**
+   * An OCI image mounted read-only as a volume (Kubernetes' {@code volumes[].image}): pulled and
+   * cached as a container image is, its layers merged the same way.
+   *
+   * @param reference as written, e.g. {@code registry.example/data:v1}
+   * @param pullPolicy as written, else Kubernetes' default for the reference
+   */
+  record Image(String reference, PullPolicy pullPolicy) implements VolumeSource {
+    public Image {
+      Objects.requireNonNull(reference, "reference");
+      pullPolicy = pullPolicy == null ? PullPolicy.defaultFor(reference) : pullPolicy;
     }
   }
 

@@ -48,16 +48,24 @@ public final class GuestMessages {
         .build();
   }
 
-  /** START_POD for a pod without hostPath volumes. */
+  /** START_POD for a pod without hostPath or image volumes. */
   public static Fields startPod(PodSpec spec, Instant now) {
     return startPod(spec, now, name -> null);
   }
 
+  /** START_POD for a pod without image volumes. */
+  public static Fields startPod(PodSpec spec, Instant now, Function<String, HostVolume> hostVolumes) {
+    return startPod(spec, now, hostVolumes, name -> null);
+  }
+
   /**
    * START_POD: the pod-wide settings; {@code now} lets the guest set its clock;
-   * {@code hostVolumes} gives the share of each hostPath volume by name (null for an emptyDir).
+   * {@code hostVolumes} gives the share of each hostPath volume by name (null for an emptyDir),
+   * {@code volumeImages} where the guest finds each image volume's image (as ADD_CONTAINER names a
+   * container's).
    */
-  public static Fields startPod(PodSpec spec, Instant now, Function<String, HostVolume> hostVolumes) {
+  public static Fields startPod(PodSpec spec, Instant now, Function<String, HostVolume> hostVolumes,
+      Function<String, GuestImage> volumeImages) {
     Fields.Builder b = Fields.builder()
         .str(Wire.F_HOSTNAME, spec.hostname())
         .strs(Wire.F_DNS_SERVER, spec.dns().nameservers())
@@ -71,6 +79,13 @@ public final class GuestMessages {
     for (VolumeSpec v : spec.volumes()) {
       Fields.Builder volume = Fields.builder().str(Wire.F_NAME, v.name())
           .u64(Wire.F_SIZE_LIMIT, v.sizeLimitBytes());
+      if (v.mode() != null) {
+        volume.u32(Wire.F_VOLUME_MODE, v.mode());
+      }
+      if (v.image() != null) {
+        GuestImage image = volumeImages.apply(v.name());
+        volume.str(image.tag(), image.name());
+      }
       if (v.files().isPresent()) {
         volume.u32(Wire.F_FILES, 1); // filled by a FileRevision after START_POD
       }

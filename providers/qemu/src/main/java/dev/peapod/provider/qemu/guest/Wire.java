@@ -124,6 +124,8 @@ public final class Wire {
   public static final int F_FILE_GID = 0x76;
   public static final int F_FILE_COUNT = 0x77;
   public static final int F_FILE_BYTES = 0x78;
+  /** START_POD's VOLUME group: an emptyDir's permission bits (0-01777); absent means 0777. */
+  public static final int F_VOLUME_MODE = 0x88;
   public static final int F_CONTAINER_STATUS = 0x30;
   public static final int F_STATE = 0x31;
   public static final int F_RESTARTS = 0x32;
@@ -210,6 +212,7 @@ public final class Wire {
       case F_TIMEOUT_MS: case F_SUCCESS_THRESHOLD: case F_FAILURE_THRESHOLD: case F_SLEEP_MS:
       case F_READY: case F_STARTED:
       case F_FILES: case F_FILE_MODE: case F_FILE_UID: case F_FILE_GID: case F_FILE_COUNT:
+      case F_VOLUME_MODE:
         return Kind.U32;
       case F_EVENT_SEQ: case F_TIME_NS: case F_SIZE_LIMIT: case F_CAPS: case F_PIDS_MAX:
       case F_FILE_OFFSET: case F_FILE_BYTES:
