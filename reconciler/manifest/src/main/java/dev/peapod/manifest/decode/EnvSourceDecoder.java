@@ -47,6 +47,14 @@ final class EnvSourceDecoder {
   }
 
   private static Optional<EnvSource> fieldRef(MapReader r) {
+    return fieldRef(r, FIELD_PATHS, "", "");
+  }
+
+  /**
+   * A {@code fieldRef} (env's, or a downwardAPI volume file's): {@code allowed} are the field paths
+   * besides single labels and annotations; {@code where} and {@code note} go into the refusal.
+   */
+  static Optional<EnvSource> fieldRef(MapReader r, Set<String> allowed, String where, String note) {
     r.string("apiVersion").filter(v -> !v.equals("v1")).ifPresent(v -> r.problems().error(
         r.peek("apiVersion").orElseThrow(), r.path("apiVersion"), "unsupported apiVersion \"" + v + "\": expected v1"));
     String path = r.requiredString("fieldPath");
@@ -54,10 +62,10 @@ final class EnvSourceDecoder {
     if (path.isEmpty()) {
       return Optional.empty();
     }
-    if (!FIELD_PATHS.contains(path) && !LABEL_OR_ANNOTATION.matcher(path).matches()) {
+    if (!allowed.contains(path) && !LABEL_OR_ANNOTATION.matcher(path).matches()) {
       r.problems().error(r.peek("fieldPath").orElseThrow(), r.path("fieldPath"), "unsupported fieldPath \"" + path
-          + "\": must be one of " + String.join(", ", new java.util.TreeSet<>(FIELD_PATHS))
-          + ", metadata.labels['KEY'], metadata.annotations['KEY']");
+          + "\"" + where + ": must be one of " + String.join(", ", new java.util.TreeSet<>(allowed))
+          + ", metadata.labels['KEY'], metadata.annotations['KEY']" + note);
       return Optional.empty();
     }
     return Optional.of(new EnvSource.FieldRef(path));

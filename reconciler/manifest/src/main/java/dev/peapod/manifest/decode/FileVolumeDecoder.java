@@ -11,7 +11,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
-import java.util.regex.Pattern;
 
 /**
  * Kubernetes' volumes of files: {@code configMap}, {@code downwardAPI} and {@code projected}
@@ -22,8 +21,6 @@ import java.util.regex.Pattern;
 final class FileVolumeDecoder {
   private FileVolumeDecoder() {}
 
-  private static final Pattern LABEL_OR_ANNOTATION =
-      Pattern.compile("metadata\\.(labels|annotations)\\['([^']+)'\\]");
   /** What a downwardAPI file may show (Kubernetes' list for volumes: no node or status fields). */
   static final Set<String> FIELD_PATHS = Set.of("metadata.name", "metadata.namespace", "metadata.uid",
       "metadata.labels", "metadata.annotations");
@@ -133,21 +130,8 @@ final class FileVolumeDecoder {
   }
 
   private static Optional<EnvSource> fieldRef(MapReader r) {
-    r.string("apiVersion").filter(v -> !v.equals("v1")).ifPresent(v -> r.problems().error(
-        r.peek("apiVersion").orElseThrow(), r.path("apiVersion"), "unsupported apiVersion \"" + v + "\": expected v1"));
-    String path = r.requiredString("fieldPath");
-    r.finish();
-    if (path.isEmpty()) {
-      return Optional.empty();
-    }
-    if (!FIELD_PATHS.contains(path) && !LABEL_OR_ANNOTATION.matcher(path).matches()) {
-      r.problems().error(r.peek("fieldPath").orElseThrow(), r.path("fieldPath"), "unsupported fieldPath \"" + path
-          + "\" in a downwardAPI volume: must be one of " + String.join(", ", new java.util.TreeSet<>(FIELD_PATHS))
-          + ", metadata.labels['KEY'], metadata.annotations['KEY'] (node and status fields are for env only,"
-          + " as in Kubernetes)");
-      return Optional.empty();
-    }
-    return Optional.of(new EnvSource.FieldRef(path));
+    return EnvSourceDecoder.fieldRef(r, FIELD_PATHS, " in a downwardAPI volume",
+        " (node and status fields are for env only, as in Kubernetes)");
   }
 
   private static Optional<EnvSource> resourceFieldRef(MapReader r) {
