@@ -31,6 +31,9 @@ packages=(
   # a real-world seccomp profile (containers/common's, as podman and CRI-O ship it) that the Localhost
   # profile tests load (LocalhostSeccompProfilesTest, SecurityContextIT)
   golang-github-containers-common
+  # grpc and HTTPS probes are tested against independent servers: scripts/probe-server, built offline
+  # from Debian's Go sources (grpc-go's health server, Go's crypto/tls)
+  golang-go golang-google-grpc-dev
   # bench/controller-webhook signs its webhooks with openssl dgst -hmac
   openssl
   # the controller's systemd unit is checked with systemd-analyze verify

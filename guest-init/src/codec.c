@@ -402,6 +402,8 @@ const char *pp_tag_name(uint16_t tag)
 	case PP_F_READY: return "READY";
 	case PP_F_STARTED: return "STARTED";
 	case PP_F_PROBE_MESSAGE: return "PROBE_MESSAGE";
+	case PP_F_HTTP_TLS: return "HTTP_TLS";
+	case PP_F_GRPC_SERVICE: return "GRPC_SERVICE";
 	case PP_F_STATE: return "STATE";
 	case PP_F_RESTARTS: return "RESTARTS";
 	case PP_F_ENTROPY: return "ENTROPY";

@@ -15,17 +15,24 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include "container.h"
+#include "h2.h"
 #include "loop.h"
 #include "mounts.h"
 #include "pod.h"
 #include "probe.h"
 #include "probe_spec.h"
 #include "process.h"
+#include "tls.h"
 #include "util.h"
+
+#ifndef GRND_INSECURE
+#define GRND_INSECURE 0x0004 /* Linux 5.6; musl may not name it yet */
+#endif
 
 #define HOOK_HTTP_TIMEOUT_MS 10000u /* an HTTP/TCP hook without TIMEOUT_MS */
 
@@ -38,10 +45,14 @@ struct action {
 	enum phase phase;
 	struct proc *proc; /* exec in flight */
 	int fd;            /* socket in flight */
-	char *req;
+	char *req; /* bytes to send (PROBE_MAX_REQUEST): the request, then acknowledgements */
 	size_t req_len, sent;
 	char resp[64];
 	size_t resp_len;
+	struct h2_probe *h2; /* GRPC in flight */
+	struct tls *tls;     /* HTTPS in flight */
+	char *plain;         /* HTTPS: the request, sent once the handshake is done */
+	size_t plain_len;
 	struct timer timeout; /* ends the run in flight */
 	struct timer tick;    /* probes: next run; hooks: the sleep */
 	struct probe_tally tally;
@@ -89,6 +100,16 @@ static void detach(struct action *a)
 	free(a->req);
 	a->req = NULL;
 	a->req_len = a->sent = a->resp_len = 0;
+	if (a->h2) {
+		h2_probe_free(a->h2);
+		free(a->h2);
+		a->h2 = NULL;
+	}
+	free(a->tls);
+	a->tls = NULL;
+	free(a->plain);
+	a->plain = NULL;
+	a->plain_len = 0;
 	a->phase = IDLE;
 }
 
@@ -167,19 +188,135 @@ static void start_exec(struct action *a)
 	a->phase = RUNNING;
 }
 
+/* Appends bytes to send (what is still unsent stays first); -1 when they
+ * do not fit, which ends the run. */
+static int queue_out(struct action *a, const void *data, size_t len)
+{
+	if (len > PROBE_MAX_REQUEST - (a->req_len - a->sent)) {
+		finish(a, 0, "more to send than a probe holds");
+		return -1;
+	}
+	memmove(a->req, a->req + a->sent, a->req_len - a->sent);
+	a->req_len -= a->sent;
+	a->sent = 0;
+	memcpy(a->req + a->req_len, data, len);
+	a->req_len += len;
+	if (len)
+		a->phase = SENDING;
+	return 0;
+}
+
+/* Takes what TLS has to send; the request too once the handshake is done. */
+static int tls_flush(struct action *a)
+{
+	if (a->tls->ready && a->plain) {
+		if (tls_write(a->tls, (const uint8_t *)a->plain, a->plain_len) < 0) {
+			finish(a, 0, "the HTTP request does not fit a TLS record");
+			return -1;
+		}
+		free(a->plain);
+		a->plain = NULL;
+	}
+	if (queue_out(a, a->tls->out, a->tls->out_len) < 0)
+		return -1;
+	a->tls->out_len = 0;
+	return 0;
+}
+
 static void connected(struct action *a)
 {
+	char authority[40];
+	uint8_t random[64];
+
 	if (a->spec.action == PP_ACTION_TCP) {
 		finish(a, 1, "");
 		return;
 	}
 	a->req = xmalloc(PROBE_MAX_REQUEST);
-	a->req_len = probe_http_request(&a->spec, a->req, PROBE_MAX_REQUEST);
+	if (a->spec.action == PP_ACTION_GRPC) {
+		a->h2 = xmalloc(sizeof(*a->h2));
+		if (h2_probe_init(a->h2) < 0) {
+			free(a->h2);
+			a->h2 = NULL;
+			finish(a, 0, "out of memory");
+			return;
+		}
+		snprintf(authority, sizeof(authority), "%s:%u", a->spec.host, (unsigned)a->spec.port);
+		a->req_len = h2_health_request(authority, a->spec.service, (uint8_t *)a->req,
+					       PROBE_MAX_REQUEST);
+	} else {
+		a->req_len = probe_http_request(&a->spec, a->req, PROBE_MAX_REQUEST);
+	}
 	if (a->req_len == 0) {
-		finish(a, 0, "the HTTP request is too long");
+		finish(a, 0, "the request is too long");
 		return;
 	}
 	a->phase = SENDING;
+	if (!a->spec.tls)
+		return;
+	/* HTTPS: the ClientHello goes first, the request once the handshake is
+	 * done. A key share needs no more than the kernel's RNG as it is (the
+	 * certificate is not verified anyway, as the kubelet verifies none). */
+	if (getrandom(random, sizeof(random), GRND_NONBLOCK) != (ssize_t)sizeof(random) &&
+	    getrandom(random, sizeof(random), GRND_INSECURE) != (ssize_t)sizeof(random)) {
+		finish(a, 0, "no random bytes for TLS");
+		return;
+	}
+	a->plain = xmalloc(a->req_len);
+	memcpy(a->plain, a->req, a->req_len);
+	a->plain_len = a->req_len;
+	a->req_len = 0;
+	a->tls = xmalloc(sizeof(*a->tls));
+	tls_init(a->tls, random);
+	tls_flush(a);
+}
+
+/* What the server said, in the clear. 1 when the run is over. */
+static int received(struct action *a, const char *data, size_t len, int eof)
+{
+	char msg[120];
+	int code;
+
+	if (a->h2) {
+		enum h2_result r = eof ? h2_probe_eof(a->h2) : h2_probe_feed(a->h2, (const uint8_t *)data, len);
+
+		if (r == H2_SERVING) {
+			finish(a, 1, "");
+			return 1;
+		}
+		if (r == H2_FAILED) {
+			finish(a, 0, a->h2->why);
+			return 1;
+		}
+		if (a->h2->out_len) { /* acknowledgements, sent before reading on */
+			if (queue_out(a, a->h2->out, a->h2->out_len) < 0)
+				return 1;
+			a->h2->out_len = 0;
+		}
+		return 0;
+	}
+	len = len < sizeof(a->resp) - a->resp_len ? len : sizeof(a->resp) - a->resp_len;
+	memcpy(a->resp + a->resp_len, data, len);
+	a->resp_len += len;
+	code = probe_http_status(a->resp, a->resp_len);
+	if (code > 0) {
+		if (code >= 200 && code < 400) {
+			finish(a, 1, "");
+			return 1;
+		}
+		snprintf(msg, sizeof(msg), "HTTP probe failed with statuscode: %d", code);
+		finish(a, 0, msg);
+		return 1;
+	}
+	if (code < 0) {
+		finish(a, 0, "the response is not HTTP/1.x");
+		return 1;
+	}
+	if (eof || a->resp_len == sizeof(a->resp)) {
+		finish(a, 0, "the connection closed before a status line");
+		return 1;
+	}
+	return 0;
 }
 
 static void start_socket(struct action *a)
@@ -214,7 +351,7 @@ static void on_socket(void *arg, int fd, short revents)
 {
 	struct action *a = arg;
 	char msg[120];
-	int err = 0, code;
+	int err = 0;
 	socklen_t len = sizeof(err);
 	ssize_t n;
 
@@ -245,29 +382,47 @@ static void on_socket(void *arg, int fd, short revents)
 			return;
 		}
 		a->sent += (size_t)n;
-		if (a->sent == a->req_len)
+		if (a->sent == a->req_len) {
+			a->sent = a->req_len = 0;
 			a->phase = RECEIVING;
-		return;
-	case RECEIVING:
-		n = recv(fd, a->resp + a->resp_len, sizeof(a->resp) - a->resp_len, 0);
-		if (n < 0 && (errno == EAGAIN || errno == EINTR))
-			return;
-		if (n > 0)
-			a->resp_len += (size_t)n;
-		code = probe_http_status(a->resp, a->resp_len);
-		if (code > 0) {
-			if (code >= 200 && code < 400) {
-				finish(a, 1, "");
-				return;
-			}
-			snprintf(msg, sizeof(msg), "HTTP probe failed with statuscode: %d", code);
-			finish(a, 0, msg);
-		} else if (code < 0) {
-			finish(a, 0, "the response is not HTTP/1.x");
-		} else if (n <= 0 || a->resp_len == sizeof(a->resp)) {
-			finish(a, 0, n < 0 ? strerror(errno) : "the connection closed before a status line");
 		}
 		return;
+	case RECEIVING: {
+		char buf[4096];
+
+		n = recv(fd, buf, sizeof(buf), 0);
+		if (n < 0 && (errno == EAGAIN || errno == EINTR))
+			return;
+		if (n < 0) {
+			snprintf(msg, sizeof(msg), "reading the response: %s", strerror(errno));
+			finish(a, 0, msg);
+			return;
+		}
+		if (a->tls && n > 0) {
+			size_t off = 0, used;
+
+			while (off < (size_t)n) {
+				enum tls_result r = tls_feed(a->tls, (uint8_t *)buf + off, (size_t)n - off, &used);
+
+				off += used;
+				if (r == TLS_FAILED) {
+					finish(a, 0, a->tls->why);
+					return;
+				}
+				if (r == TLS_DATA && received(a, (const char *)a->tls->app, a->tls->app_len, 0))
+					return;
+				if (r == TLS_CLOSED) {
+					received(a, "", 0, 1);
+					return;
+				}
+				if (tls_flush(a) < 0)
+					return;
+			}
+			return;
+		}
+		received(a, buf, (size_t)n, n == 0);
+		return;
+	}
 	default:
 		return;
 	}
@@ -306,6 +461,7 @@ static void run(struct action *a)
 		break;
 	case PP_ACTION_HTTP:
 	case PP_ACTION_TCP:
+	case PP_ACTION_GRPC:
 		start_socket(a);
 		break;
 	case PP_ACTION_SLEEP:

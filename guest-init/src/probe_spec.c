@@ -9,6 +9,7 @@
 #include <strings.h>
 #include <arpa/inet.h>
 
+#include "h2.h"
 #include "probe_spec.h"
 
 static int bad(char *err, size_t errlen, int code, const char *f, ...)
@@ -93,6 +94,8 @@ int probe_spec_decode(struct probe_spec *s, const struct pp_field *group, int is
 		case PP_F_GRACE_MS: s->grace_ms = v; s->has_grace = 1; break;
 		case PP_F_HTTP_PATH: str = &s->path; break;
 		case PP_F_HOST: str = &s->host; break;
+		case PP_F_GRPC_SERVICE: str = &s->service; break;
+		case PP_F_HTTP_TLS: s->tls = v == 1; break;
 		case PP_F_ARGV:
 			if (nargv >= PROBE_MAX_ARGV)
 				return bad(err, errlen, E2BIG, "%s: more than %d ARGV", what, PROBE_MAX_ARGV);
@@ -137,6 +140,19 @@ int probe_spec_decode(struct probe_spec *s, const struct pp_field *group, int is
 					   what, s->headers[nhdr]);
 		}
 		__attribute__((fallthrough)); /* HTTP needs what TCP needs */
+	case PP_ACTION_GRPC:
+		if (s->action == PP_ACTION_GRPC) {
+			if (is_hook)
+				return bad(err, errlen, EINVAL, "hook: grpc is an action of probes only");
+			if (!s->service)
+				s->service = strdup("");
+			if (!s->service)
+				return bad(err, errlen, ENOMEM, "%s: out of memory", what);
+			if (strlen(s->service) > H2_MAX_SERVICE)
+				return bad(err, errlen, E2BIG, "probe: GRPC_SERVICE is longer than %u bytes",
+					   H2_MAX_SERVICE);
+		}
+		__attribute__((fallthrough));
 	case PP_ACTION_TCP:
 		if (port < 1 || port > 65535)
 			return bad(err, errlen, EINVAL, "%s: PORT %u is out of range (1-65535)", what,
@@ -191,6 +207,7 @@ void probe_spec_free(struct probe_spec *s)
 	free(s->headers);
 	free(s->path);
 	free(s->host);
+	free(s->service);
 	memset(s, 0, sizeof(*s));
 }
 

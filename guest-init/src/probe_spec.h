@@ -27,8 +27,10 @@ struct probe_spec {
 	uint32_t action; /* PP_ACTION_* */
 	char **argv;     /* EXEC: NULL-terminated */
 	char *path;      /* HTTP: request target */
-	char *host;      /* HTTP, TCP: IPv4 literal */
+	char *host;      /* HTTP, TCP, GRPC: IPv4 literal */
 	char **headers;  /* HTTP: "Name: value", NULL-terminated */
+	char *service;   /* GRPC: the health check's service, "" for the server */
+	int tls;         /* HTTP: HTTPS */
 	uint16_t port;
 	uint32_t initial_delay_ms, period_ms, timeout_ms;
 	uint32_t success_threshold, failure_threshold;

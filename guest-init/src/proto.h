@@ -373,6 +373,18 @@
                                     probe passed (or it has none) and postStart finished */
 #define PP_F_PROBE_MESSAGE 0x68  /* str in CONTAINER_STATUS: the last probe or hook failure */
 
+/*
+ * grpc probes and HTTPS (0xA0-0xA7; an older guest refuses ACTION GRPC as
+ * unknown and ignores HTTP_TLS, so a host must not send either to it).
+ * GRPC calls grpc.health.v1.Health/Check over HTTP/2 with prior knowledge
+ * (h2c) at HOST:PORT for GRPC_SERVICE ("" when absent: the server as a
+ * whole) and passes when the answer is SERVING, as the kubelet's grpc probe
+ * does. HTTP_TLS 1 makes an HTTP action speak TLS 1.3 (without verifying
+ * the certificate, as the kubelet does for HTTPS probes).
+ */
+#define PP_F_HTTP_TLS 0xA0       /* u32 0/1 in PROBE and HOOK: HTTPS */
+#define PP_F_GRPC_SERVICE 0xA1   /* str in PROBE: the health check's service, at most 1024 bytes */
+
 #define PP_PROBE_LIVENESS 1u
 #define PP_PROBE_READINESS 2u
 #define PP_PROBE_STARTUP 3u
@@ -383,6 +395,7 @@
 #define PP_ACTION_HTTP 2u
 #define PP_ACTION_TCP 3u
 #define PP_ACTION_SLEEP 4u /* hooks only */
+#define PP_ACTION_GRPC 5u  /* probes only */
 
 #define PP_RESTART_NEVER 0u
 #define PP_RESTART_ON_FAILURE 1u

@@ -28,7 +28,7 @@ static enum kind tag_kind(uint16_t tag)
 	case PP_F_FAILURE_THRESHOLD: case PP_F_SLEEP_MS: case PP_F_READY: case PP_F_STARTED:
 	case PP_F_FILES: case PP_F_FILE_MODE: case PP_F_FILE_UID: case PP_F_FILE_GID:
 	case PP_F_FILE_COUNT:
-	case PP_F_VOLUME_MODE:
+	case PP_F_VOLUME_MODE: case PP_F_HTTP_TLS:
 		return K_U32;
 	case PP_F_EVENT_SEQ: case PP_F_TIME_NS: case PP_F_SIZE_LIMIT: case PP_F_CAPS:
 	case PP_F_PIDS_MAX: case PP_F_FILE_OFFSET: case PP_F_FILE_BYTES:
@@ -45,7 +45,7 @@ static enum kind tag_kind(uint16_t tag)
 	case PP_F_SUBPATH: case PP_F_IMAGE_FILE: case PP_F_HOST_TAG: case PP_F_HOST_FILE:
 	case PP_F_SYSCTL: case PP_F_POD:
 	case PP_F_HTTP_PATH: case PP_F_HOST: case PP_F_HTTP_HEADER: case PP_F_PROBE_MESSAGE:
-	case PP_F_FILE_PATH:
+	case PP_F_FILE_PATH: case PP_F_GRPC_SERVICE:
 		return K_STR;
 	}
 	return K_UNKNOWN;

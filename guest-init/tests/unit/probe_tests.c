@@ -91,6 +91,69 @@ static void test_http_probe_defaults_and_request(void)
 	probe_spec_free(&s);
 }
 
+static void grpc_readiness(struct pp_buf *b)
+{
+	pp_put_u32(b, PP_F_PROBE_KIND, PP_PROBE_READINESS);
+	pp_put_u32(b, PP_F_ACTION, PP_ACTION_GRPC);
+	pp_put_u32(b, PP_F_PORT, 9090);
+	pp_put_str(b, PP_F_GRPC_SERVICE, "probe");
+}
+
+static void grpc_no_service(struct pp_buf *b)
+{
+	pp_put_u32(b, PP_F_PROBE_KIND, PP_PROBE_LIVENESS);
+	pp_put_u32(b, PP_F_ACTION, PP_ACTION_GRPC);
+	pp_put_u32(b, PP_F_PORT, 9090);
+}
+
+static void grpc_no_port(struct pp_buf *b)
+{
+	pp_put_u32(b, PP_F_PROBE_KIND, PP_PROBE_LIVENESS);
+	pp_put_u32(b, PP_F_ACTION, PP_ACTION_GRPC);
+}
+
+static void grpc_hook(struct pp_buf *b)
+{
+	pp_put_u32(b, PP_F_PROBE_KIND, PP_HOOK_PRE_STOP);
+	pp_put_u32(b, PP_F_ACTION, PP_ACTION_GRPC);
+	pp_put_u32(b, PP_F_PORT, 9090);
+}
+
+static void https_hook(struct pp_buf *b)
+{
+	pp_put_u32(b, PP_F_PROBE_KIND, PP_HOOK_PRE_STOP);
+	pp_put_u32(b, PP_F_ACTION, PP_ACTION_HTTP);
+	pp_put_u32(b, PP_F_PORT, 8443);
+	pp_put_u32(b, PP_F_HTTP_TLS, 1);
+}
+
+static void test_grpc_and_https(void)
+{
+	struct probe_spec s;
+	char err[200];
+
+	EXPECT_INT(decode(PP_F_PROBE, grpc_readiness, &s, err, sizeof(err)), 0);
+	EXPECT_INT(s.action, PP_ACTION_GRPC);
+	EXPECT_INT(s.port, 9090);
+	EXPECT_STR(s.host, "127.0.0.1");
+	EXPECT_STR(s.service, "probe");
+	probe_spec_free(&s);
+	EXPECT_INT(decode(PP_F_PROBE, grpc_no_service, &s, err, sizeof(err)), 0);
+	EXPECT_STR(s.service, "");
+	EXPECT_INT(s.tls, 0);
+	probe_spec_free(&s);
+	EXPECT_INT(decode(PP_F_PROBE, grpc_no_port, &s, err, sizeof(err)), EINVAL);
+	EXPECT_STR(err, "probe: PORT 0 is out of range (1-65535)");
+	probe_spec_free(&s);
+	EXPECT_INT(decode(PP_F_HOOK, grpc_hook, &s, err, sizeof(err)), EINVAL);
+	EXPECT_STR(err, "hook: grpc is an action of probes only");
+	probe_spec_free(&s);
+	EXPECT_INT(decode(PP_F_HOOK, https_hook, &s, err, sizeof(err)), 0);
+	EXPECT_INT(s.tls, 1);
+	EXPECT_STR(s.path, "/");
+	probe_spec_free(&s);
+}
+
 static void injected_header(struct pp_buf *b)
 {
 	pp_put_u32(b, PP_F_PROBE_KIND, PP_PROBE_READINESS);
@@ -258,6 +321,7 @@ int main(void)
 {
 	test_http_probe_defaults_and_request();
 	test_refusals();
+	test_grpc_and_https();
 	test_hooks();
 	test_http_status();
 	test_tally();

@@ -23,12 +23,33 @@ public sealed interface ProbeAction {
    *
    * @param host an IPv4 literal
    * @param headers extra request headers in order, as "Name: value" lines would be
+   * @param https over TLS 1.3, the server's certificate not verified (as the kubelet's HTTPS probes)
    */
-  record HttpGet(String host, int port, String path, List<Header> headers) implements ProbeAction {
+  record HttpGet(String host, int port, String path, List<Header> headers, boolean https)
+      implements ProbeAction {
     public HttpGet {
       Objects.requireNonNull(host, "host");
       Objects.requireNonNull(path, "path");
       headers = List.copyOf(headers);
+    }
+
+    /** Plain HTTP. */
+    public HttpGet(String host, int port, String path, List<Header> headers) {
+      this(host, port, path, headers, false);
+    }
+  }
+
+  /**
+   * grpc.health.v1.Health/Check over HTTP/2 with prior knowledge (h2c) to {@code host:port};
+   * an answer of SERVING passes, anything else fails (as the kubelet's grpc probe).
+   *
+   * @param host an IPv4 literal
+   * @param service the health check's service, "" for the server as a whole
+   */
+  record Grpc(String host, int port, String service) implements ProbeAction {
+    public Grpc {
+      Objects.requireNonNull(host, "host");
+      Objects.requireNonNull(service, "service");
     }
   }
 

@@ -78,7 +78,7 @@ class ProbeDecodingTest {
         "pods/web.yaml:12:25: spec.containers[0].livenessProbe.successThreshold: must be 1 for a"
             + " livenessProbe (as in Kubernetes: only failures decide a restart)",
         "pods/web.yaml:14:7: spec.containers[0].readinessProbe: needs a handler: one of exec, httpGet,"
-            + " tcpSocket",
+            + " tcpSocket, grpc",
         "pods/web.yaml:14:22: spec.containers[0].readinessProbe.periodSeconds: must be between 1 and"
             + " 2147483647, got 0",
         "pods/web.yaml:15:38: spec.containers[0].readinessProbe.terminationGracePeriodSeconds: only"
@@ -99,13 +99,10 @@ class ProbeDecodingTest {
   @Test
   void whatTheGuestCannotRunIsRefusedWithTheReason() {
     assertEquals(List.of(
-        "pods/web.yaml:9:39: spec.containers[0].livenessProbe.httpGet.scheme: HTTPS is not supported"
-            + " by Peapod (guest-init, which runs probes, has no TLS client); probe over HTTP or with exec",
-        "pods/web.yaml:10:21: spec.containers[0].readinessProbe: needs a handler: one of exec, httpGet,"
-            + " tcpSocket",
-        "pods/web.yaml:10:22: spec.containers[0].readinessProbe.grpc: field not supported by Peapod"
-            + " (guest-init, which runs probes, has no HTTP/2 client for the gRPC health protocol; use an"
-            + " exec probe (e.g. grpc_health_probe) or httpGet)",
+        "pods/web.yaml:9:39: spec.containers[0].livenessProbe.httpGet.scheme: invalid value \"FTP\":"
+            + " must be one of HTTP, HTTPS",
+        "pods/web.yaml:10:35: spec.containers[0].readinessProbe.grpc.port: expected an integer,"
+            + " got a string (grpc)",
         "pods/web.yaml:11:38: spec.containers[0].startupProbe.tcpSocket.host: \"db.local\" is not an"
             + " IPv4 address: the guest resolves no names for probes; leave host out to probe the pod"
             + " itself",
@@ -118,12 +115,43 @@ class ProbeDecodingTest {
         "pods/web.yaml:14:72: spec.containers[0].lifecycle.postStart.httpGet.httpHeaders[0].value: an"
             + " HTTP header value must not hold a line break"),
         diagnostics(peapod(C, "- name: web", "  image: a:1",
-            "  livenessProbe: {httpGet: {scheme: HTTPS, port: 443}}",
-            "  readinessProbe: {grpc: {port: 9090}}",
+            "  livenessProbe: {httpGet: {scheme: FTP, port: 443}}",
+            "  readinessProbe: {grpc: {port: grpc}}",
             "  startupProbe: {tcpSocket: {host: db.local, port: metrics}}",
             "  lifecycle:",
             "    preStop: {tcpSocket: {port: 80}}",
             "    postStart: {httpGet: {port: 80, httpHeaders: [{name: X-A, value: \"a\\r\\nX-B: b\"}]}}")));
+  }
+
+  @Test
+  void grpcProbesAndHttpsAreKubernetes() {
+    ContainerDecl web = only(peapod(C, "- name: web", "  image: a:1",
+        "  livenessProbe: {grpc: {port: 9090}}",
+        "  readinessProbe: {grpc: {port: 9090, service: probe}}",
+        "  startupProbe: {httpGet: {scheme: HTTPS, port: 8443, path: /ready}}",
+        "  lifecycle:",
+        "    preStop: {httpGet: {scheme: HTTPS, port: 8443, path: /stop}}"));
+    LifecycleDecl lc = web.lifecycle();
+    assertEquals(new HandlerDecl.Grpc(9090, ""), lc.liveness().orElseThrow().handler());
+    assertEquals(new HandlerDecl.Grpc(9090, "probe"), lc.readiness().orElseThrow().handler());
+    assertEquals(new HandlerDecl.HttpGet("127.0.0.1", 8443, "/ready", List.of(), true),
+        lc.startup().orElseThrow().handler());
+    assertEquals(new HandlerDecl.HttpGet("127.0.0.1", 8443, "/stop", List.of(), true),
+        lc.preStop().orElseThrow());
+    String json = CanonicalForm.json(ManifestParser.parse(Manifests.FILE, peapod(C, "- name: web",
+        "  image: a:1", "  livenessProbe: {grpc: {port: 9090}}",
+        "  readinessProbe: {httpGet: {scheme: HTTPS, port: 8443}}")).manifests().get(0));
+    assertTrue(json.contains("\"grpc\""), json);
+    assertTrue(json.contains("\"scheme\""), json);
+    // An explicit scheme: HTTP is what leaving it out is: the canonical form (and hash) of a plain
+    // httpGet probe did not change when HTTPS came.
+    assertEquals(
+        CanonicalForm.json(ManifestParser.parse(Manifests.FILE, peapod(C, "- name: web", "  image: a:1",
+            "  livenessProbe: {httpGet: {port: 80}}")).manifests().get(0)),
+        CanonicalForm.json(ManifestParser.parse(Manifests.FILE, peapod(C, "- name: web", "  image: a:1",
+            "  livenessProbe: {httpGet: {scheme: HTTP, port: 80}}")).manifests().get(0)));
+    assertFalse(CanonicalForm.json(ManifestParser.parse(Manifests.FILE, peapod(C, "- name: web",
+        "  image: a:1", "  livenessProbe: {httpGet: {port: 80}}")).manifests().get(0)).contains("scheme"));
   }
 
   @Test

@@ -42,7 +42,11 @@ final class LifecycleSpecs {
       return new ProbeAction.Exec(e.command());
     } else if (h instanceof HandlerDecl.HttpGet g) {
       return new ProbeAction.HttpGet(g.host(), g.port(), g.path(),
-          g.headers().stream().map(x -> new ProbeAction.Header(x.name(), x.value())).toList());
+          g.headers().stream().map(x -> new ProbeAction.Header(x.name(), x.value())).toList(),
+          g.https());
+    } else if (h instanceof HandlerDecl.Grpc g) {
+      // Kubernetes' grpc probe has no host: it is the pod itself.
+      return new ProbeAction.Grpc("127.0.0.1", g.port(), g.service());
     } else if (h instanceof HandlerDecl.TcpSocket t) {
       return new ProbeAction.TcpSocket(t.host(), t.port());
     }

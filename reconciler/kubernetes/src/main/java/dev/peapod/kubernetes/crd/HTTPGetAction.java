@@ -20,7 +20,7 @@ public final class HTTPGetAction {
   @JsonPropertyDescription("IPv4 address; the pod itself (127.0.0.1) when left out.")
   public String host;
 
-  @JsonPropertyDescription("HTTP only: guest-init has no TLS client.")
+  @JsonPropertyDescription("HTTP (default) or HTTPS (TLS 1.3, the certificate not verified, as the kubelet).")
   public String scheme;
 
   @JsonPropertyDescription("Extra request headers.")

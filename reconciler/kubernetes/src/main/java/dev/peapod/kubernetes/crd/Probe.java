@@ -4,7 +4,7 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.crd.generator.annotation.PreserveUnknownFields;
 
-/** A probe guest-init runs, with Kubernetes' meaning; one of exec, httpGet, tcpSocket. */
+/** A probe guest-init runs, with Kubernetes' meaning; one of exec, httpGet, tcpSocket, grpc. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @PreserveUnknownFields
 public final class Probe {
@@ -17,6 +17,9 @@ public final class Probe {
 
   @JsonPropertyDescription("A TCP connection from inside the pod; connecting passes.")
   public TCPSocketAction tcpSocket;
+
+  @JsonPropertyDescription("grpc.health.v1.Health/Check over h2c to the pod; SERVING passes.")
+  public GRPCAction grpc;
 
   @JsonPropertyDescription("Seconds from the container's start to the first run (0).")
   public Integer initialDelaySeconds;

@@ -282,8 +282,15 @@ public final class CanonicalForm {
     if (h instanceof HandlerDecl.Exec e) {
       out.put("exec", sorted("command", e.command()));
     } else if (h instanceof HandlerDecl.HttpGet g) {
-      out.put("httpGet", sorted("host", g.host(), "port", g.port(), "path", g.path(),
-          "httpHeaders", each(g.headers(), x -> sorted("name", x.name(), "value", x.value()))));
+      Map<String, Object> get = sorted("host", g.host(), "port", g.port(), "path", g.path(),
+          "httpHeaders", each(g.headers(), x -> sorted("name", x.name(), "value", x.value())));
+      if (g.https()) {
+        // Only when HTTPS: a plain HTTP probe keeps the canonical form (and hash) it had.
+        get.put("scheme", "HTTPS");
+      }
+      out.put("httpGet", get);
+    } else if (h instanceof HandlerDecl.Grpc g) {
+      out.put("grpc", sorted("port", g.port(), "service", g.service()));
     } else if (h instanceof HandlerDecl.TcpSocket t) {
       out.put("tcpSocket", sorted("host", t.host(), "port", t.port()));
     } else if (h instanceof HandlerDecl.Sleep s) {

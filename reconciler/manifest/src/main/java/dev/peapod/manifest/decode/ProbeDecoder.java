@@ -20,9 +20,9 @@ import java.util.regex.Pattern;
  * grace period on liveness and startup only), resolving a port given by name against the
  * container's own {@code ports}.
  *
- * <p>The guest runs them, so what it cannot run is refused here with the reason: HTTPS (no TLS
- * client in guest-init), gRPC (no HTTP/2 client), a host that is not an IPv4 address (no resolver
- * in guest-init), and {@code tcpSocket} hooks (which Kubernetes accepts but never runs).
+ * <p>The guest runs them, so what it cannot run is refused here with the reason: a host that is not
+ * an IPv4 address (no resolver in guest-init), and {@code tcpSocket} hooks (which Kubernetes
+ * accepts but never runs). {@code grpc} probes and {@code scheme: HTTPS} run in the guest too.
  */
 final class ProbeDecoder {
 
@@ -109,10 +109,23 @@ final class ProbeDecoder {
         t.finish();
         found.add(new HandlerDecl.TcpSocket(host, port));
       });
+      r.object("grpc", Shapes.GRPC_ACTION).ifPresent(g -> {
+        // Kubernetes: a number only (no named port), service optional.
+        int port = g.has("port") ? g.integer("port", 1, 65535).orElse(0L).intValue()
+            : (int) required(g, "port");
+        String service = g.string("service").orElse("");
+        if (service.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > 1024) {
+          g.problems().error(g.peek("service").orElseThrow(), g.path("service"),
+              "longer than the 1024 bytes guest-init sends");
+        }
+        g.finish();
+        found.add(new HandlerDecl.Grpc(port, service));
+      });
     }
     if (found.size() != 1) {
       r.problems().error(r.position(), r.path(), found.isEmpty()
-          ? "needs a handler: one of " + (hook ? "exec, httpGet, sleep" : "exec, httpGet, tcpSocket")
+          ? "needs a handler: one of "
+              + (hook ? "exec, httpGet, sleep" : "exec, httpGet, tcpSocket, grpc")
           : "may have only one handler, has " + found.size());
       return Optional.empty();
     }
@@ -130,16 +143,11 @@ final class ProbeDecoder {
       h.problems().error(h.peek("path").orElseThrow(), h.path("path"),
           "must start with '/' and hold no space or control character");
     }
-    h.string("scheme").ifPresent(scheme -> {
-      if (scheme.equals("HTTPS")) {
-        h.problems().error(h.peek("scheme").orElseThrow(), h.path("scheme"),
-            "HTTPS is not supported by Peapod (guest-init, which runs probes, has no TLS client);"
-                + " probe over HTTP or with exec");
-      } else if (!scheme.equals("HTTP")) {
-        h.problems().error(h.peek("scheme").orElseThrow(), h.path("scheme"),
-            "invalid value \"" + scheme + "\": must be one of HTTP, HTTPS");
-      }
-    });
+    String scheme = h.string("scheme").orElse("HTTP");
+    if (!scheme.equals("HTTP") && !scheme.equals("HTTPS")) {
+      h.problems().error(h.peek("scheme").orElseThrow(), h.path("scheme"),
+          "invalid value \"" + scheme + "\": must be one of HTTP, HTTPS");
+    }
     List<HandlerDecl.HttpHeader> headers = new ArrayList<>();
     for (MapReader header : h.objects("httpHeaders", Shapes.HTTP_HEADER)) {
       String name = header.requiredString("name");
@@ -156,7 +164,7 @@ final class ProbeDecoder {
       headers.add(new HandlerDecl.HttpHeader(name, value));
     }
     h.finish();
-    return new HandlerDecl.HttpGet(host, port, path, headers);
+    return new HandlerDecl.HttpGet(host, port, path, headers, scheme.equals("HTTPS"));
   }
 
   private static String host(MapReader r) {

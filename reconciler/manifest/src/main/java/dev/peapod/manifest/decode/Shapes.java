@@ -124,6 +124,10 @@ public final class Shapes {
       .supported("port", "host")
       .build();
 
+  static final Shape GRPC_ACTION = Shape.named("GRPCAction")
+      .supported("port", "service")
+      .build();
+
   static final Shape SLEEP_ACTION = Shape.named("SleepAction")
       .supported("seconds")
       .build();
@@ -132,10 +136,9 @@ public final class Shapes {
       .object("exec", EXEC_ACTION)
       .object("httpGet", HTTP_GET_ACTION)
       .object("tcpSocket", TCP_SOCKET_ACTION)
+      .object("grpc", GRPC_ACTION)
       .supported("initialDelaySeconds", "periodSeconds", "timeoutSeconds", "successThreshold",
           "failureThreshold", "terminationGracePeriodSeconds")
-      .unsupported("guest-init, which runs probes, has no HTTP/2 client for the gRPC health"
-          + " protocol; use an exec probe (e.g. grpc_health_probe) or httpGet", "grpc")
       .build();
 
   static final Shape LIFECYCLE_HANDLER = Shape.named("LifecycleHandler")

@@ -20,12 +20,26 @@ public sealed interface HandlerDecl {
    *
    * @param host IPv4 literal; {@code 127.0.0.1} (the pod itself) when not written
    * @param headers {@code httpHeaders} in order
+   * @param https {@code scheme: HTTPS}: over TLS, the certificate not verified (as the kubelet)
    */
-  record HttpGet(String host, int port, String path, List<HttpHeader> headers) implements HandlerDecl {
+  record HttpGet(String host, int port, String path, List<HttpHeader> headers, boolean https)
+      implements HandlerDecl {
     public HttpGet {
       headers = List.copyOf(headers);
     }
+
+    /** Plain HTTP. */
+    public HttpGet(String host, int port, String path, List<HttpHeader> headers) {
+      this(host, port, path, headers, false);
+    }
   }
+
+  /**
+   * {@code grpc}: grpc.health.v1.Health/Check over h2c to the pod itself; SERVING passes.
+   *
+   * @param service {@code service}, "" (the server as a whole) when not written
+   */
+  record Grpc(int port, String service) implements HandlerDecl {}
 
   /** One of {@code httpGet.httpHeaders}. */
   record HttpHeader(String name, String value) {}

@@ -191,9 +191,14 @@ public final class GuestMessages {
     if (action instanceof ProbeAction.Exec e) {
       return b.u32(Wire.F_ACTION, Wire.ACTION_EXEC).strs(Wire.F_ARGV, e.command());
     } else if (action instanceof ProbeAction.HttpGet h) {
-      return b.u32(Wire.F_ACTION, Wire.ACTION_HTTP).str(Wire.F_HOST, h.host()).u32(Wire.F_PORT, h.port())
+      b.u32(Wire.F_ACTION, Wire.ACTION_HTTP).str(Wire.F_HOST, h.host()).u32(Wire.F_PORT, h.port())
           .str(Wire.F_HTTP_PATH, h.path())
           .strs(Wire.F_HTTP_HEADER, h.headers().stream().map(x -> x.name() + ": " + x.value()).toList());
+      // Only for HTTPS: a plain HTTP probe is sent as it always was.
+      return h.https() ? b.u32(Wire.F_HTTP_TLS, 1) : b;
+    } else if (action instanceof ProbeAction.Grpc g) {
+      b.u32(Wire.F_ACTION, Wire.ACTION_GRPC).str(Wire.F_HOST, g.host()).u32(Wire.F_PORT, g.port());
+      return g.service().isEmpty() ? b : b.str(Wire.F_GRPC_SERVICE, g.service());
     } else if (action instanceof ProbeAction.TcpSocket t) {
       return b.u32(Wire.F_ACTION, Wire.ACTION_TCP).str(Wire.F_HOST, t.host()).u32(Wire.F_PORT, t.port());
     } else if (action instanceof ProbeAction.Sleep s) {

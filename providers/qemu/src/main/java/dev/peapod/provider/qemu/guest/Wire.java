@@ -151,6 +151,9 @@ public final class Wire {
   public static final int F_READY = 0x66;
   public static final int F_STARTED = 0x67;
   public static final int F_PROBE_MESSAGE = 0x68;
+  // ---- grpc probes and HTTPS (proto.h, 0xA0-0xA7)
+  public static final int F_HTTP_TLS = 0xA0;
+  public static final int F_GRPC_SERVICE = 0xA1;
 
   public static final int PROBE_LIVENESS = 1;
   public static final int PROBE_READINESS = 2;
@@ -162,6 +165,7 @@ public final class Wire {
   public static final int ACTION_HTTP = 2;
   public static final int ACTION_TCP = 3;
   public static final int ACTION_SLEEP = 4;
+  public static final int ACTION_GRPC = 5;
 
   public static final int RESTART_NEVER = 0;
   public static final int RESTART_ON_FAILURE = 1;

@@ -39,6 +39,7 @@ public final class JsonFiles {
       @JsonSubTypes.Type(value = ProbeAction.Exec.class, name = "exec"),
       @JsonSubTypes.Type(value = ProbeAction.HttpGet.class, name = "httpGet"),
       @JsonSubTypes.Type(value = ProbeAction.TcpSocket.class, name = "tcpSocket"),
+      @JsonSubTypes.Type(value = ProbeAction.Grpc.class, name = "grpc"),
       @JsonSubTypes.Type(value = ProbeAction.Sleep.class, name = "sleep")})
   private interface ProbeActionJson {}
 
