@@ -139,14 +139,7 @@ final class LogWriters {
    */
   void stop(VmFiles files) {
     for (Log log : logs(files)) {
-      running(log).ifPresent(handle -> {
-        handle.destroy();
-        try {
-          handle.onExit().get(2, java.util.concurrent.TimeUnit.SECONDS);
-        } catch (Exception e) {
-          handle.destroyForcibly();
-        }
-      });
+      running(log).ifPresent(handle -> HostProcess.terminate(handle, Duration.ofSeconds(2)));
     }
   }
 

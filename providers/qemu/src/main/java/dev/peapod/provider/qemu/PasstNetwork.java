@@ -231,19 +231,8 @@ final class PasstNetwork {
   }
 
   private static void stopUnlocked(VmFiles files) {
-    running(files).ifPresent(handle -> {
-      handle.destroy();
-      try {
-        handle.onExit().get(2, java.util.concurrent.TimeUnit.SECONDS);
-      } catch (Exception e) {
-        handle.destroyForcibly();
-        try {
-          handle.onExit().get(2, java.util.concurrent.TimeUnit.SECONDS);
-        } catch (Exception ignored) {
-          // gone or unkillable: the start that follows reports a taken port
-        }
-      }
-    });
+    // gone or unkillable after SIGKILL: the start that follows reports a taken port
+    running(files).ifPresent(handle -> HostProcess.terminate(handle, Duration.ofSeconds(2)));
   }
 
   /**
