@@ -1,5 +1,6 @@
 package dev.peapod.provider.qemu;
 
+import dev.peapod.provider.qemu.runtime.HostProcess;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
@@ -12,9 +13,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 /**
  * Starts the {@link TemplateBuilder} processes that make missing templates, and waits for them
@@ -111,15 +109,12 @@ final class TemplateBuilds {
     }
     long deadline = System.nanoTime() + timeout.toNanos();
     for (long pid : started) {
-      Optional<ProcessHandle> builder = ProcessHandle.of(pid);
-      try {
-        if (builder.isPresent()) {
-          builder.get().onExit().get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-        }
-      } catch (TimeoutException e) {
+      // a builder is not this JVM's child (it runs under setsid): see HostProcess.terminate
+      if (!HostProcess.awaitGone(pid, Duration.ofNanos(Math.max(0, deadline - System.nanoTime())))) {
         return false;
-      } catch (ExecutionException e) {
-        throw new IllegalStateException("cannot wait for template builder " + pid, e);
+      }
+      if (Thread.interrupted()) {
+        throw new InterruptedException();
       }
     }
     return true;
