@@ -114,8 +114,12 @@ static void detach(struct action *a)
 }
 
 /* Ends the run in flight and hands its result on. */
-static void finish(struct action *a, int ok, const char *msg)
+static void finish(struct action *a, int ok, const char *why)
 {
+	char msg[170]; /* the message's room less "Readiness probe failed: " */
+
+	/* `why` may live in what detach frees (a TLS or HTTP/2 client's reason). */
+	snprintf(msg, sizeof(msg), "%s", why);
 	detach(a);
 	if (a->is_hook)
 		hook_done(a, ok, msg);
