@@ -180,6 +180,19 @@ public interface Provider extends AutoCloseable {
   }
 
   /**
+   * Every pod as {@link #inventory()} tells it, in name order, without the specs: what a plan reads.
+   * Providers that can tell a pod's state without reading its spec override this.
+   */
+  default List<PodSummary> summaries() {
+    return inventory().stream().map(PodSummary::of).toList();
+  }
+
+  /** One pod as {@link #summaries()} tells it, or empty if this provider has no such pod. */
+  default Optional<PodSummary> summaryOf(String pod) {
+    return inventoryOf(pod).map(PodSummary::of);
+  }
+
+  /**
    * Tells {@code listener} about pods whose VM ended or whose state another client changed, from
    * now until the returned handle is closed, without holding anything other clients need (no guest
    * connection, no lock). Events come on the provider's own thread and must be handled quickly;

@@ -3,7 +3,7 @@ package dev.peapod.apply;
 import dev.peapod.plan.ActualPod;
 import dev.peapod.plan.ActualState;
 import dev.peapod.plan.AppliedRecord;
-import dev.peapod.provider.PodStatus;
+import dev.peapod.provider.PodSummary;
 import dev.peapod.provider.Provider;
 import dev.peapod.provider.VmInfo;
 import java.nio.charset.StandardCharsets;
@@ -33,9 +33,10 @@ public final class ActualStateReader {
   }
 
   public ActualState read() {
-    Map<String, PodStatus> pods = new TreeMap<>();
-    // The inventory: planning needs states and boot ids, never containers, and asks no guest.
-    provider.inventory().forEach(p -> pods.put(p.name(), p));
+    Map<String, PodSummary> pods = new TreeMap<>();
+    // The inventory without specs: planning needs states and boot ids, never containers or the provider's
+    // specs (it compares manifests with the applied records), and asks no guest.
+    provider.summaries().forEach(p -> pods.put(p.name(), p));
     Map<String, AppliedRecord> applied = records.readAll();
     TreeMap<String, ActualPod> all = new TreeMap<>();
     pods.forEach((name, status) -> all.put(name, new ActualPod(name, Optional.of(status.state()), status.message(),
@@ -51,20 +52,20 @@ public final class ActualStateReader {
    * made against {@link #read()}.
    */
   public ActualState readOne(String pod) {
-    Map<String, PodStatus> pods = new TreeMap<>();
-    provider.inventoryOf(pod).ifPresent(p -> pods.put(p.name(), p));
+    Map<String, PodSummary> pods = new TreeMap<>();
+    provider.summaryOf(pod).ifPresent(p -> pods.put(p.name(), p));
     Map<String, AppliedRecord> applied = new TreeMap<>();
     records.read(pod).ifPresent(r -> applied.put(r.name(), r));
-    PodStatus status = pods.get(pod);
+    PodSummary status = pods.get(pod);
     AppliedRecord record = applied.get(pod);
     if (status == null && record == null) {
       return ActualState.of(List.of(), revision(pods, applied));
     }
-    return ActualState.of(List.of(new ActualPod(pod, Optional.ofNullable(status).map(PodStatus::state),
+    return ActualState.of(List.of(new ActualPod(pod, Optional.ofNullable(status).map(PodSummary::state),
         status == null ? "" : status.message(), Optional.ofNullable(record))), revision(pods, applied));
   }
 
-  static String revision(Map<String, PodStatus> pods, Map<String, AppliedRecord> applied) {
+  static String revision(Map<String, PodSummary> pods, Map<String, AppliedRecord> applied) {
     List<String> lines = new ArrayList<>();
     pods.forEach((name, status) -> lines.add("pod " + name + " " + status.state() + " "
         + status.vm().map(VmInfo::bootId).orElse("-")));

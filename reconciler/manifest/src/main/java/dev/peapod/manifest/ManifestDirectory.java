@@ -5,14 +5,16 @@ import dev.peapod.manifest.model.ConfigObject;
 import dev.peapod.manifest.model.ClaimDecl;
 import dev.peapod.manifest.model.PodManifest;
 import java.io.IOException;
+import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Stream;
 
 /**
  * The desired state of a directory tree: every {@code *.yaml}, {@code *.yml} and {@code *.json}
@@ -64,25 +66,38 @@ public final class ManifestDirectory {
     return new ParseResult(ClaimBinding.bind(pods, claims), diagnostics, configs, claims);
   }
 
-  /** Manifest files under {@code dir}, sorted by their path relative to it. */
+  /**
+   * Manifest files under {@code dir}, sorted by their path relative to it; hidden files and
+   * directories (a name starting with '.') are left out, the latter without being walked. Each
+   * entry is stat'ed once, by the walk (a symbolic link is followed to tell whether it leads to a
+   * file), and each relative path made once: for a thousand files, the walk and the sort once took
+   * a tenth of a plan.
+   */
   public static List<Path> manifestFiles(Path dir) throws IOException {
-    try (Stream<Path> walk = Files.walk(dir)) {
-      return walk
-          .filter(p -> !isHidden(dir.relativize(p)))
-          .filter(Files::isRegularFile)
-          .filter(ManifestDirectory::isManifestName)
-          .sorted(Comparator.comparing(p -> dir.relativize(p).toString().replace('\\', '/')))
-          .toList();
-    }
+    record Found(String key, Path path) {}
+    List<Found> found = new ArrayList<>();
+    Files.walkFileTree(dir, new SimpleFileVisitor<>() {
+      @Override
+      public FileVisitResult preVisitDirectory(Path d, BasicFileAttributes attrs) {
+        return !d.equals(dir) && isHiddenName(d) ? FileVisitResult.SKIP_SUBTREE : FileVisitResult.CONTINUE;
+      }
+
+      @Override
+      public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
+        if (!isHiddenName(file) && isManifestName(file)
+            && (attrs.isRegularFile() || attrs.isSymbolicLink() && Files.isRegularFile(file))) {
+          found.add(new Found(dir.relativize(file).toString().replace('\\', '/'), file));
+        }
+        return FileVisitResult.CONTINUE;
+      }
+    });
+    found.sort(Comparator.comparing(Found::key));
+    return found.stream().map(Found::path).toList();
   }
 
-  private static boolean isHidden(Path relative) {
-    for (Path part : relative) {
-      if (part.toString().startsWith(".")) {
-        return true;
-      }
-    }
-    return false;
+  private static boolean isHiddenName(Path path) {
+    Path name = path.getFileName();
+    return name != null && name.toString().startsWith(".");
   }
 
   private static boolean isManifestName(Path file) {

@@ -49,6 +49,22 @@ class DirectoryAndCanonicalTest {
   }
 
   @Test
+  void manifestFilesAreTheVisibleManifestsAndLinksToFilesInRelativePathOrder(@TempDir Path dir) throws Exception {
+    for (String file : List.of("b.yaml", "a/z.yml", "a/.hidden.yaml", "a-b.json", "x.pod", "notes.txt",
+        ".git/x.yaml", "deep/.cache/y.yaml", "deep/er/c.yaml")) {
+      Files.createDirectories(dir.resolve(file).getParent());
+      Files.writeString(dir.resolve(file), "x");
+    }
+    Files.createDirectories(dir.resolve("elsewhere"));
+    Files.writeString(dir.resolve("elsewhere/target.yaml"), "x");
+    Files.createSymbolicLink(dir.resolve("link.yaml"), dir.resolve("elsewhere/target.yaml"));
+    Files.createSymbolicLink(dir.resolve("dirlink.yaml"), dir.resolve("elsewhere"));
+    Files.createSymbolicLink(dir.resolve("dangling.yaml"), dir.resolve("gone.yaml"));
+    assertEquals(List.of("a-b.json", "a/z.yml", "b.yaml", "deep/er/c.yaml", "elsewhere/target.yaml", "link.yaml",
+        "x.pod"), ManifestDirectory.manifestFiles(dir).stream().map(p -> dir.relativize(p).toString()).toList());
+  }
+
+  @Test
   void explicitDefaultsEqualLeftOutDefaults() {
     PodManifest implicit = ManifestParser.parse("a.yaml", POD.formatted("web")).manifests().get(0);
     String explicit = POD.formatted("web")

@@ -14,6 +14,7 @@ import dev.peapod.provider.PodSpec;
 import dev.peapod.provider.VolumeSpec;
 import dev.peapod.provider.PodState;
 import dev.peapod.provider.PodStatus;
+import dev.peapod.provider.PodSummary;
 import dev.peapod.provider.Provider;
 import dev.peapod.provider.ProviderEvent;
 import dev.peapod.provider.ProviderException;
@@ -386,6 +387,14 @@ public final class QemuProvider implements Provider {
     }
   }
 
+  private List<HandOverRecord> allHandOvers() {
+    try {
+      return state.handOvers();
+    } catch (IOException e) {
+      throw new ProviderException("", null, "cannot read the hand-overs in " + state.root() + ": " + e, e);
+    }
+  }
+
   @Override
   public void remove(String pod, Duration grace) {
     finishInterruptedHandOvers(pod);
@@ -416,6 +425,42 @@ public final class QemuProvider implements Provider {
   @Override
   public List<PodStatus> inventory() {
     return podDirectories().parallelStream().filter(PodDirectory::exists).map(dir -> statusOf(dir, false)).toList();
+  }
+
+  /**
+   * Every pod's state from its files and its QEMU process, as {@link #inventory()} tells it, but
+   * without parsing the specs in the pod records: of pod.json only {@code startFailure} is read
+   * (the spec is skipped as tokens), and the hand-overs are listed once rather than once a pod.
+   */
+  @Override
+  public List<PodSummary> summaries() {
+    List<HandOverRecord> handOvers = allHandOvers();
+    return podDirectories().parallelStream().map(dir -> summaryOf(dir, handOvers)).flatMap(Optional::stream).toList();
+  }
+
+  @Override
+  public Optional<PodSummary> summaryOf(String pod) {
+    if (!DnsLabel.isValid(pod)) {
+      return Optional.empty();
+    }
+    return summaryOf(state.pod(pod), allHandOvers());
+  }
+
+  private Optional<PodSummary> summaryOf(PodDirectory dir, List<HandOverRecord> handOvers) {
+    String pod = dir.name();
+    Optional<String> startFailure;
+    try {
+      startFailure = dir.readPodStartFailure();
+    } catch (IOException e) {
+      throw new ProviderException(pod, null, "cannot read " + dir.path() + "/pod.json: " + e.getMessage(), e);
+    }
+    if (startFailure.isEmpty()) {
+      return Optional.empty(); // no pod record: no pod (or one removed meanwhile)
+    }
+    Optional<HandOverRecord> interrupted = handOvers.stream().filter(h -> h.involves(pod)).findFirst();
+    Look look = look(dir, startFailure.get());
+    return Optional.of(new PodSummary(pod, look.state(), look.vm().map(VmRecord::info),
+        interrupted.map(HandOverRecord::interruptedMessage).orElse(look.message())));
   }
 
   /** One pod from its files and its QEMU process alone, as {@link #inventory()} reads each. */
@@ -572,20 +617,40 @@ public final class QemuProvider implements Provider {
   private PodStatus statusFromFiles(PodDirectory dir, boolean askGuest) {
     String pod = dir.name();
     PodRecord record = readPod(dir);
+    Look look = look(dir, record.startFailure());
+    List<ContainerStatus> containers = List.of();
+    String message = look.message();
+    if (askGuest && look.state() == PodState.RUNNING && look.vm().get().startCompleted()) {
+      try {
+        containers = containerStatuses(dir, look.vm().get(), record.spec());
+      } catch (GuestException e) {
+        message = "guest-init does not answer STATUS: " + e.getMessage();
+      }
+    }
+    return new PodStatus(pod, look.state(), record.spec(), record.createdAt(), look.vm().map(VmRecord::info),
+        containers, message);
+  }
+
+  /** A pod's state, VM and message as its files and processes tell them (what ps and plans show). */
+  private record Look(PodState state, Optional<VmRecord> vm, String message) {}
+
+  /**
+   * Looks at a pod's VM: whether it runs, and why not; a running pod's ended passt and log writers
+   * are started again.
+   */
+  private Look look(PodDirectory dir, String startFailure) {
+    String pod = dir.name();
     Optional<VmRecord> vm = readVm(dir);
     if (vm.isEmpty()) {
       String message = vms.orphan(dir)
           .map(q -> "QEMU " + q.pid() + " of an interrupted start still runs; start or rm ends it")
-          .orElse(record.startFailure());
-      return new PodStatus(pod, PodState.CREATED, record.spec(), record.createdAt(), Optional.empty(), List.of(),
-          message);
+          .orElse(startFailure);
+      return new Look(PodState.CREATED, Optional.empty(), message);
     }
     Optional<String> gone = vms.goneReason(pod, vm.get());
     if (gone.isPresent()) {
-      return new PodStatus(pod, PodState.VM_GONE, record.spec(), record.createdAt(), Optional.of(vm.get().info()),
-          List.of(), gone.get());
+      return new Look(PodState.VM_GONE, vm, gone.get());
     }
-    List<ContainerStatus> containers = List.of();
     String message = "";
     if (vm.get().startCompleted() && !vms.networkRunning(dir)) {
       // Its passt ended while QEMU runs on: every look at a running pod (ps, the controller's drift check)
@@ -608,15 +673,8 @@ public final class QemuProvider implements Provider {
     if (!vm.get().startCompleted()) {
       // Not asked: a start in progress holds the guest's only control connection, and a booting guest answers late.
       message = "starting, or a start was interrupted (then start again, or stop)";
-    } else if (askGuest) {
-      try {
-        containers = containerStatuses(dir, vm.get(), record.spec());
-      } catch (GuestException e) {
-        message = "guest-init does not answer STATUS: " + e.getMessage();
-      }
     }
-    return new PodStatus(pod, PodState.RUNNING, record.spec(), record.createdAt(), Optional.of(vm.get().info()),
-        containers, message);
+    return new Look(PodState.RUNNING, vm, message);
   }
 
   private List<ContainerStatus> containerStatuses(PodDirectory dir, VmRecord vm, PodSpec spec) {

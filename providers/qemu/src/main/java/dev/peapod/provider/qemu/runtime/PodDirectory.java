@@ -1,5 +1,8 @@
 package dev.peapod.provider.qemu.runtime;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import java.io.IOException;
 import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.FileVisitResult;
@@ -19,6 +22,7 @@ public final class PodDirectory {
 
   private static final String POD_FILE = "pod.json";
   private static final String VM_FILE = "vm.json";
+  private static final JsonFactory JSON_TOKENS = new JsonFactory();
 
   private final String name;
   private final Path dir;
@@ -60,12 +64,67 @@ public final class PodDirectory {
     return JsonFiles.read(dir.resolve(POD_FILE), PodRecord.class);
   }
 
+  /**
+   * The pod record's {@code startFailure} ("" if none) without its spec parsed, or empty if the pod
+   * has no record (what a plan reads of each pod).
+   */
+  public Optional<String> readPodStartFailure() throws IOException {
+    Path file = dir.resolve(POD_FILE);
+    try {
+      return readTopLevelText(file, "startFailure");
+    } catch (IOException e) {
+      if (!Files.isRegularFile(file)) {
+        return Optional.empty(); // not a pod, as exists() tells it
+      }
+      throw e;
+    }
+  }
+
+  /**
+   * One top-level text field of the JSON object in {@code file} ("" when it is absent or not text),
+   * or empty if there is no such file. The rest is only tokenized, not bound to objects (by a bare
+   * JsonFactory: an ObjectMapper's first use alone costs a short command ~15 ms): a thousand pod
+   * records are read so for a plan in a fraction of what binding their specs costs.
+   */
+  static Optional<String> readTopLevelText(Path file, String field) throws IOException {
+    byte[] bytes;
+    try {
+      bytes = Files.readAllBytes(file);
+    } catch (NoSuchFileException e) {
+      return Optional.empty();
+    }
+    String value = "";
+    try (JsonParser parser = JSON_TOKENS.createParser(bytes)) {
+      if (parser.nextToken() != JsonToken.START_OBJECT) {
+        throw new IOException(file + " does not hold a JSON object");
+      }
+      while (parser.nextToken() == JsonToken.FIELD_NAME) {
+        String name = parser.currentName();
+        JsonToken token = parser.nextToken();
+        if (name.equals(field)) {
+          value = token == JsonToken.VALUE_STRING ? parser.getText() : "";
+        }
+        parser.skipChildren();
+      }
+      if (parser.currentToken() != JsonToken.END_OBJECT) {
+        throw new IOException(file + " does not hold a whole JSON object");
+      }
+    }
+    return Optional.of(value);
+  }
+
   public void writeVm(VmRecord record) throws IOException {
     JsonFiles.write(dir.resolve(VM_FILE), record);
   }
 
   public Optional<VmRecord> readVm() throws IOException {
-    return JsonFiles.read(dir.resolve(VM_FILE), VmRecord.class);
+    byte[] bytes;
+    try {
+      bytes = Files.readAllBytes(dir.resolve(VM_FILE));
+    } catch (NoSuchFileException e) {
+      return Optional.empty(); // a Created pod: nothing to bind, so a plan of such pods never starts a mapper
+    }
+    return Optional.of(JsonFiles.MAPPER.readValue(bytes, VmRecord.class));
   }
 
   /** Forgets the VM: the pod is no longer meant to be running. */

@@ -31,11 +31,11 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-class PodDirectoryTest {
+public class PodDirectoryTest {
 
   @TempDir Path tmp;
 
-  static PodSpec fullSpec() {
+  public static PodSpec fullSpec() {
     Map<String, String> env = new LinkedHashMap<>();
     env.put("Z", "1");
     env.put("A", "2");
@@ -80,6 +80,20 @@ class PodDirectoryTest {
     dir.create(record);
 
     assertEquals(Optional.of(record), dir.readPod());
+  }
+
+  @Test
+  void aPlanReadsThePodRecordsStartFailureAloneAsTheWholeRecordHasIt() throws Exception {
+    PodDirectory dir = new StateDirectory(tmp).pod("web");
+    assertEquals(Optional.empty(), dir.readPodStartFailure());
+    dir.create(new PodRecord(fullSpec(), Instant.now()));
+    assertEquals(Optional.of(""), dir.readPodStartFailure());
+    String failure = "start failed: \"init\" exited with 1: {\"startFailure\": \"not this\"}\n\u00e9";
+    dir.writePod(dir.readPod().orElseThrow().withStartFailure(failure));
+    assertEquals(Optional.of(failure), dir.readPodStartFailure());
+    assertEquals(failure, dir.readPod().orElseThrow().startFailure());
+    Files.writeString(dir.path().resolve("pod.json"), "[\"not a record\"]");
+    org.junit.jupiter.api.Assertions.assertThrows(java.io.IOException.class, dir::readPodStartFailure);
   }
 
   @Test

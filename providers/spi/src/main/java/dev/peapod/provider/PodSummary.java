@@ -1,0 +1,26 @@
+package dev.peapod.provider;
+
+import java.util.Optional;
+
+/**
+ * A pod's state without its spec: what planning reads of every pod ({@link Provider#summaries()}).
+ * A plan compares desired manifests with Peapod's applied records, never with the provider's spec,
+ * so a provider that keeps its pods' specs in files need not parse a thousand of them to plan.
+ *
+ * @param name the pod
+ * @param state lifecycle state
+ * @param vm the running (or last) VM, as {@link PodStatus#vm()}
+ * @param message why the pod is in this state, as {@link PodStatus#message()}
+ */
+public record PodSummary(String name, PodState state, Optional<VmInfo> vm, String message) {
+
+  public PodSummary {
+    vm = vm == null ? Optional.empty() : vm;
+    message = message == null ? "" : message;
+  }
+
+  /** The summary of a full status. */
+  public static PodSummary of(PodStatus status) {
+    return new PodSummary(status.name(), status.state(), status.vm(), status.message());
+  }
+}
