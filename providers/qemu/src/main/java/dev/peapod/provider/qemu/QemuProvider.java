@@ -495,7 +495,8 @@ public final class QemuProvider implements Provider {
     for (PodDirectory dir : podDirectories()) {
       readVmQuietly(dir).ifPresent(vm -> recorded.add(vm.pid()));
     }
-    return StrayVms.find(state.root().resolve("pods").toAbsolutePath().normalize(), recorded).stream()
+    Path root = state.root().toAbsolutePath().normalize();
+    return StrayVms.find(root.resolve("pods"), root.resolve("pool"), recorded).stream()
         .map(StrayVms.StrayVm::describe).toList();
   }
 

@@ -36,6 +36,10 @@ final class StrayVms {
 
     /** What {@code peapod ps} and the controller say about it. */
     String describe() {
+      if (pod.isEmpty()) {
+        return "QEMU " + pid + " runs a VM taken from the warm pool (launched in " + directory + ") that no pod"
+            + " records: its pod's directory was deleted; no command can reach or stop it; kill " + pid + " to end it";
+      }
       return "QEMU " + pid + " runs the VM of pod \"" + pod + "\", whose directory " + directory
           + " was deleted: no command can reach or stop it; kill " + pid + " to end it";
     }
@@ -44,21 +48,32 @@ final class StrayVms {
   private StrayVms() {}
 
   /**
-   * The strays under {@code podsRoot}.
+   * The strays under {@code podsRoot}, and the VMs taken from the warm pool under {@code poolRoot}
+   * that no pod records (a pool VM's command line names the pool directory it was restored in, not
+   * the pod that took it, so a pod directory deleted by hand leaves nothing else to find it by).
    *
    * @param recordedPids the pids every existing pod directory's vm.json names
    */
-  static List<StrayVm> find(Path podsRoot, Set<Long> recordedPids) {
+  static List<StrayVm> find(Path podsRoot, Path poolRoot, Set<Long> recordedPids) {
     List<StrayVm> strays = new ArrayList<>();
     try (Stream<Path> procs = Files.list(Path.of("/proc"))) {
       procs.map(p -> p.getFileName().toString()).filter(n -> n.chars().allMatch(Character::isDigit))
           .map(Long::parseLong)
           .filter(pid -> !recordedPids.contains(pid))
-          .forEach(pid -> launchedIn(pid, podsRoot).ifPresent(dir -> {
-            if (!Files.isRegularFile(dir.resolve("pod.json")) && HostProcess.isAlive(pid)) {
-              strays.add(new StrayVm(pid, dir.getFileName().toString(), dir));
-            }
-          }));
+          .forEach(pid -> {
+            List<String> argv = argv(pid);
+            launchedIn(argv, podsRoot).ifPresent(dir -> {
+              if (!Files.isRegularFile(dir.resolve("pod.json")) && HostProcess.isAlive(pid)) {
+                strays.add(new StrayVm(pid, dir.getFileName().toString(), dir));
+              }
+            });
+            pidFileDirectory(argv).filter(dir -> isPoolVmDirectory(dir, poolRoot)).ifPresent(dir -> {
+              // Read after the pods' records: a VM taken meanwhile is in one or the other.
+              if (!poolHolds(dir) && HostProcess.isAlive(pid) && !recordedNow(pid, podsRoot)) {
+                strays.add(new StrayVm(pid, "", dir));
+              }
+            });
+          });
     } catch (IOException e) {
       return List.of(); // no /proc: nothing to report
     }
@@ -66,9 +81,59 @@ final class StrayVms {
     return strays;
   }
 
+  /** {@code pool/KEY/.ID.new/} or {@code pool/claimed/ID.PID/}: where the keeper restores VMs. */
+  private static boolean isPoolVmDirectory(Path dir, Path poolRoot) {
+    Path shape = dir.getParent();
+    return shape != null && poolRoot.equals(shape.getParent());
+  }
+
+  /**
+   * Whether the pool still has the VM launched in {@code dir}: being restored there, waiting under
+   * its id, or being taken (claimed). A VM leaves the pool only into a pod, whose vm.json names it.
+   */
+  private static boolean poolHolds(Path dir) {
+    if (Files.exists(dir)) {
+      return true;
+    }
+    String name = dir.getFileName().toString();
+    String id = name.startsWith(".") && name.endsWith(".new") ? name.substring(1, name.length() - 4) : name;
+    Path shape = dir.getParent();
+    if (Files.exists(shape.resolve(id))) {
+      return true;
+    }
+    try (Stream<Path> claimed = Files.list(shape.resolveSibling(WarmPool.CLAIMED))) {
+      return claimed.anyMatch(c -> c.getFileName().toString().startsWith(id + "."));
+    } catch (IOException e) {
+      return false; // no claimed directory: nothing is being taken
+    }
+  }
+
+  /** Whether a pod's vm.json names {@code pid} now (it may have taken the VM since the first look). */
+  private static boolean recordedNow(long pid, Path podsRoot) {
+    try (Stream<Path> pods = Files.list(podsRoot)) {
+      return pods.anyMatch(pod -> {
+        try {
+          return Files.readString(pod.resolve("vm.json")).matches("(?s).*\"pid\"\\s*:\\s*" + pid + "\\s*[,}].*");
+        } catch (IOException e) {
+          return false;
+        }
+      });
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
   /** The pod directory under {@code podsRoot} whose qemu.pid the process's {@code -pidfile} names, if any. */
   static java.util.Optional<Path> launchedIn(long pid, Path podsRoot) {
-    List<String> argv = argv(pid);
+    return launchedIn(argv(pid), podsRoot);
+  }
+
+  private static java.util.Optional<Path> launchedIn(List<String> argv, Path podsRoot) {
+    return pidFileDirectory(argv).filter(dir -> podsRoot.equals(dir.getParent()));
+  }
+
+  /** The directory of the {@code qemu.pid} a QEMU command line's {@code -pidfile} names, if any. */
+  private static java.util.Optional<Path> pidFileDirectory(List<String> argv) {
     if (argv.isEmpty() || !Path.of(argv.get(0)).getFileName().toString().startsWith("qemu")) {
       return java.util.Optional.empty();
     }
@@ -76,7 +141,7 @@ final class StrayVms {
       if (argv.get(i).equals("-pidfile")) {
         Path pidFile = Path.of(argv.get(i + 1)).normalize();
         Path dir = pidFile.getParent();
-        if (dir != null && podsRoot.equals(dir.getParent()) && pidFile.getFileName().toString().equals("qemu.pid")) {
+        if (dir != null && pidFile.getFileName().toString().equals("qemu.pid")) {
           return java.util.Optional.of(dir);
         }
       }
