@@ -31,6 +31,16 @@ final class Stats {
     return n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
   }
 
+  /** Writes the samples, sorted, one a line, to {@code dir/NAME.dat} (what the bench scripts plot). */
+  void write(java.nio.file.Path dir) throws java.io.IOException {
+    List<Double> sorted = new ArrayList<>(samples);
+    Collections.sort(sorted);
+    StringBuilder text = new StringBuilder();
+    sorted.forEach(v -> text.append(String.format(Locale.ROOT, "%.2f%n", v)));
+    java.nio.file.Files.createDirectories(dir);
+    java.nio.file.Files.writeString(dir.resolve(name + ".dat"), text);
+  }
+
   String line() {
     List<Double> sorted = new ArrayList<>(samples);
     Collections.sort(sorted);

@@ -19,7 +19,8 @@ import java.util.List;
  * provider with the pool off, {@code warm_} figures from one with the default pool (one VM per
  * shape, kept by a detached keeper process as with the CLI). Before every start the pool is full
  * and has been quiet for a second, so no refill runs during a measured start; replace in the same
- * VM is measured after each start.
+ * VM is measured after each start. With a third argument, the samples of each series are written
+ * to that directory ({@link Stats#write}) for bench/warm-start's plot.
  */
 public final class WarmStartBench {
 
@@ -56,6 +57,11 @@ public final class WarmStartBench {
     } finally {
       // The keeper ends with its pool once the state directory is gone (it looks every 200 ms).
       deleteTree(state);
+    }
+    if (args.length > 2) {
+      for (Stats stats : List.of(templateStart, warmStart, templateReplace, warmReplace)) {
+        stats.write(Path.of(args[2]));
+      }
     }
     System.out.println(templateStart.line());
     System.out.println(warmStart.line());
