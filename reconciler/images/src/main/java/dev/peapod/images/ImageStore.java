@@ -153,21 +153,29 @@ public final class ImageStore implements AutoCloseable {
 
   /** {@link #ensure(String, PullListener)}, pulling with a pod's pull secrets when it pulls. */
   public StoredImage ensure(String reference, PullListener listener, PullSecretKeyring keyring) {
+    Optional<StoredImage> image = present(reference);
+    if (image.isPresent()) {
+      listener.alreadyPresent(reference, image.get().id());
+      return image.get();
+    }
+    return pull(reference, listener, keyring);
+  }
+
+  /**
+   * The image {@link #ensure} would take without pulling, or empty when it would pull: what a
+   * caller that must not touch the network (a command handed to the controller) asks first.
+   */
+  public Optional<StoredImage> present(String reference) {
     ImageReference ref = ImageReference.parse(reference);
     try {
       RefRecord known = refs.read().get(ref.toString());
       if (known != null) {
-        Digest id = Digest.parse(known.image());
-        Optional<StoredImage> image = describe(id, refs.read());
-        if (image.isPresent()) {
-          listener.alreadyPresent(reference, id);
-          return image.get();
-        }
+        return describe(Digest.parse(known.image()), refs.read());
       }
+      return Optional.empty();
     } catch (IOException e) {
       throw storeFailure(reference, e);
     }
-    return pull(reference, listener, keyring);
   }
 
   /**

@@ -47,6 +47,11 @@ public final class ControllerClient {
    *     the controller will take)
    */
   public Optional<Response> postIfServed(String path, Runnable connected) {
+    return postIfServed(path, null, connected);
+  }
+
+  /** {@link #postIfServed(String, Runnable)} with a JSON body ({@code json}; null: none). */
+  public Optional<Response> postIfServed(String path, String json, Runnable connected) {
     if (!Files.exists(socket)) {
       return Optional.empty();
     }
@@ -62,7 +67,7 @@ public final class ControllerClient {
       closeQuietly(channel);
       throw e;
     }
-    return Optional.of(exchange(channel, "POST", path));
+    return Optional.of(exchange(channel, "POST", path, json));
   }
 
   private Response send(String method, String path) {
@@ -71,17 +76,23 @@ public final class ControllerClient {
           + " is missing); start one with: peapod serve --source ...");
     }
     try {
-      return exchange(SocketChannel.open(UnixDomainSocketAddress.of(socket)), method, path);
+      return exchange(SocketChannel.open(UnixDomainSocketAddress.of(socket)), method, path, null);
     } catch (IOException e) {
       throw failed(e);
     }
   }
 
-  private Response exchange(SocketChannel connected, String method, String path) {
+  private Response exchange(SocketChannel connected, String method, String path, String json) {
     try (SocketChannel channel = connected) {
+      byte[] body = json == null ? new byte[0] : json.getBytes(StandardCharsets.UTF_8);
       String request = method + " " + path + " HTTP/1.1\r\nHost: peapod\r\nAccept: application/json\r\n"
-          + "Content-Length: 0\r\nConnection: close\r\n\r\n";
-      channel.write(ByteBuffer.wrap(request.getBytes(StandardCharsets.US_ASCII)));
+          + (json == null ? "" : "Content-Type: application/json\r\n")
+          + "Content-Length: " + body.length + "\r\nConnection: close\r\n\r\n";
+      ByteBuffer out = ByteBuffer.allocate(request.length() + body.length);
+      out.put(request.getBytes(StandardCharsets.US_ASCII)).put(body).flip();
+      while (out.hasRemaining()) {
+        channel.write(out);
+      }
       ByteArrayOutputStream raw = new ByteArrayOutputStream();
       ByteBuffer buffer = ByteBuffer.allocate(16384);
       while (channel.read(buffer) >= 0) {

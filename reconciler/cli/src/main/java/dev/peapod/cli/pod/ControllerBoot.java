@@ -55,7 +55,7 @@ public final class ControllerBoot {
     return new PodCommands.Started(pod, body, bootText(body.get("vm")));
   }
 
-  private static Map<String, Object> read(ControllerClient.Response response) {
+  static Map<String, Object> read(ControllerClient.Response response) {
     try {
       Map<String, Object> body = JSON.readValue(response.body(), new TypeReference<LinkedHashMap<String, Object>>() {});
       return body == null ? new LinkedHashMap<>() : body;
@@ -65,7 +65,7 @@ public final class ControllerBoot {
   }
 
   /** What the command would have thrown had it booted the pod itself. */
-  private static RuntimeException failure(String pod, int status, Map<String, Object> problem) {
+  static RuntimeException failure(String pod, int status, Map<String, Object> problem) {
     String detail = String.valueOf(problem.getOrDefault("detail", "the controller answered " + status));
     Class<?> type = exceptionType(problem.get("exception"));
     if (type == InvalidStateException.class && problem.get("state") instanceof String state) {
@@ -99,7 +99,7 @@ public final class ControllerBoot {
 
   /** {@code in 1.2s (boot id ..., tcg, restored ...)}, as {@link PodCommands#bootText} words a VM. */
   @SuppressWarnings("unchecked")
-  private static String bootText(Object vm) {
+  static String bootText(Object vm) {
     if (!(vm instanceof Map<?, ?> map)) {
       return "";
     }

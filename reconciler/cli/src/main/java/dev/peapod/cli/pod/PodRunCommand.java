@@ -138,7 +138,12 @@ public final class PodRunCommand extends PodCreateCommand implements IExitCodeGe
       if (imageFlags) {
         throw new CliException(ExitCodes.USAGE, "run -f FILE takes no container flags: the file says what to run");
       }
-      runFile();
+      // Handed whole to a running controller when there is one (ControllerRun); else, or when it
+      // gives the run back, done here.
+      PeapodCommand root = PeapodCommand.of(spec);
+      if (!ControllerRun.run(root, spec, root.output(spec), file)) {
+        runFile();
+      }
       return;
     }
     if (image == null) {

@@ -33,9 +33,12 @@ class CliHandOffIT {
 
   private static final Path LAUNCHER = ControllerHome.REPO.resolve("peapod");
   private static final String LAUNCH_CLASS = "dev.peapod.provider.qemu.qmp.QmpClient";
+  private static final String PARSE_CLASS = "dev.peapod.manifest.ManifestParser";
 
   private Path home;
   private Path manifest;
+  private Path created;
+  private Path invalid;
   private Process serve;
 
   private record Result(int exitCode, String out, String err, List<String> classes) {
@@ -45,6 +48,11 @@ class CliHandOffIT {
           .replaceAll("in [0-9.]+m?s \\(boot id [0-9a-f-]+", "in T (boot id B")
           .replaceAll("\"(bootId|startedAt|createdAt)\" : \"[^\"]*\"", "\"$1\" : \"X\"")
           .replaceAll("\"(pid|bootMillis)\" : [0-9]+", "\"$1\" : 0");
+    }
+
+    /** Whether the command parsed a manifest itself (a run handed whole to the controller does not). */
+    boolean readManifest() {
+      return classes.stream().anyMatch(l -> l.contains(" " + PARSE_CLASS + " "));
     }
 
     boolean launchedQemu() {
@@ -72,12 +80,35 @@ class CliHandOffIT {
               image: it/bb:1
               command: [sleep, "3600"]
         """);
+    created = home.resolve("kept.yaml");
+    Files.writeString(created, """
+        apiVersion: peapod.dev/v1alpha1
+        kind: PeaPod
+        metadata: {name: kept}
+        spec:
+          state: Created
+          containers:
+            - name: main
+              image: it/bb:1
+              command: [sleep, "3600"]
+        """);
+    invalid = home.resolve("invalid.yaml");
+    Files.writeString(invalid, """
+        apiVersion: peapod.dev/v1alpha1
+        kind: PeaPod
+        metadata: {name: invalid}
+        spec:
+          containers:
+            - name: main
+              command: [sleep, "3600"]
+        """);
   }
 
   @AfterEach
   void cleanUp() throws Exception {
     stopController(false);
     peapod("rm", "--force", "handed", "--grace", "0");
+    peapod("rm", "--force", "kept", "--grace", "0");
     ControllerHome.removeAll(home);
   }
 
@@ -129,7 +160,11 @@ class CliHandOffIT {
     serve = null;
   }
 
-  /** The three commands whose boot may be handed over, on a fresh pod: run, run again, start of a running pod. */
+  /**
+   * The commands whose work may be handed over, on fresh pods: run (whole), run again, start of a
+   * running pod, start of a stopped one; run with -o json, of a pod that stays Created (and again:
+   * it exists with the same spec), of an invalid file (given back: the CLI reports it itself).
+   */
   private List<Result> scenario() throws Exception {
     List<Result> results = new ArrayList<>();
     results.add(peapod("run", "-f", manifest.toString()));
@@ -139,13 +174,23 @@ class CliHandOffIT {
     results.add(peapod("start", "handed", "-o", "json"));
     Result removed = peapod("rm", "--force", "handed", "--grace", "0");
     assertEquals(0, removed.exitCode(), removed::toString);
+    results.add(peapod("run", "-f", manifest.toString(), "-o", "json"));
+    results.add(peapod("run", "-f", created.toString()));
+    results.add(peapod("run", "-f", created.toString(), "-o", "yaml"));
+    results.add(peapod("run", "-f", invalid.toString()));
+    for (String pod : List.of("handed", "kept")) {
+      removed = peapod("rm", "--force", pod, "--grace", "0");
+      assertEquals(0, removed.exitCode(), removed::toString);
+    }
     return results;
   }
 
   @Test
   void runAndStartGiveTheSameOutputAndExitCodesWithAndWithoutAController() throws Exception {
     List<Result> alone = scenario();
-    assertEquals(List.of(0, 0, 1, 0, 0), alone.stream().map(Result::exitCode).toList(), alone::toString);
+    assertEquals(List.of(0, 0, 1, 0, 0, 0, 0, 0, 1), alone.stream().map(Result::exitCode).toList(), alone::toString);
+    assertEquals("Created kept (not started: its spec.state is Created)\n", alone.get(6).out());
+    assertTrue(alone.get(8).err().contains("image"), alone.get(8)::toString);
     assertTrue(alone.get(0).out().matches("Created handed\nStarted handed in \\S+ \\(boot id [0-9a-f-]+, \\w+, .*\\)\n"),
         alone.get(0)::toString);
     assertEquals("Exists handed (same spec)\nAlready running handed\n", alone.get(1).out());
@@ -159,6 +204,11 @@ class CliHandOffIT {
       assertEquals(alone.get(i).normalized(), handed.get(i).normalized());
     }
     assertFalse(handed.get(0).launchedQemu(), "run handed its boot to the controller");
+    for (int i : List.of(0, 1, 5, 6, 7)) {
+      assertFalse(handed.get(i).readManifest(), "run -f was handed whole to the controller: " + i);
+    }
+    assertTrue(handed.get(8).readManifest(), "an invalid file is given back and reported by the CLI itself");
+    assertTrue(alone.get(0).readManifest());
     assertFalse(handed.get(4).launchedQemu(), "start handed its boot to the controller");
     JsonNode started = new ObjectMapper().readTree(handed.get(4).out());
     assertEquals("RUNNING", started.path("state").asText(), handed.get(4)::toString);

@@ -34,6 +34,29 @@ public final class StoreImageSource implements ImageSource {
     return new StoreImageSource(store, reference -> new Progress() {});
   }
 
+  /**
+   * A source that resolves what the store has, as this one would, and throws {@link NotPresent}
+   * where this one would pull: for work done on another process's behalf (a {@code peapod run}
+   * handed to the controller), which must not pull silently what that process would pull with
+   * progress, and gives the work back instead.
+   */
+  public static ImageSource presentOnly(ImageStore store) {
+    return (reference, policy) -> {
+      StoredImage image = policy == PullPolicy.NEVER ? store.inspect(reference)
+          : store.present(reference).orElseThrow(() -> new NotPresent(reference));
+      return new Resolved(new ImageRootfs(image.id().toString(), image.rootfs()), image.config());
+    };
+  }
+
+  /** {@link #presentOnly}'s answer to an image it would have to pull. */
+  public static final class NotPresent extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    NotPresent(String reference) {
+      super("image " + reference + " is not in the store (it would be pulled)");
+    }
+  }
+
   @Override
   public Resolved resolve(String reference, PullPolicy policy) {
     return resolve(reference, policy, PullSecretKeyring.EMPTY);

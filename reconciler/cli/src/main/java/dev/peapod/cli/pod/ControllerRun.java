@@ -1,0 +1,125 @@
+package dev.peapod.cli.pod;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.peapod.cli.CliException;
+import dev.peapod.cli.ExitCodes;
+import dev.peapod.cli.PeapodCommand;
+import dev.peapod.cli.controller.ControllerClient;
+import dev.peapod.cli.output.Output;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import picocli.CommandLine.Model.CommandSpec;
+
+/**
+ * {@code peapod run -f FILE} handed whole to the controller serving this Peapod home ({@code POST
+ * /v1/cli/run} on {@code $PEAPOD_HOME/peapod.sock}): the command reads the file and sends it, and
+ * prints what the controller answers, so it neither parses the manifest nor opens the image store
+ * nor writes a record nor boots a VM itself; its JVM does little more than start. The controller
+ * does what {@link PodCreateCommand} does for a one-pod file, and gives back before changing
+ * anything every case off that path (an invalid or multi-pod file, Secrets, a pull, a locked
+ * pod...: see the controller's {@code CliRunResource}), which this command then runs itself, so an
+ * error's output and exit code come from one place. What it prints is made here from the answer
+ * with the same words {@link PodCreateCommand} uses: warnings on stderr, {@code Created NAME} or
+ * {@code Exists NAME (same spec)}, {@code Started NAME in ...} or {@code Already running NAME},
+ * the pod's data with {@code -o json|yaml}; a failure becomes the exception the command would have
+ * raised ({@link ControllerBoot#failure}). On a terminal no {@code Booting} line is drawn
+ * meanwhile: nothing here knows the pod's name before the answer.
+ */
+final class ControllerRun {
+  private ControllerRun() {}
+
+  private static final System.Logger LOG = System.getLogger(ControllerRun.class.getName());
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final String PATH = "/v1/cli/run";
+
+  /**
+   * Runs the file's pods in the controller and prints the outcome; false, with nothing printed or
+   * changed, when no controller serves this home or it gave the work back (the caller runs them).
+   */
+  static boolean run(PeapodCommand root, CommandSpec spec, Output output, Path file) {
+    // The controller's host path allow-list is the home's file alone: a command widening it runs here.
+    if (root.environment().env().get("PEAPOD_HOSTPATHS") != null || !Files.isRegularFile(file)) {
+      return false;
+    }
+    String body;
+    try {
+      Map<String, Object> request = new LinkedHashMap<>();
+      request.put("file", file.toString()); // as typed: diagnostics and records name it so
+      request.put("content", new String(Files.readAllBytes(file), StandardCharsets.UTF_8)); // as ManifestParser reads it
+      request.put("command", PodCommands.commandText(spec));
+      request.put("hostPathsFromEnvironment", false);
+      body = JSON.writeValueAsString(request);
+    } catch (IOException e) {
+      return false; // the command's own read reports it
+    }
+    Optional<ControllerClient.Response> answer = new ControllerClient(root.environment().home())
+        .postIfServed(PATH, body, () -> {});
+    if (answer.isEmpty()) {
+      return false;
+    }
+    ControllerClient.Response response = answer.get();
+    if (response.status() == 404 || response.status() == 405) {
+      return false; // a controller from before this endpoint: it did nothing
+    }
+    Map<String, Object> result = ControllerBoot.read(response);
+    if (response.status() != 200) {
+      throw ControllerBoot.failure("", response.status(), result);
+    }
+    if (result.get("declined") instanceof String reason) {
+      LOG.log(System.Logger.Level.DEBUG, () -> "peapod run: the controller gave the run back: " + reason);
+      return false;
+    }
+    print(output, result);
+    return true;
+  }
+
+  @SuppressWarnings("unchecked")
+  private static void print(Output output, Map<String, Object> result) {
+    if (result.get("warnings") instanceof List<?> warnings && !warnings.isEmpty()) {
+      warnings.forEach(w -> output.err().println(w));
+      output.err().flush();
+    }
+    String pod = String.valueOf(result.get("pod"));
+    String created = Boolean.TRUE.equals(result.get("existed")) ? "Exists " + pod + " (same spec)" : "Created " + pod;
+    Map<String, Object> data = result.get("data") instanceof Map<?, ?> map ? (Map<String, Object>) map : Map.of();
+    switch (String.valueOf(result.get("outcome"))) {
+      case "notStarted" -> PodCommands.say(output, created + " (not started: its spec.state is Created)");
+      case "started" -> {
+        PodCommands.say(output, created);
+        PodCommands.say(output, "Started " + pod + " " + ControllerBoot.bootText(data.get("vm")));
+      }
+      case "alreadyRunning" -> {
+        PodCommands.say(output, created);
+        PodCommands.say(output, "Already running " + pod);
+      }
+      case "failed" -> {
+        if ("started".equals(result.get("failedAt"))) {
+          PodCommands.say(output, created);
+        }
+        Map<String, Object> problem = result.get("problem") instanceof Map<?, ?> p
+            ? new LinkedHashMap<>((Map<String, Object>) p) : new LinkedHashMap<>();
+        throw ControllerBoot.failure(pod, 500, problem);
+      }
+      default -> throw new CliException(ExitCodes.ERROR, "the controller answered a run with no outcome: "
+          + describe(result));
+    }
+    if (output.structured()) {
+      output.data(data);
+    }
+  }
+
+  private static String describe(Map<String, Object> result) {
+    try {
+      return JSON.writeValueAsString(result);
+    } catch (JsonProcessingException e) {
+      return String.valueOf(result);
+    }
+  }
+}
