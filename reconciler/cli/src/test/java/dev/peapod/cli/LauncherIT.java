@@ -105,6 +105,19 @@ class LauncherIT {
         "dev.peapod.images.ImageStore", "dev.peapod.provider.qemu.QemuProvider")) {
       assertTrue(createClasses.contains("] " + name + " source: shared objects file"), name + " not from the archive");
     }
+
+    // The boot path, which the training never reaches (it boots no VM), is in it too: every class of Peapod's own is.
+    // The JVM the launcher picks (PEAPOD_JAVA, JAVA_HOME, java on PATH): the archive is that JVM's.
+    String javaBinary = System.getenv("PEAPOD_JAVA") != null ? System.getenv("PEAPOD_JAVA")
+        : System.getenv("JAVA_HOME") != null ? System.getenv("JAVA_HOME") + "/bin/java" : "java";
+    Process listing = new ProcessBuilder(javaBinary, "-Xshare:on", "-XX:SharedArchiveFile=" + archive,
+        "-XX:+PrintSharedArchiveAndExit", "-cp", JAR.toString()).redirectErrorStream(true).start();
+    String archived = new String(listing.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    listing.waitFor();
+    for (String name : List.of("dev.peapod.provider.qemu.WarmPool", "dev.peapod.provider.qemu.qmp.QmpClient",
+        "dev.peapod.provider.qemu.guest.GuestConnection", "dev.peapod.provider.qemu.PasstNetwork")) {
+      assertTrue(archived.contains(" " + name + " app_loader"), name + " not in the archive");
+    }
   }
 
   @Test

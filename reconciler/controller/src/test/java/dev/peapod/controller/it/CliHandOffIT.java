@@ -47,6 +47,7 @@ class CliHandOffIT {
       return (out + "\n--stderr--\n" + err)
           .replaceAll("in [0-9.]+m?s \\(boot id [0-9a-f-]+", "in T (boot id B")
           .replaceAll("\"(bootId|startedAt|createdAt)\" : \"[^\"]*\"", "\"$1\" : \"X\"")
+          .replaceAll("(?m)^(\\s*-?\\s*)(bootId|startedAt|createdAt): \"?[^\"\n]*\"?$", "$1$2: X")
           .replaceAll("\"(pid|bootMillis)\" : [0-9]+", "\"$1\" : 0");
     }
 
