@@ -265,6 +265,7 @@ final class WarmPoolKeeper {
       if (!Files.isDirectory(other) || otherKey.equals(key) || otherKey.equals(WarmPool.CLAIMED)) {
         continue;
       }
+      reapHalfRestored(other, otherKey);
       boolean idle = pool.lastUsed(otherKey).orElse(Instant.EPOCH).plus(pool.config().idle()).isBefore(Instant.now());
       if (idle && !keeperRuns(otherKey)) {
         for (Path vm : WarmPool.waiting(other)) {
@@ -272,6 +273,34 @@ final class WarmPoolKeeper {
           WarmPool.discard(vm, WarmPool.read(vm));
         }
       }
+    }
+  }
+
+  /**
+   * Another shape's {@code .new} VMs when no keeper holds that shape: only its keeper restores into
+   * {@code .new}, so these are a killed keeper's (killed with its process group, mid-restore), whose
+   * QEMU would otherwise run until that shape's next keeper. Reaped holding the shape's lock, so that
+   * no keeper of it starts restoring meanwhile.
+   */
+  private void reapHalfRestored(Path other, String otherKey) {
+    List<Path> half = list(other).stream().filter(p -> {
+      String name = p.getFileName().toString();
+      return name.startsWith(".") && name.endsWith(".new");
+    }).toList();
+    if (half.isEmpty() || WarmPoolKeepers.keptInThisProcess(pool.root(), otherKey)) {
+      return; // none, or a keeper thread of this process restores it (its lock file is not to be touched)
+    }
+    try (FileChannel channel = FileChannel.open(pool.lockFile(otherKey), StandardOpenOption.CREATE,
+        StandardOpenOption.WRITE); FileLock lock = TemplateCatalogue.tryLock(channel)) {
+      if (lock == null) {
+        return; // its keeper runs, and sweeps its own
+      }
+      for (Path vm : half) {
+        killByDirectory(vm);
+        discardQuietly(vm);
+      }
+    } catch (IOException e) {
+      // the next sweep tries again
     }
   }
 

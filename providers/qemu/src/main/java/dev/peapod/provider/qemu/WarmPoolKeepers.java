@@ -110,6 +110,17 @@ final class WarmPoolKeepers {
   }
 
   /**
+   * Whether a thread of this process keeps {@code key}'s pool under {@code poolRoot}: then this
+   * process must not open that shape's lock file elsewhere, since closing any descriptor of a file
+   * drops every fcntl lock the process holds on it.
+   */
+  static boolean keptInThisProcess(Path poolRoot, String key) {
+    Map<String, Thread> threads = IN_PROCESS.get(poolRoot.toAbsolutePath().normalize());
+    Thread thread = threads == null ? null : threads.get(key);
+    return thread != null && thread.isAlive();
+  }
+
+  /**
    * Stops this process's keeper threads of {@code poolRoot}; their VMs keep waiting, for the next
    * keeper to adopt (or discard once their shape is idle).
    */
