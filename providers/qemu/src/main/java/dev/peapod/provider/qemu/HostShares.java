@@ -33,6 +33,13 @@ import java.util.regex.Pattern;
  * need a host filesystem with user xattrs (ext4, xfs, btrfs; tmpfs from
  * Linux 6.6); elsewhere a guest's create fails with EOPNOTSUPP.
  *
+ * <p>A VM with hostPath volumes runs QEMU as the user running Peapod, not as a VM user of its own
+ * ({@link dev.peapod.provider.qemu.runtime.VmUsers}): its 9p server must open whatever tree a
+ * volume names, root's included. The alternatives do not keep the guarantee above: QEMU's
+ * {@code virtfs-proxy-helper} (a root helper chrooted into the export) has no mapped mode and
+ * applies a guest's chown, chmod and mknod with the capabilities it keeps (CAP_CHOWN, CAP_FOWNER,
+ * CAP_MKNOD), and virtiofsd needs shared guest RAM and a guest kernel with virtio-fs.
+ *
  * <p>QEMU exports directories only, so a one-file hostPath is a hard link to
  * the file in a directory of its own under the pod's directory (0700, holding
  * nothing else), and that directory is exported: the guest cannot reach the

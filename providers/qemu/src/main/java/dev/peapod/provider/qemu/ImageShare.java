@@ -44,8 +44,32 @@ final class ImageShare {
 
   /** Creates the share empty: links left from an earlier VM are dropped. */
   void reset() throws IOException {
-    dev.peapod.provider.qemu.runtime.PrivateFiles.privateDirectory(dir);
+    if (!Files.isSymbolicLink(dir)) {
+      dev.peapod.provider.qemu.runtime.PrivateFiles.privateDirectory(dir);
+    } // else a VM user's share (see VmUsers), root:UID 0750 where it lies
     retain(Set.of());
+  }
+
+  /**
+   * A VM user's QEMU reads the image through this share (a link to its run directory, see
+   * QemuProcess#linkUserFiles): an image file others cannot read is given to the VM group,
+   * readable by it (never writable). Every VM user is in that group, but each can look up only
+   * its own share's links: the image store's directories stay closed to it.
+   */
+  private void readableByVmUsers(Path image) throws IOException {
+    if (!Files.isSymbolicLink(dir)) {
+      return;
+    }
+    java.util.Set<java.nio.file.attribute.PosixFilePermission> mode = Files.getPosixFilePermissions(image);
+    if (mode.contains(java.nio.file.attribute.PosixFilePermission.OTHERS_READ)) {
+      return;
+    }
+    dev.peapod.provider.qemu.runtime.VmUsers users = dev.peapod.provider.qemu.runtime.VmUsers.fromEnvironment()
+        .orElseThrow(() -> new IOException("the image share " + dir + " is a VM user's, but VM users are off"));
+    Files.setAttribute(image, "unix:gid", users.group(), java.nio.file.LinkOption.NOFOLLOW_LINKS);
+    mode.add(java.nio.file.attribute.PosixFilePermission.GROUP_READ);
+    mode.remove(java.nio.file.attribute.PosixFilePermission.GROUP_WRITE);
+    Files.setPosixFilePermissions(image, mode);
   }
 
   /**
@@ -67,6 +91,7 @@ final class ImageShare {
           + "); copying it");
       Files.copy(image.path(), temp, StandardCopyOption.REPLACE_EXISTING);
     }
+    readableByVmUsers(temp);
     // Renamed into place, so the guest never opens a half-made file.
     Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     return name;

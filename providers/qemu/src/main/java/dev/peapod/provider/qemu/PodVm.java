@@ -22,6 +22,7 @@ import dev.peapod.provider.qemu.runtime.HostProcess;
 import dev.peapod.provider.qemu.runtime.PodDirectory;
 import dev.peapod.provider.qemu.runtime.VmFiles;
 import dev.peapod.provider.qemu.runtime.VmRecord;
+import dev.peapod.provider.qemu.runtime.VmUsers;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -60,6 +61,8 @@ final class PodVm {
   private final WarmPoolKeepers keepers;
   private final PasstNetwork network;
   private final LogWriters logWriters;
+  /** The VM users QEMU runs as, or empty: as the user running Peapod (see {@link VmUsers}). */
+  private final Optional<VmUsers> users = VmUsers.fromEnvironment();
   private static final java.security.SecureRandom RANDOM = new java.security.SecureRandom();
   /**
    * How long a restored guest may take to answer HELLO: it is running already (~0.1 s under
@@ -97,12 +100,6 @@ final class PodVm {
     });
     Accelerator accelerator = accelerators.choose();
     List<HostShare> hostShares = HostShares.prepare(spec, files.hostFiles());
-    ImageShare share = new ImageShare(files.imageShare());
-    try {
-      share.reset();
-    } catch (IOException e) {
-      throw new ProviderException(pod, null, "cannot prepare the image share " + share.dir() + ": " + e, e);
-    }
     VmShape shape = new VmShape(kernel, config.initrd(), spec.vm().vcpus(),
         spec.vm().memoryMiB(), accelerator);
     if (hostShares.isEmpty()) {
@@ -113,21 +110,80 @@ final class PodVm {
         return record;
       }
     }
+    // A VM with hostPath volumes keeps QEMU as the user running Peapod: its 9p server must reach
+    // whatever trees the volumes name (see README, "The host, from a VM").
+    VmUsers.VmUser user = hostShares.isEmpty() ? allocateUser(dir) : null;
+    try {
+      return bootNew(dir, spec, kernel, accelerator, shape, hostShares, user);
+    } catch (RuntimeException e) {
+      if (user != null) {
+        users.get().free(user);
+      }
+      throw e;
+    }
+  }
+
+  /** A uid of its own for the VM's QEMU, or null when QEMU runs as the user running Peapod. */
+  private VmUsers.VmUser allocateUser(PodDirectory dir) {
+    if (users.isEmpty()) {
+      return null;
+    }
+    try {
+      return users.get().allocate(dir.path());
+    } catch (IOException e) {
+      throw new ProviderException(dir.name(), null, "cannot give the VM a user of its own: " + e.getMessage(), e);
+    }
+  }
+
+  private VmRecord bootNew(PodDirectory dir, PodSpec spec, Path kernel, Accelerator accelerator, VmShape shape,
+      List<HostShare> hostShares, VmUsers.VmUser user) {
+    String pod = spec.name();
+    VmFiles files = dir.vmFiles();
+    ImageShare share = new ImageShare(files.imageShare());
+    try {
+      if (user != null) {
+        QemuProcess.linkUserFiles(files, user);
+      }
+      share.reset();
+    } catch (IOException e) {
+      throw new ProviderException(pod, null, "cannot prepare the image share " + share.dir() + ": " + e, e);
+    }
     Optional<Template> template = templates.find(pod, shape, !hostShares.isEmpty());
     if (template.isPresent()) {
       // Every image through the share: the template has no block devices.
       VmDefinition definition = new VmDefinition(pod, kernel, config.initrd(), spec.vm().vcpus(),
-          spec.vm().memoryMiB(), accelerator, files, List.of(), spec.ports(), true, share.dir(), List.of());
+          spec.vm().memoryMiB(), accelerator, files, List.of(), spec.ports(), true, share.dir(), List.of())
+          .withUser(user);
       Optional<Started> restored = restore(dir, spec, definition, template.get());
       if (restored.isPresent()) {
         VmRecord record = startIn(dir, spec, restored.get());
         keepers.ensure(shape);
         return record;
       }
+      if (user != null && !Files.isDirectory(user.runDir())) {
+        user = allocateUser(dir); // the failed restore's kill freed it
+        try {
+          QemuProcess.linkUserFiles(files, user);
+        } catch (IOException e) {
+          users.get().free(user);
+          throw new ProviderException(pod, null, "cannot prepare the image share " + share.dir() + ": " + e, e);
+        }
+      }
     }
     List<ImageDevice> images = ImageDevices.assign(spec, PodSpecValidator.blockDeviceSlots(hostShares.size()));
+    if (user != null) {
+      for (ImageDevice image : images) {
+        try {
+          share.add(new ImageRootfs(image.imageId(), image.path())); // QEMU opens it through the share
+        } catch (IOException e) {
+          throw new ProviderException(pod, null, "cannot put image " + image.imageId() + " into the VM's image share "
+              + share.dir() + ": " + e, e);
+        }
+      }
+    }
     VmDefinition definition = new VmDefinition(pod, kernel, config.initrd(), spec.vm().vcpus(),
-        spec.vm().memoryMiB(), accelerator, files, images, spec.ports(), true, share.dir(), hostShares);
+        spec.vm().memoryMiB(), accelerator, files, images, spec.ports(), true, share.dir(), hostShares)
+        .withUser(user);
     VmRecord record = startIn(dir, spec, bootCold(dir, spec, definition));
     if (hostShares.isEmpty()) {
       templateBuilds.prepareLater(shape);
@@ -145,7 +201,7 @@ final class PodVm {
     prepareLogs(definition);
     QemuProcess process;
     try {
-      process = QemuProcess.launch(commandLine.argv(definition), definition.files());
+      process = QemuProcess.launch(commandLine.argv(definition), definition.files(), definition.user());
     } catch (VmLaunchException e) {
       throw new ProviderException(pod, null, "QEMU failed to start: " + e.getMessage(), e);
     }
@@ -248,7 +304,7 @@ final class PodVm {
     VmFiles files = dir.vmFiles();
     VmRecord record = new VmRecord(warm.pid(), warm.processStartTime(), warm.hostBootId(), warm.guestBootId(),
         shape.accelerator().id(), kernel, spec.vm(), List.of(), spec.ports(), warm.startedAt(), warm.bootTime(),
-        false, files.imageShare(), List.of(), dev.peapod.provider.VmInfo.WARM + " " + key, warm.name());
+        false, files.imageShare(), List.of(), dev.peapod.provider.VmInfo.WARM + " " + key, warm.name(), warm.vmUser());
     try {
       dir.writeVm(record);
       Files.delete(taken.get().files().dir().resolve(dev.peapod.provider.qemu.runtime.PoolVmRecord.FILE));
@@ -430,7 +486,19 @@ final class PodVm {
   private static VmRecord newRecord(QemuProcess process, VmDefinition vm, PodSpec spec) {
     return new VmRecord(process.pid(), process.startTime(), HostInfo.bootId(), "", vm.accelerator().id(),
         vm.kernel(), spec.vm(), vm.images(), vm.ports(),
-        process.launchedAt(), Duration.ZERO, false, vm.imageShare(), vm.hostShares());
+        process.launchedAt(), Duration.ZERO, false, vm.imageShare(), vm.hostShares())
+        .withVmUser(vm.user() == null ? null : vm.user().uid());
+  }
+
+  /**
+   * Frees the uid of a VM whose QEMU is gone (see {@link VmUsers#free}) and drops the pod directory's
+   * links into its run directory, which a later VM may get.
+   */
+  private void freeUser(PodDirectory dir, VmRecord vm) {
+    if (vm.vmUser() != null && users.isPresent() && users.get().owns(vm.vmUser())) {
+      users.get().free(users.get().user(vm.vmUser()));
+      QemuProcess.dropUserLinks(dir.vmFiles());
+    }
   }
 
   /** Bytes from the host's CSPRNG for a restored guest's kernel RNG. */
@@ -627,6 +695,7 @@ final class PodVm {
         process.awaitExit(marker, remaining(deadline));
       }
       process.kill(marker, Duration.ofSeconds(5));
+      freeUser(dir, vm);
       return;
     }
     if (!process.awaitExit(marker, remaining(deadline))) {
@@ -637,12 +706,14 @@ final class PodVm {
         process.kill(marker, Duration.ofSeconds(5));
       }
     }
+    freeUser(dir, vm);
   }
 
   /** Kills the VM at once (a failed start needs no grace) and forgets it. */
   void kill(PodDirectory dir, VmRecord vm) {
     channels.drop(dir.name());
     process(vm).kill(VmDefinition.commandLineMarker(vm.launchedFor(dir.name())), Duration.ofSeconds(5));
+    freeUser(dir, vm);
     try {
       dir.deleteVm();
     } catch (IOException e) {
@@ -673,8 +744,10 @@ final class PodVm {
       return Optional.empty();
     }
     String marker = VmDefinition.commandLineMarker(dir.name());
+    // A VM user's QEMU names its own run directory, which names the pod directory it was launched for.
+    String launchedIn = VmUsers.launchedIn(realPath(pidFile)).map(Path::toString).orElse(dir.path().toString());
     boolean ours = HostProcess.commandLine(pid)
-        .map(cmd -> cmd.contains(marker) && cmd.contains(dir.path().toString())).orElse(false);
+        .map(cmd -> cmd.contains(marker) && cmd.contains(launchedIn)).orElse(false);
     OptionalLong startTime = HostProcess.startTime(pid);
     if (!ours || startTime.isEmpty()) {
       return Optional.empty();
@@ -712,6 +785,14 @@ final class PodVm {
       qmp.quit();
     } catch (QmpException e) {
       LOG.log(System.Logger.Level.INFO, "QMP quit failed: " + e.getMessage());
+    }
+  }
+
+  private static Path realPath(Path file) {
+    try {
+      return file.toRealPath();
+    } catch (IOException e) {
+      return file;
     }
   }
 

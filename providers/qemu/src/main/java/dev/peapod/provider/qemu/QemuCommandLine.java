@@ -1,6 +1,8 @@
 package dev.peapod.provider.qemu;
 
 import dev.peapod.provider.qemu.guest.Wire;
+import dev.peapod.provider.qemu.runtime.VmFiles;
+import dev.peapod.provider.qemu.runtime.VmUsers;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -45,6 +47,10 @@ import java.util.OptionalLong;
  *   <li>No {@code -daemonize}: QEMU runs in a session of its own ({@code setsid}, see
  *       {@link QemuProcess}) and outlives the JVM; daemonizing would need the fork the
  *       sandbox denies.
+ *   <li>As root, QEMU runs as a uid of its own per VM ({@link VmUsers}): {@code setpriv} starts it
+ *       so (QEMU's {@code -runas} dies in its own {@code elevateprivileges=deny} filter), its sockets,
+ *       pid file and image share are in that user's run directory, and the kernel and initramfs are
+ *       fds a root shell opened. VMs with hostPath volumes keep QEMU as root: see {@link HostShares}.
  *   <li>The ctl socket is a server with {@code wait=off}: QEMU boots without a
  *       client and accepts one client at a time.
  *   <li>The serial console and the "peapod.log" port are server sockets too, which the
@@ -72,6 +78,9 @@ public final class QemuCommandLine {
    * TemplateCatalogue}).
    */
   static final String SANDBOX = "on,obsolete=deny,resourcecontrol=deny,elevateprivileges=deny,spawn=deny";
+
+  /** The fd set whose label names a VM user's pod directory (see {@link #argv}). */
+  static final int LAUNCHED_IN_FDSET = 9;
 
   /** Largest virtqueue the guest sets up: receive buffers for this many entries stay allocated. */
   static final int MAX_QUEUE_SIZE = 64;
@@ -107,6 +116,21 @@ public final class QemuCommandLine {
     List<String> argv = new ArrayList<>();
     // prlimit sets the limit on itself and execs QEMU, which keeps it.
     argv.addAll(List.of("prlimit", "--as=" + addressSpaceLimit(vm.memoryMiB()), "--"));
+    VmUsers.VmUser user = vm.user();
+    String kernel = vm.kernel().toString();
+    String initrd = vm.initrd().toString();
+    if (user != null) {
+      // The kernel and initramfs may lie where the VM user cannot look up a path (root's home): a shell
+      // opens them as root on fds 3 and 4 and QEMU opens them again through /proc/self/fd (which checks
+      // only the file's own mode); then setpriv becomes the VM user and runs QEMU, under umask 077
+      // whatever Peapod's was (its sockets are in a 0700 directory anyway).
+      argv.addAll(List.of("sh", "-c", "umask 077; exec 3<\"$1\" 4<\"$2\" 5</dev/null || exit 126; shift 2; exec \"$@\"", "peapod-qemu",
+          kernel, initrd));
+      argv.addAll(user.setpriv());
+      kernel = "/proc/self/fd/3";
+      initrd = "/proc/self/fd/4";
+    }
+    VmFiles own = vm.qemuFiles();
     argv.add(qemuBinary);
     add(argv, "-name", vm.processName());
     add(argv, "-M", "microvm,x-option-roms=off,isa-serial=on,rtc=on,memory-backend=ram");
@@ -121,23 +145,34 @@ public final class QemuCommandLine {
     add(argv, "-smp", Integer.toString(vm.vcpus()));
     argv.addAll(List.of("-nodefaults", "-no-user-config", "-display", "none", "-no-reboot"));
     add(argv, "-sandbox", SANDBOX);
-    add(argv, "-kernel", vm.kernel().toString());
-    add(argv, "-initrd", vm.initrd().toString());
+    if (user != null) {
+      // Names the pod directory on the command line, as the paths of a QEMU run as Peapod's user do (those
+      // of a VM user's are in its run directory): /dev/null on fd 5 in an fd set no device uses, with the
+      // directory as its free-form label, for whoever finds VMs by their command line (tests, ps). Not
+      // the kernel's fd: QEMU closes an -add-fd's fd once it has a copy, before it loads the kernel.
+      add(argv, "-add-fd", "fd=5,set=" + LAUNCHED_IN_FDSET + ",opaque=" + value(vm.files().dir()));
+    }
+    add(argv, "-kernel", kernel);
+    add(argv, "-initrd", initrd);
     add(argv, "-append", kernelCommandLine(vm.accelerator()));
-    add(argv, "-chardev", "socket,id=con,path=" + value(vm.files().consoleSocket()) + ",server=on,wait=off");
+    add(argv, "-chardev", "socket,id=con,path=" + value(own.consoleSocket()) + ",server=on,wait=off");
     add(argv, "-serial", "chardev:con");
     add(argv, "-device", "virtio-serial-device,max_ports=4");
-    add(argv, "-chardev", "socket,id=ctl,path=" + value(vm.files().ctlSocket()) + ",server=on,wait=off");
+    add(argv, "-chardev", "socket,id=ctl,path=" + value(own.ctlSocket()) + ",server=on,wait=off");
     add(argv, "-device", "virtserialport,chardev=ctl,name=peapod.ctl");
-    add(argv, "-chardev", "socket,id=log,path=" + value(vm.files().containersLogSocket()) + ",server=on,wait=off");
+    add(argv, "-chardev", "socket,id=log,path=" + value(own.containersLogSocket()) + ",server=on,wait=off");
     add(argv, "-device", "virtserialport,chardev=log,name=peapod.log");
     for (ImageDevice image : vm.images()) {
-      add(argv, "-drive", "id=" + image.serial() + ",file=" + value(image.path())
+      // A VM user reads images through its own share's links (made group-readable to VM users, see
+      // ImageShare), as it cannot look up paths in the image store.
+      Path file = user == null ? image.path() : user.imagesDir().resolve(ImageShare.fileName(image.imageId()));
+      add(argv, "-drive", "id=" + image.serial() + ",file=" + value(file)
           + ",format=raw,if=none,readonly=on");
       add(argv, "-device", "virtio-blk-device,drive=" + image.serial() + ",serial=" + image.serial());
     }
     if (vm.imageShare() != null) {
-      add(argv, "-fsdev", "local,id=images,path=" + value(vm.imageShare()) + ",readonly=on,security_model=none");
+      Path share = user == null ? vm.imageShare() : user.imagesDir();
+      add(argv, "-fsdev", "local,id=images,path=" + value(share) + ",readonly=on,security_model=none");
       add(argv, "-device", "virtio-9p-device,fsdev=images,mount_tag=" + Wire.IMAGE_SHARE_TAG);
     }
     int n = 0;
@@ -148,20 +183,20 @@ public final class QemuCommandLine {
       add(argv, "-device", "virtio-9p-device,fsdev=" + id + ",mount_tag=" + share.tag());
     }
     if (vm.network()) {
-      add(argv, "-netdev", PasstNetwork.netdev(PodVm.NETDEV, value(vm.files().netSocket())));
+      add(argv, "-netdev", PasstNetwork.netdev(PodVm.NETDEV, value(own.netSocket())));
       add(argv, "-device", "virtio-net-device,netdev=" + PodVm.NETDEV);
     }
     add(argv, "-device", "virtio-rng-device");
     // Pages the guest frees (boot-time buffers, exited processes) go back to the
     // host, so an idle VM costs what it uses rather than what it once touched.
     add(argv, "-device", "virtio-balloon-device,free-page-reporting=on");
-    add(argv, "-qmp", "unix:" + value(vm.files().qmpSocket()) + ",server=on,wait=off");
+    add(argv, "-qmp", "unix:" + value(own.qmpSocket()) + ",server=on,wait=off");
     // No device reads it: a watcher connects and sees the VM end as the connection closing.
-    add(argv, "-chardev", "socket,id=lifeline,path=" + value(vm.files().lifeline()) + ",server=on,wait=off");
+    add(argv, "-chardev", "socket,id=lifeline,path=" + value(own.lifeline()) + ",server=on,wait=off");
     if (vm.ram().incoming()) {
       add(argv, "-incoming", "defer");
     }
-    add(argv, "-pidfile", vm.files().pidFile().toString());
+    add(argv, "-pidfile", own.pidFile().toString());
     return argv;
   }
 

@@ -3,6 +3,7 @@ package dev.peapod.provider.qemu;
 import dev.peapod.provider.qemu.runtime.HostProcess;
 import dev.peapod.provider.qemu.runtime.PrivateFiles;
 import dev.peapod.provider.qemu.runtime.VmFiles;
+import dev.peapod.provider.qemu.runtime.VmUsers;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -35,15 +36,33 @@ public record QemuProcess(long pid, long startTime, Instant launchedAt, Instant 
    * (QEMU ignores SIGPIPE) instead of filling a file a guest could make it write to.
    */
   public static QemuProcess launch(List<String> argv, VmFiles files) {
+    return launch(argv, files, null);
+  }
+
+  /**
+   * {@link #launch(List, VmFiles)} of a QEMU that runs as {@code user} (null: as the user running
+   * Peapod): it creates its sockets and pid file in the user's own directory, which {@link
+   * #linkUserFiles} linked {@code files} to.
+   */
+  public static QemuProcess launch(List<String> argv, VmFiles files, VmUsers.VmUser user) {
     Instant launchedAt = Instant.now();
     try {
       PrivateFiles.createDirectories(files.dir());
-      for (Path stale : List.of(files.ctlSocket(), files.qmpSocket(), files.lifeline(), files.pidFile(),
-          files.containersLogSocket(), files.consoleSocket())) {
-        Files.deleteIfExists(stale);
+      if (user == null) {
+        for (Path stale : List.of(files.ctlSocket(), files.qmpSocket(), files.lifeline(), files.pidFile(),
+            files.containersLogSocket(), files.consoleSocket())) {
+          Files.deleteIfExists(stale);
+        }
+      } else {
+        for (Path stale : qemuPaths(new VmFiles(user.qemuDir()))) {
+          Files.deleteIfExists(stale); // of a QEMU of this uid killed before (a restore that failed)
+        }
+        linkUserFiles(files, user);
       }
       // QEMU creates its files under the umask and keeps the mode of files that exist: these are 0600.
-      for (Path file : List.of(files.pidFile(), files.launchLog(), files.console(), files.containersLog())) {
+      // A VM user's pid file is its own, in its own 0700 directory.
+      for (Path file : user == null ? List.of(files.pidFile(), files.launchLog(), files.console(),
+          files.containersLog()) : List.of(files.launchLog(), files.console(), files.containersLog())) {
         PrivateFiles.privateFile(file);
       }
       Files.write(files.launchLog(), new byte[0]);
@@ -66,10 +85,12 @@ public record QemuProcess(long pid, long startTime, Instant launchedAt, Instant 
         throw e;
       }
       Instant daemonizedAt = Instant.now();
-      for (Path socket : List.of(files.ctlSocket(), files.qmpSocket(), files.lifeline(), files.netSocket(),
-          files.containersLogSocket(), files.consoleSocket())) {
-        PrivateFiles.makePrivate(socket); // the directory already keeps others out; the socket too
-      }
+      if (user == null) {
+        for (Path socket : List.of(files.ctlSocket(), files.qmpSocket(), files.lifeline(), files.netSocket(),
+            files.containersLogSocket(), files.consoleSocket())) {
+          PrivateFiles.makePrivate(socket); // the directory already keeps others out; the socket too
+        }
+      } // else its 0700 directory keeps others out, and a mode set through a link it owns could be redirected
       long pid = readPid(files.pidFile());
       long startTime = HostProcess.startTime(pid).orElseThrow(() ->
           new VmLaunchException("QEMU process " + pid + " exited right after starting" + launchOutput(files)));
@@ -78,6 +99,54 @@ public record QemuProcess(long pid, long startTime, Instant launchedAt, Instant 
       throw new VmLaunchException("cannot run " + String.join(" ", argv.subList(0, Math.min(4, argv.size())))
           + ": " + e.getMessage(), e);
     }
+  }
+
+  /** The sockets and pid file QEMU creates. */
+  private static List<Path> qemuPaths(VmFiles files) {
+    return List.of(files.ctlSocket(), files.qmpSocket(), files.lifeline(), files.pidFile(), files.netSocket(),
+        files.containersLogSocket(), files.consoleSocket());
+  }
+
+  /**
+   * Makes the paths of {@code files} where QEMU creates its sockets and pid file, and the image
+   * share, symbolic links into {@code user}'s run directory (absolute, so they stay right when the
+   * pod directory's files move in a hand-over or out of the warm pool): everything that talks to
+   * the VM goes on using the pod directory's names, and the VM user needs no access to it.
+   */
+  public static void linkUserFiles(VmFiles files, VmUsers.VmUser user) throws IOException {
+    PrivateFiles.createDirectories(files.dir());
+    VmFiles own = new VmFiles(user.qemuDir());
+    List<Path> links = qemuPaths(files);
+    List<Path> targets = qemuPaths(own);
+    for (int i = 0; i < links.size(); i++) {
+      replaceWithLink(links.get(i), targets.get(i));
+    }
+    if (Files.isDirectory(files.imageShare(), java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+      PrivateFiles.deleteTree(files.imageShare()); // a share of an earlier VM as root
+    }
+    replaceWithLink(files.imageShare(), user.imagesDir());
+  }
+
+  /** Deletes what {@link #linkUserFiles} made in {@code files}' directory (links only; nothing they point to). */
+  public static void dropUserLinks(VmFiles files) {
+    List<Path> links = new java.util.ArrayList<>(qemuPaths(files));
+    links.add(files.imageShare());
+    for (Path link : links) {
+      try {
+        if (Files.isSymbolicLink(link)) {
+          Files.delete(link);
+        }
+      } catch (IOException e) {
+        // replaced by the next launch
+      }
+    }
+  }
+
+  private static void replaceWithLink(Path link, Path target) throws IOException {
+    Path temp = link.resolveSibling("." + link.getFileName() + ".link");
+    Files.deleteIfExists(temp);
+    Files.createSymbolicLink(temp, target);
+    Files.move(temp, link, java.nio.file.StandardCopyOption.ATOMIC_MOVE, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
   }
 
   /** Copies QEMU's output to the launch log until its QMP socket greets; fails if QEMU exits first. */

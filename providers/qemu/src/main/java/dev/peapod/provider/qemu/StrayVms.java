@@ -140,7 +140,9 @@ final class StrayVms {
     for (int i = 0; i + 1 < argv.size(); i++) {
       if (argv.get(i).equals("-pidfile")) {
         Path pidFile = Path.of(argv.get(i + 1)).normalize();
-        Path dir = pidFile.getParent();
+        // A VM user's QEMU keeps its pid file in its own run directory, which names the directory it was
+        // launched in (see VmUsers).
+        Path dir = dev.peapod.provider.qemu.runtime.VmUsers.launchedIn(pidFile).orElse(pidFile.getParent());
         if (dir != null && pidFile.getFileName().toString().equals("qemu.pid")) {
           return java.util.Optional.of(dir);
         }

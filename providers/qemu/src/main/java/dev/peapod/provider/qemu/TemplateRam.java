@@ -96,6 +96,23 @@ final class TemplateRam {
    * ramfs, else a fresh copy. Call {@link #launched} once QEMU has mapped it.
    */
   GuestRam prepare(Template template) throws IOException {
+    return prepare(template, null);
+  }
+
+  /**
+   * {@link #prepare(Template)} for a QEMU that runs as {@code user} (null: as the user running
+   * Peapod). A VM user always gets a copy of its own, owned by it: QEMU 7.2 opens a RAM file
+   * read-write even to map it privately, and a shared file every VM user could write would let
+   * one VM's QEMU, taken over, change the memory of every other VM of the template.
+   */
+  GuestRam prepare(Template template, dev.peapod.provider.qemu.runtime.VmUsers.VmUser user) throws IOException {
+    if (user != null) {
+      Path copy = copyDir.resolve("peapod-" + UUID.randomUUID() + RAM);
+      copySparse(template.ram(), copy);
+      Files.setAttribute(copy, "unix:uid", user.uid(), java.nio.file.LinkOption.NOFOLLOW_LINKS);
+      Files.setAttribute(copy, "unix:gid", user.uid(), java.nio.file.LinkOption.NOFOLLOW_LINKS);
+      return GuestRam.restoreCopy(copy);
+    }
     if (sharedAvailable()) {
       try (Exclusive held = exclusive()) {
         Path shared = sharedFile(template);

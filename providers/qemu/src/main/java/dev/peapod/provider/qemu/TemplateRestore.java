@@ -47,10 +47,10 @@ final class TemplateRestore {
     String marker = VmDefinition.commandLineMarker(vm.name());
     try {
       long t0 = System.nanoTime();
-      GuestRam guestRam = ram.prepare(template);
+      GuestRam guestRam = ram.prepare(template, vm.user());
       long t1 = System.nanoTime();
       try {
-        process = QemuProcess.launch(commandLine.argv(vm.withRam(guestRam)), vm.files());
+        process = QemuProcess.launch(commandLine.argv(vm.withRam(guestRam)), vm.files(), vm.user());
       } finally {
         ram.launched(guestRam);
       }
@@ -59,7 +59,7 @@ final class TemplateRestore {
           holdBackPackets(qmp);
         }
         MigrationStream.ignoreSharedRam(qmp);
-        MigrationStream.load(qmp, vm.files().dir().resolve("migrate.sock"), template.state());
+        MigrationStream.load(qmp, vm.qemuFiles().dir().resolve("migrate.sock"), template.state());
         String status = qmp.status();
         if (!"running".equals(status)) {
           throw new RestoreException("the restored VM is " + status + ", not running", null);

@@ -1,5 +1,7 @@
 package dev.peapod.provider.qemu;
 
+import dev.peapod.provider.qemu.runtime.VmUsers;
+
 import dev.peapod.provider.PortForward;
 import dev.peapod.provider.qemu.runtime.VmFiles;
 import java.nio.file.Path;
@@ -21,6 +23,7 @@ import java.util.List;
  * @param imageShare the directory exported read-only as the 9p image share, or null for none
  * @param hostShares hostPath volumes, one virtio-9p device each
  * @param ram how guest RAM is backed: a fresh memfd, or a file (a template, or a VM restored from one)
+ * @param user the host user QEMU runs as, or null for the user running Peapod (see {@link VmUsers})
  */
 public record VmDefinition(
     String name,
@@ -35,7 +38,16 @@ public record VmDefinition(
     boolean network,
     Path imageShare,
     List<HostShare> hostShares,
-    GuestRam ram) {
+    GuestRam ram,
+    VmUsers.VmUser user) {
+
+  /** QEMU as the user running Peapod. */
+  public VmDefinition(String name, Path kernel, Path initrd, int vcpus, int memoryMiB, Accelerator accelerator,
+      VmFiles files, List<ImageDevice> images, List<PortForward> ports, boolean network, Path imageShare,
+      List<HostShare> hostShares, GuestRam ram) {
+    this(name, kernel, initrd, vcpus, memoryMiB, accelerator, files, images, ports, network, imageShare,
+        hostShares, ram, null);
+  }
 
   /** Guest RAM in a fresh memfd, booted cold. */
   public VmDefinition(String name, Path kernel, Path initrd, int vcpus, int memoryMiB, Accelerator accelerator,
@@ -55,7 +67,22 @@ public record VmDefinition(
   /** The same VM with its RAM backed as {@code newRam}. */
   public VmDefinition withRam(GuestRam newRam) {
     return new VmDefinition(name, kernel, initrd, vcpus, memoryMiB, accelerator, files, images, ports, network,
-        imageShare, hostShares, newRam);
+        imageShare, hostShares, newRam, user);
+  }
+
+  /** The same VM with QEMU run as {@code newUser}. */
+  public VmDefinition withUser(VmUsers.VmUser newUser) {
+    return new VmDefinition(name, kernel, initrd, vcpus, memoryMiB, accelerator, files, images, ports, network,
+        imageShare, hostShares, ram, newUser);
+  }
+
+  /**
+   * Where QEMU creates its sockets and pid file: {@link #files} when it runs as the user running
+   * Peapod, else its VM user's own directory, which {@link #files} links to (see {@link
+   * QemuProcess#launch}).
+   */
+  public VmFiles qemuFiles() {
+    return user == null ? files : new VmFiles(user.qemuDir());
   }
 
   /** The QEMU process name; also how a pid is recognised as this VM's after a restart. */

@@ -12,6 +12,7 @@ import dev.peapod.provider.qemu.runtime.JsonFiles;
 import dev.peapod.provider.qemu.runtime.PoolVmRecord;
 import dev.peapod.provider.qemu.runtime.PrivateFiles;
 import dev.peapod.provider.qemu.runtime.VmFiles;
+import dev.peapod.provider.qemu.runtime.VmUsers;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -70,6 +71,8 @@ final class WarmPoolKeeper {
   private static final SecureRandom RANDOM = new SecureRandom();
 
   private final WarmPool pool;
+  /** The VM users pool VMs' QEMUs run as, or empty (see {@link VmUsers}). */
+  private final java.util.Optional<VmUsers> users = VmUsers.fromEnvironment();
   private final TemplateCatalogue templates;
   /** Starts a template builder when the shape has no template (none yet, or a pod's restore discarded it). */
   private final TemplateBuilds builds;
@@ -177,10 +180,16 @@ final class WarmPoolKeeper {
       return false;
     }
     TemplateRestore.Restored restored = null;
+    VmUsers.VmUser user = null;
     long t0 = System.nanoTime();
     try {
       PrivateFiles.createDirectories(files.imageShare());
-      VmDefinition vm = TemplateCatalogue.definition(shape, name, files, GuestRam.MEMFD);
+      // Its own uid from the start: the VM will run some pod's containers (see VmUsers).
+      if (users.isPresent()) {
+        user = users.get().allocate(work);
+        QemuProcess.linkUserFiles(files, user);
+      }
+      VmDefinition vm = TemplateCatalogue.definition(shape, name, files, GuestRam.MEMFD).withUser(user);
       restored = restore.launch(template, vm);
       String bootId;
       try (GuestConnection guest = GuestConnection.open(files.ctlSocket(), name, GuestListener.NONE,
@@ -195,7 +204,7 @@ final class WarmPoolKeeper {
       Duration took = Duration.ofNanos(System.nanoTime() - t0);
       JsonFiles.write(work.resolve(PoolVmRecord.FILE), new PoolVmRecord(name, key, shape.memoryMiB(),
           process.pid(), process.startTime(), HostInfo.bootId(), bootId, !restored.ram().privateMapping(),
-          process.launchedAt(), took));
+          process.launchedAt(), took, user == null ? null : user.uid()));
       TemplateCatalogue.move(work, pool.shapeDir(key).resolve(id));
       say.accept("pool VM " + id + " waits (QEMU " + process.pid() + ", restored in " + took.toMillis() + " ms)");
       return true;
@@ -206,10 +215,16 @@ final class WarmPoolKeeper {
       say.accept("cannot restore template " + template.key() + " for the pool (trying again in "
           + FAILED_FILL_PAUSE.toSeconds() + " s): " + e.getMessage());
       discardWork(work, restored, name);
+      if (user != null) {
+        users.get().free(user);
+      }
       return false;
     } catch (IOException | RuntimeException e) {
       say.accept("a pool VM restored from " + template.key() + " did not take its identity: " + e);
       discardWork(work, restored, name);
+      if (user != null) {
+        users.get().free(user);
+      }
       return false;
     }
   }

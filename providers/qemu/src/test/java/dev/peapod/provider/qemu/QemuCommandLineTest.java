@@ -103,4 +103,31 @@ class QemuCommandLineTest {
     assertEquals(true, deep.socketPathProblem().orElseThrow().contains("107"));
     assertEquals(true, FILES.socketPathProblem().isEmpty());
   }
+  @Test
+  void aVmUsersQemuIsStartedAsThatUserAndOpensItsFilesInItsOwnDirectory() {
+    dev.peapod.provider.qemu.runtime.VmUsers users =
+        dev.peapod.provider.qemu.runtime.VmUsers.parse("2000000000-2000000099", Path.of("/run/peapod/vm"));
+    VmDefinition vm = new VmDefinition("web", Path.of("/root/k/bzImage"), Path.of("/root/k/initramfs.cpio"), 1, 64,
+        Accelerator.TCG, FILES, List.of(new ImageDevice("img0", "sha256:a", Path.of("/store/a.erofs"))), List.of(),
+        true, Path.of("/run/pp/web/images"), List.of()).withUser(users.user(2000000007));
+
+    List<String> argv = new QemuCommandLine("qemu-system-x86_64", 8, OptionalLong.empty()).argv(vm);
+
+    assertEquals(List.of("prlimit", "--as=" + ((64L + 8 + 1024) << 20), "--",
+        "sh", "-c", "umask 077; exec 3<\"$1\" 4<\"$2\" 5</dev/null || exit 126; shift 2; exec \"$@\"", "peapod-qemu",
+        "/root/k/bzImage", "/root/k/initramfs.cpio",
+        "setpriv", "--reuid=2000000007", "--regid=2000000007", "--groups=2000000000", "--inh-caps=-all",
+        "--bounding-set=-all", "--no-new-privs", "--", "qemu-system-x86_64"), argv.subList(0, 18));
+    String line = String.join(" ", argv);
+    String own = "/run/peapod/vm/2000000007/";
+    org.junit.jupiter.api.Assertions.assertTrue(line.contains("-kernel /proc/self/fd/3 -initrd /proc/self/fd/4 "), line);
+    for (String expected : List.of("path=" + own + "q/console.sock,", "path=" + own + "q/ctl.sock,",
+        "path=" + own + "q/log.sock,", "unix:" + own + "q/qmp.sock,", "path=" + own + "q/lifeline.sock,",
+        "-pidfile " + own + "q/qemu.pid", "file=" + own + "images/sha256_a.erofs,",
+        "local,id=images,path=" + own + "images,")) {
+      org.junit.jupiter.api.Assertions.assertTrue(line.contains(expected), expected + " in " + line);
+    }
+    org.junit.jupiter.api.Assertions.assertTrue(line.contains("-add-fd fd=5,set=9,opaque=/run/pp/web -kernel"), line);
+    org.junit.jupiter.api.Assertions.assertFalse(line.contains("/run/pp/web/"), line);
+  }
 }

@@ -17,6 +17,7 @@ import java.time.Instant;
  * @param freePageReporting whether its guest still reports free pages (its RAM is its own copy)
  * @param startedAt when QEMU was launched
  * @param bootTime from launch until RESTORED was answered
+ * @param vmUser the uid its QEMU runs as (see {@link VmUsers}), null for the user running Peapod
  */
 public record PoolVmRecord(
     String name,
@@ -28,7 +29,15 @@ public record PoolVmRecord(
     String guestBootId,
     boolean freePageReporting,
     Instant startedAt,
-    Duration bootTime) {
+    Duration bootTime,
+    Integer vmUser) {
+
+  /** A pool VM whose QEMU runs as the user running Peapod. */
+  public PoolVmRecord(String name, String templateKey, int memoryMiB, long pid, long processStartTime,
+      String hostBootId, String guestBootId, boolean freePageReporting, Instant startedAt, Duration bootTime) {
+    this(name, templateKey, memoryMiB, pid, processStartTime, hostBootId, guestBootId, freePageReporting, startedAt,
+        bootTime, null);
+  }
 
   /** The file in a pool VM's directory. */
   public static final String FILE = "pool.json";

@@ -39,6 +39,8 @@ import java.util.Optional;
  * @param launchedAs the pod QEMU was launched for, when the VM was handed over to this pod since
  *     (QEMU's {@code -name} and its socket paths name that pod for the life of the process); null
  *     for a VM launched for the pod whose vm.json this is
+ * @param vmUser the uid QEMU runs as (see {@link VmUsers}); null for a QEMU that runs as the user
+ *     running Peapod (a VM with hostPath volumes, VM users off, or a VM of an older Peapod)
  */
 public record VmRecord(
     long pid,
@@ -56,7 +58,23 @@ public record VmRecord(
     Path imageShare,
     List<HostShare> hostShares,
     String boot,
-    String launchedAs) {
+    String launchedAs,
+    Integer vmUser) {
+
+  /** A record without a VM user. */
+  public VmRecord(long pid, long processStartTime, String hostBootId, String guestBootId, String accelerator,
+      Path kernel, VmResources resources, List<ImageDevice> images, List<PortForward> ports, Instant startedAt,
+      Duration bootTime, Boolean containersStarted, Path imageShare, List<HostShare> hostShares, String boot,
+      String launchedAs) {
+    this(pid, processStartTime, hostBootId, guestBootId, accelerator, kernel, resources, images, ports, startedAt,
+        bootTime, containersStarted, imageShare, hostShares, boot, launchedAs, null);
+  }
+
+  /** This record naming the uid QEMU runs as. */
+  public VmRecord withVmUser(Integer uid) {
+    return new VmRecord(pid, processStartTime, hostBootId, guestBootId, accelerator, kernel, resources, images,
+        ports, startedAt, bootTime, containersStarted, imageShare, hostShares, boot, launchedAs, uid);
+  }
 
   public VmRecord {
     boot = boot == null ? VmInfo.COLD_BOOT : boot;
@@ -85,13 +103,13 @@ public record VmRecord(
   /** This record saying how the VM came up. */
   public VmRecord withBoot(String how) {
     return new VmRecord(pid, processStartTime, hostBootId, guestBootId, accelerator, kernel, resources, images,
-        ports, startedAt, bootTime, containersStarted, imageShare, hostShares, how, launchedAs);
+        ports, startedAt, bootTime, containersStarted, imageShare, hostShares, how, launchedAs, vmUser);
   }
 
   /** This record with the start's progress set. */
   public VmRecord withContainersStarted(boolean started) {
     return new VmRecord(pid, processStartTime, hostBootId, guestBootId, accelerator, kernel, resources, images,
-        ports, startedAt, bootTime, started, imageShare, hostShares, boot, launchedAs);
+        ports, startedAt, bootTime, started, imageShare, hostShares, boot, launchedAs, vmUser);
   }
 
   /** Whether the start that recorded this VM completed (see {@code containersStarted}). */
@@ -102,13 +120,13 @@ public record VmRecord(
   /** The same VM forwarding {@code newPorts}. */
   public VmRecord withPorts(List<PortForward> newPorts) {
     return new VmRecord(pid, processStartTime, hostBootId, guestBootId, accelerator, kernel, resources, images,
-        newPorts, startedAt, bootTime, containersStarted, imageShare, hostShares, boot, launchedAs);
+        newPorts, startedAt, bootTime, containersStarted, imageShare, hostShares, boot, launchedAs, vmUser);
   }
 
   /** The same VM once the guest answered: its boot id and how long the boot took. */
   public VmRecord booted(String bootId, Duration took) {
     return new VmRecord(pid, processStartTime, hostBootId, bootId, accelerator, kernel, resources, images,
-        ports, startedAt, took, containersStarted, imageShare, hostShares, boot, launchedAs);
+        ports, startedAt, took, containersStarted, imageShare, hostShares, boot, launchedAs, vmUser);
   }
 
   /**
@@ -120,7 +138,7 @@ public record VmRecord(
     List<HostShare> sharesNow = hostShares.stream().map(s -> s.movedTo(hostFilesNow)).toList();
     return new VmRecord(pid, processStartTime, hostBootId, guestBootId, accelerator, kernel, resources, images,
         ports, startedAt, bootTime, false, imageShare == null ? null : imageShareNow, sharesNow, boot,
-        launchedAs != null ? launchedAs : launchedFor);
+        launchedAs != null ? launchedAs : launchedFor, vmUser);
   }
 
   /** The pod whose name QEMU's command line carries: {@code pod} itself unless the VM was handed over to it. */

@@ -47,7 +47,8 @@ import org.junit.jupiter.api.Timeout;
 class TemplateRestoreIT {
 
   private static final Path STATE = VmTestSupport.TARGET.resolve("it-tmpl");
-  private static final String[] PODS = {"tmpl-cold", "tmpl-a", "tmpl-b", "tmpl-c", "tmpl-d", "tmpl-off"};
+  private static final String[] PODS = {"tmpl-cold", "tmpl-a", "tmpl-b", "tmpl-c", "tmpl-d", "tmpl-off", "tmpl-ra",
+      "tmpl-rb"};
 
   private ImageRootfs image;
   private ImageRootfs other;
@@ -145,8 +146,26 @@ class TemplateRestoreIT {
   @Test
   @Order(3)
   void restoredVmsShareTheTemplateRamCopyOnWrite() throws Exception {
+    // The sharing is for QEMU as root (PEAPOD_VM_USERS=off): a VM user's QEMU maps a copy of its own
+    // (see VmUsers and guestRamFilesAreTheOwnersAlone).
+    System.setProperty("peapod.vm-users", "off");
+    try (QemuProvider asRoot = new QemuProvider(config(true))) {
+      for (String p : List.of("tmpl-ra", "tmpl-rb")) {
+        asRoot.create(pod(p, List.of()));
+        assertTrue(asRoot.start(p).vm().orElseThrow().boot().startsWith("restored from template"), p);
+      }
+      assertSharedCopyOnWrite(asRoot);
+      for (String p : List.of("tmpl-ra", "tmpl-rb")) {
+        asRoot.remove(p, Duration.ZERO);
+      }
+    } finally {
+      System.clearProperty("peapod.vm-users");
+    }
+  }
+
+  private void assertSharedCopyOnWrite(QemuProvider provider) throws Exception {
     Path shared = null;
-    for (String p : List.of("tmpl-a", "tmpl-b")) {
+    for (String p : List.of("tmpl-ra", "tmpl-rb")) {
       long pid = provider.inspect(p).orElseThrow().vm().orElseThrow().pid();
       List<String> mapped = Files.readAllLines(Path.of("/proc/" + pid + "/maps")).stream()
           .filter(l -> l.contains(QemuProvider.TEMPLATE_RAMFS + "/")).toList();
@@ -168,10 +187,22 @@ class TemplateRestoreIT {
   void guestRamFilesAreTheOwnersAlone() throws Exception {
     Path template = templates().findFirst().orElseThrow();
     long pid = provider.inspect("tmpl-a").orElseThrow().vm().orElseThrow().pid();
-    Path shared = Files.readAllLines(Path.of("/proc/" + pid + "/maps")).stream()
+    // A VM whose QEMU runs as a VM user maps a copy of its own (unlinked, its user's): see VmUsers.
+    java.util.Optional<Path> shared = Files.readAllLines(Path.of("/proc/" + pid + "/maps")).stream()
         .filter(l -> l.contains(QemuProvider.TEMPLATE_RAMFS + "/"))
-        .map(l -> Path.of(l.trim().split("\\s+")[5])).findFirst().orElseThrow();
-    for (Path file : List.of(template.resolve("ram"), template.resolve("state"), shared)) {
+        .map(l -> Path.of(l.trim().split("\\s+")[5])).findFirst();
+    List<Path> files = new java.util.ArrayList<>(List.of(template.resolve("ram"), template.resolve("state")));
+    shared.ifPresent(files::add);
+    if (shared.isEmpty()) {
+      assertTrue(dev.peapod.provider.qemu.runtime.VmUsers.fromEnvironment().isPresent(), "no shared RAM mapped");
+      long copies = Files.readAllLines(Path.of("/proc/" + pid + "/maps")).stream()
+          .filter(l -> l.contains("/dev/shm/peapod-") && l.endsWith("(deleted)")).count();
+      assertTrue(copies > 0, "the VM maps its own unlinked copy");
+      String owner = Files.readAllLines(Path.of("/proc/" + pid + "/status")).stream()
+          .filter(l -> l.startsWith("Uid:")).findFirst().orElseThrow();
+      assertTrue(!owner.startsWith("Uid:\t0\t"), "QEMU is not root: " + owner);
+    }
+    for (Path file : files) {
       assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(
           Files.getPosixFilePermissions(file)), file + " is open to others");
     }

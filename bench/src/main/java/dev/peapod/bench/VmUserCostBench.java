@@ -1,0 +1,110 @@
+package dev.peapod.bench;
+
+import dev.peapod.provider.ContainerSpec;
+import dev.peapod.provider.ImageRootfs;
+import dev.peapod.provider.PodSpec;
+import dev.peapod.provider.PodStatus;
+import dev.peapod.provider.VmInfo;
+import dev.peapod.provider.qemu.QemuConfig;
+import dev.peapod.provider.qemu.QemuProvider;
+import dev.peapod.provider.qemu.WarmPoolConfig;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Starts from a template with QEMU's seccomp sandbox against the same starts without it, in one
+ * run: two providers alternate, each with its own state directory and template, whose QEMU binary
+ * is a wrapper that keeps or drops {@code -sandbox} (see {@code bench/sandbox-cost}). No warm pool:
+ * every measured start is a restore from the template.
+ *
+ * <p>Usage: {@code VmUserCostBench IMAGE.erofs QEMU-WITH-SANDBOX QEMU-WITHOUT RUNS}
+ */
+public final class VmUserCostBench {
+
+  private static int fellBack;
+
+  public static void main(String[] args) throws Exception {
+    ImageRootfs rootfs = new ImageRootfs("busybox", Path.of(args[0]));
+    int runs = Integer.parseInt(args[1]);
+    QemuConfig base = QemuConfig.fromEnvironment();
+    QemuConfig users = noPool(base).withStateDir(Files.createTempDirectory("peapod-bench-vmu-on-")).withTemplates(true);
+    QemuConfig root = noPool(base).withStateDir(Files.createTempDirectory("peapod-bench-vmu-off-")).withTemplates(true);
+    for (boolean restore : List.of(true, false)) {
+      String arm = restore ? "template" : "cold";
+      Stats readyOn = new Stats("vm_user_" + arm + "_qemu_launch_to_guest_ready", "ms");
+      Stats startOn = new Stats("vm_user_" + arm + "_provider_start_to_process_running", "ms");
+      Stats readyOff = new Stats("root_" + arm + "_qemu_launch_to_guest_ready", "ms");
+      Stats startOff = new Stats("root_" + arm + "_provider_start_to_process_running", "ms");
+      QemuConfig a = users.withTemplates(restore);
+      QemuConfig b = root.withTemplates(restore);
+      if (restore) {
+        for (QemuConfig config : List.of(a, b)) {
+          try (QemuProvider warm = provider(config, config == a)) {
+            start(warm, "warm", rootfs, null, null, restore);
+            if (!warm.awaitTemplates(Duration.ofMinutes(3))) {
+              throw new IllegalStateException("the template VM was not made within 3 minutes");
+            }
+          }
+        }
+      }
+      try (QemuProvider on = provider(a, true); QemuProvider off = provider(b, false)) {
+        start(on, arm + "-warm2", rootfs, null, null, restore);
+        start(off, arm + "-warm2", rootfs, null, null, restore);
+        for (int i = 0; i < runs; i++) {
+          // Alternate which goes first, so neither always follows the other's clean-up.
+          if (i % 2 == 0) {
+            start(on, arm + "-on-" + i, rootfs, readyOn, startOn, restore);
+            start(off, arm + "-off-" + i, rootfs, readyOff, startOff, restore);
+          } else {
+            start(off, arm + "-off-" + i, rootfs, readyOff, startOff, restore);
+            start(on, arm + "-on-" + i, rootfs, readyOn, startOn, restore);
+          }
+        }
+      }
+      for (Stats s : List.of(readyOn, readyOff, startOn, startOff)) {
+        System.out.println(s.line());
+      }
+      System.out.printf(Locale.ROOT, "%s_ready_vm_user_over_root: %.2f ratio%n", arm, readyOn.median() / readyOff.median());
+      System.out.printf(Locale.ROOT, "%s_start_vm_user_over_root: %.2f ratio%n", arm, startOn.median() / startOff.median());
+    }
+    System.out.println("starts_that_fell_back_to_a_cold_boot: " + fellBack + " count");
+  }
+
+  /** A provider whose VMs run QEMU as VM users or as root (read as the provider is made). */
+  private static QemuProvider provider(QemuConfig config, boolean vmUsers) {
+    System.setProperty("peapod.vm-users", vmUsers ? "on" : "off");
+    return new QemuProvider(config);
+  }
+
+  private static QemuConfig noPool(QemuConfig c) {
+    return c.withWarmPool(WarmPoolConfig.OFF);
+  }
+
+  /** Creates and starts one pod, adds its figures (null: a warm-up), and removes it. */
+  private static void start(QemuProvider provider, String name, ImageRootfs rootfs, Stats ready, Stats start,
+      boolean restore) {
+    provider.create(PodSpec.of("vmu-" + name, List.of(ContainerSpec.of("main", rootfs, List.of("sleep", "3600"))))
+        .withTerminationGracePeriod(Duration.ZERO));
+    long t0 = System.nanoTime();
+    PodStatus started = provider.start("vmu-" + name);
+    long t1 = System.nanoTime();
+    VmInfo vm = started.vm().orElseThrow();
+    provider.remove("vmu-" + name, Duration.ZERO);
+    if (ready != null) {
+      if (restore && !vm.boot().startsWith("restored")) {
+        // A restore that failed boots cold and discards the template (the next cold boot makes it
+        // again): not a sample of either arm, but counted and printed.
+        fellBack++;
+        System.err.println(name + ": NOT RESTORED (" + vm.boot() + "), left out");
+        return;
+      }
+      ready.add(vm.bootTime().toNanos() / 1e6);
+      start.add((t1 - t0) / 1e6);
+    }
+    System.err.println(name + ": " + vm.boot() + ", ready " + vm.bootTime().toMillis() + " ms, start "
+        + (t1 - t0) / 1_000_000 + " ms");
+  }
+}

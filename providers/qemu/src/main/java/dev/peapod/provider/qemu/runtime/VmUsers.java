@@ -1,0 +1,283 @@
+package dev.peapod.provider.qemu.runtime;
+
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileTime;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * The host users QEMU runs as: one uid per VM, so that a QEMU a guest took over is an unprivileged
+ * process that cannot reach another VM's sockets, RAM or files, nor the host's.
+ *
+ * <p>A range of ids ({@code PEAPOD_VM_UIDS}, default {@value #DEFAULT_RANGE}) that no real user or
+ * subordinate id range ({@code /etc/subuid}) may overlap: its first id is the group every VM user
+ * has as a supplementary group (what images are made readable to), the others are VM uids and
+ * each VM uid is also its own primary gid. None needs an entry in {@code /etc/passwd}.
+ *
+ * <p>A VM's uid is claimed by creating its run directory {@code /run/peapod/vm/UID} (mkdir is
+ * atomic; a lock serialises the sweep of stale claims): {@code root:UID 0750}, holding {@code q/}
+ * ({@code UID 0700}: the sockets and pid file QEMU creates), {@code images/} ({@code root:UID
+ * 0750}: the VM's image share) and {@code launched-in} (the pod directory QEMU was launched for,
+ * root's, for {@code StrayVms} and orphans, since QEMU's command line then names the run directory
+ * instead). Claims are host-wide, whatever the state directory, because uids are. A uid is freed
+ * when its VM is stopped or removed; a claim whose uid runs no process and which is older than
+ * {@link #CLAIM_GRACE} (a VM killed without Peapod, a start that crashed) is swept by the next
+ * allocation. Under {@code /run}, a tmpfs: a host reboot ends every VM and every claim.
+ */
+public final class VmUsers {
+
+  public static final String DEFAULT_RANGE = "2000000000-2000065535";
+  /** Where run directories live. */
+  public static final Path RUN_ROOT = Path.of("/run/peapod/vm");
+  /** How long a claim may exist without a process of its uid: from the claim to QEMU's exec. */
+  static final Duration CLAIM_GRACE = Duration.ofMinutes(2);
+  private static final ReentrantLock THREADS = new ReentrantLock();
+
+  /**
+   * A VM's host user.
+   *
+   * @param uid its uid and primary gid
+   * @param group the supplementary group of every VM user
+   * @param runDir its run directory (see the class comment)
+   * @param claimedFor the pod directory this claim was made for, or null for a user known by its
+   *     uid alone (from a record): {@link #free} of a user with one leaves a claim made since for
+   *     another directory alone
+   */
+  public record VmUser(int uid, int group, Path runDir, Path claimedFor) {
+
+    /** Where QEMU creates its sockets and pid file ({@code UID 0700}). */
+    public Path qemuDir() {
+      return runDir.resolve("q");
+    }
+
+    /** The VM's image share ({@code root:UID 0750}). */
+    public Path imagesDir() {
+      return runDir.resolve("images");
+    }
+
+    /** The pod directory QEMU was launched for. */
+    public Path launchedInFile() {
+      return runDir.resolve("launched-in");
+    }
+
+    /**
+     * What runs QEMU as this user: {@code setpriv} with no capabilities (inheritable, bounding
+     * or ambient), no_new_privs, the user's gid and the VM group only. Not QEMU's {@code -runas}:
+     * QEMU 7.2 drops privileges after installing its seccomp filter, whose
+     * {@code elevateprivileges=deny} then kills it at {@code setuid}.
+     */
+    public List<String> setpriv() {
+      return List.of("setpriv", "--reuid=" + Integer.toUnsignedString(uid), "--regid=" + Integer.toUnsignedString(uid),
+          "--groups=" + Integer.toUnsignedString(group), "--inh-caps=-all", "--bounding-set=-all", "--no-new-privs",
+          "--");
+    }
+  }
+
+  private final int first;
+  private final int last;
+  private final Path runRoot;
+
+  /** Ids {@code first} (the VM group) to {@code last}, run directories under {@code runRoot}. */
+  public VmUsers(int first, int last, Path runRoot) {
+    if (Integer.compareUnsigned(first, 1000) < 0 || Integer.compareUnsigned(last, first) <= 0 || last == -1) {
+      throw new IllegalArgumentException("VM uid range " + Integer.toUnsignedString(first) + "-"
+          + Integer.toUnsignedString(last) + " must be above 1000 and hold at least two ids");
+    }
+    this.first = first;
+    this.last = last;
+    this.runRoot = runRoot;
+  }
+
+  /**
+   * The VM users of this host, or empty when QEMU runs as the user running Peapod: {@code
+   * PEAPOD_VM_USERS=off}, or Peapod not root (an unprivileged user cannot run processes as others).
+   */
+  public static Optional<VmUsers> fromEnvironment() {
+    String mode = System.getenv().getOrDefault("PEAPOD_VM_USERS", System.getProperty("peapod.vm-users", "on"));
+    if (mode.equals("off") || !isRoot()) {
+      return Optional.empty();
+    }
+    if (!mode.equals("on")) {
+      throw new IllegalArgumentException("PEAPOD_VM_USERS must be on or off, not " + mode);
+    }
+    String range = System.getenv().getOrDefault("PEAPOD_VM_UIDS", System.getProperty("peapod.vm-uids", DEFAULT_RANGE));
+    return Optional.of(parse(range, RUN_ROOT));
+  }
+
+  /** {@code FIRST-LAST}, as {@code PEAPOD_VM_UIDS} gives it. */
+  public static VmUsers parse(String range, Path runRoot) {
+    String[] parts = range.trim().split("-");
+    if (parts.length != 2) {
+      throw new IllegalArgumentException("PEAPOD_VM_UIDS must be FIRST-LAST, not " + range);
+    }
+    return new VmUsers(Integer.parseUnsignedInt(parts[0].trim()), Integer.parseUnsignedInt(parts[1].trim()), runRoot);
+  }
+
+  public int group() {
+    return first;
+  }
+
+  public Path runRoot() {
+    return runRoot;
+  }
+
+  /** Whether {@code uid} is one of this range's VM uids. */
+  public boolean owns(int uid) {
+    return Integer.compareUnsigned(uid, first) > 0 && Integer.compareUnsigned(uid, last) <= 0;
+  }
+
+  /** The user of a VM that recorded {@code uid}. */
+  public VmUser user(int uid) {
+    return new VmUser(uid, first, runRoot.resolve(Integer.toUnsignedString(uid)), null);
+  }
+
+  /**
+   * Claims a free uid and makes its run directory, which names {@code launchedIn}. Stale claims
+   * are swept on the way (see the class comment).
+   */
+  public VmUser allocate(Path launchedIn) throws IOException {
+    if (!Files.isDirectory(runRoot)) {
+      Files.createDirectories(runRoot);
+    }
+    // Others may look up names in it (each VM user its own directory), never list it.
+    Files.setPosixFilePermissions(runRoot, PosixFilePermissions.fromString("rwx--x--x"));
+    THREADS.lock();
+    try (FileChannel lockFile = FileChannel.open(runRoot.resolve(".lock"), StandardOpenOption.CREATE,
+        StandardOpenOption.WRITE);
+        FileLock held = lockFile.lock()) {
+      Set<Integer> running = null;
+      for (long id = Integer.toUnsignedLong(first) + 1; id <= Integer.toUnsignedLong(last); id++) {
+        int uid = (int) id;
+        Path dir = runRoot.resolve(Integer.toUnsignedString(uid));
+        if (Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
+          if (running == null) {
+            running = runningUids();
+          }
+          if (running.contains(uid) || !olderThan(dir, CLAIM_GRACE)) {
+            continue;
+          }
+          PrivateFiles.deleteTree(dir); // stale: its VM is gone
+        }
+        try {
+          Files.createDirectory(dir);
+        } catch (FileAlreadyExistsException e) {
+          continue;
+        }
+        VmUser user = new VmUser(uid, first, dir, launchedIn.toAbsolutePath().normalize());
+        setUp(user, launchedIn);
+        return user;
+      }
+      throw new IOException("every VM uid of " + Integer.toUnsignedString(first + 1) + "-"
+          + Integer.toUnsignedString(last) + " is in use (PEAPOD_VM_UIDS)");
+    } finally {
+      THREADS.unlock();
+    }
+  }
+
+  private static void setUp(VmUser user, Path launchedIn) throws IOException {
+    Path dir = user.runDir();
+    Files.createDirectory(user.qemuDir());
+    Files.createDirectory(user.imagesDir());
+    Files.writeString(user.launchedInFile(), launchedIn.toAbsolutePath().normalize() + "\n", StandardCharsets.UTF_8);
+    Files.setPosixFilePermissions(user.launchedInFile(), PosixFilePermissions.fromString("rw-r-----"));
+    Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-x---"));
+    Files.setPosixFilePermissions(user.imagesDir(), PosixFilePermissions.fromString("rwxr-x---"));
+    Files.setPosixFilePermissions(user.qemuDir(), PosixFilePermissions.fromString("rwx------"));
+    Files.setAttribute(dir, "unix:gid", user.uid(), LinkOption.NOFOLLOW_LINKS);
+    Files.setAttribute(user.imagesDir(), "unix:gid", user.uid(), LinkOption.NOFOLLOW_LINKS);
+    Files.setAttribute(user.launchedInFile(), "unix:gid", user.uid(), LinkOption.NOFOLLOW_LINKS);
+    Files.setAttribute(user.qemuDir(), "unix:uid", user.uid(), LinkOption.NOFOLLOW_LINKS);
+    Files.setAttribute(user.qemuDir(), "unix:gid", user.uid(), LinkOption.NOFOLLOW_LINKS);
+  }
+
+  /**
+   * Frees {@code user}'s uid once no process of it runs (its QEMU gone): its run directory goes.
+   * A uid still running something is left for the sweep.
+   */
+  public void free(VmUser user) {
+    try {
+      if (user.claimedFor() != null && !launchedIn(user.qemuDir().resolve("qemu.pid"))
+          .equals(java.util.Optional.of(user.claimedFor()))) {
+        return; // freed already, and maybe claimed since by another start
+      }
+      if (!runningUids().contains(user.uid())) {
+        PrivateFiles.deleteTree(user.runDir());
+      }
+    } catch (IOException e) {
+      // the next allocation sweeps it
+    }
+  }
+
+  /** The pod directory the QEMU whose pid file is {@code pidFile} was launched for, if it is a VM user's. */
+  public static Optional<Path> launchedIn(Path pidFile) {
+    Path q = pidFile.getParent();
+    if (q == null || !q.getFileName().toString().equals("q") || q.getParent() == null) {
+      return Optional.empty();
+    }
+    try {
+      return Optional.of(Path.of(Files.readString(q.getParent().resolve("launched-in"), StandardCharsets.UTF_8).trim()));
+    } catch (IOException | RuntimeException e) {
+      return Optional.empty();
+    }
+  }
+
+  /** The uids (real, effective, saved, fs) of every live process on the host. */
+  static Set<Integer> runningUids() throws IOException {
+    Set<Integer> uids = new HashSet<>();
+    try (DirectoryStream<Path> procs = Files.newDirectoryStream(Path.of("/proc"))) {
+      for (Path p : procs) {
+        if (!p.getFileName().toString().chars().allMatch(Character::isDigit)) {
+          continue;
+        }
+        try {
+          for (String line : Files.readAllLines(p.resolve("status"), StandardCharsets.UTF_8)) {
+            if (line.startsWith("State:") && line.contains("Z")) {
+              break; // a zombie (QEMU not yet reaped by the JVM that started it) holds nothing
+            }
+            if (line.startsWith("Uid:")) {
+              for (String field : line.substring(4).trim().split("\\s+")) {
+                uids.add(Integer.parseUnsignedInt(field));
+              }
+              break;
+            }
+          }
+        } catch (IOException | RuntimeException gone) {
+          // ended meanwhile
+        }
+      }
+    }
+    return uids;
+  }
+
+  private static boolean olderThan(Path dir, Duration age) {
+    try {
+      FileTime modified = Files.getLastModifiedTime(dir, LinkOption.NOFOLLOW_LINKS);
+      return modified.toInstant().isBefore(Instant.now().minus(age));
+    } catch (IOException e) {
+      return true;
+    }
+  }
+
+  private static boolean isRoot() {
+    try {
+      return Integer.valueOf(0).equals(Files.getAttribute(Path.of("/proc/self"), "unix:uid"));
+    } catch (IOException | UnsupportedOperationException e) {
+      return false;
+    }
+  }
+}

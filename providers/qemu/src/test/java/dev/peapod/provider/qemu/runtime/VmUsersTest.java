@@ -1,0 +1,109 @@
+package dev.peapod.provider.qemu.runtime;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class VmUsersTest {
+
+  @TempDir
+  Path tmp;
+
+  @Test
+  void concurrentAllocationsGetDistinctUidsEachWithItsOwnDirectories() throws Exception {
+    assumeTrue(isRoot(), "chown needs root");
+    VmUsers users = VmUsers.parse("2000000000-2000000099", tmp.resolve("vm"));
+    ExecutorService pool = Executors.newFixedThreadPool(8);
+    List<Future<VmUsers.VmUser>> futures = new ArrayList<>();
+    for (int i = 0; i < 24; i++) {
+      Path pod = tmp.resolve("pods/p" + i);
+      futures.add(pool.submit(() -> users.allocate(pod)));
+    }
+    Set<Integer> uids = new HashSet<>();
+    for (Future<VmUsers.VmUser> f : futures) {
+      VmUsers.VmUser user = f.get();
+      assertTrue(uids.add(user.uid()), "uid " + user.uid() + " given twice");
+      assertTrue(users.owns(user.uid()));
+      assertEquals(user.uid(), Files.getAttribute(user.qemuDir(), "unix:uid", LinkOption.NOFOLLOW_LINKS));
+      assertEquals("rwx------", mode(user.qemuDir()));
+      assertEquals(0, Files.getAttribute(user.runDir(), "unix:uid", LinkOption.NOFOLLOW_LINKS));
+      assertEquals(user.uid(), Files.getAttribute(user.runDir(), "unix:gid", LinkOption.NOFOLLOW_LINKS));
+      assertEquals("rwxr-x---", mode(user.runDir()));
+      assertEquals(0, Files.getAttribute(user.imagesDir(), "unix:uid", LinkOption.NOFOLLOW_LINKS));
+      assertEquals("rwxr-x---", mode(user.imagesDir()));
+    }
+    pool.shutdown();
+    assertEquals(24, uids.size());
+    assertFalse(uids.contains(2000000000), "the first id is the VM group, never a VM's uid");
+    assertEquals("rwx--x--x", mode(users.runRoot()));
+  }
+
+  @Test
+  void aFreedUidIsGivenAgainAndItsPodDirectoryIsNamed() throws IOException {
+    assumeTrue(isRoot(), "chown needs root");
+    VmUsers users = VmUsers.parse("2000000000-2000000099", tmp.resolve("vm"));
+    VmUsers.VmUser first = users.allocate(tmp.resolve("pods/web"));
+    assertEquals(Path.of(tmp.resolve("pods/web").toString()),
+        VmUsers.launchedIn(first.qemuDir().resolve("qemu.pid")).orElseThrow());
+    VmUsers.VmUser second = users.allocate(tmp.resolve("pods/db"));
+    assertTrue(second.uid() != first.uid());
+    users.free(first);
+    assertFalse(Files.exists(first.runDir()));
+    assertEquals(first.uid(), users.allocate(tmp.resolve("pods/api")).uid());
+  }
+
+  @Test
+  void aStaleClaimIsSweptAndAFreshOneIsNot() throws IOException {
+    assumeTrue(isRoot(), "chown needs root");
+    VmUsers users = VmUsers.parse("2000000000-2000000002", tmp.resolve("vm"));
+    VmUsers.VmUser a = users.allocate(tmp.resolve("pods/a"));
+    VmUsers.VmUser b = users.allocate(tmp.resolve("pods/b"));
+    IOException full = assertThrows(IOException.class, () -> users.allocate(tmp.resolve("pods/c")));
+    assertTrue(full.getMessage().contains("every VM uid of 2000000001-2000000002 is in use"), full.getMessage());
+    // a's VM was killed without Peapod long ago: no process runs as its uid
+    Files.setLastModifiedTime(a.runDir(), FileTime.from(Instant.now().minus(VmUsers.CLAIM_GRACE.multipliedBy(2))));
+    assertEquals(a.uid(), users.allocate(tmp.resolve("pods/c")).uid());
+    assertTrue(Files.exists(b.runDir()));
+  }
+
+  @Test
+  void rangesAreCheckedAndTheFirstIdIsTheGroup() {
+    assertThrows(IllegalArgumentException.class, () -> VmUsers.parse("10-20", tmp));
+    assertThrows(IllegalArgumentException.class, () -> VmUsers.parse("2000000000", tmp));
+    assertThrows(IllegalArgumentException.class, () -> VmUsers.parse("2000000005-2000000005", tmp));
+    VmUsers users = VmUsers.parse("3000000000-3000000010", tmp);
+    assertEquals("3000000000", Integer.toUnsignedString(users.group()));
+    assertFalse(users.owns(users.group()));
+    assertTrue(users.owns(Integer.parseUnsignedInt("3000000010")));
+    assertEquals(List.of("setpriv", "--reuid=3000000001", "--regid=3000000001", "--groups=3000000000",
+        "--inh-caps=-all", "--bounding-set=-all", "--no-new-privs", "--"),
+        users.user(Integer.parseUnsignedInt("3000000001")).setpriv());
+  }
+
+  private static String mode(Path p) throws IOException {
+    return PosixFilePermissions.toString(Files.getPosixFilePermissions(p, LinkOption.NOFOLLOW_LINKS));
+  }
+
+  private static boolean isRoot() {
+    return "root".equals(System.getProperty("user.name"));
+  }
+}
