@@ -260,7 +260,8 @@ public final class DensityBench {
   /**
    * PSS of one QEMU by mapping kind, from smaps: the translation buffer is its one anonymous
    * mapping that is readable, writable and executable; guest RAM is the mapping of the template's
-   * RAM file (or a memfd); other anonymous mappings are heap, stacks and the like.
+   * RAM file, of the VM's own copy of it in /dev/shm (a VM run by a VM user), or a memfd; other
+   * anonymous mappings are heap, stacks and the like.
    */
   private static Parts parts(long pid, Set<String> ramFiles) throws IOException {
     long total = 0;
@@ -275,7 +276,7 @@ public final class DensityBench {
         String[] f = line.trim().split("\\s+", 6);
         String perms = f[1];
         String path = f.length > 5 ? f[5] : "";
-        if (path.startsWith(ramfs) || path.startsWith("/memfd:ram")) {
+        if (path.startsWith(ramfs) || path.startsWith("/memfd:ram") || path.startsWith("/dev/shm/peapod-")) {
           kind = "ram";
           if (path.startsWith(ramfs)) {
             ramFiles.add(path);

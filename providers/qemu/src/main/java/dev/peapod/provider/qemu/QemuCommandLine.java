@@ -17,6 +17,13 @@ import java.util.OptionalLong;
  *   <li>{@code -M microvm} with option ROMs off and the ISA serial on: the
  *       fastest boot measured here (~0.5 s under TCG), virtio-mmio devices only.
  *   <li>{@code rtc=on}: without it the kernel spends ~1 s calibrating.
+ *   <li>{@code pit=off} under TCG: the guest never programs the i8254, which QEMU resets to
+ *       its BIOS mode (a square wave at 18.2 Hz) and then emulates for ever, a main-loop timer
+ *       every 27.5 ms: ~0.3 % of a host core per idle VM, three quarters of its idle CPU
+ *       (bench/RESULTS.md, "Density"). The guest's clock events come from the LAPIC timer
+ *       (ARAT, below) and its TSC frequency from {@code tsc_early_khz}, so it boots as before.
+ *       Left to QEMU's default with KVM, which emulates the PIT in the host kernel.
+ *   <li>QEMU without transparent huge pages ({@link #THP_OFF}).
  *   <li>{@code tsc_early_khz}: a busy TCG host otherwise hangs in TSC calibration.
  *   <li>{@code tsc=reliable} under TCG: the guest's TSC is the host's, but its
  *       jiffies lag whenever the host leaves the vCPU thread waiting, and the
@@ -82,6 +89,19 @@ public final class QemuCommandLine {
   /** The fd set whose label names a VM user's pod directory (see {@link #argv}). */
   static final int LAUNCHED_IN_FDSET = 9;
 
+  /**
+   * Runs its arguments with transparent huge pages off for the process (prctl
+   * PR_SET_THP_DISABLE, which an exec keeps): QEMU asks for huge pages on its translation buffer
+   * and on every anonymous RAM block, and the host gives them where asked ({@code madvise} mode),
+   * so the 64 KiB firmware ROM of every VM cost a whole 2 MiB page and the translation buffer
+   * grew in 2 MiB steps: ~2.4 MiB of PSS per idle VM over 100 (bench/RESULTS.md, "Density"), for
+   * perhaps a few per cent of start time (translated code on 4 KiB pages). Guest RAM is a
+   * memfd or a file, which has no huge pages here anyway. perl because it is essential in Debian
+   * (perl-base) and can make the system call; argv[0] stays QEMU's, as {@link StrayVms} expects.
+   */
+  static final String THP_OFF = "syscall(%d, 41, 1, 0, 0, 0) == 0 or die \"prctl(PR_SET_THP_DISABLE): $!\\n\";"
+      + " exec { $ARGV[0] } @ARGV or die \"exec $ARGV[0]: $!\\n\"";
+
   /** Largest virtqueue the guest sets up: receive buffers for this many entries stay allocated. */
   static final int MAX_QUEUE_SIZE = 64;
 
@@ -131,9 +151,11 @@ public final class QemuCommandLine {
       initrd = "/proc/self/fd/4";
     }
     VmFiles own = vm.qemuFiles();
+    argv.addAll(List.of("perl", "-e", thpOff(), "--"));
     argv.add(qemuBinary);
     add(argv, "-name", vm.processName());
-    add(argv, "-M", "microvm,x-option-roms=off,isa-serial=on,rtc=on,memory-backend=ram");
+    add(argv, "-M", "microvm,x-option-roms=off,isa-serial=on,rtc=on,memory-backend=ram"
+        + (vm.accelerator() == Accelerator.TCG ? ",pit=off" : ""));
     addAccelerator(argv, vm.accelerator());
     add(argv, "-m", Integer.toString(vm.memoryMiB()));
     if (vm.ram().backedByFile()) {
@@ -219,6 +241,13 @@ public final class QemuCommandLine {
    * every worker thread's stack.
    */
   static final int ADDRESS_SPACE_MARGIN_MIB = 1024;
+
+  /** {@link #THP_OFF} with this host's number of the prctl system call. */
+  static String thpOff() {
+    String arch = System.getProperty("os.arch");
+    int prctl = arch.equals("aarch64") || arch.equals("riscv64") ? 167 : 157; // x86-64 otherwise
+    return String.format(java.util.Locale.ROOT, THP_OFF, prctl);
+  }
 
   /** The guest kernel's command line. */
   public String kernelCommandLine(Accelerator accelerator) {

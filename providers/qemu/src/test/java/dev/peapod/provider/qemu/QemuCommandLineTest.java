@@ -28,9 +28,10 @@ class QemuCommandLineTest {
     List<String> argv = new QemuCommandLine("qemu-system-x86_64", 8, OptionalLong.of(2596150)).argv(vm);
 
     assertEquals(List.of(
-        "prlimit", "--as=" + ((96L + 8 + 1024) << 20), "--", "qemu-system-x86_64",
+        "prlimit", "--as=" + ((96L + 8 + 1024) << 20), "--",
+        "perl", "-e", QemuCommandLine.thpOff(), "--", "qemu-system-x86_64",
         "-name", "peapod-web",
-        "-M", "microvm,x-option-roms=off,isa-serial=on,rtc=on,memory-backend=ram",
+        "-M", "microvm,x-option-roms=off,isa-serial=on,rtc=on,memory-backend=ram,pit=off",
         "-accel", "tcg,tb-size=8",
         "-cpu", "qemu64,+arat",
         "-m", "96",
@@ -68,6 +69,15 @@ class QemuCommandLineTest {
   }
 
   @Test
+  void qemuRunsWithTransparentHugePagesOffAndItsOwnArgv() throws Exception {
+    Process p = new ProcessBuilder("perl", "-e", QemuCommandLine.thpOff(), "--", "sh", "-c",
+        "grep THP_enabled /proc/self/status; echo \"$0 $1\"", "-name", "x").redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    assertEquals(0, p.waitFor(), out);
+    assertEquals("THP_enabled:\t0\n-name x\n", out);
+  }
+
+  @Test
   void restoredVmsMapTheTemplateRamPrivatelyOrTheirOwnCopyShared() {
     VmDefinition vm = new VmDefinition("web", Path.of("/k/bz"), Path.of("/k/i"), 1, 128,
         Accelerator.TCG, FILES, List.of(), List.of(), true, null, List.of());
@@ -90,7 +100,10 @@ class QemuCommandLineTest {
 
     List<String> argv = new QemuCommandLine("/opt/qemu", 8, OptionalLong.empty()).argv(vm);
 
-    assertEquals(List.of("-accel", "kvm", "-cpu", "host"), argv.subList(8, 12));
+    int accel = argv.indexOf("-accel");
+    assertEquals(List.of("-accel", "kvm", "-cpu", "host"), argv.subList(accel, accel + 4));
+    assertEquals("microvm,x-option-roms=off,isa-serial=on,rtc=on,memory-backend=ram", argv.get(argv.indexOf("-M") + 1),
+        "KVM keeps its in-kernel PIT");
     assertEquals("console=ttyS0 quiet panic=-1 virtio_mmio.max_queue_size=64 page_reporting.page_reporting_order=5", argv.get(argv.indexOf("-append") + 1));
     assertEquals(-1, argv.indexOf("-netdev"));
     assertEquals(-1, argv.indexOf("-drive"));
@@ -117,7 +130,8 @@ class QemuCommandLineTest {
         "sh", "-c", "umask 077; exec 3<\"$1\" 4<\"$2\" 5</dev/null || exit 126; shift 2; exec \"$@\"", "peapod-qemu",
         "/root/k/bzImage", "/root/k/initramfs.cpio",
         "setpriv", "--reuid=2000000007", "--regid=2000000007", "--groups=2000000000", "--inh-caps=-all",
-        "--bounding-set=-all", "--no-new-privs", "--", "qemu-system-x86_64"), argv.subList(0, 18));
+        "--bounding-set=-all", "--no-new-privs", "--",
+        "perl", "-e", QemuCommandLine.thpOff(), "--", "qemu-system-x86_64"), argv.subList(0, 22));
     String line = String.join(" ", argv);
     String own = "/run/peapod/vm/2000000007/";
     org.junit.jupiter.api.Assertions.assertTrue(line.contains("-kernel /proc/self/fd/3 -initrd /proc/self/fd/4 "), line);
