@@ -22,14 +22,19 @@ public final class ErrorReporter implements IExecutionExceptionHandler {
 
   @Override
   public int handleExecutionException(Exception e, CommandLine commandLine, ParseResult parseResult) {
-    var err = commandLine.getErr();
+    return report(e, commandLine.getErr(),
+        commandLine.getCommandSpec().root().userObject() instanceof PeapodCommand root && root.debug());
+  }
+
+  /** Writes what went wrong to {@code err} (with the stack trace when {@code debug}) and gives the exit code. */
+  public static int report(Exception e, java.io.PrintWriter err, boolean debug) {
     if (e instanceof ManifestRejectedException rejected) {
       // Compiler-style lines, one per diagnostic, so editors and people jump straight to them.
       rejected.diagnostics().forEach(err::println);
     } else {
       err.println("peapod: " + message(e));
     }
-    if (commandLine.getCommandSpec().root().userObject() instanceof PeapodCommand root && root.debug()) {
+    if (debug) {
       e.printStackTrace(err);
     }
     err.flush();

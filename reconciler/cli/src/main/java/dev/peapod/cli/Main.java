@@ -1,5 +1,7 @@
 package dev.peapod.cli;
 
+import java.util.OptionalInt;
+
 /**
  * What {@code ./peapod} runs: the picocli command line straight from {@code main}, without
  * starting Quarkus' runtime.
@@ -17,6 +19,12 @@ public final class Main {
 
   public static void main(String[] args) {
     CliLogging.configure(System.getenv());
-    System.exit(PeapodCommand.commandLine(CliEnvironment.system(), args).execute(args));
+    CliEnvironment environment = CliEnvironment.system();
+    // peapod run -f FILE with a controller: handed over before picocli's model is built (HandedRun).
+    OptionalInt handed = HandedRun.tryRun(environment, args);
+    if (handed.isPresent()) {
+      System.exit(handed.getAsInt());
+    }
+    System.exit(PeapodCommand.commandLine(environment, args).execute(args));
   }
 }

@@ -2,6 +2,7 @@ package dev.peapod.cli.pod;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.peapod.cli.CliEnvironment;
 import dev.peapod.cli.CliException;
 import dev.peapod.cli.ExitCodes;
 import dev.peapod.cli.PeapodCommand;
@@ -32,8 +33,15 @@ import picocli.CommandLine.Model.CommandSpec;
  * raised ({@link ControllerBoot#failure}). On a terminal no {@code Booting} line is drawn
  * meanwhile: nothing here knows the pod's name before the answer.
  */
-final class ControllerRun {
+public final class ControllerRun {
   private ControllerRun() {}
+
+  /**
+   * Set once this process asked the controller and was given the run back ({@link
+   * dev.peapod.cli.HandedRun} asks before picocli starts): the command then runs it without
+   * asking again. One command per process, so a process-wide flag.
+   */
+  private static volatile boolean givenBack;
 
   private static final System.Logger LOG = System.getLogger(ControllerRun.class.getName());
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -44,8 +52,17 @@ final class ControllerRun {
    * changed, when no controller serves this home or it gave the work back (the caller runs them).
    */
   static boolean run(PeapodCommand root, CommandSpec spec, Output output, Path file) {
+    return !givenBack && run(root.environment(), PodCommands.commandText(spec), output, file);
+  }
+
+  /**
+   * {@link #run(PeapodCommand, CommandSpec, Output, Path)} for a caller without picocli's model.
+   *
+   * @param command the command line as the pod lock names its holder ({@code peapod run -f web.yaml})
+   */
+  public static boolean run(CliEnvironment environment, String command, Output output, Path file) {
     // The controller's host path allow-list is the home's file alone: a command widening it runs here.
-    if (root.environment().env().get("PEAPOD_HOSTPATHS") != null || !Files.isRegularFile(file)) {
+    if (environment.env().get("PEAPOD_HOSTPATHS") != null || !Files.isRegularFile(file)) {
       return false;
     }
     String body;
@@ -53,13 +70,13 @@ final class ControllerRun {
       Map<String, Object> request = new LinkedHashMap<>();
       request.put("file", file.toString()); // as typed: diagnostics and records name it so
       request.put("content", new String(Files.readAllBytes(file), StandardCharsets.UTF_8)); // as ManifestParser reads it
-      request.put("command", PodCommands.commandText(spec));
+      request.put("command", command);
       request.put("hostPathsFromEnvironment", false);
       body = JSON.writeValueAsString(request);
     } catch (IOException e) {
       return false; // the command's own read reports it
     }
-    Optional<ControllerClient.Response> answer = new ControllerClient(root.environment().home())
+    Optional<ControllerClient.Response> answer = new ControllerClient(environment.home())
         .postIfServed(PATH, body, () -> {});
     if (answer.isEmpty()) {
       return false;
@@ -74,6 +91,7 @@ final class ControllerRun {
     }
     if (result.get("declined") instanceof String reason) {
       LOG.log(System.Logger.Level.DEBUG, () -> "peapod run: the controller gave the run back: " + reason);
+      givenBack = true;
       return false;
     }
     print(output, result);
