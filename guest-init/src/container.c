@@ -23,6 +23,7 @@
 #include "events.h"
 #include "loop.h"
 #include "files.h"
+#include "host.h"
 #include "mounts.h"
 #include "pod.h"
 #include "seccomp.h"
@@ -66,6 +67,9 @@ struct container {
 	struct probes *probes; /* probes and lifecycle hooks (probe.c) */
 	int ending;            /* being ended: preStop, SIGTERM, SIGKILL at the deadline */
 	int pre_stop_running;  /* SIGTERM waits for it */
+	/* READY and STARTED as the last readiness notice said (0 while the
+	 * main process is not running: EVENT_EXITED says that). */
+	int told_ready, told_started;
 };
 
 static struct container *containers;
@@ -619,6 +623,25 @@ int container_view(const char *name, struct container_view *v)
 	v->stdin_once = c->stdin_once;
 	v->tty = c->tty;
 	return 0;
+}
+
+void container_notice_readiness(void)
+{
+	struct container *c;
+
+	for (c = containers; c; c = c->next) {
+		int running = c->main && !c->removing;
+		int ready = running && probes_ready(c->probes);
+		int started = running && probes_started_ok(c->probes);
+
+		if (ready == c->told_ready && started == c->told_started)
+			continue;
+		c->told_ready = ready;
+		c->told_started = started;
+		if (running)
+			host_notice_readiness(c->name, ready, started, c->restarts,
+					      probes_message(c->probes));
+	}
 }
 
 void container_status(struct pp_buf *b)

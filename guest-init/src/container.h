@@ -25,6 +25,9 @@ void container_remove_all(uint32_t grace_ms);
 int container_count(void);
 void container_signal(const struct pp_request *r, struct result *res);
 void container_status(struct pp_buf *b);
+/* Loop hook: a readiness notice for each running container whose READY or
+ * STARTED changed since the last one (probe results, postStart ending). */
+void container_notice_readiness(void);
 
 /* What an exec into a container needs to know about it. */
 struct container_view {

@@ -36,15 +36,20 @@
 
 #define CTL_OUT_SIZE (2u << 20)
 #define LOG_OUT_SIZE (1u << 20)
+/* Notices are a few dozen bytes and only hints: a small buffer, dropped
+ * rather than queued behind a host that does not read. */
+#define EVT_OUT_SIZE (16u * 1024u)
 #define STREAM_HIGH_WATER (1u << 20)
 #define DEFAULT_GRACE_MS 10000u
 #define MAX_WAITERS 64
 
 struct channel host_ctl;
 struct channel host_log;
+struct channel host_evt;
 
 static uint8_t ctl_out[CTL_OUT_SIZE];
 static uint8_t log_out[LOG_OUT_SIZE];
+static uint8_t evt_out[EVT_OUT_SIZE];
 static uint8_t ctl_in[PP_READER_CAPACITY];
 static struct pp_reader ctl_reader;
 
@@ -138,6 +143,26 @@ void host_stream(uint16_t type, const char *process, const void *data, size_t le
 	host_send(b);
 }
 
+void host_notice_readiness(const char *container, int ready, int started, uint32_t restarts,
+			   const char *message)
+{
+	struct pp_buf *b;
+	size_t n;
+
+	if (!host_evt.connected)
+		return;
+	b = host_frame(PP_MSG_EVENT_READINESS, 0);
+	pp_put_str(b, PP_F_CONTAINER, container);
+	pp_put_u32(b, PP_F_READY, (uint32_t)ready);
+	pp_put_u32(b, PP_F_STARTED, (uint32_t)started);
+	pp_put_u32(b, PP_F_RESTARTS, restarts);
+	if (*message)
+		pp_put_str(b, PP_F_PROBE_MESSAGE, message);
+	n = pp_frame_end(b);
+	if (n)
+		channel_send(&host_evt, b->data + b->frame_start, n);
+}
+
 /* ---- Channels ----------------------------------------------------------------- */
 
 static void ctl_connected(struct channel *ch)
@@ -177,6 +202,8 @@ void host_init(void)
 	channel_init(&host_log, PP_LOG_PORT_NAME, &virtio_serial_ops, log_out, sizeof(log_out));
 	host_log.keep_output = 1;
 	log_init(&host_log);
+	/* Nothing is read from it, and nothing kept for a host that comes later. */
+	channel_init(&host_evt, PP_EVT_PORT_NAME, &virtio_serial_ops, evt_out, sizeof(evt_out));
 }
 
 /* ---- Requests ------------------------------------------------------------------- */

@@ -14,6 +14,7 @@
 
 extern struct channel host_ctl;
 extern struct channel host_log;
+extern struct channel host_evt;
 
 void host_init(void);
 /* Parses and handles every complete frame the control reader holds,
@@ -30,5 +31,10 @@ int host_send(struct pp_buf *b);
 /* Exec output: room for one more chunk? (backpressure on the pipes) */
 int host_stream_room(void);
 void host_stream(uint16_t type, const char *process, const void *data, size_t len);
+
+/* A readiness notice on the evt port (see "Readiness notices" in proto.h):
+ * dropped when no host listens there or its buffer is full. */
+void host_notice_readiness(const char *container, int ready, int started, uint32_t restarts,
+			   const char *message);
 
 #endif

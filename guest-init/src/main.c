@@ -167,6 +167,7 @@ static void probe_channels(void)
 {
 	channel_probe(&host_ctl);
 	channel_probe(&host_log);
+	channel_probe(&host_evt);
 }
 
 static void probe_fire(void *arg)
@@ -232,6 +233,13 @@ static void on_log(void *arg, int fd, short revents)
 		channel_handle(&host_log, revents);
 }
 
+static void on_evt(void *arg, int fd, short revents)
+{
+	(void)arg;
+	if (fd == host_evt.fd)
+		channel_handle(&host_evt, revents);
+}
+
 static void on_power(void *arg, int fd, short revents)
 {
 	(void)arg;
@@ -275,6 +283,7 @@ static void loop(void)
 		pollset_add(timer_fd, POLLIN, on_timer, NULL);
 		add_channel(&host_ctl, on_ctl);
 		add_channel(&host_log, on_log);
+		add_channel(&host_evt, on_evt);
 		if (power_fd >= 0)
 			pollset_add(power_fd, POLLIN, on_power, NULL);
 		proc_poll();
@@ -295,12 +304,14 @@ static void loop(void)
 		proc_gc();
 		container_check();
 		pod_check();
+		container_notice_readiness();
 		host_settle();
 		if (pod_power_off_due())
 			power_off();
 		events_pump();
 		channel_flush(&host_ctl);
 		channel_flush(&host_log);
+		channel_flush(&host_evt);
 	}
 }
 

@@ -118,6 +118,24 @@
  *     host then kills that VM and boots cold. Templates are keyed by the
  *     initramfs, so this only happens with a hand-made initramfs.
  *
+ * Readiness notices (added within version 1; messages 0x0124-0x0125, fields
+ * 0xA8-0xAF kept for them):
+ *   - A third port, "peapod.evt", guest -> host only, carries notices that
+ *     something a host shows changed without any request or process event:
+ *     today EVENT_READINESS, sent when a running container's READY or
+ *     STARTED (as STATUS reports them) changes, e.g. its readiness probe
+ *     begins or stops passing. A container's start and exit are not
+ *     noticed here: EVENT_STARTED / EVENT_EXITED say those.
+ *   - Notices are hints, not the reliable events of the control port: no
+ *     EVENT_SEQ, no acknowledgement, no replay. While no host listens (or
+ *     the port's buffer is full) they are dropped; a host that starts
+ *     listening asks STATUS for the state. The port exists so that a host
+ *     can hear them without holding the control port, which serves one
+ *     client at a time: on the host it is the VM's lifeline socket, which
+ *     a watcher holds anyway to see the VM end.
+ *   - A host without the port (an older VM) hears nothing and keeps
+ *     polling STATUS; an older guest ignores the port.
+ *
  * Volumes of files (added within version 1; fields 0x70-0x7F, messages
  * 0x0118-0x011B): ConfigMap, Secret, downward API and HyperContainer files,
  * given by the host and kept in guest memory, never in a host directory.
@@ -181,6 +199,7 @@
 
 #define PP_CTL_PORT_NAME "peapod.ctl"
 #define PP_LOG_PORT_NAME "peapod.log"
+#define PP_EVT_PORT_NAME "peapod.evt" /* readiness notices, guest -> host (see above) */
 #define PP_IMAGE_SHARE_TAG "peapod.images"
 #define PP_MAX_IMAGE_FILE 128 /* bytes of an IMAGE_FILE name */
 #define PP_MIN_ENTROPY 32u  /* bytes of ENTROPY in RESTORED */
@@ -199,6 +218,9 @@
 #define PP_MSG_STDOUT 0x0020        /* PROCESS, DATA (exec streams) */
 #define PP_MSG_STDERR 0x0021        /* PROCESS, DATA */
 #define PP_MSG_LOG 0x0030           /* log port only: CONTAINER, STREAM, TIME_NS, DATA */
+#define PP_MSG_EVENT_READINESS 0x0124 /* evt port only: CONTAINER, READY, STARTED, RESTARTS,
+                                         [PROBE_MESSAGE] (see "Readiness notices") */
+/* 0x0125: kept for readiness notices */
 
 /* host -> guest */
 #define PP_MSG_HELLO 0x0100      /* VERSION */

@@ -19,7 +19,14 @@ public record ProviderEvent(String pod, Kind kind) {
     /** The pod's VM process ended. */
     VM_ENDED,
     /** The pod appeared, went, or its recorded state changed. */
-    CHANGED
+    CHANGED,
+    /**
+     * A container of the running pod became ready or stopped being ready (or started, as its
+     * startup probe or postStart hook decides), as the pod's guest announced: a hint to inspect
+     * the pod for its readiness. Its recorded state did not change. A provider that cannot push
+     * this sends none, and watchers poll.
+     */
+    READINESS
   }
 
   public ProviderEvent {

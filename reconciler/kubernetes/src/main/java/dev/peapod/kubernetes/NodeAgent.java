@@ -306,12 +306,18 @@ public final class NodeAgent implements AutoCloseable {
     try {
       watchingEngine = engines.get();
       providerWatch = watchingEngine.provider().watch(event -> {
+        if (event.kind() == ProviderEvent.Kind.READINESS) {
+          // Nothing recorded changed: the cached read stays good, and the status is the watch's.
+          readiness.nudged(event.pod());
+          return;
+        }
         actualChanges.incrementAndGet();
         if (event.kind() == ProviderEvent.Kind.VM_ENDED && !event.isAnything()) {
           peaPodOf(event.pod()).ifPresent(queue::add);
         }
       });
       watching = true;
+      readiness.pushed(true);
     } catch (RuntimeException e) {
       LOG.log(System.Logger.Level.WARNING, "cannot watch the pods of node " + node + " (" + e.getMessage()
           + "): every resync reads them afresh");

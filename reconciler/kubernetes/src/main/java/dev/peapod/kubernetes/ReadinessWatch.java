@@ -1,6 +1,7 @@
 package dev.peapod.kubernetes;
 
 import dev.peapod.engine.Engine;
+import dev.peapod.engine.PodReadiness;
 import dev.peapod.manifest.model.DesiredState;
 import dev.peapod.provider.ContainerSpec;
 import dev.peapod.provider.ContainerStatus;
@@ -30,12 +31,17 @@ import java.util.stream.Collectors;
  * or VM would otherwise leave {@code Ready}, {@code ContainersReady} and the READY column as they
  * were, and kstatus health checks (Flux, Argo CD) waiting.
  *
- * <p>After a pass that converged with the pod running, a PeaPod whose app containers have a
- * readiness or startup probe is looked at again after the shortest such probe's period (1 to 10
- * s): its pod is inspected (one round trip to its guest, no plan, no engine pass), and its status
- * is written only when a container's readiness changed. While nothing changes the wait doubles up
- * to {@link #LONGEST}, the kubelet's own status sync period; a change starts again from the
- * probe's period. PeaPods without such probes cost nothing here.
+ * <p>The guest says when a container's readiness changes: the provider's
+ * {@link dev.peapod.provider.ProviderEvent.Kind#READINESS} event ({@link #nudged}) makes the
+ * watch look at that pod at once: its pod is inspected (one round trip to its guest, no plan, no
+ * engine pass), and its status is written only when a container's readiness changed. A notice
+ * can be missed (it is a hint: the guest drops it while nobody listens, another process may hold
+ * the VM's notice port, a VM from before notices sends none), so the watch also polls, as a safety
+ * net: after a pass that converged with the pod running, a PeaPod whose app containers or sidecars
+ * have a readiness or startup probe is looked at every {@link #LONGEST} (the kubelet's own status
+ * sync period) while notices arrive ({@link #pushed}); without them, after the shortest such
+ * probe's period (1 to 10 s), doubling up to {@link #LONGEST} while nothing changes. PeaPods
+ * without such probes cost nothing here.
  *
  * <p>A look at a PeaPod never runs during a pass over it ({@link #alone}), so it cannot write a
  * status older than the one the pass writes; a look that would wait for a pass is put off to the
@@ -74,6 +80,16 @@ final class ReadinessWatch implements AutoCloseable {
   private final StatusWriter writer;
   private final Clock clock;
   private final Map<String, Watched> watched = new ConcurrentHashMap<>();
+  /** Pods whose guest sent a readiness notice, and when; kept a while for a pass under way. */
+  private final Map<String, Instant> nudges = new ConcurrentHashMap<>();
+  /**
+   * When each pod's guest was last asked (a look or a pass): a notice makes a look at most
+   * {@link #SHORTEST} after the last, so a guest that sends notices without end (it is hostile
+   * input) costs the agent one round trip a second, never a busy loop.
+   */
+  private final Map<String, Instant> asked = new ConcurrentHashMap<>();
+  /** The provider pushes readiness notices: polling is only the safety net. */
+  private volatile boolean pushed;
   /**
    * Held by a pass over a PeaPod and by a look at it, by the key's hash: the two never write one
    * PeaPod's status at once. Striped, so that the locks of PeaPods long gone need no clean-up.
@@ -127,6 +143,39 @@ final class ReadinessWatch implements AutoCloseable {
     return stripes[Math.floorMod(key.hashCode(), stripes.length)];
   }
 
+  /** The provider's events carry readiness notices from now on: poll every {@link #LONGEST} only. */
+  void pushed(boolean on) {
+    pushed = on;
+  }
+
+  /**
+   * The guest of {@code pod} said a container's readiness changed: look at its PeaPod now. A pass
+   * under way over it learns of it when it converges, so a notice that came during the pass is not
+   * lost.
+   */
+  void nudged(String pod) {
+    Instant now = clock.instant();
+    nudges.put(pod, now);
+    Instant last = asked.get(pod);
+    Instant at = last == null || !last.plus(SHORTEST).isAfter(now) ? now : last.plus(SHORTEST);
+    watched.replaceAll((key, w) -> w.pod().equals(pod) && w.due().isAfter(at)
+        ? new Watched(w.pod(), w.generation(), w.desired(), w.readiness(), w.interval(), at) : w);
+    if (at.isAfter(now)) {
+      return; // too soon after the last look: the timer's round takes it when it is due
+    }
+    ScheduledExecutorService t;
+    synchronized (this) {
+      t = timer;
+    }
+    if (t != null && !t.isShutdown()) {
+      try {
+        t.execute(this::lookQuietly);
+      } catch (java.util.concurrent.RejectedExecutionException e) {
+        // closing: nothing to look at any more
+      }
+    }
+  }
+
   /** Stops looking at {@code key} (a pass begins, or the PeaPod is gone). */
   void forget(String key) {
     watched.remove(key);
@@ -143,8 +192,16 @@ final class ReadinessWatch implements AutoCloseable {
       watched.remove(key);
       return;
     }
-    watched.put(key, new Watched(pod, generation, desired, readiness(now.get()), period.get(),
-        clock.instant().plus(period.get())));
+    asked.put(pod, clock.instant());
+    Duration wait = pushed ? LONGEST : period.get();
+    // A notice that came while the pass ran may be newer than what the pass read: look now.
+    Instant due = nudges.remove(pod) != null ? clock.instant() : clock.instant().plus(wait);
+    watched.put(key, new Watched(pod, generation, desired, readiness(now.get()), wait, due));
+  }
+
+  /** When each PeaPod watched now is looked at next, by key (for tests). */
+  Map<String, Instant> dues() {
+    return watched.entrySet().stream().collect(Collectors.toMap(Map.Entry::getKey, e -> e.getValue().due()));
   }
 
   /** The PeaPods looked at now, by key (for tests). */
@@ -158,7 +215,8 @@ final class ReadinessWatch implements AutoCloseable {
    * changes only with its running state, which the resync watches).
    */
   static Optional<Duration> period(PodStatus pod) {
-    return pod.spec().containers().stream().map(ContainerSpec::lifecycle)
+    List<String> lasting = PodReadiness.lasting(pod);
+    return pod.spec().allContainers().stream().filter(c -> lasting.contains(c.name())).map(ContainerSpec::lifecycle)
         .flatMap(l -> java.util.stream.Stream.of(l.readiness(), l.startup()))
         .flatMap(Optional::stream).map(Probe::period).min(Duration::compareTo)
         .map(p -> p.compareTo(SHORTEST) < 0 ? SHORTEST : p.compareTo(LONGEST) > 0 ? LONGEST : p);
@@ -170,9 +228,9 @@ final class ReadinessWatch implements AutoCloseable {
     return twice.compareTo(LONGEST) > 0 ? LONGEST : twice;
   }
 
-  /** What the status shows of the pod's readiness: each app container, ready or not. */
+  /** What the status shows of the pod's readiness: each sidecar and app container, ready or not. */
   static String readiness(PodStatus pod) {
-    List<String> apps = pod.spec().containers().stream().map(ContainerSpec::name).toList();
+    List<String> apps = PodReadiness.lasting(pod);
     return apps.stream().map(name -> name + "=" + pod.container(name)
         .map(c -> c.state() == ContainerStatus.ContainerState.RUNNING && c.ready()).orElse(false))
         .collect(Collectors.joining(","));
@@ -189,6 +247,8 @@ final class ReadinessWatch implements AutoCloseable {
   /** One round: every PeaPod that is due and has no pass under way, with one engine. */
   void look() {
     Instant now = clock.instant();
+    nudges.values().removeIf(at -> at.plus(LONGEST).isBefore(now)); // of pods no pass will converge
+    asked.values().removeIf(at -> at.plus(LONGEST).isBefore(now));
     List<String> due = watched.entrySet().stream().filter(e -> !e.getValue().due().isAfter(now))
         .map(Map.Entry::getKey).toList();
     if (due.isEmpty()) {
@@ -223,6 +283,7 @@ final class ReadinessWatch implements AutoCloseable {
       watched.remove(key); // a pass is due, and tells the watch again if it should look
       return;
     }
+    asked.put(w.pod(), clock.instant());
     Optional<PodStatus> now = engine.provider().inspect(w.pod()).filter(p -> p.state() == PodState.RUNNING);
     if (now.isEmpty()) {
       watched.remove(key); // its VM ended or was stopped: the resync sees the state changed
@@ -231,8 +292,8 @@ final class ReadinessWatch implements AutoCloseable {
     String readiness = readiness(now.get());
     if (!readiness.equals(w.readiness())) {
       writer.write(peaPod, w.pod(), w.desired(), now.get());
-      watched.put(key, new Watched(w.pod(), w.generation(), w.desired(), readiness, period(now.get()).orElse(LONGEST),
-          clock.instant().plus(period(now.get()).orElse(LONGEST))));
+      Duration wait = pushed ? LONGEST : period(now.get()).orElse(LONGEST);
+      watched.put(key, new Watched(w.pod(), w.generation(), w.desired(), readiness, wait, clock.instant().plus(wait)));
       return;
     }
     watched.put(key, later(w, readiness));

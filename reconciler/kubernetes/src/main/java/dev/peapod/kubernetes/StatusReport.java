@@ -6,6 +6,7 @@ import dev.peapod.kubernetes.crd.PeaPodContainerStatus;
 import dev.peapod.kubernetes.crd.PeaPodStatus;
 import dev.peapod.kubernetes.crd.PendingChange;
 import dev.peapod.kubernetes.crd.VmStatus;
+import dev.peapod.engine.PodReadiness;
 import dev.peapod.manifest.model.DesiredState;
 import dev.peapod.plan.Change;
 import dev.peapod.plan.FieldChange;
@@ -64,7 +65,14 @@ final class StatusReport {
     status.phase = phase(deleting, pod, outcome);
     pod.ifPresent(p -> {
       status.ready = ready(p) + "/" + appContainers(p).size();
-      status.containerStatuses = p.containers().stream().map(StatusReport::container).toList();
+      // As a Pod's: app containers in containerStatuses, init containers (sidecars included) in
+      // initContainerStatuses; a container the guest does not report yet is left out of both.
+      Set<String> inits = p.spec().initContainers().stream().map(c -> c.name()).collect(Collectors.toSet());
+      status.containerStatuses = p.containers().stream().filter(c -> !inits.contains(c.name()))
+          .map(StatusReport::container).toList();
+      List<PeaPodContainerStatus> initStatuses = p.containers().stream().filter(c -> inits.contains(c.name()))
+          .map(StatusReport::container).toList();
+      status.initContainerStatuses = initStatuses.isEmpty() ? null : initStatuses;
       p.vm().filter(vm -> p.state() == PodState.RUNNING).ifPresent(vm -> {
         VmStatus v = new VmStatus();
         v.node = node;
@@ -254,8 +262,13 @@ final class StatusReport {
         : new State("False", "ContainersNotReady", running + "/" + all + " containers running");
   }
 
+  /**
+   * The containers whose readiness makes the pod's, as the kubelet counts them for {@code Ready},
+   * {@code ContainersReady} and the READY column: app containers and sidecars (init containers
+   * with {@code restartPolicy: Always}); init containers that run to completion do not count.
+   */
   private static Set<String> appContainers(PodStatus pod) {
-    return pod.spec().containers().stream().map(c -> c.name()).collect(Collectors.toSet());
+    return Set.copyOf(PodReadiness.lasting(pod));
   }
 
   private static int running(PodStatus pod) {

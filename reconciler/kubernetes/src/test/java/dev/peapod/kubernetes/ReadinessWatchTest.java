@@ -2,6 +2,7 @@ package dev.peapod.kubernetes;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.peapod.provider.ContainerLifecycle;
 import dev.peapod.provider.ContainerSpec;
@@ -89,5 +90,76 @@ class ReadinessWatchTest {
     PodStatus waiting = pod(specs, List.of(status("web", ContainerState.WAITING, true),
         status("side", ContainerState.RUNNING, true)));
     assertEquals("web=false,side=true", ReadinessWatch.readiness(waiting), "ready only while running");
+  }
+
+  /** A clock the test moves. */
+  private static final class TestClock extends java.time.Clock {
+    Instant now = Instant.parse("2026-01-01T00:00:00Z");
+
+    @Override
+    public java.time.ZoneId getZone() {
+      return java.time.ZoneOffset.UTC;
+    }
+
+    @Override
+    public java.time.Clock withZone(java.time.ZoneId zone) {
+      return this;
+    }
+
+    @Override
+    public Instant instant() {
+      return now;
+    }
+  }
+
+  /**
+   * With notices pushed, a converged PeaPod is polled every 10 s only; a notice makes it due at
+   * once, but never sooner than a second after its guest was last asked (a guest sending notices
+   * without end costs a look a second); a notice that came during the pass makes the look
+   * immediate once the pass converged.
+   */
+  @Test
+  void aNoticeMakesThePodDueAtOnceAtMostOnceASecond() {
+    TestClock clock = new TestClock();
+    ReadinessWatch watch = new ReadinessWatch(() -> {
+      throw new AssertionError("no look in this test");
+    }, key -> null, (peaPod, pod, desired, now) -> {}, clock);
+    watch.pushed(true);
+    PodStatus p = pod(List.of(container("web", every(1), Optional.empty())),
+        List.of(status("web", ContainerState.RUNNING, false)));
+    watch.converged("default/web", "default--web", 1, Optional.of(dev.peapod.manifest.model.DesiredState.RUNNING),
+        Optional.of(p));
+    assertEquals(Duration.ofSeconds(10), watch.waits().get("default/web"), "the safety net only");
+    assertEquals(clock.now.plusSeconds(10), watch.dues().get("default/web"));
+
+    clock.now = clock.now.plusMillis(300);
+    watch.nudged("default--web");
+    assertEquals(clock.now.minusMillis(300).plusSeconds(1), watch.dues().get("default/web"),
+        "a second after the pass asked its guest");
+    clock.now = clock.now.plusSeconds(5);
+    watch.nudged("default--web");
+    assertTrue(!watch.dues().get("default/web").isAfter(clock.now), "at once");
+    watch.nudged("default--other");
+    assertTrue(!watch.dues().get("default/web").isAfter(clock.now), "another pod's notice changes nothing here");
+
+    // A notice during a pass: the pass converges with what it read, and the look follows at once.
+    watch.forget("default/web");
+    clock.now = clock.now.plusSeconds(5);
+    watch.nudged("default--web");
+    watch.converged("default/web", "default--web", 1, Optional.of(dev.peapod.manifest.model.DesiredState.RUNNING),
+        Optional.of(p));
+    assertEquals(clock.now, watch.dues().get("default/web"));
+  }
+
+  /** A sidecar's readiness probe makes its PeaPod watched, and its readiness is part of the pod's. */
+  @Test
+  void sidecarsCountAsAppContainersDo() {
+    PodSpec spec = PodSpec.of("p", List.of(container("web", Optional.empty(), Optional.empty())))
+        .withInitContainers(List.of(container("setup", every(2), Optional.empty()),
+            container("proxy", every(3), Optional.empty()).withRestartPolicy(dev.peapod.provider.RestartPolicy.ALWAYS)));
+    PodStatus p = new PodStatus("p", PodState.RUNNING, spec, Instant.EPOCH, Optional.empty(),
+        List.of(status("proxy", ContainerState.RUNNING, false), status("web", ContainerState.RUNNING, true)), "");
+    assertEquals(Optional.of(Duration.ofSeconds(3)), ReadinessWatch.period(p), "the sidecar's, not the init container's");
+    assertEquals("proxy=false,web=true", ReadinessWatch.readiness(p));
   }
 }

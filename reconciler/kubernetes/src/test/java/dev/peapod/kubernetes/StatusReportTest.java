@@ -70,6 +70,51 @@ class StatusReportTest {
     assertFalse(status.conditions.isEmpty());
   }
 
+  private static dev.peapod.provider.ContainerStatus running(String name, boolean ready) {
+    return new dev.peapod.provider.ContainerStatus(name, dev.peapod.provider.ContainerStatus.ContainerState.RUNNING, 7,
+        java.util.OptionalInt.empty(), 0, "sha256:1", ready, true, "");
+  }
+
+  /**
+   * As the kubelet reports a Pod: a sidecar's readiness counts in READY, ContainersReady and Ready
+   * as an app container's does, and it is listed in initContainerStatuses, never containerStatuses;
+   * an init container that ran to completion is listed there too but counts for nothing.
+   */
+  @Test
+  void aSidecarCountsForReadinessAndIsAnInitContainerStatus() {
+    dev.peapod.provider.ImageRootfs image = new dev.peapod.provider.ImageRootfs("sha256:1",
+        java.nio.file.Path.of("/images/1"));
+    dev.peapod.provider.PodSpec spec = dev.peapod.provider.PodSpec.of("p", List.of(
+        dev.peapod.provider.ContainerSpec.of("web", image, List.of("sleep", "1000")))).withInitContainers(List.of(
+        dev.peapod.provider.ContainerSpec.of("setup", image, List.of("true")),
+        dev.peapod.provider.ContainerSpec.of("proxy", image, List.of("sleep", "1000"))
+            .withRestartPolicy(dev.peapod.provider.RestartPolicy.ALWAYS)));
+    dev.peapod.provider.ContainerStatus setupDone = new dev.peapod.provider.ContainerStatus("setup",
+        dev.peapod.provider.ContainerStatus.ContainerState.EXITED, 0, java.util.OptionalInt.of(0), 0, "sha256:1",
+        false, false, "");
+    java.util.function.BiFunction<Boolean, Boolean, PeaPodStatus> report = (proxyReady, webReady) ->
+        StatusReport.of(1, "node-a", "p", false, Optional.of(DesiredState.RUNNING), Optional.of(
+            new dev.peapod.provider.PodStatus("p", dev.peapod.provider.PodState.RUNNING, spec, T1, Optional.empty(),
+                List.of(setupDone, running("proxy", proxyReady), running("web", webReady)), "")),
+            new StatusReport.Outcome.Converged(), List.of(), T1);
+
+    PeaPodStatus sidecarNotReady = report.apply(false, true);
+    assertEquals("1/2", sidecarNotReady.ready);
+    assertEquals("False", condition(sidecarNotReady, "Ready", "status"));
+    assertEquals("False", condition(sidecarNotReady, "ContainersReady", "status"));
+    assertTrue(condition(sidecarNotReady, "ContainersReady", "message").contains("not ready: proxy"),
+        condition(sidecarNotReady, "ContainersReady", "message"));
+    assertEquals(List.of("web"), sidecarNotReady.containerStatuses.stream().map(c -> c.name).toList());
+    assertEquals(List.of("setup", "proxy"), sidecarNotReady.initContainerStatuses.stream().map(c -> c.name).toList());
+    assertEquals(false, sidecarNotReady.initContainerStatuses.get(1).ready);
+
+    PeaPodStatus allReady = report.apply(true, true);
+    assertEquals("2/2", allReady.ready);
+    assertEquals("True", condition(allReady, "Ready", "status"));
+    assertEquals("True", condition(allReady, "ContainersReady", "status"));
+    assertEquals(true, allReady.initContainerStatuses.get(1).ready);
+  }
+
   @Test
   void onlyStatusWritesDoNotCauseAPass() {
     GenericKubernetesResource before = resource("1", 1L, Map.of("a", "b"));

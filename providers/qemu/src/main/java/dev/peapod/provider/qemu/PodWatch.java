@@ -34,9 +34,18 @@ import java.util.function.Consumer;
  *       rename, so every change of {@code pod.json} or {@code vm.json} is a create; the logs QEMU
  *       appends to are modifications, which are not watched, so a chatty container costs nothing;
  *   <li>a VM ending: a connection to the VM's {@link VmFiles#lifeline()} socket, which QEMU listens
- *       on and no device reads; the kernel closes it the moment the QEMU process ends, however it
- *       ends ({@code kill -9} included). One selector thread waits on all of them.
+ *       on; the kernel closes it the moment the QEMU process ends, however it ends ({@code kill -9}
+ *       included). One selector thread waits on all of them;
+ *   <li>a container's readiness changing: the lifeline is also the guest's "peapod.evt" port,
+ *       where guest-init writes a notice when a running container's ready or started state
+ *       changes (a probe began or stopped passing). Bytes arriving are a {@link Kind#READINESS}
+ *       event; their content is not needed, since a watcher inspects the pod anyway.
  * </ul>
+ *
+ * <p>QEMU serves one client per socket, so of two watches on one VM only the first connected
+ * hears its notices (the other still sees it end: the kernel closes a connection QEMU never
+ * accepted when QEMU ends). Within one process watches of one state directory therefore share
+ * one {@code PodWatch} ({@link #share}): {@code peapod serve}'s own watch and its node agent's.
  *
  * VMs started before lifelines existed have none; their end is seen by whoever also re-reads the
  * inventory now and then (the controller's drift check), as {@link ProviderEvent} asks of every
@@ -49,6 +58,13 @@ final class PodWatch implements AutoCloseable {
 
   private final Path podsDir;
   private final Consumer<ProviderEvent> listener;
+  /** The watches shared in this process, by pods directory, with their listeners: see {@link #share}. */
+  private static final Map<Path, Shared> SHARED = new java.util.HashMap<>();
+
+  private static final class Shared {
+    final java.util.List<Consumer<ProviderEvent>> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
+    PodWatch watch;
+  }
   private final WatchService files;
   private final Selector vms;
   private final Map<WatchKey, String> podOfKey = new ConcurrentHashMap<>();
@@ -86,6 +102,48 @@ final class PodWatch implements AutoCloseable {
       t.start();
     }
     return watch;
+  }
+
+  /**
+   * Listens to the pods under {@code podsDir} through the one watch this process has of it,
+   * started by the first listener and closed with the last: a second watch would connect to every
+   * lifeline again and hear no readiness notice (see above).
+   *
+   * @return closes this listener's share; idempotent
+   */
+  static AutoCloseable share(Path podsDir, Consumer<ProviderEvent> listener) throws IOException {
+    Path key = podsDir.toAbsolutePath().normalize();
+    Shared shared;
+    synchronized (SHARED) {
+      shared = SHARED.get(key);
+      if (shared == null) {
+        Shared fresh = new Shared();
+        fresh.watch = start(key, event -> fresh.listeners.forEach(l -> {
+          try {
+            l.accept(event);
+          } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "a pod event listener failed on " + event + ": " + e, e);
+          }
+        }));
+        SHARED.put(key, fresh);
+        shared = fresh;
+      }
+      shared.listeners.add(listener);
+    }
+    Shared mine = shared;
+    java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
+    return () -> {
+      if (!closed.compareAndSet(false, true)) {
+        return;
+      }
+      synchronized (SHARED) {
+        mine.listeners.remove(listener);
+        if (mine.listeners.isEmpty() && SHARED.get(key) == mine) {
+          SHARED.remove(key);
+          mine.watch.close();
+        }
+      }
+    };
   }
 
   /** How many VMs are watched through their lifeline now (for tests). */
@@ -207,11 +265,14 @@ final class PodWatch implements AutoCloseable {
         for (SelectionKey key : vms.selectedKeys()) {
           String pod = (String) key.attachment();
           SocketChannel channel = (SocketChannel) key.channel();
-          if (ended(channel, scratch)) {
+          int read = read(channel, scratch);
+          if (read < 0) {
             key.cancel();
             closeQuietly(channel);
             lifelines.remove(pod, channel);
             emit(new ProviderEvent(pod, Kind.VM_ENDED));
+          } else if (read > 0) {
+            emit(new ProviderEvent(pod, Kind.READINESS));
           }
         }
         vms.selectedKeys().clear();
@@ -246,13 +307,26 @@ final class PodWatch implements AutoCloseable {
     }
   }
 
-  /** QEMU never writes to a lifeline: readable means closed (or an error, which is as good as). */
-  private static boolean ended(SocketChannel channel, ByteBuffer scratch) {
+  /**
+   * What a readable lifeline holds: -1 when it closed (or failed, which is as good as), else the
+   * bytes of readiness notices read now (all there are, so that a burst is one event).
+   */
+  private static int read(SocketChannel channel, ByteBuffer scratch) {
+    int total = 0;
     try {
-      scratch.clear();
-      return channel.read(scratch) < 0;
+      for (;;) {
+        scratch.clear();
+        int n = channel.read(scratch);
+        if (n < 0) {
+          return -1;
+        }
+        if (n == 0) {
+          return total;
+        }
+        total += n;
+      }
     } catch (IOException e) {
-      return true;
+      return -1;
     }
   }
 

@@ -213,8 +213,11 @@ public final class QemuCommandLine {
     // host, so an idle VM costs what it uses rather than what it once touched.
     add(argv, "-device", "virtio-balloon-device,free-page-reporting=on");
     add(argv, "-qmp", "unix:" + value(own.qmpSocket()) + ",server=on,wait=off");
-    // No device reads it: a watcher connects and sees the VM end as the connection closing.
+    // A watcher connects and sees the VM end as the connection closing. The guest writes its
+    // readiness notices to it (the "peapod.evt" port), so the watcher hears them without holding
+    // the control socket, which serves one client at a time.
     add(argv, "-chardev", "socket,id=lifeline,path=" + value(own.lifeline()) + ",server=on,wait=off");
+    add(argv, "-device", "virtserialport,chardev=lifeline,name=" + Wire.EVT_PORT_NAME);
     if (vm.ram().incoming()) {
       add(argv, "-incoming", "defer");
     }

@@ -473,13 +473,13 @@ public final class QemuProvider implements Provider {
     return dir.exists() ? Optional.of(statusOf(dir, false)) : Optional.empty();
   }
 
-  /** VM ends and other clients' changes, pushed: see {@link PodWatch}. */
+  /** VM ends, other clients' changes and readiness notices, pushed: see {@link PodWatch}. */
   @Override
   public AutoCloseable watch(Consumer<ProviderEvent> listener) {
     Path pods = state.root().resolve("pods");
     try {
       PrivateFiles.createDirectories(pods);
-      return PodWatch.start(pods, listener);
+      return PodWatch.share(pods, listener);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot watch the pods in " + pods, e);
     }

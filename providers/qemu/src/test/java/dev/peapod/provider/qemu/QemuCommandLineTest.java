@@ -65,6 +65,7 @@ class QemuCommandLineTest {
         "-device", "virtio-balloon-device,free-page-reporting=on",
         "-qmp", "unix:/run/pp/web/qmp.sock,server=on,wait=off",
         "-chardev", "socket,id=lifeline,path=/run/pp/web/lifeline.sock,server=on,wait=off",
+        "-device", "virtserialport,chardev=lifeline,name=peapod.evt",
         "-pidfile", "/run/pp/web/qemu.pid"), argv);
   }
 

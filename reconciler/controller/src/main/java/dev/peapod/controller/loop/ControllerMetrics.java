@@ -75,7 +75,7 @@ public final class ControllerMetrics implements ReconcileMetrics {
   /** An event the provider pushed ({@code vm_ended}, {@code changed}): what drift checks are made of. */
   public void providerEvent(String kind) {
     Counter.builder("peapod.provider.events").tag("kind", kind)
-        .description("Events the provider pushed: VMs that ended, pods another client changed").register(registry)
+        .description("Events the provider pushed: VMs that ended, pods another client changed, readiness notices").register(registry)
         .increment();
   }
 

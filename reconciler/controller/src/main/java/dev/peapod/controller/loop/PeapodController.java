@@ -395,8 +395,11 @@ public class PeapodController {
    * check soon, once the burst of events a change makes is over, and at most one a second.
    */
   private void onProviderEvent(ProviderEvent event) {
-    providerEvents.incrementAndGet();
     metrics.providerEvent(event.kind().name().toLowerCase(java.util.Locale.ROOT));
+    if (event.kind() == ProviderEvent.Kind.READINESS) {
+      return; // no drift: what is recorded did not change (a node agent in this process writes its status)
+    }
+    providerEvents.incrementAndGet();
     if (event.kind() == ProviderEvent.Kind.VM_ENDED) {
       LOG.debugf("pod %s: its VM ended", event.pod());
     }

@@ -16,7 +16,7 @@ public final class PeaPodStatus {
       + " Failed (stalled or retrying), Terminating.")
   public String phase;
 
-  @JsonPropertyDescription("Running containers of all containers, as kubectl shows a Pod's: 2/3.")
+  @JsonPropertyDescription("Ready containers of the app containers and sidecars, as kubectl shows a Pod's: 2/3.")
   public String ready;
 
   @JsonPropertyDescription("The pod's name on its node: <namespace>--<name>.")
@@ -26,8 +26,11 @@ public final class PeaPodStatus {
       + " ContainersReady.")
   public List<Condition> conditions;
 
-  @JsonPropertyDescription("Per container, shaped like a Pod's containerStatuses.")
+  @JsonPropertyDescription("Per app container, shaped like a Pod's containerStatuses.")
   public List<PeaPodContainerStatus> containerStatuses;
+
+  @JsonPropertyDescription("Per init container (sidecars included), shaped like a Pod's initContainerStatuses.")
+  public List<PeaPodContainerStatus> initContainerStatuses;
 
   @JsonPropertyDescription("The VM that runs the pod, while there is one.")
   public VmStatus vm;

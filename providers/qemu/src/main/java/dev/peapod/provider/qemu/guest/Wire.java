@@ -22,6 +22,8 @@ public final class Wire {
 
   public static final String CTL_PORT_NAME = "peapod.ctl";
   public static final String LOG_PORT_NAME = "peapod.log";
+  /** Readiness notices, guest to host; on the host, the VM's lifeline socket. */
+  public static final String EVT_PORT_NAME = "peapod.evt";
 
   // ---- Message types: guest -> host
   public static final int MSG_READY = 0x0001;
@@ -29,6 +31,8 @@ public final class Wire {
   public static final int MSG_ERROR = 0x0003;
   public static final int MSG_EVENT_STARTED = 0x0010;
   public static final int MSG_EVENT_EXITED = 0x0011;
+  /** On the evt port only: a running container's READY or STARTED changed (a hint, never acknowledged). */
+  public static final int MSG_EVENT_READINESS = 0x0124;
   public static final int MSG_STDOUT = 0x0020;
   public static final int MSG_STDERR = 0x0021;
   public static final int MSG_LOG = 0x0030;
@@ -243,6 +247,7 @@ public final class Wire {
       case MSG_ERROR: return "ERROR";
       case MSG_EVENT_STARTED: return "EVENT_STARTED";
       case MSG_EVENT_EXITED: return "EVENT_EXITED";
+      case MSG_EVENT_READINESS: return "EVENT_READINESS";
       case MSG_STDOUT: return "STDOUT";
       case MSG_STDERR: return "STDERR";
       case MSG_LOG: return "LOG";
