@@ -110,6 +110,29 @@ class FileVolumesIT {
             + " stat -c '%a' /usr/local/bin/hello"));
   }
 
+  /**
+   * {@code inspect -o yaml} of a HyperContainer pod writes its files as the volume {@code
+   * hyperd-files} with their bytes (the {@code file://} one as its URI), so the document applies
+   * back with no changes.
+   */
+  @Test
+  void aHyperContainerPodsInspectYamlKeepsItsFilesAndPlansNoChanges() throws Exception {
+    Path hyper = Files.createDirectories(home.resolve("hyper"));
+    copy("podfiles/files.pod", hyper.resolve("files.pod"));
+    Files.writeString(hyper.resolve("notes.txt"), "read from the host\n");
+    Result run = peapod.run("run", "-f", hyper.resolve("files.pod").toString());
+    assertEquals(0, run.exitCode(), run::toString);
+    Result yaml = peapod.run("inspect", "hyper-files", "-o", "yaml");
+    assertEquals(0, yaml.exitCode(), yaml::toString);
+    assertTrue(yaml.out().contains("name: hyperd-files") && yaml.out().contains("greeting=hello")
+        && yaml.out().contains("uri: file://notes.txt"), yaml::toString);
+    Path saved = hyper.resolve("back.yaml");
+    Files.writeString(saved, yaml.out());
+    Result plan = peapod.run("plan", "-f", saved.toString(), "--detailed-exitcode");
+    assertEquals(0, plan.exitCode(), () -> plan + "\n" + yaml.out());
+    assertTrue(plan.out().contains("No changes."), plan::toString);
+  }
+
   @Test
   void hostileManifestsAreRefusedBeforeAnythingRuns() throws Exception {
     writeConfig("lives=3");

@@ -57,11 +57,19 @@ public final class PodInspectCommand implements Runnable {
     }, () -> output.data(data));
   }
 
-  /** The pod's applied manifest as a PeaPod document, if Peapod recorded one. */
+  /**
+   * The pod's applied manifest as a PeaPod document, if Peapod recorded one. Its inline files (a
+   * HyperContainer pod's {@code hyperd-files}) get their bytes from the pod's spec, where the
+   * provider keeps them (the record has their digests only); a Secret's never are there.
+   */
   private static Optional<Map<String, Object>> manifest(PeapodCommand root, PodStatus status) {
     return AppliedRecordStore.in(root.environment().home()).read(status.name())
         .filter(record -> record.spec() != null)
-        .map(record -> ManifestDocument.of(record.spec(), status.state() == PodState.CREATED));
+        .map(record -> ManifestDocument.withFileContents(
+            ManifestDocument.of(record.spec(), status.state() == PodState.CREATED),
+            (volume, path) -> status.spec().volumes().stream().filter(v -> v.name().equals(volume))
+                .flatMap(v -> v.files().stream()).flatMap(files -> files.files().stream())
+                .filter(f -> f.path().equals(path) && f.secret() == null).map(f -> f.content()).findFirst()));
   }
 
   static Map<String, Object> data(PodStatus status) {

@@ -7,7 +7,7 @@ import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Required;
 import io.fabric8.generator.annotation.Size;
 
-/** A pod volume: emptyDir (the default), hostPath, persistentVolumeClaim, configMap, secret, downwardAPI, projected or image. */
+/** A pod volume: emptyDir (the default), hostPath, persistentVolumeClaim, configMap, secret, downwardAPI, projected, image or files. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @PreserveUnknownFields
 public final class Volume {
@@ -41,4 +41,7 @@ public final class Volume {
 
   @JsonPropertyDescription("An OCI image mounted read-only, attached to the VM as another disk.")
   public ImageVolumeSource image;
+
+  @JsonPropertyDescription("Files given inline (a Peapod extension): what a HyperContainer pod's files become.")
+  public FilesVolumeSource files;
 }

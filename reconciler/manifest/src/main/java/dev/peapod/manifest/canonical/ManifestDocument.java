@@ -146,16 +146,95 @@ public final class ManifestDocument {
       Map<String, Object> volume = new LinkedHashMap<>();
       volume.put("name", v.get("name"));
       for (String type : List.of("emptyDir", "hostPath", "persistentVolumeClaim", "configMap", "secret", "downwardAPI",
-          "projected", "image")) {
+          "projected", "image", "files")) {
         if (v.get(type) instanceof Map<?, ?> source) {
           Map<String, Object> written = new LinkedHashMap<>();
           source.forEach((key, value) -> putIfNotEmpty(written, (String) key, value));
+          if (type.equals("files")) {
+            written.put("files", inlineFiles(written.get("files")));
+          }
           volume.put(type, written);
         }
       }
       out.add(volume);
     }
     return out;
+  }
+
+  /** Inline files with their owner only when one was given (the tree has -1 for root by default). */
+  private static List<Object> inlineFiles(Object list) {
+    List<Object> out = new ArrayList<>();
+    for (Object item : list(list)) {
+      Map<String, Object> file = new LinkedHashMap<>();
+      map(item).forEach((key, value) -> {
+        if (!((key.equals("uid") || key.equals("gid")) && value instanceof Number n && n.longValue() < 0)) {
+          file.put(key, value);
+        }
+      });
+      out.add(file);
+    }
+    return out;
+  }
+
+  /**
+   * The document with the bytes of its inline files ({@code files} volumes: a HyperContainer pod's
+   * {@code hyperd-files}) in place of their digests, so that it applies back: the tree keeps only a
+   * SHA-256 per file, and the bytes come from where the pod's spec keeps them. A file whose bytes
+   * {@code bytes} does not give, or whose bytes do not match the digest, keeps its digest (and the
+   * document then does not parse, rather than apply other bytes). UTF-8 text is written as
+   * {@code content}, anything else as {@code contentBase64}.
+   *
+   * @param bytes the bytes of a volume's file, by volume name and path
+   */
+  @SuppressWarnings("unchecked")
+  public static Map<String, Object> withFileContents(Map<String, Object> document,
+      java.util.function.BiFunction<String, String, java.util.Optional<byte[]>> bytes) {
+    for (Object item : list(map(document.get("spec")).get("volumes"))) {
+      Map<String, Object> volume = (Map<String, Object>) item;
+      if (!(volume.get("files") instanceof Map<?, ?> source)) {
+        continue;
+      }
+      for (Object f : list(source.get("files"))) {
+        Map<String, Object> file = (Map<String, Object>) f;
+        if (!(file.get("sha256") instanceof String digest)) {
+          continue;
+        }
+        java.util.Optional<byte[]> content = bytes.apply((String) volume.get("name"), (String) file.get("path"))
+            .filter(b -> DownwardValues.sha256(b).equals(digest));
+        if (content.isEmpty()) {
+          continue;
+        }
+        Map<String, Object> written = new LinkedHashMap<>();
+        file.forEach((key, value) -> {
+          if (key.equals("sha256")) {
+            String text = utf8(content.get());
+            if (text != null) {
+              written.put("content", text);
+            } else {
+              written.put("contentBase64", java.util.Base64.getEncoder().encodeToString(content.get()));
+            }
+          } else {
+            written.put(key, value);
+          }
+        });
+        file.clear();
+        file.putAll(written);
+      }
+    }
+    return document;
+  }
+
+  /** The bytes as text when they are valid UTF-8 without NUL, else null. */
+  private static String utf8(byte[] bytes) {
+    try {
+      String text = java.nio.charset.StandardCharsets.UTF_8.newDecoder()
+          .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
+          .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT)
+          .decode(java.nio.ByteBuffer.wrap(bytes)).toString();
+      return text.indexOf('\0') >= 0 ? null : text;
+    } catch (java.nio.charset.CharacterCodingException e) {
+      return null;
+    }
   }
 
   private static void dns(Map<String, ?> dns, Map<String, Object> spec) {

@@ -46,6 +46,52 @@ final class FileVolumeDecoder {
     return new VolumeSource.Files("secret", keys.map(List::of).orElse(List.of()), mode);
   }
 
+  /**
+   * {@code files}, Peapod's own volume of files given inline: {@code defaultMode} and
+   * {@code files[]}, each a {@code path} with its bytes as {@code content} (UTF-8 text) or
+   * {@code contentBase64}, or a {@code uri} (file:// only, read as a HyperContainer file's is), and
+   * optional {@code mode}, {@code uid}, {@code gid}. A HyperContainer pod's files are such a volume
+   * ({@code hyperd-files}), and {@code inspect -o yaml} writes them so.
+   */
+  static VolumeSource inline(MapReader r) {
+    List<FileProjection.InlineFile> files = new ArrayList<>();
+    Set<String> paths = new HashSet<>();
+    for (MapReader f : r.objects("files", Shapes.INLINE_FILE)) {
+      String path = f.requiredString("path");
+      String uri = f.string("uri").orElse("");
+      byte[] content = f.string("content").orElse("").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+      Optional<String> base64 = f.string("contentBase64");
+      if (base64.isPresent()) {
+        try {
+          content = java.util.Base64.getMimeDecoder().decode(base64.get());
+        } catch (IllegalArgumentException e) {
+          f.problems().error(f.peek("contentBase64").orElseThrow(), f.path("contentBase64"), "not base64: "
+              + e.getMessage());
+        }
+      }
+      int given = (f.has("content") ? 1 : 0) + (base64.isPresent() ? 1 : 0) + (uri.isEmpty() ? 0 : 1);
+      if (given > 1) {
+        f.problems().error(f.peek("path").orElseThrow(), f.path("path"), "a file has one of content,"
+            + " contentBase64 and uri");
+      }
+      if (!uri.isEmpty() && !uri.startsWith("file://")) {
+        f.problems().error(f.peek("uri").orElseThrow(), f.path("uri"), "uri \"" + uri + "\" is not supported by"
+            + " Peapod: only file:// URIs (a file of this host, under the manifest's directory or the hostPath"
+            + " allow-list)");
+      }
+      Optional<Integer> mode = mode(f, "mode");
+      long uid = f.integer("uid", 0, Integer.MAX_VALUE).orElse(-1L);
+      long gid = f.integer("gid", 0, Integer.MAX_VALUE).orElse(-1L);
+      f.finish();
+      if (!path.isEmpty() && validPath(f, path) && unique(f, path, paths)) {
+        files.add(new FileProjection.InlineFile(path, content, uri, mode, uid, gid));
+      }
+    }
+    int mode = defaultMode(r);
+    r.finish();
+    return new VolumeSource.Files("files", List.of(new FileProjection.Inline(files)), mode);
+  }
+
   static VolumeSource downwardApi(MapReader r) {
     FileProjection items = downwardItems(r);
     int mode = defaultMode(r);

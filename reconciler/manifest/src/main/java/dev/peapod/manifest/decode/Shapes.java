@@ -253,8 +253,23 @@ public final class Shapes {
       .supported("defaultMode")
       .build();
 
+  /** One file of a {@code files} volume (a Peapod extension): its bytes inline, or a file:// URI. */
+  static final Shape INLINE_FILE = Shape.named("InlineFile")
+      .supported("path", "content", "contentBase64", "uri", "mode", "uid", "gid")
+      .build();
+
+  /**
+   * A volume of files given inline (a Peapod extension, no PodSpec field holds it): what a
+   * HyperContainer pod's {@code files} become, so that {@code inspect -o yaml} writes them back.
+   */
+  static final Shape FILES_VOLUME = Shape.named("FilesVolumeSource")
+      .object("files", INLINE_FILE)
+      .supported("defaultMode")
+      .build();
+
   static final Shape VOLUME = Shape.named("Volume")
       .supported("name")
+      .object("files", FILES_VOLUME)
       .object("emptyDir", EMPTY_DIR)
       .object("hostPath", HOST_PATH)
       .object("persistentVolumeClaim", PERSISTENT_VOLUME_CLAIM)

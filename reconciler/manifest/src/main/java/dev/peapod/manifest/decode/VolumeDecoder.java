@@ -40,6 +40,7 @@ final class VolumeDecoder {
     r.object("secret", Shapes.SECRET_VOLUME).map(FileVolumeDecoder::secret)
         .ifPresent(v -> types.put("secret", v));
     r.object("image", Shapes.IMAGE_VOLUME).map(VolumeDecoder::image).ifPresent(v -> types.put("image", v));
+    r.object("files", Shapes.FILES_VOLUME).map(FileVolumeDecoder::inline).ifPresent(v -> types.put("files", v));
     r.finish();
     List<String> written = new java.util.ArrayList<>(types.keySet());
     for (int i = 1; i < written.size(); i++) {

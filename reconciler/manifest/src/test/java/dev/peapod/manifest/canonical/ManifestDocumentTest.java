@@ -130,6 +130,54 @@ class ManifestDocumentTest {
     }
   }
 
+  /**
+   * A HyperContainer pod's files are the volume {@code hyperd-files}: written back as a {@code files}
+   * volume with the bytes the pod's spec keeps (text as content, the rest in base64), it parses to
+   * the same pod; without them the digests stay and the document is refused, never applied with
+   * other bytes.
+   */
+  @Test
+  void aHyperContainerPodsFilesRoundTripWithTheirBytes() throws Exception {
+    ParseResult parsed = ManifestParser.parse(Path.of("src/test/resources/hyper/files.pod"));
+    assertTrue(parsed.isValid(), parsed.diagnostics().all()::toString);
+    PodManifest original = parsed.manifests().get(0);
+    var inline = (dev.peapod.manifest.model.FileProjection.Inline) ((dev.peapod.manifest.model.VolumeSource.Files)
+        original.spec().volumes().get(0).source()).sources().get(0);
+    Map<String, byte[]> bytes = new java.util.HashMap<>();
+    inline.files().forEach(f -> bytes.put(f.path(), f.content()));
+    @SuppressWarnings("unchecked")
+    Map<String, Object> stored = new ObjectMapper().readValue(CanonicalForm.json(original), Map.class);
+    Map<String, Object> document = ManifestDocument.withFileContents(ManifestDocument.of(stored, false),
+        (volume, path) -> volume.equals("hyperd-files") ? java.util.Optional.ofNullable(bytes.get(path))
+            : java.util.Optional.empty());
+    String text = new ObjectMapper().writeValueAsString(document);
+    assertTrue(text.contains("\"files\":{\"defaultMode\"") && text.contains("\"content\":\"greeting=hello\\n\""),
+        text);
+    PodManifest back = parse("back.json", text);
+    assertEquals(CanonicalForm.json(original), CanonicalForm.json(back));
+
+    // Bytes that are not text go as base64, and still give the same digest.
+    PodManifest binary = parse("bin.yaml", """
+        apiVersion: peapod.dev/v1alpha1
+        kind: PeaPod
+        metadata: {name: bin}
+        spec:
+          containers: [{name: c, image: busybox:1.36, volumeMounts: [{name: f, mountPath: /f, subPath: a/b}]}]
+          volumes:
+          - name: f
+            files: {defaultMode: 0600, files: [{path: a/b, contentBase64: AAEC/w==, mode: 0755, uid: 7}]}
+        """);
+    @SuppressWarnings("unchecked")
+    Map<String, Object> tree = new ObjectMapper().readValue(CanonicalForm.json(binary), Map.class);
+    String written = new ObjectMapper().writeValueAsString(ManifestDocument.withFileContents(
+        ManifestDocument.of(tree, false), (volume, path) -> java.util.Optional.of(new byte[] {0, 1, 2, (byte) 0xff})));
+    assertTrue(written.contains("\"contentBase64\":\"AAEC/w==\""), written);
+    assertEquals(CanonicalForm.json(binary), CanonicalForm.json(parse("bin2.json", written)));
+
+    String digestsOnly = new ObjectMapper().writeValueAsString(ManifestDocument.of(tree, false));
+    assertTrue(!ManifestParser.parse("d.json", digestsOnly).isValid(), "a digest is no content");
+  }
+
   private static PodManifest roundTrip(PodManifest pod, boolean created) throws Exception {
     // Through JSON as an applied record stores the tree, then as the text a user saves.
     @SuppressWarnings("unchecked")
