@@ -1,14 +1,18 @@
 package dev.peapod.controller.api;
 
 import dev.peapod.apply.PodRecords;
+import dev.peapod.apply.SecretInputs;
 import dev.peapod.controller.loop.PeapodController;
 import dev.peapod.engine.Engine;
 import dev.peapod.engine.PodView;
+import dev.peapod.engine.config.ConfigReferences;
+import dev.peapod.engine.config.ConfigResolver;
 import dev.peapod.engine.spec.ManifestToPodSpec;
 import dev.peapod.engine.spec.StoreImageSource;
 import dev.peapod.engine.ManifestRejectedException;
 import dev.peapod.manifest.ManifestParser;
 import dev.peapod.manifest.ParseResult;
+import dev.peapod.manifest.diag.Diagnostic;
 import dev.peapod.manifest.model.DesiredState;
 import dev.peapod.manifest.model.PodManifest;
 import dev.peapod.plan.Action;
@@ -95,7 +99,11 @@ public class PodsResource {
 
   /**
    * Creates and starts the pods of a manifest (YAML or JSON, several documents allowed), as
-   * {@code peapod run -f} does; they are owned by {@code cli}, as pods made by hand are.
+   * {@code peapod run -f} does; they are owned by {@code cli}, as pods made by hand are. ConfigMaps
+   * and Secrets among the documents are what the pods' references resolve to, in each pod's
+   * namespace, as in a file given to {@code run -f}: a Secret's values go to the VM with the start
+   * and nowhere else (the records keep hashes, the response references). They are not kept, so a
+   * later {@code peapod start} of such a pod has no source to read them from again.
    */
   @POST
   @Consumes({"application/yaml", "text/yaml", MediaType.APPLICATION_JSON, MediaType.TEXT_PLAIN})
@@ -105,12 +113,29 @@ public class PodsResource {
       throw new ManifestRejectedException(parsed.diagnostics().all());
     }
     List<Map<String, Object>> started = new ArrayList<>();
+    List<PodManifest> pods = withInputs(parsed);
     try (Engine engine = controller.openEngine(COMMAND)) {
-      for (PodManifest pod : parsed.manifests()) {
+      for (PodManifest pod : pods) {
         started.add(PodView.data(createAndStart(engine, pod), Owners.CLI));
       }
     }
     return Response.status(201).entity(started.size() == 1 ? started.get(0) : started).build();
+  }
+
+  /** The request's pods with the ConfigMaps and Secrets they use from its own documents. */
+  private static List<PodManifest> withInputs(ParseResult parsed) {
+    ConfigResolver resolver = ConfigResolver.of(parsed.configObjects());
+    List<PodManifest> out = new ArrayList<>();
+    List<Diagnostic> errors = new ArrayList<>();
+    for (PodManifest pod : parsed.manifests()) {
+      ConfigReferences.Attached attached = ConfigReferences.attach(pod, pod.metadata().effectiveNamespace(), resolver);
+      errors.addAll(attached.errors());
+      out.add(attached.pod());
+    }
+    if (!errors.isEmpty()) {
+      throw new ManifestRejectedException(errors);
+    }
+    return out;
   }
 
   private PodStatus createAndStart(Engine engine, PodManifest manifest) {
@@ -128,7 +153,7 @@ public class PodsResource {
       PodStatus status = engine.provider().create(spec);
       records.done(DesiredPod.of(manifest), Owners.CLI);
       if (manifest.spec().state() == DesiredState.RUNNING) {
-        status = engine.provider().start(manifest.name());
+        status = engine.provider().start(manifest.name(), SecretInputs.of(manifest));
       }
       controller.events().normal("Created", "pod", manifest.name(), "created through the API");
       return status;

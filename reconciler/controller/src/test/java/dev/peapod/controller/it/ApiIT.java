@@ -140,6 +140,78 @@ class ApiIT {
     api().delete("/v1/pods/talker").then().statusCode(204);
   }
 
+  /**
+   * A Secret posted with the pod that uses it resolves as in a file given to {@code run -f}: the
+   * container sees the value in its environment and in its secret volume, while the response, the
+   * logs and every file of the home hold only references and hashes.
+   */
+  @Test
+  @Order(4)
+  void aSecretPostedWithItsPodReachesTheVmAndNothingElse() throws Exception {
+    String value = "s3cr3t-" + java.util.UUID.randomUUID();
+    String md5 = java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("MD5")
+        .digest(value.getBytes(StandardCharsets.UTF_8)));
+    String body = """
+        apiVersion: v1
+        kind: Secret
+        metadata:
+          name: db
+        stringData:
+          password: %s
+        ---
+        apiVersion: peapod.dev/v1alpha1
+        kind: PeaPod
+        metadata:
+          name: withsecret
+        spec:
+          containers:
+            - name: main
+              image: it/bb:1
+              command: [sh, -c, 'echo "env $(printf %%s "$PASSWORD" | md5sum)"; echo "file $(md5sum < /etc/db/password)"; exec sleep 100000']
+              env:
+                - name: PASSWORD
+                  valueFrom: {secretKeyRef: {name: db, key: password}}
+              volumeMounts:
+                - {name: db, mountPath: /etc/db}
+          volumes:
+            - name: db
+              secret: {secretName: db}
+        """.formatted(value);
+    String response = api().contentType("application/yaml").body(body.getBytes(StandardCharsets.UTF_8))
+        .post("/v1/pods").then().statusCode(201).body("name", equalTo("withsecret"))
+        .body("state", equalTo("RUNNING")).extract().asString();
+    await("the container's digests in its logs", () -> logs("withsecret").contains("file " + md5));
+    String logs = logs("withsecret");
+    assertTrue(logs.contains("env " + md5), logs);
+    assertTrue(!response.contains(value), response);
+    assertTrue(!logs.contains(value), logs);
+    assertTrue(!api().get("/v1/pods/withsecret").then().statusCode(200).extract().asString().contains(value));
+    byte[] needle = value.getBytes(StandardCharsets.UTF_8);
+    try (java.util.stream.Stream<java.nio.file.Path> files = java.nio.file.Files.walk(ControllerHome.home)) {
+      for (java.nio.file.Path f : (Iterable<java.nio.file.Path>) files::iterator) {
+        if (java.nio.file.Files.isRegularFile(f) && java.nio.file.Files.size(f) < 64L * 1024 * 1024) {
+          byte[] bytes = java.nio.file.Files.readAllBytes(f);
+          assertTrue(indexOf(bytes, needle) < 0, "the Secret's value is in " + f);
+        }
+      }
+    }
+    api().post("/v1/pods/withsecret/stop?grace=0").then().statusCode(200);
+    api().delete("/v1/pods/withsecret").then().statusCode(204);
+  }
+
+  private static int indexOf(byte[] haystack, byte[] needle) {
+    outer:
+    for (int i = 0; i + needle.length <= haystack.length; i++) {
+      for (int j = 0; j < needle.length; j++) {
+        if (haystack[i + j] != needle[j]) {
+          continue outer;
+        }
+      }
+      return i;
+    }
+    return -1;
+  }
+
   private static int port() {
     return io.restassured.RestAssured.port;
   }
