@@ -439,6 +439,71 @@ class NodeAgentIT {
     await("their objects are no longer watched", Duration.ofSeconds(10), () -> agent.watchedConfigs().isEmpty());
   }
 
+  /**
+   * A configMap volume read from the API: the agent resolves the ConfigMap, its keys are files in
+   * the container, and a change of the ConfigMap is written into the running VM in place (a
+   * refresh: same boot id, same process, no restart), as the kubelet updates such a volume, while
+   * the subPath mount of a file keeps the revision it started with.
+   */
+  @Test
+  @Order(9)
+  void aConfigMapVolumeFromTheApiIsRefreshedInPlace() throws Exception {
+    client.configMaps().inNamespace("default").resource(new io.fabric8.kubernetes.api.model.ConfigMapBuilder()
+        .withNewMetadata().withName("game").endMetadata().withData(Map.of("game.properties", "lives=3\n")).build())
+        .create();
+    client.genericKubernetesResources(PeaPods.CONTEXT).inNamespace("default").resource(
+        client.getKubernetesSerialization().unmarshal("""
+            apiVersion: peapod.dev/v1alpha1
+            kind: PeaPod
+            metadata: {name: vol, namespace: default, labels: {peapod.dev/node: node-a}}
+            spec:
+              containers:
+                - name: main
+                  image: it/bb:1
+                  command: [sh, -c, 'echo "pid=$$"; exec sleep 100000']
+                  volumeMounts:
+                    - {name: game, mountPath: /etc/game}
+                    - {name: game, mountPath: /pinned.properties, subPath: game.properties}
+              volumes:
+                - name: game
+                  configMap: {name: game}
+            """, GenericKubernetesResource.class)).create();
+    await("default/vol is Ready", Duration.ofSeconds(60), () -> ready("default", "vol", 1));
+    assertEquals("lives=3\n", exec("default--vol", "cat", "/etc/game/game.properties"));
+    assertTrue(agent.watchedConfigs().contains("configmap/default/game"), agent.watchedConfigs().toString());
+    String boot = bootId("default", "vol");
+    String pid = exec("default--vol", "sh", "-c", "pidof sleep");
+
+    client.configMaps().inNamespace("default").withName("game").edit(c ->
+        new io.fabric8.kubernetes.api.model.ConfigMapBuilder(c).withData(Map.of("game.properties", "lives=4\n")).build());
+    await("the changed file is in the container", Duration.ofSeconds(60),
+        () -> "lives=4\n".equals(exec("default--vol", "cat", "/etc/game/game.properties")));
+    assertEquals(boot, inspect("default--vol").orElseThrow().vm().orElseThrow().bootId(), "the same VM");
+    assertEquals(pid, exec("default--vol", "sh", "-c", "pidof sleep"), "the same process: written in place");
+    assertEquals(0, inspect("default--vol").orElseThrow().container("main").orElseThrow().restarts());
+    assertEquals("lives=3\n", exec("default--vol", "cat", "/pinned.properties"),
+        "a subPath file keeps the revision it started with, as in Kubernetes");
+    await("the FilesUpdated event", Duration.ofSeconds(10), () -> events("default", "vol").stream()
+        .anyMatch(e -> e.startsWith("Normal FilesUpdated: ") && e.contains("configmap \"game\" changed")));
+    assertEquals(1L, PeaPods.generation(peaPod("default", "vol").get()), "the PeaPod itself did not change");
+
+    peaPod("default", "vol").delete();
+    await("vol is gone", Duration.ofSeconds(60), () -> peaPod("default", "vol").get() == null);
+  }
+
+  /** What {@code command} prints in the pod's container {@code main}; fails the test if it fails. */
+  private static String exec(String pod, String... command) {
+    try (QemuProvider provider = home.provider();
+        dev.peapod.provider.ExecSession session = provider.exec(pod, dev.peapod.provider.ExecSpec.of("main", command))) {
+      java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+      session.stdout().transferTo(out);
+      assertEquals(java.util.OptionalInt.of(0), session.waitFor(Duration.ofSeconds(30)), String.join(" ", command));
+      return out.toString(java.nio.charset.StandardCharsets.UTF_8);
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
   private static String md5(String value) {
     try {
       return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("MD5")
