@@ -100,6 +100,33 @@ public final class PodCommands {
     return out;
   }
 
+  /**
+   * Runs {@code one} for each name, as {@code docker rm a b} does. One name: its failure is the
+   * command's (thrown, reported as any command's). Several: a failure is reported on stderr as such
+   * a failure would be and the next name is tried; the result is the first failure's exit code, or
+   * 0 when every one succeeded.
+   */
+  static int eachPod(CommandSpec spec, List<String> names, java.util.function.Consumer<String> one) {
+    if (names.size() == 1) {
+      one.accept(names.get(0));
+      return 0;
+    }
+    int code = 0;
+    for (String name : names) {
+      try {
+        one.accept(name);
+      } catch (RuntimeException e) {
+        var err = spec.commandLine().getErr();
+        err.println("peapod: " + dev.peapod.cli.ErrorReporter.message(e));
+        err.flush();
+        if (code == 0) {
+          code = dev.peapod.cli.ErrorReporter.exitCode(e);
+        }
+      }
+    }
+    return code;
+  }
+
   /** Every pod of the file checked for what the provider cannot run, before any image is pulled. */
   static void checkSupported(PeapodCommand root, List<PodManifest> manifests) {
     checkSupported(manifests, hostPaths(root));

@@ -17,17 +17,21 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code peapod rm NAME}: deletes a pod that does not run. A running pod is refused unless
- * {@code --force}, which stops it first (as {@code peapod stop} would).
+ * {@code peapod rm NAME...}: deletes pods that do not run. A running pod is refused unless
+ * {@code --force}, which stops it first (as {@code peapod stop} would). With several names each is
+ * removed in turn and reported, as {@code docker rm a b} does: one that fails is reported on stderr
+ * and the others are still removed; the exit code is then the first failure's.
  */
-@Command(name = "rm", aliases = "remove", description = "Remove a pod (a running one only with --force).")
-public final class PodRemoveCommand implements Runnable {
+@Command(name = "rm", aliases = "remove", description = "Remove pods (a running one only with --force).")
+public final class PodRemoveCommand implements Runnable, picocli.CommandLine.IExitCodeGenerator {
 
   @Spec
   CommandSpec spec;
 
-  @Parameters(paramLabel = "NAME", description = "The pod.")
-  String name;
+  @Parameters(paramLabel = "NAME", arity = "1..*", description = "The pods.")
+  java.util.List<String> names;
+
+  private int exitCode;
 
   @Option(names = {"-f", "--force"}, description = "Stop the pod first if it runs.")
   boolean force;
@@ -37,7 +41,16 @@ public final class PodRemoveCommand implements Runnable {
   Long graceSeconds;
 
   @Override
+  public int getExitCode() {
+    return exitCode;
+  }
+
+  @Override
   public void run() {
+    exitCode = PodCommands.eachPod(spec, names, this::remove);
+  }
+
+  private void remove(String name) {
     PeapodCommand root = PeapodCommand.of(spec);
     Output output = root.output(spec);
     try (QemuProvider provider = PodCommands.provider(root);

@@ -14,22 +14,38 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-/** {@code peapod stop NAME}: ends the pod's VM after a grace period; the pod ends Created. */
-@Command(name = "stop", description = "Stop a pod's VM (SIGTERM, then SIGKILL after the grace period).")
-public final class PodStopCommand implements Runnable {
+/**
+ * {@code peapod stop NAME...}: ends each pod's VM after a grace period; the pods end Created. With
+ * several names each is stopped in turn and reported, as {@code docker stop a b} does: one that
+ * fails is reported on stderr and the others are still stopped; the exit code is then the first
+ * failure's.
+ */
+@Command(name = "stop", description = "Stop pods' VMs (SIGTERM, then SIGKILL after the grace period).")
+public final class PodStopCommand implements Runnable, picocli.CommandLine.IExitCodeGenerator {
 
   @Spec
   CommandSpec spec;
 
-  @Parameters(paramLabel = "NAME", description = "The pod.")
-  String name;
+  @Parameters(paramLabel = "NAME", arity = "1..*", description = "The pods.")
+  java.util.List<String> names;
+
+  private int exitCode;
 
   @Option(names = "--grace", paramLabel = "SECONDS",
       description = "Seconds between SIGTERM and SIGKILL (default: the pod's terminationGracePeriodSeconds).")
   Long graceSeconds;
 
   @Override
+  public int getExitCode() {
+    return exitCode;
+  }
+
+  @Override
   public void run() {
+    exitCode = PodCommands.eachPod(spec, names, this::stop);
+  }
+
+  private void stop(String name) {
     PeapodCommand root = PeapodCommand.of(spec);
     Output output = root.output(spec);
     try (QemuProvider provider = PodCommands.provider(root);

@@ -136,6 +136,31 @@ class PodCommandsTest {
     assertEquals(ExitCodes.NOT_FOUND, CliRun.run(home, "inspect", "web").exitCode());
   }
 
+  /** As docker rm and docker stop: several names, each reported, the first failure's exit code. */
+  @Test
+  void rmAndStopTakeSeveralNamesAndReportEach() throws Exception {
+    createdPod("a");
+    createdPod("b");
+    CliRun stop = CliRun.run(home, "stop", "a", "nosuch", "b");
+    assertEquals(0, CliRun.run(home, "inspect", "a").exitCode(), "stopping a Created pod leaves it");
+    assertEquals(ExitCodes.NOT_FOUND, stop.exitCode(), stop::toString);
+    assertTrue(stop.err().contains("nosuch"), stop::toString);
+    assertTrue(stop.out().contains("Stopped a") && stop.out().contains("Stopped b"), stop::toString);
+
+    CliRun rm = CliRun.run(home, "rm", "a", "nosuch", "b");
+    assertEquals(ExitCodes.NOT_FOUND, rm.exitCode(), rm::toString);
+    assertEquals("Removed a\nRemoved b\n", rm.out());
+    assertEquals(1, rm.err().lines().count(), rm::toString);
+    assertTrue(rm.err().startsWith("peapod: ") && rm.err().contains("nosuch"), rm::toString);
+    assertEquals(ExitCodes.NOT_FOUND, CliRun.run(home, "inspect", "a").exitCode());
+    assertEquals(ExitCodes.NOT_FOUND, CliRun.run(home, "inspect", "b").exitCode());
+
+    createdPod("c");
+    CliRun all = CliRun.run(home, "rm", "c");
+    assertEquals(0, all.exitCode(), all::toString);
+    assertEquals(ExitCodes.NOT_FOUND, CliRun.run(home, "rm", "c").exitCode(), "one name: its failure is the command's");
+  }
+
   @Test
   void replaceNeedsTheFileToDeclareThePod() throws Exception {
     createdPod("web");
