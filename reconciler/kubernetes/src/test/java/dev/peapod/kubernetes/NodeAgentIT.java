@@ -266,12 +266,14 @@ class NodeAgentIT {
     String before = bootId("prod", "web");
     // A field Peapod does not support: the CRD keeps it, and the parser says why it is refused.
     peaPod("prod", "web").patch(PatchContext.of(PatchType.JSON),
-        "[{\"op\":\"add\",\"path\":\"/spec/containers/0/livenessProbe\",\"value\":{\"grpc\":{\"port\":9090}}}]");
-    assertTrue(diagnostics("prod", "web", 2).stream().anyMatch(d -> d.startsWith(
-        "spec.containers[0].livenessProbe.grpc: field not supported by Peapod")), "the API server kept the field");
+        "[{\"op\":\"add\",\"path\":\"/spec/containers/0/volumeDevices\",\"value\":[{\"name\":\"raw\","
+            + "\"devicePath\":\"/dev/xvda\"}]}]");
+    List<String> refused = diagnostics("prod", "web", 2);
+    assertTrue(refused.stream().anyMatch(d -> d.startsWith("spec.containers[0].volumeDevices: ")
+        && d.contains("not supported by Peapod")), () -> "the API server kept the field: " + refused);
     // A hostPath a PeaPod from the API may not reach: no manifest directory lends it one.
     peaPod("prod", "web").patch(PatchContext.of(PatchType.JSON), """
-        [{"op":"remove","path":"/spec/containers/0/livenessProbe"},
+        [{"op":"remove","path":"/spec/containers/0/volumeDevices"},
          {"op":"add","path":"/spec/volumes","value":[{"name":"etc","hostPath":{"path":"/etc"}}]}]""");
     List<String> diagnostics = diagnostics("prod", "web", 3);
     assertTrue(diagnostics.stream().anyMatch(d -> d.startsWith("spec.volumes[0].hostPath: hostPath /etc is outside")),
