@@ -617,3 +617,196 @@ int aead_open(const uint8_t key[32], const uint8_t nonce[12], const uint8_t *aad
 	chacha20_xor(key, 1, nonce, data, data, len);
 	return 0;
 }
+
+/* ---- AES-128-GCM ---------------------------------------------------------------------- */
+
+/* The S-box, made from its definition (multiplicative inverse in GF(2^8),
+ * then the affine map) rather than typed in. Not constant-time: see crypto.h. */
+static uint8_t sbox[256];
+
+static uint8_t xtime(uint8_t x)
+{
+	return (uint8_t)(x << 1 ^ (x & 0x80 ? 0x1b : 0));
+}
+
+static void sbox_build(void)
+{
+	uint8_t p = 1, q = 1, x;
+
+	/* 3 generates GF(2^8)*: walk p = 3^i and q = 3^-i together. */
+	do {
+		p = p ^ xtime(p);
+		q ^= (uint8_t)(q << 1);
+		q ^= (uint8_t)(q << 2);
+		q ^= (uint8_t)(q << 4);
+		if (q & 0x80)
+			q ^= 0x09;
+		x = q ^ (uint8_t)(q << 1 | q >> 7) ^ (uint8_t)(q << 2 | q >> 6) ^
+		    (uint8_t)(q << 3 | q >> 5) ^ (uint8_t)(q << 4 | q >> 4);
+		sbox[p] = x ^ 0x63;
+	} while (p != 1);
+	sbox[0] = 0x63;
+}
+
+static void aes128_expand(const uint8_t key[16], uint8_t rk[176])
+{
+	uint8_t rcon = 1;
+	int i;
+
+	if (!sbox[0])
+		sbox_build();
+	memcpy(rk, key, 16);
+	for (i = 16; i < 176; i += 4) {
+		uint8_t t[4] = { rk[i - 4], rk[i - 3], rk[i - 2], rk[i - 1] };
+
+		if (i % 16 == 0) {
+			uint8_t u = t[0];
+
+			t[0] = sbox[t[1]] ^ rcon;
+			t[1] = sbox[t[2]];
+			t[2] = sbox[t[3]];
+			t[3] = sbox[u];
+			rcon = xtime(rcon);
+		}
+		rk[i] = rk[i - 16] ^ t[0];
+		rk[i + 1] = rk[i - 15] ^ t[1];
+		rk[i + 2] = rk[i - 14] ^ t[2];
+		rk[i + 3] = rk[i - 13] ^ t[3];
+	}
+}
+
+static void aes128_encrypt(const uint8_t rk[176], const uint8_t in[16], uint8_t out[16])
+{
+	uint8_t s[16], t[16];
+	int r, c, i;
+
+	for (i = 0; i < 16; i++)
+		s[i] = in[i] ^ rk[i];
+	for (r = 1; r <= 10; r++) {
+		/* SubBytes and ShiftRows: column c, row i takes column c + i. */
+		for (c = 0; c < 4; c++)
+			for (i = 0; i < 4; i++)
+				t[4 * c + i] = sbox[s[4 * ((c + i) % 4) + i]];
+		if (r < 10) { /* MixColumns */
+			for (c = 0; c < 4; c++) {
+				uint8_t *a = t + 4 * c, all = a[0] ^ a[1] ^ a[2] ^ a[3], a0 = a[0];
+
+				a[0] ^= all ^ xtime(a[0] ^ a[1]);
+				a[1] ^= all ^ xtime(a[1] ^ a[2]);
+				a[2] ^= all ^ xtime(a[2] ^ a[3]);
+				a[3] ^= all ^ xtime(a[3] ^ a0);
+			}
+		}
+		for (i = 0; i < 16; i++)
+			s[i] = t[i] ^ rk[16 * r + i];
+	}
+	memcpy(out, s, 16);
+}
+
+/* x = x * h in GCM's bit-reflected GF(2^128). */
+static void gf_mul(uint8_t x[16], const uint8_t h[16])
+{
+	uint8_t z[16] = { 0 }, v[16];
+	int i, j;
+
+	memcpy(v, h, 16);
+	for (i = 0; i < 128; i++) {
+		uint8_t lsb;
+
+		if (x[i / 8] & (0x80 >> (i % 8)))
+			for (j = 0; j < 16; j++)
+				z[j] ^= v[j];
+		lsb = v[15] & 1;
+		for (j = 15; j > 0; j--)
+			v[j] = (uint8_t)(v[j] >> 1 | v[j - 1] << 7);
+		v[0] >>= 1;
+		if (lsb)
+			v[0] ^= 0xe1;
+	}
+	memcpy(x, z, 16);
+}
+
+static void ghash_update(uint8_t y[16], const uint8_t h[16], const uint8_t *p, size_t len)
+{
+	size_t i;
+
+	while (len) {
+		size_t n = len < 16 ? len : 16;
+
+		for (i = 0; i < n; i++)
+			y[i] ^= p[i];
+		gf_mul(y, h);
+		p += n;
+		len -= n;
+	}
+}
+
+static void gcm_ctr(const uint8_t rk[176], const uint8_t nonce[12], uint8_t *data, size_t len)
+{
+	uint8_t ctr[16], ks[16];
+	uint32_t n = 2; /* counter 1 is the tag's */
+	size_t i, m;
+
+	memcpy(ctr, nonce, 12);
+	while (len) {
+		ctr[12] = (uint8_t)(n >> 24);
+		ctr[13] = (uint8_t)(n >> 16);
+		ctr[14] = (uint8_t)(n >> 8);
+		ctr[15] = (uint8_t)n;
+		n++;
+		aes128_encrypt(rk, ctr, ks);
+		m = len < 16 ? len : 16;
+		for (i = 0; i < m; i++)
+			data[i] ^= ks[i];
+		data += m;
+		len -= m;
+	}
+}
+
+static void gcm_tag(const uint8_t rk[176], const uint8_t nonce[12], const uint8_t *aad, size_t alen,
+		    const uint8_t *ct, size_t len, uint8_t tag[16])
+{
+	uint8_t h[16] = { 0 }, y[16] = { 0 }, lens[16], j0[16];
+	int i;
+
+	aes128_encrypt(rk, h, h);
+	ghash_update(y, h, aad, alen);
+	ghash_update(y, h, ct, len);
+	for (i = 0; i < 8; i++) {
+		lens[i] = (uint8_t)((uint64_t)alen * 8 >> (56 - 8 * i));
+		lens[8 + i] = (uint8_t)((uint64_t)len * 8 >> (56 - 8 * i));
+	}
+	ghash_update(y, h, lens, 16);
+	memcpy(j0, nonce, 12);
+	j0[12] = j0[13] = j0[14] = 0;
+	j0[15] = 1;
+	aes128_encrypt(rk, j0, j0);
+	for (i = 0; i < 16; i++)
+		tag[i] = y[i] ^ j0[i];
+}
+
+void gcm_seal(const uint8_t key[16], const uint8_t nonce[12], const uint8_t *aad, size_t alen,
+	      uint8_t *data, size_t len, uint8_t tag[16])
+{
+	uint8_t rk[176];
+
+	aes128_expand(key, rk);
+	gcm_ctr(rk, nonce, data, len);
+	gcm_tag(rk, nonce, aad, alen, data, len, tag);
+}
+
+int gcm_open(const uint8_t key[16], const uint8_t nonce[12], const uint8_t *aad, size_t alen,
+	     uint8_t *data, size_t len, const uint8_t tag[16])
+{
+	uint8_t rk[176], want[16], diff = 0;
+	int i;
+
+	aes128_expand(key, rk);
+	gcm_tag(rk, nonce, aad, alen, data, len, want);
+	for (i = 0; i < 16; i++)
+		diff |= want[i] ^ tag[i];
+	if (diff)
+		return -1;
+	gcm_ctr(rk, nonce, data, len);
+	return 0;
+}

@@ -401,8 +401,9 @@
  * GRPC calls grpc.health.v1.Health/Check over HTTP/2 with prior knowledge
  * (h2c) at HOST:PORT for GRPC_SERVICE ("" when absent: the server as a
  * whole) and passes when the answer is SERVING, as the kubelet's grpc probe
- * does. HTTP_TLS 1 makes an HTTP action speak TLS 1.3 (without verifying
- * the certificate, as the kubelet does for HTTPS probes).
+ * does. HTTP_TLS 1 makes an HTTP action speak TLS 1.3 (X25519; ChaCha20-
+ * Poly1305 or AES-128-GCM; without verifying the certificate, as the kubelet
+ * does for HTTPS probes).
  */
 #define PP_F_HTTP_TLS 0xA0       /* u32 0/1 in PROBE and HOOK: HTTPS */
 #define PP_F_GRPC_SERVICE 0xA1   /* str in PROBE: the health check's service, at most 1024 bytes */

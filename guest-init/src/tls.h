@@ -1,6 +1,7 @@
 /*
  * A TLS 1.3 client (RFC 8446) for HTTPS probes, pure (no I/O): X25519 key
- * exchange, TLS_CHACHA20_POLY1305_SHA256 only, no session resumption, no
+ * exchange, TLS_CHACHA20_POLY1305_SHA256 or TLS_AES_128_GCM_SHA256 (the one
+ * suite every TLS 1.3 server must have), no session resumption, no
  * early data, and - as the kubelet does for HTTPS probes - no verification
  * of the server's certificate (the handshake's integrity is still checked:
  * the server's Finished must match the transcript). A server that wants a
@@ -35,6 +36,7 @@ struct tls_keys {
 
 struct tls {
 	int state; /* see tls.c */
+	uint16_t suite; /* the server's choice */
 	int ready; /* the handshake is done: tls_write may be called */
 	uint8_t priv[32];
 	struct sha256 transcript;
