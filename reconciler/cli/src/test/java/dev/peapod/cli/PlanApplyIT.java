@@ -299,10 +299,28 @@ class PlanApplyIT {
     return out;
   }
 
-  private long qemuProcessesOfThisHome() {
-    return ProcessHandle.allProcesses()
-        .filter(p -> p.info().commandLine().map(c -> c.contains("qemu-system") && c.contains(home.toString()))
-            .orElse(false))
-        .count();
+  /**
+   * The QEMUs of this home's pods: those a pod's vm.json names, and those launched in a pod's
+   * directory (an orphan of a killed start). Not the warm pool's waiting VMs or a template builder's
+   * VM, which this home's keeper and builder run beside the pods, and nothing of another home (a
+   * home whose path starts with this one's included).
+   */
+  private long qemuProcessesOfThisHome() throws Exception {
+    java.util.Set<Long> pids = new java.util.TreeSet<>();
+    String podDirs = home.resolve("pods") + "/";
+    ProcessHandle.allProcesses()
+        .filter(p -> p.info().commandLine().map(c -> c.contains("qemu-system") && c.contains(podDirs)).orElse(false))
+        .forEach(p -> pids.add(p.pid()));
+    if (Files.isDirectory(home.resolve("pods"))) {
+      try (var dirs = Files.list(home.resolve("pods"))) {
+        for (Path vm : dirs.map(d -> d.resolve("vm.json")).filter(Files::isRegularFile).toList()) {
+          long pid = JSON.readTree(vm.toFile()).path("pid").asLong();
+          if (ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)) {
+            pids.add(pid);
+          }
+        }
+      }
+    }
+    return pids.size();
   }
 }
