@@ -320,6 +320,12 @@ final class WarmPoolKeeper {
   }
 
   private boolean keeperRuns(String otherKey) {
+    if (WarmPoolKeepers.keptInThisProcess(pool.root(), otherKey)) {
+      // A keeper thread of this process holds that lock: probing it would close a descriptor of the
+      // file, which drops every fcntl lock this process holds on it, and a keeper of another process
+      // could then start on the same shape.
+      return true;
+    }
     try (FileChannel channel = FileChannel.open(pool.lockFile(otherKey), StandardOpenOption.CREATE,
         StandardOpenOption.WRITE); FileLock probe = TemplateCatalogue.tryLock(channel)) {
       return probe == null;
