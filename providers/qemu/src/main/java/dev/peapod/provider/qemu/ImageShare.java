@@ -44,28 +44,40 @@ final class ImageShare {
 
   /** Creates the share empty: links left from an earlier VM are dropped. */
   void reset() throws IOException {
-    if (!Files.isSymbolicLink(dir)) {
-      dev.peapod.provider.qemu.runtime.PrivateFiles.privateDirectory(dir);
-    } // else a VM user's share (see VmUsers), root:UID 0750 where it lies
+    if (Files.isSymbolicLink(dir)) {
+      Files.delete(dir);
+    }
+    dev.peapod.provider.qemu.runtime.PrivateFiles.privateDirectory(dir);
+    Files.setAttribute(dir, "unix:gid", 0, java.nio.file.LinkOption.NOFOLLOW_LINKS);
     retain(Set.of());
   }
 
   /**
-   * A VM user's QEMU reads the image through this share (a link to its run directory, see
-   * QemuProcess#linkUserFiles): an image file others cannot read is given to the VM group,
-   * readable by it (never writable). Every VM user is in that group, but each can look up only
-   * its own share's links: the image store's directories stay closed to it.
+   * Opens the share to the VM user {@code uid} (see VmUsers): {@code root:UID 0750}, which it may
+   * list and read, never write. Its QEMU reaches it through a directory fd a root shell opened
+   * (QemuCommandLine), since the pod directory above stays closed to it.
+   */
+  void openTo(int uid) throws IOException {
+    Files.setAttribute(dir, "unix:gid", uid, java.nio.file.LinkOption.NOFOLLOW_LINKS);
+    Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-x---"));
+  }
+
+  /**
+   * A VM user's QEMU reads the image through this share (see {@link #openTo}): an image file others
+   * cannot read is given to the VM group, readable by it (never writable). Every VM user is in that
+   * group, but each can reach only its own share's links: the image store's directories stay
+   * closed to it.
    */
   private void readableByVmUsers(Path image) throws IOException {
-    if (!Files.isSymbolicLink(dir)) {
-      return;
+    if (!Files.getPosixFilePermissions(dir).contains(java.nio.file.attribute.PosixFilePermission.GROUP_EXECUTE)) {
+      return; // QEMU runs as the user running Peapod
     }
     java.util.Set<java.nio.file.attribute.PosixFilePermission> mode = Files.getPosixFilePermissions(image);
     if (mode.contains(java.nio.file.attribute.PosixFilePermission.OTHERS_READ)) {
       return;
     }
     dev.peapod.provider.qemu.runtime.VmUsers users = dev.peapod.provider.qemu.runtime.VmUsers.fromEnvironment()
-        .orElseThrow(() -> new IOException("the image share " + dir + " is a VM user's, but VM users are off"));
+        .orElseThrow(() -> new IOException("the image share " + dir + " is open to a VM user, but VM users are off"));
     Files.setAttribute(image, "unix:gid", users.group(), java.nio.file.LinkOption.NOFOLLOW_LINKS);
     mode.add(java.nio.file.attribute.PosixFilePermission.GROUP_READ);
     mode.remove(java.nio.file.attribute.PosixFilePermission.GROUP_WRITE);

@@ -145,6 +145,9 @@ final class PodVm {
         QemuProcess.linkUserFiles(files, user);
       }
       share.reset();
+      if (user != null) {
+        share.openTo(user.uid());
+      }
     } catch (IOException e) {
       throw new ProviderException(pod, null, "cannot prepare the image share " + share.dir() + ": " + e, e);
     }
@@ -164,6 +167,7 @@ final class PodVm {
         user = allocateUser(dir); // the failed restore's kill freed it
         try {
           QemuProcess.linkUserFiles(files, user);
+          share.openTo(user.uid());
         } catch (IOException e) {
           users.get().free(user);
           throw new ProviderException(pod, null, "cannot prepare the image share " + share.dir() + ": " + e, e);

@@ -55,8 +55,8 @@ import java.util.OptionalLong;
  *       {@link QemuProcess}) and outlives the JVM; daemonizing would need the fork the
  *       sandbox denies.
  *   <li>As root, QEMU runs as a uid of its own per VM ({@link VmUsers}): {@code setpriv} starts it
- *       so (QEMU's {@code -runas} dies in its own {@code elevateprivileges=deny} filter), its sockets,
- *       pid file and image share are in that user's run directory, and the kernel and initramfs are
+ *       so (QEMU's {@code -runas} dies in its own {@code elevateprivileges=deny} filter), its sockets
+ *       and pid file are in that user's run directory, and the kernel, initramfs and image share are
  *       fds a root shell opened. VMs with hostPath volumes keep QEMU as root: see {@link HostShares}.
  *   <li>The ctl socket is a server with {@code wait=off}: QEMU boots without a
  *       client and accepts one client at a time.
@@ -85,6 +85,9 @@ public final class QemuCommandLine {
    * TemplateCatalogue}).
    */
   static final String SANDBOX = "on,obsolete=deny,resourcecontrol=deny,elevateprivileges=deny,spawn=deny";
+
+  /** The image share as a VM user's QEMU reaches it: the directory a root shell opened for it. */
+  static final Path SHARE_FD = Path.of("/proc/self/fd/6");
 
   /** The fd set whose label names a VM user's pod directory (see {@link #argv}). */
   static final int LAUNCHED_IN_FDSET = 9;
@@ -140,12 +143,13 @@ public final class QemuCommandLine {
     String kernel = vm.kernel().toString();
     String initrd = vm.initrd().toString();
     if (user != null) {
-      // The kernel and initramfs may lie where the VM user cannot look up a path (root's home): a shell
-      // opens them as root on fds 3 and 4 and QEMU opens them again through /proc/self/fd (which checks
-      // only the file's own mode); then setpriv becomes the VM user and runs QEMU, under umask 077
+      // The kernel, the initramfs and the image share lie where the VM user cannot look up a path (root's
+      // home, the 0700 pod directory): a shell opens them as root on fds 3, 4 and 6 and QEMU opens them
+      // again through /proc/self/fd, which checks only the modes of the file or directory itself (the
+      // share is root:UID 0750); then setpriv becomes the VM user and runs QEMU, under umask 077
       // whatever Peapod's was (its sockets are in a 0700 directory anyway).
-      argv.addAll(List.of("sh", "-c", "umask 077; exec 3<\"$1\" 4<\"$2\" 5</dev/null || exit 126; shift 2; exec \"$@\"", "peapod-qemu",
-          kernel, initrd));
+      argv.addAll(List.of("sh", "-c", "umask 077; exec 3<\"$1\" 4<\"$2\" 5</dev/null 6<\"$3\" || exit 126; shift 3; "
+          + "exec \"$@\"", "peapod-qemu", kernel, initrd, vm.imageShare() == null ? "/dev/null" : vm.imageShare().toString()));
       argv.addAll(user.setpriv());
       kernel = "/proc/self/fd/3";
       initrd = "/proc/self/fd/4";
@@ -185,15 +189,15 @@ public final class QemuCommandLine {
     add(argv, "-chardev", "socket,id=log,path=" + value(own.containersLogSocket()) + ",server=on,wait=off");
     add(argv, "-device", "virtserialport,chardev=log,name=peapod.log");
     for (ImageDevice image : vm.images()) {
-      // A VM user reads images through its own share's links (made group-readable to VM users, see
-      // ImageShare), as it cannot look up paths in the image store.
-      Path file = user == null ? image.path() : user.imagesDir().resolve(ImageShare.fileName(image.imageId()));
+      // A VM user reads images through its own share's links (made readable to VM users, see ImageShare),
+      // as it cannot look up paths in the image store.
+      Path file = user == null ? image.path() : SHARE_FD.resolve(ImageShare.fileName(image.imageId()));
       add(argv, "-drive", "id=" + image.serial() + ",file=" + value(file)
           + ",format=raw,if=none,readonly=on");
       add(argv, "-device", "virtio-blk-device,drive=" + image.serial() + ",serial=" + image.serial());
     }
     if (vm.imageShare() != null) {
-      Path share = user == null ? vm.imageShare() : user.imagesDir();
+      Path share = user == null ? vm.imageShare() : SHARE_FD;
       add(argv, "-fsdev", "local,id=images,path=" + value(share) + ",readonly=on,security_model=none");
       add(argv, "-device", "virtio-9p-device,fsdev=images,mount_tag=" + Wire.IMAGE_SHARE_TAG);
     }

@@ -108,8 +108,8 @@ public record QemuProcess(long pid, long startTime, Instant launchedAt, Instant 
   }
 
   /**
-   * Makes the paths of {@code files} where QEMU creates its sockets and pid file, and the image
-   * share, symbolic links into {@code user}'s run directory (absolute, so they stay right when the
+   * Makes the paths of {@code files} where QEMU creates its sockets and pid file symbolic links into
+   * {@code user}'s run directory (absolute, so they stay right when the
    * pod directory's files move in a hand-over or out of the warm pool): everything that talks to
    * the VM goes on using the pod directory's names, and the VM user needs no access to it.
    */
@@ -121,17 +121,11 @@ public record QemuProcess(long pid, long startTime, Instant launchedAt, Instant 
     for (int i = 0; i < links.size(); i++) {
       replaceWithLink(links.get(i), targets.get(i));
     }
-    if (Files.isDirectory(files.imageShare(), java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-      PrivateFiles.deleteTree(files.imageShare()); // a share of an earlier VM as root
-    }
-    replaceWithLink(files.imageShare(), user.imagesDir());
   }
 
   /** Deletes what {@link #linkUserFiles} made in {@code files}' directory (links only; nothing they point to). */
   public static void dropUserLinks(VmFiles files) {
-    List<Path> links = new java.util.ArrayList<>(qemuPaths(files));
-    links.add(files.imageShare());
-    for (Path link : links) {
+    for (Path link : qemuPaths(files)) {
       try {
         if (Files.isSymbolicLink(link)) {
           Files.delete(link);

@@ -188,6 +188,7 @@ final class WarmPoolKeeper {
       if (users.isPresent()) {
         user = users.get().allocate(work);
         QemuProcess.linkUserFiles(files, user);
+        new ImageShare(files.imageShare()).openTo(user.uid());
       }
       VmDefinition vm = TemplateCatalogue.definition(shape, name, files, GuestRam.MEMFD).withUser(user);
       restored = restore.launch(template, vm);

@@ -31,10 +31,12 @@ import java.util.concurrent.locks.ReentrantLock;
  *
  * <p>A VM's uid is claimed by creating its run directory {@code /run/peapod/vm/UID} (mkdir is
  * atomic; a lock serialises the sweep of stale claims): {@code root:UID 0750}, holding {@code q/}
- * ({@code UID 0700}: the sockets and pid file QEMU creates), {@code images/} ({@code root:UID
- * 0750}: the VM's image share) and {@code launched-in} (the pod directory QEMU was launched for,
+ * ({@code UID 0700}: the sockets and pid file QEMU creates) and {@code launched-in} (the
+ * directory QEMU was launched for,
  * root's, for {@code StrayVms} and orphans, since QEMU's command line then names the run directory
- * instead). Claims are host-wide, whatever the state directory, because uids are. A uid is freed
+ * instead). The VM's image share stays in the pod directory, {@code root:UID 0750}, which a root
+ * shell opens for QEMU (see QemuCommandLine): on the image store's filesystem, so its links are
+ * hard links, never copies. Claims are host-wide, whatever the state directory, because uids are. A uid is freed
  * when its VM is stopped or removed; a claim whose uid runs no process and which is older than
  * {@link #CLAIM_GRACE} (a VM killed without Peapod, a start that crashed) is swept by the next
  * allocation. Under {@code /run}, a tmpfs: a host reboot ends every VM and every claim.
@@ -63,11 +65,6 @@ public final class VmUsers {
     /** Where QEMU creates its sockets and pid file ({@code UID 0700}). */
     public Path qemuDir() {
       return runDir.resolve("q");
-    }
-
-    /** The VM's image share ({@code root:UID 0750}). */
-    public Path imagesDir() {
-      return runDir.resolve("images");
     }
 
     /** The pod directory QEMU was launched for. */
@@ -192,14 +189,11 @@ public final class VmUsers {
   private static void setUp(VmUser user, Path launchedIn) throws IOException {
     Path dir = user.runDir();
     Files.createDirectory(user.qemuDir());
-    Files.createDirectory(user.imagesDir());
     Files.writeString(user.launchedInFile(), launchedIn.toAbsolutePath().normalize() + "\n", StandardCharsets.UTF_8);
     Files.setPosixFilePermissions(user.launchedInFile(), PosixFilePermissions.fromString("rw-r-----"));
     Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-x---"));
-    Files.setPosixFilePermissions(user.imagesDir(), PosixFilePermissions.fromString("rwxr-x---"));
     Files.setPosixFilePermissions(user.qemuDir(), PosixFilePermissions.fromString("rwx------"));
     Files.setAttribute(dir, "unix:gid", user.uid(), LinkOption.NOFOLLOW_LINKS);
-    Files.setAttribute(user.imagesDir(), "unix:gid", user.uid(), LinkOption.NOFOLLOW_LINKS);
     Files.setAttribute(user.launchedInFile(), "unix:gid", user.uid(), LinkOption.NOFOLLOW_LINKS);
     Files.setAttribute(user.qemuDir(), "unix:uid", user.uid(), LinkOption.NOFOLLOW_LINKS);
     Files.setAttribute(user.qemuDir(), "unix:gid", user.uid(), LinkOption.NOFOLLOW_LINKS);

@@ -132,14 +132,14 @@ class VmUserIT {
         List.of("ls", "/proc/" + other + "/map_files/"),
         List.of("ls", "/proc/" + other + "/fd/"),
         // its image share, and the host's secrets and state
-        List.of("ls", otherRun.resolve("images").toString()),
+        List.of("ls", otherPod.resolve("images").toString()),
         List.of("head", "-c", "1", "/etc/shadow"),
         List.of("ls", STATE.resolve("pods/vmu-cold").toString()),
         // writes outside its own directory
         List.of("touch", "/etc/peapod-vm-user-was-here"),
         List.of("touch", STATE.resolve("pods/peapod-vm-user-was-here").toString()),
-        List.of("touch", VmUsers.RUN_ROOT.resolve(Integer.toUnsignedString(cold.vmUser()))
-            .resolve("images/planted").toString()),
+        // its own image share, even through the directory fd its QEMU holds
+        List.of("touch", "/proc/" + cold.pid() + "/fd/6/planted"),
         List.of("sh", "-c", "echo x >> " + image.path()));
     List<String> reached = new ArrayList<>();
     for (List<String> attack : attacks) {
@@ -154,9 +154,13 @@ class VmUserIT {
     }
     assertEquals(List.of(), reached, "reached as the cold VM's QEMU user");
     assertFalse(Files.exists(Path.of("/etc/peapod-vm-user-was-here")));
-    // the same user reaches its own monitor: the refusals above are about whose files they are
+    // the same user reaches its own monitor and lists its own share: the refusals above are about whose files
+    // they are
     assertEquals(0, asQemuOf(cold, List.of("socat", "-u", "OPEN:/dev/null", "UNIX-CONNECT:"
         + VmUsers.RUN_ROOT.resolve(Integer.toUnsignedString(cold.vmUser())).resolve("q/lifeline.sock"))).code);
+    Result share = asQemuOf(cold, List.of("ls", "/proc/" + cold.pid() + "/fd/6/"));
+    assertEquals(0, share.code, share.output);
+    assertTrue(share.output.contains(".erofs"), share.output);
   }
 
   @Test
