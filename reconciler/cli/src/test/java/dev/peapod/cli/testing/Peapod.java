@@ -228,8 +228,12 @@ public final class Peapod {
   /** Pids of live processes whose command line mentions this pod's runtime directory: its QEMU. */
   public List<Long> qemuOf(String pod) {
     String dir = home.resolve("pods").resolve(pod).toString();
+    // A QEMU run as Peapod's user names paths in the pod directory; one run as a VM user names its
+    // own run directory, and the pod directory it was launched in only as an -add-fd label.
+    String label = "opaque=" + dir;
     return ProcessHandle.allProcesses()
-        .filter(p -> p.info().commandLine().map(cmd -> cmd.contains("qemu") && cmd.contains(dir + "/")).orElse(false))
+        .filter(p -> p.info().commandLine().map(cmd -> cmd.contains("qemu")
+            && (cmd.contains(dir + "/") || (cmd + " ").contains(label + " ") || cmd.contains(label + ","))).orElse(false))
         .map(ProcessHandle::pid)
         .toList();
   }
