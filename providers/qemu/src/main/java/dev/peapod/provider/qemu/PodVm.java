@@ -98,6 +98,9 @@ final class PodVm {
     files.socketPathProblem().ifPresent(problem -> {
       throw new ProviderException(pod, problem);
     });
+    // Before anything is prepared for the new VM: a VM user's start links the pod directory's pid
+    // file into its new run directory, after which the orphan's pid file can no longer be found.
+    killOrphan(dir);
     Accelerator accelerator = accelerators.choose();
     List<HostShare> hostShares = HostShares.prepare(spec, files.hostFiles());
     VmShape shape = new VmShape(kernel, config.initrd(), spec.vm().vcpus(),
