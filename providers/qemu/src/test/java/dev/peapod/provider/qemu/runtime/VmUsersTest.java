@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -30,7 +29,7 @@ class VmUsersTest {
 
   @Test
   void concurrentAllocationsGetDistinctUidsEachWithItsOwnDirectories() throws Exception {
-    assumeTrue(isRoot(), "chown needs root");
+    assertTrue(isRoot(), "VM users are made only when Peapod runs as root, and the tests run as root");
     VmUsers users = VmUsers.parse("1990000000-1990000099", tmp.resolve("vm"));
     ExecutorService pool = Executors.newFixedThreadPool(8);
     List<Future<VmUsers.VmUser>> futures = new ArrayList<>();
@@ -57,7 +56,7 @@ class VmUsersTest {
 
   @Test
   void aFreedUidIsGivenAgainAndItsPodDirectoryIsNamed() throws IOException {
-    assumeTrue(isRoot(), "chown needs root");
+    assertTrue(isRoot(), "VM users are made only when Peapod runs as root, and the tests run as root");
     VmUsers users = VmUsers.parse("1990000000-1990000099", tmp.resolve("vm"));
     VmUsers.VmUser first = users.allocate(tmp.resolve("pods/web"));
     assertEquals(Path.of(tmp.resolve("pods/web").toString()),
@@ -71,7 +70,7 @@ class VmUsersTest {
 
   @Test
   void aStaleClaimIsSweptAndAFreshOneIsNot() throws IOException {
-    assumeTrue(isRoot(), "chown needs root");
+    assertTrue(isRoot(), "VM users are made only when Peapod runs as root, and the tests run as root");
     VmUsers users = VmUsers.parse("1990000000-1990000002", tmp.resolve("vm"));
     VmUsers.VmUser a = users.allocate(tmp.resolve("pods/a"));
     VmUsers.VmUser b = users.allocate(tmp.resolve("pods/b"));
