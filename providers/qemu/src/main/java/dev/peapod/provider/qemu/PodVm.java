@@ -166,8 +166,8 @@ final class PodVm {
         keepers.ensure(shape);
         return record;
       }
-      if (user != null && !Files.isDirectory(user.runDir())) {
-        user = allocateUser(dir); // the failed restore's kill freed it
+      if (user != null && !users.get().stillClaimed(user)) {
+        user = allocateUser(dir); // the failed restore's kill freed it (and another start may have claimed it since)
         try {
           QemuProcess.linkUserFiles(files, user);
           share.openTo(user.uid());
@@ -503,7 +503,7 @@ final class PodVm {
    */
   private void freeUser(PodDirectory dir, VmRecord vm) {
     if (vm.vmUser() != null && users.isPresent() && users.get().owns(vm.vmUser())) {
-      users.get().free(users.get().user(vm.vmUser()));
+      users.get().free(users.get().user(vm.vmUser()), vm.pid());
       QemuProcess.dropUserLinks(dir.vmFiles());
     }
   }

@@ -128,6 +128,14 @@ final class StrayVms {
     return launchedIn(argv(pid), podsRoot);
   }
 
+  /**
+   * The directory a QEMU process was launched in, by the {@code qemu.pid} its {@code -pidfile}
+   * names (for a VM user's QEMU, by what its run directory records), if it is a QEMU.
+   */
+  static java.util.Optional<Path> launchedDirectory(long pid) {
+    return pidFileDirectory(argv(pid));
+  }
+
   private static java.util.Optional<Path> launchedIn(List<String> argv, Path podsRoot) {
     return pidFileDirectory(argv).filter(dir -> podsRoot.equals(dir.getParent()));
   }

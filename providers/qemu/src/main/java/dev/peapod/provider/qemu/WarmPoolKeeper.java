@@ -337,10 +337,12 @@ final class WarmPoolKeeper {
 
   /** Kills a QEMU whose command line names this (half-restored) pool VM's directory. */
   private void killByDirectory(Path work) {
-    String dir = work + "/";
+    // By the directory its pid file is in (or, for a VM user's QEMU, the one its run directory names),
+    // not by paths on its command line: a VM user's QEMU names none under the pool VM's directory.
+    Optional<Path> dir = Optional.of(work.toAbsolutePath().normalize());
     ProcessHandle.allProcesses()
-        .filter(p -> HostProcess.commandLine(p.pid()).map(cmd -> cmd.contains(" -name peapod-pool.")
-            && cmd.contains(dir)).orElse(false))
+        .filter(p -> HostProcess.commandLine(p.pid()).map(cmd -> cmd.contains(" -name peapod-pool.")).orElse(false)
+            && StrayVms.launchedDirectory(p.pid()).map(d -> d.toAbsolutePath().normalize()).equals(dir))
         .forEach(p -> {
           say.accept("killing pool QEMU " + p.pid() + " left half restored in " + work);
           p.destroyForcibly();

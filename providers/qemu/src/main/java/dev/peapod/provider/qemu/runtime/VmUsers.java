@@ -144,6 +144,15 @@ public final class VmUsers {
   }
 
   /**
+   * Whether {@code user}'s claim is still the one made for its directory: a failed restore's kill
+   * frees the uid, which another start may have claimed since.
+   */
+  public boolean stillClaimed(VmUser user) {
+    return user.claimedFor() != null
+        && launchedIn(user.qemuDir().resolve("qemu.pid")).equals(Optional.of(user.claimedFor()));
+  }
+
+  /**
    * Claims a free uid and makes its run directory, which names {@code launchedIn}. Stale claims
    * are swept on the way (see the class comment).
    */
@@ -204,16 +213,39 @@ public final class VmUsers {
    * A uid still running something is left for the sweep.
    */
   public void free(VmUser user) {
-    try {
-      if (user.claimedFor() != null && !launchedIn(user.qemuDir().resolve("qemu.pid"))
-          .equals(java.util.Optional.of(user.claimedFor()))) {
-        return; // freed already, and maybe claimed since by another start
+    freeIf(user, () -> stillClaimed(user));
+  }
+
+  /**
+   * Frees the uid of a recorded VM whose QEMU was {@code pid}, once no process of it runs: only if
+   * its run directory's pid file still names that QEMU. Once freed (a failed restore, the sweep of a
+   * VM killed without Peapod) the uid may be another start's, whose claim has no pid file yet or
+   * another pid, and is left alone.
+   */
+  public void free(VmUser user, long pid) {
+    freeIf(user, () -> {
+      try {
+        return Files.readString(user.qemuDir().resolve("qemu.pid"), StandardCharsets.UTF_8).trim()
+            .equals(Long.toString(pid));
+      } catch (IOException e) {
+        return false;
       }
-      if (!runningUids().contains(user.uid())) {
+    });
+  }
+
+  /** Deletes the user's run directory under the allocation's lock, if {@code ours} and no process of it runs. */
+  private void freeIf(VmUser user, java.util.function.BooleanSupplier ours) {
+    THREADS.lock();
+    try (FileChannel lockFile = FileChannel.open(runRoot.resolve(".lock"), StandardOpenOption.CREATE,
+        StandardOpenOption.WRITE);
+        FileLock held = lockFile.lock()) {
+      if (ours.getAsBoolean() && !runningUids().contains(user.uid())) {
         PrivateFiles.deleteTree(user.runDir());
       }
     } catch (IOException e) {
       // the next allocation sweeps it
+    } finally {
+      THREADS.unlock();
     }
   }
 
