@@ -100,6 +100,12 @@ public class CliRunResource {
     if (!SecretInputs.of(manifest).isEmpty()) {
       return declined("the pod uses Secrets");
     }
+    if (ManifestToPodSpec.namesHostPaths(manifest)) {
+      // The request's file name and directory are the sender's word, and a relative path would be
+      // resolved against the controller's working directory: the command reads host paths itself,
+      // with its own directory and permissions.
+      return declined("the pod names host paths");
+    }
     HostPathAllowList hostPaths = HostPathAllowList.load(controller.home(), Map.of());
     if (!ManifestToPodSpec.unsupported(manifest, hostPaths).isEmpty()) {
       return declined("the pod asks for what the provider cannot run");

@@ -108,7 +108,7 @@ public class PodsResource {
   @POST
   @Consumes({"application/yaml", "text/yaml", MediaType.APPLICATION_JSON, MediaType.TEXT_PLAIN})
   public Response run(String manifest) {
-    ParseResult parsed = ManifestParser.parse("request", manifest);
+    ParseResult parsed = ManifestParser.parse(ManifestToPodSpec.API_REQUEST_ORIGIN, manifest);
     if (!parsed.isValid()) {
       throw new ManifestRejectedException(parsed.diagnostics().all());
     }

@@ -282,12 +282,37 @@ public final class ManifestToPodSpec {
     return out;
   }
 
+  /**
+   * The origin the controller's API parses a request body under: a manifest sent over the API has no
+   * directory, so it can lend no host paths (the controller's working directory is not the sender's).
+   */
+  public static final String API_REQUEST_ORIGIN = "request";
+
+  /** Whether the manifest names a host path: a hostPath volume, or a file:// file of a volume of files. */
+  public static boolean namesHostPaths(PodManifest manifest) {
+    for (VolumeDecl volume : manifest.spec().volumes()) {
+      if (volume.source() instanceof VolumeSource.HostPath) {
+        return true;
+      }
+      if (volume.source() instanceof VolumeSource.Files files) {
+        for (dev.peapod.manifest.model.FileProjection source : files.sources()) {
+          if (source instanceof dev.peapod.manifest.model.FileProjection.Inline inline
+              && inline.files().stream().anyMatch(f -> !f.uri().isEmpty())) {
+            return true;
+          }
+        }
+      }
+    }
+    return false;
+  }
+
   /** The directory of the manifest's file, null when it was not read from one. */
   private static Path manifestDirectory(PodManifest manifest) {
     String file = manifest.origin().file();
-    // A custom resource ("k8s:NAMESPACE/NAME") came from the API, not from a directory that could
-    // lend it host paths.
-    if (file == null || file.isEmpty() || file.startsWith("<") || file.equals("-") || file.startsWith("k8s:")) {
+    // A custom resource ("k8s:NAMESPACE/NAME") or an API request's body came from the API, not from a
+    // directory that could lend it host paths.
+    if (file == null || file.isEmpty() || file.startsWith("<") || file.equals("-") || file.startsWith("k8s:")
+        || file.equals(API_REQUEST_ORIGIN)) {
       return null;
     }
     return Path.of(file).toAbsolutePath().normalize().getParent();

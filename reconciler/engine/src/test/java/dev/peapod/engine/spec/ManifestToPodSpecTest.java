@@ -478,4 +478,45 @@ class ManifestToPodSpecTest {
     assertThrows(ImageNotFoundException.class, () -> new ManifestToPodSpec(images).convert(manifest));
     assertEquals(List.of("nosuch:1 Never"), images.asked);
   }
+
+  /**
+   * The attack: a manifest sent to the controller's API named paths under the controller's working
+   * directory (absolute, relative, or as a file:// file), which the allow-list took for the manifest's
+   * own directory. A request has no directory: only the configured roots are allowed.
+   */
+  @Test
+  void aManifestFromAnApiRequestLendsNoDirectoryToHostPaths(@TempDir Path home) throws Exception {
+    Path workingDirectory = Path.of("").toAbsolutePath();
+    ParseResult parsed = ManifestParser.parse(ManifestToPodSpec.API_REQUEST_ORIGIN, """
+        apiVersion: v1
+        kind: Pod
+        metadata:
+          name: web
+        spec:
+          containers:
+            - name: app
+              image: busybox:1.36
+          volumes:
+            - name: absolute
+              hostPath: {path: %s, type: Directory}
+            - name: relative
+              hostPath: {path: ., type: Directory}
+            - name: files
+              files:
+                files:
+                  - path: pom
+                    uri: file://pom.xml
+        """.formatted(workingDirectory));
+    assertTrue(parsed.isValid(), () -> parsed.diagnostics().all().toString());
+    PodManifest manifest = parsed.manifests().get(0);
+
+    assertTrue(ManifestToPodSpec.namesHostPaths(manifest));
+    List<String> problems = ManifestToPodSpec.unsupported(manifest, HostPathAllowList.load(home, Map.of()))
+        .stream().map(Object::toString).toList();
+    assertEquals(3, problems.size(), problems::toString);
+    assertTrue(problems.get(0).contains("spec.volumes[0].hostPath: hostPath " + workingDirectory), problems::toString);
+    assertTrue(problems.get(1).contains("spec.volumes[1].hostPath: hostPath " + workingDirectory), problems::toString);
+    assertTrue(problems.get(2).contains("uri \"file://pom.xml\" is relative, and the manifest has no directory"),
+        problems::toString);
+  }
 }
