@@ -217,16 +217,20 @@ public final class VmUsers {
   }
 
   /**
-   * Frees the uid of a recorded VM whose QEMU was {@code pid}, once no process of it runs: only if
-   * its run directory's pid file still names that QEMU. Once freed (a failed restore, the sweep of a
-   * VM killed without Peapod) the uid may be another start's, whose claim has no pid file yet or
-   * another pid, and is left alone.
+   * Frees the uid of a recorded VM whose QEMU was {@code pid}, once no process of it runs, unless its
+   * run directory's pid file names another QEMU: once freed (a failed restore, the sweep of a VM
+   * killed without Peapod) the uid may be another start's, launched since. No pid file is taken as
+   * ours, since QEMU removes its pid file when it exits; so a claim made since whose QEMU has not
+   * been launched yet can still be freed here (a known gap: the claim would need a token the record
+   * keeps).
    */
   public void free(VmUser user, long pid) {
     freeIf(user, () -> {
       try {
         return Files.readString(user.qemuDir().resolve("qemu.pid"), StandardCharsets.UTF_8).trim()
             .equals(Long.toString(pid));
+      } catch (java.nio.file.NoSuchFileException e) {
+        return true;
       } catch (IOException e) {
         return false;
       }
