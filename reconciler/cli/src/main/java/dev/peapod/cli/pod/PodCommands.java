@@ -10,7 +10,6 @@ import dev.peapod.cli.output.HumanUnits;
 import dev.peapod.cli.output.Output;
 import dev.peapod.engine.ManifestRejectedException;
 import dev.peapod.engine.config.ConfigReferences;
-import dev.peapod.engine.config.ConfigResolver;
 import dev.peapod.engine.lock.PodLock;
 import dev.peapod.engine.spec.HostPathAllowList;
 import dev.peapod.engine.spec.ManifestToPodSpec;
@@ -78,26 +77,7 @@ public final class PodCommands {
     if (parsed.manifests().isEmpty()) {
       throw new CliException(ExitCodes.ERROR, file + ": declares no pod");
     }
-    return withInputs(parsed);
-  }
-
-  /**
-   * The file's pods with the ConfigMaps and Secrets they use, from the documents of the same file
-   * in each pod's namespace ({@code default} unless it names another), as {@code apply -f} resolves them.
-   */
-  private static List<PodManifest> withInputs(ParseResult parsed) {
-    ConfigResolver resolver = ConfigResolver.of(parsed.configObjects());
-    List<PodManifest> out = new ArrayList<>();
-    List<Diagnostic> errors = new ArrayList<>();
-    for (PodManifest pod : parsed.manifests()) {
-      ConfigReferences.Attached attached = ConfigReferences.attach(pod, pod.metadata().effectiveNamespace(), resolver);
-      errors.addAll(attached.errors());
-      out.add(attached.pod());
-    }
-    if (!errors.isEmpty()) {
-      throw new ManifestRejectedException(errors);
-    }
-    return out;
+    return ConfigReferences.attachAll(parsed);
   }
 
   /**

@@ -6,13 +6,11 @@ import dev.peapod.controller.loop.PeapodController;
 import dev.peapod.engine.Engine;
 import dev.peapod.engine.PodView;
 import dev.peapod.engine.config.ConfigReferences;
-import dev.peapod.engine.config.ConfigResolver;
 import dev.peapod.engine.spec.ManifestToPodSpec;
 import dev.peapod.engine.spec.StoreImageSource;
 import dev.peapod.engine.ManifestRejectedException;
 import dev.peapod.manifest.ManifestParser;
 import dev.peapod.manifest.ParseResult;
-import dev.peapod.manifest.diag.Diagnostic;
 import dev.peapod.manifest.model.DesiredState;
 import dev.peapod.manifest.model.PodManifest;
 import dev.peapod.plan.Action;
@@ -113,29 +111,13 @@ public class PodsResource {
       throw new ManifestRejectedException(parsed.diagnostics().all());
     }
     List<Map<String, Object>> started = new ArrayList<>();
-    List<PodManifest> pods = withInputs(parsed);
+    List<PodManifest> pods = ConfigReferences.attachAll(parsed);
     try (Engine engine = controller.openEngine(COMMAND)) {
       for (PodManifest pod : pods) {
         started.add(PodView.data(createAndStart(engine, pod), Owners.CLI));
       }
     }
     return Response.status(201).entity(started.size() == 1 ? started.get(0) : started).build();
-  }
-
-  /** The request's pods with the ConfigMaps and Secrets they use from its own documents. */
-  private static List<PodManifest> withInputs(ParseResult parsed) {
-    ConfigResolver resolver = ConfigResolver.of(parsed.configObjects());
-    List<PodManifest> out = new ArrayList<>();
-    List<Diagnostic> errors = new ArrayList<>();
-    for (PodManifest pod : parsed.manifests()) {
-      ConfigReferences.Attached attached = ConfigReferences.attach(pod, pod.metadata().effectiveNamespace(), resolver);
-      errors.addAll(attached.errors());
-      out.add(attached.pod());
-    }
-    if (!errors.isEmpty()) {
-      throw new ManifestRejectedException(errors);
-    }
-    return out;
   }
 
   private PodStatus createAndStart(Engine engine, PodManifest manifest) {

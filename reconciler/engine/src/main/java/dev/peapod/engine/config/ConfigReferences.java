@@ -1,5 +1,7 @@
 package dev.peapod.engine.config;
 
+import dev.peapod.engine.ManifestRejectedException;
+import dev.peapod.manifest.ParseResult;
 import dev.peapod.manifest.diag.Diagnostic;
 import dev.peapod.manifest.diag.Severity;
 import dev.peapod.manifest.model.ConfigObject;
@@ -55,6 +57,28 @@ public final class ConfigReferences {
       }
     }
     return new Attached(pod.withInputs(new ArrayList<>(found.values())), errors);
+  }
+
+  /**
+   * Every pod of {@code parsed} with the ConfigMaps and Secrets it uses, found among the documents
+   * of the same parse in each pod's namespace ({@code default} unless it names another), as
+   * {@code apply -f}, {@code peapod run -f} and the API's {@code POST /v1/pods} resolve them.
+   *
+   * @throws ManifestRejectedException with the errors of every pod at once, not the first pod's
+   */
+  public static List<PodManifest> attachAll(ParseResult parsed) {
+    ConfigResolver resolver = ConfigResolver.of(parsed.configObjects());
+    List<PodManifest> out = new ArrayList<>();
+    List<Diagnostic> errors = new ArrayList<>();
+    for (PodManifest pod : parsed.manifests()) {
+      Attached attached = attach(pod, pod.metadata().effectiveNamespace(), resolver);
+      errors.addAll(attached.errors());
+      out.add(attached.pod());
+    }
+    if (!errors.isEmpty()) {
+      throw new ManifestRejectedException(errors);
+    }
+    return out;
   }
 
   private static Diagnostic error(PodManifest pod, String path, String message) {
