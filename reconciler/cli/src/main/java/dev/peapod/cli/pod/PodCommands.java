@@ -1,6 +1,7 @@
 package dev.peapod.cli.pod;
 
 import dev.peapod.cli.CliException;
+import dev.peapod.cli.ErrorReporter;
 import dev.peapod.cli.ExitCodes;
 import dev.peapod.cli.PeapodCommand;
 import dev.peapod.cli.PodListCommand;
@@ -33,6 +34,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Function;
 import picocli.CommandLine.Model.CommandSpec;
 
 /** What the pod commands share: the provider, the lock, manifests read and converted, results printed. */
@@ -81,28 +83,40 @@ public final class PodCommands {
   }
 
   /**
-   * Runs {@code one} for each name, as {@code docker rm a b} does. One name: its failure is the
-   * command's (thrown, reported as any command's). Several: a failure is reported on stderr as such
-   * a failure would be and the next name is tried; the result is the first failure's exit code, or
-   * 0 when every one succeeded.
+   * Runs {@code one} for each name, as {@code docker rm a b} does; {@code one} prints its line for
+   * people and gives its result's data for {@code -o json|yaml}, which is printed here once, as
+   * {@code kubectl get} does: one name, its document; several, one list of the names that
+   * succeeded (empty when none did), so that a program reads a single document either way.
+   *
+   * <p>One name: its failure is the command's (thrown, reported as any command's). Several: a
+   * failure is reported on stderr as the command's own would be ({@link ErrorReporter#report}:
+   * compiler-style diagnostics, the trace with {@code --debug}) and the next name is tried; the
+   * result is the first failure's exit code, or 0 when every one succeeded.
    */
-  static int eachPod(CommandSpec spec, List<String> names, java.util.function.Consumer<String> one) {
+  static int eachPod(CommandSpec spec, List<String> names, Function<String, Object> one) {
+    PeapodCommand root = PeapodCommand.of(spec);
+    Output output = root.output(spec);
     if (names.size() == 1) {
-      one.accept(names.get(0));
+      Object data = one.apply(names.get(0));
+      if (output.structured()) {
+        output.data(data);
+      }
       return 0;
     }
     int code = 0;
+    List<Object> results = new ArrayList<>();
     for (String name : names) {
       try {
-        one.accept(name);
+        results.add(one.apply(name));
       } catch (RuntimeException e) {
-        var err = spec.commandLine().getErr();
-        err.println("peapod: " + dev.peapod.cli.ErrorReporter.message(e));
-        err.flush();
+        int failed = ErrorReporter.report(e, spec.commandLine().getErr(), root.debug());
         if (code == 0) {
-          code = dev.peapod.cli.ErrorReporter.exitCode(e);
+          code = failed;
         }
       }
+    }
+    if (output.structured()) {
+      output.data(results);
     }
     return code;
   }

@@ -50,7 +50,8 @@ public final class PodRemoveCommand implements Runnable, picocli.CommandLine.IEx
     exitCode = PodCommands.eachPod(spec, names, this::remove);
   }
 
-  private void remove(String name) {
+  /** Removes the pod, says so for people and gives what {@code -o json|yaml} prints of it. */
+  private Map<String, Object> remove(String name) {
     PeapodCommand root = PeapodCommand.of(spec);
     Output output = root.output(spec);
     try (QemuProvider provider = PodCommands.provider(root);
@@ -64,13 +65,10 @@ public final class PodRemoveCommand implements Runnable, picocli.CommandLine.IEx
       provider.remove(name, PodStopCommand.grace(graceSeconds, pod));
       ManifestRecords.removed(root, name);
     }
-    if (output.structured()) {
-      Map<String, Object> data = new LinkedHashMap<>();
-      data.put("name", name);
-      data.put("removed", true);
-      output.data(data);
-    } else {
-      output.line("Removed " + name);
-    }
+    PodCommands.say(output, "Removed " + name);
+    Map<String, Object> data = new LinkedHashMap<>();
+    data.put("name", name);
+    data.put("removed", true);
+    return data;
   }
 }

@@ -4,6 +4,7 @@ import dev.peapod.engine.lock.PodLock;
 import dev.peapod.cli.CliException;
 import dev.peapod.cli.ExitCodes;
 import dev.peapod.cli.PeapodCommand;
+import dev.peapod.cli.PodListCommand;
 import dev.peapod.cli.output.Output;
 import dev.peapod.provider.PodStatus;
 import dev.peapod.provider.qemu.QemuProvider;
@@ -45,14 +46,16 @@ public final class PodStopCommand implements Runnable, picocli.CommandLine.IExit
     exitCode = PodCommands.eachPod(spec, names, this::stop);
   }
 
-  private void stop(String name) {
+  /** Stops the pod, says so for people and gives what {@code -o json|yaml} prints of it. */
+  private Object stop(String name) {
     PeapodCommand root = PeapodCommand.of(spec);
     Output output = root.output(spec);
     try (QemuProvider provider = PodCommands.provider(root);
         PodLock lock = PodCommands.lock(root, spec, name)) {
       PodStatus before = PodCommands.require(provider, name);
       PodStatus status = provider.stop(name, grace(graceSeconds, before));
-      PodCommands.print(output, status, "Stopped " + name);
+      PodCommands.say(output, "Stopped " + name);
+      return PodListCommand.data(status);
     }
   }
 

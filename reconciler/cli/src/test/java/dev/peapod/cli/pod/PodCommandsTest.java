@@ -161,6 +161,41 @@ class PodCommandsTest {
     assertEquals(ExitCodes.NOT_FOUND, CliRun.run(home, "rm", "c").exitCode(), "one name: its failure is the command's");
   }
 
+  /** As kubectl get: one name prints its document, several print one list of those that succeeded. */
+  @Test
+  void severalNamesPrintOneStructuredDocument() throws Exception {
+    createdPod("a");
+    createdPod("b");
+    CliRun stop = CliRun.run(home, "stop", "a", "nosuch", "b", "-o", "json");
+    assertEquals(ExitCodes.NOT_FOUND, stop.exitCode(), stop::toString);
+    JsonNode stopped = new ObjectMapper().readTree(stop.out());
+    assertTrue(stopped.isArray(), stop::toString);
+    assertEquals(List.of("a", "b"), List.of(stopped.get(0).get("name").asText(), stopped.get(1).get("name").asText()));
+
+    CliRun rm = CliRun.run(home, "rm", "a", "b", "-o", "yaml");
+    assertEquals(0, rm.exitCode(), rm::toString);
+    assertEquals("- name: a\n  removed: true\n- name: b\n  removed: true\n", rm.out());
+
+    createdPod("c");
+    CliRun one = CliRun.run(home, "rm", "c", "-o", "json");
+    assertEquals(0, one.exitCode(), one::toString);
+    assertEquals("c", new ObjectMapper().readTree(one.out()).get("name").asText(), "one name: its document alone");
+
+    CliRun none = CliRun.run(home, "rm", "x", "y", "-o", "json");
+    assertEquals(ExitCodes.NOT_FOUND, none.exitCode(), none::toString);
+    assertTrue(new ObjectMapper().readTree(none.out()).isEmpty(), "still one document: " + none);
+  }
+
+  /** A failure among several names is reported as the command's own would be: with --debug, its trace. */
+  @Test
+  void aFailureAmongSeveralNamesIsReportedAsACommandsFailure() throws Exception {
+    createdPod("a");
+    CliRun rm = CliRun.run(home, "--debug", "rm", "nosuch", "a");
+    assertEquals(ExitCodes.NOT_FOUND, rm.exitCode(), rm::toString);
+    assertTrue(rm.err().startsWith("peapod: pod \"nosuch\": no such pod\n"), rm::toString);
+    assertTrue(rm.err().contains("\tat dev.peapod."), "the stack trace with --debug: " + rm);
+  }
+
   @Test
   void replaceNeedsTheFileToDeclareThePod() throws Exception {
     createdPod("web");
