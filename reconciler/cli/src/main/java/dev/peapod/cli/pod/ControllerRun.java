@@ -8,6 +8,8 @@ import dev.peapod.cli.ExitCodes;
 import dev.peapod.cli.PeapodCommand;
 import dev.peapod.cli.controller.ControllerClient;
 import dev.peapod.cli.output.Output;
+import dev.peapod.engine.spec.HostPathAllowList;
+import dev.peapod.engine.spec.ManifestToPodSpec;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -72,6 +74,10 @@ public final class ControllerRun {
       request.put("content", new String(Files.readAllBytes(file), StandardCharsets.UTF_8)); // as ManifestParser reads it
       request.put("command", command);
       request.put("hostPathsFromEnvironment", false);
+      // Localhost seccomp profiles are read where this command would read them (PEAPOD_SECCOMP_DIR
+      // is the command's to set): the controller gives the run back when its own directory differs.
+      request.put("seccompDir", ManifestToPodSpec.seccompProfilesDirectory(
+          HostPathAllowList.load(environment.home(), environment.env())).toString());
       body = JSON.writeValueAsString(request);
     } catch (IOException e) {
       return false; // the command's own read reports it

@@ -53,8 +53,10 @@ import org.jboss.logging.Logger;
  * command's, never written down), an image that would have to be pulled (the command pulls with
  * progress on a terminal), a host path the allow-list refuses, a pod that exists with a different
  * spec, a pod lock another process holds, {@code PEAPOD_HOSTPATHS} set for the command (the
- * controller's allow-list is the home's file alone). A failure once the pod is being created comes
- * back as the problem the command turns into its own exception, exit code and message.
+ * controller's allow-list is the home's file alone), a command whose Localhost seccomp profiles
+ * directory is not the controller's ({@code PEAPOD_SECCOMP_DIR} set for one of them). A failure
+ * once the pod is being created comes back as the problem the command turns into its own
+ * exception, exit code and message.
  *
  * <p>Answer: {@code {"declined": REASON}}, or {@code {"warnings": [...], "pod": NAME, "existed":
  * bool, "outcome": "created"|"started"|"alreadyRunning"|"notStarted"|"failed", "data": {...}
@@ -70,8 +72,13 @@ public class CliRunResource {
   @Inject
   PeapodController controller;
 
-  /** What the command sends: the file's name as typed, its text, its command line, whether PEAPOD_HOSTPATHS is set. */
-  public record Request(String file, String content, String command, boolean hostPathsFromEnvironment) {}
+  /**
+   * What the command sends: the file's name as typed, its text, its command line, whether
+   * PEAPOD_HOSTPATHS is set, and the directory it reads Localhost seccomp profiles from (its
+   * PEAPOD_SECCOMP_DIR or its home's; none from a command older than this field).
+   */
+  public record Request(String file, String content, String command, boolean hostPathsFromEnvironment,
+      String seccompDir) {}
 
   @POST
   public Map<String, Object> run(Request request) {
@@ -107,6 +114,14 @@ public class CliRunResource {
       return declined("the pod names host paths");
     }
     HostPathAllowList hostPaths = HostPathAllowList.load(controller.home(), Map.of());
+    java.nio.file.Path seccompDir = ManifestToPodSpec.seccompProfilesDirectory(hostPaths);
+    if (request.seccompDir() == null || !seccompDir.toString().equals(request.seccompDir())) {
+      // The profiles are the command's (its PEAPOD_SECCOMP_DIR): read here, they could be other
+      // files, or none. Given back even when the pod names no profile, so a run's outcome never
+      // depends on which of the two directories was read.
+      return declined("the command reads seccomp profiles from " + request.seccompDir() + ", the controller from "
+          + seccompDir);
+    }
     if (!ManifestToPodSpec.unsupported(manifest, hostPaths).isEmpty()) {
       return declined("the pod asks for what the provider cannot run");
     }

@@ -114,12 +114,17 @@ class CliHandOffIT {
   }
 
   private Result peapod(String... args) throws IOException, InterruptedException {
+    return peapod(Map.of(), args);
+  }
+
+  private Result peapod(Map<String, String> env, String... args) throws IOException, InterruptedException {
     Path classes = Files.createTempFile(home, "classes", ".log");
     List<String> command = new ArrayList<>(List.of(LAUNCHER.toString()));
     command.addAll(List.of(args));
     ProcessBuilder builder = new ProcessBuilder(command);
     builder.environment().put("PEAPOD_HOME", home.toString());
     builder.environment().put("PEAPOD_JAVA_OPTS", "-Xlog:class+load=info:file=" + classes);
+    builder.environment().putAll(env);
     Path out = home.resolve("out.txt");
     Path err = home.resolve("err.txt");
     Process p = builder.redirectOutput(out.toFile()).redirectError(err.toFile()).start();
@@ -221,6 +226,41 @@ class CliHandOffIT {
     List<String> handedFields = new ArrayList<>();
     started.fieldNames().forEachRemaining(handedFields::add);
     assertEquals(fields, handedFields);
+  }
+
+  /**
+   * A command with its own PEAPOD_SECCOMP_DIR reads Localhost profiles from there, as it does
+   * without a controller: the controller, which would read its home's, gives the run back. Here
+   * only the controller's directory has the profile, so the command refuses the pod either way.
+   */
+  @Test
+  void aRunWithItsOwnSeccompDirectoryIsGivenBack() throws Exception {
+    Files.createDirectories(home.resolve("seccomp"));
+    Files.writeString(home.resolve("seccomp/allow.json"), "{\"defaultAction\": \"SCMP_ACT_ALLOW\"}");
+    Path own = Files.createDirectories(home.resolve("own-seccomp"));
+    Path profiled = home.resolve("profiled.yaml");
+    Files.writeString(profiled, """
+        apiVersion: peapod.dev/v1alpha1
+        kind: PeaPod
+        metadata: {name: handed}
+        spec:
+          state: Created
+          securityContext:
+            seccompProfile: {type: Localhost, localhostProfile: allow.json}
+          containers:
+            - name: main
+              image: it/bb:1
+              command: [sleep, "3600"]
+        """);
+    startController();
+    Result run = peapod(Map.of("PEAPOD_SECCOMP_DIR", own.toString()), "run", "-f", profiled.toString());
+    assertEquals(1, run.exitCode(), run::toString);
+    assertTrue(run.err().contains("seccomp profile \"allow.json\""), run::toString);
+    assertTrue(run.readManifest(), "the command ran it itself");
+
+    Result same = peapod("run", "-f", profiled.toString());
+    assertEquals(0, same.exitCode(), same::toString);
+    assertFalse(same.readManifest(), "the same directory on both sides: handed whole");
   }
 
   @Test

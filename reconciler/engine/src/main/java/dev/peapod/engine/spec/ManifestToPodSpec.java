@@ -139,6 +139,14 @@ public final class ManifestToPodSpec {
   }
 
   /**
+   * The directory Localhost seccomp profiles are read from by this process's conversions with
+   * {@code hostPaths}: a run handed to a controller is given back when the controller's differs.
+   */
+  public static java.nio.file.Path seccompProfilesDirectory(HostPathAllowList hostPaths) {
+    return seccompProfiles(hostPaths).directory();
+  }
+
+  /**
    * The container's Localhost seccomp profile, loaded for its capabilities; null (and problems
    * added: one at the manifest's field, then the profile file's own) when it has none or cannot run.
    */
