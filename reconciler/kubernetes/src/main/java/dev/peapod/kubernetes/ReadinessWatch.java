@@ -38,10 +38,12 @@ import java.util.stream.Collectors;
  * can be missed (it is a hint: the guest drops it while nobody listens, another process may hold
  * the VM's notice port, a VM from before notices sends none), so the watch also polls, as a safety
  * net: after a pass that converged with the pod running, a PeaPod whose app containers or sidecars
- * have a readiness or startup probe is looked at every {@link #LONGEST} (the kubelet's own status
- * sync period) while notices arrive ({@link #pushed}); without them, after the shortest such
- * probe's period (1 to 10 s), doubling up to {@link #LONGEST} while nothing changes. PeaPods
- * without such probes cost nothing here.
+ * have a readiness or startup probe is looked at after the shortest such probe's period (1 to
+ * 10 s), doubling up to {@link #LONGEST} (the kubelet's own status sync period) while nothing
+ * changes; once its own guest has sent a notice while the provider's events are watched
+ * ({@link #pushed}), every {@link #LONGEST} only. That is decided pod by pod: a VM from before
+ * notices, or one whose notice port another process holds, never sends one and keeps the fast
+ * poll. PeaPods without such probes cost nothing here.
  *
  * <p>A look at a PeaPod never runs during a pass over it ({@link #alone}), so it cannot write a
  * status older than the one the pass writes; a look that would wait for a pass is put off to the
@@ -88,8 +90,13 @@ final class ReadinessWatch implements AutoCloseable {
    * input) costs the agent one round trip a second, never a busy loop.
    */
   private final Map<String, Instant> asked = new ConcurrentHashMap<>();
-  /** The provider pushes readiness notices: polling is only the safety net. */
+  /** The provider's events are watched: a pod's notices reach {@link #nudged}. */
   private volatile boolean pushed;
+  /**
+   * Pods whose guest sent a readiness notice while their VM ran: polling them is only the safety
+   * net. Forgotten when the pod is found not running (its next VM says so itself again).
+   */
+  private final java.util.Set<String> noticing = ConcurrentHashMap.newKeySet();
   /**
    * Held by a pass over a PeaPod and by a look at it, by the key's hash: the two never write one
    * PeaPod's status at once. Striped, so that the locks of PeaPods long gone need no clean-up.
@@ -143,9 +150,17 @@ final class ReadinessWatch implements AutoCloseable {
     return stripes[Math.floorMod(key.hashCode(), stripes.length)];
   }
 
-  /** The provider's events carry readiness notices from now on: poll every {@link #LONGEST} only. */
+  /**
+   * The provider's events are watched from now on: a pod whose guest sends a notice is polled
+   * every {@link #LONGEST} only from then on.
+   */
   void pushed(boolean on) {
     pushed = on;
+  }
+
+  /** Whether the pod's readiness is pushed to the watch, so that polling it is only a safety net. */
+  private boolean notices(String pod) {
+    return pushed && noticing.contains(pod);
   }
 
   /**
@@ -156,6 +171,7 @@ final class ReadinessWatch implements AutoCloseable {
   void nudged(String pod) {
     Instant now = clock.instant();
     nudges.put(pod, now);
+    noticing.add(pod);
     Instant last = asked.get(pod);
     Instant at = last == null || !last.plus(SHORTEST).isAfter(now) ? now : last.plus(SHORTEST);
     watched.replaceAll((key, w) -> w.pod().equals(pod) && w.due().isAfter(at)
@@ -188,12 +204,15 @@ final class ReadinessWatch implements AutoCloseable {
   void converged(String key, String pod, long generation, Optional<DesiredState> desired, Optional<PodStatus> now) {
     Optional<Duration> period = now.filter(p -> p.state() == PodState.RUNNING)
         .filter(p -> desired.equals(Optional.of(DesiredState.RUNNING))).flatMap(ReadinessWatch::period);
+    if (now.isEmpty() || now.get().state() != PodState.RUNNING) {
+      noticing.remove(pod); // no VM, or a new one to come: it tells again that it sends notices
+    }
     if (period.isEmpty()) {
       watched.remove(key);
       return;
     }
     asked.put(pod, clock.instant());
-    Duration wait = pushed ? LONGEST : period.get();
+    Duration wait = notices(pod) ? LONGEST : period.get();
     // A notice that came while the pass ran may be newer than what the pass read: look now.
     Instant due = nudges.remove(pod) != null ? clock.instant() : clock.instant().plus(wait);
     watched.put(key, new Watched(pod, generation, desired, readiness(now.get()), wait, due));
@@ -287,12 +306,13 @@ final class ReadinessWatch implements AutoCloseable {
     Optional<PodStatus> now = engine.provider().inspect(w.pod()).filter(p -> p.state() == PodState.RUNNING);
     if (now.isEmpty()) {
       watched.remove(key); // its VM ended or was stopped: the resync sees the state changed
+      noticing.remove(w.pod());
       return;
     }
     String readiness = readiness(now.get());
     if (!readiness.equals(w.readiness())) {
       writer.write(peaPod, w.pod(), w.desired(), now.get());
-      Duration wait = pushed ? LONGEST : period(now.get()).orElse(LONGEST);
+      Duration wait = notices(w.pod()) ? LONGEST : period(now.get()).orElse(LONGEST);
       watched.put(key, new Watched(w.pod(), w.generation(), w.desired(), readiness, wait, clock.instant().plus(wait)));
       return;
     }
@@ -300,7 +320,7 @@ final class ReadinessWatch implements AutoCloseable {
   }
 
   private Watched later(Watched w, String readiness) {
-    Duration wait = backedOff(w.interval());
+    Duration wait = notices(w.pod()) ? LONGEST : backedOff(w.interval());
     return new Watched(w.pod(), w.generation(), w.desired(), readiness, wait, clock.instant().plus(wait));
   }
 }

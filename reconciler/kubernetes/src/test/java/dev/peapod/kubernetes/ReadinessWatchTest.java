@@ -113,10 +113,10 @@ class ReadinessWatchTest {
   }
 
   /**
-   * With notices pushed, a converged PeaPod is polled every 10 s only; a notice makes it due at
-   * once, but never sooner than a second after its guest was last asked (a guest sending notices
-   * without end costs a look a second); a notice that came during the pass makes the look
-   * immediate once the pass converged.
+   * With notices pushed, a converged PeaPod whose guest sent one is polled every 10 s only; a
+   * notice makes it due at once, but never sooner than a second after its guest was last asked (a
+   * guest sending notices without end costs a look a second); a notice that came during the pass
+   * makes the look immediate once the pass converged.
    */
   @Test
   void aNoticeMakesThePodDueAtOnceAtMostOnceASecond() {
@@ -127,9 +127,14 @@ class ReadinessWatchTest {
     watch.pushed(true);
     PodStatus p = pod(List.of(container("web", every(1), Optional.empty())),
         List.of(status("web", ContainerState.RUNNING, false)));
+    watch.nudged("default--web");
     watch.converged("default/web", "default--web", 1, Optional.of(dev.peapod.manifest.model.DesiredState.RUNNING),
         Optional.of(p));
     assertEquals(Duration.ofSeconds(10), watch.waits().get("default/web"), "the safety net only");
+    assertEquals(clock.now, watch.dues().get("default/web"), "the notice came during the pass: at once");
+    watch.forget("default/web");
+    watch.converged("default/web", "default--web", 1, Optional.of(dev.peapod.manifest.model.DesiredState.RUNNING),
+        Optional.of(p));
     assertEquals(clock.now.plusSeconds(10), watch.dues().get("default/web"));
 
     clock.now = clock.now.plusMillis(300);
@@ -149,6 +154,38 @@ class ReadinessWatchTest {
     watch.converged("default/web", "default--web", 1, Optional.of(dev.peapod.manifest.model.DesiredState.RUNNING),
         Optional.of(p));
     assertEquals(clock.now, watch.dues().get("default/web"));
+  }
+
+  /**
+   * The slow poll is earned pod by pod: with the provider's events watched, a pod whose guest sent
+   * no notice (a VM from before notices, or one whose notice port another process holds) is still
+   * polled at its probe's period; one that did is polled every 10 s until it is found stopped.
+   */
+  @Test
+  void onlyAPodThatSentANoticeIsPolledSlowly() {
+    TestClock clock = new TestClock();
+    ReadinessWatch watch = new ReadinessWatch(() -> {
+      throw new AssertionError("no look in this test");
+    }, key -> null, (peaPod, pod, desired, now) -> {}, clock);
+    watch.pushed(true);
+    PodStatus p = pod(List.of(container("web", every(2), Optional.empty())),
+        List.of(status("web", ContainerState.RUNNING, false)));
+    var running = Optional.of(dev.peapod.manifest.model.DesiredState.RUNNING);
+    watch.converged("default/old", "default--old", 1, running, Optional.of(p));
+    watch.nudged("default--new");
+    watch.converged("default/new", "default--new", 1, running, Optional.of(p));
+    assertEquals(Duration.ofSeconds(2), watch.waits().get("default/old"), "no notice from its guest: its probe's period");
+    assertEquals(Duration.ofSeconds(10), watch.waits().get("default/new"));
+
+    PodStatus stopped = new PodStatus("p", PodState.CREATED, p.spec(), Instant.EPOCH, Optional.empty(), List.of(), "");
+    watch.converged("default/new", "default--new", 1, running, Optional.of(stopped));
+    watch.converged("default/new", "default--new", 1, running, Optional.of(p));
+    assertEquals(Duration.ofSeconds(2), watch.waits().get("default/new"), "a new VM tells again that it sends notices");
+
+    watch.pushed(false);
+    watch.nudged("default--old");
+    watch.converged("default/old", "default--old", 1, running, Optional.of(p));
+    assertEquals(Duration.ofSeconds(2), watch.waits().get("default/old"), "the provider's events are not watched");
   }
 
   /** A sidecar's readiness probe makes its PeaPod watched, and its readiness is part of the pod's. */
