@@ -96,6 +96,7 @@ public final class DensityBench {
           System.err.printf(Locale.ROOT, "%d pods running (%.0f s to start this step's), load %s%n",
               step, (System.nanoTime() - t0) / 1e9, load());
           Thread.sleep(settleSeconds * 1000L);
+          String merged = awaitKsm();
           Sample sample = measure(pids, sampleSeconds);
           int first = lines.size();
           double memDropMiB = (memAvailableBefore - meminfoKb("MemAvailable:")) / 1024.0;
@@ -109,8 +110,8 @@ public final class DensityBench {
               "%sqemu_pss_parts_per_pod: tb %.2f, guest_ram %.2f, other_anon %.2f, files %.2f MiB (means)",
               p, sample.tb.mean(), sample.guestRam.mean(), sample.anon.mean(), sample.files.mean()));
           lines.add(String.format(Locale.ROOT, "%sshared_template_ram: %.2f MiB", p, sample.sharedRamMiB));
-          lines.add(String.format(Locale.ROOT, "%shelper_processes_pss_per_pod: %.2f MiB (%d processes)",
-              p, sample.helperPssMiB / n, sample.helpers));
+          lines.add(String.format(Locale.ROOT, "%shelper_processes_pss_per_pod: %.2f MiB (%d processes; passt %.2f)",
+              p, sample.helperPssMiB / n, sample.helpers, sample.passtPssMiB / n));
           double total = sample.qemuPss.mean() * n + sample.sharedRamMiB + sample.helperPssMiB;
           lines.add(String.format(Locale.ROOT, "%spod_pss_with_helpers: %.2f MiB", p, total / n));
           lines.add(String.format(Locale.ROOT, "%stotal_pss: %.1f MiB", p, total));
@@ -118,6 +119,11 @@ public final class DensityBench {
           lines.add(String.format(Locale.ROOT, "%sqemu_cpu_per_pod: %.3f %% of one core (median %.3f, max %.3f)",
               p, sample.qemuCpu.mean(), sample.qemuCpu.median(), sample.qemuCpu.max()));
           lines.add(String.format(Locale.ROOT, "%shelper_cpu_per_pod: %.3f %% of one core", p, sample.helperCpu / n));
+          lines.add(String.format(Locale.ROOT, "%sksmd_cpu_per_pod: %.3f %% of one core (%.2f %% in all)",
+              p, sample.ksmdCpu / n, sample.ksmdCpu));
+          lines.add(String.format(Locale.ROOT, "%spod_cpu_with_ksmd: %.3f %% of one core",
+              p, sample.qemuCpu.mean() + (sample.helperCpu + sample.ksmdCpu) / n));
+          lines.add(p + "ksm: " + merged);
           lines.add(String.format(Locale.ROOT, "%sload: %s", p, load()));
           plot.append(String.format(Locale.ROOT, "%d %.2f %.2f %.1f %.2f %.3f%n", n, withShared, total / n, total,
               memDropMiB / n, sample.qemuCpu.mean()));
@@ -198,7 +204,9 @@ public final class DensityBench {
     final Series qemuCpu = new Series();
     double sharedRamMiB;
     double helperPssMiB;
+    double passtPssMiB;
     double helperCpu;
+    double ksmdCpu;
     int helpers;
   }
 
@@ -214,6 +222,8 @@ public final class DensityBench {
     for (long pid : helpers) {
       before.put(pid, cpuTicks(pid));
     }
+    long ksmd = ksmdPid();
+    long ksmdBefore = ksmd < 0 ? -1 : cpuTicks(ksmd);
     long t0 = System.nanoTime();
     Thread.sleep(sampleSeconds * 1000L);
     double elapsed = (System.nanoTime() - t0) / 1e9;
@@ -228,6 +238,9 @@ public final class DensityBench {
       }
     }
     s.helperCpu = 100.0 * helperTicks / CLOCK_TICKS_PER_SECOND / elapsed;
+    if (ksmdBefore >= 0) {
+      s.ksmdCpu = 100.0 * (cpuTicks(ksmd) - ksmdBefore) / CLOCK_TICKS_PER_SECOND / elapsed;
+    }
     Set<String> ramFiles = new TreeSet<>();
     for (long pid : qemus) {
       Parts parts = parts(pid, ramFiles);
@@ -245,7 +258,11 @@ public final class DensityBench {
     long helperKb = 0;
     for (long pid : helpers) {
       try {
-        helperKb += rollupKb(pid, "Pss:");
+        long kb = rollupKb(pid, "Pss:");
+        helperKb += kb;
+        if (Files.readString(Path.of("/proc", Long.toString(pid), "comm")).startsWith("passt")) {
+          s.passtPssMiB += kb / 1024.0;
+        }
         s.helpers++;
       } catch (IOException e) {
         // ended in between
@@ -253,6 +270,53 @@ public final class DensityBench {
     }
     s.helperPssMiB = helperKb / 1024.0;
     return s;
+  }
+
+  private static final Path KSM = Path.of("/sys/kernel/mm/ksm");
+
+  /**
+   * With ksmd running, waits until it has scanned all mergeable memory twice more (a page merges
+   * once the scan after the one that first saw it finds it unchanged), at most 15 minutes, and
+   * says what it merged: a step is measured merged as far as KSM gets, not half way.
+   */
+  private static String awaitKsm() throws IOException, InterruptedException {
+    if (!Files.isDirectory(KSM) || !ksm("run").equals("1")) {
+      return "ksmd not running (/sys/kernel/mm/ksm/run = " + (Files.isDirectory(KSM) ? ksm("run") : "none") + ")";
+    }
+    long t0 = System.nanoTime();
+    long scans = Long.parseLong(ksm("full_scans"));
+    long deadline = t0 + Duration.ofMinutes(15).toNanos();
+    while (Long.parseLong(ksm("full_scans")) < scans + 2 && System.nanoTime() < deadline) {
+      Thread.sleep(1000);
+    }
+    return String.format(Locale.ROOT, "waited %.0f s for 2 full scans; pages_shared %s, pages_sharing %s,"
+        + " ksm_zero_pages %s, general_profit %.1f MiB (pages_to_scan %s, sleep_millisecs %s, use_zero_pages %s)",
+        (System.nanoTime() - t0) / 1e9, ksm("pages_shared"), ksm("pages_sharing"), ksm("ksm_zero_pages"),
+        Long.parseLong(ksm("general_profit")) / 1048576.0, ksm("pages_to_scan"), ksm("sleep_millisecs"),
+        ksm("use_zero_pages"));
+  }
+
+  private static String ksm(String name) throws IOException {
+    Path file = KSM.resolve(name);
+    return Files.exists(file) ? Files.readString(file).trim() : "0";
+  }
+
+  /** The ksmd kernel thread, or -1. */
+  private static long ksmdPid() {
+    try (var procs = Files.newDirectoryStream(Path.of("/proc"), "[0-9]*")) {
+      for (Path proc : procs) {
+        try {
+          if (Files.readString(proc.resolve("comm")).trim().equals("ksmd")) {
+            return Long.parseLong(proc.getFileName().toString());
+          }
+        } catch (IOException e) {
+          // ended in between
+        }
+      }
+    } catch (IOException e) {
+      return -1;
+    }
+    return -1;
   }
 
   private record Parts(long total, long tb, long guestRam, long anon, long files) {}

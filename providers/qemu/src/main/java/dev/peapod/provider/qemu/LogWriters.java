@@ -4,6 +4,7 @@ import dev.peapod.provider.qemu.logs.LogLimits;
 import dev.peapod.provider.qemu.logs.RotatedLog;
 import dev.peapod.provider.qemu.runtime.HostProcess;
 import dev.peapod.provider.qemu.runtime.PrivateFiles;
+import dev.peapod.provider.qemu.runtime.SamePageMerging;
 import dev.peapod.provider.qemu.runtime.VmFiles;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
@@ -57,14 +58,21 @@ final class LogWriters {
 
   private final String rotatelogs;
   private final LogLimits containers;
+  private final SamePageMerging merging;
 
   /**
    * @param rotatelogs the rotatelogs binary, a path or a name looked up in PATH
    * @param containers the container log's limits (the console's are {@link LogLimits#CONSOLE})
    */
   LogWriters(String rotatelogs, LogLimits containers) {
+    this(rotatelogs, containers, SamePageMerging.fromEnvironment());
+  }
+
+  /** @param merging whether the writers run marked for same-page merging (PEAPOD_KSM) */
+  LogWriters(String rotatelogs, LogLimits containers, SamePageMerging merging) {
     this.rotatelogs = rotatelogs;
     this.containers = containers;
+    this.merging = merging;
   }
 
   /** The VM's two logs. */
@@ -103,7 +111,9 @@ final class LogWriters {
     if (!exec.matches("EXEC:[A-Za-z0-9./ _-]+")) {
       throw new IllegalArgumentException("not a rotatelogs command Peapod makes: " + exec);
     }
-    return List.of("setsid", "socat", "UNIX-CONNECT:" + log.socket().getFileName(), exec + ",nofork");
+    List<String> argv = new ArrayList<>(merging.helperPrefix());
+    argv.addAll(List.of("setsid", "socat", "UNIX-CONNECT:" + log.socket().getFileName(), exec + ",nofork"));
+    return argv;
   }
 
   /** Starts both writers of a VM whose QEMU just launched, and waits until each is connected. */

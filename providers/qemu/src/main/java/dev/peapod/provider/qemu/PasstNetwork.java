@@ -3,6 +3,7 @@ package dev.peapod.provider.qemu;
 import dev.peapod.provider.PortForward;
 import dev.peapod.provider.qemu.runtime.HostProcess;
 import dev.peapod.provider.qemu.runtime.PrivateFiles;
+import dev.peapod.provider.qemu.runtime.SamePageMerging;
 import dev.peapod.provider.qemu.runtime.VmFiles;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -73,10 +74,17 @@ final class PasstNetwork {
       new java.util.concurrent.ConcurrentHashMap<>();
 
   private final String passt;
+  private final SamePageMerging merging;
 
-  /** @param passt the passt binary, a path or a name looked up in PATH */
+  /** @param passt the passt binary, a path or a name looked up in PATH; merged as PEAPOD_KSM says */
   PasstNetwork(String passt) {
+    this(passt, SamePageMerging.fromEnvironment());
+  }
+
+  /** @param merging whether passt runs marked for same-page merging (its zero-filled buffers) */
+  PasstNetwork(String passt, SamePageMerging merging) {
     this.passt = passt;
+    this.merging = merging;
   }
 
   /** QEMU's side: a stream server on {@link VmFiles#netSocket()}. */
@@ -109,7 +117,9 @@ final class PasstNetwork {
       exec.append(i == 0 ? "" : " ").append(socatEscaped(passtArgv.get(i)));
     }
     exec.append(",nofork");
-    return List.of("setsid", "socat", "UNIX-CONNECT:" + VmFiles.NET_SOCKET, exec.toString());
+    List<String> argv = new ArrayList<>(merging.helperPrefix());
+    argv.addAll(List.of("setsid", "socat", "UNIX-CONNECT:" + VmFiles.NET_SOCKET, exec.toString()));
+    return argv;
   }
 
   /** socat splits an address at ':' and ',' and its EXEC command line at spaces. */

@@ -158,7 +158,9 @@ public final class QemuCommandLine {
     argv.addAll(List.of("perl", "-e", thpOff(), "--"));
     argv.add(qemuBinary);
     add(argv, "-name", vm.processName());
-    add(argv, "-M", "microvm,x-option-roms=off,isa-serial=on,rtc=on,memory-backend=ram"
+    // mem-merge=off: QEMU would otherwise madvise guest RAM mergeable, and a host whose ksmd runs
+    // would merge it between VMs whatever PEAPOD_KSM says (see SamePageMerging).
+    add(argv, "-M", "microvm,x-option-roms=off,isa-serial=on,rtc=on,mem-merge=off,memory-backend=ram"
         + (vm.accelerator() == Accelerator.TCG ? ",pit=off" : ""));
     addAccelerator(argv, vm.accelerator());
     add(argv, "-m", Integer.toString(vm.memoryMiB()));

@@ -67,6 +67,9 @@ public record QemuProcess(long pid, long startTime, Instant launchedAt, Instant 
       }
       Files.write(files.launchLog(), new byte[0]);
       List<String> command = new java.util.ArrayList<>();
+      // PEAPOD_KSM=all: QEMU marked for same-page merging before anything else runs, so that its
+      // children in the launch chain and QEMU itself keep the mark (see SamePageMerging).
+      command.addAll(dev.peapod.provider.qemu.runtime.SamePageMerging.fromEnvironment().qemuPrefix());
       command.add("setsid");
       command.addAll(argv);
       ProcessBuilder builder = new ProcessBuilder(command);

@@ -3,6 +3,7 @@ package dev.peapod.provider.qemu;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.peapod.provider.PortForward;
+import dev.peapod.provider.qemu.runtime.SamePageMerging;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -10,7 +11,7 @@ class PasstNetworkTest {
 
   @Test
   void passtKeepsTheGuestAddressesAndMapsNothingToTheHostsLoopback() {
-    List<String> argv = new PasstNetwork("passt").argv(List.of(PortForward.tcp(8080, 80),
+    List<String> argv = new PasstNetwork("passt", SamePageMerging.OFF).argv(List.of(PortForward.tcp(8080, 80),
         new PortForward("0.0.0.0", 5353, 53, PortForward.Protocol.UDP)));
     assertEquals(List.of("setsid", "socat", "UNIX-CONNECT:net.sock",
         "EXEC:passt -f -q --fd 0 -4 -a 10.0.2.15 -n 24 -g 10.0.2.2 --no-map-gw --dns-forward 10.0.2.3"
@@ -20,6 +21,14 @@ class PasstNetworkTest {
   @Test
   void withoutForwardsPasstForwardsNothing() {
     assertEquals("EXEC:passt -f -q --fd 0 -4 -a 10.0.2.15 -n 24 -g 10.0.2.2 --no-map-gw --dns-forward 10.0.2.3"
-        + " --no-dhcpv6 --no-ndp --no-ra -t none -u none,nofork", new PasstNetwork("passt").argv(List.of()).get(3));
+        + " --no-dhcpv6 --no-ndp --no-ra -t none -u none,nofork", new PasstNetwork("passt", SamePageMerging.OFF).argv(List.of()).get(3));
+  }
+
+  @Test
+  void passtRunsMarkedForSamePageMergingUnlessKsmIsOff() {
+    List<String> argv = new PasstNetwork("passt", SamePageMerging.HELPERS).argv(List.of());
+    assertEquals(List.of("perl", "-e"), argv.subList(0, 2));
+    assertEquals(List.of("--", "setsid", "socat"), argv.subList(3, 6));
+    assertEquals(argv.subList(3, argv.size()), new PasstNetwork("passt", SamePageMerging.ALL).argv(List.of()).subList(3, argv.size()));
   }
 }

@@ -31,7 +31,7 @@ class QemuCommandLineTest {
         "prlimit", "--as=" + ((96L + 8 + 1024) << 20), "--",
         "perl", "-e", QemuCommandLine.thpOff(), "--", "qemu-system-x86_64",
         "-name", "peapod-web",
-        "-M", "microvm,x-option-roms=off,isa-serial=on,rtc=on,memory-backend=ram,pit=off",
+        "-M", "microvm,x-option-roms=off,isa-serial=on,rtc=on,mem-merge=off,memory-backend=ram,pit=off",
         "-accel", "tcg,tb-size=8",
         "-cpu", "qemu64,+arat",
         "-m", "96",
@@ -103,7 +103,7 @@ class QemuCommandLineTest {
 
     int accel = argv.indexOf("-accel");
     assertEquals(List.of("-accel", "kvm", "-cpu", "host"), argv.subList(accel, accel + 4));
-    assertEquals("microvm,x-option-roms=off,isa-serial=on,rtc=on,memory-backend=ram", argv.get(argv.indexOf("-M") + 1),
+    assertEquals("microvm,x-option-roms=off,isa-serial=on,rtc=on,mem-merge=off,memory-backend=ram", argv.get(argv.indexOf("-M") + 1),
         "KVM keeps its in-kernel PIT");
     assertEquals("console=ttyS0 quiet panic=-1 virtio_mmio.max_queue_size=64 page_reporting.page_reporting_order=5", argv.get(argv.indexOf("-append") + 1));
     assertEquals(-1, argv.indexOf("-netdev"));
