@@ -14,4 +14,5 @@ image="$work/busybox.erofs"
 musl-gcc -static -Os -o "$work/poweroff/init" bench/poweroff-init/init.c
 (cd "$work/poweroff" && echo init | cpio -o -H newc -R 0:0 --quiet > ../poweroff.cpio)
 poweroff_initrd="$work/poweroff.cpio"
-export PEAPOD_KERNEL="${PEAPOD_KERNEL:-$root/build/vmlinux}" PEAPOD_INITRD="${PEAPOD_INITRD:-$root/build/initramfs.cpio}"
+export PEAPOD_KERNEL="${PEAPOD_KERNEL:-$root/build/vmlinux}" PEAPOD_INITRD="${PEAPOD_INITRD:-$root/build/initramfs.cpio}" \
+  PEAPOD_VM_MOUNTS="${PEAPOD_VM_MOUNTS:-$root/build/peapod-vm-mounts}"

@@ -10,6 +10,7 @@ import java.io.IOException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -20,9 +21,8 @@ import java.util.regex.Pattern;
  * (and for the *OrCreate types, creating) what the volume's type demands.
  *
  * <p>Nothing a guest does reaches host ownership, modes or file types: the
- * devices use {@code security_model=mapped-xattr}. QEMU (root, by default)
- * creates every file and directory a guest makes as itself with mode 0600 or
- * 0700, and keeps the owner, mode and file type the guest asked for in
+ * devices use {@code security_model=mapped-xattr}. QEMU creates every file and
+ * directory a guest makes as itself (the tree's owner, see below) with mode 0600 or 0700, and keeps the owner, mode and file type the guest asked for in
  * {@code user.virtfs.*} xattrs, which the guest sees back and cannot reach
  * as xattrs. So a container's chmod 4755 or chown 0 sets no setuid bit and no
  * owner on the host, a mknod makes a plain empty file, a symlink a plain file
@@ -33,12 +33,23 @@ import java.util.regex.Pattern;
  * need a host filesystem with user xattrs (ext4, xfs, btrfs; tmpfs from
  * Linux 6.6); elsewhere a guest's create fails with EOPNOTSUPP.
  *
- * <p>A VM with hostPath volumes runs QEMU as the user running Peapod, not as a VM user of its own
- * ({@link dev.peapod.provider.qemu.runtime.VmUsers}): its 9p server must open whatever tree a
- * volume names, root's included. The alternatives do not keep the guarantee above: QEMU's
- * {@code virtfs-proxy-helper} (a root helper chrooted into the export) has no mapped mode and
- * applies a guest's chown, chmod and mknod with the capabilities it keeps (CAP_CHOWN, CAP_FOWNER,
- * CAP_MKNOD), and virtiofsd needs shared guest RAM and a guest kernel with virtio-fs.
+ * <p>When Peapod runs as root, QEMU runs as a VM user of its own here too ({@link
+ * dev.peapod.provider.qemu.runtime.VmUsers}), and reaches each tree through an idmapped mount that
+ * {@code peapod-vm-mounts} (providers/qemu/native) makes, as root, in a mount namespace of QEMU's own
+ * just before {@code setpriv} drops to the VM user: a recursive clone of the tree whose map shows the
+ * tree's owner (the owner on disk of the directory the volume names) as the VM user, nosuid, nodev,
+ * noexec, read-only for a read-only export, mounted on an empty directory of the VM's run directory
+ * that {@code -fsdev} names. So QEMU acts on the tree as its owner does (what the guest creates is
+ * the owner's on disk, as before it was root's), files of other owners are reached through their
+ * "other" bits only (rootless podman's meaning of a bind mount), and nothing outside the tree is
+ * reached at all. The mounts exist in QEMU's namespace only and end with it: a kill -9 leaves none.
+ * A filesystem without idmapped mounts (NFS, FUSE, 9p; ext4, xfs, btrfs and tmpfs have them) is
+ * refused with the helper's message when the VM starts, rather than running QEMU as root: nothing
+ * would show that the confinement had gone. Why not the alternatives: QEMU's {@code
+ * virtfs-proxy-helper} (a root helper chrooted into the export) has no mapped mode and applies a
+ * guest's chown, chmod and mknod with the capabilities it keeps (CAP_CHOWN, CAP_FOWNER, CAP_MKNOD);
+ * virtiofsd needs shared guest RAM and a guest kernel with virtio-fs; bind mounts in the host's
+ * namespace would be everyone's and outlive a killed QEMU.
  *
  * <p>QEMU exports directories only, so a one-file hostPath is a hard link to
  * the file in a directory of its own under the pod's directory (0700, holding
@@ -140,7 +151,9 @@ final class HostShares {
   /**
    * Empties {@code files} and gives each one-file share a directory of its own there holding a hard
    * link to the file, so QEMU exports that file and nothing beside it. The link is made to the
-   * file a symlink names, since a link to the symlink would be resolved in the guest.
+   * file a symlink names, since a link to the symlink would be resolved in the guest. The
+   * directory (0700, in the root-only pod directory) is given the file's owner, so that a VM
+   * user's idmapped mount of it, which maps the directory's owner, shows the file as its own.
    */
   private static void linkFiles(PodSpec spec, Path files, List<HostShare> shares) {
     try {
@@ -154,7 +167,9 @@ final class HostShares {
       }
       try {
         PrivateFiles.createDirectories(share.dir());
-        Files.createLink(share.dir().resolve(share.file()), share.source().toRealPath());
+        Path file = share.source().toRealPath();
+        Files.createLink(share.dir().resolve(share.file()), file);
+        giveOwner(share.dir(), file);
       } catch (FileSystemException e) {
         if ("Invalid cross-device link".equals(e.getReason())) {
           throw fail(spec, share.volume(), share.source() + " is on another filesystem than " + files
@@ -165,6 +180,25 @@ final class HostShares {
             + share.dir() + "): " + e.getMessage());
       } catch (IOException e) {
         throw fail(spec, share.volume(), "cannot share " + share.source() + " alone: " + e);
+      }
+    }
+  }
+
+  /**
+   * Gives {@code dir} the owner and group of {@code file}. Without root (no VM users, QEMU runs as
+   * the user running Peapod) a file of another owner leaves the directory its creator's.
+   */
+  private static void giveOwner(Path dir, Path file) throws IOException {
+    for (String id : java.util.List.of("unix:uid", "unix:gid")) {
+      Object owner = Files.getAttribute(file, id);
+      if (!owner.equals(Files.getAttribute(dir, id, LinkOption.NOFOLLOW_LINKS))) {
+        try {
+          Files.setAttribute(dir, id, owner, LinkOption.NOFOLLOW_LINKS);
+        } catch (FileSystemException e) {
+          if (dev.peapod.provider.qemu.runtime.VmUsers.fromEnvironment().isPresent()) {
+            throw e;
+          }
+        }
       }
     }
   }

@@ -46,9 +46,22 @@ final class MigrationStream {
    * (see {@link QemuCommandLine#SANDBOX}); QEMU 7.2 has no {@code file:} migration.
    */
   static void save(QmpClient qmp, Path socket, Path state) throws IOException {
+    save(qmp, socket, state, null);
+  }
+
+  /**
+   * {@link #save(QmpClient, Path, Path)} for a QEMU run as the VM user {@code uid} (null: as this
+   * process's user): the socket, in that user's directory, is given to it, since a socket takes this
+   * process's umask (0700) and QEMU connects as that user. Given without following a link, so a link
+   * the VM user put there meanwhile changes only itself.
+   */
+  static void save(QmpClient qmp, Path socket, Path state, Integer uid) throws IOException {
     Files.deleteIfExists(socket);
     try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
       server.bind(UnixDomainSocketAddress.of(socket));
+      if (uid != null) {
+        Files.setAttribute(socket, "unix:uid", uid, java.nio.file.LinkOption.NOFOLLOW_LINKS);
+      }
       CompletableFuture<Long> copied = CompletableFuture.supplyAsync(() -> {
         try (SocketChannel in = server.accept();
             FileChannel out = FileChannel.open(state, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {

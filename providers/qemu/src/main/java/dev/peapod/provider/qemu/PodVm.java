@@ -113,9 +113,9 @@ final class PodVm {
         return record;
       }
     }
-    // A VM with hostPath volumes keeps QEMU as the user running Peapod: its 9p server must reach
-    // whatever trees the volumes name (see README, "The host, from a VM").
-    VmUsers.VmUser user = hostShares.isEmpty() ? allocateUser(dir) : null;
+    // A VM with hostPath volumes too: its QEMU reaches their trees through idmapped mounts of its own
+    // (see HostShares).
+    VmUsers.VmUser user = allocateUser(dir);
     try {
       return bootNew(dir, spec, kernel, accelerator, shape, hostShares, user);
     } catch (RuntimeException e) {
@@ -138,6 +138,29 @@ final class PodVm {
     }
   }
 
+  /**
+   * Checks that {@code peapod-vm-mounts} is there and makes the empty directories, root's, that it
+   * mounts each hostPath tree on in the VM's QEMU's mount namespace (see {@link HostShares}).
+   */
+  private void prepareShareMounts(String pod, VmUsers.VmUser user, List<HostShare> hostShares) throws IOException {
+    if (hostShares.isEmpty()) {
+      return;
+    }
+    String problem = VmMounts.problem(commandLine.vmMounts());
+    if (problem != null) {
+      throw new ProviderException(pod, null, "cannot give the VM its hostPath volumes: " + problem, null);
+    }
+    Path points = user.shareMountPoint(0).getParent();
+    Files.createDirectories(points);
+    Files.setPosixFilePermissions(points, java.nio.file.attribute.PosixFilePermissions.fromString("rwx--x--x"));
+    for (int n = 0; n < hostShares.size(); n++) {
+      Path point = user.shareMountPoint(n);
+      if (!Files.isDirectory(point, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+        Files.createDirectory(point);
+      }
+    }
+  }
+
   private VmRecord bootNew(PodDirectory dir, PodSpec spec, Path kernel, Accelerator accelerator, VmShape shape,
       List<HostShare> hostShares, VmUsers.VmUser user) {
     String pod = spec.name();
@@ -146,6 +169,7 @@ final class PodVm {
     try {
       if (user != null) {
         QemuProcess.linkUserFiles(files, user);
+        prepareShareMounts(pod, user, hostShares);
       }
       share.reset();
       if (user != null) {

@@ -57,7 +57,8 @@ import java.util.OptionalLong;
  *   <li>As root, QEMU runs as a uid of its own per VM ({@link VmUsers}): {@code setpriv} starts it
  *       so (QEMU's {@code -runas} dies in its own {@code elevateprivileges=deny} filter), its sockets
  *       and pid file are in that user's run directory, and the kernel, initramfs and image share are
- *       fds a root shell opened. VMs with hostPath volumes keep QEMU as root: see {@link HostShares}.
+ *       fds a root shell opened. A VM with hostPath volumes reaches their trees through idmapped mounts
+ *       {@code peapod-vm-mounts} makes for its QEMU alone: see {@link HostShares}.
  *   <li>The ctl socket is a server with {@code wait=off}: QEMU boots without a
  *       client and accepts one client at a time.
  *   <li>The serial console and the "peapod.log" port are server sockets too, which the
@@ -108,9 +109,13 @@ public final class QemuCommandLine {
   /** Largest virtqueue the guest sets up: receive buffers for this many entries stay allocated. */
   static final int MAX_QUEUE_SIZE = 64;
 
+  /** A VM user's template RAM as its QEMU reaches it: the file a root shell opened for it. */
+  static final Path TEMPLATE_RAM_FD = Path.of("/proc/self/fd/7");
+
   private final String qemuBinary;
   private final int tbSizeMiB;
   private final OptionalLong tscKhz;
+  private final Path vmMounts;
 
   /**
    * @param qemuBinary the qemu-system-x86_64 to run, a path or a name looked up in PATH
@@ -118,9 +123,20 @@ public final class QemuCommandLine {
    * @param tscKhz the host TSC frequency for {@code tsc_early_khz}, if known
    */
   public QemuCommandLine(String qemuBinary, int tbSizeMiB, OptionalLong tscKhz) {
+    this(qemuBinary, tbSizeMiB, tscKhz, VmMounts.fromEnvironment());
+  }
+
+  /** @param vmMounts the {@code peapod-vm-mounts} a VM user's hostPath volumes are mounted by ({@link VmMounts}) */
+  QemuCommandLine(String qemuBinary, int tbSizeMiB, OptionalLong tscKhz, Path vmMounts) {
     this.qemuBinary = qemuBinary;
     this.tbSizeMiB = tbSizeMiB;
     this.tscKhz = tscKhz;
+    this.vmMounts = vmMounts;
+  }
+
+  /** The {@code peapod-vm-mounts} helper VM users' hostPath volumes need. */
+  Path vmMounts() {
+    return vmMounts;
   }
 
   public String qemuBinary() {
@@ -148,8 +164,28 @@ public final class QemuCommandLine {
       // again through /proc/self/fd, which checks only the modes of the file or directory itself (the
       // share is root:UID 0750); then setpriv becomes the VM user and runs QEMU, under umask 077
       // whatever Peapod's was (its sockets are in a 0700 directory anyway).
-      argv.addAll(List.of("sh", "-c", "umask 077; exec 3<\"$1\" 4<\"$2\" 5</dev/null 6<\"$3\" || exit 126; shift 3; "
+      // A template VM's RAM file, in root's templates directory, is opened so too, read-write, on fd 7: the
+      // VM user owns the file while the template is made (see TemplateMaker).
+      boolean templateRam = templateRamOnFd(vm);
+      List<String> shell = new ArrayList<>(List.of("sh", "-c", "umask 077; exec 3<\"$1\" 4<\"$2\" 5</dev/null 6<\"$3\""
+          + (templateRam ? " 7<>\"$4\" || exit 126; shift 4; " : " || exit 126; shift 3; ")
           + "exec \"$@\"", "peapod-qemu", kernel, initrd, vm.imageShare() == null ? "/dev/null" : vm.imageShare().toString()));
+      if (templateRam) {
+        shell.add(vm.ram().file().toString());
+      }
+      argv.addAll(shell);
+      if (!vm.hostShares().isEmpty()) {
+        // Still root: each hostPath tree becomes an idmapped mount, its owner shown as the VM user, on an empty
+        // directory of the run directory, in a mount namespace of QEMU's own (see HostShares).
+        argv.add(vmMounts.toString());
+        argv.add(Integer.toUnsignedString(user.uid()) + ":" + Integer.toUnsignedString(user.uid()));
+        int n = 0;
+        for (HostShare share : vm.hostShares()) {
+          argv.addAll(List.of(share.readOnly() ? "--ro" : "--rw", share.dir().toString(),
+              user.shareMountPoint(n++).toString()));
+        }
+        argv.add("--");
+      }
       argv.addAll(user.setpriv());
       kernel = "/proc/self/fd/3";
       initrd = "/proc/self/fd/4";
@@ -166,7 +202,7 @@ public final class QemuCommandLine {
     add(argv, "-m", Integer.toString(vm.memoryMiB()));
     if (vm.ram().backedByFile()) {
       add(argv, "-object", "memory-backend-file,id=ram,size=" + vm.memoryMiB() + "M,mem-path="
-          + value(vm.ram().file()) + (vm.ram().privateMapping() ? ",share=off" : ",share=on"));
+          + value(templateRamOnFd(vm) ? TEMPLATE_RAM_FD : vm.ram().file()) + (vm.ram().privateMapping() ? ",share=off" : ",share=on"));
     } else {
       add(argv, "-object", "memory-backend-memfd,id=ram,size=" + vm.memoryMiB() + "M");
     }
@@ -206,7 +242,8 @@ public final class QemuCommandLine {
     int n = 0;
     for (HostShare share : vm.hostShares()) {
       String id = "host" + n++;
-      add(argv, "-fsdev", "local,id=" + id + ",path=" + value(share.dir()) + ",security_model=mapped-xattr"
+      Path exported = user == null ? share.dir() : user.shareMountPoint(n - 1);
+      add(argv, "-fsdev", "local,id=" + id + ",path=" + value(exported) + ",security_model=mapped-xattr"
           + (share.readOnly() ? ",readonly=on" : ""));
       add(argv, "-device", "virtio-9p-device,fsdev=" + id + ",mount_tag=" + share.tag());
     }
@@ -229,6 +266,11 @@ public final class QemuCommandLine {
     }
     add(argv, "-pidfile", own.pidFile().toString());
     return argv;
+  }
+
+  /** Whether {@code vm} is a template VM being made by a VM user, whose RAM file its QEMU gets on fd 7. */
+  private static boolean templateRamOnFd(VmDefinition vm) {
+    return vm.user() != null && vm.ram().backedByFile() && !vm.ram().incoming();
   }
 
   /**

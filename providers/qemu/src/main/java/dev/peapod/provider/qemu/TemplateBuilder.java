@@ -114,7 +114,8 @@ final class TemplateBuilder {
         throw new IllegalArgumentException("these inputs give template key " + key + ", not " + request.key()
             + " (kernel or initrd changed since the build was asked for?)");
       }
-      new TemplateMaker(templates, commandLine, request.bootTimeout()).build(request.shape(), TemplateBuilder::say);
+      new TemplateMaker(templates, commandLine, request.bootTimeout(),
+          dev.peapod.provider.qemu.runtime.VmUsers.fromEnvironment()).build(request.shape(), TemplateBuilder::say);
       status = 0;
     } catch (IllegalArgumentException e) {
       say("template builder: " + e.getMessage());

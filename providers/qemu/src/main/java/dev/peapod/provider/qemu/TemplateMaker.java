@@ -5,16 +5,19 @@ import dev.peapod.provider.qemu.guest.GuestListener;
 import dev.peapod.provider.qemu.qmp.QmpClient;
 import dev.peapod.provider.qemu.runtime.HostProcess;
 import dev.peapod.provider.qemu.runtime.VmFiles;
+import dev.peapod.provider.qemu.runtime.VmUsers;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Optional;
 import java.util.function.Consumer;
 
 /**
@@ -43,11 +46,15 @@ final class TemplateMaker {
   private final TemplateCatalogue catalogue;
   private final QemuCommandLine commandLine;
   private final Duration bootTimeout;
+  /** The VM users the template VM's QEMU runs as, or empty: as the user running Peapod. */
+  private final Optional<VmUsers> users;
 
-  TemplateMaker(TemplateCatalogue catalogue, QemuCommandLine commandLine, Duration bootTimeout) {
+  TemplateMaker(TemplateCatalogue catalogue, QemuCommandLine commandLine, Duration bootTimeout,
+      Optional<VmUsers> users) {
     this.catalogue = catalogue;
     this.commandLine = commandLine;
     this.bootTimeout = bootTimeout;
+    this.users = users;
   }
 
   /**
@@ -100,16 +107,35 @@ final class TemplateMaker {
     VmDefinition vm = TemplateCatalogue.definition(shape, "template", files, GuestRam.template(work.resolve("ram")));
     String marker = VmDefinition.commandLineMarker(vm.name());
     QemuProcess process = null;
+    VmUsers.VmUser user = null;
     try {
-      process = QemuProcess.launch(commandLine.argv(vm), files);
+      if (users.isPresent()) {
+        // A uid of its own, as every pod VM's QEMU (see VmUsers): the template VM boots the same guest-init
+        // and kernel, and a guest that took its QEMU over would otherwise be root on the host. Its RAM
+        // file is the VM user's while it runs, opened for it by the root shell (QemuCommandLine), since
+        // the templates directory is closed to it; the state comes through a socket in its own directory.
+        user = users.get().allocate(work);
+        QemuProcess.linkUserFiles(files, user);
+        new ImageShare(files.imageShare()).openTo(user.uid());
+        Files.setAttribute(work.resolve("ram"), "unix:uid", user.uid(), LinkOption.NOFOLLOW_LINKS);
+        Files.setAttribute(work.resolve("ram"), "unix:gid", user.uid(), LinkOption.NOFOLLOW_LINKS);
+        vm = vm.withUser(user);
+      }
+      process = QemuProcess.launch(commandLine.argv(vm), files, user);
       GuestConnection.open(files.ctlSocket(), "template", GuestListener.NONE, bootTimeout).close();
       Thread.sleep(SETTLE.toMillis());
       try (QmpClient qmp = QmpClient.connect(files.qmpSocket(), MigrationStream.TIMEOUT)) {
         MigrationStream.ignoreSharedRam(qmp);
-        MigrationStream.save(qmp, work.resolve("migrate.sock"), work.resolve("state"));
+        MigrationStream.save(qmp, vm.qemuFiles().dir().resolve("migrate.sock"), work.resolve("state"),
+            user == null ? null : user.uid());
         qmp.quit();
       }
-      process.awaitExit(marker, Duration.ofSeconds(5));
+      if (!process.awaitExit(marker, Duration.ofSeconds(5))) {
+        throw new IOException("the template VM's QEMU did not exit after quit");
+      }
+      if (user != null) {
+        takeBack(work.resolve("ram"));
+      }
       Files.writeString(work.resolve("template.txt"), describe(shape), StandardCharsets.UTF_8);
       TemplateCatalogue.move(work, dir);
       TemplateCatalogue.prune(root, TemplateCatalogue.KEEP, say); // RAM restores share of what it deletes goes at the next restore
@@ -122,7 +148,26 @@ final class TemplateMaker {
       if (process != null) {
         process.kill(marker, Duration.ofSeconds(5));
       }
+      if (user != null) {
+        users.get().free(user);
+      }
       TemplateCatalogue.deleteTree(work);
+    }
+  }
+
+  /**
+   * Makes the template's RAM file root's and 0600 again once its VM user's QEMU is gone: restores read it
+   * as root, and the VM user, its owner until now, may have changed its mode. Through one descriptor
+   * opened without following a link, so what is changed is the file that was checked.
+   */
+  private static void takeBack(Path ram) throws IOException {
+    try (FileChannel ignored = FileChannel.open(ram, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
+      if (!Files.isRegularFile(ram, LinkOption.NOFOLLOW_LINKS)) {
+        throw new IOException(ram + " is no longer a regular file");
+      }
+      Files.setAttribute(ram, "unix:uid", 0, LinkOption.NOFOLLOW_LINKS);
+      Files.setAttribute(ram, "unix:gid", 0, LinkOption.NOFOLLOW_LINKS);
+      Files.setPosixFilePermissions(ram, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
     }
   }
 
@@ -133,11 +178,13 @@ final class TemplateMaker {
   private static void killLeftover(Path work, Consumer<String> say) {
     // By command line rather than by pid file: a builder killed while QEMU was starting may
     // leave the pid file empty or missing.
+    // A VM user's QEMU names no path under the work directory: its -add-fd label names the directory.
     String marker = VmDefinition.commandLineMarker("template");
     String dir = work + "/";
+    String label = ",opaque=" + work + " ";
     ProcessHandle.allProcesses()
-        .filter(p -> HostProcess.commandLine(p.pid()).map(cmd -> cmd.contains(marker) && cmd.contains(dir))
-            .orElse(false))
+        .filter(p -> HostProcess.commandLine(p.pid()).map(cmd -> cmd.contains(marker)
+            && (cmd.contains(dir) || cmd.contains(label))).orElse(false))
         .forEach(p -> {
           say.accept("killing template QEMU " + p.pid() + " left by an interrupted build");
           p.destroyForcibly();

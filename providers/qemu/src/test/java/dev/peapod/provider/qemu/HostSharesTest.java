@@ -66,6 +66,21 @@ class HostSharesTest {
   }
 
   @Test
+  void aFilesPrivateDirectoryIsItsOwners() throws Exception {
+    // A VM user's idmapped mount of the directory shows the directory's owner as the VM user (see HostShares):
+    // so that the file is the VM user's through it, the directory is the file's owner's.
+    Path file = Files.writeString(tmp.resolve("app.conf"), "x");
+    Files.setAttribute(file, "unix:uid", 2100000004);
+    Files.setAttribute(file, "unix:gid", 2100000005);
+    HostShares.prepare(pod(new HostPath(file, HostPath.Type.FILE), false), files());
+    Path dir = files().resolve("vol");
+    assertEquals(2100000004, Files.getAttribute(dir, "unix:uid"));
+    assertEquals(2100000005, Files.getAttribute(dir, "unix:gid"));
+    assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(dir)));
+    assertEquals(0, Files.getAttribute(files(), "unix:uid"), "the directory of share directories stays root's");
+  }
+
+  @Test
   void aSymlinkedFileIsLinkedToWhatItNames() throws Exception {
     Path file = Files.writeString(tmp.resolve("real.conf"), "x");
     Path link = Files.createSymbolicLink(tmp.resolve("app.conf"), file);

@@ -145,4 +145,60 @@ class QemuCommandLineTest {
     org.junit.jupiter.api.Assertions.assertTrue(line.contains("-add-fd fd=5,set=9,opaque=/run/pp/web -kernel"), line);
     org.junit.jupiter.api.Assertions.assertFalse(line.substring(line.indexOf(" qemu-system-x86_64 ")).contains("/run/pp/web/"), line);
   }
+
+  @Test
+  void aVmUsersHostPathTreesAreIdmappedMountsMadeAsRootBeforeSetprivAndExportedFromItsRunDirectory() {
+    dev.peapod.provider.qemu.runtime.VmUsers users =
+        dev.peapod.provider.qemu.runtime.VmUsers.parse("2000000000-2000000099", Path.of("/run/peapod/vm"));
+    VmDefinition vm = new VmDefinition("web", Path.of("/root/k/bzImage"), Path.of("/root/k/initramfs.cpio"), 1, 64,
+        Accelerator.TCG, FILES, List.of(), List.of(), true, Path.of("/run/pp/web/images"), List.of(
+            new HostShare("data", "peapod.vol.data", Path.of("/srv/da,ta"), null, null, false),
+            new HostShare("conf", "peapod.vol.conf", Path.of("/run/pp/web/host-files/conf"), "app.conf",
+                Path.of("/etc/app.conf"), true))).withUser(users.user(2000000007));
+
+    List<String> argv = new QemuCommandLine("qemu-system-x86_64", 8, OptionalLong.empty(),
+        Path.of("/usr/lib/peapod/peapod-vm-mounts")).argv(vm);
+
+    int helper = argv.indexOf("/usr/lib/peapod/peapod-vm-mounts");
+    assertEquals(List.of("/usr/lib/peapod/peapod-vm-mounts", "2000000007:2000000007",
+        "--rw", "/srv/da,ta", "/run/peapod/vm/2000000007/h/0",
+        "--ro", "/run/pp/web/host-files/conf", "/run/peapod/vm/2000000007/h/1", "--",
+        "setpriv", "--reuid=2000000007"), argv.subList(helper, helper + 11));
+    assertEquals("/run/pp/web/images", argv.get(helper - 1), "after the root shell that opens the fds");
+    String line = String.join(" ", argv);
+    org.junit.jupiter.api.Assertions.assertTrue(line.contains("-fsdev local,id=host0,path=/run/peapod/vm/2000000007/h/0,"
+        + "security_model=mapped-xattr -device virtio-9p-device,fsdev=host0,mount_tag=peapod.vol.data "), line);
+    org.junit.jupiter.api.Assertions.assertTrue(line.contains("-fsdev local,id=host1,path=/run/peapod/vm/2000000007/h/1,"
+        + "security_model=mapped-xattr,readonly=on "), line);
+    org.junit.jupiter.api.Assertions.assertFalse(line.substring(line.indexOf(" qemu-system-x86_64 ")).contains("/srv/"), line);
+
+    List<String> asRoot = new QemuCommandLine("qemu-system-x86_64", 8, OptionalLong.empty(),
+        Path.of("/usr/lib/peapod/peapod-vm-mounts")).argv(vm.withUser(null));
+    assertEquals(-1, asRoot.indexOf("/usr/lib/peapod/peapod-vm-mounts"), "QEMU as Peapod's user exports the trees itself");
+    org.junit.jupiter.api.Assertions.assertTrue(String.join(" ", asRoot).contains("path=/srv/da,,ta,"), asRoot.toString());
+  }
+
+  @Test
+  void aTemplateVmOfAVmUserGetsItsRamFileOnAnFdTheRootShellOpened() {
+    dev.peapod.provider.qemu.runtime.VmUsers users =
+        dev.peapod.provider.qemu.runtime.VmUsers.parse("2000000000-2000000099", Path.of("/run/peapod/vm"));
+    VmShape shape = new VmShape(Path.of("/root/k/bzImage"), Path.of("/root/k/initramfs.cpio"), 1, 64, Accelerator.TCG);
+    VmFiles work = new VmFiles(Path.of("/var/lib/peapod/templates/k.new"));
+    VmDefinition vm = TemplateCatalogue.definition(shape, "template", work, GuestRam.template(work.dir().resolve("ram")))
+        .withUser(users.user(2000000007));
+
+    List<String> argv = new QemuCommandLine("qemu-system-x86_64", 8, OptionalLong.empty()).argv(vm);
+
+    assertEquals(List.of("sh", "-c", "umask 077; exec 3<\"$1\" 4<\"$2\" 5</dev/null 6<\"$3\" 7<>\"$4\" || exit 126;"
+        + " shift 4; exec \"$@\"", "peapod-qemu", "/root/k/bzImage", "/root/k/initramfs.cpio",
+        "/var/lib/peapod/templates/k.new/images", "/var/lib/peapod/templates/k.new/ram", "setpriv"), argv.subList(3, 12));
+    String line = String.join(" ", argv);
+    org.junit.jupiter.api.Assertions.assertTrue(line.contains("mem-path=/proc/self/fd/7,share=on"), line);
+    org.junit.jupiter.api.Assertions.assertFalse(line.substring(line.indexOf(" qemu-system-x86_64 "))
+        .contains("/var/lib/peapod/templates/k.new/"), line);
+    // A restore's RAM copy is the VM user's own file in /dev/shm: opened by path, as before.
+    String restored = String.join(" ", new QemuCommandLine("qemu-system-x86_64", 8, OptionalLong.empty())
+        .argv(vm.withRam(GuestRam.restoreCopy(Path.of("/dev/shm/copy")))));
+    org.junit.jupiter.api.Assertions.assertTrue(restored.contains("mem-path=/dev/shm/copy,share=on"), restored);
+  }
 }

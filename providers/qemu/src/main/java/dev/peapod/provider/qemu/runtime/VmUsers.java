@@ -67,6 +67,14 @@ public final class VmUsers {
       return runDir.resolve("q");
     }
 
+    /**
+     * The empty directory, root's, that the VM's {@code n}th hostPath tree is mounted on in its
+     * QEMU's mount namespace (see {@code peapod-vm-mounts}); on the host it stays empty.
+     */
+    public Path shareMountPoint(int n) {
+      return runDir.resolve("h").resolve(Integer.toString(n));
+    }
+
     /** The pod directory QEMU was launched for. */
     public Path launchedInFile() {
       return runDir.resolve("launched-in");

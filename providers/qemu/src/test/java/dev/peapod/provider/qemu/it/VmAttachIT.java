@@ -208,8 +208,20 @@ class VmAttachIT {
     assertNotEquals(0, write.exitCode());
     assertEquals(INDEX, Files.readString(ro.resolve("www-index.html")));
     String argv = qemuArgv();
-    assertTrue(argv.contains("path=" + ro + ",security_model=mapped-xattr,readonly=on"), argv);
-    assertTrue(argv.contains("path=" + rw + ",security_model=mapped-xattr "), argv);
+    VmRecord vm = new StateDirectory(VmTestSupport.STATE).pod(POD).readVm().orElseThrow();
+    VmTestSupport.Export roExport = VmTestSupport.exportOf(vm, ro);
+    VmTestSupport.Export rwExport = VmTestSupport.exportOf(vm, rw);
+    assertTrue(argv.contains("path=" + roExport.path() + ",security_model=mapped-xattr,readonly=on"), argv);
+    assertTrue(argv.contains("path=" + rwExport.path() + ",security_model=mapped-xattr "), argv);
+    if (vm.vmUser() != null) {
+      // A VM user's QEMU reaches the trees through idmapped mounts of its own: the read-only one is read-only
+      // there too, not only in QEMU's export.
+      assertTrue(roExport.options().startsWith("ro,") && roExport.options().contains("idmapped"), roExport.toString());
+      assertTrue(rwExport.options().startsWith("rw,") && rwExport.options().contains("idmapped"), rwExport.toString());
+      for (String option : List.of("nosuid", "nodev", "noexec")) {
+        assertTrue(roExport.options().contains(option) && rwExport.options().contains(option), option);
+      }
+    }
   }
 
   @Test
@@ -217,7 +229,9 @@ class VmAttachIT {
   void aOneFileHostPathExportsNoNeighbour() throws Exception {
     String argv = qemuArgv();
     Path exported = VmTestSupport.STATE.resolve("pods").resolve(POD).resolve("host-files").resolve("note");
-    assertTrue(argv.contains("path=" + exported + ",security_model=mapped-xattr "), argv);
+    VmRecord vm = new StateDirectory(VmTestSupport.STATE).pod(POD).readVm().orElseThrow();
+    assertTrue(argv.contains("path=" + VmTestSupport.exportOf(vm, exported).path() + ",security_model=mapped-xattr "),
+        argv);
     assertTrue(!argv.contains("path=" + note.getParent() + ","), "the file's directory is exported: " + argv);
     try (Stream<Path> files = Files.list(exported)) {
       assertEquals(List.of("note.txt"), files.map(p -> p.getFileName().toString()).toList());

@@ -116,4 +116,29 @@ final class VmTestSupport {
   static QemuProvider newProvider() {
     return new QemuProvider(config());
   }
+
+  /**
+   * What a VM's QEMU exports for the host directory {@code source}: {@code source} itself for a QEMU run
+   * as root, else the mount point of the idmapped mount of it in QEMU's mount namespace (see
+   * peapod-vm-mounts), with that mount's options.
+   *
+   * @return the path {@code -fsdev} names and the mount's options ("" for a QEMU run as root)
+   */
+  static Export exportOf(dev.peapod.provider.qemu.runtime.VmRecord vm, Path source) throws java.io.IOException {
+    if (vm.vmUser() == null) {
+      return new Export(source, "");
+    }
+    String root = source.toRealPath().toString();
+    for (String line : java.nio.file.Files.readAllLines(Path.of("/proc", Long.toString(vm.pid()), "mountinfo"))) {
+      String[] f = line.split(" ");
+      // id parent major:minor root mount-point options [optional fields] - type source super-options
+      if (f[3].equals(root) && f[4].startsWith(dev.peapod.provider.qemu.runtime.VmUsers.RUN_ROOT.toString())) {
+        return new Export(Path.of(f[4]), f[5]);
+      }
+    }
+    throw new AssertionError("no mount of " + root + " in QEMU " + vm.pid() + "'s mount namespace");
+  }
+
+  /** A hostPath tree as QEMU exports it: see {@link #exportOf}. */
+  record Export(Path path, String options) {}
 }
