@@ -80,6 +80,43 @@ class PlanCommandTest {
     assertEquals("", plan.out());
   }
 
+  /**
+   * The actual state is read on a thread of its own beside the manifests (Reconciliation.readActualBeside);
+   * what either read reports, and in which order, is what it was when they ran one after the other.
+   */
+  @Test
+  void aManifestErrorIsReportedBeforeAnActualStateThatCannotBeRead() throws Exception {
+    Path manifests = Files.createDirectories(home.resolve("manifests"));
+    Files.writeString(manifests.resolve("bad.yaml"), """
+        apiVersion: peapod.dev/v1alpha1
+        kind: PeaPod
+        metadata: {name: Bad_Name}
+        spec:
+          containers: [{name: web, image: "web:1"}]
+        """);
+    Files.writeString(home.resolve("pods"), "not the provider's directory"); // its state cannot be read
+    CliRun plan = CliRun.run(home, "plan", "-f", manifests.toString());
+    assertEquals(ExitCodes.ERROR, plan.exitCode(), plan::toString);
+    assertTrue(plan.err().startsWith(manifests.resolve("bad.yaml") + ":3:18: metadata.name: invalid name \"Bad_Name\""),
+        plan::toString);
+    assertFalse(plan.err().contains("cannot make"), plan::toString);
+    assertEquals("", plan.out());
+
+    Files.delete(manifests.resolve("bad.yaml"));
+    Files.writeString(manifests.resolve("web.yaml"), """
+        apiVersion: peapod.dev/v1alpha1
+        kind: PeaPod
+        metadata: {name: web}
+        spec:
+          containers: [{name: web, image: "web:1"}]
+        """);
+    CliRun unreadable = CliRun.run(home, "plan", "-f", manifests.toString());
+    assertEquals(ExitCodes.ERROR, unreadable.exitCode(), unreadable::toString);
+    assertEquals("peapod: cannot make " + home + " private: " + home.resolve("pods") + ": " + home.resolve("pods") + "\n",
+        unreadable.err());
+    assertEquals("", unreadable.out());
+  }
+
   @Test
   void applyWithoutATerminalRefusesToAsk() throws Exception {
     CliRun apply = CliRun.run(home, "apply", "-f", pods().toString());

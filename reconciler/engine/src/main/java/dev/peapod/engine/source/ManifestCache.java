@@ -18,7 +18,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.regex.Pattern;
 
 /**
  * What earlier reads of a directory source's manifest files found, so that planning many
@@ -43,8 +42,6 @@ public final class ManifestCache {
   static final long SETTLE = 2_000_000_000L;
 
   private static final String HEADER = "peapod-manifest-cache 1";
-  private static final Pattern POD_NAME = Pattern.compile("[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?");
-  private static final Pattern HASH = Pattern.compile("[0-9a-f]{64}");
 
   /** Where a file was, as stat says; equal identities mean the file was not written since. */
   record Identity(long device, long inode, long size, long mtimeNanos, long ctimeNanos) {
@@ -188,7 +185,7 @@ public final class ManifestCache {
     int i = 1;
     while (i < lines.size()) {
       String[] f = lines.get(i).split("\t", -1);
-      if (f.length != 10 || !f[0].equals("F") || f[1].isEmpty() || !HASH.matcher(f[8]).matches()) {
+      if (f.length != 10 || !f[0].equals("F") || f[1].isEmpty() || !isHash(f[8])) {
         return entries;
       }
       Identity identity;
@@ -208,7 +205,7 @@ public final class ManifestCache {
       List<Pod> pods = new ArrayList<>(count);
       for (int j = 1; j <= count; j++) {
         String[] p = lines.get(i + j).split("\t", -1);
-        if (p.length != 4 || !p[0].equals("P") || !POD_NAME.matcher(p[1]).matches() || !HASH.matcher(p[3]).matches()) {
+        if (p.length != 4 || !p[0].equals("P") || !isPodName(p[1]) || !isHash(p[3])) {
           return entries;
         }
         DesiredState state;
@@ -223,6 +220,42 @@ public final class ManifestCache {
       i += count + 1;
     }
     return entries;
+  }
+
+  /**
+   * {@code [0-9a-f]{64}}. By hand rather than by a regex: a plan checks two per file, 2,000 for
+   * 1,000 files, mostly before the JIT has compiled the regex engine (bench/RESULTS.md, session 8).
+   */
+  static boolean isHash(String s) {
+    if (s.length() != 64) {
+      return false;
+    }
+    for (int i = 0; i < 64; i++) {
+      char c = s.charAt(i);
+      if (!(c >= '0' && c <= '9' || c >= 'a' && c <= 'f')) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** {@code [a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?}, by hand as {@link #isHash} is. */
+  static boolean isPodName(String s) {
+    int n = s.length();
+    if (n == 0 || n > 253 || !isLowerAlnum(s.charAt(0)) || !isLowerAlnum(s.charAt(n - 1))) {
+      return false;
+    }
+    for (int i = 1; i < n - 1; i++) {
+      char c = s.charAt(i);
+      if (!isLowerAlnum(c) && c != '-' && c != '.') {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static boolean isLowerAlnum(char c) {
+    return c >= 'a' && c <= 'z' || c >= '0' && c <= '9';
   }
 
   static String sha256(byte[] content) {

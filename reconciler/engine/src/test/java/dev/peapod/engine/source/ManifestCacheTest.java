@@ -202,6 +202,20 @@ class ManifestCacheTest {
   }
 
   @Test
+  void theHandWrittenChecksAcceptWhatTheirRegexesDid() {
+    java.util.regex.Pattern name = java.util.regex.Pattern.compile("[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?");
+    java.util.regex.Pattern hash = java.util.regex.Pattern.compile("[0-9a-f]{64}");
+    List<String> samples = new ArrayList<>(List.of("", "a", "0", "-", ".", "a-", "-a", "a.b", "a-b-c", "A", "aB",
+        "a_b", "a b", "é", "web.1", "x".repeat(253), "x".repeat(254), "a" + "-".repeat(251) + "b",
+        "a".repeat(64), "0123456789abcdef".repeat(4), "0123456789ABCDEF".repeat(4), "a".repeat(63), "a".repeat(65),
+        "g".repeat(64), "a".repeat(63) + "\n"));
+    for (String s : samples) {
+      assertEquals(name.matcher(s).matches(), ManifestCache.isPodName(s), "pod name " + s);
+      assertEquals(hash.matcher(s).matches(), ManifestCache.isHash(s), "hash " + s);
+    }
+  }
+
+  @Test
   void theParseOfLinesDropsEverythingFromTheFirstBadLine() {
     String hash = "a".repeat(64);
     Map<String, ManifestCache.Entry> entries = ManifestCache.parse(List.of("peapod-manifest-cache 1",
