@@ -4,6 +4,7 @@ import dev.peapod.provider.qemu.guest.GuestConnection;
 import dev.peapod.provider.qemu.guest.GuestException;
 import dev.peapod.provider.qemu.guest.GuestListener;
 import dev.peapod.provider.qemu.runtime.VmFiles;
+import dev.peapod.provider.qemu.runtime.VmUsers;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,6 +27,8 @@ final class KvmProbeBoot implements AcceleratorProbe.KvmBootTest {
   private final Path kernel;
   private final Path initrd;
   private final Path workDir;
+  /** The VM users the probe's QEMU runs as, or empty: as the user running Peapod (see {@link VmUsers}). */
+  private final Optional<VmUsers> users = VmUsers.fromEnvironment();
 
   KvmProbeBoot(QemuCommandLine commandLine, Path kernel, Path initrd, Path workDir) {
     this.commandLine = commandLine;
@@ -40,16 +43,29 @@ final class KvmProbeBoot implements AcceleratorProbe.KvmBootTest {
     VmDefinition vm = new VmDefinition(NAME, kernel, initrd, 1, 64, Accelerator.KVM, files,
         List.of(), List.of(), false, null, List.of());
     QemuProcess process = null;
+    VmUsers.VmUser user = null;
     try {
-      process = QemuProcess.launch(commandLine.argv(vm), files);
+      if (users.isPresent()) {
+        // As a VM user, as the pod VMs whose accelerator it chooses: a guest-init it boots is ours, but a
+        // KVM that a VM user cannot open (/dev/kvm root's 0600) is a KVM no pod VM could use.
+        user = users.get().allocate(workDir);
+        QemuProcess.linkUserFiles(files, user);
+        vm = vm.withUser(user);
+      }
+      process = QemuProcess.launch(commandLine.argv(vm), files, user);
       GuestConnection.open(files.ctlSocket(), NAME, GuestListener.NONE, timeout).close();
       return Optional.empty(); // READY arrived in time
+    } catch (IOException e) {
+      return Optional.of("cannot give the probe VM a user of its own: " + e.getMessage());
     } catch (VmLaunchException | GuestException e) {
       LOG.log(System.Logger.Level.INFO, "KVM probe boot failed: " + e.getMessage());
       return Optional.of(e.getMessage().strip().replaceAll("\\s*\n\\s*", "; "));
     } finally {
       if (process != null) {
         process.kill(VmDefinition.commandLineMarker(NAME), Duration.ofSeconds(5));
+      }
+      if (user != null) {
+        users.get().free(user);
       }
       deleteQuietly(workDir);
     }
