@@ -25,6 +25,9 @@ public final class Main {
     if (handed.isPresent()) {
       System.exit(handed.getAsInt());
     }
-    System.exit(PeapodCommand.commandLine(environment, args).execute(args));
+    int exitCode = PeapodCommand.commandLine(environment, args).execute(args);
+    // a run -f done here, with no controller: the next one may cost no JVM start (RunServer)
+    RunServer.ensure(environment, args);
+    System.exit(exitCode);
   }
 }

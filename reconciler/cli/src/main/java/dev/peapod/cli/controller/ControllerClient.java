@@ -118,7 +118,14 @@ public final class ControllerClient {
         + " (is peapod serve running?)", e);
   }
 
-  static Response parse(byte[] raw) {
+  /** The error of an exchange that broke, as another client reported it ({@code message}: what went wrong). */
+  public CliException failed(String message) {
+    return new CliException(ExitCodes.ERROR, "cannot talk to the controller on " + socket + ": " + message
+        + " (is peapod serve running?)");
+  }
+
+  /** A response as read from the socket (also by the launcher's client, see ControllerRun.RELAYED). */
+  public static Response parse(byte[] raw) {
     String text = new String(raw, StandardCharsets.UTF_8);
     int headerEnd = text.indexOf("\r\n\r\n");
     if (!text.startsWith("HTTP/1.") || headerEnd < 0) {

@@ -77,11 +77,7 @@ public final class HumanUnits {
 
   /** A short duration such as a boot time: {@code 471ms}, {@code 1.2s}. */
   public static String duration(Duration duration) {
-    long millis = duration.toMillis();
-    if (millis < 1000) {
-      return millis + "ms";
-    }
-    return new BigDecimal(millis / 1000.0).round(new MathContext(2)).stripTrailingZeros().toPlainString() + "s";
+    return dev.peapod.engine.RunText.duration(duration); // worded once for the CLI and the controller
   }
 
   private static String plural(long count, String unit) {

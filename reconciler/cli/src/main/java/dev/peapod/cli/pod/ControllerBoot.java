@@ -6,6 +6,7 @@ import dev.peapod.cli.CliException;
 import dev.peapod.cli.ErrorReporter;
 import dev.peapod.cli.ExitCodes;
 import dev.peapod.cli.controller.ControllerClient;
+import dev.peapod.engine.RunText;
 import dev.peapod.engine.lock.PodLock;
 import dev.peapod.provider.InvalidStateException;
 import dev.peapod.provider.PodState;
@@ -98,14 +99,7 @@ public final class ControllerBoot {
   }
 
   /** {@code in 1.2s (boot id ..., tcg, restored ...)}, as {@link PodCommands#bootText} words a VM. */
-  @SuppressWarnings("unchecked")
   static String bootText(Object vm) {
-    if (!(vm instanceof Map<?, ?> map)) {
-      return "";
-    }
-    Map<String, Object> v = (Map<String, Object>) map;
-    long millis = v.get("bootMillis") instanceof Number n ? n.longValue() : 0;
-    return PodCommands.bootText(java.time.Duration.ofMillis(millis), String.valueOf(v.get("bootId")),
-        String.valueOf(v.get("accelerator")), String.valueOf(v.get("boot")));
+    return RunText.bootText(vm);
   }
 }

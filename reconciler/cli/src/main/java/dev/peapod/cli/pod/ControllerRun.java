@@ -8,6 +8,7 @@ import dev.peapod.cli.ExitCodes;
 import dev.peapod.cli.PeapodCommand;
 import dev.peapod.cli.controller.ControllerClient;
 import dev.peapod.cli.output.Output;
+import dev.peapod.engine.RunText;
 import dev.peapod.engine.spec.HostPathAllowList;
 import dev.peapod.engine.spec.ManifestToPodSpec;
 import java.io.IOException;
@@ -27,7 +28,7 @@ import picocli.CommandLine.Model.CommandSpec;
  * nor writes a record nor boots a VM itself; its JVM does little more than start. The controller
  * does what {@link PodCreateCommand} does for a one-pod file, and gives back before changing
  * anything every case off that path (an invalid or multi-pod file, Secrets, a pull, a locked
- * pod...: see the controller's {@code CliRunResource}), which this command then runs itself, so an
+ * pod...: see the engine's {@code HandedRuns}), which this command then runs itself, so an
  * error's output and exit code come from one place. What it prints is made here from the answer
  * with the same words {@link PodCreateCommand} uses: warnings on stderr, {@code Created NAME} or
  * {@code Exists NAME (same spec)}, {@code Started NAME in ...} or {@code Already running NAME},
@@ -48,6 +49,15 @@ public final class ControllerRun {
   private static final System.Logger LOG = System.getLogger(ControllerRun.class.getName());
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final String PATH = "/v1/cli/run";
+  /**
+   * Set by the launcher's client ({@code reconciler/cli/src/main/c/peapod-handoff.c}) when it sent
+   * this very run to the controller itself and was answered with what it does not print on its own
+   * (a run given back, a failure): {@code http } and the HTTP response as it read it, in base64 (an
+   * environment variable is decoded in the locale's charset, bytes are not), or {@code
+   * error MESSAGE} when the exchange broke once the request was sent. The command
+   * then carries on from that answer as if it had asked, so its output and exit code come from here.
+   */
+  public static final String RELAYED = "PEAPOD_HANDED_RESPONSE";
 
   /**
    * Runs the file's pods in the controller and prints the outcome; false, with nothing printed or
@@ -82,8 +92,10 @@ public final class ControllerRun {
     } catch (IOException e) {
       return false; // the command's own read reports it
     }
-    Optional<ControllerClient.Response> answer = new ControllerClient(environment.home())
-        .postIfServed(PATH, body, () -> {});
+    ControllerClient client = new ControllerClient(environment.home());
+    String relayed = environment.env().get(RELAYED);
+    Optional<ControllerClient.Response> answer = relayed != null ? Optional.of(relayed(client, relayed))
+        : client.postIfServed(PATH, body, () -> {});
     if (answer.isEmpty()) {
       return false;
     }
@@ -104,6 +116,21 @@ public final class ControllerRun {
     return true;
   }
 
+  /** The answer the launcher's client was given ({@link #RELAYED}). */
+  private static ControllerClient.Response relayed(ControllerClient client, String text) {
+    if (text.startsWith("error ")) {
+      throw client.failed(text.substring("error ".length()));
+    }
+    if (!text.startsWith("http ")) {
+      throw new CliException(ExitCodes.ERROR, "peapod run: " + RELAYED + " holds no answer of the controller");
+    }
+    try {
+      return ControllerClient.parse(java.util.Base64.getDecoder().decode(text.substring("http ".length())));
+    } catch (IllegalArgumentException e) {
+      throw new CliException(ExitCodes.ERROR, "peapod run: " + RELAYED + " holds no answer of the controller");
+    }
+  }
+
   @SuppressWarnings("unchecked")
   private static void print(Output output, Map<String, Object> result) {
     if (result.get("warnings") instanceof List<?> warnings && !warnings.isEmpty()) {
@@ -111,18 +138,13 @@ public final class ControllerRun {
       output.err().flush();
     }
     String pod = String.valueOf(result.get("pod"));
-    String created = Boolean.TRUE.equals(result.get("existed")) ? "Exists " + pod + " (same spec)" : "Created " + pod;
+    boolean existed = Boolean.TRUE.equals(result.get("existed"));
+    String created = RunText.created(pod, existed);
     Map<String, Object> data = result.get("data") instanceof Map<?, ?> map ? (Map<String, Object>) map : Map.of();
-    switch (String.valueOf(result.get("outcome"))) {
-      case "notStarted" -> PodCommands.say(output, created + " (not started: its spec.state is Created)");
-      case "started" -> {
-        PodCommands.say(output, created);
-        PodCommands.say(output, "Started " + pod + " " + ControllerBoot.bootText(data.get("vm")));
-      }
-      case "alreadyRunning" -> {
-        PodCommands.say(output, created);
-        PodCommands.say(output, "Already running " + pod);
-      }
+    String outcome = String.valueOf(result.get("outcome"));
+    switch (outcome) {
+      case "notStarted", "started", "alreadyRunning" ->
+          RunText.lines(pod, existed, outcome, data).forEach(line -> PodCommands.say(output, line));
       case "failed" -> {
         if ("started".equals(result.get("failedAt"))) {
           PodCommands.say(output, created);

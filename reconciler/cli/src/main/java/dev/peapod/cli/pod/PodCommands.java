@@ -7,9 +7,9 @@ import dev.peapod.cli.PeapodCommand;
 import dev.peapod.cli.PodListCommand;
 import dev.peapod.cli.image.LocalImages;
 import dev.peapod.cli.image.PullProgress;
-import dev.peapod.cli.output.HumanUnits;
 import dev.peapod.cli.output.Output;
 import dev.peapod.engine.ManifestRejectedException;
+import dev.peapod.engine.RunText;
 import dev.peapod.engine.config.ConfigReferences;
 import dev.peapod.engine.lock.PodLock;
 import dev.peapod.engine.spec.HostPathAllowList;
@@ -230,6 +230,6 @@ public final class PodCommands {
   }
 
   static String bootText(Duration bootTime, String bootId, String accelerator, String boot) {
-    return "in " + HumanUnits.duration(bootTime) + " (boot id " + bootId + ", " + accelerator + ", " + boot + ")";
+    return RunText.bootText(bootTime, bootId, accelerator, boot);
   }
 }

@@ -39,9 +39,15 @@ class CliHandOffIT {
   private Path manifest;
   private Path created;
   private Path invalid;
+  private Path warned;
   private Process serve;
 
   private record Result(int exitCode, String out, String err, List<String> classes) {
+    /** Whether a JVM ran at all (the launcher's client prints a run the controller did well itself). */
+    boolean startedJvm() {
+      return !classes.isEmpty();
+    }
+
     /** The output with what differs from boot to boot (time, boot id, pid, times of day) made constant. */
     String normalized() {
       return (out + "\n--stderr--\n" + err)
@@ -93,6 +99,19 @@ class CliHandOffIT {
               image: it/bb:1
               command: [sleep, "3600"]
         """);
+    warned = home.resolve("warned.yaml");
+    Files.writeString(warned, """
+        apiVersion: peapod.dev/v1alpha1
+        kind: PeaPod
+        metadata: {name: warned}
+        spec:
+          state: Created
+          dnsPolicy: ClusterFirst
+          containers:
+            - name: main
+              image: it/bb:1
+              command: [sleep, "3600"]
+        """);
     invalid = home.resolve("invalid.yaml");
     Files.writeString(invalid, """
         apiVersion: peapod.dev/v1alpha1
@@ -110,6 +129,7 @@ class CliHandOffIT {
     stopController(false);
     peapod("rm", "--force", "handed", "--grace", "0");
     peapod("rm", "--force", "kept", "--grace", "0");
+    peapod("rm", "--force", "warned", "--grace", "0");
     ControllerHome.removeAll(home);
   }
 
@@ -169,7 +189,9 @@ class CliHandOffIT {
   /**
    * The commands whose work may be handed over, on fresh pods: run (whole), run again, start of a
    * running pod, start of a stopped one; run with -o json, of a pod that stays Created (and again:
-   * it exists with the same spec), of an invalid file (given back: the CLI reports it itself).
+   * it exists with the same spec), of an invalid file (given back: the CLI reports it itself), of a
+   * file whose pod has a warning (stderr), named with a doubled slash (records and diagnostics name
+   * it as the CLI does), with {@code -o table} said.
    */
   private List<Result> scenario() throws Exception {
     List<Result> results = new ArrayList<>();
@@ -184,7 +206,9 @@ class CliHandOffIT {
     results.add(peapod("run", "-f", created.toString()));
     results.add(peapod("run", "-f", created.toString(), "-o", "yaml"));
     results.add(peapod("run", "-f", invalid.toString()));
-    for (String pod : List.of("handed", "kept")) {
+    results.add(peapod("run", "-o", "table", "--file", warned.getParent() + "//" + warned.getFileName()));
+    results.add(peapod("inspect", "warned", "-o", "json"));
+    for (String pod : List.of("handed", "kept", "warned")) {
       removed = peapod("rm", "--force", pod, "--grace", "0");
       assertEquals(0, removed.exitCode(), removed::toString);
     }
@@ -194,9 +218,10 @@ class CliHandOffIT {
   @Test
   void runAndStartGiveTheSameOutputAndExitCodesWithAndWithoutAController() throws Exception {
     List<Result> alone = scenario();
-    assertEquals(List.of(0, 0, 1, 0, 0, 0, 0, 0, 1), alone.stream().map(Result::exitCode).toList(), alone::toString);
+    assertEquals(List.of(0, 0, 1, 0, 0, 0, 0, 0, 1, 0, 0), alone.stream().map(Result::exitCode).toList(), alone::toString);
     assertEquals("Created kept (not started: its spec.state is Created)\n", alone.get(6).out());
     assertTrue(alone.get(8).err().contains("image"), alone.get(8)::toString);
+    assertTrue(alone.get(9).err().contains("dnsPolicy"), alone.get(9)::toString);
     assertTrue(alone.get(0).out().matches("Created handed\nStarted handed in \\S+ \\(boot id [0-9a-f-]+, \\w+, .*\\)\n"),
         alone.get(0)::toString);
     assertEquals("Exists handed (same spec)\nAlready running handed\n", alone.get(1).out());
@@ -214,6 +239,12 @@ class CliHandOffIT {
       assertFalse(handed.get(i).readManifest(), "run -f was handed whole to the controller: " + i);
     }
     assertTrue(handed.get(8).readManifest(), "an invalid file is given back and reported by the CLI itself");
+    for (int i : List.of(0, 1, 6, 9)) {
+      assertFalse(handed.get(i).startedJvm(), "the launcher's client printed the controller's answer: " + i);
+    }
+    for (int i : List.of(5, 7, 8)) {
+      assertTrue(handed.get(i).startedJvm(), "-o json|yaml and a run given back are the CLI's: " + i);
+    }
     assertTrue(alone.get(0).readManifest());
     assertFalse(handed.get(4).launchedQemu(), "start handed its boot to the controller");
     JsonNode started = new ObjectMapper().readTree(handed.get(4).out());
@@ -261,6 +292,66 @@ class CliHandOffIT {
     Result same = peapod("run", "-f", profiled.toString());
     assertEquals(0, same.exitCode(), same::toString);
     assertFalse(same.readManifest(), "the same directory on both sides: handed whole");
+  }
+
+  /**
+   * With no controller, a run -f the command did itself leaves the home's run server behind, and
+   * the next run -f is done there, printed by the launcher's client with no JVM started, as the
+   * command would have printed it; a command whose Peapod settings differ is given back (and done
+   * by the command), and nobody but the home's owner gets an answer from the server.
+   */
+  @Test
+  void withoutAControllerTheRunServerDoesTheNextRuns() throws Exception {
+    Result first = peapod("run", "-f", created.toString());
+    assertEquals("Created kept (not started: its spec.state is Created)\n", first.out(), first::toString);
+    assertTrue(first.startedJvm());
+    Path socket = home.resolve("run.sock");
+    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+    while (!Files.exists(socket)) {
+      assertTrue(System.nanoTime() < deadline, "no run server after 60 s");
+      Thread.sleep(100);
+    }
+    assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(
+        Files.getPosixFilePermissions(socket)));
+
+    Result run = peapod("run", "-f", manifest.toString());
+    assertEquals(0, run.exitCode(), run::toString);
+    assertTrue(run.out().matches("Created handed\nStarted handed in \\S+ \\(boot id [0-9a-f-]+, \\w+, .*\\)\n"),
+        run::toString);
+    assertFalse(run.startedJvm(), "the run server did it: " + run);
+    Result again = peapod("run", "-f", manifest.toString());
+    assertEquals("Exists handed (same spec)\nAlready running handed\n", again.out(), again::toString);
+    assertFalse(again.startedJvm());
+    Result kept = peapod("run", "-f", created.toString());
+    assertEquals("Exists kept (same spec) (not started: its spec.state is Created)\n", kept.out(), kept::toString);
+    assertFalse(kept.startedJvm());
+
+    Result otherSettings = peapod(Map.of("PEAPOD_WARM_POOL", "0"), "run", "-f", created.toString());
+    assertEquals(kept.out(), otherSettings.out(), otherSettings::toString);
+    assertTrue(otherSettings.startedJvm(), "other settings: given back to the command");
+    Result invalidRun = peapod("run", "-f", invalid.toString());
+    assertEquals(1, invalidRun.exitCode(), invalidRun::toString);
+    assertTrue(invalidRun.readManifest(), "an invalid file is given back");
+
+    // Another user may not even reach the socket in the 0700 home; with both opened up, the server
+    // still answers nobody but the home's owner.
+    var homeMode = Files.getPosixFilePermissions(home);
+    try {
+      Files.setPosixFilePermissions(home, java.nio.file.attribute.PosixFilePermissions.fromString("rwx--x--x"));
+      Files.setPosixFilePermissions(socket, java.nio.file.attribute.PosixFilePermissions.fromString("rw-rw-rw-"));
+      Process nobody = new ProcessBuilder("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "/usr/bin/python3", "-c",
+          "import socket,sys\n"
+          + "s=socket.socket(socket.AF_UNIX); s.connect(sys.argv[1])\n"
+          + "b=b'{\"file\":\"x\",\"content\":\"\",\"command\":\"peapod run -f x\",\"environment\":{}}'\n"
+          + "s.sendall(b'POST /v1/cli/run HTTP/1.1\\r\\nContent-Length: %d\\r\\n\\r\\n' % len(b) + b)\n"
+          + "try:\n  print(len(s.recv(100)))\n"
+          + "except ConnectionResetError:\n  print(0)\n", socket.toString()).redirectErrorStream(true).start();
+      String said = new String(nobody.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+      assertEquals(0, nobody.waitFor(), said);
+      assertEquals("0", said, "the connection of another user is closed unanswered (or reset, its request unread)");
+    } finally {
+      Files.setPosixFilePermissions(home, homeMode);
+    }
   }
 
   @Test
