@@ -15,16 +15,19 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * Starts from a template with QEMU's seccomp sandbox against the same starts without it, in one
- * run: two providers alternate, each with its own state directory and template, whose QEMU binary
- * is a wrapper that keeps or drops {@code -sandbox} (see {@code bench/sandbox-cost}). No warm pool:
- * every measured start is a restore from the template.
+ * Starts with QEMU as a VM user against the same starts with QEMU as root, in one run: two
+ * providers alternate, each with its own state directory and template. Three arms: restores from
+ * the template, cold boots, and cold boots of a pod with a hostPath volume (a VM user's QEMU then
+ * starts through peapod-vm-mounts: a mount namespace, an idmapped mount, a seccomp filter). No warm
+ * pool.
  *
- * <p>Usage: {@code VmUserCostBench IMAGE.erofs QEMU-WITH-SANDBOX QEMU-WITHOUT RUNS}
+ * <p>Usage: {@code VmUserCostBench IMAGE.erofs RUNS}
  */
 public final class VmUserCostBench {
 
   private static int fellBack;
+  /** The hostPath volume the pods of the current arm share, or null. */
+  private static Path hostPath;
 
   public static void main(String[] args) throws Exception {
     ImageRootfs rootfs = new ImageRootfs("busybox", Path.of(args[0]));
@@ -32,8 +35,10 @@ public final class VmUserCostBench {
     QemuConfig base = QemuConfig.fromEnvironment();
     QemuConfig users = noPool(base).withStateDir(Files.createTempDirectory("peapod-bench-vmu-on-")).withTemplates(true);
     QemuConfig root = noPool(base).withStateDir(Files.createTempDirectory("peapod-bench-vmu-off-")).withTemplates(true);
-    for (boolean restore : List.of(true, false)) {
-      String arm = restore ? "template" : "cold";
+    Path tree = Files.createTempDirectory("peapod-bench-vmu-tree-");
+    for (String arm : List.of("template", "cold", "hostpath")) {
+      boolean restore = arm.equals("template");
+      hostPath = arm.equals("hostpath") ? tree : null;
       Stats readyOn = new Stats("vm_user_" + arm + "_qemu_launch_to_guest_ready", "ms");
       Stats startOn = new Stats("vm_user_" + arm + "_provider_start_to_process_running", "ms");
       Stats readyOff = new Stats("root_" + arm + "_qemu_launch_to_guest_ready", "ms");
@@ -86,8 +91,14 @@ public final class VmUserCostBench {
   /** Creates and starts one pod, adds its figures (null: a warm-up), and removes it. */
   private static void start(QemuProvider provider, String name, ImageRootfs rootfs, Stats ready, Stats start,
       boolean restore) {
-    provider.create(PodSpec.of("vmu-" + name, List.of(ContainerSpec.of("main", rootfs, List.of("sleep", "3600"))))
-        .withTerminationGracePeriod(Duration.ZERO));
+    ContainerSpec main = ContainerSpec.of("main", rootfs, List.of("sleep", "3600"));
+    PodSpec spec = PodSpec.of("vmu-" + name, List.of(hostPath == null ? main
+        : main.withMounts(List.of(new dev.peapod.provider.VolumeMount("data", "/data", false, "")))));
+    if (hostPath != null) {
+      spec = spec.withVolumes(List.of(dev.peapod.provider.VolumeSpec.hostPath("data",
+          new dev.peapod.provider.HostPath(hostPath, dev.peapod.provider.HostPath.Type.DIRECTORY))));
+    }
+    provider.create(spec.withTerminationGracePeriod(Duration.ZERO));
     long t0 = System.nanoTime();
     PodStatus started = provider.start("vmu-" + name);
     long t1 = System.nanoTime();
