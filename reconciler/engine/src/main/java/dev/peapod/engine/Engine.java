@@ -105,15 +105,7 @@ public final class Engine implements AutoCloseable {
 
   /** A plan for {@code snapshot}'s pods, for the owner {@code options} names. */
   public Plan plan(DesiredSnapshot snapshot, PlanOptions options) {
-    return plan(snapshot, options, actual());
-  }
-
-  /**
-   * The same against an actual state read by {@link #actual()} just before (the CLI reads it on a
-   * thread of its own while it reads the manifests).
-   */
-  public Plan plan(DesiredSnapshot snapshot, PlanOptions options, ActualState actual) {
-    return planner.plan(snapshot.pods(), actual, options);
+    return planner.plan(snapshot.pods(), actual(), options);
   }
 
   /** Only {@code pod}: its provider state and record, as a pass over one pod reads them. */

@@ -15,7 +15,6 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
-import java.util.concurrent.FutureTask;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -62,18 +61,10 @@ public class PlanCommand implements Callable<Integer> {
     if (options.paths.isEmpty()) {
       throw new CliException(ExitCodes.USAGE, "plan needs the manifests: -f DIR or -f FILE");
     }
-    FutureTask<Reconciliation.Beside> actual = Reconciliation.readActualBeside(root, PodCommands.commandText(spec));
-    DesiredSnapshot desired;
-    try {
-      desired = Reconciliation.read(root, options.source(), output);
-    } catch (RuntimeException | Error e) {
-      Reconciliation.abandon(actual); // the manifests' error is the one reported, as before
-      throw e;
-    }
+    DesiredSnapshot desired = Reconciliation.read(root, options.source(), output);
     Plan plan;
-    Reconciliation.Beside read = Reconciliation.await(actual);
-    try (Engine engine = read.engine()) {
-      plan = engine.plan(desired, options.planOptions(), read.actual());
+    try (Engine engine = Reconciliation.engine(root, PodCommands.commandText(spec))) {
+      plan = engine.plan(desired, options.planOptions());
     }
     if (out != null) {
       try {

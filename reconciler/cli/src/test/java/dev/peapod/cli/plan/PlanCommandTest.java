@@ -81,8 +81,9 @@ class PlanCommandTest {
   }
 
   /**
-   * The actual state is read on a thread of its own beside the manifests (Reconciliation.readActualBeside);
-   * what either read reports, and in which order, is what it was when they ran one after the other.
+   * The manifests are read before the actual state, and their errors are the ones reported. (Reading
+   * the two side by side, on two threads, was tried and made a plan of 1,000 pods slower under
+   * load: bench/RESULTS.md, session 8; this pins the order should it be tried again.)
    */
   @Test
   void aManifestErrorIsReportedBeforeAnActualStateThatCannotBeRead() throws Exception {
