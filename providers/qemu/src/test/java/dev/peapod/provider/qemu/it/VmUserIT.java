@@ -51,7 +51,7 @@ import org.junit.jupiter.api.Timeout;
 class VmUserIT {
 
   private static final Path STATE = VmTestSupport.TARGET.resolve("it-vmuser");
-  private static final String[] PODS = {"vmu-cold", "vmu-restored", "vmu-host"};
+  private static final String[] PODS = {"vmu-cold", "vmu-restored", "vmu-host", "vmu-proc"};
   /** Where the hostPath VM's trees are: root's 0755, so that only the trees' own modes keep anyone out. */
   private static final Path HOST = VmTestSupport.TARGET.resolve("it-vmuser-host");
   /** The owner (uid and gid) of the hostPath VM's writable tree, a user of its own. */
@@ -284,6 +284,27 @@ class VmUserIT {
     // The mounts are QEMU's alone: the host's own namespace has none of them.
     assertFalse(Files.readString(Path.of("/proc/self/mountinfo")).contains(VmUsers.RUN_ROOT.toString()),
         "a VM's mount in the host's namespace");
+  }
+
+  /**
+   * A tree on a filesystem without idmapped mounts (procfs here; NFS or FUSE on a real host) fails the start
+   * with the helper's message naming it, and no QEMU runs, as root or otherwise.
+   */
+  @Test
+  @Order(5)
+  void aHostPathOnAFilesystemWithoutIdmappedMountsIsRefusedNotRunAsRoot() throws Exception {
+    provider.create(PodSpec.of("vmu-proc", List.of(ContainerSpec.of("web", image, List.of("sleep", "100000"))
+            .withMounts(List.of(new VolumeMount("sys", "/hostsys", true, "")))))
+        .withVolumes(List.of(VolumeSpec.hostPath("sys", new HostPath(Path.of("/proc/sys"), HostPath.Type.DIRECTORY))))
+        .withTerminationGracePeriod(Duration.ZERO));
+    dev.peapod.provider.ProviderException e = org.junit.jupiter.api.Assertions.assertThrows(
+        dev.peapod.provider.ProviderException.class, () -> provider.start("vmu-proc"));
+    System.out.println("[vm-user] hostPath on procfs: " + e.getMessage());
+    assertTrue(e.getMessage().contains("peapod-vm-mounts: /proc/sys: cannot make an idmapped mount of it (on type ")
+        && e.getMessage().contains("does not support idmapped mounts"), e.getMessage());
+    assertFalse(ProcessHandle.allProcesses().anyMatch(p -> dev.peapod.provider.qemu.runtime.HostProcess
+        .commandLine(p.pid()).orElse("").contains("peapod-vmu-proc ")), "a QEMU runs for the refused pod");
+    assertTrue(new StateDirectory(STATE).pod("vmu-proc").readVm().isEmpty(), "no VM recorded");
   }
 
   /** What ps and /proc say of a VM user's QEMU: its uid, its groups, no capabilities, no_new_privs, seccomp. */
