@@ -33,9 +33,16 @@ final class ImageShare {
   private static final String SUFFIX = ".erofs";
 
   private final Path dir;
+  /** The VM users of the provider that made this share, or empty: QEMU runs as the user running Peapod. */
+  private final java.util.Optional<dev.peapod.provider.qemu.runtime.VmUsers> users;
 
-  ImageShare(Path dir) {
+  /**
+   * @param users the provider's VM users (its instance, not one read from the environment again: the
+   *     range the provider allocates from is the one whose group an image must be readable to)
+   */
+  ImageShare(Path dir, java.util.Optional<dev.peapod.provider.qemu.runtime.VmUsers> users) {
     this.dir = dir;
+    this.users = users;
   }
 
   Path dir() {
@@ -76,9 +83,10 @@ final class ImageShare {
     if (mode.contains(java.nio.file.attribute.PosixFilePermission.OTHERS_READ)) {
       return;
     }
-    dev.peapod.provider.qemu.runtime.VmUsers users = dev.peapod.provider.qemu.runtime.VmUsers.fromEnvironment()
-        .orElseThrow(() -> new IOException("the image share " + dir + " is open to a VM user, but VM users are off"));
-    Files.setAttribute(image, "unix:gid", users.group(), java.nio.file.LinkOption.NOFOLLOW_LINKS);
+    if (users.isEmpty()) {
+      throw new IOException("the image share " + dir + " is open to a VM user, but VM users are off");
+    }
+    Files.setAttribute(image, "unix:gid", users.get().group(), java.nio.file.LinkOption.NOFOLLOW_LINKS);
     mode.add(java.nio.file.attribute.PosixFilePermission.GROUP_READ);
     mode.remove(java.nio.file.attribute.PosixFilePermission.GROUP_WRITE);
     Files.setPosixFilePermissions(image, mode);

@@ -94,7 +94,7 @@ final class MigrationStream {
     Files.deleteIfExists(socket);
     try {
       qmp.execute("migrate-incoming", JsonNodeFactory.instance.objectNode().put("uri", "unix:" + socket));
-      try (SocketChannel out = SocketChannel.open(UnixDomainSocketAddress.of(socket));
+      try (SocketChannel out = dev.peapod.provider.qemu.runtime.VmSockets.connect(socket);
           FileChannel in = FileChannel.open(state)) {
         long size = in.size();
         for (long done = 0; done < size; ) {

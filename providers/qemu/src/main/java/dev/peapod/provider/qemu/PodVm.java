@@ -33,6 +33,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.OptionalLong;
 
 /**
@@ -62,7 +63,7 @@ final class PodVm {
   private final PasstNetwork network;
   private final LogWriters logWriters;
   /** The VM users QEMU runs as, or empty: as the user running Peapod (see {@link VmUsers}). */
-  private final Optional<VmUsers> users = VmUsers.fromEnvironment();
+  private final Optional<VmUsers> users;
   private static final java.security.SecureRandom RANDOM = new java.security.SecureRandom();
   /**
    * How long a restored guest may take to answer HELLO: it is running already (~0.1 s under
@@ -73,7 +74,8 @@ final class PodVm {
 
   PodVm(QemuConfig config, QemuCommandLine commandLine, AcceleratorProbe accelerators, GuestChannels channels,
       TemplateCatalogue templates, TemplateBuilds templateBuilds, TemplateRestore restore, WarmPool pool,
-      WarmPoolKeepers keepers) {
+      WarmPoolKeepers keepers, Optional<VmUsers> users) {
+    this.users = users;
     this.network = new PasstNetwork("passt");
     this.logWriters = new LogWriters("rotatelogs", dev.peapod.provider.qemu.logs.LogLimits.fromEnvironment());
     this.config = config;
@@ -165,7 +167,7 @@ final class PodVm {
       List<HostShare> hostShares, VmUsers.VmUser user) {
     String pod = spec.name();
     VmFiles files = dir.vmFiles();
-    ImageShare share = new ImageShare(files.imageShare());
+    ImageShare share = new ImageShare(files.imageShare(), users);
     try {
       if (user != null) {
         QemuProcess.linkUserFiles(files, user);
@@ -236,6 +238,7 @@ final class PodVm {
     } catch (VmLaunchException e) {
       throw new ProviderException(pod, null, "QEMU failed to start: " + e.getMessage(), e);
     }
+    users.ifPresent(u -> u.launched(definition.user()));
     CrashPoint.reach("after-launch");
     VmRecord record = newRecord(process, definition, spec);
     try {
@@ -276,6 +279,7 @@ final class PodVm {
       templates.discard(template, e.getMessage());
       return Optional.empty();
     }
+    users.ifPresent(u -> u.launched(definition.user()));
     CrashPoint.reach("after-launch");
     QemuProcess process = restored.process();
     VmRecord record = newRecord(process, definition, spec).withBoot(dev.peapod.provider.VmInfo.RESTORED + " " + template.key());
@@ -335,7 +339,8 @@ final class PodVm {
     VmFiles files = dir.vmFiles();
     VmRecord record = new VmRecord(warm.pid(), warm.processStartTime(), warm.hostBootId(), warm.guestBootId(),
         shape.accelerator().id(), kernel, spec.vm(), List.of(), spec.ports(), warm.startedAt(), warm.bootTime(),
-        false, files.imageShare(), List.of(), dev.peapod.provider.VmInfo.WARM + " " + key, warm.name(), warm.vmUser());
+        false, files.imageShare(), List.of(), dev.peapod.provider.VmInfo.WARM + " " + key, warm.name(), warm.vmUser(),
+        warm.vmClaim());
     try {
       dir.writeVm(record);
       Files.delete(taken.get().files().dir().resolve(dev.peapod.provider.qemu.runtime.PoolVmRecord.FILE));
@@ -518,7 +523,7 @@ final class PodVm {
     return new VmRecord(process.pid(), process.startTime(), HostInfo.bootId(), "", vm.accelerator().id(),
         vm.kernel(), spec.vm(), vm.images(), vm.ports(),
         process.launchedAt(), Duration.ZERO, false, vm.imageShare(), vm.hostShares())
-        .withVmUser(vm.user() == null ? null : vm.user().uid());
+        .withVmUser(vm.user() == null ? null : vm.user().uid(), vm.user() == null ? null : vm.user().claim());
   }
 
   /**
@@ -527,7 +532,7 @@ final class PodVm {
    */
   private void freeUser(PodDirectory dir, VmRecord vm) {
     if (vm.vmUser() != null && users.isPresent() && users.get().owns(vm.vmUser())) {
-      users.get().free(users.get().user(vm.vmUser()), vm.pid());
+      users.get().free(users.get().user(vm.vmUser(), vm.vmClaim()), vm.pid());
       QemuProcess.dropUserLinks(dir.vmFiles());
     }
   }
@@ -554,7 +559,7 @@ final class PodVm {
       startContainers(guest, dir, spec, vm);
       if (vm.imageShare() != null) {
         // The old containers are gone; links of images nobody uses any more go too.
-        new ImageShare(vm.imageShare()).retain(ImageDevices.imageIds(spec));
+        new ImageShare(vm.imageShare(), users).retain(ImageDevices.imageIds(spec));
       }
     } catch (RuntimeException | IOException e) {
       kill(dir, vm);
@@ -664,7 +669,7 @@ final class PodVm {
     }
   }
 
-  private static void addContainer(GuestConnection guest, PodSpec spec, VmRecord vm, ContainerSpec c) {
+  private void addContainer(GuestConnection guest, PodSpec spec, VmRecord vm, ContainerSpec c) {
     GuestImage image = guestImage(spec.name(), c.name(), c.image(), vm);
     try {
       long started = System.nanoTime();
@@ -681,7 +686,7 @@ final class PodVm {
    * The VM's block device for the image if it booted with one, else the image linked into its share;
    * {@code user} (a container's name, or "volume NAME") is who needs it, for the error.
    */
-  private static GuestImage guestImage(String pod, String user, ImageRootfs image, VmRecord vm) {
+  private GuestImage guestImage(String pod, String user, ImageRootfs image, VmRecord vm) {
     Optional<String> serial = vm.serialOf(image.id());
     if (serial.isPresent()) {
       return GuestImage.device(serial.get());
@@ -691,7 +696,7 @@ final class PodVm {
           + " and the VM has no image share", null);
     }
     try {
-      return GuestImage.sharedFile(new ImageShare(vm.imageShare()).add(image));
+      return GuestImage.sharedFile(new ImageShare(vm.imageShare(), users).add(image));
     } catch (IOException e) {
       throw new ProviderException(pod, user, "cannot put image " + image.id() + " into the VM's"
           + " image share " + vm.imageShare() + ": " + e, e);
@@ -754,10 +759,12 @@ final class PodVm {
 
   /**
    * Kills a QEMU of this pod that no vm.json records: one launched by a start that was killed
-   * before it could record it. Found by the pid file QEMU writes into the pod's directory, and
-   * only if that process is still a QEMU of this very pod directory.
+   * before it could record it. Found by the pid file QEMU writes into the pod's directory (a VM
+   * user's QEMU: by its uid, see {@link #orphan}), and only if that process is still a QEMU of
+   * this very pod directory. A pid file that names another process is said, never acted on.
    */
   void killOrphan(PodDirectory dir) {
+    untrustedPidFile(dir).ifPresent(why -> LOG.log(System.Logger.Level.WARNING, "pod " + dir.name() + ": " + why));
     orphan(dir).ifPresent(process -> {
       LOG.log(System.Logger.Level.INFO, "pod " + dir.name() + ": killing QEMU " + process.pid()
           + ", left running by an interrupted start");
@@ -765,26 +772,111 @@ final class PodVm {
     });
   }
 
-  /** The running QEMU of this pod's directory that its pid file names, if there is one. */
+  /**
+   * The running QEMU of this pod's directory, if there is one. A VM user's QEMU (the pod directory's
+   * pid file is root's link into that user's run directory) is the process that runs as that uid with
+   * this pod's name and directory on its command line: its pid file is the VM user's to write, and a
+   * QEMU a guest took over could name any process there (a root daemon whose command line it cannot
+   * choose, but one it can: {@code sh -c '...' -name peapod-POD DIR}), so it is never read to find the
+   * process to signal. One uid per VM makes the uid the identity; the command line only tells an
+   * orphan of this pod from a QEMU of a claim made since. A QEMU that runs as the user running
+   * Peapod writes its pid file into the pod directory, which no one else can write.
+   */
   Optional<QemuProcess> orphan(PodDirectory dir) {
     Path pidFile = dir.vmFiles().pidFile();
+    String marker = VmDefinition.commandLineMarker(dir.name());
+    OptionalInt vmUid = vmUidOf(pidFile);
+    if (vmUid.isPresent()) {
+      Path own = ownPidFile(pidFile);
+      String launchedIn = VmUsers.launchedIn(own).map(Path::toString).orElse(dir.path().toString());
+      for (long pid : HostProcess.withRealUid(vmUid.getAsInt())) {
+        boolean ours = HostProcess.commandLine(pid).map(cmd -> cmd.contains(marker) && cmd.contains(launchedIn))
+            .orElse(false);
+        OptionalLong startTime = HostProcess.startTime(pid);
+        if (ours && startTime.isPresent()) {
+          Instant now = Instant.now();
+          return Optional.of(new QemuProcess(pid, startTime.getAsLong(), now, now, vmUid.getAsInt()));
+        }
+      }
+      return Optional.empty();
+    }
     long pid;
     try {
       pid = Long.parseLong(Files.readString(pidFile).trim());
     } catch (IOException | NumberFormatException e) {
       return Optional.empty();
     }
-    String marker = VmDefinition.commandLineMarker(dir.name());
-    // A VM user's QEMU names its own run directory, which names the pod directory it was launched for.
-    String launchedIn = VmUsers.launchedIn(realPath(pidFile)).map(Path::toString).orElse(dir.path().toString());
     boolean ours = HostProcess.commandLine(pid)
-        .map(cmd -> cmd.contains(marker) && cmd.contains(launchedIn)).orElse(false);
+        .map(cmd -> cmd.contains(marker) && cmd.contains(dir.path().toString())).orElse(false);
     OptionalLong startTime = HostProcess.startTime(pid);
     if (!ours || startTime.isEmpty()) {
       return Optional.empty();
     }
     Instant now = Instant.now();
     return Optional.of(new QemuProcess(pid, startTime.getAsLong(), now, now));
+  }
+
+  /**
+   * Why the VM user's pid file of this pod directory names a process that is not its QEMU (another
+   * uid's), if it does: what Peapod refused to signal, for the log. Read only if it is a regular file
+   * (a FIFO there would hang the read), and only to say so.
+   */
+  Optional<String> untrustedPidFile(PodDirectory dir) {
+    Path pidFile = dir.vmFiles().pidFile();
+    OptionalInt vmUid = vmUidOf(pidFile);
+    if (vmUid.isEmpty()) {
+      return Optional.empty();
+    }
+    Path own = ownPidFile(pidFile);
+    long pid;
+    try {
+      if (!Files.readAttributes(own, java.nio.file.attribute.BasicFileAttributes.class,
+          java.nio.file.LinkOption.NOFOLLOW_LINKS).isRegularFile() || Files.size(own) > 32) {
+        return Optional.of("QEMU's pid file " + own + " is not a small regular file; ignored");
+      }
+      pid = Long.parseLong(Files.readString(own).trim());
+    } catch (IOException | NumberFormatException e) {
+      return Optional.empty();
+    }
+    java.util.OptionalInt uid = HostProcess.realUid(pid);
+    if (uid.isEmpty() || uid.getAsInt() == vmUid.getAsInt()) {
+      return Optional.empty();
+    }
+    return Optional.of("QEMU's pid file " + own + " names process " + pid + ", which runs as uid "
+        + Integer.toUnsignedString(uid.getAsInt()) + ", not as the VM's user " + Integer.toUnsignedString(vmUid.getAsInt())
+        + ": it is not the VM's QEMU and was not signalled (a QEMU a guest took over can write its pid file)");
+  }
+
+  /**
+   * The VM uid whose run directory the pod directory's pid file links into ({@link
+   * QemuProcess#linkUserFiles}), or empty for a QEMU that runs as the user running Peapod. The link is
+   * root's, in root's pod directory; what it points to is the VM user's.
+   */
+  private OptionalInt vmUidOf(Path pidFile) {
+    if (users.isEmpty() || !Files.isSymbolicLink(pidFile)) {
+      return OptionalInt.empty();
+    }
+    Path own = ownPidFile(pidFile);
+    Path q = own.getParent();
+    if (q == null || q.getParent() == null || !q.getFileName().toString().equals("q")
+        || !q.getParent().getParent().equals(users.get().runRoot())) {
+      return OptionalInt.empty();
+    }
+    try {
+      int uid = Integer.parseUnsignedInt(q.getParent().getFileName().toString());
+      return users.get().owns(uid) ? OptionalInt.of(uid) : OptionalInt.empty();
+    } catch (NumberFormatException e) {
+      return OptionalInt.empty();
+    }
+  }
+
+  /** Where root's link {@code pidFile} points (the VM user's own pid file), without following the VM user's links. */
+  private static Path ownPidFile(Path pidFile) {
+    try {
+      return pidFile.resolveSibling(Files.readSymbolicLink(pidFile)).normalize();
+    } catch (IOException e) {
+      return pidFile;
+    }
   }
 
   /**
@@ -819,16 +911,8 @@ final class PodVm {
     }
   }
 
-  private static Path realPath(Path file) {
-    try {
-      return file.toRealPath();
-    } catch (IOException e) {
-      return file;
-    }
-  }
-
   private static QemuProcess process(VmRecord vm) {
-    return new QemuProcess(vm.pid(), vm.processStartTime(), vm.startedAt(), vm.startedAt());
+    return new QemuProcess(vm.pid(), vm.processStartTime(), vm.startedAt(), vm.startedAt(), vm.vmUser());
   }
 
   private static Duration min(Duration a, Duration b) {

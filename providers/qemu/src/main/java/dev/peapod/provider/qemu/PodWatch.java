@@ -4,8 +4,6 @@ import dev.peapod.provider.ProviderEvent;
 import dev.peapod.provider.ProviderEvent.Kind;
 import dev.peapod.provider.qemu.runtime.VmFiles;
 import java.io.IOException;
-import java.net.StandardProtocolFamily;
-import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedSelectorException;
 import java.nio.channels.SelectionKey;
@@ -287,11 +285,13 @@ final class PodWatch implements AutoCloseable {
 
   private void connect(String pod) throws IOException {
     Path socket = new VmFiles(podsDir.resolve(pod)).lifeline();
-    SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX);
+    SocketChannel channel;
     try {
-      channel.connect(UnixDomainSocketAddress.of(socket));
+      channel = dev.peapod.provider.qemu.runtime.VmSockets.connect(socket);
+    } catch (dev.peapod.provider.qemu.runtime.VmSockets.WrongPeerException e) {
+      LOG.log(System.Logger.Level.WARNING, "pod " + pod + ": not watched: " + e.getMessage());
+      return;
     } catch (IOException e) {
-      closeQuietly(channel);
       if (Files.exists(socket)) {
         // Nobody listens on it: the VM has ended already.
         emit(new ProviderEvent(pod, Kind.VM_ENDED));

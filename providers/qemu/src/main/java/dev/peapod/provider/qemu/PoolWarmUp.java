@@ -100,8 +100,9 @@ final class PoolWarmUp {
   }
 
   /** Starts the warm-up container in the VM of {@code files} and destroys its pod again. */
-  static void run(GuestConnection guest, VmFiles files, Path image) throws IOException {
-    ImageShare share = new ImageShare(files.imageShare());
+  static void run(GuestConnection guest, VmFiles files, Path image,
+      java.util.Optional<dev.peapod.provider.qemu.runtime.VmUsers> users) throws IOException {
+    ImageShare share = new ImageShare(files.imageShare(), users);
     ImageRootfs rootfs = new ImageRootfs(IMAGE_ID, image);
     String name = share.add(rootfs);
     ContainerSpec container = ContainerSpec.of("warmup", rootfs, List.of("/bin/exit"));

@@ -20,8 +20,18 @@ import dev.peapod.provider.qemu.qmp.QmpClient;
  * @param startTime the daemon's start time in clock ticks since host boot
  * @param launchedAt when the launch began
  * @param daemonizedAt when QEMU was set up (its QMP socket greeted; the guest is starting)
+ * @param uid the real uid a VM user's QEMU runs as (see {@link VmUsers}): a process of another uid
+ *     at this pid is not this VM's QEMU, whatever its start time and command line say (a QEMU a
+ *     guest took over can write any pid into its pid file, and a process's command line is its own
+ *     to choose); null for a QEMU that runs as the user running Peapod, which nothing less
+ *     privileged than that user can point Peapod at
  */
-public record QemuProcess(long pid, long startTime, Instant launchedAt, Instant daemonizedAt) {
+public record QemuProcess(long pid, long startTime, Instant launchedAt, Instant daemonizedAt, Integer uid) {
+
+  /** A QEMU that runs as the user running Peapod. */
+  public QemuProcess(long pid, long startTime, Instant launchedAt, Instant daemonizedAt) {
+    this(pid, startTime, launchedAt, daemonizedAt, null);
+  }
 
   private static final Duration LAUNCH_TIMEOUT = Duration.ofSeconds(30);
   private static final Duration POLL = Duration.ofMillis(20);
@@ -94,10 +104,18 @@ public record QemuProcess(long pid, long startTime, Instant launchedAt, Instant 
           PrivateFiles.makePrivate(socket); // the directory already keeps others out; the socket too
         }
       } // else its 0700 directory keeps others out, and a mode set through a link it owns could be redirected
-      long pid = readPid(files.pidFile());
+      // A VM user's QEMU is the process launched here (setsid, prlimit, sh, setpriv and perl each exec the
+      // next, and setsid forks only if it leads its process group, which a child of this JVM never does); its
+      // pid file is that user's to write, so it is not read: a QEMU a guest took over could name any process.
+      long pid = user == null ? readPid(files.pidFile()) : qemu.pid();
       long startTime = HostProcess.startTime(pid).orElseThrow(() ->
           new VmLaunchException("QEMU process " + pid + " exited right after starting" + launchOutput(files)));
-      return new QemuProcess(pid, startTime, launchedAt, daemonizedAt);
+      if (user != null && !HostProcess.realUid(pid).equals(java.util.OptionalInt.of(user.uid()))) {
+        qemu.destroyForcibly();
+        throw new VmLaunchException("QEMU process " + pid + " does not run as its VM user "
+            + Integer.toUnsignedString(user.uid()) + launchOutput(files));
+      }
+      return new QemuProcess(pid, startTime, launchedAt, daemonizedAt, user == null ? null : user.uid());
     } catch (IOException e) {
       throw new VmLaunchException("cannot run " + String.join(" ", argv.subList(0, Math.min(4, argv.size())))
           + ": " + e.getMessage(), e);
@@ -182,9 +200,16 @@ public record QemuProcess(long pid, long startTime, Instant launchedAt, Instant 
     }
   }
 
-  /** Whether this is still the same live process (not a recycled pid, not a zombie). */
+  /**
+   * Whether this is still the same live process (not a recycled pid, not a zombie): its start time,
+   * its command line's {@code marker} and, for a VM user's QEMU, its real uid.
+   */
   public boolean isAlive(String marker) {
-    return HostProcess.matches(pid, startTime, marker);
+    return HostProcess.matches(pid, startTime, marker) && (uid == null || runsAsUid());
+  }
+
+  private boolean runsAsUid() {
+    return HostProcess.realUid(pid).equals(java.util.OptionalInt.of(uid));
   }
 
   /** Sends SIGKILL if the process is still ours, then waits up to {@code timeout} for it to be gone. */

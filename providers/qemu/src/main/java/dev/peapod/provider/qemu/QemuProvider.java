@@ -36,6 +36,7 @@ import dev.peapod.provider.qemu.runtime.PodRecord;
 import dev.peapod.provider.qemu.runtime.PrivateFiles;
 import dev.peapod.provider.qemu.runtime.StateDirectory;
 import dev.peapod.provider.qemu.runtime.VmRecord;
+import dev.peapod.provider.qemu.runtime.VmUsers;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
@@ -101,14 +102,16 @@ public final class QemuProvider implements Provider {
         state.acceleratorCache(),
         AcceleratorProbe.keyFor(HostInfo.bootId(), config.qemuBinary(), config.kernel(), config.initrd()),
         config.probeTimeout());
-    TemplateRam ram = new TemplateRam(TEMPLATE_RAMFS, Path.of("/dev/shm"));
+    // Read once: the instance every part of this provider allocates VM users from and checks them against.
+    Optional<VmUsers> users = VmUsers.fromEnvironment();
+    TemplateRam ram = new TemplateRam(TEMPLATE_RAMFS, Path.of("/dev/shm"), users);
     TemplateCatalogue templates = new TemplateCatalogue(config.templates(), commandLine,
         state.root().resolve("templates"), ram);
     this.templateBuilds = new TemplateBuilds(templates, commandLine, config.bootTimeout());
     TemplateRestore restore = new TemplateRestore(commandLine, ram);
     this.pool = new WarmPool(state.root().resolve("pool"), config.warmPool());
     this.vms = new PodVm(config, commandLine, probe, channels, templates, templateBuilds, restore, pool,
-        new WarmPoolKeepers(pool, templates, templateBuilds, restore, commandLine, config.bootTimeout()));
+        new WarmPoolKeepers(pool, templates, templateBuilds, restore, commandLine, config.bootTimeout()), users);
     this.handOvers = new VmHandOver(state, channels);
   }
 

@@ -116,12 +116,15 @@ final class TemplateMaker {
         // the templates directory is closed to it; the state comes through a socket in its own directory.
         user = users.get().allocate(work);
         QemuProcess.linkUserFiles(files, user);
-        new ImageShare(files.imageShare()).openTo(user.uid());
+        new ImageShare(files.imageShare(), users).openTo(user.uid());
         Files.setAttribute(work.resolve("ram"), "unix:uid", user.uid(), LinkOption.NOFOLLOW_LINKS);
         Files.setAttribute(work.resolve("ram"), "unix:gid", user.uid(), LinkOption.NOFOLLOW_LINKS);
         vm = vm.withUser(user);
       }
       process = QemuProcess.launch(commandLine.argv(vm), files, user);
+      if (user != null) {
+        users.get().launched(user); // from now on its claim is swept like any other's once its QEMU is gone
+      }
       GuestConnection.open(files.ctlSocket(), "template", GuestListener.NONE, bootTimeout).close();
       Thread.sleep(SETTLE.toMillis());
       try (QmpClient qmp = QmpClient.connect(files.qmpSocket(), MigrationStream.TIMEOUT)) {

@@ -49,7 +49,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * <p>Mounting ramfs takes root. Otherwise (or when the mount fails) every restore copies the
  * template's RAM to a sparse file of its own on tmpfs ({@code /dev/shm}), maps it shared and
  * unlinks it once QEMU has mapped it; free page reporting then returns memory as in a cold
- * VM.
+ * VM. A copy's name carries the pid and start time of the process that made it ({@link
+ * #copyFile}): one whose maker is gone (killed between copy and launch) is swept by the next
+ * prepare or sweep, since nothing else would ever free that memory.
  *
  * <p>Files on the ramfs are named by the template's key and a hash of its directory and the
  * identity of its files, so a rebuilt template never reuses an older template's RAM,
@@ -72,6 +74,8 @@ final class TemplateRam {
 
   private final Path sharedDir;
   private final Path copyDir;
+  /** The provider's VM users, whose copies (see {@link #prepare(Template, dev.peapod.provider.qemu.runtime.VmUsers.VmUser)}) it sweeps too. */
+  private final Optional<dev.peapod.provider.qemu.runtime.VmUsers> users;
   private volatile Optional<String> sharedUnavailable;
 
   /**
@@ -79,8 +83,14 @@ final class TemplateRam {
    * @param copyDir a tmpfs directory for per-VM copies when there is no ramfs
    */
   TemplateRam(Path sharedDir, Path copyDir) {
+    this(sharedDir, copyDir, Optional.empty());
+  }
+
+  /** @param users the provider's VM users (see {@link #sweepCopies}) */
+  TemplateRam(Path sharedDir, Path copyDir, Optional<dev.peapod.provider.qemu.runtime.VmUsers> users) {
     this.sharedDir = sharedDir;
     this.copyDir = copyDir;
+    this.users = users;
   }
 
   /** Why restores cannot copy RAM at all, if they cannot. */
@@ -106,8 +116,9 @@ final class TemplateRam {
    * one VM's QEMU, taken over, change the memory of every other VM of the template.
    */
   GuestRam prepare(Template template, dev.peapod.provider.qemu.runtime.VmUsers.VmUser user) throws IOException {
+    sweepCopies();
     if (user != null) {
-      Path copy = copyDir.resolve("peapod-" + UUID.randomUUID() + RAM);
+      Path copy = copyFile();
       copySparse(template.ram(), copy);
       Files.setAttribute(copy, "unix:uid", user.uid(), java.nio.file.LinkOption.NOFOLLOW_LINKS);
       Files.setAttribute(copy, "unix:gid", user.uid(), java.nio.file.LinkOption.NOFOLLOW_LINKS);
@@ -121,9 +132,56 @@ final class TemplateRam {
         return GuestRam.restorePrivate(shared);
       }
     }
-    Path copy = copyDir.resolve("peapod-" + UUID.randomUUID() + RAM);
+    Path copy = copyFile();
     copySparse(template.ram(), copy);
     return GuestRam.restoreCopy(copy);
+  }
+
+  /** The prefix of every per-VM copy's name in {@link #copyDir}. */
+  private static final String COPY = "peapod-";
+  /** How old a copy of an older Peapod (its name names no maker) must be to be swept. */
+  static final java.time.Duration UNNAMED_COPY_AGE = java.time.Duration.ofHours(1);
+
+  /** A new per-VM copy's path: {@code peapod-PID-STARTTIME-UUID.ram}, naming the process making it. */
+  private Path copyFile() {
+    long pid = ProcessHandle.current().pid();
+    return copyDir.resolve(COPY + pid + "-" + dev.peapod.provider.qemu.runtime.HostProcess.startTime(pid).orElse(0)
+        + "-" + UUID.randomUUID() + RAM);
+  }
+
+  /**
+   * Deletes per-VM copies whose maker is gone: a copy lives from {@link #copyFile} to {@link
+   * #launched} in the process that made it, so one whose process no longer runs was left by a start
+   * killed in between (a copy QEMU mapped keeps its pages while mapped). Copies named by an older
+   * Peapod go once {@link #UNNAMED_COPY_AGE} old. Only this user's: {@code /dev/shm} is everyone's.
+   */
+  void sweepCopies() {
+    try (DirectoryStream<Path> copies = Files.newDirectoryStream(copyDir, COPY + "*" + RAM)) {
+      for (Path copy : copies) {
+        String[] fields = copy.getFileName().toString().split("-");
+        boolean stale;
+        if (fields.length > 3 && fields[1].matches("[0-9]+") && fields[2].matches("[0-9]+")) {
+          long pid = Long.parseLong(fields[1]);
+          stale = !dev.peapod.provider.qemu.runtime.HostProcess.isAlive(pid)
+              || dev.peapod.provider.qemu.runtime.HostProcess.startTime(pid).orElse(-1) != Long.parseLong(fields[2]);
+        } else {
+          stale = lastUsed(copy).toInstant().isBefore(Instant.now().minus(UNNAMED_COPY_AGE));
+        }
+        if (stale && Files.isRegularFile(copy, java.nio.file.LinkOption.NOFOLLOW_LINKS) && ours(copy)) {
+          Files.deleteIfExists(copy);
+          LOG.log(System.Logger.Level.INFO, "deleted " + copy + ", a restore's RAM copy its start left behind");
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      LOG.log(System.Logger.Level.DEBUG, "cannot sweep RAM copies in " + copyDir + ": " + e);
+    }
+  }
+
+  /** Whether {@code copy} is this user's, or one it gave a VM user (owned by a VM uid), never another user's. */
+  private boolean ours(Path copy) throws IOException {
+    int uid = (Integer) Files.getAttribute(copy, "unix:uid", java.nio.file.LinkOption.NOFOLLOW_LINKS);
+    return Integer.valueOf(uid).equals(Files.getAttribute(Path.of("/proc/self"), "unix:uid"))
+        || users.map(u -> u.owns(uid)).orElse(false);
   }
 
   /**
@@ -136,8 +194,9 @@ final class TemplateRam {
     }
   }
 
-  /** Deletes shared RAM files whose template is gone; called after templates are deleted. */
+  /** Deletes shared RAM files whose template is gone, and orphaned copies; called after templates are deleted. */
   void sweep() {
+    sweepCopies();
     if (sharedUnavailable == null || sharedUnavailable.isPresent()) {
       return;
     }

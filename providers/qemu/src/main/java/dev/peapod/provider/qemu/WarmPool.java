@@ -205,7 +205,8 @@ final class WarmPool {
   }
 
   static QemuProcess process(PoolVmRecord record) {
-    return new QemuProcess(record.pid(), record.processStartTime(), record.startedAt(), record.startedAt());
+    return new QemuProcess(record.pid(), record.processStartTime(), record.startedAt(), record.startedAt(),
+        record.vmUser());
   }
 
   static String marker(PoolVmRecord record) {

@@ -188,10 +188,13 @@ final class WarmPoolKeeper {
       if (users.isPresent()) {
         user = users.get().allocate(work);
         QemuProcess.linkUserFiles(files, user);
-        new ImageShare(files.imageShare()).openTo(user.uid());
+        new ImageShare(files.imageShare(), users).openTo(user.uid());
       }
       VmDefinition vm = TemplateCatalogue.definition(shape, name, files, GuestRam.MEMFD).withUser(user);
       restored = restore.launch(template, vm);
+      if (user != null) {
+        users.get().launched(user);
+      }
       String bootId;
       try (GuestConnection guest = GuestConnection.open(files.ctlSocket(), name, GuestListener.NONE,
           RESTORE_TIMEOUT)) {
@@ -199,13 +202,13 @@ final class WarmPoolKeeper {
             Instant.now(), !restored.ram().privateMapping()), RESTORE_TIMEOUT);
         bootId = renewed.str(Wire.F_BOOT_ID).orElseThrow(() ->
             new GuestException("the guest answered RESTORED without a BOOT_ID"));
-        PoolWarmUp.run(guest, files, PoolWarmUp.image(pool.root()));
+        PoolWarmUp.run(guest, files, PoolWarmUp.image(pool.root()), users);
       }
       QemuProcess process = restored.process();
       Duration took = Duration.ofNanos(System.nanoTime() - t0);
       JsonFiles.write(work.resolve(PoolVmRecord.FILE), new PoolVmRecord(name, key, shape.memoryMiB(),
           process.pid(), process.startTime(), HostInfo.bootId(), bootId, !restored.ram().privateMapping(),
-          process.launchedAt(), took, user == null ? null : user.uid()));
+          process.launchedAt(), took, user == null ? null : user.uid(), user == null ? null : user.claim()));
       TemplateCatalogue.move(work, pool.shapeDir(key).resolve(id));
       say.accept("pool VM " + id + " waits (QEMU " + process.pid() + ", restored in " + took.toMillis() + " ms)");
       return true;

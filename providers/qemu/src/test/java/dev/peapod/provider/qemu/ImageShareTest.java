@@ -20,7 +20,7 @@ class ImageShareTest {
   void imagesAreHardLinkedUnderASafeNameAndDroppedWhenUnused() throws Exception {
     Path a = Files.writeString(tmp.resolve("a.erofs"), "image a");
     Path b = Files.writeString(tmp.resolve("b.erofs"), "image b");
-    ImageShare share = new ImageShare(tmp.resolve("share"));
+    ImageShare share = new ImageShare(tmp.resolve("share"), java.util.Optional.empty());
     share.reset();
 
     assertEquals("sha256_aa.erofs", share.add(new ImageRootfs("sha256:aa", a)));

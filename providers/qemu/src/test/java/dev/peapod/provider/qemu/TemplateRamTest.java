@@ -148,6 +148,33 @@ class TemplateRamTest {
   }
 
   @Test
+  void aCopyWhoseStartWasKilledBeforeTheLaunchIsSweptAndALiveStartsIsNot() throws Exception {
+    Path notADirectory = Files.writeString(dir.resolve("file"), "");
+    TemplateRam ram = new TemplateRam(notADirectory.resolve("ramfs"), shm);
+    GuestRam live = ram.prepare(template); // this process is copying: not launched yet
+    // What a start killed with -9 between copy and launch left: its copy names a process that is gone.
+    Process killed = new ProcessBuilder("sleep", "60").start();
+    long start = dev.peapod.provider.qemu.runtime.HostProcess.startTime(killed.pid()).orElseThrow();
+    killed.destroyForcibly().waitFor();
+    Path orphan = Files.writeString(shm.resolve("peapod-" + killed.pid() + "-" + start + "-x.ram"), "guest RAM");
+    // An older Peapod's copy (no maker in its name), an hour old; and a fresh one; and another user's.
+    Path oldUnnamed = Files.writeString(shm.resolve("peapod-0b7c4a4e-9d1f-4f7e-8a6b-3c2d1e0f9a8b.ram"), "old");
+    Files.setLastModifiedTime(oldUnnamed, FileTime.from(java.time.Instant.now()
+        .minus(TemplateRam.UNNAMED_COPY_AGE).minusSeconds(60)));
+    Path freshUnnamed = Files.writeString(shm.resolve("peapod-1b7c4a4e-9d1f-4f7e-8a6b-3c2d1e0f9a8b.ram"), "new");
+    Path othersFile = Files.writeString(shm.resolve("peapod-" + killed.pid() + "-" + start + "-y.ram"), "not ours");
+    Files.setAttribute(othersFile, "unix:uid", 65534);
+
+    ram.sweep();
+    assertFalse(Files.exists(orphan), "the killed start's copy is swept");
+    assertFalse(Files.exists(oldUnnamed));
+    assertTrue(Files.exists(live.file()), "a start still under way keeps its copy");
+    assertTrue(Files.exists(freshUnnamed));
+    assertTrue(Files.exists(othersFile), "another user's file is not ours to delete");
+    ram.launched(live);
+  }
+
+  @Test
   void withoutARamfsEachVmGetsACopyThatIsUnlinkedOnceMapped() throws Exception {
     Path notADirectory = Files.writeString(dir.resolve("file"), "");
     TemplateRam ram = new TemplateRam(notADirectory.resolve("ramfs"), shm);

@@ -2,8 +2,6 @@ package dev.peapod.provider.qemu.guest;
 
 import java.io.IOException;
 import java.net.ConnectException;
-import java.net.StandardProtocolFamily;
-import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
 import java.nio.file.NoSuchFileException;
@@ -97,9 +95,7 @@ public final class GuestConnection implements AutoCloseable {
     do {
       SocketChannel ch = null;
       try {
-        ch = SocketChannel.open(StandardProtocolFamily.UNIX);
-        ch.connect(UnixDomainSocketAddress.of(socket));
-        return ch;
+        return dev.peapod.provider.qemu.runtime.VmSockets.connect(socket);
       } catch (NoSuchFileException | ConnectException e) {
         last = e;
         closeQuietly(ch);

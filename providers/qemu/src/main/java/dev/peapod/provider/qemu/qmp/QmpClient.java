@@ -6,8 +6,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.ByteArrayOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
-import java.net.StandardProtocolFamily;
-import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
@@ -44,8 +42,9 @@ public final class QmpClient implements AutoCloseable {
   public static QmpClient connect(Path socket, Duration timeout) {
     SocketChannel channel;
     try {
-      channel = SocketChannel.open(StandardProtocolFamily.UNIX);
-      channel.connect(UnixDomainSocketAddress.of(socket));
+      channel = dev.peapod.provider.qemu.runtime.VmSockets.connect(socket);
+    } catch (dev.peapod.provider.qemu.runtime.VmSockets.WrongPeerException e) {
+      throw new QmpException(e.getMessage(), e);
     } catch (IOException e) {
       throw new QmpException("cannot connect to QMP socket " + socket + ": " + e.getMessage(), e);
     }

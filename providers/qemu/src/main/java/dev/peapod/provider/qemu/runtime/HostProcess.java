@@ -28,6 +28,41 @@ public final class HostProcess {
     return stat(pid).map(fields -> !fields[0].equals("Z") && !fields[0].equals("X")).orElse(false);
   }
 
+  /** The process's real uid (the first of /proc/pid/status's {@code Uid:} fields), if it exists. */
+  public static java.util.OptionalInt realUid(long pid) {
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"), StandardCharsets.UTF_8)) {
+        if (line.startsWith("Uid:")) {
+          return java.util.OptionalInt.of(Integer.parseUnsignedInt(line.substring(4).trim().split("\\s+")[0]));
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      // gone
+    }
+    return java.util.OptionalInt.empty();
+  }
+
+  /** The live (not zombie) processes whose real uid is {@code uid}, lowest pid first. */
+  public static java.util.List<Long> withRealUid(int uid) {
+    java.util.List<Long> pids = new java.util.ArrayList<>();
+    try (java.nio.file.DirectoryStream<Path> procs = Files.newDirectoryStream(Path.of("/proc"))) {
+      for (Path p : procs) {
+        String name = p.getFileName().toString();
+        if (name.isEmpty() || !name.chars().allMatch(Character::isDigit)) {
+          continue;
+        }
+        long pid = Long.parseLong(name);
+        if (realUid(pid).equals(java.util.OptionalInt.of(uid)) && isAlive(pid)) {
+          pids.add(pid);
+        }
+      }
+    } catch (IOException e) {
+      // /proc unreadable: none found
+    }
+    java.util.Collections.sort(pids);
+    return pids;
+  }
+
   /** Whether pid is alive, started at {@code startTime}, and its command line contains {@code marker}. */
   public static boolean matches(long pid, long startTime, String marker) {
     if (!isAlive(pid) || startTime(pid).orElse(-1) != startTime) {

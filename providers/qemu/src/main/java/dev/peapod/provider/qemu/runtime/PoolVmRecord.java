@@ -18,6 +18,7 @@ import java.time.Instant;
  * @param startedAt when QEMU was launched
  * @param bootTime from launch until RESTORED was answered
  * @param vmUser the uid its QEMU runs as (see {@link VmUsers}), null for the user running Peapod
+ * @param vmClaim the token of its uid's claim (see {@link VmUsers#CLAIM_FILE}), null without one
  */
 public record PoolVmRecord(
     String name,
@@ -30,13 +31,14 @@ public record PoolVmRecord(
     boolean freePageReporting,
     Instant startedAt,
     Duration bootTime,
-    Integer vmUser) {
+    Integer vmUser,
+    String vmClaim) {
 
   /** A pool VM whose QEMU runs as the user running Peapod. */
   public PoolVmRecord(String name, String templateKey, int memoryMiB, long pid, long processStartTime,
       String hostBootId, String guestBootId, boolean freePageReporting, Instant startedAt, Duration bootTime) {
     this(name, templateKey, memoryMiB, pid, processStartTime, hostBootId, guestBootId, freePageReporting, startedAt,
-        bootTime, null);
+        bootTime, null, null);
   }
 
   /** The file in a pool VM's directory. */

@@ -41,6 +41,8 @@ import java.util.Optional;
  *     for a VM launched for the pod whose vm.json this is
  * @param vmUser the uid QEMU runs as (see {@link VmUsers}); null for a QEMU that runs as the user
  *     running Peapod (a VM with hostPath volumes, VM users off, or a VM of an older Peapod)
+ * @param vmClaim the token of its uid's claim (see {@link VmUsers#CLAIM_FILE}): only the claim with
+ *     it is freed when the VM stops; null with no VM user, or from an older Peapod
  */
 public record VmRecord(
     long pid,
@@ -59,7 +61,8 @@ public record VmRecord(
     List<HostShare> hostShares,
     String boot,
     String launchedAs,
-    Integer vmUser) {
+    Integer vmUser,
+    String vmClaim) {
 
   /** A record without a VM user. */
   public VmRecord(long pid, long processStartTime, String hostBootId, String guestBootId, String accelerator,
@@ -67,13 +70,22 @@ public record VmRecord(
       Duration bootTime, Boolean containersStarted, Path imageShare, List<HostShare> hostShares, String boot,
       String launchedAs) {
     this(pid, processStartTime, hostBootId, guestBootId, accelerator, kernel, resources, images, ports, startedAt,
-        bootTime, containersStarted, imageShare, hostShares, boot, launchedAs, null);
+        bootTime, containersStarted, imageShare, hostShares, boot, launchedAs, null, null);
   }
 
-  /** This record naming the uid QEMU runs as. */
-  public VmRecord withVmUser(Integer uid) {
+  /** A record with a VM user and no claim token. */
+  public VmRecord(long pid, long processStartTime, String hostBootId, String guestBootId, String accelerator,
+      Path kernel, VmResources resources, List<ImageDevice> images, List<PortForward> ports, Instant startedAt,
+      Duration bootTime, Boolean containersStarted, Path imageShare, List<HostShare> hostShares, String boot,
+      String launchedAs, Integer vmUser) {
+    this(pid, processStartTime, hostBootId, guestBootId, accelerator, kernel, resources, images, ports, startedAt,
+        bootTime, containersStarted, imageShare, hostShares, boot, launchedAs, vmUser, null);
+  }
+
+  /** This record naming the uid QEMU runs as and the token of its claim. */
+  public VmRecord withVmUser(Integer uid, String claim) {
     return new VmRecord(pid, processStartTime, hostBootId, guestBootId, accelerator, kernel, resources, images,
-        ports, startedAt, bootTime, containersStarted, imageShare, hostShares, boot, launchedAs, uid);
+        ports, startedAt, bootTime, containersStarted, imageShare, hostShares, boot, launchedAs, uid, claim);
   }
 
   public VmRecord {
@@ -103,13 +115,13 @@ public record VmRecord(
   /** This record saying how the VM came up. */
   public VmRecord withBoot(String how) {
     return new VmRecord(pid, processStartTime, hostBootId, guestBootId, accelerator, kernel, resources, images,
-        ports, startedAt, bootTime, containersStarted, imageShare, hostShares, how, launchedAs, vmUser);
+        ports, startedAt, bootTime, containersStarted, imageShare, hostShares, how, launchedAs, vmUser, vmClaim);
   }
 
   /** This record with the start's progress set. */
   public VmRecord withContainersStarted(boolean started) {
     return new VmRecord(pid, processStartTime, hostBootId, guestBootId, accelerator, kernel, resources, images,
-        ports, startedAt, bootTime, started, imageShare, hostShares, boot, launchedAs, vmUser);
+        ports, startedAt, bootTime, started, imageShare, hostShares, boot, launchedAs, vmUser, vmClaim);
   }
 
   /** Whether the start that recorded this VM completed (see {@code containersStarted}). */
@@ -120,13 +132,13 @@ public record VmRecord(
   /** The same VM forwarding {@code newPorts}. */
   public VmRecord withPorts(List<PortForward> newPorts) {
     return new VmRecord(pid, processStartTime, hostBootId, guestBootId, accelerator, kernel, resources, images,
-        newPorts, startedAt, bootTime, containersStarted, imageShare, hostShares, boot, launchedAs, vmUser);
+        newPorts, startedAt, bootTime, containersStarted, imageShare, hostShares, boot, launchedAs, vmUser, vmClaim);
   }
 
   /** The same VM once the guest answered: its boot id and how long the boot took. */
   public VmRecord booted(String bootId, Duration took) {
     return new VmRecord(pid, processStartTime, hostBootId, bootId, accelerator, kernel, resources, images,
-        ports, startedAt, took, containersStarted, imageShare, hostShares, boot, launchedAs, vmUser);
+        ports, startedAt, took, containersStarted, imageShare, hostShares, boot, launchedAs, vmUser, vmClaim);
   }
 
   /**
@@ -138,7 +150,7 @@ public record VmRecord(
     List<HostShare> sharesNow = hostShares.stream().map(s -> s.movedTo(hostFilesNow)).toList();
     return new VmRecord(pid, processStartTime, hostBootId, guestBootId, accelerator, kernel, resources, images,
         ports, startedAt, bootTime, false, imageShare == null ? null : imageShareNow, sharesNow, boot,
-        launchedAs != null ? launchedAs : launchedFor, vmUser);
+        launchedAs != null ? launchedAs : launchedFor, vmUser, vmClaim);
   }
 
   /** The pod whose name QEMU's command line carries: {@code pod} itself unless the VM was handed over to it. */

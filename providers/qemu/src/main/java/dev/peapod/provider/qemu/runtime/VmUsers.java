@@ -31,15 +31,19 @@ import java.util.concurrent.locks.ReentrantLock;
  *
  * <p>A VM's uid is claimed by creating its run directory {@code /run/peapod/vm/UID} (mkdir is
  * atomic; a lock serialises the sweep of stale claims): {@code root:UID 0750}, holding {@code q/}
- * ({@code UID 0700}: the sockets and pid file QEMU creates) and {@code launched-in} (the
+ * ({@code UID 0700}: the sockets and pid file QEMU creates), {@code launched-in} (the
  * directory QEMU was launched for,
  * root's, for {@code StrayVms} and orphans, since QEMU's command line then names the run directory
- * instead). The VM's image share stays in the pod directory, {@code root:UID 0750}, which a root
+ * instead) and {@code claim} (root's: see {@link #CLAIM_FILE}). The VM's image share stays in the pod directory, {@code root:UID 0750}, which a root
  * shell opens for QEMU (see QemuCommandLine): on the image store's filesystem, so its links are
  * hard links, never copies. Claims are host-wide, whatever the state directory, because uids are. A uid is freed
- * when its VM is stopped or removed; a claim whose uid runs no process and which is older than
- * {@link #CLAIM_GRACE} (a VM killed without Peapod, a start that crashed) is swept by the next
- * allocation. Under {@code /run}, a tmpfs: a host reboot ends every VM and every claim.
+ * when its VM is stopped or removed, by the holder of its claim's token only (vm.json and pool.json
+ * keep it): nothing QEMU writes (its pid file, which it removes when it exits) decides whose a uid
+ * is. A claim whose uid runs no process and which is older than {@link #CLAIM_GRACE} (a VM killed
+ * without Peapod, a start that crashed) is swept by the next allocation, unless its start is still
+ * under way: the process that claimed it lives and has not launched QEMU yet ({@link #launched}),
+ * however long it takes to copy an image or a template's RAM. Under {@code /run}, a tmpfs: a host
+ * reboot ends every VM and every claim.
  */
 public final class VmUsers {
 
@@ -48,6 +52,15 @@ public final class VmUsers {
   public static final Path RUN_ROOT = Path.of("/run/peapod/vm");
   /** How long a claim may exist without a process of its uid: from the claim to QEMU's exec. */
   static final Duration CLAIM_GRACE = Duration.ofMinutes(2);
+  /**
+   * The claim's file in the run directory, root's 0600: {@code TOKEN PID STARTTIME} of the process
+   * that claimed it while its start is under way, {@code TOKEN launched} once QEMU runs. The token is
+   * random, and is the claim's identity for {@link #free}; the process tells the sweep a slow start
+   * from a dead one.
+   */
+  static final String CLAIM_FILE = "claim";
+  private static final String LAUNCHED = "launched";
+  private static final java.security.SecureRandom RANDOM = new java.security.SecureRandom();
   private static final ReentrantLock THREADS = new ReentrantLock();
 
   /**
@@ -56,11 +69,16 @@ public final class VmUsers {
    * @param uid its uid and primary gid
    * @param group the supplementary group of every VM user
    * @param runDir its run directory (see the class comment)
-   * @param claimedFor the pod directory this claim was made for, or null for a user known by its
-   *     uid alone (from a record): {@link #free} of a user with one leaves a claim made since for
-   *     another directory alone
+   * @param claimedFor the pod directory this claim was made for, or null for a user known from a record
+   * @param claim the claim's token (see {@link #CLAIM_FILE}), or null for a user of a record of an older
+   *     Peapod, which kept none: {@link #free} frees only the claim with this token
    */
-  public record VmUser(int uid, int group, Path runDir, Path claimedFor) {
+  public record VmUser(int uid, int group, Path runDir, Path claimedFor, String claim) {
+
+    /** A user whose claim is not known by a token. */
+    public VmUser(int uid, int group, Path runDir, Path claimedFor) {
+      this(uid, group, runDir, claimedFor, null);
+    }
 
     /** Where QEMU creates its sockets and pid file ({@code UID 0700}). */
     public Path qemuDir() {
@@ -146,18 +164,45 @@ public final class VmUsers {
     return Integer.compareUnsigned(uid, first) > 0 && Integer.compareUnsigned(uid, last) <= 0;
   }
 
-  /** The user of a VM that recorded {@code uid}. */
+  /** The user of a VM that recorded {@code uid} and no claim token (an older Peapod's record). */
   public VmUser user(int uid) {
-    return new VmUser(uid, first, runRoot.resolve(Integer.toUnsignedString(uid)), null);
+    return user(uid, null);
+  }
+
+  /** The user of a VM that recorded {@code uid} and the claim token {@code claim}. */
+  public VmUser user(int uid, String claim) {
+    return new VmUser(uid, first, runRoot.resolve(Integer.toUnsignedString(uid)), null, claim);
   }
 
   /**
-   * Whether {@code user}'s claim is still the one made for its directory: a failed restore's kill
-   * frees the uid, which another start may have claimed since.
+   * Whether {@code user}'s claim is still the one it was given: a failed restore's kill frees the uid,
+   * which another start may have claimed since.
    */
   public boolean stillClaimed(VmUser user) {
-    return user.claimedFor() != null
-        && launchedIn(user.qemuDir().resolve("qemu.pid")).equals(Optional.of(user.claimedFor()));
+    return user.claim() != null && claimToken(user).equals(Optional.of(user.claim()));
+  }
+
+  /**
+   * Records that {@code user}'s QEMU was launched: from now on its claim is swept like any other once
+   * no process of its uid runs (its VM killed without Peapod), whether or not the process that
+   * claimed it still lives (a controller lives on).
+   */
+  public void launched(VmUser user) {
+    if (user == null || user.claim() == null) {
+      return;
+    }
+    THREADS.lock();
+    try (FileChannel lockFile = FileChannel.open(runRoot.resolve(".lock"), StandardOpenOption.CREATE,
+        StandardOpenOption.WRITE);
+        FileLock held = lockFile.lock()) {
+      if (stillClaimed(user)) {
+        writeClaim(user.runDir(), user.claim() + " " + LAUNCHED);
+      }
+    } catch (IOException e) {
+      // the claim stays a start's while this process lives, and is swept after it
+    } finally {
+      THREADS.unlock();
+    }
   }
 
   /**
@@ -182,7 +227,7 @@ public final class VmUsers {
           if (running == null) {
             running = runningUids();
           }
-          if (running.contains(uid) || !olderThan(dir, CLAIM_GRACE)) {
+          if (running.contains(uid) || !olderThan(dir, CLAIM_GRACE) || startUnderWay(dir)) {
             continue;
           }
           PrivateFiles.deleteTree(dir); // stale: its VM is gone
@@ -192,7 +237,10 @@ public final class VmUsers {
         } catch (FileAlreadyExistsException e) {
           continue;
         }
-        VmUser user = new VmUser(uid, first, dir, launchedIn.toAbsolutePath().normalize());
+        byte[] token = new byte[16];
+        RANDOM.nextBytes(token);
+        VmUser user = new VmUser(uid, first, dir, launchedIn.toAbsolutePath().normalize(),
+            java.util.HexFormat.of().formatHex(token));
         setUp(user, launchedIn);
         return user;
       }
@@ -214,29 +262,76 @@ public final class VmUsers {
     Files.setAttribute(user.launchedInFile(), "unix:gid", user.uid(), LinkOption.NOFOLLOW_LINKS);
     Files.setAttribute(user.qemuDir(), "unix:uid", user.uid(), LinkOption.NOFOLLOW_LINKS);
     Files.setAttribute(user.qemuDir(), "unix:gid", user.uid(), LinkOption.NOFOLLOW_LINKS);
+    ProcessHandle self = ProcessHandle.current();
+    writeClaim(dir, user.claim() + " " + self.pid() + " " + HostProcess.startTime(self.pid()).orElse(-1));
+  }
+
+  private static void writeClaim(Path runDir, String content) throws IOException {
+    Path temp = runDir.resolve("." + CLAIM_FILE);
+    PrivateFiles.privateFile(temp);
+    Files.writeString(temp, content + "\n", StandardCharsets.UTF_8);
+    Files.move(temp, runDir.resolve(CLAIM_FILE), java.nio.file.StandardCopyOption.ATOMIC_MOVE,
+        java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+  }
+
+  /** The claim file's fields, empty if it has none (a claim of an older Peapod). Root's file, in root's directory. */
+  private static Optional<String[]> claimFields(Path runDir) {
+    try {
+      String[] fields = Files.readString(runDir.resolve(CLAIM_FILE), StandardCharsets.UTF_8).trim().split(" ");
+      return fields.length >= 2 ? Optional.of(fields) : Optional.empty();
+    } catch (IOException e) {
+      return Optional.empty();
+    }
+  }
+
+  private static Optional<String> claimToken(VmUser user) {
+    return claimFields(user.runDir()).map(f -> f[0]);
+  }
+
+  /** Whether the claim of {@code runDir} is a start whose process lives and has not launched QEMU yet. */
+  private static boolean startUnderWay(Path runDir) {
+    return claimFields(runDir).filter(f -> f.length == 3 && !f[1].equals(LAUNCHED)).map(f -> {
+      try {
+        long pid = Long.parseLong(f[1]);
+        return HostProcess.isAlive(pid) && HostProcess.startTime(pid).orElse(-2) == Long.parseLong(f[2]);
+      } catch (NumberFormatException e) {
+        return false;
+      }
+    }).orElse(false);
   }
 
   /**
-   * Frees {@code user}'s uid once no process of it runs (its QEMU gone): its run directory goes.
-   * A uid still running something is left for the sweep.
+   * Frees {@code user}'s uid once no process of it runs (its QEMU gone), if its claim is still the one
+   * {@code user} holds (its token): once freed (a failed restore, the sweep of a VM killed without
+   * Peapod) the uid may be another start's, whose QEMU may not even be launched yet. Its run
+   * directory goes. A uid still running something is left for the sweep.
    */
   public void free(VmUser user) {
     freeIf(user, () -> stillClaimed(user));
   }
 
   /**
-   * Frees the uid of a recorded VM whose QEMU was {@code pid}, once no process of it runs, unless its
-   * run directory's pid file names another QEMU: once freed (a failed restore, the sweep of a VM
-   * killed without Peapod) the uid may be another start's, launched since. No pid file is taken as
-   * ours, since QEMU removes its pid file when it exits; so a claim made since whose QEMU has not
-   * been launched yet can still be freed here (a known gap: the claim would need a token the record
-   * keeps).
+   * Frees the uid of a recorded VM whose QEMU was {@code pid}: by its claim's token (see {@link
+   * #free(VmUser)}) when the record kept one. A record of an older Peapod kept none; its claim is
+   * taken as its own unless the run directory's pid file names another QEMU (the best it knew; no pid
+   * file counts as its own, since QEMU removes it when it exits).
    */
   public void free(VmUser user, long pid) {
+    if (user.claim() != null) {
+      free(user);
+      return;
+    }
     freeIf(user, () -> {
+      if (claimFields(user.runDir()).isPresent()) {
+        return false; // claimed since by a Peapod that keeps tokens
+      }
       try {
-        return Files.readString(user.qemuDir().resolve("qemu.pid"), StandardCharsets.UTF_8).trim()
-            .equals(Long.toString(pid));
+        Path pidFile = user.qemuDir().resolve("qemu.pid");
+        if (!Files.readAttributes(pidFile, java.nio.file.attribute.BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS)
+            .isRegularFile()) {
+          return false; // QEMU's to make: a FIFO would hang the read
+        }
+        return Files.readString(pidFile, StandardCharsets.UTF_8).trim().equals(Long.toString(pid));
       } catch (java.nio.file.NoSuchFileException e) {
         return true;
       } catch (IOException e) {

@@ -76,10 +76,54 @@ class VmUsersTest {
     VmUsers.VmUser b = users.allocate(tmp.resolve("pods/b"));
     IOException full = assertThrows(IOException.class, () -> users.allocate(tmp.resolve("pods/c")));
     assertTrue(full.getMessage().contains("every VM uid of 1990000001-1990000002 is in use"), full.getMessage());
-    // a's VM was killed without Peapod long ago: no process runs as its uid
-    Files.setLastModifiedTime(a.runDir(), FileTime.from(Instant.now().minus(VmUsers.CLAIM_GRACE.multipliedBy(2))));
+    // a's VM was launched and killed without Peapod long ago: no process runs as its uid
+    users.launched(a);
+    age(a);
     assertEquals(a.uid(), users.allocate(tmp.resolve("pods/c")).uid());
     assertTrue(Files.exists(b.runDir()));
+  }
+
+  @Test
+  void theSweepLeavesASlowStartAloneAndTakesADeadOnes() throws Exception {
+    assertTrue(isRoot(), "VM users are made only when Peapod runs as root, and the tests run as root");
+    VmUsers users = VmUsers.parse("1990000000-1990000001", tmp.resolve("vm"));
+    // A start still copying a big image, past the grace: no process of its uid runs yet, but its own does.
+    VmUsers.VmUser slow = users.allocate(tmp.resolve("pods/big"));
+    age(slow);
+    IOException full = assertThrows(IOException.class, () -> users.allocate(tmp.resolve("pods/other")));
+    assertTrue(full.getMessage().contains("in use"), full.getMessage());
+    assertTrue(Files.exists(slow.runDir()), "the sweep freed the uid of a start still under way");
+    // The same claim once the process that made it is gone (a start killed with -9): swept.
+    Process gone = new ProcessBuilder("true").start();
+    gone.waitFor();
+    Files.writeString(slow.runDir().resolve(VmUsers.CLAIM_FILE), slow.claim() + " " + gone.pid() + " 1\n");
+    age(slow);
+    assertEquals(slow.uid(), users.allocate(tmp.resolve("pods/other")).uid());
+  }
+
+  @Test
+  void anOldVmsStopFreesNoClaimMadeSince() throws IOException {
+    assertTrue(isRoot(), "VM users are made only when Peapod runs as root, and the tests run as root");
+    VmUsers users = VmUsers.parse("1990000000-1990000001", tmp.resolve("vm"));
+    VmUsers.VmUser old = users.allocate(tmp.resolve("pods/web"));
+    users.launched(old);
+    // Its QEMU was killed without Peapod (and removed its pid file, as QEMU does); the sweep freed the uid, and
+    // a new start of the same pod claimed it and is still copying its image: no QEMU of it runs yet.
+    age(old);
+    VmUsers.VmUser fresh = users.allocate(tmp.resolve("pods/web"));
+    assertEquals(old.uid(), fresh.uid());
+    // The old VM's record is stopped now: by its token, and as an older Peapod's record without one.
+    users.free(users.user(old.uid(), old.claim()), 4242);
+    assertTrue(Files.exists(fresh.runDir()), "the old VM's stop freed the claim made since, by its token");
+    users.free(users.user(old.uid()), 4242);
+    assertTrue(Files.exists(fresh.runDir()), "the old VM's stop freed the claim made since");
+    assertTrue(users.stillClaimed(fresh));
+    users.free(fresh);
+    assertFalse(Files.exists(fresh.runDir()));
+  }
+
+  private static void age(VmUsers.VmUser user) throws IOException {
+    Files.setLastModifiedTime(user.runDir(), FileTime.from(Instant.now().minus(VmUsers.CLAIM_GRACE.multipliedBy(2))));
   }
 
   @Test
