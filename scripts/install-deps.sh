@@ -12,10 +12,11 @@ packages=(
   make gcc bc flex bison libelf-dev libssl-dev lz4 xz-utils cpio patch linux-source-6.1
   # guest-init: static musl binary, libFuzzer target
   musl-tools clang libclang-rt-14-dev
-  # the VMs and their root filesystems; each VM's network is a passt, which socat starts on QEMU's socket
+  # the VMs and their root filesystems; each VM's network is a passt, which perl (perl-base) starts on QEMU's
+  # socket once QEMU is seen to listen there; socat: tests act through sockets with it
   # (what VMs need at run time is also in scripts/agent-image's package list: keep the two in step)
   qemu-system-x86 erofs-utils passt socat
-  # each VM's container log and console are capped and rotated by rotatelogs, which socat starts on QEMU's sockets
+  # each VM's container log and console are capped and rotated by rotatelogs, started as passt is
   apache2-utils
   # test images are made from busybox; guest-init's mkimage.sh checks it is static with file
   busybox-static file

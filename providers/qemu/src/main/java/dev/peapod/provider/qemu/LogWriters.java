@@ -25,8 +25,8 @@ import java.util.Optional;
  * needs someone watching every VM's files all the time, and with the CLI alone nobody runs between
  * commands; a writer beside each VM caps its logs whether or not anyone looks. The writer is
  * Apache's {@code rotatelogs} (apache2-utils): a ring of {@code n} files of a size cap, written
- * with plain appends, nothing else; socat connects it to QEMU's socket ({@code nofork}, the socket
- * as its stdin), as for passt.
+ * with plain appends, nothing else; a launcher connects it to QEMU's socket, once the VM's QEMU is
+ * seen to listen there, the socket as its stdin ({@link PeerCheckedConnect}), as for passt.
  *
  * <p>Nothing waits for a writer. QEMU's chardev socket never blocks: without a client it drops what
  * the guest writes. guest-init's log port is non-blocking and drops records (counting them on the
@@ -104,15 +104,16 @@ final class LogWriters {
     }
   }
 
-  /** The argv that connects to {@code log}'s socket (relative to the pod directory) and runs rotatelogs on it. */
-  List<String> argv(Log log) {
-    String exec = "EXEC:" + rotatelogs + " -f -n " + log.limits().files() + " " + log.base().getFileName()
-        + " " + log.limits().maxFileBytes() + "B";
-    if (!exec.matches("EXEC:[A-Za-z0-9./ _-]+")) {
-      throw new IllegalArgumentException("not a rotatelogs command Peapod makes: " + exec);
-    }
+  /**
+   * The argv that connects to {@code log}'s socket (relative to the pod directory), checks that
+   * {@code peerUid} (the VM's QEMU) listens there, and runs rotatelogs on it (see {@link
+   * PeerCheckedConnect}).
+   */
+  List<String> argv(Log log, int peerUid) {
     List<String> argv = new ArrayList<>(merging.helperPrefix());
-    argv.addAll(List.of("setsid", "socat", "UNIX-CONNECT:" + log.socket().getFileName(), exec + ",nofork"));
+    argv.addAll(PeerCheckedConnect.argv(log.socket().getFileName().toString(), peerUid, List.of(rotatelogs, "-f",
+        "-n", Integer.toString(log.limits().files()), log.base().getFileName().toString(),
+        log.limits().maxFileBytes() + "B")));
     return argv;
   }
 
@@ -157,23 +158,23 @@ final class LogWriters {
     Process process;
     try {
       PrivateFiles.privateFile(files.logWritersLog());
-      process = new ProcessBuilder(argv(log))
+      process = new ProcessBuilder(argv(log, PeerCheckedConnect.peerUid(log.socket())))
           .directory(files.dir().toFile())
           .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
           .redirectOutput(ProcessBuilder.Redirect.appendTo(files.logWritersLog().toFile()))
           .redirectErrorStream(true)
           .start();
     } catch (IOException e) {
-      throw new LogWriterException("cannot start the " + log.name() + " writer (socat and rotatelogs from"
+      throw new LogWriterException("cannot start the " + log.name() + " writer (rotatelogs from"
           + " apache2-utils must be installed): " + e.getMessage());
     }
     long pid = process.pid();
     long deadline = System.nanoTime() + READY_TIMEOUT.toNanos();
-    // socat execs rotatelogs once it is connected to QEMU's socket.
+    // The launcher execs rotatelogs once it is connected to QEMU's socket.
     while (!HostProcess.commandLine(pid).map(cmd -> cmd.startsWith(rotatelogs + " ")).orElse(false)) {
       if (!process.isAlive()) {
         throw new LogWriterException("the " + log.name() + " writer exited with status " + process.exitValue()
-            + ": " + writersLog(files) + " (are socat and rotatelogs from apache2-utils installed?)");
+            + ": " + writersLog(files) + " (is rotatelogs from apache2-utils installed?)");
       }
       if (System.nanoTime() > deadline) {
         process.destroyForcibly();

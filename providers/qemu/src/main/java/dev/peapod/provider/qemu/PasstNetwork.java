@@ -41,8 +41,8 @@ import java.util.Set;
  * but only slirp's QMP {@code hostfwd_add} could change forwards in place.
  *
  * <p>passt takes an already connected socket ({@code --fd}); the JVM cannot hand a socket to a child
- * process, so socat connects to QEMU's socket and execs passt in its own process ({@code nofork}),
- * the socket as its stdin. In the foreground ({@code -f}) passt ends when QEMU closes the socket,
+ * process, so a launcher connects to QEMU's socket, checks that QEMU listens there, and execs passt
+ * in its own process, the socket as its stdin ({@link PeerCheckedConnect}). In the foreground ({@code -f}) passt ends when QEMU closes the socket,
  * so a VM that is killed or stops takes its passt (and its host ports) with it. {@code setsid}
  * puts it in a session of its own, so a Ctrl-C of the command that started the pod does not reach it.
  *
@@ -92,8 +92,11 @@ final class PasstNetwork {
     return "stream,id=" + id + ",server=on,addr.type=unix,addr.path=" + socketOptionValue;
   }
 
-  /** The argv that connects to QEMU's socket (relative to the pod directory) and runs passt on it. */
-  List<String> argv(List<PortForward> ports) {
+  /**
+   * The argv that connects to QEMU's socket (relative to the pod directory), checks that {@code
+   * peerUid} (the VM's QEMU) listens there, and runs passt on it (see {@link PeerCheckedConnect}).
+   */
+  List<String> argv(List<PortForward> ports, int peerUid) {
     List<String> passtArgv = new ArrayList<>(List.of(passt, "-f", "-q", "--fd", "0", "-4",
         "-a", GUEST_ADDRESS, "-n", "24", "-g", GATEWAY, "--no-map-gw", "--dns-forward", DNS,
         "--no-dhcpv6", "--no-ndp", "--no-ra"));
@@ -112,22 +115,9 @@ final class PasstNetwork {
     if (!udp) {
       passtArgv.addAll(List.of("-u", "none"));
     }
-    StringBuilder exec = new StringBuilder("EXEC:");
-    for (int i = 0; i < passtArgv.size(); i++) {
-      exec.append(i == 0 ? "" : " ").append(socatEscaped(passtArgv.get(i)));
-    }
-    exec.append(",nofork");
     List<String> argv = new ArrayList<>(merging.helperPrefix());
-    argv.addAll(List.of("setsid", "socat", "UNIX-CONNECT:" + VmFiles.NET_SOCKET, exec.toString()));
+    argv.addAll(PeerCheckedConnect.argv(VmFiles.NET_SOCKET, peerUid, passtArgv));
     return argv;
-  }
-
-  /** socat splits an address at ':' and ',' and its EXEC command line at spaces. */
-  private static String socatEscaped(String arg) {
-    if (!arg.matches("[A-Za-z0-9./:_-]+")) {
-      throw new IllegalArgumentException("not a passt argument Peapod makes: " + arg);
-    }
-    return arg.replace(":", "\\:");
   }
 
   /**
@@ -199,7 +189,7 @@ final class PasstNetwork {
     Process process;
     try {
       PrivateFiles.privateFile(files.netLog());
-      process = new ProcessBuilder(argv(ports))
+      process = new ProcessBuilder(argv(ports, PeerCheckedConnect.peerUid(files.netSocket())))
           .directory(files.dir().toFile())
           .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
           .redirectOutput(files.netLog().toFile())

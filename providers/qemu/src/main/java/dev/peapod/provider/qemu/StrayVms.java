@@ -125,7 +125,7 @@ final class StrayVms {
 
   /** The pod directory under {@code podsRoot} whose qemu.pid the process's {@code -pidfile} names, if any. */
   static java.util.Optional<Path> launchedIn(long pid, Path podsRoot) {
-    return launchedIn(argv(pid), podsRoot);
+    return launchedIn(argv(pid), podsRoot).filter(dir -> runsAsItsVmUser(pid));
   }
 
   /**
@@ -133,7 +133,33 @@ final class StrayVms {
    * names (for a VM user's QEMU, by what its run directory records), if it is a QEMU.
    */
   static java.util.Optional<Path> launchedDirectory(long pid) {
-    return pidFileDirectory(argv(pid));
+    return pidFileDirectory(argv(pid)).filter(dir -> runsAsItsVmUser(pid));
+  }
+
+  /**
+   * Whether a process whose {@code -pidfile} is in a VM user's run directory ({@code RUN/UID/q/qemu.pid})
+   * runs as that uid, as that VM's QEMU does (true for any other process): a command line is its
+   * process's own to choose, and a process of another user that names a VM's run directory on its
+   * command line is not that VM's QEMU, and never to be killed for it.
+   */
+  static boolean runsAsItsVmUser(long pid) {
+    List<String> argv = argv(pid);
+    for (int i = 0; i + 1 < argv.size(); i++) {
+      if (argv.get(i).equals("-pidfile")) {
+        Path q = Path.of(argv.get(i + 1)).normalize().getParent();
+        if (q == null || dev.peapod.provider.qemu.runtime.VmUsers.launchedIn(Path.of(argv.get(i + 1))).isEmpty()) {
+          return true;
+        }
+        try {
+          Object owner = Files.getAttribute(q, "unix:uid", java.nio.file.LinkOption.NOFOLLOW_LINKS);
+          return dev.peapod.provider.qemu.runtime.HostProcess.realUid(pid)
+              .equals(java.util.OptionalInt.of((Integer) owner));
+        } catch (IOException | RuntimeException e) {
+          return false;
+        }
+      }
+    }
+    return true;
   }
 
   private static java.util.Optional<Path> launchedIn(List<String> argv, Path podsRoot) {

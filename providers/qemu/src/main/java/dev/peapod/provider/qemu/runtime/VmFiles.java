@@ -60,7 +60,7 @@ public record VmFiles(Path dir) {
     return dir.resolve("passt.pid");
   }
 
-  /** What passt (and socat, which starts it) said. */
+  /** What passt (and its launcher, PeerCheckedConnect) said. */
   public Path netLog() {
     return dir.resolve("passt.log");
   }
@@ -93,7 +93,7 @@ public record VmFiles(Path dir) {
     return dir.resolve("console-writer.pid");
   }
 
-  /** What the log writers (socat and rotatelogs) said. */
+  /** What the log writers (their launcher, PeerCheckedConnect, and rotatelogs) said. */
   public Path logWritersLog() {
     return dir.resolve("log-writers.err");
   }

@@ -29,9 +29,9 @@ import jdk.net.UnixDomainPrincipal;
  * rename them: that would need a helper that binds sockets in the launch chain (a shell cannot),
  * QEMU's chardev, QMP and netdev options rewritten to {@code fd=}, and every hand-over and pool
  * take-over to move root's sockets instead of links; the check here is one place every Java
- * client goes through, whatever the launch. It does not cover clients Peapod runs as programs
- * ({@code socat} for the log writers and passt), which cannot check a peer: see README's
- * security section.
+ * client goes through, whatever the launch. The programs that take a connected socket (the log
+ * writers and passt) are started by a launcher that makes the same check ({@code
+ * PeerCheckedConnect}).
  */
 public final class VmSockets {
 
@@ -63,20 +63,29 @@ public final class VmSockets {
     }
   }
 
-  /**
-   * Who must listen on {@code socket}: the owner of the directory that holds it. A symbolic link in
-   * a directory of the user running Peapod (the pod directory's link into a VM user's run
-   * directory, {@code QemuProcess.linkUserFiles}) is that user's own and is followed, once; a link in
-   * anyone else's directory is not, since that user chose where it points.
-   */
+  /** The uid that must listen on {@code socket} (see {@link #servingDirectory}), for a launcher that checks it itself. */
+  public static int servingUid(Path socket) throws IOException {
+    return (Integer) Files.getAttribute(servingDirectory(socket), "unix:uid", LinkOption.NOFOLLOW_LINKS);
+  }
+
+  /** Who must listen on {@code socket}: the owner of {@link #servingDirectory}. */
   static UserPrincipal servedBy(Path socket) throws IOException {
+    return Files.getOwner(servingDirectory(socket), LinkOption.NOFOLLOW_LINKS);
+  }
+
+  /**
+   * The directory that holds {@code socket}. A symbolic link in a directory of the user running
+   * Peapod (the pod directory's link into a VM user's run directory, {@code
+   * QemuProcess.linkUserFiles}) is that user's own and is followed, once; a link in anyone else's
+   * directory is not, since that user chose where it points.
+   */
+  private static Path servingDirectory(Path socket) throws IOException {
     Path path = socket.toAbsolutePath().normalize();
     Path dir = path.getParent();
-    UserPrincipal owner = Files.getOwner(dir, LinkOption.NOFOLLOW_LINKS);
-    if (Files.isSymbolicLink(path) && owner.equals(Files.getOwner(Path.of("/proc/self"), LinkOption.NOFOLLOW_LINKS))) {
-      Path target = path.resolveSibling(Files.readSymbolicLink(path)).normalize();
-      return Files.getOwner(target.getParent(), LinkOption.NOFOLLOW_LINKS);
+    if (Files.isSymbolicLink(path) && Files.getOwner(dir, LinkOption.NOFOLLOW_LINKS)
+        .equals(Files.getOwner(Path.of("/proc/self"), LinkOption.NOFOLLOW_LINKS))) {
+      return path.resolveSibling(Files.readSymbolicLink(path)).normalize().getParent();
     }
-    return owner;
+    return dir;
   }
 }

@@ -55,7 +55,7 @@ import org.junit.jupiter.api.Timeout;
 class VmTrustIT {
 
   private static final Path STATE = VmTestSupport.TARGET.resolve("it-vmtrust");
-  private static final String[] PODS = {"vmt-pid", "vmt-sock"};
+  private static final String[] PODS = {"vmt-pid", "vmt-sock", "vmt-logs"};
 
   private ImageRootfs image;
   private QemuProvider provider;
@@ -147,6 +147,43 @@ class VmTrustIT {
     }
   }
 
+  @Test
+  @Order(3)
+  void theLogWritersAndPasstConnectToTheVmsQemuOrNothing() throws Exception {
+    VmRecord vm = start("vmt-logs");
+    Path q = run(vm).resolve("q");
+    Path pod = STATE.resolve("pods/vmt-logs");
+    String secret = "SECRET-OF-ANOTHER-VM";
+    try (Decoy decoy = new Decoy(STATE.resolve("decoy-logs.sock"), secret + "\n")) {
+      // The console and the network socket become links to a socket of root's that talks (as another VM's
+      // console would); QEMU then closes its writers' connections (the test ends them), and the next look at
+      // the pod starts new ones, as it does for a writer or passt that ended.
+      for (String socket : List.of("console.sock", "net.sock")) {
+        assertEquals(0, asQemuOf(vm, "ln", "-sfn", decoy.socket.toString(), q.resolve(socket).toString()).code);
+      }
+      for (String pidFile : List.of("console-writer.pid", "passt.pid")) {
+        long pid = Long.parseLong(Files.readString(pod.resolve(pidFile)).trim().split(" ")[0]);
+        ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+        assertTrue(awaitGone(pid), pidFile + " " + pid + " ended");
+      }
+      try (LogCapture log = LogCapture.of(Class.forName("dev.peapod.provider.qemu.PodVm"))) {
+        provider.inspect("vmt-logs");
+        Thread.sleep(1000); // what a writer connected to the decoy would have written has been written
+        StringBuilder console = new StringBuilder();
+        try (var files = Files.list(pod)) {
+          for (Path f : files.filter(f -> f.getFileName().toString().startsWith("console.log")).toList()) {
+            console.append(Files.readString(f, StandardCharsets.ISO_8859_1));
+          }
+        }
+        assertFalse(console.toString().contains(secret), "the VM's console log holds what root's socket said");
+        assertEquals(0, decoy.received.get(), "root sent " + decoy.received.get() + " bytes to its own socket");
+        String warnings = String.join("\n", log.warnings());
+        assertTrue(warnings.contains("console.sock is served by uid 0, not by the VM's QEMU"), warnings);
+        assertTrue(warnings.contains("net.sock is served by uid 0, not by the VM's QEMU"), warnings);
+      }
+    }
+  }
+
   /** A root socket that greets as QMP does and counts what it receives. */
   private static final class Decoy implements AutoCloseable {
     final Path socket;
@@ -155,8 +192,15 @@ class VmTrustIT {
     private final ServerSocketChannel server;
     private final Thread thread;
 
+    private final String greeting;
+
     Decoy(Path socket) throws IOException {
+      this(socket, "{\"QMP\": {\"version\": {}, \"capabilities\": []}}\r\n");
+    }
+
+    Decoy(Path socket, String greeting) throws IOException {
       this.socket = socket;
+      this.greeting = greeting;
       Files.deleteIfExists(socket);
       server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
       server.bind(UnixDomainSocketAddress.of(socket));
@@ -176,8 +220,7 @@ class VmTrustIT {
         accepted.incrementAndGet();
         Thread reader = new Thread(() -> {
           try (c) {
-            c.write(ByteBuffer.wrap("{\"QMP\": {\"version\": {}, \"capabilities\": []}}\r\n"
-                .getBytes(StandardCharsets.UTF_8)));
+            c.write(ByteBuffer.wrap(greeting.getBytes(StandardCharsets.UTF_8)));
             ByteBuffer buf = ByteBuffer.allocate(4096);
             for (int n; (n = c.read(buf)) > 0; buf.clear()) {
               received.addAndGet(n);

@@ -105,8 +105,9 @@ class WarmPoolIT {
       return records;
     }
     try (Stream<Path> shapes = Files.list(pool)) {
-      for (Path shape : shapes.filter(Files::isDirectory).filter(p -> !p.getFileName().toString().equals("claimed"))
-          .toList()) {
+      // Not "claimed", nor a keeper's temporary directory (".warmup-tree-..."), which may go while listed.
+      for (Path shape : shapes.filter(Files::isDirectory).filter(p -> !p.getFileName().toString().equals("claimed")
+          && !p.getFileName().toString().startsWith(".")).toList()) {
         try (Stream<Path> vms = Files.list(shape)) {
           for (Path vm : vms.filter(p -> !p.getFileName().toString().startsWith(".")).toList()) {
             Path file = vm.resolve("pool.json");
