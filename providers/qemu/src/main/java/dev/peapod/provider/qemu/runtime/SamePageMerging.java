@@ -7,9 +7,9 @@ import java.util.Locale;
  * Which of a pod's host processes the kernel may merge identical pages of (KSM, kernel same-page
  * merging): {@code PEAPOD_KSM}, {@code helpers} by default.
  *
- * <p>Why: an idle pod's passt holds ~19.5 MiB, ~14 MiB of it pages of zeros (passt 2023.03
- * initialises each of its 2 × 128 frame buffers of 64 KiB by assigning a whole struct, which
- * writes its zero payload too) and almost all the rest the same in every passt (365 distinct
+ * <p>Why: an idle pod's passt holds ~19.5 MiB, ~14 MiB of it pages of zeros (Debian 12's passt
+ * writes each of its 160 frame buffers of 64 KiB whole when it sets up their headers: 4 KiB of
+ * headers, then 60 KiB of zeros, in 128 + 32 runs, plus two 1.2 MiB blocks and 0.8 MiB of stack) and almost all the rest the same in every passt (365 distinct
  * pages of 4,900, bench/RESULTS.md, "Session 8"). Merged, a pod's passt costs ~1 MiB.
  *
  * <p>Why not QEMU by default: KSM between VMs is a known side channel. A guest controls the
