@@ -215,7 +215,8 @@ static void share(const char *source, const char *target, int read_only, unsigne
             ? " (the filesystem, or one mounted below it, does not support idmapped mounts)" : "");
   }
   close(ns);
-  /* The mount point is root's empty directory in the VM's run directory: no symlink followed to reach it. */
+  /* The mount point is root's empty directory in the VM's run directory, whose directories are root's too
+   * (the VM user may read them, never change them); a link in its place is not followed. */
   int at = open(target, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
   if (at < 0) {
     die("%s: cannot open the mount point %s: %s", source, target, strerror(errno));
