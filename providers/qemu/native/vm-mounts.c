@@ -73,6 +73,20 @@ struct mount_attr {
 #ifndef MOVE_MOUNT_F_EMPTY_PATH
 #define MOVE_MOUNT_F_EMPTY_PATH 0x00000004
 #endif
+#ifndef AT_NO_AUTOMOUNT
+#define AT_NO_AUTOMOUNT 0x800
+#endif
+#ifndef SYS_openat2
+#define SYS_openat2 437
+#endif
+/* openat2's argument (linux/openat2.h). */
+struct open_how {
+  unsigned long long flags;
+  unsigned long long mode;
+  unsigned long long resolve;
+};
+#define RESOLVE_NO_MAGICLINKS 0x02
+#define RESOLVE_NO_SYMLINKS 0x04
 #ifndef MOVE_MOUNT_T_EMPTY_PATH
 #define MOVE_MOUNT_T_EMPTY_PATH 0x00000040
 #endif
@@ -189,12 +203,37 @@ static const char *fs_name(int fd) {
   }
 }
 
+/*
+ * SOURCE opened with no symlink followed on any part of its path. A hostPath's path is made real
+ * (symlinks resolved) when its manifest is read and checked against the allow-list then; a symlink
+ * on it now was put there since, quite possibly by a container through a writable hostPath of its
+ * own (a directory of the tree replaced by a link to /etc), and following it as root would give
+ * this VM's QEMU, as the owner of whatever it names, a tree nobody allowed.
+ */
+static int open_no_symlinks(const char *source) {
+  struct open_how how;
+  memset(&how, 0, sizeof how);
+  how.flags = O_PATH | O_DIRECTORY | O_CLOEXEC;
+  how.resolve = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
+  int fd = (int)syscall(SYS_openat2, AT_FDCWD, source, &how, sizeof how);
+  if (fd < 0) {
+    int e = errno;
+    die("%s: cannot open it: %s%s", source, strerror(e), e == ELOOP
+        ? " (a symlink is on its path now; a hostPath is shared by the real path it had when its manifest"
+          " was read, and no symlink put there since is followed)" : "");
+  }
+  return fd;
+}
+
 static void share(const char *source, const char *target, int read_only, unsigned vm_uid, unsigned vm_gid) {
+  int at_source = open_no_symlinks(source);
   /* The whole tree, submounts included, as QEMU as root saw it; a clone, detached until moved. */
-  int tree = (int)syscall(SYS_open_tree, AT_FDCWD, source, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
+  int tree = (int)syscall(SYS_open_tree, at_source, "",
+      OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE | AT_EMPTY_PATH | AT_NO_AUTOMOUNT);
   if (tree < 0) {
     die("%s: cannot clone the tree: %s", source, strerror(errno));
   }
+  close(at_source);
   struct stat st;
   if (fstat(tree, &st) < 0) {
     die("%s: %s", source, strerror(errno));
@@ -237,8 +276,13 @@ static void share(const char *source, const char *target, int read_only, unsigne
  * set them fails with EPERM when asked to: chmod and friends, and creat, open, openat and mknod
  * with such a mode. openat2 (its mode is behind a pointer the filter cannot read) and io_uring
  * (whose operations no filter sees) fail with ENOSYS, which QEMU and libc take as absent and do
- * without. Another ABI (i386, x32) gets EPERM for everything. Stacked under QEMU's own filter;
- * inherited by everything this executes.
+ * without. Another ABI (i386, x32) gets EPERM for everything. Nor a user namespace: in one of its
+ * own, the tree's owner could write a security.capability xattr (a file capability such as
+ * cap_setuid) that the host honours for everyone who runs the file, which is a setuid bit by
+ * another name; unshare and clone with CLONE_NEWUSER and setns fail with EPERM, clone3 (whose flags
+ * the filter cannot read) with ENOSYS, after which libc makes its threads with clone. QEMU's own
+ * -sandbox refuses these too; this holds whatever QEMU's filter does. Stacked under QEMU's own
+ * filter; inherited by everything this executes.
  */
 struct bpf_op {
   unsigned short code;
@@ -272,6 +316,9 @@ struct bpf_prog {
 #ifndef SYS_openat2
 #define SYS_openat2 437
 #endif
+#ifndef SYS_clone3
+#define SYS_clone3 435
+#endif
 #ifndef SYS_io_uring_setup
 #define SYS_io_uring_setup 425
 #endif
@@ -279,24 +326,26 @@ struct bpf_prog {
 #define OP(c, t, f, kk) ((struct bpf_op){(unsigned short)(c), (unsigned char)(t), (unsigned char)(f), (unsigned)(kk)})
 
 static void no_setuid_bits(void) {
-  /* Syscall number and the argument that holds the mode. */
-  static const struct { int nr; int arg; } moded[] = {
+  /* Syscall number, the argument checked and the bits refused in it: a mode's setuid and setgid bits, and
+   * CLONE_NEWUSER in the flags of unshare and clone. */
+  static const struct { int nr; int arg; unsigned bits; } moded[] = {
 #ifdef SYS_chmod
-      {SYS_chmod, 1},
+      {SYS_chmod, 1, 06000},
 #endif
 #ifdef SYS_creat
-      {SYS_creat, 1},
+      {SYS_creat, 1, 06000},
 #endif
 #ifdef SYS_open
-      {SYS_open, 2},
+      {SYS_open, 2, 06000},
 #endif
 #ifdef SYS_mknod
-      {SYS_mknod, 1},
+      {SYS_mknod, 1, 06000},
 #endif
-      {SYS_fchmod, 1}, {SYS_fchmodat, 2}, {SYS_fchmodat2, 2}, {SYS_openat, 3}, {SYS_mknodat, 2},
+      {SYS_fchmod, 1, 06000}, {SYS_fchmodat, 2, 06000}, {SYS_fchmodat2, 2, 06000}, {SYS_openat, 3, 06000},
+      {SYS_mknodat, 2, 06000}, {SYS_unshare, 0, CLONE_NEWUSER}, {SYS_clone, 0, CLONE_NEWUSER},
   };
   enum { MODED = sizeof moded / sizeof moded[0] };
-  struct bpf_op ops[6 + 3 * MODED + 5];
+  struct bpf_op ops[6 + 3 * MODED + 7];
   int n = 0;
   ops[n++] = OP(LD_W_ABS, 0, 0, OFF_ARCH);
   ops[n++] = OP(JMP_JEQ, 1, 0, ARCH);
@@ -304,16 +353,18 @@ static void no_setuid_bits(void) {
   ops[n++] = OP(LD_W_ABS, 0, 0, OFF_NR);
   ops[n++] = OP(JMP_JGE, 0, 1, 0x40000000u); /* the x32 ABI's numbers */
   ops[n++] = OP(RET_K, 0, 0, RET_ERRNO | EPERM);
-  /* Per call with a mode: not this call, on to the next entry; else load the mode, and if it has either bit,
-   * EPERM (the last instruction), else allow (the third from the end). */
+  /* Per checked call: not this call, on to the next entry; else load the argument, and if it has a refused
+   * bit, EPERM (the last instruction), else allow (the third from the end). */
   for (int i = 0; i < MODED; i++) {
     int after = 3 * (MODED - 1 - i); /* instructions of the entries after this one */
     ops[n++] = OP(JMP_JEQ, 0, 2, moded[i].nr);
     ops[n++] = OP(LD_W_ABS, 0, 0, OFF_ARG(moded[i].arg));
-    ops[n++] = OP(JMP_JSET, after + 4, after + 2, 06000);
+    ops[n++] = OP(JMP_JSET, after + 6, after + 4, moded[i].bits);
   }
-  ops[n++] = OP(JMP_JEQ, 2, 0, SYS_openat2);
-  ops[n++] = OP(JMP_JEQ, 1, 0, SYS_io_uring_setup);
+  ops[n++] = OP(JMP_JEQ, 4, 0, SYS_openat2);
+  ops[n++] = OP(JMP_JEQ, 3, 0, SYS_io_uring_setup);
+  ops[n++] = OP(JMP_JEQ, 2, 0, SYS_clone3); /* its flags are behind a pointer; libc falls back to clone */
+  ops[n++] = OP(JMP_JEQ, 2, 0, SYS_setns);
   ops[n++] = OP(RET_K, 0, 0, RET_ALLOW);
   ops[n++] = OP(RET_K, 0, 0, RET_ERRNO | ENOSYS);
   ops[n++] = OP(RET_K, 0, 0, RET_ERRNO | EPERM);

@@ -77,6 +77,17 @@ out=$(as_vm --rw "$work/tree" "$work/mnt" -- "${drop[@]}" perl -e \
 [[ "$out" == "1 -1 38 -1 38" && ! -e "$work/tree/suid" && -f "$work/tree/plain" ]] \
   && ok "open with a setuid mode refused, openat2 and io_uring ENOSYS" || bad "open/openat2/io_uring: $out"
 
+# 5c. No user namespace: in one, the tree's owner could set a file capability (security.capability), a setuid
+#     bit by another name. unshare and clone with CLONE_NEWUSER and setns EPERM, clone3 ENOSYS; a
+#     thread (clone without it) and a plain child are still made.
+out=$(as_vm --rw "$work/tree" "$work/mnt" -- "${drop[@]}" perl -e \
+  'print syscall(272, 0x10000000), " ", $!+0, " "; print syscall(308, 0, 0), " ", $!+0, " ";
+   print syscall(435, 0, 0), " ", $!+0, " "; my $p = fork(); if ($p == 0) { exit 3 } waitpid($p, 0); print $? >> 8' 2>&1) || true
+[[ "$out" == "-1 1 -1 1 -1 38 3" ]] && ok "no user namespace (unshare, setns refused, clone3 ENOSYS), fork works" \
+  || bad "user namespace: $out"
+out=$(as_vm --rw "$work/tree" "$work/mnt" -- "${drop[@]}" unshare -U true 2>&1) && bad "unshare -U ran: $out" \
+  || ok "unshare -U refused"
+
 # 6. Two shares of two owners, each its own map.
 mkdir -p "$work/tree2"; echo two > "$work/tree2/f"; chmod 0600 "$work/tree2/f"; chmod 0700 "$work/tree2"
 chown -R "$other:$other" "$work/tree2"
@@ -92,8 +103,15 @@ expect_refusal() { # WHAT PATTERN ARGS...
   if [[ $code == 125 && "$out" == *"$pattern"* && ! -e "$work/ran" ]]; then ok "$what"; else bad "$what: $code $out"; fi
 }
 expect_refusal "a filesystem without idmapped mounts" "does not support idmapped mounts" "$vm:$vm" --rw /proc "$work/mnt"
-expect_refusal "a source that is no directory" "not a directory" "$vm:$vm" --rw "$work/beside" "$work/mnt"
-expect_refusal "a missing source" "cannot clone" "$vm:$vm" --rw "$work/missing" "$work/mnt"
+expect_refusal "a source that is no directory" "ot a directory" "$vm:$vm" --rw "$work/beside" "$work/mnt"
+expect_refusal "a missing source" "cannot open it" "$vm:$vm" --rw "$work/missing" "$work/mnt"
+# A container with a writable tree replaced a directory another share names by a symlink to a tree
+# of root's: the symlink is not followed, wherever it is on the path.
+mkdir -p "$work/roots/etc"; echo root-secret > "$work/roots/etc/shadow"; chmod 0600 "$work/roots/etc/shadow"
+ln -s "$work/roots/etc" "$work/tree/sub2"
+expect_refusal "a symlink as the source" "a symlink is on its path now" "$vm:$vm" --ro "$work/tree/sub2" "$work/mnt"
+ln -s "$work/roots" "$work/tree/up"
+expect_refusal "a symlink on the source's path" "a symlink is on its path now" "$vm:$vm" --ro "$work/tree/up/etc" "$work/mnt"
 ln -s "$work/mnt" "$work/link"
 expect_refusal "a mount point that is a symlink" "cannot open the mount point" "$vm:$vm" --rw "$work/tree" "$work/link"
 expect_refusal "root as the VM user" "must not be root" "0:0" --rw "$work/tree" "$work/mnt"

@@ -137,6 +137,9 @@ final class HostShares {
     };
     String tag = HostShare.tagFor(volume);
     boolean readOnly = readOnlyEverywhere(spec, volume);
+    if (create) {
+      requireNoSymlink(spec, volume, path);
+    }
     if (directory) {
       return new HostShare(volume, tag, path, null, path, readOnly);
     }
@@ -167,9 +170,18 @@ final class HostShares {
       }
       try {
         PrivateFiles.createDirectories(share.dir());
-        Path file = share.source().toRealPath();
-        Files.createLink(share.dir().resolve(share.file()), file);
-        giveOwner(share.dir(), file);
+        Path link = share.dir().resolve(share.file());
+        // link(2) does not follow a symlink that is the last part of its source, and prepare() found none
+        // on the path. A part of it swapped for a symlink since (a container's rename through a writable
+        // share of that tree) would have linked another file: the link must be the file the path names
+        // now, still with no symlink on it, or it goes.
+        Files.createLink(link, share.source());
+        if (!sameFile(link, share.source())) {
+          Files.delete(link);
+          throw fail(spec, share.volume(), share.source() + " changed while it was being shared (a symlink on its path,"
+              + " or another file in its place); not shared");
+        }
+        giveOwner(share.dir(), link);
       } catch (FileSystemException e) {
         if ("Invalid cross-device link".equals(e.getReason())) {
           throw fail(spec, share.volume(), share.source() + " is on another filesystem than " + files
@@ -182,6 +194,37 @@ final class HostShares {
         throw fail(spec, share.volume(), "cannot share " + share.source() + " alone: " + e);
       }
     }
+  }
+
+  /**
+   * Refuses a path with a symlink on it. The spec names a hostPath by the real path it had when its
+   * manifest was read and checked against the allow-list (see ManifestToPodSpec); a symlink there now
+   * was put there since, perhaps by a container through a writable hostPath, and following it would
+   * share a tree no check saw. For a VM user's QEMU, peapod-vm-mounts opens the tree with no symlink
+   * followed, which closes the race this check leaves; QEMU run as Peapod's own user opens the path
+   * itself.
+   */
+  private static void requireNoSymlink(PodSpec spec, String volume, Path path) {
+    Path real;
+    try {
+      real = path.toRealPath();
+    } catch (IOException e) {
+      throw fail(spec, volume, "cannot resolve " + path + ": " + e.getMessage());
+    }
+    if (!real.equals(path)) {
+      throw fail(spec, volume, path + " now leads through a symlink to " + real + "; a hostPath is shared by the real"
+          + " path it had when its manifest was read, and no symlink put on it since is followed (apply the manifest"
+          + " again to share what it names now, if the allow-list allows it)");
+    }
+  }
+
+  /** Whether {@code link} is the file {@code path} names, with no symlink on the path. */
+  private static boolean sameFile(Path link, Path path) throws IOException {
+    Object linked = Files.readAttributes(link, java.nio.file.attribute.BasicFileAttributes.class,
+        LinkOption.NOFOLLOW_LINKS).fileKey();
+    Object named = Files.readAttributes(path, java.nio.file.attribute.BasicFileAttributes.class,
+        LinkOption.NOFOLLOW_LINKS).fileKey();
+    return linked != null && linked.equals(named) && path.toRealPath().equals(path);
   }
 
   /**

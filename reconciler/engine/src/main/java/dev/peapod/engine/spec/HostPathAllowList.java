@@ -103,7 +103,18 @@ public final class HostPathAllowList {
    * @param manifestDir the manifest file's directory, null when the manifest was not read from a file
    */
   public Optional<String> problem(Path manifestDir, Path path) {
-    Path real = real(path);
+    return problemOfResolved(manifestDir, real(path), path);
+  }
+
+  /**
+   * Why {@code resolved}, a path {@link #resolved} made of {@code path} as declared, may not be
+   * shared; it is checked as it is, no symlink on it followed again. A pod's spec keeps the resolved
+   * path, and this checks exactly what it keeps: resolving twice, once to check and once to keep,
+   * would let a symlink put on the path in between (by a container, through a writable hostPath
+   * of its own) name a tree no check saw.
+   */
+  public Optional<String> problemOfResolved(Path manifestDir, Path resolved, Path path) {
+    Path real = resolved;
     List<Path> allowed = new ArrayList<>();
     if (manifestDir != null) {
       allowed.add(manifestDir);
@@ -118,6 +129,15 @@ public final class HostPathAllowList {
         + " directories manifests may share: " + (manifestDir == null ? "" : "the manifest's directory "
         + manifestDir + ", ") + String.join(", ", roots.stream().map(Path::toString).toList())
         + "; allow more in " + configured + " (allow: [DIR, ...]) or PEAPOD_HOSTPATHS=DIR:DIR");
+  }
+
+  /**
+   * {@code path} with symlinks resolved as far as it exists, the rest appended as written: what a
+   * pod's spec names for a hostPath, so that the provider opens it with no symlink followed (see
+   * the QEMU provider's HostShares).
+   */
+  public static Path resolved(Path path) {
+    return real(path);
   }
 
   /** {@code path} with symlinks resolved as far as it exists; the rest appended as written. */

@@ -483,12 +483,19 @@ public final class ManifestToPodSpec {
         continue;
       }
       if (volume.source() instanceof VolumeSource.HostPath host) { // unsupported types refused above
-        out.add(VolumeSpec.hostPath(volume.name(),
-            new HostPath(hostPath(manifest, host), HostPath.Type.fromManifest(host.type()))));
+        // The spec keeps the real path, checked as kept (the check above resolved it too, but a symlink
+        // may have been put on it since); the provider opens it with no symlink followed, so a symlink put
+        // there later makes the start fail instead of sharing what it names.
+        int at = i;
+        Path declared = hostPath(manifest, host);
+        Path real = HostPathAllowList.resolved(declared);
+        hostPaths.problemOfResolved(manifestDirectory(manifest), real, declared).ifPresent(message ->
+            problems.add(error(manifest, "spec.volumes[" + at + "].hostPath", message)));
+        out.add(VolumeSpec.hostPath(volume.name(), new HostPath(real, HostPath.Type.fromManifest(host.type()))));
       } else if (volume.source() instanceof VolumeSource.PersistentVolumeClaim claim) {
         Path dir = new PersistentVolumes(hostPaths.volumesRoot().getParent())
             .ensure(ClaimBinding.namespaceOf(manifest), claim.claimName(), claim.declared());
-        out.add(VolumeSpec.hostPath(volume.name(), new HostPath(dir, HostPath.Type.DIRECTORY)));
+        out.add(VolumeSpec.hostPath(volume.name(), new HostPath(HostPathAllowList.resolved(dir), HostPath.Type.DIRECTORY)));
       } else if (volume.source() instanceof VolumeSource.Image image) {
         // Pulled and cached as a container's image is (the same store, pull policy and pull secrets).
         out.add(VolumeSpec.image(volume.name(),

@@ -338,6 +338,48 @@ class ManifestToPodSpecTest {
         Map.of("PEAPOD_HOSTPATHS", home + ":/usr"))));
   }
 
+  /**
+   * The spec keeps a hostPath's real path (the provider then opens it with no symlink followed), and a
+   * directory replaced by a symlink to /etc (a container can do that through a writable hostPath of
+   * its own) is refused by the next conversion, not kept as /etc nor as the path an earlier one saw.
+   */
+  @Test
+  void aHostPathIsKeptAsItsRealPathAndCheckedAsKept(@TempDir Path dir) throws Exception {
+    Path repo = Files.createDirectories(dir.resolve("repo"));
+    Path home = Files.createDirectories(dir.resolve("home"));
+    Path site = Files.createDirectories(repo.resolve("data/site"));
+    Files.createSymbolicLink(repo.resolve("alias"), site);
+    Path inner = Files.createDirectories(repo.resolve("data/inner"));
+    ParseResult parsed = ManifestParser.parse(repo.resolve("pod.yaml").toString(), """
+        apiVersion: v1
+        kind: Pod
+        metadata:
+          name: web
+        spec:
+          containers:
+            - name: main
+              image: busybox:1
+          volumes:
+            - name: site
+              hostPath: {path: alias, type: Directory}
+            - name: inner
+              hostPath: {path: data/inner, type: Directory}
+        """);
+    PodManifest manifest = parsed.manifests().get(0);
+    HostPathAllowList allowList = HostPathAllowList.load(home, Map.of());
+    assertEquals(List.of(), ManifestToPodSpec.unsupported(manifest, allowList));
+    PodSpec spec = new ManifestToPodSpec(images, allowList).convert(manifest).spec();
+    assertEquals(List.of(site, inner), spec.volumes().stream().map(v -> v.hostPath().path()).toList(),
+        "the real paths, with no symlink for the provider to follow");
+
+    Files.delete(inner);
+    Files.createSymbolicLink(inner, Path.of("/etc"));
+    ManifestRejectedException e = assertThrows(ManifestRejectedException.class,
+        () -> new ManifestToPodSpec(images, allowList).convert(manifest));
+    assertTrue(e.getMessage().contains("hostPath " + inner + " (/etc) is outside the directories manifests may share"),
+        e.getMessage());
+  }
+
   @Test
   void aBrokenHostPathsFileIsAnErrorNamingIt(@TempDir Path home) throws Exception {
     Files.writeString(home.resolve("hostpaths.yaml"), "allow:\n  - relative/dir\n");
