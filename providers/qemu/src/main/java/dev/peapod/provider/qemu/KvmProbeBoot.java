@@ -53,6 +53,9 @@ final class KvmProbeBoot implements AcceleratorProbe.KvmBootTest {
         vm = vm.withUser(user);
       }
       process = QemuProcess.launch(commandLine.argv(vm), files, user);
+      if (user != null) {
+        users.get().launched(user); // swept like any other claim once its QEMU is gone, if this JVM dies first
+      }
       GuestConnection.open(files.ctlSocket(), NAME, GuestListener.NONE, timeout).close();
       return Optional.empty(); // READY arrived in time
     } catch (IOException e) {
