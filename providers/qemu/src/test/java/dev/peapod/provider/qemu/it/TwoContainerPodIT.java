@@ -266,6 +266,25 @@ class TwoContainerPodIT {
    * the pod was recreated. Now the next look at the pod (the controller's drift check reads the
    * inventory) starts a new passt, and the forwarded port answers again.
    */
+  /**
+   * PEAPOD_KSM's default: the kernel may merge passt's pages (its zero-filled frame buffers), never
+   * QEMU's (a side channel between VMs), whatever a host's ksmd does; see SamePageMerging.
+   */
+  @Test
+  @Order(8)
+  void passtIsMarkedForSamePageMergingAndQemuIsNot() throws Exception {
+    org.junit.jupiter.api.Assumptions.assumeTrue(java.nio.file.Files.exists(java.nio.file.Path.of("/proc/self/ksm_stat")),
+        "this kernel has no /proc/PID/ksm_stat");
+    org.junit.jupiter.api.Assumptions.assumeTrue(System.getenv("PEAPOD_KSM") == null, "PEAPOD_KSM is set");
+    java.nio.file.Path pidFile = VmTestSupport.STATE.resolve("pods/duo/passt.pid");
+    String passt = java.nio.file.Files.readString(pidFile).trim().split(" ")[0];
+    assertTrue(java.nio.file.Files.readString(java.nio.file.Path.of("/proc", passt, "ksm_stat"))
+        .contains("ksm_merge_any: yes"), "passt " + passt + " is marked mergeable");
+    String qemu = Long.toString(started.vm().orElseThrow().pid());
+    String qemuStat = java.nio.file.Files.readString(java.nio.file.Path.of("/proc", qemu, "ksm_stat"));
+    assertTrue(qemuStat.contains("ksm_merge_any: no") && qemuStat.contains("ksm_mergeable: no"), qemuStat);
+  }
+
   @Test
   @Order(8)
   void aKilledPasstIsStartedAgainByTheNextLook() throws Exception {
