@@ -67,8 +67,9 @@ struct container {
 	struct probes *probes; /* probes and lifecycle hooks (probe.c) */
 	int ending;            /* being ended: preStop, SIGTERM, SIGKILL at the deadline */
 	int pre_stop_running;  /* SIGTERM waits for it */
-	/* READY and STARTED as the last readiness notice said (0 while the
-	 * main process is not running: EVENT_EXITED says that). */
+	/* READY and STARTED as the last readiness notice a host was given
+	 * said (0 while the main process is not running: EVENT_EXITED says
+	 * that; -1 when no host may have heard it). */
 	int told_ready, told_started;
 };
 
@@ -636,12 +637,23 @@ void container_notice_readiness(void)
 
 		if (ready == c->told_ready && started == c->told_started)
 			continue;
+		/* Told only once the port took it: a notice no host could
+		 * hear (none attached, or its buffer full) stays pending and
+		 * goes to the next host that attaches. */
+		if (running && host_notice_readiness(c->name, ready, started, c->restarts,
+						     probes_message(c->probes)) < 0)
+			continue;
 		c->told_ready = ready;
 		c->told_started = started;
-		if (running)
-			host_notice_readiness(c->name, ready, started, c->restarts,
-					      probes_message(c->probes));
 	}
+}
+
+void container_readiness_untold(void)
+{
+	struct container *c;
+
+	for (c = containers; c; c = c->next)
+		c->told_ready = c->told_started = -1;
 }
 
 void container_status(struct pp_buf *b)

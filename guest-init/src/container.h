@@ -28,6 +28,10 @@ void container_status(struct pp_buf *b);
 /* Loop hook: a readiness notice for each running container whose READY or
  * STARTED changed since the last one (probe results, postStart ending). */
 void container_notice_readiness(void);
+/* The host listening for notices left, perhaps before it read the last
+ * ones: the next host is told every running container's READY and
+ * STARTED once. */
+void container_readiness_untold(void);
 
 /* What an exec into a container needs to know about it. */
 struct container_view {

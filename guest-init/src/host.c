@@ -143,14 +143,14 @@ void host_stream(uint16_t type, const char *process, const void *data, size_t le
 	host_send(b);
 }
 
-void host_notice_readiness(const char *container, int ready, int started, uint32_t restarts,
-			   const char *message)
+int host_notice_readiness(const char *container, int ready, int started, uint32_t restarts,
+			  const char *message)
 {
 	struct pp_buf *b;
 	size_t n;
 
 	if (!host_evt.connected)
-		return;
+		return -1;
 	b = host_frame(PP_MSG_EVENT_READINESS, 0);
 	pp_put_str(b, PP_F_CONTAINER, container);
 	pp_put_u32(b, PP_F_READY, (uint32_t)ready);
@@ -159,8 +159,9 @@ void host_notice_readiness(const char *container, int ready, int started, uint32
 	if (*message)
 		pp_put_str(b, PP_F_PROBE_MESSAGE, message);
 	n = pp_frame_end(b);
-	if (n)
-		channel_send(&host_evt, b->data + b->frame_start, n);
+	if (!n)
+		return -1;
+	return channel_send(&host_evt, b->data + b->frame_start, n);
 }
 
 /* ---- Channels ----------------------------------------------------------------- */
@@ -186,6 +187,14 @@ static void ctl_disconnected(struct channel *ch)
 	events_session(0);
 }
 
+/* What the evt port's buffer held is gone with the host that left: the
+ * next one hears each container's readiness afresh. */
+static void evt_disconnected(struct channel *ch)
+{
+	(void)ch;
+	container_readiness_untold();
+}
+
 void host_init(void)
 {
 	struct utsname u;
@@ -202,8 +211,11 @@ void host_init(void)
 	channel_init(&host_log, PP_LOG_PORT_NAME, &virtio_serial_ops, log_out, sizeof(log_out));
 	host_log.keep_output = 1;
 	log_init(&host_log);
-	/* Nothing is read from it, and nothing kept for a host that comes later. */
+	/* Nothing is read from it, and no frame kept for a host that comes
+	 * later: container_notice_readiness() keeps what is untold instead,
+	 * and sends it once a host attaches. */
 	channel_init(&host_evt, PP_EVT_PORT_NAME, &virtio_serial_ops, evt_out, sizeof(evt_out));
+	host_evt.on_disconnect = evt_disconnected;
 }
 
 /* ---- Requests ------------------------------------------------------------------- */

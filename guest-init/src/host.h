@@ -33,8 +33,9 @@ int host_stream_room(void);
 void host_stream(uint16_t type, const char *process, const void *data, size_t len);
 
 /* A readiness notice on the evt port (see "Readiness notices" in proto.h):
- * dropped when no host listens there or its buffer is full. */
-void host_notice_readiness(const char *container, int ready, int started, uint32_t restarts,
-			   const char *message);
+ * 0 once queued there; -1, nothing sent, when no host listens there or its
+ * buffer is full (the caller keeps it pending). */
+int host_notice_readiness(const char *container, int ready, int started, uint32_t restarts,
+			  const char *message);
 
 #endif

@@ -128,8 +128,11 @@
  *     noticed here: EVENT_STARTED / EVENT_EXITED say those.
  *   - Notices are hints, not the reliable events of the control port: no
  *     EVENT_SEQ, no acknowledgement, no replay. While no host listens (or
- *     the port's buffer is full) they are dropped; a host that starts
- *     listening asks STATUS for the state. The port exists so that a host
+ *     the port's buffer is full) a container's latest READY/STARTED stays
+ *     pending and is sent once a host attaches (only the latest: changes
+ *     in between are not replayed); a host that attaches after another
+ *     left hears every running container's state once. A host that starts
+ *     listening asks STATUS for the state anyway. The port exists so that a host
  *     can hear them without holding the control port, which serves one
  *     client at a time: on the host it is the VM's lifeline socket, which
  *     a watcher holds anyway to see the VM end.

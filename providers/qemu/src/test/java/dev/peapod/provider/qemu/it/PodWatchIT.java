@@ -3,14 +3,19 @@ package dev.peapod.provider.qemu.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.peapod.provider.ContainerLifecycle;
 import dev.peapod.provider.ContainerSpec;
+import dev.peapod.provider.ContainerStatus;
 import dev.peapod.provider.PodSpec;
+import dev.peapod.provider.Probe;
+import dev.peapod.provider.ProbeAction;
 import dev.peapod.provider.ProviderEvent;
 import dev.peapod.provider.ProviderEvent.Kind;
 import dev.peapod.provider.qemu.QemuProvider;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -59,6 +64,39 @@ class PodWatchIT {
       events.clear();
       other.remove(POD, Duration.ZERO);
       awaitEvent(events, Kind.CHANGED, "remove");
+    }
+  }
+
+  /**
+   * A readiness notice the guest had while no watcher listened is kept for the first that does:
+   * a pod whose readiness probe passed before anyone watched is announced once a watch begins
+   * (guest-init used to count it as told and drop it).
+   */
+  @Test
+  void aNoticeFromBeforeAnyWatchReachesTheFirstWatcher() throws Exception {
+    try (QemuProvider provider = VmTestSupport.newProvider()) {
+      Probe passing = new Probe(new ProbeAction.Exec(List.of("true")), Duration.ZERO, Duration.ofSeconds(1),
+          Duration.ofSeconds(1), 1, 3, Optional.empty());
+      PodSpec spec = PodSpec.of(POD, List.of(ContainerSpec.of("main",
+          BusyboxImages.build(VmTestSupport.IMAGES, "busybox-watch", Map.of()), List.of("sleep", "100000"))
+          .withLifecycle(new ContainerLifecycle(Optional.empty(), Optional.of(passing), Optional.empty(),
+              Optional.empty(), Optional.empty()))))
+          .withTerminationGracePeriod(Duration.ZERO);
+      provider.create(spec);
+      try {
+        provider.start(POD);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (!provider.inspect(POD).flatMap(p -> p.container("main")).map(ContainerStatus::ready).orElse(false)) {
+          assertTrue(System.nanoTime() < deadline, "the readiness probe never passed");
+          Thread.sleep(200);
+        }
+        BlockingQueue<ProviderEvent> events = new LinkedBlockingQueue<>();
+        try (AutoCloseable watch = provider.watch(events::add)) {
+          awaitEvent(events, Kind.READINESS, "a watch began on a pod that turned ready before it");
+        }
+      } finally {
+        provider.remove(POD, Duration.ZERO);
+      }
     }
   }
 
