@@ -134,13 +134,13 @@ public final class AppliedRecordStore {
       throw new UncheckedIOException("cannot read applied record " + file + ": " + e.getMessage(), e);
     }
     try {
-      return Optional.of(parse(bytes));
+      return Optional.of(parse(bytes, file));
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read applied record " + file + ": " + e.getMessage(), e);
     }
   }
 
-  private static AppliedRecord parse(byte[] bytes) throws IOException {
+  private static AppliedRecord parse(byte[] bytes, Path file) throws IOException {
     String name = "";
     String managedBy = AppliedRecord.MANAGED_BY_APPLY;
     String source = "";
@@ -161,7 +161,7 @@ public final class AppliedRecordStore {
           case "source" -> source = text(parser, "");
           case "appliedAt" -> appliedAt = token == JsonToken.VALUE_STRING ? instant(parser.getText()) : null;
           case "hash" -> hash = text(parser, "");
-          case "spec" -> spec = token == JsonToken.START_OBJECT ? DeferredTree.of(parser, bytes) : null;
+          case "spec" -> spec = token == JsonToken.START_OBJECT ? DeferredTree.of(parser, bytes, file) : null;
           case "pending" -> pending = token == JsonToken.START_OBJECT ? Optional.of(pending(parser)) : Optional.empty();
           default -> { }
         }
@@ -245,23 +245,26 @@ public final class AppliedRecordStore {
    * extent is known. The bytes are the record's as read, so what it holds is what the file said.
    */
   static final class DeferredTree extends AbstractMap<String, Object> {
+    /** The record's file, which an error parsing the tree names: it may be long after the read. */
+    private final Path file;
     private final byte[] bytes;
     private final int offset;
     private final int length;
     private Map<String, Object> tree;
 
-    private DeferredTree(byte[] bytes, int offset, int length) {
+    private DeferredTree(Path file, byte[] bytes, int offset, int length) {
+      this.file = file;
       this.bytes = bytes;
       this.offset = offset;
       this.length = length;
     }
 
     /** The object whose START_OBJECT {@code parser} is at; leaves the parser at its END_OBJECT. */
-    static DeferredTree of(JsonParser parser, byte[] bytes) throws IOException {
+    static DeferredTree of(JsonParser parser, byte[] bytes, Path file) throws IOException {
       long start = parser.currentTokenLocation().getByteOffset();
       parser.skipChildren();
       long end = parser.currentTokenLocation().getByteOffset() + 1;
-      return new DeferredTree(bytes, (int) start, (int) (end - start));
+      return new DeferredTree(file, bytes, (int) start, (int) (end - start));
     }
 
     @SuppressWarnings("unchecked")
@@ -270,7 +273,7 @@ public final class AppliedRecordStore {
         try {
           tree = Mapper.JSON.readValue(bytes, offset, length, Map.class);
         } catch (IOException e) {
-          throw new UncheckedIOException("cannot parse an applied record's spec: " + e.getMessage(), e);
+          throw new UncheckedIOException("cannot parse the spec of applied record " + file + ": " + e.getMessage(), e);
         }
       }
       return tree;

@@ -107,6 +107,25 @@ class AppliedRecordStoreTest {
     }
   }
 
+  /**
+   * A spec whose tree fails to parse only when first used, maybe long after its record was read
+   * (reading the tokens checks nearly all a parse does, so the bytes are spoiled here after the
+   * tokens were read), is an error naming the record's file too.
+   */
+  @Test
+  void aSpecThatFailsToParseLateIsAnErrorNamingItsFile() throws Exception {
+    byte[] bytes = "{\"a\": [1, 2]}".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    Path file = home.resolve("applied/x.json");
+    AppliedRecordStore.DeferredTree tree;
+    try (com.fasterxml.jackson.core.JsonParser parser = new com.fasterxml.jackson.core.JsonFactory().createParser(bytes)) {
+      parser.nextToken();
+      tree = AppliedRecordStore.DeferredTree.of(parser, bytes, file);
+    }
+    bytes[6] = '}';
+    UncheckedIOException e = assertThrows(UncheckedIOException.class, () -> tree.get("a"));
+    assertTrue(e.getMessage().startsWith("cannot parse the spec of applied record " + file + ": "), e.getMessage());
+  }
+
   @Test
   void instantsParseAsTheIsoParserParsesThem() {
     Random random = new Random(15);
