@@ -10,6 +10,10 @@ import java.util.Map;
  * <ul>
  *   <li>{@code metadata.labels}, {@code metadata.annotations}: the record only ({@link
  *       Impact#RECORD}); nothing restarts.
+ *   <li>{@code spec.configInputs.hostFile/URI} (a host file a volume of files names) changed: new
+ *       containers, which read it when they start (a HyperContainer file is mounted by subPath);
+ *       appearing or going, the record only: its volume changes with it, or the record is from
+ *       before host files were hashed.
  *   <li>{@code spec.fileInputs} (what only volumes of files show: a ConfigMap no variable uses,
  *       labels and annotations a downwardAPI file shows): new files in the running VM ({@link
  *       Impact#FILES}), written in place as the kubelet does; nothing restarts.
@@ -45,6 +49,12 @@ final class FieldRules {
     if (path.startsWith("spec.fileInputs")) {
       return Impact.FILES;
     }
+    if ((path.startsWith("spec.configInputs.hostFile/") || path.equals("spec.configInputs") && hostFilesOnly(before)
+        && hostFilesOnly(after)) && (before == null || after == null)) {
+      // A host file named or no longer named changes a volume too, which says what to do; alone, it
+      // is a record from before host files were hashed learning the hash: nothing restarts for it.
+      return Impact.RECORD;
+    }
     if (path.startsWith("spec.vm")) {
       return Impact.VM;
     }
@@ -55,6 +65,12 @@ final class FieldRules {
       }
     }
     return Impact.CONTAINERS;
+  }
+
+  /** Absent, or inputs that are all host files' hashes. */
+  private static boolean hostFilesOnly(Object inputs) {
+    return inputs == null || inputs instanceof Map<?, ?> map
+        && map.keySet().stream().allMatch(k -> String.valueOf(k).startsWith("hostFile/"));
   }
 
   private static boolean mentions(Object value, String key) {

@@ -6,6 +6,7 @@ import dev.peapod.files.AtomicFiles;
 import dev.peapod.manifest.ManifestParser;
 import dev.peapod.manifest.ParseResult;
 import dev.peapod.manifest.model.ConfigObject;
+import dev.peapod.manifest.model.HostFiles;
 import dev.peapod.manifest.model.ConfigReference;
 import dev.peapod.manifest.model.DesiredState;
 import dev.peapod.manifest.model.PodManifest;
@@ -44,10 +45,16 @@ public final class PlanFile {
   public static void write(Plan plan, Path file) throws IOException {
     ObjectNode root = PlanJson.toJson(plan);
     ObjectNode sources = root.putObject("sources");
+    // The hashes of the host files a pod names, as planned: the saved texts alone do not give them.
+    ObjectNode hostFiles = PlanJson.MAPPER.createObjectNode();
     Map<String, String> texts = new TreeMap<>();
     for (Change change : plan.changes()) {
       if (change.desired().isPresent() && !texts.containsKey(change.source())) {
         texts.put(change.source(), Files.readString(Path.of(change.source()), StandardCharsets.UTF_8));
+      }
+      Map<String, String> hashes = change.desired().map(d -> HostFiles.hashes(d.manifest())).orElse(Map.of());
+      if (!hashes.isEmpty()) {
+        hashes.forEach(hostFiles.putObject(change.pod())::put);
       }
       // The ConfigMaps a pod uses travel with it, so the saved plan applies what it showed.
       for (ConfigObject input : change.desired().map(d -> d.manifest().inputs()).orElse(List.of())) {
@@ -69,6 +76,9 @@ public final class PlanFile {
       }
     }
     texts.forEach(sources::put);
+    if (!hostFiles.isEmpty()) {
+      root.set("hostFiles", hostFiles);
+    }
     Path parent = file.toAbsolutePath().getParent();
     Files.createDirectories(parent);
     AtomicFiles.write(file, (PlanJson.MAPPER.writeValueAsString(root) + "\n").getBytes(StandardCharsets.UTF_8));
@@ -95,6 +105,12 @@ public final class PlanFile {
       throw new InvalidPlanFileException(file, "it has no sources; was it written by plan --json instead of -out?");
     }
     Map<String, PodManifest> manifests = manifests(file, root.path("sources"));
+    JsonNode savedHostFiles = root.path("hostFiles");
+    manifests.replaceAll((name, pod) -> {
+      Map<String, String> hashes = new TreeMap<>();
+      savedHostFiles.path(name).fields().forEachRemaining(e -> hashes.put(e.getKey(), e.getValue().asText()));
+      return hashes.isEmpty() ? pod : HostFiles.withHashes(pod, hashes);
+    });
     List<Change> changes = new ArrayList<>();
     for (JsonNode c : root.path("changes")) {
       changes.add(change(file, c, manifests));

@@ -25,6 +25,8 @@ final class ReasonText {
   private static final Pattern VOLUME = Pattern.compile("spec\\.volumes\\[([^]]+)].*");
   /** {@code spec.configInputs.configmap/NAMESPACE/NAME}, see {@code CanonicalForm.INPUTS}. */
   private static final Pattern INPUT = Pattern.compile("spec\\.(?:configInputs|fileInputs)\\.([a-z]+)/([^/]+)/(.+)");
+  /** {@code spec.configInputs.hostFile/URI}: a host file a volume of files names, see {@code CanonicalForm.INPUTS}. */
+  private static final Pattern HOST_FILE = Pattern.compile("spec\\.configInputs\\.hostFile/(.+)");
   /** {@code spec.fileInputs.downwardAPI/VOLUME}: labels or annotations a downwardAPI file shows. */
   private static final Pattern DOWNWARD = Pattern.compile("spec\\.fileInputs\\.downwardAPI/(.+)");
 
@@ -48,7 +50,8 @@ final class ReasonText {
       case VM -> Reason.of(Kind.RecreateBecauseVmSettingsChanged, text + (resize(change)
           ? " (needs a new VM: " + NO_IN_PLACE_RESIZE + ")"
           : " (needs a new VM)"));
-      case CONTAINERS -> INPUT.matcher(change.path()).matches() ? Reason.of(Kind.ReplaceBecauseConfigChanged, text)
+      case CONTAINERS -> INPUT.matcher(change.path()).matches() || HOST_FILE.matcher(change.path()).matches()
+          ? Reason.of(Kind.ReplaceBecauseConfigChanged, text)
           : Reason.of(change.path().startsWith("spec.containers")
               || change.path().startsWith("spec.initContainers")
           ? Kind.ReplaceBecauseContainersChanged : Kind.ReplaceBecausePodSettingsChanged, text);
@@ -87,6 +90,14 @@ final class ReasonText {
     }
     if (path.startsWith("spec.initContainers (order)")) {
       return "the order of init containers changed";
+    }
+    if (path.equals("spec.configInputs") && change.impact() == Impact.RECORD) {
+      return "the hashes of the host files it names are recorded";
+    }
+    Matcher hostFile = HOST_FILE.matcher(path);
+    if (hostFile.matches()) {
+      return "host file " + hostFile.group(1) + (change.before() == null ? " is hashed" : change.after() == null
+          ? " is no longer used" : " changed (its containers read it when they start)");
     }
     Matcher downward = DOWNWARD.matcher(path);
     if (downward.matches()) {

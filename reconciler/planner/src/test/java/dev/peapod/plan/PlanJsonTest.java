@@ -78,6 +78,31 @@ class PlanJsonTest {
     assertTrue(problems.isEmpty(), problems::toString);
   }
 
+  /** The hashes of a pod's host files travel with the saved plan (its texts alone do not give them). */
+  @Test
+  void savedPlanKeepsTheHashesOfHostFiles(@TempDir Path dir) throws Exception {
+    Path manifest = dir.resolve("web.yaml");
+    Files.writeString(manifest, """
+        apiVersion: peapod.dev/v1alpha1
+        kind: PeaPod
+        metadata: {name: web}
+        spec:
+          containers: [{name: web, image: web:1, volumeMounts: [{name: f, mountPath: /f}]}]
+          volumes:
+            - name: f
+              files: {files: [{path: notes, uri: "file://notes.txt"}]}
+        """);
+    var pod = dev.peapod.manifest.model.HostFiles.withHashes(
+        dev.peapod.manifest.ManifestParser.parse(manifest).manifests().get(0), java.util.Map.of("file://notes.txt", "sha256:1"));
+    Plan plan = PlanRendererTest.PLANNER.plan(java.util.List.of(DesiredPod.of(pod)), ActualState.empty(),
+        PlanOptions.DEFAULT);
+    Path file = dir.resolve("plan.json");
+    PlanFile.write(plan, file);
+    Set<ValidationMessage> problems = schema().validate(MAPPER.readTree(file.toFile()));
+    assertTrue(problems.isEmpty(), problems::toString);
+    assertEquals(pod, PlanFile.read(file).changes().get(0).desired().get().manifest());
+  }
+
   @Test
   void planJsonIsNotASavedPlan(@TempDir Path dir) throws Exception {
     Path file = dir.resolve("plan.json");

@@ -1,11 +1,14 @@
 package dev.peapod.engine.config;
 
 import dev.peapod.engine.ManifestRejectedException;
+import dev.peapod.engine.spec.HostPathAllowList;
+import dev.peapod.engine.spec.ManifestToPodSpec;
 import dev.peapod.manifest.ParseResult;
 import dev.peapod.manifest.diag.Diagnostic;
 import dev.peapod.manifest.diag.Severity;
 import dev.peapod.manifest.model.ConfigObject;
 import dev.peapod.manifest.model.ConfigReference;
+import dev.peapod.manifest.model.HostFiles;
 import dev.peapod.manifest.model.PodManifest;
 import dev.peapod.manifest.source.Position;
 import java.util.ArrayList;
@@ -17,8 +20,9 @@ import java.util.Optional;
 /**
  * Finds the ConfigMaps and Secrets a pod refers to and attaches them to it ({@link
  * PodManifest#inputs()}), so that planning compares their hashes and the conversion to a provider
- * spec has their values. Every source calls {@link #attach} on each pod it reads, with its own
- * {@link ConfigResolver}.
+ * spec has their values; and hashes the host files its volumes of files name ({@link
+ * ManifestToPodSpec#withHostFileHashes}), so that editing one changes the pod too. Every source
+ * calls {@link #attach} on each pod it reads, with its own {@link ConfigResolver}.
  *
  * <p>A reference that is not {@code optional} and finds nothing is an error at the referring
  * field, as the kubelet refuses to start such a pod; an optional one is left out.
@@ -40,6 +44,11 @@ public final class ConfigReferences {
    *     PeaPod's namespace on Kubernetes
    */
   public static Attached attach(PodManifest pod, String namespace, ConfigResolver resolver) {
+    // The host files it names are inputs as its ConfigMaps are: their hashes are part of the pod's.
+    // (The allow-list is read only for a pod that names one: most never do.)
+    if (!HostFiles.uris(pod).isEmpty()) {
+      pod = ManifestToPodSpec.withHostFileHashes(pod, HostPathAllowList.fromEnvironment());
+    }
     Map<String, ConfigObject> found = new LinkedHashMap<>();
     List<Diagnostic> errors = new ArrayList<>();
     for (ConfigReference reference : ConfigReference.of(pod)) {

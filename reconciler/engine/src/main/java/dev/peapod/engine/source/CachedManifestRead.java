@@ -5,6 +5,7 @@ import dev.peapod.manifest.ManifestDirectory;
 import dev.peapod.manifest.ManifestParser;
 import dev.peapod.manifest.ParseResult;
 import dev.peapod.manifest.model.ConfigReference;
+import dev.peapod.manifest.model.HostFiles;
 import dev.peapod.manifest.model.PodManifest;
 import dev.peapod.manifest.model.VolumeSource;
 import dev.peapod.plan.DesiredPod;
@@ -23,8 +24,9 @@ import java.util.Optional;
  * {@link DirectorySource#read()} through a {@link ManifestCache}: files whose entry still holds
  * give their pods {@linkplain DesiredPod#deferred deferred}, the others are parsed (and kept for
  * next time when they qualify). Only the plain case is served: when any file has a diagnostic,
- * ConfigMap, Secret or claim document, a pod that refers to one, or a pod declared twice, this
- * read gives up and the source reads without the cache, so every message stays what it was.
+ * ConfigMap, Secret or claim document, a pod that refers to one or names a host file, or a pod
+ * declared twice, this read gives up and the source reads without the cache, so every message
+ * stays what it was.
  */
 final class CachedManifestRead {
   private CachedManifestRead() {}
@@ -108,7 +110,9 @@ final class CachedManifestRead {
       return false;
     }
     for (PodManifest pod : parsed.manifests()) {
-      if (!ConfigReference.of(pod).isEmpty() || !ManifestToPodSpec.unsupported(pod).isEmpty()
+      // A pod that names host files is not what its text alone says: their hashes are part of it.
+      if (!ConfigReference.of(pod).isEmpty() || !HostFiles.uris(pod).isEmpty()
+          || !ManifestToPodSpec.unsupported(pod).isEmpty()
           || pod.spec().volumes().stream().anyMatch(v -> v.source() instanceof VolumeSource.PersistentVolumeClaim)) {
         return false;
       }

@@ -231,6 +231,10 @@ public final class ManifestToPodSpec {
    * host it was not given.
    */
   private byte[] hostFile(PodManifest manifest, String uri) {
+    return hostFile(manifest, uri, hostPaths);
+  }
+
+  private static byte[] hostFile(PodManifest manifest, String uri, HostPathAllowList hostPaths) {
     Path path = hostFilePath(manifest, uri, hostPaths);
     try {
       Path real = path.toRealPath();
@@ -245,6 +249,32 @@ public final class ManifestToPodSpec {
     } catch (java.io.IOException e) {
       throw new IllegalArgumentException("cannot read " + path + ": " + e.getMessage());
     }
+  }
+
+  /**
+   * The pod with the SHA-256 of each host file its volumes of files name by {@code file://} URI
+   * ({@link dev.peapod.manifest.model.HostFiles}), read as its conversion reads them (under the
+   * hostPath rules), so that the pod's hash changes when such a file is edited. A file the pod may
+   * not name, or that cannot be read, gets no hash: nothing of it is learned, and its conversion
+   * says why it is refused.
+   */
+  public static PodManifest withHostFileHashes(PodManifest manifest, HostPathAllowList hostPaths) {
+    java.util.Set<String> uris = dev.peapod.manifest.model.HostFiles.uris(manifest);
+    if (uris.isEmpty()) {
+      return manifest;
+    }
+    java.util.Map<String, String> hashes = new java.util.TreeMap<>();
+    for (String uri : uris) {
+      try {
+        hashes.put(uri, "sha256:" + java.util.HexFormat.of().formatHex(
+            java.security.MessageDigest.getInstance("SHA-256").digest(hostFile(manifest, uri, hostPaths))));
+      } catch (IllegalArgumentException e) {
+        // refused or unreadable: the conversion reports it
+      } catch (java.security.NoSuchAlgorithmException e) {
+        throw new IllegalStateException("every JDK has SHA-256", e);
+      }
+    }
+    return dev.peapod.manifest.model.HostFiles.withHashes(manifest, hashes);
   }
 
   /** The host path a {@code file://} URI names, if a manifest may name it; else why not. */

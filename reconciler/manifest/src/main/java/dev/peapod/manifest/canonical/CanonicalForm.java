@@ -51,10 +51,16 @@ public final class CanonicalForm {
 
   /**
    * Where the tree keeps the ConfigMaps and Secrets a pod uses: {@code configmap/NAMESPACE/NAME}
-   * to its {@link dev.peapod.manifest.model.ConfigObject#hash() hash}, never its values; left out
-   * when the pod uses none, so pods without any hash as they always did.
+   * to its {@link dev.peapod.manifest.model.ConfigObject#hash() hash}, never its values; and the
+   * host files its volumes of files name by {@code file://} URI, {@code hostFile/URI} to the hash
+   * its source read ({@link dev.peapod.manifest.model.HostFiles}): a change of either
+   * replaces the containers (a HyperContainer file is mounted by subPath, which sees no update in
+   * place). Left out when the pod uses none, so pods without any hash as they always did.
    */
   public static final String INPUTS = "configInputs";
+
+  /** The prefix of a host file's key in {@link #INPUTS}. */
+  public static final String HOST_FILE = "hostFile/";
 
   /**
    * Where the tree keeps what only the pod's volumes of files show: the ConfigMaps and Secrets no
@@ -101,6 +107,7 @@ public final class CanonicalForm {
         (env ? inputs : fileInputs).put(input.reference(), input.hash());
       }
     }
+    dev.peapod.manifest.model.HostFiles.hashes(pod).forEach((key, hash) -> inputs.put(HOST_FILE + key, hash));
     fileInputs.putAll(DownwardValues.hashes(pod));
     if (!inputs.isEmpty()) {
       spec.put(INPUTS, inputs);

@@ -73,13 +73,28 @@ public sealed interface FileProjection {
    * @param uri empty when the bytes are {@code content}
    * @param uid owner, -1 for root
    * @param gid group, -1 for root
+   * @param hostHash with a {@code uri}: the SHA-256 of the host file as the pod's source read it
+   *     ({@link HostFiles}), so that editing the file changes the pod; empty when not read (no
+   *     uri, a parse alone, a file the pod may not name)
    */
-  record InlineFile(String path, byte[] content, String uri, Optional<Integer> mode, long uid, long gid) {
+  record InlineFile(String path, byte[] content, String uri, Optional<Integer> mode, long uid, long gid,
+      String hostHash) {
     public InlineFile {
       Objects.requireNonNull(path, "path");
       content = content.clone();
       uri = uri == null ? "" : uri;
       mode = mode == null ? Optional.empty() : mode;
+      hostHash = hostHash == null ? "" : hostHash;
+    }
+
+    /** A file as a manifest declares it, its host file (if any) not read yet. */
+    public InlineFile(String path, byte[] content, String uri, Optional<Integer> mode, long uid, long gid) {
+      this(path, content, uri, mode, uid, gid, "");
+    }
+
+    /** The same file with the hash of the host file its {@code uri} names. */
+    public InlineFile withHostHash(String hash) {
+      return new InlineFile(path, content, uri, mode, uid, gid, hash);
     }
 
     @Override
@@ -90,12 +105,12 @@ public sealed interface FileProjection {
     @Override
     public boolean equals(Object o) {
       return o instanceof InlineFile f && path.equals(f.path) && java.util.Arrays.equals(content, f.content)
-          && uri.equals(f.uri) && mode.equals(f.mode) && uid == f.uid && gid == f.gid;
+          && uri.equals(f.uri) && mode.equals(f.mode) && uid == f.uid && gid == f.gid && hostHash.equals(f.hostHash);
     }
 
     @Override
     public int hashCode() {
-      return Objects.hash(path, java.util.Arrays.hashCode(content), uri, mode, uid, gid);
+      return Objects.hash(path, java.util.Arrays.hashCode(content), uri, mode, uid, gid, hostHash);
     }
 
     @Override
