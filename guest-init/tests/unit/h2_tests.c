@@ -11,16 +11,7 @@
 
 #include "h2.h"
 
-static int checks, failures;
-
-#define EXPECT(c) do { checks++; if (!(c)) { failures++; \
-	fprintf(stderr, "%s:%d: expected %s\n", __FILE__, __LINE__, #c); } } while (0)
-#define EXPECT_INT(a, b) do { long long _a = (long long)(a), _b = (long long)(b); checks++; \
-	if (_a != _b) { failures++; fprintf(stderr, "%s:%d: %s == %lld, expected %lld\n", \
-	__FILE__, __LINE__, #a, _a, _b); } } while (0)
-#define EXPECT_STR(a, b) do { const char *_a = (a), *_b = (b); checks++; \
-	if (!_a || strcmp(_a, _b) != 0) { failures++; fprintf(stderr, "%s:%d: %s == \"%s\", expected \"%s\"\n", \
-	__FILE__, __LINE__, #a, _a ? _a : "(null)", _b); } } while (0)
+#include "check.h"
 
 /* grpc-go 1.33 health server (Debian's), responses to Check: "" SERVING,
  * service "nope" unknown (grpc-status 5), "" NOT_SERVING. */

@@ -13,13 +13,7 @@
 #include "request.h"
 #include "secctx.h"
 
-static int checks, failures;
-
-#define EXPECT(c) do { checks++; if (!(c)) { failures++; \
-	fprintf(stderr, "%s:%d: expected %s\n", __FILE__, __LINE__, #c); } } while (0)
-#define EXPECT_INT(a, b) do { long long _a = (long long)(a), _b = (long long)(b); checks++; \
-	if (_a != _b) { failures++; fprintf(stderr, "%s:%d: %s == %lld, expected %lld\n", \
-	__FILE__, __LINE__, #a, _a, _b); } } while (0)
+#include "check.h"
 
 static uint8_t buf[1 << 16];
 

@@ -18,13 +18,8 @@
 #include "crypto.h"
 #include "tls.h"
 
-static int checks, failures;
+#include "check.h"
 
-#define EXPECT(c) do { checks++; if (!(c)) { failures++; \
-	fprintf(stderr, "%s:%d: expected %s\n", __FILE__, __LINE__, #c); } } while (0)
-#define EXPECT_INT(a, b) do { long long _a = (long long)(a), _b = (long long)(b); checks++; \
-	if (_a != _b) { failures++; fprintf(stderr, "%s:%d: %s == %lld, expected %lld\n", \
-	__FILE__, __LINE__, #a, _a, _b); } } while (0)
 #define EXPECT_HEX(p, n, h) do { char _s[1024]; size_t _i; checks++; \
 	for (_i = 0; _i < (n); _i++) sprintf(_s + 2 * _i, "%02x", (p)[_i]); \
 	if (strcmp(_s, (h)) != 0) { failures++; fprintf(stderr, "%s:%d: %s == %s, expected %s\n", \

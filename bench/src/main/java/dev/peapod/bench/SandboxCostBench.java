@@ -1,10 +1,6 @@
 package dev.peapod.bench;
 
-import dev.peapod.provider.ContainerSpec;
 import dev.peapod.provider.ImageRootfs;
-import dev.peapod.provider.PodSpec;
-import dev.peapod.provider.PodStatus;
-import dev.peapod.provider.VmInfo;
 import dev.peapod.provider.qemu.QemuConfig;
 import dev.peapod.provider.qemu.QemuProvider;
 import dev.peapod.provider.qemu.WarmPoolConfig;
@@ -77,27 +73,10 @@ public final class SandboxCostBench {
         c.bootTimeout(), c.probeTimeout(), c.templates(), c.kvmDevice(), WarmPoolConfig.OFF);
   }
 
-  /** Creates and starts one pod, adds its figures (null: a warm-up), and removes it. */
+  /** Creates and starts one pod, adds its figures (null: a warm-up), and removes it ({@link TimedStart}). */
   private static void start(QemuProvider provider, String name, ImageRootfs rootfs, Stats ready, Stats start) {
-    provider.create(PodSpec.of("sbx-" + name, List.of(ContainerSpec.of("main", rootfs, List.of("sleep", "3600"))))
-        .withTerminationGracePeriod(Duration.ZERO));
-    long t0 = System.nanoTime();
-    PodStatus started = provider.start("sbx-" + name);
-    long t1 = System.nanoTime();
-    VmInfo vm = started.vm().orElseThrow();
-    provider.remove("sbx-" + name, Duration.ZERO);
-    if (ready != null) {
-      if (!vm.boot().startsWith("restored")) {
-        // A restore that failed boots cold and discards the template (the next cold boot makes it
-        // again): not a sample of either arm, but counted and printed.
-        fellBack++;
-        System.err.println(name + ": NOT RESTORED (" + vm.boot() + "), left out");
-        return;
-      }
-      ready.add(vm.bootTime().toNanos() / 1e6);
-      start.add((t1 - t0) / 1e6);
+    if (!TimedStart.run(provider, "sbx-" + name, rootfs, ready, start, true)) {
+      fellBack++;
     }
-    System.err.println(name + ": " + vm.boot() + ", ready " + vm.bootTime().toMillis() + " ms, start "
-        + (t1 - t0) / 1_000_000 + " ms");
   }
 }

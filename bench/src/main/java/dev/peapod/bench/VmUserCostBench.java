@@ -3,8 +3,6 @@ package dev.peapod.bench;
 import dev.peapod.provider.ContainerSpec;
 import dev.peapod.provider.ImageRootfs;
 import dev.peapod.provider.PodSpec;
-import dev.peapod.provider.PodStatus;
-import dev.peapod.provider.VmInfo;
 import dev.peapod.provider.qemu.QemuConfig;
 import dev.peapod.provider.qemu.QemuProvider;
 import dev.peapod.provider.qemu.WarmPoolConfig;
@@ -88,7 +86,7 @@ public final class VmUserCostBench {
     return c.withWarmPool(WarmPoolConfig.OFF);
   }
 
-  /** Creates and starts one pod, adds its figures (null: a warm-up), and removes it. */
+  /** Creates and starts one pod, adds its figures (null: a warm-up), and removes it ({@link TimedStart}). */
   private static void start(QemuProvider provider, String name, ImageRootfs rootfs, Stats ready, Stats start,
       boolean restore) {
     ContainerSpec main = ContainerSpec.of("main", rootfs, List.of("sleep", "3600"));
@@ -98,24 +96,8 @@ public final class VmUserCostBench {
       spec = spec.withVolumes(List.of(dev.peapod.provider.VolumeSpec.hostPath("data",
           new dev.peapod.provider.HostPath(hostPath, dev.peapod.provider.HostPath.Type.DIRECTORY))));
     }
-    provider.create(spec.withTerminationGracePeriod(Duration.ZERO));
-    long t0 = System.nanoTime();
-    PodStatus started = provider.start("vmu-" + name);
-    long t1 = System.nanoTime();
-    VmInfo vm = started.vm().orElseThrow();
-    provider.remove("vmu-" + name, Duration.ZERO);
-    if (ready != null) {
-      if (restore && !vm.boot().startsWith("restored")) {
-        // A restore that failed boots cold and discards the template (the next cold boot makes it
-        // again): not a sample of either arm, but counted and printed.
-        fellBack++;
-        System.err.println(name + ": NOT RESTORED (" + vm.boot() + "), left out");
-        return;
-      }
-      ready.add(vm.bootTime().toNanos() / 1e6);
-      start.add((t1 - t0) / 1e6);
+    if (!TimedStart.run(provider, spec, ready, start, restore)) {
+      fellBack++;
     }
-    System.err.println(name + ": " + vm.boot() + ", ready " + vm.bootTime().toMillis() + " ms, start "
-        + (t1 - t0) / 1_000_000 + " ms");
   }
 }

@@ -13,7 +13,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Predicate;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -29,6 +28,9 @@ class GrpcHttpsProbesIT {
 
   @TempDir
   Path home;
+
+  /** How long a container may take to get where a check waits for it (TCG on a busy machine). */
+  private static final Duration WAIT = Duration.ofSeconds(90);
 
   private Peapod peapod;
 
@@ -60,8 +62,8 @@ class GrpcHttpsProbesIT {
     assertEquals(0, run.exitCode(), run::toString);
 
     // gRPC: SERVING is ready; an unknown service is not, with the kubelet's words.
-    awaitContainer("health", c -> c.get("ready").asBoolean());
-    JsonNode unknown = awaitContainer("unknown",
+    peapod.awaitContainer("health", WAIT, c -> c.get("ready").asBoolean());
+    JsonNode unknown = peapod.awaitContainer("unknown", WAIT,
         c -> c.get("probeMessage").asText().contains("unknown service"));
     assertFalse(unknown.get("ready").asBoolean(), unknown::toString);
     assertEquals("Readiness probe failed: rpc error: code = 5 desc = unknown service",
@@ -71,52 +73,29 @@ class GrpcHttpsProbesIT {
     // NOT_SERVING: not ready at once (period 1 s), then the liveness probe (service "probe",
     // 4 failures) restarts it; the new start clears the flag and it is SERVING and ready again.
     assertEquals(0, peapod.run("exec", "grpc-https", "-c", "health", "--", "touch", "/tmp/not-serving").exitCode());
-    JsonNode notServing = awaitContainer("health", c -> !c.get("ready").asBoolean());
+    JsonNode notServing = peapod.awaitContainer("health", WAIT, c -> !c.get("ready").asBoolean());
     assertTrue(notServing.get("probeMessage").asText().contains("service unhealthy (responded with \"NOT_SERVING\")"),
         notServing::toString);
-    awaitContainer("health", c -> c.get("restarts").asInt() >= 1);
-    JsonNode back = awaitContainer("health", c -> c.get("ready").asBoolean());
+    peapod.awaitContainer("health", WAIT, c -> c.get("restarts").asInt() >= 1);
+    JsonNode back = peapod.awaitContainer("health", WAIT, c -> c.get("ready").asBoolean());
     assertTrue(back.get("restarts").asInt() >= 1, back::toString);
 
     // HTTPS: ready while the server is up, not while it is down, ready again once it is back.
-    awaitContainer("tls", c -> c.get("ready").asBoolean());
+    peapod.awaitContainer("tls", WAIT, c -> c.get("ready").asBoolean());
     assertEquals(0, peapod.run("exec", "grpc-https", "-c", "tls", "--", "touch", "/tmp/down").exitCode());
-    JsonNode down = awaitContainer("tls", c -> !c.get("ready").asBoolean());
+    JsonNode down = peapod.awaitContainer("tls", WAIT, c -> !c.get("ready").asBoolean());
     assertTrue(down.get("probeMessage").asText().startsWith("Readiness probe failed: dial tcp 127.0.0.1:8443:"),
         down::toString);
     assertEquals(0, peapod.run("exec", "grpc-https", "-c", "tls", "--", "rm", "/tmp/down").exitCode());
-    JsonNode up = awaitContainer("tls", c -> c.get("ready").asBoolean());
+    JsonNode up = peapod.awaitContainer("tls", WAIT, c -> c.get("ready").asBoolean());
     assertEquals(0, up.get("restarts").asInt(), up::toString);
 
     // HTTPS 404: the status is read through TLS and the liveness probe restarts the container.
     // (While the server was down its failures said "dial tcp"; once up, 404.)
     String notFound = "Liveness probe failed: HTTP probe failed with statuscode: 404";
-    JsonNode missing = awaitContainer("missing",
+    JsonNode missing = peapod.awaitContainer("missing", WAIT,
         c -> c.get("restarts").asInt() >= 1 && c.get("probeMessage").asText().equals(notFound));
     assertEquals(notFound, missing.get("probeMessage").asText(), missing::toString);
   }
 
-  private JsonNode container(String name) throws Exception {
-    JsonNode pods = peapod.ps();
-    for (JsonNode c : pods.get(0).get("containers")) {
-      if (c.get("name").asText().equals(name)) {
-        return c;
-      }
-    }
-    throw new AssertionError("no container " + name + " in " + pods);
-  }
-
-  /** Polls {@code ps -o json} until the container matches (at most 90 s: TCG is slow on a busy machine). */
-  private JsonNode awaitContainer(String name, Predicate<JsonNode> condition) throws Exception {
-    long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
-    JsonNode c = container(name);
-    while (!condition.test(c)) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("container " + name + " never got there: " + c);
-      }
-      Thread.sleep(200);
-      c = container(name);
-    }
-    return c;
-  }
 }

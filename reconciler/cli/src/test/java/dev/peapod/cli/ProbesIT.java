@@ -13,7 +13,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Predicate;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -27,6 +26,9 @@ class ProbesIT {
 
   @TempDir
   Path home;
+
+  /** How long a container may take to get where a check waits for it (TCG on a busy machine). */
+  private static final Duration WAIT = Duration.ofSeconds(60);
 
   private Peapod peapod;
 
@@ -59,42 +61,42 @@ class ProbesIT {
 
     // The startup probe holds the liveness probe back: slow is not started for its first 5 s,
     // and not restarted although its liveness probe would fail at once without the gate.
-    JsonNode early = container("slow");
+    JsonNode early = peapod.container("slow");
     assertFalse(early.get("started").asBoolean(), early::toString);
     assertFalse(early.get("ready").asBoolean(), early::toString);
 
     // Readiness follows a file.
-    JsonNode gate = container("gate");
+    JsonNode gate = peapod.container("gate");
     assertFalse(gate.get("ready").asBoolean(), gate::toString);
     assertTrue(gate.get("started").asBoolean(), gate::toString);
     assertEquals(0, peapod.run("exec", "checked", "-c", "gate", "--", "touch", "/tmp/ready").exitCode());
-    awaitContainer("gate", c -> c.get("ready").asBoolean());
+    peapod.awaitContainer("gate", WAIT, c -> c.get("ready").asBoolean());
     assertEquals(0, peapod.run("exec", "checked", "-c", "gate", "--", "rm", "/tmp/ready").exitCode());
-    JsonNode unready = awaitContainer("gate", c -> !c.get("ready").asBoolean());
+    JsonNode unready = peapod.awaitContainer("gate", WAIT, c -> !c.get("ready").asBoolean());
     assertTrue(unready.get("probeMessage").asText().startsWith("Readiness probe failed: command \"test\" exited with 1"),
         unready::toString);
     assertEquals(0, unready.get("restarts").asInt(), "readiness never restarts");
 
     // httpGet against busybox httpd: ready while /index.html is served; a 404 makes it not ready.
-    awaitContainer("web", c -> c.get("ready").asBoolean());
+    peapod.awaitContainer("web", WAIT, c -> c.get("ready").asBoolean());
     assertEquals(0, peapod.run("exec", "checked", "-c", "web", "--", "rm", "/var/www/index.html").exitCode());
-    JsonNode notFound = awaitContainer("web", c -> !c.get("ready").asBoolean());
+    JsonNode notFound = peapod.awaitContainer("web", WAIT, c -> !c.get("ready").asBoolean());
     assertEquals("Readiness probe failed: HTTP probe failed with statuscode: 404",
         notFound.get("probeMessage").asText(), notFound::toString);
     assertEquals(0, notFound.get("restarts").asInt(), "its tcpSocket liveness probe still passes");
 
     // tcpSocket: refused while nothing listens, ready once httpd is up on 9000.
-    JsonNode late = awaitContainer("late", c -> c.get("ready").asBoolean());
+    JsonNode late = peapod.awaitContainer("late", WAIT, c -> c.get("ready").asBoolean());
     assertTrue(late.get("probeMessage").asText().startsWith("Readiness probe failed: dial tcp 127.0.0.1:9000:"),
         late::toString);
 
     // Once up, slow is started and ready, never having been restarted.
-    JsonNode slow = awaitContainer("slow", c -> c.get("ready").asBoolean());
+    JsonNode slow = peapod.awaitContainer("slow", WAIT, c -> c.get("ready").asBoolean());
     assertTrue(slow.get("started").asBoolean(), slow::toString);
     assertEquals(0, slow.get("restarts").asInt(), slow::toString);
 
     // A liveness probe that starts failing after a while restarts the container, again and again.
-    JsonNode flaky = awaitContainer("flaky", c -> c.get("restarts").asInt() >= 2);
+    JsonNode flaky = peapod.awaitContainer("flaky", WAIT, c -> c.get("restarts").asInt() >= 2);
     assertTrue(flaky.get("probeMessage").asText().startsWith("Liveness probe failed: command \"cat\" exited with 1"),
         flaky::toString);
 
@@ -110,30 +112,6 @@ class ProbesIT {
     Result stop = peapod.run("stop", "checked");
     assertEquals(0, stop.exitCode(), stop::toString);
     assertEquals("prestop\nsigterm\n", Files.readString(home.resolve("marks/order")));
-  }
-
-  private JsonNode container(String name) throws Exception {
-    JsonNode pods = peapod.ps();
-    for (JsonNode c : pods.get(0).get("containers")) {
-      if (c.get("name").asText().equals(name)) {
-        return c;
-      }
-    }
-    throw new AssertionError("no container " + name + " in " + pods);
-  }
-
-  /** Polls {@code ps -o json} until the container matches (at most 60 s: TCG is slow on a busy machine). */
-  private JsonNode awaitContainer(String name, Predicate<JsonNode> condition) throws Exception {
-    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-    JsonNode c = container(name);
-    while (!condition.test(c)) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("container " + name + " never got there: " + c);
-      }
-      Thread.sleep(200);
-      c = container(name);
-    }
-    return c;
   }
 
   private interface Check {

@@ -57,6 +57,35 @@ public final class Peapod {
     return JSON.readTree(ps.out());
   }
 
+  /** The container {@code name} of the first pod {@code ps -o json} lists. */
+  public JsonNode container(String name) throws Exception {
+    JsonNode pods = ps();
+    for (JsonNode c : pods.get(0).get("containers")) {
+      if (c.get("name").asText().equals(name)) {
+        return c;
+      }
+    }
+    throw new AssertionError("no container " + name + " in " + pods);
+  }
+
+  /**
+   * Polls {@code ps -o json} until the container {@code name} of the first pod matches, for at most
+   * {@code timeout} (TCG is slow on a busy machine: probes take their periods several times over).
+   */
+  public JsonNode awaitContainer(String name, java.time.Duration timeout, java.util.function.Predicate<JsonNode> condition)
+      throws Exception {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    JsonNode c = container(name);
+    while (!condition.test(c)) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("container " + name + " never got there in " + timeout + ": " + c);
+      }
+      Thread.sleep(200);
+      c = container(name);
+    }
+    return c;
+  }
+
   /** {@code inspect NAME}, which must succeed. */
   public JsonNode inspect(String pod) throws Exception {
     Result inspect = run("inspect", pod);
