@@ -29,12 +29,14 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <pwd.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -73,8 +75,12 @@ static void run_cli(const char *relayed)
 {
 	/* a CLI started by this client may start the home's run server after a run it did itself */
 	setenv("PEAPOD_HANDOFF_CLIENT", "1", 1);
+	/* the CLI takes this as its own request's answer: only ever the one this client read (the launcher
+	   also drops one the caller's environment brought) */
 	if (relayed)
 		setenv("PEAPOD_HANDED_RESPONSE", relayed, 1);
+	else
+		unsetenv("PEAPOD_HANDED_RESPONSE");
 	execv(cli[0], cli);
 	fprintf(stderr, "peapod: cannot run %s: %s\n", cli[0], strerror(errno));
 	exit(1);
@@ -113,11 +119,14 @@ static int utf8(const unsigned char *s, size_t n)
 	return 1;
 }
 
+/* Printable ASCII, newlines and tabs: no byte of a terminal's escape or control sequences. */
 static int ascii(const char *s)
 {
-	for (; *s; s++)
-		if ((unsigned char)*s >= 0x80)
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c >= 0x7f || (c < 0x20 && c != '\n' && c != '\t'))
 			return 0;
+	}
 	return 1;
 }
 
@@ -388,7 +397,31 @@ static int read_file(const char *path, struct buf *out)
 	return ok;
 }
 
-/* A connection to $home/NAME, or -1 when nobody accepts one there. */
+/*
+ * Whether the home is this user's own: a directory it owns that nobody else may write. Anyone who can
+ * write the home can put a socket of theirs there, and would then be sent the manifest (Secrets
+ * included) and word the answer this prints; such a home is left to the CLI.
+ */
+static int own_home(const char *home)
+{
+	struct stat st;
+	return lstat(home, &st) == 0 && S_ISDIR(st.st_mode) && st.st_uid == geteuid() && !(st.st_mode & 022);
+}
+
+/* Whether the peer of fd runs as this user (or root, who may serve anyone): the server the home's owner runs. */
+static int peer_is_trusted(int fd)
+{
+	struct ucred peer;
+	socklen_t len = sizeof peer;
+	return getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &peer, &len) == 0 && len == sizeof peer &&
+	       (peer.uid == geteuid() || peer.uid == 0);
+}
+
+/* How long a reply may take (a cold boot on a busy TCG host takes seconds; a server stalled forever, not). */
+#define REPLY_SECONDS 300
+#define SEND_SECONDS 30
+
+/* A connection to $home/NAME, or -1 when nobody accepts one there or another user does. */
 static int connect_to(const char *home, const char *name)
 {
 	struct sockaddr_un address = {.sun_family = AF_UNIX};
@@ -397,10 +430,13 @@ static int connect_to(const char *home, const char *name)
 	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -1;
-	if (connect(fd, (struct sockaddr *)&address, sizeof address) != 0) {
+	if (connect(fd, (struct sockaddr *)&address, sizeof address) != 0 || !peer_is_trusted(fd)) {
 		close(fd);
 		return -1;
 	}
+	struct timeval reply = {.tv_sec = REPLY_SECONDS}, send = {.tv_sec = SEND_SECONDS};
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &reply, sizeof reply);
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &send, sizeof send);
 	return fd;
 }
 
@@ -436,7 +472,8 @@ static char *http_body(char *raw, int *status)
 		if (!line_end)
 			break;
 		size_t size = strtoul(at, NULL, 16);
-		if (size == 0 || strlen(line_end + 2) < size)
+		/* the chunk and the CRLF after it must be there: nothing is read past the response's end */
+		if (size == 0 || strlen(line_end + 2) < size + 2 || strncmp(line_end + 2 + size, "\r\n", 2) != 0)
 			break;
 		put(&out, line_end + 2, size);
 		at = line_end + 2 + size + 2;
@@ -478,8 +515,10 @@ int main(int argc, char **argv)
 	if (seccomp_dir && seccomp_dir[strspn(seccomp_dir, " \t\n\r\f\v")])
 		run_cli(NULL);
 	char *home = peapod_home();
-	if (!home)
+	if (!home || !own_home(home))
 		run_cli(NULL);
+	/* a server that closes early must not kill this with SIGPIPE: the CLI then runs the command */
+	signal(SIGPIPE, SIG_IGN);
 	struct buf content = {0};
 	if (!read_file(file, &content) || !utf8((unsigned char *)content.data, content.len) ||
 	    !utf8((const unsigned char *)file, strlen(file)))
@@ -551,12 +590,15 @@ int main(int argc, char **argv)
 	put(&request, body.data, body.len);
 	struct buf response = {0};
 	const char *broken = NULL;
-	for (size_t sent = 0; sent < request.len && !broken;) {
+	for (size_t sent = 0; sent < request.len;) {
 		ssize_t w = write(fd, request.data + sent, request.len - sent);
-		if (w < 0 && errno != EINTR)
-			broken = strerror(errno);
-		else if (w > 0)
+		if (w < 0 && errno != EINTR) {
+			/* the server took no whole request (it refused it, or ended): nothing was done; the CLI does it */
+			close(fd);
+			run_cli(NULL);
+		} else if (w > 0) {
 			sent += (size_t)w;
+		}
 	}
 	while (!broken) {
 		char chunk[16384];

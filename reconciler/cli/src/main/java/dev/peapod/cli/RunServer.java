@@ -131,6 +131,7 @@ public final class RunServer {
         warmUp();
         server.configureBlocking(false);
         server.register(selector, SelectionKey.OP_ACCEPT);
+        Object build = jarIdentity();
         Duration idle = environment.qemuConfig().warmPool().idle();
         long lastRequest = System.nanoTime();
         while (System.nanoTime() - lastRequest < idle.toNanos()) {
@@ -150,11 +151,30 @@ public final class RunServer {
             System.out.println("the socket " + socket + " is gone: ending");
             return;
           }
+          if (!Objects.equals(jarIdentity(), build)) {
+            // Peapod was rebuilt or upgraded: the next command starts a server of the new code.
+            System.out.println("its jar changed: ending");
+            Files.deleteIfExists(socket);
+            return;
+          }
         }
         System.out.println("no request for " + idle.toSeconds() + " s: ending");
+        // Gone before the listener closes: a client that connects now finds no socket and runs the
+        // command itself, instead of a connection reset that would fail it.
+        Files.deleteIfExists(socket);
       } finally {
         Files.deleteIfExists(socket);
       }
+    }
+  }
+
+  /** The jar this runs from, by size and modification time (null when it is no file). */
+  private static Object jarIdentity() {
+    try {
+      Path jar = Path.of(RunServer.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+      return Files.isRegularFile(jar) ? Files.size(jar) + "@" + Files.getLastModifiedTime(jar) : null;
+    } catch (Exception e) {
+      return null;
     }
   }
 

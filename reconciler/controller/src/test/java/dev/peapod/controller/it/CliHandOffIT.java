@@ -343,12 +343,69 @@ class CliHandOffIT {
           "import socket,sys\n"
           + "s=socket.socket(socket.AF_UNIX); s.connect(sys.argv[1])\n"
           + "b=b'{\"file\":\"x\",\"content\":\"\",\"command\":\"peapod run -f x\",\"environment\":{}}'\n"
-          + "s.sendall(b'POST /v1/cli/run HTTP/1.1\\r\\nContent-Length: %d\\r\\n\\r\\n' % len(b) + b)\n"
-          + "try:\n  print(len(s.recv(100)))\n"
-          + "except ConnectionResetError:\n  print(0)\n", socket.toString()).redirectErrorStream(true).start();
+          + "try:\n  s.sendall(b'POST /v1/cli/run HTTP/1.1\\r\\nContent-Length: %d\\r\\n\\r\\n' % len(b) + b)\n"
+          + "  print(len(s.recv(100)))\n"
+          + "except (ConnectionResetError, BrokenPipeError):\n  print(0)\n", socket.toString()).redirectErrorStream(true).start();
       String said = new String(nobody.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
       assertEquals(0, nobody.waitFor(), said);
-      assertEquals("0", said, "the connection of another user is closed unanswered (or reset, its request unread)");
+      assertEquals("0", said, "the connection of another user is closed unanswered (or reset, or its request refused"
+          + " while it was sent)");
+    } finally {
+      Files.setPosixFilePermissions(home, homeMode);
+    }
+  }
+
+  /**
+   * The client talks only to a server of the home's owner: a socket another user serves (renamed into
+   * the home here, as anyone who could write the home could bind one) is sent nothing and its answer
+   * is not printed; a home others may write is not handed from at all; and an answer planted in the
+   * environment (PEAPOD_HANDED_RESPONSE, which the client sets for the CLI it execs) is not taken for
+   * the command's own. Each time the command does the run itself.
+   */
+  @Test
+  void onlyTheHomesOwnerServesARunAndNoAnswerComesFromTheEnvironment() throws Exception {
+    Path theirs = Files.createTempDirectory("peapod-handoff-nobody");
+    Files.setAttribute(theirs, "unix:uid", 65534);
+    Path socket = theirs.resolve("run.sock");
+    Path got = theirs.resolve("got");
+    Process fake = new ProcessBuilder("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "/usr/bin/python3",
+        "-c", "import socket,sys\n"
+        + "s=socket.socket(socket.AF_UNIX); s.bind(sys.argv[1]); s.listen(1)\n"
+        + "c,_=s.accept(); c.settimeout(10)\n"
+        + "try:\n  d=c.recv(1000000)\nexcept Exception:\n  d=b'timeout'\n"
+        + "open(sys.argv[2],'wb').write(d)\n"
+        + "a=b'{\"stdout\":\"Started evil\\\\n\",\"stderr\":\"\"}'\n"
+        + "try:\n  c.sendall(b'HTTP/1.1 200 OK\\r\\nContent-Length: %d\\r\\n\\r\\n' % len(a) + a)\n"
+        + "except Exception:\n  pass\n", socket.toString(), got.toString()).redirectErrorStream(true).start();
+    try {
+      long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+      while (!Files.exists(socket)) {
+        assertTrue(System.nanoTime() < deadline, "the other user's server did not listen");
+        Thread.sleep(50);
+      }
+      Files.move(socket, home.resolve("run.sock"));
+      Result run = peapod("run", "-f", created.toString());
+      assertEquals("Created kept (not started: its spec.state is Created)\n", run.out(), run::toString);
+      assertTrue(run.startedJvm(), "the command ran it: " + run);
+      assertTrue(fake.waitFor(30, java.util.concurrent.TimeUnit.SECONDS), "the other user's server ended");
+      assertEquals(0, Files.size(got), "the other user's server was sent nothing: " + Files.readString(got));
+    } finally {
+      fake.destroyForcibly();
+      Files.deleteIfExists(home.resolve("run.sock"));
+    }
+
+    String planted = "http " + java.util.Base64.getEncoder().encodeToString(("HTTP/1.1 200 OK\r\n\r\n{\"warnings\":[],"
+        + "\"pod\":\"evil\",\"existed\":false,\"outcome\":\"started\",\"data\":{}}").getBytes(StandardCharsets.UTF_8));
+    Result again = peapod(Map.of("PEAPOD_HANDED_RESPONSE", planted), "run", "-f", created.toString());
+    assertEquals("Exists kept (same spec) (not started: its spec.state is Created)\n", again.out(), again::toString);
+
+    var homeMode = Files.getPosixFilePermissions(home);
+    try {
+      Files.setPosixFilePermissions(home, java.nio.file.attribute.PosixFilePermissions.fromString("rwxrwxrwx"));
+      startController();
+      Result open = peapod("run", "-f", created.toString());
+      assertEquals(again.out(), open.out(), open::toString);
+      assertTrue(open.startedJvm(), "a home others may write is not handed from: " + open);
     } finally {
       Files.setPosixFilePermissions(home, homeMode);
     }
