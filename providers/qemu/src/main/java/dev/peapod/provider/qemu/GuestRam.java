@@ -15,29 +15,46 @@ import java.nio.file.Path;
  *
  * <p>A restored VM maps either its own copy of the template's RAM, shared, or the
  * template's RAM itself, privately (copy on write: pages the guest never writes
- * stay one copy for every VM of the template); see {@link TemplateRam}.
+ * stay one copy for every VM of the template): a ramfs file for QEMU run as root, a
+ * sealed memfd for QEMU run as a VM user; see {@link TemplateRam}.
  *
- * @param file the RAM file, or null for a memfd
+ * @param file the RAM file, or null for a memfd; for a sealed memfd, its holder's {@code /proc/PID/fd/N}
  * @param incoming whether QEMU waits for migration state ({@code -incoming defer}) instead of booting
  * @param privateMapping whether the file is mapped copy-on-write ({@code share=off}) rather than shared
+ * @param sealedIdentity for a sealed memfd, its {@code DEV:INO} as {@code stat -L -c %d:%i} prints it,
+ *     which the launch checks on what it opened (null otherwise)
  */
-public record GuestRam(Path file, boolean incoming, boolean privateMapping) {
+public record GuestRam(Path file, boolean incoming, boolean privateMapping, String sealedIdentity) {
 
-  public static final GuestRam MEMFD = new GuestRam(null, false, false);
+  public static final GuestRam MEMFD = new GuestRam(null, false, false, null);
 
   /** RAM in {@code file}, booted: a template VM being made. */
   public static GuestRam template(Path file) {
-    return new GuestRam(file, false, false);
+    return new GuestRam(file, false, false, null);
   }
 
   /** RAM in {@code file}, the VM's own copy of a template's, and device state to come over QMP. */
   public static GuestRam restoreCopy(Path file) {
-    return new GuestRam(file, true, false);
+    return new GuestRam(file, true, false, null);
   }
 
   /** RAM mapped copy-on-write from a template's RAM {@code file}, and device state to come over QMP. */
   public static GuestRam restorePrivate(Path file) {
-    return new GuestRam(file, true, true);
+    return new GuestRam(file, true, true, null);
+  }
+
+  /**
+   * RAM mapped copy-on-write from a template's sealed memfd, which root's launch opens as {@code
+   * holderFd} ({@code /proc/PID/fd/N} of the process holding it) and accepts only if it is {@code
+   * identity}; device state to come over QMP.
+   */
+  public static GuestRam restoreSealed(Path holderFd, String identity) {
+    return new GuestRam(holderFd, true, true, identity);
+  }
+
+  /** Whether this is a template's sealed memfd (see {@link TemplateRam}). */
+  public boolean sealed() {
+    return sealedIdentity != null;
   }
 
   public boolean backedByFile() {

@@ -109,7 +109,7 @@ public final class QemuCommandLine {
   /** Largest virtqueue the guest sets up: receive buffers for this many entries stay allocated. */
   static final int MAX_QUEUE_SIZE = 64;
 
-  /** A VM user's template RAM as its QEMU reaches it: the file a root shell opened for it. */
+  /** A VM user's template RAM as its QEMU reaches it: the file (or sealed memfd) a root shell opened for it. */
   static final Path TEMPLATE_RAM_FD = Path.of("/proc/self/fd/7");
 
   private final String qemuBinary;
@@ -165,13 +165,23 @@ public final class QemuCommandLine {
       // share is root:UID 0750); then setpriv becomes the VM user and runs QEMU, under umask 077
       // whatever Peapod's was (its sockets are in a 0700 directory anyway).
       // A template VM's RAM file, in root's templates directory, is opened so too, read-write, on fd 7: the
-      // VM user owns the file while the template is made (see TemplateMaker).
+      // VM user owns the file while the template is made (see TemplateMaker). A restored VM's RAM is the
+      // template's sealed memfd, opened on fd 7 read-only through its holder's /proc/PID/fd/N (QEMU opens it
+      // again read-write to map it privately, which its seals allow; no write reaches it, see TemplateRam)
+      // and accepted only if it is the memfd the holder sealed: its pid could be another process's by now.
       boolean templateRam = templateRamOnFd(vm);
+      boolean sealedRam = sealedRamOnFd(vm);
+      String ramFd = templateRam ? " 7<>\"$4\" || exit 126; shift 4; "
+          : sealedRam ? " 7<\"$4\" || exit 126; [ \"$(stat -L -c %d:%i /proc/self/fd/7)\" = \"$5\" ] || { echo"
+              + " \"peapod-qemu: $4 is not the template RAM it was ($5)\" >&2; exit 126; }; shift 5; "
+          : " || exit 126; shift 3; ";
       List<String> shell = new ArrayList<>(List.of("sh", "-c", "umask 077; exec 3<\"$1\" 4<\"$2\" 5</dev/null 6<\"$3\""
-          + (templateRam ? " 7<>\"$4\" || exit 126; shift 4; " : " || exit 126; shift 3; ")
-          + "exec \"$@\"", "peapod-qemu", kernel, initrd, vm.imageShare() == null ? "/dev/null" : vm.imageShare().toString()));
-      if (templateRam) {
+          + ramFd + "exec \"$@\"", "peapod-qemu", kernel, initrd, vm.imageShare() == null ? "/dev/null" : vm.imageShare().toString()));
+      if (templateRam || sealedRam) {
         shell.add(vm.ram().file().toString());
+      }
+      if (sealedRam) {
+        shell.add(vm.ram().sealedIdentity());
       }
       argv.addAll(shell);
       if (!vm.hostShares().isEmpty()) {
@@ -202,7 +212,7 @@ public final class QemuCommandLine {
     add(argv, "-m", Integer.toString(vm.memoryMiB()));
     if (vm.ram().backedByFile()) {
       add(argv, "-object", "memory-backend-file,id=ram,size=" + vm.memoryMiB() + "M,mem-path="
-          + value(templateRamOnFd(vm) ? TEMPLATE_RAM_FD : vm.ram().file()) + (vm.ram().privateMapping() ? ",share=off" : ",share=on"));
+          + value(templateRamOnFd(vm) || sealedRamOnFd(vm) ? TEMPLATE_RAM_FD : vm.ram().file()) + (vm.ram().privateMapping() ? ",share=off" : ",share=on"));
     } else {
       add(argv, "-object", "memory-backend-memfd,id=ram,size=" + vm.memoryMiB() + "M");
     }
@@ -271,6 +281,11 @@ public final class QemuCommandLine {
   /** Whether {@code vm} is a template VM being made by a VM user, whose RAM file its QEMU gets on fd 7. */
   private static boolean templateRamOnFd(VmDefinition vm) {
     return vm.user() != null && vm.ram().backedByFile() && !vm.ram().incoming();
+  }
+
+  /** Whether {@code vm} is restored by a VM user from a template's sealed memfd, which its QEMU gets on fd 7. */
+  private static boolean sealedRamOnFd(VmDefinition vm) {
+    return vm.user() != null && vm.ram().sealed();
   }
 
   /**

@@ -14,6 +14,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.time.Instant;
@@ -159,19 +160,19 @@ final class TemplateMaker {
   }
 
   /**
-   * Makes the template's RAM file root's and 0600 again once its VM user's QEMU is gone: restores read it
-   * as root, and the VM user, its owner until now, may have changed its mode. Through one descriptor
-   * opened without following a link, so what is changed is the file that was checked.
+   * Replaces the template's RAM file, once its VM user's QEMU is gone, by a fresh copy that is root's and
+   * 0600: restores read it as root. Not the file itself made root's again: the VM user held it open
+   * read-write, and a QEMU taken over could have passed that descriptor on (SCM_RIGHTS) to a process
+   * that would write it after publication, under every later restore. The copy is an inode no VM user
+   * ever held; what the template guest wrote into it while it ran is the template, whoever wrote it.
    */
   private static void takeBack(Path ram) throws IOException {
-    try (FileChannel ignored = FileChannel.open(ram, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
-      if (!Files.isRegularFile(ram, LinkOption.NOFOLLOW_LINKS)) {
-        throw new IOException(ram + " is no longer a regular file");
-      }
-      Files.setAttribute(ram, "unix:uid", 0, LinkOption.NOFOLLOW_LINKS);
-      Files.setAttribute(ram, "unix:gid", 0, LinkOption.NOFOLLOW_LINKS);
-      Files.setPosixFilePermissions(ram, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+    if (!Files.isRegularFile(ram, LinkOption.NOFOLLOW_LINKS)) {
+      throw new IOException(ram + " is no longer a regular file");
     }
+    Path fresh = ram.resolveSibling(ram.getFileName() + ".root");
+    TemplateRam.copySparse(ram, fresh);
+    Files.move(fresh, ram, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
   }
 
   /**

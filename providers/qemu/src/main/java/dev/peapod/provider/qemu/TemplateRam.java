@@ -46,6 +46,25 @@ import java.util.concurrent.locks.ReentrantLock;
  * template is, or when {@link #KEEP} more recently used ones exist, which bounds what the
  * ramfs pins.
  *
+ * <p>QEMU run as a VM user (see {@link dev.peapod.provider.qemu.runtime.VmUsers}) cannot be given that
+ * file: QEMU 7.2 opens a RAM file read-write even to map it privately, and a file every VM user could
+ * write would let one VM's QEMU, taken over, change the memory of every other VM of the template. It
+ * gets the template's RAM as a <b>sealed memfd</b> instead ({@link #sealedRam}): a small root process,
+ * the holder ({@link #HOLDER_SCRIPT}), copies the template's RAM into a memfd, seals it against writes,
+ * shrinking, growing and further sealing (F_SEAL_WRITE|SHRINK|GROW|SEAL), and keeps it open; each restore's
+ * root shell opens it through {@code /proc/HOLDER/fd/N} for its QEMU (see {@link QemuCommandLine}).
+ * Seals belong to the memfd, not to a descriptor: every write, shared writable map, truncation and hole
+ * punch by anyone, root included, fails with EPERM, while a private mapping works, copy on write. So one
+ * copy of the template's pages serves every VM user, and none can change what another maps (the
+ * punch QEMU tries on a free page report fails as on ramfs). The holder's record ({@code BASE.holder}:
+ * pid, start time, fd, the memfd's DEV:INO, the template's directory) is in {@link #holderDir}, a root-only
+ * directory beside the ramfs (whose sweep in older Peapods deletes whatever it does not know), and is swept
+ * as the ramfs files are; a holder that died is replaced by the next restore, and restored VMs keep the
+ * memfd they mapped. The memfd is made
+ * from the template's RAM file, which is root's and a fresh copy no VM user ever held (see
+ * TemplateMaker.takeBack). Without a holder (none can be started or recorded), a VM user gets a copy of
+ * its own.
+ *
  * <p>Mounting ramfs takes root. Otherwise (or when the mount fails) every restore copies the
  * template's RAM to a sparse file of its own on tmpfs ({@code /dev/shm}), maps it shared and
  * unlinks it once QEMU has mapped it; free page reporting then returns memory as in a cold
@@ -67,12 +86,17 @@ final class TemplateRam {
   private static final String ORIGIN = ".origin";
   private static final String PARTIAL = ".partial";
   private static final String LOCK = ".lock";
+  private static final String HOLDER = ".holder";
+  /** What a holder calls itself ({@code $0}), followed by the path of its record less {@code .holder}. */
+  static final String HOLDER_NAME = "peapod-template-ram";
   /** Shared RAM files kept: the most recently used, one per VM shape in use and a few more. */
   static final int KEEP = 4;
   /** File locks are per process; threads of one process (several providers) take this first. */
   private static final ReentrantLock THREADS = new ReentrantLock();
 
   private final Path sharedDir;
+  /** Where the records of the holders of sealed memfds are: beside {@link #sharedDir}, which older Peapods sweep of all else. */
+  private final Path holderDir;
   private final Path copyDir;
   /** The provider's VM users, whose copies (see {@link #prepare(Template, dev.peapod.provider.qemu.runtime.VmUsers.VmUser)}) it sweeps too. */
   private final Optional<dev.peapod.provider.qemu.runtime.VmUsers> users;
@@ -89,6 +113,7 @@ final class TemplateRam {
   /** @param users the provider's VM users (see {@link #sweepCopies}) */
   TemplateRam(Path sharedDir, Path copyDir, Optional<dev.peapod.provider.qemu.runtime.VmUsers> users) {
     this.sharedDir = sharedDir;
+    this.holderDir = sharedDir.resolveSibling(sharedDir.getFileName() + "-holders");
     this.copyDir = copyDir;
     this.users = users;
   }
@@ -111,12 +136,23 @@ final class TemplateRam {
 
   /**
    * {@link #prepare(Template)} for a QEMU that runs as {@code user} (null: as the user running
-   * Peapod). A VM user always gets a copy of its own, owned by it: QEMU 7.2 opens a RAM file
-   * read-write even to map it privately, and a shared file every VM user could write would let
-   * one VM's QEMU, taken over, change the memory of every other VM of the template.
+   * Peapod). A VM user gets the template's sealed memfd, mapped privately, when its holder can be
+   * recorded and started; else a copy of its own, owned by it: QEMU 7.2
+   * opens a RAM file read-write even to map it privately, and a shared file every VM user could
+   * write would let one VM's QEMU, taken over, change the memory of every other VM of the template.
    */
   GuestRam prepare(Template template, dev.peapod.provider.qemu.runtime.VmUsers.VmUser user) throws IOException {
     sweepCopies();
+    if (user != null && holdersAvailable()) {
+      try (Exclusive held = exclusive(holderDir)) {
+        Holder holder = sealedRam(template);
+        sweepHoldersLocked();
+        return GuestRam.restoreSealed(holder.fd(), holder.identity());
+      } catch (IOException | RuntimeException e) {
+        LOG.log(System.Logger.Level.WARNING, "restored VMs of template " + template.key()
+            + " get a copy of its RAM each: cannot hold it in a sealed memfd: " + e.getMessage());
+      }
+    }
     if (user != null) {
       Path copy = copyFile();
       copySparse(template.ram(), copy);
@@ -125,7 +161,7 @@ final class TemplateRam {
       return GuestRam.restoreCopy(copy);
     }
     if (sharedAvailable()) {
-      try (Exclusive held = exclusive()) {
+      try (Exclusive held = exclusive(sharedDir)) {
         Path shared = sharedFile(template);
         Files.setLastModifiedTime(shared, FileTime.from(Instant.now())); // most recently used
         sweepLocked();
@@ -197,13 +233,40 @@ final class TemplateRam {
   /** Deletes shared RAM files whose template is gone, and orphaned copies; called after templates are deleted. */
   void sweep() {
     sweepCopies();
+    if (Files.isDirectory(holderDir)) {
+      try (Exclusive held = exclusive(holderDir)) {
+        sweepHoldersLocked();
+      } catch (IOException | RuntimeException e) {
+        LOG.log(System.Logger.Level.WARNING, "cannot clean up " + holderDir + ": " + e);
+      }
+    }
     if (sharedUnavailable == null || sharedUnavailable.isPresent()) {
       return;
     }
-    try (Exclusive held = exclusive()) {
+    try (Exclusive held = exclusive(sharedDir)) {
       sweepLocked();
     } catch (IOException e) {
       LOG.log(System.Logger.Level.WARNING, "cannot clean up " + sharedDir + ": " + e);
+    }
+  }
+
+  /** Whether {@link #holderDir} is (now) a directory of this user's that only it can enter. */
+  private boolean holdersAvailable() {
+    try {
+      Files.createDirectories(holderDir.getParent());
+      try {
+        Files.createDirectory(holderDir, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+            java.nio.file.attribute.PosixFilePermissions.fromString("rwx------")));
+      } catch (java.nio.file.FileAlreadyExistsException e) {
+        // made before
+      }
+      java.nio.file.attribute.PosixFileAttributes a = Files.readAttributes(holderDir,
+          java.nio.file.attribute.PosixFileAttributes.class, java.nio.file.LinkOption.NOFOLLOW_LINKS);
+      return a.isDirectory() && ownUid(holderDir)
+          && a.permissions().equals(java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+    } catch (IOException | RuntimeException e) {
+      LOG.log(System.Logger.Level.DEBUG, "no sealed template RAM: " + holderDir + ": " + e);
+      return false;
     }
   }
 
@@ -252,6 +315,35 @@ final class TemplateRam {
     }
   }
 
+  /**
+   * Keeps the holders (and records) of templates that still exist, at most {@link #KEEP}, the most
+   * recently used, and stops the rest; under {@link #exclusive} of {@link #holderDir}.
+   */
+  private void sweepHoldersLocked() throws IOException {
+    List<Path> kept = new ArrayList<>();
+    try (DirectoryStream<Path> files = Files.newDirectoryStream(holderDir)) {
+      for (Path file : files) {
+        String name = file.getFileName().toString();
+        if (name.equals(LOCK)) {
+          continue;
+        }
+        Optional<Holder> holder = name.endsWith(HOLDER) ? Holder.read(file) : Optional.empty();
+        String base = name.substring(0, Math.max(0, name.length() - HOLDER.length()));
+        if (holder.isPresent() && stillCurrent(base, holder.get().origin())) {
+          kept.add(file);
+        } else {
+          holder.ifPresent(Holder::stop);
+          Files.deleteIfExists(file); // its template is gone, or a record half written
+        }
+      }
+    }
+    kept.sort(Comparator.comparing(TemplateRam::lastUsed).reversed());
+    for (Path old : kept.subList(Math.min(KEEP, kept.size()), kept.size())) {
+      Holder.read(old).ifPresent(Holder::stop);
+      Files.deleteIfExists(old);
+    }
+  }
+
   private static FileTime lastUsed(Path file) {
     try {
       return Files.getLastModifiedTime(file);
@@ -262,7 +354,16 @@ final class TemplateRam {
 
   private static boolean stillCurrent(String base, Path origin) {
     try {
-      Path templateDir = Path.of(Files.readString(origin, StandardCharsets.UTF_8).trim());
+      return stillCurrent(base, Files.readString(origin, StandardCharsets.UTF_8).trim());
+    } catch (IOException | RuntimeException e) {
+      return false; // unreadable, or its template is gone: nothing can use it any more
+    }
+  }
+
+  /** Whether the template in directory {@code origin} still has the name {@code base}. */
+  private static boolean stillCurrent(String base, String origin) {
+    try {
+      Path templateDir = Path.of(origin);
       return base.equals(name(new Template(templateDir.getFileName().toString(), templateDir)));
     } catch (IOException | RuntimeException e) {
       return false; // unreadable, or its template is gone: nothing can use it any more
@@ -283,11 +384,175 @@ final class TemplateRam {
     return ram;
   }
 
-  /** Held while the ramfs directory changes: by this process's threads, then by processes. */
-  private Exclusive exclusive() throws IOException {
+  /**
+   * The holder of {@code template}'s sealed memfd: the one its record names if that still runs, else a
+   * new one. Under {@link #exclusive}: a holder found running with no record (its maker died between
+   * the two) is stopped then, since nothing would ever free its memory.
+   */
+  private Holder sealedRam(Template template) throws IOException {
+    String base = name(template);
+    Path record = holderDir.resolve(base + HOLDER);
+    Optional<Holder> running = Holder.read(record).filter(Holder::running);
+    if (running.isPresent()) {
+      Files.setLastModifiedTime(record, FileTime.from(Instant.now())); // most recently used
+      return running.get();
+    }
+    stopUnrecordedHolders();
+    Holder holder = Holder.start(template.ram(), holderDir.resolve(base), template.dir().toAbsolutePath().toString());
+    Path partial = holderDir.resolve(base + HOLDER + PARTIAL);
+    Files.writeString(partial, holder.line() + "\n");
+    Files.move(partial, record, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    LOG.log(System.Logger.Level.DEBUG, "template " + template.key() + ": RAM sealed in a memfd held by " + holder.pid());
+    return holder;
+  }
+
+  /** Stops holders (this user's, named {@link #HOLDER_NAME}) that no record of {@link #holderDir} names. */
+  private void stopUnrecordedHolders() {
+    java.util.Set<Long> recorded = new java.util.HashSet<>();
+    try (DirectoryStream<Path> records = Files.newDirectoryStream(holderDir, "*" + HOLDER)) {
+      for (Path record : records) {
+        Holder.read(record).ifPresent(h -> recorded.add(h.pid()));
+      }
+    } catch (IOException e) {
+      return; // cannot tell which are recorded: stop none
+    }
+    ProcessHandle.allProcesses().filter(p -> !recorded.contains(p.pid()))
+        .filter(p -> dev.peapod.provider.qemu.runtime.HostProcess.commandLine(p.pid())
+            .map(cmd -> cmd.startsWith(HOLDER_NAME + " " + holderDir + "/")).orElse(false)) // not other directories' (tests)
+        .filter(p -> ownUid(p.pid()))
+        .forEach(p -> {
+          LOG.log(System.Logger.Level.INFO, "stopped template RAM holder " + p.pid() + ", which no record names");
+          p.destroy();
+        });
+  }
+
+  private static boolean ownUid(long pid) {
+    return ownUid(Path.of("/proc", Long.toString(pid)));
+  }
+
+  /** Whether {@code file} (not followed if a link) is this process's user's. */
+  private static boolean ownUid(Path file) {
+    try {
+      return Files.getAttribute(file, "unix:uid", java.nio.file.LinkOption.NOFOLLOW_LINKS)
+          .equals(Files.getAttribute(Path.of("/proc/self"), "unix:uid"));
+    } catch (IOException | RuntimeException e) {
+      return false;
+    }
+  }
+
+  /**
+   * The holder: copies the RAM file (argument 1) into a memfd, skipping holes and zero pages so the memfd
+   * holds what the file holds, seals it, prints {@code PID FD DEV:INO} of a child that keeps it and exits;
+   * the child, in a session of its own (a terminal's Ctrl-C or hang-up does not reach it), waits until it is
+   * stopped. perl because it is essential in Debian (perl-base) and can make the memfd_create system call
+   * (its number is argument 2). F_ADD_SEALS is 1033; seals 15 = SEAL|SHRINK|GROW|WRITE.
+   */
+  static final String HOLDER_SCRIPT = String.join("\n",
+      "use strict; use warnings; use POSIX ();",
+      "my ($src, $nr, $name) = @ARGV;",
+      "open(my $in, '<', $src) or die \"open $src: $!\\n\";",
+      "my $size = -s $in;",
+      "my $label = 'peapod-template-ram'; my $fd = syscall($nr, $label, 3);", // MFD_CLOEXEC | MFD_ALLOW_SEALING
+      "die \"memfd_create: $!\\n\" if $fd < 0;",
+      "open(my $m, '+<&=', $fd) or die \"fdopen: $!\\n\";",
+      "truncate($m, $size) or die \"ftruncate: $!\\n\";",
+      "my $zero = \"\\0\" x 4096; my $off = 0;",
+      "while ($off < $size) {",
+      "  my $data = sysseek($in, $off, 3); last unless defined $data; $data += 0;", // SEEK_DATA
+      "  my $hole = sysseek($in, $data, 4); die \"SEEK_HOLE: $!\\n\" unless defined $hole; $hole += 0;",
+      "  for (my $p = $data; $p < $hole; $p += 4096) {",
+      "    sysseek($in, $p, 0); my $n = sysread($in, my $page, 4096); die \"read: $!\\n\" unless defined $n;",
+      "    next if $page eq substr($zero, 0, $n);",
+      "    sysseek($m, $p, 0); (syswrite($m, $page) // -1) == $n or die \"write: $!\\n\";",
+      "  }",
+      "  $off = $hole;",
+      "}",
+      "fcntl($m, 1033, 15) or die \"F_ADD_SEALS: $!\\n\";",
+      "my @st = stat($m);",
+      "my $pid = fork(); die \"fork: $!\\n\" unless defined $pid;",
+      "if ($pid) { print \"$pid $fd $st[0]:$st[1]\\n\"; exit 0; }",
+      "POSIX::setsid(); $0 = \"" + HOLDER_NAME + " $name\"; close($in);",
+      "open(STDIN, '<', '/dev/null'); open(STDOUT, '>', '/dev/null'); open(STDERR, '>', '/dev/null');",
+      "$SIG{HUP} = 'IGNORE'; $SIG{INT} = 'IGNORE';",
+      "POSIX::pause() while 1;");
+
+  /**
+   * A running holder of a template's sealed memfd, as its record names it.
+   *
+   * @param pid the holder's pid
+   * @param startTime its start time (see HostProcess), so a reused pid is not taken for it
+   * @param fdNumber the memfd's descriptor in the holder
+   * @param identity the memfd's {@code DEV:INO}, which the launch checks on what it opens
+   * @param origin the template's directory, whose RAM it holds
+   */
+  record Holder(long pid, long startTime, int fdNumber, String identity, String origin) {
+
+    /** Where root's launch opens the memfd. */
+    Path fd() {
+      return Path.of("/proc", Long.toString(pid), "fd", Integer.toString(fdNumber));
+    }
+
+    /** The record: {@code PID STARTTIME FD DEV:INO}, then the template's directory on a line of its own. */
+    String line() {
+      return pid + " " + startTime + " " + fdNumber + " " + identity + "\n" + origin;
+    }
+
+    /** Whether the process the record names is still that holder (same start time, this user's). */
+    boolean running() {
+      return dev.peapod.provider.qemu.runtime.HostProcess.startTime(pid).orElse(-1) == startTime && ownUid(pid);
+    }
+
+    void stop() {
+      if (running()) {
+        ProcessHandle.of(pid).ifPresent(ProcessHandle::destroy);
+      }
+    }
+
+    static Optional<Holder> read(Path record) {
+      try {
+        String[] lines = Files.readString(record, StandardCharsets.UTF_8).split("\n", 3);
+        String[] f = lines[0].split(" ");
+        return Optional.of(new Holder(Long.parseLong(f[0]), Long.parseLong(f[1]), Integer.parseInt(f[2]), f[3],
+            lines[1]));
+      } catch (IOException | RuntimeException e) {
+        return Optional.empty();
+      }
+    }
+
+    /** Starts a holder of {@code ram}'s content and waits until its memfd is sealed. */
+    static Holder start(Path ram, Path name, String origin) throws IOException {
+      if (!Files.isRegularFile(ram, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+        throw new NoSuchFileException(ram.toString(), null, "the template's RAM file is missing");
+      }
+      String arch = System.getProperty("os.arch");
+      int memfdCreate = arch.equals("aarch64") || arch.equals("riscv64") ? 279 : 319; // x86-64 otherwise
+      Process perl = new ProcessBuilder("perl", "-e", HOLDER_SCRIPT, "--", ram.toString(),
+          Integer.toString(memfdCreate), name.toString()).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+          .start();
+      try {
+        String out = new String(perl.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+        String err = new String(perl.getErrorStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+        if (perl.waitFor() != 0 || !out.matches("[0-9]+ [0-9]+ [0-9]+:[0-9]+")) {
+          throw new IOException("the template RAM holder failed: " + (err.isEmpty() ? out : err));
+        }
+        String[] f = out.split(" ");
+        long pid = Long.parseLong(f[0]);
+        long started = dev.peapod.provider.qemu.runtime.HostProcess.startTime(pid)
+            .orElseThrow(() -> new IOException("the template RAM holder " + pid + " ended at once"));
+        return new Holder(pid, started, Integer.parseInt(f[1]), f[2], origin);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        perl.destroy();
+        throw new IOException("interrupted while sealing " + ram + " in a memfd", e);
+      }
+    }
+  }
+
+  /** Held while {@code dir} (the ramfs or the holders' directory) changes: by this process's threads, then by processes. */
+  private static Exclusive exclusive(Path dir) throws IOException {
     THREADS.lock();
     try {
-      FileChannel channel = FileChannel.open(sharedDir.resolve(LOCK), StandardOpenOption.CREATE,
+      FileChannel channel = FileChannel.open(dir.resolve(LOCK), StandardOpenOption.CREATE,
           StandardOpenOption.WRITE);
       try {
         channel.lock();

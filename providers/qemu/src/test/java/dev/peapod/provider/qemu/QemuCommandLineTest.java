@@ -201,4 +201,24 @@ class QemuCommandLineTest {
         .argv(vm.withRam(GuestRam.restoreCopy(Path.of("/dev/shm/copy")))));
     org.junit.jupiter.api.Assertions.assertTrue(restored.contains("mem-path=/dev/shm/copy,share=on"), restored);
   }
+
+  @Test
+  void aVmUsersRestoreMapsTheSealedMemfdItsRootShellOpenedAndCheckedPrivately() {
+    dev.peapod.provider.qemu.runtime.VmUsers users =
+        dev.peapod.provider.qemu.runtime.VmUsers.parse("2000000000-2000000099", Path.of("/run/peapod/vm"));
+    VmShape shape = new VmShape(Path.of("/root/k/bzImage"), Path.of("/root/k/initramfs.cpio"), 1, 64, Accelerator.TCG);
+    VmFiles files = new VmFiles(Path.of("/var/lib/peapod/pods/web"));
+    VmDefinition vm = TemplateCatalogue.definition(shape, "web", files,
+        GuestRam.restoreSealed(Path.of("/proc/4242/fd/4"), "1:6451")).withUser(users.user(2000000007));
+
+    List<String> argv = new QemuCommandLine("qemu-system-x86_64", 8, OptionalLong.empty()).argv(vm);
+
+    assertEquals(List.of("sh", "-c", "umask 077; exec 3<\"$1\" 4<\"$2\" 5</dev/null 6<\"$3\" 7<\"$4\" || exit 126;"
+        + " [ \"$(stat -L -c %d:%i /proc/self/fd/7)\" = \"$5\" ] || { echo \"peapod-qemu: $4 is not the template RAM it"
+        + " was ($5)\" >&2; exit 126; }; shift 5; exec \"$@\"", "peapod-qemu", "/root/k/bzImage", "/root/k/initramfs.cpio",
+        "/var/lib/peapod/pods/web/images", "/proc/4242/fd/4", "1:6451", "setpriv"), argv.subList(3, 13));
+    String line = String.join(" ", argv);
+    org.junit.jupiter.api.Assertions.assertTrue(line.contains("mem-path=/proc/self/fd/7,share=off"), line);
+    org.junit.jupiter.api.Assertions.assertTrue(line.contains("-incoming defer"), line);
+  }
 }

@@ -40,6 +40,11 @@ class TemplateRamTest {
 
   @AfterEach
   void unmount() throws Exception {
+    if (Files.isDirectory(holders())) {
+      try (Stream<Path> records = Files.list(holders())) {
+        records.filter(r -> r.toString().endsWith(".holder")).forEach(r -> holder(r).ifPresent(ProcessHandle::destroy));
+      }
+    }
     if (TemplateRam.isRamfs(ramfs)) {
       Process umount = new ProcessBuilder("umount", ramfs.toString()).inheritIO().start();
       assertEquals(0, umount.waitFor(), "umount " + ramfs);
@@ -82,6 +87,80 @@ class TemplateRamTest {
     ram.launched(second);
     assertTrue(Files.exists(second.file()), "the shared file stays for the next restore");
     assertEquals(2, ramfsFiles().size(), ramfsFiles().toString());
+  }
+
+  private Path holders() {
+    return dir.resolve("ramfs-holders");
+  }
+
+  private List<String> holderFiles() throws IOException {
+    try (Stream<Path> files = Files.list(holders())) {
+      return files.map(p -> p.getFileName().toString()).filter(n -> !n.equals(".lock")).sorted().toList();
+    }
+  }
+
+  private static java.util.Optional<ProcessHandle> holder(Path record) {
+    try {
+      return ProcessHandle.of(Long.parseLong(Files.readString(record).trim().split(" ")[0]));
+    } catch (IOException e) {
+      return java.util.Optional.empty();
+    }
+  }
+
+  private static final dev.peapod.provider.qemu.runtime.VmUsers.VmUser VM_USER = dev.peapod.provider.qemu.runtime.VmUsers
+      .parse("2000000000-2000000099", Path.of("/run/peapod/vm")).user(2000000007);
+
+  @Test
+  void vmUsersShareOneSealedMemfdOfTheTemplateHeldByAProcessOfItsOwn() throws Exception {
+    GuestRam first = new TemplateRam(ramfs, shm).prepare(template, VM_USER);
+    assertTrue(first.sealed() && first.privateMapping() && first.incoming(), first.toString());
+    assertArrayEquals(Files.readAllBytes(template.ram()), Files.readAllBytes(first.file()), "the template's bytes");
+    GuestRam second = new TemplateRam(ramfs, shm).prepare(template, VM_USER); // another process, same template
+    assertEquals(first, second, "one memfd, not a copy per VM");
+    List<String> files = holderFiles();
+    assertEquals(1, files.size(), files.toString());
+    assertTrue(files.get(0).endsWith(".holder"), files.toString());
+    assertEquals("rwx------", java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(holders())));
+    Path record = ramfs.resolveSibling("ramfs-holders").resolve(files.get(0));
+    assertTrue(Files.readString(record).endsWith("\n" + template.dir().toAbsolutePath() + "\n"), Files.readString(record));
+    ProcessHandle holder = holder(record).orElseThrow();
+    assertEquals(TemplateRam.HOLDER_NAME + " " + holders().resolve(files.get(0).replace(".holder", "")),
+        new String(Files.readAllBytes(Path.of("/proc/" + holder.pid() + "/cmdline")), StandardCharsets.UTF_8)
+            .replace("\0", " ").trim());
+    // The seals hold for root too: the memfd is the template's bytes for as long as it lives.
+    Process write = new ProcessBuilder("sh", "-c", "echo x 1<>\"$1\"", "w", first.file().toString())
+        .redirectErrorStream(true).start();
+    String out = new String(write.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertNotEquals(0, write.waitFor(), "root wrote into the sealed memfd: " + out);
+    Process punch = new ProcessBuilder("fallocate", "--punch-hole", "--offset", "0", "--length", "8192",
+        first.file().toString()).redirectErrorStream(true).start();
+    out = new String(punch.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertNotEquals(0, punch.waitFor(), "punched a hole in the sealed memfd: " + out);
+    assertArrayEquals(Files.readAllBytes(template.ram()), Files.readAllBytes(first.file()), "still the template's bytes");
+    String sealedId = new String(new ProcessBuilder("stat", "-L", "-c", "%d:%i", first.file().toString()).start()
+        .getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+    assertEquals(first.sealedIdentity(), sealedId, "the identity the launch checks");
+  }
+
+  @Test
+  void aHolderThatDiedIsReplacedAndARebuiltTemplatesHolderIsStopped() throws Exception {
+    TemplateRam ram = new TemplateRam(ramfs, shm);
+    GuestRam first = ram.prepare(template, VM_USER);
+    ProcessHandle holder = ProcessHandle.of(Long.parseLong(first.file().getName(1).toString())).orElseThrow();
+    holder.destroy();
+    holder.onExit().get();
+    GuestRam again = ram.prepare(template, VM_USER);
+    assertNotEquals(first.file(), again.file(), "a new holder");
+    assertTrue(Files.exists(again.file()));
+
+    ProcessHandle current = ProcessHandle.of(Long.parseLong(again.file().getName(1).toString())).orElseThrow();
+    Template rebuilt = template("t1", 2);
+    Files.setLastModifiedTime(rebuilt.state(), FileTime.fromMillis(Files.getLastModifiedTime(rebuilt.state())
+        .toMillis() + 5_000));
+    GuestRam fresh = ram.prepare(rebuilt, VM_USER);
+    assertTrue(Files.readString(fresh.file(), StandardCharsets.ISO_8859_1).contains("page two 2"));
+    current.onExit().get(10, java.util.concurrent.TimeUnit.SECONDS); // the old template's holder is stopped
+    assertEquals(1, holderFiles().size(), holderFiles().toString());
   }
 
   @Test

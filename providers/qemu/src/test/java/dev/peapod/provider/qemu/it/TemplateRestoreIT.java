@@ -194,10 +194,12 @@ class TemplateRestoreIT {
     List<Path> files = new java.util.ArrayList<>(List.of(template.resolve("ram"), template.resolve("state")));
     shared.ifPresent(files::add);
     if (shared.isEmpty()) {
+      // A VM user's QEMU maps the template's sealed memfd privately (see TemplateRam and the next test).
       assertTrue(dev.peapod.provider.qemu.runtime.VmUsers.fromEnvironment().isPresent(), "no shared RAM mapped");
-      long copies = Files.readAllLines(Path.of("/proc/" + pid + "/maps")).stream()
-          .filter(l -> l.contains("/dev/shm/peapod-") && l.endsWith("(deleted)")).count();
-      assertTrue(copies > 0, "the VM maps its own unlinked copy");
+      List<String> sealed = Files.readAllLines(Path.of("/proc/" + pid + "/maps")).stream()
+          .filter(l -> l.contains("/memfd:peapod-template-ram")).toList();
+      assertEquals(1, sealed.size(), "the VM maps the template's sealed memfd once: " + sealed);
+      assertEquals("rw-p", sealed.get(0).trim().split("\\s+")[1], "privately: " + sealed.get(0));
       String owner = Files.readAllLines(Path.of("/proc/" + pid + "/status")).stream()
           .filter(l -> l.startsWith("Uid:")).findFirst().orElseThrow();
       assertTrue(!owner.startsWith("Uid:\t0\t"), "QEMU is not root: " + owner);
@@ -218,6 +220,61 @@ class TemplateRestoreIT {
     assertTrue(out.contains("Permission denied"), out);
     Files.delete(link);
     Files.delete(copy);
+  }
+
+  /**
+   * The attack on the sealed memfd that VM users' QEMUs share (see TemplateRam), performed as the VM
+   * user of tmpl-a with the memfd on fd 7 as its QEMU has it: writing, truncating, punching holes,
+   * mapping it shared and writable, changing its mode or seals, and opening the holder's or tmpl-b's
+   * QEMU's descriptor or memory must all fail, and the memfd must still hold the template's bytes, so
+   * what tmpl-b maps is unchanged; tmpl-b still answers.
+   */
+  @Test
+  @Order(3)
+  void aVmUserCannotChangeTheTemplateRamOtherVmsMap() throws Exception {
+    long a = provider.inspect("tmpl-a").orElseThrow().vm().orElseThrow().pid();
+    long b = provider.inspect("tmpl-b").orElseThrow().vm().orElseThrow().pid();
+    org.junit.jupiter.api.Assumptions.assumeTrue(dev.peapod.provider.qemu.runtime.VmUsers.fromEnvironment().isPresent()
+        && Files.readAllLines(Path.of("/proc/" + a + "/maps")).stream().anyMatch(l -> l.contains("/memfd:peapod-template-ram")),
+        "QEMU runs as root here (PEAPOD_VM_USERS=off or not root): no VM user to attack from");
+    Object inode = Files.getAttribute(Path.of("/proc/" + a + "/fd/7"), "unix:ino");
+    assertEquals(inode, Files.getAttribute(Path.of("/proc/" + b + "/fd/7"), "unix:ino"), "both VMs map one memfd");
+    Path holder = null;
+    try (Stream<Path> records = Files.list(Path.of(QemuProvider.TEMPLATE_RAMFS + "-holders"))) {
+      for (Path record : records.filter(r -> r.toString().endsWith(".holder")).toList()) {
+        String[] f = Files.readString(record).lines().findFirst().orElseThrow().split(" ");
+        Path fd = Path.of("/proc", f[0], "fd", f[2]);
+        if (Files.exists(fd) && inode.equals(Files.getAttribute(fd, "unix:ino"))) {
+          holder = fd;
+        }
+      }
+    }
+    assertTrue(holder != null, "a holder's record names the memfd the VMs map");
+    Path template = templates().findFirst().orElseThrow();
+    assertEquals(-1L, Files.mismatch(template.resolve("ram"), holder), "the memfd holds the template's RAM");
+    String uid = Files.readAllLines(Path.of("/proc/" + a + "/status")).stream().filter(l -> l.startsWith("Uid:"))
+        .findFirst().orElseThrow().split("\\s+")[1];
+    assertNotEquals("0", uid);
+    String script;
+    try (var in = TemplateRestoreIT.class.getResourceAsStream("sealed-ram-attack.pl")) {
+      script = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    }
+    Process attack = new ProcessBuilder("sh", "-c", "exec 7<\"$1\" || exit 126; shift; exec \"$@\"", "attack",
+        holder.toString(), "setpriv", "--reuid=" + uid, "--regid=" + uid, "--clear-groups", "perl", "-e", script, "--",
+        holder.toString(), "/proc/" + b + "/fd/7", "/proc/" + b + "/mem").redirectErrorStream(true).start();
+    String out = new String(attack.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    System.out.print("[sealed-ram] as uid " + uid + ":\n" + out);
+    assertEquals(0, attack.waitFor(), out);
+    assertTrue(out.lines().noneMatch(l -> l.startsWith("ALLOWED")), out);
+    for (String what : List.of("write on fd 7 reopened read-write", "ftruncate to shrink", "ftruncate to grow",
+        "fallocate punch hole", "fallocate beyond the end", "mmap MAP_SHARED PROT_WRITE",
+        "mprotect a MAP_SHARED read mapping to PROT_WRITE", "F_ADD_SEALS", "fchmod", "fchown",
+        "open " + holder + " for writing", "open /proc/" + b + "/fd/7 for writing", "open /proc/" + b + "/mem for writing")) {
+      assertTrue(out.contains("refused " + what + ": "), "no refusal of " + what + " in:\n" + out);
+    }
+    assertTrue(out.contains("seals: 15\n"), "sealed against writes, shrinking, growing and more seals:\n" + out);
+    assertEquals(-1L, Files.mismatch(template.resolve("ram"), holder), "the memfd still holds the template's RAM");
+    assertEquals("restored\n", exec(provider, "tmpl-b", "web", "cat", "/www/index.html").stdout(), "tmpl-b runs on");
   }
 
   @Test
