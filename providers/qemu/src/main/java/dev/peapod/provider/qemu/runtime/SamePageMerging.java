@@ -22,7 +22,8 @@ import java.util.Locale;
  * 4 KiB frame page to match another pod's, headers, sequence numbers and checksums included).
  *
  * <p>Marking is {@code prctl(PR_SET_MEMORY_MERGE)} (Linux ≥ 6.4), which fork and exec keep,
- * set by perl before it execs the process, as {@code PR_SET_THP_DISABLE} is for QEMU. Nothing is
+ * set by perl before it execs the process, as {@code PR_SET_THP_DISABLE} is for QEMU (for a
+ * helper, by the perl that connects it to its VM anyway: {@code PeerCheckedConnect}). Nothing is
  * merged unless the host runs ksmd ({@code /sys/kernel/mm/ksm/run} = 1), which is the host
  * administrator's choice: Peapod never changes it. A kernel without the prctl runs the process
  * unmarked, with a warning in its log. QEMU's own {@code mem-merge} (madvise of guest RAM) is
@@ -51,9 +52,12 @@ public enum SamePageMerging {
     };
   }
 
-  /** The argv prefix that runs a pod's helper process (passt, a log writer) marked, or nothing. */
-  public List<String> helperPrefix() {
-    return this == OFF ? List.of() : prefix();
+  /**
+   * Whether a pod's helper processes (passt, the log writers) run marked: their launcher marks
+   * itself before it execs them ({@code PeerCheckedConnect}), so no process of its own is spent on it.
+   */
+  public boolean marksHelpers() {
+    return this != OFF;
   }
 
   /** The argv prefix that runs a VM's QEMU marked, or nothing. */

@@ -13,11 +13,12 @@ class SamePageMergingTest {
 
   @Test
   void helpersMergeByDefaultAndQemuOnlyWithAll() {
-    assertEquals(List.of(), SamePageMerging.OFF.helperPrefix());
+    assertEquals(false, SamePageMerging.OFF.marksHelpers());
     assertEquals(List.of(), SamePageMerging.OFF.qemuPrefix());
+    assertEquals(true, SamePageMerging.HELPERS.marksHelpers());
     assertEquals(List.of(), SamePageMerging.HELPERS.qemuPrefix());
-    assertEquals(4, SamePageMerging.HELPERS.helperPrefix().size());
-    assertEquals(SamePageMerging.ALL.helperPrefix(), SamePageMerging.ALL.qemuPrefix());
+    assertEquals(true, SamePageMerging.ALL.marksHelpers());
+    assertEquals(4, SamePageMerging.ALL.qemuPrefix().size());
     assertEquals(SamePageMerging.HELPERS, SamePageMerging.parse(" Helpers "));
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> SamePageMerging.parse("on"));
     assertEquals("PEAPOD_KSM must be off, helpers or all, not \"on\"", e.getMessage());
@@ -26,7 +27,7 @@ class SamePageMergingTest {
   /** The mark is the kernel's, kept across exec: the process the prefix runs reports it. */
   @Test
   void theProcessItRunsIsMarkedMergeable() throws Exception {
-    List<String> argv = new ArrayList<>(SamePageMerging.HELPERS.helperPrefix());
+    List<String> argv = new ArrayList<>(SamePageMerging.ALL.qemuPrefix());
     argv.addAll(List.of("sh", "-c", "cat /proc/self/ksm_stat 2>/dev/null || echo 'ksm_merge_any: yes'"));
     Process p = new ProcessBuilder(argv).redirectErrorStream(true).start();
     String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
