@@ -61,6 +61,8 @@ final class PasstNetwork {
   private static final Duration READY_TIMEOUT = Duration.ofSeconds(10);
   /** The longest pause between two looks at a starting passt (the first ones are shorter, see {@link #sleep}). */
   private static final long MAX_POLL_MILLIS = 5;
+  /** How long passt's launcher waits for a running guest's answer before it runs passt anyway. */
+  private static final Duration GUEST_FRAME_WAIT = Duration.ofSeconds(1);
 
   /** passt's process could not be started or did not bind its forwards; the message says why. */
   static final class NetworkException extends RuntimeException {
@@ -98,6 +100,15 @@ final class PasstNetwork {
    * peerUid} (the VM's QEMU) listens there, and runs passt on it (see {@link PeerCheckedConnect}).
    */
   List<String> argv(List<PortForward> ports, int peerUid) {
+    return argv(ports, peerUid, false);
+  }
+
+  /**
+   * {@link #argv(List, int)}; with {@code guestRuns} the launcher first has the guest send a frame, so
+   * that passt knows the guest's MAC address before the first forwarded connection (see {@link
+   * PeerCheckedConnect#WAKING_SCRIPT}). Only for a guest that runs: one still booting would not answer.
+   */
+  List<String> argv(List<PortForward> ports, int peerUid, boolean guestRuns) {
     List<String> passtArgv = new ArrayList<>(List.of(passt, "-f", "-q", "--fd", "0", "-4",
         "-a", GUEST_ADDRESS, "-n", "24", "-g", GATEWAY, "--no-map-gw", "--dns-forward", DNS,
         "--no-dhcpv6", "--no-ndp", "--no-ra"));
@@ -116,7 +127,10 @@ final class PasstNetwork {
     if (!udp) {
       passtArgv.addAll(List.of("-u", "none"));
     }
-    return PeerCheckedConnect.argv(VmFiles.NET_SOCKET, peerUid, merging, passtArgv);
+    return guestRuns
+        ? PeerCheckedConnect.argvWakingGuest(VmFiles.NET_SOCKET, peerUid, merging, GUEST_ADDRESS, GUEST_FRAME_WAIT,
+            passtArgv)
+        : PeerCheckedConnect.argv(VmFiles.NET_SOCKET, peerUid, merging, passtArgv);
   }
 
   /**
@@ -124,7 +138,15 @@ final class PasstNetwork {
    * with every forward bound. The VM's QEMU must already listen on its net socket.
    */
   void start(VmFiles files, List<PortForward> ports) {
-    exclusively(files, () -> startUnlocked(files, ports));
+    start(files, ports, false);
+  }
+
+  /**
+   * {@link #start(VmFiles, List)}; {@code guestRuns} when the guest already runs (a warm pool VM
+   * taken), so that passt learns its MAC address before it takes a connection.
+   */
+  void start(VmFiles files, List<PortForward> ports, boolean guestRuns) {
+    exclusively(files, () -> startUnlocked(files, ports, guestRuns));
   }
 
   /**
@@ -141,7 +163,7 @@ final class PasstNetwork {
       if (running(files).isPresent()) {
         return false; // another command repaired or changed it while this one waited
       }
-      startUnlocked(files, ports);
+      startUnlocked(files, ports, true);
       return true;
     });
   }
@@ -178,7 +200,7 @@ final class PasstNetwork {
     });
   }
 
-  private void startUnlocked(VmFiles files, List<PortForward> ports) {
+  private void startUnlocked(VmFiles files, List<PortForward> ports, boolean guestRuns) {
     // The readiness check below sees a port as bound whoever binds it: a port another process holds
     // would pass it until passt failed to bind and exited, a race the caller sometimes lost.
     List<PortForward> taken = ports.stream().filter(p -> listening(List.of(p))).toList();
@@ -188,7 +210,7 @@ final class PasstNetwork {
     Process process;
     try {
       PrivateFiles.privateFile(files.netLog());
-      process = new ProcessBuilder(argv(ports, PeerCheckedConnect.peerUid(files.netSocket())))
+      process = new ProcessBuilder(argv(ports, PeerCheckedConnect.peerUid(files.netSocket()), guestRuns))
           .directory(files.dir().toFile())
           .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
           .redirectOutput(files.netLog().toFile())
@@ -245,10 +267,10 @@ final class PasstNetwork {
   private void changeUnlocked(VmFiles files, List<PortForward> from, List<PortForward> to) {
     stopUnlocked(files);
     try {
-      startUnlocked(files, to);
+      startUnlocked(files, to, true);
     } catch (NetworkException e) {
       try {
-        startUnlocked(files, from);
+        startUnlocked(files, from, true);
       } catch (NetworkException again) {
         throw new NetworkException("cannot forward " + describe(to) + ": " + e.getMessage()
             + "; the old forwards could not be restored either, the pod has no network: " + again.getMessage());

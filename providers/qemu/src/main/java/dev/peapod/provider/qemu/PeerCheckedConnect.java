@@ -53,11 +53,42 @@ final class PeerCheckedConnect {
       + " open(STDIN, \"<&\", $s) or die \"dup: $!\\n\";"
       + " exec { $ARGV[0] } @ARGV or die \"exec $ARGV[0]: $!\\n\"";
 
+  /** The sender of {@link #WAKING_SCRIPT}'s probe: a locally administered address no NIC here has. */
+  static final String PROBE_MAC = "0250617373ff";
+
+  /**
+   * {@link #SCRIPT} for passt on the net socket of a guest that already runs, with two more arguments
+   * after the mark: between the peer check and the exec it sends the guest an ARP probe for the
+   * address given as the fourth argument (8 hex digits; sender address 0.0.0.0, so the guest answers
+   * and learns nothing from it) and waits at most the fifth argument's seconds for a frame to come back. That frame stays in the
+   * socket for passt, which reads it first and so knows the guest's MAC address before it handles a
+   * connection to a forwarded port. Until passt has seen a frame from the guest it sends to the
+   * broadcast address, which the guest's TCP drops, and passt does not send a SYN again: a
+   * connection that came in before the guest spoke hung for passt's 10 s SYN timeout and was then
+   * reset. (QMP announce-self after passt had started left that window open: a client polling the
+   * port, as a load balancer or the race's curl does, got into it.) The frame is a length-prefixed
+   * minimum Ethernet frame, as QEMU's stream netdev carries them.
+   */
+  static final String WAKING_SCRIPT = SCRIPT
+      .replace("my ($path, $uid, $merge) = splice(@ARGV, 0, 3);",
+          "my ($path, $uid, $merge, $guest, $wait) = splice(@ARGV, 0, 5);")
+      .replace(" open(STDIN,", " my $mac = pack(\"H12\", \"" + PROBE_MAC + "\");"
+          + " my $frame = (\"\\xff\" x 6) . $mac . pack(\"n\", 0x0806) . pack(\"nnCCn\", 1, 0x0800, 6, 4, 1)"
+          + " . $mac . pack(\"N\", 0) . (\"\\0\" x 6) . pack(\"H8\", $guest) . (\"\\0\" x 18);"
+          + " syswrite($s, pack(\"N\", length $frame) . $frame) or die \"write $path: $!\\n\";"
+          + " my $r = \"\"; vec($r, fileno($s), 1) = 1; select($r, undef, undef, $wait);"
+          + " open(STDIN,");
+
   /** {@link #SCRIPT} with this host's system call numbers. */
   static String script() {
+    return forHost(SCRIPT);
+  }
+
+  /** {@code script} (one of the scripts here) with this host's system call numbers. */
+  static String forHost(String script) {
     String arch = System.getProperty("os.arch");
     boolean generic = arch.equals("aarch64") || arch.equals("riscv64"); // asm-generic numbers; x86-64 otherwise
-    return String.format(Locale.ROOT, SCRIPT, generic ? 167 : 157, generic ? 157 : 112);
+    return String.format(Locale.ROOT, script, generic ? 167 : 157, generic ? 157 : 112);
   }
 
   /**
@@ -69,6 +100,23 @@ final class PeerCheckedConnect {
   static List<String> argv(String socket, int peerUid, SamePageMerging merging, List<String> program) {
     List<String> argv = new ArrayList<>(List.of("perl", "-e", script(), socket,
         Integer.toUnsignedString(peerUid), merging.marksHelpers() ? "1" : "0"));
+    argv.addAll(program);
+    return argv;
+  }
+
+  /**
+   * {@link #argv} that first has the running guest at {@code guestAddress} send a frame, waiting for it
+   * at most {@code wait} (see {@link #WAKING_SCRIPT}); past that the program runs all the same.
+   */
+  static List<String> argvWakingGuest(String socket, int peerUid, SamePageMerging merging, String guestAddress,
+      java.time.Duration wait, List<String> program) {
+    StringBuilder hex = new StringBuilder();
+    for (String octet : guestAddress.split("\\.")) {
+      hex.append(String.format(Locale.ROOT, "%02x", Integer.parseInt(octet)));
+    }
+    List<String> argv = new ArrayList<>(List.of("perl", "-e", forHost(WAKING_SCRIPT), socket,
+        Integer.toUnsignedString(peerUid), merging.marksHelpers() ? "1" : "0", hex.toString(),
+        String.format(Locale.ROOT, "%.3f", wait.toMillis() / 1000.0)));
     argv.addAll(program);
     return argv;
   }

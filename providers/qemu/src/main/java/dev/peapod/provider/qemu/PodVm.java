@@ -225,8 +225,16 @@ final class PodVm {
     return record;
   }
 
-  /** A VM whose guest answered, before any container runs in it. */
-  private record Started(VmRecord record, GuestConnection guest, QemuProcess process) {}
+  /**
+   * A VM whose guest answered, before any container runs in it; {@code network} is its passt's start
+   * where that goes on beside the containers' start (a warm pool VM's), else already done.
+   */
+  private record Started(VmRecord record, GuestConnection guest, QemuProcess process,
+      java.util.concurrent.CompletableFuture<Void> network) {
+    Started(VmRecord record, GuestConnection guest, QemuProcess process) {
+      this(record, guest, process, java.util.concurrent.CompletableFuture.completedFuture(null));
+    }
+  }
 
   private Started bootCold(PodDirectory dir, PodSpec spec, VmDefinition definition) {
     String pod = definition.name();
@@ -357,40 +365,36 @@ final class PodVm {
     }
     VmDefinition definition = new VmDefinition(pod, kernel, config.initrd(), shape.vcpus(), shape.memoryMiB(),
         shape.accelerator(), files, List.of(), spec.ports(), true, files.imageShare(), List.of());
-    // passt and the log writers are separate processes that each take tens of ms to come up: side by side.
+    // passt and the log writers are separate processes that each take tens of ms to come up: side by
+    // side, and passt beside the containers' start too (startIn waits for it once they run): nothing in
+    // START_POD or ADD_CONTAINER needs the network, only a connection to a forwarded port does. passt's
+    // launcher has the guest send a frame before passt runs, so passt knows where to send the first
+    // forwarded connection (see PeerCheckedConnect.WAKING_SCRIPT).
     long tLogs = 0;
     java.util.concurrent.CompletableFuture<Void> network = java.util.concurrent.CompletableFuture.runAsync(() -> {
-      startNetwork(definition);
-      if (!spec.ports().isEmpty()) {
-        announce(dir); // a new passt learns the guest's MAC from a frame, and this guest has been idle
-      }
+      startNetwork(definition, true);
     });
     try {
       try {
         startLogs(definition);
       } finally {
         tLogs = System.nanoTime();
-        awaitQuietly(network);
       }
-      network.join();
-      long tNet = System.nanoTime();
       GuestConnection guest = channels.get(pod, files, REQUEST_TIMEOUT);
       // Written once its containers run (startIn): vm.json already names this VM, and a write costs an fsync.
       VmRecord taken2 = record.booted(warm.guestBootId(), Duration.ofNanos(System.nanoTime() - t0));
       long moved = tMoved - t0;
       long logs = tLogs - tMoved;
-      long net = tNet - tMoved;
       LOG.log(System.Logger.Level.DEBUG, () -> "pod " + pod + ": took warm pool VM " + warm.name() + " in "
           + taken2.bootTime().toMillis() + " ms (files " + moved / 1_000_000 + " ms, log writers " + logs / 1_000_000
-          + " ms, passt " + net / 1_000_000 + " ms)");
-      return Optional.of(new Started(taken2, guest, WarmPool.process(warm)));
-    } catch (java.util.concurrent.CompletionException e) {
-      kill(dir, record);
-      throw e.getCause() instanceof ProviderException p ? p : failure(pod, e);
+          + " ms; passt goes on beside the containers)");
+      return Optional.of(new Started(taken2, guest, WarmPool.process(warm), network));
     } catch (ProviderException e) {
+      awaitQuietly(network); // its passt, if one started, ends with the VM
       kill(dir, record);
-      throw e; // a host port in use: no other VM would do better
+      throw e; // log writers that cannot start: no other VM would do better
     } catch (RuntimeException e) {
+      awaitQuietly(network);
       LOG.log(System.Logger.Level.WARNING, "pod " + pod + ": the warm pool VM " + warm.name() + " did not answer ("
           + e.getMessage() + "); restoring instead");
       kill(dir, record);
@@ -486,11 +490,16 @@ final class PodVm {
 
   /** Starts the VM's passt with its port forwards (see {@link PasstNetwork}). */
   private void startNetwork(VmDefinition definition) {
+    startNetwork(definition, false);
+  }
+
+  /** {@link #startNetwork(VmDefinition)}; {@code guestRuns} for a guest that already runs (see {@link PasstNetwork}). */
+  private void startNetwork(VmDefinition definition, boolean guestRuns) {
     if (!definition.network()) {
       return;
     }
     try {
-      network.start(definition.files(), definition.ports());
+      network.start(definition.files(), definition.ports(), guestRuns);
     } catch (PasstNetwork.NetworkException e) {
       throw new ProviderException(definition.name(), null, "cannot start the VM's network: " + e.getMessage()
           + " (is a forwarded host port in use?)", e);
@@ -502,7 +511,17 @@ final class PodVm {
     VmRecord record = vm.record();
     try {
       CrashPoint.reach("before-containers");
-      startContainers(vm.guest(), dir, spec, record);
+      try {
+        startContainers(vm.guest(), dir, spec, record);
+      } finally {
+        awaitQuietly(vm.network()); // the VM is killed below on a failure, and passt must not start after
+      }
+      try {
+        vm.network().join();
+      } catch (java.util.concurrent.CompletionException e) {
+        // a host port in use: the pod is not started, whatever ran
+        throw e.getCause() instanceof RuntimeException r ? r : failure(spec.name(), e);
+      }
       record = record.withContainersStarted(true);
       dir.writeVm(record);
       VmRecord done = record;

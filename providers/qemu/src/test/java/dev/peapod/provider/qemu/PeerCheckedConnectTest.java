@@ -1,9 +1,11 @@
 package dev.peapod.provider.qemu;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.peapod.provider.PortForward;
 import dev.peapod.provider.qemu.runtime.SamePageMerging;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
@@ -13,6 +15,8 @@ import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -101,5 +105,87 @@ class PeerCheckedConnectTest {
     String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     assertNotEquals(0, p.waitFor(), out);
     assertTrue(out.startsWith("connect none.sock: No such file or directory"), out);
+  }
+
+  @Test
+  void passtOnARunningGuestIsLaunchedByTheWakingScript() {
+    List<String> argv = new PasstNetwork("passt", SamePageMerging.OFF).argv(List.of(PortForward.tcp(8080, 80)), 7, true);
+    assertEquals(List.of("perl", "-e", PeerCheckedConnect.forHost(PeerCheckedConnect.WAKING_SCRIPT), "net.sock",
+        "7", "0", "0a00020f", "1.000", "passt"), argv.subList(0, 9));
+  }
+
+  /**
+   * The guest is sent an ARP probe for its address, whose answer the launched program reads first
+   * (passt learns the guest's MAC address from it); the program runs only once the answer is there.
+   */
+  @Test
+  void theGuestIsProbedAndItsAnswerIsLeftForTheProgram() throws Exception {
+    Path socket = dir.resolve("net.sock");
+    try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+      server.bind(UnixDomainSocketAddress.of(socket));
+      Path out = dir.resolve("out");
+      Process launcher = new ProcessBuilder(PeerCheckedConnect.argvWakingGuest(socket.toString(), ownUid(),
+          SamePageMerging.OFF, "10.0.2.15", Duration.ofSeconds(5), List.of("sh", "-c", "head -c 6 > " + out)))
+          .redirectErrorStream(true).start();
+      try (SocketChannel qemu = server.accept()) {
+        ByteBuffer frame = ByteBuffer.allocate(64);
+        while (frame.hasRemaining() && qemu.read(frame) >= 0) {
+          // a frame comes in pieces at most
+        }
+        frame.flip();
+        assertEquals(60, frame.getInt(), "a length-prefixed minimum Ethernet frame");
+        byte[] ethernet = new byte[60];
+        frame.get(ethernet);
+        HexFormat hex = HexFormat.of();
+        assertEquals("ffffffffffff" + PeerCheckedConnect.PROBE_MAC + "0806", hex.formatHex(ethernet, 0, 14),
+            "broadcast, from the probe's address, ARP");
+        assertEquals("0001080006040001" + PeerCheckedConnect.PROBE_MAC + "00000000" + "000000000000" + "0a00020f",
+            hex.formatHex(ethernet, 14, 42), "a request for 10.0.2.15 from 0.0.0.0 (a probe: the guest learns nothing)");
+        Thread.sleep(300);
+        assertTrue(launcher.isAlive(), "the program does not run before the guest answered");
+        qemu.write(ByteBuffer.wrap("answer".getBytes(StandardCharsets.US_ASCII)));
+        assertTrue(launcher.waitFor(10, TimeUnit.SECONDS), "the program ran and ended");
+      }
+      String output = new String(launcher.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      assertEquals(0, launcher.exitValue(), output);
+      assertArrayEquals("answer".getBytes(StandardCharsets.US_ASCII), Files.readAllBytes(out),
+          "the guest's answer was left in the socket for the program");
+    }
+  }
+
+  @Test
+  void aGuestThatDoesNotAnswerDelaysTheProgramOnlyUntilTheWaitEnds() throws Exception {
+    Path socket = dir.resolve("net.sock");
+    try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+      server.bind(UnixDomainSocketAddress.of(socket));
+      Path out = dir.resolve("out");
+      long t0 = System.nanoTime();
+      Process launcher = new ProcessBuilder(PeerCheckedConnect.argvWakingGuest(socket.toString(), ownUid(),
+          SamePageMerging.OFF, "10.0.2.15", Duration.ofMillis(200), List.of("sh", "-c", "echo ran > " + out)))
+          .redirectErrorStream(true).start();
+      try (SocketChannel qemu = server.accept()) {
+        assertTrue(launcher.waitFor(10, TimeUnit.SECONDS), "the program ran without an answer");
+      }
+      assertTrue(System.nanoTime() - t0 >= Duration.ofMillis(200).toNanos(), "after the wait");
+      assertEquals("ran\n", Files.readString(out));
+    }
+  }
+
+  /** The waking launcher checks the peer as the plain one does, before it sends the probe. */
+  @Test
+  void aSocketServedByAnotherUidIsSentNoProbe() throws Exception {
+    Path socket = dir.resolve("net.sock");
+    try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+      server.bind(UnixDomainSocketAddress.of(socket));
+      Process launcher = new ProcessBuilder(PeerCheckedConnect.argvWakingGuest(socket.toString(), ownUid() + 12345,
+          SamePageMerging.OFF, "10.0.2.15", Duration.ofSeconds(5), List.of("true"))).redirectErrorStream(true).start();
+      try (SocketChannel qemu = server.accept()) {
+        assertTrue(launcher.waitFor(10, TimeUnit.SECONDS));
+        assertEquals(-1, qemu.read(ByteBuffer.allocate(64)), "no probe was sent");
+      }
+      assertNotEquals(0, launcher.exitValue());
+      assertTrue(new String(launcher.getInputStream().readAllBytes(), StandardCharsets.UTF_8)
+          .contains("refused, nothing was sent"));
+    }
   }
 }
