@@ -9,7 +9,8 @@
  * `run -f FILE` (options in any order, `--file`, `-o table`), a warm JVM listens (the controller on
  * $PEAPOD_HOME/peapod.sock, else the home's run server, the CLI's RunServer, on run.sock) and
  * nothing calls for the command's own judgement, the file is sent to POST /v1/cli/run as the CLI's
- * ControllerRun sends it (to the run server with the command's PEAPOD_* settings and PATH too),
+ * ControllerRun sends it (to the run server with the command's settings too: the variables it compares,
+ * umask and groups),
  * with "text": true, and a run that ended well
  * is printed from the controller's answer (its "stdout" and "stderr", worded by the engine's
  * RunText, which the CLI words the same outcome with) and exits 0. That is the race's common case,
@@ -417,6 +418,30 @@ static int peer_is_trusted(int fd)
 	       (peer.uid == geteuid() || peer.uid == 0);
 }
 
+/*
+ * Whether the variable NAME (n bytes) is one of the settings the run server compares with its own
+ * (the CLI's RunServer.relevant: PEAPOD_*, LC_* and RunServer.SETTINGS); the server gives back a run
+ * whose settings differ, so these are sent, and nothing else of the environment.
+ */
+static int setting(const char *name, size_t n)
+{
+	static const char *const names[] = {"PATH", "HOME", "TMPDIR", "TZ", "LANG", "LANGUAGE", "XDG_RUNTIME_DIR",
+					    "XDG_CONFIG_HOME", "DOCKER_CONFIG", "LD_PRELOAD", "LD_LIBRARY_PATH",
+					    "JAVA_TOOL_OPTIONS", "JDK_JAVA_OPTIONS", "_JAVA_OPTIONS"};
+	if ((n > 7 && strncmp(name, "PEAPOD_", 7) == 0) || (n > 3 && strncmp(name, "LC_", 3) == 0))
+		return 1;
+	for (size_t i = 0; i < sizeof names / sizeof *names; i++)
+		if (strlen(names[i]) == n && strncmp(name, names[i], n) == 0)
+			return 1;
+	return 0;
+}
+
+static int by_id(const void *a, const void *b)
+{
+	gid_t x = *(const gid_t *)a, y = *(const gid_t *)b;
+	return x < y ? -1 : x > y;
+}
+
 /* How long a reply may take (a cold boot on a busy TCG host takes seconds; a server stalled forever, not). */
 #define REPLY_SECONDS 300
 #define SEND_SECONDS 30
@@ -566,8 +591,7 @@ int main(int argc, char **argv)
 		int first = 1;
 		for (char **e = environ; *e; e++) {
 			char *eq = strchr(*e, '=');
-			if (!eq || !(strncmp(*e, "PEAPOD_", 7) == 0 || strncmp(*e, "PATH=", 5) == 0) ||
-			    !utf8((const unsigned char *)*e, strlen(*e)))
+			if (!eq || !setting(*e, (size_t)(eq - *e)) || !utf8((const unsigned char *)*e, strlen(*e)))
 				continue;
 			if (!first)
 				puts_(&body, ",");
@@ -577,6 +601,22 @@ int main(int argc, char **argv)
 			json_string(&body, eq + 1, strlen(eq + 1));
 		}
 		puts_(&body, "}");
+		/* and how its files would be made and what it may open: umask, supplementary groups */
+		mode_t mask = umask(0);
+		umask(mask);
+		char ids[64];
+		snprintf(ids, sizeof ids, ",\"process\":{\"umask\":\"%04o\",\"groups\":\"", (unsigned)mask);
+		puts_(&body, ids);
+		int count = getgroups(0, NULL);
+		gid_t *groups = calloc(count > 0 ? (size_t)count : 1, sizeof *groups);
+		if (!groups || (count = getgroups(count, groups)) < 0)
+			run_cli(NULL);
+		qsort(groups, (size_t)count, sizeof *groups, by_id);
+		for (int i = 0; i < count; i++) {
+			snprintf(ids, sizeof ids, i ? " %u" : "%u", (unsigned)groups[i]);
+			puts_(&body, ids);
+		}
+		puts_(&body, "\"}");
 	}
 	puts_(&body, "}");
 

@@ -21,18 +21,30 @@ import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.GroupPrincipal;
+import java.nio.file.attribute.PosixFileAttributes;
+import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.nio.file.attribute.UserPrincipal;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import jdk.net.ExtendedSocketOptions;
 import jdk.net.UnixDomainPrincipal;
 
@@ -42,27 +54,41 @@ import jdk.net.UnixDomainPrincipal;
  * HandedRuns}, the same code and the same answers as {@code POST /v1/cli/run}), for the launcher's
  * client ({@code peapod-handoff}), so {@code peapod run -f} without {@code peapod serve} costs no
  * JVM start either: the parse, the image store, the pod's records and the boot from the warm pool
- * happen in a JVM whose classes are loaded and compiled already.
+ * happen in a JVM whose classes are loaded and compiled already. It also keeps the home's warm
+ * pools, in threads ({@link QemuProvider#keepWarmPoolsInThisProcess}), instead of a keeper
+ * process per shape: one detached JVM per home.
  *
  * <p>Who may talk to it: it listens on {@code $PEAPOD_HOME/run.sock}, a socket of mode 0600 in the
- * home (itself 0700), and answers only a peer whose uid, as the kernel reports it ({@code
- * SO_PEERCRED}), is its own, the home's owner's; anyone else's connection is closed unanswered. What
- * it does for them is what their command would: every case that needs the command's own judgement
- * is given back ({@link HandedRuns}: host paths, which a relative path makes the command's working
- * directory's; Secrets; pulls; PEAPOD_HOSTPATHS), and so is a request whose Peapod settings differ
- * from the ones this process started with (every {@code PEAPOD_*} variable but the JVM's options,
- * and {@code PATH}, where QEMU, passt and the log writers are found): the command then does it
- * itself. One request at a time, in the order they come.
+ * home (which must be its user's and writable by nobody else, or it does not start), and answers
+ * only a peer whose uid, as the kernel reports it ({@code SO_PEERCRED}), is its own; anyone else's
+ * connection is closed unanswered.
+ *
+ * <p>What it does for them is what their command would. Every case that needs the command's own
+ * judgement is given back ({@link HandedRuns}: host paths, Secrets, pulls, PEAPOD_HOSTPATHS...),
+ * and so is a request from a command that would not run as this process runs ({@link #settings}):
+ * its relevant settings are compared with this process's own, and any difference gives the run
+ * back, so the command does it itself. This process starts from an explicit environment (those
+ * settings of the command that started it, nothing else: no {@code JAVA_TOOL_OPTIONS}, no {@code
+ * LD_*} it did not name) and explicit JVM options, so nothing of that command lingers unseen.
+ *
+ * <p>Connections are served concurrently, at most {@link #MAX_CONNECTIONS} at once (more wait to
+ * be accepted); a request must arrive whole within {@link #REQUEST_TIMEOUT} and an answer be taken
+ * within {@link #ANSWER_TIMEOUT}, so a silent or stalled client holds one slot for that long and
+ * never the server.
  *
  * <p>Started detached ({@code setsid}, output to {@code $PEAPOD_HOME/run-server.log}) by {@link
- * #ensure} after a {@code run -f} through the launcher's client; one per home (a lock file); ends
- * after the warm pool's idle time with no request (PEAPOD_WARM_POOL_IDLE, 10 minutes by default),
- * and within a second of its socket file being removed or replaced (its home deleted). {@code
+ * #ensure} after a {@code run -f} through the launcher's client; one per home (a lock file, taken
+ * before its socket is replaced, so a socket a killed server left is replaced by the next one and
+ * never a live one's); ends once no request came for the warm pool's idle time
+ * (PEAPOD_WARM_POOL_IDLE, 10 minutes by default) and it keeps no pool any more, within a second of
+ * its socket file being removed or replaced (its home deleted), when its jar changes, and when a
+ * controller listens in the home (the controller keeps the pools then). {@code
  * PEAPOD_RUN_SERVER=0} turns it off.
  *
  * <p>Request: {@code POST /v1/cli/run} with the JSON of {@link HandedRuns.Request} plus {@code
- * "environment"}: the sender's {@code PEAPOD_*} variables and {@code PATH}. Answer: {@link
- * HandedRuns}'s, or 400 with {@code {"detail": ...}}.
+ * "environment"} (the sender's settings variables, {@link #relevant}) and {@code "process"} ({@code
+ * umask}, supplementary {@code groups}). Answer: {@link HandedRuns}'s, or 400 with {@code
+ * {"detail": ...}}. A field this server does not know (a newer client's) gives the run back.
  */
 public final class RunServer {
 
@@ -71,10 +97,34 @@ public final class RunServer {
   /** Set by the launcher's client for the JVM it starts: that command may start a run server. */
   public static final String CLIENT = "PEAPOD_HANDOFF_CLIENT";
   private static final String LOCK = "run-server.lock";
-  /** Variables that say how a command runs, not what Peapod does: not compared. */
-  private static final List<String> NOT_COMPARED = List.of("PEAPOD_JAVA_OPTS", CLIENT, "PEAPOD_HANDED_RESPONSE",
-      "PEAPOD_LOG_LEVEL", "PEAPOD_HOME"); // the home: the sender found this socket in it
+  /**
+   * Variables that say how a command runs, not what Peapod does, and not compared: the home (the
+   * sender found this socket in it), the log level (this process logs to its own file), the
+   * hand-off's own marks. PEAPOD_JAVA_OPTS is compared by its system properties ({@code -D}) alone.
+   */
+  private static final Set<String> NOT_COMPARED = Set.of(CLIENT, "PEAPOD_HANDED_RESPONSE", "PEAPOD_LOG_LEVEL",
+      "PEAPOD_HOME", "PEAPOD_JAVA_OPTS");
+  /**
+   * Variables besides {@code PEAPOD_*} and {@code LC_*} that change what a run does or what the
+   * processes it starts do: where programs are found (QEMU, passt, mkfs), the user's home (~/.docker,
+   * ~/.config), temporary files, time zone, locale (file name encoding), the dynamic loader's, and the
+   * JVM's own options (a {@code -Dpeapod.kernel} there is the command's setting).
+   */
+  static final Set<String> SETTINGS = Set.of("PATH", "HOME", "TMPDIR", "TZ", "LANG", "LANGUAGE", "XDG_RUNTIME_DIR",
+      "XDG_CONFIG_HOME", "DOCKER_CONFIG", "LD_PRELOAD", "LD_LIBRARY_PATH", "JAVA_TOOL_OPTIONS", "JDK_JAVA_OPTIONS",
+      "_JAVA_OPTIONS");
+  /** JVM option variables: never passed to this process, so a command with one set is given back. */
+  private static final Set<String> JVM_OPTIONS = Set.of("JAVA_TOOL_OPTIONS", "JDK_JAVA_OPTIONS", "_JAVA_OPTIONS",
+      "PEAPOD_JAVA_OPTS");
+  /** This process's own JVM options: a small C1-compiled serial heap, as a keeper's were. */
+  private static final List<String> OWN_JVM_OPTIONS = List.of("-XX:TieredStopAtLevel=1", "-XX:CICompilerCount=1",
+      "-XX:+UseSerialGC", "-Xms8m", "-Xmx128m", "-Xss512k", "-XX:-UsePerfData", "-Xshare:auto");
   private static final Duration CHECK = Duration.ofSeconds(1);
+  /** How often the server looks for keeper processes of its home to take over. */
+  private static final Duration ADOPT = Duration.ofSeconds(5);
+  static final int MAX_CONNECTIONS = 4;
+  static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(20);
+  static final Duration ANSWER_TIMEOUT = Duration.ofSeconds(30);
   private static final int MAX_REQUEST = 8 << 20;
   private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -82,6 +132,10 @@ public final class RunServer {
   private final Path home;
   private final Path socket;
   private final UserPrincipal owner;
+  private final GroupPrincipal group;
+  /** This process's settings, as a command's are compared with them. */
+  private final Map<String, String> own;
+  private final AtomicLong lastRequest = new AtomicLong(System.nanoTime());
   private ImageStore images;
 
   private RunServer(CliEnvironment environment) throws IOException {
@@ -89,6 +143,8 @@ public final class RunServer {
     this.home = environment.home();
     this.socket = home.resolve(SOCKET);
     this.owner = Files.getOwner(Path.of("/proc/self")); // this process's effective uid
+    this.group = Files.readAttributes(Path.of("/proc/self"), PosixFileAttributes.class).group();
+    this.own = settings(environment.env(), Map.of("umask", ProcStatus.umask(), "groups", ProcStatus.groups()));
   }
 
   public static void main(String[] args) throws Exception {
@@ -98,25 +154,94 @@ public final class RunServer {
     System.exit(0);
   }
 
-  /** The Peapod settings of an environment, as compared between a command and this process. */
-  static Map<String, String> settings(Map<String, String> env) {
+  /** Whether a variable is one of the settings compared ({@code PEAPOD_*} but a few, {@code LC_*}, {@link #SETTINGS}). */
+  static boolean relevant(String name) {
+    return (name.startsWith("PEAPOD_") && !NOT_COMPARED.contains(name)) || name.startsWith("LC_")
+        || SETTINGS.contains(name);
+  }
+
+  /**
+   * The settings of a command (or of this process) as compared: its relevant variables (empty ones
+   * dropped: unset and empty mean the same to every reader here), the system properties its
+   * PEAPOD_JAVA_OPTS sets, its umask and supplementary groups ({@code process}).
+   */
+  static Map<String, String> settings(Map<String, String> env, Map<String, String> process) {
     Map<String, String> settings = new TreeMap<>();
     env.forEach((name, value) -> {
-      if ((name.startsWith("PEAPOD_") && !NOT_COMPARED.contains(name)) || name.equals("PATH")) {
+      if (relevant(name) && value != null && !value.isEmpty()) {
         settings.put(name, value);
       }
     });
+    String properties = Arrays.stream(env.getOrDefault("PEAPOD_JAVA_OPTS", "").trim().split("\\s+"))
+        .filter(option -> option.startsWith("-D")).reduce((a, b) -> a + " " + b).orElse("");
+    if (!properties.isEmpty()) {
+      settings.put("PEAPOD_JAVA_OPTS -D", properties);
+    }
+    process.forEach((name, value) -> settings.put("(" + name + ")", value));
     return settings;
   }
 
+  /** The names whose values differ between two settings maps. */
+  static Set<String> differences(Map<String, String> a, Map<String, String> b) {
+    Set<String> names = new TreeSet<>(a.keySet());
+    names.addAll(b.keySet());
+    names.removeIf(name -> Objects.equals(a.get(name), b.get(name)));
+    return names;
+  }
+
+  /**
+   * Whether {@code home} is a directory (not a symlink) of this process's user that nobody else may
+   * write: only there is a socket or lock file ours to replace.
+   */
+  static boolean ownHome(Path home) {
+    try {
+      PosixFileAttributes attributes = Files.readAttributes(home, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+      Set<PosixFilePermission> mode = attributes.permissions();
+      return attributes.isDirectory() && attributes.owner().equals(Files.getOwner(Path.of("/proc/self")))
+          && !mode.contains(PosixFilePermission.GROUP_WRITE) && !mode.contains(PosixFilePermission.OTHERS_WRITE);
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  /**
+   * Whether something accepts connections on {@code socket}: false when there is no socket, or one
+   * a process that died left (the connection is refused). A symlink is not looked through: it counts
+   * as listening, so nothing is started or replaced because of it.
+   */
+  static boolean listening(Path socket) {
+    if (!Files.exists(socket, LinkOption.NOFOLLOW_LINKS)) {
+      return false;
+    }
+    if (Files.isSymbolicLink(socket)) {
+      return true;
+    }
+    try (SocketChannel ignored = SocketChannel.open(UnixDomainSocketAddress.of(socket))) {
+      return true;
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
   private void serve() throws IOException, InterruptedException {
-    Files.createDirectories(home);
-    try (FileChannel lockFile = FileChannel.open(home.resolve(LOCK), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-        FileLock lock = lockFile.tryLock()) {
+    if (!ownHome(home)) {
+      System.out.println(home + " is not a directory of this user that only it may write: no run server");
+      return;
+    }
+    try (FileChannel lockFile = FileChannel.open(home.resolve(LOCK), StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+        LinkOption.NOFOLLOW_LINKS); FileLock lock = lockFile.tryLock()) {
       if (lock == null) {
         return; // another run server serves this home
       }
-      Files.deleteIfExists(socket); // one a run server that was killed left
+      // Under the lock, no other run server binds or removes it: a socket here is one a killed run
+      // server left (its connections are refused), replaced below.
+      Files.deleteIfExists(socket);
+      ExecutorService handlers = Executors.newFixedThreadPool(MAX_CONNECTIONS, runnable -> {
+        Thread thread = new Thread(runnable, "peapod-run-server-request");
+        thread.setDaemon(true);
+        return thread;
+      });
+      QemuProvider pools = new QemuProvider(environment.qemuConfig());
       try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
           Selector selector = Selector.open()) {
         // Bound under another name and renamed once private, so no client ever finds it open wider.
@@ -128,23 +253,36 @@ public final class RunServer {
         Object identity = Files.readAttributes(socket, "unix:ino").get("ino");
         System.out.println("run server of " + home + " listening on " + socket + " (process "
             + ProcessHandle.current().pid() + ")");
+        pools.keepWarmPoolsInThisProcess();
+        adopt(pools);
         warmUp();
         server.configureBlocking(false);
         server.register(selector, SelectionKey.OP_ACCEPT);
+        Semaphore slots = new Semaphore(MAX_CONNECTIONS);
         Object build = jarIdentity();
         Duration idle = environment.qemuConfig().warmPool().idle();
-        long lastRequest = System.nanoTime();
-        while (System.nanoTime() - lastRequest < idle.toNanos()) {
-          selector.select(CHECK.toMillis());
-          selector.selectedKeys().clear();
-          SocketChannel client;
-          while ((client = server.accept()) != null) {
-            lastRequest = System.nanoTime();
-            try (SocketChannel c = client) {
-              c.configureBlocking(true);
-              answer(c);
-            } catch (IOException | RuntimeException e) {
-              System.out.println("a request failed: " + e);
+        long lastAdopt = System.nanoTime();
+        while (System.nanoTime() - lastRequest.get() < idle.toNanos() || slots.availablePermits() < MAX_CONNECTIONS
+            || pools.keepsWarmPools()) {
+          // A connection is accepted only with a slot free: the others wait in the listen queue.
+          if (slots.tryAcquire(CHECK.toMillis(), TimeUnit.MILLISECONDS)) {
+            selector.select(CHECK.toMillis());
+            selector.selectedKeys().clear();
+            SocketChannel client = server.accept();
+            if (client == null) {
+              slots.release();
+            } else {
+              lastRequest.set(System.nanoTime());
+              handlers.execute(() -> {
+                try (SocketChannel c = client) {
+                  answer(c);
+                } catch (IOException | RuntimeException e) {
+                  System.out.println("a request failed: " + e);
+                } finally {
+                  lastRequest.set(System.nanoTime());
+                  slots.release();
+                }
+              });
             }
           }
           if (!Objects.equals(identity(), identity)) {
@@ -154,17 +292,37 @@ public final class RunServer {
           if (!Objects.equals(jarIdentity(), build)) {
             // Peapod was rebuilt or upgraded: the next command starts a server of the new code.
             System.out.println("its jar changed: ending");
-            Files.deleteIfExists(socket);
             return;
           }
+          if (listening(home.resolve("peapod.sock"))) {
+            System.out.println("a controller serves " + home + ": ending (it keeps the warm pools)");
+            return;
+          }
+          if (System.nanoTime() - lastAdopt > ADOPT.toNanos()) {
+            adopt(pools);
+            lastAdopt = System.nanoTime();
+          }
         }
-        System.out.println("no request for " + idle.toSeconds() + " s: ending");
+        System.out.println("no request for " + idle.toSeconds() + " s and no warm pool kept: ending");
+      } finally {
         // Gone before the listener closes: a client that connects now finds no socket and runs the
         // command itself, instead of a connection reset that would fail it.
         Files.deleteIfExists(socket);
-      } finally {
-        Files.deleteIfExists(socket);
+        handlers.shutdown();
+        if (!handlers.awaitTermination(5, TimeUnit.MINUTES)) {
+          System.out.println("runs still going after 5 minutes: ending anyway");
+        }
+        pools.stopKeepingWarmPools(); // their VMs wait for the next keeper
       }
+    }
+  }
+
+  /** Takes over the warm pools keeper processes of this home keep (one JVM for both). */
+  private static void adopt(QemuProvider pools) {
+    try {
+      pools.adoptWarmPoolKeepers().forEach(key -> System.out.println("took over the warm pool of " + key));
+    } catch (RuntimeException e) {
+      System.out.println("cannot take over a warm pool keeper: " + e);
     }
   }
 
@@ -209,7 +367,7 @@ public final class RunServer {
 
   private Object identity() {
     try {
-      return Files.readAttributes(socket, "unix:ino").get("ino");
+      return Files.readAttributes(socket, "unix:ino", LinkOption.NOFOLLOW_LINKS).get("ino");
     } catch (IOException e) {
       return null;
     }
@@ -221,30 +379,46 @@ public final class RunServer {
       System.out.println("refused a connection of user " + peer.user().getName());
       return; // closed unanswered
     }
-    byte[] body = readRequest(channel);
-    int status = 200;
-    Map<String, Object> answer;
-    try {
-      Map<String, Object> request = JSON.readValue(body, new TypeReference<LinkedHashMap<String, Object>>() {});
-      Object sent = request.remove("environment");
-      HandedRuns.Request run = JSON.convertValue(request, HandedRuns.Request.class);
-      if (!(sent instanceof Map<?, ?> env) || !settings(stringMap(env)).equals(settings(System.getenv()))) {
-        answer = HandedRuns.declined("the command's Peapod settings differ from the run server's");
-      } else {
-        answer = HandedRuns.run(home, this::engine, run);
+    channel.configureBlocking(false);
+    try (Selector selector = Selector.open()) {
+      byte[] body = readRequest(channel, selector, System.nanoTime() + REQUEST_TIMEOUT.toNanos());
+      int status = 200;
+      Map<String, Object> answer;
+      try {
+        answer = run(JSON.readValue(body, new TypeReference<LinkedHashMap<String, Object>>() {}),
+            peer.group().equals(group));
+      } catch (IOException | IllegalArgumentException e) {
+        status = 400;
+        answer = Map.of("detail", "a run needs file, content and command: " + e.getMessage());
       }
-    } catch (IOException | IllegalArgumentException e) {
-      status = 400;
-      answer = Map.of("detail", "a run needs file, content and command: " + e.getMessage());
+      byte[] json = JSON.writeValueAsBytes(answer);
+      String head = "HTTP/1.1 " + status + (status == 200 ? " OK" : " Bad Request")
+          + "\r\nContent-Type: application/json\r\nContent-Length: " + json.length + "\r\nConnection: close\r\n\r\n";
+      ByteBuffer out = ByteBuffer.allocate(head.length() + json.length);
+      out.put(head.getBytes(StandardCharsets.US_ASCII)).put(json).flip();
+      write(channel, selector, out, System.nanoTime() + ANSWER_TIMEOUT.toNanos());
     }
-    byte[] json = JSON.writeValueAsBytes(answer);
-    String head = "HTTP/1.1 " + status + (status == 200 ? " OK" : " Bad Request")
-        + "\r\nContent-Type: application/json\r\nContent-Length: " + json.length + "\r\nConnection: close\r\n\r\n";
-    ByteBuffer out = ByteBuffer.allocate(head.length() + json.length);
-    out.put(head.getBytes(StandardCharsets.US_ASCII)).put(json).flip();
-    while (out.hasRemaining()) {
-      channel.write(out);
+  }
+
+  /** The answer to a request: the run, or given back when the command would not run as this process does. */
+  private Map<String, Object> run(Map<String, Object> request, boolean sameGroup) {
+    Object sent = request.remove("environment");
+    Object process = request.remove("process");
+    if (HandedRuns.unknownFields(request).isPresent()) {
+      return HandedRuns.run(home, this::engine, request); // given back: a newer command's request
     }
+    HandedRuns.Request run = HandedRuns.Request.of(request);
+    if (!(sent instanceof Map<?, ?> env) || !(process instanceof Map<?, ?> ids)) {
+      return HandedRuns.declined("the command sent no settings to compare");
+    }
+    Set<String> differ = differences(settings(stringMap(env), stringMap(ids)), own);
+    if (!sameGroup) {
+      differ.add("(group)");
+    }
+    if (!differ.isEmpty()) {
+      return HandedRuns.declined("the command's settings differ from the run server's: " + String.join(", ", differ));
+    }
+    return HandedRuns.run(home, this::engine, run);
   }
 
   private static Map<String, String> stringMap(Map<?, ?> map) {
@@ -253,8 +427,42 @@ public final class RunServer {
     return strings;
   }
 
+  /** Reads into {@code buffer} before {@code deadline}; -1 at the end of the stream. */
+  private static int read(SocketChannel channel, Selector selector, ByteBuffer buffer, long deadline)
+      throws IOException {
+    while (true) {
+      int n = channel.read(buffer);
+      if (n != 0) {
+        return n;
+      }
+      long left = deadline - System.nanoTime();
+      if (left <= 0) {
+        throw new IOException("no whole request within " + REQUEST_TIMEOUT.toSeconds() + " s");
+      }
+      channel.register(selector, SelectionKey.OP_READ);
+      selector.select(Math.max(1, TimeUnit.NANOSECONDS.toMillis(left)));
+      selector.selectedKeys().clear();
+    }
+  }
+
+  private static void write(SocketChannel channel, Selector selector, ByteBuffer out, long deadline)
+      throws IOException {
+    while (out.hasRemaining()) {
+      if (channel.write(out) > 0) {
+        continue;
+      }
+      long left = deadline - System.nanoTime();
+      if (left <= 0) {
+        throw new IOException("the answer was not taken within " + ANSWER_TIMEOUT.toSeconds() + " s");
+      }
+      channel.register(selector, SelectionKey.OP_WRITE);
+      selector.select(Math.max(1, TimeUnit.NANOSECONDS.toMillis(left)));
+      selector.selectedKeys().clear();
+    }
+  }
+
   /** The body of one HTTP/1.1 request with a Content-Length (what the launcher's client sends). */
-  private static byte[] readRequest(SocketChannel channel) throws IOException {
+  private static byte[] readRequest(SocketChannel channel, Selector selector, long deadline) throws IOException {
     ByteArrayOutputStream raw = new ByteArrayOutputStream();
     ByteBuffer buffer = ByteBuffer.allocate(16384);
     int headerEnd = -1;
@@ -284,7 +492,7 @@ public final class RunServer {
         System.arraycopy(all, headerEnd + 4, body, 0, (int) length);
         return body;
       }
-      if (raw.size() > MAX_REQUEST + 65536 || channel.read(buffer) < 0) {
+      if (raw.size() > MAX_REQUEST + 65536 || read(channel, selector, buffer, deadline) < 0) {
         throw new IOException("the request ended early");
       }
       raw.write(buffer.array(), 0, buffer.position());
@@ -292,18 +500,41 @@ public final class RunServer {
     }
   }
 
-  private Engine engine(String command) {
+  private synchronized ImageStore images() {
     if (images == null) {
       images = LocalImages.open(environment);
     }
-    return Engine.withSharedImages(new QemuProvider(environment.qemuConfig()), home, images,
+    return images;
+  }
+
+  private Engine engine(String command) {
+    return Engine.withSharedImages(new QemuProvider(environment.qemuConfig()), home, images(),
         Engine.fileLocks(home, command), environment.clock());
   }
 
   /**
+   * The environment a run server starts with: the starting command's settings ({@link #relevant})
+   * but its JVM options, its home (absolute) and log level; nothing else.
+   */
+  static Map<String, String> serverEnvironment(Map<String, String> env, Path home) {
+    Map<String, String> scrubbed = new TreeMap<>();
+    env.forEach((name, value) -> {
+      if (relevant(name) && !JVM_OPTIONS.contains(name)) {
+        scrubbed.put(name, value);
+      }
+    });
+    if (env.get("PEAPOD_LOG_LEVEL") != null) {
+      scrubbed.put("PEAPOD_LOG_LEVEL", env.get("PEAPOD_LOG_LEVEL"));
+    }
+    scrubbed.put("PEAPOD_HOME", home.toString()); // absolute: a relative one is the command's directory's
+    return scrubbed;
+  }
+
+  /**
    * After a {@code run -f} this command did itself: starts the home's run server unless one runs,
-   * a controller serves the home, the command was not started by the launcher's client (no one
-   * would talk to it), or {@code PEAPOD_RUN_SERVER=0}. Never fails the command.
+   * a controller listens in the home, the home is not this user's own, the command was not started
+   * by the launcher's client (no one would talk to it), or {@code PEAPOD_RUN_SERVER=0}. Never fails
+   * the command.
    */
   static void ensure(CliEnvironment environment, String[] args) {
     Map<String, String> env = environment.env();
@@ -313,11 +544,12 @@ public final class RunServer {
     }
     Path home = environment.home();
     try {
-      if (Files.exists(home.resolve("peapod.sock")) || !Files.isDirectory(home)) {
+      // A socket a killed controller left does not count: it would keep every run a JVM start.
+      if (!ownHome(home) || listening(home.resolve("peapod.sock"))) {
         return;
       }
       try (FileChannel lockFile = FileChannel.open(home.resolve(LOCK), StandardOpenOption.CREATE,
-          StandardOpenOption.WRITE); FileLock probe = lockFile.tryLock()) {
+          StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS); FileLock probe = lockFile.tryLock()) {
         if (probe == null) {
           return; // it runs
         }
@@ -326,18 +558,49 @@ public final class RunServer {
       String jar = Path.of(RunServer.class.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
       // As a warm pool keeper is started (DetachedJvm): in the background of a shell that exits at
       // once, in a session of its own, so this command neither waits for it nor is its parent.
-      List<String> command = List.of("sh", "-c", "log=$1; shift; \"$@\" </dev/null >>\"$log\" 2>&1 & echo $!", "sh",
-          home.resolve("run-server.log").toString(), "setsid", java, "-XX:TieredStopAtLevel=1",
-          "-XX:CICompilerCount=1", "-XX:+UseSerialGC", "-Xms8m", "-Xmx128m", "-XX:-UsePerfData", "-Xshare:auto",
-          "-cp", jar, RunServer.class.getName());
+      List<String> command = new ArrayList<>(List.of("/bin/sh", "-c",
+          "log=$1; shift; \"$@\" </dev/null >>\"$log\" 2>&1 & echo $!", "sh", home.resolve("run-server.log").toString(),
+          "setsid", java));
+      command.addAll(OWN_JVM_OPTIONS);
+      command.addAll(List.of("-cp", jar, RunServer.class.getName()));
       ProcessBuilder builder = new ProcessBuilder(command).directory(home.toFile());
-      builder.environment().put("PEAPOD_HOME", home.toString()); // absolute: a relative one is the command's directory's
+      builder.environment().clear();
+      builder.environment().putAll(serverEnvironment(env, home));
       Process shell = builder
           .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).redirectErrorStream(true).start();
       shell.getInputStream().readAllBytes();
       shell.waitFor(10, TimeUnit.SECONDS);
     } catch (Exception e) {
       System.getLogger(RunServer.class.getName()).log(System.Logger.Level.DEBUG, "no run server: " + e);
+    }
+  }
+
+  /** This process's umask and supplementary groups, from {@code /proc/self/status}, as the client sends its own. */
+  static final class ProcStatus {
+    private ProcStatus() {}
+
+    /** The umask in four octal digits ({@code 0022}). */
+    static String umask() {
+      return field("Umask");
+    }
+
+    /** The supplementary group ids, ascending, separated by single spaces. */
+    static String groups() {
+      return Arrays.stream(field("Groups").trim().split("\\s+")).filter(s -> !s.isEmpty()).mapToLong(Long::parseLong)
+          .sorted().mapToObj(Long::toString).reduce((a, b) -> a + " " + b).orElse("");
+    }
+
+    private static String field(String name) {
+      try {
+        for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+          if (line.startsWith(name + ":")) {
+            return line.substring(name.length() + 1).trim();
+          }
+        }
+      } catch (IOException e) {
+        // below
+      }
+      throw new IllegalStateException("/proc/self/status has no " + name);
     }
   }
 }

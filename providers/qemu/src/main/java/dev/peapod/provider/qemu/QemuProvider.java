@@ -87,6 +87,7 @@ public final class QemuProvider implements Provider {
   private final VmHandOver handOvers;
   private final TemplateBuilds templateBuilds;
   private final WarmPool pool;
+  private final WarmPoolKeepers keepers;
   private final Map<String, Object> locks = new ConcurrentHashMap<>();
 
   public QemuProvider(QemuConfig config) {
@@ -110,8 +111,9 @@ public final class QemuProvider implements Provider {
     this.templateBuilds = new TemplateBuilds(templates, commandLine, config.bootTimeout());
     TemplateRestore restore = new TemplateRestore(commandLine, ram);
     this.pool = new WarmPool(state.root().resolve("pool"), config.warmPool());
+    this.keepers = new WarmPoolKeepers(pool, templates, templateBuilds, restore, commandLine, config.bootTimeout());
     this.vms = new PodVm(config, commandLine, probe, channels, templates, templateBuilds, restore, pool,
-        new WarmPoolKeepers(pool, templates, templateBuilds, restore, commandLine, config.bootTimeout()), users);
+        keepers, users);
     this.handOvers = new VmHandOver(state, channels);
   }
 
@@ -588,6 +590,23 @@ public final class QemuProvider implements Provider {
    */
   public void keepWarmPoolsInThisProcess() {
     WarmPoolKeepers.keepInThisProcess(pool.root());
+  }
+
+  /**
+   * Takes over the warm pools that keeper processes of this state directory keep (once {@link
+   * #keepWarmPoolsInThisProcess} was called): each such process, of this user and of a shape whose
+   * template key this provider's settings give too, is stopped and a thread of this process keeps
+   * its pool, adopting the VMs that wait in it as after a keeper's restart. So a long-lived process
+   * that keeps pools (the CLI's run server) is the one JVM a home runs. Returns the template keys
+   * taken over.
+   */
+  public java.util.List<String> adoptWarmPoolKeepers() {
+    return keepers.adoptKeeperProcesses();
+  }
+
+  /** Whether a thread of this process keeps a warm pool of this state directory now. */
+  public boolean keepsWarmPools() {
+    return WarmPoolKeepers.keepsAnyInThisProcess(pool.root());
   }
 
   /** Stops this process's warm pool keepers; their VMs wait for the next keeper. */

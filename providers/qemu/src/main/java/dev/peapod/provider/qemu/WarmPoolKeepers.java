@@ -1,6 +1,13 @@
 package dev.peapod.provider.qemu;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.stream.Stream;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.file.Path;
@@ -99,6 +106,87 @@ final class WarmPoolKeepers {
     thread.setDaemon(true);
     thread.start();
     return thread;
+  }
+
+  /**
+   * Takes over the pools keeper processes keep ({@link QemuProvider#adoptWarmPoolKeepers}): for each
+   * shape whose lock a live keeper process of this user holds, with a command line that names this
+   * pool and a shape this process's settings give the same template key, the process is asked to
+   * end (SIGTERM: a keeper killed at any point leaves its VMs for the next keeper, which sweeps a
+   * half-restored one) and, once its lock is free, a thread of this process keeps the pool. Does
+   * nothing unless this process keeps pools itself.
+   */
+  List<String> adoptKeeperProcesses() {
+    Map<String, Thread> threads = IN_PROCESS.get(pool.root().toAbsolutePath().normalize());
+    if (threads == null || !Files.isDirectory(pool.root())) {
+      return List.of();
+    }
+    List<String> adopted = new ArrayList<>();
+    List<Path> locks;
+    try (Stream<Path> entries = Files.list(pool.root())) {
+      locks = entries.filter(p -> p.getFileName().toString().endsWith(".lock")).sorted().toList();
+    } catch (IOException e) {
+      return List.of();
+    }
+    for (Path lock : locks) {
+      String name = lock.getFileName().toString();
+      String key = name.substring(0, name.length() - ".lock".length());
+      if (keptInThisProcess(pool.root(), key)) {
+        continue; // never probe a lock file this process holds: closing it would drop the lock
+      }
+      keeperProcess(lock, key).ifPresent(keeper -> {
+        keeper.process().destroy();
+        try {
+          keeper.process().onExit().get(30, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (Exception e) {
+          LOG.log(System.Logger.Level.WARNING, "the keeper process " + keeper.process().pid() + " of " + key
+              + " did not end: " + e);
+          return;
+        }
+        threads.compute(key, (k, running) -> running != null && running.isAlive() ? running
+            : startThread(key, keeper.shape()));
+        adopted.add(key);
+      });
+    }
+    return adopted;
+  }
+
+  private record KeeperProcess(ProcessHandle process, VmShape shape) {}
+
+  /** The keeper process that holds {@code lock} and keeps this pool's {@code key} as this process would. */
+  private Optional<KeeperProcess> keeperProcess(Path lock, String key) {
+    try {
+      if (!Files.isRegularFile(lock, LinkOption.NOFOLLOW_LINKS) || !keeperRuns(key)) {
+        return Optional.empty();
+      }
+      long pid = Long.parseLong(Files.readString(lock).trim());
+      Optional<ProcessHandle> process = ProcessHandle.of(pid);
+      Path proc = Path.of("/proc", Long.toString(pid));
+      if (process.isEmpty() || !Files.getOwner(proc).equals(Files.getOwner(Path.of("/proc/self")))) {
+        return Optional.empty();
+      }
+      List<String> argv = List.of(new String(Files.readAllBytes(proc.resolve("cmdline")), StandardCharsets.UTF_8)
+          .split("\0"));
+      int main = argv.indexOf(WarmPoolKeeper.class.getName());
+      if (main < 0) {
+        return Optional.empty();
+      }
+      WarmPoolKeeper.Request request = WarmPoolKeeper.Request.parse(argv.subList(main + 1, argv.size())
+          .toArray(String[]::new));
+      if (!request.poolRoot().toAbsolutePath().normalize().equals(pool.root().toAbsolutePath().normalize())
+          || !request.template().key().equals(key) || !templates.key(request.template().shape()).equals(key)) {
+        return Optional.empty(); // another pool, or settings of its own (another kernel, QEMU...): left alone
+      }
+      return Optional.of(new KeeperProcess(process.get(), request.template().shape()));
+    } catch (IOException | RuntimeException e) {
+      return Optional.empty(); // gone meanwhile, or not a keeper as this code starts them
+    }
+  }
+
+  /** Whether a thread of this process keeps a pool under {@code poolRoot}. */
+  static boolean keepsAnyInThisProcess(Path poolRoot) {
+    Map<String, Thread> threads = IN_PROCESS.get(poolRoot.toAbsolutePath().normalize());
+    return threads != null && threads.values().stream().anyMatch(Thread::isAlive);
   }
 
   /**

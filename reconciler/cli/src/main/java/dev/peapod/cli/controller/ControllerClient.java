@@ -10,13 +10,21 @@ import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.UserPrincipal;
 import java.util.Locale;
 import java.util.Optional;
+import jdk.net.ExtendedSocketOptions;
 
 /**
  * Talks to a running {@code peapod serve} over its unix socket, {@code $PEAPOD_HOME/peapod.sock}:
  * one HTTP/1.1 request per connection ({@code Connection: close}), read to the end. The JDK's HTTP
  * client cannot use a unix socket, and a request/response this small needs no library.
+ *
+ * <p>It talks only to a controller of its own user or root's: once connected, the peer's uid as the
+ * kernel reports it ({@code SO_PEERCRED}) is checked before anything is sent, as the launcher's
+ * client does. Anyone who could put a socket in the home would otherwise be sent the requests and
+ * have their answers taken for the controller's; such a socket counts as no controller ({@link
+ * #postIfServed}) or fails the command.
  */
 public final class ControllerClient {
 
@@ -61,6 +69,10 @@ public final class ControllerClient {
     } catch (IOException e) {
       return Optional.empty();
     }
+    if (!trusted(channel)) {
+      closeQuietly(channel);
+      return Optional.empty(); // sent nothing; the command does the work itself
+    }
     try {
       connected.run();
     } catch (RuntimeException e) {
@@ -75,10 +87,43 @@ public final class ControllerClient {
       throw new CliException(ExitCodes.ERROR, "no controller runs for this Peapod home (" + socket
           + " is missing); start one with: peapod serve --source ...");
     }
+    SocketChannel channel;
     try {
-      return exchange(SocketChannel.open(UnixDomainSocketAddress.of(socket)), method, path, null);
+      channel = SocketChannel.open(UnixDomainSocketAddress.of(socket));
     } catch (IOException e) {
       throw failed(e);
+    }
+    if (!trusted(channel)) {
+      closeQuietly(channel);
+      throw failed("the process listening there runs as another user");
+    }
+    return exchange(channel, method, path, null);
+  }
+
+  /** Whether the peer runs as this process's user or as root (who may serve anyone). */
+  static boolean trusted(SocketChannel channel) {
+    try {
+      UserPrincipal peer = channel.getOption(ExtendedSocketOptions.SO_PEERCRED).user();
+      return peer.equals(Files.getOwner(Path.of("/proc/self"))) || peer.equals(ROOT);
+    } catch (IOException | UnsupportedOperationException e) {
+      return false;
+    }
+  }
+
+  /**
+   * uid 0, or null: looked up by number (the JDK's lookup takes a number when no user has that name);
+   * the JDK's principals hash to their uid, which confirms it (a user named "0" would not be taken for
+   * root: then only the own user is trusted).
+   */
+  private static final UserPrincipal ROOT = root();
+
+  private static UserPrincipal root() {
+    try {
+      UserPrincipal root = java.nio.file.FileSystems.getDefault().getUserPrincipalLookupService()
+          .lookupPrincipalByName("0");
+      return root.hashCode() == 0 ? root : null;
+    } catch (IOException e) {
+      return null;
     }
   }
 

@@ -100,8 +100,13 @@ public final class ControllerRun {
       return false;
     }
     ControllerClient.Response response = answer.get();
-    if (response.status() == 404 || response.status() == 405) {
-      return false; // a controller from before this endpoint: it did nothing
+    if (List.of(400, 404, 405, 415, 422).contains(response.status())) {
+      // Refused before anything was done: a controller from before this endpoint, or one that cannot
+      // read this command's request (another version's). The command runs it itself.
+      LOG.log(System.Logger.Level.DEBUG, () -> "peapod run: the controller refused the request ("
+          + response.status() + "): " + response.body());
+      givenBack = true;
+      return false;
     }
     Map<String, Object> result = ControllerBoot.read(response);
     if (response.status() != 200) {

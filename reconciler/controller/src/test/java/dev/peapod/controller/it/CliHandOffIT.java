@@ -34,6 +34,8 @@ class CliHandOffIT {
   private static final Path LAUNCHER = ControllerHome.REPO.resolve("peapod");
   private static final String LAUNCH_CLASS = "dev.peapod.provider.qemu.qmp.QmpClient";
   private static final String PARSE_CLASS = "dev.peapod.manifest.ManifestParser";
+  /** Not a variable: {@link #peapod(Map, String...)} runs the command with this umask. */
+  private static final String UMASK = "(umask)";
 
   private Path home;
   private Path manifest;
@@ -139,12 +141,21 @@ class CliHandOffIT {
 
   private Result peapod(Map<String, String> env, String... args) throws IOException, InterruptedException {
     Path classes = Files.createTempFile(home, "classes", ".log");
-    List<String> command = new ArrayList<>(List.of(LAUNCHER.toString()));
+    List<String> command = new ArrayList<>();
+    if (env.containsKey(UMASK)) { // the command run with this umask
+      command.addAll(List.of("sh", "-c", "umask " + env.get(UMASK) + "; exec \"$@\"", "sh"));
+    }
+    command.add(LAUNCHER.toString());
     command.addAll(List.of(args));
     ProcessBuilder builder = new ProcessBuilder(command);
     builder.environment().put("PEAPOD_HOME", home.toString());
     builder.environment().put("PEAPOD_JAVA_OPTS", "-Xlog:class+load=info:file=" + classes);
     builder.environment().putAll(env);
+    builder.environment().remove(UMASK);
+    if (env.containsKey("PEAPOD_JAVA_OPTS")) { // its options as well as the class log's
+      builder.environment().put("PEAPOD_JAVA_OPTS", "-Xlog:class+load=info:file=" + classes + " "
+          + env.get("PEAPOD_JAVA_OPTS"));
+    }
     Path out = home.resolve("out.txt");
     Path err = home.resolve("err.txt");
     Process p = builder.redirectOutput(out.toFile()).redirectError(err.toFile()).start();
@@ -292,6 +303,12 @@ class CliHandOffIT {
     Result same = peapod("run", "-f", profiled.toString());
     assertEquals(0, same.exitCode(), same::toString);
     assertFalse(same.readManifest(), "the same directory on both sides: handed whole");
+
+    // A newer command's field: given back (the command runs it), neither refused nor ignored.
+    String answer = post(home.resolve("peapod.sock"), "{\"file\":\"x.yaml\",\"content\":\"\","
+        + "\"command\":\"peapod run -f x.yaml\",\"fromTheFuture\":true}");
+    assertTrue(answer.startsWith("HTTP/1.1 200 ") && answer.contains("\"declined\"") && answer.contains("fromTheFuture"),
+        answer);
   }
 
   /**
@@ -394,6 +411,36 @@ class CliHandOffIT {
       Files.deleteIfExists(home.resolve("run.sock"));
     }
 
+    // The same with a controller's socket: neither the launcher's client nor the CLI's JVM
+    // (ControllerClient) sends it anything.
+    Path theirController = theirs.resolve("peapod.sock");
+    Path gotController = theirs.resolve("got-controller");
+    Process fakeController = new ProcessBuilder("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+        "/usr/bin/python3", "-c", "import socket,sys\n"
+        + "s=socket.socket(socket.AF_UNIX); s.bind(sys.argv[1]); s.listen(8); s.settimeout(20)\n"
+        + "got=open(sys.argv[2],'wb')\n"
+        + "try:\n  while True:\n    c,_=s.accept(); c.settimeout(5)\n"
+        + "    try:\n      got.write(c.recv(1000000)); got.flush()\n    except Exception:\n      pass\n"
+        + "    try:\n      c.sendall(b'HTTP/1.1 200 OK\\r\\nContent-Length: 2\\r\\n\\r\\n{}')\n    except Exception:\n      pass\n"
+        + "except Exception:\n  pass\n", theirController.toString(), gotController.toString())
+        .redirectErrorStream(true).start();
+    try {
+      long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+      while (!Files.exists(theirController)) {
+        assertTrue(System.nanoTime() < deadline, "the other user's controller did not listen");
+        Thread.sleep(50);
+      }
+      Files.move(theirController, home.resolve("peapod.sock"));
+      Result run = peapod(Map.of("PEAPOD_RUN_SERVER", "0"), "run", "-f", created.toString());
+      assertEquals("Exists kept (same spec) (not started: its spec.state is Created)\n", run.out(), run::toString);
+      assertTrue(run.readManifest(), "the command ran it: " + run);
+      assertEquals(0, Files.size(gotController), "the other user's controller was sent nothing: "
+          + Files.readString(gotController));
+    } finally {
+      fakeController.destroyForcibly();
+      Files.deleteIfExists(home.resolve("peapod.sock"));
+    }
+
     String planted = "http " + java.util.Base64.getEncoder().encodeToString(("HTTP/1.1 200 OK\r\n\r\n{\"warnings\":[],"
         + "\"pod\":\"evil\",\"existed\":false,\"outcome\":\"started\",\"data\":{}}").getBytes(StandardCharsets.UTF_8));
     Result again = peapod(Map.of("PEAPOD_HANDED_RESPONSE", planted), "run", "-f", created.toString());
@@ -421,9 +468,219 @@ class CliHandOffIT {
     } catch (IOException expected) {
       // connection refused: what the CLI sees too
     }
+    deadSocket(home.resolve("run.sock")); // and a run server killed too
     Result run = peapod("run", "-f", manifest.toString());
     assertEquals(0, run.exitCode(), run::toString);
     assertTrue(run.out().startsWith("Created handed\nStarted handed in "), run::toString);
     assertTrue(run.launchedQemu(), "with no controller listening the CLI boots the VM itself");
+
+    // Neither dead socket keeps the home's run server from starting: it replaces its own.
+    awaitRunServer();
+    Result next = peapod("run", "-f", manifest.toString());
+    assertEquals("Exists handed (same spec)\nAlready running handed\n", next.out(), next::toString);
+    assertFalse(next.startedJvm(), "the run server did it: " + next);
+  }
+
+  /** The warm pool keeper processes of this home (by their command line). */
+  private List<Long> keeperProcesses() {
+    return ProcessHandle.allProcesses().filter(p -> p.info().arguments().map(a -> List.of(a).contains(
+        "dev.peapod.provider.qemu.WarmPoolKeeper") && List.of(a).contains("pool=" + home.resolve("pool"))).orElse(false))
+        .map(ProcessHandle::pid).toList();
+  }
+
+  /** Waits until a shape's pool lock names {@code pid} as its keeper. */
+  private void awaitPoolKeptBy(long pid) throws Exception {
+    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+    while (true) {
+      Path pool = home.resolve("pool");
+      List<String> keepers = new ArrayList<>();
+      if (Files.isDirectory(pool)) {
+        try (var locks = Files.list(pool)) {
+          for (Path lock : locks.filter(p -> p.toString().endsWith(".lock")).toList()) {
+            keepers.add(Files.readString(lock).trim());
+          }
+        }
+      }
+      if (keepers.contains(Long.toString(pid))) {
+        return;
+      }
+      assertTrue(System.nanoTime() < deadline, "no pool kept by process " + pid + " after 60 s: " + keepers + "\n"
+          + log("run-server.log"));
+      Thread.sleep(200);
+    }
+  }
+
+  /**
+   * A keeper process a command started before the run server was there is taken over by the run
+   * server (one JVM per home): the process ends and the server's thread keeps the pool.
+   */
+  @Test
+  void theRunServerTakesOverAKeeperProcess() throws Exception {
+    Map<String, String> pools = Map.of("PEAPOD_TEMPLATES", "on"); // this module's ITs run with them off
+    Map<String, String> alone = new java.util.HashMap<>(pools);
+    alone.put("PEAPOD_RUN_SERVER", "0");
+    Result booted = peapod(alone, "run", "-f", manifest.toString());
+    assertEquals(0, booted.exitCode(), booted::toString);
+    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+    while (keeperProcesses().isEmpty()) {
+      assertTrue(System.nanoTime() < deadline, "the command started no keeper process");
+      Thread.sleep(200);
+    }
+    Result first = peapod(pools, "run", "-f", created.toString());
+    assertEquals(0, first.exitCode(), first::toString);
+    awaitRunServer();
+    long server = runServerPid();
+    awaitPoolKeptBy(server);
+    deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+    while (!keeperProcesses().isEmpty()) {
+      assertTrue(System.nanoTime() < deadline, "the keeper process still runs: " + keeperProcesses());
+      Thread.sleep(200);
+    }
+    assertTrue(log("run-server.log").contains("took over the warm pool of "), log("run-server.log"));
+
+    // A boot the server does keeps its pool in the server too: still no keeper process.
+    peapod("rm", "--force", "handed", "--grace", "0");
+    Result handed = peapod(pools, "run", "-f", manifest.toString());
+    assertEquals(0, handed.exitCode(), handed::toString);
+    assertFalse(handed.startedJvm(), "the run server did it: " + handed);
+    Thread.sleep(2000);
+    assertEquals(List.of(), keeperProcesses(), "no warm pool keeper process next to the run server");
+    awaitPoolKeptBy(server);
+  }
+
+  /** Leaves at {@code path} the socket file of a process that listened there and was killed. */
+  private static void deadSocket(Path path) throws Exception {
+    Process bind = new ProcessBuilder("/usr/bin/python3", "-c", "import socket,sys\n"
+        + "s=socket.socket(socket.AF_UNIX); s.bind(sys.argv[1]); s.listen(1)\n", path.toString())
+        .redirectErrorStream(true).start();
+    assertEquals(0, bind.waitFor(), new String(bind.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
+    assertTrue(Files.exists(path));
+  }
+
+  private void awaitRunServer() throws Exception {
+    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+    while (runServerPid() < 0 || !Files.exists(home.resolve("run.sock"))) {
+      assertTrue(System.nanoTime() < deadline, "no run server after 60 s: " + log("run-server.log"));
+      Thread.sleep(100);
+    }
+  }
+
+  private String log(String name) throws IOException {
+    Path path = home.resolve(name);
+    return Files.exists(path) ? Files.readString(path) : "(no " + name + ")";
+  }
+
+  /** The process of the run server listening now (its log says), or -1. */
+  private long runServerPid() throws IOException {
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("listening on .* \\(process ([0-9]+)\\)")
+        .matcher(log("run-server.log"));
+    long pid = -1;
+    while (m.find()) {
+      pid = Long.parseLong(m.group(1));
+    }
+    return pid >= 0 && ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false) ? pid : -1;
+  }
+
+  /** A POST /v1/cli/run of {@code json} on {@code socket}, as the launcher's client sends one; the response. */
+  private static String post(Path socket, String json) throws IOException {
+    try (SocketChannel channel = SocketChannel.open(UnixDomainSocketAddress.of(socket))) {
+      byte[] body = json.getBytes(StandardCharsets.UTF_8);
+      channel.write(java.nio.ByteBuffer.wrap(("POST /v1/cli/run HTTP/1.1\r\nHost: peapod\r\nContent-Type: "
+          + "application/json\r\nContent-Length: " + body.length + "\r\nConnection: close\r\n\r\n")
+          .getBytes(StandardCharsets.US_ASCII)));
+      channel.write(java.nio.ByteBuffer.wrap(body));
+      return new String(java.nio.channels.Channels.newInputStream(channel).readAllBytes(), StandardCharsets.UTF_8);
+    }
+  }
+
+  /**
+   * The run server runs with an environment and JVM options of its own, not those of the command
+   * that started it: a JAVA_TOOL_OPTIONS naming another kernel there, or any other variable, does not
+   * stay in force for later runs. A command whose relevant settings (JVM option variables, umask, ...)
+   * differ from the server's is given back and runs itself.
+   */
+  @Test
+  void theRunServerStartsFromItsOwnSettingsAndGivesBackOtherOnes() throws Exception {
+    // A kernel of the starting command's JVM options, gone once it ran: a server that kept those
+    // options would fail every later boot.
+    Path kernel = Files.copy(ControllerHome.REPO.resolve("build/vmlinux"), home.resolve("its-own-vmlinux"));
+    Result first = peapod(Map.of("JAVA_TOOL_OPTIONS", "-Dpeapod.kernel=" + kernel, "IT_NOT_A_SETTING", "leaked"),
+        "run", "-f", created.toString());
+    assertEquals("Created kept (not started: its spec.state is Created)\n", first.out(), first::toString);
+    awaitRunServer();
+    Files.delete(kernel);
+    String environ = Files.readString(Path.of("/proc/" + runServerPid() + "/environ"));
+    assertFalse(environ.contains("JAVA_TOOL_OPTIONS") || environ.contains("IT_NOT_A_SETTING"), environ);
+
+    Result run = peapod("run", "-f", manifest.toString());
+    assertEquals(0, run.exitCode(), run::toString);
+    assertTrue(run.out().matches("Created handed\nStarted handed in \\S+ \\(boot id [0-9a-f-]+, \\w+, .*\\)\n"),
+        run::toString);
+    assertFalse(run.startedJvm(), "the run server did it, with the kernel of its own settings: " + run);
+
+    String exists = "Exists kept (same spec) (not started: its spec.state is Created)\n";
+    for (Map<String, String> other : List.of(Map.of("JAVA_TOOL_OPTIONS", "-Xss2m"), Map.of(UMASK, "0077"),
+        Map.of("PEAPOD_JAVA_OPTS", "-Duser.home=/nonexistent"), Map.of("TMPDIR", "/var/tmp"))) {
+      Result given = peapod(other, "run", "-f", created.toString());
+      assertEquals(exists, given.out(), given::toString);
+      assertTrue(given.startedJvm(), "other settings: given back to the command: " + other);
+    }
+    Result same = peapod("run", "-f", created.toString());
+    assertEquals(exists, same.out(), same::toString);
+    assertFalse(same.startedJvm(), "the same settings: the server's");
+  }
+
+  /**
+   * A connection that sends nothing (or stalls) holds up no other run: the server serves several at
+   * once and closes a silent one after its request timeout. A request with a field the server does
+   * not know (a newer client's) is given back, not refused; and a server that refuses a request
+   * (400, as an older one would) makes the command run it itself.
+   */
+  @Test
+  void aSilentConnectionHoldsUpNoRunAndVersionSkewFallsBack() throws Exception {
+    peapod("run", "-f", created.toString());
+    awaitRunServer();
+    Path socket = home.resolve("run.sock");
+    try (SocketChannel silent = SocketChannel.open(UnixDomainSocketAddress.of(socket))) {
+      long t0 = System.nanoTime();
+      Result run = peapod("run", "-f", created.toString());
+      assertEquals("Exists kept (same spec) (not started: its spec.state is Created)\n", run.out(), run::toString);
+      assertFalse(run.startedJvm(), "served next to a silent connection: " + run);
+      assertTrue(System.nanoTime() - t0 < Duration.ofSeconds(15).toNanos(), "not held up by the silent connection");
+      silent.configureBlocking(false);
+      long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+      int read;
+      while ((read = silent.read(java.nio.ByteBuffer.allocate(16))) == 0) {
+        assertTrue(System.nanoTime() < deadline, "the silent connection is closed after the request timeout");
+        Thread.sleep(200);
+      }
+      assertEquals(-1, read);
+    }
+
+    String answer = post(socket, "{\"file\":\"x.yaml\",\"content\":\"\",\"command\":\"peapod run -f x.yaml\","
+        + "\"fromTheFuture\":true,\"environment\":{},\"process\":{}}");
+    assertTrue(answer.startsWith("HTTP/1.1 200 ") && answer.contains("\"declined\"") && answer.contains("fromTheFuture"),
+        answer);
+
+    // A server of the home's owner that cannot read the request: the command runs it itself.
+    Files.delete(socket);
+    Process old = new ProcessBuilder("/usr/bin/python3", "-c", "import socket,sys\n"
+        + "s=socket.socket(socket.AF_UNIX); s.bind(sys.argv[1]); s.listen(4); s.settimeout(60)\n"
+        + "while True:\n  c,_=s.accept(); c.recv(1000000)\n"
+        + "  c.sendall(b'HTTP/1.1 400 Bad Request\\r\\nContent-Length: 15\\r\\n\\r\\n{\"detail\":\"?\"}'); c.close()\n",
+        socket.toString()).redirectErrorStream(true).start();
+    try {
+      long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+      while (!Files.exists(socket)) {
+        assertTrue(System.nanoTime() < deadline, "the old server did not listen");
+        Thread.sleep(50);
+      }
+      Result refused = peapod(Map.of("PEAPOD_RUN_SERVER", "0"), "run", "-f", created.toString());
+      assertEquals(0, refused.exitCode(), refused::toString);
+      assertEquals("Exists kept (same spec) (not started: its spec.state is Created)\n", refused.out(), refused::toString);
+      assertTrue(refused.readManifest(), "the command ran it itself");
+    } finally {
+      old.destroyForcibly();
+    }
   }
 }

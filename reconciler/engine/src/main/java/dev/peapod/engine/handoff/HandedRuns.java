@@ -72,7 +72,63 @@ public final class HandedRuns {
    * answer the run's table output as the command prints it.
    */
   public record Request(String file, String content, String command, boolean hostPathsFromEnvironment,
-      String seccompDir, boolean text) {}
+      String seccompDir, boolean text) {
+
+    /**
+     * The request a JSON object holds (as a JSON reader gives it: strings and booleans).
+     *
+     * @throws IllegalArgumentException when a field has a value of another type
+     */
+    public static Request of(Map<String, Object> json) {
+      return new Request(string(json, "file"), string(json, "content"), string(json, "command"),
+          flag(json, "hostPathsFromEnvironment"), string(json, "seccompDir"), flag(json, "text"));
+    }
+
+    private static String string(Map<String, Object> json, String name) {
+      Object value = json.get(name);
+      if (value != null && !(value instanceof String)) {
+        throw new IllegalArgumentException(name + " must be a string");
+      }
+      return (String) value;
+    }
+
+    private static boolean flag(Map<String, Object> json, String name) {
+      Object value = json.get(name);
+      if (value != null && !(value instanceof Boolean)) {
+        throw new IllegalArgumentException(name + " must be true or false");
+      }
+      return Boolean.TRUE.equals(value);
+    }
+  }
+
+  /** The fields a request may have: {@link Request}'s. */
+  private static final java.util.Set<String> FIELDS = java.util.Arrays.stream(Request.class.getRecordComponents())
+      .map(java.lang.reflect.RecordComponent::getName).collect(Collectors.toUnmodifiableSet());
+
+  /**
+   * The fields of a request this code does not know, when there are any: a newer command's. Such a
+   * request is given back ({@link #declined}) rather than refused or run without them, since a field
+   * this code ignores could change what the command would do: the command then runs it itself.
+   */
+  public static Optional<String> unknownFields(Map<String, Object> json) {
+    List<String> unknown = json.keySet().stream().filter(name -> !FIELDS.contains(name)).sorted().toList();
+    return unknown.isEmpty() ? Optional.empty() : Optional.of("fields " + String.join(", ", unknown));
+  }
+
+  /**
+   * Runs a request as its JSON object came ({@link #run(Path, Function, Request)}), giving it back
+   * when it has fields this code does not know.
+   *
+   * @throws IllegalArgumentException when the request lacks its file, content or command, or a field
+   *     has a value of another type
+   */
+  public static Map<String, Object> run(Path home, Function<String, Engine> engines, Map<String, Object> json) {
+    Optional<String> unknown = unknownFields(json);
+    if (unknown.isPresent()) {
+      return declined("this version of Peapod does not know the request's " + unknown.get());
+    }
+    return run(home, engines, Request.of(json));
+  }
 
   private HandedRuns() {}
 

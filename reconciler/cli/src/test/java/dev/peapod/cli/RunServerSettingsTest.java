@@ -1,0 +1,59 @@
+package dev.peapod.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.peapod.engine.handoff.HandedRuns;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+/** What the run server compares with a command's settings, and what it starts with. */
+class RunServerSettingsTest {
+
+  private static final Map<String, String> PROCESS = Map.of("umask", "0022", "groups", "0");
+
+  @Test
+  void theJvmsOptionsTheLoaderAndTheUmaskAreSettingsTheLogLevelIsNot() {
+    Map<String, String> server = RunServer.settings(Map.of("PATH", "/bin", "PEAPOD_KERNEL", "/k"), PROCESS);
+    assertEquals(Set.of(), RunServer.differences(server, RunServer.settings(Map.of("PATH", "/bin",
+        "PEAPOD_KERNEL", "/k", "PEAPOD_LOG_LEVEL", "DEBUG", "PEAPOD_JAVA_OPTS", "-Xlog:class+load", "TERM", "xterm",
+        "PEAPOD_HOME", "/elsewhere", "JAVA_TOOL_OPTIONS", ""), PROCESS)));
+    assertEquals(Set.of("JAVA_TOOL_OPTIONS"), RunServer.differences(server, RunServer.settings(Map.of("PATH", "/bin",
+        "PEAPOD_KERNEL", "/k", "JAVA_TOOL_OPTIONS", "-Dpeapod.kernel=/other"), PROCESS)));
+    assertEquals(Set.of("PEAPOD_JAVA_OPTS -D"), RunServer.differences(server, RunServer.settings(Map.of("PATH", "/bin",
+        "PEAPOD_KERNEL", "/k", "PEAPOD_JAVA_OPTS", "-Xmx1g -Duser.home=/tmp"), PROCESS)));
+    assertEquals(Set.of("(umask)", "LD_PRELOAD", "LC_ALL", "TMPDIR"), RunServer.differences(server,
+        RunServer.settings(Map.of("PATH", "/bin", "PEAPOD_KERNEL", "/k", "LD_PRELOAD", "x.so", "LC_ALL", "C",
+            "TMPDIR", "/t"), Map.of("umask", "0077", "groups", "0"))));
+    assertEquals(Set.of("(groups)", "(umask)"), RunServer.differences(server,
+        RunServer.settings(Map.of("PATH", "/bin", "PEAPOD_KERNEL", "/k"), Map.of())));
+  }
+
+  @Test
+  void aServerStartsWithTheStartersSettingsButItsJvmOptionsAndNothingElse() {
+    Map<String, String> env = RunServer.serverEnvironment(Map.of("PATH", "/bin", "PEAPOD_KERNEL", "/k",
+        "JAVA_TOOL_OPTIONS", "-Dpeapod.kernel=/other", "PEAPOD_JAVA_OPTS", "-Dx=y", "SSH_AUTH_SOCK", "/s",
+        "PEAPOD_HANDOFF_CLIENT", "1", "PEAPOD_LOG_LEVEL", "DEBUG"), Path.of("/h"));
+    assertEquals(Map.of("PATH", "/bin", "PEAPOD_KERNEL", "/k", "PEAPOD_LOG_LEVEL", "DEBUG", "PEAPOD_HOME", "/h"), env);
+  }
+
+  @Test
+  void itsOwnUmaskAndGroupsAreReadAsTheClientSendsThem() {
+    assertTrue(RunServer.ProcStatus.umask().matches("[0-7]{4}"), RunServer.ProcStatus.umask());
+    assertTrue(RunServer.ProcStatus.groups().matches("([0-9]+( [0-9]+)*)?"), RunServer.ProcStatus.groups());
+  }
+
+  @Test
+  void aRequestWithAFieldThisVersionDoesNotKnowIsGivenBack() {
+    assertFalse(HandedRuns.unknownFields(Map.of("file", "a", "content", "", "command", "c", "text", true,
+        "seccompDir", "/s", "hostPathsFromEnvironment", false)).isPresent());
+    assertEquals("fields later, newer", HandedRuns.unknownFields(Map.of("file", "a", "newer", 1, "later", "x")).get());
+    Map<String, Object> answer = HandedRuns.run(Path.of("/nonexistent"), command -> {
+      throw new AssertionError("nothing is run");
+    }, Map.of("file", "a", "content", "", "command", "c", "newer", true));
+    assertTrue(String.valueOf(answer.get("declined")).contains("newer"), answer::toString);
+  }
+}
