@@ -35,8 +35,8 @@ import java.util.concurrent.Future;
  *
  * <p>At every step, after a settle time: each QEMU's PSS split by what its mappings hold (the TCG
  * translation buffer, guest RAM, other anonymous memory = QEMU's heap and stacks, files = QEMU
- * and its libraries), the shared template RAM file (a ramfs file: its pages count once, whoever
- * maps them), the PSS of the pods' other host processes (passt and the log writers, children of
+ * and its libraries), the shared template RAM (a ramfs file or a sealed memfd: its pages count once
+ * more, whoever maps them, on top of the mappers' PSS, an overcount of what they map), the PSS of the pods' other host processes (passt and the log writers, children of
  * this JVM) and CPU over a sample window. "Per pod" figures are the total divided by the number
  * of pods, so shared pages are split between them as PSS splits them. After the last step every
  * pod must answer an exec ({@code cat /proc/meminfo}, whose MemFree is printed), then all are
@@ -251,8 +251,11 @@ public final class DensityBench {
       s.files.add(parts.files / 1024.0);
     }
     long sharedKb = 0;
+    Set<Object> counted = new java.util.HashSet<>(); // a memfd is named once per QEMU that maps it
     for (String file : ramFiles) {
-      sharedKb += Files.exists(Path.of(file)) ? duKb(file) : 0;
+      if (Files.exists(Path.of(file)) && counted.add(Files.getAttribute(Path.of(file), "unix:ino"))) {
+        sharedKb += duKb(file);
+      }
     }
     s.sharedRamMiB = sharedKb / 1024.0;
     long helperKb = 0;
@@ -352,9 +355,13 @@ public final class DensityBench {
   /**
    * PSS of one QEMU by mapping kind, from smaps: the translation buffer is its one anonymous
    * mapping that is readable, writable and executable; guest RAM is the mapping of the template's
-   * RAM file, of the VM's own copy of it in /dev/shm (a VM run by a VM user), or a memfd; other
+   * RAM file (QEMU as root), of its sealed memfd (a VM user's QEMU), of the VM's own copy of it in
+   * /dev/shm (a VM user's, without the memfd), or a memfd (cold boot); other
    * anonymous mappings are heap, stacks and the like.
    */
+  /** How a VM user's QEMU's mapping of its template's sealed memfd is named in smaps. */
+  private static final String SEALED_RAM = "/memfd:peapod-template-ram";
+
   private static Parts parts(long pid, Set<String> ramFiles) throws IOException {
     long total = 0;
     long tb = 0;
@@ -368,10 +375,13 @@ public final class DensityBench {
         String[] f = line.trim().split("\\s+", 6);
         String perms = f[1];
         String path = f.length > 5 ? f[5] : "";
-        if (path.startsWith(ramfs) || path.startsWith("/memfd:ram") || path.startsWith("/dev/shm/peapod-")) {
+        if (path.startsWith(ramfs) || path.startsWith("/memfd:ram") || path.startsWith("/dev/shm/peapod-")
+            || path.startsWith(SEALED_RAM)) {
           kind = "ram";
           if (path.startsWith(ramfs)) {
             ramFiles.add(path);
+          } else if (path.startsWith(SEALED_RAM)) {
+            ramFiles.add("/proc/" + pid + "/fd/7"); // the template's sealed memfd (a VM user's QEMU, see TemplateRam)
           }
         } else if (path.isEmpty() && perms.startsWith("rwx")) {
           kind = "tb";
@@ -429,7 +439,7 @@ public final class DensityBench {
   }
 
   private static long duKb(String file) throws IOException, InterruptedException {
-    Process du = new ProcessBuilder("du", "-k", file).start();
+    Process du = new ProcessBuilder("du", "-kL", file).start();
     String out;
     try (InputStream in = du.getInputStream()) {
       out = new String(in.readAllBytes(), StandardCharsets.UTF_8).trim();
