@@ -108,7 +108,8 @@ final class MigrationStream {
   }
 
   private static void awaitCompletion(QmpClient qmp) {
-    long deadline = System.nanoTime() + TIMEOUT.toNanos();
+    Duration limit = dev.peapod.provider.qemu.runtime.HostLoad.scale(TIMEOUT);
+    long deadline = System.nanoTime() + limit.toNanos();
     while (true) {
       var info = qmp.execute("query-migrate");
       String status = info.path("status").asText("");
@@ -119,7 +120,7 @@ final class MigrationStream {
         throw new QmpException("migration " + status + ": " + info.path("error-desc").asText("no reason given"));
       }
       if (System.nanoTime() > deadline) {
-        throw new QmpException("migration not completed within " + TIMEOUT.toSeconds() + " s: " + status);
+        throw new QmpException("migration not completed within " + limit.toSeconds() + " s: " + status);
       }
       try {
         Thread.sleep(5);

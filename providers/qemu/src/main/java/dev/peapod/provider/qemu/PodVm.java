@@ -18,6 +18,7 @@ import dev.peapod.provider.qemu.guest.Wire;
 import dev.peapod.provider.qemu.qmp.QmpClient;
 import dev.peapod.provider.qemu.qmp.QmpException;
 import dev.peapod.provider.qemu.runtime.HostInfo;
+import dev.peapod.provider.qemu.runtime.HostLoad;
 import dev.peapod.provider.qemu.runtime.HostProcess;
 import dev.peapod.provider.qemu.runtime.PodDirectory;
 import dev.peapod.provider.qemu.runtime.VmFiles;
@@ -284,7 +285,11 @@ final class PodVm {
     } catch (TemplateRestore.RestoreException | VmLaunchException e) {
       LOG.log(System.Logger.Level.WARNING, "pod " + pod + ": booting cold: template " + template.key()
           + " could not be restored: " + e.getMessage());
-      templates.discard(template, e.getMessage());
+      if (e instanceof TemplateRestore.RestoreException r && r.templateBroken()) {
+        templates.discard(template, e.getMessage());
+      } else {
+        templates.suspect(template, e.getMessage());
+      }
       return Optional.empty();
     }
     users.ifPresent(u -> u.launched(definition.user()));
@@ -294,14 +299,10 @@ final class PodVm {
     try {
       dir.writeVm(record);
       CrashPoint.reach("after-vm-record");
-      try {
-        startLogs(definition);
-        startNetwork(definition);
-      } catch (ProviderException e) {
-        kill(dir, record);
-        throw e; // not the template's fault: no cold boot would do better
-      }
-      GuestConnection guest = channels.get(pod, definition.files(), min(config.bootTimeout(), RESTORE_TIMEOUT));
+      startLogs(definition); // fails too when QEMU died at once (its sockets went with it)
+      startNetwork(definition);
+      GuestConnection guest = channels.get(pod, definition.files(),
+          min(config.bootTimeout(), HostLoad.scale(RESTORE_TIMEOUT)));
       Instant ready = Instant.now();
       Fields renewed = guest.call(Wire.MSG_RESTORED, GuestMessages.restored(entropy(), Instant.now(),
           !restored.ram().privateMapping()),
@@ -312,14 +313,33 @@ final class PodVm {
       dir.writeVm(record);
       LOG.log(System.Logger.Level.DEBUG, "pod " + pod + ": READY " + Duration.between(t0, ready).toMillis()
           + " ms, RESTORED answered " + record.bootTime().toMillis() + " ms after the template restore began");
+      templates.restoredWell(template);
       return Optional.of(new Started(record, guest, process));
     } catch (RuntimeException | IOException e) {
+      // Its guest crashing takes QEMU down (-no-reboot), though maybe a moment after the connection reset.
+      Optional<String> end = process.end(Duration.ofSeconds(2));
+      String why = e.getMessage() + end.map(how -> " (QEMU " + how + ")").orElse("");
       LOG.log(System.Logger.Level.WARNING, "pod " + pod + ": booting cold: the VM restored from template "
-          + template.key() + " did not take its identity: " + e.getMessage());
+          + template.key() + " did not take its identity: " + why);
       kill(dir, record);
-      templates.discard(template, "a VM restored from it did not answer: " + e.getMessage());
+      if (restoredGuestBroken(e, end)) {
+        templates.discard(template, "a VM restored from it did not answer: " + why);
+      } else {
+        templates.suspect(template, "a VM restored from it did not answer: " + why);
+      }
       return Optional.empty();
     }
+  }
+
+  /**
+   * Whether a restored VM that failed before it took its identity shows its template is bad: its
+   * guest refused RESTORED, or QEMU exited by itself (the guest crashed: under {@code -no-reboot} its
+   * reboot ends QEMU). A guest that did not answer in time while QEMU ran (a loaded host), a QEMU
+   * killed by a signal, or a log writer or passt that failed, say nothing about the template.
+   */
+  static boolean restoredGuestBroken(Throwable e, Optional<String> qemuEnd) {
+    return e instanceof dev.peapod.provider.qemu.guest.GuestErrorException
+        || qemuEnd.map(how -> how.startsWith("exited")).orElse(false);
   }
 
   /**
@@ -652,7 +672,7 @@ final class PodVm {
       }
     }
     guest.call(Wire.MSG_START_POD, GuestMessages.startPod(spec, Instant.now(), hostVolumes::get, volumeImages::get),
-        REQUEST_TIMEOUT);
+        HostLoad.scale(REQUEST_TIMEOUT));
     LOG.log(System.Logger.Level.DEBUG, () -> "pod " + spec.name() + ": START_POD took "
         + (System.nanoTime() - started) / 1_000_000 + " ms");
     for (VolumeSpec v : spec.volumes()) {
@@ -692,8 +712,10 @@ final class PodVm {
     GuestImage image = guestImage(spec.name(), c.name(), c.image(), vm);
     try {
       long started = System.nanoTime();
+      // Scaled: mounting an image (over 9p in a restored VM) is many round trips through a QEMU the
+      // host's load slows down (a restored VM's first ADD_CONTAINER ran out of 30 s at load 13+).
       guest.call(Wire.MSG_ADD_CONTAINER, GuestMessages.addContainer(c, image, spec.terminationGracePeriod()),
-          REQUEST_TIMEOUT);
+          HostLoad.scale(REQUEST_TIMEOUT));
       LOG.log(System.Logger.Level.DEBUG, () -> "pod " + spec.name() + ": ADD_CONTAINER " + c.name() + " took "
           + (System.nanoTime() - started) / 1_000_000 + " ms");
     } catch (GuestErrorException e) {

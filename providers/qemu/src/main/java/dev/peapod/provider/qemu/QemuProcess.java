@@ -35,6 +35,19 @@ public record QemuProcess(long pid, long startTime, Instant launchedAt, Instant 
 
   private static final Duration LAUNCH_TIMEOUT = Duration.ofSeconds(30);
   private static final Duration POLL = Duration.ofMillis(20);
+  /**
+   * The ends of the QEMUs this JVM launched most recently, by pid and start time: how a VM that
+   * died while it was being set up ended (QEMU refusing a template's state exits with status 1, a
+   * guest that crashed and asked to reboot with 0 under {@code -no-reboot}, a QEMU that crashed by a
+   * signal), which its sockets' closing does not say.
+   */
+  private static final java.util.Map<String, java.util.concurrent.CompletableFuture<Process>> ENDS =
+      java.util.Collections.synchronizedMap(new java.util.LinkedHashMap<>() {
+        @Override
+        protected boolean removeEldestEntry(java.util.Map.Entry<String, java.util.concurrent.CompletableFuture<Process>> e) {
+          return size() > 64;
+        }
+      });
 
   /**
    * Runs QEMU in a session of its own ({@code setsid}, so it outlives the JVM and no Ctrl-C of the
@@ -114,6 +127,9 @@ public record QemuProcess(long pid, long startTime, Instant launchedAt, Instant 
         qemu.destroyForcibly();
         throw new VmLaunchException("QEMU process " + pid + " does not run as its VM user "
             + Integer.toUnsignedString(user.uid()) + launchOutput(files));
+      }
+      if (pid == qemu.pid()) { // setsid and the launch chain exec QEMU: this JVM's child, whose status it gets
+        ENDS.put(pid + "/" + startTime, qemu.onExit());
       }
       return new QemuProcess(pid, startTime, launchedAt, daemonizedAt, user == null ? null : user.uid());
     } catch (IOException e) {
@@ -210,6 +226,26 @@ public record QemuProcess(long pid, long startTime, Instant launchedAt, Instant 
 
   private boolean runsAsUid() {
     return HostProcess.realUid(pid).equals(java.util.OptionalInt.of(uid));
+  }
+
+  /**
+   * How this QEMU ended, if it did within {@code wait} and this JVM launched it: "exited with status
+   * N" or "was killed by signal N".
+   */
+  public java.util.Optional<String> end(Duration wait) {
+    java.util.concurrent.CompletableFuture<Process> end = ENDS.get(pid + "/" + startTime);
+    if (end == null) {
+      return java.util.Optional.empty();
+    }
+    try {
+      int status = end.get(wait.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS).exitValue();
+      return java.util.Optional.of(status > 128 ? "was killed by signal " + (status - 128) : "exited with status " + status);
+    } catch (java.util.concurrent.TimeoutException | java.util.concurrent.ExecutionException e) {
+      return java.util.Optional.empty();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return java.util.Optional.empty();
+    }
   }
 
   /** Sends SIGKILL if the process is still ours, then waits up to {@code timeout} for it to be gone. */

@@ -47,6 +47,8 @@ final class TemplateCatalogue {
   private static final System.Logger LOG = System.getLogger(TemplateCatalogue.class.getName());
   /** How many templates are kept (one per VM shape in use, plus a few a rebuild left behind). */
   static final int KEEP = 4;
+  /** In a template's directory: the reason its last restore failed, when that may have been the moment's. */
+  static final String SUSPECT = "suspect";
   /** Bumped whenever what a template holds or how it is restored changes incompatibly. */
   static final String FORMAT = "peapod-template-1";
   /** Characters a state directory may have: its sockets go into migration URIs and QEMU options unquoted. */
@@ -142,6 +144,37 @@ final class TemplateCatalogue {
 
   Path failedFile(String key) {
     return root.resolve(key + ".failed");
+  }
+
+  /**
+   * A restore of {@code template} failed for a reason that may be the moment's (a timeout at high
+   * load, a QEMU that crashed) rather than the template's: the template is kept, and discarded
+   * only when the next restore fails too without one in between going well ({@link #restoredWell}).
+   * A template whose guests hang is so made again after two slow cold-boot fallbacks, while one
+   * good template survives a load spike.
+   */
+  void suspect(Template template, String reason) {
+    Path mark = template.dir().resolve(SUSPECT);
+    if (Files.exists(mark)) {
+      discard(template, reason + " (and the restore before failed too)");
+      return;
+    }
+    LOG.log(System.Logger.Level.WARNING, "keeping template VM " + template.key() + " (discarded if the next restore"
+        + " fails too): " + reason);
+    try {
+      Files.writeString(mark, reason + "\n", java.nio.charset.StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      LOG.log(System.Logger.Level.WARNING, "cannot mark template " + template.dir() + ": " + e);
+    }
+  }
+
+  /** A restore of {@code template} went well: an earlier failure was the moment's. */
+  void restoredWell(Template template) {
+    try {
+      Files.deleteIfExists(template.dir().resolve(SUSPECT));
+    } catch (IOException e) {
+      // the next failure discards it: a template is made again at the next cold boot
+    }
   }
 
   /** Deletes a template that failed to restore, so that the next cold boot makes it again. */

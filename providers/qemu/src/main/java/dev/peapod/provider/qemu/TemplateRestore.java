@@ -3,6 +3,7 @@ package dev.peapod.provider.qemu;
 import dev.peapod.provider.qemu.qmp.QmpClient;
 import java.io.IOException;
 import java.time.Duration;
+import java.util.Optional;
 
 /**
  * Launches a VM from a template: maps the template's RAM (see {@link TemplateRam}: copy on write
@@ -23,8 +24,24 @@ final class TemplateRestore {
 
   /** Why a restore did not give a running VM; the caller boots cold instead. */
   static final class RestoreException extends RuntimeException {
+    private final boolean templateBroken;
+
     RestoreException(String message, Throwable cause) {
+      this(message, cause, false);
+    }
+
+    RestoreException(String message, Throwable cause, boolean templateBroken) {
       super(message, cause);
+      this.templateBroken = templateBroken;
+    }
+
+    /**
+     * Whether the template is to blame for certain: QEMU refused its state (the migration failed,
+     * or QEMU exited by itself). Otherwise (a timeout, a QEMU killed by a signal) the host's load
+     * may be, and the template is only suspected (see {@link TemplateCatalogue#suspect}).
+     */
+    boolean templateBroken() {
+      return templateBroken;
     }
   }
 
@@ -54,7 +71,8 @@ final class TemplateRestore {
       } finally {
         ram.launched(guestRam);
       }
-      try (QmpClient qmp = QmpClient.connect(vm.files().qmpSocket(), MigrationStream.TIMEOUT)) {
+      try (QmpClient qmp = QmpClient.connect(vm.files().qmpSocket(),
+          dev.peapod.provider.qemu.runtime.HostLoad.scale(MigrationStream.TIMEOUT))) {
         if (vm.network()) {
           holdBackPackets(qmp);
         }
@@ -72,14 +90,33 @@ final class TemplateRestore {
       LOG.log(System.Logger.Level.DEBUG, took);
       return new Restored(process, guestRam);
     } catch (IOException | RuntimeException e) {
+      if (e instanceof RestoreException r) {
+        if (process != null) {
+          process.kill(marker, Duration.ofSeconds(5));
+        }
+        throw r;
+      }
+      // A QEMU that refused the state may still be exiting when its sockets close.
+      Optional<String> end = process == null ? Optional.empty() : process.end(Duration.ofSeconds(2));
       if (process != null) {
         process.kill(marker, Duration.ofSeconds(5));
       }
-      if (e instanceof RestoreException r) {
-        throw r;
-      }
-      throw new RestoreException(e.getMessage(), e);
+      String message = e.getMessage() + end.map(how -> " (QEMU " + how + ")").orElse("");
+      throw new RestoreException(message, e, refused(e, end));
     }
+  }
+
+  /**
+   * Whether a failed restore says the template is bad: QEMU reported the migration failed, or
+   * exited by itself (status 1: it refused the state; 0: the guest crashed and asked to reboot).
+   * A QEMU killed by a signal, or one that did not answer in time, says nothing about the template.
+   */
+  static boolean refused(Throwable e, Optional<String> end) {
+    if (e instanceof dev.peapod.provider.qemu.qmp.QmpException && e.getMessage() != null
+        && e.getMessage().startsWith("migration failed")) {
+      return true;
+    }
+    return end.map(how -> how.startsWith("exited")).orElse(false);
   }
 
   /**

@@ -196,10 +196,11 @@ final class WarmPoolKeeper {
         users.get().launched(user);
       }
       String bootId;
+      Duration restoreTimeout = dev.peapod.provider.qemu.runtime.HostLoad.scale(RESTORE_TIMEOUT);
       try (GuestConnection guest = GuestConnection.open(files.ctlSocket(), name, GuestListener.NONE,
-          RESTORE_TIMEOUT)) {
+          restoreTimeout)) {
         Fields renewed = guest.call(Wire.MSG_RESTORED, GuestMessages.restored(randomBytes(Wire.RESTORED_ENTROPY_BYTES),
-            Instant.now(), !restored.ram().privateMapping()), RESTORE_TIMEOUT);
+            Instant.now(), !restored.ram().privateMapping()), restoreTimeout);
         bootId = renewed.str(Wire.F_BOOT_ID).orElseThrow(() ->
             new GuestException("the guest answered RESTORED without a BOOT_ID"));
         PoolWarmUp.run(guest, files, PoolWarmUp.image(pool.root()), users);

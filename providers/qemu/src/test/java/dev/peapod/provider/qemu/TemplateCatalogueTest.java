@@ -118,4 +118,40 @@ class TemplateCatalogueTest {
     assertEquals(t, templates.find("web", shape, false).orElseThrow().dir());
     assertEquals(Optional.empty(), templates.find("web", shape, true), "a pod with hostPaths boots cold");
   }
+
+  /**
+   * A restore that failed for what may be the moment's reasons (a timeout under load, QEMU killed by
+   * a signal) keeps the template; a second failure in a row discards it, a restore that went well in
+   * between clears the doubt; QEMU refusing the state or exiting by itself discards it at once.
+   */
+  @Test
+  void aTemplateIsDiscardedForCertainOrAfterTwoDoubtfulFailuresInARow() throws Exception {
+    VmShape shape = shape(1, 128, Accelerator.TCG);
+    Path t = Files.createDirectories(dir.resolve("templates").resolve(templates.key(shape)));
+    Files.writeString(t.resolve("state"), "QEVM");
+    Files.writeString(t.resolve("ram"), "");
+    Template template = templates.find("web", shape, false).orElseThrow();
+
+    templates.suspect(template, "no reply within 60000 ms");
+    assertTrue(templates.find("web", shape, false).isPresent(), "kept after one doubtful failure");
+    templates.restoredWell(template);
+    templates.suspect(template, "no reply within 60000 ms");
+    assertTrue(templates.find("web", shape, false).isPresent(), "a good restore in between cleared the doubt");
+    templates.suspect(template, "QEMU was killed by signal 11");
+    assertEquals(Optional.empty(), templates.find("web", shape, false), "discarded after two in a row");
+
+    assertFalse(PodVm.restoredGuestBroken(new dev.peapod.provider.qemu.guest.GuestException("no reply to RESTORED"),
+        Optional.empty()), "a guest that is slow while QEMU runs");
+    assertFalse(PodVm.restoredGuestBroken(new RuntimeException("reset"), Optional.of("was killed by signal 9")));
+    assertTrue(PodVm.restoredGuestBroken(new RuntimeException("Connection reset"), Optional.of("exited with status 0")),
+        "the guest crashed and QEMU ended");
+    assertTrue(TemplateRestore.refused(new dev.peapod.provider.qemu.qmp.QmpException("migration failed: load"),
+        Optional.empty()));
+    assertTrue(TemplateRestore.refused(new RuntimeException("QEMU closed the QMP connection"),
+        Optional.of("exited with status 1")), "QEMU refused the state");
+    assertFalse(TemplateRestore.refused(new RuntimeException("QEMU closed the QMP connection"),
+        Optional.of("was killed by signal 11")), "QEMU crashed: maybe the moment's");
+    assertFalse(TemplateRestore.refused(new dev.peapod.provider.qemu.qmp.QmpException(
+        "migration not completed within 120 s: active"), Optional.empty()));
+  }
 }
