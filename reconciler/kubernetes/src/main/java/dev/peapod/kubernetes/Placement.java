@@ -173,16 +173,29 @@ final class Placement implements AutoCloseable {
     Optional<String> bound = bound(peaPod);
     boolean boundByUs = annotation(peaPod, BOUND_BY).isPresent();
     if (placeholder == null) {
-      placeholder = client.pods().inNamespace(parts[0]).withName(Placeholders.name(parts[1])).get();
+      placeholder = fresh(parts[0], parts[1]);
     }
     if (placeholder == null) {
       if (bound.isPresent() && boundByUs) {
-        unbind(peaPod, bound.get());
+        unbind(peaPod, bound.get(), "its placeholder Pod is gone from node " + bound.get() + " (node lost?)");
         return; // the label's removal brings the PeaPod back here, with a placeholder to make
       }
       createPlaceholder(peaPod, boundByUs ? Optional.empty() : bound);
       queue.forget(key);
       return;
+    }
+    if (bound.isPresent() && boundByUs && !bound.equals(Placeholders.node(placeholder))) {
+      // Bound through a placeholder on its node, yet the one seen is elsewhere or unscheduled: a
+      // new placeholder of the same name (a placeholder's node never changes). The cache may lag
+      // behind the binding, so the API server decides.
+      placeholder = fresh(parts[0], parts[1]);
+      Optional<String> freshNode = placeholder == null ? Optional.empty() : Placeholders.node(placeholder);
+      if (!bound.equals(freshNode)) {
+        unbind(peaPod, bound.get(), placeholder == null ? "its placeholder Pod is gone from node " + bound.get()
+            + " (node lost?)" : "its placeholder Pod " + placeholder.getMetadata().getName() + " is not the one"
+            + " that put it on node " + bound.get() + " (that one is gone)");
+        return;
+      }
     }
     if (!sizedFor(placeholder, peaPod)) {
       resize(peaPod, placeholder);
@@ -190,9 +203,21 @@ final class Placement implements AutoCloseable {
     }
     Optional<String> scheduled = Placeholders.node(placeholder);
     if (scheduled.isPresent() && scheduled.get().equals(node) && bound.isEmpty()) {
-      bind(peaPod, placeholder);
+      // Not from the cache alone: a placeholder deleted since (its node lost) while this agent's
+      // PeaPod cache already shows the PeaPod unbound for it would bind it to this node again.
+      Pod now = fresh(parts[0], parts[1]);
+      if (now == null || !Objects.equals(now.getMetadata().getUid(), placeholder.getMetadata().getUid())) {
+        queue.addAfter(key, Duration.ofMillis(100)); // the next pass sees what there is
+        return;
+      }
+      bind(peaPod, now);
     }
     queue.forget(key);
+  }
+
+  /** The placeholder of PeaPod {@code name} as the API server has it now, or null. */
+  private Pod fresh(String namespace, String name) {
+    return client.pods().inNamespace(namespace).withName(Placeholders.name(name)).get();
   }
 
   /**
@@ -314,8 +339,8 @@ final class Placement implements AutoCloseable {
     }
   }
 
-  /** Takes the PeaPod off a node it was bound to through a placeholder that no longer exists. */
-  private void unbind(GenericKubernetesResource peaPod, String lostNode) {
+  /** Takes the PeaPod off a node it was bound to through a placeholder that no longer exists ({@code why}). */
+  private void unbind(GenericKubernetesResource peaPod, String lostNode, String why) {
     ArrayNode patch = JSON.createArrayNode();
     String label = "/metadata/labels/" + pointer(PeaPods.NODE_LABEL);
     patch.addObject().put("op", "test").put("path", label).put("value", lostNode);
@@ -323,8 +348,7 @@ final class Placement implements AutoCloseable {
     patch.addObject().put("op", "remove").put("path", "/metadata/annotations/" + pointer(BOUND_BY));
     GenericKubernetesResource now = patchPeaPod(peaPod, patch);
     if (now != null) {
-      events.warning(now, "Unbound", "its placeholder Pod is gone from node " + lostNode
-          + " (node lost?); placing it again");
+      events.warning(now, "Unbound", why + "; placing it again");
     }
   }
 

@@ -160,6 +160,30 @@ class PlacementTest {
     await("web's placeholder is gone", () -> placeholder("web").get() == null);
   }
 
+  /**
+   * What a race under load left once: node-b's agent saw the PeaPod unbound (its lost placeholder
+   * gone) before it saw that placeholder deleted, and bound it again through the deleted one; the
+   * new placeholder, of the same name, then stood unscheduled beside a PeaPod bound to node-b for
+   * good. The agents take such a PeaPod off the node: its placeholder is not the one that put it
+   * there.
+   */
+  @Test
+  void aPeaPodBoundThroughAnEarlierPlaceholderOfTheSameNameIsPlacedAgain() throws Exception {
+    create("stale", "", "");
+    await("stale has a placeholder", () -> placeholder("stale").get() != null);
+    peaPod("stale").patch(PatchContext.of(PatchType.JSON), """
+        [{"op": "add", "path": "/metadata/labels", "value": {"peapod.dev/node": "node-b"}},
+         {"op": "add", "path": "/metadata/annotations", "value": {"%s": "peapod-stale"}}]
+        """.formatted(Placement.BOUND_BY));
+    await("stale is unbound", () -> node("stale") == null);
+    assertNull(peaPod("stale").get().getMetadata().getAnnotations().get(Placement.BOUND_BY));
+    assertTrue(events("stale").stream().anyMatch(e -> e.endsWith("Unbound: its placeholder Pod peapod-stale is not the"
+        + " one that put it on node node-b (that one is gone); placing it again")), events("stale").toString());
+    assertNull(placeholder("stale").get().getSpec().getNodeName(), "the scheduler places it");
+    schedule("stale", "node-a");
+    await("stale is bound to node-a", () -> "node-a".equals(node("stale")));
+  }
+
   @Test
   void aPeaPodBoundByHandIsPinnedToItsNode() throws Exception {
     create("pinned", "labels: {peapod.dev/node: node-a}", "");
