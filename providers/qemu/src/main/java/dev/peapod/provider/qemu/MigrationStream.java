@@ -51,11 +51,17 @@ final class MigrationStream {
 
   /**
    * {@link #save(QmpClient, Path, Path)} for a QEMU run as the VM user {@code uid} (null: as this
-   * process's user): the socket, in that user's directory, is given to it, since a socket takes this
-   * process's umask (0700) and QEMU connects as that user. Given without following a link, so a link
-   * the VM user put there meanwhile changes only itself.
+   * process's user): the socket is given to it, since a socket takes this process's umask (0700)
+   * and QEMU connects as that user. Java can change a socket's owner only by its path, so the
+   * socket must be in a directory only this process's user can write (for a VM user, its run
+   * directory, {@code root:UID 0750}, never its own {@code q/}): there nobody can put a link or
+   * another file at the path between the bind and the chown, which would then be given to the VM
+   * user. A directory that others can write is refused before anything is made in it.
    */
   static void save(QmpClient qmp, Path socket, Path state, Integer uid) throws IOException {
+    if (uid != null) {
+      requireOnlyOursToWrite(socket.getParent());
+    }
     Files.deleteIfExists(socket);
     try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
       server.bind(UnixDomainSocketAddress.of(socket));
@@ -86,6 +92,22 @@ final class MigrationStream {
       }
     } finally {
       Files.deleteIfExists(socket);
+    }
+  }
+
+  /** Refuses {@code dir} unless it is a directory (not a link) of this process's user that no one else may write. */
+  static void requireOnlyOursToWrite(Path dir) throws IOException {
+    java.nio.file.attribute.PosixFileAttributes a = Files.readAttributes(dir,
+        java.nio.file.attribute.PosixFileAttributes.class, java.nio.file.LinkOption.NOFOLLOW_LINKS);
+    Object owner = Files.getAttribute(dir, "unix:uid", java.nio.file.LinkOption.NOFOLLOW_LINKS);
+    Object self = Files.getAttribute(Path.of("/proc/self"), "unix:uid");
+    java.util.Set<java.nio.file.attribute.PosixFilePermission> mode = a.permissions();
+    if (!a.isDirectory() || !owner.equals(self)
+        || mode.contains(java.nio.file.attribute.PosixFilePermission.GROUP_WRITE)
+        || mode.contains(java.nio.file.attribute.PosixFilePermission.OTHERS_WRITE)) {
+      throw new IOException("refusing to give a migration socket away in " + dir + ": only a directory of uid " + self
+          + " that no one else may write keeps its path from being swapped (it is uid " + owner + ", "
+          + java.nio.file.attribute.PosixFilePermissions.toString(mode) + ")");
     }
   }
 

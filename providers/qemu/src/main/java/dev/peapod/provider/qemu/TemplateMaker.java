@@ -130,8 +130,10 @@ final class TemplateMaker {
       Thread.sleep(SETTLE.toMillis());
       try (QmpClient qmp = QmpClient.connect(files.qmpSocket(), MigrationStream.TIMEOUT)) {
         MigrationStream.ignoreSharedRam(qmp);
-        MigrationStream.save(qmp, vm.qemuFiles().dir().resolve("migrate.sock"), work.resolve("state"),
-            user == null ? null : user.uid());
+        // A VM user's socket goes into its run directory, root's: in q/, its own, it could swap the path
+        // between the bind and the chown (see MigrationStream#save).
+        MigrationStream.save(qmp, (user == null ? vm.qemuFiles().dir() : user.runDir()).resolve("migrate.sock"),
+            work.resolve("state"), user == null ? null : user.uid());
         qmp.quit();
       }
       if (!process.awaitExit(marker, Duration.ofSeconds(5))) {
