@@ -26,7 +26,8 @@ import java.util.Locale;
  * helper, by the perl that connects it to its VM anyway: {@code PeerCheckedConnect}). Nothing is
  * merged unless the host runs ksmd ({@code /sys/kernel/mm/ksm/run} = 1), which is the host
  * administrator's choice: Peapod never changes it. A kernel without the prctl runs the process
- * unmarked, with a warning in its log. QEMU's own {@code mem-merge} (madvise of guest RAM) is
+ * unmarked, with a warning in its log. A mark Peapod inherited (systemd's {@code MemoryKSM=}) is
+ * cleared for a QEMU the setting leaves unmarked. QEMU's own {@code mem-merge} (madvise of guest RAM) is
  * always off (see {@link dev.peapod.provider.qemu.QemuCommandLine}), so that {@link #OFF} and
  * {@link #HELPERS} keep guest RAM out of a ksmd the administrator runs for other programs.
  */
@@ -60,23 +61,90 @@ public enum SamePageMerging {
     return this != OFF;
   }
 
-  /** The argv prefix that runs a VM's QEMU marked, or nothing. */
-  public List<String> qemuPrefix() {
-    return this == ALL ? prefix() : List.of();
-  }
+  private static final System.Logger LOG = System.getLogger(SamePageMerging.class.getName());
+  private static final java.nio.file.Path OWN_KSM_STAT = java.nio.file.Path.of("/proc/self/ksm_stat");
+  /** Whether this process runs marked itself (see {@link #inherited}), read once: nothing here changes it. */
+  private static volatile Boolean inherited;
+  private static volatile boolean unknownArchitectureSaid;
 
-  private static List<String> prefix() {
-    return List.of("perl", "-e", script(), "--");
+  /** The argv prefix that runs a VM's QEMU marked with {@link #ALL}, otherwise unmarked. */
+  public List<String> qemuPrefix() {
+    return qemuPrefix(inherited());
   }
 
   /**
-   * prctl(PR_SET_MEMORY_MERGE = 67, 1) with this host's prctl system call number, then exec. A
-   * failure only warns: the process runs, unmerged, as on a kernel before 6.4.
+   * {@link #qemuPrefix()} for a Peapod that runs marked ({@code inherited}) or not. The mark is
+   * inherited across fork and exec: a Peapod started by systemd with {@code MemoryKSM=yes} runs
+   * marked, and so would every QEMU it starts, guest RAM and all, whatever PEAPOD_KSM says. Such a
+   * QEMU is started unmarked.
    */
-  static String script() {
-    String arch = System.getProperty("os.arch");
-    int prctl = arch.equals("aarch64") || arch.equals("riscv64") ? 167 : 157; // x86-64 otherwise
-    return "syscall(" + prctl + ", 67, 1, 0, 0, 0) == 0 or warn \"prctl(PR_SET_MEMORY_MERGE): $!\\n\";"
+  List<String> qemuPrefix(boolean inherited) {
+    return this == ALL ? prefix(arch(), true) : inherited ? prefix(arch(), false) : List.of();
+  }
+
+  /**
+   * Whether this process runs marked for merging, by its {@code ksm_merge_any} (Linux 6.6's
+   * ksm_stat): "yes" or "no"; a kernel with the prctl but without that line is taken as marked
+   * (clearing a mark that is not there costs a perl exec); one without ksm_stat has no prctl.
+   */
+  static boolean inherited() {
+    Boolean known = inherited;
+    if (known == null) {
+      known = inherited(OWN_KSM_STAT);
+      inherited = known;
+    }
+    return known;
+  }
+
+  static boolean inherited(java.nio.file.Path ksmStat) {
+    try {
+      List<String> lines = java.nio.file.Files.readAllLines(ksmStat);
+      return lines.stream().filter(l -> l.startsWith("ksm_merge_any:")).findFirst()
+          .map(l -> l.endsWith("yes")).orElse(true);
+    } catch (java.io.IOException e) {
+      return false;
+    }
+  }
+
+  private static String arch() {
+    return System.getProperty("os.arch");
+  }
+
+  /**
+   * The perl launcher that sets ({@code merge}) or clears the mark, then execs the command; empty
+   * on an architecture whose prctl system call number Peapod does not know, where processes run as
+   * they are, which is said once.
+   */
+  static List<String> prefix(String arch, boolean merge) {
+    java.util.OptionalInt prctl = prctlNumber(arch);
+    if (prctl.isEmpty()) {
+      if (!unknownArchitectureSaid) {
+        unknownArchitectureSaid = true;
+        LOG.log(System.Logger.Level.WARNING, "same-page merging marks are neither set nor cleared: the prctl system"
+            + " call number of architecture " + arch + " is not known to Peapod");
+      }
+      return List.of();
+    }
+    return List.of("perl", "-e", script(prctl.getAsInt(), merge), "--");
+  }
+
+  /** prctl's system call number: x86-64's, or the generic table's (arm64, riscv64); empty for others. */
+  static java.util.OptionalInt prctlNumber(String arch) {
+    return switch (arch) {
+      case "amd64", "x86_64" -> java.util.OptionalInt.of(157);
+      case "aarch64", "riscv64" -> java.util.OptionalInt.of(167);
+      default -> java.util.OptionalInt.empty();
+    };
+  }
+
+  /**
+   * prctl(PR_SET_MEMORY_MERGE = 67, 1 or 0), then exec. Setting it and failing only warns: the
+   * process runs, unmerged, as on a kernel before 6.4; clearing it fails only where there is no
+   * such prctl, and so no mark to clear.
+   */
+  static String script(int prctl, boolean merge) {
+    return "syscall(" + prctl + ", 67, " + (merge ? 1 : 0) + ", 0, 0, 0) == 0 or "
+        + (merge ? "warn \"prctl(PR_SET_MEMORY_MERGE): $!\\n\";" : "1;")
         + " exec { $ARGV[0] } @ARGV or die \"exec $ARGV[0]: $!\\n\"";
   }
 }
