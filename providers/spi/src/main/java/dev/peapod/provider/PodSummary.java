@@ -11,12 +11,22 @@ import java.util.Optional;
  * @param state lifecycle state
  * @param vm the running (or last) VM, as {@link PodStatus#vm()}
  * @param message why the pod is in this state, as {@link PodStatus#message()}
+ * @param recreateReason why its running VM must be replaced by a new one whatever its manifest says
+ *     (phrased to follow "because"), e.g. a VM an older provider started in a way this one no longer
+ *     runs VMs; empty for most
  */
-public record PodSummary(String name, PodState state, Optional<VmInfo> vm, String message) {
+public record PodSummary(String name, PodState state, Optional<VmInfo> vm, String message,
+    Optional<String> recreateReason) {
 
   public PodSummary {
     vm = vm == null ? Optional.empty() : vm;
     message = message == null ? "" : message;
+    recreateReason = recreateReason == null ? Optional.empty() : recreateReason;
+  }
+
+  /** A pod whose VM, if any, is as this provider makes them. */
+  public PodSummary(String name, PodState state, Optional<VmInfo> vm, String message) {
+    this(name, state, vm, message, Optional.empty());
   }
 
   /** The summary of a full status. */

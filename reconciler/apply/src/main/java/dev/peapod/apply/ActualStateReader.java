@@ -40,7 +40,7 @@ public final class ActualStateReader {
     Map<String, AppliedRecord> applied = records.readAll();
     TreeMap<String, ActualPod> all = new TreeMap<>();
     pods.forEach((name, status) -> all.put(name, new ActualPod(name, Optional.of(status.state()), status.message(),
-        Optional.ofNullable(applied.get(name)))));
+        Optional.ofNullable(applied.get(name)), status.recreateReason())));
     applied.forEach((name, record) -> all.putIfAbsent(name,
         new ActualPod(name, Optional.empty(), "", Optional.of(record))));
     return ActualState.of(new ArrayList<>(all.values()), revision(pods, applied));
@@ -62,7 +62,8 @@ public final class ActualStateReader {
       return ActualState.of(List.of(), revision(pods, applied));
     }
     return ActualState.of(List.of(new ActualPod(pod, Optional.ofNullable(status).map(PodSummary::state),
-        status == null ? "" : status.message(), Optional.ofNullable(record))), revision(pods, applied));
+        status == null ? "" : status.message(), Optional.ofNullable(record),
+        Optional.ofNullable(status).flatMap(PodSummary::recreateReason))), revision(pods, applied));
   }
 
   static String revision(Map<String, PodSummary> pods, Map<String, AppliedRecord> applied) {

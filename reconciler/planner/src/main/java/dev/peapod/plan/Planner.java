@@ -137,7 +137,12 @@ public final class Planner {
         .filter(p -> p.action() != Action.START && p.action() != Action.STOP && p.action() != Action.REPLACE
             && p.action() != Action.REFRESH) // an interrupted refresh is done again in the VM (as a replace)
         .isPresent();
-    if (impact == Impact.VM || interruptedOutsideVm) {
+    // A VM the provider itself wants replaced (one an older Peapod started as it no longer starts VMs):
+    // only a new VM helps, whatever else changed; a pod that is to stop gets one at its next start.
+    Optional<Reason> provider = have.recreateReason().filter(r -> have.running() && wantRunning)
+        .map(r -> Reason.of(Kind.RecreateBecauseProviderNeedsNewVm, r));
+    provider.ifPresent(reasons::add);
+    if (impact == Impact.VM || interruptedOutsideVm || provider.isPresent()) {
       return Optional.of(recreate(want, reasons, diff));
     }
     if (impact == Impact.CONTAINERS || record.pending().filter(p -> p.action() != Action.START

@@ -27,6 +27,7 @@ public record Reason(Kind kind, String text) {
     RecreateBecauseVmSettingsChanged,
     RecreateBecauseSpecChangedWithoutVm,
     RecreateBecauseNoRecordedManifest,
+    RecreateBecauseProviderNeedsNewVm,
     RedoBecauseLastApplyInterrupted,
     StopBecauseDesiredCreated,
     RemoveBecauseNoLongerDeclared

@@ -290,6 +290,27 @@ class PlannerTest {
     assertEquals(Reason.Kind.RecreateBecauseNoRecordedManifest, plan.changes().get(0).reasons().get(0).kind());
   }
 
+  /** A VM the provider wants replaced (QEMU run as root by an older Peapod): recreated though nothing changed. */
+  @Test
+  void aVmTheProviderNeedsReplacedIsRecreatedWithItsReason() {
+    PodManifest v1 = web("web:1");
+    ActualPod pod = new ActualPod("web", Optional.of(PodState.RUNNING), "",
+        Optional.of(applied(v1, AppliedRecord.MANAGED_BY_APPLY)), Optional.of("its VM runs QEMU as root"));
+    Plan plan = PLANNER.plan(List.of(desired(v1)), ActualState.of(List.of(pod), "r"), PlanOptions.DEFAULT);
+    Change change = plan.changes().get(0);
+    assertEquals(Action.RECREATE, change.action());
+    assertEquals(List.of(new Reason(Reason.Kind.RecreateBecauseProviderNeedsNewVm, "its VM runs QEMU as root")),
+        change.reasons());
+
+    Plan replace = PLANNER.plan(List.of(desired(web("web:2"))), ActualState.of(List.of(pod), "r"), PlanOptions.DEFAULT);
+    assertEquals(Action.RECREATE, replace.changes().get(0).action(), "a replace would keep the old VM");
+
+    ActualPod stopped = new ActualPod("web", Optional.of(PodState.CREATED), "",
+        Optional.of(applied(v1, AppliedRecord.MANAGED_BY_APPLY)), Optional.of("its VM runs QEMU as root"));
+    assertEquals(Action.START, PLANNER.plan(List.of(desired(v1)), ActualState.of(List.of(stopped), "r"),
+        PlanOptions.DEFAULT).changes().get(0).action(), "no running VM: its start makes a new one");
+  }
+
   @Test
   void interruptedReplaceIsDoneAgainInTheRunningVm() {
     PodManifest v1 = web("web:1");

@@ -89,6 +89,8 @@ public final class QemuProvider implements Provider {
   private final WarmPool pool;
   private final WarmPoolKeepers keepers;
   private final Map<String, Object> locks = new ConcurrentHashMap<>();
+  /** Whether QEMU runs as a VM user of its own (see {@link VmUsers}): a VM whose QEMU runs as root is one to recreate. */
+  private final boolean vmUsers;
 
   public QemuProvider(QemuConfig config) {
     this.config = config;
@@ -105,6 +107,7 @@ public final class QemuProvider implements Provider {
         config.probeTimeout());
     // Read once: the instance every part of this provider allocates VM users from and checks them against.
     Optional<VmUsers> users = VmUsers.fromEnvironment();
+    this.vmUsers = users.isPresent();
     TemplateRam ram = new TemplateRam(TEMPLATE_RAMFS, Path.of("/dev/shm"), users);
     TemplateCatalogue templates = new TemplateCatalogue(config.templates(), commandLine,
         state.root().resolve("templates"), ram);
@@ -465,7 +468,19 @@ public final class QemuProvider implements Provider {
     Optional<HandOverRecord> interrupted = handOvers.stream().filter(h -> h.involves(pod)).findFirst();
     Look look = look(dir, startFailure.get());
     return Optional.of(new PodSummary(pod, look.state(), look.vm().map(VmRecord::info),
-        interrupted.map(HandOverRecord::interruptedMessage).orElse(look.message())));
+        interrupted.map(HandOverRecord::interruptedMessage).orElse(look.message()),
+        look.state() == PodState.RUNNING ? look.vm().flatMap(vm -> recreateReason(vm, vmUsers)) : Optional.empty()));
+  }
+
+  /**
+   * Why a running VM needs replacing whatever its manifest says: with VM users on, one whose QEMU
+   * runs as root (its {@code vm.json} names no VM user: an older Peapod started it) keeps root's
+   * QEMU until it is recreated, which only a plan can schedule.
+   */
+  static Optional<String> recreateReason(VmRecord vm, boolean vmUsers) {
+    return vmUsers && vm.vmUser() == null
+        ? Optional.of("its VM runs QEMU as root (started by an older Peapod); QEMU now runs as a VM user of its own")
+        : Optional.empty();
   }
 
   /** One pod from its files and its QEMU process alone, as {@link #inventory()} reads each. */

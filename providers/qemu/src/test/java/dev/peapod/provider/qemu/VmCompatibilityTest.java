@@ -36,6 +36,16 @@ class VmCompatibilityTest {
     return VmCompatibility.recreateReason(VM, spec, KERNEL, List.of(shares));
   }
 
+  /** vm.json without vmUser: an older Peapod's VM, whose QEMU runs as root until it is recreated. */
+  @Test
+  void aVmWithoutAVmUserIsOneToRecreateWhenVmUsersAreOn() {
+    assertEquals(Optional.of("its VM runs QEMU as root (started by an older Peapod); QEMU now runs as a VM user of"
+        + " its own"), QemuProvider.recreateReason(VM, true));
+    assertEquals(Optional.empty(), QemuProvider.recreateReason(VM, false), "PEAPOD_VM_USERS=off: as every VM");
+    VmRecord own = VM.withVmUser(2_000_000_001, "token");
+    assertEquals(Optional.empty(), QemuProvider.recreateReason(own, true));
+  }
+
   @Test
   void containerImageAndPortChangesNeedNoNewVm() {
     assertEquals(Optional.empty(), reason(SPEC.withContainers(List.of(
