@@ -13,8 +13,8 @@ packages=(
   # guest-init: static musl binary, libFuzzer target
   musl-tools clang libclang-rt-14-dev
   # the VMs and their root filesystems; each VM's network is a passt, which perl (perl-base) starts on QEMU's
-  # socket once QEMU is seen to listen there; socat: tests act through sockets with it
-  # (what VMs need at run time is also in scripts/agent-image's package list: keep the two in step)
+  # socket once QEMU is seen to listen there; socat: only tests act through sockets with it (not in the
+  # agent image); what VMs need at run time is also in scripts/agent-image's package list: keep the two in step
   qemu-system-x86 erofs-utils passt socat
   # each VM's container log and console are capped and rotated by rotatelogs, started as passt is
   apache2-utils
