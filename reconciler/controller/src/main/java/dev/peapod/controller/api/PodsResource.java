@@ -3,6 +3,7 @@ package dev.peapod.controller.api;
 import dev.peapod.apply.PodRecords;
 import dev.peapod.apply.SecretInputs;
 import dev.peapod.controller.loop.PeapodController;
+import dev.peapod.engine.BesideStart;
 import dev.peapod.engine.Engine;
 import dev.peapod.engine.PodView;
 import dev.peapod.engine.config.ConfigReferences;
@@ -133,9 +134,12 @@ public class PodsResource {
       PodRecords records = engine.records();
       records.begin(manifest.name(), Action.CREATE, Owners.CLI, manifest.origin().file());
       PodStatus status = engine.provider().create(spec);
-      records.done(DesiredPod.of(manifest), Owners.CLI);
       if (manifest.spec().state() == DesiredState.RUNNING) {
-        status = engine.provider().start(manifest.name(), SecretInputs.of(manifest));
+        // the applied record is written while the VM starts (see BesideStart)
+        status = BesideStart.run(() -> records.done(DesiredPod.of(manifest), Owners.CLI),
+            () -> engine.provider().start(manifest.name(), SecretInputs.of(manifest)));
+      } else {
+        records.done(DesiredPod.of(manifest), Owners.CLI);
       }
       controller.events().normal("Created", "pod", manifest.name(), "created through the API");
       return status;

@@ -2,6 +2,7 @@ package dev.peapod.engine.handoff;
 
 import dev.peapod.apply.PodRecords;
 import dev.peapod.apply.SecretInputs;
+import dev.peapod.engine.BesideStart;
 import dev.peapod.engine.Engine;
 import dev.peapod.engine.PodView;
 import dev.peapod.engine.RunText;
@@ -229,16 +230,21 @@ public final class HandedRuns {
       answer.put("pod", pod);
       answer.put("existed", existing.isPresent());
       PodStatus status;
+      PodRecords records = engine.records();
+      String owner;
+      // A new pod that is to run gets its applied record written while it starts (see BesideStart).
+      boolean recordBesideStart = existing.isEmpty() && manifest.spec().state() != DesiredState.CREATED;
       try {
-        PodRecords records = engine.records();
-        String owner = records.owner(pod).orElse(Owners.CLI);
+        owner = records.owner(pod).orElse(Owners.CLI);
         if (existing.isEmpty()) {
           records.begin(pod, Action.CREATE, owner, manifest.origin().file());
           status = engine.provider().create(spec);
         } else {
           status = existing.get(); // what a rerun after an interrupted create finds: carry on from there
         }
-        records.done(DesiredPod.of(manifest), owner);
+        if (!recordBesideStart) {
+          records.done(DesiredPod.of(manifest), owner);
+        }
       } catch (RuntimeException e) {
         return failed(answer, "created", e);
       }
@@ -246,7 +252,10 @@ public final class HandedRuns {
         return done(answer, "notStarted", status);
       }
       try {
-        return done(answer, "started", engine.provider().start(pod));
+        PodStatus started = recordBesideStart
+            ? BesideStart.run(() -> records.done(DesiredPod.of(manifest), owner), () -> engine.provider().start(pod))
+            : engine.provider().start(pod);
+        return done(answer, "started", started);
       } catch (InvalidStateException e) {
         if (e.actual() != PodState.RUNNING) {
           return failed(answer, "started", e);

@@ -1,0 +1,67 @@
+package dev.peapod.engine;
+
+import java.util.function.Supplier;
+
+/**
+ * A pod's applied record written while its VM starts, for the paths that create and start a pod in
+ * one go ({@code POST /v1/pods}, a handed {@code run -f}). The record's write is an fsync'd file and
+ * directory (tens of ms on a busy disk) that the start does not need: the start reads the provider's
+ * pod.json, which {@code create} wrote. What a crash can leave is what it could before: the record
+ * is marked pending by {@code PodRecords.begin} before {@code create}, so a process killed before the
+ * record's write ends leaves the pending marker, from which the next plan redoes the change, whether
+ * the VM had started or not.
+ */
+public final class BesideStart {
+
+  private BesideStart() {}
+
+  /**
+   * Runs {@code record} on a thread of its own while {@code start} runs on this one, and returns
+   * {@code start}'s result once both have ended. A failed start is thrown (a failed record with it,
+   * suppressed); a record that failed while the start went well is thrown then, as it would have
+   * been before the start.
+   */
+  public static <T> T run(Runnable record, Supplier<T> start) {
+    RuntimeException[] recordFailure = new RuntimeException[1];
+    Thread writer = new Thread(() -> {
+      try {
+        record.run();
+      } catch (RuntimeException e) {
+        recordFailure[0] = e;
+      }
+    }, "peapod-record");
+    writer.setDaemon(true);
+    writer.start();
+    T result;
+    try {
+      result = start.get();
+    } catch (RuntimeException e) {
+      join(writer);
+      if (recordFailure[0] != null) {
+        e.addSuppressed(recordFailure[0]);
+      }
+      throw e;
+    }
+    join(writer);
+    if (recordFailure[0] != null) {
+      throw recordFailure[0];
+    }
+    return result;
+  }
+
+  /** Waits for the record's write whatever happens: nothing returns while it may still go on. */
+  private static void join(Thread writer) {
+    boolean interrupted = false;
+    while (true) {
+      try {
+        writer.join();
+        break;
+      } catch (InterruptedException e) {
+        interrupted = true;
+      }
+    }
+    if (interrupted) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}

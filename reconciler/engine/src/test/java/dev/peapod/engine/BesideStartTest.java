@@ -1,0 +1,64 @@
+package dev.peapod.engine;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.Test;
+
+class BesideStartTest {
+
+  @Test
+  void theRecordIsWrittenWhileTheStartRunsAndBothHaveEndedOnReturn() {
+    CountDownLatch recordRuns = new CountDownLatch(1);
+    AtomicBoolean recordEnded = new AtomicBoolean();
+    String result = BesideStart.run(() -> {
+      recordRuns.countDown();
+      sleep(100);
+      recordEnded.set(true);
+    }, () -> {
+      try {
+        assertTrue(recordRuns.await(10, TimeUnit.SECONDS), "the record is written while the start runs");
+      } catch (InterruptedException e) {
+        throw new IllegalStateException(e);
+      }
+      return "started";
+    });
+    assertEquals("started", result);
+    assertTrue(recordEnded.get(), "nothing returns before the record is written");
+  }
+
+  @Test
+  void aFailedStartIsThrownWithTheRecordsFailureSuppressed() {
+    IllegalStateException startFailure = new IllegalStateException("port in use");
+    IllegalStateException recordFailure = new IllegalStateException("disk full");
+    RuntimeException thrown = assertThrows(RuntimeException.class, () -> BesideStart.run(() -> {
+      throw recordFailure;
+    }, () -> {
+      throw startFailure;
+    }));
+    assertSame(startFailure, thrown);
+    assertSame(recordFailure, thrown.getSuppressed()[0]);
+  }
+
+  @Test
+  void aRecordThatFailedWhileTheStartWentWellIsThrown() {
+    IllegalStateException recordFailure = new IllegalStateException("disk full");
+    RuntimeException thrown = assertThrows(RuntimeException.class, () -> BesideStart.run(() -> {
+      throw recordFailure;
+    }, () -> "started"));
+    assertSame(recordFailure, thrown);
+  }
+
+  private static void sleep(long ms) {
+    try {
+      Thread.sleep(ms);
+    } catch (InterruptedException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}
