@@ -151,6 +151,9 @@ public final class QemuCommandLine {
     return tscKhz;
   }
 
+  /** What a restore's launch says when its template RAM's holder is gone (see {@link TemplateRestore}). */
+  static final String HOLDER_GONE = "the template RAM holder is gone";
+
   public List<String> argv(VmDefinition vm) {
     List<String> argv = new ArrayList<>();
     // prlimit sets the limit on itself and execs QEMU, which keeps it.
@@ -168,12 +171,18 @@ public final class QemuCommandLine {
       // VM user owns the file while the template is made (see TemplateMaker). A restored VM's RAM is the
       // template's sealed memfd, opened on fd 7 read-only through its holder's /proc/PID/fd/N (QEMU opens it
       // again read-write to map it privately, which its seals allow; no write reaches it, see TemplateRam)
-      // and accepted only if it is the memfd the holder sealed: its pid could be another process's by now.
+      // and accepted only if it is the memfd the holder sealed. Its pid could be another process's by now
+      // (a holder stopped since), so the shell first enters /proc/PID, which stays that process's directory
+      // even if the pid is reused, checks the process there is the holder by its start time, and only then
+      // opens fd N: another process's fd N could be a FIFO (an open that blocks) or a device (an open with
+      // effects). `command exec` so that a failed open is this shell's error, not its exit status 2.
       boolean templateRam = templateRamOnFd(vm);
       boolean sealedRam = sealedRamOnFd(vm);
       String ramFd = templateRam ? " 7<>\"$4\" || exit 126; shift 4; "
-          : sealedRam ? " 7<\"$4\" || exit 126; [ \"$(stat -L -c %d:%i /proc/self/fd/7)\" = \"$5\" ] || { echo"
-              + " \"peapod-qemu: $4 is not the template RAM it was ($5)\" >&2; exit 126; }; shift 5; "
+          : sealedRam ? " || exit 126; cd \"${4%/fd/*}\" && [ \"$(sed 's/.*) //' stat | cut -d' ' -f20)\" = \"$6\" ]"
+              + " && command exec 7<\"fd/${4##*/}\" || { echo \"peapod-qemu: " + HOLDER_GONE + " (${4%/fd/*})\" >&2;"
+              + " exit 126; }; cd \"$OLDPWD\" || exit 126; [ \"$(stat -L -c %d:%i /proc/self/fd/7)\" = \"$5\" ] || { echo"
+              + " \"peapod-qemu: $4 is not the template RAM it was ($5)\" >&2; exit 126; }; shift 6; "
           : " || exit 126; shift 3; ";
       List<String> shell = new ArrayList<>(List.of("sh", "-c", "umask 077; exec 3<\"$1\" 4<\"$2\" 5</dev/null 6<\"$3\""
           + ramFd + "exec \"$@\"", "peapod-qemu", kernel, initrd, vm.imageShare() == null ? "/dev/null" : vm.imageShare().toString()));
@@ -182,6 +191,7 @@ public final class QemuCommandLine {
       }
       if (sealedRam) {
         shell.add(vm.ram().sealedIdentity());
+        shell.add(Long.toString(vm.ram().holderStartTime()));
       }
       argv.addAll(shell);
       if (!vm.hostShares().isEmpty()) {

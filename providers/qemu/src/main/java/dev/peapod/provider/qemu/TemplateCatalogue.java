@@ -49,8 +49,12 @@ final class TemplateCatalogue {
   static final int KEEP = 4;
   /** In a template's directory: the reason its last restore failed, when that may have been the moment's. */
   static final String SUSPECT = "suspect";
-  /** Bumped whenever what a template holds or how it is restored changes incompatibly. */
-  static final String FORMAT = "peapod-template-1";
+  /**
+   * Bumped whenever what a template holds or how it is restored changes incompatibly. 2: a template's {@code ram}
+   * is a fresh root copy no VM user ever held (see TemplateMaker.takeBack); templates made before kept the file
+   * their template VM's user held read-write, so they are made again.
+   */
+  static final String FORMAT = "peapod-template-2";
   /** Characters a state directory may have: its sockets go into migration URIs and QEMU options unquoted. */
   private static final Pattern SHELL_SAFE = Pattern.compile("[A-Za-z0-9/._+=-]+");
 

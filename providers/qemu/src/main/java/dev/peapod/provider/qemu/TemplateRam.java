@@ -91,6 +91,11 @@ final class TemplateRam {
   static final String HOLDER_NAME = "peapod-template-ram";
   /** Shared RAM files kept: the most recently used, one per VM shape in use and a few more. */
   static final int KEEP = 4;
+  /**
+   * How long after its last use a holder beyond {@link #KEEP} is kept all the same: every Peapod home on the host
+   * shares the holders, and one stopped between a restore's prepare and its launch would fail that launch.
+   */
+  static final java.time.Duration HOLDER_IN_USE = java.time.Duration.ofMinutes(2);
   /** File locks are per process; threads of one process (several providers) take this first. */
   private static final ReentrantLock THREADS = new ReentrantLock();
 
@@ -101,6 +106,8 @@ final class TemplateRam {
   /** The provider's VM users, whose copies (see {@link #prepare(Template, dev.peapod.provider.qemu.runtime.VmUsers.VmUser)}) it sweeps too. */
   private final Optional<dev.peapod.provider.qemu.runtime.VmUsers> users;
   private volatile Optional<String> sharedUnavailable;
+  /** Whether restored VMs map the template's pages (see {@link #sharedFromEnvironment}). */
+  private final boolean shared;
 
   /**
    * @param sharedDir where the ramfs is (mounted there on first use when it is not)
@@ -112,6 +119,12 @@ final class TemplateRam {
 
   /** @param users the provider's VM users (see {@link #sweepCopies}) */
   TemplateRam(Path sharedDir, Path copyDir, Optional<dev.peapod.provider.qemu.runtime.VmUsers> users) {
+    this(sharedDir, copyDir, users, sharedFromEnvironment());
+  }
+
+  /** @param shared whether restored VMs map the template's pages, or each gets a copy (see {@link #sharedFromEnvironment}) */
+  TemplateRam(Path sharedDir, Path copyDir, Optional<dev.peapod.provider.qemu.runtime.VmUsers> users, boolean shared) {
+    this.shared = shared;
     this.sharedDir = sharedDir;
     this.holderDir = sharedDir.resolveSibling(sharedDir.getFileName() + "-holders");
     this.copyDir = copyDir;
@@ -143,34 +156,57 @@ final class TemplateRam {
    */
   GuestRam prepare(Template template, dev.peapod.provider.qemu.runtime.VmUsers.VmUser user) throws IOException {
     sweepCopies();
+    if (!shared) {
+      return copyFor(template, user);
+    }
     if (user != null && holdersAvailable()) {
       try (Exclusive held = exclusive(holderDir)) {
         Holder holder = sealedRam(template);
         sweepHoldersLocked();
-        return GuestRam.restoreSealed(holder.fd(), holder.identity());
+        return GuestRam.restoreSealed(holder.fd(), holder.startTime(), holder.identity());
       } catch (IOException | RuntimeException e) {
         LOG.log(System.Logger.Level.WARNING, "restored VMs of template " + template.key()
             + " get a copy of its RAM each: cannot hold it in a sealed memfd: " + e.getMessage());
       }
     }
-    if (user != null) {
-      Path copy = copyFile();
-      copySparse(template.ram(), copy);
-      Files.setAttribute(copy, "unix:uid", user.uid(), java.nio.file.LinkOption.NOFOLLOW_LINKS);
-      Files.setAttribute(copy, "unix:gid", user.uid(), java.nio.file.LinkOption.NOFOLLOW_LINKS);
-      return GuestRam.restoreCopy(copy);
-    }
-    if (sharedAvailable()) {
+    if (user == null && sharedAvailable()) {
       try (Exclusive held = exclusive(sharedDir)) {
-        Path shared = sharedFile(template);
-        Files.setLastModifiedTime(shared, FileTime.from(Instant.now())); // most recently used
+        Path sharedFile = sharedFile(template);
+        Files.setLastModifiedTime(sharedFile, FileTime.from(Instant.now())); // most recently used
         sweepLocked();
-        return GuestRam.restorePrivate(shared);
+        return GuestRam.restorePrivate(sharedFile);
       }
     }
+    return copyFor(template, user);
+  }
+
+  /** A copy of the template's RAM of the VM's own, owned by its VM user if it has one. */
+  private GuestRam copyFor(Template template, dev.peapod.provider.qemu.runtime.VmUsers.VmUser user) throws IOException {
     Path copy = copyFile();
     copySparse(template.ram(), copy);
+    if (user != null) {
+      Files.setAttribute(copy, "unix:uid", user.uid(), java.nio.file.LinkOption.NOFOLLOW_LINKS);
+      Files.setAttribute(copy, "unix:gid", user.uid(), java.nio.file.LinkOption.NOFOLLOW_LINKS);
+    }
     return GuestRam.restoreCopy(copy);
+  }
+
+  /**
+   * {@code PEAPOD_TEMPLATE_RAM} (or {@code peapod.template.ram}): {@code shared} (the default), every VM restored
+   * from a template maps the template's pages copy on write, or {@code copy}, each gets a copy of its own. Shared
+   * pages are physically one for VMs of different tenants: no VM can change them (ramfs, seals), but a guest that
+   * times its accesses to them (Flush+Reload, under KVM) can tell which template pages other VMs touch, and a
+   * Rowhammer bit flip in one would reach every VM mapping it. Their content is the template's, the same for all
+   * and no secret, so shared is the default, as in Kata's VM templating and Firecracker's snapshots; {@code copy}
+   * is for hosts whose pods must not share a physical page, at ~20 MiB more per idle pod.
+   */
+  static boolean sharedFromEnvironment() {
+    String value = System.getenv().getOrDefault("PEAPOD_TEMPLATE_RAM", System.getProperty("peapod.template.ram", "shared"));
+    return switch (value.trim().toLowerCase(java.util.Locale.ROOT)) {
+      case "shared" -> true;
+      case "copy" -> false;
+      default -> throw new IllegalArgumentException("PEAPOD_TEMPLATE_RAM must be shared or copy, not \"" + value + "\"");
+    };
   }
 
   /** The prefix of every per-VM copy's name in {@link #copyDir}. */
@@ -338,7 +374,11 @@ final class TemplateRam {
       }
     }
     kept.sort(Comparator.comparing(TemplateRam::lastUsed).reversed());
+    Instant recent = Instant.now().minus(HOLDER_IN_USE);
     for (Path old : kept.subList(Math.min(KEEP, kept.size()), kept.size())) {
+      if (lastUsed(old).toInstant().isAfter(recent)) {
+        continue; // a restore may be between prepare and the launch that opens its memfd (homes share holders)
+      }
       Holder.read(old).ifPresent(Holder::stop);
       Files.deleteIfExists(old);
     }
@@ -452,7 +492,10 @@ final class TemplateRam {
       "my ($src, $nr, $name) = @ARGV;",
       "open(my $in, '<', $src) or die \"open $src: $!\\n\";",
       "my $size = -s $in;",
-      "my $label = 'peapod-template-ram'; my $fd = syscall($nr, $label, 3);", // MFD_CLOEXEC | MFD_ALLOW_SEALING
+      // MFD_CLOEXEC | MFD_ALLOW_SEALING, with MFD_NOEXEC_SEAL (8, Linux 6.3) where the kernel knows it: a host with
+      // vm.memfd_noexec=2 refuses a memfd without it; an older kernel refuses the flag (EINVAL), so then without.
+      "my $label = 'peapod-template-ram'; my $fd = syscall($nr, $label, 11);",
+      "$fd = syscall($nr, $label, 3) if $fd < 0 && $!{EINVAL};",
       "die \"memfd_create: $!\\n\" if $fd < 0;",
       "open(my $m, '+<&=', $fd) or die \"fdopen: $!\\n\";",
       "truncate($m, $size) or die \"ftruncate: $!\\n\";",
@@ -470,7 +513,13 @@ final class TemplateRam {
       "fcntl($m, 1033, 15) or die \"F_ADD_SEALS: $!\\n\";",
       "my @st = stat($m);",
       "my $pid = fork(); die \"fork: $!\\n\" unless defined $pid;",
-      "if ($pid) { print \"$pid $fd $st[0]:$st[1]\\n\"; exit 0; }",
+      // The parent reads the child's start time before it exits: until then the child's pid cannot be reused (a
+      // child that died would stay the parent's zombie), so the record never names another process.
+      "if ($pid) {",
+      "  open(my $stat, '<', \"/proc/$pid/stat\") or die \"stat of $pid: $!\\n\"; my $line = <$stat>;",
+      "  $line =~ s/.*\\) //s; my $started = (split(/ /, $line))[19];",
+      "  print \"$pid $started $fd $st[0]:$st[1]\\n\"; exit 0;",
+      "}",
       "POSIX::setsid(); $0 = \"" + HOLDER_NAME + " $name\"; close($in);",
       "open(STDIN, '<', '/dev/null'); open(STDOUT, '>', '/dev/null'); open(STDERR, '>', '/dev/null');",
       "$SIG{HUP} = 'IGNORE'; $SIG{INT} = 'IGNORE';",
@@ -497,9 +546,11 @@ final class TemplateRam {
       return pid + " " + startTime + " " + fdNumber + " " + identity + "\n" + origin;
     }
 
-    /** Whether the process the record names is still that holder (same start time, this user's). */
+    /** Whether the process the record names is still that holder (same start time, this user's, its name). */
     boolean running() {
-      return dev.peapod.provider.qemu.runtime.HostProcess.startTime(pid).orElse(-1) == startTime && ownUid(pid);
+      return dev.peapod.provider.qemu.runtime.HostProcess.startTime(pid).orElse(-1) == startTime && ownUid(pid)
+          && dev.peapod.provider.qemu.runtime.HostProcess.commandLine(pid)
+              .map(cmd -> cmd.startsWith(HOLDER_NAME + " ")).orElse(false);
     }
 
     void stop() {
@@ -512,6 +563,9 @@ final class TemplateRam {
       try {
         String[] lines = Files.readString(record, StandardCharsets.UTF_8).split("\n", 3);
         String[] f = lines[0].split(" ");
+        if (f.length != 4 || !f[3].matches("[0-9]+:[0-9]+") || lines.length < 2) {
+          return Optional.empty(); // half written, or not a record of this Peapod's
+        }
         return Optional.of(new Holder(Long.parseLong(f[0]), Long.parseLong(f[1]), Integer.parseInt(f[2]), f[3],
             lines[1]));
       } catch (IOException | RuntimeException e) {
@@ -532,14 +586,15 @@ final class TemplateRam {
       try {
         String out = new String(perl.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
         String err = new String(perl.getErrorStream().readAllBytes(), StandardCharsets.UTF_8).trim();
-        if (perl.waitFor() != 0 || !out.matches("[0-9]+ [0-9]+ [0-9]+:[0-9]+")) {
+        if (perl.waitFor() != 0 || !out.matches("[0-9]+ [0-9]+ [0-9]+ [0-9]+:[0-9]+")) {
           throw new IOException("the template RAM holder failed: " + (err.isEmpty() ? out : err));
         }
         String[] f = out.split(" ");
-        long pid = Long.parseLong(f[0]);
-        long started = dev.peapod.provider.qemu.runtime.HostProcess.startTime(pid)
-            .orElseThrow(() -> new IOException("the template RAM holder " + pid + " ended at once"));
-        return new Holder(pid, started, Integer.parseInt(f[1]), f[2], origin);
+        Holder holder = new Holder(Long.parseLong(f[0]), Long.parseLong(f[1]), Integer.parseInt(f[2]), f[3], origin);
+        if (!holder.running()) {
+          throw new IOException("the template RAM holder " + holder.pid() + " ended at once");
+        }
+        return holder;
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         perl.destroy();

@@ -68,6 +68,15 @@ final class TemplateRestore {
       long t1 = System.nanoTime();
       try {
         process = QemuProcess.launch(commandLine.argv(vm.withRam(guestRam)), vm.files(), vm.user());
+      } catch (VmLaunchException e) {
+        if (!guestRam.sealed() || !String.valueOf(e.getMessage()).contains(QemuCommandLine.HOLDER_GONE)) {
+          throw e;
+        }
+        // The memfd's holder was stopped between prepare and launch (another home's sweep): the template is
+        // fine, so prepare again (a new holder) rather than have the caller discard it.
+        LOG.log(System.Logger.Level.INFO, "VM " + vm.name() + ": " + e.getMessage() + "; preparing its RAM again");
+        guestRam = ram.prepare(template, vm.user());
+        process = QemuProcess.launch(commandLine.argv(vm.withRam(guestRam)), vm.files(), vm.user());
       } finally {
         ram.launched(guestRam);
       }

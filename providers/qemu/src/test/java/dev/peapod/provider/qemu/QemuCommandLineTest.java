@@ -209,16 +209,83 @@ class QemuCommandLineTest {
     VmShape shape = new VmShape(Path.of("/root/k/bzImage"), Path.of("/root/k/initramfs.cpio"), 1, 64, Accelerator.TCG);
     VmFiles files = new VmFiles(Path.of("/var/lib/peapod/pods/web"));
     VmDefinition vm = TemplateCatalogue.definition(shape, "web", files,
-        GuestRam.restoreSealed(Path.of("/proc/4242/fd/4"), "1:6451")).withUser(users.user(2000000007));
+        GuestRam.restoreSealed(Path.of("/proc/4242/fd/4"), 987654, "1:6451")).withUser(users.user(2000000007));
 
     List<String> argv = new QemuCommandLine("qemu-system-x86_64", 8, OptionalLong.empty()).argv(vm);
 
-    assertEquals(List.of("sh", "-c", "umask 077; exec 3<\"$1\" 4<\"$2\" 5</dev/null 6<\"$3\" 7<\"$4\" || exit 126;"
+    assertEquals(List.of("sh", "-c", "umask 077; exec 3<\"$1\" 4<\"$2\" 5</dev/null 6<\"$3\" || exit 126;"
+        + " cd \"${4%/fd/*}\" && [ \"$(sed 's/.*) //' stat | cut -d' ' -f20)\" = \"$6\" ] && command exec 7<\"fd/${4##*/}\""
+        + " || { echo \"peapod-qemu: the template RAM holder is gone (${4%/fd/*})\" >&2; exit 126; }; cd \"$OLDPWD\" || exit 126;"
         + " [ \"$(stat -L -c %d:%i /proc/self/fd/7)\" = \"$5\" ] || { echo \"peapod-qemu: $4 is not the template RAM it"
-        + " was ($5)\" >&2; exit 126; }; shift 5; exec \"$@\"", "peapod-qemu", "/root/k/bzImage", "/root/k/initramfs.cpio",
-        "/var/lib/peapod/pods/web/images", "/proc/4242/fd/4", "1:6451", "setpriv"), argv.subList(3, 13));
+        + " was ($5)\" >&2; exit 126; }; shift 6; exec \"$@\"", "peapod-qemu", "/root/k/bzImage", "/root/k/initramfs.cpio",
+        "/var/lib/peapod/pods/web/images", "/proc/4242/fd/4", "1:6451", "987654", "setpriv"), argv.subList(3, 14));
     String line = String.join(" ", argv);
     org.junit.jupiter.api.Assertions.assertTrue(line.contains("mem-path=/proc/self/fd/7,share=off"), line);
     org.junit.jupiter.api.Assertions.assertTrue(line.contains("-incoming defer"), line);
+  }
+
+  /**
+   * The attack of a pid reused since prepare: the holder a restore's RAM names is gone and its pid is another
+   * process's, whose fd N is a FIFO nobody writes. Opening it would hang the launch (a device could do worse):
+   * the root shell must see by the start time that the process is not the holder and open nothing. The same shell
+   * opens a genuine holder's fd and then accepts it only with the identity recorded.
+   */
+  @Test
+  void aRestoresLaunchOpensNothingOfAProcessThatTookItsHoldersPid() throws Exception {
+    java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("holder-pid");
+    try {
+      java.nio.file.Path fifo = dir.resolve("fifo");
+      java.nio.file.Path ram = java.nio.file.Files.writeString(dir.resolve("ram"), "not a template");
+      assertEquals(0, new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor());
+      java.nio.file.Files.createDirectories(dir.resolve("pod/images"));
+      Process other = new ProcessBuilder("perl", "-e", "use Fcntl; $| = 1;"
+          + " sysopen(my $f, $ARGV[0], O_RDONLY | O_NONBLOCK) or die; open(my $r, '<', $ARGV[1]) or die;"
+          + " print fileno($f), ' ', fileno($r), \"\\n\"; sleep 60", fifo.toString(), ram.toString()).start();
+      try {
+        String[] fds = new java.io.BufferedReader(new java.io.InputStreamReader(other.getInputStream())).readLine().split(" ");
+        long started = dev.peapod.provider.qemu.runtime.HostProcess.startTime(other.pid()).orElseThrow();
+        String identity = new String(new ProcessBuilder("stat", "-L", "-c", "%d:%i", ram.toString()).start()
+            .getInputStream().readAllBytes()).trim();
+        Path procFd = Path.of("/proc", Long.toString(other.pid()), "fd");
+
+        Launch reused = launchShell(dir, GuestRam.restoreSealed(procFd.resolve(fds[0]), started + 1, identity));
+        assertEquals(126, reused.status(), reused.output());
+        org.junit.jupiter.api.Assertions.assertTrue(reused.output().contains("the template RAM holder is gone"), reused.output());
+
+        Launch genuine = launchShell(dir, GuestRam.restoreSealed(procFd.resolve(fds[1]), started, identity));
+        assertEquals(0, genuine.status(), genuine.output());
+        org.junit.jupiter.api.Assertions.assertTrue(genuine.output().contains("launched"), genuine.output());
+
+        Launch otherFile = launchShell(dir, GuestRam.restoreSealed(procFd.resolve(fds[1]), started, "1:1"));
+        assertEquals(126, otherFile.status(), otherFile.output());
+        org.junit.jupiter.api.Assertions.assertTrue(otherFile.output().contains("is not the template RAM it was"),
+            otherFile.output());
+      } finally {
+        other.destroyForcibly().waitFor();
+      }
+    } finally {
+      new ProcessBuilder("rm", "-rf", dir.toString()).start().waitFor();
+    }
+  }
+
+  private record Launch(int status, String output) {}
+
+  /** Runs the root shell of a VM user's restore as argv has it, with a program that says so in place of setpriv + QEMU. */
+  private static Launch launchShell(java.nio.file.Path dir, GuestRam ram) throws Exception {
+    dev.peapod.provider.qemu.runtime.VmUsers users =
+        dev.peapod.provider.qemu.runtime.VmUsers.parse("2000000000-2000000099", Path.of("/run/peapod/vm"));
+    java.nio.file.Path file = dir.resolve("ram");
+    VmShape shape = new VmShape(file, file, 1, 64, Accelerator.TCG);
+    VmDefinition vm = TemplateCatalogue.definition(shape, "web", new VmFiles(dir.resolve("pod")), ram)
+        .withUser(users.user(2000000007));
+    List<String> argv = new QemuCommandLine("qemu-system-x86_64", 8, OptionalLong.empty()).argv(vm);
+    List<String> shell = new java.util.ArrayList<>(argv.subList(argv.indexOf("sh"), argv.indexOf("setpriv")));
+    shell.addAll(List.of("echo", "launched"));
+    Process p = new ProcessBuilder(shell).redirectErrorStream(true).start();
+    if (!p.waitFor(10, java.util.concurrent.TimeUnit.SECONDS)) {
+      p.destroyForcibly();
+      org.junit.jupiter.api.Assertions.fail("the launch hung opening what the pid's fd is now");
+    }
+    return new Launch(p.exitValue(), new String(p.getInputStream().readAllBytes()));
   }
 }

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -13,6 +14,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.util.List;
+import java.util.Optional;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -161,6 +163,37 @@ class TemplateRamTest {
     assertTrue(Files.readString(fresh.file(), StandardCharsets.ISO_8859_1).contains("page two 2"));
     current.onExit().get(10, java.util.concurrent.TimeUnit.SECONDS); // the old template's holder is stopped
     assertEquals(1, holderFiles().size(), holderFiles().toString());
+  }
+
+  @Test
+  void withTemplateRamCopyEveryRestoreGetsACopyOfItsOwnAndNothingIsShared() throws Exception {
+    TemplateRam ram = new TemplateRam(ramfs, shm, Optional.empty(), false);
+    GuestRam user = ram.prepare(template, VM_USER);
+    GuestRam root = ram.prepare(template);
+    for (GuestRam copy : List.of(user, root)) {
+      assertFalse(copy.sealed() || copy.privateMapping(), copy.toString());
+      assertEquals(shm, copy.file().getParent(), copy.toString());
+      assertArrayEquals(Files.readAllBytes(template.ram()), Files.readAllBytes(copy.file()), "the template's bytes");
+    }
+    assertEquals(VM_USER.uid(), Files.getAttribute(user.file(), "unix:uid"), "the VM user's own copy");
+    assertNotEquals(user.file(), root.file());
+    assertFalse(Files.exists(holders()) && !holderFiles().isEmpty(), "no holder started");
+    assertFalse(TemplateRam.isRamfs(ramfs), "no ramfs mounted");
+
+    String before = System.getProperty("peapod.template.ram");
+    try {
+      System.setProperty("peapod.template.ram", "Copy ");
+      assertFalse(TemplateRam.sharedFromEnvironment());
+      System.setProperty("peapod.template.ram", "sometimes");
+      IllegalArgumentException e = assertThrows(IllegalArgumentException.class, TemplateRam::sharedFromEnvironment);
+      assertTrue(e.getMessage().contains("PEAPOD_TEMPLATE_RAM must be shared or copy"), e.getMessage());
+    } finally {
+      if (before == null) {
+        System.clearProperty("peapod.template.ram");
+      } else {
+        System.setProperty("peapod.template.ram", before);
+      }
+    }
   }
 
   @Test
