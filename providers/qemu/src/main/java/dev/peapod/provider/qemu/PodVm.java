@@ -36,6 +36,9 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.OptionalLong;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 
 /**
  * The VM side of a pod's lifecycle: boot a VM and start the pod's containers
@@ -227,15 +230,26 @@ final class PodVm {
   }
 
   /**
-   * A VM whose guest answered, before any container runs in it; {@code network} is its passt's start
-   * where that goes on beside the containers' start (a warm pool VM's), else already done.
+   * A VM whose guest answered, before any container runs in it; {@code logs} and {@code network} are
+   * its log writers' and its passt's start where those go on beside the pod's start (a warm pool
+   * VM's), else already done.
    */
   private record Started(VmRecord record, GuestConnection guest, QemuProcess process,
-      java.util.concurrent.CompletableFuture<Void> network) {
+      CompletableFuture<Void> logs, CompletableFuture<Void> network) {
     Started(VmRecord record, GuestConnection guest, QemuProcess process) {
-      this(record, guest, process, java.util.concurrent.CompletableFuture.completedFuture(null));
+      this(record, guest, process, CompletableFuture.completedFuture(null), CompletableFuture.completedFuture(null));
     }
   }
+
+  /**
+   * Runs the launches of a warm start's helpers side by side: each waits for its processes to
+   * connect (tens of ms), and the common pool has one thread on a two-core host.
+   */
+  private static final ExecutorService HELPER_LAUNCHES = Executors.newCachedThreadPool(task -> {
+    Thread t = new Thread(task, "peapod-helper-launch");
+    t.setDaemon(true);
+    return t;
+  });
 
   private Started bootCold(PodDirectory dir, PodSpec spec, VmDefinition definition) {
     String pod = definition.name();
@@ -389,36 +403,36 @@ final class PodVm {
     // side, and passt beside the containers' start too (startIn waits for it once they run): nothing in
     // START_POD or ADD_CONTAINER needs the network, only a connection to a forwarded port does. passt's
     // launcher has the guest send a frame before passt runs, so passt knows where to send the first
-    // forwarded connection (see PeerCheckedConnect.WAKING_SCRIPT).
-    long tLogs = 0;
-    java.util.concurrent.CompletableFuture<Void> network = java.util.concurrent.CompletableFuture.runAsync(() -> {
-      startNetwork(definition, true);
-    });
+    // forwarded connection (see PeerCheckedConnect.WAKING_SCRIPT). The log writers go on beside the guest's
+    // HELLO and START_POD, and are waited for before the first container (startContainers): guest-init keeps
+    // a container's output until its writer connects, but not the console's.
+    CompletableFuture<Void> network = CompletableFuture.runAsync(() -> startNetwork(definition, true), HELPER_LAUNCHES);
+    CompletableFuture<Void> logs = CompletableFuture.runAsync(() -> startLogs(definition), HELPER_LAUNCHES);
     try {
-      try {
-        startLogs(definition);
-      } finally {
-        tLogs = System.nanoTime();
-      }
       GuestConnection guest = channels.get(pod, files, REQUEST_TIMEOUT);
       // Written once its containers run (startIn): vm.json already names this VM, and a write costs an fsync.
       VmRecord taken2 = record.booted(warm.guestBootId(), Duration.ofNanos(System.nanoTime() - t0));
       long moved = tMoved - t0;
-      long logs = tLogs - tMoved;
       LOG.log(System.Logger.Level.DEBUG, () -> "pod " + pod + ": took warm pool VM " + warm.name() + " in "
-          + taken2.bootTime().toMillis() + " ms (files " + moved / 1_000_000 + " ms, log writers " + logs / 1_000_000
-          + " ms; passt goes on beside the containers)");
-      return Optional.of(new Started(taken2, guest, WarmPool.process(warm), network));
-    } catch (ProviderException e) {
-      awaitQuietly(network); // its passt, if one started, ends with the VM
-      kill(dir, record);
-      throw e; // log writers that cannot start: no other VM would do better
+          + taken2.bootTime().toMillis() + " ms (files " + moved / 1_000_000 + " ms; log writers and passt go on"
+          + " beside the pod's start)");
+      return Optional.of(new Started(taken2, guest, WarmPool.process(warm), logs, network));
     } catch (RuntimeException e) {
+      awaitQuietly(logs);
       awaitQuietly(network);
       LOG.log(System.Logger.Level.WARNING, "pod " + pod + ": the warm pool VM " + warm.name() + " did not answer ("
           + e.getMessage() + "); restoring instead");
       kill(dir, record);
       return Optional.empty();
+    }
+  }
+
+  /** Waits for a VM's helper launches; a failed one fails with its own exception (a ProviderException). */
+  private static void awaitHelpers(CompletableFuture<Void> helpers) {
+    try {
+      helpers.join();
+    } catch (java.util.concurrent.CompletionException e) {
+      throw e.getCause() instanceof RuntimeException r ? r : e;
     }
   }
 
@@ -532,8 +546,9 @@ final class PodVm {
     try {
       CrashPoint.reach("before-containers");
       try {
-        startContainers(vm.guest(), dir, spec, record);
+        startContainers(vm.guest(), dir, spec, record, vm.logs());
       } finally {
+        awaitQuietly(vm.logs());
         awaitQuietly(vm.network()); // the VM is killed below on a failure, and passt must not start after
       }
       try {
@@ -583,6 +598,12 @@ final class PodVm {
     return bytes;
   }
 
+  /** Records a replace's new spec (pod.json). */
+  @FunctionalInterface
+  interface RecordSpec {
+    void run() throws IOException;
+  }
+
   /**
    * Replaces the containers of the running VM by those of {@code spec}: the
    * old ones are destroyed, then the new spec's init containers run again
@@ -590,12 +611,20 @@ final class PodVm {
    * fails to start, the VM is stopped (as a failed start would leave it) and
    * the error names the container.
    */
-  void replaceContainers(PodDirectory dir, VmRecord vm, PodSpec spec) {
+  void replaceContainers(PodDirectory dir, VmRecord vm, PodSpec spec, RecordSpec recordSpec) {
     try {
       GuestConnection guest = channels.get(spec.name(), dir.vmFiles(), REQUEST_TIMEOUT);
-      guest.call(Wire.MSG_DESTROY_POD, GuestMessages.grace(spec.terminationGracePeriod()),
-          spec.terminationGracePeriod().plus(REQUEST_TIMEOUT));
-      startContainers(guest, dir, spec, vm);
+      CompletableFuture<dev.peapod.provider.qemu.guest.Frame> destroyed = guest.send(Wire.MSG_DESTROY_POD,
+          GuestMessages.grace(spec.terminationGracePeriod()));
+      // The new spec is recorded while the guest ends the old containers (its write costs an fsync); if it
+      // cannot be, the VM is stopped as after any failed replace.
+      try {
+        recordSpec.run();
+      } catch (IOException e) {
+        throw new ProviderException(spec.name(), null, "cannot update the pod's state in " + dir.path() + ": " + e, e);
+      }
+      guest.await(Wire.MSG_DESTROY_POD, destroyed, spec.terminationGracePeriod().plus(REQUEST_TIMEOUT));
+      startContainers(guest, dir, spec, vm, CompletableFuture.completedFuture(null));
       if (vm.imageShare() != null) {
         // The old containers are gone; links of images nobody uses any more go too.
         new ImageShare(vm.imageShare(), users).retain(ImageDevices.imageIds(spec));
@@ -659,7 +688,8 @@ final class PodVm {
    * START_POD, then the init containers in order (see {@link InitSequence}), then the app
    * containers; returns once every app container's process runs.
    */
-  private void startContainers(GuestConnection guest, PodDirectory dir, PodSpec spec, VmRecord vm) {
+  private void startContainers(GuestConnection guest, PodDirectory dir, PodSpec spec, VmRecord vm,
+      CompletableFuture<Void> logs) {
     Map<String, GuestMessages.HostVolume> hostVolumes = new HashMap<>();
     for (HostShare s : vm.hostShares()) {
       hostVolumes.put(s.volume(), new GuestMessages.HostVolume(s.tag(), s.file()));
@@ -675,6 +705,9 @@ final class PodVm {
         HostLoad.scale(REQUEST_TIMEOUT));
     LOG.log(System.Logger.Level.DEBUG, () -> "pod " + spec.name() + ": START_POD took "
         + (System.nanoTime() - started) / 1_000_000 + " ms");
+    // Before any container runs: its output is kept by guest-init until the writer connects, but what the
+    // console says meanwhile is not, and a writer that cannot start fails the start here.
+    awaitHelpers(logs);
     for (VolumeSpec v : spec.volumes()) {
       v.files().ifPresent(files -> writeFiles(guest, spec.name(), v.name(), files));
     }

@@ -218,9 +218,10 @@ public final class QemuProvider implements Provider {
       if (!new HashSet<>(vm.ports()).equals(new HashSet<>(spec.ports()))) {
         current = vms.changePorts(dir, vm, spec.ports()); // first: if a port is taken, nothing has changed yet
       }
-      io(pod, () -> dir.writePod(record.withSpec(SecretValues.withoutValues(spec)).withStartFailure("")));
       try {
-        vms.replaceContainers(dir, current, withValues);
+        // pod.json takes the new spec while the guest ends the old containers (see PodVm.replaceContainers).
+        vms.replaceContainers(dir, current, withValues,
+            () -> dir.writePod(record.withSpec(SecretValues.withoutValues(spec)).withStartFailure("")));
       } catch (ProviderException e) {
         recordStartFailure(dir, e);
         throw e;
@@ -358,7 +359,7 @@ public final class QemuProvider implements Provider {
       }
       io(to, () -> toDir.writePod(record.withStartFailure("")));
       try {
-        vms.replaceContainers(toDir, moved, withValues);
+        vms.replaceContainers(toDir, moved, withValues, () -> { }); // to's pod.json is written above
       } catch (ProviderException e) {
         recordStartFailure(toDir, e);
         throw e;

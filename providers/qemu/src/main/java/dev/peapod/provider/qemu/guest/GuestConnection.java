@@ -171,8 +171,16 @@ public final class GuestConnection implements AutoCloseable {
 
   /** Sends a request and waits for its OK reply's fields. */
   public Fields call(int type, Fields fields, Duration timeout) {
+    return await(type, send(type, fields), timeout);
+  }
+
+  /**
+   * Waits for the reply of a request of {@code type} that {@link #send} sent, as {@link #call} does:
+   * for a caller that does other work while the guest does its part.
+   */
+  public Fields await(int type, CompletableFuture<Frame> reply, Duration timeout) {
     try {
-      return decode(send(type, fields).get(timeout.toNanos(), TimeUnit.NANOSECONDS));
+      return decode(reply.get(timeout.toNanos(), TimeUnit.NANOSECONDS));
     } catch (TimeoutException e) {
       throw new GuestException("no reply to " + Wire.typeName(type) + " from the guest of " + label
           + " within " + timeout.toMillis() + " ms");
