@@ -582,6 +582,7 @@ final class TemplateRam {
       int memfdCreate = arch.equals("aarch64") || arch.equals("riscv64") ? 279 : 319; // x86-64 otherwise
       Process perl = new ProcessBuilder("perl", "-e", HOLDER_SCRIPT, "--", ram.toString(),
           Integer.toString(memfdCreate), name.toString()).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+          .directory(new java.io.File("/")) // it outlives this process: it must keep no directory busy (a test's, a mount)
           .start();
       try {
         String out = new String(perl.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
