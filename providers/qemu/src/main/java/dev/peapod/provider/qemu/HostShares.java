@@ -86,10 +86,14 @@ final class HostShares {
   /**
    * Like {@link #of} after creating what DirectoryOrCreate and FileOrCreate volumes lack and
    * linking each one-file volume into its private directory under {@code files}.
+   *
+   * @param vmUsers whether QEMU runs as VM users (the provider's {@link
+   *     dev.peapod.provider.qemu.runtime.VmUsers}): then a one-file volume's directory must take the
+   *     file's owner, which a VM user's idmapped mount maps
    */
-  static List<HostShare> prepare(PodSpec spec, Path files) {
+  static List<HostShare> prepare(PodSpec spec, Path files, boolean vmUsers) {
     List<HostShare> shares = build(spec, files, true);
-    linkFiles(spec, files, shares);
+    linkFiles(spec, files, shares, vmUsers);
     return shares;
   }
 
@@ -158,7 +162,7 @@ final class HostShares {
    * directory (0700, in the root-only pod directory) is given the file's owner, so that a VM
    * user's idmapped mount of it, which maps the directory's owner, shows the file as its own.
    */
-  private static void linkFiles(PodSpec spec, Path files, List<HostShare> shares) {
+  private static void linkFiles(PodSpec spec, Path files, List<HostShare> shares, boolean vmUsers) {
     try {
       PrivateFiles.deleteTree(files);
     } catch (IOException e) {
@@ -181,7 +185,7 @@ final class HostShares {
           throw fail(spec, share.volume(), share.source() + " changed while it was being shared (a symlink on its path,"
               + " or another file in its place); not shared");
         }
-        giveOwner(share.dir(), link);
+        giveOwner(share.dir(), link, vmUsers);
       } catch (FileSystemException e) {
         if ("Invalid cross-device link".equals(e.getReason())) {
           throw fail(spec, share.volume(), share.source() + " is on another filesystem than " + files
@@ -228,17 +232,17 @@ final class HostShares {
   }
 
   /**
-   * Gives {@code dir} the owner and group of {@code file}. Without root (no VM users, QEMU runs as
-   * the user running Peapod) a file of another owner leaves the directory its creator's.
+   * Gives {@code dir} the owner and group of {@code file}. Without VM users (QEMU runs as the user
+   * running Peapod, perhaps not root) a file of another owner may leave the directory its creator's.
    */
-  private static void giveOwner(Path dir, Path file) throws IOException {
+  private static void giveOwner(Path dir, Path file, boolean vmUsers) throws IOException {
     for (String id : java.util.List.of("unix:uid", "unix:gid")) {
       Object owner = Files.getAttribute(file, id);
       if (!owner.equals(Files.getAttribute(dir, id, LinkOption.NOFOLLOW_LINKS))) {
         try {
           Files.setAttribute(dir, id, owner, LinkOption.NOFOLLOW_LINKS);
         } catch (FileSystemException e) {
-          if (dev.peapod.provider.qemu.runtime.VmUsers.fromEnvironment().isPresent()) {
+          if (vmUsers) {
             throw e;
           }
         }

@@ -108,7 +108,7 @@ final class PodVm {
     // file into its new run directory, after which the orphan's pid file can no longer be found.
     killOrphan(dir);
     Accelerator accelerator = accelerators.choose();
-    List<HostShare> hostShares = HostShares.prepare(spec, files.hostFiles());
+    List<HostShare> hostShares = HostShares.prepare(spec, files.hostFiles(), users.isPresent());
     VmShape shape = new VmShape(kernel, config.initrd(), spec.vm().vcpus(),
         spec.vm().memoryMiB(), accelerator);
     if (hostShares.isEmpty()) {

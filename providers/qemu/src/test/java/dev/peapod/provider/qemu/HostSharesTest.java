@@ -55,7 +55,7 @@ class HostSharesTest {
     assertEquals(List.of(expected), HostShares.of(pod(new HostPath(file, HostPath.Type.FILE), false), files()));
     assertTrue(Files.notExists(files()), "of() creates nothing");
 
-    assertEquals(List.of(expected), HostShares.prepare(pod(new HostPath(file, HostPath.Type.FILE), false), files()));
+    assertEquals(List.of(expected), HostShares.prepare(pod(new HostPath(file, HostPath.Type.FILE), false), files(), true));
     Path dir = files().resolve("vol");
     try (var list = Files.list(dir)) {
       assertEquals(List.of(dir.resolve("app.conf")), list.toList(), "the exported directory holds the file alone");
@@ -72,7 +72,7 @@ class HostSharesTest {
     Path file = Files.writeString(tmp.resolve("app.conf"), "x");
     Files.setAttribute(file, "unix:uid", 2100000004);
     Files.setAttribute(file, "unix:gid", 2100000005);
-    HostShares.prepare(pod(new HostPath(file, HostPath.Type.FILE), false), files());
+    HostShares.prepare(pod(new HostPath(file, HostPath.Type.FILE), false), files(), true);
     Path dir = files().resolve("vol");
     assertEquals(2100000004, Files.getAttribute(dir, "unix:uid"));
     assertEquals(2100000005, Files.getAttribute(dir, "unix:gid"));
@@ -94,26 +94,26 @@ class HostSharesTest {
     Path conf = tree.resolve("app.conf");
     Files.createSymbolicLink(conf, shadow);
     ProviderException e = assertThrows(ProviderException.class,
-        () -> HostShares.prepare(pod(new HostPath(conf, HostPath.Type.FILE), false), files()));
+        () -> HostShares.prepare(pod(new HostPath(conf, HostPath.Type.FILE), false), files(), true));
     assertTrue(e.getMessage().contains(conf + " now leads through a symlink to " + shadow), e.getMessage());
     assertTrue(Files.notExists(files().resolve("vol/app.conf")), "nothing linked");
 
     Path sub = tree.resolve("sub");
     Files.createSymbolicLink(sub, etc);
     e = assertThrows(ProviderException.class,
-        () -> HostShares.prepare(pod(new HostPath(sub, HostPath.Type.DIRECTORY), false), files()));
+        () -> HostShares.prepare(pod(new HostPath(sub, HostPath.Type.DIRECTORY), false), files(), true));
     assertTrue(e.getMessage().contains(sub + " now leads through a symlink to " + etc), e.getMessage());
     e = assertThrows(ProviderException.class,
-        () -> HostShares.prepare(pod(new HostPath(sub.resolve("shadow"), HostPath.Type.FILE), false), files()));
+        () -> HostShares.prepare(pod(new HostPath(sub.resolve("shadow"), HostPath.Type.FILE), false), files(), true));
     assertTrue(e.getMessage().contains("now leads through a symlink to " + shadow), e.getMessage());
   }
 
   @Test
   void preparingAgainReplacesStaleLinks() throws Exception {
     Path a = Files.writeString(tmp.resolve("a.conf"), "a");
-    HostShares.prepare(pod(new HostPath(a, HostPath.Type.FILE), false), files());
+    HostShares.prepare(pod(new HostPath(a, HostPath.Type.FILE), false), files(), true);
     Path b = Files.writeString(tmp.resolve("b.conf"), "b");
-    HostShares.prepare(pod(new HostPath(b, HostPath.Type.FILE), false), files());
+    HostShares.prepare(pod(new HostPath(b, HostPath.Type.FILE), false), files(), true);
     try (var list = Files.list(files().resolve("vol"))) {
       assertEquals(List.of(files().resolve("vol/b.conf")), list.toList());
     }
@@ -139,7 +139,7 @@ class HostSharesTest {
     Path shm = Files.createTempFile(Path.of("/dev/shm"), "peapod-hostshares", ".conf");
     try {
       ProviderException e = assertThrows(ProviderException.class,
-          () -> HostShares.prepare(pod(new HostPath(shm, HostPath.Type.FILE), false), files()));
+          () -> HostShares.prepare(pod(new HostPath(shm, HostPath.Type.FILE), false), files(), true));
       assertTrue(e.getMessage().contains(shm + " is on another filesystem than " + files()), e.getMessage());
       assertTrue(e.getMessage().contains("share the directory holding it instead"), e.getMessage());
     } finally {
@@ -152,15 +152,15 @@ class HostSharesTest {
     Path dir = tmp.resolve("new/dir");
     HostShares.of(pod(new HostPath(dir, HostPath.Type.DIRECTORY_OR_CREATE)), files());
     assertTrue(Files.notExists(dir));
-    HostShares.prepare(pod(new HostPath(dir, HostPath.Type.DIRECTORY_OR_CREATE)), files());
+    HostShares.prepare(pod(new HostPath(dir, HostPath.Type.DIRECTORY_OR_CREATE)), files(), true);
     assertTrue(Files.isDirectory(dir));
 
     Path file = dir.resolve("log.txt");
     assertEquals(List.of(new HostShare("vol", "peapod.vol.vol", files().resolve("vol"), "log.txt", file, false)),
-        HostShares.prepare(pod(new HostPath(file, HostPath.Type.FILE_OR_CREATE), false), files()));
+        HostShares.prepare(pod(new HostPath(file, HostPath.Type.FILE_OR_CREATE), false), files(), true));
     assertTrue(Files.isRegularFile(file));
     ProviderException e = assertThrows(ProviderException.class, () -> HostShares.prepare(
-        pod(new HostPath(tmp.resolve("missing/x"), HostPath.Type.FILE_OR_CREATE)), files()));
+        pod(new HostPath(tmp.resolve("missing/x"), HostPath.Type.FILE_OR_CREATE)), files(), true));
     assertTrue(e.getMessage().contains("directory " + tmp.resolve("missing") + " does not exist"), e.getMessage());
   }
 }
