@@ -45,6 +45,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.regex.Pattern;
 
@@ -105,14 +106,25 @@ public final class ManifestToPodSpec {
 
   /** Like {@link #unsupported(PodManifest)} with hostPaths checked against {@code hostPaths}. */
   public static List<Diagnostic> unsupported(PodManifest manifest, HostPathAllowList hostPaths) {
+    return unsupported(manifest, hostPaths, new java.util.HashMap<>());
+  }
+
+  /**
+   * {@link #unsupported(PodManifest, HostPathAllowList)}, putting the real path of each hostPath
+   * volume it checked into {@code resolved} (by volume index): what a converted spec keeps, since
+   * resolving again could name a tree a symlink put on the path since leads to, which no check saw.
+   */
+  private static List<Diagnostic> unsupported(PodManifest manifest, HostPathAllowList hostPaths,
+      Map<Integer, Path> resolved) {
     ManifestSpec spec = manifest.spec();
     List<Diagnostic> problems = new ArrayList<>();
     for (int i = 0; i < spec.volumes().size(); i++) {
       VolumeDecl volume = spec.volumes().get(i);
       if (volume.source() instanceof VolumeSource.HostPath host) {
         String path = "spec.volumes[" + i + "].hostPath";
-        hostPathProblem(manifest, volume.name(), host, hostPaths).ifPresent(message -> problems.add(error(manifest, path,
-            message)));
+        int at = i;
+        hostPathProblem(manifest, volume.name(), host, hostPaths, real -> resolved.put(at, real))
+            .ifPresent(message -> problems.add(error(manifest, path, message)));
       } else if (volume.source() instanceof VolumeSource.PersistentVolumeClaim claim) {
         String path = "spec.volumes[" + i + "].persistentVolumeClaim";
         claimProblem(manifest, claim).ifPresent(message -> problems.add(error(manifest, path, message)));
@@ -197,20 +209,22 @@ public final class ManifestToPodSpec {
 
   /** Why a hostPath volume cannot be used as declared, if it cannot. */
   private static Optional<String> hostPathProblem(PodManifest manifest, String name,
-      VolumeSource.HostPath host, HostPathAllowList hostPaths) {
+      VolumeSource.HostPath host, HostPathAllowList hostPaths, java.util.function.Consumer<Path> checked) {
     HostPath.Type type = HostPath.Type.fromManifest(host.type());
     if (type == null) {
       return Optional.of("hostPath type " + host.type() + " is not supported (volume \"" + name
           + "\"); Peapod shares directories and files: Directory, DirectoryOrCreate, File, FileOrCreate or none");
     }
     Path path = hostPath(manifest, host);
-    Optional<String> outside = hostPaths.problem(manifestDirectory(manifest), path);
+    Path real = HostPathAllowList.resolved(path); // once: the path checked is the path kept
+    Optional<String> outside = hostPaths.problemOfResolved(manifestDirectory(manifest), real, path);
     if (outside.isPresent()) {
       return outside.map(message -> message + " (volume \"" + name + "\")");
     }
+    checked.accept(real);
     boolean missing = switch (type) {
-      case DIRECTORY -> !Files.isDirectory(path);
-      case FILE -> !Files.isRegularFile(path);
+      case DIRECTORY -> !Files.isDirectory(real);
+      case FILE -> !Files.isRegularFile(real);
       default -> false;
     };
     if (missing) {
@@ -373,7 +387,8 @@ public final class ManifestToPodSpec {
    *     container has nothing to run
    */
   public Result convert(PodManifest manifest) {
-    List<Diagnostic> problems = unsupported(manifest, hostPaths);
+    Map<Integer, Path> hostPathsResolved = new java.util.HashMap<>();
+    List<Diagnostic> problems = unsupported(manifest, hostPaths, hostPathsResolved);
     if (!problems.isEmpty()) {
       throw new ManifestRejectedException(problems);
     }
@@ -413,7 +428,7 @@ public final class ManifestToPodSpec {
     dev.peapod.provider.PodSecurity podSecurity = SecurityContextSpec.pod(spec.security());
     List<VolumeSpec> volumes = volumes(manifest, spec.volumes(), new VolumeFiles(manifest, env, podSecurity.fsGroup(),
         uri -> hostFile(manifest, uri)),
-        keyring, problems);
+        keyring, hostPathsResolved, problems);
     if (!problems.isEmpty()) {
       throw new ManifestRejectedException(problems);
     }
@@ -501,7 +516,7 @@ public final class ManifestToPodSpec {
   }
 
   private List<VolumeSpec> volumes(PodManifest manifest, List<VolumeDecl> volumes, VolumeFiles files,
-      PullSecretKeyring keyring, List<Diagnostic> problems) {
+      PullSecretKeyring keyring, Map<Integer, Path> hostPathsResolved, List<Diagnostic> problems) {
     List<VolumeSpec> out = new ArrayList<>();
     for (int i = 0; i < volumes.size(); i++) {
       VolumeDecl volume = volumes.get(i);
@@ -513,15 +528,11 @@ public final class ManifestToPodSpec {
         continue;
       }
       if (volume.source() instanceof VolumeSource.HostPath host) { // unsupported types refused above
-        // The spec keeps the real path, checked as kept (the check above resolved it too, but a symlink
-        // may have been put on it since); the provider opens it with no symlink followed, so a symlink put
-        // there later makes the start fail instead of sharing what it names.
-        int at = i;
-        Path declared = hostPath(manifest, host);
-        Path real = HostPathAllowList.resolved(declared);
-        hostPaths.problemOfResolved(manifestDirectory(manifest), real, declared).ifPresent(message ->
-            problems.add(error(manifest, "spec.volumes[" + at + "].hostPath", message)));
-        out.add(VolumeSpec.hostPath(volume.name(), new HostPath(real, HostPath.Type.fromManifest(host.type()))));
+        // The spec keeps the real path the check above resolved, once, and checked as kept; the provider
+        // opens it with no symlink followed, so a symlink put there later makes the start fail instead of
+        // sharing what it names.
+        out.add(VolumeSpec.hostPath(volume.name(), new HostPath(hostPathsResolved.get(i),
+            HostPath.Type.fromManifest(host.type()))));
       } else if (volume.source() instanceof VolumeSource.PersistentVolumeClaim claim) {
         Path dir = new PersistentVolumes(hostPaths.volumesRoot().getParent())
             .ensure(ClaimBinding.namespaceOf(manifest), claim.claimName(), claim.declared());
