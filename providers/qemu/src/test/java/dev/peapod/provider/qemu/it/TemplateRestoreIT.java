@@ -60,7 +60,7 @@ class TemplateRestoreIT {
     image = BusyboxImages.build(VmTestSupport.IMAGES, "busybox-tmpl", Map.of("www/index.html", "restored\n"));
     other = BusyboxImages.build(VmTestSupport.IMAGES, "busybox-tmpl2", Map.of("marker", "two\n"));
     VmTestSupport.killStrays(PODS);
-    deleteTree(STATE);
+    VmTestSupport.deleteTree(STATE);
     provider = new QemuProvider(config(true));
   }
 
@@ -320,16 +320,6 @@ class TemplateRestoreIT {
       VmInfo vm = off.start("tmpl-off").vm().orElseThrow();
       assertEquals(VmInfo.COLD_BOOT, vm.boot());
       off.remove("tmpl-off", Duration.ZERO);
-    }
-  }
-
-  private static void deleteTree(Path dir) throws Exception {
-    if (Files.exists(dir)) {
-      try (Stream<Path> walk = Files.walk(dir)) {
-        for (Path p : walk.sorted((x, y) -> y.getNameCount() - x.getNameCount()).toList()) {
-          Files.delete(p);
-        }
-      }
     }
   }
 }

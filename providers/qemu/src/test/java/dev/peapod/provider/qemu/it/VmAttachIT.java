@@ -94,7 +94,7 @@ class VmAttachIT {
     if (provider.inspect(POD).isPresent()) {
       provider.remove(POD, Duration.ZERO);
     }
-    deleteTree(HOST);
+    VmTestSupport.deleteTree(HOST);
     rw = HOST.resolve("rw");
     ro = Files.createDirectories(HOST.resolve("ro"));
     Files.writeString(ro.resolve("www-index.html"), INDEX);
@@ -541,16 +541,5 @@ class VmAttachIT {
       Thread.sleep(200);
     }
     return false;
-  }
-
-  private static void deleteTree(Path dir) throws IOException {
-    if (!Files.exists(dir)) {
-      return;
-    }
-    try (Stream<Path> paths = Files.walk(dir)) {
-      for (Path p : paths.sorted(Collections.reverseOrder()).toList()) {
-        Files.delete(p);
-      }
-    }
   }
 }

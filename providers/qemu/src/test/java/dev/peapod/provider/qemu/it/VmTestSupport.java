@@ -118,6 +118,42 @@ final class VmTestSupport {
   }
 
   /**
+   * A provider as root, so that QEMU runs as VM users, on {@code state} emptied first, with no QEMU
+   * of {@code pods} left from an earlier run: the setup of the tests that attack a VM user's QEMU.
+   */
+  static QemuProvider freshProviderAsRoot(Path state, boolean templates, String... pods) throws IOException {
+    org.junit.jupiter.api.Assertions.assertEquals("root", System.getProperty("user.name"),
+        "VM users need Peapod to run as root");
+    killStrays(pods);
+    deleteTree(state);
+    return new QemuProvider(config().withStateDir(state).withTemplates(templates));
+  }
+
+  /** Creates and starts {@code name}, one container sleeping in {@code image}; its vm.json as the start wrote it. */
+  static dev.peapod.provider.qemu.runtime.VmRecord startSleeper(QemuProvider provider, Path state, String name,
+      dev.peapod.provider.ImageRootfs image) {
+    provider.create(dev.peapod.provider.PodSpec.of(name, java.util.List.of(dev.peapod.provider.ContainerSpec.of("web",
+        image, java.util.List.of("sleep", "100000")))).withTerminationGracePeriod(Duration.ZERO));
+    provider.start(name);
+    try {
+      return new dev.peapod.provider.qemu.runtime.StateDirectory(state).pod(name).readVm().orElseThrow();
+    } catch (IOException e) {
+      throw new AssertionError(e);
+    }
+  }
+
+  /** Deletes {@code dir} and everything under it, if it exists. */
+  static void deleteTree(Path dir) throws IOException {
+    if (Files.exists(dir)) {
+      try (var walk = Files.walk(dir)) {
+        for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+          Files.deleteIfExists(p);
+        }
+      }
+    }
+  }
+
+  /**
    * What a VM's QEMU exports for the host directory {@code source}: {@code source} itself for a QEMU run
    * as root, else the mount point of the idmapped mount of it in QEMU's mount namespace (see
    * peapod-vm-mounts), with that mount's options.

@@ -6,14 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.peapod.provider.ContainerSpec;
 import dev.peapod.provider.ImageRootfs;
-import dev.peapod.provider.PodSpec;
 import dev.peapod.provider.qemu.QemuConfig;
 import dev.peapod.provider.qemu.QemuProvider;
 import dev.peapod.provider.qemu.qmp.QmpClient;
 import dev.peapod.provider.qemu.qmp.QmpException;
-import dev.peapod.provider.qemu.runtime.StateDirectory;
 import dev.peapod.provider.qemu.runtime.VmRecord;
 import dev.peapod.provider.qemu.runtime.VmUsers;
 import dev.peapod.provider.qemu.testing.LogCapture;
@@ -63,11 +60,8 @@ class VmTrustIT {
 
   @BeforeAll
   void setUp() throws Exception {
-    assertEquals("root", System.getProperty("user.name"), "VM users need Peapod to run as root");
     image = BusyboxImages.build(VmTestSupport.IMAGES, "busybox-vmtrust", Map.of("www/index.html", "mine\n"));
-    VmTestSupport.killStrays(PODS);
-    deleteTree(STATE);
-    provider = new QemuProvider(config());
+    provider = VmTestSupport.freshProviderAsRoot(STATE, false, PODS);
   }
 
   @AfterAll
@@ -81,15 +75,9 @@ class VmTrustIT {
   }
 
   private VmRecord start(String name) {
-    provider.create(PodSpec.of(name, List.of(ContainerSpec.of("web", image, List.of("sleep", "100000"))))
-        .withTerminationGracePeriod(Duration.ZERO));
-    provider.start(name);
-    try {
-      return new StateDirectory(STATE).pod(name).readVm().orElseThrow();
-    } catch (IOException e) {
-      throw new AssertionError(e);
-    }
+    return VmTestSupport.startSleeper(provider, STATE, name, image);
   }
+
 
   @Test
   @Order(1)
@@ -288,15 +276,5 @@ class VmTrustIT {
     String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     assertTrue(p.waitFor(30, TimeUnit.SECONDS));
     return new Result(p.exitValue(), out);
-  }
-
-  private static void deleteTree(Path dir) throws IOException {
-    if (Files.exists(dir)) {
-      try (var walk = Files.walk(dir)) {
-        for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
-          Files.deleteIfExists(p);
-        }
-      }
-    }
   }
 }

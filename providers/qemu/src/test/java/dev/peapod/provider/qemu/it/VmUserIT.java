@@ -14,7 +14,6 @@ import dev.peapod.provider.VolumeSpec;
 import dev.peapod.provider.ImageRootfs;
 import dev.peapod.provider.PodSpec;
 import dev.peapod.provider.VmInfo;
-import dev.peapod.provider.qemu.QemuConfig;
 import dev.peapod.provider.qemu.QemuProvider;
 import dev.peapod.provider.qemu.runtime.StateDirectory;
 import dev.peapod.provider.qemu.runtime.VmRecord;
@@ -66,11 +65,8 @@ class VmUserIT {
 
   @BeforeAll
   void setUp() throws Exception {
-    assertEquals("root", System.getProperty("user.name"), "VM users need Peapod to run as root");
     image = BusyboxImages.build(VmTestSupport.IMAGES, "busybox-vmuser", Map.of("www/index.html", "mine\n"));
-    VmTestSupport.killStrays(PODS);
-    deleteTree(STATE);
-    provider = new QemuProvider(config());
+    provider = VmTestSupport.freshProviderAsRoot(STATE, true, PODS);
   }
 
   @AfterAll
@@ -81,15 +77,8 @@ class VmUserIT {
     VmTestSupport.cleanUp(provider, PODS);
   }
 
-  private static QemuConfig config() {
-    return VmTestSupport.config().withStateDir(STATE).withTemplates(true);
-  }
-
-  private VmRecord start(String name) throws IOException {
-    provider.create(PodSpec.of(name, List.of(ContainerSpec.of("web", image, List.of("sleep", "100000"))))
-        .withTerminationGracePeriod(Duration.ZERO));
-    provider.start(name);
-    return new StateDirectory(STATE).pod(name).readVm().orElseThrow();
+  private VmRecord start(String name) {
+    return VmTestSupport.startSleeper(provider, STATE, name, image);
   }
 
   @Test
@@ -201,7 +190,7 @@ class VmUserIT {
   @Test
   @Order(4)
   void aHostPathVmsQemuRunsAsItsVmUserAndReachesOnlyItsTrees() throws Exception {
-    deleteTree(HOST);
+    VmTestSupport.deleteTree(HOST);
     Path tree = Files.createDirectories(HOST.resolve("tree"));
     Files.setPosixFilePermissions(HOST, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
     Files.writeString(tree.resolve("own.txt"), "mine\n");
@@ -390,15 +379,5 @@ class VmUserIT {
     String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     assertEquals(0, p.waitFor(), String.join(" ", command) + ": " + out);
     return out;
-  }
-
-  private static void deleteTree(Path dir) throws IOException {
-    if (Files.exists(dir)) {
-      try (var walk = Files.walk(dir)) {
-        for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
-          Files.deleteIfExists(p);
-        }
-      }
-    }
   }
 }
