@@ -116,6 +116,12 @@ public final class PodInspectCommand implements Runnable {
         volume.put("image", image.id());
         volume.put("rootfs", image.path().toString());
       });
+      if (v.hostPath() != null) {
+        // The tree itself, as the manifest's path resolved when it was read: a VM user's QEMU names only
+        // the empty directory it is mounted on in QEMU's own mount namespace (/run/peapod/vm/UID/h/N).
+        volume.put("hostPath", v.hostPath().path().toString());
+        volume.put("type", v.hostPath().type().manifestName());
+      }
       return volume;
     }).toList());
     data.put("terminationGracePeriodSeconds", spec.terminationGracePeriod().toSeconds());
