@@ -131,10 +131,16 @@ final class WarmPoolKeepers {
     for (Path lock : locks) {
       String name = lock.getFileName().toString();
       String key = name.substring(0, name.length() - ".lock".length());
-      if (keptInThisProcess(pool.root(), key)) {
-        continue; // never probe a lock file this process holds: closing it would drop the lock
-      }
-      keeperProcess(lock, key).ifPresent(keeper -> {
+      // Probed inside the map's lock for the key, as ensure() starts a thread: never while a thread of
+      // this process keeps it (closing a descriptor of its lock file would drop that thread's lock).
+      List<KeeperProcess> found = new ArrayList<>(1);
+      threads.compute(key, (k, running) -> {
+        if (running == null || !running.isAlive()) {
+          keeperProcess(lock, key).ifPresent(found::add);
+        }
+        return running;
+      });
+      found.forEach(keeper -> {
         keeper.process().destroy();
         try {
           keeper.process().onExit().get(30, java.util.concurrent.TimeUnit.SECONDS);
