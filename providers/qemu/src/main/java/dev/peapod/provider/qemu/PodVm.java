@@ -369,7 +369,7 @@ final class PodVm {
     }
     String pod = spec.name();
     String key = templates.key(shape);
-    Optional<WarmPool.Taken> taken = pool.take(key);
+    Optional<WarmPool.Taken> taken = pool.take(key, WarmPool.restoreSettings(users));
     if (taken.isEmpty()) {
       LOG.log(System.Logger.Level.DEBUG, () -> "pod " + pod + ": no warm pool VM of " + key + " waits");
       return Optional.empty();

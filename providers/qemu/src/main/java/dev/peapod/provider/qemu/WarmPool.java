@@ -129,11 +129,26 @@ final class WarmPool {
   }
 
   /**
-   * Takes a waiting VM of the template {@code key}, or empty when none waits (or none of those
-   * waiting still runs: those are deleted). The caller owns the VM from here: it moves it into a
+   * What a VM is restored under beyond its template, as this process's settings say: whether and as which uids
+   * QEMU runs as VM users, whether the template's RAM is shared ({@code PEAPOD_TEMPLATE_RAM}), and what is
+   * marked for same-page merging ({@code PEAPOD_KSM}). None of these is in the template key, and the pool's
+   * keeper (a run server, a keeper process, a controller) may have been started with other settings than the
+   * command taking a VM: a VM restored under other settings is not what that command asked for (a pod run with
+   * {@code PEAPOD_TEMPLATE_RAM=copy} would get shared pages, one run with VM users a root QEMU).
+   */
+  static String restoreSettings(Optional<dev.peapod.provider.qemu.runtime.VmUsers> users) {
+    return "vm-users=" + users.map(dev.peapod.provider.qemu.runtime.VmUsers::range).orElse("off")
+        + " template-ram=" + (TemplateRam.sharedFromEnvironment() ? "shared" : "copy")
+        + " ksm=" + dev.peapod.provider.qemu.runtime.SamePageMerging.fromEnvironment().name().toLowerCase(java.util.Locale.ROOT);
+  }
+
+  /**
+   * Takes a waiting VM of the template {@code key} restored under {@code settings} (see {@link #restoreSettings}),
+   * or empty when none waits (or none of those waiting still runs: those are deleted; one restored under other
+   * settings is left waiting for a taker of its own settings). The caller owns the VM from here: it moves it into a
    * pod or kills it.
    */
-  Optional<Taken> take(String key) {
+  Optional<Taken> take(String key, String settings) {
     Path shape = shapeDir(key);
     for (Path entry : waiting(shape)) {
       Path claimed = claimedDir().resolve(entry.getFileName() + "." + ProcessHandle.current().pid());
@@ -149,7 +164,17 @@ final class WarmPool {
       }
       Optional<PoolVmRecord> record = read(claimed);
       if (record.isPresent() && record.get().templateKey().equals(key) && runs(record.get())) {
-        return Optional.of(new Taken(record.get(), new VmFiles(claimed)));
+        if (settings.equals(record.get().restoreSettings())) {
+          return Optional.of(new Taken(record.get(), new VmFiles(claimed)));
+        }
+        LOG.log(System.Logger.Level.DEBUG, () -> "pool VM " + entry.getFileName() + " was restored under "
+            + record.get().restoreSettings() + ", not " + settings + ": left waiting");
+        try {
+          Files.move(claimed, entry, StandardCopyOption.ATOMIC_MOVE);
+          continue;
+        } catch (IOException e) {
+          LOG.log(System.Logger.Level.WARNING, "cannot put pool VM " + entry + " back: " + e);
+        }
       }
       LOG.log(System.Logger.Level.INFO, "pool VM " + entry.getFileName() + " no longer runs; deleted");
       discard(claimed, record);

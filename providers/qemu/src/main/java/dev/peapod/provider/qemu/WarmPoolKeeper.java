@@ -209,7 +209,8 @@ final class WarmPoolKeeper {
       Duration took = Duration.ofNanos(System.nanoTime() - t0);
       JsonFiles.write(work.resolve(PoolVmRecord.FILE), new PoolVmRecord(name, key, shape.memoryMiB(),
           process.pid(), process.startTime(), HostInfo.bootId(), bootId, !restored.ram().privateMapping(),
-          process.launchedAt(), took, user == null ? null : user.uid(), user == null ? null : user.claim()));
+          process.launchedAt(), took, user == null ? null : user.uid(), user == null ? null : user.claim(),
+          WarmPool.restoreSettings(users)));
       TemplateCatalogue.move(work, pool.shapeDir(key).resolve(id));
       say.accept("pool VM " + id + " waits (QEMU " + process.pid() + ", restored in " + took.toMillis() + " ms)");
       return true;

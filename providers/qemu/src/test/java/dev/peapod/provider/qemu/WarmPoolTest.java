@@ -31,6 +31,7 @@ import org.junit.jupiter.api.io.TempDir;
 class WarmPoolTest {
 
   private static final String KEY = "0123456789abcdef";
+  private static final String SETTINGS = "vm-users=off template-ram=shared ksm=helpers";
 
   @TempDir
   Path dir;
@@ -44,13 +45,17 @@ class WarmPoolTest {
 
   /** A waiting pool VM: a live process with the VM's marker, its directory and pool.json. */
   private PoolVmRecord waitingVm(WarmPool pool, String id) throws Exception {
+    return waitingVm(pool, id, SETTINGS);
+  }
+
+  private PoolVmRecord waitingVm(WarmPool pool, String id, String settings) throws Exception {
     String name = "pool." + id;
     // "; :" keeps sh from exec'ing sleep, which would drop the marker from the command line.
     Process p = new ProcessBuilder("sh", "-c", "sleep 600; :", "sh", "-name", "peapod-" + name, "end").start();
     processes.add(p);
     long start = HostProcess.startTime(p.pid()).orElseThrow();
     PoolVmRecord record = new PoolVmRecord(name, KEY, 128, p.pid(), start, HostInfo.bootId(), "boot-" + id, false,
-        Instant.now(), Duration.ofMillis(100));
+        Instant.now(), Duration.ofMillis(100), settings);
     Path vm = Files.createDirectories(pool.shapeDir(KEY).resolve(id));
     JsonFiles.write(vm.resolve(PoolVmRecord.FILE), record);
     return record;
@@ -71,7 +76,7 @@ class WarmPoolTest {
           WarmPool client = t % 2 == 0 ? one : two;
           takes.add(threads.submit(() -> {
             start.await();
-            return client.take(KEY);
+            return client.take(KEY, SETTINGS);
           }));
         }
         List<WarmPool.Taken> winners = new ArrayList<>();
@@ -88,6 +93,24 @@ class WarmPoolTest {
     }
   }
 
+  /**
+   * A keeper started with other settings than the taker's (PEAPOD_TEMPLATE_RAM=copy, VM users off, ...) restored its
+   * VMs as those settings say: a taker gets only a VM restored under its own, and leaves the other waiting.
+   */
+  @Test
+  void aVmRestoredUnderOtherSettingsIsLeftWaitingForATakerOfItsOwn() throws Exception {
+    WarmPool pool = new WarmPool(dir.resolve("pool"), WarmPoolConfig.DEFAULT);
+    String copy = "vm-users=2000000000-2000999999 template-ram=copy ksm=helpers";
+    PoolVmRecord other = waitingVm(pool, "00000001", copy);
+    PoolVmRecord older = waitingVm(pool, "00000002", null); // a keeper from before restore settings were recorded
+    assertEquals(Optional.empty(), pool.take(KEY, SETTINGS));
+    assertEquals(2, WarmPool.waiting(pool.shapeDir(KEY)).size(), "both still wait");
+    assertEquals(Optional.of(other), pool.take(KEY, copy).map(WarmPool.Taken::record), "a taker of its settings gets it");
+    PoolVmRecord own = waitingVm(pool, "00000003");
+    assertEquals(Optional.of(own), pool.take(KEY, SETTINGS).map(WarmPool.Taken::record));
+    assertEquals(List.of(pool.shapeDir(KEY).resolve("00000002")), WarmPool.waiting(pool.shapeDir(KEY)), older.toString());
+  }
+
   @Test
   void aVmWhoseProcessIsGoneOrOfAnotherTemplateIsNotTaken() throws Exception {
     WarmPool pool = new WarmPool(dir.resolve("pool"), WarmPoolConfig.DEFAULT);
@@ -96,12 +119,12 @@ class WarmPoolTest {
     Path other = Files.createDirectories(pool.shapeDir(KEY).resolve("00000002"));
     PoolVmRecord live = waitingVm(pool, "00000003");
     JsonFiles.write(other.resolve(PoolVmRecord.FILE), new PoolVmRecord("pool.00000002", "fedcba9876543210", 128,
-        live.pid(), live.processStartTime(), HostInfo.bootId(), "b", false, Instant.now(), Duration.ZERO));
-    Optional<WarmPool.Taken> taken = pool.take(KEY);
+        live.pid(), live.processStartTime(), HostInfo.bootId(), "b", false, Instant.now(), Duration.ZERO, SETTINGS));
+    Optional<WarmPool.Taken> taken = pool.take(KEY, SETTINGS);
     assertEquals(Optional.of(live), taken.map(WarmPool.Taken::record), "the live VM of this template");
     assertFalse(Files.exists(pool.shapeDir(KEY).resolve("00000001")), "the dead one is deleted: " + dead);
     assertFalse(Files.exists(pool.shapeDir(KEY).resolve("00000002")), "the other template's is discarded");
-    assertEquals(Optional.empty(), pool.take(KEY));
+    assertEquals(Optional.empty(), pool.take(KEY, SETTINGS));
   }
 
   @Test
@@ -109,7 +132,7 @@ class WarmPoolTest {
     WarmPool pool = new WarmPool(dir.resolve("pool"), WarmPoolConfig.DEFAULT);
     PoolVmRecord vm = waitingVm(pool, "0000000a");
     Files.move(pool.shapeDir(KEY).resolve("0000000a"), pool.shapeDir(KEY).resolve(".0000000a.new"));
-    assertEquals(Optional.empty(), pool.take(KEY), "a .new VM has not answered RESTORED yet: " + vm);
+    assertEquals(Optional.empty(), pool.take(KEY, SETTINGS), "a .new VM has not answered RESTORED yet: " + vm);
   }
 
   /** The warm-up container's program is a real static executable that exits 0 (run here on the host). */

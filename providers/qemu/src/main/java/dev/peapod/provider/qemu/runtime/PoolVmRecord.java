@@ -19,6 +19,8 @@ import java.time.Instant;
  * @param bootTime from launch until RESTORED was answered
  * @param vmUser the uid its QEMU runs as (see {@link VmUsers}), null for the user running Peapod
  * @param vmClaim the token of its uid's claim (see {@link VmUsers#CLAIM_FILE}), null without one
+ * @param restoreSettings what its keeper restored it under beyond the template (VM users, template RAM
+ *     sharing, same-page merging): a taker whose settings differ leaves it waiting, null from older keepers
  */
 public record PoolVmRecord(
     String name,
@@ -32,13 +34,15 @@ public record PoolVmRecord(
     Instant startedAt,
     Duration bootTime,
     Integer vmUser,
-    String vmClaim) {
+    String vmClaim,
+    String restoreSettings) {
 
   /** A pool VM whose QEMU runs as the user running Peapod. */
   public PoolVmRecord(String name, String templateKey, int memoryMiB, long pid, long processStartTime,
-      String hostBootId, String guestBootId, boolean freePageReporting, Instant startedAt, Duration bootTime) {
+      String hostBootId, String guestBootId, boolean freePageReporting, Instant startedAt, Duration bootTime,
+      String restoreSettings) {
     this(name, templateKey, memoryMiB, pid, processStartTime, hostBootId, guestBootId, freePageReporting, startedAt,
-        bootTime, null, null);
+        bootTime, null, null, restoreSettings);
   }
 
   /** The file in a pool VM's directory. */

@@ -159,6 +159,11 @@ public final class VmUsers {
     return runRoot;
   }
 
+  /** The range as {@code PEAPOD_VM_UIDS} gives it: {@code FIRST-LAST}. */
+  public String range() {
+    return Integer.toUnsignedString(first) + "-" + Integer.toUnsignedString(last);
+  }
+
   /** Whether {@code uid} is one of this range's VM uids. */
   public boolean owns(int uid) {
     return Integer.compareUnsigned(uid, first) > 0 && Integer.compareUnsigned(uid, last) <= 0;
