@@ -125,7 +125,12 @@ public final class RunServer {
   static final int MAX_CONNECTIONS = 4;
   static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(20);
   static final Duration ANSWER_TIMEOUT = Duration.ofSeconds(30);
-  private static final int MAX_REQUEST = 8 << 20;
+  /**
+   * The largest request taken: a manifest of up to 1 MiB. Parsed, a request takes many times its size, and four
+   * at once must fit the server's small heap (an 8 MiB bound let one 3.6 MB manifest end the server out of
+   * memory); a larger one is refused and the command runs it itself.
+   */
+  private static final int MAX_REQUEST = 1 << 20;
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private final CliEnvironment environment;
@@ -276,7 +281,7 @@ public final class RunServer {
               handlers.execute(() -> {
                 try (SocketChannel c = client) {
                   answer(c);
-                } catch (IOException | RuntimeException e) {
+                } catch (IOException | RuntimeException | VirtualMachineError e) {
                   System.out.println("a request failed: " + e);
                 } finally {
                   lastRequest.set(System.nanoTime());
@@ -430,6 +435,11 @@ public final class RunServer {
       } catch (IOException | IllegalArgumentException e) {
         status = 400;
         answer = Map.of("detail", "a run needs file, content and command: " + e.getMessage());
+      } catch (VirtualMachineError e) {
+        // Out of memory or stack on this run: given back, the command runs it itself (and repairs what this
+        // run began, as after a crash); the server goes on serving the others.
+        System.out.println("a run ran out of resources: " + e);
+        answer = HandedRuns.declined("the run server ran out of resources for it: " + e);
       }
       byte[] json = JSON.writeValueAsBytes(answer);
       String head = "HTTP/1.1 " + status + (status == 200 ? " OK" : " Bad Request")

@@ -22,11 +22,13 @@ public final class BesideStart {
    * been before the start.
    */
   public static <T> T run(Runnable record, Supplier<T> start) {
-    RuntimeException[] recordFailure = new RuntimeException[1];
+    // Any Throwable: an Error on the writer's thread (out of memory) would otherwise end it silently, and the
+    // run would be reported done with its record unwritten and its pending marker left behind.
+    Throwable[] recordFailure = new Throwable[1];
     Thread writer = new Thread(() -> {
       try {
         record.run();
-      } catch (RuntimeException e) {
+      } catch (Throwable e) {
         recordFailure[0] = e;
       }
     }, "peapod-record");
@@ -35,7 +37,7 @@ public final class BesideStart {
     T result;
     try {
       result = start.get();
-    } catch (RuntimeException e) {
+    } catch (RuntimeException | Error e) {
       join(writer);
       if (recordFailure[0] != null) {
         e.addSuppressed(recordFailure[0]);
@@ -43,8 +45,14 @@ public final class BesideStart {
       throw e;
     }
     join(writer);
+    if (recordFailure[0] instanceof RuntimeException e) {
+      throw e;
+    }
+    if (recordFailure[0] instanceof Error e) {
+      throw e;
+    }
     if (recordFailure[0] != null) {
-      throw recordFailure[0];
+      throw new IllegalStateException("the pod's record could not be written", recordFailure[0]); // a sneaky checked one
     }
     return result;
   }

@@ -54,6 +54,20 @@ class BesideStartTest {
     assertSame(recordFailure, thrown);
   }
 
+  /** An Error on the record's thread (out of memory) is not a run done: before, it ended that thread silently. */
+  @Test
+  void aRecordThatRanOutOfMemoryIsThrownNotReportedDone() {
+    OutOfMemoryError recordFailure = new OutOfMemoryError("Java heap space");
+    OutOfMemoryError thrown = assertThrows(OutOfMemoryError.class, () -> BesideStart.run(() -> {
+      throw recordFailure;
+    }, () -> "started"));
+    assertSame(recordFailure, thrown);
+    StackOverflowError startFailure = new StackOverflowError();
+    assertSame(startFailure, assertThrows(StackOverflowError.class, () -> BesideStart.run(() -> { }, () -> {
+      throw startFailure;
+    })));
+  }
+
   private static void sleep(long ms) {
     try {
       Thread.sleep(ms);

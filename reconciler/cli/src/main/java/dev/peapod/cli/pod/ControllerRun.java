@@ -94,7 +94,7 @@ public final class ControllerRun {
     }
     ControllerClient client = new ControllerClient(environment.home());
     String relayed = environment.env().get(RELAYED);
-    Optional<ControllerClient.Response> answer = relayed != null ? Optional.of(relayed(client, relayed))
+    Optional<ControllerClient.Response> answer = relayed != null ? relayed(client, relayed)
         : client.postIfServed(PATH, body, () -> {});
     if (answer.isEmpty()) {
       return false;
@@ -121,8 +121,12 @@ public final class ControllerRun {
     return true;
   }
 
-  /** The answer the launcher's client was given ({@link #RELAYED}). */
-  private static ControllerClient.Response relayed(ControllerClient client, String text) {
+  /**
+   * The answer the launcher's client was given ({@link #RELAYED}); empty when the server closed the connection
+   * without a byte (it refused the request, e.g. too large, or ended): the command runs it itself then, and
+   * finishes whatever that server began, as after a crash.
+   */
+  private static Optional<ControllerClient.Response> relayed(ControllerClient client, String text) {
     if (text.startsWith("error ")) {
       throw client.failed(text.substring("error ".length()));
     }
@@ -130,7 +134,12 @@ public final class ControllerRun {
       throw new CliException(ExitCodes.ERROR, "peapod run: " + RELAYED + " holds no answer of the controller");
     }
     try {
-      return ControllerClient.parse(java.util.Base64.getDecoder().decode(text.substring("http ".length())));
+      byte[] raw = java.util.Base64.getDecoder().decode(text.substring("http ".length()));
+      if (raw.length == 0) {
+        LOG.log(System.Logger.Level.DEBUG, "peapod run: the server closed the connection without an answer");
+        return Optional.empty();
+      }
+      return Optional.of(ControllerClient.parse(raw));
     } catch (IllegalArgumentException e) {
       throw new CliException(ExitCodes.ERROR, "peapod run: " + RELAYED + " holds no answer of the controller");
     }

@@ -657,6 +657,18 @@ class CliHandOffIT {
       assertEquals(-1, read);
     }
 
+    // A request larger than the server takes (an 8 MiB bound let a 3.6 MB manifest end the server out of memory,
+    // and the command then failed on the empty answer): refused unanswered, the command runs it itself, and the
+    // server goes on serving.
+    Path large = home.resolve("large.yaml");
+    Files.writeString(large, Files.readString(created) + ("# " + "x".repeat(1000) + "\n").repeat(1200));
+    Result tooLarge = peapod("run", "-f", large.toString());
+    assertEquals(0, tooLarge.exitCode(), tooLarge::toString);
+    assertEquals("Exists kept (same spec) (not started: its spec.state is Created)\n", tooLarge.out(), tooLarge::toString);
+    assertTrue(tooLarge.startedJvm(), "the command ran it itself: " + tooLarge);
+    Result after = peapod("run", "-f", created.toString());
+    assertFalse(after.startedJvm(), "the run server still serves: " + after);
+
     String answer = post(socket, "{\"file\":\"x.yaml\",\"content\":\"\",\"command\":\"peapod run -f x.yaml\","
         + "\"fromTheFuture\":true,\"environment\":{},\"process\":{}}");
     assertTrue(answer.startsWith("HTTP/1.1 200 ") && answer.contains("\"declined\"") && answer.contains("fromTheFuture"),
