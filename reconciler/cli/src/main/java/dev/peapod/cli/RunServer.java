@@ -149,7 +149,7 @@ public final class RunServer {
     this.socket = home.resolve(SOCKET);
     this.owner = Files.getOwner(Path.of("/proc/self")); // this process's effective uid
     this.group = Files.readAttributes(Path.of("/proc/self"), PosixFileAttributes.class).group();
-    this.own = settings(environment.env(), Map.of("umask", ProcStatus.umask(), "groups", ProcStatus.groups()));
+    this.own = settings(environment.env(), ProcStatus.all(jarIdentityText()));
   }
 
   public static void main(String[] args) throws Exception {
@@ -184,6 +184,31 @@ public final class RunServer {
     }
     process.forEach((name, value) -> settings.put("(" + name + ")", value));
     return settings;
+  }
+
+  /** Variables whose value is a file or directory even without a slash in it (a bare name is relative). */
+  private static final Set<String> FILE_SETTINGS = Set.of("PEAPOD_KERNEL", "PEAPOD_INITRD", "PEAPOD_VM_MOUNTS",
+      "PEAPOD_SECCOMP_DIR", "HOME", "TMPDIR", "DOCKER_CONFIG", "XDG_RUNTIME_DIR", "XDG_CONFIG_HOME");
+  /** Colon-separated lists of directories, where an empty element is the working directory too. */
+  private static final Set<String> PATH_LISTS = Set.of("PATH", "LD_LIBRARY_PATH");
+
+  /** The settings among {@code settings} that name a relative path (see {@link #run}). */
+  static Set<String> relativePaths(Map<String, String> settings) {
+    Set<String> relative = new TreeSet<>();
+    settings.forEach((name, value) -> {
+      boolean rel;
+      if (PATH_LISTS.contains(name)) {
+        rel = Arrays.stream(value.split(":", -1)).anyMatch(dir -> !dir.startsWith("/"));
+      } else if (name.startsWith("(") || name.equals("PEAPOD_JAVA_OPTS -D")) {
+        rel = false; // the process's own facts; -D values are the JVM's to resolve and are compared as text
+      } else {
+        rel = (FILE_SETTINGS.contains(name) || value.contains("/")) && !value.startsWith("/");
+      }
+      if (rel) {
+        relative.add(name);
+      }
+    });
+    return relative;
   }
 
   /** The names whose values differ between two settings maps. */
@@ -332,6 +357,21 @@ public final class RunServer {
   }
 
   /** The jar this runs from, by size and modification time (null when it is no file). */
+  /**
+   * This process's jar as the launcher's client describes the jar its CLI would run ({@code REALPATH SIZE
+   * SECONDS.NANOS} of its mtime): two checkouts or installations may share a home, and one's server must not
+   * run the other's command with its own code.
+   */
+  static String jarIdentityText() {
+    try {
+      Path jar = Path.of(RunServer.class.getProtectionDomain().getCodeSource().getLocation().toURI()).toRealPath();
+      java.time.Instant modified = Files.getLastModifiedTime(jar).toInstant();
+      return jar + " " + Files.size(jar) + " " + modified.getEpochSecond() + "." + String.format("%09d", modified.getNano());
+    } catch (Exception e) {
+      return "(unknown)";
+    }
+  }
+
   private static Object jarIdentity() {
     try {
       Path jar = Path.of(RunServer.class.getProtectionDomain().getCodeSource().getLocation().toURI());
@@ -461,10 +501,14 @@ public final class RunServer {
     if (!(sent instanceof Map<?, ?> env) || !(process instanceof Map<?, ?> ids)) {
       return HandedRuns.declined("the command sent no settings to compare");
     }
-    Set<String> differ = differences(settings(stringMap(env), stringMap(ids)), own);
+    Map<String, String> theirs = settings(stringMap(env), stringMap(ids));
+    Set<String> differ = differences(theirs, own);
     if (!sameGroup) {
       differ.add("(group)");
     }
+    // A relative path in a setting is resolved against the working directory, the command's and this process's
+    // (the home) alike, so equal values would name different files: such a command runs itself.
+    relativePaths(theirs).forEach(name -> differ.add(name + " (a relative path)"));
     if (!differ.isEmpty()) {
       return HandedRuns.declined("the command's settings differ from the run server's: " + String.join(", ", differ));
     }
@@ -625,9 +669,54 @@ public final class RunServer {
     }
   }
 
-  /** This process's umask and supplementary groups, from {@code /proc/self/status}, as the client sends its own. */
+  /**
+   * This process's umask and supplementary groups, from {@code /proc/self/status}, and what else a VM it starts
+   * would live in or be bounded by, as the client sends its own: namespaces (a pod's host port is bound in the
+   * network namespace of whoever starts passt, its files seen through that mount namespace), cgroup (a VM
+   * started here escapes the command's memory limit or job), resource limits (but open files, which the JVM
+   * raises for itself), CPU and memory affinity, no_new_privs and the capability bounding set, and the jar.
+   */
   static final class ProcStatus {
     private ProcStatus() {}
+
+    /** Everything the client sends in its {@code process}, as this process has it; {@code build}: see jarIdentityText. */
+    static Map<String, String> all(String build) {
+      Map<String, String> all = new TreeMap<>();
+      all.put("umask", umask());
+      all.put("groups", groups());
+      all.put("namespaces", namespaces());
+      all.put("cgroup", procFile("/proc/self/cgroup", null));
+      all.put("limits", procFile("/proc/self/limits", "Max open files"));
+      for (String name : List.of("NoNewPrivs", "CapBnd", "Cpus_allowed_list", "Mems_allowed_list")) {
+        all.put(name, field(name));
+      }
+      all.put("build", build);
+      return all;
+    }
+
+    /** The namespaces' links ({@code net:[4026531840]}), cgroup ipc mnt net pid user uts, separated by spaces. */
+    static String namespaces() {
+      List<String> links = new ArrayList<>();
+      for (String ns : List.of("cgroup", "ipc", "mnt", "net", "pid", "user", "uts")) {
+        try {
+          links.add(Files.readSymbolicLink(Path.of("/proc/self/ns", ns)).toString());
+        } catch (IOException | RuntimeException e) {
+          links.add("?");
+        }
+      }
+      return String.join(" ", links);
+    }
+
+    /** A small /proc file's lines joined by single spaces, those starting with {@code skip} left out; "?" if unreadable. */
+    static String procFile(String path, String skip) {
+      try {
+        String joined = Files.readAllLines(Path.of(path)).stream().filter(l -> skip == null || !l.startsWith(skip))
+            .reduce((a, b) -> a + " " + b).orElse("");
+        return joined.isEmpty() ? "?" : joined;
+      } catch (IOException | RuntimeException e) {
+        return "?";
+      }
+    }
 
     /** The umask in four octal digits ({@code 0022}). */
     static String umask() {

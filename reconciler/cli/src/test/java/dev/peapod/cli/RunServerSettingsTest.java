@@ -56,4 +56,28 @@ class RunServerSettingsTest {
     }, Map.of("file", "a", "content", "", "command", "c", "newer", true));
     assertTrue(String.valueOf(answer.get("declined")).contains("newer"), answer::toString);
   }
+
+  @Test
+  void aRelativePathInASettingIsNamedForItNamesAnotherFileInTheServer() {
+    assertEquals(Set.of("PATH", "PEAPOD_KERNEL", "TMPDIR", "XDG_CONFIG_HOME"), RunServer.relativePaths(Map.of(
+        "PATH", "/bin::/usr/bin", "PEAPOD_KERNEL", "vmlinux", "TMPDIR", "tmp", "XDG_CONFIG_HOME", "./c",
+        "PEAPOD_QEMU", "qemu-system-x86_64", "PEAPOD_INITRD", "/i", "LD_LIBRARY_PATH", "/lib:/usr/lib",
+        "PEAPOD_WARM_POOL", "0", "(umask)", "0022", "PEAPOD_JAVA_OPTS -D", "-Dpeapod.kernel=k")));
+    assertEquals(Set.of("LD_LIBRARY_PATH", "PEAPOD_QEMU"), RunServer.relativePaths(Map.of("LD_LIBRARY_PATH", "/lib:",
+        "PEAPOD_QEMU", "build/qemu")));
+  }
+
+  @Test
+  void itsOwnProcessIsDescribedAsTheClientDescribesIts() {
+    Map<String, String> own = RunServer.ProcStatus.all("/j 1 2.000000003");
+    assertEquals(Set.of("umask", "groups", "namespaces", "cgroup", "limits", "NoNewPrivs", "CapBnd",
+        "Cpus_allowed_list", "Mems_allowed_list", "build"), own.keySet());
+    assertTrue(own.get("namespaces").matches("cgroup:\\[[0-9]+\\] ipc:\\[[0-9]+\\] mnt:\\[[0-9]+\\] net:\\[[0-9]+\\]"
+        + " pid:\\[[0-9]+\\] user:\\[[0-9]+\\] uts:\\[[0-9]+\\]"), own.get("namespaces"));
+    assertTrue(own.get("limits").contains("Max processes") && !own.get("limits").contains("Max open files"),
+        own.get("limits"));
+    assertTrue(own.get("CapBnd").matches("[0-9a-f]{16}"), own.get("CapBnd"));
+    assertTrue(RunServer.jarIdentityText().matches("(/\\S+ [0-9]+ [0-9]+\\.[0-9]{9})|\\(unknown\\)"),
+        RunServer.jarIdentityText());
+  }
 }

@@ -135,6 +135,9 @@ class CliHandOffIT {
     ControllerHome.removeAll(home);
   }
 
+  /** Not a variable: {@link #peapod(Map, String...)} runs the command in a network namespace of its own. */
+  private static final String NETWORK_NAMESPACE = "(network namespace)";
+
   private Result peapod(String... args) throws IOException, InterruptedException {
     return peapod(Map.of(), args);
   }
@@ -145,6 +148,9 @@ class CliHandOffIT {
     if (env.containsKey(UMASK)) { // the command run with this umask
       command.addAll(List.of("sh", "-c", "umask " + env.get(UMASK) + "; exec \"$@\"", "sh"));
     }
+    if (env.containsKey(NETWORK_NAMESPACE)) { // the command run in a network namespace of its own
+      command.addAll(List.of("unshare", "--net"));
+    }
     command.add(LAUNCHER.toString());
     command.addAll(List.of(args));
     ProcessBuilder builder = new ProcessBuilder(command);
@@ -152,6 +158,7 @@ class CliHandOffIT {
     builder.environment().put("PEAPOD_JAVA_OPTS", "-Xlog:class+load=info:file=" + classes);
     builder.environment().putAll(env);
     builder.environment().remove(UMASK);
+    builder.environment().remove(NETWORK_NAMESPACE);
     if (env.containsKey("PEAPOD_JAVA_OPTS")) { // its options as well as the class log's
       builder.environment().put("PEAPOD_JAVA_OPTS", "-Xlog:class+load=info:file=" + classes + " "
           + env.get("PEAPOD_JAVA_OPTS"));
@@ -620,7 +627,10 @@ class CliHandOffIT {
 
     String exists = "Exists kept (same spec) (not started: its spec.state is Created)\n";
     for (Map<String, String> other : List.of(Map.of("JAVA_TOOL_OPTIONS", "-Xss2m"), Map.of(UMASK, "0077"),
-        Map.of("PEAPOD_JAVA_OPTS", "-Duser.home=/nonexistent"), Map.of("TMPDIR", "/var/tmp"))) {
+        Map.of("PEAPOD_JAVA_OPTS", "-Duser.home=/nonexistent"), Map.of("TMPDIR", "/var/tmp"),
+        // a relative path names another file from the server's working directory; another network namespace
+        // would have the pod's host port bound where the command cannot reach it
+        Map.of("TMPDIR", "tmp"), Map.of("PATH", "bin:" + System.getenv("PATH")), Map.of(NETWORK_NAMESPACE, "yes"))) {
       Result given = peapod(other, "run", "-f", created.toString());
       assertEquals(exists, given.out(), given::toString);
       assertTrue(given.startedJvm(), "other settings: given back to the command: " + other);
