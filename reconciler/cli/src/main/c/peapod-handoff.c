@@ -436,6 +436,60 @@ static int setting(const char *name, size_t n)
 	return 0;
 }
 
+/* Appends the content of a small /proc file as a JSON string, lines joined by single spaces; lines that
+   start with skip (if not NULL) are left out. An unreadable file is sent as "?", which differs from any. */
+static void json_proc_file(struct buf *b, const char *path, const char *skip)
+{
+	struct buf text = {0};
+	FILE *f = fopen(path, "r");
+	char line[4096];
+	while (f && fgets(line, sizeof line, f)) {
+		size_t n = strcspn(line, "\n");
+		line[n] = 0;
+		if (skip && !strncmp(line, skip, strlen(skip)))
+			continue;
+		if (text.len)
+			puts_(&text, " ");
+		puts_(&text, line);
+	}
+	if (!f || ferror(f) || !text.len) {
+		text.len = 0;
+		puts_(&text, "?");
+	}
+	if (f)
+		fclose(f);
+	json_string(b, text.data, text.len);
+	free(text.data);
+}
+
+/* Appends "name":"value" for the lines of /proc/self/status the run server compares (RunServer.ProcStatus). */
+static void json_status_fields(struct buf *b)
+{
+	static const char *const names[] = {"NoNewPrivs", "CapBnd", "Cpus_allowed_list", "Mems_allowed_list"};
+	char found[4][256] = {{0}};
+	FILE *f = fopen("/proc/self/status", "r");
+	char line[4096];
+	while (f && fgets(line, sizeof line, f)) {
+		for (int i = 0; i < 4; i++) {
+			size_t len = strlen(names[i]);
+			if (!strncmp(line, names[i], len) && line[len] == ':') {
+				char *v = line + len + 1;
+				v += strspn(v, " \t");
+				v[strcspn(v, "\n")] = 0;
+				snprintf(found[i], sizeof found[i], "%s", v);
+			}
+		}
+	}
+	if (f)
+		fclose(f);
+	for (int i = 0; i < 4; i++) {
+		puts_(b, ",");
+		json_string(b, names[i], strlen(names[i]));
+		puts_(b, ":");
+		json_string(b, found[i][0] ? found[i] : "?", found[i][0] ? strlen(found[i]) : 1);
+	}
+}
+
 static int by_id(const void *a, const void *b)
 {
 	gid_t x = *(const gid_t *)a, y = *(const gid_t *)b;
@@ -616,7 +670,43 @@ int main(int argc, char **argv)
 			snprintf(ids, sizeof ids, i ? " %u" : "%u", (unsigned)groups[i]);
 			puts_(&body, ids);
 		}
-		puts_(&body, "\"}");
+		puts_(&body, "\"");
+		/* what the VM would live in and be bounded by: namespaces (a pod's host port is bound in the network
+		   namespace of whoever starts passt), cgroup, resource limits (the JVM raises its open files limit, so
+		   that one is not compared), CPU and memory affinity, no_new_privs and the capability bounding set */
+		static const char *const spaces[] = {"cgroup", "ipc", "mnt", "net", "pid", "user", "uts"};
+		struct buf ns = {0};
+		for (int i = 0; i < 7; i++) {
+			char path[64], link[256];
+			snprintf(path, sizeof path, "/proc/self/ns/%s", spaces[i]);
+			ssize_t n = readlink(path, link, sizeof link - 1);
+			link[n > 0 ? n : 0] = 0;
+			if (i)
+				puts_(&ns, " ");
+			puts_(&ns, n > 0 ? link : "?");
+		}
+		puts_(&body, ",\"namespaces\":");
+		json_string(&body, ns.data, ns.len);
+		puts_(&body, ",\"cgroup\":");
+		json_proc_file(&body, "/proc/self/cgroup", NULL);
+		puts_(&body, ",\"limits\":");
+		json_proc_file(&body, "/proc/self/limits", "Max open files");
+		json_status_fields(&body);
+		/* which Peapod: the jar the CLI would run (after -cp in its command line), as the server knows its own */
+		const char *jar = NULL;
+		for (char **a = cli; *a; a++)
+			if (!strcmp(*a, "-cp") && a[1])
+				jar = a[1];
+		char *real = jar ? realpath(jar, NULL) : NULL;
+		struct stat js;
+		char build[8192] = "?";
+		if (real && !stat(real, &js))
+			snprintf(build, sizeof build, "%s %lld %lld.%09ld", real, (long long)js.st_size,
+				 (long long)js.st_mtim.tv_sec, (long)js.st_mtim.tv_nsec);
+		free(real);
+		puts_(&body, ",\"build\":");
+		json_string(&body, build, strlen(build));
+		puts_(&body, "}");
 	}
 	puts_(&body, "}");
 

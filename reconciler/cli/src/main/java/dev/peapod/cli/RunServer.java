@@ -131,6 +131,8 @@ public final class RunServer {
    * memory); a larger one is refused and the command runs it itself.
    */
   private static final int MAX_REQUEST = 1 << 20;
+  /** The header's bound: the client's is ~200 bytes, and the search for its end is redone on each read. */
+  private static final int MAX_HEADER = 16384;
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private final CliEnvironment environment;
@@ -272,15 +274,17 @@ public final class RunServer {
         return thread;
       });
       QemuProvider pools = new QemuProvider(environment.qemuConfig());
+      Object[] bound = {null}; // the socket file this server made, for the finally below
       try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
           Selector selector = Selector.open()) {
         // Bound under another name and renamed once private, so no client ever finds it open wider.
-        Path bound = home.resolve(SOCKET + "." + ProcessHandle.current().pid() + ".new");
-        Files.deleteIfExists(bound);
-        server.bind(UnixDomainSocketAddress.of(bound));
-        Files.setPosixFilePermissions(bound, PosixFilePermissions.fromString("rw-------"));
-        Files.move(bound, socket, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        Path binding = home.resolve(SOCKET + "." + ProcessHandle.current().pid() + ".new");
+        Files.deleteIfExists(binding);
+        server.bind(UnixDomainSocketAddress.of(binding));
+        Files.setPosixFilePermissions(binding, PosixFilePermissions.fromString("rw-------"));
+        Files.move(binding, socket, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
         Object identity = Files.readAttributes(socket, "unix:ino").get("ino");
+        bound[0] = identity;
         System.out.println("run server of " + home + " listening on " + socket + " (process "
             + ProcessHandle.current().pid() + ")");
         pools.keepWarmPoolsInThisProcess();
@@ -337,7 +341,9 @@ public final class RunServer {
       } finally {
         // Gone before the listener closes: a client that connects now finds no socket and runs the
         // command itself, instead of a connection reset that would fail it.
-        Files.deleteIfExists(socket);
+        if (bound[0] != null && Objects.equals(identity(), bound[0])) { // not a successor's socket
+          Files.deleteIfExists(socket);
+        }
         handlers.shutdown();
         if (!handlers.awaitTermination(5, TimeUnit.MINUTES)) {
           System.out.println("runs still going after 5 minutes: ending anyway");
@@ -562,6 +568,12 @@ public final class RunServer {
     int headerEnd = -1;
     long length = -1;
     while (true) {
+      if (System.nanoTime() > deadline) { // also while bytes keep coming: a trickle holds a slot no longer
+        throw new IOException("no whole request within " + REQUEST_TIMEOUT.toSeconds() + " s");
+      }
+      if (headerEnd < 0 && raw.size() > MAX_HEADER) {
+        throw new IOException("a request's header takes at most " + MAX_HEADER + " bytes");
+      }
       if (headerEnd < 0) {
         String text = raw.toString(StandardCharsets.ISO_8859_1);
         headerEnd = text.indexOf("\r\n\r\n");

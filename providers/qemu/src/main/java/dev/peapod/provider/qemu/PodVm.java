@@ -400,12 +400,12 @@ final class PodVm {
     VmDefinition definition = new VmDefinition(pod, kernel, config.initrd(), shape.vcpus(), shape.memoryMiB(),
         shape.accelerator(), files, List.of(), spec.ports(), true, files.imageShare(), List.of());
     // passt and the log writers are separate processes that each take tens of ms to come up: side by
-    // side, and passt beside the containers' start too (startIn waits for it once they run): nothing in
-    // START_POD or ADD_CONTAINER needs the network, only a connection to a forwarded port does. passt's
-    // launcher has the guest send a frame before passt runs, so passt knows where to send the first
-    // forwarded connection (see PeerCheckedConnect.WAKING_SCRIPT). The log writers go on beside the guest's
-    // HELLO and START_POD, and are waited for before the first container (startContainers): guest-init keeps
-    // a container's output until its writer connects, but not the console's.
+    // side, beside the guest's HELLO and START_POD, and both are waited for before the first container
+    // (startContainers): guest-init keeps a container's output until its writer connects, but not the
+    // console's, and until passt runs QEMU drops what the guest sends, so a container that looks up a name or
+    // connects out as it starts would lose its first packets (a DNS query then waits out the resolver's 5 s
+    // timeout). passt's launcher has the guest send a frame before passt runs, so passt knows where to send
+    // the first forwarded connection (see PeerCheckedConnect.WAKING_SCRIPT).
     CompletableFuture<Void> network = CompletableFuture.runAsync(() -> startNetwork(definition, true), HELPER_LAUNCHES);
     CompletableFuture<Void> logs = CompletableFuture.runAsync(() -> startLogs(definition), HELPER_LAUNCHES);
     try {
@@ -546,7 +546,7 @@ final class PodVm {
     try {
       CrashPoint.reach("before-containers");
       try {
-        startContainers(vm.guest(), dir, spec, record, vm.logs());
+        startContainers(vm.guest(), dir, spec, record, CompletableFuture.allOf(vm.logs(), vm.network()));
       } finally {
         awaitQuietly(vm.logs());
         awaitQuietly(vm.network()); // the VM is killed below on a failure, and passt must not start after
@@ -689,7 +689,7 @@ final class PodVm {
    * containers; returns once every app container's process runs.
    */
   private void startContainers(GuestConnection guest, PodDirectory dir, PodSpec spec, VmRecord vm,
-      CompletableFuture<Void> logs) {
+      CompletableFuture<Void> helpers) {
     Map<String, GuestMessages.HostVolume> hostVolumes = new HashMap<>();
     for (HostShare s : vm.hostShares()) {
       hostVolumes.put(s.volume(), new GuestMessages.HostVolume(s.tag(), s.file()));
@@ -706,8 +706,9 @@ final class PodVm {
     LOG.log(System.Logger.Level.DEBUG, () -> "pod " + spec.name() + ": START_POD took "
         + (System.nanoTime() - started) / 1_000_000 + " ms");
     // Before any container runs: its output is kept by guest-init until the writer connects, but what the
-    // console says meanwhile is not, and a writer that cannot start fails the start here.
-    awaitHelpers(logs);
+    // console says meanwhile is not; what it sends before passt runs is lost; and a writer or passt that
+    // cannot start (a host port in use) fails the start here.
+    awaitHelpers(helpers);
     for (VolumeSpec v : spec.volumes()) {
       v.files().ifPresent(files -> writeFiles(guest, spec.name(), v.name(), files));
     }

@@ -226,6 +226,53 @@ class WarmPoolIT {
     return outcomes;
   }
 
+  /**
+   * A container that connects out the moment it starts (a DNS lookup, a database connection) reaches the
+   * network at once: until the taken VM's passt runs, QEMU drops what the guest sends, and a lost SYN is sent
+   * again only after TCP's 1 s initial timeout (a lost DNS query after the resolver's 5 s). The container's
+   * first process is a timed connection to the host, which must take less than that second.
+   */
+  @Test
+  @Order(3)
+  void aContainerReachesTheNetworkAsItStarts() throws Exception {
+    awaitOneWaiting();
+    java.net.InetAddress external = java.util.Collections.list(java.net.NetworkInterface.getNetworkInterfaces())
+        .stream().filter(i -> {
+          try {
+            return !i.isLoopback() && i.isUp();
+          } catch (java.net.SocketException e) {
+            return false;
+          }
+        })
+        .flatMap(i -> java.util.Collections.list(i.getInetAddresses()).stream())
+        .filter(a -> a instanceof java.net.Inet4Address && !a.isLinkLocalAddress())
+        .findFirst().orElseThrow(() -> new AssertionError("the host has no non-loopback IPv4 address"));
+    try (java.net.ServerSocket host = new java.net.ServerSocket(0, 50, external)) {
+      CompletableFuture<String> accepted = CompletableFuture.supplyAsync(() -> {
+        try (java.net.Socket c = host.accept()) {
+          return "accepted";
+        } catch (java.io.IOException e) {
+          return "not accepted: " + e;
+        }
+      });
+      PodSpec spec = PodSpec.of("pool-n", List.of(ContainerSpec.of("early", image, List.of("sh", "-c",
+              "time -f %e -o /tmp/connect nc -w 5 " + external.getHostAddress() + " " + host.getLocalPort()
+                  + " </dev/null; exec sleep 600"))))
+          .withTerminationGracePeriod(Duration.ZERO);
+      VmInfo vm = start(provider, spec);
+      assertEquals("warm", vm.kind(), vm.boot());
+      assertEquals("accepted", accepted.get(30, TimeUnit.SECONDS));
+      String took = "";
+      long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+      while (took.isEmpty() && System.nanoTime() < deadline) {
+        took = exec(provider, "pool-n", "early", "sh", "-c", "cat /tmp/connect 2>/dev/null").stdout().trim();
+      }
+      assertTrue(Double.parseDouble(took) < 0.9, "the container's first connection took " + took
+          + " s: its first SYN was lost (the VM's network was not up when it started)");
+    }
+    provider.remove("pool-n", Duration.ZERO);
+  }
+
   /** A pool VM taken for a pod whose host port another process holds: the start fails naming the port, the VM goes. */
   @Test
   @Order(3)
