@@ -80,7 +80,8 @@ final class PodVm {
       TemplateCatalogue templates, TemplateBuilds templateBuilds, TemplateRestore restore, WarmPool pool,
       WarmPoolKeepers keepers, Optional<VmUsers> users) {
     this.users = users;
-    this.network = new PasstNetwork("passt");
+    // PEAPOD_PASST (or peapod.passt): passt elsewhere than in PATH
+    this.network = new PasstNetwork(System.getenv().getOrDefault("PEAPOD_PASST", System.getProperty("peapod.passt", "passt")));
     this.logWriters = new LogWriters("rotatelogs", dev.peapod.provider.qemu.logs.LogLimits.fromEnvironment());
     this.config = config;
     this.commandLine = commandLine;

@@ -230,7 +230,8 @@ class WarmPoolIT {
    * A container that connects out the moment it starts (a DNS lookup, a database connection) reaches the
    * network at once: until the taken VM's passt runs, QEMU drops what the guest sends, and a lost SYN is sent
    * again only after TCP's 1 s initial timeout (a lost DNS query after the resolver's 5 s). The container's
-   * first process is a timed connection to the host, which must take less than that second.
+   * first process is a timed connection to the host, which must take less than that second; passt is made to
+   * take 1.5 s to come up (a wrapper, as on a busy host), so a start that did not wait for it would lose the SYN.
    */
   @Test
   @Order(3)
@@ -259,7 +260,19 @@ class WarmPoolIT {
               "time -f %e -o /tmp/connect nc -w 5 " + external.getHostAddress() + " " + host.getLocalPort()
                   + " </dev/null; exec sleep 600"))))
           .withTerminationGracePeriod(Duration.ZERO);
-      VmInfo vm = start(provider, spec);
+      Path slowPasst = Files.createTempFile("slow-passt", ".sh");
+      // its command line as the provider looks for it: the wrapper's name (bash's exec -a), then passt's arguments
+      Files.writeString(slowPasst, "#!/bin/bash\nsleep 1.5\nexec -a \"$0\" passt \"$@\"\n");
+      Files.setPosixFilePermissions(slowPasst, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+      System.setProperty("peapod.passt", slowPasst.toString());
+      VmInfo vm;
+      try (QemuProvider slow = new QemuProvider(config())) {
+        System.clearProperty("peapod.passt");
+        vm = start(slow, spec);
+      } finally {
+        System.clearProperty("peapod.passt");
+        Files.deleteIfExists(slowPasst);
+      }
       assertEquals("warm", vm.kind(), vm.boot());
       assertEquals("accepted", accepted.get(30, TimeUnit.SECONDS));
       String took = "";
