@@ -226,7 +226,9 @@ public final class SourceRunner {
       return;
     }
     if (!pending.isEmpty()) {
-      if (!gateFailed) {
+      // Pods of the last good revision still converging do not make Ready forget that the newest revision
+      // is invalid (ValidationFailed stays until a valid one is read), nor that a health gate failed.
+      if (!gateFailed && diagnosticsAreWarningsOnly()) {
         set("Ready", "Unknown", "Progressing", pending.size() + " pods changing");
       }
       set("Reconciling", "True", "Progressing", "applying " + lastGood.map(DesiredSnapshot::revision).orElse(""));
