@@ -69,19 +69,64 @@ final class TemplateBuilds {
     try {
       Files.createDirectories(catalogue.root());
       Optional<String> notNow = whyNotBuildNow(key);
+      if (notNow.isEmpty() && !claimStart(key)) {
+        notNow = Optional.of("another process is starting a builder");
+      }
       if (notNow.isPresent()) {
-        LOG.log(System.Logger.Level.DEBUG, () -> "no template builder for " + key + ": " + notNow.get());
+        String why = notNow.get();
+        LOG.log(System.Logger.Level.DEBUG, () -> "no template builder for " + key + ": " + why);
         return;
       }
       long builder = TemplateBuilder.launch(new TemplateBuilder.Request(catalogue.root(), key,
           commandLine.qemuBinary(), commandLine.tbSizeMiB(), commandLine.tscKhz(), bootTimeout, shape),
           catalogue.log(key));
       builders.put(key, builder);
+      Files.writeString(claimFile(key), Long.toString(builder)); // the claim lasts while this builder lives
       LOG.log(System.Logger.Level.DEBUG, () -> "making template VM " + key + " in process " + builder
           + " (log: " + catalogue.log(key) + ")");
     } catch (IOException | RuntimeException e) {
       LOG.log(System.Logger.Level.WARNING, "cannot start a template VM builder (pods keep booting cold): " + e);
     }
+  }
+
+  /** How long a claim to start a builder (see {@link #claimStart}) keeps other processes from starting one. */
+  static final Duration STARTING = Duration.ofSeconds(60);
+
+  /**
+   * Claims the start of {@code key}'s builder for this process: the builder takes the template's lock only
+   * once its JVM runs (~1 s, more at load), and another process that probed the lock meanwhile (the run
+   * server's pool keeping, a second command) started a second builder, which then found the lock taken and
+   * ended. The claim is a file made atomically, then naming the builder's pid: it holds while that builder
+   * lives (a builder killed half way leaves none), or, before it names one, for {@link #STARTING}.
+   */
+  private boolean claimStart(String key) throws IOException {
+    Path claim = claimFile(key);
+    for (int attempt = 0; attempt < 2; attempt++) {
+      try {
+        Files.createFile(claim);
+        return true;
+      } catch (java.nio.file.FileAlreadyExistsException e) {
+        try {
+          String pid = Files.readString(claim).trim();
+          boolean holds = pid.isEmpty()
+              ? Files.getLastModifiedTime(claim).toInstant().plus(STARTING).isAfter(Instant.now())
+              : pid.matches("[0-9]{1,18}") && ProcessHandle.of(Long.parseLong(pid)).map(ProcessHandle::isAlive).orElse(false)
+                  // a builder takes minutes at most: a pid alive after this is another process's by now
+                  && Files.getLastModifiedTime(claim).toInstant().plus(Duration.ofMinutes(30)).isAfter(Instant.now());
+          if (holds) {
+            return false;
+          }
+          Files.deleteIfExists(claim); // a start or builder that ended: claim it anew
+        } catch (java.nio.file.NoSuchFileException gone) {
+          // its maker's builder ended and it was removed: try again
+        }
+      }
+    }
+    return false;
+  }
+
+  private Path claimFile(String key) {
+    return catalogue.root().resolve("." + key + ".starting");
   }
 
   private Optional<String> whyNotBuildNow(String key) throws IOException {
