@@ -246,11 +246,7 @@ class VmAttachIT {
   @Test
   @Order(8)
   void aContainerCannotReachTheHostsLoopbackButReachesTheHost() throws Exception {
-    InetAddress external = java.util.Collections.list(java.net.NetworkInterface.getNetworkInterfaces()).stream()
-        .filter(i -> !isLoopback(i))
-        .flatMap(i -> java.util.Collections.list(i.getInetAddresses()).stream())
-        .filter(a -> a instanceof java.net.Inet4Address && !a.isLinkLocalAddress())
-        .findFirst().orElseThrow(() -> new AssertionError("the host has no non-loopback IPv4 address"));
+    InetAddress external = VmTestSupport.externalAddress();
     try (Listener loopback = new Listener(InetAddress.getLoopbackAddress());
         Listener outside = new Listener(external)) {
       for (String gateway : List.of("10.0.2.2", "10.0.2.3")) {
@@ -261,14 +257,6 @@ class VmAttachIT {
       Result r = exec(provider, POD, "web", "sh", "-c",
           "echo hello | nc -w 3 " + external.getHostAddress() + " " + outside.port() + "; echo exit=$?");
       assertEquals(Optional.of("hello"), outside.accepted(), "outbound to " + external + ": " + r.stdout() + r.stderr());
-    }
-  }
-
-  private static boolean isLoopback(java.net.NetworkInterface i) {
-    try {
-      return i.isLoopback() || !i.isUp();
-    } catch (java.net.SocketException e) {
-      return true;
     }
   }
 

@@ -92,6 +92,21 @@ final class VmTestSupport {
     }
   }
 
+  /** The host's first non-loopback IPv4 address that is up: what a guest reaches the host by (its loopback it cannot). */
+  static java.net.InetAddress externalAddress() throws IOException {
+    return java.util.Collections.list(java.net.NetworkInterface.getNetworkInterfaces()).stream()
+        .filter(i -> {
+          try {
+            return !i.isLoopback() && i.isUp();
+          } catch (java.net.SocketException e) {
+            return false;
+          }
+        })
+        .flatMap(i -> java.util.Collections.list(i.getInetAddresses()).stream())
+        .filter(a -> a instanceof java.net.Inet4Address && !a.isLinkLocalAddress())
+        .findFirst().orElseThrow(() -> new AssertionError("the host has no non-loopback IPv4 address"));
+  }
+
   static int freePort() throws IOException {
     try (ServerSocket s = new ServerSocket(0)) {
       return s.getLocalPort();

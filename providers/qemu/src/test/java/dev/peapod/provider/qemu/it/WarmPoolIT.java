@@ -237,17 +237,7 @@ class WarmPoolIT {
   @Order(3)
   void aContainerReachesTheNetworkAsItStarts() throws Exception {
     awaitOneWaiting();
-    java.net.InetAddress external = java.util.Collections.list(java.net.NetworkInterface.getNetworkInterfaces())
-        .stream().filter(i -> {
-          try {
-            return !i.isLoopback() && i.isUp();
-          } catch (java.net.SocketException e) {
-            return false;
-          }
-        })
-        .flatMap(i -> java.util.Collections.list(i.getInetAddresses()).stream())
-        .filter(a -> a instanceof java.net.Inet4Address && !a.isLinkLocalAddress())
-        .findFirst().orElseThrow(() -> new AssertionError("the host has no non-loopback IPv4 address"));
+    java.net.InetAddress external = VmTestSupport.externalAddress();
     try (java.net.ServerSocket host = new java.net.ServerSocket(0, 50, external)) {
       CompletableFuture<String> accepted = CompletableFuture.supplyAsync(() -> {
         try (java.net.Socket c = host.accept()) {
