@@ -420,14 +420,16 @@ static int peer_is_trusted(int fd)
 
 /*
  * Whether the variable NAME (n bytes) is one of the settings the run server compares with its own
- * (the CLI's RunServer.relevant: PEAPOD_*, LC_* and RunServer.SETTINGS); the server gives back a run
- * whose settings differ, so these are sent, and nothing else of the environment.
+ * (the CLI's RunServer.relevant: PEAPOD_*, LC_* and RunServer.SETTINGS, which RunServerSettingsTest
+ * compares with the names here); the server gives back a run whose settings differ, so these are sent,
+ * and nothing else of the environment.
  */
 static int setting(const char *name, size_t n)
 {
 	static const char *const names[] = {"PATH", "HOME", "TMPDIR", "TZ", "LANG", "LANGUAGE", "XDG_RUNTIME_DIR",
 					    "XDG_CONFIG_HOME", "DOCKER_CONFIG", "LD_PRELOAD", "LD_LIBRARY_PATH",
-					    "JAVA_TOOL_OPTIONS", "JDK_JAVA_OPTIONS", "_JAVA_OPTIONS"};
+					    "JAVA_TOOL_OPTIONS", "JDK_JAVA_OPTIONS", "_JAVA_OPTIONS", "JAVA_HOME",
+					    "NODE_NAME"};
 	if ((n > 7 && strncmp(name, "PEAPOD_", 7) == 0) || (n > 3 && strncmp(name, "LC_", 3) == 0))
 		return 1;
 	for (size_t i = 0; i < sizeof names / sizeof *names; i++)
@@ -645,8 +647,12 @@ int main(int argc, char **argv)
 		int first = 1;
 		for (char **e = environ; *e; e++) {
 			char *eq = strchr(*e, '=');
-			if (!eq || !setting(*e, (size_t)(eq - *e)) || !utf8((const unsigned char *)*e, strlen(*e)))
+			if (!eq || !setting(*e, (size_t)(eq - *e)))
 				continue;
+			/* JSON carries UTF-8 alone: a setting that is not cannot be compared exactly (skipping it would
+			   take it for unset), so the CLI runs the command */
+			if (!utf8((const unsigned char *)*e, strlen(*e)))
+				run_cli(NULL);
 			if (!first)
 				puts_(&body, ",");
 			first = 0;

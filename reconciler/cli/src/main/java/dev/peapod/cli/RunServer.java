@@ -107,12 +107,15 @@ public final class RunServer {
   /**
    * Variables besides {@code PEAPOD_*} and {@code LC_*} that change what a run does or what the
    * processes it starts do: where programs are found (QEMU, passt, mkfs), the user's home (~/.docker,
-   * ~/.config), temporary files, time zone, locale (file name encoding), the dynamic loader's, and the
-   * JVM's own options (a {@code -Dpeapod.kernel} there is the command's setting).
+   * ~/.config), temporary files, time zone, locale (file name encoding), the dynamic loader's, the
+   * JVM's own options (a {@code -Dpeapod.kernel} there is the command's setting), the JDK the launcher
+   * picks ({@code JAVA_HOME}: the command's Java may differ from the server's) and the node's name a
+   * pod's uid and downward API values are made of ({@code NODE_NAME}). The launcher's client keeps the
+   * same list ({@code setting()} in {@code peapod-handoff.c}; RunServerSettingsTest compares them).
    */
   static final Set<String> SETTINGS = Set.of("PATH", "HOME", "TMPDIR", "TZ", "LANG", "LANGUAGE", "XDG_RUNTIME_DIR",
       "XDG_CONFIG_HOME", "DOCKER_CONFIG", "LD_PRELOAD", "LD_LIBRARY_PATH", "JAVA_TOOL_OPTIONS", "JDK_JAVA_OPTIONS",
-      "_JAVA_OPTIONS");
+      "_JAVA_OPTIONS", "JAVA_HOME", "NODE_NAME");
   /** JVM option variables: never passed to this process, so a command with one set is given back. */
   private static final Set<String> JVM_OPTIONS = Set.of("JAVA_TOOL_OPTIONS", "JDK_JAVA_OPTIONS", "_JAVA_OPTIONS",
       "PEAPOD_JAVA_OPTS");
@@ -142,6 +145,8 @@ public final class RunServer {
   private final GroupPrincipal group;
   /** This process's settings, as a command's are compared with them. */
   private final Map<String, String> own;
+  /** The keeper processes {@link #adopt} left alone and said so (said once each). */
+  private final Set<Long> leftAlone = java.util.concurrent.ConcurrentHashMap.newKeySet();
   private final AtomicLong lastRequest = new AtomicLong(System.nanoTime());
   private ImageStore images;
 
@@ -151,7 +156,7 @@ public final class RunServer {
     this.socket = home.resolve(SOCKET);
     this.owner = Files.getOwner(Path.of("/proc/self")); // this process's effective uid
     this.group = Files.readAttributes(Path.of("/proc/self"), PosixFileAttributes.class).group();
-    this.own = settings(environment.env(), ProcStatus.all(jarIdentityText()));
+    this.own = settings(environ(Path.of("/proc/self/environ")), ProcStatus.all(jarIdentityText()));
   }
 
   public static void main(String[] args) throws Exception {
@@ -168,14 +173,16 @@ public final class RunServer {
   }
 
   /**
-   * The settings of a command (or of this process) as compared: its relevant variables (empty ones
-   * dropped: unset and empty mean the same to every reader here), the system properties its
-   * PEAPOD_JAVA_OPTS sets, its umask and supplementary groups ({@code process}).
+   * The settings of a command (or of this process) as compared: its relevant variables exactly as set
+   * (an empty {@code TZ} is UTC where an unset one is /etc/localtime, an empty {@code PATH} finds
+   * nothing where an unset one is the default path), but for the JVM's option variables, which the
+   * JVM reads empty as unset; the system properties its PEAPOD_JAVA_OPTS sets; its umask,
+   * supplementary groups and the rest of {@code process}.
    */
   static Map<String, String> settings(Map<String, String> env, Map<String, String> process) {
     Map<String, String> settings = new TreeMap<>();
     env.forEach((name, value) -> {
-      if (relevant(name) && value != null && !value.isEmpty()) {
+      if (relevant(name) && value != null && !(value.isEmpty() && JVM_OPTIONS.contains(name))) {
         settings.put(name, value);
       }
     });
@@ -186,6 +193,52 @@ public final class RunServer {
     }
     process.forEach((name, value) -> settings.put("(" + name + ")", value));
     return settings;
+  }
+
+  /**
+   * What a value that is no UTF-8 stands as in {@link #environ}: no command's value equals it (the launcher's
+   * client gives such a command to the CLI, and JSON carries no NUL), so a server with one gives every run back.
+   */
+  static final String NOT_UTF8 = "\0(not UTF-8)";
+
+  /**
+   * A process's environment as its {@code /proc/PID/environ} holds it, each value decoded as UTF-8 exactly
+   * ({@link #NOT_UTF8} for one that is not): the JVM's own view ({@code System.getenv}) decodes in the
+   * locale's charset and replaces what it cannot, so two different values could compare equal. Empty when
+   * unreadable.
+   */
+  static Map<String, String> environ(Path file) {
+    try {
+      return environ(Files.readAllBytes(file));
+    } catch (IOException e) {
+      return Map.of();
+    }
+  }
+
+  static Map<String, String> environ(byte[] raw) {
+    Map<String, String> env = new TreeMap<>();
+    int start = 0;
+    for (int i = 0; i <= raw.length; i++) {
+      if (i == raw.length || raw[i] == 0) {
+        int eq = start;
+        while (eq < i && raw[eq] != '=') {
+          eq++;
+        }
+        if (eq < i && eq > start) {
+          String name = new String(raw, start, eq - start, StandardCharsets.ISO_8859_1);
+          try {
+            env.put(name, StandardCharsets.UTF_8.newDecoder()
+                .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
+                .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT)
+                .decode(ByteBuffer.wrap(raw, eq + 1, i - eq - 1)).toString());
+          } catch (java.nio.charset.CharacterCodingException e) {
+            env.put(name, NOT_UTF8);
+          }
+        }
+        start = i + 1;
+      }
+    }
+    return env;
   }
 
   /** Variables whose value is a file or directory even without a slash in it (a bare name is relative). */
@@ -273,6 +326,13 @@ public final class RunServer {
         thread.setDaemon(true);
         return thread;
       });
+      // Taking a keeper over waits up to 30 s for it to end (one that hangs): on a thread of its own, so the
+      // accept loop never waits for it; one adoption at a time.
+      ExecutorService adopter = Executors.newSingleThreadExecutor(runnable -> {
+        Thread thread = new Thread(runnable, "peapod-run-server-adopt");
+        thread.setDaemon(true);
+        return thread;
+      });
       QemuProvider pools = new QemuProvider(environment.qemuConfig());
       Object[] bound = {null}; // the socket file this server made, for the finally below
       try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
@@ -288,7 +348,7 @@ public final class RunServer {
         System.out.println("run server of " + home + " listening on " + socket + " (process "
             + ProcessHandle.current().pid() + ")");
         pools.keepWarmPoolsInThisProcess();
-        adopt(pools);
+        java.util.concurrent.Future<?> adoption = adopter.submit(() -> adopt(pools, own));
         warmUp();
         server.configureBlocking(false);
         server.register(selector, SelectionKey.OP_ACCEPT);
@@ -332,8 +392,8 @@ public final class RunServer {
             System.out.println("a controller serves " + home + ": ending (it keeps the warm pools)");
             return;
           }
-          if (System.nanoTime() - lastAdopt > ADOPT.toNanos()) {
-            adopt(pools);
+          if (System.nanoTime() - lastAdopt > ADOPT.toNanos() && adoption.isDone()) {
+            adoption = adopter.submit(() -> adopt(pools, own));
             lastAdopt = System.nanoTime();
           }
         }
@@ -344,6 +404,7 @@ public final class RunServer {
         if (bound[0] != null && Objects.equals(identity(), bound[0])) { // not a successor's socket
           Files.deleteIfExists(socket);
         }
+        adopter.shutdownNow();
         handlers.shutdown();
         if (!handlers.awaitTermination(5, TimeUnit.MINUTES)) {
           System.out.println("runs still going after 5 minutes: ending anyway");
@@ -353,16 +414,55 @@ public final class RunServer {
     }
   }
 
-  /** Takes over the warm pools keeper processes of this home keep (one JVM for both). */
-  private static void adopt(QemuProvider pools) {
+  /**
+   * Takes over the warm pools keeper processes of this home keep (one JVM for both), those whose settings are
+   * this process's ({@code own}) alone: a keeper of other settings (started by a command the server would give
+   * back) keeps its pool, whose VMs this server would not use.
+   */
+  private void adopt(QemuProvider pools, Map<String, String> own) {
     try {
-      pools.adoptWarmPoolKeepers().forEach(key -> System.out.println("took over the warm pool of " + key));
+      pools.adoptWarmPoolKeepers(process -> {
+        Set<String> differ = keeperDifferences(keeperSettings(Path.of("/proc", Long.toString(process.pid()))), own);
+        if (!differ.isEmpty() && leftAlone.add(process.pid())) {
+          System.out.println("left the keeper process " + process.pid() + " alone: its settings differ ("
+              + String.join(", ", differ) + ")");
+        }
+        return differ.isEmpty();
+      }).forEach(key -> System.out.println("took over the warm pool of " + key));
     } catch (RuntimeException e) {
       System.out.println("cannot take over a warm pool keeper: " + e);
     }
   }
 
-  /** The jar this runs from, by size and modification time (null when it is no file). */
+  /**
+   * The settings of the process {@code proc} ({@code /proc/PID}) as {@link #own} are made: its environment as
+   * it was started, its process facts ({@link ProcStatus}) and the jar its command line's {@code -cp} names.
+   */
+  static Map<String, String> keeperSettings(Path proc) {
+    String build = "(unknown)";
+    try {
+      List<String> argv = List.of(new String(Files.readAllBytes(proc.resolve("cmdline")), StandardCharsets.UTF_8)
+          .split("\0"));
+      int cp = argv.indexOf("-cp");
+      if (cp >= 0 && cp + 1 < argv.size()) {
+        build = jarIdentityText(Path.of(argv.get(cp + 1)));
+      }
+    } catch (IOException | RuntimeException e) {
+      // gone, or no command line: "(unknown)" differs from any jar
+    }
+    return settings(environ(proc.resolve("environ")), ProcStatus.all(proc, build));
+  }
+
+  /**
+   * The settings in which a keeper differs from this server: {@code PEAPOD_RUN_SERVER} aside (a command that said
+   * 0 to the server still starts keepers, and what they do does not depend on it).
+   */
+  static Set<String> keeperDifferences(Map<String, String> keeper, Map<String, String> own) {
+    Set<String> differ = differences(keeper, own);
+    differ.remove("PEAPOD_RUN_SERVER");
+    return differ;
+  }
+
   /**
    * This process's jar as the launcher's client describes the jar its CLI would run ({@code REALPATH SIZE
    * SECONDS.NANOS} of its mtime): two checkouts or installations may share a home, and one's server must not
@@ -370,7 +470,15 @@ public final class RunServer {
    */
   static String jarIdentityText() {
     try {
-      Path jar = Path.of(RunServer.class.getProtectionDomain().getCodeSource().getLocation().toURI()).toRealPath();
+      return jarIdentityText(Path.of(RunServer.class.getProtectionDomain().getCodeSource().getLocation().toURI()));
+    } catch (Exception e) {
+      return "(unknown)";
+    }
+  }
+
+  static String jarIdentityText(Path path) {
+    try {
+      Path jar = path.toRealPath();
       java.time.Instant modified = Files.getLastModifiedTime(jar).toInstant();
       return jar + " " + Files.size(jar) + " " + modified.getEpochSecond() + "." + String.format("%09d", modified.getNano());
     } catch (Exception e) {
@@ -473,6 +581,12 @@ public final class RunServer {
     channel.configureBlocking(false);
     try (Selector selector = Selector.open()) {
       byte[] body = readRequest(channel, selector, System.nanoTime() + REQUEST_TIMEOUT.toNanos());
+      if (gone(channel)) {
+        // Its command was killed (Ctrl-C) while the request waited to be accepted: the kernel kept the request,
+        // but nobody waits for the run any more, and a run the user stopped must not happen behind their back.
+        System.out.println("a request whose command is gone: not run");
+        return;
+      }
       int status = 200;
       Map<String, Object> answer;
       try {
@@ -525,6 +639,15 @@ public final class RunServer {
     Map<String, String> strings = new TreeMap<>();
     map.forEach((k, v) -> strings.put(String.valueOf(k), String.valueOf(v)));
     return strings;
+  }
+
+  /**
+   * Whether the client of {@code channel} (non-blocking, its request read) has closed its end: the launcher's
+   * client sends its request and then only reads, so anything but "nothing to read yet" is a client gone (a
+   * killed one's socket is closed by the kernel) or one that sent more than a request.
+   */
+  static boolean gone(SocketChannel channel) throws IOException {
+    return channel.read(ByteBuffer.allocate(1)) != 0;
   }
 
   /** Reads into {@code buffer} before {@code deadline}; -1 at the end of the stream. */
@@ -651,6 +774,12 @@ public final class RunServer {
     }
     Path home = environment.home();
     try {
+      // A setting that is no UTF-8 cannot be compared exactly (the client gives such a command back): a server
+      // started with it would give back every run.
+      Map<String, String> raw = environ(Path.of("/proc/self/environ"));
+      if (raw.entrySet().stream().anyMatch(e -> relevant(e.getKey()) && NOT_UTF8.equals(e.getValue()))) {
+        return;
+      }
       // A socket a killed controller left does not count: it would keep every run a JVM start.
       if (!ownHome(home) || listening(home.resolve("peapod.sock"))) {
         return;
@@ -692,16 +821,23 @@ public final class RunServer {
   static final class ProcStatus {
     private ProcStatus() {}
 
+    private static final Path SELF = Path.of("/proc/self");
+
     /** Everything the client sends in its {@code process}, as this process has it; {@code build}: see jarIdentityText. */
     static Map<String, String> all(String build) {
+      return all(SELF, build);
+    }
+
+    /** The same of the process {@code proc} ({@code /proc/PID}); "?" for what cannot be read. */
+    static Map<String, String> all(Path proc, String build) {
       Map<String, String> all = new TreeMap<>();
-      all.put("umask", umask());
-      all.put("groups", groups());
-      all.put("namespaces", namespaces());
-      all.put("cgroup", procFile("/proc/self/cgroup", null));
-      all.put("limits", procFile("/proc/self/limits", "Max open files"));
+      all.put("umask", field(proc, "Umask"));
+      all.put("groups", groups(proc));
+      all.put("namespaces", namespaces(proc));
+      all.put("cgroup", procFile(proc.resolve("cgroup").toString(), null));
+      all.put("limits", procFile(proc.resolve("limits").toString(), "Max open files"));
       for (String name : List.of("NoNewPrivs", "CapBnd", "Cpus_allowed_list", "Mems_allowed_list")) {
-        all.put(name, field(name));
+        all.put(name, field(proc, name));
       }
       all.put("build", build);
       return all;
@@ -709,10 +845,14 @@ public final class RunServer {
 
     /** The namespaces' links ({@code net:[4026531840]}), cgroup ipc mnt net pid user uts, separated by spaces. */
     static String namespaces() {
+      return namespaces(SELF);
+    }
+
+    private static String namespaces(Path proc) {
       List<String> links = new ArrayList<>();
       for (String ns : List.of("cgroup", "ipc", "mnt", "net", "pid", "user", "uts")) {
         try {
-          links.add(Files.readSymbolicLink(Path.of("/proc/self/ns", ns)).toString());
+          links.add(Files.readSymbolicLink(proc.resolve("ns").resolve(ns)).toString());
         } catch (IOException | RuntimeException e) {
           links.add("?");
         }
@@ -733,18 +873,27 @@ public final class RunServer {
 
     /** The umask in four octal digits ({@code 0022}). */
     static String umask() {
-      return field("Umask");
+      return field(SELF, "Umask");
     }
 
     /** The supplementary group ids, ascending, separated by single spaces. */
     static String groups() {
-      return Arrays.stream(field("Groups").trim().split("\\s+")).filter(s -> !s.isEmpty()).mapToLong(Long::parseLong)
+      return groups(SELF);
+    }
+
+    private static String groups(Path proc) {
+      String groups = field(proc, "Groups");
+      if (groups.equals("?")) {
+        return groups;
+      }
+      return Arrays.stream(groups.trim().split("\\s+")).filter(s -> !s.isEmpty()).mapToLong(Long::parseLong)
           .sorted().mapToObj(Long::toString).reduce((a, b) -> a + " " + b).orElse("");
     }
 
-    private static String field(String name) {
+    /** A field of {@code proc}'s status; "?" (which equals no real value) when it cannot be read. */
+    private static String field(Path proc, String name) {
       try {
-        for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+        for (String line : Files.readAllLines(proc.resolve("status"))) {
           if (line.startsWith(name + ":")) {
             return line.substring(name.length() + 1).trim();
           }
@@ -752,7 +901,10 @@ public final class RunServer {
       } catch (IOException e) {
         // below
       }
-      throw new IllegalStateException("/proc/self/status has no " + name);
+      if (proc.equals(SELF)) {
+        throw new IllegalStateException("/proc/self/status has no " + name);
+      }
+      return "?";
     }
   }
 }

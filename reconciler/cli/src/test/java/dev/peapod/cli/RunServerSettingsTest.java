@@ -5,9 +5,19 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.peapod.engine.handoff.HandedRuns;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
 /** What the run server compares with a command's settings, and what it starts with. */
@@ -79,5 +89,85 @@ class RunServerSettingsTest {
     assertTrue(own.get("CapBnd").matches("[0-9a-f]{16}"), own.get("CapBnd"));
     assertTrue(RunServer.jarIdentityText().matches("(/\\S+ [0-9]+ [0-9]+\\.[0-9]{9})|\\(unknown\\)"),
         RunServer.jarIdentityText());
+  }
+
+  /** The launcher's client sends the variables its setting() names: the same list as the server compares. */
+  @Test
+  void theClientSendsTheSettingsTheServerCompares() throws Exception {
+    String c = Files.readString(Path.of("src/main/c/peapod-handoff.c"));
+    Matcher list = Pattern.compile("static int setting\\(.*?names\\[\\] = \\{(.*?)\\};", Pattern.DOTALL).matcher(c);
+    assertTrue(list.find(), "peapod-handoff.c's setting() has a names[] list");
+    Set<String> names = new TreeSet<>();
+    Matcher name = Pattern.compile("\"([A-Za-z0-9_]+)\"").matcher(list.group(1));
+    while (name.find()) {
+      names.add(name.group(1));
+    }
+    assertEquals(new TreeSet<>(RunServer.SETTINGS), names);
+    assertTrue(RunServer.relevant("JAVA_HOME") && RunServer.relevant("NODE_NAME"));
+  }
+
+  /** An empty TZ is UTC and an empty PATH finds nothing: neither is the same as unset. */
+  @Test
+  void anEmptySettingIsNotAnUnsetOneButForTheJvmsOptions() {
+    Map<String, String> server = RunServer.settings(Map.of("PATH", "/bin"), PROCESS);
+    assertEquals(Set.of("TZ"), RunServer.differences(server, RunServer.settings(Map.of("PATH", "/bin", "TZ", ""),
+        PROCESS)));
+    assertEquals(Set.of("PATH"), RunServer.differences(server, RunServer.settings(Map.of("PATH", ""), PROCESS)));
+    assertEquals(Set.of(), RunServer.differences(server, RunServer.settings(Map.of("PATH", "/bin",
+        "JDK_JAVA_OPTIONS", ""), PROCESS)));
+  }
+
+  /** A value that is no UTF-8 is not decoded into one that could equal a command's. */
+  @Test
+  void anEnvironmentIsReadExactly() {
+    byte[] raw = "TZ=UTC\0PATH=/b\u00ffin\0EMPTY=\0NOEQUALS\0".getBytes(StandardCharsets.ISO_8859_1);
+    assertEquals(Map.of("TZ", "UTC", "PATH", RunServer.NOT_UTF8, "EMPTY", ""), RunServer.environ(raw));
+    assertEquals(Map.of("LANG", "de_DE.UTF-8", "X", "\u00e9"), RunServer.environ(
+        "LANG=de_DE.UTF-8\0X=\u00e9\0".getBytes(StandardCharsets.UTF_8)));
+  }
+
+  /** A keeper process is described as the server describes itself; its other settings are named. */
+  @Test
+  void aKeeperOfOtherSettingsIsToldApart() throws Exception {
+    ProcessBuilder builder = new ProcessBuilder("sleep", "60");
+    builder.environment().put("TZ", "Pacific/Auckland");
+    builder.environment().put("PEAPOD_RUN_SERVER", "0");
+    Process child = builder.start();
+    try {
+      Thread.sleep(200); // its exec done: /proc shows sleep's environment
+      Map<String, String> keeper = RunServer.keeperSettings(Path.of("/proc", Long.toString(child.pid())));
+      Map<String, String> own = RunServer.settings(RunServer.environ(Path.of("/proc/self/environ")),
+          RunServer.ProcStatus.all(keeper.get("(build)")));
+      Set<String> differ = RunServer.keeperDifferences(keeper, own);
+      assertTrue(differ.contains("TZ"), differ::toString);
+      differ.remove("TZ");
+      if (System.getenv("TZ") == null || !System.getenv("TZ").equals("Pacific/Auckland")) {
+        assertEquals(Set.of(), differ, "only TZ: " + keeper + " / " + own);
+      }
+    } finally {
+      child.destroyForcibly();
+    }
+  }
+
+  /** A client that closed its end (killed) is told from one waiting for its answer. */
+  @Test
+  void aClientGoneIsToldFromOneWaiting() throws Exception {
+    Path dir = Files.createTempDirectory("peapod-gone");
+    Path path = dir.resolve("s");
+    try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+      server.bind(UnixDomainSocketAddress.of(path));
+      try (SocketChannel waiting = SocketChannel.open(UnixDomainSocketAddress.of(path));
+          SocketChannel accepted = server.accept()) {
+        waiting.write(ByteBuffer.wrap("request".getBytes(StandardCharsets.US_ASCII)));
+        accepted.read(ByteBuffer.allocate(7));
+        accepted.configureBlocking(false);
+        assertFalse(RunServer.gone(accepted));
+        waiting.close();
+        assertTrue(RunServer.gone(accepted));
+      }
+    } finally {
+      Files.deleteIfExists(path);
+      Files.delete(dir);
+    }
   }
 }

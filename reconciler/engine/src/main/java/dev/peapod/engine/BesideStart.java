@@ -16,10 +16,30 @@ public final class BesideStart {
   private BesideStart() {}
 
   /**
+   * The pod started, but its applied record could not be written: not a failed start (the VM runs), and said so;
+   * the record's pending marker stays, so the next plan redoes the record. {@link #getCause}: the record's
+   * failure.
+   */
+  public static final class RecordFailedException extends RuntimeException {
+    private final transient Object started;
+
+    RecordFailedException(Throwable cause, Object started) {
+      super("the pod started, but its record could not be written: "
+          + (cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage()), cause);
+      this.started = started;
+    }
+
+    /** What the start returned. */
+    public Object started() {
+      return started;
+    }
+  }
+
+  /**
    * Runs {@code record} on a thread of its own while {@code start} runs on this one, and returns
    * {@code start}'s result once both have ended. A failed start is thrown (a failed record with it,
-   * suppressed); a record that failed while the start went well is thrown then, as it would have
-   * been before the start.
+   * suppressed); a record that failed while the start went well is thrown as a {@link
+   * RecordFailedException} (an Error as it is), so the pod is not reported as failing to start.
    */
   public static <T> T run(Runnable record, Supplier<T> start) {
     // Any Throwable: an Error on the writer's thread (out of memory) would otherwise end it silently, and the
@@ -45,14 +65,11 @@ public final class BesideStart {
       throw e;
     }
     join(writer);
-    if (recordFailure[0] instanceof RuntimeException e) {
-      throw e;
-    }
     if (recordFailure[0] instanceof Error e) {
       throw e;
     }
     if (recordFailure[0] != null) {
-      throw new IllegalStateException("the pod's record could not be written", recordFailure[0]); // a sneaky checked one
+      throw new RecordFailedException(recordFailure[0], result);
     }
     return result;
   }

@@ -48,10 +48,14 @@ class BesideStartTest {
   @Test
   void aRecordThatFailedWhileTheStartWentWellIsThrown() {
     IllegalStateException recordFailure = new IllegalStateException("disk full");
-    RuntimeException thrown = assertThrows(RuntimeException.class, () -> BesideStart.run(() -> {
-      throw recordFailure;
-    }, () -> "started"));
-    assertSame(recordFailure, thrown);
+    BesideStart.RecordFailedException thrown = assertThrows(BesideStart.RecordFailedException.class,
+        () -> BesideStart.run(() -> {
+          throw recordFailure;
+        }, () -> "started"));
+    assertSame(recordFailure, thrown.getCause());
+    assertEquals("started", thrown.started());
+    assertEquals("the pod started, but its record could not be written: disk full", thrown.getMessage(),
+        "not worded as a failed start");
   }
 
   /** An Error on the record's thread (out of memory) is not a run done: before, it ended that thread silently. */

@@ -614,10 +614,11 @@ public final class QemuProvider implements Provider {
    * template key this provider's settings give too, is stopped and a thread of this process keeps
    * its pool, adopting the VMs that wait in it as after a keeper's restart. So a long-lived process
    * that keeps pools (the CLI's run server) is the one JVM a home runs. Returns the template keys
-   * taken over.
+   * taken over. {@code accept} says which of those processes may be taken over (the caller compares their
+   * settings with its own); the others keep their pools.
    */
-  public java.util.List<String> adoptWarmPoolKeepers() {
-    return keepers.adoptKeeperProcesses();
+  public java.util.List<String> adoptWarmPoolKeepers(java.util.function.Predicate<ProcessHandle> accept) {
+    return keepers.adoptKeeperProcesses(accept);
   }
 
   /** Whether a thread of this process keeps a warm pool of this state directory now. */

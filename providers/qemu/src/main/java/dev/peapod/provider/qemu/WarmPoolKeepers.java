@@ -114,9 +114,10 @@ final class WarmPoolKeepers {
    * pool and a shape this process's settings give the same template key, the process is asked to
    * end (SIGTERM: a keeper killed at any point leaves its VMs for the next keeper, which sweeps a
    * half-restored one) and, once its lock is free, a thread of this process keeps the pool. Does
-   * nothing unless this process keeps pools itself.
+   * nothing unless this process keeps pools itself. {@code accept}: whether a keeper found so is taken over
+   * (the caller's judgement of its settings: one that would not run as this process does is left alone).
    */
-  List<String> adoptKeeperProcesses() {
+  List<String> adoptKeeperProcesses(java.util.function.Predicate<ProcessHandle> accept) {
     Map<String, Thread> threads = IN_PROCESS.get(pool.root().toAbsolutePath().normalize());
     if (threads == null || !Files.isDirectory(pool.root())) {
       return List.of();
@@ -136,7 +137,7 @@ final class WarmPoolKeepers {
       List<KeeperProcess> found = new ArrayList<>(1);
       threads.compute(key, (k, running) -> {
         if (running == null || !running.isAlive()) {
-          keeperProcess(lock, key).ifPresent(found::add);
+          keeperProcess(lock, key).filter(keeper -> accept.test(keeper.process())).ifPresent(found::add);
         }
         return running;
       });

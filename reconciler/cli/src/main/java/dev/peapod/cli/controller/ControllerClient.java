@@ -6,13 +6,17 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.UserPrincipal;
+import java.time.Duration;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 import jdk.net.ExtendedSocketOptions;
 
 /**
@@ -31,10 +35,25 @@ public final class ControllerClient {
   /** A response: status and body (chunked transfer decoded). */
   public record Response(int status, String body) {}
 
+  /**
+   * How long an answer may take once the request is sent, as the launcher's client waits (REPLY_SECONDS): a
+   * cold boot on a busy TCG host takes seconds, a controller that stalled (stopped, deadlocked) would
+   * otherwise hold the command forever.
+   */
+  static final Duration REPLY_TIMEOUT = Duration.ofSeconds(300);
+  /** How long the request may take to be taken (the launcher's client's SEND_SECONDS). */
+  static final Duration SEND_TIMEOUT = Duration.ofSeconds(30);
+
   private final Path socket;
+  private final Duration replyTimeout;
 
   public ControllerClient(Path peapodHome) {
+    this(peapodHome, REPLY_TIMEOUT);
+  }
+
+  ControllerClient(Path peapodHome, Duration replyTimeout) {
     this.socket = peapodHome.resolve("peapod.sock");
+    this.replyTimeout = replyTimeout;
   }
 
   public Response get(String path) {
@@ -135,19 +154,44 @@ public final class ControllerClient {
           + "Content-Length: " + body.length + "\r\nConnection: close\r\n\r\n";
       ByteBuffer out = ByteBuffer.allocate(request.length() + body.length);
       out.put(request.getBytes(StandardCharsets.US_ASCII)).put(body).flip();
-      while (out.hasRemaining()) {
-        channel.write(out);
+      channel.configureBlocking(false); // a channel's blocking read has no timeout: waits go through a selector
+      try (Selector selector = Selector.open()) {
+        long sendBy = System.nanoTime() + SEND_TIMEOUT.toNanos();
+        while (out.hasRemaining()) {
+          if (channel.write(out) == 0) {
+            await(channel, selector, SelectionKey.OP_WRITE, sendBy, "the request was not taken within "
+                + SEND_TIMEOUT.toSeconds() + " s");
+          }
+        }
+        long replyBy = System.nanoTime() + replyTimeout.toNanos();
+        ByteArrayOutputStream raw = new ByteArrayOutputStream();
+        ByteBuffer buffer = ByteBuffer.allocate(16384);
+        int n;
+        while ((n = channel.read(buffer)) >= 0) {
+          if (n == 0) {
+            await(channel, selector, SelectionKey.OP_READ, replyBy, "no answer within " + replyTimeout.toSeconds()
+                + " s");
+          }
+          raw.write(buffer.array(), 0, buffer.position());
+          buffer.clear();
+        }
+        return parse(raw.toByteArray());
       }
-      ByteArrayOutputStream raw = new ByteArrayOutputStream();
-      ByteBuffer buffer = ByteBuffer.allocate(16384);
-      while (channel.read(buffer) >= 0) {
-        raw.write(buffer.array(), 0, buffer.position());
-        buffer.clear();
-      }
-      return parse(raw.toByteArray());
     } catch (IOException e) {
       throw failed(e);
     }
+  }
+
+  /** Waits until {@code channel} is ready for {@code operation}; {@code late} is thrown after {@code deadline}. */
+  private static void await(SocketChannel channel, Selector selector, int operation, long deadline, String late)
+      throws IOException {
+    long left = deadline - System.nanoTime();
+    if (left <= 0) {
+      throw new IOException(late);
+    }
+    channel.register(selector, operation);
+    selector.select(Math.max(1, TimeUnit.NANOSECONDS.toMillis(left)));
+    selector.selectedKeys().clear();
   }
 
   private static void closeQuietly(SocketChannel channel) {

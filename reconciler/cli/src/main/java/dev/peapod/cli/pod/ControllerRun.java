@@ -162,6 +162,9 @@ public final class ControllerRun {
       case "failed" -> {
         if ("started".equals(result.get("failedAt"))) {
           PodCommands.say(output, created);
+        } else if ("recorded".equals(result.get("failedAt"))) {
+          // the pod started; only its record failed: said as started, then the failure
+          RunText.lines(pod, existed, "started", data).forEach(line -> PodCommands.say(output, line));
         }
         Map<String, Object> problem = result.get("problem") instanceof Map<?, ?> p
             ? new LinkedHashMap<>((Map<String, Object>) p) : new LinkedHashMap<>();

@@ -36,6 +36,8 @@ class CliHandOffIT {
   private static final String PARSE_CLASS = "dev.peapod.manifest.ManifestParser";
   /** Not a variable: {@link #peapod(Map, String...)} runs the command with this umask. */
   private static final String UMASK = "(umask)";
+  /** Not a variable: the command runs with TZ set to the byte 0xff, which is no UTF-8. */
+  private static final String TZ_NOT_UTF8 = "(TZ not UTF-8)";
 
   private Path home;
   private Path manifest;
@@ -148,6 +150,9 @@ class CliHandOffIT {
     if (env.containsKey(UMASK)) { // the command run with this umask
       command.addAll(List.of("sh", "-c", "umask " + env.get(UMASK) + "; exec \"$@\"", "sh"));
     }
+    if (env.containsKey(TZ_NOT_UTF8)) {
+      command.addAll(List.of("sh", "-c", "TZ=\"$(printf '\\377')\"; export TZ; exec \"$@\"", "sh"));
+    }
     if (env.containsKey(NETWORK_NAMESPACE)) { // the command run in a network namespace of its own
       command.addAll(List.of("unshare", "--net"));
     }
@@ -159,6 +164,7 @@ class CliHandOffIT {
     builder.environment().putAll(env);
     builder.environment().remove(UMASK);
     builder.environment().remove(NETWORK_NAMESPACE);
+    builder.environment().remove(TZ_NOT_UTF8);
     if (env.containsKey("PEAPOD_JAVA_OPTS")) { // its options as well as the class log's
       builder.environment().put("PEAPOD_JAVA_OPTS", "-Xlog:class+load=info:file=" + classes + " "
           + env.get("PEAPOD_JAVA_OPTS"));
@@ -630,7 +636,10 @@ class CliHandOffIT {
         Map.of("PEAPOD_JAVA_OPTS", "-Duser.home=/nonexistent"), Map.of("TMPDIR", "/var/tmp"),
         // a relative path names another file from the server's working directory; another network namespace
         // would have the pod's host port bound where the command cannot reach it
-        Map.of("TMPDIR", "tmp"), Map.of("PATH", "bin:" + System.getenv("PATH")), Map.of(NETWORK_NAMESPACE, "yes"))) {
+        Map.of("TMPDIR", "tmp"), Map.of("PATH", "bin:" + System.getenv("PATH")), Map.of(NETWORK_NAMESPACE, "yes"),
+        // another JDK's path (the same JDK, named otherwise); an empty TZ is UTC, not the unset one's local time; a
+        // setting that is no UTF-8 cannot be compared exactly, not taken for unset
+        Map.of("JAVA_HOME", System.getProperty("java.home") + "/."), Map.of("TZ", ""), Map.of(TZ_NOT_UTF8, "yes"))) {
       Result given = peapod(other, "run", "-f", created.toString());
       assertEquals(exists, given.out(), given::toString);
       assertTrue(given.startedJvm(), "other settings: given back to the command: " + other);
@@ -638,6 +647,77 @@ class CliHandOffIT {
     Result same = peapod("run", "-f", created.toString());
     assertEquals(exists, same.out(), same::toString);
     assertFalse(same.startedJvm(), "the same settings: the server's");
+  }
+
+  /**
+   * A command killed while its request waited to be accepted (all the server's slots taken) does not have its
+   * run done later: the kernel kept the request, but nobody waits for it.
+   */
+  @Test
+  void aRunWhoseCommandWasKilledBeforeItStartedIsNotRun() throws Exception {
+    peapod("run", "-f", created.toString());
+    awaitRunServer();
+    Path socket = home.resolve("run.sock");
+    Path gone = home.resolve("gone.yaml");
+    Files.writeString(gone, Files.readString(created).replace("name: kept", "name: gone"));
+    List<SocketChannel> silent = new ArrayList<>();
+    Process killed = null;
+    try {
+      for (int i = 0; i < 4; i++) { // the server's slots (RunServer.MAX_CONNECTIONS), held by connections that send nothing
+        silent.add(SocketChannel.open(UnixDomainSocketAddress.of(socket)));
+      }
+      Thread.sleep(2000); // accepted
+      ProcessBuilder builder = new ProcessBuilder(LAUNCHER.toString(), "run", "-f", gone.toString());
+      builder.environment().put("PEAPOD_HOME", home.toString());
+      killed = builder.redirectErrorStream(true).redirectOutput(home.resolve("killed.txt").toFile()).start();
+      Thread.sleep(2000); // its request sent, waiting in the listen queue
+      assertTrue(killed.isAlive(), "the command waits for the server: " + Files.readString(home.resolve("killed.txt")));
+      killed.destroyForcibly();
+      killed.waitFor();
+    } finally {
+      for (SocketChannel channel : silent) {
+        channel.close(); // the slots free: the killed command's request is accepted next
+      }
+    }
+    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+    while (!log("run-server.log").contains("a request whose command is gone: not run")) {
+      assertTrue(System.nanoTime() < deadline, "the killed command's request was not refused: " + log("run-server.log"));
+      Thread.sleep(200);
+    }
+    Result inspect = peapod("inspect", "gone");
+    assertTrue(inspect.exitCode() != 0, "no pod of the killed command: " + inspect);
+  }
+
+  /**
+   * A keeper process of other settings than the run server's (here another time zone) is left alone: its VMs would
+   * wait unused in the server, whose commands of those settings it gives back.
+   */
+  @Test
+  void theRunServerLeavesAKeeperOfOtherSettingsAlone() throws Exception {
+    Map<String, String> pools = Map.of("PEAPOD_TEMPLATES", "on"); // this module's ITs run with them off
+    Map<String, String> other = new java.util.HashMap<>(pools);
+    other.put("PEAPOD_RUN_SERVER", "0");
+    other.put("TZ", "Pacific/Chatham");
+    Result booted = peapod(other, "run", "-f", manifest.toString());
+    assertEquals(0, booted.exitCode(), booted::toString);
+    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+    while (keeperProcesses().isEmpty()) {
+      assertTrue(System.nanoTime() < deadline, "the command started no keeper process");
+      Thread.sleep(200);
+    }
+    long keeper = keeperProcesses().get(0);
+    Result first = peapod(pools, "run", "-f", created.toString());
+    assertEquals(0, first.exitCode(), first::toString);
+    awaitRunServer();
+    deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+    while (!log("run-server.log").contains("left the keeper process " + keeper + " alone: its settings differ (TZ)")) {
+      assertTrue(System.nanoTime() < deadline, "the keeper was not left alone: " + log("run-server.log"));
+      Thread.sleep(200);
+    }
+    Thread.sleep(6000); // another round of the server's look for keepers
+    assertEquals(List.of(keeper), keeperProcesses(), "the keeper of other settings still runs");
+    assertFalse(log("run-server.log").contains("took over the warm pool of "), log("run-server.log"));
+    ProcessHandle.of(keeper).ifPresent(ProcessHandle::destroy);
   }
 
   /**

@@ -58,7 +58,9 @@ import java.util.stream.Collectors;
  *
  * <p>Answer: {@code {"declined": REASON}}, or {@code {"warnings": [...], "pod": NAME, "existed":
  * bool, "outcome": "created"|"started"|"alreadyRunning"|"notStarted"|"failed", "data": {...}
- * (what -o json prints, no owner), "problem": {...} (failed)}}; with {@code text} asked, a run that
+ * (what -o json prints, no owner), "problem": {...} (failed), "failedAt": "created"|"started"|"recorded"
+ * (failed: "recorded" when the pod started and only its record's write failed, "data" then the started
+ * pod's)}}; with {@code text} asked, a run that
  * ended well also has {@code "stdout"} and {@code "stderr"}: what the command prints for it in its
  * table output ({@link RunText}).
  */
@@ -256,6 +258,14 @@ public final class HandedRuns {
             ? BesideStart.run(() -> records.done(DesiredPod.of(manifest), owner), () -> engine.provider().start(pod))
             : engine.provider().start(pod);
         return done(answer, "started", started);
+      } catch (dev.peapod.engine.BesideStart.RecordFailedException e) {
+        // The VM runs: said as such, not as a failed start (the record's pending marker makes the next plan redo it).
+        if (e.started() instanceof PodStatus started) {
+          Map<String, Object> data = PodView.data(started, null);
+          data.remove("owner");
+          answer.put("data", data);
+        }
+        return failed(answer, "recorded", e);
       } catch (InvalidStateException e) {
         if (e.actual() != PodState.RUNNING) {
           return failed(answer, "started", e);
