@@ -47,6 +47,14 @@ import java.util.OptionalLong;
  *   <li>{@code page_reporting.page_reporting_order=5} (honoured with a Peapod
  *       kernel patch): the default order 10 reports only when 32 free 4 MiB
  *       blocks exist, which in a small guest is never.
+ *   <li>{@code percpu_alloc=page}: the guest kernel's per-CPU areas in 4 KiB pages instead of
+ *       one 2 MiB unit per CPU. Each per-CPU chunk after the first comes with a zeroed array of
+ *       one pointer per 4 bytes of its unit for memory-cgroup accounting, 4 MiB for a 2 MiB unit;
+ *       a VM restored from a template made its second chunk on the way to READY, and those 1,024
+ *       zeroed pages were half of its private guest RAM (its own copies of the template's pages,
+ *       bench/RESULTS.md, "Session 10"). With page-sized units the array is ~0.3 MiB. Under TCG
+ *       the guest's large pages buy nothing (QEMU's TLB maps 4 KiB pages whatever the guest's);
+ *       with KVM per-CPU data costs a TLB entry per 4 KiB instead of per 2 MiB (not measured here).
  *   <li>{@code -display none} rather than {@code -nographic}: we set every
  *       chardev ourselves.
  *   <li>The network is passt's, through a {@code -netdev stream} server socket that passt
@@ -328,7 +336,7 @@ public final class QemuCommandLine {
   /** The guest kernel's command line. */
   public String kernelCommandLine(Accelerator accelerator) {
     StringBuilder sb = new StringBuilder("console=ttyS0 quiet panic=-1 virtio_mmio.max_queue_size="
-        + MAX_QUEUE_SIZE + " page_reporting.page_reporting_order=5");
+        + MAX_QUEUE_SIZE + " page_reporting.page_reporting_order=5 percpu_alloc=page");
     tscKhz.ifPresent(khz -> sb.append(" tsc_early_khz=").append(khz));
     if (accelerator == Accelerator.TCG) {
       sb.append(" tsc=reliable");

@@ -41,7 +41,7 @@ class QemuCommandLineTest {
         "-sandbox", "on,obsolete=deny,resourcecontrol=deny,elevateprivileges=deny,spawn=deny",
         "-kernel", "/k/bzImage",
         "-initrd", "/k/initramfs.cpio",
-        "-append", "console=ttyS0 quiet panic=-1 virtio_mmio.max_queue_size=64 page_reporting.page_reporting_order=5 tsc_early_khz=2596150 tsc=reliable",
+        "-append", "console=ttyS0 quiet panic=-1 virtio_mmio.max_queue_size=64 page_reporting.page_reporting_order=5 percpu_alloc=page tsc_early_khz=2596150 tsc=reliable",
         "-chardev", "socket,id=con,path=/run/pp/web/console.sock,server=on,wait=off",
         "-serial", "chardev:con",
         "-device", "virtio-serial-device,max_ports=4",
@@ -105,7 +105,7 @@ class QemuCommandLineTest {
     assertEquals(List.of("-accel", "kvm", "-cpu", "host"), argv.subList(accel, accel + 4));
     assertEquals("microvm,x-option-roms=off,isa-serial=on,rtc=on,mem-merge=off,memory-backend=ram", argv.get(argv.indexOf("-M") + 1),
         "KVM keeps its in-kernel PIT");
-    assertEquals("console=ttyS0 quiet panic=-1 virtio_mmio.max_queue_size=64 page_reporting.page_reporting_order=5", argv.get(argv.indexOf("-append") + 1));
+    assertEquals("console=ttyS0 quiet panic=-1 virtio_mmio.max_queue_size=64 page_reporting.page_reporting_order=5 percpu_alloc=page", argv.get(argv.indexOf("-append") + 1));
     assertEquals(-1, argv.indexOf("-netdev"));
     assertEquals(-1, argv.indexOf("-drive"));
     assertEquals(-1, argv.indexOf("-fsdev"));

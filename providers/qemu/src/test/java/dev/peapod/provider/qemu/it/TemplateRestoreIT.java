@@ -229,6 +229,52 @@ class TemplateRestoreIT {
    * QEMU's descriptor or memory must all fail, and the memfd must still hold the template's bytes, so
    * what tmpl-b maps is unchanged; tmpl-b still answers.
    */
+  /**
+   * What a restored VM's QEMU holds of guest RAM beyond the template's pages is what its guest wrote
+   * since the restore (its private copies of the template's pages). A block of zeros among them is
+   * memory the guest zeroed and never used: the guest kernel's second per-CPU chunk zeroed a 4 MiB
+   * array on the way to READY until {@code percpu_alloc=page} (bench/RESULTS.md, "Session 10"). Read
+   * from the QEMU's pagemap (a page present and not the file's is a private copy) and its memory.
+   */
+  @Test
+  @Order(3)
+  void aRestoredVmWritesNoBlockOfZerosIntoItsGuestRam() throws Exception {
+    long pid = provider.inspect("tmpl-a").orElseThrow().vm().orElseThrow().pid();
+    String mapping = Files.readAllLines(Path.of("/proc/" + pid + "/maps")).stream()
+        .filter(l -> l.contains("/memfd:peapod-template-ram") || l.contains(QemuProvider.TEMPLATE_RAMFS + "/"))
+        .findFirst().orElseThrow(() -> new AssertionError("no template RAM mapped by " + pid));
+    String[] range = mapping.substring(0, mapping.indexOf(' ')).split("-");
+    long start = Long.parseUnsignedLong(range[0], 16);
+    long pages = (Long.parseUnsignedLong(range[1], 16) - start) / 4096;
+    byte[] map = new byte[(int) pages * 8];
+    try (var pagemap = new java.io.RandomAccessFile("/proc/" + pid + "/pagemap", "r");
+        var mem = new java.io.RandomAccessFile("/proc/" + pid + "/mem", "r")) {
+      pagemap.seek(start / 4096 * 8);
+      pagemap.readFully(map);
+      java.nio.LongBuffer entries = java.nio.ByteBuffer.wrap(map).order(java.nio.ByteOrder.LITTLE_ENDIAN).asLongBuffer();
+      byte[] page = new byte[4096];
+      byte[] zero = new byte[4096];
+      int privatePages = 0;
+      int run = 0;
+      int longest = 0;
+      for (int i = 0; i < pages; i++) {
+        long e = entries.get(i);
+        boolean copy = (e >>> 63) == 1 && ((e >>> 61) & 1) == 0;
+        boolean zeros = false;
+        if (copy) {
+          privatePages++;
+          mem.seek(start + i * 4096L);
+          mem.readFully(page);
+          zeros = java.util.Arrays.equals(page, zero);
+        }
+        run = zeros ? run + 1 : 0;
+        longest = Math.max(longest, run);
+      }
+      assertTrue(longest < 256, "tmpl-a's guest wrote " + longest + " contiguous pages of zeros since its restore ("
+          + privatePages + " private pages in all)");
+    }
+  }
+
   @Test
   @Order(3)
   void aVmUserCannotChangeTheTemplateRamOtherVmsMap() throws Exception {
