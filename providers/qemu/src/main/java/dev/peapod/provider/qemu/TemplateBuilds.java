@@ -2,9 +2,12 @@ package dev.peapod.provider.qemu;
 
 import dev.peapod.provider.qemu.runtime.HostProcess;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
@@ -13,6 +16,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Starts the {@link TemplateBuilder} processes that make missing templates, and waits for them
@@ -26,7 +31,8 @@ import java.util.Optional;
  * path for every caller: long-lived processes (tests, benchmarks, a controller) start builders too
  * and can wait for them with {@link #awaitBuilds}.
  *
- * <p>No builder is started while one holds the key's lock (see {@link TemplateMaker}), nor for
+ * <p>No builder is started while one holds the key's lock (see {@link TemplateMaker}) or its claim
+ * (one that is starting, see {@link #startUnderClaim}), nor for
  * {@link #FAILED_BACKOFF} after a failed build (a shape QEMU cannot save would otherwise cost a
  * boot's CPU after every cold start).
  */
@@ -68,9 +74,48 @@ final class TemplateBuilds {
     }
     try {
       Files.createDirectories(catalogue.root());
-      Optional<String> notNow = whyNotBuildNow(key);
-      if (notNow.isEmpty() && !claimStart(key)) {
-        notNow = Optional.of("another process is starting a builder");
+      synchronized (CLAIMS) {
+        startUnderClaim(key, shape);
+      }
+    } catch (IOException | RuntimeException e) {
+      LOG.log(System.Logger.Level.WARNING, "cannot start a template VM builder (pods keep booting cold): " + e);
+    }
+  }
+
+  /**
+   * File locks belong to the process: two instances in one JVM (two homes in a test JVM) must not
+   * take the same claim's lock at once ({@link java.nio.channels.OverlappingFileLockException}).
+   */
+  private static final Object CLAIMS = new Object();
+  /** A claim is "PID START" (start time in epoch ms); anything longer is garbage. */
+  private static final int CLAIM_MAX = 64;
+
+  /**
+   * Decides and starts under the key's claim, {@code .KEY.starting}, locked for the whole decision.
+   *
+   * <p>Why a claim beside the template's lock: the builder takes {@code KEY.lock} only once its JVM
+   * runs (~1 s, more at load), and another process that probed the lock meanwhile (the run server's
+   * pool keeping, a second command) started a second builder, which then found the lock taken and
+   * ended. The claim names the builder by pid and start time, so it holds exactly while that builder
+   * lives: a builder that ended, was killed, or whose pid was reused by another process no longer
+   * holds it. Its lock is held from reading it until the new builder is named, so two processes never
+   * both find it stale and both start one, and a claimer that died half way (the kernel drops its
+   * lock) leaves an empty or partial claim that the next reader takes over at once.
+   */
+  private void startUnderClaim(String key, VmShape shape) throws IOException {
+    Path claimFile = claimFile(key);
+    if (Files.exists(claimFile, LinkOption.NOFOLLOW_LINKS)
+        && !Files.isRegularFile(claimFile, LinkOption.NOFOLLOW_LINKS)) {
+      Files.delete(claimFile); // a symlink, FIFO or empty directory is no claim of ours (and no link is followed)
+    }
+    try (FileChannel claim = FileChannel.open(claimFile, StandardOpenOption.CREATE, StandardOpenOption.READ,
+        StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS); FileLock held = claim.lock()) {
+      Optional<String> notNow = liveBuilder(claim).map(pid -> "builder process " + pid + " is starting or making it");
+      if (notNow.isEmpty()) {
+        notNow = whyNotBuildNow(key);
+      }
+      if (notNow.isEmpty() && TemplateCatalogue.complete(catalogue.root().resolve(key))) {
+        notNow = Optional.of("it was made meanwhile");
       }
       if (notNow.isPresent()) {
         String why = notNow.get();
@@ -81,49 +126,38 @@ final class TemplateBuilds {
           commandLine.qemuBinary(), commandLine.tbSizeMiB(), commandLine.tscKhz(), bootTimeout, shape),
           catalogue.log(key));
       builders.put(key, builder);
-      Files.writeString(claimFile(key), Long.toString(builder)); // the claim lasts while this builder lives
+      // its start time read now, while it is alive (a builder that already ended gets 0: it holds nothing)
+      long startedAt = ProcessHandle.of(builder).flatMap(p -> p.info().startInstant()).map(Instant::toEpochMilli)
+          .orElse(0L);
+      claim.truncate(0);
+      claim.write(ByteBuffer.wrap((builder + " " + startedAt).getBytes(StandardCharsets.US_ASCII)), 0);
       LOG.log(System.Logger.Level.DEBUG, () -> "making template VM " + key + " in process " + builder
           + " (log: " + catalogue.log(key) + ")");
-    } catch (IOException | RuntimeException e) {
-      LOG.log(System.Logger.Level.WARNING, "cannot start a template VM builder (pods keep booting cold): " + e);
     }
   }
 
-  /** How long a claim to start a builder (see {@link #claimStart}) keeps other processes from starting one. */
-  static final Duration STARTING = Duration.ofSeconds(60);
-
-  /**
-   * Claims the start of {@code key}'s builder for this process: the builder takes the template's lock only
-   * once its JVM runs (~1 s, more at load), and another process that probed the lock meanwhile (the run
-   * server's pool keeping, a second command) started a second builder, which then found the lock taken and
-   * ended. The claim is a file made atomically, then naming the builder's pid: it holds while that builder
-   * lives (a builder killed half way leaves none), or, before it names one, for {@link #STARTING}.
-   */
-  private boolean claimStart(String key) throws IOException {
-    Path claim = claimFile(key);
-    for (int attempt = 0; attempt < 2; attempt++) {
-      try {
-        Files.createFile(claim);
-        return true;
-      } catch (java.nio.file.FileAlreadyExistsException e) {
-        try {
-          String pid = Files.readString(claim).trim();
-          boolean holds = pid.isEmpty()
-              ? Files.getLastModifiedTime(claim).toInstant().plus(STARTING).isAfter(Instant.now())
-              : pid.matches("[0-9]{1,18}") && ProcessHandle.of(Long.parseLong(pid)).map(ProcessHandle::isAlive).orElse(false)
-                  // a builder takes minutes at most: a pid alive after this is another process's by now
-                  && Files.getLastModifiedTime(claim).toInstant().plus(Duration.ofMinutes(30)).isAfter(Instant.now());
-          if (holds) {
-            return false;
-          }
-          Files.deleteIfExists(claim); // a start or builder that ended: claim it anew
-        } catch (java.nio.file.NoSuchFileException gone) {
-          // its maker's builder ended and it was removed: try again
-        }
-      }
+  /** The pid of the builder a claim names if that very process (same start time) still runs. */
+  static Optional<Long> liveBuilder(FileChannel claim) throws IOException {
+    if (claim.size() > CLAIM_MAX) {
+      return Optional.empty(); // garbage: not a claim
     }
-    return false;
+    ByteBuffer bytes = ByteBuffer.allocate(CLAIM_MAX);
+    while (bytes.hasRemaining() && claim.read(bytes, bytes.position()) > 0) {
+      // reads until the end
+    }
+    String text = new String(bytes.array(), 0, bytes.position(), StandardCharsets.US_ASCII);
+    Matcher named = CLAIM.matcher(text);
+    if (!named.matches()) {
+      return Optional.empty(); // empty (its claimer died before naming a builder) or garbage
+    }
+    long pid = Long.parseLong(named.group(1));
+    long startedAt = Long.parseLong(named.group(2));
+    return ProcessHandle.of(pid).filter(ProcessHandle::isAlive)
+        .filter(p -> p.info().startInstant().map(Instant::toEpochMilli).orElse(-1L) == startedAt)
+        .map(p -> pid);
   }
+
+  private static final Pattern CLAIM = Pattern.compile("([0-9]{1,18}) ([0-9]{1,18})");
 
   private Path claimFile(String key) {
     return catalogue.root().resolve("." + key + ".starting");
@@ -138,9 +172,14 @@ final class TemplateBuilds {
       }
     }
     try (FileChannel channel = FileChannel.open(catalogue.lockFile(key), StandardOpenOption.CREATE,
-        StandardOpenOption.WRITE); FileLock probe = TemplateCatalogue.tryLock(channel)) {
+        StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS); FileLock probe = TemplateCatalogue.tryLock(channel)) {
       return probe == null ? Optional.of("a builder is making it") : Optional.empty();
     }
+  }
+
+  /** How many builder processes this instance started (tests). */
+  synchronized int startedCount() {
+    return builders.size();
   }
 
   /**

@@ -40,7 +40,8 @@ import java.util.stream.Stream;
  *
  * <p>Next to each template: {@code <key>.new/} (a build in progress, or left by a killed builder;
  * never used), {@code <key>.lock} (locked by the builder making it), {@code <key>.log} (the
- * builders' output) and {@code <key>.failed} (the last build failed).
+ * builders' output), {@code <key>.failed} (the last build failed) and {@code .<key>.starting} (the
+ * claim naming the builder process that is starting or making it, see {@link TemplateBuilds}).
  */
 final class TemplateCatalogue {
 
@@ -209,6 +210,7 @@ final class TemplateCatalogue {
       for (String suffix : List.of(".lock", ".log", ".failed")) {
         Files.deleteIfExists(root.resolve(old.getFileName() + suffix));
       }
+      Files.deleteIfExists(root.resolve("." + old.getFileName() + ".starting")); // its builder's claim
     }
   }
 

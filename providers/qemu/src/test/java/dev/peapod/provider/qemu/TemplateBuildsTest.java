@@ -99,6 +99,100 @@ class TemplateBuildsTest {
     assertEquals("", Files.readString(root.resolve(key + ".log")), "nothing ran");
   }
 
+  /** A claim naming a builder that runs (here: this very process, pid and start time) starts nothing more. */
+  @Test
+  void aClaimNamingARunningBuilderHolds() throws Exception {
+    VmShape shape = shape(1, 128, Accelerator.TCG);
+    String key = templates.key(shape);
+    Path root = Files.createDirectories(dir.resolve("templates"));
+    ProcessHandle self = ProcessHandle.current();
+    Files.writeString(root.resolve("." + key + ".starting"),
+        self.pid() + " " + self.info().startInstant().orElseThrow().toEpochMilli());
+    builds.prepareLater(shape);
+    assertTrue(builds.awaitBuilds(Duration.ZERO), "no builder started");
+    assertFalse(Files.exists(root.resolve(key + ".log")), "nothing ran");
+  }
+
+  /**
+   * Claims that hold nothing: its pid now another process's (same pid, another start time), one
+   * whose claimer died before naming its builder (empty), garbage, a FIFO (reading it must not hang)
+   * and a symlink (root must not follow it and write through it): each is taken over at once, a
+   * builder starts (it fails on the fake kernel, which ends it quickly) and the claim names it.
+   */
+  @Test
+  void aStaleOrForeignClaimIsTakenOverAndNoLinkIsFollowed() throws Exception {
+    VmShape shape = shape(1, 128, Accelerator.TCG);
+    String key = templates.key(shape);
+    Path root = Files.createDirectories(dir.resolve("templates"));
+    Path claim = root.resolve("." + key + ".starting");
+    Path victim = Files.writeString(dir.resolve("victim"), "keep me");
+    ProcessHandle self = ProcessHandle.current();
+    long reused = self.info().startInstant().orElseThrow().toEpochMilli() - 1000;
+    List<ThrowingSetup> claims = List.of(
+        () -> Files.writeString(claim, self.pid() + " " + reused),
+        () -> Files.writeString(claim, ""),
+        () -> Files.write(claim, new byte[] {(byte) 0xff, '1', 0, '\n'}),
+        () -> Files.writeString(claim, "1".repeat(4096)),
+        () -> new ProcessBuilder("mkfifo", claim.toString()).start().waitFor(),
+        () -> Files.createSymbolicLink(claim, victim));
+    for (ThrowingSetup setup : claims) {
+      Files.deleteIfExists(claim);
+      Files.deleteIfExists(root.resolve(key + ".failed"));
+      setup.run();
+      TemplateBuilds fresh = new TemplateBuilds(templates, new QemuCommandLine("qemu-system-x86_64", 4,
+          OptionalLong.of(2596150)), Duration.ofSeconds(5));
+      fresh.prepareLater(shape);
+      assertEquals(1, fresh.startedCount(), "a builder was started");
+      assertTrue(Files.isRegularFile(claim, java.nio.file.LinkOption.NOFOLLOW_LINKS), "the claim is a file again");
+      assertTrue(Files.readString(claim).matches("[0-9]+ [0-9]+"), Files.readString(claim));
+      assertTrue(fresh.awaitBuilds(Duration.ofSeconds(60)), "the builder ends");
+    }
+    assertEquals("keep me", Files.readString(victim), "nothing was written through the link");
+  }
+
+  /** Two processes' worth of callers at once over a stale claim start one builder between them. */
+  @Test
+  void callersRacingOverAStaleClaimStartOneBuilder() throws Exception {
+    VmShape shape = shape(1, 128, Accelerator.TCG);
+    String key = templates.key(shape);
+    Path root = Files.createDirectories(dir.resolve("templates"));
+    Files.writeString(root.resolve("." + key + ".starting"), "999999999 1");
+    List<TemplateBuilds> callers = new ArrayList<>();
+    List<Thread> threads = new ArrayList<>();
+    java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+    for (int i = 0; i < 4; i++) {
+      TemplateBuilds caller = new TemplateBuilds(templates, new QemuCommandLine("qemu-system-x86_64", 4,
+          OptionalLong.of(2596150)), Duration.ofSeconds(5));
+      callers.add(caller);
+    }
+    for (TemplateBuilds caller : callers) {
+      Thread t = new Thread(() -> {
+        try {
+          go.await();
+        } catch (InterruptedException e) {
+          return;
+        }
+        caller.prepareLater(shape);
+      });
+      t.start();
+      threads.add(t);
+    }
+    go.countDown();
+    for (Thread t : threads) {
+      t.join(30_000);
+    }
+    long started = callers.stream().filter(c -> c.startedCount() > 0).count();
+    assertEquals(1, started, "one builder between them");
+    for (TemplateBuilds caller : callers) {
+      assertTrue(caller.awaitBuilds(Duration.ofSeconds(60)), "the builder ends");
+    }
+  }
+
+  @FunctionalInterface
+  private interface ThrowingSetup {
+    void run() throws Exception;
+  }
+
   @Test
   void aBuilderRefusesInputsThatGiveAnotherKey() throws Exception {
     VmShape shape = shape(1, 128, Accelerator.TCG);

@@ -45,6 +45,8 @@ public final class SourceRunner {
   private final Map<String, String> stalledPods = new ConcurrentHashMap<>();
   private String lastAttemptedRevision = "";
   private String lastAppliedRevision = "";
+  /** The newest read was refused as invalid ({@link #lastAttemptedRevision}); cleared by a valid read. */
+  private boolean rejected;
   private Instant lastSyncTime;
   private long failures;
   private List<String> diagnostics = List.of();
@@ -116,6 +118,7 @@ public final class SourceRunner {
       synchronized (this) {
         lastSyncTime = now;
         syncedOnce = true;
+        rejected = false;
         if (snapshot.revision().equals(failedRevision)) {
           lastAttemptedRevision = snapshot.revision();
           set("Ready", "False", "HealthCheckFailed", failedBecause);
@@ -139,9 +142,8 @@ public final class SourceRunner {
         lastAttemptedRevision = revisionOf(e);
         diagnostics = e.diagnostics().stream().map(Diagnostic::toString).toList();
         syncedOnce = true;
-        set("Ready", "False", "ValidationFailed", "revision " + lastAttemptedRevision + " is invalid ("
-            + diagnostics.size() + " diagnostics); still applying " + orNone(lastAppliedRevision));
-        set("Stalled", "True", "ValidationFailed", diagnostics.isEmpty() ? "" : diagnostics.get(0));
+        rejected = true;
+        sayRejected();
         set("Reconciling", "False", "ValidationFailed", "");
       }
       return Optional.empty();
@@ -213,9 +215,32 @@ public final class SourceRunner {
   public synchronized void retrying(String pod, String message) {
     set("Ready", "False", "ReconciliationFailed", "pod " + pod + ": " + message);
     set("Reconciling", "True", "ProgressingWithRetry", "pod " + pod + " is retried with backoff");
+    if (rejected) {
+      sayRejected(); // the source being broken outranks one pod's retry
+    }
   }
 
+  /** Ready and Stalled say that the newest revision read is invalid, and what is applied meanwhile. */
+  private void sayRejected() {
+    set("Ready", "False", "ValidationFailed", "revision " + lastAttemptedRevision + " is invalid ("
+        + diagnostics.size() + " diagnostics); " + (pending.isEmpty() && stalledPods.isEmpty()
+            ? "applied " + orNone(lastAppliedRevision) : "still applying " + orNone(lastAppliedRevision)));
+    set("Stalled", "True", "ValidationFailed", diagnostics.isEmpty() ? "" : diagnostics.get(0));
+  }
+
+  /**
+   * Conditions from the pods' progress towards the last good revision; when the newest revision read
+   * was invalid, Ready and Stalled say that last, whatever the pods did (a stalled pod, a retry, pods
+   * converging), until a valid revision is read.
+   */
   private void settle() {
+    settlePods();
+    if (rejected) {
+      sayRejected();
+    }
+  }
+
+  private void settlePods() {
     // After a failed health gate, Ready keeps saying so until a newer revision comes.
     boolean gateFailed = !failedRevision.isEmpty() && lastAttemptedRevision.equals(failedRevision);
     if (!stalledPods.isEmpty()) {
@@ -228,7 +253,7 @@ public final class SourceRunner {
     if (!pending.isEmpty()) {
       // Pods of the last good revision still converging do not make Ready forget that the newest revision
       // is invalid (ValidationFailed stays until a valid one is read), nor that a health gate failed.
-      if (!gateFailed && diagnosticsAreWarningsOnly()) {
+      if (!gateFailed && !rejected) {
         set("Ready", "Unknown", "Progressing", pending.size() + " pods changing");
       }
       set("Reconciling", "True", "Progressing", "applying " + lastGood.map(DesiredSnapshot::revision).orElse(""));
@@ -237,19 +262,17 @@ public final class SourceRunner {
     if (lastGood.isEmpty()) {
       return;
     }
+    // Every pod converged to the last good revision: it is applied, even while a newer one read since is invalid.
+    lastAppliedRevision = lastGood.get().revision();
     if (gateFailed) {
-      lastAppliedRevision = lastGood.get().revision();
       set("Reconciling", "False", "HealthCheckFailed", "");
-    } else if (diagnosticsAreWarningsOnly()) {
-      lastAppliedRevision = lastGood.get().revision();
+    } else if (rejected) {
+      set("Reconciling", "False", "ValidationFailed", "");
+    } else {
       set("Ready", "True", "ReconciliationSucceeded", "applied revision " + lastAppliedRevision);
       set("Reconciling", "False", "ReconciliationSucceeded", "");
       set("Stalled", "False", "", "");
     }
-  }
-
-  private boolean diagnosticsAreWarningsOnly() {
-    return lastGood.map(s -> s.revision().equals(lastAttemptedRevision)).orElse(false);
   }
 
   private void set(String type, String status, String reason, String message) {

@@ -97,6 +97,48 @@ class SourceRunnerTest {
     assertEquals("ValidationFailed", source.status().condition("Ready").reason());
   }
 
+  /**
+   * r2 is read while its pods converge, then broken r3 arrives before they have: r2 is still
+   * applied once they converge (lastAppliedRevision said r1 until a valid revision came), and
+   * neither a stalled pod nor a pod's retry makes Ready forget that the newest revision is invalid.
+   */
+  @Test
+  void aBrokenRevisionReadMidConvergenceStillLetsTheGoodOneCountAsApplied() {
+    SourceRunner source = runner(Duration.ZERO);
+    reads.reads.add(revision("r1"));
+    reads.reads.add(revision("r2"));
+    reads.reads.add(new ManifestRejectedException(List.of(new Diagnostic(Severity.ERROR, "pods/web.yaml", 5, 3,
+        "spec.containers[0].colour", "unknown field")), "r3"));
+    source.sync();
+    source.planned(Set.of());
+    source.sync();
+    source.planned(Set.of("web", "db", "cache"));
+    assertTrue(source.sync().isEmpty());
+
+    source.retrying("web", "QEMU exited");
+    assertEquals("ValidationFailed", source.status().condition("Ready").reason(), "a retry does not hide it");
+    assertEquals("ProgressingWithRetry", source.status().condition("Reconciling").reason());
+    source.stalled("db", "claimed by dir:/other too");
+    assertEquals("ValidationFailed", source.status().condition("Ready").reason(), "a stalled pod does not hide it");
+    assertEquals("ValidationFailed", source.status().condition("Stalled").reason());
+    source.converged("db");
+    source.converged("web");
+    source.converged("cache");
+    var status = source.status();
+    assertEquals("r2", status.lastAppliedRevision(), "r2's pods all converged");
+    assertEquals("ValidationFailed", status.condition("Ready").reason());
+    assertTrue(status.condition("Ready").message().contains("revision r3 is invalid (1 diagnostics); applied r2"),
+        status.condition("Ready").message());
+    assertEquals("False", status.condition("Reconciling").status());
+
+    reads.reads.add(revision("r4"));
+    source.sync();
+    source.planned(Set.of());
+    assertEquals("ReconciliationSucceeded", source.status().condition("Ready").reason());
+    assertEquals("False", source.status().condition("Stalled").status());
+    assertEquals("r4", source.status().lastAppliedRevision());
+  }
+
   @Test
   void aFailedHealthGatePutsThePreviousRevisionBackAndIgnoresTheFailedOneUntilANewerComes() {
     SourceRunner source = runner(Duration.ofSeconds(3));
