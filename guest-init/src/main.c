@@ -336,6 +336,8 @@ static void setup_signals(void)
 	sigdelset(&set, SIGILL);
 	sigdelset(&set, SIGABRT);
 	sigprocmask(SIG_SETMASK, &set, NULL);
+	/* The one disposition changed: spawn.c's child_main puts it back for
+	 * container processes; one added here must be put back there too. */
 	signal(SIGPIPE, SIG_IGN);
 	sig_fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
 	if (sig_fd < 0)

@@ -29,6 +29,7 @@
 #include "pidns.h"
 #include "process.h"
 #include "spawn.h"
+#include "trace.h"
 
 #ifndef TIOCGPTPEER
 #define TIOCGPTPEER 0x5441
@@ -115,6 +116,7 @@ struct proc *proc_spawn(const struct proc_spec *s, int *code, char *err, size_t 
 	int console[2] = { -1, -1 };
 	int master = -1, slave = -1, cg = -1, stdio[3];
 	struct child_report report;
+	struct child_args child;
 	struct pollfd pfd;
 	struct proc *p = NULL;
 	char path[160];
@@ -163,14 +165,21 @@ struct proc *proc_spawn(const struct proc_spec *s, int *code, char *err, size_t 
 		stdio[2] = errp[1];
 	}
 
-	pid = pidns_fork(code, err, errlen);
+	TRACE("parent: fds ready");
+	for (n = 0; s->env && s->env[n]; n++)
+		;
+	child.env = xcalloc((size_t)n + 5, sizeof(char *));
+	child.spec = s;
+	child.rep = rep[1];
+	child.cg = cg;
+	memcpy(child.stdio, stdio, sizeof(child.stdio));
+	child.console = console[1];
+	/* The ends the child must not keep are CLOEXEC: its execve closes them. */
+	pid = pidns_spawn(child_start, &child, code, err, errlen);
+	free(child.env); /* exec'd or failed: it is done with it */
 	if (pid < 0)
 		goto out;
-	if (pid == 0) {
-		close(rep[0]);
-		close_fd(&console[0]);
-		child_main(s, rep[1], cg, stdio, console[1]);
-	}
+	TRACE("parent: child started");
 	close_fd(&rep[1]);
 	close_fd(&console[1]);
 	close_fd(&slave);
@@ -196,6 +205,7 @@ struct proc *proc_spawn(const struct proc_spec *s, int *code, char *err, size_t 
 		}
 		break;
 	}
+	TRACE("parent: child exec'd or failed");
 	do {
 		n = read(rep[0], &report, sizeof(report));
 	} while (n < 0 && errno == EINTR);

@@ -62,28 +62,28 @@ static const char *env_get(char *const *env, const char *key)
 }
 
 /* The process's environment: ENV as given, plus the variables runc and
- * Kubernetes always set when the image or spec did not. */
-static char **build_env(const struct proc_spec *s, const char *home)
+ * Kubernetes always set when the image or spec did not. In `a`'s env (room
+ * for ENV and 4 more) and buffers: the child shares guest-init's memory,
+ * so what it allocated here would never be freed once it has exec'd. */
+static char **build_env(const struct proc_spec *s, const char *home, struct child_args *a)
 {
+	char **env = a->env;
 	size_t n = 0, i = 0;
-	char **env;
-	char buf[512];
 
 	while (s->env && s->env[n])
 		n++;
-	env = xcalloc(n + 5, sizeof(char *));
 	for (; i < n; i++)
 		env[i] = (char *)s->env[i];
 	env[i] = NULL;
 	if (!env_get(env, "PATH"))
 		env[i++] = "PATH=" DEFAULT_PATH;
 	if (!env_get(env, "HOSTNAME") && s->hostname) {
-		snprintf(buf, sizeof(buf), "HOSTNAME=%s", s->hostname);
-		env[i++] = xstrdup(buf);
+		snprintf(a->hostname, sizeof(a->hostname), "HOSTNAME=%s", s->hostname);
+		env[i++] = a->hostname;
 	}
 	if (!env_get(env, "HOME")) {
-		snprintf(buf, sizeof(buf), "HOME=%s", home);
-		env[i++] = xstrdup(buf);
+		snprintf(a->home, sizeof(a->home), "HOME=%s", home);
+		env[i++] = a->home;
 	}
 	if (s->tty && !env_get(env, "TERM"))
 		env[i++] = "TERM=xterm";
@@ -203,26 +203,39 @@ static int make_console(int rep, int console, uint16_t rows, uint16_t cols)
 	return slave;
 }
 
-void child_main(const struct proc_spec *s, int rep, int cg, const int stdio_in[3], int console)
+int child_start(void *arg)
 {
+	struct child_args *a = arg;
+
+	child_main(a);
+}
+
+void child_main(struct child_args *a)
+{
+	const struct proc_spec *s = a->spec;
+	int rep = a->rep, cg = a->cg, console = a->console;
+	const int *stdio_in = a->stdio;
 	int stdio[3] = { stdio_in[0], stdio_in[1], stdio_in[2] };
 	struct user_ids ids;
 	gid_t groups[USER_MAX_GROUPS + PP_MAX_GROUP_IDS];
-	size_t ngroups;
+	size_t ngroups = 0;
 	int nnp = secctx_no_new_privs(s->security);
 	char msg[300], exe[4096];
-	char **env;
+	char **env = NULL;
 	char *passwd, *group;
 	sigset_t none;
-	int sig, i, rc;
+	int i, rc;
 	const char *cwd = s->cwd && *s->cwd ? s->cwd : "/";
 
 	/* Undo what PID 1 set up for itself: blocked signals (kept across
-	 * execve) and SIGPIPE ignored (also kept). */
+	 * execve) and SIGPIPE ignored (also kept). Ignoring SIGPIPE is the only
+	 * disposition guest-init changes (main.c's setup_signals; it takes the
+	 * rest through a signalfd), and execve resets caught ones anyway, so
+	 * one call does what resetting all 64 did (64 system calls under TCG). */
+	signal(SIGPIPE, SIG_DFL);
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
-	for (sig = 1; sig < 65; sig++)
-		signal(sig, SIG_DFL);
+	TRACE("child: signals reset");
 	if (setsid() < 0)
 		child_fail(rep, errno, "setsid: %s", strerror(errno));
 	if (write(cg, "0", 1) < 0)
@@ -239,13 +252,22 @@ void child_main(const struct proc_spec *s, int rep, int cg, const int stdio_in[3
 	if (s->tty && ioctl(0, TIOCSCTTY, 0) < 0)
 		child_fail(rep, errno, "cannot set the controlling terminal: %s", strerror(errno));
 
+	TRACE("child: stdio");
 	passwd = read_small_file("/etc/passwd");
 	group = read_small_file("/etc/group");
-	if (user_resolve(s->user, passwd, group, &ids, msg, sizeof(msg)) < 0)
+	rc = user_resolve(s->user, passwd, group, &ids, msg, sizeof(msg));
+	if (rc == 0) {
+		ngroups = secctx_groups(s->security, &ids, groups, ARRAY_LEN(groups));
+		env = build_env(s, ids.home, a);
+	}
+	/* Freed before anything can fail: this memory is guest-init's
+	 * (pidns_spawn), which would otherwise keep it. */
+	free(passwd);
+	free(group);
+	if (rc < 0)
 		child_fail(rep, ENOENT, "%s", msg);
 	check_non_root(rep, s, &ids);
-	ngroups = secctx_groups(s->security, &ids, groups, ARRAY_LEN(groups));
-	env = build_env(s, ids.home);
+	TRACE("child: user resolved");
 
 	if (chdir(cwd) < 0) {
 		if (errno != ENOENT || mkdir_p(cwd, 0755) < 0 || chdir(cwd) < 0)
@@ -262,6 +284,7 @@ void child_main(const struct proc_spec *s, int rep, int cg, const int stdio_in[3
 	if (setgroups(ngroups, groups) < 0 || setgid(ids.gid) < 0 || setuid(ids.uid) < 0)
 		child_fail(rep, errno, "cannot switch to user \"%s\": %s", s->user ? s->user : "0",
 			   strerror(errno));
+	TRACE("child: caps dropped, user set");
 	resolve_exe(rep, s->argv[0], env, exe, sizeof(exe));
 	/* Every fd of init is CLOEXEC already; this catches any that is not. */
 	syscall(SYS_close_range, 3u, ~0u, CLOSE_RANGE_CLOEXEC);

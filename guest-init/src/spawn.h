@@ -1,5 +1,5 @@
 /*
- * The child side of spawning: what runs between fork() and execve() for a
+ * The child side of spawning: what runs between clone() and execve() for a
  * container's main process or an exec. See process.c for the parent side.
  */
 #ifndef PEAPOD_SPAWN_H
@@ -14,13 +14,25 @@ struct child_report {
 	char msg[400];
 };
 
-/* Joins the cgroup (fd `cg`), enters the container (spec->enter), sets up
+/* child_main's arguments, in guest-init's memory (the child shares it,
+ * see pidns_spawn). env has room for the spec's ENV and 4 more entries;
+ * the child fills it, and hostname and home, for its execve. */
+struct child_args {
+	const struct proc_spec *spec;
+	int rep, cg, stdio[3], console;
+	char **env;
+	char hostname[512], home[512];
+};
+
+/* Joins the cgroup (fd a->cg), enters the container (spec->enter), sets up
  * stdio, user, environment and working directory, and execs. Never
  * returns: on failure it writes a child_report to `rep` and exits 127.
  * With `console` >= 0 (a main process's tty) it makes a pty in the
  * container's devpts, sends the master over `console` and uses the slave
  * as stdio instead of `stdio`. */
-void child_main(const struct proc_spec *s, int rep, int cg, const int stdio[3], int console)
-	__attribute__((noreturn));
+void child_main(struct child_args *a) __attribute__((noreturn));
+
+/* pidns_spawn()'s entry: child_main(args). */
+int child_start(void *args);
 
 #endif

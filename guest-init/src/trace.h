@@ -13,11 +13,12 @@
 extern int trace_on;
 
 void trace_init(void);
+void trace_say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 #define TRACE(...)                                        \
 	do {                                              \
 		if (trace_on)                             \
-			say("trace: " __VA_ARGS__);       \
+			trace_say("trace: " __VA_ARGS__); \
 	} while (0)
 
 #endif

@@ -16,6 +16,11 @@
 
 static void vsay(const char *f, va_list ap)
 {
+	vsay_to(2, f, ap);
+}
+
+void vsay_to(int fd, const char *f, va_list ap)
+{
 	char line[512];
 	struct timespec up;
 	int n;
@@ -31,7 +36,7 @@ static void vsay(const char *f, va_list ap)
 	line[n++] = '\n';
 	/* fd 2 is /dev/console, handed to us by the kernel. A failing console
 	 * must not stop anything, so the result is ignored. */
-	if (write(2, line, (size_t)n) < 0)
+	if (write(fd, line, (size_t)n) < 0)
 		return;
 }
 

@@ -5,6 +5,7 @@
 #ifndef PEAPOD_UTIL_H
 #define PEAPOD_UTIL_H
 
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -14,6 +15,8 @@
 /* A line on the VM console ("peapod-init: ..."); the host keeps the console
  * in a file, so this is the log of last resort. */
 void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* say() to another fd (trace.c's copy of the console). */
+void vsay_to(int fd, const char *fmt, va_list ap);
 /* Something PID 1 cannot go on without: log, sync and power off. Never
  * returns, never exits (exiting PID 1 panics the kernel). */
 void fatal(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));

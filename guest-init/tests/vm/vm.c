@@ -62,7 +62,7 @@ static long tsc_khz(void)
 
 int vm_boot(struct vm *vm, const struct vm_opts *o)
 {
-	char append[256], con[600], ctl[600], log[600], img0[600], img1[600], share[700], net[200], qmp[600];
+	char append[512], accel[64], smp[16], con[600], ctl[600], log[600], img0[600], img1[600], share[700], net[200], qmp[600];
 	char *argv[64];
 	int n = 0;
 
@@ -82,7 +82,10 @@ int vm_boot(struct vm *vm, const struct vm_opts *o)
 	snprintf(qmp, sizeof(qmp), "%s/qmp.sock", vm->dir);
 	unlink(qmp);
 
-	snprintf(append, sizeof(append), "console=ttyS0 quiet panic=-1 tsc_early_khz=%ld", tsc_khz());
+	snprintf(append, sizeof(append), "console=ttyS0 quiet panic=-1 tsc_early_khz=%ld%s%s", tsc_khz(),
+		 o->append ? " " : "", o->append ? o->append : "");
+	snprintf(accel, sizeof(accel), "tcg,tb-size=%d", o->tb_size_mib ? o->tb_size_mib : 8);
+	snprintf(smp, sizeof(smp), "%d", o->vcpus ? o->vcpus : 1);
 	snprintf(con, sizeof(con), "file,id=con,path=%s/console.log", vm->dir);
 	snprintf(ctl, sizeof(ctl), "socket,id=ctl,path=%s/ctl.sock,server=on,wait=off", vm->dir);
 	snprintf(log, sizeof(log), "file,id=log,path=%s/containers.log", vm->dir);
@@ -102,8 +105,8 @@ int vm_boot(struct vm *vm, const struct vm_opts *o)
 #define A(x) argv[n++] = (char *)(x)
 	A("qemu-system-x86_64");
 	A("-M"); A("microvm,x-option-roms=off,isa-serial=on,rtc=on");
-	A("-accel"); A("tcg,tb-size=8");
-	A("-m"); A("128"); A("-smp"); A("1");
+	A("-accel"); A(accel);
+	A("-m"); A("128"); A("-smp"); A(smp);
 	A("-nodefaults"); A("-no-user-config"); A("-nographic"); A("-no-reboot");
 	A("-kernel"); A(o->kernel); A("-initrd"); A(o->initrd); A("-append"); A(append);
 	A("-chardev"); A(con); A("-serial"); A("chardev:con");

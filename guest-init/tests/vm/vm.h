@@ -26,6 +26,8 @@ struct vm_opts {
 	const char *run;                        /* parent dir for per-VM run dirs */
 	const char *name;
 	int guest_port;                         /* forwarded from a free host port, 0: none */
+	const char *append;                     /* more kernel command line, NULL: none */
+	int tb_size_mib, vcpus;                 /* 0: 8 MiB, 1 vCPU */
 };
 
 struct vm {

@@ -1,0 +1,271 @@
+/*
+ * start-bench: what one container start costs guest-init, measured from the
+ * host as the provider sees it. Boots the real init and kernel in QEMU (TCG),
+ * then runs rounds of the race's pod shape: START_POD, ADD_CONTAINER "http"
+ * and ADD_CONTAINER "sidecar" (the same image, linked into the image share
+ * under a new name each round, so the first start of a round mounts it as a
+ * pool VM's first start does), DESTROY_POD. Round 0 is a warm-up (the pool
+ * runs one before a VM waits), so every measured round runs with a warm
+ * translation cache.
+ *
+ * Usage: start_bench --kernel K --initrd I --images DIR --run DIR
+ *                    [--rounds N] [--vcpus N] [--tb-size MIB] [--trace]
+ *
+ * --trace adds peapod_trace=1 to the kernel command line and prints
+ * guest-init's step trace of the last round. Prints medians last as
+ * `name: value unit` lines.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "vm.h"
+
+#define T_REPLY 30000
+
+static double now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e6 + (double)ts.tv_nsec / 1e3;
+}
+
+static int cmp(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static double median(double *v, int n)
+{
+	qsort(v, (size_t)n, sizeof(*v), cmp);
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+static void call_ok(struct vm *vm, struct pp_buf *b, const char *what)
+{
+	struct msg *m = vm_call(vm, b, T_REPLY);
+	char msg[600];
+
+	if (!m || m->type != PP_MSG_OK) {
+		fprintf(stderr, "start-bench: %s: %s\n", what,
+			m ? msg_str(m, PP_F_MESSAGE, msg, sizeof(msg)) : "no reply");
+		exit(1);
+	}
+	free(m);
+}
+
+static void start_pod(struct vm *vm)
+{
+	struct pp_buf *b = vm_req(vm, PP_MSG_START_POD);
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	pp_put_str(b, PP_F_HOSTNAME, "bench");
+	pp_put_u64(b, PP_F_TIME_NS, (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec);
+	call_ok(vm, b, "START_POD");
+}
+
+static void add(struct vm *vm, const char *name, const char *image_file, const char *const *argv)
+{
+	struct pp_buf *b = vm_req(vm, PP_MSG_ADD_CONTAINER);
+
+	pp_put_str(b, PP_F_CONTAINER, name);
+	pp_put_str(b, PP_F_IMAGE_FILE, image_file);
+	for (; *argv; argv++)
+		pp_put_str(b, PP_F_ARGV, *argv);
+	pp_put_u32(b, PP_F_GRACE_MS, 0);
+	call_ok(vm, b, "ADD_CONTAINER");
+}
+
+static void destroy_pod(struct vm *vm)
+{
+	struct pp_buf *b = vm_req(vm, PP_MSG_DESTROY_POD);
+
+	pp_put_u32(b, PP_F_GRACE_MS, 0);
+	call_ok(vm, b, "DESTROY_POD");
+}
+
+/* A fresh VM per sample: [warm-up pod whose container exits at once, as the
+ * pool's], a pod with one sleeping container, then the replace as the
+ * provider does it (DESTROY_POD, START_POD, ADD_CONTAINER), timed. */
+static double replace_sample(const struct vm_opts *opts, int warm, const char *image_file)
+{
+	struct vm_opts named = *opts;
+	const struct vm_opts *o = &named;
+	static const char *const sleeper[] = { "sleep", "3600", NULL };
+	static const char *const quick[] = { "true", NULL };
+	struct vm vm;
+	struct msg *m;
+	double t0, t1;
+
+	named.name = warm ? "after-warm-up" : "after-first-start"; /* console.log of the last of each */
+	if (vm_boot(&vm, o) < 0 || vm_connect(&vm, T_REPLY) < 0) {
+		fprintf(stderr, "start-bench: the VM did not come up\n");
+		exit(1);
+	}
+	m = vm_take(&vm, NULL, NULL, 120000);
+	if (!m || m->type != PP_MSG_READY) {
+		fprintf(stderr, "start-bench: no READY\n");
+		exit(1);
+	}
+	free(m);
+	if (warm) {
+		start_pod(&vm);
+		add(&vm, "warmup", image_file, quick);
+		destroy_pod(&vm);
+	}
+	start_pod(&vm);
+	add(&vm, "main", image_file, sleeper);
+	usleep(200000);
+	vm_clear_inbox(&vm);
+	t0 = now_us();
+	destroy_pod(&vm);
+	start_pod(&vm);
+	add(&vm, "next", image_file, sleeper);
+	t1 = now_us();
+	vm_kill(&vm);
+	return (t1 - t0) / 1e3;
+}
+
+int main(int argc, char **argv)
+{
+	static const char *const http[] = { "httpd", "-f", "-p", "80", NULL };
+	static const char *const sleeper[] = { "sleep", "3600", NULL };
+	struct vm_opts o = { .name = "start-bench" };
+	int rounds = 10, trace = 0, replace = 0, i, n = 0;
+	double *first, *second, *pod, *destroy;
+	struct vm vm;
+	struct msg *m;
+	char src[600];
+
+	for (i = 1; i < argc; i++) {
+		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+
+		if (strcmp(argv[i], "--trace") == 0) {
+			trace = 1;
+			continue;
+		}
+		if (strcmp(argv[i], "--replace") == 0) {
+			replace = 1;
+			continue;
+		}
+		if (!v)
+			break;
+		if (strcmp(argv[i], "--kernel") == 0)
+			o.kernel = v;
+		else if (strcmp(argv[i], "--initrd") == 0)
+			o.initrd = v;
+		else if (strcmp(argv[i], "--images") == 0)
+			o.images = v;
+		else if (strcmp(argv[i], "--run") == 0)
+			o.run = v;
+		else if (strcmp(argv[i], "--rounds") == 0)
+			rounds = atoi(v);
+		else if (strcmp(argv[i], "--vcpus") == 0)
+			o.vcpus = atoi(v);
+		else if (strcmp(argv[i], "--tb-size") == 0)
+			o.tb_size_mib = atoi(v);
+		else
+			break;
+		i++;
+	}
+	if (i < argc || !o.kernel || !o.initrd || !o.images || !o.run || rounds < 1) {
+		fprintf(stderr, "usage: start_bench --kernel K --initrd I --images DIR --run DIR"
+				" [--rounds N] [--vcpus N] [--tb-size MIB] [--trace]\n");
+		return 2;
+	}
+	/* As the provider boots a TCG guest (QemuCommandLine.kernelCommandLine). */
+	o.append = trace ? "tsc=reliable peapod_trace=1" : "tsc=reliable";
+	first = calloc((size_t)rounds, sizeof(double));
+	second = calloc((size_t)rounds, sizeof(double));
+	pod = calloc((size_t)rounds, sizeof(double));
+	destroy = calloc((size_t)rounds, sizeof(double));
+	if (replace) {
+		double *cold = calloc((size_t)rounds, sizeof(double));
+		double *warm = calloc((size_t)rounds, sizeof(double));
+		char path[700];
+
+		snprintf(path, sizeof(path), "%s/bench.erofs", o.images);
+		snprintf(src, sizeof(src), "%s/img0.erofs", o.images);
+		unlink(path);
+		if (link(src, path) < 0) {
+			fprintf(stderr, "start-bench: link %s: %s\n", path, strerror(errno));
+			return 1;
+		}
+		for (i = 0; i < rounds; i++) {
+			cold[i] = replace_sample(&o, 0, "bench.erofs");
+			warm[i] = replace_sample(&o, 1, "bench.erofs");
+			fprintf(stderr, "round %d: replace %.1f ms after a first start, %.1f ms after a warm-up\n",
+				i, cold[i], warm[i]);
+		}
+		printf("guest_replace_after_first_start: %.2f ms (median, n=%d)\n", median(cold, rounds), rounds);
+		printf("guest_replace_after_warm_up: %.2f ms (median, n=%d)\n", median(warm, rounds), rounds);
+		return 0;
+	}
+	if (vm_boot(&vm, &o) < 0 || vm_connect(&vm, T_REPLY) < 0) {
+		fprintf(stderr, "start-bench: the VM did not come up\n");
+		return 1;
+	}
+	m = vm_take(&vm, NULL, NULL, 120000); /* READY at boot */
+	if (!m || m->type != PP_MSG_READY) {
+		fprintf(stderr, "start-bench: no READY\n");
+		vm_kill(&vm);
+		return 1;
+	}
+	free(m);
+	snprintf(src, sizeof(src), "%s/img0.erofs", o.images);
+	for (i = 0; i <= rounds; i++) {
+		char file[64], path[700];
+		double t0, t1, t2, t3, t4;
+
+		/* A new name each round: mounted afresh, as in a fresh pool VM. */
+		snprintf(file, sizeof(file), "bench-%d.erofs", i);
+		snprintf(path, sizeof(path), "%s/%s", o.images, file);
+		unlink(path);
+		if (link(src, path) < 0) {
+			fprintf(stderr, "start-bench: link %s: %s\n", path, strerror(errno));
+			vm_kill(&vm);
+			return 1;
+		}
+		t0 = now_us();
+		start_pod(&vm);
+		t1 = now_us();
+		add(&vm, "http", file, http);
+		t2 = now_us();
+		add(&vm, "sidecar", file, sleeper);
+		t3 = now_us();
+		destroy_pod(&vm);
+		t4 = now_us();
+		vm_clear_inbox(&vm);
+		unlink(path);
+		fprintf(stderr, "round %d: START_POD %.1f, ADD http %.1f, ADD sidecar %.1f, DESTROY_POD %.1f ms\n",
+			i, (t1 - t0) / 1e3, (t2 - t1) / 1e3, (t3 - t2) / 1e3, (t4 - t3) / 1e3);
+		if (i == 0)
+			continue; /* the warm-up */
+		pod[n] = (t1 - t0) / 1e3;
+		first[n] = (t2 - t1) / 1e3;
+		second[n] = (t3 - t2) / 1e3;
+		destroy[n] = (t4 - t3) / 1e3;
+		n++;
+	}
+	vm_kill(&vm);
+	if (trace) {
+		char cmd[700];
+
+		snprintf(cmd, sizeof(cmd), "grep 'trace:' %s/console.log | tail -40", vm.dir);
+		fflush(stderr);
+		if (system(cmd) != 0)
+			fprintf(stderr, "start-bench: no trace in %s/console.log\n", vm.dir);
+	}
+	printf("guest_start_pod: %.2f ms (median, n=%d)\n", median(pod, n), n);
+	printf("guest_add_container_first: %.2f ms (median, n=%d)\n", median(first, n), n);
+	printf("guest_add_container_second: %.2f ms (median, n=%d)\n", median(second, n), n);
+	printf("guest_destroy_pod: %.2f ms (median, n=%d)\n", median(destroy, n), n);
+	return 0;
+}
