@@ -48,18 +48,31 @@ public final class ManifestParser {
    * else is read as YAML.
    */
   public static ParseResult parse(String name, String content) {
+    return parse(name, content, false);
+  }
+
+  /**
+   * {@link #parse(String, String)}, but an unknown field is a warning ({@code unknown field (dropped)}) and is
+   * left out instead of an error: what Kubernetes' API server does unless asked for {@code fieldValidation=Strict}
+   * (the controller's {@code POST /v1/pods}).
+   */
+  public static ParseResult parseDroppingUnknownFields(String name, String content) {
+    return parse(name, content, true);
+  }
+
+  private static ParseResult parse(String name, String content, boolean dropUnknown) {
     if (name.endsWith(".json")) {
-      return parse(name, content, true);
+      return parse(name, content, true, dropUnknown);
     }
     if (looksLikeJson(content)) {
-      ParseResult json = parse(name, content, true);
+      ParseResult json = parse(name, content, true, dropUnknown);
       // A YAML flow mapping also starts with "{"; if it is not JSON, YAML has the last word.
       boolean invalidJson = json.diagnostics().all().stream().anyMatch(d -> d.message().startsWith("invalid JSON"));
       if (!invalidJson || content.indexOf('\t') >= 0) {
         return json;
       }
     }
-    return parse(name, content, false);
+    return parse(name, content, false, dropUnknown);
   }
 
   private static boolean looksLikeJson(String content) {
@@ -80,12 +93,12 @@ public final class ManifestParser {
    * diagnostics as {@code k8s:NAMESPACE/NAME}.
    */
   public static ParseResult parseJson(String name, String content) {
-    return parse(name, content, true);
+    return parse(name, content, true, false);
   }
 
-  private static ParseResult parse(String name, String content, boolean json) {
+  private static ParseResult parse(String name, String content, boolean json, boolean dropUnknown) {
     Diagnostics diagnostics = new Diagnostics();
-    Problems problems = new Problems(name, diagnostics);
+    Problems problems = new Problems(name, diagnostics, dropUnknown);
     List<SourceDocument> documents = json
         ? new JsonReader(name, diagnostics).read(content)
         : new YamlReader(name, diagnostics).read(content);

@@ -103,14 +103,28 @@ public class PodsResource {
    * namespace, as in a file given to {@code run -f}: a Secret's values go to the VM with the start
    * and nowhere else (the records keep hashes, the response references). They are not kept, so a
    * later {@code peapod start} of such a pod has no source to read them from again.
+   *
+   * <p>A field no Peapod version knows is handled as Kubernetes' API server handles it, by {@code
+   * fieldValidation}: {@code Warn} (the default) leaves it out and says so in a {@code Warning: 299} header
+   * per field (what {@code kubectl} prints); {@code Ignore} leaves it out silently; {@code Strict} refuses the
+   * request (422) naming the field. Other warnings of the manifest (fields Peapod ignores) come as Warning
+   * headers too.
    */
   @POST
   @Consumes({"application/yaml", "text/yaml", MediaType.APPLICATION_JSON, MediaType.TEXT_PLAIN})
-  public Response run(String manifest) {
-    ParseResult parsed = ManifestParser.parse(ManifestToPodSpec.API_REQUEST_ORIGIN, manifest);
+  public Response run(String manifest, @QueryParam("fieldValidation") @DefaultValue("Warn") String fieldValidation) {
+    if (!List.of("Strict", "Warn", "Ignore").contains(fieldValidation)) {
+      throw new IllegalArgumentException("fieldValidation is Strict, Warn or Ignore, not \"" + fieldValidation + "\"");
+    }
+    ParseResult parsed = fieldValidation.equals("Strict")
+        ? ManifestParser.parse(ManifestToPodSpec.API_REQUEST_ORIGIN, manifest)
+        : ManifestParser.parseDroppingUnknownFields(ManifestToPodSpec.API_REQUEST_ORIGIN, manifest);
     if (!parsed.isValid()) {
       throw new ManifestRejectedException(parsed.diagnostics().all());
     }
+    List<String> warnings = parsed.diagnostics().warnings().stream()
+        .filter(w -> !(fieldValidation.equals("Ignore") && w.message().startsWith("unknown field")))
+        .map(w -> w.toString()).toList();
     List<Map<String, Object>> started = new ArrayList<>();
     List<PodManifest> pods = ConfigReferences.attachAll(parsed);
     try (Engine engine = controller.openEngine(COMMAND)) {
@@ -118,7 +132,22 @@ public class PodsResource {
         started.add(PodView.data(createAndStart(engine, pod), Owners.CLI));
       }
     }
-    return Response.status(201).entity(started.size() == 1 ? started.get(0) : started).build();
+    Response.ResponseBuilder response = Response.status(201).entity(started.size() == 1 ? started.get(0) : started);
+    warnings.forEach(w -> response.header("Warning", warningHeader(w)));
+    return response.build();
+  }
+
+  /** {@code 299 - "TEXT"} (RFC 7234's warn-code for any lasting warning, as Kubernetes sends), TEXT in printable ASCII. */
+  static String warningHeader(String text) {
+    StringBuilder quoted = new StringBuilder("299 - \"");
+    text.codePoints().forEach(c -> {
+      if (c == '"' || c == '\\') {
+        quoted.append('\\').append((char) c);
+      } else {
+        quoted.append(c >= 0x20 && c < 0x7f ? (char) c : '?');
+      }
+    });
+    return quoted.append('"').toString();
   }
 
   private PodStatus createAndStart(Engine engine, PodManifest manifest) {

@@ -64,10 +64,23 @@ class ApiIT {
   @Test
   @Order(2)
   void anInvalidManifestIs422WithEveryDiagnostic() throws Exception {
-    api().contentType("application/yaml").body(MANIFEST.replace("command:", "colour: blue\n      command:").getBytes(StandardCharsets.UTF_8))
+    api().contentType("application/yaml").body(MANIFEST.replace("command:", "colour: blue\n      command:")
+        .replace("image: it/bb:1", "image: it/bb:1\n      size: huge").getBytes(StandardCharsets.UTF_8))
+        .queryParam("fieldValidation", "Strict")
         .post("/v1/pods").then().statusCode(422).contentType("application/problem+json")
         .body("title", equalTo("Invalid manifest"))
-        .body("diagnostics", hasItem(containsString("request:9:7: spec.containers[0].colour: unknown field")));
+        .body("diagnostics", hasItem(containsString("request:9:7: spec.containers[0].size: unknown field")))
+        .body("diagnostics", hasItem(containsString("request:10:7: spec.containers[0].colour: unknown field")));
+    api().contentType("application/yaml").body(MANIFEST.getBytes(StandardCharsets.UTF_8))
+        .queryParam("fieldValidation", "strict").post("/v1/pods").then().statusCode(400)
+        .body("detail", containsString("fieldValidation is Strict, Warn or Ignore"));
+    // As Kubernetes' API server: by default an unknown field is dropped and said in a Warning header.
+    String dropped = MANIFEST.replace("name: handmade", "name: dropped").replace("spec:\n", "spec:\n  state: Created\n")
+        .replace("command:", "colour: blue\n      command:");
+    api().contentType("application/yaml").body(dropped.getBytes(StandardCharsets.UTF_8)).post("/v1/pods").then()
+        .statusCode(201).body("name", equalTo("dropped"))
+        .header("Warning", equalTo("299 - \"request:10:7: warning: spec.containers[0].colour: unknown field (dropped)\""));
+    api().delete("/v1/pods/dropped").then().statusCode(204);
     api().post("/v1/sources/nosuch/sync").then().statusCode(404).body("detail", equalTo("no source named \"nosuch\""));
   }
 

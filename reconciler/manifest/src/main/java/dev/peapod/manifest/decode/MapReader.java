@@ -225,7 +225,7 @@ final class MapReader {
       FieldPath fieldPath = path.field(entry.key());
       FieldRule rule = shape.rule(entry.key());
       if (rule == null) {
-        problems.error(entry.keyPosition(), fieldPath, "unknown field" + suggestion(entry.key()));
+        problems.unknownField(entry.keyPosition(), fieldPath, "unknown field" + suggestion(entry.key()));
       } else if (rule instanceof FieldRule.Unsupported unsupported) {
         problems.error(entry.keyPosition(), fieldPath,
             "field not supported by Peapod (" + unsupported.why() + ")");

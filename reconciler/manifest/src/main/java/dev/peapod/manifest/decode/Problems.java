@@ -9,10 +9,29 @@ public final class Problems {
 
   private final String file;
   private final Diagnostics diagnostics;
+  private final boolean dropUnknownFields;
 
   public Problems(String file, Diagnostics diagnostics) {
+    this(file, diagnostics, false);
+  }
+
+  /**
+   * @param dropUnknownFields an unknown field is a warning and is left out, as Kubernetes' API server does by default
+   *     (its {@code fieldValidation=Warn}); otherwise it is an error
+   */
+  public Problems(String file, Diagnostics diagnostics, boolean dropUnknownFields) {
     this.file = file;
     this.diagnostics = diagnostics;
+    this.dropUnknownFields = dropUnknownFields;
+  }
+
+  /** A field no shape knows ({@code message} says so and may suggest a near one): an error, or a warning when dropped. */
+  public void unknownField(Position at, FieldPath path, String message) {
+    if (dropUnknownFields) {
+      warning(at, path, message + " (dropped)");
+    } else {
+      error(at, path, message);
+    }
   }
 
   public String file() {
