@@ -30,7 +30,7 @@ import java.util.Locale;
  * bench/RESULTS.md). So the constants are Linux's own: {@code AF_UNIX} 1, {@code SOCK_STREAM} 1,
  * {@code SOL_SOCKET} 1, {@code SO_PEERCRED} 17, and {@code struct sockaddr_un} is the family as a
  * native short followed by the path; these hold on x86-64, arm64 and riscv64, the hosts {@link
- * #SCRIPT}'s system call numbers are given for.
+ * #SCRIPT}'s system call numbers are given for (another architecture is refused, see {@link #forArchitecture}).
  */
 final class PeerCheckedConnect {
 
@@ -86,9 +86,16 @@ final class PeerCheckedConnect {
 
   /** {@code script} (one of the scripts here) with this host's system call numbers. */
   static String forHost(String script) {
-    String arch = System.getProperty("os.arch");
-    boolean generic = arch.equals("aarch64") || arch.equals("riscv64"); // asm-generic numbers; x86-64 otherwise
-    return String.format(Locale.ROOT, script, generic ? 167 : 157, generic ? 157 : 112);
+    return forArchitecture(script, System.getProperty("os.arch"));
+  }
+
+  /**
+   * {@code script} with {@code arch}'s system call numbers; an architecture whose numbers Peapod does not know is
+   * refused ({@link dev.peapod.provider.qemu.runtime.SystemCalls#number}): x86-64's there would call something else.
+   */
+  static String forArchitecture(String script, String arch) {
+    return String.format(Locale.ROOT, script, dev.peapod.provider.qemu.runtime.SystemCalls.number(arch, "prctl"),
+        dev.peapod.provider.qemu.runtime.SystemCalls.number(arch, "setsid"));
   }
 
   /**

@@ -328,9 +328,7 @@ public final class QemuCommandLine {
 
   /** {@link #THP_OFF} with this host's number of the prctl system call. */
   static String thpOff() {
-    String arch = System.getProperty("os.arch");
-    int prctl = arch.equals("aarch64") || arch.equals("riscv64") ? 167 : 157; // x86-64 otherwise
-    return String.format(java.util.Locale.ROOT, THP_OFF, prctl);
+    return String.format(java.util.Locale.ROOT, THP_OFF, dev.peapod.provider.qemu.runtime.SystemCalls.number("prctl"));
   }
 
   /** The guest kernel's command line. */

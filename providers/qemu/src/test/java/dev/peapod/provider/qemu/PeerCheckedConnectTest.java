@@ -188,4 +188,15 @@ class PeerCheckedConnectTest {
           .contains("refused, nothing was sent"));
     }
   }
+
+  /** On an architecture whose system call numbers Peapod does not know, the launcher is refused, not made with x86-64's. */
+  @Test
+  void anUnknownArchitectureIsRefused() {
+    assertTrue(PeerCheckedConnect.forArchitecture(PeerCheckedConnect.SCRIPT, "aarch64").contains("syscall(167, 67,"));
+    assertTrue(PeerCheckedConnect.forArchitecture(PeerCheckedConnect.SCRIPT, "amd64").contains("syscall(112)"));
+    UnsupportedOperationException refused = org.junit.jupiter.api.Assertions.assertThrows(
+        UnsupportedOperationException.class, () -> PeerCheckedConnect.forArchitecture(PeerCheckedConnect.SCRIPT,
+            "loongarch64"));
+    assertTrue(refused.getMessage().contains("not of loongarch64"), refused.getMessage());
+  }
 }

@@ -130,11 +130,7 @@ public enum SamePageMerging {
 
   /** prctl's system call number: x86-64's, or the generic table's (arm64, riscv64); empty for others. */
   static java.util.OptionalInt prctlNumber(String arch) {
-    return switch (arch) {
-      case "amd64", "x86_64" -> java.util.OptionalInt.of(157);
-      case "aarch64", "riscv64" -> java.util.OptionalInt.of(167);
-      default -> java.util.OptionalInt.empty();
-    };
+    return SystemCalls.find(arch, "prctl");
   }
 
   /**
