@@ -33,6 +33,7 @@ public record QemuProcess(long pid, long startTime, Instant launchedAt, Instant 
     this(pid, startTime, launchedAt, daemonizedAt, null);
   }
 
+  private static final System.Logger LOG = System.getLogger(QemuProcess.class.getName());
   private static final Duration LAUNCH_TIMEOUT = Duration.ofSeconds(30);
   private static final Duration POLL = Duration.ofMillis(20);
   /**
@@ -55,8 +56,10 @@ public record QemuProcess(long pid, long startTime, Instant launchedAt, Instant 
    * QEMU does once its main loop runs. Not {@code -daemonize}: QEMU 7.2 installs its seccomp filter
    * before daemonizing, and {@code spawn=deny} (see {@link QemuCommandLine#SANDBOX}) forbids the
    * fork that needs. QEMU's stdout and stderr up to then go to {@link VmFiles#launchLog()} and into
-   * the exception when it fails; then the pipe is closed, so what QEMU writes later fails at once
-   * (QEMU ignores SIGPIPE) instead of filling a file a guest could make it write to.
+   * the exception when it fails; then to {@link VmFiles#qemuOutput()}, through rotatelogs (as the
+   * console's log) in a ring of two files of {@link #OUTPUT_TAIL_BYTES}, so what QEMU says about a VM
+   * that stops answering is kept and a guest that makes QEMU write without end fills no disk. Without
+   * rotatelogs the pipe is closed, and what QEMU writes later fails at once (QEMU ignores SIGPIPE).
    */
   public static QemuProcess launch(List<String> argv, VmFiles files) {
     return launch(argv, files, null);
@@ -104,11 +107,19 @@ public record QemuProcess(long pid, long startTime, Instant launchedAt, Instant 
           .redirectErrorStream(true)
           .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
           .start();
-      try (java.io.InputStream output = qemu.getInputStream()) {
+      java.io.InputStream output = qemu.getInputStream();
+      try {
         awaitSetUp(qemu, output, files);
       } catch (VmLaunchException | IOException e) {
         qemu.destroyForcibly();
+        output.close();
         throw e;
+      }
+      // The pipe's read end stays open here until the keeper of its tail has one: QEMU never writes to a pipe nobody reads.
+      try {
+        keepOutputTail(qemu, files);
+      } finally {
+        output.close();
       }
       Instant daemonizedAt = Instant.now();
       if (user == null) {
@@ -136,6 +147,49 @@ public record QemuProcess(long pid, long startTime, Instant launchedAt, Instant 
       throw new VmLaunchException("cannot run " + String.join(" ", argv.subList(0, Math.min(4, argv.size())))
           + ": " + e.getMessage(), e);
     }
+  }
+
+  /** The size of each of the two files of QEMU's output after its set-up ({@link VmFiles#qemuOutput()}). */
+  static final int OUTPUT_TAIL_BYTES = 65536;
+
+  /**
+   * Starts rotatelogs on the read end of QEMU's output pipe, reopened through {@code /proc/PID/fd/1} of the process
+   * launched (its stdout and stderr are that pipe whatever it execs), in a session of its own (setsid: no Ctrl-C of the
+   * command reaches it); it ends when QEMU does. Not waited for: a launch costs its fork alone. A failure costs
+   * only the kept output.
+   */
+  private static void keepOutputTail(Process qemu, VmFiles files) {
+    try {
+      PrivateFiles.privateFile(files.qemuOutput());
+      Files.write(files.qemuOutput(), new byte[0]);
+      // In the background of a shell that ends at once (as DetachedJvm starts a keeper): a child of this JVM that
+      // outlived it would hold a thread in waitpid, which a JVM's exit waits for (~300 ms). The shell opens the pipe
+      // before it ends, so it has a reader before this JVM closes its own.
+      new ProcessBuilder("sh", "-c", "exec 3<\"/proc/$0/fd/1\" || exit 1; setsid \"$@\" <&3 3<&- >/dev/null 2>&1 &", Long.toString(qemu.pid()),
+          "rotatelogs", "-n", "2", files.qemuOutput().getFileName().toString(), OUTPUT_TAIL_BYTES + "B")
+          .directory(files.dir().toFile())
+          .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+          .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+          .redirectError(ProcessBuilder.Redirect.DISCARD)
+          .start().waitFor(5, java.util.concurrent.TimeUnit.SECONDS);
+    } catch (IOException | RuntimeException e) {
+      LOG.log(System.Logger.Level.DEBUG, "QEMU's output after its set-up is not kept: " + e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /** The last {@code bytes} of QEMU's output after its set-up (both files of its ring), "" when there is none. */
+  public static String outputTail(VmFiles files, int bytes) {
+    StringBuilder all = new StringBuilder();
+    for (Path file : List.of(files.dir().resolve(files.qemuOutput().getFileName() + ".1"), files.qemuOutput())) {
+      try {
+        all.append(Files.readString(file, java.nio.charset.StandardCharsets.ISO_8859_1));
+      } catch (IOException e) {
+        // none (yet)
+      }
+    }
+    return all.length() <= bytes ? all.toString() : all.substring(all.length() - bytes);
   }
 
   /** The sockets and pid file QEMU creates. */

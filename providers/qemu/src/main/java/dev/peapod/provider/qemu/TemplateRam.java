@@ -438,12 +438,57 @@ final class TemplateRam {
       return running.get();
     }
     stopUnrecordedHolders();
-    Holder holder = Holder.start(template.ram(), holderDir.resolve(base), template.dir().toAbsolutePath().toString());
+    // A holder that died (killed with the service's cgroup, OOM, by hand) while VMs still map its memfd: the new
+    // holder takes that memfd again from one of them, rather than a second copy of the same pages for the VMs to come.
+    Optional<Path> mapped = Holder.read(record).flatMap(dead -> openedMemfd(dead.identity()));
+    Holder holder;
+    try {
+      holder = Holder.start(template.ram(), holderDir.resolve(base), template.dir().toAbsolutePath().toString(), mapped);
+    } catch (IOException e) {
+      if (mapped.isEmpty()) {
+        throw e;
+      }
+      LOG.log(System.Logger.Level.WARNING, "template " + template.key() + ": the memfd " + mapped.get()
+          + " is not taken again (" + e.getMessage() + "): a new one");
+      mapped = Optional.empty();
+      holder = Holder.start(template.ram(), holderDir.resolve(base), template.dir().toAbsolutePath().toString(), mapped);
+    }
+    mapped.ifPresent(fd -> LOG.log(System.Logger.Level.INFO, "template " + template.key() + ": its RAM holder had ended;"
+        + " the new one holds the memfd running VMs map (" + fd + ") instead of a second copy"));
     Path partial = holderDir.resolve(base + HOLDER + PARTIAL);
     Files.writeString(partial, holder.line() + "\n");
     Files.move(partial, record, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     LOG.log(System.Logger.Level.DEBUG, "template " + template.key() + ": RAM sealed in a memfd held by " + holder.pid());
     return holder;
+  }
+
+  /**
+   * A descriptor some process (a restored VM's QEMU, on fd 7) has of the memfd whose {@code DEV:INO} is {@code identity}:
+   * one a holder made. The holder started on it checks its seals and that it holds the template's RAM, so a memfd of
+   * another's that happened to get the same number (after the first was freed) is not taken.
+   */
+  static Optional<Path> openedMemfd(String identity) {
+    try (DirectoryStream<Path> processes = Files.newDirectoryStream(Path.of("/proc"), "[0-9]*")) {
+      for (Path process : processes) {
+        try (DirectoryStream<Path> fds = Files.newDirectoryStream(process.resolve("fd"))) {
+          for (Path fd : fds) {
+            try {
+              if (Files.readSymbolicLink(fd).toString().startsWith("/memfd:" + HOLDER_NAME)
+                  && identity.equals(Files.getAttribute(fd, "unix:dev") + ":" + Files.getAttribute(fd, "unix:ino"))) {
+                return Optional.of(fd);
+              }
+            } catch (IOException | RuntimeException e) {
+              // closed meanwhile
+            }
+          }
+        } catch (IOException | RuntimeException e) {
+          // ended meanwhile, or not ours to read
+        }
+      }
+    } catch (IOException e) {
+      return Optional.empty();
+    }
+    return Optional.empty();
   }
 
   /** Stops holders (this user's, named {@link #HOLDER_NAME}) that no record of {@link #holderDir} names. */
@@ -486,18 +531,35 @@ final class TemplateRam {
    * the child, in a session of its own (a terminal's Ctrl-C or hang-up does not reach it), waits until it is
    * stopped. perl because it is essential in Debian (perl-base) and can make the memfd_create system call
    * (its number is argument 2). F_ADD_SEALS is 1033; seals 15 = SEAL|SHRINK|GROW|WRITE.
+   *
+   * <p>With argument 4 (a {@code /proc/PID/fd/N} of a memfd a holder that died made), it holds that memfd instead
+   * of making one, once it found it sealed (F_GET_SEALS, 1034) and holding exactly the file's bytes.
    */
   static final String HOLDER_SCRIPT = String.join("\n",
       "use strict; use warnings; use POSIX ();",
-      "my ($src, $nr, $name) = @ARGV;",
+      "my ($src, $nr, $name, $adopt) = @ARGV;",
       "open(my $in, '<', $src) or die \"open $src: $!\\n\";",
       "my $size = -s $in;",
+      "my ($fd, $m);",
+      "if (defined $adopt && $adopt ne '') {",
+      "  open($m, '<', $adopt) or die \"open $adopt: $!\\n\"; $fd = fileno($m);",
+      "  my $seals = fcntl($m, 1034, 0); die \"F_GET_SEALS: $!\\n\" unless defined $seals;",
+      "  die \"$adopt is not sealed\\n\" unless (($seals + 0) & 15) == 15;",
+      "  die \"$adopt is not the size of $src\\n\" unless -s $m == $size;",
+      "  my $off = 0;",
+      "  while ($off < $size) {",
+      "    my ($a, $b); my $n = sysread($in, $a, 1 << 20); my $k = sysread($m, $b, 1 << 20);",
+      "    die \"read: $!\\n\" unless defined $n && defined $k;",
+      "    die \"$adopt does not hold $src\\n\" unless $n == $k && $n > 0 && $a eq $b;",
+      "    $off += $n;",
+      "  }",
+      "} else {",
       // MFD_CLOEXEC | MFD_ALLOW_SEALING, with MFD_NOEXEC_SEAL (8, Linux 6.3) where the kernel knows it: a host with
       // vm.memfd_noexec=2 refuses a memfd without it; an older kernel refuses the flag (EINVAL), so then without.
-      "my $label = 'peapod-template-ram'; my $fd = syscall($nr, $label, 11);",
+      "my $label = 'peapod-template-ram'; $fd = syscall($nr, $label, 11);",
       "$fd = syscall($nr, $label, 3) if $fd < 0 && $!{EINVAL};",
       "die \"memfd_create: $!\\n\" if $fd < 0;",
-      "open(my $m, '+<&=', $fd) or die \"fdopen: $!\\n\";",
+      "open($m, '+<&=', $fd) or die \"fdopen: $!\\n\";",
       "truncate($m, $size) or die \"ftruncate: $!\\n\";",
       "my $zero = \"\\0\" x 4096; my $off = 0;",
       "while ($off < $size) {",
@@ -511,6 +573,7 @@ final class TemplateRam {
       "  $off = $hole;",
       "}",
       "fcntl($m, 1033, 15) or die \"F_ADD_SEALS: $!\\n\";",
+      "}",
       "my @st = stat($m);",
       "my $pid = fork(); die \"fork: $!\\n\" unless defined $pid;",
       // The parent reads the child's start time before it exits: until then the child's pid cannot be reused (a
@@ -573,15 +636,23 @@ final class TemplateRam {
       }
     }
 
-    /** Starts a holder of {@code ram}'s content and waits until its memfd is sealed. */
-    static Holder start(Path ram, Path name, String origin) throws IOException {
+    /**
+     * Starts a holder of {@code ram}'s content and waits until its memfd is sealed; {@code adopt}: a memfd a holder
+     * that died made, held again instead of a new one (if sealed and holding {@code ram}'s bytes, else it fails).
+     */
+    static Holder start(Path ram, Path name, String origin, Optional<Path> adopt) throws IOException {
       if (!Files.isRegularFile(ram, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
         throw new NoSuchFileException(ram.toString(), null, "the template's RAM file is missing");
       }
-      String arch = System.getProperty("os.arch");
-      int memfdCreate = arch.equals("aarch64") || arch.equals("riscv64") ? 279 : 319; // x86-64 otherwise
+      int memfdCreate;
+      try {
+        memfdCreate = dev.peapod.provider.qemu.runtime.SystemCalls.number("memfd_create");
+      } catch (UnsupportedOperationException e) {
+        throw new IOException(e.getMessage(), e); // a copy of the RAM per VM instead
+      }
       Process perl = new ProcessBuilder("perl", "-e", HOLDER_SCRIPT, "--", ram.toString(),
-          Integer.toString(memfdCreate), name.toString()).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+          Integer.toString(memfdCreate), name.toString(), adopt.map(Path::toString).orElse(""))
+          .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
           .directory(new java.io.File("/")) // it outlives this process: it must keep no directory busy (a test's, a mount)
           .start();
       try {

@@ -114,6 +114,14 @@ public record VmFiles(Path dir) {
   }
 
   /**
+   * QEMU's stderr and stdout once it is set up, the last {@code QemuProcess.OUTPUT_TAIL_BYTES} of it or more (its
+   * previous part in {@code qemu-output.log.1}): what QEMU said about a VM that stopped answering.
+   */
+  public Path qemuOutput() {
+    return dir.resolve("qemu-output.log");
+  }
+
+  /**
    * The files a running QEMU has open or listens on, in the order a hand-over moves them. QEMU
    * reaches each through an open descriptor (the 9p export) or a socket bound to the file's
    * inode, so a rename within the file system does not disturb it. The logs' rotated files
@@ -122,7 +130,7 @@ public record VmFiles(Path dir) {
   public List<Path> runtimeFiles() {
     return List.of(ctlSocket(), qmpSocket(), lifeline(), pidFile(), console(), containersLog(), imageShare(),
         hostFiles(), netSocket(), netPidFile(), netLog(), containersLogSocket(), consoleSocket(),
-        containersLogWriterPid(), consoleWriterPid(), logWritersLog());
+        containersLogWriterPid(), consoleWriterPid(), logWritersLog(), qemuOutput());
   }
 
   /** Why the sockets cannot be created at these paths, if they cannot. */

@@ -82,7 +82,28 @@ class TemplateRestoreIT {
 
   private VmInfo start(PodSpec spec) {
     provider.create(spec);
-    return provider.start(spec.name()).vm().orElseThrow();
+    try {
+      return provider.start(spec.name()).vm().orElseThrow();
+    } catch (RuntimeException e) {
+      // What QEMU said after its set-up (a restored guest that did not answer: session 8's CI failure had no word of it)
+      throw new AssertionError(e.getMessage() + "\n" + qemuOutput(spec.name()), e);
+    }
+  }
+
+  /** The tail of what the pod's QEMU wrote after its set-up, and of its console, for a failure's message. */
+  private static String qemuOutput(String pod) {
+    dev.peapod.provider.qemu.runtime.VmFiles files = new dev.peapod.provider.qemu.runtime.VmFiles(
+        STATE.resolve("pods").resolve(pod));
+    String console;
+    try {
+      String all = Files.exists(files.console()) ? Files.readString(files.console(),
+          java.nio.charset.StandardCharsets.ISO_8859_1) : "(none)";
+      console = all.substring(Math.max(0, all.length() - 4096));
+    } catch (java.io.IOException e) {
+      console = "(" + e + ")";
+    }
+    return "QEMU's output after its set-up (" + files.qemuOutput() + ", tail):\n"
+        + dev.peapod.provider.qemu.QemuProcess.outputTail(files, 8192) + "\nits console (tail):\n" + console;
   }
 
   private static Stream<Path> templates() throws Exception {
@@ -324,6 +345,70 @@ class TemplateRestoreIT {
         "sealed against writes, shrinking, growing and more seals:\n" + out);
     assertEquals(-1L, Files.mismatch(template.resolve("ram"), holder), "the memfd still holds the template's RAM");
     assertEquals("restored\n", exec(provider, "tmpl-b", "web", "cat", "/www/index.html").stdout(), "tmpl-b runs on");
+  }
+
+  /**
+   * What QEMU writes once it is set up is kept in the VM's directory (a ring of two capped files, see
+   * QemuProcess.keepOutputTail), not dropped as before: the file is there, private, and its writer reads QEMU's
+   * stderr pipe. (A failed start's message shows its tail: see {@link #start}.)
+   */
+  @Test
+  @Order(3)
+  void qemuOutputAfterItsSetUpIsKeptInTheVmsDirectory() throws Exception {
+    long pid = provider.inspect("tmpl-a").orElseThrow().vm().orElseThrow().pid();
+    dev.peapod.provider.qemu.runtime.VmFiles files = new dev.peapod.provider.qemu.runtime.VmFiles(
+        STATE.resolve("pods").resolve("tmpl-a"));
+    assertTrue(Files.isRegularFile(files.qemuOutput()), files.qemuOutput() + " is kept");
+    assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(
+        Files.getPosixFilePermissions(files.qemuOutput())));
+    String pipe = Files.readSymbolicLink(Path.of("/proc/" + pid + "/fd/2")).toString();
+    assertTrue(pipe.startsWith("pipe:"), "QEMU's stderr: " + pipe);
+    boolean read = false;
+    try (Stream<ProcessHandle> all = ProcessHandle.allProcesses()) {
+      for (ProcessHandle p : all.toList()) {
+        if (p.info().command().map(c -> c.endsWith("/rotatelogs")).orElse(false)
+            && p.info().arguments().map(a -> List.of(a).contains("qemu-output.log")).orElse(false)) {
+          try {
+            read |= Files.readSymbolicLink(Path.of("/proc/" + p.pid() + "/fd/0")).toString().equals(pipe);
+          } catch (java.io.IOException e) {
+            // ended meanwhile
+          }
+        }
+      }
+    }
+    assertTrue(read, "a writer reads QEMU's output pipe " + pipe);
+  }
+
+  /**
+   * A template RAM holder that died (killed with the service's cgroup, or by hand) while VMs map its memfd: the next
+   * restore's holder holds that memfd again, taken from a running VM, instead of making a second copy.
+   */
+  @Test
+  @Order(4)
+  void aHolderThatDiedIsReplacedByOneHoldingTheSameMemfd() throws Exception {
+    long a = provider.inspect("tmpl-a").orElseThrow().vm().orElseThrow().pid();
+    Object inode = Files.getAttribute(Path.of("/proc/" + a + "/fd/7"), "unix:ino");
+    long holder = -1;
+    try (Stream<Path> records = Files.list(Path.of(QemuProvider.TEMPLATE_RAMFS + "-holders"))) {
+      for (Path record : records.filter(r -> r.toString().endsWith(".holder")).toList()) {
+        String[] f = Files.readString(record).lines().findFirst().orElseThrow().split(" ");
+        Path fd = Path.of("/proc", f[0], "fd", f[2]);
+        if (Files.exists(fd) && inode.equals(Files.getAttribute(fd, "unix:ino"))) {
+          holder = Long.parseLong(f[0]);
+        }
+      }
+    }
+    assertTrue(holder > 0, "a holder holds the memfd tmpl-a maps");
+    ProcessHandle dead = ProcessHandle.of(holder).orElseThrow();
+    dead.destroyForcibly();
+    dead.onExit().get(30, TimeUnit.SECONDS);
+    VmInfo d = start(pod("tmpl-d", List.of()));
+    assertTrue(d.boot().startsWith("restored from template"), d.boot());
+    long pid = provider.inspect("tmpl-d").orElseThrow().vm().orElseThrow().pid();
+    assertEquals(inode, Files.getAttribute(Path.of("/proc/" + pid + "/fd/7"), "unix:ino"),
+        "the VM restored after the holder died maps the memfd tmpl-a maps, not a second copy");
+    assertEquals("restored\n", exec(provider, "tmpl-d", "web", "cat", "/www/index.html").stdout(), "tmpl-d runs");
+    provider.remove("tmpl-d", Duration.ZERO);
   }
 
   @Test
