@@ -9,7 +9,8 @@
  * translation cache.
  *
  * Usage: start_bench --kernel K --initrd I --images DIR --run DIR
- *                    [--rounds N] [--vcpus N] [--tb-size MIB] [--trace]
+ *                    [--rounds N] [--vcpus N] [--tb-size MIB] [--trace] [--same-image]
+ *                    [--replace]
  *
  * --trace adds peapod_trace=1 to the kernel command line and prints
  * guest-init's step trace of the last round. Prints medians last as
@@ -32,6 +33,26 @@ static double now_us(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec * 1e6 + (double)ts.tv_nsec / 1e3;
+}
+
+/* CPU time QEMU has used (all its threads), ms: what a step cost the host,
+ * less swayed by a busy host than the wall clock (clock ticks of 10 ms,
+ * so only medians over many rounds mean anything). */
+static double qemu_cpu_ms(pid_t pid)
+{
+	char path[64], buf[1024], *p;
+	unsigned long long ut = 0, st = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	f = fopen(path, "r");
+	if (!f)
+		return 0;
+	p = fgets(buf, sizeof(buf), f) ? strrchr(buf, ')') : NULL;
+	fclose(f);
+	if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut, &st) != 2)
+		return 0;
+	return (double)(ut + st) * 1000.0 / (double)sysconf(_SC_CLK_TCK);
 }
 
 static int cmp(const void *a, const void *b)
@@ -138,8 +159,8 @@ int main(int argc, char **argv)
 	static const char *const http[] = { "httpd", "-f", "-p", "80", NULL };
 	static const char *const sleeper[] = { "sleep", "3600", NULL };
 	struct vm_opts o = { .name = "start-bench" };
-	int rounds = 10, trace = 0, replace = 0, i, n = 0;
-	double *first, *second, *pod, *destroy;
+	int rounds = 10, trace = 0, replace = 0, same = 0, i, n = 0;
+	double *first, *second, *pod, *destroy, *cpu;
 	struct vm vm;
 	struct msg *m;
 	char src[600];
@@ -153,6 +174,10 @@ int main(int argc, char **argv)
 		}
 		if (strcmp(argv[i], "--replace") == 0) {
 			replace = 1;
+			continue;
+		}
+		if (strcmp(argv[i], "--same-image") == 0) {
+			same = 1;
 			continue;
 		}
 		if (!v)
@@ -177,7 +202,7 @@ int main(int argc, char **argv)
 	}
 	if (i < argc || !o.kernel || !o.initrd || !o.images || !o.run || rounds < 1) {
 		fprintf(stderr, "usage: start_bench --kernel K --initrd I --images DIR --run DIR"
-				" [--rounds N] [--vcpus N] [--tb-size MIB] [--trace]\n");
+				" [--rounds N] [--vcpus N] [--tb-size MIB] [--trace] [--same-image] [--replace]\n");
 		return 2;
 	}
 	/* As the provider boots a TCG guest (QemuCommandLine.kernelCommandLine). */
@@ -186,6 +211,7 @@ int main(int argc, char **argv)
 	second = calloc((size_t)rounds, sizeof(double));
 	pod = calloc((size_t)rounds, sizeof(double));
 	destroy = calloc((size_t)rounds, sizeof(double));
+	cpu = calloc((size_t)rounds, sizeof(double));
 	if (replace) {
 		double *cold = calloc((size_t)rounds, sizeof(double));
 		double *warm = calloc((size_t)rounds, sizeof(double));
@@ -222,10 +248,12 @@ int main(int argc, char **argv)
 	snprintf(src, sizeof(src), "%s/img0.erofs", o.images);
 	for (i = 0; i <= rounds; i++) {
 		char file[64], path[700];
-		double t0, t1, t2, t3, t4;
+		double t0, t1, t2, t3, t4, c0, c1;
 
-		/* A new name each round: mounted afresh, as in a fresh pool VM. */
-		snprintf(file, sizeof(file), "bench-%d.erofs", i);
+		/* A new name each round: mounted afresh, as in a fresh pool VM;
+		 * with --same-image the kept mount serves every round, as in a
+		 * replace. */
+		snprintf(file, sizeof(file), "bench-%d.erofs", same ? 0 : i);
 		snprintf(path, sizeof(path), "%s/%s", o.images, file);
 		unlink(path);
 		if (link(src, path) < 0) {
@@ -233,6 +261,7 @@ int main(int argc, char **argv)
 			vm_kill(&vm);
 			return 1;
 		}
+		c0 = qemu_cpu_ms(vm.pid);
 		t0 = now_us();
 		start_pod(&vm);
 		t1 = now_us();
@@ -242,6 +271,7 @@ int main(int argc, char **argv)
 		t3 = now_us();
 		destroy_pod(&vm);
 		t4 = now_us();
+		c1 = qemu_cpu_ms(vm.pid);
 		vm_clear_inbox(&vm);
 		unlink(path);
 		fprintf(stderr, "round %d: START_POD %.1f, ADD http %.1f, ADD sidecar %.1f, DESTROY_POD %.1f ms\n",
@@ -252,6 +282,7 @@ int main(int argc, char **argv)
 		first[n] = (t2 - t1) / 1e3;
 		second[n] = (t3 - t2) / 1e3;
 		destroy[n] = (t4 - t3) / 1e3;
+		cpu[n] = c1 - c0;
 		n++;
 	}
 	vm_kill(&vm);
@@ -267,5 +298,13 @@ int main(int argc, char **argv)
 	printf("guest_add_container_first: %.2f ms (median, n=%d)\n", median(first, n), n);
 	printf("guest_add_container_second: %.2f ms (median, n=%d)\n", median(second, n), n);
 	printf("guest_destroy_pod: %.2f ms (median, n=%d)\n", median(destroy, n), n);
+	{
+		double sum = 0;
+
+		for (i = 0; i < n; i++)
+			sum += cpu[i];
+		printf("qemu_cpu_per_round: %.2f ms (mean, n=%d; START_POD, 2 x ADD_CONTAINER, DESTROY_POD)\n",
+		       sum / n, n);
+	}
 	return 0;
 }
