@@ -55,6 +55,7 @@ import java.util.Set;
  */
 final class PasstNetwork {
 
+  private static final System.Logger LOG = System.getLogger(PasstNetwork.class.getName());
   static final String GUEST_ADDRESS = "10.0.2.15";
   static final String GATEWAY = "10.0.2.2";
   static final String DNS = "10.0.2.3";
@@ -78,16 +79,26 @@ final class PasstNetwork {
 
   private final String passt;
   private final SamePageMerging merging;
+  private final String perl;
 
   /** @param passt the passt binary, a path or a name looked up in PATH; merged as PEAPOD_KSM says */
   PasstNetwork(String passt) {
-    this(passt, SamePageMerging.fromEnvironment());
+    this(passt, SamePageMerging.fromEnvironment(), "perl");
   }
 
   /** @param merging whether passt runs marked for same-page merging (its zero-filled buffers) */
   PasstNetwork(String passt, SamePageMerging merging) {
+    this(passt, merging, "perl");
+  }
+
+  /**
+   * @param perl what runs the launcher's script: perl, or (tests) a wrapper that makes the launcher's
+   *     connection to QEMU late, as on a busy host
+   */
+  PasstNetwork(String passt, SamePageMerging merging, String perl) {
     this.passt = passt;
     this.merging = merging;
+    this.perl = perl;
   }
 
   /** QEMU's side: a stream server on {@link VmFiles#netSocket()}. */
@@ -127,10 +138,12 @@ final class PasstNetwork {
     if (!udp) {
       passtArgv.addAll(List.of("-u", "none"));
     }
-    return guestRuns
+    List<String> argv = new ArrayList<>(guestRuns
         ? PeerCheckedConnect.argvWakingGuest(VmFiles.NET_SOCKET, peerUid, merging, GUEST_ADDRESS, GUEST_FRAME_WAIT,
             passtArgv)
-        : PeerCheckedConnect.argv(VmFiles.NET_SOCKET, peerUid, merging, passtArgv);
+        : PeerCheckedConnect.argv(VmFiles.NET_SOCKET, peerUid, merging, passtArgv));
+    argv.set(0, perl);
+    return argv;
   }
 
   /**
@@ -146,7 +159,20 @@ final class PasstNetwork {
    * taken), so that passt learns its MAC address before it takes a connection.
    */
   void start(VmFiles files, List<PortForward> ports, boolean guestRuns) {
-    exclusively(files, () -> startUnlocked(files, ports, guestRuns));
+    start(files, ports, guestRuns, () -> { });
+  }
+
+  /**
+   * {@link #start(VmFiles, List, boolean)}, running {@code reachesGuest} as soon as what the guest sends
+   * reaches passt, which may be before passt runs and binds the forwards: for a running guest once
+   * its launcher has the guest's answer to its probe ({@link PeerCheckedConnect#WAKING_SCRIPT}): QEMU
+   * has then accepted the connection and passes the guest's frames into the socket, where they wait
+   * for passt, so a container may start and connect out (a warm start runs its containers from
+   * there on, beside passt's own start; bench/first-byte, session 10 in bench/RESULTS.md). Otherwise
+   * once passt runs with its forwards bound. Not run when the start fails.
+   */
+  void start(VmFiles files, List<PortForward> ports, boolean guestRuns, Runnable reachesGuest) {
+    exclusively(files, () -> startUnlocked(files, ports, guestRuns, reachesGuest));
   }
 
   /**
@@ -163,7 +189,7 @@ final class PasstNetwork {
       if (running(files).isPresent()) {
         return false; // another command repaired or changed it while this one waited
       }
-      startUnlocked(files, ports, true);
+      startUnlocked(files, ports, true, () -> { });
       return true;
     });
   }
@@ -200,7 +226,7 @@ final class PasstNetwork {
     });
   }
 
-  private void startUnlocked(VmFiles files, List<PortForward> ports, boolean guestRuns) {
+  private void startUnlocked(VmFiles files, List<PortForward> ports, boolean guestRuns, Runnable reachesGuest) {
     // The readiness check below sees a port as bound whoever binds it: a port another process holds
     // would pass it until passt failed to bind and exited, a race the caller sometimes lost.
     List<PortForward> taken = ports.stream().filter(p -> listening(List.of(p))).toList();
@@ -220,12 +246,24 @@ final class PasstNetwork {
       throw new NetworkException("cannot start passt (is it installed?): " + e.getMessage());
     }
     long pid = process.pid();
-    long deadline = System.nanoTime() + READY_TIMEOUT.toNanos();
+    long launched = System.nanoTime();
+    long deadline = launched + READY_TIMEOUT.toNanos();
+    long reached = 0;
+    long exec = 0;
     for (int looks = 0; ; looks++) {
       if (!process.isAlive()) {
         throw new NetworkException("passt exited with status " + process.exitValue() + ": " + log(files));
       }
       boolean connected = HostProcess.commandLine(pid).map(cmd -> cmd.startsWith(passt + " ")).orElse(false);
+      if (connected && exec == 0) {
+        exec = System.nanoTime();
+      }
+      // The waking launcher makes the socket its stdin only after the guest's answer came back (or its
+      // wait ran out, after which passt runs as it would without the probe).
+      if (reached == 0 && (connected || (guestRuns && socketIsStdin(pid)))) {
+        reached = System.nanoTime();
+        reachesGuest.run();
+      }
       if (connected && listening(ports)) {
         break;
       }
@@ -236,6 +274,12 @@ final class PasstNetwork {
       }
       sleep(looks);
     }
+    long up = System.nanoTime();
+    long reachedAt = reached;
+    long execAt = exec;
+    LOG.log(System.Logger.Level.DEBUG, () -> "pod " + files.dir().getFileName() + ": the guest's frames reach passt after "
+        + (reachedAt - launched) / 1_000_000 + " ms, passt runs after " + (execAt - launched) / 1_000_000
+        + " ms, its forwards bound after " + (up - launched) / 1_000_000 + " ms");
     OptionalLong started = HostProcess.startTime(pid);
     try {
       PrivateFiles.privateFile(files.netPidFile());
@@ -267,10 +311,10 @@ final class PasstNetwork {
   private void changeUnlocked(VmFiles files, List<PortForward> from, List<PortForward> to) {
     stopUnlocked(files);
     try {
-      startUnlocked(files, to, true);
+      startUnlocked(files, to, true, () -> { });
     } catch (NetworkException e) {
       try {
-        startUnlocked(files, from, true);
+        startUnlocked(files, from, true, () -> { });
       } catch (NetworkException again) {
         throw new NetworkException("cannot forward " + describe(to) + ": " + e.getMessage()
             + "; the old forwards could not be restored either, the pod has no network: " + again.getMessage());
@@ -299,6 +343,15 @@ final class PasstNetwork {
       return Optional.empty();
     }
     return ProcessHandle.of(pid);
+  }
+
+  /** Whether the process's stdin is a socket (its launcher has made the connection to QEMU its stdin). */
+  private static boolean socketIsStdin(long pid) {
+    try {
+      return Files.readSymbolicLink(Path.of("/proc", Long.toString(pid), "fd", "0")).toString().startsWith("socket:");
+    } catch (IOException e) {
+      return false;
+    }
   }
 
   /** Whether every forwarded host port has a listening TCP socket or a bound UDP one. */

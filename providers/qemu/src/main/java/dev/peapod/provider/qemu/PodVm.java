@@ -81,7 +81,9 @@ final class PodVm {
       WarmPoolKeepers keepers, Optional<VmUsers> users) {
     this.users = users;
     // PEAPOD_PASST (or peapod.passt): passt elsewhere than in PATH
-    this.network = new PasstNetwork(System.getenv().getOrDefault("PEAPOD_PASST", System.getProperty("peapod.passt", "passt")));
+    // peapod.passtPerl (tests): what runs passt's launcher script instead of perl
+    this.network = new PasstNetwork(System.getenv().getOrDefault("PEAPOD_PASST", System.getProperty("peapod.passt", "passt")),
+        dev.peapod.provider.qemu.runtime.SamePageMerging.fromEnvironment(), System.getProperty("peapod.passtPerl", "perl"));
     this.logWriters = new LogWriters("rotatelogs", dev.peapod.provider.qemu.logs.LogLimits.fromEnvironment());
     this.config = config;
     this.commandLine = commandLine;
@@ -236,9 +238,10 @@ final class PodVm {
    * VM's), else already done.
    */
   private record Started(VmRecord record, GuestConnection guest, QemuProcess process,
-      CompletableFuture<Void> logs, CompletableFuture<Void> network) {
+      CompletableFuture<Void> logs, CompletableFuture<Void> network, CompletableFuture<Void> networkReachesGuest) {
     Started(VmRecord record, GuestConnection guest, QemuProcess process) {
-      this(record, guest, process, CompletableFuture.completedFuture(null), CompletableFuture.completedFuture(null));
+      this(record, guest, process, CompletableFuture.completedFuture(null), CompletableFuture.completedFuture(null),
+          CompletableFuture.completedFuture(null));
     }
   }
 
@@ -402,12 +405,25 @@ final class PodVm {
         shape.accelerator(), files, List.of(), spec.ports(), true, files.imageShare(), List.of());
     // passt and the log writers are separate processes that each take tens of ms to come up: side by
     // side, beside the guest's HELLO and START_POD, and both are waited for before the first container
-    // (startContainers): guest-init keeps a container's output until its writer connects, but not the
-    // console's, and until passt runs QEMU drops what the guest sends, so a container that looks up a name or
-    // connects out as it starts would lose its first packets (a DNS query then waits out the resolver's 5 s
-    // timeout). passt's launcher has the guest send a frame before passt runs, so passt knows where to send
+    // (startContainers; passt until the guest's frames reach it, see below): guest-init keeps a container's
+    // output until its writer connects, but not the console's, and until passt's launcher is connected QEMU
+    // drops what the guest sends, so a container that looks up a name or connects out as it starts would
+    // lose its first packets (a DNS query then waits out the resolver's 5 s timeout). passt's launcher has the guest send a frame before passt runs, so passt knows where to send
     // the first forwarded connection (see PeerCheckedConnect.WAKING_SCRIPT).
-    CompletableFuture<Void> network = CompletableFuture.runAsync(() -> startNetwork(definition, true), HELPER_LAUNCHES);
+    // The containers need the guest's frames to reach passt, not passt's forwards: they start once its
+    // launcher has the guest's answer (QEMU then keeps what the guest sends in the socket for passt), and
+    // the start waits for the forwards before it ends (startIn).
+    CompletableFuture<Void> reachesGuest = new CompletableFuture<>();
+    CompletableFuture<Void> network = CompletableFuture.runAsync(
+        () -> startNetwork(definition, true, () -> reachesGuest.complete(null)), HELPER_LAUNCHES);
+    network.whenComplete((done, failed) -> {
+      if (failed != null) {
+        reachesGuest.completeExceptionally(failed instanceof java.util.concurrent.CompletionException c
+            && c.getCause() != null ? c.getCause() : failed);
+      } else {
+        reachesGuest.complete(null);
+      }
+    });
     CompletableFuture<Void> logs = CompletableFuture.runAsync(() -> startLogs(definition), HELPER_LAUNCHES);
     try {
       GuestConnection guest = channels.get(pod, files, REQUEST_TIMEOUT);
@@ -417,7 +433,7 @@ final class PodVm {
       LOG.log(System.Logger.Level.DEBUG, () -> "pod " + pod + ": took warm pool VM " + warm.name() + " in "
           + taken2.bootTime().toMillis() + " ms (files " + moved / 1_000_000 + " ms; log writers and passt go on"
           + " beside the pod's start)");
-      return Optional.of(new Started(taken2, guest, WarmPool.process(warm), logs, network));
+      return Optional.of(new Started(taken2, guest, WarmPool.process(warm), logs, network, reachesGuest));
     } catch (RuntimeException e) {
       awaitQuietly(logs);
       awaitQuietly(network);
@@ -530,11 +546,17 @@ final class PodVm {
 
   /** {@link #startNetwork(VmDefinition)}; {@code guestRuns} for a guest that already runs (see {@link PasstNetwork}). */
   private void startNetwork(VmDefinition definition, boolean guestRuns) {
+    startNetwork(definition, guestRuns, () -> { });
+  }
+
+  /** {@link #startNetwork(VmDefinition, boolean)}, running {@code reachesGuest} as {@link PasstNetwork#start} says. */
+  private void startNetwork(VmDefinition definition, boolean guestRuns, Runnable reachesGuest) {
     if (!definition.network()) {
+      reachesGuest.run();
       return;
     }
     try {
-      network.start(definition.files(), definition.ports(), guestRuns);
+      network.start(definition.files(), definition.ports(), guestRuns, reachesGuest);
     } catch (PasstNetwork.NetworkException e) {
       throw new ProviderException(definition.name(), null, "cannot start the VM's network: " + e.getMessage()
           + " (is a forwarded host port in use?)", e);
@@ -547,7 +569,7 @@ final class PodVm {
     try {
       CrashPoint.reach("before-containers");
       try {
-        startContainers(vm.guest(), dir, spec, record, CompletableFuture.allOf(vm.logs(), vm.network()));
+        startContainers(vm.guest(), dir, spec, record, CompletableFuture.allOf(vm.logs(), vm.networkReachesGuest()));
       } finally {
         awaitQuietly(vm.logs());
         awaitQuietly(vm.network()); // the VM is killed below on a failure, and passt must not start after
@@ -707,8 +729,9 @@ final class PodVm {
     LOG.log(System.Logger.Level.DEBUG, () -> "pod " + spec.name() + ": START_POD took "
         + (System.nanoTime() - started) / 1_000_000 + " ms");
     // Before any container runs: its output is kept by guest-init until the writer connects, but what the
-    // console says meanwhile is not; what it sends before passt runs is lost; and a writer or passt that
-    // cannot start (a host port in use) fails the start here.
+    // console says meanwhile is not; what it sends before passt's launcher is connected is lost (what it sends
+    // after waits in the socket for passt); and a writer or passt that cannot start (a host port in use)
+    // fails the start here.
     awaitHelpers(helpers);
     for (VolumeSpec v : spec.volumes()) {
       v.files().ifPresent(files -> writeFiles(guest, spec.name(), v.name(), files));

@@ -228,10 +228,14 @@ class WarmPoolIT {
 
   /**
    * A container that connects out the moment it starts (a DNS lookup, a database connection) reaches the
-   * network at once: until the taken VM's passt runs, QEMU drops what the guest sends, and a lost SYN is sent
-   * again only after TCP's 1 s initial timeout (a lost DNS query after the resolver's 5 s). The container's
-   * first process is a timed connection to the host, which must take less than that second; passt is made to
-   * take 1.5 s to come up (a wrapper, as on a busy host), so a start that did not wait for it would lose the SYN.
+   * network: until the taken VM's passt launcher has connected to QEMU's net socket and had the guest's
+   * answer, QEMU drops what the guest sends, and a lost SYN is sent again only after TCP's 1 s initial
+   * timeout (a lost DNS query after the resolver's 5 s). From then on what the guest sends waits in the
+   * socket for passt, so the containers start beside passt's own start. The container's first process is a
+   * timed connection to the host, which must take less than TCP's second. As on a busy host, passt's
+   * launcher is made to connect 0.5 s late (a wrapper of perl: a start that did not wait for the connection
+   * would lose the SYN), and passt to run 0.3 s after it connected (a wrapper of passt: the SYN waits for it
+   * in the socket).
    */
   @Test
   @Order(3)
@@ -252,16 +256,23 @@ class WarmPoolIT {
           .withTerminationGracePeriod(Duration.ZERO);
       Path slowPasst = Files.createTempFile("slow-passt", ".sh");
       // its command line as the provider looks for it: the wrapper's name (bash's exec -a), then passt's arguments
-      Files.writeString(slowPasst, "#!/bin/bash\nsleep 1.5\nexec -a \"$0\" passt \"$@\"\n");
+      Files.writeString(slowPasst, "#!/bin/bash\nsleep 0.3\nexec -a \"$0\" passt \"$@\"\n");
       Files.setPosixFilePermissions(slowPasst, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+      Path slowPerl = Files.createTempFile("slow-perl", ".sh");
+      Files.writeString(slowPerl, "#!/bin/bash\nsleep 0.5\nexec perl \"$@\"\n");
+      Files.setPosixFilePermissions(slowPerl, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
       System.setProperty("peapod.passt", slowPasst.toString());
+      System.setProperty("peapod.passtPerl", slowPerl.toString());
       VmInfo vm;
       try (QemuProvider slow = new QemuProvider(config())) {
         System.clearProperty("peapod.passt");
+        System.clearProperty("peapod.passtPerl");
         vm = start(slow, spec);
       } finally {
         System.clearProperty("peapod.passt");
+        System.clearProperty("peapod.passtPerl");
         Files.deleteIfExists(slowPasst);
+        Files.deleteIfExists(slowPerl);
       }
       assertEquals("warm", vm.kind(), vm.boot());
       assertEquals("accepted", accepted.get(30, TimeUnit.SECONDS));
@@ -271,7 +282,7 @@ class WarmPoolIT {
         took = exec(provider, "pool-n", "early", "sh", "-c", "cat /tmp/connect 2>/dev/null").stdout().trim();
       }
       assertTrue(Double.parseDouble(took) < 0.9, "the container's first connection took " + took
-          + " s: its first SYN was lost (the VM's network was not up when it started)");
+          + " s: its first SYN was lost (QEMU had no connection to passt's launcher when the container started)");
     }
     provider.remove("pool-n", Duration.ZERO);
   }
