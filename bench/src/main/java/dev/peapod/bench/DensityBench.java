@@ -109,7 +109,8 @@ public final class DensityBench {
           lines.add(String.format(Locale.ROOT,
               "%sqemu_pss_parts_per_pod: tb %.2f, guest_ram %.2f, other_anon %.2f, files %.2f MiB (means)",
               p, sample.tb.mean(), sample.guestRam.mean(), sample.anon.mean(), sample.files.mean()));
-          lines.add(String.format(Locale.ROOT, "%sshared_template_ram: %.2f MiB", p, sample.sharedRamMiB));
+          lines.add(String.format(Locale.ROOT, "%sshared_template_ram: %.2f MiB (%d files: %s MiB)", p, sample.sharedRamMiB,
+              sample.sharedRamFiles.size(), String.join(" + ", sample.sharedRamFiles)));
           lines.add(String.format(Locale.ROOT, "%shelper_processes_pss_per_pod: %.2f MiB (%d processes; passt %.2f)",
               p, sample.helperPssMiB / n, sample.helpers, sample.passtPssMiB / n));
           double total = sample.qemuPss.mean() * n + sample.sharedRamMiB + sample.helperPssMiB;
@@ -203,6 +204,8 @@ public final class DensityBench {
     final Series files = new Series();
     final Series qemuCpu = new Series();
     double sharedRamMiB;
+    /** The size of each template RAM file or memfd counted, in MiB (one per template a QEMU restored from). */
+    final List<String> sharedRamFiles = new ArrayList<>();
     double helperPssMiB;
     double passtPssMiB;
     double helperCpu;
@@ -254,7 +257,9 @@ public final class DensityBench {
     Set<Object> counted = new java.util.HashSet<>(); // a memfd is named once per QEMU that maps it
     for (String file : ramFiles) {
       if (Files.exists(Path.of(file)) && counted.add(Files.getAttribute(Path.of(file), "unix:ino"))) {
-        sharedKb += duKb(file);
+        long kb = duKb(file);
+        sharedKb += kb;
+        s.sharedRamFiles.add(String.format(Locale.ROOT, "%.1f", kb / 1024.0));
       }
     }
     s.sharedRamMiB = sharedKb / 1024.0;
