@@ -658,7 +658,7 @@ public final class RunServer {
       if (n != 0) {
         return n;
       }
-      await(channel, selector, SelectionKey.OP_READ, deadline,
+      ChannelDeadline.await(channel, selector, SelectionKey.OP_READ, deadline,
           "no whole request within " + REQUEST_TIMEOUT.toSeconds() + " s");
     }
   }
@@ -667,23 +667,12 @@ public final class RunServer {
       throws IOException {
     while (out.hasRemaining()) {
       if (channel.write(out) == 0) {
-        await(channel, selector, SelectionKey.OP_WRITE, deadline,
+        ChannelDeadline.await(channel, selector, SelectionKey.OP_WRITE, deadline,
             "the answer was not taken within " + ANSWER_TIMEOUT.toSeconds() + " s");
       }
     }
   }
 
-  /** Waits until {@code channel} is ready for {@code operation}, at most until {@code deadline} ({@code late}: else). */
-  private static void await(SocketChannel channel, Selector selector, int operation, long deadline, String late)
-      throws IOException {
-    long left = deadline - System.nanoTime();
-    if (left <= 0) {
-      throw new IOException(late);
-    }
-    channel.register(selector, operation);
-    selector.select(Math.max(1, TimeUnit.NANOSECONDS.toMillis(left)));
-    selector.selectedKeys().clear();
-  }
 
   /** The body of one HTTP/1.1 request with a Content-Length (what the launcher's client sends). */
   private static byte[] readRequest(SocketChannel channel, Selector selector, long deadline) throws IOException {

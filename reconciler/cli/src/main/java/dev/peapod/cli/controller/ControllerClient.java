@@ -1,5 +1,6 @@
 package dev.peapod.cli.controller;
 
+import dev.peapod.cli.ChannelDeadline;
 import dev.peapod.cli.CliException;
 import dev.peapod.cli.ExitCodes;
 import java.io.ByteArrayOutputStream;
@@ -16,7 +17,6 @@ import java.nio.file.attribute.UserPrincipal;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 import jdk.net.ExtendedSocketOptions;
 
 /**
@@ -159,7 +159,7 @@ public final class ControllerClient {
         long sendBy = System.nanoTime() + SEND_TIMEOUT.toNanos();
         while (out.hasRemaining()) {
           if (channel.write(out) == 0) {
-            await(channel, selector, SelectionKey.OP_WRITE, sendBy, "the request was not taken within "
+            ChannelDeadline.await(channel, selector, SelectionKey.OP_WRITE, sendBy, "the request was not taken within "
                 + SEND_TIMEOUT.toSeconds() + " s");
           }
         }
@@ -169,7 +169,7 @@ public final class ControllerClient {
         int n;
         while ((n = channel.read(buffer)) >= 0) {
           if (n == 0) {
-            await(channel, selector, SelectionKey.OP_READ, replyBy, "no answer within " + replyTimeout.toSeconds()
+            ChannelDeadline.await(channel, selector, SelectionKey.OP_READ, replyBy, "no answer within " + replyTimeout.toSeconds()
                 + " s");
           }
           raw.write(buffer.array(), 0, buffer.position());
@@ -180,18 +180,6 @@ public final class ControllerClient {
     } catch (IOException e) {
       throw failed(e);
     }
-  }
-
-  /** Waits until {@code channel} is ready for {@code operation}; {@code late} is thrown after {@code deadline}. */
-  private static void await(SocketChannel channel, Selector selector, int operation, long deadline, String late)
-      throws IOException {
-    long left = deadline - System.nanoTime();
-    if (left <= 0) {
-      throw new IOException(late);
-    }
-    channel.register(selector, operation);
-    selector.select(Math.max(1, TimeUnit.NANOSECONDS.toMillis(left)));
-    selector.selectedKeys().clear();
   }
 
   private static void closeQuietly(SocketChannel channel) {

@@ -523,15 +523,17 @@ class CliHandOffIT {
     }
   }
 
+  /** Warm pools on: this module's ITs run with templates off. */
+  private static final Map<String, String> POOLS = Map.of("PEAPOD_TEMPLATES", "on");
+
   /**
-   * A keeper process a command started before the run server was there is taken over by the run
-   * server (one JVM per home): the process ends and the server's thread keeps the pool.
+   * Runs {@link #manifest} with warm pools and no run server, as a command before the server was there, with {@code
+   * env} besides; returns the keeper process it started.
    */
-  @Test
-  void theRunServerTakesOverAKeeperProcess() throws Exception {
-    Map<String, String> pools = Map.of("PEAPOD_TEMPLATES", "on"); // this module's ITs run with them off
-    Map<String, String> alone = new java.util.HashMap<>(pools);
+  private long bootWithAKeeperProcess(Map<String, String> env) throws Exception {
+    Map<String, String> alone = new java.util.HashMap<>(POOLS);
     alone.put("PEAPOD_RUN_SERVER", "0");
+    alone.putAll(env);
     Result booted = peapod(alone, "run", "-f", manifest.toString());
     assertEquals(0, booted.exitCode(), booted::toString);
     long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
@@ -539,12 +541,22 @@ class CliHandOffIT {
       assertTrue(System.nanoTime() < deadline, "the command started no keeper process");
       Thread.sleep(200);
     }
-    Result first = peapod(pools, "run", "-f", created.toString());
+    return keeperProcesses().get(0);
+  }
+
+  /**
+   * A keeper process a command started before the run server was there is taken over by the run
+   * server (one JVM per home): the process ends and the server's thread keeps the pool.
+   */
+  @Test
+  void theRunServerTakesOverAKeeperProcess() throws Exception {
+    bootWithAKeeperProcess(Map.of());
+    Result first = peapod(POOLS, "run", "-f", created.toString());
     assertEquals(0, first.exitCode(), first::toString);
     awaitRunServer();
     long server = runServerPid();
     awaitPoolKeptBy(server);
-    deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
     while (!keeperProcesses().isEmpty()) {
       assertTrue(System.nanoTime() < deadline, "the keeper process still runs: " + keeperProcesses());
       Thread.sleep(200);
@@ -553,7 +565,7 @@ class CliHandOffIT {
 
     // A boot the server does keeps its pool in the server too: still no keeper process.
     peapod("rm", "--force", "handed", "--grace", "0");
-    Result handed = peapod(pools, "run", "-f", manifest.toString());
+    Result handed = peapod(POOLS, "run", "-f", manifest.toString());
     assertEquals(0, handed.exitCode(), handed::toString);
     assertFalse(handed.startedJvm(), "the run server did it: " + handed);
     Thread.sleep(2000);
@@ -694,22 +706,11 @@ class CliHandOffIT {
    */
   @Test
   void theRunServerLeavesAKeeperOfOtherSettingsAlone() throws Exception {
-    Map<String, String> pools = Map.of("PEAPOD_TEMPLATES", "on"); // this module's ITs run with them off
-    Map<String, String> other = new java.util.HashMap<>(pools);
-    other.put("PEAPOD_RUN_SERVER", "0");
-    other.put("TZ", "Pacific/Chatham");
-    Result booted = peapod(other, "run", "-f", manifest.toString());
-    assertEquals(0, booted.exitCode(), booted::toString);
-    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-    while (keeperProcesses().isEmpty()) {
-      assertTrue(System.nanoTime() < deadline, "the command started no keeper process");
-      Thread.sleep(200);
-    }
-    long keeper = keeperProcesses().get(0);
-    Result first = peapod(pools, "run", "-f", created.toString());
+    long keeper = bootWithAKeeperProcess(Map.of("TZ", "Pacific/Chatham"));
+    Result first = peapod(POOLS, "run", "-f", created.toString());
     assertEquals(0, first.exitCode(), first::toString);
     awaitRunServer();
-    deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
     while (!log("run-server.log").contains("left the keeper process " + keeper + " alone: its settings differ (TZ)")) {
       assertTrue(System.nanoTime() < deadline, "the keeper was not left alone: " + log("run-server.log"));
       Thread.sleep(200);

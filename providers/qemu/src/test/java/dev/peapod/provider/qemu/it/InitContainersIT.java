@@ -45,13 +45,7 @@ class InitContainersIT {
   @BeforeAll
   void setUp() throws Exception {
     image = BusyboxImages.build(VmTestSupport.IMAGES, "busybox-a", Map.of("www/index.html", "hello from web\n"));
-    VmTestSupport.killStrays(PODS);
-    provider = VmTestSupport.newProvider();
-    for (String pod : PODS) {
-      if (provider.inspect(pod).isPresent()) {
-        provider.remove(pod, Duration.ZERO);
-      }
-    }
+    provider = VmTestSupport.newProviderWithout(PODS);
   }
 
   @AfterAll

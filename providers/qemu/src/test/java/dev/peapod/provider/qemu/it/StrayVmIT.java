@@ -36,13 +36,7 @@ class StrayVmIT {
   @BeforeAll
   void setUp() throws Exception {
     image = BusyboxImages.build(VmTestSupport.IMAGES, "busybox-a", Map.of("www/index.html", "hello\n"));
-    VmTestSupport.killStrays(PODS);
-    provider = VmTestSupport.newProvider();
-    for (String pod : PODS) {
-      if (provider.inspect(pod).isPresent()) {
-        provider.remove(pod, java.time.Duration.ZERO);
-      }
-    }
+    provider = VmTestSupport.newProviderWithout(PODS);
   }
 
   @AfterAll

@@ -82,11 +82,16 @@ class TemplateRestoreIT {
 
   private VmInfo start(PodSpec spec) {
     provider.create(spec);
+    return started(provider, spec.name());
+  }
+
+  /** Starts {@code pod}; a failure's message has the tail of what its QEMU said after its set-up, and of its console. */
+  private static VmInfo started(QemuProvider provider, String pod) {
     try {
-      return provider.start(spec.name()).vm().orElseThrow();
+      return provider.start(pod).vm().orElseThrow();
     } catch (RuntimeException e) {
       // What QEMU said after its set-up (a restored guest that did not answer: session 8's CI failure had no word of it)
-      throw new AssertionError(e.getMessage() + "\n" + qemuOutput(spec.name()), e);
+      throw new AssertionError(e.getMessage() + "\n" + qemuOutput(pod), e);
     }
   }
 
@@ -449,7 +454,7 @@ class TemplateRestoreIT {
   void templatesOffMeansAColdBoot() {
     try (QemuProvider off = new QemuProvider(config(false))) {
       off.create(pod("tmpl-off", List.of()));
-      VmInfo vm = off.start("tmpl-off").vm().orElseThrow();
+      VmInfo vm = started(off, "tmpl-off");
       assertEquals(VmInfo.COLD_BOOT, vm.boot());
       off.remove("tmpl-off", Duration.ZERO);
     }

@@ -132,6 +132,18 @@ final class VmTestSupport {
     return new QemuProvider(config());
   }
 
+  /** A provider of {@link #config()} with no QEMU nor pod of {@code pods} left from an earlier run. */
+  static QemuProvider newProviderWithout(String... pods) {
+    killStrays(pods);
+    QemuProvider provider = newProvider();
+    for (String pod : pods) {
+      if (provider.inspect(pod).isPresent()) {
+        provider.remove(pod, Duration.ZERO);
+      }
+    }
+    return provider;
+  }
+
   /**
    * A provider as root, so that QEMU runs as VM users, on {@code state} emptied first, with no QEMU
    * of {@code pods} left from an earlier run: the setup of the tests that attack a VM user's QEMU.

@@ -68,7 +68,7 @@ class WarmPoolIT {
   void setUp() throws Exception {
     image = BusyboxImages.build(VmTestSupport.IMAGES, "busybox-pool", Map.of("www/index.html", "warm\n"));
     killEverythingOfThisState();
-    deleteTree(STATE);
+    VmTestSupport.deleteTree(STATE);
     provider = new QemuProvider(config());
   }
 
@@ -480,13 +480,4 @@ class WarmPoolIT {
         .forEach(ProcessHandle::destroyForcibly);
   }
 
-  private static void deleteTree(Path dir) throws Exception {
-    if (Files.exists(dir)) {
-      try (Stream<Path> walk = Files.walk(dir)) {
-        for (Path p : walk.sorted((x, y) -> y.getNameCount() - x.getNameCount()).toList()) {
-          Files.delete(p);
-        }
-      }
-    }
-  }
 }
