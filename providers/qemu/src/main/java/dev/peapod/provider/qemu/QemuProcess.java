@@ -155,27 +155,26 @@ public record QemuProcess(long pid, long startTime, Instant launchedAt, Instant 
   /**
    * Starts rotatelogs on the read end of QEMU's output pipe, reopened through {@code /proc/PID/fd/1} of the process
    * launched (its stdout and stderr are that pipe whatever it execs), in a session of its own (setsid: no Ctrl-C of the
-   * command reaches it); it ends when QEMU does. Not waited for: a launch costs its fork alone. A failure costs
-   * only the kept output.
+   * command reaches it); it ends when QEMU does. Not waited for: a launch costs the shell's fork alone. A failure
+   * costs only the kept output.
    */
   private static void keepOutputTail(Process qemu, VmFiles files) {
     try {
       PrivateFiles.privateFile(files.qemuOutput());
       Files.write(files.qemuOutput(), new byte[0]);
       // In the background of a shell that ends at once (as DetachedJvm starts a keeper): a child of this JVM that
-      // outlived it would hold a thread in waitpid, which a JVM's exit waits for (~300 ms). The shell opens the pipe
-      // before it ends, so it has a reader before this JVM closes its own.
+      // outlived it would hold a thread in waitpid, which a JVM's exit waits for (~300 ms). Not waited for (the
+      // start's few ms stay off the launch): what QEMU writes between this JVM's close of its read end and the shell's
+      // open of one fails (EPIPE, as all of it did before), and QEMU writes nothing there but on an error.
       new ProcessBuilder("sh", "-c", "exec 3<\"/proc/$0/fd/1\" || exit 1; setsid \"$@\" <&3 3<&- >/dev/null 2>&1 &", Long.toString(qemu.pid()),
           "rotatelogs", "-n", "2", files.qemuOutput().getFileName().toString(), OUTPUT_TAIL_BYTES + "B")
           .directory(files.dir().toFile())
           .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
           .redirectOutput(ProcessBuilder.Redirect.DISCARD)
           .redirectError(ProcessBuilder.Redirect.DISCARD)
-          .start().waitFor(5, java.util.concurrent.TimeUnit.SECONDS);
+          .start();
     } catch (IOException | RuntimeException e) {
       LOG.log(System.Logger.Level.DEBUG, "QEMU's output after its set-up is not kept: " + e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
     }
   }
 

@@ -701,6 +701,32 @@ class CliHandOffIT {
   }
 
   /**
+   * Taking over a keeper that does not end at once (stopped here: SIGTERM waits until it runs again; the server waits
+   * up to 30 s for it) holds up no run: the server answers meanwhile, and takes the pool over once the keeper ended.
+   */
+  @Test
+  void aKeeperSlowToEndHoldsUpNoRun() throws Exception {
+    long keeper = bootWithAKeeperProcess(Map.of());
+    ProcessHandle handle = ProcessHandle.of(keeper).orElseThrow();
+    assertEquals(0, new ProcessBuilder("kill", "-STOP", Long.toString(keeper)).start().waitFor());
+    try {
+      Result first = peapod(POOLS, "run", "-f", created.toString());
+      assertEquals(0, first.exitCode(), first::toString);
+      awaitRunServer();
+      long t0 = System.nanoTime();
+      Result served = peapod(POOLS, "run", "-f", created.toString());
+      long seconds = Duration.ofNanos(System.nanoTime() - t0).toSeconds();
+      assertEquals("Exists kept (same spec) (not started: its spec.state is Created)\n", served.out(), served::toString);
+      assertFalse(served.startedJvm(), "the run server did it: " + served);
+      assertTrue(seconds < 20, "served in " + seconds + " s, not after the keeper's 30 s: " + log("run-server.log"));
+    } finally {
+      new ProcessBuilder("kill", "-CONT", Long.toString(keeper)).start().waitFor();
+    }
+    handle.onExit().get(60, java.util.concurrent.TimeUnit.SECONDS);
+    awaitPoolKeptBy(runServerPid());
+  }
+
+  /**
    * A keeper process of other settings than the run server's (here another time zone) is left alone: its VMs would
    * wait unused in the server, whose commands of those settings it gives back.
    */
