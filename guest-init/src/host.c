@@ -33,6 +33,7 @@
 #include "request.h"
 #include "result.h"
 #include "util.h"
+#include "warmup.h"
 
 #define CTL_OUT_SIZE (2u << 20)
 #define LOG_OUT_SIZE (1u << 20)
@@ -308,6 +309,7 @@ static void on_restored(const struct pp_request *r, struct result *res)
 	pp_put_str(b, PP_F_BOOT_ID, identity_boot_id());
 	host_send(b);
 	res->kind = RESULT_NONE;
+	warmup_after_restore();
 }
 
 static uint32_t grace(const struct pp_request *r)

@@ -33,6 +33,7 @@
 #include "pod.h"
 #include "power.h"
 #include "trace.h"
+#include "warmup.h"
 #include "probe.h"
 #include "process.h"
 #include "util.h"
@@ -356,6 +357,8 @@ int main(int argc, char **argv)
 	/* PID 1 of the pod's PID namespace, started by pidns.c. */
 	if (argc > 0 && strcmp(argv[0], PIDNS_PAUSE_NAME) == 0)
 		pidns_pause_main();
+	if (argc > 0 && strcmp(argv[0], WARMUP_NAME) == 0)
+		warmup_main();
 	if (getpid() != 1) {
 		fprintf(stderr, "guest-init: must run as PID 1 inside a Peapod VM\n");
 		return 1;

@@ -10,7 +10,7 @@
  *
  * Usage: start_bench --kernel K --initrd I --images DIR --run DIR
  *                    [--rounds N] [--vcpus N] [--tb-size MIB] [--trace] [--same-image]
- *                    [--replace]
+ *                    [--replace] [--restored]
  *
  * --trace adds peapod_trace=1 to the kernel command line and prints
  * guest-init's step trace of the last round. Prints medians last as
@@ -92,6 +92,22 @@ static void start_pod(struct vm *vm)
 	call_ok(vm, b, "START_POD");
 }
 
+/* What the provider sends a VM restored from a template first. */
+static void restored(struct vm *vm)
+{
+	struct pp_buf *b = vm_req(vm, PP_MSG_RESTORED);
+	struct timespec ts;
+	uint8_t entropy[32];
+	size_t i;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	for (i = 0; i < sizeof(entropy); i++)
+		entropy[i] = (uint8_t)(rand() & 0xff);
+	pp_put_u64(b, PP_F_TIME_NS, (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec);
+	pp_put_bytes(b, PP_F_ENTROPY, entropy, sizeof(entropy));
+	call_ok(vm, b, "RESTORED");
+}
+
 static void add(struct vm *vm, const char *name, const char *image_file, const char *const *argv)
 {
 	struct pp_buf *b = vm_req(vm, PP_MSG_ADD_CONTAINER);
@@ -159,7 +175,7 @@ int main(int argc, char **argv)
 	static const char *const http[] = { "httpd", "-f", "-p", "80", NULL };
 	static const char *const sleeper[] = { "sleep", "3600", NULL };
 	struct vm_opts o = { .name = "start-bench" };
-	int rounds = 10, trace = 0, replace = 0, same = 0, i, n = 0;
+	int rounds = 10, trace = 0, replace = 0, same = 0, restore = 0, i, n = 0;
 	double *first, *second, *pod, *destroy, *cpu;
 	struct vm vm;
 	struct msg *m;
@@ -178,6 +194,10 @@ int main(int argc, char **argv)
 		}
 		if (strcmp(argv[i], "--same-image") == 0) {
 			same = 1;
+			continue;
+		}
+		if (strcmp(argv[i], "--restored") == 0) {
+			restore = 1; /* RESTORED after READY, as to a VM restored from a template */
 			continue;
 		}
 		if (!v)
@@ -202,7 +222,7 @@ int main(int argc, char **argv)
 	}
 	if (i < argc || !o.kernel || !o.initrd || !o.images || !o.run || rounds < 1) {
 		fprintf(stderr, "usage: start_bench --kernel K --initrd I --images DIR --run DIR"
-				" [--rounds N] [--vcpus N] [--tb-size MIB] [--trace] [--same-image] [--replace]\n");
+				" [--rounds N] [--vcpus N] [--tb-size MIB] [--trace] [--same-image] [--replace] [--restored]\n");
 		return 2;
 	}
 	/* As the provider boots a TCG guest (QemuCommandLine.kernelCommandLine). */
@@ -245,6 +265,8 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	free(m);
+	if (restore)
+		restored(&vm);
 	snprintf(src, sizeof(src), "%s/img0.erofs", o.images);
 	for (i = 0; i <= rounds; i++) {
 		char file[64], path[700];
