@@ -139,7 +139,39 @@ final class WarmPool {
   static String restoreSettings(Optional<dev.peapod.provider.qemu.runtime.VmUsers> users) {
     return "vm-users=" + users.map(dev.peapod.provider.qemu.runtime.VmUsers::range).orElse("off")
         + " template-ram=" + (TemplateRam.sharedFromEnvironment() ? "shared" : "copy")
-        + " ksm=" + dev.peapod.provider.qemu.runtime.SamePageMerging.fromEnvironment().name().toLowerCase(java.util.Locale.ROOT);
+        + " ksm=" + dev.peapod.provider.qemu.runtime.SamePageMerging.fromEnvironment().name().toLowerCase(java.util.Locale.ROOT)
+        + " confinement=" + confinement(Path.of("/proc/self"));
+  }
+
+  /**
+   * Where this process's QEMUs run, as a short digest: its cgroup (a CI job's or a service's memory and CPU
+   * limits) and its namespaces (the network namespace a pod's host port is bound in, the mount namespace its
+   * files are seen through). A pool VM's QEMU is its keeper's child, so it lives where the keeper does: a
+   * command run in a memory-limited cgroup or under {@code unshare --net} that took a VM kept from outside
+   * would have its pod escape the limit or bind its port elsewhere (the run server gives back such commands
+   * for the same reason; they then start their pods themselves, and must not take its VMs either).
+   */
+  static String confinement(Path proc) {
+    StringBuilder facts = new StringBuilder();
+    try {
+      facts.append(Files.readString(proc.resolve("cgroup")));
+    } catch (IOException e) {
+      facts.append("cgroup unknown\n");
+    }
+    for (String ns : List.of("cgroup", "ipc", "mnt", "net", "pid", "user", "uts")) {
+      try {
+        facts.append(ns).append('=').append(Files.readSymbolicLink(proc.resolve("ns").resolve(ns))).append('\n');
+      } catch (IOException | UnsupportedOperationException e) {
+        facts.append(ns).append("=unknown\n");
+      }
+    }
+    try {
+      byte[] digest = java.security.MessageDigest.getInstance("SHA-256")
+          .digest(facts.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      return java.util.HexFormat.of().formatHex(digest, 0, 8);
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e); // every JVM has SHA-256
+    }
   }
 
   /**

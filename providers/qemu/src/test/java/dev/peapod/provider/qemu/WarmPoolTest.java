@@ -1,6 +1,7 @@
 package dev.peapod.provider.qemu;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -109,6 +110,39 @@ class WarmPoolTest {
     PoolVmRecord own = waitingVm(pool, "00000003");
     assertEquals(Optional.of(own), pool.take(KEY, SETTINGS).map(WarmPool.Taken::record));
     assertEquals(List.of(pool.shapeDir(KEY).resolve("00000002")), WarmPool.waiting(pool.shapeDir(KEY)), older.toString());
+  }
+
+  /**
+   * A VM's QEMU lives in its keeper's cgroup and namespaces: a process in another network namespace (here a real
+   * one, {@code unshare --net}) or another cgroup has other restore settings, so a command run in a CI job's
+   * memory-limited cgroup, or under {@code unshare --net}, does not take a VM kept from outside them.
+   */
+  @Test
+  void restoreSettingsTellAnotherCgroupOrNetworkNamespaceApart() throws Exception {
+    String own = WarmPool.confinement(Path.of("/proc/self"));
+    assertEquals(own, WarmPool.confinement(Path.of("/proc/self")), "stable");
+    assertTrue(WarmPool.restoreSettings(Optional.empty()).endsWith(" confinement=" + own));
+    Process elsewhere = new ProcessBuilder("unshare", "--net", "sleep", "30").start();
+    try {
+      Path proc = Path.of("/proc", Long.toString(elsewhere.pid()));
+      long deadline = System.nanoTime() + 10_000_000_000L;
+      while (Files.readSymbolicLink(proc.resolve("ns/net")).equals(Files.readSymbolicLink(Path.of("/proc/self/ns/net")))
+          && System.nanoTime() < deadline) {
+        Thread.sleep(10); // until unshare has exec'ed sleep in its namespace
+      }
+      assertNotEquals(own, WarmPool.confinement(proc), "another network namespace");
+    } finally {
+      elsewhere.destroyForcibly().waitFor();
+    }
+    Path fake = Files.createDirectories(dir.resolve("proc"));
+    Files.createDirectories(fake.resolve("ns"));
+    for (String ns : List.of("cgroup", "ipc", "mnt", "net", "pid", "user", "uts")) {
+      Files.createSymbolicLink(fake.resolve("ns").resolve(ns), Files.readSymbolicLink(Path.of("/proc/self/ns").resolve(ns)));
+    }
+    Files.writeString(fake.resolve("cgroup"), Files.readString(Path.of("/proc/self/cgroup")));
+    assertEquals(own, WarmPool.confinement(fake), "the same facts, the same digest");
+    Files.writeString(fake.resolve("cgroup"), "0::/ci/job-1234\n");
+    assertNotEquals(own, WarmPool.confinement(fake), "another cgroup");
   }
 
   @Test
