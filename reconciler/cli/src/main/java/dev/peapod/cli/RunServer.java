@@ -100,10 +100,22 @@ public final class RunServer {
   /**
    * Variables that say how a command runs, not what Peapod does, and not compared: the home (the
    * sender found this socket in it), the log level (this process logs to its own file), the
-   * hand-off's own marks. PEAPOD_JAVA_OPTS is compared by its system properties ({@code -D}) alone.
+   * hand-off's own marks. PEAPOD_JAVA_OPTS is compared by its words that are not {@link #JVM_TUNING}.
    */
   private static final Set<String> NOT_COMPARED = Set.of(CLIENT, "PEAPOD_HANDED_RESPONSE", "PEAPOD_LOG_LEVEL",
       "PEAPOD_HOME", "PEAPOD_JAVA_OPTS");
+  /**
+   * Words of PEAPOD_JAVA_OPTS that tune the JVM's own run and cannot change what a command does: its logging,
+   * heap and stack sizes, the class-data archive, {@code -XX} flags. Any other word is compared (and the server
+   * has none, so a command with one runs itself): {@code -D} properties ({@code -Dpeapod.kernel}), an
+   * {@code @argfile} and {@code -XX:VMOptionsFile}/{@code -XX:Flags} (options read from a file the text does not
+   * show), agents, {@code -Xbootclasspath}, {@code --patch-module}, and {@code -XX:OnError}/{@code
+   * -XX:OnOutOfMemoryError}, which run commands.
+   */
+  static final java.util.regex.Pattern JVM_TUNING = java.util.regex.Pattern.compile(
+      "-Xlog(:\\S*)?|-X(ms|mx|ss|mn)[0-9]+[kKmMgG]?|-Xshare:\\w+|-verbose(:\\w+)?"
+          + "|-XX:(?!(VMOptionsFile|Flags|OnError|OnOutOfMemoryError)=)[+-]?[A-Za-z0-9_]+(=\\S*)?");
+
   /**
    * Variables besides {@code PEAPOD_*} and {@code LC_*} that change what a run does or what the
    * processes it starts do: where programs are found (QEMU, passt, mkfs), the user's home (~/.docker,
@@ -186,10 +198,11 @@ public final class RunServer {
         settings.put(name, value);
       }
     });
-    String properties = Arrays.stream(env.getOrDefault("PEAPOD_JAVA_OPTS", "").trim().split("\\s+"))
-        .filter(option -> option.startsWith("-D")).reduce((a, b) -> a + " " + b).orElse("");
-    if (!properties.isEmpty()) {
-      settings.put("PEAPOD_JAVA_OPTS -D", properties);
+    String options = Arrays.stream(env.getOrDefault("PEAPOD_JAVA_OPTS", "").trim().split("\\s+"))
+        .filter(option -> !option.isEmpty() && !JVM_TUNING.matcher(option).matches())
+        .reduce((a, b) -> a + " " + b).orElse("");
+    if (!options.isEmpty()) {
+      settings.put("PEAPOD_JAVA_OPTS", options);
     }
     process.forEach((name, value) -> settings.put("(" + name + ")", value));
     return settings;
@@ -254,8 +267,8 @@ public final class RunServer {
       boolean rel;
       if (PATH_LISTS.contains(name)) {
         rel = Arrays.stream(value.split(":", -1)).anyMatch(dir -> !dir.startsWith("/"));
-      } else if (name.startsWith("(") || name.equals("PEAPOD_JAVA_OPTS -D")) {
-        rel = false; // the process's own facts; -D values are the JVM's to resolve and are compared as text
+      } else if (name.startsWith("(") || name.equals("PEAPOD_JAVA_OPTS")) {
+        rel = false; // the process's own facts; JVM options are the JVM's to resolve and are compared as text
       } else {
         rel = (FILE_SETTINGS.contains(name) || value.contains("/")) && !value.startsWith("/");
       }
