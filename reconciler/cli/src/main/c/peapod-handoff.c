@@ -410,12 +410,23 @@ static int own_home(const char *home)
 }
 
 /* Whether the peer of fd runs as this user (or root, who may serve anyone): the server the home's owner runs. */
+static pid_t server_pid;
+
 static int peer_is_trusted(int fd)
 {
 	struct ucred peer;
 	socklen_t len = sizeof peer;
-	return getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &peer, &len) == 0 && len == sizeof peer &&
-	       (peer.uid == geteuid() || peer.uid == 0);
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &peer, &len) != 0 || len != sizeof peer ||
+	    (peer.uid != geteuid() && peer.uid != 0))
+		return 0;
+	server_pid = peer.pid;
+	return 1;
+}
+
+/* Whether the server that accepted the connection still runs (root's may be another user's: EPERM is alive). */
+static int server_alive(void)
+{
+	return server_pid > 0 && (kill(server_pid, 0) == 0 || errno == EPERM);
 }
 
 /*
@@ -498,8 +509,13 @@ static int by_id(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* How long a reply may take (a cold boot on a busy TCG host takes seconds; a server stalled forever, not). */
-#define REPLY_SECONDS 300
+/*
+ * How often a wait for the reply looks whether the server still runs. There is no bound on the reply itself:
+ * the command run by the CLI waits for its pod as long as the pod takes (an init container of minutes, a
+ * startup probe's allowance), and one handed over waits as long, while the server that took it lives. A server
+ * that ended closes the connection; this also catches one whose socket a child of its kept open.
+ */
+#define ALIVE_SECONDS 5
 #define SEND_SECONDS 30
 
 /* A connection to $home/NAME, or -1 when nobody accepts one there or another user does. */
@@ -515,7 +531,7 @@ static int connect_to(const char *home, const char *name)
 		close(fd);
 		return -1;
 	}
-	struct timeval reply = {.tv_sec = REPLY_SECONDS}, send = {.tv_sec = SEND_SECONDS};
+	struct timeval reply = {.tv_sec = ALIVE_SECONDS}, send = {.tv_sec = SEND_SECONDS};
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &reply, sizeof reply);
 	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &send, sizeof send);
 	return fd;
@@ -741,7 +757,9 @@ int main(int argc, char **argv)
 		ssize_t r = read(fd, chunk, sizeof chunk);
 		if (r == 0)
 			break;
-		if (r < 0 && errno != EINTR)
+		if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) && !server_alive())
+			break; /* as when it closed the connection: the CLI finishes what the server began */
+		else if (r < 0 && errno != EINTR && errno != EAGAIN && errno != EWOULDBLOCK)
 			broken = strerror(errno);
 		else if (r > 0)
 			put(&response, chunk, (size_t)r);

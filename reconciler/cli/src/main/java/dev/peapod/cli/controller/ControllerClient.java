@@ -170,7 +170,7 @@ public final class ControllerClient {
         while ((n = channel.read(buffer)) >= 0) {
           if (n == 0) {
             ChannelDeadline.await(channel, selector, SelectionKey.OP_READ, replyBy, "no answer within " + replyTimeout.toSeconds()
-                + " s");
+                + " s; what it was asked may still be going on (see peapod ps)");
           }
           raw.write(buffer.array(), 0, buffer.position());
           buffer.clear();

@@ -471,6 +471,54 @@ class CliHandOffIT {
     }
   }
 
+  /**
+   * The launcher's client waits for an answer as long as the server that took the request runs (a pod's init
+   * container may take minutes; it gave up after 300 s and the command failed while the pod went on starting):
+   * here a server answers after 8 s, past the client's 5 s look at whether it still runs. A server that ends
+   * without answering, its connection kept open by a child, leaves the command to run itself.
+   */
+  @Test
+  void aSlowAnswerIsWaitedForWhileTheServerRunsAndOneThatEndedLeavesTheRunToTheCommand() throws Exception {
+    Path socket = home.resolve("run.sock");
+    String serve = "import os,socket,sys,time\n"
+        + "s=socket.socket(socket.AF_UNIX); s.bind(sys.argv[1]); s.listen(4)\n"
+        + "c,_=s.accept(); c.recv(1000000)\n"
+        + "if sys.argv[2]=='slow':\n"
+        + "  time.sleep(8)\n"
+        + "  b=b'{\"stdout\":\"answered after 8 s\\\\n\",\"stderr\":\"\"}'\n"
+        + "  c.sendall(b'HTTP/1.1 200 OK\\r\\nContent-Length: %d\\r\\n\\r\\n' % len(b) + b)\n"
+        + "else:\n"
+        + "  s.close(); os.unlink(sys.argv[1])\n"
+        + "  if os.fork()==0:\n"
+        + "    time.sleep(60); os._exit(0)\n"
+        + "  os._exit(0)\n";
+    for (String how : List.of("slow", "ends")) {
+      Process fake = new ProcessBuilder("/usr/bin/python3", "-c", serve, socket.toString(), how)
+          .redirectErrorStream(true).start();
+      try {
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (!Files.exists(socket)) {
+          assertTrue(System.nanoTime() < deadline, "the fake server did not listen");
+          Thread.sleep(50);
+        }
+        long start = System.nanoTime();
+        Result run = peapod(Map.of("PEAPOD_RUN_SERVER", "0"), "run", "-f", created.toString());
+        long took = Duration.ofNanos(System.nanoTime() - start).toSeconds();
+        if (how.equals("slow")) {
+          assertEquals("answered after 8 s\n", run.out(), run::toString);
+          assertFalse(run.startedJvm(), "the server's answer, waited for: " + run);
+        } else {
+          assertEquals("Created kept (not started: its spec.state is Created)\n", run.out(), run::toString);
+          assertTrue(run.readManifest(), "the command ran it itself once the server had ended: " + run);
+          assertTrue(took < 40, "not held by the child that kept the connection: " + took + " s");
+        }
+      } finally {
+        fake.destroyForcibly();
+        Files.deleteIfExists(socket);
+      }
+    }
+  }
+
   @Test
   void aSocketLeftByAControllerThatDiedIsPassedBy() throws Exception {
     startController();
