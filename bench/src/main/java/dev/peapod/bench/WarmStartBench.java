@@ -112,12 +112,23 @@ public final class WarmStartBench {
         + (t3 - t2) / 1_000_000 + " ms");
   }
 
-  private static void deleteTree(Path dir) throws java.io.IOException {
-    if (Files.exists(dir)) {
+  /**
+   * Deletes {@code dir}, again while something still writes into it: the pool's keeper may be
+   * restoring a VM into it as it goes (a walk then met a directory that had gained a file, and the
+   * bench ended with its keeper and that VM left running); once the directory is gone the keeper
+   * ends with its pool.
+   */
+  private static void deleteTree(Path dir) throws java.io.IOException, InterruptedException {
+    for (int attempt = 1; Files.exists(dir); attempt++) {
       try (var walk = Files.walk(dir)) {
         for (Path p : walk.sorted((a, b) -> b.getNameCount() - a.getNameCount()).toList()) {
           Files.deleteIfExists(p);
         }
+      } catch (java.io.IOException | java.io.UncheckedIOException e) { // a file appeared or went meanwhile
+        if (attempt == 50) {
+          throw e instanceof java.io.UncheckedIOException u ? u.getCause() : (java.io.IOException) e;
+        }
+        Thread.sleep(100);
       }
     }
   }
