@@ -125,15 +125,38 @@ static void resolve_exe(int rep, const char *arg0, char *const *env, char *out, 
 	child_fail(rep, ENOENT, "executable \"%s\" not found in PATH", arg0);
 }
 
+/*
+ * The container's /etc/passwd or /etc/group, or NULL when it is no regular
+ * file. This runs in the spawned child while guest-init waits suspended in
+ * clone(CLONE_VFORK) for it to exec: a container that made the file a FIFO
+ * with no writer would otherwise block the open, and with it PID 1 and the
+ * pod's whole control channel, for good. O_NONBLOCK opens a FIFO at once
+ * and the type check refuses it (and devices) before any read.
+ */
 static char *read_small_file(const char *path)
 {
-	size_t cap = 1u << 20;
-	char *buf = malloc(cap);
+	size_t cap = 1u << 20, len = 0;
+	struct stat st;
+	char *buf;
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
 
-	if (buf && read_file(path, buf, cap) < 0) {
-		free(buf);
+	if (fd < 0)
+		return NULL;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || !(buf = malloc(cap))) {
+		close(fd);
 		return NULL;
 	}
+	while (len + 1 < cap) {
+		ssize_t n = read(fd, buf + len, cap - 1 - len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+	}
+	close(fd);
+	buf[len] = 0;
 	return buf;
 }
 

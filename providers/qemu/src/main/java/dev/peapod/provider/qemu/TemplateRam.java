@@ -542,7 +542,11 @@ final class TemplateRam {
       "my $size = -s $in;",
       "my ($fd, $m);",
       "if (defined $adopt && $adopt ne '') {",
-      "  open($m, '<', $adopt) or die \"open $adopt: $!\\n\"; $fd = fileno($m);",
+      // the descriptor is a VM user's QEMU's (fd 7), which its guest may have taken over: it may have put a FIFO
+      // there meanwhile, whose blocking open would hang this and every restore waiting on the RAM lock; so the
+      // open does not block, and anything but a regular file is refused before a byte is read
+      "  sysopen($m, $adopt, POSIX::O_RDONLY() | POSIX::O_NONBLOCK() | POSIX::O_NOCTTY()) or die \"open $adopt: $!\\n\";",
+      "  die \"$adopt is not a regular file\\n\" unless -f $m; $fd = fileno($m);",
       "  my $seals = fcntl($m, 1034, 0); die \"F_GET_SEALS: $!\\n\" unless defined $seals;",
       "  die \"$adopt is not sealed\\n\" unless (($seals + 0) & 15) == 15;",
       "  die \"$adopt is not the size of $src\\n\" unless -s $m == $size;",

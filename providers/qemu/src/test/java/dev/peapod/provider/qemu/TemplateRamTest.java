@@ -165,6 +165,23 @@ class TemplateRamTest {
     assertEquals(1, holderFiles().size(), holderFiles().toString());
   }
 
+  /**
+   * Adopting the memfd of a holder that died opens it through a restored VM's {@code /proc/PID/fd/7}: that QEMU
+   * runs as its VM user, and a guest that took it over can put a FIFO with no writer there (here the FIFO is given
+   * directly). The open blocked for good while the host-wide RAM lock was held, stopping every restore; now the
+   * holder refuses anything but a regular file at once.
+   */
+  @Test
+  void adoptingADescriptorThatIsAFifoFailsAtOnceInsteadOfHanging() throws Exception {
+    Path fifo = dir.resolve("fifo");
+    assertEquals(0, new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor());
+    Path ram = template.dir().resolve("ram");
+    IOException refused = org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofSeconds(20),
+        () -> assertThrows(IOException.class, () -> TemplateRam.Holder.start(ram, dir.resolve("holder-name"), "test",
+            Optional.of(fifo))));
+    assertTrue(refused.getMessage().contains("is not a regular file"), refused.getMessage());
+  }
+
   @Test
   void withTemplateRamCopyEveryRestoreGetsACopyOfItsOwnAndNothingIsShared() throws Exception {
     TemplateRam ram = new TemplateRam(ramfs, shm, Optional.empty(), false);

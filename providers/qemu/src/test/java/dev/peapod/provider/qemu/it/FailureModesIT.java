@@ -31,7 +31,7 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(value = 5, unit = TimeUnit.MINUTES)
 class FailureModesIT {
 
-  private static final String[] PODS = {"no-image", "no-kernel", "no-command", "victim"};
+  private static final String[] PODS = {"no-image", "no-kernel", "no-command", "victim", "fifo-passwd"};
 
   private QemuProvider provider;
   private ImageRootfs image;
@@ -116,6 +116,28 @@ class FailureModesIT {
     assertTrue(ProcessHandle.of(again.vm().orElseThrow().pid()).map(p -> !p.isAlive()).orElse(true)
         || !ProcessHandle.of(again.vm().orElseThrow().pid()).get().info().commandLine().orElse("")
             .contains("peapod-victim "));
+  }
+
+  /**
+   * A container makes its /etc/passwd and /etc/group FIFOs with no writer. guest-init starts a process
+   * with clone(CLONE_VFORK) and waits, suspended, until the child execs; the child reads those files to
+   * resolve the user, and a blocking open of the FIFO held PID 1, and with it every request to the pod,
+   * for good. Now the exec is served (the files are no regular files: read as absent) and the pod still
+   * answers.
+   */
+  @Test
+  void aContainersFifoPasswdDoesNotHangTheGuestInit() {
+    provider.create(PodSpec.of("fifo-passwd", List.of(ContainerSpec.of("app", image, List.of("sh", "-c",
+        "rm -f /etc/passwd /etc/group; mkfifo /etc/passwd /etc/group && touch /tmp/ready; sleep 1000")))));
+    provider.start("fifo-passwd");
+    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+    while (VmTestSupport.exec(provider, "fifo-passwd", "app", "test", "-p", "/etc/passwd").exitCode() != 0) {
+      assertTrue(System.nanoTime() < deadline, "the container made its FIFOs");
+    }
+    VmTestSupport.Result again = VmTestSupport.exec(provider, "fifo-passwd", "app", "echo", "still served");
+    assertEquals(0, again.exitCode(), again.toString());
+    assertEquals("still served\n", again.stdout());
+    assertEquals(PodState.RUNNING, provider.inspect("fifo-passwd").orElseThrow().state());
   }
 
   @Test
