@@ -90,10 +90,44 @@ public final class ControllerHome implements QuarkusTestResourceLifecycleManager
     } catch (RuntimeException e) {
       System.err.println("controller IT clean-up of " + home + ": " + e.getMessage());
     }
+    killProcessesOf(home);
     try (Stream<Path> all = Files.walk(home)) {
       all.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
     } catch (IOException ignored) {
       // best effort
+    }
+  }
+
+  /**
+   * Ends what this home's commands left running: its run server and keepers ({@code PEAPOD_HOME} in their
+   * environment), then whatever runs from its directories, such as a pool VM the run server's pool thread was
+   * restoring into {@code pool/KEY/.ID.new} when it was stopped, with its helpers. Left running, each test left
+   * one QEMU behind in a deleted home, where no keeper would ever sweep it.
+   */
+  static void killProcessesOf(Path home) {
+    long self = ProcessHandle.current().pid();
+    String environ = "PEAPOD_HOME=" + home;
+    String under = home + "/";
+    java.util.function.Predicate<ProcessHandle> servesHome = p -> read(p, "environ").stream().anyMatch(environ::equals);
+    java.util.function.Predicate<ProcessHandle> runsFromHome = p -> read(p, "cmdline").stream()
+        .anyMatch(arg -> arg.contains(under));
+    for (java.util.function.Predicate<ProcessHandle> which : java.util.List.of(servesHome, runsFromHome)) {
+      java.util.List<ProcessHandle> found = ProcessHandle.allProcesses().filter(p -> p.pid() != self).filter(which)
+          .toList();
+      found.forEach(ProcessHandle::destroyForcibly);
+      for (ProcessHandle p : found) {
+        p.onExit().completeOnTimeout(p, 10, java.util.concurrent.TimeUnit.SECONDS).join();
+      }
+    }
+  }
+
+  /** {@code /proc/PID/NAME}'s NUL-separated words; none if the process ended or is not readable. */
+  private static java.util.List<String> read(ProcessHandle p, String name) {
+    try {
+      return java.util.List.of(new String(Files.readAllBytes(Path.of("/proc", Long.toString(p.pid()), name)),
+          java.nio.charset.StandardCharsets.UTF_8).split("\0"));
+    } catch (IOException | RuntimeException e) {
+      return java.util.List.of();
     }
   }
 }
