@@ -8,7 +8,7 @@
  * shareProcessNamespace has: its PID 1 is a pause process, which reaps
  * the orphans of every container and does nothing else, and all container
  * processes and execs are started in it (setns on the namespace before
- * clone(), so guest-init stays their parent and still reaps them and learns
+ * fork(), so guest-init stays their parent and still reaps them and learns
  * their exit status).
  *
  * The kernel shields a namespace's PID 1 from signals sent inside the
@@ -31,7 +31,6 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -93,52 +92,24 @@ static void forget_pause(void)
 }
 
 /*
- * Why not fork(): under TCG a fork of guest-init (its page tables, every
- * page made copy-on-write, the copies the child's first writes fault in,
- * and the whole copy torn down again by its execve) was a few ms of every
- * container start and exec. A child that shares guest-init's memory, as
- * posix_spawn's does, costs none of that. It runs on a stack of its own
- * (mapped once, a guard page below it), and guest-init sleeps until it has
- * exec'd or exited (CLONE_VFORK), so nothing else touches the memory they
- * share meanwhile. Its file descriptors, root, working directory,
- * namespaces, credentials and signal dispositions are still its own
- * (no CLONE_FILES, CLONE_FS, CLONE_SIGHAND): what the child changes there
- * never reaches guest-init, as with fork().
+ * Why fork() and not a child sharing guest-init's memory (clone with
+ * CLONE_VM | CLONE_VFORK, as posix_spawn does; session 10 tried it): the
+ * child runs container-controlled steps before its execve (it opens the
+ * container's files, runs in the pod's PID namespace where a container
+ * can SIGSTOP or SIGKILL it), and while it shares the memory guest-init
+ * must sleep until it has exec'd. A container that stopped it, or made a
+ * file it opens block, suspended PID 1, and with it every request to the
+ * pod, for good (the 30 s start timeout could never run); one that killed
+ * it mid-malloc left guest-init's heap half updated. A forked child can
+ * be timed out and killed, and what it does to its memory is its own. What
+ * sharing saved was within the noise: 0-10 % of QEMU's CPU time for a
+ * pod's start and teardown under TCG (bench/RESULTS.md, session 10).
  */
-#define SPAWN_STACK (256u << 10)
-
-static char *spawn_stack_top(void)
-{
-	static char *top;
-	long page = sysconf(_SC_PAGESIZE);
-	char *base;
-
-	if (top)
-		return top;
-	base = mmap(NULL, SPAWN_STACK + (size_t)page, PROT_READ | PROT_WRITE,
-		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
-	if (base == MAP_FAILED)
-		return NULL;
-	/* Overflowing the stack faults instead of writing into guest-init. */
-	if (mprotect(base, (size_t)page, PROT_NONE) < 0) {
-		munmap(base, SPAWN_STACK + (size_t)page);
-		return NULL;
-	}
-	top = base + page + SPAWN_STACK;
-	return top;
-}
-
 pid_t pidns_spawn(int (*fn)(void *), void *arg, int *code, char *err, size_t errlen)
 {
-	char *stack = spawn_stack_top();
 	int attempt, e;
 	pid_t pid;
 
-	if (!stack) {
-		*code = errno;
-		snprintf(err, errlen, "cannot map the spawn stack: %s", strerror(errno));
-		return -1;
-	}
 	for (attempt = 0; attempt < 2; attempt++) {
 		if (pause_pid < 0 && start_pause(code, err, errlen) < 0)
 			return -1;
@@ -149,7 +120,9 @@ pid_t pidns_spawn(int (*fn)(void *), void *arg, int *code, char *err, size_t err
 			return -1;
 		}
 		/* In the pod's namespace, and so are the child's children. */
-		pid = clone(fn, stack, CLONE_VM | CLONE_VFORK | SIGCHLD, arg);
+		pid = fork();
+		if (pid == 0)
+			_exit(fn(arg)); /* fn execs, or reports why not and returns */
 		e = errno;
 		if (setns(own_ns, CLONE_NEWPID) < 0)
 			fatal("cannot return to guest-init's PID namespace: %s", strerror(errno));

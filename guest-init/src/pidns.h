@@ -12,12 +12,10 @@
 /* argv[0] with which guest-init runs as the pod's pause process. */
 #define PIDNS_PAUSE_NAME "pause"
 
-/* Starts fn(arg) in a new process in the pod's PID namespace, made (with
- * its pause process) on first use, the way vfork() does: the child shares
- * guest-init's memory on a stack of its own and guest-init waits until it
- * has exec'd or exited, so fn must end in execve() or _exit() and free
- * whatever it allocates before (see spawn.c). Returns the child's PID as
- * guest-init sees it, or -1 with *code and err set. */
+/* Starts fn(arg) in a forked process in the pod's PID namespace, made
+ * (with its pause process) on first use, and returns at once: fn ends in
+ * execve(), or returns the status the child exits with. Returns the
+ * child's PID as guest-init sees it, or -1 with *code and err set. */
 pid_t pidns_spawn(int (*fn)(void *), void *arg, int *code, char *err, size_t errlen);
 
 /* The pod is gone: its pause process is killed (the kernel kills whatever

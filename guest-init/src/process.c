@@ -176,7 +176,7 @@ struct proc *proc_spawn(const struct proc_spec *s, int *code, char *err, size_t 
 	child.console = console[1];
 	/* The ends the child must not keep are CLOEXEC: its execve closes them. */
 	pid = pidns_spawn(child_start, &child, code, err, errlen);
-	free(child.env); /* exec'd or failed: it is done with it */
+	free(child.env); /* the forked child works on its own copy */
 	if (pid < 0)
 		goto out;
 	TRACE("parent: child started");

@@ -63,8 +63,8 @@ static const char *env_get(char *const *env, const char *key)
 
 /* The process's environment: ENV as given, plus the variables runc and
  * Kubernetes always set when the image or spec did not. In `a`'s env (room
- * for ENV and 4 more) and buffers: the child shares guest-init's memory,
- * so what it allocated here would never be freed once it has exec'd. */
+ * for ENV and 4 more) and buffers, allocated by guest-init before the
+ * fork (the child's copy of them is what its execve uses). */
 static char **build_env(const struct proc_spec *s, const char *home, struct child_args *a)
 {
 	char **env = a->env;
@@ -127,11 +127,11 @@ static void resolve_exe(int rep, const char *arg0, char *const *env, char *out, 
 
 /*
  * The container's /etc/passwd or /etc/group, or NULL when it is no regular
- * file. This runs in the spawned child while guest-init waits suspended in
- * clone(CLONE_VFORK) for it to exec: a container that made the file a FIFO
- * with no writer would otherwise block the open, and with it PID 1 and the
- * pod's whole control channel, for good. O_NONBLOCK opens a FIFO at once
- * and the type check refuses it (and devices) before any read.
+ * file: a container that made the file a FIFO with no writer would block
+ * the open until the 30 s start timeout killed the child (and, while the
+ * child shared guest-init's memory in session 10, PID 1 with it, for good).
+ * O_NONBLOCK opens a FIFO at once and the type check refuses it (and
+ * devices) before any read.
  */
 static char *read_small_file(const char *path)
 {

@@ -14,8 +14,8 @@ struct child_report {
 	char msg[400];
 };
 
-/* child_main's arguments, in guest-init's memory (the child shares it,
- * see pidns_spawn). env has room for the spec's ENV and 4 more entries;
+/* child_main's arguments, made by guest-init before the fork (the child
+ * works on its copy, see pidns_spawn). env has room for the spec's ENV and 4 more entries;
  * the child fills it, and hostname and home, for its execve. */
 struct child_args {
 	const struct proc_spec *spec;
