@@ -566,6 +566,15 @@ final class PodVm {
   /** Runs the pod's containers in a VM that just came up; on failure the VM is killed. */
   private VmRecord startIn(PodDirectory dir, PodSpec spec, Started vm) {
     VmRecord record = vm.record();
+    // passt may fail once the containers have begun (they start when its launcher reached the guest, before its
+    // ports are bound: one taken meanwhile, passt ending): the VM ends at once then, or an init container waiting
+    // for the network (its wait has no bound) would hold the start for good, neither started nor failed
+    String marker = VmDefinition.commandLineMarker(record.launchedFor(dir.name()));
+    vm.network().whenComplete((bound, failed) -> {
+      if (failed != null) {
+        vm.process().kill(marker, Duration.ofSeconds(5));
+      }
+    });
     try {
       CrashPoint.reach("before-containers");
       try {
@@ -592,7 +601,20 @@ final class PodVm {
       return record;
     } catch (RuntimeException | IOException e) {
       kill(dir, record);
-      throw failure(spec.name(), e);
+      throw failure(spec.name(), networkFailure(vm).orElse(e)); // the VM's end said as its cause, not as the guest gone
+    }
+  }
+
+  /** What failed the VM's network, if it failed. */
+  private static Optional<Exception> networkFailure(Started vm) {
+    if (!vm.network().isCompletedExceptionally()) {
+      return Optional.empty();
+    }
+    try {
+      vm.network().join();
+      return Optional.empty();
+    } catch (java.util.concurrent.CompletionException | java.util.concurrent.CancellationException e) {
+      return Optional.of(e.getCause() instanceof Exception cause ? cause : e);
     }
   }
 

@@ -287,6 +287,42 @@ class WarmPoolIT {
     provider.remove("pool-n", Duration.ZERO);
   }
 
+  /**
+   * passt fails after the taken VM's containers began (they start once its launcher reached the guest, before its
+   * ports are bound): here the passt the launcher runs exits at once. An init container waiting for the network
+   * (here one that waits for good) held the start for good, neither started nor failed; now the VM ends at once,
+   * the start fails saying why, and the pod is Created.
+   */
+  @Test
+  @Order(3)
+  void passtFailingAfterTheContainersBeganEndsTheStart() throws Exception {
+    JsonNode waitingVm = awaitOneWaiting();
+    PodSpec spec = pod("pool-f", List.of(PortForward.tcp(VmTestSupport.freePort(), 8080)))
+        .withInitContainers(List.of(ContainerSpec.of("wait-for-db", image, List.of("sleep", "600"))));
+    Path failingPasst = Files.createTempFile("failing-passt", ".sh");
+    Files.writeString(failingPasst, "#!/bin/bash\nsleep 0.3\necho 'passt: cannot bind' >&2\nexit 1\n");
+    Files.setPosixFilePermissions(failingPasst, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+    System.setProperty("peapod.passt", failingPasst.toString());
+    try (QemuProvider failing = new QemuProvider(config())) {
+      System.clearProperty("peapod.passt");
+      failing.create(spec);
+      long start = System.nanoTime();
+      dev.peapod.provider.ProviderException e = org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(
+          Duration.ofSeconds(90), () -> org.junit.jupiter.api.Assertions.assertThrows(
+              dev.peapod.provider.ProviderException.class, () -> failing.start("pool-f")));
+      System.out.println("[network] " + e.getMessage() + " after "
+          + Duration.ofNanos(System.nanoTime() - start).toMillis() + " ms");
+      assertTrue(e.getMessage().contains("network"), e.getMessage());
+      assertEquals(dev.peapod.provider.PodState.CREATED, failing.inspect("pool-f").orElseThrow().state());
+    } finally {
+      System.clearProperty("peapod.passt");
+      Files.deleteIfExists(failingPasst);
+    }
+    long pid = waitingVm.path("pid").asLong();
+    assertFalse(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false), "the taken VM was killed");
+    provider.remove("pool-f", Duration.ZERO);
+  }
+
   /** A pool VM taken for a pod whose host port another process holds: the start fails naming the port, the VM goes. */
   @Test
   @Order(3)
