@@ -43,7 +43,12 @@
 #include "warmup.h"
 
 #define WARMUP_DIR "/run/peapod/warmup"
-#define WARMUP_CGROUP "/sys/fs/cgroup/peapod/.warmup" /* no container name starts with "." */
+/* Beside the pod's cgroup, not in it: moving a task into a cgroup charges its
+ * pids without a check, so in the pod's the warm-up's two tasks took from a
+ * tight pod pids.max (for longer than its ~200 ms when containers keep the
+ * CPU busy: it is SCHED_IDLE). The root's subtree_control gives it the
+ * controllers the pod's cgroup has, so the join exercises the same paths. */
+#define WARMUP_CGROUP "/sys/fs/cgroup/.peapod-warmup"
 
 static int done; /* once a boot */
 static struct timer start_timer;
@@ -80,6 +85,9 @@ static void inner(const char *root, int ready)
 	pid_t child;
 	int fd;
 
+	/* Ends with warmup_main, however that ends: nothing pauses forever holding
+	 * a mount namespace and a cgroup. */
+	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
 	if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
 		_exit(1);
 	snprintf(path, sizeof(path), "%s/proc", root);
