@@ -135,7 +135,7 @@ static void resolve_exe(int rep, const char *arg0, char *const *env, char *out, 
  */
 static char *read_small_file(const char *path)
 {
-	size_t cap = 1u << 20, len = 0;
+	size_t cap = 1u << 20;
 	struct stat st;
 	char *buf;
 	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
@@ -146,17 +146,8 @@ static char *read_small_file(const char *path)
 		close(fd);
 		return NULL;
 	}
-	while (len + 1 < cap) {
-		ssize_t n = read(fd, buf + len, cap - 1 - len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		len += (size_t)n;
-	}
+	read_fd(fd, buf, cap);
 	close(fd);
-	buf[len] = 0;
 	return buf;
 }
 

@@ -181,13 +181,10 @@ int write_str(const char *path, const char *s)
 	return 0;
 }
 
-ssize_t read_file(const char *path, char *buf, size_t cap)
+ssize_t read_fd(int fd, char *buf, size_t cap)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	size_t len = 0;
 
-	if (fd < 0)
-		return -1;
 	while (len + 1 < cap) {
 		ssize_t n = read(fd, buf + len, cap - 1 - len);
 
@@ -197,9 +194,20 @@ ssize_t read_file(const char *path, char *buf, size_t cap)
 			break;
 		len += (size_t)n;
 	}
-	close(fd);
 	buf[len] = 0;
 	return (ssize_t)len;
+}
+
+ssize_t read_file(const char *path, char *buf, size_t cap)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t len;
+
+	if (fd < 0)
+		return -1;
+	len = read_fd(fd, buf, cap);
+	close(fd);
+	return len;
 }
 
 int mkdir_p(const char *path, int mode)

@@ -33,6 +33,8 @@ int fmt(char *buf, size_t cap, const char *f, ...) __attribute__((format(printf,
 
 int write_file(const char *path, const void *data, size_t len, int mode);
 int write_str(const char *path, const char *s);
+/* Reads fd until its end or cap - 1 bytes, NUL-terminated; returns the length. */
+ssize_t read_fd(int fd, char *buf, size_t cap);
 /* Reads at most cap-1 bytes and NUL-terminates; returns the length or -1. */
 ssize_t read_file(const char *path, char *buf, size_t cap);
 int write_all(int fd, const void *data, size_t len);

@@ -404,15 +404,14 @@ final class PodVm {
     VmDefinition definition = new VmDefinition(pod, kernel, config.initrd(), shape.vcpus(), shape.memoryMiB(),
         shape.accelerator(), files, List.of(), spec.ports(), true, files.imageShare(), List.of());
     // passt and the log writers are separate processes that each take tens of ms to come up: side by
-    // side, beside the guest's HELLO and START_POD, and both are waited for before the first container
-    // (startContainers; passt until the guest's frames reach it, see below): guest-init keeps a container's
-    // output until its writer connects, but not the console's, and until passt's launcher is connected QEMU
-    // drops what the guest sends, so a container that looks up a name or connects out as it starts would
-    // lose its first packets (a DNS query then waits out the resolver's 5 s timeout). passt's launcher has the guest send a frame before passt runs, so passt knows where to send
-    // the first forwarded connection (see PeerCheckedConnect.WAKING_SCRIPT).
-    // The containers need the guest's frames to reach passt, not passt's forwards: they start once its
-    // launcher has the guest's answer (QEMU then keeps what the guest sends in the socket for passt), and
-    // the start waits for the forwards before it ends (startIn).
+    // side, beside the guest's HELLO and START_POD. The first container waits for the log writers
+    // (guest-init keeps a container's output until its writer connects, but not the console's) and for
+    // passt's launcher to have the guest's answer to its probe (startContainers): until the launcher is
+    // connected QEMU drops what the guest sends, so a container that looks up a name or connects out as it
+    // starts would lose its first packets (a DNS query then waits out the resolver's 5 s timeout); from
+    // then on QEMU keeps them in the socket for passt. The probe also tells passt where to send the first
+    // forwarded connection (see PeerCheckedConnect.WAKING_SCRIPT). passt's forwards are waited for only
+    // before the start ends (startIn).
     CompletableFuture<Void> reachesGuest = new CompletableFuture<>();
     CompletableFuture<Void> network = CompletableFuture.runAsync(
         () -> startNetwork(definition, true, () -> reachesGuest.complete(null)), HELPER_LAUNCHES);

@@ -140,6 +140,15 @@ class CliHandOffIT {
   /** Not a variable: {@link #peapod(Map, String...)} runs the command in a network namespace of its own. */
   private static final String NETWORK_NAMESPACE = "(network namespace)";
 
+  /** Waits until {@code file} exists (a server's socket), at most {@code within}; else fails saying {@code what}. */
+  private static void awaitFile(Path file, Duration within, String what) throws InterruptedException {
+    long deadline = System.nanoTime() + within.toNanos();
+    while (!Files.exists(file)) {
+      assertTrue(System.nanoTime() < deadline, what);
+      Thread.sleep(50);
+    }
+  }
+
   private Result peapod(String... args) throws IOException, InterruptedException {
     return peapod(Map.of(), args);
   }
@@ -336,11 +345,7 @@ class CliHandOffIT {
     assertEquals("Created kept (not started: its spec.state is Created)\n", first.out(), first::toString);
     assertTrue(first.startedJvm());
     Path socket = home.resolve("run.sock");
-    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-    while (!Files.exists(socket)) {
-      assertTrue(System.nanoTime() < deadline, "no run server after 60 s");
-      Thread.sleep(100);
-    }
+    awaitFile(socket, Duration.ofSeconds(60), "no run server after 60 s");
     assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(
         Files.getPosixFilePermissions(socket)));
 
@@ -408,11 +413,7 @@ class CliHandOffIT {
         + "try:\n  c.sendall(b'HTTP/1.1 200 OK\\r\\nContent-Length: %d\\r\\n\\r\\n' % len(a) + a)\n"
         + "except Exception:\n  pass\n", socket.toString(), got.toString()).redirectErrorStream(true).start();
     try {
-      long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-      while (!Files.exists(socket)) {
-        assertTrue(System.nanoTime() < deadline, "the other user's server did not listen");
-        Thread.sleep(50);
-      }
+      awaitFile(socket, Duration.ofSeconds(30), "the other user's server did not listen");
       Files.move(socket, home.resolve("run.sock"));
       Result run = peapod("run", "-f", created.toString());
       assertEquals("Created kept (not started: its spec.state is Created)\n", run.out(), run::toString);
@@ -438,11 +439,7 @@ class CliHandOffIT {
         + "except Exception:\n  pass\n", theirController.toString(), gotController.toString())
         .redirectErrorStream(true).start();
     try {
-      long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-      while (!Files.exists(theirController)) {
-        assertTrue(System.nanoTime() < deadline, "the other user's controller did not listen");
-        Thread.sleep(50);
-      }
+      awaitFile(theirController, Duration.ofSeconds(30), "the other user's controller did not listen");
       Files.move(theirController, home.resolve("peapod.sock"));
       Result run = peapod(Map.of("PEAPOD_RUN_SERVER", "0"), "run", "-f", created.toString());
       assertEquals("Exists kept (same spec) (not started: its spec.state is Created)\n", run.out(), run::toString);
@@ -496,11 +493,7 @@ class CliHandOffIT {
       Process fake = new ProcessBuilder("/usr/bin/python3", "-c", serve, socket.toString(), how)
           .redirectErrorStream(true).start();
       try {
-        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        while (!Files.exists(socket)) {
-          assertTrue(System.nanoTime() < deadline, "the fake server did not listen");
-          Thread.sleep(50);
-        }
+        awaitFile(socket, Duration.ofSeconds(30), "the fake server did not listen");
         long start = System.nanoTime();
         Result run = peapod(Map.of("PEAPOD_RUN_SERVER", "0"), "run", "-f", created.toString());
         long took = Duration.ofNanos(System.nanoTime() - start).toSeconds();
@@ -847,11 +840,7 @@ class CliHandOffIT {
         + "  c.sendall(b'HTTP/1.1 400 Bad Request\\r\\nContent-Length: 15\\r\\n\\r\\n{\"detail\":\"?\"}'); c.close()\n",
         socket.toString()).redirectErrorStream(true).start();
     try {
-      long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-      while (!Files.exists(socket)) {
-        assertTrue(System.nanoTime() < deadline, "the old server did not listen");
-        Thread.sleep(50);
-      }
+      awaitFile(socket, Duration.ofSeconds(30), "the old server did not listen");
       Result refused = peapod(Map.of("PEAPOD_RUN_SERVER", "0"), "run", "-f", created.toString());
       assertEquals(0, refused.exitCode(), refused::toString);
       assertEquals("Exists kept (same spec) (not started: its spec.state is Created)\n", refused.out(), refused::toString);
