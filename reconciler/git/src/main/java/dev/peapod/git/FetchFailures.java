@@ -6,6 +6,7 @@ import java.net.NoRouteToHostException;
 import java.net.SocketTimeoutException;
 import java.net.UnknownHostException;
 import java.util.Locale;
+import java.util.regex.Pattern;
 import org.eclipse.jgit.errors.NoRemoteRepositoryException;
 import org.eclipse.jgit.errors.UnsupportedCredentialItem;
 import org.eclipse.jgit.transport.URIish;
@@ -17,6 +18,9 @@ import org.eclipse.jgit.transport.URIish;
  */
 final class FetchFailures {
   private FetchFailures() {}
+
+  /** An HTTP status that refuses credentials, as a word of its own (not the digits of a port). */
+  private static final Pattern HTTP_REFUSAL = Pattern.compile("(?<![\\w.:])40[13](?![\\w.])");
 
   static GitSyncException translate(Throwable failure, GitSourceSpec spec, String what, Deadline deadline,
       String hostKeyRejection) {
@@ -38,12 +42,14 @@ final class FetchFailures {
       return new GitSyncException(GitSyncException.Reason.UNREACHABLE,
           "cannot reach " + url + ": connection refused (is the git server running?)", failure);
     }
-    String text = text(failure);
+    // The URL is left out of the text the rules read: JGit puts it in most messages, and a port
+    // such as 40319 or a repository named "not-found" would otherwise match a rule below.
+    String text = withoutUrl(text(failure), url);
     if (text.contains("remote does not have") || text.contains("not our ref") || text.contains("want") && text.contains("not valid")) {
       return new GitSyncException(GitSyncException.Reason.REF_NOT_FOUND, what + " not found in " + url, failure);
     }
     if (has(failure, UnsupportedCredentialItem.class) || text.contains("not authorized") || text.contains("authentication")
-        || text.contains("auth fail") || text.contains("401") || text.contains("403") || text.contains("permission denied")
+        || text.contains("auth fail") || HTTP_REFUSAL.matcher(text).find() || text.contains("permission denied")
         || text.contains("no more authentication methods") || text.contains("credentialsprovider")) {
       return new GitSyncException(GitSyncException.Reason.AUTH_FAILED,
           url + ": authentication failed (" + spec.credentials() + "): the server refused the credentials"
@@ -79,6 +85,14 @@ final class FetchFailures {
       }
     }
     return all.toString().toLowerCase(Locale.ROOT);
+  }
+
+  private static String withoutUrl(String text, String url) {
+    String lower = url.toLowerCase(Locale.ROOT);
+    String stripped = text.replace(lower, "<url>");
+    // JGit also names the remote without a trailing ".git" or slash in some messages.
+    String bare = lower.replaceAll("(\\.git)?/*$", "");
+    return bare.isEmpty() ? stripped : stripped.replace(bare, "<url>");
   }
 
   private static boolean has(Throwable failure, Class<? extends Throwable> type) {
