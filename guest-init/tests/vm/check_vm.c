@@ -584,6 +584,13 @@ static void check_image_files(struct vm *vm)
 	check(strcmp(out, "img1\n") == 0, "IMAGE_FILE container runs from that image", "got \"%s\"", out);
 	out = sh(vm, "byfile", "grep -l img1.erofs /sys/block/loop*/loop/backing_file | wc -l", &code);
 	check(strcmp(out, "1\n") == 0, "one loop device backs the image file", "got \"%s\"", out);
+	/* Each 4 KiB page a buffered loop read was one 9p round trip (share.c). */
+	out = sh(vm, "byfile",
+		 "for d in /sys/block/loop*; do grep -q img1.erofs $d/loop/backing_file &&"
+		 " echo $(cat $d/loop/dio) $(cat $d/queue/read_ahead_kb); done",
+		 NULL);
+	check(strcmp(out, "1 2048\n") == 0, "the image file's loop device: direct I/O, 2 MiB readahead",
+	      "got \"%s\"", out);
 	m = remove_container(vm, "byfile", 1000);
 	check(is_ok(m), "REMOVE_CONTAINER of the IMAGE_FILE container", "%s", describe(m));
 	free(m);

@@ -16,10 +16,16 @@
  * guest-init's step trace of the last round. Prints medians last as
  * `name: value unit` lines.
  */
+#include <arpa/inet.h>
 #include <errno.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -120,6 +126,49 @@ static void add(struct vm *vm, const char *name, const char *image_file, const c
 	call_ok(vm, b, "ADD_CONTAINER");
 }
 
+/* --listen: one GET / on the forwarded port; 1 once httpd answers anything.
+ * QEMU's user network accepts the host's connection whatever the guest does
+ * and closes it when the guest refuses (nothing listens yet): EOF, 0. */
+static int http_answers(int port)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
+	static const char get[] = "GET / HTTP/1.0\r\n\r\n";
+	struct pollfd p;
+	char buf[16];
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), ok = 0;
+
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (fd < 0)
+		return 0;
+	if (connect(fd, (struct sockaddr *)&a, sizeof(a)) == 0 &&
+	    write(fd, get, sizeof(get) - 1) == (ssize_t)(sizeof(get) - 1)) {
+		p.fd = fd;
+		p.events = POLLIN;
+		ok = poll(&p, 1, 1000) == 1 && read(fd, buf, sizeof(buf)) > 0;
+	}
+	close(fd);
+	return ok;
+}
+
+/* A child that tries the port every 2 ms and writes the time httpd first
+ * answered (now_us) into `out`; the parent goes on with the sidecar, as the
+ * provider does once httpd's ADD_CONTAINER returned. */
+static pid_t listen_watch(int port, int out)
+{
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		double t;
+		int i;
+
+		for (i = 0; i < 5000 && !http_answers(port); i++)
+			usleep(2000);
+		t = i < 5000 ? now_us() : -1;
+		_exit(write(out, &t, sizeof(t)) == sizeof(t) ? 0 : 1);
+	}
+	return pid;
+}
+
 static void destroy_pod(struct vm *vm)
 {
 	struct pp_buf *b = vm_req(vm, PP_MSG_DESTROY_POD);
@@ -175,8 +224,8 @@ int main(int argc, char **argv)
 	static const char *const http[] = { "httpd", "-f", "-p", "80", NULL };
 	static const char *const sleeper[] = { "sleep", "3600", NULL };
 	struct vm_opts o = { .name = "start-bench" };
-	int rounds = 10, trace = 0, replace = 0, same = 0, restore = 0, i, n = 0;
-	double *first, *second, *pod, *destroy, *cpu;
+	int rounds = 10, trace = 0, replace = 0, same = 0, restore = 0, listen = 0, sidecar = 1, i, n = 0;
+	double *first, *second, *pod, *destroy, *cpu, *listened;
 	struct vm vm;
 	struct msg *m;
 	char src[600];
@@ -194,6 +243,14 @@ int main(int argc, char **argv)
 		}
 		if (strcmp(argv[i], "--same-image") == 0) {
 			same = 1;
+			continue;
+		}
+		if (strcmp(argv[i], "--listen") == 0) {
+			listen = 1; /* time httpd's ADD_CONTAINER reply -> its first answer */
+			continue;
+		}
+		if (strcmp(argv[i], "--no-sidecar") == 0) {
+			sidecar = 0;
 			continue;
 		}
 		if (strcmp(argv[i], "--restored") == 0) {
@@ -222,7 +279,8 @@ int main(int argc, char **argv)
 	}
 	if (i < argc || !o.kernel || !o.initrd || !o.images || !o.run || rounds < 1) {
 		fprintf(stderr, "usage: start_bench --kernel K --initrd I --images DIR --run DIR"
-				" [--rounds N] [--vcpus N] [--tb-size MIB] [--trace] [--same-image] [--replace] [--restored]\n");
+				" [--rounds N] [--vcpus N] [--tb-size MIB] [--trace] [--same-image] [--replace] [--restored]"
+				" [--listen] [--no-sidecar]\n");
 		return 2;
 	}
 	/* As the provider boots a TCG guest (QemuCommandLine.kernelCommandLine). */
@@ -232,6 +290,9 @@ int main(int argc, char **argv)
 	pod = calloc((size_t)rounds, sizeof(double));
 	destroy = calloc((size_t)rounds, sizeof(double));
 	cpu = calloc((size_t)rounds, sizeof(double));
+	listened = calloc((size_t)rounds, sizeof(double));
+	if (listen)
+		o.guest_port = 80;
 	if (replace) {
 		double *cold = calloc((size_t)rounds, sizeof(double));
 		double *warm = calloc((size_t)rounds, sizeof(double));
@@ -270,7 +331,9 @@ int main(int argc, char **argv)
 	snprintf(src, sizeof(src), "%s/img0.erofs", o.images);
 	for (i = 0; i <= rounds; i++) {
 		char file[64], path[700];
-		double t0, t1, t2, t3, t4, c0, c1;
+		double t0, t1, t2, t3, t4, c0, c1, tl = 0;
+		int fds[2] = { -1, -1 };
+		pid_t watch = -1;
 
 		/* A new name each round: mounted afresh, as in a fresh pool VM;
 		 * with --same-image the kept mount serves every round, as in a
@@ -289,8 +352,23 @@ int main(int argc, char **argv)
 		t1 = now_us();
 		add(&vm, "http", file, http);
 		t2 = now_us();
-		add(&vm, "sidecar", file, sleeper);
+		if (listen && pipe(fds) == 0)
+			watch = listen_watch(vm.host_port, fds[1]);
+		if (sidecar)
+			add(&vm, "sidecar", file, sleeper);
 		t3 = now_us();
+		if (watch > 0) {
+			if (read(fds[0], &tl, sizeof(tl)) != sizeof(tl) || tl < 0) {
+				fprintf(stderr, "start-bench: httpd never answered\n");
+				vm_kill(&vm);
+				return 1;
+			}
+			waitpid(watch, NULL, 0);
+			close(fds[0]);
+			close(fds[1]);
+			tl = (tl - t2) / 1e3;
+			fprintf(stderr, "round %d: httpd answered %.1f ms after its ADD_CONTAINER returned\n", i, tl);
+		}
 		destroy_pod(&vm);
 		t4 = now_us();
 		c1 = qemu_cpu_ms(vm.pid);
@@ -305,6 +383,7 @@ int main(int argc, char **argv)
 		second[n] = (t3 - t2) / 1e3;
 		destroy[n] = (t4 - t3) / 1e3;
 		cpu[n] = c1 - c0;
+		listened[n] = tl;
 		n++;
 	}
 	vm_kill(&vm);
@@ -320,6 +399,8 @@ int main(int argc, char **argv)
 	printf("guest_add_container_first: %.2f ms (median, n=%d)\n", median(first, n), n);
 	printf("guest_add_container_second: %.2f ms (median, n=%d)\n", median(second, n), n);
 	printf("guest_destroy_pod: %.2f ms (median, n=%d)\n", median(destroy, n), n);
+	if (listen)
+		printf("guest_http_answers_after_add: %.2f ms (median, n=%d)\n", median(listened, n), n);
 	{
 		double sum = 0;
 
