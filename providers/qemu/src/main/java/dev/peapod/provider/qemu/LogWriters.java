@@ -15,6 +15,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * A VM's log writers: one process per log (the container log and the serial console) that takes
@@ -106,14 +107,14 @@ final class LogWriters {
   }
 
   /**
-   * The argv that connects to {@code log}'s socket (relative to the pod directory), checks that
-   * {@code peerUid} (the VM's QEMU) listens there, and runs rotatelogs on it (see {@link
-   * PeerCheckedConnect}).
+   * The launch that connects to {@code log}'s socket (relative to the pod directory), checks that {@code
+   * peerUid} (the VM's QEMU) listens there, and runs rotatelogs on it (see {@link PeerCheckedConnect}); its
+   * output goes to the VM's log of its writers.
    */
-  List<String> argv(Log log, int peerUid) {
-    return PeerCheckedConnect.argv(log.socket().getFileName().toString(), peerUid, merging, List.of(rotatelogs, "-f",
-        "-n", Integer.toString(log.limits().files()), log.base().getFileName().toString(),
-        log.limits().maxFileBytes() + "B"));
+  PeerCheckedConnect.Launch launch(VmFiles files, Log log, int peerUid) {
+    return PeerCheckedConnect.Launch.of(log.socket().getFileName().toString(), peerUid, merging,
+        files.logWritersLog(), true, List.of(rotatelogs, "-f", "-n", Integer.toString(log.limits().files()),
+            log.base().getFileName().toString(), log.limits().maxFileBytes() + "B"));
   }
 
   /**
@@ -122,15 +123,25 @@ final class LogWriters {
    * after the other.
    */
   void start(VmFiles files) {
+    start(files, PeerCheckedConnect.alone(files.dir(), "perl"));
+  }
+
+  /**
+   * {@link #start(VmFiles)} with {@code launcher}, which may run the writers together with other programs (a
+   * {@link PeerCheckedConnect.Batch}): it is told {@link PeerCheckedConnect.Launcher#done} once both are given.
+   */
+  void start(VmFiles files, PeerCheckedConnect.Launcher launcher) {
     List<Starting> starting = new ArrayList<>();
     try {
       for (Log log : logs(files)) {
-        starting.add(launch(files, log));
+        starting.add(launch(files, log, launcher));
       }
+      launcher.done();
       for (Starting s : starting) {
         s.await();
       }
     } catch (RuntimeException e) {
+      launcher.done();
       starting.forEach(Starting::abandon);
       throw e;
     }
@@ -144,7 +155,7 @@ final class LogWriters {
     List<String> repaired = new ArrayList<>();
     for (Log log : logs(files)) {
       if (Files.exists(log.socket()) && running(log).isEmpty()) {
-        launch(files, log).await();
+        launch(files, log, PeerCheckedConnect.alone(files.dir(), "perl")).await();
         repaired.add(log.name());
       }
     }
@@ -170,27 +181,42 @@ final class LogWriters {
   private final class Starting {
     private final VmFiles files;
     private final Log log;
-    private final Process process;
+    private final CompletableFuture<Long> launched;
+    private Optional<ProcessHandle> process = Optional.empty();
     private boolean done;
 
-    Starting(VmFiles files, Log log, Process process) {
+    Starting(VmFiles files, Log log, CompletableFuture<Long> launched) {
       this.files = files;
       this.log = log;
-      this.process = process;
+      this.launched = launched;
     }
 
     /** Waits until the launcher has exec'd rotatelogs (it does once connected to QEMU's socket), then records its pid. */
     void await() {
-      long pid = process.pid();
       long deadline = System.nanoTime() + READY_TIMEOUT.toNanos();
+      long pid;
+      try {
+        pid = launched.get(READY_TIMEOUT.toNanos(), java.util.concurrent.TimeUnit.NANOSECONDS);
+      } catch (java.util.concurrent.ExecutionException e) {
+        throw new LogWriterException("cannot start the " + log.name() + " writer: " + e.getCause().getMessage());
+      } catch (java.util.concurrent.TimeoutException e) {
+        throw new LogWriterException("the " + log.name() + " writer was not launched within "
+            + READY_TIMEOUT.toSeconds() + " s");
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new LogWriterException("interrupted while waiting for a log writer");
+      }
+      // the launcher's child: not this JVM's, so how it ended is in the writers' log, not in an exit status
+      process = ProcessHandle.of(pid);
       for (int looks = 0; !HostProcess.commandLine(pid).map(cmd -> cmd.startsWith(rotatelogs + " ")).orElse(false);
           looks++) {
-        if (!process.isAlive()) {
-          throw new LogWriterException("the " + log.name() + " writer exited with status " + process.exitValue()
-              + ": " + writersLog(files) + " (is rotatelogs from apache2-utils installed?)");
+        // a zombie is ended too: its parent, the launcher, has exited, and init may reap it only later
+        if (process.map(p -> !p.isAlive() || !HostProcess.isAlive(pid)).orElse(true)) {
+          throw new LogWriterException("the " + log.name() + " writer ended: " + writersLog(files)
+              + " (is rotatelogs from apache2-utils installed?)");
         }
         if (System.nanoTime() > deadline) {
-          process.destroyForcibly();
+          process.ifPresent(ProcessHandle::destroyForcibly);
           throw new LogWriterException("the " + log.name() + " writer did not connect within "
               + READY_TIMEOUT.toSeconds() + " s: " + writersLog(files));
         }
@@ -200,7 +226,7 @@ final class LogWriters {
         PrivateFiles.privateFile(log.pidFile());
         Files.writeString(log.pidFile(), pid + " " + HostProcess.startTime(pid).orElse(-1) + "\n");
       } catch (IOException e) {
-        process.destroyForcibly();
+        process.ifPresent(ProcessHandle::destroyForcibly);
         throw new LogWriterException("cannot record the " + log.name() + " writer's pid in " + log.pidFile() + ": "
             + e);
       }
@@ -210,24 +236,17 @@ final class LogWriters {
     /** Kills a writer that was launched but will not be awaited (its sibling failed). */
     void abandon() {
       if (!done) {
-        process.destroyForcibly();
+        launched.thenAccept(pid -> ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly));
       }
     }
   }
 
-  private Starting launch(VmFiles files, Log log) {
+  private Starting launch(VmFiles files, Log log, PeerCheckedConnect.Launcher launcher) {
     try {
       PrivateFiles.privateFile(files.logWritersLog());
-      Process process = new ProcessBuilder(argv(log, PeerCheckedConnect.peerUid(log.socket())))
-          .directory(files.dir().toFile())
-          .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
-          .redirectOutput(ProcessBuilder.Redirect.appendTo(files.logWritersLog().toFile()))
-          .redirectErrorStream(true)
-          .start();
-      return new Starting(files, log, process);
+      return new Starting(files, log, launcher.launch(launch(files, log, PeerCheckedConnect.peerUid(log.socket()))));
     } catch (IOException e) {
-      throw new LogWriterException("cannot start the " + log.name() + " writer (rotatelogs from"
-          + " apache2-utils must be installed): " + e.getMessage());
+      throw new LogWriterException("cannot start the " + log.name() + " writer: " + e.getMessage());
     }
   }
 

@@ -16,6 +16,7 @@ import java.util.Locale;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * A VM's network: passt, user-mode networking in a process of its own, connected to QEMU's
@@ -107,19 +108,13 @@ final class PasstNetwork {
   }
 
   /**
-   * The argv that connects to QEMU's socket (relative to the pod directory), checks that {@code
-   * peerUid} (the VM's QEMU) listens there, and runs passt on it (see {@link PeerCheckedConnect}).
+   * The launch that connects to QEMU's socket (relative to the pod directory), checks that {@code peerUid} (the
+   * VM's QEMU) listens there, and runs passt on it (see {@link PeerCheckedConnect}); its output goes to {@code
+   * log}. With {@code guestRuns} the launcher first has the guest send a frame, so that passt knows the guest's
+   * MAC address before the first forwarded connection (see {@link PeerCheckedConnect.Launch#wakingGuest}). Only
+   * for a guest that runs: one still booting would not answer.
    */
-  List<String> argv(List<PortForward> ports, int peerUid) {
-    return argv(ports, peerUid, false);
-  }
-
-  /**
-   * {@link #argv(List, int)}; with {@code guestRuns} the launcher first has the guest send a frame, so
-   * that passt knows the guest's MAC address before the first forwarded connection (see {@link
-   * PeerCheckedConnect#WAKING_SCRIPT}). Only for a guest that runs: one still booting would not answer.
-   */
-  List<String> argv(List<PortForward> ports, int peerUid, boolean guestRuns) {
+  PeerCheckedConnect.Launch launch(List<PortForward> ports, int peerUid, boolean guestRuns, Path log) {
     List<String> passtArgv = new ArrayList<>(List.of(passt, "-f", "-q", "--fd", "0", "-4",
         "-a", GUEST_ADDRESS, "-n", "24", "-g", GATEWAY, "--no-map-gw", "--dns-forward", DNS,
         "--no-dhcpv6", "--no-ndp", "--no-ra"));
@@ -138,12 +133,14 @@ final class PasstNetwork {
     if (!udp) {
       passtArgv.addAll(List.of("-u", "none"));
     }
-    List<String> argv = new ArrayList<>(guestRuns
-        ? PeerCheckedConnect.argvWakingGuest(VmFiles.NET_SOCKET, peerUid, merging, GUEST_ADDRESS, GUEST_FRAME_WAIT,
-            passtArgv)
-        : PeerCheckedConnect.argv(VmFiles.NET_SOCKET, peerUid, merging, passtArgv));
-    argv.set(0, perl);
-    return argv;
+    PeerCheckedConnect.Launch launch = PeerCheckedConnect.Launch.of(VmFiles.NET_SOCKET, peerUid, merging, log, false,
+        passtArgv);
+    return guestRuns ? launch.wakingGuest(GUEST_ADDRESS, GUEST_FRAME_WAIT) : launch;
+  }
+
+  /** What runs the launcher's script: perl, or a test's wrapper of it. */
+  String perl() {
+    return perl;
   }
 
   /**
@@ -165,14 +162,28 @@ final class PasstNetwork {
   /**
    * {@link #start(VmFiles, List, boolean)}, running {@code reachesGuest} as soon as what the guest sends
    * reaches passt, which may be before passt runs and binds the forwards: for a running guest once
-   * its launcher has the guest's answer to its probe ({@link PeerCheckedConnect#WAKING_SCRIPT}): QEMU
+   * its launcher has the guest's answer to its probe ({@link PeerCheckedConnect.Launch#wakingGuest}): QEMU
    * has then accepted the connection and passes the guest's frames into the socket, where they wait
    * for passt, so a container may start and connect out (a warm start runs its containers from
    * there on, beside passt's own start; bench/first-byte, session 10 in bench/RESULTS.md). Otherwise
    * once passt runs with its forwards bound. Not run when the start fails.
    */
   void start(VmFiles files, List<PortForward> ports, boolean guestRuns, Runnable reachesGuest) {
-    exclusively(files, () -> startUnlocked(files, ports, guestRuns, reachesGuest));
+    start(files, ports, guestRuns, reachesGuest, PeerCheckedConnect.alone(files.dir(), perl));
+  }
+
+  /**
+   * {@link #start(VmFiles, List, boolean, Runnable)} with {@code launcher}, which may run passt together with
+   * other programs (a {@link PeerCheckedConnect.Batch}): it is told {@link PeerCheckedConnect.Launcher#done} once
+   * passt is given to it, or once the start failed before.
+   */
+  void start(VmFiles files, List<PortForward> ports, boolean guestRuns, Runnable reachesGuest,
+      PeerCheckedConnect.Launcher launcher) {
+    try {
+      exclusively(files, () -> startUnlocked(files, ports, guestRuns, reachesGuest, launcher));
+    } finally {
+      launcher.done();
+    }
   }
 
   /**
@@ -189,7 +200,7 @@ final class PasstNetwork {
       if (running(files).isPresent()) {
         return false; // another command repaired or changed it while this one waited
       }
-      startUnlocked(files, ports, true, () -> { });
+      startUnlocked(files, ports, true, () -> { }, PeerCheckedConnect.alone(files.dir(), perl));
       return true;
     });
   }
@@ -226,33 +237,42 @@ final class PasstNetwork {
     });
   }
 
-  private void startUnlocked(VmFiles files, List<PortForward> ports, boolean guestRuns, Runnable reachesGuest) {
+  private void startUnlocked(VmFiles files, List<PortForward> ports, boolean guestRuns, Runnable reachesGuest,
+      PeerCheckedConnect.Launcher launcher) {
     // The readiness check below sees a port as bound whoever binds it: a port another process holds
     // would pass it until passt failed to bind and exited, a race the caller sometimes lost.
     List<PortForward> taken = ports.stream().filter(p -> listening(List.of(p))).toList();
     if (!taken.isEmpty()) {
       throw new NetworkException("host port " + describe(taken) + " is already bound by another process");
     }
-    Process process;
+    long launched = System.nanoTime();
+    long pid;
     try {
       PrivateFiles.privateFile(files.netLog());
-      process = new ProcessBuilder(argv(ports, PeerCheckedConnect.peerUid(files.netSocket()), guestRuns))
-          .directory(files.dir().toFile())
-          .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
-          .redirectOutput(files.netLog().toFile())
-          .redirectErrorStream(true)
-          .start();
+      CompletableFuture<Long> launch = launcher.launch(launch(ports, PeerCheckedConnect.peerUid(files.netSocket()),
+          guestRuns, files.netLog()));
+      launcher.done();
+      pid = launch.get(READY_TIMEOUT.toNanos(), java.util.concurrent.TimeUnit.NANOSECONDS);
     } catch (IOException e) {
-      throw new NetworkException("cannot start passt (is it installed?): " + e.getMessage());
+      throw new NetworkException("cannot start passt: " + e.getMessage());
+    } catch (java.util.concurrent.ExecutionException e) {
+      throw new NetworkException("cannot start passt (is it installed?): " + e.getCause().getMessage());
+    } catch (java.util.concurrent.TimeoutException e) {
+      throw new NetworkException("passt was not launched within " + READY_TIMEOUT.toSeconds() + " s");
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new NetworkException("interrupted while starting passt");
     }
-    long pid = process.pid();
-    long launched = System.nanoTime();
+    // the launcher's child, not this JVM's: how it ended is in its log, not in an exit status
+    Optional<ProcessHandle> handle = ProcessHandle.of(pid);
+    ProcessHandle process = handle.orElse(null);
     long deadline = launched + READY_TIMEOUT.toNanos();
     long reached = 0;
     long exec = 0;
     for (int looks = 0; ; looks++) {
-      if (!process.isAlive()) {
-        throw new NetworkException("passt exited with status " + process.exitValue() + ": " + log(files));
+      // a zombie is ended too: its parent, the launcher, has exited, and init may reap it only later
+      if (process == null || !process.isAlive() || !HostProcess.isAlive(pid)) {
+        throw new NetworkException("passt ended: " + log(files));
       }
       boolean connected = HostProcess.commandLine(pid).map(cmd -> cmd.startsWith(passt + " ")).orElse(false);
       if (connected && exec == 0) {
@@ -311,10 +331,10 @@ final class PasstNetwork {
   private void changeUnlocked(VmFiles files, List<PortForward> from, List<PortForward> to) {
     stopUnlocked(files);
     try {
-      startUnlocked(files, to, true, () -> { });
+      startUnlocked(files, to, true, () -> { }, PeerCheckedConnect.alone(files.dir(), perl));
     } catch (NetworkException e) {
       try {
-        startUnlocked(files, from, true, () -> { });
+        startUnlocked(files, from, true, () -> { }, PeerCheckedConnect.alone(files.dir(), perl));
       } catch (NetworkException again) {
         throw new NetworkException("cannot forward " + describe(to) + ": " + e.getMessage()
             + "; the old forwards could not be restored either, the pod has no network: " + again.getMessage());

@@ -4,16 +4,19 @@ import dev.peapod.provider.qemu.runtime.SamePageMerging;
 import dev.peapod.provider.qemu.runtime.VmSockets;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * The launcher of a program that takes an already connected socket to its VM's QEMU on its stdin:
  * the log writers ({@code rotatelogs}, see {@link LogWriters}) and passt ({@code --fd 0}, see {@link
  * PasstNetwork}). It connects, checks the listener's credentials ({@code SO_PEERCRED}) as {@link
  * VmSockets} does for Peapod's own connections, and only then makes the socket its stdin and execs
- * the program, which keeps its pid: one process per writer, as before.
+ * the program: one process per writer and per passt, as before. One launcher starts all of a start's
+ * programs, each in a child of its own ({@link #SCRIPT}, {@link Batch}).
  *
  * <p>It replaces {@code socat UNIX-CONNECT:... EXEC:...,nofork}, which connected as root to
  * whatever the VM user's directory held at that name (a QEMU a guest took over can make its log
@@ -23,7 +26,7 @@ import java.util.Locale;
  * the program's arguments are passed as argv, not through a socat address string.
  *
  * <p>One perl process does all of it, with perl's built-in socket calls and system calls by
- * number, because every warm start waits for three of these (two log writers and passt): the
+ * number, because every warm start waits for three programs (two log writers and passt): the
  * {@code setsid} program, a second perl for the same-page merging mark ({@link SamePageMerging})
  * and {@code use Socket} (perl's Socket and Exporter modules) each cost an exec or a module load,
  * and together they tripled a launch (~45 against ~14 ms per launch at load 27; session 9 in
@@ -37,11 +40,26 @@ final class PeerCheckedConnect {
   private PeerCheckedConnect() {}
 
   /**
-   * Marks itself mergeable if $ARGV[2] is 1 (a warning if the kernel cannot), leads a session of its
-   * own, connects to $ARGV[0], requires uid $ARGV[1] to listen there, then execs the rest with the
-   * socket as stdin. Formatted with the host's prctl and setsid system call numbers.
+   * For each group of arguments ({@code n path uid merge log mode guest wait}, then the program's {@code n}
+   * arguments) it forks a child and prints the child's pid on a line; then it exits, and the children, orphans
+   * from then on, are reaped by init. A child sends its output to {@code log} (mode {@code >>} or {@code >}),
+   * marks itself mergeable if {@code merge} is 1 (a warning if the kernel cannot), leads a session of its own,
+   * connects to {@code path}, requires uid {@code uid} to listen there, and with a {@code guest} other than
+   * {@code -} sends that guest a probe and waits at most {@code wait} s for its answer (see {@link
+   * Launch#wakingGuest}); then it execs the program with the socket as stdin. Formatted with the host's prctl and
+   * setsid system call numbers.
+   *
+   * <p>Why one process for many programs: a warm start waits for three (two log writers and passt), and a
+   * perl's start is most of a launch; a fork of a started perl costs ~1 ms (session 11 in bench/RESULTS.md).
    */
-  static final String SCRIPT = "my ($path, $uid, $merge) = splice(@ARGV, 0, 3);"
+  static final String SCRIPT = "$| = 1;"
+      + " while (@ARGV) {"
+      + " my ($n, $path, $uid, $merge, $log, $mode, $guest, $wait) = splice(@ARGV, 0, 8);"
+      + " my @program = splice(@ARGV, 0, $n);"
+      + " defined(my $pid = fork) or die \"fork: $!\\n\";"
+      + " if ($pid) { print \"$pid\\n\"; next; }"
+      + " open(STDOUT, $mode, $log) or die \"$log: $!\\n\";"
+      + " open(STDERR, \">&\", \\*STDOUT) or die \"dup: $!\\n\";"
       + " $merge and (syscall(%1$d, 67, 1, 0, 0, 0) == 0 or warn \"prctl(PR_SET_MEMORY_MERGE): $!\\n\");"
       + " syscall(%2$d) >= 0 or die \"setsid: $!\\n\";"
       + " socket(my $s, 1, 1, 0) or die \"socket: $!\\n\";"
@@ -50,34 +68,68 @@ final class PeerCheckedConnect {
       + " my (undef, $peer) = unpack(\"iI\", $cred);"
       + " $peer == $uid or die \"$path is served by uid $peer, not by the VM's QEMU (uid $uid):"
       + " refused, nothing was sent\\n\";"
+      + " if ($guest ne \"-\") {"
+      + " my $mac = pack(\"H12\", \"" + "%3$s" + "\");"
+      + " my $frame = (\"\\xff\" x 6) . $mac . pack(\"n\", 0x0806) . pack(\"nnCCn\", 1, 0x0800, 6, 4, 1)"
+      + " . $mac . pack(\"N\", 0) . (\"\\0\" x 6) . pack(\"H8\", $guest) . (\"\\0\" x 18);"
+      + " syswrite($s, pack(\"N\", length $frame) . $frame) or die \"write $path: $!\\n\";"
+      + " my $r = \"\"; vec($r, fileno($s), 1) = 1; select($r, undef, undef, $wait); }"
       + " open(STDIN, \"<&\", $s) or die \"dup: $!\\n\";"
-      + " exec { $ARGV[0] } @ARGV or die \"exec $ARGV[0]: $!\\n\"";
+      + " exec { $program[0] } @program or die \"exec $program[0]: $!\\n\"; }";
 
-  /** The sender of {@link #WAKING_SCRIPT}'s probe: a locally administered address no NIC here has. */
+  /** The sender of the waking probe (see {@link Launch#wakingGuest}): a locally administered address no NIC here has. */
   static final String PROBE_MAC = "0250617373ff";
 
   /**
-   * {@link #SCRIPT} for passt on the net socket of a guest that already runs, with two more arguments
-   * after the mark: between the peer check and the exec it sends the guest an ARP probe for the
-   * address given as the fourth argument (8 hex digits; sender address 0.0.0.0, so the guest answers
-   * and learns nothing from it) and waits at most the fifth argument's seconds for a frame to come back. That frame stays in the
-   * socket for passt, which reads it first and so knows the guest's MAC address before it handles a
-   * connection to a forwarded port. Until passt has seen a frame from the guest it sends to the
-   * broadcast address, which the guest's TCP drops, and passt does not send a SYN again: a
-   * connection that came in before the guest spoke hung for passt's 10 s SYN timeout and was then
-   * reset. (QMP announce-self after passt had started left that window open: a client polling the
-   * port, as a load balancer or the race's curl does, got into it.) The frame is a length-prefixed
-   * minimum Ethernet frame, as QEMU's stream netdev carries them.
+   * One program to launch on a socket of its VM's QEMU.
+   *
+   * @param socket the socket as the launcher's working directory (the pod directory) names it
+   * @param peerUid who must serve it: the VM's QEMU
+   * @param merge whether the program runs marked for same-page merging ({@link SamePageMerging#marksHelpers})
+   * @param log where its output goes
+   * @param append whether that is appended to (else truncated first)
+   * @param guestHex empty, or the running guest's address (8 hex digits) to probe before the program runs
+   * @param probeWait how long at most the probe's answer is waited for
+   * @param program its argv
    */
-  static final String WAKING_SCRIPT = SCRIPT
-      .replace("my ($path, $uid, $merge) = splice(@ARGV, 0, 3);",
-          "my ($path, $uid, $merge, $guest, $wait) = splice(@ARGV, 0, 5);")
-      .replace(" open(STDIN,", " my $mac = pack(\"H12\", \"" + PROBE_MAC + "\");"
-          + " my $frame = (\"\\xff\" x 6) . $mac . pack(\"n\", 0x0806) . pack(\"nnCCn\", 1, 0x0800, 6, 4, 1)"
-          + " . $mac . pack(\"N\", 0) . (\"\\0\" x 6) . pack(\"H8\", $guest) . (\"\\0\" x 18);"
-          + " syswrite($s, pack(\"N\", length $frame) . $frame) or die \"write $path: $!\\n\";"
-          + " my $r = \"\"; vec($r, fileno($s), 1) = 1; select($r, undef, undef, $wait);"
-          + " open(STDIN,");
+  record Launch(String socket, int peerUid, boolean merge, Path log, boolean append, String guestHex, Duration probeWait,
+      List<String> program) {
+
+    /** A launch of {@code program} on {@code socket}, merged as {@code merging} says for helpers. */
+    static Launch of(String socket, int peerUid, SamePageMerging merging, Path log, boolean append,
+        List<String> program) {
+      return new Launch(socket, peerUid, merging.marksHelpers(), log, append, "", Duration.ZERO, List.copyOf(program));
+    }
+
+    /**
+     * This launch, first having the running guest at {@code guestAddress} send a frame, waiting for it at most
+     * {@code probeWait}; past that the program runs all the same. Between the peer check and the exec the child sends
+     * the guest an ARP probe for its address (sender address 0.0.0.0, so the guest answers and learns nothing
+     * from it). The answer stays in the socket for the program (passt), which reads it first and so knows the
+     * guest's MAC address before it handles a connection to a forwarded port. Until passt has seen a frame from
+     * the guest it sends to the broadcast address, which the guest's TCP drops, and passt does not send a SYN
+     * again: a connection that came in before the guest spoke hung for passt's 10 s SYN timeout and was then
+     * reset. (QMP announce-self after passt had started left that window open: a client polling the port, as a
+     * load balancer or the race's curl does, got into it.) The frame is a length-prefixed minimum Ethernet
+     * frame, as QEMU's stream netdev carries them. Only for a guest that runs: one still booting would not answer.
+     */
+    Launch wakingGuest(String guestAddress, Duration probeWait) {
+      StringBuilder hex = new StringBuilder();
+      for (String octet : guestAddress.split("\\.")) {
+        hex.append(String.format(Locale.ROOT, "%02x", Integer.parseInt(octet)));
+      }
+      return new Launch(socket, peerUid, merge, log, append, hex.toString(), probeWait, program);
+    }
+
+    /** The group of arguments {@link #SCRIPT} reads for this launch. */
+    List<String> arguments() {
+      List<String> args = new ArrayList<>(List.of(Integer.toString(program.size()), socket,
+          Integer.toUnsignedString(peerUid), merge ? "1" : "0", log.toString(), append ? ">>" : ">",
+          guestHex.isEmpty() ? "-" : guestHex, String.format(Locale.ROOT, "%.3f", probeWait.toMillis() / 1000.0)));
+      args.addAll(program);
+      return args;
+    }
+  }
 
   /** {@link #SCRIPT} with this host's system call numbers. */
   static String script() {
@@ -95,37 +147,169 @@ final class PeerCheckedConnect {
    */
   static String forArchitecture(String script, String arch) {
     return String.format(Locale.ROOT, script, dev.peapod.provider.qemu.runtime.SystemCalls.number(arch, "prctl"),
-        dev.peapod.provider.qemu.runtime.SystemCalls.number(arch, "setsid"));
+        dev.peapod.provider.qemu.runtime.SystemCalls.number(arch, "setsid"), PROBE_MAC);
   }
 
-  /**
-   * The argv that runs {@code program} (in a session of its own, marked for same-page merging as
-   * {@code merging} says for helpers) on {@code socket}, which the uid {@code peerUid} must serve.
-   *
-   * @param socket the socket as the program's working directory names it
-   */
-  static List<String> argv(String socket, int peerUid, SamePageMerging merging, List<String> program) {
-    List<String> argv = new ArrayList<>(List.of("perl", "-e", script(), socket,
-        Integer.toUnsignedString(peerUid), merging.marksHelpers() ? "1" : "0"));
-    argv.addAll(program);
-    return argv;
-  }
-
-  /**
-   * {@link #argv} that first has the running guest at {@code guestAddress} send a frame, waiting for it
-   * at most {@code wait} (see {@link #WAKING_SCRIPT}); past that the program runs all the same.
-   */
-  static List<String> argvWakingGuest(String socket, int peerUid, SamePageMerging merging, String guestAddress,
-      java.time.Duration wait, List<String> program) {
-    StringBuilder hex = new StringBuilder();
-    for (String octet : guestAddress.split("\\.")) {
-      hex.append(String.format(Locale.ROOT, "%02x", Integer.parseInt(octet)));
+  /** The argv that runs {@code launches} with the launcher run by {@code perl} (perl, or a test's wrapper of it). */
+  static List<String> argv(String perl, List<Launch> launches) {
+    List<String> argv = new ArrayList<>(List.of(perl, "-e", script()));
+    for (Launch launch : launches) {
+      argv.addAll(launch.arguments());
     }
-    List<String> argv = new ArrayList<>(List.of("perl", "-e", forHost(WAKING_SCRIPT), socket,
-        Integer.toUnsignedString(peerUid), merging.marksHelpers() ? "1" : "0", hex.toString(),
-        String.format(Locale.ROOT, "%.3f", wait.toMillis() / 1000.0)));
-    argv.addAll(program);
     return argv;
+  }
+
+  /** A launch failed: the launcher could not run or fork; the message says why. */
+  static final class LaunchException extends RuntimeException {
+    LaunchException(String message) {
+      super(message);
+    }
+  }
+
+  /**
+   * Runs {@code launches} with one launcher process in {@code dir}; returns each program's pid, in order. Returns
+   * once every program's process is forked: whether it connects and runs is for the caller to watch (its
+   * command line becomes the program's), as is a process that ends (its log says why).
+   */
+  static List<Long> start(Path dir, String perl, List<Launch> launches) {
+    if (launches.isEmpty()) {
+      return List.of();
+    }
+    Process launcher;
+    try {
+      launcher = new ProcessBuilder(argv(perl, launches))
+          .directory(dir.toFile())
+          .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+          .redirectErrorStream(true)
+          .start();
+    } catch (java.io.IOException e) {
+      throw new LaunchException("cannot run the launcher (" + perl + "): " + e.getMessage());
+    }
+    // ends when the launcher has exited and every child has its own output (the first thing each does)
+    String out;
+    try (java.io.InputStream in = launcher.getInputStream()) {
+      out = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+      launcher.waitFor();
+    } catch (java.io.IOException e) {
+      launcher.destroyForcibly();
+      throw new LaunchException("cannot read the launcher's output: " + e.getMessage());
+    } catch (InterruptedException e) {
+      launcher.destroyForcibly();
+      Thread.currentThread().interrupt();
+      throw new LaunchException("interrupted while launching");
+    }
+    List<Long> pids = new ArrayList<>();
+    StringBuilder said = new StringBuilder();
+    for (String line : out.split("\n")) {
+      if (line.matches("[0-9]+")) {
+        pids.add(Long.parseLong(line));
+      } else if (!line.isBlank()) {
+        said.append(said.length() == 0 ? "" : " ").append(line.strip());
+      }
+    }
+    if (pids.size() != launches.size() || launcher.exitValue() != 0) {
+      pids.forEach(pid -> ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly));
+      throw new LaunchException("the launcher exited with status " + launcher.exitValue() + " having started "
+          + pids.size() + " of " + launches.size() + " programs: " + said);
+    }
+    return pids;
+  }
+
+  /** What starts a pod's helpers: each {@link #launch} alone, or several together ({@link Batch}). */
+  interface Launcher {
+    /** Starts {@code launch}: its pid, once its process is forked. */
+    CompletableFuture<Long> launch(Launch launch);
+
+    /** Says that this user of the launcher launches nothing more. */
+    default void done() {}
+  }
+
+  /** Each launch with a launcher process of its own, at once. */
+  static Launcher alone(Path dir, String perl) {
+    return launch -> {
+      try {
+        return CompletableFuture.completedFuture(start(dir, perl, List.of(launch)).get(0));
+      } catch (LaunchException e) {
+        return CompletableFuture.failedFuture(e);
+      }
+    };
+  }
+
+  /**
+   * Launches of several users (a warm start's log writers and its passt, each in a thread of its own) run by one
+   * launcher process, once each user has either launched what it launches or given up ({@link Slot#done}).
+   */
+  static final class Batch {
+    private final Path dir;
+    private final String perl;
+    private final List<Launch> launches = new ArrayList<>();
+    private final List<CompletableFuture<Long>> pids = new ArrayList<>();
+    private int open;
+
+    Batch(Path dir, String perl) {
+      this.dir = dir;
+      this.perl = perl;
+    }
+
+    /** A user's share of the batch; the batch runs once every slot is done. */
+    synchronized Slot slot() {
+      open++;
+      return new Slot();
+    }
+
+    private synchronized CompletableFuture<Long> add(Launch launch) {
+      CompletableFuture<Long> pid = new CompletableFuture<>();
+      launches.add(launch);
+      pids.add(pid);
+      return pid;
+    }
+
+    private void close() {
+      List<Launch> run;
+      List<CompletableFuture<Long>> waiting;
+      synchronized (this) {
+        if (--open > 0) {
+          return;
+        }
+        run = List.copyOf(launches);
+        waiting = List.copyOf(pids);
+      }
+      try {
+        List<Long> started = start(dir, perl, run);
+        for (int i = 0; i < waiting.size(); i++) {
+          waiting.get(i).complete(started.get(i));
+        }
+      } catch (RuntimeException e) {
+        waiting.forEach(pid -> pid.completeExceptionally(e));
+      }
+    }
+
+    /** One user's share of a {@link Batch}. */
+    final class Slot implements Launcher {
+      private boolean done;
+
+      @Override
+      public CompletableFuture<Long> launch(Launch launch) {
+        synchronized (Batch.this) {
+          if (done) {
+            throw new IllegalStateException("a launch after its slot was done");
+          }
+          return add(launch);
+        }
+      }
+
+      /** Idempotent: a user that failed before it launched anything calls it too, so that the others run. */
+      @Override
+      public void done() {
+        synchronized (Batch.this) {
+          if (done) {
+            return;
+          }
+          done = true;
+        }
+        close();
+      }
+    }
   }
 
   /** Who must serve {@code socket} (see {@link VmSockets#servingUid}). */

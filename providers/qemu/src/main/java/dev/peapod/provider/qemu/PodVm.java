@@ -410,11 +410,20 @@ final class PodVm {
     // connected QEMU drops what the guest sends, so a container that looks up a name or connects out as it
     // starts would lose its first packets (a DNS query then waits out the resolver's 5 s timeout); from
     // then on QEMU keeps them in the socket for passt. The probe also tells passt where to send the first
-    // forwarded connection (see PeerCheckedConnect.WAKING_SCRIPT). passt's forwards are waited for only
+    // forwarded connection (see PeerCheckedConnect.Launch.wakingGuest). passt's forwards are waited for only
     // before the start ends (startIn).
+    // One launcher process forks all three (PeerCheckedConnect.Batch): a perl's start is most of a launch.
+    PeerCheckedConnect.Batch batch = new PeerCheckedConnect.Batch(files.dir(), this.network.perl());
+    PeerCheckedConnect.Batch.Slot networkSlot = batch.slot();
+    PeerCheckedConnect.Batch.Slot logsSlot = batch.slot();
     CompletableFuture<Void> reachesGuest = new CompletableFuture<>();
-    CompletableFuture<Void> network = CompletableFuture.runAsync(
-        () -> startNetwork(definition, true, () -> reachesGuest.complete(null)), HELPER_LAUNCHES);
+    CompletableFuture<Void> network = CompletableFuture.runAsync(() -> {
+      try {
+        startNetwork(definition, true, () -> reachesGuest.complete(null), networkSlot);
+      } finally {
+        networkSlot.done(); // the writers launch without passt if its start failed first
+      }
+    }, HELPER_LAUNCHES);
     network.whenComplete((done, failed) -> {
       if (failed != null) {
         reachesGuest.completeExceptionally(failed instanceof java.util.concurrent.CompletionException c
@@ -423,7 +432,13 @@ final class PodVm {
         reachesGuest.complete(null);
       }
     });
-    CompletableFuture<Void> logs = CompletableFuture.runAsync(() -> startLogs(definition), HELPER_LAUNCHES);
+    CompletableFuture<Void> logs = CompletableFuture.runAsync(() -> {
+      try {
+        startLogs(definition, logsSlot);
+      } finally {
+        logsSlot.done();
+      }
+    }, HELPER_LAUNCHES);
     try {
       GuestConnection guest = channels.get(pod, files, REQUEST_TIMEOUT);
       // Written once its containers run (startIn): vm.json already names this VM, and a write costs an fsync.
@@ -498,8 +513,13 @@ final class PodVm {
 
   /** Starts the VM's log writers (see {@link LogWriters}). */
   private void startLogs(VmDefinition definition) {
+    startLogs(definition, PeerCheckedConnect.alone(definition.files().dir(), "perl"));
+  }
+
+  /** {@link #startLogs(VmDefinition)} through {@code launcher} (see {@link LogWriters#start(VmFiles, PeerCheckedConnect.Launcher)}). */
+  private void startLogs(VmDefinition definition, PeerCheckedConnect.Launcher launcher) {
     try {
-      logWriters.start(definition.files());
+      logWriters.start(definition.files(), launcher);
     } catch (LogWriters.LogWriterException e) {
       throw new ProviderException(definition.name(), null, e.getMessage(), e);
     }
@@ -550,12 +570,20 @@ final class PodVm {
 
   /** {@link #startNetwork(VmDefinition, boolean)}, running {@code reachesGuest} as {@link PasstNetwork#start} says. */
   private void startNetwork(VmDefinition definition, boolean guestRuns, Runnable reachesGuest) {
+    startNetwork(definition, guestRuns, reachesGuest, PeerCheckedConnect.alone(definition.files().dir(),
+        network.perl()));
+  }
+
+  /** {@link #startNetwork(VmDefinition, boolean, Runnable)} through {@code launcher}. */
+  private void startNetwork(VmDefinition definition, boolean guestRuns, Runnable reachesGuest,
+      PeerCheckedConnect.Launcher launcher) {
     if (!definition.network()) {
+      launcher.done();
       reachesGuest.run();
       return;
     }
     try {
-      network.start(definition.files(), definition.ports(), guestRuns, reachesGuest);
+      network.start(definition.files(), definition.ports(), guestRuns, reachesGuest, launcher);
     } catch (PasstNetwork.NetworkException e) {
       throw new ProviderException(definition.name(), null, "cannot start the VM's network: " + e.getMessage()
           + " (is a forwarded host port in use?)", e);

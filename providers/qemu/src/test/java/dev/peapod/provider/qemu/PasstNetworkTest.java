@@ -4,31 +4,38 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.peapod.provider.PortForward;
 import dev.peapod.provider.qemu.runtime.SamePageMerging;
+import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class PasstNetworkTest {
 
+  private static final Path LOG = Path.of("/pods/p/net.log");
+
   @Test
   void passtKeepsTheGuestAddressesAndMapsNothingToTheHostsLoopback() {
-    List<String> argv = new PasstNetwork("passt", SamePageMerging.OFF).argv(List.of(PortForward.tcp(8080, 80),
-        new PortForward("0.0.0.0", 5353, 53, PortForward.Protocol.UDP)), Integer.parseUnsignedInt("2000000001"));
-    assertEquals(List.of("perl", "-e", PeerCheckedConnect.script(), "net.sock", "2000000001", "0",
+    PeerCheckedConnect.Launch launch = new PasstNetwork("passt", SamePageMerging.OFF).launch(
+        List.of(PortForward.tcp(8080, 80), new PortForward("0.0.0.0", 5353, 53, PortForward.Protocol.UDP)),
+        Integer.parseUnsignedInt("2000000001"), false, LOG);
+    assertEquals(List.of("perl", "-e", PeerCheckedConnect.script(), "22", "net.sock", "2000000001", "0",
+        LOG.toString(), ">", "-", "0.000",
         "passt", "-f", "-q", "--fd", "0", "-4", "-a", "10.0.2.15", "-n", "24", "-g", "10.0.2.2", "--no-map-gw",
         "--dns-forward", "10.0.2.3", "--no-dhcpv6", "--no-ndp", "--no-ra", "-t", "127.0.0.1/8080:80",
-        "-u", "0.0.0.0/5353:53"), argv);
+        "-u", "0.0.0.0/5353:53"), PeerCheckedConnect.argv("perl", List.of(launch)));
   }
 
   @Test
   void withoutForwardsPasstForwardsNothing() {
-    List<String> argv = new PasstNetwork("passt", SamePageMerging.OFF).argv(List.of(), 0);
-    assertEquals(List.of("-t", "none", "-u", "none"), argv.subList(argv.size() - 4, argv.size()));
+    List<String> program = new PasstNetwork("passt", SamePageMerging.OFF).launch(List.of(), 0, false, LOG).program();
+    assertEquals(List.of("-t", "none", "-u", "none"), program.subList(program.size() - 4, program.size()));
   }
 
   @Test
   void passtRunsMarkedForSamePageMergingUnlessKsmIsOff() {
-    assertEquals("0", new PasstNetwork("passt", SamePageMerging.OFF).argv(List.of(), 7).get(5));
-    assertEquals("1", new PasstNetwork("passt", SamePageMerging.HELPERS).argv(List.of(), 7).get(5));
-    assertEquals("1", new PasstNetwork("passt", SamePageMerging.ALL).argv(List.of(), 7).get(5));
+    assertEquals(false, new PasstNetwork("passt", SamePageMerging.OFF).launch(List.of(), 7, false, LOG).merge());
+    assertEquals(true, new PasstNetwork("passt", SamePageMerging.HELPERS).launch(List.of(), 7, false, LOG).merge());
+    assertEquals(true, new PasstNetwork("passt", SamePageMerging.ALL).launch(List.of(), 7, false, LOG).merge());
+    assertEquals("1", new PasstNetwork("passt", SamePageMerging.HELPERS).launch(List.of(), 7, false, LOG)
+        .arguments().get(3));
   }
 }

@@ -2,7 +2,9 @@ package dev.peapod.provider.qemu;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.peapod.provider.PortForward;
@@ -16,13 +18,16 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The launcher itself (perl with Linux's constants, no modules), run against a socket this JVM serves. */
+/** The launcher itself (perl with Linux's constants, no modules), run against sockets this JVM serves. */
 class PeerCheckedConnectTest {
 
   @TempDir
@@ -32,19 +37,37 @@ class PeerCheckedConnectTest {
     return (Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid");
   }
 
-  /** Runs the launcher on sock with {@code program}; returns what the program printed and its exit code. */
+  private PeerCheckedConnect.Launch launch(String socket, int peerUid, SamePageMerging merging, String log,
+      List<String> program) {
+    return PeerCheckedConnect.Launch.of(socket, peerUid, merging, dir.resolve(log), false, program);
+  }
+
+  /** Whether the launched process {@code pid} runs (a zombie does not: it is not this JVM's child, init reaps it). */
+  private static boolean alive(long pid) {
+    return dev.peapod.provider.qemu.runtime.HostProcess.isAlive(pid);
+  }
+
+  /** Waits until the launched process {@code pid} has ended. */
+  private static void awaitEnd(long pid) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+    while (alive(pid)) {
+      assertTrue(System.nanoTime() < deadline, "process " + pid + " still runs");
+      Thread.sleep(5);
+    }
+  }
+
+  /** Runs the launcher on t.sock with {@code program}; returns what the program wrote to its log and its pid. */
   private Result launch(int peerUid, SamePageMerging merging, String program) throws Exception {
     Path socket = dir.resolve("t.sock");
     Files.deleteIfExists(socket);
     try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
       server.bind(UnixDomainSocketAddress.of(socket));
-      Process p = new ProcessBuilder(PeerCheckedConnect.argv("t.sock", peerUid, merging,
-          List.of("sh", "-c", program)))
-          .directory(dir.toFile()).redirectErrorStream(true).start();
+      long pid = PeerCheckedConnect.start(dir, "perl", List.of(launch("t.sock", peerUid, merging, "out.log",
+          List.of("sh", "-c", program)))).get(0);
       server.configureBlocking(false);
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
       SocketChannel accepted = null;
-      while (accepted == null && p.isAlive() && System.nanoTime() < deadline) {
+      while (accepted == null && alive(pid) && System.nanoTime() < deadline) {
         accepted = server.accept();
         Thread.sleep(2);
       }
@@ -56,25 +79,23 @@ class PeerCheckedConnectTest {
           // a refused launcher closed its end first
         }
       }
-      String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-      assertTrue(p.waitFor(20, TimeUnit.SECONDS));
+      awaitEnd(pid);
       if (accepted != null) {
         accepted.close();
       }
-      return new Result(out, p.exitValue(), p.pid());
+      return new Result(Files.readString(dir.resolve("out.log")), pid);
     }
   }
 
-  private record Result(String out, int exit, long pid) {}
+  private record Result(String out, long pid) {}
 
   @Test
   void theProgramGetsTheSocketAsStdinInASessionOfItsOwnMarkedAsAsked() throws Exception {
     Result r = launch(ownUid(), SamePageMerging.HELPERS,
         "read line; echo \"$line\"; echo \"pid $$ sid $(cut -d' ' -f6 /proc/$$/stat)\";"
             + " cat /proc/self/ksm_stat 2>/dev/null || echo 'ksm_merge_any: yes'");
-    assertEquals(0, r.exit(), r.out());
     assertTrue(r.out().startsWith("from the socket\n"), r.out());
-    // exec keeps the launcher's pid, and it leads its own session
+    // the pid the launcher reported is the program's (exec keeps its child's pid), and it leads its own session
     assertTrue(r.out().contains("pid " + r.pid() + " sid " + r.pid()), r.out());
     // a kernel before 6.6 has no ksm_stat (nothing to check there); one that has it says so
     assertTrue(r.out().contains("ksm_merge_any: yes"), r.out());
@@ -83,7 +104,6 @@ class PeerCheckedConnectTest {
   @Test
   void unmarkedWhenMergingIsOff() throws Exception {
     Result r = launch(ownUid(), SamePageMerging.OFF, "cat /proc/self/ksm_stat 2>/dev/null || echo none");
-    assertEquals(0, r.exit(), r.out());
     assertTrue(r.out().contains("ksm_merge_any: no") || r.out().contains("none"), r.out());
   }
 
@@ -92,26 +112,151 @@ class PeerCheckedConnectTest {
   void aSocketServedByAnotherUidIsRefused() throws Exception {
     int other = ownUid() + 12345;
     Result r = launch(other, SamePageMerging.OFF, "echo ran");
-    assertNotEquals(0, r.exit(), r.out());
     assertTrue(r.out().contains("t.sock is served by uid " + ownUid() + ", not by the VM's QEMU (uid " + other
         + "): refused, nothing was sent"), r.out());
-    assertTrue(!r.out().contains("ran"), r.out());
+    assertFalse(r.out().contains("ran"), r.out());
   }
 
   @Test
   void noListenerFailsTheLaunch() throws Exception {
-    Process p = new ProcessBuilder(PeerCheckedConnect.argv("none.sock", ownUid(), SamePageMerging.OFF,
-        List.of("echo", "ran"))).directory(dir.toFile()).redirectErrorStream(true).start();
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertNotEquals(0, p.waitFor(), out);
+    long pid = PeerCheckedConnect.start(dir, "perl", List.of(launch("none.sock", ownUid(), SamePageMerging.OFF,
+        "out.log", List.of("echo", "ran")))).get(0);
+    awaitEnd(pid);
+    String out = Files.readString(dir.resolve("out.log"));
     assertTrue(out.startsWith("connect none.sock: No such file or directory"), out);
   }
 
+  /** An appended log keeps what it held; a truncated one (passt's) starts empty. */
   @Test
-  void passtOnARunningGuestIsLaunchedByTheWakingScript() {
-    List<String> argv = new PasstNetwork("passt", SamePageMerging.OFF).argv(List.of(PortForward.tcp(8080, 80)), 7, true);
-    assertEquals(List.of("perl", "-e", PeerCheckedConnect.forHost(PeerCheckedConnect.WAKING_SCRIPT), "net.sock",
-        "7", "0", "0a00020f", "1.000", "passt"), argv.subList(0, 9));
+  void aLogIsAppendedToOrTruncatedAsAsked() throws Exception {
+    Files.writeString(dir.resolve("a.log"), "before\n");
+    Files.writeString(dir.resolve("w.log"), "before\n");
+    List<Long> pids = PeerCheckedConnect.start(dir, "perl", List.of(
+        PeerCheckedConnect.Launch.of("none.sock", ownUid(), SamePageMerging.OFF, dir.resolve("a.log"), true,
+            List.of("true")),
+        PeerCheckedConnect.Launch.of("none.sock", ownUid(), SamePageMerging.OFF, dir.resolve("w.log"), false,
+            List.of("true"))));
+    for (long pid : pids) {
+      awaitEnd(pid);
+    }
+    assertTrue(Files.readString(dir.resolve("a.log")).startsWith("before\nconnect none.sock"));
+    assertTrue(Files.readString(dir.resolve("w.log")).startsWith("connect none.sock"));
+  }
+
+  /**
+   * One launcher starts several programs, each in a process of its own, in a session of its own, on its own
+   * socket and with its own log: a warm start's two log writers and passt.
+   */
+  @Test
+  void oneLauncherStartsEachProgramOnItsOwnSocket() throws Exception {
+    List<ServerSocketChannel> servers = new ArrayList<>();
+    List<PeerCheckedConnect.Launch> launches = new ArrayList<>();
+    try {
+      for (int i = 0; i < 3; i++) {
+        ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+        server.bind(UnixDomainSocketAddress.of(dir.resolve(i + ".sock")));
+        servers.add(server);
+        launches.add(launch(i + ".sock", ownUid(), SamePageMerging.OFF, i + ".log", List.of("sh", "-c",
+            "read line; echo \"$line pid $$ sid $(cut -d' ' -f6 /proc/$$/stat)\"")));
+      }
+      long launcherStart = System.nanoTime();
+      List<Long> pids = PeerCheckedConnect.start(dir, "perl", launches);
+      System.out.println("[launch] 3 programs forked " + (System.nanoTime() - launcherStart) / 1_000_000
+          + " ms after the launcher started");
+      assertEquals(3, pids.size());
+      assertEquals(3, pids.stream().distinct().count(), "a process each");
+      for (int i = 0; i < 3; i++) {
+        try (SocketChannel accepted = servers.get(i).accept()) {
+          accepted.write(ByteBuffer.wrap(("socket " + i + "\n").getBytes(StandardCharsets.UTF_8)));
+          awaitEnd(pids.get(i));
+        }
+      }
+      for (int i = 0; i < 3; i++) {
+        assertEquals("socket " + i + " pid " + pids.get(i) + " sid " + pids.get(i) + "\n",
+            Files.readString(dir.resolve(i + ".log")));
+      }
+    } finally {
+      for (ServerSocketChannel server : servers) {
+        server.close();
+      }
+    }
+  }
+
+  /** A launcher that cannot run fails the launch, naming why. */
+  @Test
+  void aLauncherThatCannotRunFailsTheLaunch() throws Exception {
+    PeerCheckedConnect.LaunchException e = assertThrows(PeerCheckedConnect.LaunchException.class,
+        () -> PeerCheckedConnect.start(dir, dir.resolve("no-perl").toString(), List.of(launch("t.sock", 0,
+            SamePageMerging.OFF, "out.log", List.of("true")))));
+    assertTrue(e.getMessage().contains("no-perl"), e.getMessage());
+  }
+
+  /**
+   * A batch runs its launches once every slot is done, with one launcher; a slot done without a launch (passt's
+   * start failed before it, a taken port) lets the others run.
+   */
+  @Test
+  void aBatchRunsOnceEverySlotIsDoneWithOneLauncher() throws Exception {
+    Path counting = dir.resolve("counting-perl");
+    Files.writeString(counting, "#!/bin/bash\necho launcher >> " + dir.resolve("launchers") + "\nexec perl \"$@\"\n");
+    Files.setPosixFilePermissions(counting, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+    PeerCheckedConnect.Batch batch = new PeerCheckedConnect.Batch(dir, counting.toString());
+    PeerCheckedConnect.Batch.Slot logs = batch.slot();
+    PeerCheckedConnect.Batch.Slot net = batch.slot();
+    PeerCheckedConnect.Batch.Slot failed = batch.slot();
+    CompletableFuture<Long> first = logs.launch(launch("none.sock", ownUid(), SamePageMerging.OFF, "1.log",
+        List.of("true")));
+    CompletableFuture<Long> second = logs.launch(launch("none.sock", ownUid(), SamePageMerging.OFF, "2.log",
+        List.of("true")));
+    logs.done();
+    CompletableFuture<Long> third = net.launch(launch("none.sock", ownUid(), SamePageMerging.OFF, "3.log",
+        List.of("true")));
+    net.done();
+    Thread.sleep(100);
+    assertFalse(first.isDone() || third.isDone(), "nothing runs while a slot is open");
+    failed.done();
+    failed.done();
+    List<Long> pids = List.of(first.get(10, TimeUnit.SECONDS), second.get(10, TimeUnit.SECONDS),
+        third.get(10, TimeUnit.SECONDS));
+    assertEquals(3, pids.stream().distinct().count());
+    for (long pid : pids) {
+      awaitEnd(pid);
+    }
+    assertEquals("launcher\n", Files.readString(dir.resolve("launchers")), "one launcher for the three");
+    for (int i = 1; i <= 3; i++) {
+      assertTrue(Files.readString(dir.resolve(i + ".log")).startsWith("connect none.sock"));
+    }
+    assertThrows(IllegalStateException.class, () -> logs.launch(launch("none.sock", 0, SamePageMerging.OFF,
+        "4.log", List.of("true"))), "a slot done launches nothing more");
+  }
+
+  /** A batch whose launcher cannot run fails every launch of it. */
+  @Test
+  void aFailedBatchFailsEachLaunch() throws Exception {
+    PeerCheckedConnect.Batch batch = new PeerCheckedConnect.Batch(dir, dir.resolve("no-perl").toString());
+    PeerCheckedConnect.Batch.Slot a = batch.slot();
+    PeerCheckedConnect.Batch.Slot b = batch.slot();
+    CompletableFuture<Long> first = a.launch(launch("t.sock", 0, SamePageMerging.OFF, "1.log", List.of("true")));
+    a.done();
+    CompletableFuture<Long> second = b.launch(launch("t.sock", 0, SamePageMerging.OFF, "2.log", List.of("true")));
+    b.done();
+    for (CompletableFuture<Long> f : List.of(first, second)) {
+      ExecutionException e = assertThrows(ExecutionException.class, () -> f.get(10, TimeUnit.SECONDS));
+      assertTrue(e.getCause() instanceof PeerCheckedConnect.LaunchException, e.toString());
+    }
+  }
+
+  @Test
+  void passtOnARunningGuestIsLaunchedWakingIt() {
+    PeerCheckedConnect.Launch launch = new PasstNetwork("passt", SamePageMerging.OFF).launch(
+        List.of(PortForward.tcp(8080, 80)), 7, true, Path.of("/p/net.log"));
+    assertEquals(List.of("net.sock", "7", "0", "/p/net.log", ">", "0a00020f", "1.000", "passt"),
+        launch.arguments().subList(1, 9));
+  }
+
+  private PeerCheckedConnect.Launch waking(Path socket, int uid, Duration wait, List<String> program) {
+    return PeerCheckedConnect.Launch.of(socket.toString(), uid, SamePageMerging.OFF, dir.resolve("out.log"), false,
+        program).wakingGuest("10.0.2.15", wait);
   }
 
   /**
@@ -124,9 +269,8 @@ class PeerCheckedConnectTest {
     try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
       server.bind(UnixDomainSocketAddress.of(socket));
       Path out = dir.resolve("out");
-      Process launcher = new ProcessBuilder(PeerCheckedConnect.argvWakingGuest(socket.toString(), ownUid(),
-          SamePageMerging.OFF, "10.0.2.15", Duration.ofSeconds(5), List.of("sh", "-c", "head -c 6 > " + out)))
-          .redirectErrorStream(true).start();
+      long pid = PeerCheckedConnect.start(dir, "perl", List.of(waking(socket, ownUid(), Duration.ofSeconds(5),
+          List.of("sh", "-c", "head -c 6 > " + out)))).get(0);
       try (SocketChannel qemu = server.accept()) {
         ByteBuffer frame = ByteBuffer.allocate(64);
         while (frame.hasRemaining() && qemu.read(frame) >= 0) {
@@ -142,14 +286,13 @@ class PeerCheckedConnectTest {
         assertEquals("0001080006040001" + PeerCheckedConnect.PROBE_MAC + "00000000" + "000000000000" + "0a00020f",
             hex.formatHex(ethernet, 14, 42), "a request for 10.0.2.15 from 0.0.0.0 (a probe: the guest learns nothing)");
         Thread.sleep(300);
-        assertTrue(launcher.isAlive(), "the program does not run before the guest answered");
+        assertTrue(alive(pid), "the launched process waits for the answer");
+        assertFalse(Files.exists(out), "the program does not run before the guest answered");
         qemu.write(ByteBuffer.wrap("answer".getBytes(StandardCharsets.US_ASCII)));
-        assertTrue(launcher.waitFor(10, TimeUnit.SECONDS), "the program ran and ended");
+        awaitEnd(pid);
       }
-      String output = new String(launcher.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-      assertEquals(0, launcher.exitValue(), output);
       assertArrayEquals("answer".getBytes(StandardCharsets.US_ASCII), Files.readAllBytes(out),
-          "the guest's answer was left in the socket for the program");
+          "the guest's answer was left in the socket for the program: " + Files.readString(dir.resolve("out.log")));
     }
   }
 
@@ -160,11 +303,10 @@ class PeerCheckedConnectTest {
       server.bind(UnixDomainSocketAddress.of(socket));
       Path out = dir.resolve("out");
       long t0 = System.nanoTime();
-      Process launcher = new ProcessBuilder(PeerCheckedConnect.argvWakingGuest(socket.toString(), ownUid(),
-          SamePageMerging.OFF, "10.0.2.15", Duration.ofMillis(200), List.of("sh", "-c", "echo ran > " + out)))
-          .redirectErrorStream(true).start();
+      long pid = PeerCheckedConnect.start(dir, "perl", List.of(waking(socket, ownUid(), Duration.ofMillis(200),
+          List.of("sh", "-c", "echo ran > " + out)))).get(0);
       try (SocketChannel qemu = server.accept()) {
-        assertTrue(launcher.waitFor(10, TimeUnit.SECONDS), "the program ran without an answer");
+        awaitEnd(pid);
       }
       assertTrue(System.nanoTime() - t0 >= Duration.ofMillis(200).toNanos(), "after the wait");
       assertEquals("ran\n", Files.readString(out));
@@ -177,15 +319,13 @@ class PeerCheckedConnectTest {
     Path socket = dir.resolve("net.sock");
     try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
       server.bind(UnixDomainSocketAddress.of(socket));
-      Process launcher = new ProcessBuilder(PeerCheckedConnect.argvWakingGuest(socket.toString(), ownUid() + 12345,
-          SamePageMerging.OFF, "10.0.2.15", Duration.ofSeconds(5), List.of("true"))).redirectErrorStream(true).start();
+      long pid = PeerCheckedConnect.start(dir, "perl", List.of(waking(socket, ownUid() + 12345,
+          Duration.ofSeconds(5), List.of("true")))).get(0);
       try (SocketChannel qemu = server.accept()) {
-        assertTrue(launcher.waitFor(10, TimeUnit.SECONDS));
+        awaitEnd(pid);
         assertEquals(-1, qemu.read(ByteBuffer.allocate(64)), "no probe was sent");
       }
-      assertNotEquals(0, launcher.exitValue());
-      assertTrue(new String(launcher.getInputStream().readAllBytes(), StandardCharsets.UTF_8)
-          .contains("refused, nothing was sent"));
+      assertTrue(Files.readString(dir.resolve("out.log")).contains("refused, nothing was sent"));
     }
   }
 
@@ -194,7 +334,8 @@ class PeerCheckedConnectTest {
   void anUnknownArchitectureIsRefused() {
     assertTrue(PeerCheckedConnect.forArchitecture(PeerCheckedConnect.SCRIPT, "aarch64").contains("syscall(167, 67,"));
     assertTrue(PeerCheckedConnect.forArchitecture(PeerCheckedConnect.SCRIPT, "amd64").contains("syscall(112)"));
-    UnsupportedOperationException refused = org.junit.jupiter.api.Assertions.assertThrows(
+    assertNotEquals(PeerCheckedConnect.SCRIPT, PeerCheckedConnect.script());
+    UnsupportedOperationException refused = assertThrows(
         UnsupportedOperationException.class, () -> PeerCheckedConnect.forArchitecture(PeerCheckedConnect.SCRIPT,
             "loongarch64"));
     assertTrue(refused.getMessage().contains("not of loongarch64"), refused.getMessage());
