@@ -38,22 +38,33 @@ public final class ControllerClient {
   /**
    * How long an answer may take once the request is sent, as the launcher's client waits (REPLY_SECONDS): a
    * cold boot on a busy TCG host takes seconds, a controller that stalled (stopped, deadlocked) would
-   * otherwise hold the command forever.
+   * otherwise hold the command forever. Past it, the command waits on for as long as the controller
+   * answers {@link #LIVENESS_PATH} on another connection, once per period.
    */
   static final Duration REPLY_TIMEOUT = Duration.ofSeconds(300);
   /** How long the request may take to be taken (the launcher's client's SEND_SECONDS). */
   static final Duration SEND_TIMEOUT = Duration.ofSeconds(30);
+  /** Asked, once the reply timeout passed, to tell a busy controller from a stalled one. */
+  static final String LIVENESS_PATH = "/v1/version";
+  static final Duration LIVENESS_TIMEOUT = Duration.ofSeconds(15);
 
   private final Path socket;
   private final Duration replyTimeout;
+  /** Whether a request outlasting the reply timeout waits on while the controller answers {@link #LIVENESS_PATH}. */
+  private final boolean waitsOnWhileServing;
 
   public ControllerClient(Path peapodHome) {
     this(peapodHome, REPLY_TIMEOUT);
   }
 
   ControllerClient(Path peapodHome, Duration replyTimeout) {
+    this(peapodHome, replyTimeout, true);
+  }
+
+  private ControllerClient(Path peapodHome, Duration replyTimeout, boolean waitsOnWhileServing) {
     this.socket = peapodHome.resolve("peapod.sock");
     this.replyTimeout = replyTimeout;
+    this.waitsOnWhileServing = waitsOnWhileServing;
   }
 
   public Response get(String path) {
@@ -169,8 +180,12 @@ public final class ControllerClient {
         int n;
         while ((n = channel.read(buffer)) >= 0) {
           if (n == 0) {
+            if (waitsOnWhileServing && System.nanoTime() - replyBy >= 0 && stillServing()) {
+              replyBy = System.nanoTime() + replyTimeout.toNanos(); // busy (a long start), not stalled
+            }
             ChannelDeadline.await(channel, selector, SelectionKey.OP_READ, replyBy, "no answer within " + replyTimeout.toSeconds()
-                + " s; what it was asked may still be going on (see peapod ps)");
+                + " s, and it did not answer " + LIVENESS_PATH + " within " + livenessTimeout().toSeconds()
+                + " s either; what it was asked may still be going on (see peapod ps)");
           }
           raw.write(buffer.array(), 0, buffer.position());
           buffer.clear();
@@ -180,6 +195,24 @@ public final class ControllerClient {
     } catch (IOException e) {
       throw failed(e);
     }
+  }
+
+  /**
+   * Whether the controller still answers a cheap request on a connection of its own. A controller that
+   * ended closes the request's connection, so the wait ends by itself; what this tells apart is a
+   * controller that is busy with a long request (a cold boot of a large pod on a loaded TCG host can take
+   * minutes: waiting on is right) from one that stalled (stopped, deadlocked: the command fails).
+   */
+  private boolean stillServing() {
+    try {
+      return new ControllerClient(socket.getParent(), livenessTimeout(), false).send("GET", LIVENESS_PATH).status() == 200;
+    } catch (CliException e) {
+      return false;
+    }
+  }
+
+  private Duration livenessTimeout() {
+    return replyTimeout.compareTo(LIVENESS_TIMEOUT) < 0 ? replyTimeout : LIVENESS_TIMEOUT;
   }
 
   private static void closeQuietly(SocketChannel channel) {
