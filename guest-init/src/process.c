@@ -16,9 +16,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/ptrace.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <termios.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "attach.h"
@@ -50,7 +52,9 @@ static void stream_out(uint32_t stream, const char *id, const void *data, size_t
 	if (output.stream)
 		output.stream(stream == PP_STREAM_STDOUT ? PP_MSG_STDOUT : PP_MSG_STDERR, id, data, len);
 }
-#define SPAWN_TIMEOUT_MS 30000
+/* Below the host's 30 s wait for a reply (PodVm.REQUEST_TIMEOUT), so the
+ * host hears why rather than nothing. */
+#define SPAWN_TIMEOUT_MS 25000
 #define EXEC_DRAIN_MS 1000
 
 static struct proc *procs;
@@ -110,14 +114,98 @@ static int receive_master(int sock)
 	return fd;
 }
 
+static int is_stop_signal(int sig)
+{
+	return sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU;
+}
+
+enum traced { TRACED_EXECED, TRACED_ENDED, TRACED_TIMED_OUT };
+
+/*
+ * Follows the child, guest-init's tracee since before it did anything, to
+ * its execve (then lets it go) or its end (*status). From fork() to execve()
+ * it runs in the pod's PID namespace, where a container's root may signal
+ * every process but the namespace's PID 1 (the pause process, which the
+ * kernel shields): one that stops every process of its pod (kill -STOP -1
+ * in a loop) stopped the child too, and guest-init, which waits here, kept
+ * PID 1 and every request to the pod waiting until the start timeout, and
+ * for good in a waitpid() on a child stopped after its failure report
+ * (found in review, session 10). Traced, the child's signals come here
+ * first: stop signals are dropped, any other is passed on (a SIGTERM ends
+ * the child as it would have). The program it runs is the container's own
+ * once exec'd, stops and all.
+ *
+ * Waits on SIGCHLD (a tracee's stops and its end send one), which main.c's
+ * signalfd then misses: the caller re-raises it for the processes that
+ * ended meanwhile. After `timeout_ms` the child is killed and reaped.
+ */
+static enum traced trace_until_exec(pid_t pid, int timeout_ms, int *status)
+{
+	struct timespec now, end, wait;
+	sigset_t chld;
+	int st, sig;
+	pid_t w;
+
+	sigemptyset(&chld);
+	sigaddset(&chld, SIGCHLD);
+	clock_gettime(CLOCK_MONOTONIC, &end);
+	end.tv_sec += timeout_ms / 1000;
+	end.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
+	if (end.tv_nsec >= 1000000000L) {
+		end.tv_sec++;
+		end.tv_nsec -= 1000000000L;
+	}
+	for (;;) {
+		while ((w = waitpid(pid, &st, WNOHANG | __WALL)) == pid) {
+			if (WIFEXITED(st) || WIFSIGNALED(st)) {
+				*status = st;
+				return TRACED_ENDED;
+			}
+			if (!WIFSTOPPED(st))
+				continue;
+			if (st >> 16 == PTRACE_EVENT_EXEC) {
+				ptrace(PTRACE_DETACH, pid, 0, 0);
+				return TRACED_EXECED;
+			}
+			/* A group stop (the child was stopped before it was
+			 * traced) or a signal on its way in. */
+			sig = WSTOPSIG(st);
+			if (st >> 16 == PTRACE_EVENT_STOP || is_stop_signal(sig))
+				sig = 0;
+			ptrace(PTRACE_CONT, pid, 0, sig);
+		}
+		if (w < 0 && errno == ECHILD) { /* not ours to wait for: cannot be */
+			*status = 0;
+			return TRACED_ENDED;
+		}
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (now.tv_sec > end.tv_sec || (now.tv_sec == end.tv_sec && now.tv_nsec >= end.tv_nsec)) {
+			kill(pid, SIGKILL); /* ends a tracee in any stop */
+			waitpid(pid, status, __WALL);
+			return TRACED_TIMED_OUT;
+		}
+		wait.tv_sec = end.tv_sec - now.tv_sec;
+		wait.tv_nsec = end.tv_nsec - now.tv_nsec;
+		if (wait.tv_nsec < 0) {
+			wait.tv_sec--;
+			wait.tv_nsec += 1000000000L;
+		}
+		if (wait.tv_sec > 0) { /* a bound on a missed wake-up, not a tick */
+			wait.tv_sec = 0;
+			wait.tv_nsec = 100000000L;
+		}
+		sigtimedwait(&chld, NULL, &wait);
+	}
+}
+
 struct proc *proc_spawn(const struct proc_spec *s, int *code, char *err, size_t errlen)
 {
 	int rep[2] = { -1, -1 }, in[2] = { -1, -1 }, out[2] = { -1, -1 }, errp[2] = { -1, -1 };
-	int console[2] = { -1, -1 };
-	int master = -1, slave = -1, cg = -1, stdio[3];
+	int console[2] = { -1, -1 }, go[2] = { -1, -1 };
+	int master = -1, slave = -1, cg = -1, stdio[3], status = 0;
 	struct child_report report;
 	struct child_args child;
-	struct pollfd pfd;
+	enum traced traced;
 	struct proc *p = NULL;
 	char path[160];
 	pid_t pid;
@@ -135,7 +223,7 @@ struct proc *proc_spawn(const struct proc_spec *s, int *code, char *err, size_t 
 		snprintf(err, errlen, "cannot open the container's cgroup: %s", strerror(errno));
 		goto out;
 	}
-	if (pipe2(rep, O_CLOEXEC) < 0)
+	if (pipe2(rep, O_CLOEXEC) < 0 || pipe2(go, O_CLOEXEC) < 0)
 		goto sys_fail;
 	if (s->tty && s->kind == PROC_MAIN) {
 		/* Its devpts exists only once the child has set up the
@@ -174,12 +262,23 @@ struct proc *proc_spawn(const struct proc_spec *s, int *code, char *err, size_t 
 	child.cg = cg;
 	memcpy(child.stdio, stdio, sizeof(child.stdio));
 	child.console = console[1];
+	memcpy(child.go, go, sizeof(child.go));
 	/* The ends the child must not keep are CLOEXEC: its execve closes them. */
 	pid = pidns_spawn(child_start, &child, code, err, errlen);
 	free(child.env); /* the forked child works on its own copy */
 	if (pid < 0)
 		goto out;
 	TRACE("parent: child started");
+	/* The child waits on `go` until it is traced (trace_until_exec). */
+	if (ptrace(PTRACE_SEIZE, pid, 0, PTRACE_O_TRACEEXEC | PTRACE_O_EXITKILL) < 0) {
+		*code = errno;
+		snprintf(err, errlen, "cannot trace the process until it starts: %s", strerror(errno));
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, __WALL);
+		raise(SIGCHLD);
+		goto out;
+	}
+	close_fd(&go[1]);
 	close_fd(&rep[1]);
 	close_fd(&console[1]);
 	close_fd(&slave);
@@ -187,30 +286,33 @@ struct proc *proc_spawn(const struct proc_spec *s, int *code, char *err, size_t 
 	close_fd(&out[1]);
 	close_fd(&errp[1]);
 
-	/* Wait for exec (EOF) or a failure report. The child only mounts and
-	 * reads a few files, so blocking the loop here is short. */
-	pfd.fd = rep[0];
-	pfd.events = POLLIN;
-	for (;;) {
-		int r = poll(&pfd, 1, SPAWN_TIMEOUT_MS);
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0) {
-			kill(pid, SIGKILL);
-			waitpid(pid, NULL, 0);
-			*code = ETIMEDOUT;
-			snprintf(err, errlen, "process did not start within %d s", SPAWN_TIMEOUT_MS / 1000);
-			goto out;
-		}
-		break;
+	/* Wait for exec or the child's end. The child only mounts and reads
+	 * a few files, so blocking the loop here is short, and what a
+	 * container does to it cannot make it longer (see trace_until_exec). */
+	traced = trace_until_exec(pid, SPAWN_TIMEOUT_MS, &status);
+	raise(SIGCHLD); /* what the wait took from main.c's signalfd */
+	if (traced == TRACED_TIMED_OUT) {
+		*code = ETIMEDOUT;
+		snprintf(err, errlen, "process did not start within %d s", SPAWN_TIMEOUT_MS / 1000);
+		goto out;
 	}
 	TRACE("parent: child exec'd or failed");
+	/* Non-blocking: nothing but the child held its write end. */
+	set_nonblock(rep[0]);
 	do {
 		n = read(rep[0], &report, sizeof(report));
 	} while (n < 0 && errno == EINTR);
+	if (traced == TRACED_ENDED && n <= 0) {
+		*code = ECHILD;
+		if (WIFSIGNALED(status))
+			snprintf(err, errlen, "process was killed by signal %d before it started",
+				 WTERMSIG(status));
+		else
+			snprintf(err, errlen, "process ended with status %d before it started",
+				 WEXITSTATUS(status));
+		goto out;
+	}
 	if (n > 0) {
-		waitpid(pid, NULL, 0);
 		report.msg[sizeof(report.msg) - 1] = 0;
 		*code = n == (ssize_t)sizeof(report) ? report.code : EIO;
 		snprintf(err, errlen, "%s", n == (ssize_t)sizeof(report) ? report.msg : "failed to start");
@@ -264,6 +366,8 @@ out:
 	close_fd(&cg);
 	close_fd(&rep[0]);
 	close_fd(&rep[1]);
+	close_fd(&go[0]);
+	close_fd(&go[1]);
 	close_fd(&in[0]);
 	close_fd(&in[1]);
 	close_fd(&out[0]);

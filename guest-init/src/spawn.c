@@ -240,7 +240,14 @@ void child_main(struct child_args *a)
 	sigset_t none;
 	int i, rc;
 	const char *cwd = s->cwd && *s->cwd ? s->cwd : "/";
+	char go;
 
+	/* Nothing before guest-init traces us (process.c's trace_until_exec):
+	 * a stop signal a container sends from here on is dropped. */
+	close(a->go[1]);
+	while (read(a->go[0], &go, 1) < 0 && errno == EINTR)
+		;
+	close(a->go[0]);
 	/* Undo what PID 1 set up for itself: blocked signals (kept across
 	 * execve) and SIGPIPE ignored (also kept). Ignoring SIGPIPE is the only
 	 * disposition guest-init changes (main.c's setup_signals; it takes the

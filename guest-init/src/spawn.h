@@ -20,11 +20,12 @@ struct child_report {
 struct child_args {
 	const struct proc_spec *spec;
 	int rep, cg, stdio[3], console;
+	int go[2]; /* a pipe: the child waits for EOF on go[0] until guest-init traces it */
 	char **env;
 	char hostname[512], home[512];
 };
 
-/* Joins the cgroup (fd a->cg), enters the container (spec->enter), sets up
+/* Waits until guest-init has made it its tracee (EOF on go), joins the cgroup (fd a->cg), enters the container (spec->enter), sets up
  * stdio, user, environment and working directory, and execs. Never
  * returns: on failure it writes a child_report to `rep` and exits 127.
  * With `console` >= 0 (a main process's tty) it makes a pty in the

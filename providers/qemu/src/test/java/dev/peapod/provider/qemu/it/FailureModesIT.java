@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.peapod.provider.ContainerSpec;
+import dev.peapod.provider.ExecSession;
+import dev.peapod.provider.ExecSpec;
 import dev.peapod.provider.ImageRootfs;
 import dev.peapod.provider.InvalidStateException;
 import dev.peapod.provider.PodSpec;
@@ -31,7 +33,7 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(value = 5, unit = TimeUnit.MINUTES)
 class FailureModesIT {
 
-  private static final String[] PODS = {"no-image", "no-kernel", "no-command", "victim", "fifo-passwd"};
+  private static final String[] PODS = {"no-image", "no-kernel", "no-command", "victim", "fifo-passwd", "stopper"};
 
   private QemuProvider provider;
   private ImageRootfs image;
@@ -138,6 +140,45 @@ class FailureModesIT {
     assertEquals(0, again.exitCode(), again.toString());
     assertEquals("still served\n", again.stdout());
     assertEquals(PodState.RUNNING, provider.inspect("fifo-passwd").orElseThrow().state());
+  }
+
+  /**
+   * A root container stops every process of its pod, over and over ({@code kill -STOP -1}: all but itself and
+   * the namespace's PID 1, the pause process, which the kernel shields). guest-init waited for each exec's child,
+   * which runs in the pod's PID namespace until its execve, to exec or report a failure: a child stopped
+   * before that held PID 1, and every request to the pod, until the 30 s start timeout (the host's wait too,
+   * so STATUS and the exec both failed), and one stopped after writing its failure report hung PID 1 in
+   * waitpid for good. Now the child is guest-init's tracee until it execs, and a stop signal is dropped
+   * instead of stopping it: every exec is answered at once (what it runs is stopped the moment it starts;
+   * the pod's own doing), as is each STATUS, and the pod is removed.
+   */
+  @Test
+  void aContainerStoppingEveryProcessOfItsPodDoesNotStopTheGuestInit() throws Exception {
+    provider.create(PodSpec.of("stopper", List.of(ContainerSpec.of("app", image, List.of("sh", "-c",
+        "touch /tmp/stopping; while :; do kill -STOP -1; done")))));
+    provider.start("stopper");
+    for (int i = 0; i < 6; i++) {
+      long start = System.nanoTime();
+      if (i % 2 == 0) {
+        try (ExecSession s = provider.exec("stopper", ExecSpec.of("app", "echo", "started"))) {
+          s.stdin().close();
+        }
+      } else {
+        ProviderException e = assertThrows(ProviderException.class,
+            () -> provider.exec("stopper", ExecSpec.of("app", "/no/such/binary")));
+        assertTrue(e.getMessage().contains("/no/such/binary"), e.getMessage());
+      }
+      long execMs = (System.nanoTime() - start) / 1_000_000;
+      start = System.nanoTime();
+      PodStatus status = provider.inspect("stopper").orElseThrow();
+      long statusMs = (System.nanoTime() - start) / 1_000_000;
+      System.out.println("[stopper] exec " + i + ": " + execMs + " ms, STATUS " + statusMs + " ms");
+      assertEquals(PodState.RUNNING, status.state(), status.toString());
+      assertTrue(execMs < 15_000, "exec " + i + " answered in " + execMs + " ms");
+      assertTrue(statusMs < 5_000, "STATUS after exec " + i + " answered in " + statusMs + " ms");
+    }
+    provider.remove("stopper", Duration.ofSeconds(1));
+    assertTrue(provider.inspect("stopper").isEmpty());
   }
 
   @Test
