@@ -97,11 +97,17 @@ final class PodVm {
   }
 
   /**
+   * A VM booted with the pod's containers started: its record (vm.json's) and the guest's answer to the STATUS
+   * asked as the last container had started, which the start's status is made of (see {@link #startIn}).
+   */
+  record Booted(VmRecord record, GuestConnection guest, CompletableFuture<dev.peapod.provider.qemu.guest.Frame> status) {}
+
+  /**
    * Boots a VM for {@code spec}, runs its init containers and starts its app containers. On any failure the
    * VM is killed again, vm.json removed, and the error names the pod (and the
    * container whose start failed).
    */
-  VmRecord boot(PodDirectory dir, PodSpec spec, Path kernel) {
+  Booted boot(PodDirectory dir, PodSpec spec, Path kernel) {
     String pod = spec.name();
     VmFiles files = dir.vmFiles();
     files.socketPathProblem().ifPresent(problem -> {
@@ -117,9 +123,9 @@ final class PodVm {
     if (hostShares.isEmpty()) {
       Optional<Started> warm = takeWarm(dir, spec, shape, kernel);
       if (warm.isPresent()) {
-        VmRecord record = startIn(dir, spec, warm.get());
+        Booted booted = startIn(dir, spec, warm.get());
         keepers.ensure(shape); // its keeper restores the next one meanwhile
-        return record;
+        return booted;
       }
     }
     // A VM with hostPath volumes too: its QEMU reaches their trees through idmapped mounts of its own
@@ -170,7 +176,7 @@ final class PodVm {
     }
   }
 
-  private VmRecord bootNew(PodDirectory dir, PodSpec spec, Path kernel, Accelerator accelerator, VmShape shape,
+  private Booted bootNew(PodDirectory dir, PodSpec spec, Path kernel, Accelerator accelerator, VmShape shape,
       List<HostShare> hostShares, VmUsers.VmUser user) {
     String pod = spec.name();
     VmFiles files = dir.vmFiles();
@@ -195,9 +201,9 @@ final class PodVm {
           .withUser(user);
       Optional<Started> restored = restore(dir, spec, definition, template.get());
       if (restored.isPresent()) {
-        VmRecord record = startIn(dir, spec, restored.get());
+        Booted booted = startIn(dir, spec, restored.get());
         keepers.ensure(shape);
-        return record;
+        return booted;
       }
       if (user != null && !users.get().stillClaimed(user)) {
         user = allocateUser(dir); // the failed restore's kill freed it (and another start may have claimed it since)
@@ -224,12 +230,12 @@ final class PodVm {
     VmDefinition definition = new VmDefinition(pod, kernel, config.initrd(), spec.vm().vcpus(),
         spec.vm().memoryMiB(), accelerator, files, images, spec.ports(), true, share.dir(), hostShares)
         .withUser(user);
-    VmRecord record = startIn(dir, spec, bootCold(dir, spec, definition));
+    Booted booted = startIn(dir, spec, bootCold(dir, spec, definition));
     if (hostShares.isEmpty()) {
       templateBuilds.prepareLater(shape);
       keepers.ensure(shape); // the keeper fills the pool once the template is made
     }
-    return record;
+    return booted;
   }
 
   /**
@@ -392,7 +398,6 @@ final class PodVm {
       Files.delete(taken.get().files().dir().resolve(dev.peapod.provider.qemu.runtime.PoolVmRecord.FILE));
       CrashPoint.reach("after-vm-record");
       WarmPool.moveInto(taken.get().files(), files);
-      logWriters.prepare(files);
       tMoved = System.nanoTime();
     } catch (IOException | RuntimeException e) {
       LOG.log(System.Logger.Level.WARNING, "pod " + pod + ": the warm pool VM " + warm.name()
@@ -434,6 +439,8 @@ final class PodVm {
     });
     CompletableFuture<Void> logs = CompletableFuture.runAsync(() -> {
       try {
+        // the log files are emptied here, off START_POD's path: only the writers need them
+        prepareLogs(definition);
         startLogs(definition, logsSlot);
       } finally {
         logsSlot.done();
@@ -590,8 +597,12 @@ final class PodVm {
     }
   }
 
-  /** Runs the pod's containers in a VM that just came up; on failure the VM is killed. */
-  private VmRecord startIn(PodDirectory dir, PodSpec spec, Started vm) {
+  /**
+   * Runs the pod's containers in a VM that just came up; on failure the VM is killed. Once the last container
+   * started, the guest is asked its STATUS (for the status the start answers with), and the guest answers while
+   * this waits for passt's forwards and writes vm.json with its fsync: side by side, not one after the other.
+   */
+  private Booted startIn(PodDirectory dir, PodSpec spec, Started vm) {
     VmRecord record = vm.record();
     // passt may fail once the containers have begun (they start when its launcher reached the guest, before its
     // ports are bound: one taken meanwhile, passt ending): the VM ends at once then, or an init container waiting
@@ -610,14 +621,21 @@ final class PodVm {
         awaitQuietly(vm.logs());
         awaitQuietly(vm.network()); // the VM is killed below on a failure, and passt must not start after
       }
+      long tContainers = System.nanoTime();
+      CompletableFuture<dev.peapod.provider.qemu.guest.Frame> status = vm.guest().send(Wire.MSG_STATUS,
+          Fields.empty());
       try {
         vm.network().join();
       } catch (java.util.concurrent.CompletionException e) {
         // a host port in use: the pod is not started, whatever ran
         throw e.getCause() instanceof RuntimeException r ? r : failure(spec.name(), e);
       }
+      long tNetwork = System.nanoTime();
       record = record.withContainersStarted(true);
       dir.writeVm(record);
+      long tWritten = System.nanoTime();
+      LOG.log(System.Logger.Level.DEBUG, () -> "pod " + spec.name() + ": containers started; passt's forwards waited "
+          + (tNetwork - tContainers) / 1_000_000 + " ms, vm.json " + (tWritten - tNetwork) / 1_000_000 + " ms");
       VmRecord done = record;
       QemuProcess process = vm.process();
       LOG.log(System.Logger.Level.DEBUG, () -> String.format(
@@ -625,7 +643,7 @@ final class PodVm {
           spec.name(), done.boot(), Duration.between(process.launchedAt(), process.daemonizedAt()).toMillis(),
           done.bootTime().toMillis(), spec.containers().size() + spec.initContainers().size(),
           Duration.between(process.launchedAt(), Instant.now()).toMillis(), done.accelerator()));
-      return record;
+      return new Booted(record, vm.guest(), status);
     } catch (RuntimeException | IOException e) {
       kill(dir, record);
       throw failure(spec.name(), networkFailure(vm).orElse(e)); // the VM's end said as its cause, not as the guest gone

@@ -147,9 +147,11 @@ public final class QemuProvider implements Provider {
       dir.vmFiles().socketPathProblem().ifPresent(problem -> {
         throw new ProviderException(pod, problem);
       });
-      io(pod, () -> dir.create(new PodRecord(SecretValues.withoutValues(spec), Instant.now())));
+      PodRecord created = new PodRecord(SecretValues.withoutValues(spec), Instant.now());
+      io(pod, () -> dir.create(created));
       CrashPoint.reach("after-create-record");
-      return statusOf(dir, true);
+      // what statusOf would read back: a new directory has no VM, no orphan's pid file, no start failure
+      return new PodStatus(pod, PodState.CREATED, created.spec(), created.createdAt(), Optional.empty(), List.of(), "");
     });
   }
 
@@ -161,8 +163,11 @@ public final class QemuProvider implements Provider {
   /** Secret values reach the guest in START_POD's containers only: pod.json keeps their references. */
   @Override
   public PodStatus start(String pod, SecretValues secrets) {
+    long asked = System.nanoTime();
     finishInterruptedHandOvers(pod);
     return locked(pod, () -> {
+      LOG.log(System.Logger.Level.DEBUG, () -> "pod " + pod + ": start locked after " + (System.nanoTime() - asked)
+          / 1_000_000 + " ms");
       PodDirectory dir = existing(pod);
       PodRecord record = readPod(dir);
       Optional<VmRecord> vm = readVm(dir);
@@ -180,8 +185,9 @@ public final class QemuProvider implements Provider {
       PodSpec spec = record.spec();
       PodSpecValidator.validate(spec, kernelFor(spec), config.initrd());
       PodSpec withValues = secrets.fill(spec); // before a VM boots: a missing value starts nothing
+      PodVm.Booted booted;
       try {
-        vms.boot(dir, withValues, kernelFor(spec));
+        booted = vms.boot(dir, withValues, kernelFor(spec));
       } catch (ProviderException e) {
         recordStartFailure(dir, e);
         throw e;
@@ -189,7 +195,11 @@ public final class QemuProvider implements Provider {
       if (!record.startFailure().isEmpty()) {
         io(pod, () -> dir.writePod(record.withStartFailure("")));
       }
-      return statusOf(dir, true);
+      long t0 = System.nanoTime();
+      PodStatus status = startedStatus(dir, record, booted);
+      LOG.log(System.Logger.Level.DEBUG, () -> "pod " + pod + ": started; status read in " + (System.nanoTime() - t0)
+          / 1_000_000 + " ms");
+      return status;
     });
   }
 
@@ -289,7 +299,11 @@ public final class QemuProvider implements Provider {
       if (!record.startFailure().isEmpty()) {
         io(pod, () -> dir.writePod(record.withStartFailure("")));
       }
-      return statusOf(dir, true);
+      long t0 = System.nanoTime();
+      PodStatus status = statusOf(dir, true);
+      LOG.log(System.Logger.Level.DEBUG, () -> "pod " + pod + ": started; status read in " + (System.nanoTime() - t0)
+          / 1_000_000 + " ms");
+      return status;
     });
   }
 
@@ -719,11 +733,32 @@ public final class QemuProvider implements Provider {
 
   private List<ContainerStatus> containerStatuses(PodDirectory dir, VmRecord vm, PodSpec spec) {
     GuestConnection guest = channels.get(dir.name(), dir.vmFiles(), STATUS_TIMEOUT);
+    return containerStatuses(guest.call(Wire.MSG_STATUS, Fields.empty(), STATUS_TIMEOUT), vm, spec);
+  }
+
+  /**
+   * The status a start answers with: what {@link #statusOf} would read, without reading it again. The pod runs
+   * (its VM answered, its passt and log writers were started and seen up), vm.json and pod.json are those the
+   * start wrote, and its containers are as the guest answered the STATUS asked once they had started.
+   */
+  private PodStatus startedStatus(PodDirectory dir, PodRecord record, PodVm.Booted booted) {
+    List<ContainerStatus> containers = List.of();
+    String message = "";
+    try {
+      containers = containerStatuses(booted.guest().await(Wire.MSG_STATUS, booted.status(), STATUS_TIMEOUT),
+          booted.record(), record.spec());
+    } catch (GuestException e) {
+      message = "guest-init does not answer STATUS: " + e.getMessage();
+    }
+    return new PodStatus(dir.name(), PodState.RUNNING, record.spec(), record.createdAt(),
+        Optional.of(booted.record().info()), containers, message);
+  }
+
+  private static List<ContainerStatus> containerStatuses(Fields answer, VmRecord vm, PodSpec spec) {
     // The guest names an image by device serial, or by its file in the image share.
     Map<String, String> shareNames = new HashMap<>();
     ImageDevices.images(spec).forEach(i -> shareNames.put(ImageShare.fileName(i.id()), i.id()));
-    List<ContainerStatus> statuses = new ArrayList<>(GuestMessages.containerStatuses(
-        guest.call(Wire.MSG_STATUS, Fields.empty(), STATUS_TIMEOUT),
+    List<ContainerStatus> statuses = new ArrayList<>(GuestMessages.containerStatuses(answer,
         name -> shareNames.getOrDefault(name, vm.imageIdOf(name))));
     List<String> order = spec.allContainers().stream().map(ContainerSpec::name).toList();
     statuses.sort(Comparator.comparingInt(c -> order.indexOf(c.name()) < 0 ? Integer.MAX_VALUE : order.indexOf(c.name())));

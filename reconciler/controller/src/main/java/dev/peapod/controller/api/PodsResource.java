@@ -110,9 +110,12 @@ public class PodsResource {
    * request (422) naming the field. Other warnings of the manifest (fields Peapod ignores) come as Warning
    * headers too.
    */
+  private static final System.Logger LOG = System.getLogger(PodsResource.class.getName());
+
   @POST
   @Consumes({"application/yaml", "text/yaml", MediaType.APPLICATION_JSON, MediaType.TEXT_PLAIN})
   public Response run(String manifest, @QueryParam("fieldValidation") @DefaultValue("Warn") String fieldValidation) {
+    long t0 = System.nanoTime();
     if (!List.of("Strict", "Warn", "Ignore").contains(fieldValidation)) {
       throw new IllegalArgumentException("fieldValidation is Strict, Warn or Ignore, not \"" + fieldValidation + "\"");
     }
@@ -127,11 +130,16 @@ public class PodsResource {
         .map(w -> w.toString()).toList();
     List<Map<String, Object>> started = new ArrayList<>();
     List<PodManifest> pods = ConfigReferences.attachAll(parsed);
+    long tParsed = System.nanoTime();
     try (Engine engine = controller.openEngine(COMMAND)) {
+      long tOpened = System.nanoTime();
       for (PodManifest pod : pods) {
+        LOG.log(System.Logger.Level.DEBUG, () -> "pod " + pod.name() + ": POST parsed in " + (tParsed - t0) / 1_000_000
+            + " ms, engine opened in " + (tOpened - tParsed) / 1_000_000 + " ms");
         started.add(PodView.data(createAndStart(engine, pod), Owners.CLI));
       }
     }
+    pods.forEach(pod -> LOG.log(System.Logger.Level.DEBUG, () -> "pod " + pod.name() + ": engine closed"));
     Response.ResponseBuilder response = Response.status(201).entity(started.size() == 1 ? started.get(0) : started);
     warnings.forEach(w -> response.header("Warning", warningHeader(w)));
     return response.build();
@@ -155,14 +163,24 @@ public class PodsResource {
     if (!unsupported.isEmpty()) {
       throw new ManifestRejectedException(unsupported);
     }
+    long t0 = System.nanoTime();
     try (AutoCloseable lock = Engine.fileLocks(engine.home(), COMMAND).lock(manifest.name())) {
+      long tLocked = System.nanoTime();
       if (engine.provider().inspect(manifest.name()).isPresent()) {
         throw new InvalidStateException(manifest.name(), PodState.CREATED, "already exists");
       }
+      long tInspected = System.nanoTime();
       PodSpec spec = new ManifestToPodSpec(StoreImageSource.quiet(engine.images())).convert(manifest).spec();
+      long tConverted = System.nanoTime();
       PodRecords records = engine.records();
       records.begin(manifest.name(), Action.CREATE, Owners.CLI, manifest.origin().file());
+      long tBegun = System.nanoTime();
       PodStatus status = engine.provider().create(spec);
+      long tCreated = System.nanoTime();
+      LOG.log(System.Logger.Level.DEBUG, () -> "pod " + manifest.name() + ": locked in " + (tLocked - t0) / 1_000_000
+          + " ms, inspected " + (tInspected - tLocked) / 1_000_000 + ", converted " + (tConverted - tInspected)
+          / 1_000_000 + ", record begun " + (tBegun - tConverted) / 1_000_000 + ", created " + (tCreated - tBegun)
+          / 1_000_000 + " ms");
       if (manifest.spec().state() == DesiredState.RUNNING) {
         // the applied record is written while the VM starts (see BesideStart)
         status = BesideStart.run(() -> records.done(DesiredPod.of(manifest), Owners.CLI),
@@ -171,6 +189,7 @@ public class PodsResource {
         records.done(DesiredPod.of(manifest), Owners.CLI);
       }
       controller.events().normal("Created", "pod", manifest.name(), "created through the API");
+      LOG.log(System.Logger.Level.DEBUG, () -> "pod " + manifest.name() + ": POST answered");
       return status;
     } catch (RuntimeException e) {
       throw e;

@@ -91,10 +91,14 @@ class WarmPoolIT {
   }
 
   private VmInfo start(QemuProvider p, PodSpec spec) {
+    return startStatus(p, spec).vm().orElseThrow();
+  }
+
+  private dev.peapod.provider.PodStatus startStatus(QemuProvider p, PodSpec spec) {
     p.create(spec);
-    VmInfo vm = p.start(spec.name()).vm().orElseThrow();
-    podVms.add(vm.pid());
-    return vm;
+    dev.peapod.provider.PodStatus status = p.start(spec.name());
+    podVms.add(status.vm().orElseThrow().pid());
+    return status;
   }
 
   /** The records of the VMs waiting in the pool now. */
@@ -166,7 +170,23 @@ class WarmPoolIT {
     // does: a connection passt took before it knew the guest's MAC address hung for passt's 10 s SYN
     // timeout.
     CompletableFuture<List<String>> client = CompletableFuture.supplyAsync(() -> pollUntilAnswered(port));
-    VmInfo vm = start(provider, pod("pool-a", List.of(PortForward.tcp(port, 8080))));
+    dev.peapod.provider.PodStatus started = startStatus(provider, pod("pool-a", List.of(PortForward.tcp(port, 8080))));
+    VmInfo vm = started.vm().orElseThrow();
+    // The start answers with the guest's STATUS, asked as its containers had started (beside vm.json's write),
+    // not with a second look at the pod: the same as a look afterwards says.
+    dev.peapod.provider.PodStatus looked = provider.inspect("pool-a").orElseThrow();
+    assertEquals(dev.peapod.provider.PodState.RUNNING, started.state());
+    assertEquals("", started.message());
+    assertEquals(looked.vm(), started.vm());
+    assertEquals(looked.createdAt(), started.createdAt());
+    assertEquals(looked.spec(), started.spec());
+    assertEquals(1, started.containers().size(), started.toString());
+    dev.peapod.provider.ContainerStatus web = started.containers().get(0);
+    dev.peapod.provider.ContainerStatus webLooked = looked.containers().get(0);
+    assertEquals(dev.peapod.provider.ContainerStatus.ContainerState.RUNNING, web.state(), web.toString());
+    assertEquals(List.of(webLooked.name(), webLooked.state(), webLooked.pid(), webLooked.imageId()),
+        List.of(web.name(), web.state(), web.pid(), web.imageId()));
+    assertTrue(web.pid() > 0, web.toString());
     List<String> attempts = client.get(90, TimeUnit.SECONDS);
     assertTrue(attempts.get(attempts.size() - 1).startsWith("200"), attempts.toString());
     assertTrue(attempts.stream().noneMatch(a -> a.startsWith("hung")), "no connection hung: " + attempts);
