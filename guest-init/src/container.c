@@ -24,6 +24,7 @@
 #include "loop.h"
 #include "files.h"
 #include "host.h"
+#include "masks.h"
 #include "mounts.h"
 #include "pod.h"
 #include "seccomp.h"
@@ -310,7 +311,7 @@ static void container_free(struct container *c)
 /* Checks a request's ADD_CONTAINER fields; -1 with an ERROR result. */
 static int check_add(const struct pp_request *r, struct result *res)
 {
-	const char *n = r->container;
+	const char *n = r->container, *shadowed;
 	size_t i;
 
 	if (!n || !pp_valid_name(n, PP_MAX_CONTAINER_NAME)) {
@@ -357,6 +358,9 @@ static int check_add(const struct pp_request *r, struct result *res)
 		if (!m->path || !pp_valid_abs_path(m->path) || strcmp(m->path, "/") == 0)
 			BAD(EINVAL, "mount path \"%s\" must be an absolute path without \"..\"", n,
 			    m->path ? m->path : "");
+		if ((shadowed = masks_refused_mount_path(m->path)) != NULL)
+			BAD(EPERM, "mount path \"%s\": volume \"%s\" would shadow %s", n, m->path,
+			    m->name, shadowed);
 		if (m->subpath && !pp_valid_rel_path(m->subpath))
 			BAD(EINVAL, "subpath \"%s\" must be a relative path without \"..\"", n,
 			    m->subpath);

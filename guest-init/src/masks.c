@@ -18,6 +18,7 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include "masks.h"
@@ -116,4 +117,111 @@ int masks_apply(int rootfd, char *err, size_t errlen)
 			return rc;
 	}
 	return 0;
+}
+
+/* What devices.c puts in a container's /dev: a volume over one of them
+ * would replace the node the container is allowed (or the pty master). */
+static const char *const dev_entries[] = {
+	"null", "zero", "full", "random", "urandom", "tty", "console",
+	"ptmx", "pts", "fd", "stdin", "stdout", "stderr",
+};
+
+/* The n-th component of `path` (empty ones and "." skipped) into buf;
+ * 0 if there is none. */
+static int component(const char *path, int n, char *buf, size_t cap)
+{
+	const char *p = path;
+
+	for (;;) {
+		size_t len;
+
+		while (*p == '/')
+			p++;
+		if (!*p)
+			return 0;
+		len = strcspn(p, "/");
+		if (!(len == 1 && *p == '.') && n-- == 0) {
+			snprintf(buf, cap, "%.*s", (int)(len < cap ? len : cap - 1), p);
+			return 1;
+		}
+		p += len;
+	}
+}
+
+const char *masks_refused_mount_path(const char *path)
+{
+	char first[16], second[16];
+	size_t i;
+
+	if (!component(path, 0, first, sizeof(first)))
+		return "the container's root";
+	if (strcmp(first, "proc") == 0)
+		return "the container's /proc";
+	if (strcmp(first, "sys") == 0)
+		return "the container's /sys";
+	if (strcmp(first, "dev") != 0)
+		return NULL;
+	if (!component(path, 1, second, sizeof(second)))
+		return "the container's /dev";
+	for (i = 0; i < ARRAY_LEN(dev_entries); i++) {
+		if (strcmp(second, dev_entries[i]) == 0)
+			return "a device of the container's /dev";
+	}
+	return NULL;
+}
+
+#define PROC_SUPER_MAGIC 0x9fa0
+#define SYSFS_MAGIC 0x62656572
+#define DEVPTS_SUPER_MAGIC 0x1cd1
+
+static int on_kernel_fs(int fd, int with_devpts)
+{
+	struct statfs fs;
+
+	if (fstatfs(fd, &fs) < 0)
+		return 1; /* cannot tell: refused */
+	return fs.f_type == PROC_SUPER_MAGIC || fs.f_type == SYSFS_MAGIC ||
+	       (with_devpts && fs.f_type == DEVPTS_SUPER_MAGIC);
+}
+
+static int same_file(int rootfd, const char *rel, const struct stat *st)
+{
+	struct stat other;
+	int fd = open_in(rootfd, rel, O_PATH);
+	int same = fd >= 0 && fstat(fd, &other) == 0 && other.st_dev == st->st_dev &&
+		   other.st_ino == st->st_ino;
+
+	if (fd >= 0)
+		close(fd);
+	return same;
+}
+
+int masks_check_mount_target(int rootfd, const char *path, char *err, size_t errlen)
+{
+	const char *what = NULL;
+	struct stat st;
+	int fd = open_in(rootfd, path + 1, O_PATH), parent;
+
+	if (fd < 0)
+		return 0;
+	if (fstat(fd, &st) < 0 || on_kernel_fs(fd, 1))
+		what = "/proc, /sys or /dev/pts";
+	else if (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode))
+		what = "a device";
+	else if (same_file(rootfd, "", &st) || same_file(rootfd, "dev", &st))
+		what = "the container's root or /dev";
+	else if (S_ISDIR(st.st_mode)) {
+		/* ".." of a mount's root is the directory it covers. */
+		parent = openat(fd, "..", O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (parent < 0 || on_kernel_fs(parent, 0))
+			what = "/proc or /sys";
+		if (parent >= 0)
+			close(parent);
+	}
+	close(fd);
+	if (!what)
+		return 0;
+	snprintf(err, errlen, "mount path \"%s\" leads to %s, where no volume may be mounted", path,
+		 what);
+	return EPERM;
 }

@@ -12,4 +12,26 @@
  * errno with err set. */
 int masks_apply(int rootfd, char *err, size_t errlen);
 
+/*
+ * Where a volume may not go, as runc's checkProcMount refuses mounts over
+ * /proc: a volume there would shadow what the tables above mask or make
+ * read-only, or what the kernel's knobs say (a cap_last_cap of the
+ * volume's). By the path the request gave: /proc, /sys and anything under
+ * them; /dev itself and what devices.c makes in it (its nodes, pts, fd and
+ * the std* links), but not /dev/shm or other new paths. NULL, or what the
+ * path would shadow.
+ */
+const char *masks_refused_mount_path(const char *path);
+
+/*
+ * Child side, just before a volume is mounted at `path` (absolute) in the
+ * root `rootfd`: the same rule for where the path resolves, since a
+ * symlink in the image or in a volume mounted before may lead anywhere in
+ * the root. Refuses a destination on proc, sysfs or devpts, a directory
+ * whose parent is on proc or sysfs (a masking tmpfs), a device node, /dev
+ * and the root itself. A path that does not exist yet is made by the
+ * mount, which proc and sysfs refuse. 0, or an errno with err set.
+ */
+int masks_check_mount_target(int rootfd, const char *path, char *err, size_t errlen);
+
 #endif

@@ -318,6 +318,10 @@ static int setup_volume(int rootfd, const struct volume_mount *m, char *err, siz
 		FAIL("volume \"%s\": cannot open subpath \"%s\": %s", m->volume,
 		     m->subpath ? m->subpath : "", strerror(errno));
 	is_dir = fstat(src, &st) == 0 && S_ISDIR(st.st_mode);
+	if ((rc = masks_check_mount_target(rootfd, m->path, err, errlen)) != 0) {
+		close(src);
+		return rc;
+	}
 	rc = mount_at(rootfd, m->path + 1, !is_dir, fdpath(src, p, sizeof(p)), NULL,
 		      MS_BIND | MS_REC, NULL);
 	close(src);

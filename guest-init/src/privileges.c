@@ -58,20 +58,27 @@ uint64_t privileges_default_caps(void)
 	return mask;
 }
 
+/*
+ * The kernel's last capability is where PR_CAPBSET_DROP first says EINVAL,
+ * not what /proc/sys/kernel/cap_last_cap says: this runs in the child, in
+ * the container's mount namespace, where /proc may be what a volume or a
+ * container with CAP_SYS_ADMIN put there (a FIFO there blocked the child,
+ * and guest-init with it, until the start timeout; a file saying 3 left
+ * every capability above it in the bounding set).
+ */
 int privileges_drop_caps(uint64_t keep, char *err, size_t errlen)
 {
-	char buf[16];
-	int last = 40, cap;
+	int cap;
 
-	if (read_file("/proc/sys/kernel/cap_last_cap", buf, sizeof(buf)) > 0)
-		last = atoi(buf);
-	for (cap = 0; cap <= last && cap < 64; cap++) {
+	for (cap = 0; cap < 64; cap++) {
 		if (keep & (1ull << cap))
 			continue;
 		/* Needs CAP_SETPCAP, which root still has here. */
-		if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0 && errno != EINVAL) {
+		if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0) {
 			int e = errno;
 
+			if (e == EINVAL)
+				break; /* past the last capability */
 			snprintf(err, errlen, "cannot drop capability %d: %s", cap, strerror(e));
 			return e;
 		}

@@ -60,6 +60,25 @@ class ValidationTest {
   }
 
   @Test
+  void volumesMayNotShadowProcSysOrDevices() {
+    String why = ": no volume may be mounted on /proc, /sys or what they hold, on /dev or its devices";
+    assertEquals(List.of(
+        "pods/web.yaml:10:31: spec.containers[0].volumeMounts[0].mountPath: \"/proc/sys/kernel\" would shadow"
+            + " the container's /proc" + why,
+        "pods/web.yaml:11:31: spec.containers[0].volumeMounts[1].mountPath: \"//sys/./\" would shadow"
+            + " the container's /sys" + why,
+        "pods/web.yaml:12:31: spec.containers[0].volumeMounts[2].mountPath: \"/dev/\" would shadow"
+            + " the container's /dev" + why,
+        "pods/web.yaml:13:31: spec.containers[0].volumeMounts[3].mountPath: \"/dev/pts/0\" would shadow"
+            + " /dev/pts, which guest-init makes" + why),
+        diagnostics(peapod(C, "- name: web", "  image: a:1", "  volumeMounts:",
+            "  - {name: data, mountPath: /proc/sys/kernel}", "  - {name: data, mountPath: //sys/./}",
+            "  - {name: data, mountPath: /dev/}", "  - {name: data, mountPath: /dev/pts/0}",
+            "  - {name: data, mountPath: /dev/shm}", "  - {name: data, mountPath: /processes}",
+            "volumes:", "- name: data", "  emptyDir: {}")));
+  }
+
+  @Test
   void unsupportedPodSpecFieldsSayWhy() {
     assertEquals(List.of(
         "pods/web.yaml:9:3: warning: spec.nodeSelector: accepted without effect when pods are read from files:"

@@ -193,7 +193,8 @@ final class ContainerDecoder {
       }
       if (!mountPath.isEmpty()) {
         SourceNode at = m.peek("mountPath").orElseThrow();
-        NameRules.absolutePath(mountPath).ifPresent(e -> m.problems().error(at, m.path("mountPath"), e));
+        NameRules.absolutePath(mountPath).or(() -> NameRules.mountDestination(mountPath))
+            .ifPresent(e -> m.problems().error(at, m.path("mountPath"), e));
         if (!paths.add(mountPath)) {
           m.problems().error(at, m.path("mountPath"), "duplicate mountPath \"" + mountPath + "\"");
         }

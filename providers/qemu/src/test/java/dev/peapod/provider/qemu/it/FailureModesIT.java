@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.peapod.provider.ContainerSpec;
 import dev.peapod.provider.ExecSession;
 import dev.peapod.provider.ExecSpec;
+import dev.peapod.provider.FileSet;
 import dev.peapod.provider.ImageRootfs;
 import dev.peapod.provider.InvalidStateException;
 import dev.peapod.provider.PodSpec;
@@ -15,6 +16,10 @@ import dev.peapod.provider.PodState;
 import dev.peapod.provider.PodStatus;
 import dev.peapod.provider.ProviderException;
 import dev.peapod.provider.VmResources;
+import dev.peapod.provider.VolumeFile;
+import dev.peapod.provider.VolumeMount;
+import dev.peapod.provider.VolumeSpec;
+import java.nio.charset.StandardCharsets;
 import dev.peapod.provider.qemu.QemuProvider;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -33,7 +38,8 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(value = 5, unit = TimeUnit.MINUTES)
 class FailureModesIT {
 
-  private static final String[] PODS = {"no-image", "no-kernel", "no-command", "victim", "fifo-passwd", "stopper"};
+  private static final String[] PODS = {"no-image", "no-kernel", "no-command", "victim", "fifo-passwd", "stopper",
+      "proc-volume", "proc-symlink"};
 
   private QemuProvider provider;
   private ImageRootfs image;
@@ -179,6 +185,40 @@ class FailureModesIT {
     }
     provider.remove("stopper", Duration.ofSeconds(1));
     assertTrue(provider.inspect("stopper").isEmpty());
+  }
+
+  /**
+   * A volume over the container's /proc: a volume of files holding {@code cap_last_cap} ("3") at
+   * /proc/sys/kernel, where the child read how many capabilities to drop from the bounding set (all from 4
+   * on stayed, CAP_SYS_ADMIN among them), and where it shadows what the container's /proc keeps
+   * read-only. Refused by guest-init when the path says so (a provider spec does not pass the pod file's
+   * check), and where a symlink an init container planted in a volume mounted before leads there. The
+   * child no longer reads cap_last_cap at all.
+   */
+  @Test
+  void aVolumeMayNotShadowTheContainersProcNotEvenThroughASymlink() {
+    VolumeSpec evil = VolumeSpec.files("evil", new FileSet(List.of(
+        new VolumeFile("cap_last_cap", 0644, 0, 0, "3\n".getBytes(StandardCharsets.UTF_8))), false));
+    provider.create(PodSpec.of("proc-volume", List.of(ContainerSpec.of("app", image, List.of("sleep", "1000"))
+        .withMounts(List.of(VolumeMount.of("evil", "/proc/sys/kernel"))))).withVolumes(List.of(evil)));
+
+    ProviderException direct = assertThrows(ProviderException.class, () -> provider.start("proc-volume"));
+
+    assertTrue(direct.getMessage().contains(
+        "mount path \"/proc/sys/kernel\": volume \"evil\" would shadow the container's /proc"), direct.getMessage());
+
+    provider.create(PodSpec.of("proc-symlink", List.of(ContainerSpec.of("app", image, List.of("sleep", "1000"))
+            .withMounts(List.of(VolumeMount.of("shared", "/shared"), VolumeMount.of("evil", "/shared/link")))))
+        .withVolumes(List.of(VolumeSpec.emptyDir("shared"), evil))
+        .withInitContainers(List.of(ContainerSpec.of("plant", image, List.of("ln", "-s", "/proc/sys/kernel",
+            "/shared/link")).withMounts(List.of(VolumeMount.of("shared", "/shared"))))));
+
+    ProviderException linked = assertThrows(ProviderException.class, () -> provider.start("proc-symlink"));
+
+    assertEquals(Optional.of("app"), linked.container(), linked.getMessage());
+    assertTrue(linked.getMessage().contains(
+        "mount path \"/shared/link\" leads to /proc, /sys or /dev/pts, where no volume may be mounted"),
+        linked.getMessage());
   }
 
   @Test
