@@ -49,7 +49,7 @@ class AgentImageIT {
     ProcessBuilder build = new ProcessBuilder(REPO.resolve("scripts/agent-image").toString(), layout.toString())
         .redirectErrorStream(true);
     build.environment().put("AGENT_IMAGE_VARIANT", "extract");
-    build.environment().put("AGENT_IMAGE_PACKAGES", "busybox-static");
+    build.environment().put("AGENT_IMAGE_PACKAGES", "busybox-static,tini");
     Process process = build.start();
     buildLog = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     assertTrue(process.waitFor(5, TimeUnit.MINUTES), buildLog);
@@ -140,6 +140,7 @@ class AgentImageIT {
     JsonNode layers = manifest().get("layers");
     Map<String, String> debian = entries(blob(layers.get(0)));
     assertTrue(debian.containsKey("./bin/busybox"), "the package asked for: " + debian.keySet());
+    assertTrue(debian.containsKey("./usr/bin/tini"), "the entrypoint's PID 1: " + debian.keySet());
 
     Map<String, String> peapod = entries(blob(layers.get(1)));
     assertTrue(peapod.values().stream().allMatch(e -> e.split(" ")[1].equals("0/0")), "root owns every file: " + peapod);
@@ -174,7 +175,8 @@ class AgentImageIT {
     Process inspecting = inspect.start();
     JsonNode image = JSON.readTree(inspecting.getInputStream().readAllBytes()).get(0);
     assertEquals(0, inspecting.waitFor());
-    assertEquals(List.of("/opt/peapod/peapod"), strings(image.at("/config/Entrypoint")));
+    assertEquals(List.of("/usr/bin/tini", "--", "/opt/peapod/peapod"), strings(image.at("/config/Entrypoint")),
+        "PID 1 reaps the helpers whose launcher exited");
     assertEquals(List.of("serve"), strings(image.at("/config/Cmd")));
     assertEquals(List.of("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
         "PEAPOD_HOME=/var/lib/peapod", "PEAPOD_KERNEL=/opt/peapod/build/vmlinux",
