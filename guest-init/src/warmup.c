@@ -24,6 +24,15 @@
  * binary executed afresh (argv[0] "warmup") and holds none of guest-init's
  * memory; nothing it mounts is seen by guest-init or a container (its own
  * mount namespace); it touches no file of the pod's.
+ *
+ * Its mount namespace is a copy of guest-init's, and a copy holds every
+ * mount in it for as long as it lives, out of guest-init's reach: so the
+ * copy is made before any mount of the pod's exists (start()). Made by the
+ * warm-up itself once it ran, after it went SCHED_IDLE, it came when the
+ * vCPU was first idle, which could be after START_POD and ADD_CONTAINER
+ * had mounted volumes (Secrets' files among them), images and a container's
+ * root: the warm-up then held them as long as it ran, seconds while a
+ * container kept the vCPU busy (found in review of cf5510a).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -38,6 +47,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "pod.h"
 #include "trace.h"
 #include "util.h"
 #include "warmup.h"
@@ -60,8 +70,17 @@ static void start(void *arg)
 	pid_t pid;
 
 	(void)arg;
+	/* START_POD came in the same read as RESTORED, ahead of this timer:
+	 * its mounts exist already. */
+	if (pod_started()) {
+		say("warm-up skipped: a pod started before it could begin");
+		return;
+	}
 	pid = vfork(); /* reaped by proc_reap_all() as a child it does not track */
 	if (pid == 0) {
+		/* While guest-init waits for the execve: before the next request. */
+		if (unshare(CLONE_NEWNS) < 0)
+			_exit(127);
 		execve("/proc/self/exe", argv, envp);
 		_exit(127);
 	}
@@ -137,8 +156,9 @@ void warmup_main(void)
 	prctl(PR_SET_NAME, WARMUP_NAME, 0, 0, 0);
 	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
 	sched_setscheduler(0, SCHED_IDLE, &idle);
-	if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
-	    mkdir_p(WARMUP_DIR, 0700) < 0 || mount("tmpfs", WARMUP_DIR, "tmpfs", MS_NODEV, "mode=0700") < 0)
+	/* In the mount namespace start() made. */
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 || mkdir_p(WARMUP_DIR, 0700) < 0 ||
+	    mount("tmpfs", WARMUP_DIR, "tmpfs", MS_NODEV, "mode=0700") < 0)
 		_exit(1);
 	if (mkdir(lower, 0755) < 0 || mkdir(upper, 0755) < 0 || mkdir(work, 0700) < 0 ||
 	    mkdir(root, 0755) < 0 || mount("overlay", root, "overlay", MS_NODEV, opts) < 0)

@@ -2050,12 +2050,73 @@ static void check_shutdown(struct vm *vm)
 	check(status == 0, "SHUTDOWN powers off (qemu exits 0)", "status %d", status);
 }
 
+/* Whether the VM's console shows `needle` within timeout_ms. */
+static int console_says(struct vm *vm, const char *needle, int timeout_ms)
+{
+	char path[600], buf[65536];
+	int waited;
+
+	snprintf(path, sizeof(path), "%s/console.log", vm->dir);
+	for (waited = 0; waited <= timeout_ms; waited += 50) {
+		FILE *f = fopen(path, "r");
+		size_t n = f ? fread(buf, 1, sizeof(buf) - 1, f) : 0;
+
+		if (f)
+			fclose(f);
+		buf[n] = 0;
+		if (strstr(buf, needle))
+			return 1;
+		usleep(50000);
+	}
+	return 0;
+}
+
+/*
+ * RESTORED and START_POD in one write: guest-init handles both before the
+ * restored VM's warm-up begins (a timer, after the reply has gone). The
+ * warm-up's mount namespace is a copy of guest-init's, which would now hold
+ * the pod's mounts as long as the warm-up ran, SCHED_IDLE, seconds while a
+ * container keeps the vCPU; so it is skipped. (Started at its time, it
+ * copies the namespace in the vfork child, before the next request.)
+ */
+static void check_warmup_after_a_pipelined_start(struct vm *vm)
+{
+	uint8_t entropy[32] = { 7 }, both[1024];
+	uint32_t restored_seq, start_seq;
+	struct timespec ts;
+	struct pp_buf *b;
+	struct msg *m, *m2;
+	size_t n1, n2;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	b = vm_req(vm, PP_MSG_RESTORED);
+	pp_put_bytes(b, PP_F_ENTROPY, entropy, sizeof(entropy));
+	pp_put_u64(b, PP_F_TIME_NS, (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec);
+	n1 = pp_frame_end(b);
+	restored_seq = vm->seq;
+	memcpy(both, b->data + b->frame_start, n1);
+	b = vm_req(vm, PP_MSG_START_POD);
+	pp_put_str(b, PP_F_HOSTNAME, "late");
+	n2 = pp_frame_end(b);
+	start_seq = vm->seq;
+	memcpy(both + n1, b->data + b->frame_start, n2);
+	vm_send_raw(vm, both, n1 + n2);
+	m = vm_reply(vm, restored_seq, T_REPLY);
+	m2 = vm_reply(vm, start_seq, T_REPLY);
+	check(is_ok(m) && is_ok(m2), "RESTORED and START_POD in one write -> OK, OK", "%s; %s",
+	      describe(m), describe(m2));
+	check(console_says(vm, "warm-up skipped: a pod started before it could begin", 5000),
+	      "the warm-up does not begin once a pod started (its mount namespace would hold the pod's)",
+	      "see %s/console.log", vm->dir);
+	free(m);
+	free(m2);
+}
+
 static void check_late_host_and_power_button(const struct vm_opts *base)
 {
 	struct vm_opts o = *base;
 	struct vm *vm = calloc(1, sizeof(*vm));
 	struct msg *m;
-	struct pp_buf *b;
 	int status;
 
 	o.name = "late";
@@ -2075,10 +2136,7 @@ static void check_late_host_and_power_button(const struct vm_opts *base)
 	check(m && m->type == PP_MSG_READY && strlen(mstr(m, PP_F_BOOT_ID)) == 36,
 	      "host attaching after boot gets READY", "%s", describe(m));
 	free(m);
-	b = vm_req(vm, PP_MSG_START_POD);
-	pp_put_str(b, PP_F_HOSTNAME, "late");
-	m = vm_call(vm, b, T_REPLY);
-	free(m);
+	check_warmup_after_a_pipelined_start(vm);
 	m = add_container(vm, "sleepy", ARGV("sleep", "100000"), NULL);
 	check(is_ok(m), "container in the second VM", "%s", describe(m));
 	free(m);
