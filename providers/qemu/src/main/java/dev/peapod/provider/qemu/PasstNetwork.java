@@ -10,9 +10,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
@@ -241,7 +244,7 @@ final class PasstNetwork {
       PeerCheckedConnect.Launcher launcher) {
     // The readiness check below sees a port as bound whoever binds it: a port another process holds
     // would pass it until passt failed to bind and exited, a race the caller sometimes lost.
-    List<PortForward> taken = ports.stream().filter(p -> listening(List.of(p))).toList();
+    List<PortForward> taken = ports.stream().filter(PasstNetwork::bound).toList();
     if (!taken.isEmpty()) {
       throw new NetworkException("host port " + describe(taken) + " is already bound by another process");
     }
@@ -284,7 +287,7 @@ final class PasstNetwork {
         reached = System.nanoTime();
         reachesGuest.run();
       }
-      if (connected && listening(ports)) {
+      if (connected && listening(ports, pid)) {
         break;
       }
       if (System.nanoTime() > deadline) {
@@ -375,29 +378,69 @@ final class PasstNetwork {
   }
 
   /** Whether every forwarded host port has a listening TCP socket or a bound UDP one. */
-  private static boolean listening(List<PortForward> ports) {
+  /** Whether some process listens on the port (TCP) or has bound it (UDP). */
+  private static boolean bound(PortForward p) {
+    return !boundPorts(p.protocol()).getOrDefault(hex(p), Set.of()).isEmpty();
+  }
+
+  /**
+   * Whether process {@code pid} (passt) listens on every port (has bound it, for UDP): a socket on the port in
+   * {@code /proc/net} that is one of the process's open files. The port's number alone passed whatever
+   * process held it, say a service or another pod's passt that bound it between the check before the launch
+   * and passt's own bind, and the start went on as if passt forwarded a port it never bound.
+   */
+  static boolean listening(List<PortForward> ports, long pid) {
     if (ports.isEmpty()) {
       return true;
     }
-    Set<String> tcp = boundPorts(List.of("/proc/net/tcp", "/proc/net/tcp6"), "0A");
-    Set<String> udp = boundPorts(List.of("/proc/net/udp", "/proc/net/udp6"), "07");
+    Set<String> own = socketInodes(pid);
+    Map<PortForward.Protocol, Map<String, Set<String>>> tables = new EnumMap<>(PortForward.Protocol.class);
     for (PortForward p : ports) {
-      String hex = String.format(Locale.ROOT, "%04X", p.hostPort());
-      if (!(p.protocol() == PortForward.Protocol.UDP ? udp : tcp).contains(hex)) {
+      Set<String> holders = tables.computeIfAbsent(p.protocol(), PasstNetwork::boundPorts)
+          .getOrDefault(hex(p), Set.of());
+      if (holders.stream().noneMatch(own::contains)) {
         return false;
       }
     }
     return true;
   }
 
-  private static Set<String> boundPorts(List<String> tables, String state) {
-    Set<String> ports = new HashSet<>();
+  private static String hex(PortForward p) {
+    return String.format(Locale.ROOT, "%04X", p.hostPort());
+  }
+
+  /** The inodes of the sockets among the process's open files (its fd links read {@code socket:[INODE]}). */
+  private static Set<String> socketInodes(long pid) {
+    Set<String> inodes = new HashSet<>();
+    try (var fds = Files.newDirectoryStream(Path.of("/proc", Long.toString(pid), "fd"))) {
+      for (Path fd : fds) {
+        try {
+          String target = Files.readSymbolicLink(fd).toString();
+          if (target.startsWith("socket:[") && target.endsWith("]")) {
+            inodes.add(target.substring("socket:[".length(), target.length() - 1));
+          }
+        } catch (IOException closedMeanwhile) {
+          // not a socket that counts
+        }
+      }
+    } catch (IOException e) {
+      // ended, or not ours to look at: holds nothing we can see
+    }
+    return inodes;
+  }
+
+  /** Bound ports (4 hex digits) and the inodes of the sockets bound there: listening TCP ones, any UDP one. */
+  private static Map<String, Set<String>> boundPorts(PortForward.Protocol protocol) {
+    boolean udp = protocol == PortForward.Protocol.UDP;
+    List<String> tables = udp ? List.of("/proc/net/udp", "/proc/net/udp6") : List.of("/proc/net/tcp", "/proc/net/tcp6");
+    String state = udp ? "07" : "0A";
+    Map<String, Set<String>> ports = new HashMap<>();
     for (String table : tables) {
       try {
         for (String line : Files.readAllLines(Path.of(table))) {
           String[] f = line.trim().split("\\s+");
-          if (f.length > 3 && f[3].equals(state) && f[1].contains(":")) {
-            ports.add(f[1].substring(f[1].indexOf(':') + 1));
+          if (f.length > 9 && f[3].equals(state) && f[1].contains(":")) {
+            ports.computeIfAbsent(f[1].substring(f[1].indexOf(':') + 1), k -> new HashSet<>()).add(f[9]);
           }
         }
       } catch (IOException ignored) {

@@ -38,4 +38,27 @@ class PasstNetworkTest {
     assertEquals("1", new PasstNetwork("passt", SamePageMerging.HELPERS).launch(List.of(), 7, false, LOG)
         .arguments().get(3));
   }
+
+  /**
+   * passt is up once it holds its forwards: a port another process holds does not count. The readiness check
+   * matched the port's number in /proc/net whoever held it, so a service that bound the port between the check
+   * before the launch and passt's own bind passed it.
+   */
+  @Test
+  void aPortIsPasstsOnlyWhenPasstHoldsIt() throws Exception {
+    try (java.net.ServerSocket tcp = new java.net.ServerSocket(0);
+        java.net.DatagramSocket udp = new java.net.DatagramSocket(0)) {
+      List<PortForward> ports = List.of(PortForward.tcp(tcp.getLocalPort(), 80),
+          new PortForward("0.0.0.0", udp.getLocalPort(), 53, PortForward.Protocol.UDP));
+      Process other = new ProcessBuilder("sleep", "60").start();
+      try {
+        assertEquals(true, PasstNetwork.listening(ports, ProcessHandle.current().pid()), "this JVM holds both");
+        assertEquals(false, PasstNetwork.listening(ports, other.pid()), "a process without them");
+        assertEquals(false, PasstNetwork.listening(ports.subList(0, 1), Long.MAX_VALUE), "no such process");
+      } finally {
+        other.destroyForcibly();
+      }
+    }
+    assertEquals(true, PasstNetwork.listening(List.of(), 1), "no forwards: nothing to hold");
+  }
 }
