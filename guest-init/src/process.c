@@ -30,6 +30,7 @@
 #include "loop.h"
 #include "pidns.h"
 #include "process.h"
+#include "rootpath.h"
 #include "spawn.h"
 #include "trace.h"
 
@@ -71,15 +72,23 @@ static void close_fd(int *fd)
 static int open_pty(pid_t in_pid, int *master, int *slave, uint16_t rows, uint16_t cols)
 {
 	char path[64];
-	int unlock = 0;
+	int unlock = 0, root;
 	struct winsize ws = { rows, cols, 0, 0 };
 
-	/* The container has its own devpts instance; open its ptmx through
-	 * the container's root so the pty is /dev/pts/N inside it. */
-	snprintf(path, sizeof(path), "/proc/%d/root/dev/ptmx", (int)in_pid);
-	*master = open(path, O_RDWR | O_NOCTTY | O_CLOEXEC);
-	if (*master < 0)
+	/* The container has its own devpts instance; open its ptmx in the
+	 * container's root so the pty is /dev/pts/N inside it. Resolved in
+	 * that root (rootpath.c): the container may make its /dev/ptmx any
+	 * symlink, and through /proc/PID/root/dev/ptmx an absolute one led
+	 * guest-init into its own root (/dev/ptmx there gave the exec a pty
+	 * of the guest's devpts; any other path was opened read-write). */
+	snprintf(path, sizeof(path), "/proc/%d/root", (int)in_pid);
+	root = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (root < 0)
 		return -1;
+	*master = open_in(root, "dev/ptmx", O_RDWR | O_NOCTTY | O_NONBLOCK);
+	close(root);
+	if (*master < 0)
+		return -1; /* non-blocking: proc_spawn makes it so anyway */
 	if (ioctl(*master, TIOCSPTLCK, &unlock) < 0)
 		return -1;
 	*slave = ioctl(*master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);

@@ -39,7 +39,7 @@ import org.junit.jupiter.api.Timeout;
 class FailureModesIT {
 
   private static final String[] PODS = {"no-image", "no-kernel", "no-command", "victim", "fifo-passwd", "stopper",
-      "proc-volume", "proc-symlink"};
+      "proc-volume", "proc-symlink", "ptmx-link"};
 
   private QemuProvider provider;
   private ImageRootfs image;
@@ -219,6 +219,32 @@ class FailureModesIT {
     assertTrue(linked.getMessage().contains(
         "mount path \"/shared/link\" leads to /proc, /sys or /dev/pts, where no volume may be mounted"),
         linked.getMessage());
+  }
+
+  /**
+   * A container makes its /dev/ptmx an absolute symlink. guest-init opened an exec's pty through
+   * /proc/PID/root/dev/ptmx, which followed such a link into guest-init's own root: /dev/pts/ptmx there gave the
+   * exec a terminal of the guest's devpts, and any other path was opened read-write by PID 1. Now the link is
+   * resolved in the container's root, where /dev/pts/ptmx is its own devpts.
+   */
+  @Test
+  void anExecsTerminalComesFromTheContainersDevptsWhateverItsPtmxLinkSays() throws Exception {
+    provider.create(PodSpec.of("ptmx-link", List.of(ContainerSpec.of("app", image, List.of("sh", "-c",
+        "rm -f /dev/ptmx && ln -s /dev/pts/ptmx /dev/ptmx && touch /tmp/linked; sleep 1000")))));
+    provider.start("ptmx-link");
+    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+    while (VmTestSupport.exec(provider, "ptmx-link", "app", "test", "-f", "/tmp/linked").exitCode() != 0) {
+      assertTrue(System.nanoTime() < deadline, "the container made its link");
+    }
+    ExecSpec tty = new ExecSpec("app", List.of("sh", "-c",
+        "[ \"$(stat -L -c %d /proc/self/fd/0)\" = \"$(stat -c %d /dev/pts)\" ] && echo own-devpts || echo other"),
+        null, null, null, true, null);
+    try (ExecSession s = provider.exec("ptmx-link", tty)) {
+      s.stdin().close();
+      String out = new String(s.stdout().readAllBytes(), StandardCharsets.UTF_8);
+      assertEquals(java.util.OptionalInt.of(0), s.waitFor(Duration.ofSeconds(30)), out);
+      assertTrue(out.contains("own-devpts"), out);
+    }
   }
 
   @Test
