@@ -301,7 +301,7 @@ public final class QemuProvider implements Provider {
       }
       long t0 = System.nanoTime();
       PodStatus status = statusOf(dir, true);
-      LOG.log(System.Logger.Level.DEBUG, () -> "pod " + pod + ": started; status read in " + (System.nanoTime() - t0)
+      LOG.log(System.Logger.Level.DEBUG, () -> "pod " + pod + ": stopped; status read in " + (System.nanoTime() - t0)
           / 1_000_000 + " ms");
       return status;
     });
@@ -742,16 +742,22 @@ public final class QemuProvider implements Provider {
    * start wrote, and its containers are as the guest answered the STATUS asked once they had started.
    */
   private PodStatus startedStatus(PodDirectory dir, PodRecord record, PodVm.Booted booted) {
-    List<ContainerStatus> containers = List.of();
-    String message = "";
+    List<ContainerStatus> containers;
     try {
       containers = containerStatuses(booted.guest().await(Wire.MSG_STATUS, booted.status(), STATUS_TIMEOUT),
           booted.record(), record.spec());
     } catch (GuestException e) {
-      message = "guest-init does not answer STATUS: " + e.getMessage();
+      // The VM may have died since its containers started (QEMU killed, a guest panic), or passt or a
+      // writer ended: say what inspect would, by looking at the pod's files and processes as it does.
+      PodStatus looked = statusOf(dir, false);
+      if (looked.state() != PodState.RUNNING || !looked.message().isEmpty()) {
+        return looked;
+      }
+      return new PodStatus(looked.name(), looked.state(), looked.spec(), looked.createdAt(), looked.vm(), List.of(),
+          "guest-init does not answer STATUS: " + e.getMessage());
     }
     return new PodStatus(dir.name(), PodState.RUNNING, record.spec(), record.createdAt(),
-        Optional.of(booted.record().info()), containers, message);
+        Optional.of(booted.record().info()), containers, "");
   }
 
   private static List<ContainerStatus> containerStatuses(Fields answer, VmRecord vm, PodSpec spec) {
