@@ -111,6 +111,12 @@ public class PodsResource {
    * headers too.
    */
   private static final System.Logger LOG = System.getLogger(PodsResource.class.getName());
+  private static final java.util.concurrent.ExecutorService ENGINE_CLOSES =
+      java.util.concurrent.Executors.newCachedThreadPool(task -> {
+        Thread t = new Thread(task, "peapod-engine-close");
+        t.setDaemon(true);
+        return t;
+      });
 
   @POST
   @Consumes({"application/yaml", "text/yaml", MediaType.APPLICATION_JSON, MediaType.TEXT_PLAIN})
@@ -131,15 +137,19 @@ public class PodsResource {
     List<Map<String, Object>> started = new ArrayList<>();
     List<PodManifest> pods = ConfigReferences.attachAll(parsed);
     long tParsed = System.nanoTime();
-    try (Engine engine = controller.openEngine(COMMAND)) {
+    Engine engine = controller.openEngine(COMMAND);
+    try {
       long tOpened = System.nanoTime();
       for (PodManifest pod : pods) {
         LOG.log(System.Logger.Level.DEBUG, () -> "pod " + pod.name() + ": POST parsed in " + (tParsed - t0) / 1_000_000
             + " ms, engine opened in " + (tOpened - tParsed) / 1_000_000 + " ms");
         started.add(PodView.data(createAndStart(engine, pod), Owners.CLI));
       }
+    } finally {
+      // Closing drops the started VMs' guest connections and waits for each one's reader thread (1-12 ms at
+      // load 7): beside the answer, not before it. Nothing of the pods' state is in it: their files are written.
+      ENGINE_CLOSES.execute(engine::close);
     }
-    pods.forEach(pod -> LOG.log(System.Logger.Level.DEBUG, () -> "pod " + pod.name() + ": engine closed"));
     Response.ResponseBuilder response = Response.status(201).entity(started.size() == 1 ? started.get(0) : started);
     warnings.forEach(w -> response.header("Warning", warningHeader(w)));
     return response.build();

@@ -89,7 +89,13 @@ class ApiIT {
   void aPodPostedIsCreatedAndStartedOwnedByCliAndLeftAloneByTheSources() throws Exception {
     CompletableFuture<String> events = CompletableFuture.supplyAsync(ApiIT::firstCreatedEvent);
     api().contentType("application/yaml").body(MANIFEST.getBytes(StandardCharsets.UTF_8)).post("/v1/pods").then().statusCode(201)
-        .body("name", equalTo("handmade")).body("state", equalTo("RUNNING")).body("owner", equalTo("cli"));
+        .body("name", equalTo("handmade")).body("state", equalTo("RUNNING")).body("owner", equalTo("cli"))
+        .body("message", equalTo("")).body("containers[0].name", equalTo("main"))
+        .body("containers[0].state", equalTo("RUNNING"));
+    // At once: the POST's engine closes its guest connection beside the answer, and this look makes its own
+    // (the guest's control port takes one connection at a time) and asks the guest as the POST's did.
+    api().get("/v1/pods/handmade").then().statusCode(200).body("state", equalTo("RUNNING"))
+        .body("message", equalTo("")).body("containers[0].state", equalTo("RUNNING"));
     await("its output in the logs", () -> logs("handmade").contains("made by hand"));
     assertTrue(events.get(60, TimeUnit.SECONDS).contains("\"name\":\"handmade\""));
     Thread.sleep(3000); // the drift check its creation announces, a source interval: nothing removes it
