@@ -380,37 +380,54 @@ final class PasstNetwork {
   /** Whether every forwarded host port has a listening TCP socket or a bound UDP one. */
   /** Whether some process listens on the port (TCP) or has bound it (UDP). */
   private static boolean bound(PortForward p) {
-    return !boundPorts(p.protocol()).getOrDefault(hex(p), Set.of()).isEmpty();
+    return !boundPorts(p.protocol()).getOrDefault(hex(p), Map.of()).isEmpty();
   }
 
   /**
    * Whether process {@code pid} (passt) listens on every port (has bound it, for UDP): a socket on the port in
    * {@code /proc/net} that is one of the process's open files. The port's number alone passed whatever
    * process held it, say a service or another pod's passt that bound it between the check before the launch
-   * and passt's own bind, and the start went on as if passt forwarded a port it never bound.
+   * and passt's own bind, and the start went on as if passt forwarded a port it never bound. A JVM not run as
+   * root cannot read passt's open files (passt makes itself undumpable): then a socket of passt's user counts.
    */
   static boolean listening(List<PortForward> ports, long pid) {
     if (ports.isEmpty()) {
       return true;
     }
-    Set<String> own = socketInodes(pid);
-    Map<PortForward.Protocol, Map<String, Set<String>>> tables = new EnumMap<>(PortForward.Protocol.class);
+    Optional<Set<String>> own = socketInodes(pid);
+    Optional<String> uid = own.isPresent() ? Optional.empty() : HostProcess.realUid(pid).stream()
+        .mapToObj(Integer::toString).findFirst();
+    Map<PortForward.Protocol, Map<String, Map<String, String>>> tables = new EnumMap<>(PortForward.Protocol.class);
     for (PortForward p : ports) {
-      Set<String> holders = tables.computeIfAbsent(p.protocol(), PasstNetwork::boundPorts)
-          .getOrDefault(hex(p), Set.of());
-      if (holders.stream().noneMatch(own::contains)) {
+      Map<String, String> holders = tables.computeIfAbsent(p.protocol(), PasstNetwork::boundPorts)
+          .getOrDefault(hex(p), Map.of());
+      if (!held(holders, own, uid)) {
         return false;
       }
     }
     return true;
   }
 
+  /**
+   * Whether one of a port's sockets (inode to owner uid) is the process's: one of its open files, or, when
+   * those cannot be read, one of its user's.
+   */
+  static boolean held(Map<String, String> holders, Optional<Set<String>> openSockets, Optional<String> uid) {
+    if (openSockets.isPresent()) {
+      return holders.keySet().stream().anyMatch(openSockets.get()::contains);
+    }
+    return uid.isPresent() && holders.containsValue(uid.get());
+  }
+
   private static String hex(PortForward p) {
     return String.format(Locale.ROOT, "%04X", p.hostPort());
   }
 
-  /** The inodes of the sockets among the process's open files (its fd links read {@code socket:[INODE]}). */
-  private static Set<String> socketInodes(long pid) {
+  /**
+   * The inodes of the sockets among the process's open files (its fd links read {@code socket:[INODE]}); empty
+   * when they cannot be read (not this JVM's user's to look at, or the process ended).
+   */
+  private static Optional<Set<String>> socketInodes(long pid) {
     Set<String> inodes = new HashSet<>();
     try (var fds = Files.newDirectoryStream(Path.of("/proc", Long.toString(pid), "fd"))) {
       for (Path fd : fds) {
@@ -424,23 +441,26 @@ final class PasstNetwork {
         }
       }
     } catch (IOException e) {
-      // ended, or not ours to look at: holds nothing we can see
+      return Optional.empty();
     }
-    return inodes;
+    return Optional.of(inodes);
   }
 
-  /** Bound ports (4 hex digits) and the inodes of the sockets bound there: listening TCP ones, any UDP one. */
-  private static Map<String, Set<String>> boundPorts(PortForward.Protocol protocol) {
+  /**
+   * Bound ports (4 hex digits) and, for each, the sockets bound there (inode to owner uid): listening TCP ones,
+   * any UDP one.
+   */
+  private static Map<String, Map<String, String>> boundPorts(PortForward.Protocol protocol) {
     boolean udp = protocol == PortForward.Protocol.UDP;
     List<String> tables = udp ? List.of("/proc/net/udp", "/proc/net/udp6") : List.of("/proc/net/tcp", "/proc/net/tcp6");
     String state = udp ? "07" : "0A";
-    Map<String, Set<String>> ports = new HashMap<>();
+    Map<String, Map<String, String>> ports = new HashMap<>();
     for (String table : tables) {
       try {
         for (String line : Files.readAllLines(Path.of(table))) {
           String[] f = line.trim().split("\\s+");
           if (f.length > 9 && f[3].equals(state) && f[1].contains(":")) {
-            ports.computeIfAbsent(f[1].substring(f[1].indexOf(':') + 1), k -> new HashSet<>()).add(f[9]);
+            ports.computeIfAbsent(f[1].substring(f[1].indexOf(':') + 1), k -> new HashMap<>()).put(f[9], f[7]);
           }
         }
       } catch (IOException ignored) {

@@ -61,4 +61,17 @@ class PasstNetworkTest {
     }
     assertEquals(true, PasstNetwork.listening(List.of(), 1), "no forwards: nothing to hold");
   }
+
+  /** A JVM not run as root cannot read passt's open files (passt is undumpable): a socket of passt's user counts. */
+  @Test
+  void withoutPasstsOpenFilesASocketOfItsUserCounts() {
+    java.util.Map<String, String> holders = java.util.Map.of("1001", "1000", "1002", "65534");
+    assertEquals(true, PasstNetwork.held(holders, java.util.Optional.of(java.util.Set.of("1001")),
+        java.util.Optional.empty()));
+    assertEquals(false, PasstNetwork.held(holders, java.util.Optional.of(java.util.Set.of("7")),
+        java.util.Optional.of("1000")), "its open files decide when they can be read");
+    assertEquals(true, PasstNetwork.held(holders, java.util.Optional.empty(), java.util.Optional.of("1000")));
+    assertEquals(false, PasstNetwork.held(holders, java.util.Optional.empty(), java.util.Optional.of("0")));
+    assertEquals(false, PasstNetwork.held(holders, java.util.Optional.empty(), java.util.Optional.empty()));
+  }
 }
