@@ -3,6 +3,7 @@ package dev.peapod.provider.qemu;
 import dev.peapod.provider.qemu.guest.Wire;
 import dev.peapod.provider.qemu.runtime.VmFiles;
 import dev.peapod.provider.qemu.runtime.VmUsers;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -163,6 +164,20 @@ public final class QemuCommandLine {
   static final String HOLDER_GONE = "the template RAM holder is gone";
 
   public List<String> argv(VmDefinition vm) {
+    return argv(vm, true);
+  }
+
+  /**
+   * The argv a template key is made of ({@link TemplateCatalogue#key}): without the stub disassembler's
+   * preload, which changes nothing in the guest, and which the detached template builder and pool keeper
+   * find by their own settings (a JVM given {@code -Dpeapod.vmMounts} hands them no such property): their
+   * key must still be the launcher's.
+   */
+  List<String> argvForKey(VmDefinition vm) {
+    return argv(vm, false);
+  }
+
+  private List<String> argv(VmDefinition vm, boolean preload) {
     List<String> argv = new ArrayList<>();
     // prlimit sets the limit on itself and execs QEMU, which keeps it.
     argv.addAll(List.of("prlimit", "--as=" + addressSpaceLimit(vm.memoryMiB()), "--"));
@@ -219,6 +234,10 @@ public final class QemuCommandLine {
       initrd = "/proc/self/fd/4";
     }
     VmFiles own = vm.qemuFiles();
+    String stub = preload ? noDisassemblerPreload(user != null) : null;
+    if (stub != null) {
+      argv.addAll(List.of("env", "LD_PRELOAD=" + stub));
+    }
     argv.addAll(List.of("perl", "-e", thpOff(), "--"));
     argv.add(qemuBinary);
     add(argv, "-name", vm.processName());
@@ -325,6 +344,44 @@ public final class QemuCommandLine {
    * every worker thread's stack.
    */
   static final int ADDRESS_SPACE_MARGIN_MIB = 1024;
+
+  /** The stub libcapstone.so.4 QEMU is given if it lies beside {@code peapod-vm-mounts} (make guest-init builds both). */
+  static final String NO_DISASSEMBLER = "peapod-no-disassembler.so";
+
+  /**
+   * LD_PRELOAD for QEMU: {@value #NO_DISASSEMBLER} (providers/qemu/native/no-disassembler.c), a
+   * libcapstone.so.4 whose architectures are all refused, preloaded so that the loader binds QEMU's
+   * libcapstone.so.4 to it and never maps the real library, whose relocated tables cost every QEMU
+   * 1.3 MiB of memory of its own for a disassembler Peapod never runs (bench/RESULTS.md, session
+   * 11). It lies beside {@code peapod-vm-mounts}, root's like it. Null, and QEMU runs with the real
+   * library as before, when it is not there or a VM user could not read it by its path (the
+   * loader would print an error into QEMU's output and go on). A preload already set is kept after it.
+   */
+  String noDisassemblerPreload(boolean vmUser) {
+    Path stub = vmMounts.resolveSibling(NO_DISASSEMBLER);
+    if (!Files.isRegularFile(stub) || vmUser && !readableByOthers(stub)) {
+      return null;
+    }
+    String set = System.getenv("LD_PRELOAD");
+    return set == null || set.isBlank() ? stub.toString() : stub + " " + set;
+  }
+
+  /** Whether a user of no group of the file's can open it by its path: o+r on it, o+x on every directory above. */
+  private static boolean readableByOthers(Path file) {
+    try {
+      if (!Files.getPosixFilePermissions(file).contains(java.nio.file.attribute.PosixFilePermission.OTHERS_READ)) {
+        return false;
+      }
+      for (Path dir = file.toAbsolutePath().getParent(); dir != null; dir = dir.getParent()) {
+        if (!Files.getPosixFilePermissions(dir).contains(java.nio.file.attribute.PosixFilePermission.OTHERS_EXECUTE)) {
+          return false;
+        }
+      }
+      return true;
+    } catch (java.io.IOException | UnsupportedOperationException e) {
+      return false;
+    }
+  }
 
   /** {@link #THP_OFF} with this host's number of the prctl system call. */
   static String thpOff() {

@@ -123,7 +123,7 @@ final class TemplateCatalogue {
   /** The template key of a shape (see {@link TemplateKey}). */
   String key(VmShape shape) {
     VmDefinition vm = definition(shape, "template", new VmFiles(Path.of("/vm")), GuestRam.template(Path.of("/vm/ram")));
-    return TemplateKey.of(qemuBinary, shape.kernel(), shape.initrd(), commandLine.argv(vm));
+    return TemplateKey.of(qemuBinary, shape.kernel(), shape.initrd(), commandLine.argvForKey(vm));
   }
 
   /**

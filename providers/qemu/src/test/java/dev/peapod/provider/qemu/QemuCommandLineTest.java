@@ -25,7 +25,7 @@ class QemuCommandLineTest {
             new HostShare("conf", "peapod.vol.conf", Path.of("/run/pp/web/host-files/conf,x"), "app.conf",
                 Path.of("/etc/app/app.conf"), true)));
 
-    List<String> argv = new QemuCommandLine("qemu-system-x86_64", 8, OptionalLong.of(2596150)).argv(vm);
+    List<String> argv = new QemuCommandLine("qemu-system-x86_64", 8, OptionalLong.of(2596150), Path.of("/nonexistent/peapod-vm-mounts")).argv(vm);
 
     assertEquals(List.of(
         "prlimit", "--as=" + ((96L + 8 + 1024) << 20), "--",
@@ -125,7 +125,7 @@ class QemuCommandLineTest {
         Accelerator.TCG, FILES, List.of(new ImageDevice("img0", "sha256:a", Path.of("/store/a.erofs"))), List.of(),
         true, Path.of("/run/pp/web/images"), List.of()).withUser(users.user(2000000007));
 
-    List<String> argv = new QemuCommandLine("qemu-system-x86_64", 8, OptionalLong.empty()).argv(vm);
+    List<String> argv = new QemuCommandLine("qemu-system-x86_64", 8, OptionalLong.empty(), Path.of("/nonexistent/peapod-vm-mounts")).argv(vm);
 
     assertEquals(List.of("prlimit", "--as=" + ((64L + 8 + 1024) << 20), "--",
         "sh", "-c", "umask 077; exec 3<\"$1\" 4<\"$2\" 5</dev/null 6<\"$3\" || exit 126; shift 3; exec \"$@\"",
@@ -287,5 +287,72 @@ class QemuCommandLineTest {
       org.junit.jupiter.api.Assertions.fail("the launch hung opening what the pid's fd is now");
     }
     return new Launch(p.exitValue(), new String(p.getInputStream().readAllBytes()));
+  }
+
+  @Test
+  void qemuIsGivenTheStubDisassemblerBesideTheVmMountsHelperWhenAVmUserCanReadIt() throws Exception {
+    Path dir = java.nio.file.Files.createTempDirectory("peapod-stub-");
+    try {
+      Path helper = dir.resolve("peapod-vm-mounts");
+      Path stub = java.nio.file.Files.createFile(dir.resolve(QemuCommandLine.NO_DISASSEMBLER));
+      java.nio.file.Files.setPosixFilePermissions(stub, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+      VmDefinition vm = new VmDefinition("web", Path.of("/k/bzImage"), Path.of("/k/initramfs.cpio"), 1, 64,
+          Accelerator.TCG, FILES, List.of(), List.of(), true, Path.of("/run/pp/web/images"), List.of());
+      dev.peapod.provider.qemu.runtime.VmUsers users =
+          dev.peapod.provider.qemu.runtime.VmUsers.parse("2000000000-2000000099", Path.of("/run/peapod/vm"));
+      QemuCommandLine qemu = new QemuCommandLine("qemu-system-x86_64", 8, OptionalLong.empty(), helper);
+
+      // Peapod's own user finds it whatever the directory's mode (createTempDirectory's is 0700).
+      List<String> asPeapod = qemu.argv(vm);
+      int perl = asPeapod.indexOf("perl");
+      assertEquals(List.of("env", "LD_PRELOAD=" + stub), asPeapod.subList(perl - 2, perl));
+      // A template's key is the same with or without it: the detached builder, which may not find it, must agree.
+      assertEquals(new QemuCommandLine("qemu-system-x86_64", 8, OptionalLong.empty(), Path.of("/nonexistent/x")).argv(vm),
+          qemu.argvForKey(vm));
+      // A VM user could not open it by that path: its QEMU runs with the real library, no loader error.
+      org.junit.jupiter.api.Assertions.assertFalse(qemu.argv(vm.withUser(users.user(2000000007))).contains("env"));
+      java.nio.file.Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+      List<String> asVmUser = qemu.argv(vm.withUser(users.user(2000000007)));
+      perl = asVmUser.indexOf("perl");
+      assertEquals(List.of("--no-new-privs", "--", "env", "LD_PRELOAD=" + stub), asVmUser.subList(perl - 4, perl));
+      // Not there: nothing preloaded.
+      java.nio.file.Files.delete(stub);
+      org.junit.jupiter.api.Assertions.assertFalse(qemu.argv(vm).contains("env"));
+    } finally {
+      try (var files = java.nio.file.Files.walk(dir)) {
+        files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+      }
+    }
+  }
+
+  /** The built stub (make guest-init) replaces the real libcapstone in a running QEMU, which still starts and answers. */
+  @Test
+  void aQemuGivenTheBuiltStubMapsNoCapstoneAndRuns() throws Exception {
+    Path stub = VmMounts.fromEnvironment().resolveSibling(QemuCommandLine.NO_DISASSEMBLER);
+    org.junit.jupiter.api.Assertions.assertTrue(java.nio.file.Files.isRegularFile(stub), stub + ": run make guest-init");
+    Process qemu = new ProcessBuilder("env", "LD_PRELOAD=" + stub, "qemu-system-x86_64", "-M", "none", "-nodefaults",
+        "-display", "none", "-S", "-monitor", "stdio").redirectErrorStream(true).start();
+    try {
+      // Its monitor answers and it quits cleanly: nothing QEMU runs at start needs the disassembler.
+      qemu.getOutputStream().write("info version\nquit\n".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      qemu.getOutputStream().flush();
+      String maps = "";
+      long deadline = System.nanoTime() + 20_000_000_000L;
+      while (System.nanoTime() < deadline && qemu.isAlive()) {
+        maps = java.nio.file.Files.readString(Path.of("/proc/" + qemu.pid() + "/maps"));
+        if (maps.contains(QemuCommandLine.NO_DISASSEMBLER)) {
+          break;
+        }
+        Thread.sleep(20);
+      }
+      org.junit.jupiter.api.Assertions.assertTrue(maps.contains(QemuCommandLine.NO_DISASSEMBLER), maps);
+      org.junit.jupiter.api.Assertions.assertFalse(maps.contains("/libcapstone"), maps);
+      String out = new String(qemu.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+      org.junit.jupiter.api.Assertions.assertTrue(qemu.waitFor(20, java.util.concurrent.TimeUnit.SECONDS), out);
+      assertEquals(0, qemu.exitValue(), out);
+      org.junit.jupiter.api.Assertions.assertTrue(out.contains("Debian 1:"), out); // info version answered
+    } finally {
+      qemu.destroyForcibly();
+    }
   }
 }
