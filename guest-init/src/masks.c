@@ -196,14 +196,12 @@ static int same_file(int rootfd, const char *rel, const struct stat *st)
 	return same;
 }
 
-int masks_check_mount_target(int rootfd, const char *path, char *err, size_t errlen)
+int masks_check_mount_target(int rootfd, int fd, const char *path, char *err, size_t errlen)
 {
 	const char *what = NULL;
 	struct stat st;
-	int fd = open_in(rootfd, path + 1, O_PATH), parent;
+	int parent;
 
-	if (fd < 0)
-		return 0;
 	if (fstat(fd, &st) < 0 || on_kernel_fs(fd, 1))
 		what = "/proc, /sys or /dev/pts";
 	else if (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode))
@@ -218,7 +216,6 @@ int masks_check_mount_target(int rootfd, const char *path, char *err, size_t err
 		if (parent >= 0)
 			close(parent);
 	}
-	close(fd);
 	if (!what)
 		return 0;
 	snprintf(err, errlen, "mount path \"%s\" leads to %s, where no volume may be mounted", path,

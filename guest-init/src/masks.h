@@ -24,14 +24,16 @@ int masks_apply(int rootfd, char *err, size_t errlen);
 const char *masks_refused_mount_path(const char *path);
 
 /*
- * Child side, just before a volume is mounted at `path` (absolute) in the
- * root `rootfd`: the same rule for where the path resolves, since a
+ * Child side, just before a volume is mounted on `fd`, the O_PATH fd of
+ * `path` (absolute; for the message) in the root `rootfd` that the mount
+ * itself goes on (never the path resolved again: a sidecar may swap it in
+ * between): the same rule for where the path resolves, since a
  * symlink in the image or in a volume mounted before may lead anywhere in
  * the root. Refuses a destination on proc, sysfs or devpts, a directory
  * whose parent is on proc or sysfs (a masking tmpfs), a device node, /dev
- * and the root itself. A path that does not exist yet is made by the
- * mount, which proc and sysfs refuse. 0, or an errno with err set.
+ * and the root itself; whatever cannot be looked at is refused too. 0, or
+ * an errno with err set.
  */
-int masks_check_mount_target(int rootfd, const char *path, char *err, size_t errlen);
+int masks_check_mount_target(int rootfd, int fd, const char *path, char *err, size_t errlen);
 
 #endif
