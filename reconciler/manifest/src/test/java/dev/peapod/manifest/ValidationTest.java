@@ -70,10 +70,13 @@ class ValidationTest {
         "pods/web.yaml:12:31: spec.containers[0].volumeMounts[2].mountPath: \"/dev/\" would shadow"
             + " the container's /dev" + why,
         "pods/web.yaml:13:31: spec.containers[0].volumeMounts[3].mountPath: \"/dev/pts/0\" would shadow"
-            + " /dev/pts, which guest-init makes" + why),
+            + " /dev/pts, which guest-init makes" + why,
+        "pods/web.yaml:14:31: spec.containers[0].volumeMounts[4].mountPath: must not contain '..', got"
+            + " \"/x/../proc/sys/kernel\""),
         diagnostics(peapod(C, "- name: web", "  image: a:1", "  volumeMounts:",
             "  - {name: data, mountPath: /proc/sys/kernel}", "  - {name: data, mountPath: //sys/./}",
             "  - {name: data, mountPath: /dev/}", "  - {name: data, mountPath: /dev/pts/0}",
+            "  - {name: data, mountPath: /x/../proc/sys/kernel}",
             "  - {name: data, mountPath: /dev/shm}", "  - {name: data, mountPath: /processes}",
             "volumes:", "- name: data", "  emptyDir: {}")));
   }

@@ -96,10 +96,42 @@ final class PodSpecValidator {
       if (!m.mountPath().startsWith("/")) {
         fail(pod, c.name(), "mountPath \"" + m.mountPath() + "\" is not absolute");
       }
+      check(pod, c.name(), mountPathProblem(m.mountPath()));
       if (m.subPath().startsWith("/") || m.subPath().contains("..")) {
         fail(pod, c.name(), "subPath \"" + m.subPath() + "\" must be relative and must not contain \"..\"");
       }
     }
+  }
+
+  /** What guest-init puts in a container's /dev (devices.c). */
+  private static final Set<String> DEV_ENTRIES = Set.of("null", "zero", "full", "random", "urandom", "tty",
+      "console", "ptmx", "pts", "fd", "stdin", "stdout", "stderr");
+
+  /**
+   * The pod file's rule (manifest NameRules.mountDestination) for callers of the provider API, whom only
+   * guest-init refused before, at start: no {@code ..}, nothing over /proc, /sys or what they hold, /dev
+   * itself or the devices guest-init makes there, nor the root.
+   */
+  static String mountPathProblem(String path) {
+    java.util.List<String> parts = java.util.Arrays.stream(path.split("/"))
+        .filter(p -> !p.isEmpty() && !p.equals(".")).toList();
+    if (parts.contains("..")) {
+      return "mountPath \"" + path + "\" must not contain \"..\"";
+    }
+    String refused = null;
+    if (parts.isEmpty()) {
+      refused = "the container's root";
+    } else if (parts.get(0).equals("proc") || parts.get(0).equals("sys")) {
+      refused = "the container's /" + parts.get(0);
+    } else if (parts.get(0).equals("dev")) {
+      if (parts.size() == 1) {
+        refused = "the container's /dev";
+      } else if (DEV_ENTRIES.contains(parts.get(1))) {
+        refused = "/dev/" + parts.get(1) + ", which guest-init makes";
+      }
+    }
+    return refused == null ? null : "mountPath \"" + path + "\" would shadow " + refused
+        + ": no volume may be mounted on /proc, /sys or what they hold, on /dev or its devices";
   }
 
   private static void requireFile(String pod, Path file, String what) {

@@ -2,6 +2,7 @@ package dev.peapod.provider.qemu;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.peapod.provider.ContainerSpec;
 import dev.peapod.provider.ImageRootfs;
@@ -9,6 +10,7 @@ import dev.peapod.provider.PodSpec;
 import dev.peapod.provider.PortForward;
 import dev.peapod.provider.ProviderException;
 import dev.peapod.provider.VolumeMount;
+import dev.peapod.provider.VolumeSpec;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -64,6 +66,25 @@ class PodSpecValidatorTest {
     invalid(pod(ContainerSpec.of("app", image, List.of("true"))).withHostname("bad host"));
     invalid(pod(ContainerSpec.of("app", image, List.of("true")))
         .withPorts(List.of(PortForward.tcp(8080, 80), PortForward.tcp(8080, 81))));
+  }
+
+  @Test
+  void refusesMountPathsOverProcSysDevicesOrWithDotDot() {
+    for (String path : List.of("/proc/sys/kernel", "//sys/./", "/dev/", "/dev/pts/0", "/", "/x/../proc/sys/kernel",
+        "/data/..")) {
+      ProviderException e = invalid(pod(ContainerSpec.of("app", image, List.of("true"))
+          .withMounts(List.of(VolumeMount.of("data", path)))).withVolumes(List.of(VolumeSpec.emptyDir("data"))));
+      assertEquals(Optional.of("app"), e.container(), e.getMessage());
+      assertTrue(e.getMessage().contains("mountPath \"" + path + "\""), e.getMessage());
+    }
+    assertTrue(invalid(pod(ContainerSpec.of("app", image, List.of("true"))
+        .withMounts(List.of(VolumeMount.of("data", "/x/../proc/sys/kernel"))))
+        .withVolumes(List.of(VolumeSpec.emptyDir("data")))).getMessage().endsWith("must not contain \"..\""));
+    for (String path : List.of("/dev/shm", "/processes", "/data", "/a..b")) {
+      PodSpecValidator.validate(pod(ContainerSpec.of("app", image, List.of("true"))
+          .withMounts(List.of(VolumeMount.of("data", path)))).withVolumes(List.of(VolumeSpec.emptyDir("data"))),
+          kernel, initrd);
+    }
   }
 
   @Test

@@ -191,21 +191,20 @@ class FailureModesIT {
    * A volume over the container's /proc: a volume of files holding {@code cap_last_cap} ("3") at
    * /proc/sys/kernel, where the child read how many capabilities to drop from the bounding set (all from 4
    * on stayed, CAP_SYS_ADMIN among them), and where it shadows what the container's /proc keeps
-   * read-only. Refused by guest-init when the path says so (a provider spec does not pass the pod file's
-   * check), and where a symlink an init container planted in a volume mounted before leads there. The
+   * read-only. Refused at create when the path says so (the provider's validator applies the pod file's
+   * rule; guest-init's ADD_CONTAINER check stays behind it), and by guest-init where a symlink an init container planted in a volume mounted before leads there. The
    * child no longer reads cap_last_cap at all.
    */
   @Test
   void aVolumeMayNotShadowTheContainersProcNotEvenThroughASymlink() {
     VolumeSpec evil = VolumeSpec.files("evil", new FileSet(List.of(
         new VolumeFile("cap_last_cap", 0644, 0, 0, "3\n".getBytes(StandardCharsets.UTF_8))), false));
-    provider.create(PodSpec.of("proc-volume", List.of(ContainerSpec.of("app", image, List.of("sleep", "1000"))
-        .withMounts(List.of(VolumeMount.of("evil", "/proc/sys/kernel"))))).withVolumes(List.of(evil)));
-
-    ProviderException direct = assertThrows(ProviderException.class, () -> provider.start("proc-volume"));
+    ProviderException direct = assertThrows(ProviderException.class, () -> provider.create(PodSpec.of("proc-volume",
+        List.of(ContainerSpec.of("app", image, List.of("sleep", "1000"))
+            .withMounts(List.of(VolumeMount.of("evil", "/proc/sys/kernel"))))).withVolumes(List.of(evil))));
 
     assertTrue(direct.getMessage().contains(
-        "mount path \"/proc/sys/kernel\": volume \"evil\" would shadow the container's /proc"), direct.getMessage());
+        "mountPath \"/proc/sys/kernel\" would shadow the container's /proc"), direct.getMessage());
 
     provider.create(PodSpec.of("proc-symlink", List.of(ContainerSpec.of("app", image, List.of("sleep", "1000"))
             .withMounts(List.of(VolumeMount.of("shared", "/shared"), VolumeMount.of("evil", "/shared/link")))))
