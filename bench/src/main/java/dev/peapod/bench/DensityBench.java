@@ -37,7 +37,7 @@ import java.util.concurrent.Future;
  * translation buffer, guest RAM, other anonymous memory = QEMU's heap and stacks, files = QEMU
  * and its libraries), the shared template RAM (a ramfs file or a sealed memfd: its pages count once
  * more, whoever maps them, on top of the mappers' PSS, an overcount of what they map), the PSS of the pods' other host processes (passt and the log writers, children of
- * this JVM) and CPU over a sample window. "Per pod" figures are the total divided by the number
+ * this JVM: bench/density makes it their subreaper, since their launcher exits) and CPU over a sample window. "Per pod" figures are the total divided by the number
  * of pods, so shared pages are split between them as PSS splits them. After the last step every
  * pod must answer an exec ({@code cat /proc/meminfo}, whose MemFree is printed), then all are
  * removed. Plot data (one line per step) goes to the file named by the last argument.
@@ -218,6 +218,12 @@ public final class DensityBench {
     Set<Long> qemus = new LinkedHashSet<>(pids);
     Set<Long> helpers = descendants(ProcessHandle.current().pid());
     helpers.removeAll(qemus);
+    // As the helpers' subreaper the JVM also adopts the template's RAM holder (its memfd is counted
+    // once, as the shared template RAM) and a detached template builder's JVM: neither is a pod's.
+    helpers.removeIf(pid -> {
+      String cmdline = commandLine(pid);
+      return cmdline.contains("peapod-template-ram") || cmdline.contains("dev.peapod.");
+    });
     Map<Long, Long> before = new HashMap<>();
     for (long pid : qemus) {
       before.put(pid, cpuTicks(pid));
@@ -413,6 +419,14 @@ public final class DensityBench {
     Set<Long> out = new LinkedHashSet<>();
     ProcessHandle.of(root).ifPresent(h -> h.descendants().forEach(d -> out.add(d.pid())));
     return out;
+  }
+
+  private static String commandLine(long pid) {
+    try {
+      return new String(Files.readAllBytes(Path.of("/proc", Long.toString(pid), "cmdline")), StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      return "";
+    }
   }
 
   private static long cpuTicks(long pid) {
