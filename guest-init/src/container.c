@@ -28,6 +28,7 @@
 #include "mounts.h"
 #include "pod.h"
 #include "seccomp.h"
+#include "secctx.h"
 #include "probe.h"
 #include "process.h"
 #include "util.h"
@@ -39,6 +40,7 @@
 #define GRACE_DEFAULT_MS 10000u
 #define MAX_CONTAINERS 128
 #define MAX_MOUNTS 64
+#define CAP_SYS_ADMIN_NR 21
 
 struct container {
 	struct container *next;
@@ -154,7 +156,8 @@ static void cgroup_kill(const struct container *c)
 
 static int start_main(struct container *c, int *code, char *err, size_t errlen)
 {
-	struct rootfs_spec rs = { c->name, c->mounts, c->n_mounts, c->security.readonly_root != 0 };
+	struct rootfs_spec rs = { c->name, c->mounts, c->n_mounts, c->security.readonly_root != 0,
+				  (secctx_caps(&c->security) & (1ull << CAP_SYS_ADMIN_NR)) != 0 };
 	struct proc_spec ps;
 	struct proc *p;
 

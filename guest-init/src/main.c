@@ -321,6 +321,10 @@ static void loop(void)
 		channel_flush(&host_ctl);
 		channel_flush(&host_log);
 		channel_flush(&host_evt);
+		/* After the answers are out: the next pod's PID namespace and
+		 * /proc get made while the host works on its next request. */
+		if (!pod_destroying())
+			pidns_prepare();
 	}
 }
 

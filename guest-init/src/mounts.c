@@ -27,6 +27,7 @@
 #include "files.h"
 #include "masks.h"
 #include "mounts.h"
+#include "pidns.h"
 #include "pod.h"
 #include "proto.h"
 #include "request.h"
@@ -364,13 +365,25 @@ int rootfs_enter(const void *arg, char *err, size_t errlen)
 		FAIL("cannot open the root filesystem: %s", strerror(errno));
 
 	TRACE("child: mount namespace");
-	if (mount_at(rootfd, "proc", 0, "proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
-		FAIL("cannot mount /proc: %s", strerror(errno));
-	if (mount_at(rootfd, "sys", 0, "sysfs", "sysfs",
-		     MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
-		FAIL("cannot mount /sys: %s", strerror(errno));
-	if ((rc = masks_apply(rootfd, err, errlen)) != 0)
-		return rc;
+	if (!s->own_proc) {
+		/* The pod's, masked once (pidns.c); the recursive bind brings
+		 * the masks with their flags. */
+		if (mount_at(rootfd, "proc", 0, PIDNS_PROC_DIR "/proc", NULL, MS_BIND | MS_REC,
+			     NULL) < 0)
+			FAIL("cannot bind the pod's /proc: %s", strerror(errno));
+		if (mount_at(rootfd, "sys", 0, PIDNS_PROC_DIR "/sys", NULL, MS_BIND | MS_REC,
+			     NULL) < 0)
+			FAIL("cannot bind the pod's /sys: %s", strerror(errno));
+	} else {
+		if (mount_at(rootfd, "proc", 0, "proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC,
+			     NULL) < 0)
+			FAIL("cannot mount /proc: %s", strerror(errno));
+		if (mount_at(rootfd, "sys", 0, "sysfs", "sysfs",
+			     MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
+			FAIL("cannot mount /sys: %s", strerror(errno));
+		if ((rc = masks_apply(rootfd, err, errlen)) != 0)
+			return rc;
+	}
 	TRACE("child: /proc, /sys, masks");
 	if ((rc = devices_setup(rootfd, err, errlen)) != 0)
 		return rc;

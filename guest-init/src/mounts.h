@@ -42,6 +42,10 @@ struct rootfs_spec {
 	const struct volume_mount *mounts;
 	size_t n_mounts;
 	int readonly_root; /* readOnlyRootFilesystem */
+	/* Mounts and masks a /proc and /sys of its own instead of binding
+	 * the pod's (pidns.h): for a container holding CAP_SYS_ADMIN, which
+	 * could remount the filesystems it shares with the others. */
+	int own_proc;
 };
 
 /* Child side (called through proc_spec.enter): new mount namespace, the

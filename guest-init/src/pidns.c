@@ -23,19 +23,54 @@
  *
  * If the pause process ends (killed from outside), the kernel kills the
  * whole namespace; the next spawn makes a new one.
+ *
+ * The pod's /proc: a proc filesystem shows the PID namespace of whoever
+ * mounted it, so the pause process, PID 1 of the namespace, mounts one at
+ * PIDNS_PROC_DIR/proc (and a read-only sysfs at PIDNS_PROC_DIR/sys) in
+ * guest-init's mount namespace before it drops its capabilities, and
+ * masks them there (masks.c); each container then gets the two with one
+ * recursive bind each (mounts.c) instead of mounting and masking its own,
+ * ~15 mounts that were a sixth of a container's start under TCG. A bind
+ * copies the mounts under it with their flags, so the masks and the
+ * read-only binds come along; each container's copies are its own (its
+ * mount namespace is private), so what one container could unmount,
+ * the others still have. One that holds CAP_SYS_ADMIN could change the
+ * filesystems themselves (remount the shared proc or a mask's tmpfs), so
+ * it gets its own as before (mounts.h: own_proc).
+ *
+ * The namespace, its pause process and /proc outlive a pod when nothing
+ * but the pause process is left in it once the pod's containers are gone
+ * (pidns_pod_ended): the next pod of the VM, a replace's new containers,
+ * then takes them as they are instead of paying for a new pause process's
+ * exec and ~20 mounts before its first container. Anything left (a process
+ * that escaped its container's cgroup, a zombie not reaped yet) ends the
+ * namespace as before, and the kernel kills whatever is in it. What the
+ * next pod can tell of the one before is the PIDs it used (ns_last_pid);
+ * a VM only passes from one pod to the next of the same owner (a replace,
+ * a hand-over: a pool VM never runs a second pod).
+ *
+ * A namespace is made ahead when there is none (pidns_prepare, once
+ * guest-init has sent its answers: at boot, so a template's and a pool
+ * VM's first pod find it ready), and the first spawn waits for the pause
+ * process's report.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "masks.h"
 #include "pidns.h"
 #include "util.h"
 
@@ -44,30 +79,73 @@
 static pid_t pause_pid = -1;
 static int pod_ns = -1; /* the pod's namespace, to setns() into */
 static int own_ns = -1; /* guest-init's, to return to */
+static int ready_fd = -1; /* the pause process's report, until read */
+static int prepare_failed; /* pidns_prepare gave up until the next pod */
+
+/* What the pause process reports once the pod's /proc is ready, or why not. */
+struct pause_report {
+	int code;
+	char msg[200];
+};
+
+#define PAUSE_REPORT_FD 3
+#define READY_TIMEOUT_MS 10000 /* it only mounts; TCG at load 16 takes ~0.1 s */
+
+static void unmount_pod_proc(void)
+{
+	/* MNT_DETACH takes the masks under each with it. */
+	umount2(PIDNS_PROC_DIR "/proc", MNT_DETACH);
+	umount2(PIDNS_PROC_DIR "/sys", MNT_DETACH);
+}
 
 static int start_pause(int *code, char *err, size_t errlen)
 {
 	char *const argv[] = { PIDNS_PAUSE_NAME, NULL };
 	char *const envp[] = { NULL };
 	char path[64];
+	int report[2];
 	pid_t pid;
 
 	if ((own_ns < 0 && (own_ns = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC)) < 0) ||
-	    mkdir_p(PAUSE_ROOT, 0555) < 0 || unshare(CLONE_NEWPID) < 0) {
+	    mkdir_p(PAUSE_ROOT, 0555) < 0 || mkdir_p(PIDNS_PROC_DIR "/proc", 0555) < 0 ||
+	    mkdir_p(PIDNS_PROC_DIR "/sys", 0555) < 0) {
 		*code = errno;
 		snprintf(err, errlen, "cannot create the pod's PID namespace: %s", strerror(errno));
 		return -1;
 	}
+	unmount_pod_proc(); /* an earlier pause's, should it still be there */
+	if (pipe2(report, O_CLOEXEC) < 0) {
+		*code = errno;
+		snprintf(err, errlen, "cannot create the pod's PID namespace: pipe: %s",
+			 strerror(errno));
+		return -1;
+	}
+	if (unshare(CLONE_NEWPID) < 0) {
+		*code = errno;
+		snprintf(err, errlen, "cannot create the pod's PID namespace: %s", strerror(errno));
+		close(report[0]);
+		close(report[1]);
+		return -1;
+	}
 	pid = vfork(); /* PID 1 of the new namespace; it only execs */
 	if (pid == 0) {
+		/* The child's descriptor table is its own: only its copy of
+		 * the report's write end, as PAUSE_REPORT_FD, survives the
+		 * exec (not in argv: a container reads /proc/1/cmdline). */
+		if (report[1] == PAUSE_REPORT_FD)
+			fcntl(PAUSE_REPORT_FD, F_SETFD, 0);
+		else if (dup2(report[1], PAUSE_REPORT_FD) < 0)
+			_exit(127);
 		execve("/proc/self/exe", argv, envp);
 		_exit(127);
 	}
 	*code = errno;
+	close(report[1]);
 	/* unshare() set where our next child goes; set it back. */
 	if (setns(own_ns, CLONE_NEWPID) < 0)
 		fatal("cannot return to guest-init's PID namespace: %s", strerror(errno));
 	if (pid < 0) {
+		close(report[0]);
 		snprintf(err, errlen, "cannot start the pod's pause process: %s", strerror(*code));
 		return -1;
 	}
@@ -76,10 +154,55 @@ static int start_pause(int *code, char *err, size_t errlen)
 	if (pod_ns < 0) {
 		*code = errno;
 		snprintf(err, errlen, "cannot open the pod's PID namespace: %s", strerror(errno));
+		close(report[0]);
 		kill(pid, SIGKILL);
 		return -1;
 	}
 	pause_pid = pid;
+	ready_fd = report[0];
+	return 0;
+}
+
+/* Waits for the pause process's report (once). 0 when the pod's /proc is
+ * ready; -1 with *code and err set, *ended set when the pause process
+ * ended without a word (killed: a new one may do). */
+static int await_pause(int *code, int *ended, char *err, size_t errlen)
+{
+	struct pollfd pfd = { ready_fd, POLLIN, 0 };
+	struct pause_report rep;
+	ssize_t n;
+	int rc;
+
+	*ended = 0;
+	if (ready_fd < 0)
+		return 0;
+	do
+		rc = poll(&pfd, 1, READY_TIMEOUT_MS);
+	while (rc < 0 && errno == EINTR);
+	if (rc == 0) {
+		*code = ETIMEDOUT;
+		snprintf(err, errlen, "the pod's pause process did not get ready in %d ms",
+			 READY_TIMEOUT_MS);
+		return -1;
+	}
+	memset(&rep, 0, sizeof(rep));
+	do
+		n = read(ready_fd, &rep, sizeof(rep));
+	while (n < 0 && errno == EINTR);
+	close(ready_fd);
+	ready_fd = -1;
+	if (n != (ssize_t)sizeof(rep)) {
+		*ended = 1;
+		*code = ESRCH;
+		snprintf(err, errlen, "the pod's pause process ended before its /proc was ready");
+		return -1;
+	}
+	if (rep.code != 0) {
+		*code = rep.code;
+		rep.msg[sizeof(rep.msg) - 1] = 0;
+		snprintf(err, errlen, "the pod's /proc: %s", rep.msg);
+		return -1;
+	}
 	return 0;
 }
 
@@ -87,8 +210,12 @@ static void forget_pause(void)
 {
 	if (pod_ns >= 0)
 		close(pod_ns);
+	if (ready_fd >= 0)
+		close(ready_fd);
 	pod_ns = -1;
+	ready_fd = -1;
 	pause_pid = -1;
+	unmount_pod_proc();
 }
 
 /*
@@ -111,8 +238,17 @@ pid_t pidns_spawn(int (*fn)(void *), void *arg, int *code, char *err, size_t err
 	pid_t pid;
 
 	for (attempt = 0; attempt < 2; attempt++) {
+		int ended;
+
 		if (pause_pid < 0 && start_pause(code, err, errlen) < 0)
 			return -1;
+		if (await_pause(code, &ended, err, errlen) < 0) {
+			kill(pause_pid, SIGKILL); /* reaped by proc_reap_all() */
+			forget_pause();
+			if (ended && attempt == 0)
+				continue;
+			return -1;
+		}
 		if (setns(pod_ns, CLONE_NEWPID) < 0) {
 			*code = errno;
 			snprintf(err, errlen, "cannot enter the pod's PID namespace: %s",
@@ -144,6 +280,71 @@ void pidns_end(void)
 	if (pause_pid > 0)
 		kill(pause_pid, SIGKILL); /* reaped by proc_reap_all() */
 	forget_pause();
+	prepare_failed = 0;
+}
+
+/* Whether the namespace holds its pause process and nothing else, as the
+ * pod's /proc lists it: a process a container moved out of its cgroup
+ * (one holding CAP_SYS_ADMIN can) survived the removal of its container,
+ * and a zombie the pause process has not reaped yet is listed too. A
+ * process can only appear in the namespace by a fork of one in it or by
+ * guest-init's spawn, so a listing of PID 1 alone stays true. */
+static int only_pause_left(void)
+{
+	DIR *d = opendir(PIDNS_PROC_DIR "/proc");
+	struct dirent *e;
+	int pause_seen = 0, others = 0;
+
+	if (!d)
+		return 0;
+	while ((e = readdir(d)) != NULL) {
+		char path[300], line[512], *p;
+		ssize_t n;
+
+		if (e->d_name[0] < '0' || e->d_name[0] > '9')
+			continue;
+		if (strcmp(e->d_name, "1") == 0) {
+			pause_seen = 1;
+			continue;
+		}
+		/* A zombie (a container's orphan the pause process has not
+		 * reaped yet) runs nothing; anything else is a process. */
+		if (fmt(path, sizeof(path), PIDNS_PROC_DIR "/proc/%s/stat", e->d_name) < 0) {
+			others = 1;
+			continue;
+		}
+		n = read_file(path, line, sizeof(line));
+		if (n < 0 && errno == ENOENT)
+			continue; /* reaped meanwhile */
+		if (n <= 0 || !(p = strrchr(line, ')')) || p[1] != ' ' ||
+		    (p[2] != 'Z' && p[2] != 'X'))
+			others = 1;
+	}
+	closedir(d);
+	return pause_seen && !others;
+}
+
+void pidns_pod_ended(void)
+{
+	/* With its report unread, nothing was ever started in it. */
+	if (pause_pid > 0 && (ready_fd >= 0 || only_pause_left()))
+		return; /* kept for the next pod: see the top of this file */
+	pidns_end();
+}
+
+void pidns_prepare(void)
+{
+	char err[200];
+	int code;
+
+	if (pause_pid >= 0 || prepare_failed)
+		return;
+	if (start_pause(&code, err, sizeof(err)) < 0) {
+		/* Not again until the next pod: the spawn that needs it will
+		 * try once more and report why it cannot. */
+		prepare_failed = 1;
+		say("%s", err);
+	}
 }
 
 void pidns_reaped(pid_t pid)
@@ -169,15 +370,55 @@ static void drop_everything(void)
 	prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
 }
 
+/* In the pause process: the pod's /proc and /sys, masked. 0, or an errno
+ * with err set. */
+static int mount_pod_proc(char *err, size_t errlen)
+{
+	int rootfd, rc;
+
+	if (mount("proc", PIDNS_PROC_DIR "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC,
+		  NULL) < 0) {
+		rc = errno;
+		snprintf(err, errlen, "cannot mount /proc: %s", strerror(rc));
+		return rc;
+	}
+	if (mount("sysfs", PIDNS_PROC_DIR "/sys", "sysfs",
+		  MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0) {
+		rc = errno;
+		snprintf(err, errlen, "cannot mount /sys: %s", strerror(rc));
+		return rc;
+	}
+	rootfd = open(PIDNS_PROC_DIR, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (rootfd < 0) {
+		rc = errno;
+		snprintf(err, errlen, "cannot open " PIDNS_PROC_DIR ": %s", strerror(rc));
+		return rc;
+	}
+	rc = masks_apply(rootfd, err, errlen);
+	close(rootfd);
+	return rc;
+}
+
 void pidns_pause_main(void)
 {
+	struct pause_report rep;
+	struct stat st;
 	sigset_t chld;
-	int fd;
+	int fd = PAUSE_REPORT_FD;
 
 	/* Not dumpable first: execve() made us dumpable again. */
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	prctl(PR_SET_NAME, PIDNS_PAUSE_NAME, 0, 0, 0);
 	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+	memset(&rep, 0, sizeof(rep));
+	if (fstat(fd, &st) < 0 || !S_ISFIFO(st.st_mode))
+		_exit(125); /* not started by pidns.c */
+	rep.code = mount_pod_proc(rep.msg, sizeof(rep.msg));
+	if (rep.code != 0)
+		unmount_pod_proc();
+	if (write(fd, &rep, sizeof(rep)) != (ssize_t)sizeof(rep) || rep.code != 0)
+		_exit(126);
+	close(fd);
 	if (chdir(PAUSE_ROOT) < 0 || chroot(".") < 0 || chdir("/") < 0)
 		_exit(126); /* guest-init sees the namespace fail, not a leak */
 	drop_everything();

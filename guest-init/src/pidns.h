@@ -12,6 +12,11 @@
 /* argv[0] with which guest-init runs as the pod's pause process. */
 #define PIDNS_PAUSE_NAME "pause"
 
+/* The pod's /proc and /sys, masked, as PIDNS_PROC_DIR/proc and /sys in
+ * guest-init's mount namespace once pidns_spawn has started a process
+ * (see pidns.c). */
+#define PIDNS_PROC_DIR "/run/peapod/podproc"
+
 /* Starts fn(arg) in a forked process in the pod's PID namespace, made
  * (with its pause process) on first use, and returns at once: fn ends in
  * execve(), or returns the status the child exits with. Returns the
@@ -21,6 +26,15 @@ pid_t pidns_spawn(int (*fn)(void *), void *arg, int *code, char *err, size_t err
 /* The pod is gone: its pause process is killed (the kernel kills whatever
  * else is left in the namespace) and the next pod gets a new namespace. */
 void pidns_end(void);
+
+/* The pod's containers are gone: the namespace is kept for the next pod
+ * if its pause process is all that is left in it, else ended (pidns_end). */
+void pidns_pod_ended(void);
+
+/* Starts the next pod's namespace ahead if there is none (its pause
+ * process's exec and mounts then run while guest-init waits for the
+ * host); does not wait for it. */
+void pidns_prepare(void);
 
 /* A child guest-init does not track otherwise was reaped. */
 void pidns_reaped(pid_t pid);

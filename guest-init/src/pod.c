@@ -483,7 +483,7 @@ static void finish_destroy(void)
 	size_t i;
 
 	TRACE("containers gone");
-	pidns_end();
+	pidns_pod_ended();
 	unmount_volumes();
 	podsec_end();
 	{

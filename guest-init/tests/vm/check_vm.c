@@ -1765,6 +1765,15 @@ static void check_security_context(struct vm *vm)
 	check(strcmp(out, "CapEff:\t00000000a82425fb\nNoNewPrivs:\t0\nSeccomp:\t0\nmounted\n") == 0,
 	      "SYS_ADMIN added, no_new_privs off, unconfined: a mount works in the container",
 	      "exit %d, got \"%s\"", code, out);
+	/* It moves a process out of its cgroup, so removing the container
+	 * leaves it running: the pod's PID namespace must then end with the
+	 * pod (the next pod checks), not be kept for the next one. */
+	out = sh(vm, "asked",
+		 "mkdir -p /tmp/cg && mount -t cgroup2 none /tmp/cg && "
+		 "(sleep 4242 < /dev/null > /dev/null 2>&1 & echo $! > /tmp/cg/cgroup.procs) && "
+		 "echo escaped", &code);
+	check(strcmp(out, "escaped\n") == 0, "SYS_ADMIN: a process moved to the root cgroup",
+	      "exit %d, got \"%s\"", code, out);
 	m = vm_call(vm, vm_req(vm, PP_MSG_PING), T_REPLY);
 	check(is_ok(m) && vm_wait_exit(vm, 0) < 0, "guest-init answers after a SYS_ADMIN container's mount",
 	      "%s", describe(m));
@@ -1786,6 +1795,32 @@ static void check_security_context(struct vm *vm)
 	      "RuntimeDefault with SYS_ADMIN: mount allowed, keyctl and kexec_load still refused",
 	      "got \"%s\"", out);
 
+	/* The other containers bind the pod's masked /proc (pidns.c); one
+	 * holding SYS_ADMIN has its own, so what it unmounts or remounts
+	 * (the filesystems too, not only its mounts) the others do not see. */
+	out = sh(vm, "sysadmin",
+		 "umount -l /proc/timer_list 2>&1 && echo unmasked; umount -l /proc/sys 2>&1 && echo sys-rw; "
+		 "mount -o remount,rw /proc/acpi 2>&1 && touch /proc/acpi/planted && echo planted; "
+		 "mount -o remount,hidepid=invisible /proc 2>&1 && echo hidepid", NULL);
+	check(strcmp(out, "unmasked\nsys-rw\nplanted\nhidepid\n") == 0,
+	      "SYS_ADMIN container unmasks its /proc and remounts its filesystems", "got \"%s\"",
+	      out);
+	memset(&o, 0, sizeof(o));
+	o.nnp = -1;
+	m = add_secure(vm, "plain", &o);
+	check(is_ok(m), "a container with the default securityContext starts", "%s", describe(m));
+	free(m);
+	out = sh(vm, "plain",
+		 "head -c 16 /proc/timer_list | wc -c; ls -A /proc/acpi | wc -l; "
+		 "{ echo 1 > /proc/sys/kernel/panic_on_oops; } 2>/dev/null && echo wrote; "
+		 "cat /proc/sys/kernel/panic_on_oops; [ -d /proc/1 ] && echo sees-pause; "
+		 "for m in /proc/sys /sys; do "
+		 "echo $m $(grep \" $m \" /proc/mounts | cut -d' ' -f4 | cut -d, -f1); done", &code);
+	check(code == 0 && strcmp(out, "0\n0\n0\nsees-pause\n/proc/sys ro\n/sys ro\n") == 0,
+	      "after that, another container's /proc is as masked as before: /proc/timer_list and "
+	      "/proc/acpi show nothing, /proc/sys and /sys read-only, no hidepid",
+	      "exit %d, got \"%s\"", code, out);
+
 	/* Escalation allowed with the default profile: the filter goes on
 	 * while the child is still root. */
 	memset(&o, 0, sizeof(o));
@@ -1805,6 +1840,24 @@ static void check_security_context(struct vm *vm)
 	b = vm_req(vm, PP_MSG_DESTROY_POD);
 	pp_put_u32(b, PP_F_GRACE_MS, 3000);
 	free(vm_call(vm, b, T_REPLY));
+
+	m = start_secure_pod(vm, "net/core/somaxconn=1234");
+	check(is_ok(m), "START_POD after a pod that left a process outside its cgroups", "%s",
+	      describe(m));
+	free(m);
+	memset(&o, 0, sizeof(o));
+	o.nnp = -1;
+	m = add_secure(vm, "next", &o);
+	check(is_ok(m), "the next pod's container starts", "%s", describe(m));
+	free(m);
+	out = sh(vm, "next", "ps -o args | grep -c '[s]leep 4242'; tr -d '\\0' < /proc/1/cmdline",
+		 NULL);
+	check(strcmp(out, "0\npause") == 0,
+	      "the process that escaped its cgroup ended with its pod's PID namespace",
+	      "got \"%s\"", out);
+	b = vm_req(vm, PP_MSG_DESTROY_POD);
+	pp_put_u32(b, PP_F_GRACE_MS, 3000);
+	free(vm_call(vm, b, T_REPLY));
 	b = vm_req(vm, PP_MSG_START_POD);
 	pp_put_str(b, PP_F_HOSTNAME, "after");
 	free(vm_call(vm, b, T_REPLY));
@@ -1812,6 +1865,11 @@ static void check_security_context(struct vm *vm)
 	out = sh(vm, "after", "cat /proc/sys/net/core/somaxconn", NULL);
 	check(strcmp(out, before) == 0, "the pod's sysctl is put back when the pod is destroyed",
 	      "got \"%s\", before \"%s\"", out, before);
+	/* "next" left nothing in its namespace: this pod has it, and its PIDs
+	 * go on from there (in a new namespace this shell would be PID 4). */
+	out = sh(vm, "after", "echo $$", NULL);
+	check(atoi(out) > 6, "a pod that left nothing behind hands its PID namespace to the next",
+	      "the shell's PID is \"%s\"", out);
 }
 
 /* ---- Volumes of files ------------------------------------------------------------ */

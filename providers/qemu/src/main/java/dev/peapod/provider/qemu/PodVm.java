@@ -703,6 +703,7 @@ final class PodVm {
    */
   void replaceContainers(PodDirectory dir, VmRecord vm, PodSpec spec, RecordSpec recordSpec) {
     try {
+      long t0 = System.nanoTime();
       GuestConnection guest = channels.get(spec.name(), dir.vmFiles(), REQUEST_TIMEOUT);
       CompletableFuture<dev.peapod.provider.qemu.guest.Frame> destroyed = guest.send(Wire.MSG_DESTROY_POD,
           GuestMessages.grace(spec.terminationGracePeriod()));
@@ -713,12 +714,19 @@ final class PodVm {
       } catch (IOException e) {
         throw new ProviderException(spec.name(), null, "cannot update the pod's state in " + dir.path() + ": " + e, e);
       }
+      long t1 = System.nanoTime();
       guest.await(Wire.MSG_DESTROY_POD, destroyed, spec.terminationGracePeriod().plus(REQUEST_TIMEOUT));
+      long t2 = System.nanoTime();
       startContainers(guest, dir, spec, vm, CompletableFuture.completedFuture(null));
+      long t3 = System.nanoTime();
       if (vm.imageShare() != null) {
         // The old containers are gone; links of images nobody uses any more go too.
         new ImageShare(vm.imageShare(), users).retain(ImageDevices.imageIds(spec));
       }
+      LOG.log(System.Logger.Level.DEBUG, () -> String.format(java.util.Locale.ROOT, "pod %s: replace: pod.json"
+          + " written after %.1f ms, DESTROY_POD answered after %.1f, containers started after %.1f, image share"
+          + " tidied after %.1f", spec.name(), (t1 - t0) / 1e6, (t2 - t0) / 1e6, (t3 - t0) / 1e6,
+          (System.nanoTime() - t0) / 1e6));
     } catch (RuntimeException | IOException e) {
       kill(dir, vm);
       throw failure(spec.name(), e);

@@ -213,8 +213,10 @@ public final class QemuProvider implements Provider {
     if (!spec.name().equals(pod)) {
       throw new ProviderException(pod, "replace got a spec for pod \"" + spec.name() + "\"");
     }
+    long began = System.nanoTime();
     finishInterruptedHandOvers(pod);
     return locked(pod, () -> {
+      long locked = System.nanoTime();
       PodDirectory dir = existing(pod);
       PodRecord record = readPod(dir);
       VmRecord vm = runningVm(dir, "replace needs a running VM");
@@ -228,6 +230,7 @@ public final class QemuProvider implements Provider {
       if (!new HashSet<>(vm.ports()).equals(new HashSet<>(spec.ports()))) {
         current = vms.changePorts(dir, vm, spec.ports()); // first: if a port is taken, nothing has changed yet
       }
+      long checked = System.nanoTime();
       try {
         // pod.json takes the new spec while the guest ends the old containers (see PodVm.replaceContainers).
         vms.replaceContainers(dir, current, withValues,
@@ -236,7 +239,13 @@ public final class QemuProvider implements Provider {
         recordStartFailure(dir, e);
         throw e;
       }
-      return statusOf(dir, true);
+      long replaced = System.nanoTime();
+      PodStatus status = statusOf(dir, true);
+      LOG.log(System.Logger.Level.DEBUG, () -> String.format(java.util.Locale.ROOT, "pod %s: replace: locked"
+          + " after %.1f ms, checked after %.1f, containers replaced after %.1f, status after %.1f", pod,
+          (locked - began) / 1e6, (checked - began) / 1e6, (replaced - began) / 1e6,
+          (System.nanoTime() - began) / 1e6));
+      return status;
     });
   }
 
