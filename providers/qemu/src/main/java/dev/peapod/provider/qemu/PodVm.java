@@ -598,9 +598,10 @@ final class PodVm {
   }
 
   /**
-   * Runs the pod's containers in a VM that just came up; on failure the VM is killed. Once the last container
-   * started, the guest is asked its STATUS (for the status the start answers with), and the guest answers while
-   * this waits for passt's forwards and writes vm.json with its fsync: side by side, not one after the other.
+   * Runs the pod's containers in a VM that just came up; on failure the VM is killed. The guest is asked its
+   * STATUS (for the status the start answers with) right behind the last ADD_CONTAINER, so it answers once that
+   * container started, before the new process takes the vCPU, and while this waits for passt's forwards and
+   * writes vm.json with its fsync: side by side, not one after the other.
    */
   private Booted startIn(PodDirectory dir, PodSpec spec, Started vm) {
     VmRecord record = vm.record();
@@ -615,15 +616,17 @@ final class PodVm {
     });
     try {
       CrashPoint.reach("before-containers");
+      CompletableFuture<dev.peapod.provider.qemu.guest.Frame> asked;
       try {
-        startContainers(vm.guest(), dir, spec, record, CompletableFuture.allOf(vm.logs(), vm.networkReachesGuest()));
+        asked = startContainers(vm.guest(), dir, spec, record,
+            CompletableFuture.allOf(vm.logs(), vm.networkReachesGuest()), true);
       } finally {
         awaitQuietly(vm.logs());
         awaitQuietly(vm.network()); // the VM is killed below on a failure, and passt must not start after
       }
       long tContainers = System.nanoTime();
-      CompletableFuture<dev.peapod.provider.qemu.guest.Frame> status = vm.guest().send(Wire.MSG_STATUS,
-          Fields.empty());
+      CompletableFuture<dev.peapod.provider.qemu.guest.Frame> status = asked != null ? asked
+          : vm.guest().send(Wire.MSG_STATUS, Fields.empty()); // no app container: nothing asked it yet
       try {
         vm.network().join();
       } catch (java.util.concurrent.CompletionException e) {
@@ -701,7 +704,15 @@ final class PodVm {
    * fails to start, the VM is stopped (as a failed start would leave it) and
    * the error names the container.
    */
-  void replaceContainers(PodDirectory dir, VmRecord vm, PodSpec spec, RecordSpec recordSpec) {
+  /**
+   * Replaces the running VM's containers by {@code spec}'s. Returns the reply to a STATUS sent right behind
+   * the last ADD_CONTAINER, which guest-init answers as soon as that one is done, before the new process
+   * takes the vCPU (a STATUS asked after the ADD_CONTAINER's answer waited 4-24 ms behind the new process's
+   * exec under TCG): what {@link QemuProvider}'s status of the pod takes instead of asking again. Null when
+   * the spec has no app container.
+   */
+  CompletableFuture<dev.peapod.provider.qemu.guest.Frame> replaceContainers(PodDirectory dir, VmRecord vm,
+      PodSpec spec, RecordSpec recordSpec) {
     try {
       long t0 = System.nanoTime();
       GuestConnection guest = channels.get(spec.name(), dir.vmFiles(), REQUEST_TIMEOUT);
@@ -717,7 +728,8 @@ final class PodVm {
       long t1 = System.nanoTime();
       guest.await(Wire.MSG_DESTROY_POD, destroyed, spec.terminationGracePeriod().plus(REQUEST_TIMEOUT));
       long t2 = System.nanoTime();
-      startContainers(guest, dir, spec, vm, CompletableFuture.completedFuture(null));
+      CompletableFuture<dev.peapod.provider.qemu.guest.Frame> status = startContainers(guest, dir, spec, vm,
+          CompletableFuture.completedFuture(null), true);
       long t3 = System.nanoTime();
       if (vm.imageShare() != null) {
         // The old containers are gone; links of images nobody uses any more go too.
@@ -727,6 +739,7 @@ final class PodVm {
           + " written after %.1f ms, DESTROY_POD answered after %.1f, containers started after %.1f, image share"
           + " tidied after %.1f", spec.name(), (t1 - t0) / 1e6, (t2 - t0) / 1e6, (t3 - t0) / 1e6,
           (System.nanoTime() - t0) / 1e6));
+      return status;
     } catch (RuntimeException | IOException e) {
       kill(dir, vm);
       throw failure(spec.name(), e);
@@ -784,10 +797,11 @@ final class PodVm {
 
   /**
    * START_POD, then the init containers in order (see {@link InitSequence}), then the app
-   * containers; returns once every app container's process runs.
+   * containers; returns once every app container's process runs, with the reply to a STATUS sent
+   * right behind the last ADD_CONTAINER if {@code askStatus} (else, or without app containers, null).
    */
-  private void startContainers(GuestConnection guest, PodDirectory dir, PodSpec spec, VmRecord vm,
-      CompletableFuture<Void> helpers) {
+  private CompletableFuture<dev.peapod.provider.qemu.guest.Frame> startContainers(GuestConnection guest,
+      PodDirectory dir, PodSpec spec, VmRecord vm, CompletableFuture<Void> helpers, boolean askStatus) {
     Map<String, GuestMessages.HostVolume> hostVolumes = new HashMap<>();
     for (HostShare s : vm.hostShares()) {
       hostVolumes.put(s.volume(), new GuestMessages.HostVolume(s.tag(), s.file()));
@@ -813,9 +827,12 @@ final class PodVm {
     }
     new InitSequence(guest, channels, spec, dir.vmFiles().containersLog(), c -> addContainer(guest, spec, vm, c))
         .run();
-    for (ContainerSpec c : spec.containers()) {
-      addContainer(guest, spec, vm, c);
+    CompletableFuture<dev.peapod.provider.qemu.guest.Frame> status = null;
+    List<ContainerSpec> apps = spec.containers();
+    for (int i = 0; i < apps.size(); i++) {
+      status = addContainer(guest, spec, vm, apps.get(i), askStatus && i == apps.size() - 1);
     }
+    return status;
   }
 
   /** {@link #writeFiles(GuestConnection, String, String, FileSet)} in the running VM of {@code dir}'s pod. */
@@ -842,15 +859,26 @@ final class PodVm {
   }
 
   private void addContainer(GuestConnection guest, PodSpec spec, VmRecord vm, ContainerSpec c) {
+    addContainer(guest, spec, vm, c, false);
+  }
+
+  /** ADD_CONTAINER; with {@code askStatus}, a STATUS sent right behind it, whose reply is returned (else null). */
+  private CompletableFuture<dev.peapod.provider.qemu.guest.Frame> addContainer(GuestConnection guest, PodSpec spec,
+      VmRecord vm, ContainerSpec c, boolean askStatus) {
     GuestImage image = guestImage(spec.name(), c.name(), c.image(), vm);
     try {
       long started = System.nanoTime();
+      CompletableFuture<dev.peapod.provider.qemu.guest.Frame> added = guest.send(Wire.MSG_ADD_CONTAINER,
+          GuestMessages.addContainer(c, image, spec.terminationGracePeriod()));
+      // guest-init handles requests in order: the STATUS is answered once this ADD_CONTAINER is.
+      CompletableFuture<dev.peapod.provider.qemu.guest.Frame> status = askStatus
+          ? guest.send(Wire.MSG_STATUS, Fields.empty()) : null;
       // Scaled: mounting an image (over 9p in a restored VM) is many round trips through a QEMU the
       // host's load slows down (a restored VM's first ADD_CONTAINER ran out of 30 s at load 13+).
-      guest.call(Wire.MSG_ADD_CONTAINER, GuestMessages.addContainer(c, image, spec.terminationGracePeriod()),
-          HostLoad.scale(REQUEST_TIMEOUT));
+      guest.await(Wire.MSG_ADD_CONTAINER, added, HostLoad.scale(REQUEST_TIMEOUT));
       LOG.log(System.Logger.Level.DEBUG, () -> "pod " + spec.name() + ": ADD_CONTAINER " + c.name() + " took "
           + (System.nanoTime() - started) / 1_000_000 + " ms");
+      return status;
     } catch (GuestErrorException e) {
       throw new ProviderException(spec.name(), c.name(), "cannot start: " + e.detail(), e);
     }

@@ -21,6 +21,7 @@ import dev.peapod.provider.ProviderException;
 import dev.peapod.provider.RecreateRequiredException;
 import dev.peapod.provider.SecretValues;
 import dev.peapod.provider.qemu.guest.Fields;
+import dev.peapod.provider.qemu.guest.Frame;
 import dev.peapod.provider.qemu.guest.GuestAttachSession;
 import dev.peapod.provider.qemu.guest.GuestConnection;
 import dev.peapod.provider.qemu.guest.GuestErrorException;
@@ -50,6 +51,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
@@ -231,16 +233,17 @@ public final class QemuProvider implements Provider {
         current = vms.changePorts(dir, vm, spec.ports()); // first: if a port is taken, nothing has changed yet
       }
       long checked = System.nanoTime();
+      CompletableFuture<Frame> asked;
       try {
         // pod.json takes the new spec while the guest ends the old containers (see PodVm.replaceContainers).
-        vms.replaceContainers(dir, current, withValues,
+        asked = vms.replaceContainers(dir, current, withValues,
             () -> dir.writePod(record.withSpec(SecretValues.withoutValues(spec)).withStartFailure("")));
       } catch (ProviderException e) {
         recordStartFailure(dir, e);
         throw e;
       }
       long replaced = System.nanoTime();
-      PodStatus status = statusOf(dir, true);
+      PodStatus status = statusOf(dir, true, asked);
       LOG.log(System.Logger.Level.DEBUG, () -> String.format(java.util.Locale.ROOT, "pod %s: replace: locked"
           + " after %.1f ms, checked after %.1f, containers replaced after %.1f, status after %.1f", pod,
           (locked - began) / 1e6, (checked - began) / 1e6, (replaced - began) / 1e6,
@@ -381,14 +384,15 @@ public final class QemuProvider implements Provider {
         io(from, () -> fromDir.writePod(fromRecord.withStartFailure("")));
       }
       io(to, () -> toDir.writePod(record.withStartFailure("")));
+      CompletableFuture<Frame> asked;
       try {
-        vms.replaceContainers(toDir, moved, withValues, () -> { }); // to's pod.json is written above
+        asked = vms.replaceContainers(toDir, moved, withValues, () -> { }); // to's pod.json is written above
       } catch (ProviderException e) {
         recordStartFailure(toDir, e);
         throw e;
       }
       io(to, () -> toDir.writeVm(moved.withContainersStarted(true)));
-      return statusOf(toDir, true);
+      return statusOf(toDir, true, asked);
     }));
   }
 
@@ -666,6 +670,14 @@ public final class QemuProvider implements Provider {
 
   /** @param askGuest whether to ask a running guest for its containers (one STATUS round trip) */
   private PodStatus statusOf(PodDirectory dir, boolean askGuest) {
+    return statusOf(dir, askGuest, null);
+  }
+
+  /**
+   * {@link #statusOf(PodDirectory, boolean)} with the containers' statuses from {@code asked}, the reply to a
+   * STATUS already sent (see {@link PodVm#replaceContainers}), if not null.
+   */
+  private PodStatus statusOf(PodDirectory dir, boolean askGuest, CompletableFuture<Frame> asked) {
     String pod = dir.name();
     List<HandOverRecord> interrupted = handOversOf(pod);
     if (!interrupted.isEmpty()) {
@@ -674,10 +686,14 @@ public final class QemuProvider implements Provider {
       return new PodStatus(pod, status.state(), status.spec(), status.createdAt(), status.vm(), List.of(),
           interrupted.get(0).interruptedMessage());
     }
-    return statusFromFiles(dir, askGuest);
+    return statusFromFiles(dir, askGuest, asked);
   }
 
   private PodStatus statusFromFiles(PodDirectory dir, boolean askGuest) {
+    return statusFromFiles(dir, askGuest, null);
+  }
+
+  private PodStatus statusFromFiles(PodDirectory dir, boolean askGuest, CompletableFuture<Frame> asked) {
     String pod = dir.name();
     PodRecord record = readPod(dir);
     Look look = look(dir, record.startFailure());
@@ -685,7 +701,7 @@ public final class QemuProvider implements Provider {
     String message = look.message();
     if (askGuest && look.state() == PodState.RUNNING && look.vm().get().startCompleted()) {
       try {
-        containers = containerStatuses(dir, look.vm().get(), record.spec());
+        containers = containerStatuses(dir, look.vm().get(), record.spec(), asked);
       } catch (GuestException e) {
         message = "guest-init does not answer STATUS: " + e.getMessage();
       }
@@ -740,9 +756,11 @@ public final class QemuProvider implements Provider {
     return new Look(PodState.RUNNING, vm, message);
   }
 
-  private List<ContainerStatus> containerStatuses(PodDirectory dir, VmRecord vm, PodSpec spec) {
+  private List<ContainerStatus> containerStatuses(PodDirectory dir, VmRecord vm, PodSpec spec,
+      CompletableFuture<Frame> asked) {
     GuestConnection guest = channels.get(dir.name(), dir.vmFiles(), STATUS_TIMEOUT);
-    return containerStatuses(guest.call(Wire.MSG_STATUS, Fields.empty(), STATUS_TIMEOUT), vm, spec);
+    return containerStatuses(asked != null ? guest.await(Wire.MSG_STATUS, asked, STATUS_TIMEOUT)
+        : guest.call(Wire.MSG_STATUS, Fields.empty(), STATUS_TIMEOUT), vm, spec);
   }
 
   /**
