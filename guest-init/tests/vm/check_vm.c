@@ -1678,6 +1678,24 @@ static void check_localhost_program(struct vm *vm)
 	m = vm_call(vm, vm_req(vm, PP_MSG_PING), T_REPLY);
 	check(is_ok(m), "guest-init answers after the refused programs", "%s", describe(m));
 	free(m);
+
+	/* A profile answering EINVAL for prctl(2), escalation allowed (so the
+	 * filter went on before the capabilities were dropped): the first
+	 * PR_CAPBSET_DROP said EINVAL, read as past the last capability, and
+	 * the bounding set stayed full (found in review, session 11). */
+	put_bpf(deny, 0x20, 0, 0, 0);                     /* ld nr */
+	put_bpf(deny + 8, 0x15, 0, 1, 157);               /* prctl */
+	put_bpf(deny + 16, 0x06, 0, 0, 0x00050000u | 22); /* EINVAL */
+	put_bpf(deny + 24, 0x06, 0, 0, 0x7fff0000u);      /* ALLOW */
+	o.filter = deny;
+	o.filter_len = 4 * 8;
+	o.nnp = 0;
+	m = add_secure(vm, "prctl-einval", &o);
+	check(is_ok(m), "a container whose Localhost program fails prctl starts", "%s", describe(m));
+	free(m);
+	out = sh(vm, "prctl-einval", "grep -E '^(CapBnd|CapEff|Seccomp):' /proc/self/status", NULL);
+	check(strcmp(out, "CapEff:\t00000000a80425fb\nCapBnd:\t00000000a80425fb\nSeccomp:\t2\n") == 0,
+	      "a profile failing prctl with EINVAL leaves the bounding set dropped", "got \"%s\"", out);
 }
 
 /*
