@@ -10,7 +10,11 @@
  *
  * Usage: start_bench --kernel K --initrd I --images DIR --run DIR
  *                    [--rounds N] [--vcpus N] [--tb-size MIB] [--trace] [--same-image]
- *                    [--replace] [--restored]
+ *                    [--replace] [--restored] [--listen] [--no-sidecar]
+ *
+ * --listen forwards a host port to the guest's port 80 and times httpd's
+ * ADD_CONTAINER reply to its first HTTP answer (a GET every 2 ms from a
+ * child, beside the sidecar's start); --no-sidecar leaves the sidecar out.
  *
  * --trace adds peapod_trace=1 to the kernel command line and prints
  * guest-init's step trace of the last round. Prints medians last as
