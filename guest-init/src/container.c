@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "attach.h"
+#include "pidns.h"
 #include "container.h"
 #include "trace.h"
 #include "events.h"
@@ -161,6 +162,8 @@ static int start_main(struct container *c, int *code, char *err, size_t errlen)
 	struct proc_spec ps;
 	struct proc *p;
 
+	if (rs.own_proc)
+		pidns_admin_started();
 	memset(&ps, 0, sizeof(ps));
 	ps.kind = PROC_MAIN;
 	ps.container = c->name;

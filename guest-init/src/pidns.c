@@ -43,8 +43,10 @@
  * (pidns_pod_ended): the next pod of the VM, a replace's new containers,
  * then takes them as they are instead of paying for a new pause process's
  * exec and ~20 mounts before its first container. Anything left (a process
- * that escaped its container's cgroup, a zombie not reaped yet) ends the
- * namespace as before, and the kernel kills whatever is in it. What the
+ * that escaped its container's cgroup, a zombie with threads still
+ * running), or a container that held CAP_SYS_ADMIN in the pod, ends the
+ * namespace as before, and the kernel kills whatever is in it; a plain
+ * zombie not reaped yet does not. What the
  * next pod can tell of the one before is the PIDs it used (ns_last_pid);
  * a VM only passes from one pod to the next of the same owner (a replace,
  * a hand-over: a pool VM never runs a second pod).
@@ -62,6 +64,7 @@
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
@@ -80,6 +83,9 @@ static pid_t pause_pid = -1;
 static int pod_ns = -1; /* the pod's namespace, to setns() into */
 static int own_ns = -1; /* guest-init's, to return to */
 static int ready_fd = -1; /* the pause process's report, until read */
+/* Whether a container holding CAP_SYS_ADMIN ran in the namespace: then it
+ * is not kept for the next pod (pidns_pod_ended). */
+static int admin_ran;
 static int prepare_failed; /* pidns_prepare gave up until the next pod */
 
 /* What the pause process reports once the pod's /proc is ready, or why not. */
@@ -208,6 +214,7 @@ static int await_pause(int *code, int *ended, char *err, size_t errlen)
 
 static void forget_pause(void)
 {
+	admin_ran = 0;
 	if (pod_ns >= 0)
 		close(pod_ns);
 	if (ready_fd >= 0)
@@ -289,6 +296,23 @@ void pidns_end(void)
  * and a zombie the pause process has not reaped yet is listed too. A
  * process can only appear in the namespace by a fork of one in it or by
  * guest-init's spawn, so a listing of PID 1 alone stays true. */
+/* num_threads of a /proc/PID/stat line, from its state field on (field 3;
+ * num_threads is field 20), or -1. A process whose main thread exited
+ * shows as a zombie while its other threads run on. */
+static long stat_threads(const char *state)
+{
+	const char *p = state;
+	int field;
+
+	for (field = 3; field < 20; field++) {
+		p = strchr(p, ' ');
+		if (!p)
+			return -1;
+		p++;
+	}
+	return strtol(p, NULL, 10);
+}
+
 static int only_pause_left(void)
 {
 	DIR *d = opendir(PIDNS_PROC_DIR "/proc");
@@ -317,7 +341,7 @@ static int only_pause_left(void)
 		if (n < 0 && errno == ENOENT)
 			continue; /* reaped meanwhile */
 		if (n <= 0 || !(p = strrchr(line, ')')) || p[1] != ' ' ||
-		    (p[2] != 'Z' && p[2] != 'X'))
+		    (p[2] != 'Z' && p[2] != 'X') || stat_threads(p + 2) != 1)
 			others = 1;
 	}
 	closedir(d);
@@ -326,10 +350,19 @@ static int only_pause_left(void)
 
 void pidns_pod_ended(void)
 {
-	/* With its report unread, nothing was ever started in it. */
-	if (pause_pid > 0 && (ready_fd >= 0 || only_pause_left()))
+	/* With its report unread, nothing was ever started in it. A container
+	 * holding CAP_SYS_ADMIN may have left what the listing cannot show:
+	 * the shared proc reconfigured (fsconfig on a sibling's /proc through
+	 * /proc/PID/root reaches the filesystem every container binds), or a
+	 * process that moved out of its cgroup and hides among the zombies. */
+	if (pause_pid > 0 && !admin_ran && (ready_fd >= 0 || only_pause_left()))
 		return; /* kept for the next pod: see the top of this file */
 	pidns_end();
+}
+
+void pidns_admin_started(void)
+{
+	admin_ran = 1;
 }
 
 void pidns_prepare(void)

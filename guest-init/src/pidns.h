@@ -31,6 +31,10 @@ void pidns_end(void);
  * if its pause process is all that is left in it, else ended (pidns_end). */
 void pidns_pod_ended(void);
 
+/* A container holding CAP_SYS_ADMIN starts in the namespace: it is ended,
+ * not kept, when the pod's containers are gone. */
+void pidns_admin_started(void);
+
 /* Starts the next pod's namespace ahead if there is none (its pause
  * process's exec and mounts then run while guest-init waits for the
  * host); does not wait for it. */

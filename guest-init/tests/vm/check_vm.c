@@ -1785,10 +1785,12 @@ static void check_security_context(struct vm *vm)
 	      "exit %d, got \"%s\"", code, out);
 	/* It moves a process out of its cgroup, so removing the container
 	 * leaves it running: the pod's PID namespace must then end with the
-	 * pod (the next pod checks), not be kept for the next one. */
+	 * pod (the next pod checks), not be kept for the next one. The
+	 * process's main thread exits while another runs on, so a listing of
+	 * the namespace shows it as a zombie. */
 	out = sh(vm, "asked",
 		 "mkdir -p /tmp/cg && mount -t cgroup2 none /tmp/cg && "
-		 "(sleep 4242 < /dev/null > /dev/null 2>&1 & echo $! > /tmp/cg/cgroup.procs) && "
+		 "(sysprobe zombie-leader < /dev/null > /dev/null 2>&1 & echo $! > /tmp/cg/cgroup.procs) && "
 		 "echo escaped", &code);
 	check(strcmp(out, "escaped\n") == 0, "SYS_ADMIN: a process moved to the root cgroup",
 	      "exit %d, got \"%s\"", code, out);
@@ -1838,6 +1840,20 @@ static void check_security_context(struct vm *vm)
 	      "after that, another container's /proc is as masked as before: /proc/timer_list and "
 	      "/proc/acpi show nothing, /proc/sys and /sys read-only, no hidepid",
 	      "exit %d, got \"%s\"", code, out);
+	/* The proc filesystem the others bind can be reconfigured through a
+	 * sibling's /proc/PID/root by one holding SYS_ADMIN (fspick does not
+	 * look at mount namespaces): a denial of service inside the pod, which
+	 * must not outlive it (the next pod checks /proc/meminfo). */
+	{
+		char cmd[160], pid[32];
+
+		snprintf(pid, sizeof(pid), "%s", sh(vm, "plain", "sleep 600 </dev/null >/dev/null 2>&1 & echo $!", NULL));
+		pid[strcspn(pid, "\n")] = 0;
+		snprintf(cmd, sizeof(cmd), "sysprobe reconfigure /proc/%s/root/proc", pid);
+		out = sh(vm, "sysadmin", cmd, NULL);
+		check(strcmp(out, "reconfigure: ok\n") == 0 || strcmp(out, "reconfigure: EPERM\n") == 0,
+		      "SYS_ADMIN container reconfigures a sibling's proc (or is refused)", "got \"%s\"", out);
+	}
 
 	/* Escalation allowed with the default profile: the filter goes on
 	 * while the child is still root. */
@@ -1868,11 +1884,15 @@ static void check_security_context(struct vm *vm)
 	m = add_secure(vm, "next", &o);
 	check(is_ok(m), "the next pod's container starts", "%s", describe(m));
 	free(m);
-	out = sh(vm, "next", "ps -o args | grep -c '[s]leep 4242'; tr -d '\\0' < /proc/1/cmdline",
+	out = sh(vm, "next", "cat /proc/[0-9]*/comm | grep -c '^sysprobe$'; tr -d '\\0' < /proc/1/cmdline",
 		 NULL);
 	check(strcmp(out, "0\npause") == 0,
-	      "the process that escaped its cgroup ended with its pod's PID namespace",
+	      "the process that escaped its cgroup (a zombie with a thread running) ended with its "
+	      "pod's PID namespace",
 	      "got \"%s\"", out);
+	out = sh(vm, "next", "head -c 9 /proc/meminfo", NULL);
+	check(strcmp(out, "MemTotal:") == 0,
+	      "the proc a SYS_ADMIN container reconfigured did not outlive its pod", "got \"%s\"", out);
 	b = vm_req(vm, PP_MSG_DESTROY_POD);
 	pp_put_u32(b, PP_F_GRACE_MS, 3000);
 	free(vm_call(vm, b, T_REPLY));

@@ -5,8 +5,17 @@
  * to see what the seccomp profile lets through.
  *
  *   sysprobe unshare-user clone3 keyctl ...
+ *
+ * Two attacks the checks run as whole commands instead:
+ *   sysprobe zombie-leader      a second thread runs on while the main
+ *                               thread exits: the process shows as a
+ *                               zombie ("Z") with a thread still running
+ *   sysprobe reconfigure PATH   makes the proc filesystem mounted at PATH
+ *                               (e.g. a sibling's /proc/PID/root/proc)
+ *                               show PIDs only: fspick + fsconfig
  */
 #include <errno.h>
+#include <pthread.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdint.h>
@@ -21,6 +30,8 @@
 #ifndef SYS_io_uring_setup
 #define SYS_io_uring_setup 425
 #endif
+#define AT_FDCWD_VALUE (-100)
+
 #ifndef SYS_clone3
 #define SYS_clone3 435
 #endif
@@ -96,9 +107,48 @@ static long probe(const char *name)
 	return -2;
 }
 
+static void *run_on(void *unused)
+{
+	(void)unused;
+	for (;;)
+		pause();
+	return NULL;
+}
+
+/* The main thread exits (SYS_exit ends one thread), the other runs on. */
+static int zombie_leader(void)
+{
+	pthread_t t;
+
+	if (pthread_create(&t, NULL, run_on, NULL) != 0)
+		return 1;
+	syscall(SYS_exit, 0);
+	return 1;
+}
+
+/* fspick(AT_FDCWD, path, FSPICK_CLOEXEC) and fsconfig(SET_STRING
+ * "subset" "pid", then CMD_RECONFIGURE): the proc filesystem under path
+ * then lists PIDs only (no /proc/meminfo), for every mount of it. */
+static int reconfigure(const char *path)
+{
+	long fd = syscall(433, AT_FDCWD_VALUE, path, 1);
+
+	if (fd < 0 || syscall(431, fd, 1, "subset", "pid", 0) < 0 || syscall(431, fd, 7, NULL, NULL, 0) < 0) {
+		printf("reconfigure: %s\n", errname(errno));
+		return 1;
+	}
+	printf("reconfigure: ok\n");
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	int i;
+
+	if (argc == 2 && strcmp(argv[1], "zombie-leader") == 0)
+		return zombie_leader();
+	if (argc == 3 && strcmp(argv[1], "reconfigure") == 0)
+		return reconfigure(argv[2]);
 
 	for (i = 1; i < argc; i++) {
 		long r = probe(argv[i]);
