@@ -34,20 +34,14 @@
  * root: the warm-up then held them as long as it ran, seconds while a
  * container kept the vCPU busy (found in review of cf5510a).
  */
-#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <net/if.h>
-#include <netinet/in.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mount.h>
-#include <sys/ioctl.h>
 #include <sys/prctl.h>
-#include <sys/sendfile.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -146,55 +140,6 @@ static void inner(const char *root, int ready)
 		pause(); /* killed, and the child with it, by warmup_main() */
 }
 
-/* A TCP exchange as a container's first served request makes it: a dual-stack
- * listener, an IPv4 connection accepted, a request read, an answer sent with
- * sendfile (busybox httpd's way), both ends closed. In a pool VM the pod's
- * first connection translated ~2,900 blocks of the kernel's TCP/IP code the
- * template never ran (QEMU's in_asm log, bench/RESULTS.md session 11), after
- * the container started. In a network namespace of its own (its loopback):
- * no port of the pod's is taken, even for a moment, and no socket outlives
- * the warm-up. Failures only leave paths cold. */
-static int tcp_exchange(void)
-{
-	struct sockaddr_in6 any = { .sin6_family = AF_INET6, .sin6_addr = IN6ADDR_ANY_INIT };
-	struct sockaddr_in to = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-	static const char req[] = "GET / HTTP/1.0\r\n\r\n";
-	struct ifreq lo = { .ifr_name = "lo", .ifr_flags = IFF_UP };
-	socklen_t len = sizeof(any);
-	int ctl, l = -1, c = -1, a = -1, f, one = 1, ok = 0;
-	char buf[512];
-
-	if (unshare(CLONE_NEWNET) < 0 || (ctl = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0)) < 0)
-		return 0;
-	if (ioctl(ctl, SIOCSIFFLAGS, &lo) == 0 &&
-	    (l = socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0)) >= 0 &&
-	    setsockopt(l, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) == 0 &&
-	    bind(l, (struct sockaddr *)&any, sizeof(any)) == 0 && listen(l, 1) == 0 &&
-	    getsockname(l, (struct sockaddr *)&any, &len) == 0) {
-		to.sin_port = any.sin6_port;
-		c = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-		if (c >= 0 && connect(c, (struct sockaddr *)&to, sizeof(to)) == 0 &&
-		    (a = accept4(l, NULL, NULL, SOCK_CLOEXEC)) >= 0 &&
-		    write(c, req, sizeof(req) - 1) > 0 && read(a, buf, sizeof(buf)) > 0 &&
-		    (f = open("/proc/self/exe", O_RDONLY | O_CLOEXEC)) >= 0) {
-			if (sendfile(a, f, NULL, 4096) > 0 && shutdown(a, SHUT_WR) == 0) {
-				while (read(c, buf, sizeof(buf)) > 0) /* the answer, then EOF */
-					;
-				ok = 1;
-			}
-			close(f);
-		}
-	}
-	if (a >= 0)
-		close(a);
-	if (c >= 0)
-		close(c);
-	if (l >= 0)
-		close(l);
-	close(ctl);
-	return ok;
-}
-
 void warmup_main(void)
 {
 	struct sched_param idle = { 0 };
@@ -242,11 +187,6 @@ void warmup_main(void)
 	/* An emptied cgroup can be busy for a moment after its last task. */
 	for (i = 0; cg && i < 50 && rmdir(WARMUP_CGROUP) < 0 && errno == EBUSY; i++)
 		usleep(10000);
-	TRACE("warm-up: tree torn down");
-	if (tcp_exchange())
-		TRACE("warm-up: TCP request served on its own loopback");
-	else
-		TRACE("warm-up: the TCP exchange failed: %s", strerror(errno));
 	TRACE("warm-up done");
 	_exit(0);
 }

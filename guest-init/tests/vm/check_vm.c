@@ -2208,45 +2208,6 @@ static void check_warmup_after_a_pipelined_start(struct vm *vm)
 	free(m2);
 }
 
-/* A restored VM's warm-up serves one TCP request on a loopback of its own
- * (warmup.c: the pod's first connection found the kernel's TCP/IP paths
- * untranslated). Traced, in a VM of its own: RESTORED alone, as a pool VM
- * gets it. */
-static void check_warmup_tcp(const struct vm_opts *base)
-{
-	struct vm_opts o = *base;
-	struct vm *vm = calloc(1, sizeof(*vm));
-	uint8_t entropy[32] = { 9 };
-	struct timespec ts;
-	struct pp_buf *b;
-	struct msg *m;
-
-	o.name = "warmup";
-	o.guest_port = 0;
-	o.append = "peapod_trace=1";
-	if (vm_boot(vm, &o) < 0 || vm_connect(vm, T_REPLY) < 0) {
-		check(0, "boot the warm-up VM", "no VM");
-		vm_kill(vm);
-		free(vm);
-		return;
-	}
-	m = vm_take(vm, NULL, NULL, 120000);
-	free(m);
-	clock_gettime(CLOCK_REALTIME, &ts);
-	b = vm_req(vm, PP_MSG_RESTORED);
-	pp_put_bytes(b, PP_F_ENTROPY, entropy, sizeof(entropy));
-	pp_put_u64(b, PP_F_TIME_NS, (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec);
-	m = vm_call(vm, b, T_REPLY);
-	check(is_ok(m), "RESTORED in the warm-up VM", "%s", describe(m));
-	free(m);
-	check(console_says(vm, "warm-up: TCP request served on its own loopback", 30000) &&
-		      console_says(vm, "warm-up done", 5000),
-	      "the warm-up serves a TCP request on its own loopback, then ends", "see %s/console.log",
-	      vm->dir);
-	vm_kill(vm);
-	free(vm);
-}
-
 static void check_late_host_and_power_button(const struct vm_opts *base)
 {
 	struct vm_opts o = *base;
@@ -2331,7 +2292,6 @@ int main(int argc, char **argv)
 	}
 	vm_kill(&vm_a);
 	check_late_host_and_power_button(&o);
-	check_warmup_tcp(&o);
 	printf("check-vm: %d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;
 }
