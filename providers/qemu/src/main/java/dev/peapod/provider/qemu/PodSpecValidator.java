@@ -1,5 +1,6 @@
 package dev.peapod.provider.qemu;
 
+import dev.peapod.mounts.MountDestinations;
 import dev.peapod.provider.ContainerSpec;
 import dev.peapod.provider.PodSpec;
 import dev.peapod.provider.PortForward;
@@ -103,35 +104,14 @@ final class PodSpecValidator {
     }
   }
 
-  /** What guest-init puts in a container's /dev (devices.c). */
-  private static final Set<String> DEV_ENTRIES = Set.of("null", "zero", "full", "random", "urandom", "tty",
-      "console", "ptmx", "pts", "fd", "stdin", "stdout", "stderr");
-
   /**
-   * The pod file's rule (manifest NameRules.mountDestination) for callers of the provider API, whom only
-   * guest-init refused before, at start: no {@code ..}, nothing over /proc, /sys or what they hold, /dev
-   * itself or the devices guest-init makes there, nor the root.
+   * The pod file's rule (common/mounts, which the manifest's decoder applies too) for callers of the
+   * provider API, whom only guest-init refused before, at start.
    */
   static String mountPathProblem(String path) {
-    java.util.List<String> parts = java.util.Arrays.stream(path.split("/"))
-        .filter(p -> !p.isEmpty() && !p.equals(".")).toList();
-    if (parts.contains("..")) {
-      return "mountPath \"" + path + "\" must not contain \"..\"";
-    }
-    String refused = null;
-    if (parts.isEmpty()) {
-      refused = "the container's root";
-    } else if (parts.get(0).equals("proc") || parts.get(0).equals("sys")) {
-      refused = "the container's /" + parts.get(0);
-    } else if (parts.get(0).equals("dev")) {
-      if (parts.size() == 1) {
-        refused = "the container's /dev";
-      } else if (DEV_ENTRIES.contains(parts.get(1))) {
-        refused = "/dev/" + parts.get(1) + ", which guest-init makes";
-      }
-    }
-    return refused == null ? null : "mountPath \"" + path + "\" would shadow " + refused
-        + ": no volume may be mounted on /proc, /sys or what they hold, on /dev or its devices";
+    return MountDestinations.refusal(path).map(r -> r instanceof MountDestinations.Shadows sh
+        ? "mountPath \"" + path + "\" " + sh.wouldShadow()
+        : "mountPath \"" + path + "\" must not contain \"..\"").orElse(null);
   }
 
   private static void requireFile(String pod, Path file, String what) {

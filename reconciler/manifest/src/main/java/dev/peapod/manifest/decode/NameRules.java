@@ -1,5 +1,6 @@
 package dev.peapod.manifest.decode;
 
+import dev.peapod.mounts.MountDestinations;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.List;
@@ -104,40 +105,11 @@ final class NameRules {
         : Optional.of("must be an absolute path, got \"" + value + "\"");
   }
 
-  /** What guest-init puts in a container's /dev (devices.c): a volume may not replace one of them. */
-  private static final java.util.Set<String> DEV_ENTRIES = java.util.Set.of("null", "zero", "full", "random",
-      "urandom", "tty", "console", "ptmx", "pts", "fd", "stdin", "stdout", "stderr");
-
-  /**
-   * Where a volume may not be mounted, as runc refuses mounts over /proc (its checkProcMount): a volume
-   * there would shadow what the container's /proc and /sys mask or keep read-only, or the kernel's own
-   * word (a {@code cap_last_cap} of the volume's decided which capabilities a process kept). So
-   * {@code /proc}, {@code /sys} and anything under them, {@code /dev} itself and the devices, {@code pts},
-   * {@code fd} and {@code std*} links in it; other paths under /dev ({@code /dev/shm},
-   * {@code /dev/termination-log}) are fine. guest-init refuses the same, and where a symlink leads too
-   * (guest-init/src/masks.c).
-   */
+  /** Where a volume may not be mounted: common/mounts' rule, which the QEMU provider applies too. */
   static Optional<String> mountDestination(String value) {
-    List<String> parts = java.util.Arrays.stream(value.split("/"))
-        .filter(p -> !p.isEmpty() && !p.equals(".")).toList();
-    if (parts.contains("..")) {
-      // /x/../proc/sys/kernel passed the rule below and failed only at start (guest-init: EINVAL).
-      return Optional.of("must not contain '..', got \"" + value + "\"");
-    }
-    String refused = null;
-    if (parts.isEmpty()) {
-      refused = "the container's root";
-    } else if (parts.get(0).equals("proc") || parts.get(0).equals("sys")) {
-      refused = "the container's /" + parts.get(0);
-    } else if (parts.get(0).equals("dev")) {
-      if (parts.size() == 1) {
-        refused = "the container's /dev";
-      } else if (DEV_ENTRIES.contains(parts.get(1))) {
-        refused = "/dev/" + parts.get(1) + ", which guest-init makes";
-      }
-    }
-    return Optional.ofNullable(refused).map(what -> "\"" + value + "\" would shadow " + what
-        + ": no volume may be mounted on /proc, /sys or what they hold, on /dev or its devices");
+    return MountDestinations.refusal(value).map(r -> r instanceof MountDestinations.Shadows sh
+        ? "\"" + value + "\" " + sh.wouldShadow()
+        : "must not contain '..', got \"" + value + "\"");
   }
 
   /** A relative path that stays inside its volume. */
