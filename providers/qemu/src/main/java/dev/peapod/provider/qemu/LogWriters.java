@@ -119,11 +119,11 @@ final class LogWriters {
 
   /**
    * Starts both writers of a VM whose QEMU just launched, and waits until each is connected. Both
-   * launch at once: a start waits for them (~10-50 ms each, most of it perl's start), not for one
-   * after the other.
+   * launch at once, from one launcher (a {@link PeerCheckedConnect.Batch} of one slot): a start waits for one
+   * perl's start, not for two one after the other.
    */
   void start(VmFiles files) {
-    start(files, PeerCheckedConnect.alone(files.dir(), "perl"));
+    start(files, new PeerCheckedConnect.Batch(files.dir(), "perl").slot());
   }
 
   /**
@@ -236,7 +236,7 @@ final class LogWriters {
     /** Kills a writer that was launched but will not be awaited (its sibling failed). */
     void abandon() {
       if (!done) {
-        launched.thenAccept(pid -> ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly));
+        PeerCheckedConnect.killWhenLaunched(launched); // one not yet launched by its batch is left out
       }
     }
   }

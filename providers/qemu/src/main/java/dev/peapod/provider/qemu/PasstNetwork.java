@@ -250,10 +250,11 @@ final class PasstNetwork {
     }
     long launched = System.nanoTime();
     long pid;
+    CompletableFuture<Long> launch = null;
     try {
       PrivateFiles.privateFile(files.netLog());
-      CompletableFuture<Long> launch = launcher.launch(launch(ports, PeerCheckedConnect.peerUid(files.netSocket()),
-          guestRuns, files.netLog()));
+      launch = launcher.launch(launch(ports, PeerCheckedConnect.peerUid(files.netSocket()), guestRuns,
+          files.netLog()));
       launcher.done();
       pid = launch.get(READY_TIMEOUT.toNanos(), java.util.concurrent.TimeUnit.NANOSECONDS);
     } catch (IOException e) {
@@ -261,8 +262,11 @@ final class PasstNetwork {
     } catch (java.util.concurrent.ExecutionException e) {
       throw new NetworkException("cannot start passt (is it installed?): " + e.getCause().getMessage());
     } catch (java.util.concurrent.TimeoutException e) {
+      // a batch still waiting for its other slots would launch it later, and nobody would kill that passt
+      PeerCheckedConnect.killWhenLaunched(launch);
       throw new NetworkException("passt was not launched within " + READY_TIMEOUT.toSeconds() + " s");
     } catch (InterruptedException e) {
+      PeerCheckedConnect.killWhenLaunched(launch);
       Thread.currentThread().interrupt();
       throw new NetworkException("interrupted while starting passt");
     }

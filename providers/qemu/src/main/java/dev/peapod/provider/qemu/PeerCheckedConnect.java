@@ -41,8 +41,13 @@ final class PeerCheckedConnect {
 
   /**
    * For each group of arguments ({@code n path uid merge log mode guest wait}, then the program's {@code n}
-   * arguments) it forks a child and prints the child's pid on a line; then it exits, and the children, orphans
-   * from then on, are reaped by init. A child sends its output to {@code log} (mode {@code >>} or {@code >}),
+   * arguments) it forks a child and prints the child's pid on a line; once every pid is printed it tells the
+   * children to go on (a byte each on a pipe) and exits, and the children, orphans from then on, are reaped by
+   * init. A child waits for its byte first: a launcher killed or failed before it printed every pid (the caller
+   * kills only the pids it read) closes the pipe without one, and each child then exits before it ran anything.
+   * A child sends its output to {@code log} (mode {@code >>} or {@code >}); one that cannot open it says so on
+   * the launcher's output as {@code ! INDEX MESSAGE} and exits (its launch fails: a later "passt ended" would
+   * otherwise have read the log of the passt before). Then it
    * marks itself mergeable if {@code merge} is 1 (a warning if the kernel cannot), leads a session of its own,
    * connects to {@code path}, requires uid {@code uid} to listen there, and with a {@code guest} other than
    * {@code -} sends that guest a probe and waits at most {@code wait} s for its answer (see {@link
@@ -52,13 +57,14 @@ final class PeerCheckedConnect {
    * <p>Why one process for many programs: a warm start waits for three (two log writers and passt), and a
    * perl's start is most of a launch; a fork of a started perl costs ~1 ms (session 11 in bench/RESULTS.md).
    */
-  static final String SCRIPT = "$| = 1;"
+  static final String SCRIPT = "$| = 1; pipe(my $go, my $say) or die \"pipe: $!\\n\"; my $i = 0;"
       + " while (@ARGV) {"
       + " my ($n, $path, $uid, $merge, $log, $mode, $guest, $wait) = splice(@ARGV, 0, 8);"
       + " my @program = splice(@ARGV, 0, $n);"
       + " defined(my $pid = fork) or die \"fork: $!\\n\";"
-      + " if ($pid) { print \"$pid\\n\"; next; }"
-      + " open(STDOUT, $mode, $log) or die \"$log: $!\\n\";"
+      + " if ($pid) { print \"$pid\\n\"; $i++; next; }"
+      + " close($say); sysread($go, my $byte, 1) == 1 or exit 1; close($go);"
+      + " open(STDOUT, $mode, $log) or do { print STDERR \"! $i $log: $!\\n\"; exit 1 };"
       + " open(STDERR, \">&\", \\*STDOUT) or die \"dup: $!\\n\";"
       + " $merge and (syscall(%1$d, 67, 1, 0, 0, 0) == 0 or warn \"prctl(PR_SET_MEMORY_MERGE): $!\\n\");"
       + " syscall(%2$d) >= 0 or die \"setsid: $!\\n\";"
@@ -75,7 +81,8 @@ final class PeerCheckedConnect {
       + " syswrite($s, pack(\"N\", length $frame) . $frame) or die \"write $path: $!\\n\";"
       + " my $r = \"\"; vec($r, fileno($s), 1) = 1; select($r, undef, undef, $wait); }"
       + " open(STDIN, \"<&\", $s) or die \"dup: $!\\n\";"
-      + " exec { $program[0] } @program or die \"exec $program[0]: $!\\n\"; }";
+      + " exec { $program[0] } @program or die \"exec $program[0]: $!\\n\"; }"
+      + " close($go); $i == 0 or syswrite($say, \"g\" x $i) == $i or die \"go: $!\\n\";";
 
   /** The sender of the waking probe (see {@link Launch#wakingGuest}): a locally administered address no NIC here has. */
   static final String PROBE_MAC = "0250617373ff";
@@ -168,10 +175,30 @@ final class PeerCheckedConnect {
 
   /**
    * Runs {@code launches} with one launcher process in {@code dir}; returns each program's pid, in order. Returns
-   * once every program's process is forked: whether it connects and runs is for the caller to watch (its
-   * command line becomes the program's), as is a process that ends (its log says why).
+   * once every program's process is forked and has its log open: whether it connects and runs is for the caller to
+   * watch (its command line becomes the program's), as is a process that ends (its log says why). A program whose
+   * log could not be opened fails it all (see {@link #startEach} for one outcome per launch).
    */
   static List<Long> start(Path dir, String perl, List<Launch> launches) {
+    List<Long> pids = new ArrayList<>();
+    List<CompletableFuture<Long>> each = startEach(dir, perl, launches);
+    for (CompletableFuture<Long> pid : each) {
+      try {
+        pids.add(pid.join());
+      } catch (java.util.concurrent.CompletionException e) {
+        each.forEach(PeerCheckedConnect::killWhenLaunched);
+        throw e.getCause() instanceof LaunchException l ? l : e;
+      }
+    }
+    return pids;
+  }
+
+  /**
+   * Runs {@code launches} with one launcher process in {@code dir}: one completed future per launch, in order, with
+   * the program's pid, or failed with a {@link LaunchException} (the launcher could not run or fork: all fail; a
+   * program's log could not be opened: that one fails).
+   */
+  static List<CompletableFuture<Long>> startEach(Path dir, String perl, List<Launch> launches) {
     if (launches.isEmpty()) {
       return List.of();
     }
@@ -183,36 +210,68 @@ final class PeerCheckedConnect {
           .redirectErrorStream(true)
           .start();
     } catch (java.io.IOException e) {
-      throw new LaunchException("cannot run the launcher (" + perl + "): " + e.getMessage());
+      return failAll(launches, new LaunchException("cannot run the launcher (" + perl + "): " + e.getMessage()));
     }
-    // ends when the launcher has exited and every child has its own output (the first thing each does)
+    // ends when the launcher has exited and every child has its log open or has said it could not (the first
+    // things each does once the launcher said go), or has exited without a go
     String out;
     try (java.io.InputStream in = launcher.getInputStream()) {
       out = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
-      launcher.waitFor();
     } catch (java.io.IOException e) {
-      launcher.destroyForcibly();
-      throw new LaunchException("cannot read the launcher's output: " + e.getMessage());
-    } catch (InterruptedException e) {
-      launcher.destroyForcibly();
-      Thread.currentThread().interrupt();
-      throw new LaunchException("interrupted while launching");
+      launcher.destroyForcibly(); // before its go: the children it forked exit
+      return failAll(launches, new LaunchException("cannot read the launcher's output: " + e.getMessage()));
     }
     List<Long> pids = new ArrayList<>();
+    java.util.Map<Integer, String> unopened = new java.util.HashMap<>();
     StringBuilder said = new StringBuilder();
     for (String line : out.split("\n")) {
+      java.util.regex.Matcher failed = java.util.regex.Pattern.compile("! ([0-9]+) (.*)").matcher(line);
       if (line.matches("[0-9]+")) {
         pids.add(Long.parseLong(line));
+      } else if (failed.matches()) {
+        unopened.put(Integer.parseInt(failed.group(1)), failed.group(2));
       } else if (!line.isBlank()) {
         said.append(said.length() == 0 ? "" : " ").append(line.strip());
       }
     }
-    if (pids.size() != launches.size() || launcher.exitValue() != 0) {
-      pids.forEach(pid -> ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly));
-      throw new LaunchException("the launcher exited with status " + launcher.exitValue() + " having started "
-          + pids.size() + " of " + launches.size() + " programs: " + said);
+    try {
+      launcher.waitFor();
+    } catch (InterruptedException e) {
+      launcher.destroyForcibly();
+      pids.forEach(PeerCheckedConnect::kill); // the launcher had said go: they run
+      Thread.currentThread().interrupt();
+      return failAll(launches, new LaunchException("interrupted while launching"));
     }
-    return pids;
+    if (pids.size() != launches.size() || launcher.exitValue() != 0) {
+      pids.forEach(PeerCheckedConnect::kill);
+      return failAll(launches, new LaunchException("the launcher exited with status " + launcher.exitValue()
+          + " having started " + pids.size() + " of " + launches.size() + " programs: " + said));
+    }
+    List<CompletableFuture<Long>> each = new ArrayList<>();
+    for (int i = 0; i < launches.size(); i++) {
+      String why = unopened.get(i);
+      each.add(why == null ? CompletableFuture.completedFuture(pids.get(i)) : CompletableFuture.failedFuture(
+          new LaunchException("cannot open the log of " + launches.get(i).program().get(0) + ": " + why)));
+    }
+    return each;
+  }
+
+  private static List<CompletableFuture<Long>> failAll(List<Launch> launches, LaunchException e) {
+    return launches.stream().map(l -> CompletableFuture.<Long>failedFuture(e)).toList();
+  }
+
+  private static void kill(long pid) {
+    ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+  }
+
+  /**
+   * Kills what {@code launch} starts, now or whenever it is launched: for a waiter that gave up on it (its wait timed
+   * out, or it was interrupted). A launch not yet run is cancelled, so a {@link Batch} leaves it out.
+   */
+  static void killWhenLaunched(CompletableFuture<Long> launch) {
+    if (!launch.cancel(false)) {
+      launch.thenAccept(PeerCheckedConnect::kill);
+    }
   }
 
   /** What starts a pod's helpers: each {@link #launch} alone, or several together ({@link Batch}). */
@@ -226,13 +285,7 @@ final class PeerCheckedConnect {
 
   /** Each launch with a launcher process of its own, at once. */
   static Launcher alone(Path dir, String perl) {
-    return launch -> {
-      try {
-        return CompletableFuture.completedFuture(start(dir, perl, List.of(launch)).get(0));
-      } catch (LaunchException e) {
-        return CompletableFuture.failedFuture(e);
-      }
-    };
+    return launch -> startEach(dir, perl, List.of(launch)).get(0);
   }
 
   /**
@@ -271,16 +324,34 @@ final class PeerCheckedConnect {
         if (--open > 0) {
           return;
         }
-        run = List.copyOf(launches);
-        waiting = List.copyOf(pids);
-      }
-      try {
-        List<Long> started = start(dir, perl, run);
-        for (int i = 0; i < waiting.size(); i++) {
-          waiting.get(i).complete(started.get(i));
+        // a launch its user gave up on while the batch waited (killWhenLaunched) is left out
+        List<Launch> run0 = new ArrayList<>();
+        List<CompletableFuture<Long>> waiting0 = new ArrayList<>();
+        for (int i = 0; i < launches.size(); i++) {
+          if (!pids.get(i).isDone()) {
+            run0.add(launches.get(i));
+            waiting0.add(pids.get(i));
+          }
         }
+        run = run0;
+        waiting = waiting0;
+      }
+      List<CompletableFuture<Long>> started;
+      try {
+        started = startEach(dir, perl, run);
       } catch (RuntimeException e) {
         waiting.forEach(pid -> pid.completeExceptionally(e));
+        return;
+      }
+      for (int i = 0; i < waiting.size(); i++) {
+        CompletableFuture<Long> pid = waiting.get(i);
+        started.get(i).whenComplete((launched, failed) -> {
+          if (failed != null) {
+            pid.completeExceptionally(failed);
+          } else if (!pid.complete(launched)) {
+            kill(launched); // given up on while the launcher ran
+          }
+        });
       }
     }
 

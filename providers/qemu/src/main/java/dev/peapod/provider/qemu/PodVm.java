@@ -520,7 +520,9 @@ final class PodVm {
 
   /** Starts the VM's log writers (see {@link LogWriters}). */
   private void startLogs(VmDefinition definition) {
-    startLogs(definition, PeerCheckedConnect.alone(definition.files().dir(), "perl"));
+    // both writers from one launcher, as a warm start's: one after the other, a cold start or a restore waited for
+    // two perl starts (a perl's start is most of a launch)
+    startLogs(definition, new PeerCheckedConnect.Batch(definition.files().dir(), network.perl()).slot());
   }
 
   /** {@link #startLogs(VmDefinition)} through {@code launcher} (see {@link LogWriters#start(VmFiles, PeerCheckedConnect.Launcher)}). */

@@ -230,6 +230,92 @@ class PeerCheckedConnectTest {
         "4.log", List.of("true"))), "a slot done launches nothing more");
   }
 
+  /** A wrapper of perl whose launcher kills itself right after its first fork, before it printed that child's pid. */
+  private Path perlKilledAfterItsFirstFork() throws Exception {
+    Path wrapper = dir.resolve("killed-perl");
+    Files.writeString(wrapper, "#!/bin/bash\nscript=\"$2\"; shift 2\n"
+        + "exec perl -e 'BEGIN { *CORE::GLOBAL::fork = sub { my $p = CORE::fork();"
+        + " kill(\"KILL\", $$) if $p; return $p; } }' -e \"$script\" \"$@\"\n");
+    Files.setPosixFilePermissions(wrapper, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+    return wrapper;
+  }
+
+  /**
+   * A launcher killed half way (between a fork and the pid's line: the caller never learns the child's pid, so it
+   * cannot kill it) leaves no program running: its children wait for its go, which never comes. Before, the child
+   * went on and ran the program.
+   */
+  @Test
+  void aLauncherKilledBeforeItPrintedAPidLeavesNoProgramRunning() throws Exception {
+    Path socket = dir.resolve("t.sock");
+    Path ran = dir.resolve("ran");
+    try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+      server.bind(UnixDomainSocketAddress.of(socket));
+      PeerCheckedConnect.LaunchException e = assertThrows(PeerCheckedConnect.LaunchException.class,
+          () -> PeerCheckedConnect.start(dir, perlKilledAfterItsFirstFork().toString(), List.of(launch("t.sock",
+              ownUid(), SamePageMerging.OFF, "out.log", List.of("sh", "-c", "echo ran > " + ran)))));
+      assertTrue(e.getMessage().contains("started 0 of 1"), e.getMessage());
+      Thread.sleep(1000);
+      assertFalse(Files.exists(ran), "the child the launcher never reported ran its program");
+      assertFalse(Files.exists(dir.resolve("out.log")), "nor opened its log");
+    }
+  }
+
+  /**
+   * A program that cannot open its log fails its launch, and only its own: before, it ended silently, and a later
+   * "passt ended: <its log>" read what the passt before it had written there.
+   */
+  @Test
+  void aProgramThatCannotOpenItsLogFailsItsOwnLaunch() throws Exception {
+    PeerCheckedConnect.Batch batch = new PeerCheckedConnect.Batch(dir, "perl");
+    PeerCheckedConnect.Batch.Slot a = batch.slot();
+    PeerCheckedConnect.Batch.Slot b = batch.slot();
+    CompletableFuture<Long> unopened = a.launch(launch("none.sock", ownUid(), SamePageMerging.OFF,
+        "no-such-dir/net.log", List.of("true")));
+    a.done();
+    CompletableFuture<Long> fine = b.launch(launch("none.sock", ownUid(), SamePageMerging.OFF, "ok.log",
+        List.of("true")));
+    b.done();
+    ExecutionException e = assertThrows(ExecutionException.class, () -> unopened.get(10, TimeUnit.SECONDS));
+    assertTrue(e.getCause() instanceof PeerCheckedConnect.LaunchException, e.toString());
+    assertTrue(e.getCause().getMessage().contains("cannot open the log of true: " + dir.resolve("no-such-dir/net.log")
+        + ": No such file or directory"), e.getCause().getMessage());
+    awaitEnd(fine.get(10, TimeUnit.SECONDS));
+    assertTrue(Files.readString(dir.resolve("ok.log")).startsWith("connect none.sock"));
+    PeerCheckedConnect.LaunchException alone = assertThrows(PeerCheckedConnect.LaunchException.class,
+        () -> PeerCheckedConnect.start(dir, "perl", List.of(launch("none.sock", ownUid(), SamePageMerging.OFF,
+            "no-such-dir/net.log", List.of("true")))));
+    assertTrue(alone.getMessage().contains("no-such-dir/net.log"), alone.getMessage());
+  }
+
+  /**
+   * A launch its user gave up on while its batch waited for the other slots (passt's wait timed out) is not run when
+   * the batch runs; before, that passt ran later and nobody killed it.
+   */
+  @Test
+  void aLaunchGivenUpOnIsNotRunByItsBatch() throws Exception {
+    Path socket = dir.resolve("t.sock");
+    Path ran = dir.resolve("ran");
+    try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+      server.bind(UnixDomainSocketAddress.of(socket));
+      PeerCheckedConnect.Batch batch = new PeerCheckedConnect.Batch(dir, "perl");
+      PeerCheckedConnect.Batch.Slot net = batch.slot();
+      PeerCheckedConnect.Batch.Slot logs = batch.slot();
+      CompletableFuture<Long> passt = net.launch(launch("t.sock", ownUid(), SamePageMerging.OFF, "net.log",
+          List.of("sh", "-c", "echo ran > " + ran + "; exec sleep 600")));
+      net.done();
+      PeerCheckedConnect.killWhenLaunched(passt); // its waiter timed out
+      CompletableFuture<Long> writer = logs.launch(launch("none.sock", ownUid(), SamePageMerging.OFF, "w.log",
+          List.of("true")));
+      logs.done();
+      awaitEnd(writer.get(10, TimeUnit.SECONDS));
+      Thread.sleep(500);
+      assertTrue(passt.isCancelled());
+      assertFalse(Files.exists(ran), "the launch given up on ran");
+      assertFalse(Files.exists(dir.resolve("net.log")));
+    }
+  }
+
   /** A batch whose launcher cannot run fails every launch of it. */
   @Test
   void aFailedBatchFailsEachLaunch() throws Exception {

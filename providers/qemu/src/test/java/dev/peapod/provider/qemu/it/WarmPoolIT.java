@@ -279,7 +279,10 @@ class WarmPoolIT {
       Files.writeString(slowPasst, "#!/bin/bash\nsleep 0.3\nexec -a \"$0\" passt \"$@\"\n");
       Files.setPosixFilePermissions(slowPasst, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
       Path slowPerl = Files.createTempFile("slow-perl", ".sh");
-      Files.writeString(slowPerl, "#!/bin/bash\nsleep 0.5\nexec perl \"$@\"\n");
+      // it also notes each launcher it runs, with its arguments (one line each: the script is one line)
+      Path launchers = Files.createTempFile("launchers", ".txt");
+      Files.writeString(slowPerl, "#!/bin/bash\nprintf '%s\\n' \"$*\" >> " + launchers + "\nsleep 0.5\n"
+          + "exec perl \"$@\"\n");
       Files.setPosixFilePermissions(slowPerl, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
       System.setProperty("peapod.passt", slowPasst.toString());
       System.setProperty("peapod.passtPerl", slowPerl.toString());
@@ -295,6 +298,13 @@ class WarmPoolIT {
         Files.deleteIfExists(slowPerl);
       }
       assertEquals("warm", vm.kind(), vm.boot());
+      // one launcher for the warm start's three helpers: passt and the two log writers (37c1744)
+      List<String> ran = Files.readAllLines(launchers);
+      Files.deleteIfExists(launchers);
+      assertEquals(1, ran.size(), "launchers run: " + ran);
+      assertEquals(1, ran.get(0).split(java.util.regex.Pattern.quote(slowPasst.toString() + " "), -1).length - 1,
+          ran.get(0));
+      assertEquals(2, ran.get(0).split("rotatelogs -f ", -1).length - 1, ran.get(0));
       assertEquals("accepted", accepted.get(30, TimeUnit.SECONDS));
       String took = "";
       long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
