@@ -13,7 +13,9 @@ controller_cleanup() {
   local pid
   [ -n "$controller_pid" ] && kill -9 "$controller_pid" 2>/dev/null || true
   [ -n "$git_daemon_pid" ] && kill "$git_daemon_pid" 2>/dev/null || true
-  for pid in $(pgrep -f -- "$PEAPOD_HOME/pods/" || true); do
+  # the pods' VMs and helpers, and the pool VMs and keepers of the home (a pool VM outlives a
+  # deleted home: nothing else would end it)
+  for pid in $(pgrep -f -- "$PEAPOD_HOME/(pods|pool)/" || true); do
     kill -9 "$pid" 2>/dev/null || true
   done
   rm -rf "$PEAPOD_HOME"
