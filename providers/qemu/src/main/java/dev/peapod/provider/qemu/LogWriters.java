@@ -107,6 +107,22 @@ final class LogWriters {
   }
 
   /**
+   * Deletes the VM's log files (every file of each ring, whatever it is): what a pool VM brought into a pod whose
+   * warm start failed emptying them (see {@link #prepare}); the restore that follows makes its own.
+   */
+  void discard(VmFiles files) {
+    for (Log log : logs(files)) {
+      for (Path file : log.rotated().ring()) {
+        try {
+          TemplateCatalogue.deleteTree(file);
+        } catch (IOException | RuntimeException e) {
+          // prepare says so, at the restore
+        }
+      }
+    }
+  }
+
+  /**
    * The launch that connects to {@code log}'s socket (relative to the pod directory), checks that {@code
    * peerUid} (the VM's QEMU) listens there, and runs rotatelogs on it (see {@link PeerCheckedConnect}); its
    * output goes to the VM's log of its writers.

@@ -123,9 +123,22 @@ final class PodVm {
     if (hostShares.isEmpty()) {
       Optional<Started> warm = takeWarm(dir, spec, shape, kernel);
       if (warm.isPresent()) {
-        Booted booted = startIn(dir, spec, warm.get());
-        keepers.ensure(shape); // its keeper restores the next one meanwhile
-        return booted;
+        try {
+          Booted booted = startIn(dir, spec, warm.get());
+          keepers.ensure(shape); // its keeper restores the next one meanwhile
+          return booted;
+        } catch (RuntimeException e) {
+          // The log files are emptied beside START_POD (949b841): one that cannot be emptied fails the taken VM
+          // before any container ran (they wait for the writers), and the start restores instead, as it did when
+          // they were emptied before the take. What the pool VM brought is dropped: the restore makes its own.
+          Optional<LogsNotPrepared> logs = logsNotPrepared(warm.get());
+          if (logs.isEmpty()) {
+            throw e;
+          }
+          LOG.log(System.Logger.Level.WARNING, "pod " + pod + ": the warm pool VM's " + logs.get().what
+              + "; restoring instead");
+          logWriters.discard(files);
+        }
       }
     }
     // A VM with hostPath volumes too: its QEMU reaches their trees through idmapped mounts of its own
@@ -440,7 +453,11 @@ final class PodVm {
     CompletableFuture<Void> logs = CompletableFuture.runAsync(() -> {
       try {
         // the log files are emptied here, off START_POD's path: only the writers need them
-        prepareLogs(definition);
+        try {
+          logWriters.prepare(definition.files());
+        } catch (IOException e) {
+          throw new LogsNotPrepared(pod, "log files in " + definition.files().dir() + " could not be emptied: " + e, e);
+        }
         startLogs(definition, logsSlot);
       } finally {
         logsSlot.done();
@@ -462,6 +479,26 @@ final class PodVm {
           + e.getMessage() + "); restoring instead");
       kill(dir, record);
       return Optional.empty();
+    }
+  }
+
+  /** A warm start's log files could not be emptied (see {@link #boot}: the start restores instead). */
+  private static final class LogsNotPrepared extends ProviderException {
+    final String what;
+
+    LogsNotPrepared(String pod, String what, IOException cause) {
+      super(pod, null, what, cause);
+      this.what = what;
+    }
+  }
+
+  /** Why the taken VM's logs failed, if they failed emptying the log files. */
+  private static Optional<LogsNotPrepared> logsNotPrepared(Started vm) {
+    try {
+      vm.logs().getNow(null);
+      return Optional.empty();
+    } catch (java.util.concurrent.CompletionException | java.util.concurrent.CancellationException e) {
+      return e.getCause() instanceof LogsNotPrepared l ? Optional.of(l) : Optional.empty();
     }
   }
 
@@ -619,14 +656,16 @@ final class PodVm {
     try {
       CrashPoint.reach("before-containers");
       CompletableFuture<dev.peapod.provider.qemu.guest.Frame> asked;
+      long tContainers = 0;
       try {
         asked = startContainers(vm.guest(), dir, spec, record,
             CompletableFuture.allOf(vm.logs(), vm.networkReachesGuest()), true);
+        tContainers = System.nanoTime();
       } finally {
         awaitQuietly(vm.logs());
         awaitQuietly(vm.network()); // the VM is killed below on a failure, and passt must not start after
       }
-      long tContainers = System.nanoTime();
+      long tHelpers = System.nanoTime();
       CompletableFuture<dev.peapod.provider.qemu.guest.Frame> status = asked != null ? asked
           : vm.guest().send(Wire.MSG_STATUS, Fields.empty()); // no app container: nothing asked it yet
       try {
@@ -635,12 +674,15 @@ final class PodVm {
         // a host port in use: the pod is not started, whatever ran
         throw e.getCause() instanceof RuntimeException r ? r : failure(spec.name(), e);
       }
-      long tNetwork = System.nanoTime();
       record = record.withContainersStarted(true);
       dir.writeVm(record);
       long tWritten = System.nanoTime();
-      LOG.log(System.Logger.Level.DEBUG, () -> "pod " + spec.name() + ": containers started; passt's forwards waited "
-          + (tNetwork - tContainers) / 1_000_000 + " ms, vm.json " + (tWritten - tNetwork) / 1_000_000 + " ms");
+      // what the start waited for after its last container had started: the log writers and passt's bound forwards
+      // (the waits in the finally above; the join above finds passt's future complete), then vm.json's write
+      long waitedAfter = tHelpers - tContainers;
+      LOG.log(System.Logger.Level.DEBUG, () -> "pod " + spec.name() + ": containers started; then waited "
+          + waitedAfter / 1_000_000 + " ms for the log writers and passt's forwards, vm.json " + (tWritten - tHelpers)
+          / 1_000_000 + " ms");
       VmRecord done = record;
       QemuProcess process = vm.process();
       LOG.log(System.Logger.Level.DEBUG, () -> String.format(

@@ -56,7 +56,7 @@ class WarmPoolIT {
 
   private static final Path STATE = VmTestSupport.TARGET.resolve("it-pool");
   private static final String[] PODS = {"pool-cold", "pool-a", "pool-b", "pool-c", "pool-x", "pool-y",
-      "pool-d", "pool-e", "pool-f", "pool-g", "pool-h"};
+      "pool-d", "pool-e", "pool-f", "pool-g", "pool-h", "pool-i"};
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private ImageRootfs image;
@@ -466,6 +466,35 @@ class WarmPoolIT {
         "restored, or a VM the keeper made after it saw the dead one: " + e.boot());
     assertEquals("warm\n", exec(provider, "pool-e", "web", "cat", "/www/index.html").stdout());
     provider.remove("pool-e", Duration.ZERO);
+  }
+
+  /**
+   * A taken VM whose log files cannot be emptied (here the pool VM brought a console log that is a directory with a
+   * file in it) is given up before any container ran, and the start restores instead, as before 949b841 moved the
+   * emptying beside START_POD (where such a failure failed the start).
+   */
+  @Test
+  @Order(7)
+  void aTakenVmWhoseLogsCannotBeEmptiedFallsBackToARestore() throws Exception {
+    JsonNode taken = awaitOneWaiting();
+    Path vmDir = null;
+    try (Stream<Path> files = Files.walk(STATE.resolve("pool"), 3)) {
+      for (Path file : files.filter(f -> f.getFileName().toString().equals("pool.json")).toList()) {
+        if (JSON.readTree(file.toFile()).path("pid").asLong() == taken.path("pid").asLong()) {
+          vmDir = file.getParent();
+        }
+      }
+    }
+    assertTrue(vmDir != null, "the waiting VM's directory");
+    Files.deleteIfExists(vmDir.resolve("console.log"));
+    Files.createDirectory(vmDir.resolve("console.log"));
+    Files.writeString(vmDir.resolve("console.log").resolve("in-the-way"), "x");
+    VmInfo i = start(provider, pod("pool-i", List.of()));
+    assertNotEquals(taken.path("pid").asLong(), i.pid(), "the taken VM was given up");
+    assertEquals("template", i.kind(), i.boot());
+    assertEquals("warm\n", exec(provider, "pool-i", "web", "cat", "/www/index.html").stdout());
+    assertTrue(Files.isRegularFile(STATE.resolve("pods/pool-i/console.log")), "the restore's own console log");
+    provider.remove("pool-i", Duration.ZERO);
   }
 
   /** As in {@code peapod serve}: this process keeps the pool in a thread, and no keeper process is started. */
