@@ -118,6 +118,8 @@ final class WarmPoolKeeper {
           lastSeen.forEach(r -> WarmPool.process(r).kill(WarmPool.marker(r), Duration.ofSeconds(5)));
           say.accept("the pool directory " + pool.root() + " is gone; stopped its " + lastSeen.size()
               + " VMs; ending");
+          // and, with the whole state directory gone, any VM restored into it that it had not seen waiting
+          users.ifPresent(u -> u.stopAbandonedPoolVms().forEach(what -> say.accept("stopped " + what)));
           return true;
         }
         sweep();

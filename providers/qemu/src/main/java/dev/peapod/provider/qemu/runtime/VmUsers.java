@@ -224,6 +224,7 @@ public final class VmUsers {
     try (FileChannel lockFile = FileChannel.open(runRoot.resolve(".lock"), StandardOpenOption.CREATE,
         StandardOpenOption.WRITE);
         FileLock held = lockFile.lock()) {
+      stopAbandonedLocked(new java.util.ArrayList<>()); // their uids are free again
       Set<Integer> running = null;
       for (long id = Integer.toUnsignedLong(first) + 1; id <= Integer.toUnsignedLong(last); id++) {
         int uid = (int) id;
@@ -359,6 +360,107 @@ public final class VmUsers {
     } finally {
       THREADS.unlock();
     }
+  }
+
+  /**
+   * Stops the pool VMs whose state directory is gone, and frees their uids: a pool VM's {@code launched-in} names
+   * {@code HOME/pool/KEY/.ID.new}, where its keeper restored it, and keeps naming it once the VM waits or was taken.
+   * With {@code HOME} deleted (a test's, or {@code rm -rf} of a PEAPOD_HOME while its pool waited with no keeper,
+   * or one restoring into the directory as it went) nothing would ever find them again: every command starts from a
+   * state directory. Only {@code HOME} itself missing counts (a pod that took such a VM is gone with it); a missing
+   * {@code pool/} alone is the keeper's to see. Every process of such a uid is killed (a VM user's processes are its
+   * VM's). Returns what was stopped, to say. Cheap when there is nothing: one directory listing and a small file per
+   * VM; /proc is read only for a VM found abandoned.
+   */
+  public List<String> stopAbandonedPoolVms() {
+    List<String> stopped = new java.util.ArrayList<>();
+    if (!Files.isDirectory(runRoot)) {
+      return stopped;
+    }
+    THREADS.lock();
+    try (FileChannel lockFile = FileChannel.open(runRoot.resolve(".lock"), StandardOpenOption.CREATE,
+        StandardOpenOption.WRITE);
+        FileLock held = lockFile.lock()) {
+      stopAbandonedLocked(stopped);
+    } catch (IOException e) {
+      // the next look tries again
+    } finally {
+      THREADS.unlock();
+    }
+    return stopped;
+  }
+
+  /** {@link #stopAbandonedPoolVms} under the allocation's lock (a uid freed here is not claimed meanwhile). */
+  private void stopAbandonedLocked(List<String> stopped) throws IOException {
+    List<VmUser> abandoned = new java.util.ArrayList<>();
+    try (DirectoryStream<Path> dirs = Files.newDirectoryStream(runRoot)) {
+      for (Path dir : dirs) {
+        String name = dir.getFileName().toString();
+        if (name.isEmpty() || !name.chars().allMatch(Character::isDigit) || name.length() > 10
+            || Long.parseLong(name) > 0xffffffffL || !owns((int) Long.parseLong(name))) {
+          continue;
+        }
+        int uid = (int) Long.parseLong(name);
+        Path launchedIn;
+        try {
+          launchedIn = Path.of(Files.readString(dir.resolve("launched-in"), StandardCharsets.UTF_8).trim());
+        } catch (IOException | RuntimeException e) {
+          continue;
+        }
+        if (poolVmHomeGone(launchedIn)) {
+          abandoned.add(new VmUser(uid, first, dir, launchedIn));
+        }
+      }
+    }
+    for (VmUser user : abandoned) {
+      List<ProcessHandle> processes = processesOf(user.uid());
+      processes.forEach(ProcessHandle::destroyForcibly);
+      for (ProcessHandle p : processes) {
+        try {
+          p.onExit().get(5, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+          // left for the next look
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return;
+        }
+      }
+      if (!runningUids().contains(user.uid())) {
+        PrivateFiles.deleteTree(user.runDir());
+      }
+      stopped.add("the pool VM launched in " + user.claimedFor() + " (uid " + Integer.toUnsignedString(user.uid())
+          + (processes.isEmpty() ? "" : ", QEMU " + processes.get(0).pid()) + "), whose state directory is gone");
+    }
+  }
+
+  /** Whether {@code launchedIn} is a pool VM's {@code HOME/pool/KEY/.ID.new} and {@code HOME} no longer exists. */
+  static boolean poolVmHomeGone(Path launchedIn) {
+    Path shape = launchedIn.getParent();
+    Path pool = shape == null ? null : shape.getParent();
+    Path home = pool == null ? null : pool.getParent();
+    String name = launchedIn.getFileName() == null ? "" : launchedIn.getFileName().toString();
+    return home != null && launchedIn.isAbsolute() && name.startsWith(".") && name.endsWith(".new")
+        && pool.getFileName().toString().equals("pool") && !Files.exists(home, LinkOption.NOFOLLOW_LINKS);
+  }
+
+  /** The live processes whose real uid is {@code uid} (zombies left out: they hold nothing). */
+  private static List<ProcessHandle> processesOf(int uid) {
+    return ProcessHandle.allProcesses().filter(p -> {
+      try {
+        for (String line : Files.readAllLines(Path.of("/proc", Long.toString(p.pid()), "status"),
+            StandardCharsets.UTF_8)) {
+          if (line.startsWith("State:") && line.contains("Z")) {
+            return false;
+          }
+          if (line.startsWith("Uid:")) {
+            return Integer.parseUnsignedInt(line.substring(4).trim().split("\\s+")[0]) == uid;
+          }
+        }
+      } catch (IOException | RuntimeException gone) {
+        // ended meanwhile
+      }
+      return false;
+    }).toList();
   }
 
   /** The pod directory the QEMU whose pid file is {@code pidFile} was launched for, if it is a VM user's. */
