@@ -7,9 +7,10 @@
  * a PID namespace of its own, as a Kubernetes pod with
  * shareProcessNamespace has: its PID 1 is a pause process, which reaps
  * the orphans of every container and does nothing else, and all container
- * processes and execs are started in it (setns on the namespace before
- * fork(), so guest-init stays their parent and still reaps them and learns
- * their exit status).
+ * processes and execs are started in it (a helper of guest-init's enters
+ * the namespace and clones each with CLONE_PARENT, so guest-init stays
+ * their parent and still reaps them and learns their exit status: see
+ * spawn.c's helper_main).
  *
  * The kernel shields a namespace's PID 1 from signals sent inside the
  * namespace unless it handles them, and the pause process handles none,
@@ -226,60 +227,48 @@ static void forget_pause(void)
 }
 
 /*
- * Why fork() and not a child sharing guest-init's memory (clone with
- * CLONE_VM | CLONE_VFORK, as posix_spawn does; session 10 tried it): the
- * child runs container-controlled steps before its execve (it opens the
- * container's files, runs in the pod's PID namespace where a container
- * can SIGSTOP or SIGKILL it), and while it shares the memory guest-init
- * must sleep until it has exec'd. A container that stopped it, or made a
- * file it opens block, suspended PID 1, and with it every request to the
- * pod, for good (the 30 s start timeout could never run); one that killed
- * it mid-malloc left guest-init's heap half updated. A forked child can
- * be timed out and killed, and what it does to its memory is its own. What
- * sharing saved was within the noise: 0-10 % of QEMU's CPU time for a
- * pod's start and teardown under TCG (bench/RESULTS.md, session 10).
+ * Why the process is forked and not a child sharing guest-init's memory
+ * (clone with CLONE_VM | CLONE_VFORK, as posix_spawn does; session 10
+ * tried it): the child runs container-controlled steps before its execve
+ * (it opens the container's files, runs in the pod's PID namespace where
+ * a container can SIGSTOP or SIGKILL it), and while it shares the memory
+ * guest-init must sleep until it has exec'd. A container that stopped it,
+ * or made a file it opens block, suspended PID 1, and with it every
+ * request to the pod, for good (the 30 s start timeout could never run);
+ * one that killed it mid-malloc left guest-init's heap half updated. A
+ * forked child can be timed out and killed, and what it does to its
+ * memory is its own. What sharing saved was within the noise: 0-10 % of
+ * QEMU's CPU time for a pod's start and teardown under TCG
+ * (bench/RESULTS.md, session 10). process.c's helper forks it (see there).
  */
-pid_t pidns_spawn(int (*fn)(void *), void *arg, int *code, char *err, size_t errlen)
+int pidns_child_ns(int *code, char *err, size_t errlen)
 {
-	int attempt, e;
-	pid_t pid;
+	int attempt;
 
 	for (attempt = 0; attempt < 2; attempt++) {
 		int ended;
 
 		if (pause_pid < 0 && start_pause(code, err, errlen) < 0)
 			return -1;
-		if (await_pause(code, &ended, err, errlen) < 0) {
-			kill(pause_pid, SIGKILL); /* reaped by proc_reap_all() */
-			forget_pause();
-			if (ended && attempt == 0)
-				continue;
-			return -1;
-		}
-		if (setns(pod_ns, CLONE_NEWPID) < 0) {
-			*code = errno;
-			snprintf(err, errlen, "cannot enter the pod's PID namespace: %s",
-				 strerror(errno));
-			return -1;
-		}
-		/* In the pod's namespace, and so are the child's children. */
-		pid = fork();
-		if (pid == 0)
-			_exit(fn(arg)); /* fn execs, or reports why not and returns */
-		e = errno;
-		if (setns(own_ns, CLONE_NEWPID) < 0)
-			fatal("cannot return to guest-init's PID namespace: %s", strerror(errno));
-		if (pid > 0)
-			return pid;
-		*code = e;
-		/* ENOMEM: the namespace's PID 1 is gone (not reaped yet). */
-		if (*code != ENOMEM || waitpid(pause_pid, NULL, WNOHANG) != pause_pid)
-			break;
-		say("the pod's pause process had ended; starting a new PID namespace");
+		if (await_pause(code, &ended, err, errlen) == 0)
+			return pod_ns;
+		kill(pause_pid, SIGKILL); /* reaped by proc_reap_all() */
 		forget_pause();
+		if (!ended)
+			break;
 	}
-	snprintf(err, errlen, "cannot start the process: %s", strerror(*code));
 	return -1;
+}
+
+int pidns_pause_gone(void)
+{
+	/* ENOMEM from a fork in the namespace: its PID 1 is gone (maybe not
+	 * reaped yet; reaped, proc_reap_all forgot it already). */
+	if (pause_pid > 0 && waitpid(pause_pid, NULL, WNOHANG) != pause_pid)
+		return 0;
+	say("the pod's pause process had ended; starting a new PID namespace");
+	forget_pause();
+	return 1;
 }
 
 void pidns_end(void)

@@ -13,15 +13,19 @@
 #define PIDNS_PAUSE_NAME "pause"
 
 /* The pod's /proc and /sys, masked, as PIDNS_PROC_DIR/proc and /sys in
- * guest-init's mount namespace once pidns_spawn has started a process
+ * guest-init's mount namespace once pidns_child_ns has made it
  * (see pidns.c). */
 #define PIDNS_PROC_DIR "/run/peapod/podproc"
 
-/* Starts fn(arg) in a forked process in the pod's PID namespace, made
- * (with its pause process) on first use, and returns at once: fn ends in
- * execve(), or returns the status the child exits with. Returns the
- * child's PID as guest-init sees it, or -1 with *code and err set. */
-pid_t pidns_spawn(int (*fn)(void *), void *arg, int *code, char *err, size_t errlen);
+/* The pod's PID namespace, made (with its pause process) on first use
+ * and ready: an fd to setns(CLONE_NEWPID) into before a fork, or -1 with
+ * *code and err set. */
+int pidns_child_ns(int *code, char *err, size_t errlen);
+
+/* A fork in the namespace failed with ENOMEM: 1 when that was because its
+ * pause process had ended (the namespace is forgotten, and the next
+ * pidns_child_ns makes a new one), else 0. */
+int pidns_pause_gone(void);
 
 /* The pod is gone: its pause process is killed (the kernel kills whatever
  * else is left in the namespace) and the next pod gets a new namespace. */

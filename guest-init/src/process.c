@@ -142,10 +142,11 @@ static int past(const struct timespec *end)
  * Kills a child guest-init may not trace and reaps it if it can within a
  * moment; else leaves the zombie to proc_reap_all (the caller raises
  * SIGCHLD). Never a blocking waitpid(): a child traced by someone else (a
- * container granted SYS_PTRACE attached to it between fork() and our
- * PTRACE_SEIZE, or to an exec'd process) can be reaped only once its
- * tracer lets it go, and PID 1 waiting for that waited for as long as the
- * container liked (found in review, session 11).
+ * container granted SYS_PTRACE attached to an exec'd process; before
+ * session 12, to a child between fork() and guest-init's PTRACE_SEIZE)
+ * can be reaped only once its tracer lets it go, and PID 1 waiting for
+ * that waited for as long as the container liked (found in review,
+ * session 11).
  */
 static void kill_and_leave(pid_t pid)
 {
@@ -162,44 +163,110 @@ static void kill_and_leave(pid_t pid)
 		nanosleep(&nap, NULL);
 }
 
-/*
- * Follows the child, guest-init's tracee since before it did anything, to
- * its execve (then lets it go) or its end (*status). From fork() to execve()
- * it runs in the pod's PID namespace, where a container's root may signal
- * every process but the namespace's PID 1 (the pause process, which the
- * kernel shields): one that stops every process of its pod (kill -STOP -1
- * in a loop) stopped the child too, and guest-init, which waits here, kept
- * PID 1 and every request to the pod waiting until the start timeout, and
- * for good in a waitpid() on a child stopped after its failure report
- * (found in review, session 10). Traced, the child's signals come here
- * first: stop signals are dropped, any other is passed on (a SIGTERM ends
- * the child as it would have). The program it runs is the container's own
- * once exec'd, stops and all.
- *
- * Waits on SIGCHLD (a tracee's stops and its end send one), which main.c's
- * signalfd then misses: the caller re-raises it for the processes that
- * ended meanwhile. After `timeout_ms` the child is killed and reaped.
- */
-static enum traced trace_until_exec(pid_t pid, int timeout_ms, int *status)
+/* Sleeps until a SIGCHLD (a tracee's stops and its end send one) or
+ * `end`; -1 once `end` is past. The signal is taken from main.c's
+ * signalfd: the caller re-raises it for the processes that ended. */
+static int wait_chld(const struct timespec *end)
 {
-	struct timespec now, end, wait;
+	struct timespec now, wait;
 	sigset_t chld;
-	int st, sig;
-	pid_t w = 0;
 
 	sigemptyset(&chld);
 	sigaddset(&chld, SIGCHLD);
-	clock_gettime(CLOCK_MONOTONIC, &end);
-	end.tv_sec += timeout_ms / 1000;
-	end.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
-	if (end.tv_nsec >= 1000000000L) {
-		end.tv_sec++;
-		end.tv_nsec -= 1000000000L;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (now.tv_sec > end->tv_sec || (now.tv_sec == end->tv_sec && now.tv_nsec >= end->tv_nsec))
+		return -1;
+	wait.tv_sec = end->tv_sec - now.tv_sec;
+	wait.tv_nsec = end->tv_nsec - now.tv_nsec;
+	if (wait.tv_nsec < 0) {
+		wait.tv_sec--;
+		wait.tv_nsec += 1000000000L;
 	}
+	if (wait.tv_sec > 0) { /* a bound on a missed wake-up, not a tick */
+		wait.tv_sec = 0;
+		wait.tv_nsec = 100000000L;
+	}
+	sigtimedwait(&chld, NULL, &wait);
+	return 0;
+}
+
+/* A signal-delivery stop or a group stop of a tracee: what to pass on. */
+static int passed_signal(int st)
+{
+	int sig = WSTOPSIG(st);
+
+	if (st >> 16 == PTRACE_EVENT_STOP || is_stop_signal(sig))
+		return 0;
+	return sig;
+}
+
+/*
+ * Follows the helper (spawn.c's helper_main) to its clone of the process,
+ * then lets it go (it exits; proc_reap_all reaps it). *pid is the process,
+ * guest-init's tracee since its birth. Returns 0, else an errno: the
+ * helper's exit status (setns() or clone() failed) or ETIMEDOUT.
+ */
+static int trace_helper(pid_t helper, const struct timespec *end, pid_t *pid)
+{
+	unsigned long msg;
+	int st, ev;
+	pid_t w;
+
+	for (;;) {
+		while ((w = waitpid(helper, &st, WNOHANG | __WALL)) == helper) {
+			if (WIFEXITED(st))
+				return WEXITSTATUS(st) ? WEXITSTATUS(st) : ECHILD;
+			if (WIFSIGNALED(st))
+				return ECHILD;
+			if (!WIFSTOPPED(st))
+				continue;
+			ev = st >> 16;
+			if (ev == PTRACE_EVENT_FORK || ev == PTRACE_EVENT_VFORK || ev == PTRACE_EVENT_CLONE) {
+				if (ptrace(PTRACE_GETEVENTMSG, helper, 0, &msg) < 0)
+					break;
+				*pid = (pid_t)msg;
+				ptrace(PTRACE_DETACH, helper, 0, 0);
+				return 0;
+			}
+			ptrace(PTRACE_CONT, helper, 0, passed_signal(st));
+		}
+		if (w < 0 && errno == ECHILD)
+			return ECHILD;
+		if (wait_chld(end) < 0) {
+			/* It is in guest-init's PID namespace, traced by
+			 * guest-init: no one else can hold it. */
+			kill(helper, SIGKILL);
+			waitpid(helper, NULL, __WALL);
+			return ETIMEDOUT;
+		}
+	}
+}
+
+/*
+ * Follows the process, guest-init's tracee since its birth (helper_main),
+ * to its execve (then lets it go) or its end (*status). From its birth to
+ * execve() it runs in the pod's PID namespace, where a container's root
+ * may signal every process but the namespace's PID 1 (the pause process,
+ * which the kernel shields): one that stops every process of its pod
+ * (kill -STOP -1 in a loop) stopped the child too, and guest-init, which
+ * waits here, kept PID 1 and every request to the pod waiting until the
+ * start timeout, and for good in a waitpid() on a child stopped after its
+ * failure report (found in review, session 10). Traced, the child's
+ * signals come here first: stop signals are dropped, any other is passed
+ * on (a SIGTERM ends the child as it would have). The program it runs is
+ * the container's own once exec'd, stops and all. No one else can trace
+ * it meanwhile, so the waits here end. After `end` the child is killed
+ * and reaped.
+ */
+static enum traced trace_until_exec(pid_t pid, const struct timespec *end, int *status)
+{
+	int st;
+	pid_t w = 0;
+
 	for (;;) {
 		/* The clock too, inside: a dense stream of signals to the child
 		 * kept this loop going past the timeout (found in review). */
-		while (!past(&end) && (w = waitpid(pid, &st, WNOHANG | __WALL)) == pid) {
+		while (!past(end) && (w = waitpid(pid, &st, WNOHANG | __WALL)) == pid) {
 			if (WIFEXITED(st) || WIFSIGNALED(st)) {
 				*status = st;
 				return TRACED_ENDED;
@@ -207,47 +274,88 @@ static enum traced trace_until_exec(pid_t pid, int timeout_ms, int *status)
 			if (!WIFSTOPPED(st))
 				continue;
 			if (st >> 16 == PTRACE_EVENT_EXEC) {
+				TRACE("parent: exec stop");
 				ptrace(PTRACE_DETACH, pid, 0, 0);
 				return TRACED_EXECED;
 			}
-			/* A group stop (the child was stopped before it was
-			 * traced) or a signal on its way in. */
-			sig = WSTOPSIG(st);
-			if (st >> 16 == PTRACE_EVENT_STOP || is_stop_signal(sig))
-				sig = 0;
-			ptrace(PTRACE_CONT, pid, 0, sig);
+			/* Its first stop (attached at birth) takes the helper's
+			 * options: only its exec is of interest, and a fork of
+			 * its own (none is made) must not be traced. */
+			if (st >> 16 == PTRACE_EVENT_STOP)
+				ptrace(PTRACE_SETOPTIONS, pid, 0, PTRACE_O_TRACEEXEC | PTRACE_O_EXITKILL);
+			ptrace(PTRACE_CONT, pid, 0, passed_signal(st));
 		}
 		if (w < 0 && errno == ECHILD) { /* not ours to wait for: cannot be */
 			*status = 0;
 			return TRACED_ENDED;
 		}
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		if (now.tv_sec > end.tv_sec || (now.tv_sec == end.tv_sec && now.tv_nsec >= end.tv_nsec)) {
+		if (wait_chld(end) < 0) {
 			kill(pid, SIGKILL); /* ends a tracee in any stop */
 			waitpid(pid, status, __WALL);
 			return TRACED_TIMED_OUT;
 		}
-		wait.tv_sec = end.tv_sec - now.tv_sec;
-		wait.tv_nsec = end.tv_nsec - now.tv_nsec;
-		if (wait.tv_nsec < 0) {
-			wait.tv_sec--;
-			wait.tv_nsec += 1000000000L;
-		}
-		if (wait.tv_sec > 0) { /* a bound on a missed wake-up, not a tick */
-			wait.tv_sec = 0;
-			wait.tv_nsec = 100000000L;
-		}
-		sigtimedwait(&chld, NULL, &wait);
 	}
+}
+
+/* The process's start: the helper forked, traced, and its clone of the
+ * process followed. The process's pid, or -1 with *code and err set. */
+static pid_t start_traced(struct child_args *child, const struct timespec *end, int *code,
+			  char *err, size_t errlen)
+{
+	int attempt, rc = 0;
+	pid_t helper, pid = -1;
+
+	for (attempt = 0; attempt < 2; attempt++) {
+		if ((child->pod_ns = pidns_child_ns(code, err, errlen)) < 0)
+			return -1;
+		if (pipe2(child->go, O_CLOEXEC) < 0) {
+			*code = errno;
+			snprintf(err, errlen, "cannot start the process: %s", strerror(errno));
+			return -1;
+		}
+		helper = fork();
+		if (helper == 0)
+			helper_main(child);
+		rc = errno;
+		if (helper > 0 && trace_spawn_window_ms > 0) /* check-vm: see trace.h */
+			usleep((useconds_t)trace_spawn_window_ms * 1000);
+		if (helper > 0 &&
+		    ptrace(PTRACE_SEIZE, helper, 0,
+			   PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK | PTRACE_O_TRACECLONE |
+				   PTRACE_O_TRACEEXEC | PTRACE_O_EXITKILL) < 0) {
+			rc = errno;
+			kill(helper, SIGKILL); /* ours, in guest-init's PID namespace */
+			waitpid(helper, NULL, 0);
+			helper = -1;
+		}
+		close_fd(&child->go[0]);
+		close_fd(&child->go[1]); /* the helper goes on */
+		if (helper < 0) {
+			*code = rc;
+			snprintf(err, errlen, "cannot start the process: %s", strerror(rc));
+			return -1;
+		}
+		TRACE("parent: helper started");
+		rc = trace_helper(helper, end, &pid);
+		if (rc == 0)
+			return pid;
+		/* ENOMEM: the namespace's PID 1 is gone (not reaped yet). */
+		if (rc != ENOMEM || !pidns_pause_gone())
+			break;
+	}
+	*code = rc;
+	snprintf(err, errlen, "cannot start the process: %s", strerror(rc));
+	return -1;
 }
 
 struct proc *proc_spawn(const struct proc_spec *s, int *code, char *err, size_t errlen)
 {
 	int rep[2] = { -1, -1 }, in[2] = { -1, -1 }, out[2] = { -1, -1 }, errp[2] = { -1, -1 };
-	int console[2] = { -1, -1 }, go[2] = { -1, -1 };
+	int console[2] = { -1, -1 };
 	int master = -1, slave = -1, cg = -1, stdio[3], status = 0;
 	struct child_report report;
 	struct child_args child;
+	struct timespec end;
 	enum traced traced;
 	struct proc *p = NULL;
 	char path[160];
@@ -266,7 +374,7 @@ struct proc *proc_spawn(const struct proc_spec *s, int *code, char *err, size_t 
 		snprintf(err, errlen, "cannot open the container's cgroup: %s", strerror(errno));
 		goto out;
 	}
-	if (pipe2(rep, O_CLOEXEC) < 0 || pipe2(go, O_CLOEXEC) < 0)
+	if (pipe2(rep, O_CLOEXEC) < 0)
 		goto sys_fail;
 	if (s->tty && s->kind == PROC_MAIN) {
 		/* Its devpts exists only once the child has set up the
@@ -305,22 +413,17 @@ struct proc *proc_spawn(const struct proc_spec *s, int *code, char *err, size_t 
 	child.cg = cg;
 	memcpy(child.stdio, stdio, sizeof(child.stdio));
 	child.console = console[1];
-	memcpy(child.go, go, sizeof(child.go));
+	child.go[0] = child.go[1] = -1;
 	/* The ends the child must not keep are CLOEXEC: its execve closes them. */
-	pid = pidns_spawn(child_start, &child, code, err, errlen);
+	clock_gettime(CLOCK_MONOTONIC, &end);
+	end.tv_sec += SPAWN_TIMEOUT_MS / 1000;
+	pid = start_traced(&child, &end, code, err, errlen);
 	free(child.env); /* the forked child works on its own copy */
-	if (pid < 0)
-		goto out;
-	TRACE("parent: child started");
-	/* The child waits on `go` until it is traced (trace_until_exec). */
-	if (ptrace(PTRACE_SEIZE, pid, 0, PTRACE_O_TRACEEXEC | PTRACE_O_EXITKILL) < 0) {
-		*code = errno;
-		snprintf(err, errlen, "cannot trace the process until it starts: %s", strerror(errno));
-		kill_and_leave(pid);
-		raise(SIGCHLD);
+	if (pid < 0) {
+		raise(SIGCHLD); /* what the wait took from main.c's signalfd */
 		goto out;
 	}
-	close_fd(&go[1]);
+	TRACE("parent: child started");
 	close_fd(&rep[1]);
 	close_fd(&console[1]);
 	close_fd(&slave);
@@ -331,7 +434,7 @@ struct proc *proc_spawn(const struct proc_spec *s, int *code, char *err, size_t 
 	/* Wait for exec or the child's end. The child only mounts and reads
 	 * a few files, so blocking the loop here is short, and what a
 	 * container does to it cannot make it longer (see trace_until_exec). */
-	traced = trace_until_exec(pid, SPAWN_TIMEOUT_MS, &status);
+	traced = trace_until_exec(pid, &end, &status);
 	raise(SIGCHLD); /* what the wait took from main.c's signalfd */
 	if (traced == TRACED_TIMED_OUT) {
 		*code = ETIMEDOUT;
@@ -408,8 +511,6 @@ out:
 	close_fd(&cg);
 	close_fd(&rep[0]);
 	close_fd(&rep[1]);
-	close_fd(&go[0]);
-	close_fd(&go[1]);
 	close_fd(&in[0]);
 	close_fd(&in[1]);
 	close_fd(&out[0]);

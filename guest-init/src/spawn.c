@@ -3,6 +3,7 @@
  */
 #include <errno.h>
 #include <grp.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -217,11 +218,47 @@ static int make_console(int rep, int console, uint16_t rows, uint16_t cols)
 	return slave;
 }
 
-int child_start(void *arg)
+/*
+ * The helper: forked by guest-init in guest-init's own PID namespace, so
+ * no container sees it (nor can signal or trace it), and guest-init's
+ * tracee (PTRACE_SEIZE with PTRACE_O_TRACEFORK and _CLONE) before it does
+ * anything. It enters the pod's PID namespace for its children and clones
+ * the process with CLONE_PARENT: the kernel attaches the new process to
+ * guest-init, the helper's tracer, inside clone() itself, before it runs
+ * or has a pid anyone could name, so no container can attach to it first
+ * (PTRACE_ATTACH to a traced process fails) and it stays guest-init's
+ * tracee until its execve. Before this, guest-init forked the process
+ * straight into the pod's namespace and seized it after fork() returned:
+ * a container granted CAP_SYS_PTRACE that seized the pod's next pid in
+ * between held a process with every capability in guest-init's mount
+ * namespace (root over the VM), and could make it run its own code
+ * (found in review, session 11). CLONE_PARENT makes guest-init the
+ * process's parent, as before: it reaps it and hears its exit status (a
+ * child of the helper would be handed to the pause process once the
+ * helper ends).
+ *
+ * Exits with 0 once the process is made, else with clone()'s or setns()'s
+ * errno (ENOMEM: the namespace's pause process is gone).
+ */
+void helper_main(struct child_args *a)
 {
-	struct child_args *a = arg;
+	long pid;
+	char go;
 
-	child_main(a);
+	close(a->go[1]);
+	while (read(a->go[0], &go, 1) < 0 && errno == EINTR)
+		;
+	close(a->go[0]);
+	if (setns(a->pod_ns, CLONE_NEWPID) < 0)
+		_exit(errno & 0xff);
+	/* The raw call, as fork() without its libc bookkeeping: the child
+	 * runs child_main on a copy of this memory and ends in execve() or
+	 * _exit(); musl's fork() adds only the thread id it caches for
+	 * raise() and pthreads, which child_main does not use. */
+	pid = syscall(SYS_clone, (unsigned long)CLONE_PARENT | SIGCHLD, 0UL, 0UL, 0UL, 0UL);
+	if (pid == 0)
+		child_main(a);
+	_exit(pid < 0 ? errno & 0xff : 0);
 }
 
 void child_main(struct child_args *a)
@@ -240,14 +277,9 @@ void child_main(struct child_args *a)
 	sigset_t none;
 	int i, rc;
 	const char *cwd = s->cwd && *s->cwd ? s->cwd : "/";
-	char go;
 
-	/* Nothing before guest-init traces us (process.c's trace_until_exec):
-	 * a stop signal a container sends from here on is dropped. */
-	close(a->go[1]);
-	while (read(a->go[0], &go, 1) < 0 && errno == EINTR)
-		;
-	close(a->go[0]);
+	/* guest-init's tracee from birth (helper_main): a stop signal a
+	 * container sends it is dropped, and no container can attach to it. */
 	/* Undo what PID 1 set up for itself: blocked signals (kept across
 	 * execve) and SIGPIPE ignored (also kept). Ignoring SIGPIPE is the only
 	 * disposition guest-init changes (main.c's setup_signals; it takes the
@@ -282,7 +314,7 @@ void child_main(struct child_args *a)
 		env = build_env(s, ids.home, a);
 	}
 	/* Freed before anything can fail: this memory is guest-init's
-	 * (pidns_spawn), which would otherwise keep it. */
+	 * (forked by helper_main), which would otherwise keep it. */
 	free(passwd);
 	free(group);
 	if (rc < 0)

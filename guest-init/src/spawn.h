@@ -15,17 +15,18 @@ struct child_report {
 };
 
 /* child_main's arguments, made by guest-init before the fork (the child
- * works on its copy, see pidns_spawn). env has room for the spec's ENV and 4 more entries;
+ * works on its copy, see helper_main). env has room for the spec's ENV and 4 more entries;
  * the child fills it, and hostname and home, for its execve. */
 struct child_args {
 	const struct proc_spec *spec;
 	int rep, cg, stdio[3], console;
-	int go[2]; /* a pipe: the child waits for EOF on go[0] until guest-init traces it */
+	int go[2]; /* a pipe: the helper waits for EOF on go[0] until guest-init traces it */
+	int pod_ns; /* the pod's PID namespace (pidns_child_ns) */
 	char **env;
 	char hostname[512], home[512];
 };
 
-/* Waits until guest-init has made it its tracee (EOF on go), joins the cgroup (fd a->cg), enters the container (spec->enter), sets up
+/* Joins the cgroup (fd a->cg), enters the container (spec->enter), sets up
  * stdio, user, environment and working directory, and execs. Never
  * returns: on failure it writes a child_report to `rep` and exits 127.
  * With `console` >= 0 (a main process's tty) it makes a pty in the
@@ -33,7 +34,10 @@ struct child_args {
  * as stdio instead of `stdio`. */
 void child_main(struct child_args *a) __attribute__((noreturn));
 
-/* pidns_spawn()'s entry: child_main(args). */
-int child_start(void *args);
+/* The helper guest-init forks and traces: waits until it is traced (EOF
+ * on go), enters the pod's PID namespace and clones the process that runs
+ * child_main() there, guest-init's tracee from birth (see spawn.c). Exits
+ * 0 once it is made, else with an errno. */
+void helper_main(struct child_args *a) __attribute__((noreturn));
 
 #endif

