@@ -292,10 +292,127 @@ void rootfs_destroy(const char *name)
 
 #define FAIL(...) do { snprintf(err, errlen, __VA_ARGS__); return errno ? errno : EIO; } while (0)
 
+#ifndef OPEN_TREE_CLONE
+#define OPEN_TREE_CLONE 1
+#endif
+#ifndef AT_RECURSIVE
+#define AT_RECURSIVE 0x8000
+#endif
+#ifndef MOVE_MOUNT_F_EMPTY_PATH
+#define MOVE_MOUNT_F_EMPTY_PATH 0x04
+#define MOVE_MOUNT_T_EMPTY_PATH 0x40
+#endif
+#ifndef MOUNT_ATTR_RDONLY
+#define MOUNT_ATTR_RDONLY 0x1
+#define MOUNT_ATTR_NOSUID 0x2
+#define MOUNT_ATTR_NODEV 0x4
+#endif
+
+struct peapod_mount_attr {
+	unsigned long long attr_set, attr_clr, propagation, userns_fd;
+};
+
+/* A read-only bind of SRC onto DST, both fds: the copy of SRC's tree is
+ * made read-only (nosuid, nodev; what SRC's mount forbids besides, noexec,
+ * comes with the copy) while it is attached nowhere, then attached on DST's
+ * very fd. The bind and a remount by path after it (remount_ro) resolved the
+ * path again: a sidecar sharing a volume could swap a directory for another
+ * in between, and the volume stayed writable where the container saw it
+ * (found in review, session 11). Only the top mount, as the remount did:
+ * what is mounted under SRC keeps its own flags. */
+static int bind_readonly(int src, int dst)
+{
+	struct peapod_mount_attr attr = { MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, 0, 0, 0 };
+	int tree, rc, saved;
+
+	tree = (int)syscall(SYS_open_tree, src, "",
+			    OPEN_TREE_CLONE | O_CLOEXEC | AT_RECURSIVE | AT_EMPTY_PATH);
+	if (tree < 0)
+		return -1;
+	rc = (int)syscall(SYS_mount_setattr, tree, "", AT_EMPTY_PATH, &attr, sizeof(attr));
+	if (rc == 0)
+		rc = (int)syscall(SYS_move_mount, tree, "", dst, "",
+				  MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH);
+	saved = errno;
+	close(tree); /* a tree attached nowhere goes with its last fd */
+	errno = saved;
+	return rc;
+}
+
+/* Where the first component of REL that does not exist in the root ends
+ * (an index into REL), or 0 when REL exists or cannot be looked at: what
+ * ensure_dir/ensure_file will make from there on. */
+static size_t first_missing(int rootfd, const char *rel)
+{
+	char buf[4096];
+	size_t i, len;
+	int fd;
+
+	if (fmt(buf, sizeof(buf), "%s", rel) < 0)
+		return 0;
+	len = strlen(buf);
+	for (i = 1; i <= len; i++) {
+		if (buf[i] != '/' && buf[i] != 0)
+			continue;
+		buf[i] = 0;
+		fd = open_in(rootfd, buf, O_PATH);
+		if (i < len)
+			buf[i] = '/';
+		if (fd >= 0) {
+			close(fd);
+			continue;
+		}
+		return errno == ENOENT ? i : 0;
+	}
+	return 0;
+}
+
+/* Removes what was made for a mount that did not happen (refused, or
+ * failed): the empty directories from REL's component ending at FROM down,
+ * and REL itself when it was made as an empty file. A directory that is not
+ * empty (something else put there meanwhile) stays. Without this a refused
+ * mount left its directories behind, in a volume other containers share
+ * when the path went through one. */
+static void undo_created(int rootfd, const char *rel, size_t from, int made_file)
+{
+	char buf[4096];
+	size_t end;
+	int parent;
+
+	if (!from || fmt(buf, sizeof(buf), "%s", rel) < 0)
+		return;
+	end = strlen(buf);
+	while (end >= from) {
+		char *slash;
+		struct stat st;
+
+		buf[end] = 0;
+		slash = strrchr(buf, '/');
+		if (slash)
+			*slash = 0;
+		parent = open_in(rootfd, slash ? buf : "", O_PATH | O_DIRECTORY);
+		if (parent >= 0) {
+			const char *name = slash ? slash + 1 : buf;
+
+			if (!made_file)
+				unlinkat(parent, name, AT_REMOVEDIR);
+			else if (fstatat(parent, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+				 S_ISREG(st.st_mode) && st.st_size == 0)
+				unlinkat(parent, name, 0);
+			close(parent);
+		}
+		made_file = 0;
+		if (!slash)
+			break;
+		end = (size_t)(slash - buf);
+	}
+}
+
 static int setup_volume(int rootfd, const struct volume_mount *m, char *err, size_t errlen)
 {
 	char vol[300], p[64], q[64];
 	int volfd, src, dst, is_dir, rc;
+	size_t made;
 	struct stat st;
 
 	if (fmt(vol, sizeof(vol), VOLUMES_DIR "/%s", m->volume) < 0 ||
@@ -323,26 +440,36 @@ static int setup_volume(int rootfd, const struct volume_mount *m, char *err, siz
 	 * resolving the path twice let a sidecar sharing an emptyDir swap a
 	 * directory for a symlink to /proc/sys/kernel in between (found in
 	 * review, session 11: 5 of 3000 mounts landed there). */
+	made = first_missing(rootfd, m->path + 1);
 	dst = is_dir ? ensure_dir(rootfd, m->path + 1) : ensure_file(rootfd, m->path + 1);
 	if (dst < 0) {
 		rc = errno;
 		close(src);
+		undo_created(rootfd, m->path + 1, made, 0);
 		errno = rc;
 		FAIL("cannot mount volume \"%s\" at \"%s\": %s", m->volume, m->path, strerror(errno));
 	}
 	if ((rc = masks_check_mount_target(rootfd, dst, m->path, err, errlen)) != 0) {
 		close(dst);
 		close(src);
+		undo_created(rootfd, m->path + 1, made, !is_dir);
 		return rc;
 	}
-	rc = mount(fdpath(src, p, sizeof(p)), fdpath(dst, q, sizeof(q)), NULL, MS_BIND | MS_REC, NULL);
+	if (m->readonly)
+		rc = bind_readonly(src, dst);
+	else
+		rc = mount(fdpath(src, p, sizeof(p)), fdpath(dst, q, sizeof(q)), NULL, MS_BIND | MS_REC, NULL);
+	if (rc < 0) {
+		rc = errno;
+		close(dst);
+		close(src);
+		undo_created(rootfd, m->path + 1, made, !is_dir);
+		errno = rc;
+		FAIL("cannot mount volume \"%s\" at \"%s\"%s: %s", m->volume, m->path,
+		     m->readonly ? " read-only" : "", strerror(errno));
+	}
 	close(dst);
 	close(src);
-	if (rc < 0)
-		FAIL("cannot mount volume \"%s\" at \"%s\": %s", m->volume, m->path, strerror(errno));
-	if (m->readonly && remount_ro(rootfd, m->path + 1, MS_NOSUID | MS_NODEV) < 0)
-		FAIL("cannot make volume \"%s\" read-only at \"%s\": %s", m->volume, m->path,
-		     strerror(errno));
 	return 0;
 }
 

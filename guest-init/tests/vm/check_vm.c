@@ -765,6 +765,26 @@ static void check_two_containers(struct vm *vm)
 	      "got \"%s\"", out);
 	sh(vm, "cli", "touch /ro/new", &code);
 	check(code != 0, "READONLY mount refuses writes", "touch exited %d", code);
+	out = sh(vm, "cli", "grep ' /ro ' /proc/mounts | cut -d' ' -f4 | cut -d, -f1-3", NULL);
+	check(strcmp(out, "ro,nosuid,nodev\n") == 0, "READONLY mount: read-only, nosuid, nodev on the mount itself",
+	      "got \"%s\"", out);
+	{
+		/* A mount that fails after its directories were made (here its
+		 * last component is too long a name): the directories it made go
+		 * again. They were left behind, here in the volume web shares. */
+		static char deep[300];
+		struct mnt leftover[] = { { "shared", "/data", NULL, 0 }, { "shared", deep, NULL, 0 }, { 0 } };
+		struct ct_opts ol = { .image = "img1", .mounts = leftover };
+
+		snprintf(deep, sizeof(deep), "/data/leftover/made/%0260d", 0);
+		m = add_container(vm, "leftover", ARGV("true"), &ol);
+		check(m && m->type == PP_MSG_ERROR && msg_u32(m, PP_F_CODE) == ENAMETOOLONG,
+		      "a mount path with a too long name fails", "%s", describe(m));
+		free(m);
+		out = sh(vm, "web", "ls -a /data/leftover 2>&1 || echo none", NULL);
+		check(strstr(out, "No such file") != NULL && strstr(out, "none\n") != NULL,
+		      "a failed volume mount leaves no directory behind in the shared volume", "got \"%s\"", out);
+	}
 
 	out = sh(vm, "cli", "cat /tmp/target/f", NULL);
 	check(strcmp(out, "vol-data\n") == 0, "mount target under an escaping symlink stays in the root",
