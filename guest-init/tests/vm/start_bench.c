@@ -10,7 +10,12 @@
  *
  * Usage: start_bench --kernel K --initrd I --images DIR --run DIR
  *                    [--rounds N] [--vcpus N] [--tb-size MIB] [--trace] [--same-image]
- *                    [--replace] [--restored] [--listen] [--no-sidecar]
+ *                    [--replace] [--replace-loop] [--restored] [--listen] [--no-sidecar]
+ *
+ * --replace-loop: replaces in one running VM, the STATUS right behind the
+ * ADD_CONTAINER as the provider sends them (see replace_loop; environment:
+ * BENCH_SETTLE_MS between rounds, BENCH_BUSY_SH work at the container's
+ * start).
  *
  * --listen forwards a host port to the guest's port 80 and times httpd's
  * ADD_CONTAINER reply to its first HTTP answer (a GET every 2 ms from a
@@ -223,6 +228,113 @@ static double replace_sample(const struct vm_opts *opts, int warm, const char *i
 	return (t1 - t0) / 1e3;
 }
 
+/*
+ * --replace-loop: the provider's replace in one running VM, `rounds` times
+ * after a warm-up: a pod with one sleeping container, then DESTROY_POD,
+ * START_POD and ADD_CONTAINER with the STATUS sent right behind it (as
+ * PodVm.addContainer pipelines it), timed to the STATUS's answer. Per round
+ * on stderr: the ADD_CONTAINER's and the STATUS's answers from the ADD's
+ * sending.
+ */
+static int replace_loop(const struct vm_opts *o, int rounds, const char *image_file, int restore)
+{
+	/* BENCH_BUSY_SH: the container runs sh -c 'BUSY; exec sleep 3600'
+	 * instead, work at its start as a cold program's start (its code
+	 * translated afresh by QEMU) has. */
+	const char *busy = getenv("BENCH_BUSY_SH");
+	char busy_cmd[600];
+	const char *const busy_argv[] = { "sh", "-c", busy_cmd, NULL };
+	static const char *const sleep_argv[] = { "sleep", "3600", NULL };
+	const char *const *sleeper = busy ? busy_argv : sleep_argv;
+	double *total = calloc((size_t)rounds, sizeof(double));
+	double *addr = calloc((size_t)rounds, sizeof(double));
+	double *stat = calloc((size_t)rounds, sizeof(double));
+	struct vm vm;
+	struct msg *m;
+	int i;
+
+	snprintf(busy_cmd, sizeof(busy_cmd), "%s; exec sleep 3600", busy ? busy : "");
+	if (vm_boot(&vm, o) < 0 || vm_connect(&vm, T_REPLY) < 0) {
+		fprintf(stderr, "start-bench: the VM did not come up\n");
+		return 1;
+	}
+	m = vm_take(&vm, NULL, NULL, 120000);
+	if (!m || m->type != PP_MSG_READY) {
+		fprintf(stderr, "start-bench: no READY\n");
+		vm_kill(&vm);
+		return 1;
+	}
+	free(m);
+	if (restore)
+		restored(&vm);
+	start_pod(&vm);
+	add(&vm, "main", image_file, sleeper);
+	for (i = -1; i < rounds; i++) { /* round -1: the warm-up */
+		struct pp_buf *b;
+		uint32_t add_seq, status_seq;
+		double t0, t1, t2, t3, t4;
+		const char *const *a;
+
+		if (getenv("BENCH_SETTLE_MS"))
+			usleep(1000 * (useconds_t)atoi(getenv("BENCH_SETTLE_MS")));
+		vm_clear_inbox(&vm);
+		t0 = now_us();
+		destroy_pod(&vm);
+		start_pod(&vm);
+		t1 = now_us();
+		b = vm_req(&vm, PP_MSG_ADD_CONTAINER);
+		pp_put_str(b, PP_F_CONTAINER, "main");
+		pp_put_str(b, PP_F_IMAGE_FILE, image_file);
+		for (a = sleeper; *a; a++)
+			pp_put_str(b, PP_F_ARGV, *a);
+		pp_put_u32(b, PP_F_GRACE_MS, 0);
+		add_seq = vm.seq;
+		if (vm_send(&vm, b) < 0)
+			break;
+		b = vm_req(&vm, PP_MSG_STATUS);
+		status_seq = vm.seq;
+		if (vm_send(&vm, b) < 0)
+			break;
+		m = vm_reply(&vm, add_seq, T_REPLY);
+		if (!m || m->type != PP_MSG_OK) {
+			fprintf(stderr, "start-bench: ADD_CONTAINER failed\n");
+			vm_kill(&vm);
+			return 1;
+		}
+		free(m);
+		t2 = now_us();
+		m = vm_reply(&vm, status_seq, T_REPLY);
+		if (!m) {
+			fprintf(stderr, "start-bench: no STATUS\n");
+			vm_kill(&vm);
+			return 1;
+		}
+		free(m);
+		t3 = now_us();
+		t4 = t3;
+		fprintf(stderr, "round %d: DESTROY+START_POD %.1f, ADD answered %.1f, STATUS answered %.1f, replace %.1f ms\n",
+			i, (t1 - t0) / 1e3, (t2 - t1) / 1e3, (t3 - t1) / 1e3, (t4 - t0) / 1e3);
+		if (i < 0)
+			continue;
+		total[i] = (t4 - t0) / 1e3;
+		addr[i] = (t2 - t1) / 1e3;
+		stat[i] = (t3 - t1) / 1e3;
+	}
+	vm_kill(&vm);
+	if (o->append && strstr(o->append, "peapod_trace=1")) {
+		char cmd[700];
+
+		snprintf(cmd, sizeof(cmd), "grep 'trace:' %s/console.log | tail -80", vm.dir);
+		fflush(stderr);
+		if (system(cmd) != 0)
+			fprintf(stderr, "start-bench: no trace in %s/console.log\n", vm.dir);
+	}
+	printf("guest_replace_loop_add_answered: %.2f ms (median, n=%d)\n", median(addr, rounds), rounds);
+	printf("guest_replace_loop_status_answered: %.2f ms (median, n=%d)\n", median(stat, rounds), rounds);
+	printf("guest_replace_loop: %.2f ms (median, n=%d)\n", median(total, rounds), rounds);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static const char *const http[] = { "httpd", "-f", "-p", "80", NULL };
@@ -243,6 +355,10 @@ int main(int argc, char **argv)
 		}
 		if (strcmp(argv[i], "--replace") == 0) {
 			replace = 1;
+			continue;
+		}
+		if (strcmp(argv[i], "--replace-loop") == 0) {
+			replace = 2;
 			continue;
 		}
 		if (strcmp(argv[i], "--same-image") == 0) {
@@ -283,7 +399,7 @@ int main(int argc, char **argv)
 	}
 	if (i < argc || !o.kernel || !o.initrd || !o.images || !o.run || rounds < 1) {
 		fprintf(stderr, "usage: start_bench --kernel K --initrd I --images DIR --run DIR"
-				" [--rounds N] [--vcpus N] [--tb-size MIB] [--trace] [--same-image] [--replace] [--restored]"
+				" [--rounds N] [--vcpus N] [--tb-size MIB] [--trace] [--same-image] [--replace] [--replace-loop] [--restored]"
 				" [--listen] [--no-sidecar]\n");
 		return 2;
 	}
@@ -297,6 +413,18 @@ int main(int argc, char **argv)
 	listened = calloc((size_t)rounds, sizeof(double));
 	if (listen)
 		o.guest_port = 80;
+	if (replace == 2) {
+		char path[700];
+
+		snprintf(path, sizeof(path), "%s/bench.erofs", o.images);
+		snprintf(src, sizeof(src), "%s/img0.erofs", o.images);
+		unlink(path);
+		if (link(src, path) < 0) {
+			fprintf(stderr, "start-bench: link %s: %s\n", path, strerror(errno));
+			return 1;
+		}
+		return replace_loop(&o, rounds, "bench.erofs", restore);
+	}
 	if (replace) {
 		double *cold = calloc((size_t)rounds, sizeof(double));
 		double *warm = calloc((size_t)rounds, sizeof(double));
