@@ -37,6 +37,14 @@ import java.util.concurrent.CompletableFuture;
  */
 final class PeerCheckedConnect {
 
+  /** Where a {@link Batch}'s launcher is started. */
+  private static final java.util.concurrent.ExecutorService LAUNCHER_STARTS =
+      java.util.concurrent.Executors.newCachedThreadPool(task -> {
+        Thread t = new Thread(task, "peapod-launcher-start");
+        t.setDaemon(true);
+        return t;
+      });
+
   private PeerCheckedConnect() {}
 
   /**
@@ -56,8 +64,14 @@ final class PeerCheckedConnect {
    *
    * <p>Why one process for many programs: a warm start waits for three (two log writers and passt), and a
    * perl's start is most of a launch; a fork of a started perl costs ~1 ms (session 11 in bench/RESULTS.md).
+   *
+   * <p>The groups come on stdin, each argument ended by a NUL byte, not as argv: so the launcher can be started
+   * before what it launches is known ({@link Prepared}), and perl's start (10-90 ms under load) overlaps the work
+   * before the launch (a warm start's take) instead of coming after it. Until stdin ends it only waits.
    */
-  static final String SCRIPT = "$| = 1; pipe(my $go, my $say) or die \"pipe: $!\\n\"; my $i = 0;"
+  static final String SCRIPT = "$| = 1;"
+      + " { local $/; my $in = <STDIN>; @ARGV = defined $in ? split(/\\0/, $in, -1) : (); pop @ARGV; }"
+      + " pipe(my $go, my $say) or die \"pipe: $!\\n\"; my $i = 0;"
       + " while (@ARGV) {"
       + " my ($n, $path, $uid, $merge, $log, $mode, $guest, $wait) = splice(@ARGV, 0, 8);"
       + " my @program = splice(@ARGV, 0, $n);"
@@ -157,13 +171,23 @@ final class PeerCheckedConnect {
         dev.peapod.provider.qemu.runtime.SystemCalls.number(arch, "setsid"), PROBE_MAC);
   }
 
-  /** The argv that runs {@code launches} with the launcher run by {@code perl} (perl, or a test's wrapper of it). */
-  static List<String> argv(String perl, List<Launch> launches) {
-    List<String> argv = new ArrayList<>(List.of(perl, "-e", script()));
+  /** The argv of the launcher run by {@code perl} (perl, or a test's wrapper of it); its launches come on stdin. */
+  static List<String> argv(String perl) {
+    return List.of(perl, "-e", script());
+  }
+
+  /** What {@link #SCRIPT} reads on stdin for {@code launches}: each argument ended by a NUL byte. */
+  static byte[] input(List<Launch> launches) {
+    StringBuilder in = new StringBuilder();
     for (Launch launch : launches) {
-      argv.addAll(launch.arguments());
+      for (String argument : launch.arguments()) {
+        if (argument.indexOf('\0') >= 0) {
+          throw new LaunchException("an argument holds a NUL byte: " + argument);
+        }
+        in.append(argument).append('\0');
+      }
     }
-    return argv;
+    return in.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
   }
 
   /** A launch failed: the launcher could not run or fork; the message says why. */
@@ -202,20 +226,70 @@ final class PeerCheckedConnect {
     if (launches.isEmpty()) {
       return List.of();
     }
-    Process launcher;
+    return Prepared.start(dir, perl).runEach(launches);
+  }
+
+  /**
+   * A launcher process started before its launches are known, waiting for them on stdin (see {@link #SCRIPT}):
+   * {@link #runEach} gives them, once; {@link #cancel} ends one that will launch nothing. A launcher whose stdin
+   * ends without launches (the JVM gone) starts nothing and exits.
+   */
+  static final class Prepared {
+    private final String perl;
+    private final Process process;
+    private final String failure;
+
+    private Prepared(String perl, Process process, String failure) {
+      this.perl = perl;
+      this.process = process;
+      this.failure = failure;
+    }
+
+    /** Starts the launcher in {@code dir}, where the launches' relative paths are; a failure is kept for {@link #runEach}. */
+    static Prepared start(Path dir, String perl) {
+      try {
+        return new Prepared(perl, new ProcessBuilder(argv(perl)).directory(dir.toFile()).redirectErrorStream(true)
+            .start(), null);
+      } catch (java.io.IOException e) {
+        return new Prepared(perl, null, e.getMessage());
+      }
+    }
+
+    /** {@link PeerCheckedConnect#startEach} with this launcher. */
+    List<CompletableFuture<Long>> runEach(List<Launch> launches) {
+      if (process == null) {
+        return failAll(launches, new LaunchException("cannot run the launcher (" + perl + "): " + failure));
+      }
+      return collect(process, launches);
+    }
+
+    /** Ends a launcher that will launch nothing. */
+    void cancel() {
+      if (process != null) {
+        process.destroyForcibly();
+      }
+    }
+  }
+
+  private static List<CompletableFuture<Long>> collect(Process launcher, List<Launch> launches) {
+    byte[] input;
     try {
-      launcher = new ProcessBuilder(argv(perl, launches))
-          .directory(dir.toFile())
-          .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
-          .redirectErrorStream(true)
-          .start();
-    } catch (java.io.IOException e) {
-      return failAll(launches, new LaunchException("cannot run the launcher (" + perl + "): " + e.getMessage()));
+      input = input(launches);
+    } catch (LaunchException e) {
+      launcher.destroyForcibly();
+      return failAll(launches, e);
     }
     // ends when the launcher has exited and every child has its log open or has said it could not (the first
     // things each does once the launcher said go), or has exited without a go
     String out;
+    String unsent = "";
     try (java.io.InputStream in = launcher.getInputStream()) {
+      try (java.io.OutputStream toLauncher = launcher.getOutputStream()) {
+        toLauncher.write(input);
+      } catch (java.io.IOException e) {
+        // a launcher that ended early (a wrapper that failed) says why on its output, read below
+        unsent = " (its launches could not be given to it: " + e.getMessage() + ")";
+      }
       out = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
     } catch (java.io.IOException e) {
       launcher.destroyForcibly(); // before its go: the children it forked exit
@@ -245,7 +319,7 @@ final class PeerCheckedConnect {
     if (pids.size() != launches.size() || launcher.exitValue() != 0) {
       pids.forEach(PeerCheckedConnect::kill);
       return failAll(launches, new LaunchException("the launcher exited with status " + launcher.exitValue()
-          + " having started " + pids.size() + " of " + launches.size() + " programs: " + said));
+          + " having started " + pids.size() + " of " + launches.size() + " programs: " + said + unsent));
     }
     List<CompletableFuture<Long>> each = new ArrayList<>();
     for (int i = 0; i < launches.size(); i++) {
@@ -293,19 +367,36 @@ final class PeerCheckedConnect {
    * launcher process, once each user has either launched what it launches or given up ({@link Slot#done}).
    */
   static final class Batch {
-    private final Path dir;
-    private final String perl;
+    private final CompletableFuture<Prepared> launcher;
     private final List<Launch> launches = new ArrayList<>();
     private final List<CompletableFuture<Long>> pids = new ArrayList<>();
     private int open;
+    private boolean cancelled;
 
+    /**
+     * Starts the batch's launcher in {@code dir} at once, on a thread of its own (a process start costs its caller a
+     * few ms), so that perl has started by the time the slots are done.
+     */
     Batch(Path dir, String perl) {
-      this.dir = dir;
-      this.perl = perl;
+      this.launcher = CompletableFuture.supplyAsync(() -> Prepared.start(dir, perl), LAUNCHER_STARTS);
+    }
+
+    /** Ends the launcher of a batch that will have no slots (what it was for was given up before any). */
+    void cancel() {
+      synchronized (this) {
+        if (open > 0) {
+          throw new IllegalStateException("a batch with slots runs once they are done; it is not cancelled");
+        }
+        cancelled = true;
+      }
+      launcher.thenAccept(Prepared::cancel);
     }
 
     /** A user's share of the batch; the batch runs once every slot is done. */
     synchronized Slot slot() {
+      if (cancelled) {
+        throw new IllegalStateException("a slot of a cancelled batch");
+      }
       open++;
       return new Slot();
     }
@@ -338,7 +429,11 @@ final class PeerCheckedConnect {
       }
       List<CompletableFuture<Long>> started;
       try {
-        started = startEach(dir, perl, run);
+        Prepared prepared = launcher.join();
+        if (run.isEmpty()) {
+          prepared.cancel();
+        }
+        started = run.isEmpty() ? List.of() : prepared.runEach(run);
       } catch (RuntimeException e) {
         waiting.forEach(pid -> pid.completeExceptionally(e));
         return;

@@ -17,11 +17,13 @@ class PasstNetworkTest {
     PeerCheckedConnect.Launch launch = new PasstNetwork("passt", SamePageMerging.OFF).launch(
         List.of(PortForward.tcp(8080, 80), new PortForward("0.0.0.0", 5353, 53, PortForward.Protocol.UDP)),
         Integer.parseUnsignedInt("2000000001"), false, LOG);
-    assertEquals(List.of("perl", "-e", PeerCheckedConnect.script(), "22", "net.sock", "2000000001", "0",
+    assertEquals(List.of("perl", "-e", PeerCheckedConnect.script()), PeerCheckedConnect.argv("perl"));
+    assertEquals(String.join("\0", List.of("22", "net.sock", "2000000001", "0",
         LOG.toString(), ">", "-", "0.000",
         "passt", "-f", "-q", "--fd", "0", "-4", "-a", "10.0.2.15", "-n", "24", "-g", "10.0.2.2", "--no-map-gw",
         "--dns-forward", "10.0.2.3", "--no-dhcpv6", "--no-ndp", "--no-ra", "-t", "127.0.0.1/8080:80",
-        "-u", "0.0.0.0/5353:53"), PeerCheckedConnect.argv("perl", List.of(launch)));
+        "-u", "0.0.0.0/5353:53")) + "\0", new String(PeerCheckedConnect.input(List.of(launch)),
+        java.nio.charset.StandardCharsets.UTF_8));
   }
 
   @Test

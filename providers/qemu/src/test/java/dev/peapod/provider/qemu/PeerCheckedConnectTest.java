@@ -316,6 +316,32 @@ class PeerCheckedConnectTest {
     }
   }
 
+  /**
+   * A batch's launcher is started with the batch and waits for its launches; a program's argument may be empty; a
+   * cancelled batch's launcher ends without starting anything.
+   */
+  @Test
+  void aBatchsLauncherStartsAheadAndWaitsForItsLaunches() throws Exception {
+    Path counting = dir.resolve("counting-perl");
+    Files.writeString(counting, "#!/bin/bash\necho launcher >> " + dir.resolve("launchers") + "\nexec perl \"$@\"\n");
+    Files.setPosixFilePermissions(counting, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+    PeerCheckedConnect.Batch batch = new PeerCheckedConnect.Batch(dir, counting.toString());
+    for (int i = 0; i < 100 && !Files.exists(dir.resolve("launchers")); i++) {
+      Thread.sleep(50);
+    }
+    assertEquals("launcher\n", Files.readString(dir.resolve("launchers")), "started before any slot");
+    PeerCheckedConnect.Batch.Slot slot = batch.slot();
+    CompletableFuture<Long> pid = slot.launch(launch("none.sock", ownUid(), SamePageMerging.OFF, "1.log",
+        List.of("true", "", "x")));
+    slot.done();
+    awaitEnd(pid.get(10, TimeUnit.SECONDS));
+    assertTrue(Files.readString(dir.resolve("1.log")).startsWith("connect none.sock"));
+
+    PeerCheckedConnect.Batch cancelled = new PeerCheckedConnect.Batch(dir, "perl");
+    cancelled.cancel();
+    assertThrows(IllegalStateException.class, cancelled::slot);
+  }
+
   /** A batch whose launcher cannot run fails every launch of it. */
   @Test
   void aFailedBatchFailsEachLaunch() throws Exception {

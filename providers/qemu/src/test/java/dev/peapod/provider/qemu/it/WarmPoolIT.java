@@ -279,10 +279,12 @@ class WarmPoolIT {
       Files.writeString(slowPasst, "#!/bin/bash\nsleep 0.3\nexec -a \"$0\" passt \"$@\"\n");
       Files.setPosixFilePermissions(slowPasst, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
       Path slowPerl = Files.createTempFile("slow-perl", ".sh");
-      // it also notes each launcher it runs, with its arguments (one line each: the script is one line)
+      // it also notes each launcher it runs, with its arguments and the launches it is given on stdin (NUL-ended
+      // arguments, shown with spaces: one line each, the script is one line); it is started ahead of its launches
+      // (PeerCheckedConnect.Batch), so it sleeps once it has them
       Path launchers = Files.createTempFile("launchers", ".txt");
-      Files.writeString(slowPerl, "#!/bin/bash\nprintf '%s\\n' \"$*\" >> " + launchers + "\nsleep 0.5\n"
-          + "exec perl \"$@\"\n");
+      Files.writeString(slowPerl, "#!/bin/bash\nin=$(mktemp)\ncat > \"$in\"\n{ printf '%s ' \"$*\"; tr '\\0' ' ' < \"$in\";"
+          + " echo; } >> " + launchers + "\nexec 3< \"$in\"\nrm -f \"$in\"\nsleep 0.5\nexec perl \"$@\" <&3 3<&-\n");
       Files.setPosixFilePermissions(slowPerl, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
       System.setProperty("peapod.passt", slowPasst.toString());
       System.setProperty("peapod.passtPerl", slowPerl.toString());
