@@ -29,10 +29,13 @@ const char *masks_refused_mount_path(const char *path);
  * itself goes on (never the path resolved again: a sidecar may swap it in
  * between): the same rule for where the path resolves, since a
  * symlink in the image or in a volume mounted before may lead anywhere in
- * the root. Refuses a destination on proc, sysfs or devpts, a directory
- * whose parent is on proc or sysfs (a masking tmpfs), a device node, /dev
- * and the root itself; whatever cannot be looked at is refused too. 0, or
- * an errno with err set.
+ * the root. Refuses a destination on a kernel filesystem (by the f_type of
+ * the fd: proc, sysfs, devpts, cgroup and cgroup2, mqueue, securityfs,
+ * debugfs, tracefs, bpf, configfs and the rest of masks.c's table), a
+ * directory whose parent is on one of them but devpts (a masking tmpfs, a
+ * filesystem's mount point there), a device node, /dev and the root
+ * itself; whatever cannot be looked at is refused too. 0, or an errno with
+ * err set.
  */
 int masks_check_mount_target(int rootfd, int fd, const char *path, char *err, size_t errlen);
 

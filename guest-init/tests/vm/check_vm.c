@@ -1768,6 +1768,27 @@ static void check_localhost_program(struct vm *vm)
 	      "a profile failing prctl with EINVAL leaves the bounding set dropped", "got \"%s\"", out);
 }
 
+/* The read-only paths of `ct`'s /proc, as its mountinfo has them: each a
+ * mount of its own, read-only, nosuid, nodev and noexec on the mount itself
+ * (masks.c makes a read-only copy and attaches it on the path's fd). The
+ * VM kernel has no /proc/sysrq-trigger (no CONFIG_MAGIC_SYSRQ): masks.c
+ * skips it. */
+static void check_readonly_paths(struct vm *vm, const char *ct, const char *what)
+{
+	char name[200];
+	const char *out;
+
+	out = sh(vm, ct,
+		 "for p in /proc/bus /proc/fs /proc/irq /proc/sys; do "
+		 "awk -v p=$p '$5 == p { split($6, o, \",\"); print p, o[1], o[2], o[3], o[4] }' "
+		 "/proc/self/mountinfo; done", NULL);
+	snprintf(name, sizeof(name),
+		 "%s: /proc/bus, fs, irq and sys are mounts read-only, nosuid, nodev, noexec", what);
+	check(strcmp(out, "/proc/bus ro nosuid nodev noexec\n/proc/fs ro nosuid nodev noexec\n"
+			  "/proc/irq ro nosuid nodev noexec\n/proc/sys ro nosuid nodev noexec\n") == 0,
+	      name, "got \"%s\"", out);
+}
+
 /*
  * Kubernetes' securityContext inside the VM: the "restricted" Pod Security
  * Standard (non-root, no capabilities, no escalation, the default seccomp
@@ -1878,6 +1899,7 @@ static void check_security_context(struct vm *vm)
 	m = add_secure(vm, "sysadmin", &o);
 	check(is_ok(m), "a container adding SYS_ADMIN under RuntimeDefault starts", "%s", describe(m));
 	free(m);
+	check_readonly_paths(vm, "sysadmin", "a SYS_ADMIN container (its own /proc)");
 	out = sh(vm, "sysadmin",
 		 "grep -E '^(Seccomp):' /proc/self/status; mkdir -p /tmp/m && "
 		 "mount -t tmpfs none /tmp/m && echo mounted; /bin/sysprobe keyctl kexec_load", NULL);
@@ -1900,6 +1922,7 @@ static void check_security_context(struct vm *vm)
 	m = add_secure(vm, "plain", &o);
 	check(is_ok(m), "a container with the default securityContext starts", "%s", describe(m));
 	free(m);
+	check_readonly_paths(vm, "plain", "a container (the pod's /proc)");
 	out = sh(vm, "plain",
 		 "head -c 16 /proc/timer_list | wc -c; ls -A /proc/acpi | wc -l; "
 		 "{ echo 1 > /proc/sys/kernel/panic_on_oops; } 2>/dev/null && echo wrote; "
