@@ -353,7 +353,9 @@ public final class QemuCommandLine {
    * libcapstone.so.4 whose architectures are all refused, preloaded so that the loader binds QEMU's
    * libcapstone.so.4 to it and never maps the real library, whose relocated tables cost every QEMU
    * 1.3 MiB of memory of its own for a disassembler Peapod never runs (bench/RESULTS.md, session
-   * 11). It lies beside {@code peapod-vm-mounts}, root's like it. Null, and QEMU runs with the real
+   * 11). The same object gives QEMU libfdt's {@code fdt_create} without the 1 MiB of zeros it wrote
+   * over the microvm machine's device tree buffer, already zero when it comes (every QEMU held those
+   * 256 pages; session 12). It lies beside {@code peapod-vm-mounts}, root's like it. Null, and QEMU runs with the real
    * library as before, when it is not there or a VM user could not read it by its path (the
    * loader would print an error into QEMU's output and go on). A preload already set is kept after it.
    */

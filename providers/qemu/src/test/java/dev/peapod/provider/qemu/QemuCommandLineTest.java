@@ -355,4 +355,88 @@ class QemuCommandLineTest {
       qemu.destroyForcibly();
     }
   }
+
+  /**
+   * The built stub's fdt_create: a microvm QEMU's device tree for firmware (etc/fdt, in a 1 MiB buffer)
+   * leaves the buffer's fresh pages untouched instead of writing 1 MiB of zeros over them, and the tree is
+   * byte for byte the one libfdt makes alone.
+   */
+  @Test
+  void aMicrovmQemuGivenTheBuiltStubHoldsNoMegabyteOfZerosForItsDeviceTree() throws Exception {
+    Path stub = VmMounts.fromEnvironment().resolveSibling(QemuCommandLine.NO_DISASSEMBLER);
+    org.junit.jupiter.api.Assertions.assertTrue(java.nio.file.Files.isRegularFile(stub), stub + ": run make guest-init");
+    DeviceTree without = deviceTreeOf(null);
+    DeviceTree with = deviceTreeOf(stub);
+    org.junit.jupiter.api.Assertions.assertTrue(without.rssKiB() >= 1024, "libfdt alone: " + without.rssKiB() + " KiB resident");
+    org.junit.jupiter.api.Assertions.assertTrue(with.rssKiB() <= 16, "with the stub: " + with.rssKiB() + " KiB resident");
+    assertEquals(1 << 20, with.tree().length);
+    org.junit.jupiter.api.Assertions.assertArrayEquals(without.tree(), with.tree());
+  }
+
+  private record DeviceTree(long rssKiB, byte[] tree) {}
+
+  /**
+   * A paused microvm QEMU's device tree: the anonymous mapping whose first bytes after malloc's header hold
+   * the FDT magic, its resident size (read before its memory is read) and the tree's totalsize bytes.
+   */
+  private static DeviceTree deviceTreeOf(Path preload) throws Exception {
+    List<String> argv = new java.util.ArrayList<>();
+    if (preload != null) {
+      argv.addAll(List.of("env", "LD_PRELOAD=" + preload));
+    }
+    argv.addAll(List.of("qemu-system-x86_64", "-M", "microvm,x-option-roms=off,isa-serial=on,rtc=on", "-accel", "tcg",
+        "-m", "128", "-nodefaults", "-no-user-config", "-display", "none", "-S"));
+    Process qemu = new ProcessBuilder(argv).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+    try {
+      long deadline = System.nanoTime() + 30_000_000_000L;
+      while (System.nanoTime() < deadline && qemu.isAlive()) {
+        DeviceTree found = findDeviceTree(qemu.pid());
+        if (found != null) {
+          return found;
+        }
+        Thread.sleep(50);
+      }
+      throw new AssertionError("no device tree found in QEMU (alive: " + qemu.isAlive() + ")");
+    } finally {
+      qemu.destroyForcibly();
+      qemu.waitFor(10, java.util.concurrent.TimeUnit.SECONDS);
+    }
+  }
+
+  private static DeviceTree findDeviceTree(long pid) throws Exception {
+    List<String> smaps = java.nio.file.Files.readAllLines(Path.of("/proc/" + pid + "/smaps"));
+    try (java.io.RandomAccessFile mem = new java.io.RandomAccessFile("/proc/" + pid + "/mem", "r")) {
+      for (int i = 0; i < smaps.size(); i++) {
+        String[] head = smaps.get(i).split("\\s+");
+        if (!head[0].matches("[0-9a-f]+-[0-9a-f]+") || head.length > 5 || !head[1].startsWith("rw")) {
+          continue; // not a mapping's first line, or one of a file, or not writable
+        }
+        long start = Long.parseUnsignedLong(head[0].split("-")[0], 16);
+        long end = Long.parseUnsignedLong(head[0].split("-")[1], 16);
+        if (end - start < (1 << 20)) {
+          continue;
+        }
+        long rss = -1;
+        for (int j = i + 1; j < smaps.size() && rss < 0; j++) {
+          if (smaps.get(j).startsWith("Rss:")) {
+            rss = Long.parseLong(smaps.get(j).replaceAll("[^0-9]", ""));
+          }
+        }
+        // malloc's header (16 bytes) starts the chunk, which starts a page; another mapping may have merged with it
+        byte[] magic = new byte[8];
+        for (long page = start; page < end; page += 4096) {
+          mem.seek(page + 16);
+          mem.readFully(magic);
+          if ((magic[0] & 0xff) == 0xd0 && (magic[1] & 0xff) == 0x0d && (magic[2] & 0xff) == 0xfe
+              && (magic[3] & 0xff) == 0xed) {
+            byte[] tree = new byte[java.nio.ByteBuffer.wrap(magic, 4, 4).getInt()];
+            mem.seek(page + 16);
+            mem.readFully(tree);
+            return new DeviceTree(rss, tree);
+          }
+        }
+      }
+    }
+    return null;
+  }
 }
