@@ -128,7 +128,7 @@ static int is_stop_signal(int sig)
 	return sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU;
 }
 
-enum traced { TRACED_EXECED, TRACED_ENDED, TRACED_TIMED_OUT };
+enum traced { TRACED_EXECED, TRACED_ENDED, TRACED_TIMED_OUT, TRACED_FROZEN };
 
 static int past(const struct timespec *end)
 {
@@ -255,10 +255,30 @@ static int trace_helper(pid_t helper, const struct timespec *end, pid_t *pid)
  * signals come here first: stop signals are dropped, any other is passed
  * on (a SIGTERM ends the child as it would have). The program it runs is
  * the container's own once exec'd, stops and all. No one else can trace
- * it meanwhile, so the waits here end. After `end` the child is killed
- * and reaped.
+ * it meanwhile, so the waits here end. After `end`, or once its cgroup
+ * (`events`: its cgroup.events) is frozen, the child is killed and reaped.
  */
-static enum traced trace_until_exec(pid_t pid, const struct timespec *end, int *status)
+/*
+ * Whether the container's cgroup is frozen (cgroup.events says "frozen 1",
+ * its own cgroup.freeze or an ancestor's): a container holding
+ * CAP_SYS_ADMIN can mount the cgroup filesystem and freeze its cgroup,
+ * and the child, which joined it first thing, then never reached its
+ * execve while guest-init waited, PID 1 and every request with it, for
+ * the 25 s of the start timeout (found in session 11; spawning is
+ * synchronous).
+ */
+static int cgroup_frozen(int events)
+{
+	char buf[256];
+	ssize_t n;
+
+	if (events < 0 || (n = pread(events, buf, sizeof(buf) - 1, 0)) <= 0)
+		return 0;
+	buf[n] = 0;
+	return strstr(buf, "frozen 1") != NULL;
+}
+
+static enum traced trace_until_exec(pid_t pid, const struct timespec *end, int events, int *status)
 {
 	int st;
 	pid_t w = 0;
@@ -293,6 +313,13 @@ static enum traced trace_until_exec(pid_t pid, const struct timespec *end, int *
 			kill(pid, SIGKILL); /* ends a tracee in any stop */
 			waitpid(pid, status, __WALL);
 			return TRACED_TIMED_OUT;
+		}
+		/* Looked at after each wake (at most 100 ms apart: wait_chld),
+		 * so such a freeze costs the spawn that much, not 25 s. */
+		if (cgroup_frozen(events)) {
+			kill(pid, SIGKILL); /* a fatal signal ends a frozen task too */
+			waitpid(pid, status, __WALL);
+			return TRACED_FROZEN;
 		}
 	}
 }
@@ -352,7 +379,7 @@ struct proc *proc_spawn(const struct proc_spec *s, int *code, char *err, size_t 
 {
 	int rep[2] = { -1, -1 }, in[2] = { -1, -1 }, out[2] = { -1, -1 }, errp[2] = { -1, -1 };
 	int console[2] = { -1, -1 };
-	int master = -1, slave = -1, cg = -1, stdio[3], status = 0;
+	int master = -1, slave = -1, cg = -1, events = -1, stdio[3], status = 0;
 	struct child_report report;
 	struct child_args child;
 	struct timespec end;
@@ -434,8 +461,15 @@ struct proc *proc_spawn(const struct proc_spec *s, int *code, char *err, size_t 
 	/* Wait for exec or the child's end. The child only mounts and reads
 	 * a few files, so blocking the loop here is short, and what a
 	 * container does to it cannot make it longer (see trace_until_exec). */
-	traced = trace_until_exec(pid, &end, &status);
+	if (fmt(path, sizeof(path), "/sys/fs/cgroup/peapod/%s/cgroup.events", s->container) >= 0)
+		events = open(path, O_RDONLY | O_CLOEXEC);
+	traced = trace_until_exec(pid, &end, events, &status);
 	raise(SIGCHLD); /* what the wait took from main.c's signalfd */
+	if (traced == TRACED_FROZEN) {
+		*code = EBUSY;
+		snprintf(err, errlen, "the container's cgroup is frozen: the process could not start");
+		goto out;
+	}
 	if (traced == TRACED_TIMED_OUT) {
 		*code = ETIMEDOUT;
 		snprintf(err, errlen, "process did not start within %d s", SPAWN_TIMEOUT_MS / 1000);
@@ -509,6 +543,7 @@ out:
 	close_fd(&console[0]);
 	close_fd(&console[1]);
 	close_fd(&cg);
+	close_fd(&events);
 	close_fd(&rep[0]);
 	close_fd(&rep[1]);
 	close_fd(&in[0]);

@@ -2302,6 +2302,53 @@ static void check_warmup_after_a_pipelined_start(struct vm *vm)
 }
 
 /*
+ * A container holding CAP_SYS_ADMIN freezes another's cgroup (cgroup.freeze
+ * through a cgroup2 mount of its own), and the host runs an EXEC in that
+ * container: the child joins the frozen cgroup first thing and never
+ * reaches its execve. guest-init, which waits for it synchronously, held
+ * PID 1 and every request for the 25 s of the start timeout; now it sees
+ * the freeze at its next wake (100 ms at most) and answers the EXEC with
+ * the error. Thawed, EXECs run again.
+ */
+static void check_frozen_cgroup(struct vm *vm)
+{
+	struct sec_opts so;
+	struct result r;
+	struct msg *m;
+	const char *out;
+	uint64_t t0, took;
+
+	memset(&so, 0, sizeof(so));
+	so.nnp = -1;
+	m = add_secure(vm, "victim", &so);
+	check(is_ok(m), "a container to freeze starts", "%s", describe(m));
+	free(m);
+	so.has_caps = 1;
+	so.caps = 0xa80425fbull | (1ull << 21); /* the defaults and SYS_ADMIN */
+	so.seccomp = PP_SECCOMP_UNCONFINED;
+	m = add_secure(vm, "freezer", &so);
+	check(is_ok(m), "a container with SYS_ADMIN starts", "%s", describe(m));
+	free(m);
+	out = sh(vm, "freezer",
+		 "mkdir -p /tmp/cg && mount -t cgroup2 none /tmp/cg && "
+		 "echo 1 > /tmp/cg/peapod/victim/cgroup.freeze && cat /tmp/cg/peapod/victim/cgroup.freeze", NULL);
+	check(strcmp(out, "1\n") == 0, "SYS_ADMIN: another container's cgroup frozen", "got \"%s\"", out);
+	t0 = now_ms();
+	exec_run(vm, "victim", ARGV("true"), NULL, &r);
+	took = now_ms() - t0;
+	check(!r.started && strstr(r.error, "frozen") && took < 5000,
+	      "an EXEC in a frozen container is refused at once, not after the 25 s start timeout",
+	      "started %d, %llu ms: %s", r.started, (unsigned long long)took, r.error);
+	m = vm_call(vm, vm_req(vm, PP_MSG_PING), T_REPLY);
+	check(is_ok(m), "guest-init answers after it", "%s", describe(m));
+	free(m);
+	out = sh(vm, "freezer", "echo 0 > /tmp/cg/peapod/victim/cgroup.freeze && echo thawed", NULL);
+	check(strcmp(out, "thawed\n") == 0, "the frozen cgroup thawed", "got \"%s\"", out);
+	out = sh(vm, "victim", "echo runs", NULL);
+	check(strcmp(out, "runs\n") == 0, "thawed, an EXEC in it runs", "got \"%s\"", out);
+}
+
+/*
  * A container granted SYS_PTRACE races guest-init for the processes it
  * starts: its attacker (sysprobe seize-next) PTRACE_SEIZEs the pod's next
  * PID over and over while the host runs EXECs in it. Until session 12
@@ -2401,6 +2448,7 @@ static void check_seize_race_vm(const struct vm_opts *base)
 	      "a container granted SYS_PTRACE never holds a process guest-init starts before its execve",
 	      "%d held with guest-init's mount namespace or more capabilities than the container's, "
 	      "%d EXECs refused, %d of %d ran", held_pre, refused, ok, execs);
+	check_frozen_cgroup(vm); /* this VM has a pod to spare */
 	vm_kill(vm);
 	free(vm);
 }
