@@ -178,6 +178,7 @@ static int start_main(struct container *c, int *code, char *err, size_t errlen)
 	ps.open_stdin = c->stdin_open;
 	ps.enter = rootfs_enter;
 	ps.enter_arg = &rs;
+	ps.enter_child = rs.own_proc ? rootfs_own_proc : NULL;
 	p = proc_spawn(&ps, code, err, errlen);
 	if (!p)
 		return -1;

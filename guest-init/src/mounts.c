@@ -308,6 +308,15 @@ void rootfs_destroy(const char *name)
 #define MOUNT_ATTR_NODEV 0x4
 #endif
 
+#ifndef FSOPEN_CLOEXEC
+#define FSOPEN_CLOEXEC 0x1
+#define FSMOUNT_CLOEXEC 0x1
+#define FSCONFIG_CMD_CREATE 6
+#endif
+#ifndef MOUNT_ATTR_NOEXEC
+#define MOUNT_ATTR_NOEXEC 0x8
+#endif
+
 struct peapod_mount_attr {
 	unsigned long long attr_set, attr_clr, propagation, userns_fd;
 };
@@ -502,14 +511,12 @@ int rootfs_enter(const void *arg, char *err, size_t errlen)
 			     NULL) < 0)
 			FAIL("cannot bind the pod's /sys: %s", strerror(errno));
 	} else {
-		if (mount_at(rootfd, "proc", 0, "proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC,
-			     NULL) < 0)
-			FAIL("cannot mount /proc: %s", strerror(errno));
+		/* Its /proc, and the masks over it and /sys, are the
+		 * process's to mount (rootfs_own_proc): this runs in
+		 * spawn.c's helper, outside the pod's PID namespace. */
 		if (mount_at(rootfd, "sys", 0, "sysfs", "sysfs",
 			     MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
 			FAIL("cannot mount /sys: %s", strerror(errno));
-		if ((rc = masks_apply(rootfd, err, errlen)) != 0)
-			return rc;
 	}
 	TRACE("child: /proc, /sys, masks");
 	if ((rc = devices_setup(rootfd, err, errlen)) != 0)
@@ -545,6 +552,55 @@ int rootfs_enter(const void *arg, char *err, size_t errlen)
 		FAIL("chdir /: %s", strerror(errno));
 	TRACE("child: pivot_root");
 	return 0;
+}
+
+/* A proc of the caller's PID namespace attached on DIR's very fd, with the
+ * new mount API: the root has no /proc yet, so there is no
+ * /proc/self/fd/N to mount onto (mount_at's way). */
+static int mount_proc_on(int dir)
+{
+	int fs, mnt, rc = -1, saved;
+
+	fs = (int)syscall(SYS_fsopen, "proc", FSOPEN_CLOEXEC);
+	if (fs < 0)
+		return -1;
+	if (syscall(SYS_fsconfig, fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) == 0 &&
+	    (mnt = (int)syscall(SYS_fsmount, fs, FSMOUNT_CLOEXEC,
+				MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC)) >= 0) {
+		rc = (int)syscall(SYS_move_mount, mnt, "", dir, "",
+				  MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH);
+		saved = errno;
+		close(mnt);
+		errno = saved;
+	}
+	saved = errno;
+	close(fs);
+	errno = saved;
+	return rc;
+}
+
+int rootfs_own_proc(const void *arg, char *err, size_t errlen)
+{
+	int rootfd, dir, rc;
+
+	(void)arg;
+	errno = 0;
+	rootfd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (rootfd < 0)
+		FAIL("cannot open the root filesystem: %s", strerror(errno));
+	dir = ensure_dir(rootfd, "proc");
+	if (dir < 0 || mount_proc_on(dir) < 0) {
+		rc = errno;
+		if (dir >= 0)
+			close(dir);
+		close(rootfd);
+		errno = rc;
+		FAIL("cannot mount /proc: %s", strerror(errno));
+	}
+	close(dir);
+	rc = masks_apply(rootfd, err, errlen);
+	close(rootfd);
+	return rc;
 }
 
 int ns_enter(const void *arg, char *err, size_t errlen)

@@ -52,6 +52,11 @@ struct rootfs_spec {
  * container's mounts, pivot_root into it. 0, or an errno with err set. */
 int rootfs_enter(const void *spec, char *err, size_t errlen);
 
+/* In the process itself, after rootfs_enter, for own_proc: a proc of the
+ * pod's PID namespace (a proc shows the namespace of whoever mounts it,
+ * and rootfs_enter runs outside it) and the masks over it and /sys. */
+int rootfs_own_proc(const void *spec, char *err, size_t errlen);
+
 /* Child side for exec: join the mount namespace and root of `pid`.
  * `arg` points to a struct ns_fds opened by the parent. */
 struct ns_fds {

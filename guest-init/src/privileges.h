@@ -18,6 +18,11 @@ uint64_t privileges_default_caps(void);
  * or an errno with err set. */
 int privileges_drop_caps(uint64_t keep, char *err, size_t errlen);
 
+/* Sets the effective and permitted capabilities to `caps` (bits past the
+ * kernel's last are ignored by it) and the inheritable ones to none, and
+ * checks they are so. 0, or an errno with err set. */
+int privileges_set_caps(uint64_t caps, char *err, size_t errlen);
+
 /* Child side: sets no_new_privs, so neither setuid/setgid bits nor file
  * capabilities grant anything at execve(). 0, or an errno with err set. */
 int privileges_no_new_privs(char *err, size_t errlen);

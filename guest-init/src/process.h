@@ -62,6 +62,10 @@ struct proc_spec {
 	 * Returns 0, or an errno with `err` set. */
 	int (*enter)(const void *arg, char *err, size_t errlen);
 	const void *enter_arg;
+	/* NULL, or runs in the process itself (in the pod's PID namespace)
+	 * after `enter`, root with the container's capabilities: mounts its
+	 * own /proc (mounts.h: own_proc). Same contract as `enter`. */
+	int (*enter_child)(const void *arg, char *err, size_t errlen);
 };
 
 /*

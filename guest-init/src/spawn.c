@@ -11,6 +11,7 @@
 #include <string.h>
 #include <fcntl.h>
 #include <sys/ioctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -26,9 +27,6 @@
 #include "user.h"
 #include "util.h"
 
-#ifndef CLOSE_RANGE_CLOEXEC
-#define CLOSE_RANGE_CLOEXEC (1U << 2)
-#endif
 #ifndef SYS_close_range
 #define SYS_close_range 436
 #endif
@@ -48,7 +46,7 @@ child_fail(int fd, int code, const char *f, ...)
 	va_end(ap);
 	if (write(fd, &rep, sizeof(rep)) < 0)
 		_exit(126);
-	_exit(127);
+	_exit(SPAWN_REPORTED);
 }
 
 static const char *env_get(char *const *env, const char *key)
@@ -218,82 +216,118 @@ static int make_console(int rep, int console, uint16_t rows, uint16_t cols)
 	return slave;
 }
 
-/*
- * The helper: forked by guest-init in guest-init's own PID namespace, so
- * no container sees it (nor can signal or trace it), and guest-init's
- * tracee (PTRACE_SEIZE with PTRACE_O_TRACEFORK and _CLONE) before it does
- * anything. It enters the pod's PID namespace for its children and clones
- * the process with CLONE_PARENT: the kernel attaches the new process to
- * guest-init, the helper's tracer, inside clone() itself, before it runs
- * or has a pid anyone could name, so no container can attach to it first
- * (PTRACE_ATTACH to a traced process fails) and it stays guest-init's
- * tracee until its execve. Before this, guest-init forked the process
- * straight into the pod's namespace and seized it after fork() returned:
- * a container granted CAP_SYS_PTRACE that seized the pod's next pid in
- * between held a process with every capability in guest-init's mount
- * namespace (root over the VM), and could make it run its own code
- * (found in review, session 11). CLONE_PARENT makes guest-init the
- * process's parent, as before: it reaps it and hears its exit status (a
- * child of the helper would be handed to the pause process once the
- * helper ends).
- *
- * Exits with 0 once the process is made, else with clone()'s or setns()'s
- * errno (ENOMEM: the namespace's pause process is gone).
- */
-void helper_main(struct child_args *a)
+/* Closes every fd but 0-2 and the report pipe's write end (CLOEXEC: the
+ * execve closes it): guest-init's own (the host channels, its PID
+ * namespace, its signalfd, other processes' pipes) were only marked
+ * CLOEXEC before, and a container granted CAP_SYS_PTRACE took them from
+ * the child before its execve with pidfd_getfd (found in review, session
+ * 12). 0, or an errno. */
+static int close_others(int rep)
 {
-	long pid;
-	char go;
+	struct rlimit rl;
+	unsigned int fd, max;
 
-	close(a->go[1]);
-	while (read(a->go[0], &go, 1) < 0 && errno == EINTR)
-		;
-	close(a->go[0]);
-	if (setns(a->pod_ns, CLONE_NEWPID) < 0)
-		_exit(errno & 0xff);
-	/* The raw call, as fork() without its libc bookkeeping: the child
-	 * runs child_main on a copy of this memory and ends in execve() or
-	 * _exit(); musl's fork() adds only the thread id it caches for
-	 * raise() and pthreads, which child_main does not use. */
-	pid = syscall(SYS_clone, (unsigned long)CLONE_PARENT | SIGCHLD, 0UL, 0UL, 0UL, 0UL);
-	if (pid == 0)
-		child_main(a);
-	_exit(pid < 0 ? errno & 0xff : 0);
+	if (rep < 3)
+		return EBADF; /* guest-init's 0-2 are the console: cannot be */
+	if ((rep == 3 || syscall(SYS_close_range, 3u, (unsigned int)rep - 1, 0u) == 0) &&
+	    syscall(SYS_close_range, (unsigned int)rep + 1, ~0u, 0u) == 0)
+		return 0;
+	/* No close_range: each fd up to the limit. */
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+		return errno;
+	max = rl.rlim_cur > 65536 ? 65536 : (unsigned int)rl.rlim_cur;
+	for (fd = 3; fd < max; fd++) {
+		if ((int)fd != rep)
+			close((int)fd);
+	}
+	return 0;
 }
 
-void child_main(struct child_args *a)
+/* setgroups, setgid, setuid to the resolved user: for a uid other than 0
+ * the kernel clears the effective and permitted capabilities. */
+static void switch_user(int rep, const struct proc_spec *s, const struct prepared *pr)
+{
+	if (setgroups(pr->ngroups, pr->groups) < 0 || setgid(pr->ids.gid) < 0 ||
+	    setuid(pr->ids.uid) < 0)
+		child_fail(rep, errno, "cannot switch to user \"%s\": %s", s->user ? s->user : "0",
+			   strerror(errno));
+}
+
+/* The user, capabilities, no_new_privs and seccomp profile the process
+ * runs with, in that order (the helper's, or for own_proc the child's,
+ * last steps before the clone or execve). Without no_new_privs the filter
+ * must go on while CAP_SYS_ADMIN is still effective, as runc does, and
+ * then the profile must allow the calls after it (setgroups, setuid,
+ * capset, and clone in the helper); with it, the filter goes last. */
+static void confine(int rep, const struct proc_spec *s, struct prepared *pr)
+{
+	char msg[300];
+	int rc;
+
+	if (!pr->nnp)
+		confine_syscalls(rep, s->security);
+	switch_user(rep, s, pr);
+	if ((rc = privileges_set_caps(pr->ids.uid == 0 ? pr->caps : 0, msg, sizeof(msg))) != 0)
+		child_fail(rep, rc, "%s", msg);
+	TRACE("child: caps dropped, user set");
+	resolve_exe(rep, s->argv[0], pr->env, pr->exe, sizeof(pr->exe));
+	if (pr->nnp) {
+		if ((rc = privileges_no_new_privs(msg, sizeof(msg))) != 0)
+			child_fail(rep, rc, "%s", msg);
+		confine_syscalls(rep, s->security);
+	}
+}
+
+/*
+ * Everything a process needs before its execve, done in the helper: in
+ * guest-init's PID namespace, where no container sees, signals, traces or
+ * opens it (/proc/PID/root, /proc/PID/mem, pidfd_getfd: a container
+ * granted CAP_SYS_PTRACE passes every check on a process it can name,
+ * tracee of guest-init or not). Enters the container
+ * (spec->enter: its mount namespace and root), sets up stdio, resolves the
+ * user and environment, changes directory, closes every other fd, drops
+ * the bounding set and capabilities, switches user, sets no_new_privs and
+ * the seccomp profile. What the helper then clones is, from its birth, no
+ * more than its container: its capabilities, user, root, mounts and fds
+ * are the container's, and the profile confines it; guest-init moves it
+ * into the container's cgroup before it runs its first instruction (it is
+ * born in a tracing stop). Before
+ * (5632418), the clone did all this itself, with every capability, in
+ * guest-init's mount namespace and cgroup and holding guest-init's fds
+ * until its execve, and a SYS_PTRACE container grabbed 39 of 40 EXECs
+ * (found in review, session 12; check-vm's grab race).
+ *
+ * A container granted CAP_SYS_ADMIN (own_proc: spec->enter_child) mounts
+ * a /proc of its own, which shows the PID namespace of whoever mounts it:
+ * that mount is the child's, so its user, capabilities and profile are
+ * set there, after it (the helper leaves it root with the container's
+ * capabilities and CAP_SETUID/CAP_SETGID, no more).
+ */
+static void prepare(struct child_args *a, struct prepared *pr)
 {
 	const struct proc_spec *s = a->spec;
-	int rep = a->rep, cg = a->cg, console = a->console;
-	const int *stdio_in = a->stdio;
-	int stdio[3] = { stdio_in[0], stdio_in[1], stdio_in[2] };
-	struct user_ids ids;
-	gid_t groups[USER_MAX_GROUPS + PP_MAX_GROUP_IDS];
-	size_t ngroups = 0;
-	int nnp = secctx_no_new_privs(s->security);
-	char msg[300], exe[4096];
-	char **env = NULL;
-	char *passwd, *group;
+	int rep = a->rep, console = a->console;
+	int stdio[3] = { a->stdio[0], a->stdio[1], a->stdio[2] };
+	char msg[300], *passwd, *group;
+	const char *cwd = s->cwd && *s->cwd ? s->cwd : "/";
 	sigset_t none;
 	int i, rc;
-	const char *cwd = s->cwd && *s->cwd ? s->cwd : "/";
 
-	/* guest-init's tracee from birth (helper_main): a stop signal a
-	 * container sends it is dropped, and no container can attach to it. */
 	/* Undo what PID 1 set up for itself: blocked signals (kept across
-	 * execve) and SIGPIPE ignored (also kept). Ignoring SIGPIPE is the only
-	 * disposition guest-init changes (main.c's setup_signals; it takes the
-	 * rest through a signalfd), and execve resets caught ones anyway, so
-	 * one call does what resetting all 64 did (64 system calls under TCG). */
+	 * clone and execve) and SIGPIPE ignored (also kept). Ignoring SIGPIPE
+	 * is the only disposition guest-init changes (main.c's setup_signals;
+	 * it takes the rest through a signalfd), and execve resets caught
+	 * ones anyway. */
 	signal(SIGPIPE, SIG_DFL);
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
-	TRACE("child: signals reset");
-	if (setsid() < 0)
-		child_fail(rep, errno, "setsid: %s", strerror(errno));
-	if (write(cg, "0", 1) < 0)
-		child_fail(rep, errno, "cannot join the container's cgroup: %s", strerror(errno));
-	TRACE("child: forked, in cgroup");
+	pr->nnp = secctx_no_new_privs(s->security);
+	pr->caps = secctx_caps(s->security);
+	pr->later = s->enter_child != NULL;
+	/* Not the container's cgroup: guest-init moves the process there
+	 * before it runs (process.c), as runc moves its init, so a pod at
+	 * its pids limit still starts a process whose own forks then fail;
+	 * the helper and its clone would count against the limit. */
 	if (s->enter && (rc = s->enter(s->enter_arg, msg, sizeof(msg))) != 0)
 		child_fail(rep, rc, "%s", msg);
 	if (console >= 0)
@@ -302,57 +336,114 @@ void child_main(struct child_args *a)
 		if (dup2(stdio[i], i) < 0)
 			child_fail(rep, errno, "dup2: %s", strerror(errno));
 	}
-	if (s->tty && ioctl(0, TIOCSCTTY, 0) < 0)
-		child_fail(rep, errno, "cannot set the controlling terminal: %s", strerror(errno));
-
 	TRACE("child: stdio");
 	passwd = read_small_file("/etc/passwd");
 	group = read_small_file("/etc/group");
-	rc = user_resolve(s->user, passwd, group, &ids, msg, sizeof(msg));
+	rc = user_resolve(s->user, passwd, group, &pr->ids, msg, sizeof(msg));
 	if (rc == 0) {
-		ngroups = secctx_groups(s->security, &ids, groups, ARRAY_LEN(groups));
-		env = build_env(s, ids.home, a);
+		pr->ngroups = secctx_groups(s->security, &pr->ids, pr->groups, ARRAY_LEN(pr->groups));
+		pr->env = build_env(s, pr->ids.home, a);
 	}
-	/* Freed before anything can fail: this memory is guest-init's
-	 * (forked by helper_main), which would otherwise keep it. */
 	free(passwd);
 	free(group);
 	if (rc < 0)
 		child_fail(rep, ENOENT, "%s", msg);
-	check_non_root(rep, s, &ids);
+	check_non_root(rep, s, &pr->ids);
 	TRACE("child: user resolved");
-
 	if (chdir(cwd) < 0) {
 		if (errno != ENOENT || mkdir_p(cwd, 0755) < 0 || chdir(cwd) < 0)
 			child_fail(rep, errno, "cannot change to working directory \"%s\": %s", cwd,
 				   strerror(errno));
 	}
+	if ((rc = close_others(rep)) != 0)
+		child_fail(rep, rc, "cannot close guest-init's files: %s", strerror(rc));
+	trace_on = 0; /* its fd is closed */
 	/* Before any seccomp filter: a Localhost profile answering EINVAL for
 	 * prctl made the drop stop at once, every capability kept (found in
-	 * review, session 11). The drop touches the bounding set only, so
-	 * CAP_SYS_ADMIN stays effective for the filter below. */
-	if ((rc = privileges_drop_caps(secctx_caps(s->security), msg, sizeof(msg))) != 0)
-		child_fail(rep, rc, "%s", msg); /* while still root */
-	/* Without no_new_privs the filter must go on while this is still root
-	 * (CAP_SYS_ADMIN), as runc does; the profile allows every call made
-	 * from here to execve(). */
-	if (!nnp)
-		confine_syscalls(rep, s->security);
-	if (setgroups(ngroups, groups) < 0 || setgid(ids.gid) < 0 || setuid(ids.uid) < 0)
-		child_fail(rep, errno, "cannot switch to user \"%s\": %s", s->user ? s->user : "0",
-			   strerror(errno));
-	TRACE("child: caps dropped, user set");
-	resolve_exe(rep, s->argv[0], env, exe, sizeof(exe));
-	/* Every fd of init is CLOEXEC already; this catches any that is not. */
-	syscall(SYS_close_range, 3u, ~0u, CLOSE_RANGE_CLOEXEC);
-	if (nnp && (rc = privileges_no_new_privs(msg, sizeof(msg))) != 0)
+	 * review, session 11). It touches the bounding set only, so
+	 * CAP_SYS_ADMIN stays effective for the filter (confine). */
+	if ((rc = privileges_drop_caps(pr->caps, msg, sizeof(msg))) != 0)
 		child_fail(rep, rc, "%s", msg);
-	TRACE("child: user, env, exe resolved; seccomp, execve");
-	/* Last: from here on only the profile's calls work (execve, and
-	 * write + exit_group for child_fail). It needs no_new_privs, since
-	 * the process may no longer be root. */
-	if (nnp)
-		confine_syscalls(rep, s->security);
-	execve(exe, (char *const *)s->argv, env);
-	child_fail(rep, errno, "cannot execute \"%s\": %s", exe, strerror(errno));
+	if (!pr->later) {
+		confine(rep, s, pr);
+		return;
+	}
+	/* own_proc: root with the container's capabilities (CAP_SYS_ADMIN
+	 * among them: that is what makes it own_proc), and the two the
+	 * child's switch of user needs. */
+	if ((rc = privileges_set_caps(pr->caps | 1ull << 6 | 1ull << 7, msg, sizeof(msg))) != 0)
+		child_fail(rep, rc, "%s", msg);
+}
+
+/*
+ * The helper: forked by guest-init in guest-init's own PID namespace, so
+ * no container sees it (nor can signal, trace or open it), and guest-init's
+ * tracee (PTRACE_SEIZE with PTRACE_O_TRACEFORK and _CLONE) before it does
+ * anything. It enters the pod's PID namespace for its children, makes
+ * itself what the process will be (prepare), and clones the process with
+ * CLONE_PARENT: the kernel attaches the new process to guest-init, the
+ * helper's tracer, inside clone() itself, before it runs or has a pid
+ * anyone could name, so no container can attach to it first (PTRACE_ATTACH
+ * to a traced process fails) and a stop signal a container sends it is
+ * dropped (process.c) until its execve. CLONE_PARENT makes guest-init the
+ * process's parent: it reaps it and hears its exit status (a child of the
+ * helper would be handed to the pause process once the helper ends).
+ *
+ * Exits with 0 once the process is made, with clone()'s or setns()'s
+ * errno (ENOMEM: the namespace's pause process is gone), or with
+ * SPAWN_REPORTED after a child_report on the report pipe.
+ *
+ * The process's memory is a copy of guest-init's (fork, then clone) until
+ * its execve, and a container granted CAP_SYS_PTRACE can read it through
+ * /proc/PID/mem meanwhile: guest-init's heap holds the pod's containers'
+ * specs (their environments among them), the host channel's buffers (the
+ * last requests, a volume of files' contents while it is written) and
+ * whatever a freed block still holds. The same container can read most of
+ * it from the pod's processes anyway (their environ, their roots); see
+ * guest-init/README.md.
+ */
+void helper_main(struct child_args *a)
+{
+	struct prepared pr;
+	long pid;
+	char go;
+
+	close(a->go[1]);
+	while (read(a->go[0], &go, 1) < 0 && errno == EINTR)
+		;
+	close(a->go[0]);
+	memset(&pr, 0, sizeof(pr));
+	if (setns(a->pod_ns, CLONE_NEWPID) < 0)
+		_exit(errno & 0xff);
+	prepare(a, &pr);
+	/* The raw call, as fork() without its libc bookkeeping: the child
+	 * runs child_main on a copy of this memory and ends in execve() or
+	 * _exit(); musl's fork() adds only the thread id it caches for
+	 * raise() and pthreads, which child_main does not use. */
+	pid = syscall(SYS_clone, (unsigned long)CLONE_PARENT | SIGCHLD, 0UL, 0UL, 0UL, 0UL);
+	if (pid == 0)
+		child_main(a, &pr);
+	_exit(pid < 0 ? errno & 0xff : 0);
+}
+
+void child_main(struct child_args *a, struct prepared *pr)
+{
+	const struct proc_spec *s = a->spec;
+	int rep = a->rep, rc;
+	char msg[300];
+
+	/* In the pod's PID namespace, guest-init's tracee from birth
+	 * (helper_main), and already no more than its container: only what
+	 * must be done by the process itself is left. */
+	if (setsid() < 0)
+		child_fail(rep, errno, "setsid: %s", strerror(errno));
+	if (s->tty && ioctl(0, TIOCSCTTY, 0) < 0)
+		child_fail(rep, errno, "cannot set the controlling terminal: %s", strerror(errno));
+	if (pr->later) {
+		if ((rc = s->enter_child(s->enter_arg, msg, sizeof(msg))) != 0)
+			child_fail(rep, rc, "%s", msg);
+		confine(rep, s, pr);
+	}
+	execve(pr->exe, (char *const *)s->argv, pr->env);
+	child_fail(rep, errno, "cannot execute \"%s\": %s", pr->exe, strerror(errno));
 }

@@ -9,7 +9,9 @@
 #include "trace.h"
 
 int trace_on;
+#ifdef PEAPOD_TEST_HOOKS
 int trace_spawn_window_ms;
+#endif
 /* A copy of the console: a spawned child's steps after it moved its stdio
  * onto the container's pipes still reach the console (CLOEXEC: gone at
  * execve, so no container process holds it). */
@@ -20,10 +22,12 @@ void trace_init(void)
 	const char *v = getenv("peapod_trace");
 
 	trace_on = v && strcmp(v, "1") == 0;
+#ifdef PEAPOD_TEST_HOOKS
 	v = getenv("peapod_test_spawn_window_ms");
 	trace_spawn_window_ms = v ? atoi(v) : 0;
 	if (trace_spawn_window_ms < 0 || trace_spawn_window_ms > 1000)
 		trace_spawn_window_ms = 0;
+#endif
 	if (trace_on && (trace_fd = fcntl(2, F_DUPFD_CLOEXEC, 3)) < 0)
 		trace_fd = 2;
 }

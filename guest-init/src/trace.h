@@ -11,11 +11,16 @@
 #include "util.h"
 
 extern int trace_on;
-/* check-vm's seize race (peapod_test_spawn_window_ms=N on the kernel
- * command line): guest-init sleeps N ms between its fork() of a process
- * and its PTRACE_SEIZE, so a container racing to attach first wins if it
- * can win at all. 0 otherwise. */
+#ifdef PEAPOD_TEST_HOOKS
+/* check-vm's seize race, in the test build only (make's init-test, never
+ * the initramfs a VM boots): with peapod_test_spawn_window_ms=N on the
+ * kernel command line guest-init sleeps N ms between its fork() of the
+ * helper and its PTRACE_SEIZE. It was the window of session 11's fork of
+ * the process itself; the helper it opens now is in guest-init's PID
+ * namespace, which no container sees, so the sleep only guards against a
+ * return to that structure. 0 otherwise. */
 extern int trace_spawn_window_ms;
+#endif
 
 void trace_init(void);
 void trace_say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

