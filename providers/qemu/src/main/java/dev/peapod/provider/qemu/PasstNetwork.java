@@ -260,7 +260,7 @@ final class PasstNetwork {
     } catch (IOException e) {
       throw new NetworkException("cannot start passt: " + e.getMessage());
     } catch (java.util.concurrent.ExecutionException e) {
-      throw new NetworkException("cannot start passt (is it installed?): " + e.getCause().getMessage());
+      throw new NetworkException("cannot start passt: " + e.getCause().getMessage());
     } catch (java.util.concurrent.TimeoutException e) {
       // a batch still waiting for its other slots would launch it later, and nobody would kill that passt
       PeerCheckedConnect.killWhenLaunched(launch);

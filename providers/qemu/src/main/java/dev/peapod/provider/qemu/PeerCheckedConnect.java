@@ -78,7 +78,7 @@ final class PeerCheckedConnect {
       + " defined(my $pid = fork) or die \"fork: $!\\n\";"
       + " if ($pid) { print \"$pid\\n\"; $i++; next; }"
       + " close($say); sysread($go, my $byte, 1) == 1 or exit 1; close($go);"
-      + " open(STDOUT, $mode, $log) or do { print STDERR \"! $i $log: $!\\n\"; exit 1 };"
+      + " open(STDOUT, $mode, $log) or do { print STDERR \"! $i $!\\n\"; exit 1 };"
       + " open(STDERR, \">&\", \\*STDOUT) or die \"dup: $!\\n\";"
       + " $merge and (syscall(%1$d, 67, 1, 0, 0, 0) == 0 or warn \"prctl(PR_SET_MEMORY_MERGE): $!\\n\");"
       + " syscall(%2$d) >= 0 or die \"setsid: $!\\n\";"
@@ -279,8 +279,9 @@ final class PeerCheckedConnect {
       launcher.destroyForcibly();
       return failAll(launches, e);
     }
-    // ends when the launcher has exited and every child has its log open or has said it could not (the first
-    // things each does once the launcher said go), or has exited without a go
+    // ends when the launcher and every child it forked have let go of the output pipe: a child holds it until it
+    // has its log open as both stdout and stderr (the first thing it does once the launcher said go), or has said
+    // it could not and exited, or has exited without a go
     String out;
     String unsent = "";
     try (java.io.InputStream in = launcher.getInputStream()) {
@@ -295,14 +296,22 @@ final class PeerCheckedConnect {
       launcher.destroyForcibly(); // before its go: the children it forked exit
       return failAll(launches, new LaunchException("cannot read the launcher's output: " + e.getMessage()));
     }
+    // Strictly: the launcher prints its children's pids first, one a line, before its go, and nothing else does
+    // before it; only then may a child say "! INDEX ERRNO-MESSAGE" (never a path: a path may hold a newline). A
+    // number anywhere else is not a pid, so it is never killed.
     List<Long> pids = new ArrayList<>();
     java.util.Map<Integer, String> unopened = new java.util.HashMap<>();
     StringBuilder said = new StringBuilder();
-    for (String line : out.split("\n")) {
-      java.util.regex.Matcher failed = java.util.regex.Pattern.compile("! ([0-9]+) (.*)").matcher(line);
-      if (line.matches("[0-9]+")) {
+    boolean pidsEnded = false;
+    for (String line : out.split("\n", -1)) {
+      java.util.regex.Matcher failed = UNOPENED.matcher(line);
+      if (!pidsEnded && pids.size() < launches.size() && line.matches("[1-9][0-9]{0,9}")) {
         pids.add(Long.parseLong(line));
-      } else if (failed.matches()) {
+        continue;
+      }
+      pidsEnded = true;
+      if (failed.matches() && Integer.parseInt(failed.group(1)) < launches.size()
+          && !unopened.containsKey(Integer.parseInt(failed.group(1)))) {
         unopened.put(Integer.parseInt(failed.group(1)), failed.group(2));
       } else if (!line.isBlank()) {
         said.append(said.length() == 0 ? "" : " ").append(line.strip());
@@ -325,10 +334,14 @@ final class PeerCheckedConnect {
     for (int i = 0; i < launches.size(); i++) {
       String why = unopened.get(i);
       each.add(why == null ? CompletableFuture.completedFuture(pids.get(i)) : CompletableFuture.failedFuture(
-          new LaunchException("cannot open the log of " + launches.get(i).program().get(0) + ": " + why)));
+          new LaunchException("cannot open the log of " + launches.get(i).program().get(0) + ", "
+              + launches.get(i).log() + ": " + why)));
     }
     return each;
   }
+
+  /** A child's word that it could not open its log: its index and the error's message (errno's, a few words). */
+  private static final java.util.regex.Pattern UNOPENED = java.util.regex.Pattern.compile("! ([0-9]{1,9}) ([^/]*)");
 
   private static List<CompletableFuture<Long>> failAll(List<Launch> launches, LaunchException e) {
     return launches.stream().map(l -> CompletableFuture.<Long>failedFuture(e)).toList();

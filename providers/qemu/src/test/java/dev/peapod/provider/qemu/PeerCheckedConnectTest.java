@@ -262,6 +262,27 @@ class PeerCheckedConnectTest {
   }
 
   /**
+   * A log path holding a newline and a number (a PEAPOD_HOME may be named anything) is not read back as a pid:
+   * the launcher said "! INDEX PATH: ERROR", whose second line was taken for a pid, and the count's mismatch
+   * killed it (as root, any process of the host). The victim here is a process of this test.
+   */
+  @Test
+  void aLogPathHoldingANumberGetsNoProcessKilled() throws Exception {
+    Process victim = new ProcessBuilder("sleep", "60").start();
+    try {
+      String log = "home\n" + victim.pid() + "\n/pods/p/net.log";
+      PeerCheckedConnect.LaunchException e = assertThrows(PeerCheckedConnect.LaunchException.class,
+          () -> PeerCheckedConnect.start(dir, "perl", List.of(launch("none.sock", ownUid(), SamePageMerging.OFF, log,
+              List.of("true")))));
+      assertTrue(e.getMessage().contains("cannot open the log of true"), e.getMessage());
+      Thread.sleep(300);
+      assertTrue(victim.isAlive(), "the process named in the log's path was killed: " + e.getMessage());
+    } finally {
+      victim.destroyForcibly();
+    }
+  }
+
+  /**
    * A program that cannot open its log fails its launch, and only its own: before, it ended silently, and a later
    * "passt ended: <its log>" read what the passt before it had written there.
    */
@@ -278,7 +299,7 @@ class PeerCheckedConnectTest {
     b.done();
     ExecutionException e = assertThrows(ExecutionException.class, () -> unopened.get(10, TimeUnit.SECONDS));
     assertTrue(e.getCause() instanceof PeerCheckedConnect.LaunchException, e.toString());
-    assertTrue(e.getCause().getMessage().contains("cannot open the log of true: " + dir.resolve("no-such-dir/net.log")
+    assertTrue(e.getCause().getMessage().contains("cannot open the log of true, " + dir.resolve("no-such-dir/net.log")
         + ": No such file or directory"), e.getCause().getMessage());
     awaitEnd(fine.get(10, TimeUnit.SECONDS));
     assertTrue(Files.readString(dir.resolve("ok.log")).startsWith("connect none.sock"));
