@@ -110,10 +110,6 @@ public final class QemuProvider implements Provider {
     // Read once: the instance every part of this provider allocates VM users from and checks them against.
     Optional<VmUsers> users = VmUsers.fromEnvironment();
     this.vmUsers = users.isPresent();
-    // Pool VMs of a state directory deleted while they waited run on with nothing to find them: the next start of
-    // anything stops them (see VmUsers#stopAbandonedPoolVms).
-    users.ifPresent(u -> u.stopAbandonedPoolVms().forEach(what -> LOG.log(System.Logger.Level.WARNING, "stopped "
-        + what)));
     TemplateRam ram = new TemplateRam(TEMPLATE_RAMFS, Path.of("/dev/shm"), users);
     TemplateCatalogue templates = new TemplateCatalogue(config.templates(), commandLine,
         state.root().resolve("templates"), ram);

@@ -62,6 +62,7 @@ public final class VmUsers {
   private static final String LAUNCHED = "launched";
   private static final java.security.SecureRandom RANDOM = new java.security.SecureRandom();
   private static final ReentrantLock THREADS = new ReentrantLock();
+  private static final System.Logger LOG = System.getLogger(VmUsers.class.getName());
 
   /**
    * A VM's host user.
@@ -220,11 +221,12 @@ public final class VmUsers {
     }
     // Others may look up names in it (each VM user its own directory), never list it.
     Files.setPosixFilePermissions(runRoot, PosixFilePermissions.fromString("rwx--x--x"));
+    // their uids are free again; takes the lock only for a VM it stops
+    stopAbandonedPoolVms().forEach(what -> LOG.log(System.Logger.Level.WARNING, "stopped " + what));
     THREADS.lock();
     try (FileChannel lockFile = FileChannel.open(runRoot.resolve(".lock"), StandardOpenOption.CREATE,
         StandardOpenOption.WRITE);
         FileLock held = lockFile.lock()) {
-      stopAbandonedLocked(new java.util.ArrayList<>()); // their uids are free again
       Set<Integer> running = null;
       for (long id = Integer.toUnsignedLong(first) + 1; id <= Integer.toUnsignedLong(last); id++) {
         int uid = (int) id;
@@ -262,6 +264,19 @@ public final class VmUsers {
     Files.createDirectory(user.qemuDir());
     Files.writeString(user.launchedInFile(), launchedIn.toAbsolutePath().normalize() + "\n", StandardCharsets.UTF_8);
     Files.setPosixFilePermissions(user.launchedInFile(), PosixFilePermissions.fromString("rw-r-----"));
+    Optional<Path> home = poolHome(launchedIn.toAbsolutePath().normalize());
+    if (home.isPresent()) {
+      // Its real path, as this process (and so its QEMU) sees it: what stopAbandonedPoolVms looks for
+      Path real;
+      try {
+        real = home.get().toRealPath();
+      } catch (IOException e) {
+        real = null; // not there to restore into: the restore fails, and the VM is never swept
+      }
+      if (real != null) {
+        Files.writeString(dir.resolve(HOME_FILE), real + "\n", StandardCharsets.UTF_8);
+      }
+    }
     Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-x---"));
     Files.setPosixFilePermissions(user.qemuDir(), PosixFilePermissions.fromString("rwx------"));
     Files.setAttribute(dir, "unix:gid", user.uid(), LinkOption.NOFOLLOW_LINKS);
@@ -363,36 +378,27 @@ public final class VmUsers {
   }
 
   /**
-   * Stops the pool VMs whose state directory is gone, and frees their uids: a pool VM's {@code launched-in} names
-   * {@code HOME/pool/KEY/.ID.new}, where its keeper restored it, and keeps naming it once the VM waits or was taken.
-   * With {@code HOME} deleted (a test's, or {@code rm -rf} of a PEAPOD_HOME while its pool waited with no keeper,
-   * or one restoring into the directory as it went) nothing would ever find them again: every command starts from a
-   * state directory. Only {@code HOME} itself missing counts (a pod that took such a VM is gone with it); a missing
-   * {@code pool/} alone is the keeper's to see. Every process of such a uid is killed (a VM user's processes are its
-   * VM's). Returns what was stopped, to say. Cheap when there is nothing: one directory listing and a small file per
-   * VM; /proc is read only for a VM found abandoned.
+   * Stops the pool VMs whose state directory is certainly gone, and frees their uids: a pool VM's {@code launched-in}
+   * names {@code HOME/pool/KEY/.ID.new}, where its keeper restored it, and keeps naming it once the VM waits or was
+   * taken; {@code home} names {@code HOME}'s real path as its launcher saw it (a {@code current -> releases/N} link
+   * repointed since does not move it). With {@code HOME} deleted (a test's, or {@code rm -rf} of a PEAPOD_HOME while
+   * its pool waited with no keeper) nothing would ever find them again: every command starts from a state directory.
+   *
+   * <p>Gone means: no such file, looked up through the VM's own processes ({@code /proc/PID/root}), never through
+   * this process's view: a home in a private mount namespace (systemd's PrivateTmp= or ProtectHome=, {@code unshare
+   * -m}) or under a mount hiding it here is not gone, and any error but ENOENT (EACCES, EIO, ESTALE) leaves the VM
+   * alone. Only {@code HOME} itself counts (a pod that took such a VM is gone with it); a missing {@code pool/} alone
+   * is the keeper's to see.
+   *
+   * <p>Cheap when there is nothing: one directory listing, a small file per VM and one lookup per home, without the
+   * allocation's lock; /proc is read only when a home looks gone here. The lock is taken only to re-check a VM and
+   * signal it, and to free its uid; the wait for its end is outside it and short (a VM stuck in the kernel is left
+   * for a later look). Returns what was stopped, to say.
    */
   public List<String> stopAbandonedPoolVms() {
     List<String> stopped = new java.util.ArrayList<>();
-    if (!Files.isDirectory(runRoot)) {
-      return stopped;
-    }
-    THREADS.lock();
-    try (FileChannel lockFile = FileChannel.open(runRoot.resolve(".lock"), StandardOpenOption.CREATE,
-        StandardOpenOption.WRITE);
-        FileLock held = lockFile.lock()) {
-      stopAbandonedLocked(stopped);
-    } catch (IOException e) {
-      // the next look tries again
-    } finally {
-      THREADS.unlock();
-    }
-    return stopped;
-  }
-
-  /** {@link #stopAbandonedPoolVms} under the allocation's lock (a uid freed here is not claimed meanwhile). */
-  private void stopAbandonedLocked(List<String> stopped) throws IOException {
-    List<VmUser> abandoned = new java.util.ArrayList<>();
+    java.util.Map<Integer, String[]> candidates = new java.util.TreeMap<>(); // uid -> launched-in, home
+    java.util.Map<String, Boolean> missingHere = new java.util.HashMap<>();
     try (DirectoryStream<Path> dirs = Files.newDirectoryStream(runRoot)) {
       for (Path dir : dirs) {
         String name = dir.getFileName().toString();
@@ -400,67 +406,179 @@ public final class VmUsers {
             || Long.parseLong(name) > 0xffffffffL || !owns((int) Long.parseLong(name))) {
           continue;
         }
-        int uid = (int) Long.parseLong(name);
-        Path launchedIn;
-        try {
-          launchedIn = Path.of(Files.readString(dir.resolve("launched-in"), StandardCharsets.UTF_8).trim());
-        } catch (IOException | RuntimeException e) {
-          continue;
-        }
-        if (poolVmHomeGone(launchedIn)) {
-          abandoned.add(new VmUser(uid, first, dir, launchedIn));
+        Optional<String[]> where = poolVmHome(dir);
+        if (where.isPresent() && missingHere.computeIfAbsent(where.get()[1], h -> noSuchFile(Path.of(h)))) {
+          candidates.put((int) Long.parseLong(name), where.get());
         }
       }
+    } catch (IOException | RuntimeException e) {
+      return stopped; // no run directories (no VM users' VM ever ran), or unreadable: the next look tries again
     }
-    for (VmUser user : abandoned) {
-      List<ProcessHandle> processes = processesOf(user.uid());
-      processes.forEach(ProcessHandle::destroyForcibly);
-      for (ProcessHandle p : processes) {
+    if (candidates.isEmpty()) {
+      return stopped;
+    }
+    java.util.Map<Integer, List<ProcessHandle>> processes = processesOf(candidates.keySet());
+    java.util.Map<String, Boolean> missingThere = new java.util.HashMap<>(); // mount namespace + home -> gone
+    for (java.util.Map.Entry<Integer, String[]> c : candidates.entrySet()) {
+      int uid = c.getKey();
+      List<ProcessHandle> its = processes.getOrDefault(uid, List.of());
+      // No process: nothing to stop; the allocation's sweep of stale claims frees the uid.
+      if (its.isEmpty() || !its.stream().allMatch(p -> goneInItsView(p, c.getValue()[1], missingThere))) {
+        continue;
+      }
+      Path dir = runRoot.resolve(Integer.toUnsignedString(uid));
+      boolean signalled = underLock(() -> {
+        if (!java.util.Arrays.equals(poolVmHome(dir).orElse(null), c.getValue())) {
+          return false; // freed and claimed again since the scan
+        }
+        its.stream().filter(p -> uidOf(p.pid()) == uid).forEach(ProcessHandle::destroyForcibly);
+        return true;
+      });
+      if (!signalled) {
+        continue;
+      }
+      long deadline = System.nanoTime() + Duration.ofSeconds(2).toNanos();
+      for (ProcessHandle p : its) {
         try {
-          p.onExit().get(5, java.util.concurrent.TimeUnit.SECONDS);
+          p.onExit().get(Math.max(1, deadline - System.nanoTime()), java.util.concurrent.TimeUnit.NANOSECONDS);
         } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
-          // left for the next look
+          // left for a later look, which frees the uid
         } catch (InterruptedException e) {
           Thread.currentThread().interrupt();
-          return;
+          return stopped;
         }
       }
-      if (!runningUids().contains(user.uid())) {
-        PrivateFiles.deleteTree(user.runDir());
+      if (its.stream().noneMatch(ProcessHandle::isAlive)
+          && processesOf(java.util.Set.of(uid)).getOrDefault(uid, List.of()).isEmpty()) {
+        underLock(() -> {
+          if (java.util.Arrays.equals(poolVmHome(dir).orElse(null), c.getValue())) {
+            PrivateFiles.deleteTree(dir);
+          }
+          return true;
+        });
       }
-      stopped.add("the pool VM launched in " + user.claimedFor() + " (uid " + Integer.toUnsignedString(user.uid())
-          + (processes.isEmpty() ? "" : ", QEMU " + processes.get(0).pid()) + "), whose state directory is gone");
+      stopped.add("the pool VM launched in " + c.getValue()[0] + " (uid " + Integer.toUnsignedString(uid)
+          + ", QEMU " + its.get(0).pid() + "), whose state directory is gone");
+    }
+    return stopped;
+  }
+
+  private interface Locked {
+    boolean run() throws IOException;
+  }
+
+  /** Runs {@code what} under the allocation's lock; false if it could not be taken or {@code what} failed. */
+  private boolean underLock(Locked what) {
+    THREADS.lock();
+    try (FileChannel lockFile = FileChannel.open(runRoot.resolve(".lock"), StandardOpenOption.CREATE,
+        StandardOpenOption.WRITE);
+        FileLock held = lockFile.lock()) {
+      return what.run();
+    } catch (IOException e) {
+      return false;
+    } finally {
+      THREADS.unlock();
     }
   }
 
-  /** Whether {@code launchedIn} is a pool VM's {@code HOME/pool/KEY/.ID.new} and {@code HOME} no longer exists. */
-  static boolean poolVmHomeGone(Path launchedIn) {
+  /**
+   * A pool VM's {@code launched-in} and the home to look for: the real path its launcher recorded ({@code home}).
+   */
+  private static Optional<String[]> poolVmHome(Path runDir) {
+    try {
+      String launchedIn = Files.readString(runDir.resolve("launched-in"), StandardCharsets.UTF_8).trim();
+      Optional<Path> home = poolHome(Path.of(launchedIn));
+      if (home.isEmpty()) {
+        return Optional.empty();
+      }
+      // A run directory of a Peapod before the home was recorded is left alone: a link in its path may have been
+      // repointed, or resolve otherwise from another root.
+      String real = Files.readString(runDir.resolve(HOME_FILE), StandardCharsets.UTF_8).trim();
+      return Path.of(real).isAbsolute() ? Optional.of(new String[] {launchedIn, real}) : Optional.empty();
+    } catch (IOException | RuntimeException e) {
+      return Optional.empty();
+    }
+  }
+
+  /** {@code HOME} of a pool VM's {@code HOME/pool/KEY/.ID.new}; empty for anything else (a pod directory). */
+  static Optional<Path> poolHome(Path launchedIn) {
     Path shape = launchedIn.getParent();
     Path pool = shape == null ? null : shape.getParent();
     Path home = pool == null ? null : pool.getParent();
     String name = launchedIn.getFileName() == null ? "" : launchedIn.getFileName().toString();
     return home != null && launchedIn.isAbsolute() && name.startsWith(".") && name.endsWith(".new")
-        && pool.getFileName().toString().equals("pool") && !Files.exists(home, LinkOption.NOFOLLOW_LINKS);
+        && pool.getFileName().toString().equals("pool") ? Optional.of(home) : Optional.empty();
   }
 
-  /** The live processes whose real uid is {@code uid} (zombies left out: they hold nothing). */
-  private static List<ProcessHandle> processesOf(int uid) {
-    return ProcessHandle.allProcesses().filter(p -> {
+  /** Whether {@code path} certainly does not exist: ENOENT. Any other error (EACCES, EIO, ESTALE) is not an answer. */
+  static boolean noSuchFile(Path path) {
+    try {
+      Files.readAttributes(path, java.nio.file.attribute.BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+      return false;
+    } catch (java.nio.file.NoSuchFileException e) {
+      return true;
+    } catch (IOException | RuntimeException e) {
+      return false;
+    }
+  }
+
+  /**
+   * Whether {@code home} does not exist as process {@code p} sees it: from its root, in its mount namespace. Only
+   * while {@code p} lives: a lookup under the {@code /proc} entry of a process that ended finds nothing either.
+   */
+  private static boolean goneInItsView(ProcessHandle p, String home, java.util.Map<String, Boolean> seen) {
+    Path proc = Path.of("/proc", Long.toString(p.pid()));
+    try {
+      String ns = Files.readSymbolicLink(proc.resolve("ns").resolve("mnt")).toString();
+      Path root = proc.resolve("root");
+      boolean gone = Files.isDirectory(root) && seen.computeIfAbsent(ns + " " + home,
+          k -> noSuchFile(root.resolve(home.substring(1))));
+      return gone && p.isAlive();
+    } catch (IOException | RuntimeException e) {
+      return false; // ended, or not ours to read: not an answer
+    }
+  }
+
+  /** Where {@link #allocate} records the real path of a pool VM's home (see {@link #stopAbandonedPoolVms}). */
+  static final String HOME_FILE = "home";
+
+  /** The real uid of {@code pid}, or -1 once it ended. */
+  private static int uidOf(long pid) {
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"), StandardCharsets.UTF_8)) {
+        if (line.startsWith("Uid:")) {
+          return Integer.parseUnsignedInt(line.substring(4).trim().split("\\s+")[0]);
+        }
+      }
+    } catch (IOException | RuntimeException gone) {
+      // ended meanwhile
+    }
+    return -1;
+  }
+
+  /** The live processes whose real uid is one of {@code uids}, by uid (zombies left out: they hold nothing). */
+  private static java.util.Map<Integer, List<ProcessHandle>> processesOf(Set<Integer> uids) {
+    java.util.Map<Integer, List<ProcessHandle>> found = new java.util.HashMap<>();
+    ProcessHandle.allProcesses().forEach(p -> {
       try {
         for (String line : Files.readAllLines(Path.of("/proc", Long.toString(p.pid()), "status"),
             StandardCharsets.UTF_8)) {
           if (line.startsWith("State:") && line.contains("Z")) {
-            return false;
+            return;
           }
           if (line.startsWith("Uid:")) {
-            return Integer.parseUnsignedInt(line.substring(4).trim().split("\\s+")[0]) == uid;
+            int uid = Integer.parseUnsignedInt(line.substring(4).trim().split("\\s+")[0]);
+            if (uids.contains(uid)) {
+              found.computeIfAbsent(uid, u -> new java.util.ArrayList<>()).add(p);
+            }
+            return;
           }
         }
       } catch (IOException | RuntimeException gone) {
         // ended meanwhile
       }
-      return false;
-    }).toList();
+    });
+    return found;
   }
 
   /** The pod directory the QEMU whose pid file is {@code pidFile} was launched for, if it is a VM user's. */

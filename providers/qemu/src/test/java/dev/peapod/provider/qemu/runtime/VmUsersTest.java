@@ -147,4 +147,21 @@ class VmUsersTest {
   private static boolean isRoot() {
     return "root".equals(System.getProperty("user.name"));
   }
+
+  /**
+   * The abandoned-pool sweep counts a home gone only on "no such file": Files.exists was false on any error too
+   * (EACCES, EIO, ESTALE; here ENOTDIR), and a pool VM's home that could not be read was taken for deleted.
+   */
+  @Test
+  void onlyNoSuchFileCountsAsGone(@TempDir Path tmp) throws IOException {
+    assertTrue(VmUsers.noSuchFile(tmp.resolve("gone")));
+    Path file = Files.createFile(tmp.resolve("file"));
+    assertFalse(VmUsers.noSuchFile(file.resolve("under-a-file")), "ENOTDIR is not an answer");
+    assertFalse(VmUsers.noSuchFile(tmp));
+    Files.createSymbolicLink(tmp.resolve("dangling"), tmp.resolve("gone"));
+    assertFalse(VmUsers.noSuchFile(tmp.resolve("dangling")), "the link itself is there");
+    assertEquals(java.util.Optional.of(tmp.resolve("home")),
+        VmUsers.poolHome(tmp.resolve("home/pool/KEY/.1.new")));
+    assertTrue(VmUsers.poolHome(tmp.resolve("home/pods/p")).isEmpty(), "a pod directory is never swept");
+  }
 }
