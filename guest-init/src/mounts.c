@@ -376,33 +376,82 @@ static size_t first_missing(int rootfd, const char *rel)
 	return 0;
 }
 
-/* Removes what was made for a mount that did not happen (refused, or
- * failed): the empty directories from REL's component ending at FROM down,
- * and REL itself when it was made as an empty file. A directory that is not
- * empty (something else put there meanwhile) stays. Without this a refused
- * mount left its directories behind, in a volume other containers share
- * when the path went through one. */
-static void undo_created(int rootfd, const char *rel, size_t from, int made_file)
+/* Where the made part of a mount path starts: the base, the directory
+ * the first missing component (ending at FROM, see first_missing) goes
+ * in, opened before anything is made; and the index of that component's
+ * first character. -1 when nothing was missing or the base cannot be
+ * opened: nothing will be undone. */
+static int open_made_base(int rootfd, const char *rel, size_t from, size_t *start)
 {
 	char buf[4096];
-	size_t end;
+	char *slash;
+
+	if (!from || fmt(buf, sizeof(buf), "%s", rel) < 0 || from > strlen(buf))
+		return -1;
+	buf[from] = 0;
+	slash = strrchr(buf, '/');
+	*start = slash ? (size_t)(slash - buf) + 1 : 0;
+	if (slash)
+		*slash = 0;
+	return open_in(rootfd, slash ? buf : "", O_PATH | O_DIRECTORY);
+}
+
+#define UNDO_RESOLVE_NO_MAGICLINKS 0x02
+#define UNDO_RESOLVE_NO_SYMLINKS 0x04
+#define UNDO_RESOLVE_BENEATH 0x08
+
+struct undo_open_how {
+	unsigned long long flags;
+	unsigned long long mode;
+	unsigned long long resolve;
+};
+
+static void close_base(int base)
+{
+	if (base >= 0)
+		close(base);
+}
+
+/* REL's directory beneath BASE, never through a symlink. */
+static int open_made_dir(int base, const char *rel)
+{
+	struct undo_open_how how;
+
+	memset(&how, 0, sizeof(how));
+	how.flags = O_PATH | O_DIRECTORY | O_CLOEXEC;
+	how.resolve = UNDO_RESOLVE_BENEATH | UNDO_RESOLVE_NO_SYMLINKS | UNDO_RESOLVE_NO_MAGICLINKS;
+	return (int)syscall(SYS_openat2, base, *rel ? rel : ".", &how, sizeof(how));
+}
+
+/* Removes what was made for a mount that did not happen (refused, or
+ * failed): MADE (what first_missing found missing, from the base's
+ * directory down, see open_made_base), its empty directories from the last
+ * up, and its last name when it was made as an empty file. A directory that
+ * is not empty (something else put there meanwhile) stays. Without this a
+ * refused mount left its directories behind, in a volume other containers
+ * share when the path went through one. Each is looked up from the base's
+ * fd, taken before anything was made, and never through a symlink: a
+ * sibling sharing the volume could otherwise swap a made directory for a
+ * symlink to a directory elsewhere in this container's root, and have an
+ * empty directory of it removed (found in review of 8b56b70). */
+static void undo_created(int base, const char *made, int made_file)
+{
+	char buf[4096];
+	char *slash;
 	int parent;
 
-	if (!from || fmt(buf, sizeof(buf), "%s", rel) < 0)
+	if (base < 0 || !*made || fmt(buf, sizeof(buf), "%s", made) < 0)
 		return;
-	end = strlen(buf);
-	while (end >= from) {
-		char *slash;
+	for (;;) {
 		struct stat st;
+		const char *name;
 
-		buf[end] = 0;
 		slash = strrchr(buf, '/');
 		if (slash)
 			*slash = 0;
-		parent = open_in(rootfd, slash ? buf : "", O_PATH | O_DIRECTORY);
+		name = slash ? slash + 1 : buf;
+		parent = open_made_dir(base, slash ? buf : "");
 		if (parent >= 0) {
-			const char *name = slash ? slash + 1 : buf;
-
 			if (!made_file)
 				unlinkat(parent, name, AT_REMOVEDIR);
 			else if (fstatat(parent, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
@@ -413,15 +462,14 @@ static void undo_created(int rootfd, const char *rel, size_t from, int made_file
 		made_file = 0;
 		if (!slash)
 			break;
-		end = (size_t)(slash - buf);
 	}
 }
 
 static int setup_volume(int rootfd, const struct volume_mount *m, char *err, size_t errlen)
 {
 	char vol[300], p[64], q[64];
-	int volfd, src, dst, is_dir, rc;
-	size_t made;
+	int volfd, src, dst, is_dir, rc, base;
+	size_t made, start = 0;
 	struct stat st;
 
 	if (fmt(vol, sizeof(vol), VOLUMES_DIR "/%s", m->volume) < 0 ||
@@ -450,18 +498,21 @@ static int setup_volume(int rootfd, const struct volume_mount *m, char *err, siz
 	 * directory for a symlink to /proc/sys/kernel in between (found in
 	 * review, session 11: 5 of 3000 mounts landed there). */
 	made = first_missing(rootfd, m->path + 1);
+	base = open_made_base(rootfd, m->path + 1, made, &start);
 	dst = is_dir ? ensure_dir(rootfd, m->path + 1) : ensure_file(rootfd, m->path + 1);
 	if (dst < 0) {
 		rc = errno;
 		close(src);
-		undo_created(rootfd, m->path + 1, made, 0);
+		undo_created(base, m->path + 1 + start, 0);
+		close_base(base);
 		errno = rc;
 		FAIL("cannot mount volume \"%s\" at \"%s\": %s", m->volume, m->path, strerror(errno));
 	}
 	if ((rc = masks_check_mount_target(rootfd, dst, m->path, err, errlen)) != 0) {
 		close(dst);
 		close(src);
-		undo_created(rootfd, m->path + 1, made, !is_dir);
+		undo_created(base, m->path + 1 + start, !is_dir);
+		close_base(base);
 		return rc;
 	}
 	if (m->readonly)
@@ -472,11 +523,13 @@ static int setup_volume(int rootfd, const struct volume_mount *m, char *err, siz
 		rc = errno;
 		close(dst);
 		close(src);
-		undo_created(rootfd, m->path + 1, made, !is_dir);
+		undo_created(base, m->path + 1 + start, !is_dir);
+		close_base(base);
 		errno = rc;
 		FAIL("cannot mount volume \"%s\" at \"%s\"%s: %s", m->volume, m->path,
 		     m->readonly ? " read-only" : "", strerror(errno));
 	}
+	close_base(base);
 	close(dst);
 	close(src);
 	return 0;
