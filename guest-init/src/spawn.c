@@ -11,6 +11,7 @@
 #include <string.h>
 #include <fcntl.h>
 #include <sys/ioctl.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -413,6 +414,17 @@ void helper_main(struct child_args *a)
 		;
 	close(a->go[0]);
 	memset(&pr, 0, sizeof(pr));
+	/* A session of its own, so the clone (which inherits it until its own
+	 * setsid) is never in PID 1's process group: a kill(0, SIGTERM) made to
+	 * run in it before its execve reached guest-init's signalfd and shut
+	 * the VM down. Not dumpable, so that until its execve (which makes it
+	 * dumpable again) only a holder of CAP_SYS_PTRACE passes the kernel's
+	 * access check for /proc/PID/mem and pidfd_getfd: a container's root
+	 * with its own uid and capabilities passed it, wrote code into its own
+	 * EXEC's process and read other containers' secrets from the copy of
+	 * guest-init's heap (both found in review of 7aa58d0). */
+	if (setsid() < 0 || prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+		_exit(errno & 0xff);
 	if (setns(a->pod_ns, CLONE_NEWPID) < 0)
 		_exit(errno & 0xff);
 	prepare(a, &pr);
@@ -421,6 +433,12 @@ void helper_main(struct child_args *a)
 	 * _exit(); musl's fork() adds only the thread id it caches for
 	 * raise() and pthreads, which child_main does not use. */
 	pid = syscall(SYS_clone, (unsigned long)CLONE_PARENT | SIGCHLD, 0UL, 0UL, 0UL, 0UL);
+	/* A seccomp profile may answer clone with ERRNO(0): the helper then
+	 * "is" the child, in guest-init's PID namespace. The real child's
+	 * parent (guest-init, CLONE_PARENT) is outside its namespace, so its
+	 * getppid() is 0; the helper's is 1 (found in review of 7aa58d0). */
+	if (pid == 0 && getppid() != 0)
+		_exit(EPERM);
 	if (pid == 0)
 		child_main(a, &pr);
 	_exit(pid < 0 ? errno & 0xff : 0);

